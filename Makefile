@@ -1,0 +1,126 @@
+# exfild - plain GNU make. `make`, `make check`, `make demo`, `make bench`,
+# `make corpus`, `make install` (PREFIX, DESTDIR), `make SANITIZER=address,undefined`.
+-include config.mk
+
+CC        ?= cc
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+SANITIZER ?=
+PKGS      := libpcap libevent zlib yaml-0.1
+
+ifeq ($(SANITIZER),)
+BUILD     ?= build
+SANFLAGS  :=
+else
+BUILD     ?= build-san
+SANFLAGS  := -fsanitize=$(SANITIZER) -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+
+WARN      := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+             -Wpointer-arith -Wformat=2 -Wvla -Wcast-qual -Werror
+OPT       ?= -O2 -g
+HARDEN    := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) $(SANFLAGS) \
+             -Iinclude $(PKG_CFLAGS) $(CFLAGS) -MMD -MP
+ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(SANFLAGS) $(LDFLAGS)
+TEST_LIBS  = $(shell pkg-config --libs cmocka 2>/dev/null)
+
+SRCS      := $(wildcard src/*.c)
+LIB_SRCS  := $(filter-out src/main.c,$(SRCS))
+LIB_OBJS  := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
+BIN       := $(BUILD)/exfild
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+GEN_BIN   := $(BUILD)/pcapgen
+
+# Each unit test links only the modules it needs.
+BASE := util log
+TEST_DEPS_test_cursor       :=
+TEST_DEPS_test_util         := $(BASE) strbuf
+TEST_DEPS_test_netaddr      := netaddr $(BASE)
+TEST_DEPS_test_config       := config netaddr $(BASE)
+TEST_DEPS_test_capture_file := capture_file $(BASE)
+TEST_DEPS_test_decode       := decode netaddr $(BASE)
+TEST_DEPS_test_proto_http   := proto_http netaddr $(BASE)
+TEST_DEPS_test_proto_tls    := proto_tls $(BASE)
+TEST_DEPS_test_proto_dns    := proto_dns netaddr $(BASE)
+TEST_DEPS_test_classify     := classify $(BASE)
+TEST_DEPS_test_geo          := geo config netaddr $(BASE)
+TEST_DEPS_test_names        := names netaddr $(BASE)
+TEST_DEPS_test_baseline     := baseline config netaddr $(BASE)
+TEST_DEPS_test_alert        := alert strbuf classify config netaddr $(BASE)
+TEST_DEPS_test_flow         := flow netaddr $(BASE)
+TEST_DEPS_test_agg          := agg classify netaddr $(BASE)
+TEST_DEPS_test_rules        := rules agg classify config netaddr $(BASE)
+TEST_DEPS_test_pipeline     := $(LIB_SRCS:src/%.c=%)
+
+.PHONY: all deps check check-unit check-e2e check-san demo bench corpus \
+        install uninstall clean pcaps fuzz
+
+all: $(BIN)
+
+$(BUILD)/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj/tests/%.o: tests/unit/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BIN): $(LIB_OBJS) $(BUILD)/obj/main.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+.SECONDEXPANSION:
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $$(patsubst %,$(BUILD)/obj/%.o,$$(TEST_DEPS_%))
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(TEST_LIBS) -lm
+
+$(GEN_BIN): tests/gen/pcapgen.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(SANFLAGS) -Iinclude -o $@ $< -lm
+
+# Install missing build dependencies (Debian: apt-get), else say what to install.
+deps:
+	@sh tests/deps.sh build
+
+check: deps
+	@$(MAKE) --no-print-directory check-unit check-e2e
+	@$(MAKE) --no-print-directory SANITIZER=address,undefined check-unit check-e2e
+
+check-unit: $(UNIT_BINS) $(BIN)
+	@sh tests/run-unit.sh $(UNIT_BINS)
+
+check-e2e: $(BIN) $(GEN_BIN)
+	@BUILD=$(BUILD) sh tests/e2e/run.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory $(BIN)
+	@sh tests/demo.sh $(BIN)
+
+pcaps: $(GEN_BIN)
+	$(GEN_BIN) -o pcaps
+
+bench: deps
+	@$(MAKE) --no-print-directory $(BIN) $(GEN_BIN)
+	@BUILD=$(BUILD) sh tests/bench/run.sh
+
+corpus: deps
+	@$(MAKE) --no-print-directory SANITIZER=address,undefined all
+	@sh tests/corpus.sh build-san/exfild
+
+install: $(BIN)
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/exfild
+	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/sbin/exfild
+	install -m 0644 conf/exfild.yaml conf/geo-sample.csv conf/hosts.sample \
+	    $(DESTDIR)$(PREFIX)/share/exfild/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/sbin/exfild
+	rm -rf $(DESTDIR)$(PREFIX)/share/exfild
+
+clean:
+	rm -rf build build-san
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,88 @@
+/*
+ * config.h - the YAML configuration (libyaml), parsed into plain values.
+ * Unknown keys, bad values and wrong types are errors reported as
+ * "file:line:column: message". Sections are parsed by a table of handlers so
+ * later sections (capture, outputs, logs, stats) plug in beside these.
+ */
+#ifndef EXFILD_CONFIG_H
+#define EXFILD_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "exfild/netaddr.h"
+
+enum severity { SEV_LOW, SEV_MEDIUM, SEV_HIGH, SEV_CRITICAL };
+const char *severity_name(enum severity s);
+int severity_parse(const char *s, enum severity *out);
+
+/* ISO 3166 alpha-2 code packed in 16 bits: ('J' << 8) | 'P'. */
+typedef uint16_t country_t;
+#define COUNTRY_UNKNOWN ((country_t)(('?' << 8) | '?'))
+country_t country_parse(const char *s); /* COUNTRY_UNKNOWN when not 2 letters */
+void country_format(country_t cc, char out[3]);
+
+struct proxy_addr {
+	struct netaddr addr;
+	uint16_t port; /* 0 = any port */
+};
+
+struct rule_conf {
+	bool enabled;
+	uint64_t bytes;
+	double min_ratio; /* bulk_upload only */
+	enum severity severity;
+};
+
+#define CONFIG_ERR_LEN 512
+
+struct config {
+	char *path;
+	char sensor[64];
+
+	struct netset internal;
+	struct proxy_addr *proxies;
+	size_t n_proxies;
+
+	country_t *geo_home;
+	size_t n_geo_home;
+	char **geo_databases;
+	size_t n_geo_databases;
+	char *geo_hosts; /* may be NULL */
+
+	char *baseline_state; /* may be NULL */
+	uint64_t baseline_learn_s;
+	struct netset baseline_allow_nets;
+	char **baseline_allow_domains; /* "*.example.com" kept as "example.com" */
+	size_t n_baseline_allow_domains;
+
+	uint64_t rules_window_s;
+	uint64_t rules_suppress_s;
+	struct rule_conf bulk_upload;
+	struct rule_conf compressed_upload;
+
+	/* limits: fixed capacities of the tables (memory stays bounded) */
+	size_t limit_flows;
+	size_t limit_pairs;
+	size_t limit_destinations;
+	size_t limit_names;
+	size_t limit_app_parsers;
+	uint64_t flow_timeout_s;     /* idle TCP/UDP flow timeout */
+	uint64_t flow_closed_timeout_s; /* after FIN/RST */
+};
+
+/* Defaults for every key (what an empty file yields). */
+void config_defaults(struct config *c);
+/* 0 on success; -1 with err = "file:line:col: message" (or "file: ..."). */
+int config_load(const char *path, struct config **out, char *err, size_t errlen);
+int config_load_string(const char *name, const char *yaml, size_t len,
+    struct config **out, char *err, size_t errlen);
+void config_free(struct config *c);
+
+bool config_is_internal(const struct config *c, const struct netaddr *a);
+/* Is (addr, port) one of networks.proxies? */
+bool config_is_proxy(const struct config *c, const struct netaddr *a, uint16_t port);
+bool config_is_home(const struct config *c, country_t cc);
+
+#endif

@@ -1,0 +1,183 @@
+/*
+ * cursor.h - bounds-checked reader over untrusted bytes.
+ * Every read checks the remaining length first; an error is sticky, so a
+ * parser may read a whole header and test c->err once at the end.
+ */
+#ifndef EXFILD_CURSOR_H
+#define EXFILD_CURSOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct cursor {
+	const uint8_t *p;
+	size_t len;
+	size_t off;
+	bool err;
+};
+
+static inline void
+cur_init(struct cursor *c, const uint8_t *p, size_t len)
+{
+	c->p = p;
+	c->len = p != NULL ? len : 0;
+	c->off = 0;
+	c->err = false;
+}
+
+static inline size_t
+cur_left(const struct cursor *c)
+{
+	return c->err ? 0 : c->len - c->off;
+}
+
+/* True when n more bytes can be read; sets the sticky error otherwise. */
+static inline bool
+cur_need(struct cursor *c, size_t n)
+{
+	if (c->err)
+		return false;
+	if (c->len - c->off < n) {
+		c->err = true;
+		return false;
+	}
+	return true;
+}
+
+static inline uint8_t
+cur_u8(struct cursor *c)
+{
+	if (!cur_need(c, 1))
+		return 0;
+	return c->p[c->off++];
+}
+
+static inline uint16_t
+cur_be16(struct cursor *c)
+{
+	uint16_t v;
+
+	if (!cur_need(c, 2))
+		return 0;
+	v = (uint16_t)((uint16_t)c->p[c->off] << 8 | c->p[c->off + 1]);
+	c->off += 2;
+	return v;
+}
+
+static inline uint32_t
+cur_be24(struct cursor *c)
+{
+	uint32_t v;
+
+	if (!cur_need(c, 3))
+		return 0;
+	v = (uint32_t)c->p[c->off] << 16 | (uint32_t)c->p[c->off + 1] << 8 |
+	    c->p[c->off + 2];
+	c->off += 3;
+	return v;
+}
+
+static inline uint32_t
+cur_be32(struct cursor *c)
+{
+	uint32_t v;
+
+	if (!cur_need(c, 4))
+		return 0;
+	v = (uint32_t)c->p[c->off] << 24 | (uint32_t)c->p[c->off + 1] << 16 |
+	    (uint32_t)c->p[c->off + 2] << 8 | c->p[c->off + 3];
+	c->off += 4;
+	return v;
+}
+
+static inline uint16_t
+cur_le16(struct cursor *c)
+{
+	uint16_t v;
+
+	if (!cur_need(c, 2))
+		return 0;
+	v = (uint16_t)((uint16_t)c->p[c->off + 1] << 8 | c->p[c->off]);
+	c->off += 2;
+	return v;
+}
+
+static inline uint32_t
+cur_le32(struct cursor *c)
+{
+	uint32_t v;
+
+	if (!cur_need(c, 4))
+		return 0;
+	v = (uint32_t)c->p[c->off + 3] << 24 | (uint32_t)c->p[c->off + 2] << 16 |
+	    (uint32_t)c->p[c->off + 1] << 8 | c->p[c->off];
+	c->off += 4;
+	return v;
+}
+
+static inline void
+cur_skip(struct cursor *c, size_t n)
+{
+	if (cur_need(c, n))
+		c->off += n;
+}
+
+/* Pointer to the next n bytes, advancing past them; NULL (and err) if short. */
+static inline const uint8_t *
+cur_ptr(struct cursor *c, size_t n)
+{
+	const uint8_t *p;
+
+	if (!cur_need(c, n))
+		return NULL;
+	p = c->p + c->off;
+	c->off += n;
+	return p;
+}
+
+/* Pointer to the rest without consuming it (NULL when nothing is left). */
+static inline const uint8_t *
+cur_rest(const struct cursor *c)
+{
+	return c->err || c->off == c->len ? NULL : c->p + c->off;
+}
+
+/* Byte at off bytes ahead without consuming; 0 and no error when absent. */
+static inline uint8_t
+cur_peek(const struct cursor *c, size_t ahead)
+{
+	if (c->err || c->len - c->off <= ahead)
+		return 0;
+	return c->p[c->off + ahead];
+}
+
+/*
+ * Child cursor over exactly the next n bytes; the parent advances past them.
+ * When fewer than n bytes are left both are in error.
+ */
+static inline struct cursor
+cur_sub(struct cursor *c, size_t n)
+{
+	struct cursor child = { NULL, 0, 0, true };
+
+	if (cur_need(c, n)) {
+		cur_init(&child, c->p + c->off, n);
+		c->off += n;
+	}
+	return child;
+}
+
+/*
+ * Narrow the readable rest to at most n bytes (an inner length such as the
+ * IP total length). Fewer bytes than n is not an error: the capture may be
+ * cut by the snap length.
+ */
+static inline void
+cur_narrow(struct cursor *c, size_t n)
+{
+	if (!c->err && c->len - c->off > n)
+		c->len = c->off + n;
+}
+
+#endif

@@ -1,0 +1,49 @@
+/*
+ * util.h - small helpers shared by every module: allocation that aborts
+ * (start-up and config paths only), bounded string copies, a keyed hash,
+ * size/duration parsing and time formatting.
+ */
+#ifndef EXFILD_UTIL_H
+#define EXFILD_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define NS_PER_SEC 1000000000ULL
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t nmemb, size_t size);
+void *xreallocarray(void *p, size_t nmemb, size_t size);
+char *xstrdup(const char *s);
+
+/* Copy at most dstlen-1 bytes and NUL-terminate; returns strlen(src). */
+size_t str_copy(char *dst, const char *src, size_t dstlen);
+/* Copy n bytes of src (not NUL-terminated), lowercased, truncating. */
+size_t str_copy_lower(char *dst, size_t dstlen, const uint8_t *src, size_t n);
+
+/* SipHash-2-4 with a 128-bit key. */
+struct hash_key {
+	uint64_t k0, k1;
+};
+uint64_t hash_bytes(const struct hash_key *key, const void *data, size_t len);
+/* Fill a key from the system's random source (getrandom); 0 or -1. */
+int hash_key_random(struct hash_key *key);
+
+/*
+ * "50MB" (powers of 1000), "1MiB" (powers of 1024), "512B", "1024";
+ * "30s", "5m", "1h", "7d", bare number = seconds. 0 or -1.
+ */
+int parse_size(const char *s, uint64_t *out);
+int parse_duration(const char *s, uint64_t *seconds);
+
+/* RFC 3339 UTC with milliseconds: 2014-06-12T03:04:05.123Z (24 chars + NUL). */
+#define RFC3339_LEN 25
+void format_rfc3339_ms(uint64_t ts_ns, char out[RFC3339_LEN]);
+
+/* Monotonic and real clocks in ns. */
+uint64_t clock_mono_ns(void);
+uint64_t clock_real_ns(void);
+
+#endif

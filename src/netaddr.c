@@ -1,0 +1,172 @@
+/*
+ * netaddr.c - IPv4/IPv6 addresses (IPv4 held IPv4-mapped) and prefixes.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exfild/netaddr.h"
+#include "exfild/util.h"
+
+static const uint8_t v4_mapped_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+void
+netaddr_from_v4(struct netaddr *out, const uint8_t v4[4])
+{
+	memcpy(out->a, v4_mapped_prefix, 12);
+	memcpy(out->a + 12, v4, 4);
+	out->family = 4;
+}
+
+void
+netaddr_from_v6(struct netaddr *out, const uint8_t v6[16])
+{
+	memcpy(out->a, v6, 16);
+	out->family = 6;
+}
+
+bool
+netaddr_is_set(const struct netaddr *a)
+{
+	return a->family == 4 || a->family == 6;
+}
+
+int
+netaddr_parse_n(const char *s, size_t n, struct netaddr *out)
+{
+	char buf[NETADDR_STRLEN];
+	uint8_t raw[16];
+
+	if (n == 0 || n >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (inet_pton(AF_INET, buf, raw) == 1) {
+		netaddr_from_v4(out, raw);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, buf, raw) == 1) {
+		netaddr_from_v6(out, raw);
+		return 0;
+	}
+	return -1;
+}
+
+int
+netaddr_parse(const char *s, struct netaddr *out)
+{
+	return netaddr_parse_n(s, strlen(s), out);
+}
+
+void
+netaddr_format(const struct netaddr *a, char *buf, size_t len)
+{
+	if (len == 0)
+		return;
+	buf[0] = '\0';
+	if (a->family == 4)
+		inet_ntop(AF_INET, a->a + 12, buf, (socklen_t)len);
+	else if (a->family == 6)
+		inet_ntop(AF_INET6, a->a, buf, (socklen_t)len);
+}
+
+int
+netaddr_cmp(const struct netaddr *x, const struct netaddr *y)
+{
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	return memcmp(x->a, y->a, 16);
+}
+
+bool
+netaddr_eq(const struct netaddr *x, const struct netaddr *y)
+{
+	return x->family == y->family && memcmp(x->a, y->a, 16) == 0;
+}
+
+/* Bits of a prefix length counted over the 128-bit mapped form. */
+static unsigned
+mapped_bits(const struct netprefix *p)
+{
+	return p->addr.family == 4 ? 96u + p->len : p->len;
+}
+
+static void
+mask_addr(struct netaddr *a, unsigned bits)
+{
+	unsigned i;
+
+	for (i = 0; i < 16; i++) {
+		if (bits >= 8) {
+			bits -= 8;
+			continue;
+		}
+		a->a[i] &= (uint8_t)(0xff << (8 - bits));
+		bits = 0;
+	}
+}
+
+int
+netprefix_parse(const char *s, struct netprefix *out)
+{
+	const char *slash = strchr(s, '/');
+	unsigned long len;
+	char *end;
+
+	if (netaddr_parse_n(s, slash != NULL ? (size_t)(slash - s) : strlen(s),
+	    &out->addr) != 0)
+		return -1;
+	if (slash == NULL) {
+		out->len = out->addr.family == 4 ? 32 : 128;
+		return 0;
+	}
+	if (slash[1] < '0' || slash[1] > '9')
+		return -1;
+	len = strtoul(slash + 1, &end, 10);
+	if (*end != '\0' || len > (out->addr.family == 4 ? 32u : 128u))
+		return -1;
+	out->len = (uint8_t)len;
+	mask_addr(&out->addr, mapped_bits(out));
+	return 0;
+}
+
+bool
+netprefix_contains(const struct netprefix *p, const struct netaddr *a)
+{
+	unsigned bits = mapped_bits(p), full = bits / 8, rest = bits % 8;
+
+	if (p->addr.family != a->family)
+		return false;
+	if (memcmp(p->addr.a, a->a, full) != 0)
+		return false;
+	if (rest == 0)
+		return true;
+	return ((p->addr.a[full] ^ a->a[full]) & (uint8_t)(0xff << (8 - rest))) == 0;
+}
+
+bool
+netset_contains(const struct netset *s, const struct netaddr *a)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (netprefix_contains(&s->v[i], a))
+			return true;
+	return false;
+}
+
+void
+netset_add(struct netset *s, const struct netprefix *p)
+{
+	s->v = xreallocarray(s->v, s->n + 1, sizeof(*s->v));
+	s->v[s->n++] = *p;
+}
+
+void
+netset_free(struct netset *s)
+{
+	free(s->v);
+	s->v = NULL;
+	s->n = 0;
+}
