@@ -57,6 +57,9 @@ log_level_parse(const char *s, enum log_level *out)
 	return -1;
 }
 
+static void vlog(enum log_level, const char *, va_list, int)
+    __attribute__((format(printf, 2, 0)));
+
 static void
 vlog(enum log_level level, const char *fmt, va_list ap, int saved_errno)
 {

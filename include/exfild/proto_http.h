@@ -61,6 +61,7 @@ struct http_parser {
 	uint8_t state;
 	uint8_t chunk_state;
 	uint8_t multipart_state;
+	uint8_t flags;
 	bool line_truncated;
 	bool in_tunnel;
 	uint16_t line_len;

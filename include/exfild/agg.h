@@ -1,0 +1,80 @@
+/*
+ * agg.h - per-(internal host, destination) aggregates: totals since first
+ * seen, bytes per payload kind, and a sliding window (a ring of
+ * AGG_BUCKETS buckets spanning rules.window) with running sums so that a
+ * rule reads the window in O(1). Fixed capacity, least recently used pair
+ * evicted when full. Rule-specific state lives beside a pair, indexed by its
+ * slot id, so new rules add arrays without growing this struct.
+ */
+#ifndef EXFILD_AGG_H
+#define EXFILD_AGG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "exfild/classify.h"
+#include "exfild/config.h"
+#include "exfild/netaddr.h"
+#include "exfild/util.h"
+
+#define AGG_BUCKETS 8
+#define AGG_NONE UINT32_MAX
+#define AGG_MAX_RULES 8
+
+struct agg_bucket {
+	uint64_t out, in, compressed;
+	uint64_t flows;
+};
+
+struct pair {
+	struct netaddr host;      /* internal host */
+	uint32_t dest_id, dest_gen; /* baseline destination */
+	uint32_t gen;             /* bumped when the slot is reused */
+	uint16_t dst_port;        /* last destination port used */
+	bool via_proxy;
+	country_t country;        /* COUNTRY_UNKNOWN until resolved */
+	uint64_t first_ns, last_ns;
+	uint64_t total_out, total_in, total_flows;
+	uint64_t kind_bytes[PK_COUNT]; /* client payload bytes per kind, total */
+	/* sliding window */
+	uint64_t newest_bucket;   /* absolute bucket number of b[newest % N] */
+	struct agg_bucket b[AGG_BUCKETS];
+	struct agg_bucket win;    /* running sum of b[] */
+	uint64_t last_alert_ns[AGG_MAX_RULES]; /* suppression per rule */
+	/* table links (private) */
+	uint32_t hash_next, lru_prev, lru_next;
+	bool used;
+};
+
+struct agg_stats {
+	uint64_t created, active, evicted;
+};
+
+struct aggtab;
+struct aggtab *aggtab_new(size_t capacity, uint64_t window_ns,
+    const struct hash_key *key);
+void aggtab_free(struct aggtab *t);
+/* New window length (SIGHUP): bucket contents are kept, reinterpreted. */
+void aggtab_set_window(struct aggtab *t, uint64_t window_ns);
+uint64_t aggtab_window_ns(const struct aggtab *t);
+
+/* Find or create the pair; *id receives its slot. */
+struct pair *agg_get(struct aggtab *t, const struct netaddr *host,
+    uint32_t dest_id, uint32_t dest_gen, uint64_t ts_ns, uint32_t *id);
+/* The pair in slot id if it still has generation gen, else NULL. */
+struct pair *agg_by_id(struct aggtab *t, uint32_t id, uint32_t gen);
+
+/* Moves the window forward to ts (old buckets drop out of the sums). */
+void agg_advance(struct aggtab *t, struct pair *p, uint64_t ts_ns);
+void agg_add_bytes(struct aggtab *t, struct pair *p, uint64_t ts_ns,
+    uint64_t out, uint64_t in);
+void agg_add_kind(struct aggtab *t, struct pair *p, uint64_t ts_ns,
+    enum payload_kind kind, uint64_t bytes);
+void agg_add_flow(struct aggtab *t, struct pair *p, uint64_t ts_ns);
+
+typedef void (*agg_visit_fn)(void *ctx, const struct pair *p);
+void agg_foreach(const struct aggtab *t, agg_visit_fn fn, void *ctx);
+void agg_get_stats(const struct aggtab *t, struct agg_stats *out);
+
+#endif

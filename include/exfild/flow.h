@@ -1,0 +1,92 @@
+/*
+ * flow.h - bidirectional TCP/UDP flows in a fixed-capacity hash table.
+ * The caller normalises the key so that `host` is the internal host whose
+ * traffic we account for and `peer` the far side (a proxy or an external
+ * address): both directions of a connection find the same entry. The hash
+ * is keyed randomly (SipHash). Flows leave by idle timeout, a shorter
+ * timeout after FIN/RST, or eviction of the least recently used when the
+ * table is full; every way out is counted.
+ */
+#ifndef EXFILD_FLOW_H
+#define EXFILD_FLOW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "exfild/netaddr.h"
+#include "exfild/util.h"
+
+#define FLOW_NONE UINT32_MAX
+
+struct flow_key {
+	struct netaddr host;
+	struct netaddr peer;
+	uint16_t host_port;
+	uint16_t peer_port;
+	uint8_t proto;
+};
+
+/* What the application layer of the flow is, as far as we know. */
+enum flow_app {
+	FLOW_APP_UNKNOWN = 0, /* no client payload yet */
+	FLOW_APP_HTTP,
+	FLOW_APP_TLS,
+	FLOW_APP_OTHER,
+};
+
+struct flow {
+	struct flow_key key;
+	uint64_t first_ns;
+	uint64_t last_ns;
+	uint64_t bytes_out, bytes_in;   /* IP-layer bytes */
+	uint64_t pkts_out, pkts_in;
+	uint64_t pending_out, pending_in; /* bytes before the destination was known */
+	uint64_t pending_text;          /* client payload bytes before that */
+	uint32_t pair_id, pair_gen;     /* current aggregate (FLOW_NONE: unbound) */
+	uint32_t app_slot;              /* parser slot (FLOW_NONE: none) */
+	uint32_t next_seq_out;          /* next expected client sequence number */
+	uint8_t app;                    /* enum flow_app */
+	uint8_t kind;                   /* enum payload_kind of current client bytes */
+	bool seq_valid;
+	bool via_proxy;                 /* peer is a configured proxy */
+	bool host_is_proxy;             /* egress tap: host is the proxy itself */
+	bool closed;                    /* FIN or RST seen */
+	bool classified;                /* kind decided for current client stream */
+	/* table links (private) */
+	uint32_t hash_next;
+	uint32_t lru_prev, lru_next;
+	uint8_t list;
+};
+
+struct flow_stats {
+	uint64_t created;
+	uint64_t active;
+	uint64_t expired;     /* idle or closed timeout */
+	uint64_t evicted;     /* table full: least recently used removed */
+};
+
+struct flowtab;
+
+/* Called for a flow that leaves the table, before its slot is reused. */
+typedef void (*flow_release_fn)(void *ctx, struct flow *f);
+
+struct flowtab *flowtab_new(size_t capacity, const struct hash_key *key,
+    flow_release_fn release, void *ctx);
+void flowtab_free(struct flowtab *t);
+
+/* Finds the flow; with create, makes it (evicting the LRU if full).
+ * Marks it used at ts. NULL only when !create and absent. */
+struct flow *flowtab_get(struct flowtab *t, const struct flow_key *k,
+    uint64_t ts_ns, bool create, bool *created);
+/* Marks a flow closed (moves it to the list with the shorter timeout). */
+void flowtab_mark_closed(struct flowtab *t, struct flow *f);
+/* Releases flows idle longer than their timeout at now. */
+void flowtab_expire(struct flowtab *t, uint64_t now_ns, uint64_t idle_ns,
+    uint64_t closed_ns);
+/* Releases every flow (end of a replay). */
+void flowtab_flush(struct flowtab *t);
+void flowtab_get_stats(const struct flowtab *t, struct flow_stats *out);
+size_t flowtab_capacity(const struct flowtab *t);
+
+#endif

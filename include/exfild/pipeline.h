@@ -1,0 +1,69 @@
+/*
+ * pipeline.h - one frame in, alerts out: decode, assign roles (internal
+ * host, proxy, far side), track the flow, find the real destination behind
+ * a proxy (CONNECT, absolute URI, Host, SNI, X-Forwarded-For on an egress
+ * tap), classify client bytes, account them per (host, destination), and
+ * run the rules as the bytes arrive. Sources (replay, live, logs) feed it;
+ * it never allocates per packet.
+ */
+#ifndef EXFILD_PIPELINE_H
+#define EXFILD_PIPELINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "exfild/agg.h"
+#include "exfild/alert.h"
+#include "exfild/baseline.h"
+#include "exfild/config.h"
+#include "exfild/decode.h"
+#include "exfild/flow.h"
+#include "exfild/names.h"
+#include "exfild/proto_http.h"
+
+struct pipeline_stats {
+	uint64_t frames;
+	uint64_t wire_bytes;
+	uint64_t first_ns, last_ns;
+	struct decode_stats decode;
+	struct flow_stats flows;
+	struct agg_stats pairs;
+	struct baseline_stats dests;
+	struct names_stats names;
+	struct http_stats http;
+	uint64_t not_tracked;      /* internal-to-internal, transit, non-TCP/UDP */
+	uint64_t tls_sni, tls_no_sni, tls_malformed;
+	uint64_t dns_answers, dns_malformed;
+	uint64_t proxy_unidentified; /* proxy flows whose destination stayed unknown */
+	uint64_t parser_slots_exhausted;
+	uint64_t alerts;
+	uint64_t alerts_by_rule[AGG_MAX_RULES];
+};
+
+typedef void (*pipeline_alert_fn)(void *ctx, const struct alert *a);
+
+struct pipeline;
+
+/* Loads geo databases, the hosts file and the baseline state named in cfg.
+ * source names the input in alerts ("pcap", "live", ...). cfg must outlive
+ * the pipeline (or be replaced with pipeline_apply_config). */
+struct pipeline *pipeline_new(const struct config *cfg, const char *source,
+    pipeline_alert_fn fn, void *ctx, char *err, size_t errlen);
+void pipeline_free(struct pipeline *p);
+
+void pipeline_frame(struct pipeline *p, int linktype, const uint8_t *frame,
+    uint32_t caplen, uint32_t wirelen, uint64_t ts_ns);
+/* Time passes without packets (live mode timer): expire idle flows. */
+void pipeline_tick(struct pipeline *p, uint64_t now_ns);
+/* End of input: release every flow. */
+void pipeline_finish(struct pipeline *p);
+
+int pipeline_save_baseline(struct pipeline *p, char *err, size_t errlen);
+void pipeline_get_stats(const struct pipeline *p, struct pipeline_stats *out);
+
+typedef void (*pipeline_pair_fn)(void *ctx, const struct pair_report *r);
+/* Every (host, destination) pair, sorted by host, then destination. */
+void pipeline_report_pairs(struct pipeline *p, pipeline_pair_fn fn, void *ctx);
+
+#endif

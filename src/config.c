@@ -1,0 +1,1136 @@
+/*
+ * config.c - loads the YAML configuration (libyaml document API) into a
+ * struct config. Every mapping is described by a table of key handlers; every
+ * value is validated, and errors say "file:line:column: key.path: message".
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <yaml.h>
+
+#include "exfild/config.h"
+#include "exfild/util.h"
+
+#define CONFIG_MAX_BYTES (1024 * 1024) /* a config file is small; refuse more */
+#define LIMIT_MAX        (16u * 1024 * 1024)
+#define KEYPATH_LEN      96  /* "rules.compressed_upload.severity" and the like */
+#define QUOTE_LEN        80  /* a hostile value is shown escaped and cut short */
+#define QUOTE_SHOWN      48
+#define DOMAIN_MAX       253
+#define LABEL_MAX        63
+
+/*
+ * The default networks.internal: RFC 1918 and RFC 4193 (fc00::/7), IPv4
+ * held IPv4-mapped as netaddr.h does. config_defaults() points at this array
+ * so that a default config owns no memory; config_free() knows not to free it.
+ */
+#define V4MAPPED(a, b, c, d) { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, a, b, c, d }
+static struct netprefix default_internal[] = {
+	{ { V4MAPPED(10, 0, 0, 0), 4 }, 8 },
+	{ { V4MAPPED(172, 16, 0, 0), 4 }, 12 },
+	{ { V4MAPPED(192, 168, 0, 0), 4 }, 16 },
+	{ { { 0xfc }, 6 }, 7 },
+};
+
+static const char *const severity_names[] = { "low", "medium", "high", "critical" };
+
+const char *
+severity_name(enum severity s)
+{
+	if ((size_t)s >= ARRAY_LEN(severity_names))
+		return "unknown";
+	return severity_names[s];
+}
+
+int
+severity_parse(const char *s, enum severity *out)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(severity_names); i++) {
+		if (strcasecmp(s, severity_names[i]) == 0) {
+			*out = (enum severity)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static bool
+ascii_alpha(char ch)
+{
+	return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z');
+}
+
+static char
+ascii_upper(char ch)
+{
+	return ch >= 'a' && ch <= 'z' ? (char)(ch - 'a' + 'A') : ch;
+}
+
+static char
+ascii_lower(char ch)
+{
+	return ch >= 'A' && ch <= 'Z' ? (char)(ch - 'A' + 'a') : ch;
+}
+
+country_t
+country_parse(const char *s)
+{
+	if (s == NULL || !ascii_alpha(s[0]) || !ascii_alpha(s[1]) || s[2] != '\0')
+		return COUNTRY_UNKNOWN;
+	return (country_t)((unsigned)ascii_upper(s[0]) << 8 | (unsigned)ascii_upper(s[1]));
+}
+
+void
+country_format(country_t cc, char out[3])
+{
+	char hi = (char)(cc >> 8), lo = (char)(cc & 0xff);
+
+	if (hi < 'A' || hi > 'Z' || lo < 'A' || lo > 'Z')
+		hi = lo = '?';
+	out[0] = hi;
+	out[1] = lo;
+	out[2] = '\0';
+}
+
+static void
+default_sensor(char *out, size_t outlen)
+{
+	char host[256];
+
+	if (gethostname(host, sizeof(host)) != 0)
+		host[0] = '\0';
+	host[sizeof(host) - 1] = '\0';
+	str_copy(out, host[0] != '\0' ? host : "unknown", outlen);
+}
+
+void
+config_defaults(struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	default_sensor(c->sensor, sizeof(c->sensor));
+	c->internal.v = default_internal;
+	c->internal.n = ARRAY_LEN(default_internal);
+
+	c->baseline_learn_s = 7 * 86400;
+	c->rules_window_s = 3600;
+	c->rules_suppress_s = 3600;
+	c->bulk_upload = (struct rule_conf){ .enabled = true, .bytes = 50000000,
+	    .min_ratio = 3.0, .severity = SEV_HIGH };
+	c->compressed_upload = (struct rule_conf){ .enabled = true, .bytes = 1000000,
+	    .min_ratio = 0.0, .severity = SEV_CRITICAL };
+
+	c->limit_flows = 262144;
+	c->limit_pairs = 131072;
+	c->limit_destinations = 131072;
+	c->limit_names = 65536;
+	c->limit_app_parsers = 4096;
+	c->flow_timeout_s = 300;
+	c->flow_closed_timeout_s = 10;
+}
+
+static void
+free_strings(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* Empties networks.internal, which may still be the static default. */
+static void
+release_netset(struct netset *s)
+{
+	if (s->v == default_internal) {
+		s->v = NULL;
+		s->n = 0;
+		return;
+	}
+	netset_free(s);
+}
+
+void
+config_free(struct config *c)
+{
+	if (c == NULL)
+		return;
+	free(c->path);
+	release_netset(&c->internal);
+	free(c->proxies);
+	free(c->geo_home);
+	free_strings(c->geo_databases, c->n_geo_databases);
+	free(c->geo_hosts);
+	free(c->baseline_state);
+	netset_free(&c->baseline_allow_nets);
+	free_strings(c->baseline_allow_domains, c->n_baseline_allow_domains);
+	free(c);
+}
+
+bool
+config_is_internal(const struct config *c, const struct netaddr *a)
+{
+	return netset_contains(&c->internal, a);
+}
+
+bool
+config_is_proxy(const struct config *c, const struct netaddr *a, uint16_t port)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_proxies; i++) {
+		const struct proxy_addr *p = &c->proxies[i];
+		if (netaddr_eq(&p->addr, a) && (p->port == 0 || p->port == port))
+			return true;
+	}
+	return false;
+}
+
+bool
+config_is_home(const struct config *c, country_t cc)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_geo_home; i++)
+		if (c->geo_home[i] == cc)
+			return true;
+	return false;
+}
+
+/* ---- Error reporting ------------------------------------------------- */
+
+struct loader {
+	const char *name; /* file name used in messages */
+	yaml_document_t *doc;
+	char *err;
+	size_t errlen;
+};
+
+static void set_error(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+set_error(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static int fail_at(struct loader *ld, const yaml_node_t *node, const char *path,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* "file:line:col: path: message"; libyaml marks are 0-based. Returns -1. */
+static int
+fail_at(struct loader *ld, const yaml_node_t *node, const char *path,
+    const char *fmt, ...)
+{
+	char msg[CONFIG_ERR_LEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	set_error(ld->err, ld->errlen, "%s:%zu:%zu: %s%s%s", ld->name,
+	    node->start_mark.line + 1, node->start_mark.column + 1, path,
+	    path[0] != '\0' ? ": " : "", msg);
+	return -1;
+}
+
+/* Shows an untrusted string escaped (no control bytes) and cut short. */
+static const char *
+quote(const char *s, size_t len, char out[QUOTE_LEN])
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, o = 0;
+
+	for (i = 0; i < len && o < QUOTE_SHOWN; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (ch == '"' || ch == '\\') {
+			out[o++] = '\\';
+			out[o++] = (char)ch;
+		} else if (ch < 0x20 || ch >= 0x7f) {
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[ch >> 4];
+			out[o++] = hex[ch & 0xf];
+		} else {
+			out[o++] = (char)ch;
+		}
+	}
+	if (i < len) {
+		memcpy(out + o, "...", 3);
+		o += 3;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* `invalid WHAT "TEXT"HINT` at the node. */
+static int
+fail_invalid(struct loader *ld, const yaml_node_t *node, const char *path,
+    const char *what, const char *text, const char *hint)
+{
+	char q[QUOTE_LEN];
+
+	return fail_at(ld, node, path, "invalid %s \"%s\"%s", what,
+	    quote(text, strlen(text), q), hint);
+}
+
+/* ---- Node access ------------------------------------------------------ */
+
+static const char *
+node_text(const yaml_node_t *node)
+{
+	return (const char *)node->data.scalar.value;
+}
+
+/* A plain empty scalar, "~" or "null": a key written without a value. */
+static bool
+is_null(const yaml_node_t *node)
+{
+	static const char *const nulls[] = { "", "~", "null", "Null", "NULL" };
+	size_t i;
+
+	if (node->type != YAML_SCALAR_NODE ||
+	    node->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return false;
+	for (i = 0; i < ARRAY_LEN(nulls); i++)
+		if (strcmp(node_text(node), nulls[i]) == 0)
+			return true;
+	return false;
+}
+
+static const char *
+node_kind(const yaml_node_t *node)
+{
+	switch (node->type) {
+	case YAML_MAPPING_NODE:
+		return "a mapping";
+	case YAML_SEQUENCE_NODE:
+		return "a list";
+	default:
+		return "a scalar";
+	}
+}
+
+/* The text of a scalar value; an error for lists, mappings, nulls, NULs. */
+static int
+scalar_text(struct loader *ld, const char *path, const yaml_node_t *node,
+    const char **out)
+{
+	if (node->type != YAML_SCALAR_NODE)
+		return fail_at(ld, node, path, "expected a scalar, not %s",
+		    node_kind(node));
+	if (is_null(node))
+		return fail_at(ld, node, path, "missing value");
+	if (strlen(node_text(node)) != node->data.scalar.length)
+		return fail_at(ld, node, path, "contains a NUL character");
+	*out = node_text(node);
+	return 0;
+}
+
+static bool
+has_control(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	return false;
+}
+
+/* A non-empty string without control characters (names, file paths). */
+static int
+plain_string(struct loader *ld, const char *path, const yaml_node_t *node,
+    const char **out)
+{
+	if (scalar_text(ld, path, node, out) != 0)
+		return -1;
+	if ((*out)[0] == '\0')
+		return fail_at(ld, node, path, "must not be empty");
+	if (has_control(*out))
+		return fail_at(ld, node, path, "contains control characters");
+	return 0;
+}
+
+static yaml_node_t *
+get_node(struct loader *ld, int id)
+{
+	return yaml_document_get_node(ld->doc, id);
+}
+
+/* ---- Tables of key handlers ----------------------------------------- */
+
+struct key_handler;
+
+struct key_table {
+	const struct key_handler *keys;
+	size_t n;
+};
+#define KEY_TABLE(a) { (a), ARRAY_LEN(a) }
+
+/* Parses the value of one key into target (the struct the table describes). */
+typedef int key_fn(struct loader *ld, const struct key_handler *h,
+    const char *path, yaml_node_t *value, void *target);
+
+struct key_handler {
+	const char *key;
+	key_fn *parse;
+	size_t field;                /* offsetof() in target, for generic handlers */
+	const struct key_table *sub; /* keys of a nested mapping (parse_section) */
+};
+
+#define FIELD(type, target, h) ((type *)(void *)((char *)(target) + (h)->field))
+
+static bool
+key_is(const yaml_node_t *key, const char *name)
+{
+	size_t n = strlen(name);
+
+	return key->data.scalar.length == n && memcmp(key->data.scalar.value, name, n) == 0;
+}
+
+static bool
+same_key(const yaml_node_t *a, const yaml_node_t *b)
+{
+	return a->type == YAML_SCALAR_NODE && b->type == YAML_SCALAR_NODE &&
+	    a->data.scalar.length == b->data.scalar.length &&
+	    memcmp(a->data.scalar.value, b->data.scalar.value, a->data.scalar.length) == 0;
+}
+
+static bool
+is_duplicate_key(struct loader *ld, const yaml_node_t *map,
+    const yaml_node_pair_t *pair, const yaml_node_t *key)
+{
+	const yaml_node_pair_t *prev;
+
+	for (prev = map->data.mapping.pairs.start; prev < pair; prev++) {
+		const yaml_node_t *other = get_node(ld, prev->key);
+		if (other != NULL && same_key(other, key))
+			return true;
+	}
+	return false;
+}
+
+static const struct key_handler *
+find_key(const struct key_table *t, const yaml_node_t *key)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		if (key_is(key, t->keys[i].key))
+			return &t->keys[i];
+	return NULL;
+}
+
+static void
+keypath_join(char *out, size_t outlen, const char *parent, const char *key)
+{
+	if (parent[0] == '\0')
+		snprintf(out, outlen, "%s", key);
+	else
+		snprintf(out, outlen, "%s.%s", parent, key);
+}
+
+/* A mapping whose keys are all in the table; a null value keeps defaults. */
+static int
+parse_mapping(struct loader *ld, const char *path, yaml_node_t *node,
+    const struct key_table *table, void *target)
+{
+	const yaml_node_pair_t *pair;
+	char child[KEYPATH_LEN], q[QUOTE_LEN];
+
+	if (is_null(node))
+		return 0;
+	if (node->type != YAML_MAPPING_NODE)
+		return fail_at(ld, node, path, "expected a mapping");
+	for (pair = node->data.mapping.pairs.start;
+	    pair < node->data.mapping.pairs.top; pair++) {
+		yaml_node_t *key = get_node(ld, pair->key);
+		yaml_node_t *value = get_node(ld, pair->value);
+		const struct key_handler *h;
+
+		if (key == NULL || value == NULL)
+			return fail_at(ld, node, path, "malformed mapping");
+		if (key->type != YAML_SCALAR_NODE)
+			return fail_at(ld, key, path, "keys must be scalars, not %s",
+			    node_kind(key));
+		if (is_duplicate_key(ld, node, pair, key))
+			return fail_at(ld, key, path, "duplicate key \"%s\"",
+			    quote(node_text(key), key->data.scalar.length, q));
+		if ((h = find_key(table, key)) == NULL)
+			return fail_at(ld, key, path, "unknown key \"%s\"",
+			    quote(node_text(key), key->data.scalar.length, q));
+		keypath_join(child, sizeof(child), path, h->key);
+		if (h->parse(ld, h, child, value, target) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+parse_section(struct loader *ld, const struct key_handler *h, const char *path,
+    yaml_node_t *value, void *target)
+{
+	return parse_mapping(ld, path, value, h->sub, FIELD(char, target, h));
+}
+
+typedef int item_fn(struct loader *ld, const char *path, const yaml_node_t *item,
+    const char *text, void *target);
+
+/* A list of scalars, each handed to fn. */
+static int
+for_each_item(struct loader *ld, const char *path, yaml_node_t *node,
+    item_fn *fn, void *target)
+{
+	const yaml_node_item_t *it;
+
+	if (is_null(node))
+		return fail_at(ld, node, path, "missing value");
+	if (node->type != YAML_SEQUENCE_NODE)
+		return fail_at(ld, node, path, "expected a list");
+	for (it = node->data.sequence.items.start;
+	    it < node->data.sequence.items.top; it++) {
+		const yaml_node_t *item = get_node(ld, *it);
+		const char *text;
+
+		if (item == NULL)
+			return fail_at(ld, node, path, "malformed list");
+		if (scalar_text(ld, path, item, &text) != 0 ||
+		    fn(ld, path, item, text, target) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- Generic value handlers (field = offsetof in target) ----------- */
+
+static int
+parse_size_field(struct loader *ld, const struct key_handler *h,
+    const char *path, yaml_node_t *value, void *target)
+{
+	const char *s;
+	uint64_t v;
+
+	if (scalar_text(ld, path, value, &s) != 0)
+		return -1;
+	if (parse_size(s, &v) != 0)
+		return fail_invalid(ld, value, path, "size", s, "");
+	if (v == 0)
+		return fail_at(ld, value, path, "must be greater than 0");
+	*FIELD(uint64_t, target, h) = v;
+	return 0;
+}
+
+static int
+duration_value(struct loader *ld, const char *path, yaml_node_t *value,
+    bool positive, uint64_t *out)
+{
+	const char *s;
+
+	if (scalar_text(ld, path, value, &s) != 0)
+		return -1;
+	if (parse_duration(s, out) != 0)
+		return fail_invalid(ld, value, path, "duration", s, "");
+	if (positive && *out == 0)
+		return fail_at(ld, value, path, "must be greater than 0");
+	return 0;
+}
+
+/* A duration that may be 0 (baseline.learn: no learning period). */
+static int
+parse_duration_field(struct loader *ld, const struct key_handler *h,
+    const char *path, yaml_node_t *value, void *target)
+{
+	return duration_value(ld, path, value, false, FIELD(uint64_t, target, h));
+}
+
+static int
+parse_period_field(struct loader *ld, const struct key_handler *h,
+    const char *path, yaml_node_t *value, void *target)
+{
+	return duration_value(ld, path, value, true, FIELD(uint64_t, target, h));
+}
+
+static bool
+all_digits(const char *s)
+{
+	if (*s == '\0')
+		return false;
+	for (; *s != '\0'; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+static int
+parse_limit_field(struct loader *ld, const struct key_handler *h,
+    const char *path, yaml_node_t *value, void *target)
+{
+	unsigned long long v;
+	const char *s;
+
+	if (scalar_text(ld, path, value, &s) != 0)
+		return -1;
+	if (!all_digits(s))
+		return fail_invalid(ld, value, path, "number", s, "");
+	errno = 0;
+	v = strtoull(s, NULL, 10);
+	if (errno != 0 || v < 1 || v > LIMIT_MAX)
+		return fail_at(ld, value, path, "must be between 1 and %u", LIMIT_MAX);
+	*FIELD(size_t, target, h) = (size_t)v;
+	return 0;
+}
+
+static int
+parse_bool_field(struct loader *ld, const struct key_handler *h,
+    const char *path, yaml_node_t *value, void *target)
+{
+	const char *s;
+
+	if (scalar_text(ld, path, value, &s) != 0)
+		return -1;
+	if (strcasecmp(s, "true") == 0 || strcasecmp(s, "yes") == 0)
+		*FIELD(bool, target, h) = true;
+	else if (strcasecmp(s, "false") == 0 || strcasecmp(s, "no") == 0)
+		*FIELD(bool, target, h) = false;
+	else
+		return fail_invalid(ld, value, path, "boolean", s,
+		    " (expected true, false, yes or no)");
+	return 0;
+}
+
+static int
+parse_severity_field(struct loader *ld, const struct key_handler *h,
+    const char *path, yaml_node_t *value, void *target)
+{
+	const char *s;
+
+	if (scalar_text(ld, path, value, &s) != 0)
+		return -1;
+	if (severity_parse(s, FIELD(enum severity, target, h)) != 0)
+		return fail_invalid(ld, value, path, "severity", s,
+		    " (expected low, medium, high or critical)");
+	return 0;
+}
+
+/* A finite decimal number >= 0 ("3", "2.5"); no sign, hex, inf or nan. */
+static int
+parse_ratio_field(struct loader *ld, const struct key_handler *h,
+    const char *path, yaml_node_t *value, void *target)
+{
+	const char *s;
+	char *end;
+	double v;
+
+	if (scalar_text(ld, path, value, &s) != 0)
+		return -1;
+	if ((s[0] < '0' || s[0] > '9') && s[0] != '.')
+		return fail_invalid(ld, value, path, "ratio", s,
+		    " (expected a number >= 0)");
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || end == s || *end != '\0' || !isfinite(v) ||
+	    strpbrk(s, "xX") != NULL)
+		return fail_invalid(ld, value, path, "ratio", s,
+		    " (expected a number >= 0)");
+	*FIELD(double, target, h) = v;
+	return 0;
+}
+
+/* A file path (char *), kept as written: relative to the working directory. */
+static int
+parse_path_field(struct loader *ld, const struct key_handler *h,
+    const char *path, yaml_node_t *value, void *target)
+{
+	char **field = FIELD(char *, target, h);
+	const char *s;
+
+	if (plain_string(ld, path, value, &s) != 0)
+		return -1;
+	free(*field);
+	*field = xstrdup(s);
+	return 0;
+}
+
+/* ---- Specific handlers -------------------------------------------- */
+
+static int
+parse_sensor(struct loader *ld, const struct key_handler *h, const char *path,
+    yaml_node_t *value, void *target)
+{
+	struct config *c = target;
+	const char *s;
+
+	(void)h;
+	if (plain_string(ld, path, value, &s) != 0)
+		return -1;
+	if (strlen(s) >= sizeof(c->sensor))
+		return fail_at(ld, value, path, "longer than %zu characters",
+		    sizeof(c->sensor) - 1);
+	str_copy(c->sensor, s, sizeof(c->sensor));
+	return 0;
+}
+
+static int
+add_cidr(struct loader *ld, const char *path, const yaml_node_t *item,
+    const char *text, void *target)
+{
+	struct netprefix p;
+
+	if (netprefix_parse(text, &p) != 0)
+		return fail_invalid(ld, item, path, "CIDR", text, "");
+	netset_add(target, &p);
+	return 0;
+}
+
+/* A list of CIDRs replacing the netset at field (and its defaults). */
+static int
+parse_cidr_list(struct loader *ld, const struct key_handler *h,
+    const char *path, yaml_node_t *value, void *target)
+{
+	struct netset *set = FIELD(struct netset, target, h);
+
+	release_netset(set);
+	return for_each_item(ld, path, value, add_cidr, set);
+}
+
+static int
+parse_port(const char *s, uint16_t *out)
+{
+	unsigned long v;
+
+	if (!all_digits(s) || strlen(s) > 5)
+		return -1;
+	v = strtoul(s, NULL, 10);
+	if (v < 1 || v > 65535)
+		return -1;
+	*out = (uint16_t)v;
+	return 0;
+}
+
+enum proxy_err { PROXY_OK, PROXY_BAD_ADDRESS, PROXY_BAD_PORT };
+
+/*
+ * "10.0.0.1", "10.0.0.1:3128", "2001:db8::1", "[2001:db8::1]:3128". A bare
+ * IPv6 address has no port: with a port it must be in brackets.
+ */
+static enum proxy_err
+proxy_parse(const char *s, struct proxy_addr *out)
+{
+	const char *colon = strchr(s, ':'), *port = NULL;
+	const char *host = s;
+	size_t hostlen = strlen(s);
+
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+		if (close == NULL || (close[1] != '\0' && close[1] != ':'))
+			return PROXY_BAD_ADDRESS;
+		host = s + 1;
+		hostlen = (size_t)(close - host);
+		if (close[1] == ':')
+			port = close + 2;
+	} else if (colon != NULL && strchr(colon + 1, ':') == NULL) {
+		hostlen = (size_t)(colon - s);
+		port = colon + 1;
+	}
+	if (netaddr_parse_n(host, hostlen, &out->addr) != 0)
+		return PROXY_BAD_ADDRESS;
+	if (s[0] == '[' && out->addr.family != 6)
+		return PROXY_BAD_ADDRESS;
+	out->port = 0;
+	if (port != NULL && parse_port(port, &out->port) != 0)
+		return PROXY_BAD_PORT;
+	return PROXY_OK;
+}
+
+static int
+add_proxy(struct loader *ld, const char *path, const yaml_node_t *item,
+    const char *text, void *target)
+{
+	struct config *c = target;
+	struct proxy_addr p;
+
+	switch (proxy_parse(text, &p)) {
+	case PROXY_BAD_ADDRESS:
+		return fail_invalid(ld, item, path, "proxy", text,
+		    " (expected address, address:port or [IPv6]:port)");
+	case PROXY_BAD_PORT:
+		return fail_invalid(ld, item, path, "proxy", text,
+		    " (port must be 1..65535)");
+	case PROXY_OK:
+		break;
+	}
+	c->proxies = xreallocarray(c->proxies, c->n_proxies + 1, sizeof(*c->proxies));
+	c->proxies[c->n_proxies++] = p;
+	return 0;
+}
+
+static int
+parse_proxies(struct loader *ld, const struct key_handler *h, const char *path,
+    yaml_node_t *value, void *target)
+{
+	(void)h;
+	return for_each_item(ld, path, value, add_proxy, target);
+}
+
+static int
+add_country(struct loader *ld, const char *path, const yaml_node_t *item,
+    const char *text, void *target)
+{
+	struct config *c = target;
+	country_t cc = country_parse(text);
+
+	if (cc == COUNTRY_UNKNOWN)
+		return fail_invalid(ld, item, path, "country code", text,
+		    " (expected 2 letters)");
+	c->geo_home = xreallocarray(c->geo_home, c->n_geo_home + 1, sizeof(*c->geo_home));
+	c->geo_home[c->n_geo_home++] = cc;
+	return 0;
+}
+
+static int
+parse_geo_home(struct loader *ld, const struct key_handler *h, const char *path,
+    yaml_node_t *value, void *target)
+{
+	(void)h;
+	return for_each_item(ld, path, value, add_country, target);
+}
+
+static void
+append_string(char ***v, size_t *n, const char *s)
+{
+	*v = xreallocarray(*v, *n + 1, sizeof(**v));
+	(*v)[(*n)++] = xstrdup(s);
+}
+
+static int
+add_database(struct loader *ld, const char *path, const yaml_node_t *item,
+    const char *text, void *target)
+{
+	struct config *c = target;
+
+	if (text[0] == '\0')
+		return fail_at(ld, item, path, "must not be empty");
+	if (has_control(text))
+		return fail_at(ld, item, path, "contains control characters");
+	append_string(&c->geo_databases, &c->n_geo_databases, text);
+	return 0;
+}
+
+static int
+parse_geo_databases(struct loader *ld, const struct key_handler *h,
+    const char *path, yaml_node_t *value, void *target)
+{
+	(void)h;
+	return for_each_item(ld, path, value, add_database, target);
+}
+
+/*
+ * "*.example.com", ".example.com" and "example.com" all become "example.com"
+ * (the name and every subdomain), lowercased, without a trailing dot. Labels
+ * are 1..63 of [a-z0-9_-]; an all-digit last label is a mistyped address.
+ */
+static int
+domain_normalise(const char *s, char *out, size_t outlen)
+{
+	size_t len, i, label = 0;
+	bool numeric = true;
+
+	if (strncmp(s, "*.", 2) == 0)
+		s += 2;
+	else if (s[0] == '.')
+		s++;
+	len = strlen(s);
+	if (len > 0 && s[len - 1] == '.')
+		len--;
+	if (len == 0 || len > DOMAIN_MAX || len >= outlen)
+		return -1;
+	for (i = 0; i < len; i++) {
+		char ch = ascii_lower(s[i]);
+		if (ch == '.') {
+			if (label == 0)
+				return -1;
+			label = 0;
+			numeric = true;
+		} else if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+		    ch == '-' || ch == '_') {
+			if (++label > LABEL_MAX)
+				return -1;
+			if (ch < '0' || ch > '9')
+				numeric = false;
+		} else {
+			return -1;
+		}
+		out[i] = ch;
+	}
+	out[len] = '\0';
+	return label == 0 || numeric ? -1 : 0;
+}
+
+static int
+add_allow_entry(struct loader *ld, const char *path, const yaml_node_t *item,
+    const char *text, void *target)
+{
+	struct config *c = target;
+	char domain[DOMAIN_MAX + 1];
+	struct netprefix p;
+
+	if (netprefix_parse(text, &p) == 0) {
+		netset_add(&c->baseline_allow_nets, &p);
+		return 0;
+	}
+	if (domain_normalise(text, domain, sizeof(domain)) != 0)
+		return fail_invalid(ld, item, path, "CIDR or domain", text, "");
+	append_string(&c->baseline_allow_domains, &c->n_baseline_allow_domains, domain);
+	return 0;
+}
+
+static int
+parse_baseline_allow(struct loader *ld, const struct key_handler *h,
+    const char *path, yaml_node_t *value, void *target)
+{
+	(void)h;
+	return for_each_item(ld, path, value, add_allow_entry, target);
+}
+
+/* ---- The tables ------------------------------------------------------ */
+
+static const struct key_handler networks_keys[] = {
+	{ "internal", parse_cidr_list, offsetof(struct config, internal), NULL },
+	{ "proxies", parse_proxies, 0, NULL },
+};
+static const struct key_table networks_table = KEY_TABLE(networks_keys);
+
+static const struct key_handler geo_keys[] = {
+	{ "home", parse_geo_home, 0, NULL },
+	{ "databases", parse_geo_databases, 0, NULL },
+	{ "hosts", parse_path_field, offsetof(struct config, geo_hosts), NULL },
+};
+static const struct key_table geo_table = KEY_TABLE(geo_keys);
+
+static const struct key_handler baseline_keys[] = {
+	{ "state", parse_path_field, offsetof(struct config, baseline_state), NULL },
+	{ "learn", parse_duration_field, offsetof(struct config, baseline_learn_s), NULL },
+	{ "allow", parse_baseline_allow, 0, NULL },
+};
+static const struct key_table baseline_table = KEY_TABLE(baseline_keys);
+
+static const struct key_handler bulk_upload_keys[] = {
+	{ "enabled", parse_bool_field, offsetof(struct rule_conf, enabled), NULL },
+	{ "bytes", parse_size_field, offsetof(struct rule_conf, bytes), NULL },
+	{ "min_ratio", parse_ratio_field, offsetof(struct rule_conf, min_ratio), NULL },
+	{ "severity", parse_severity_field, offsetof(struct rule_conf, severity), NULL },
+};
+static const struct key_table bulk_upload_table = KEY_TABLE(bulk_upload_keys);
+
+static const struct key_handler compressed_upload_keys[] = {
+	{ "enabled", parse_bool_field, offsetof(struct rule_conf, enabled), NULL },
+	{ "bytes", parse_size_field, offsetof(struct rule_conf, bytes), NULL },
+	{ "severity", parse_severity_field, offsetof(struct rule_conf, severity), NULL },
+};
+static const struct key_table compressed_upload_table = KEY_TABLE(compressed_upload_keys);
+
+static const struct key_handler rules_keys[] = {
+	{ "window", parse_period_field, offsetof(struct config, rules_window_s), NULL },
+	{ "suppress", parse_period_field, offsetof(struct config, rules_suppress_s), NULL },
+	{ "bulk_upload", parse_section, offsetof(struct config, bulk_upload),
+	    &bulk_upload_table },
+	{ "compressed_upload", parse_section, offsetof(struct config, compressed_upload),
+	    &compressed_upload_table },
+};
+static const struct key_table rules_table = KEY_TABLE(rules_keys);
+
+static const struct key_handler limits_keys[] = {
+	{ "flows", parse_limit_field, offsetof(struct config, limit_flows), NULL },
+	{ "pairs", parse_limit_field, offsetof(struct config, limit_pairs), NULL },
+	{ "destinations", parse_limit_field, offsetof(struct config, limit_destinations), NULL },
+	{ "names", parse_limit_field, offsetof(struct config, limit_names), NULL },
+	{ "app_parsers", parse_limit_field, offsetof(struct config, limit_app_parsers), NULL },
+};
+static const struct key_table limits_table = KEY_TABLE(limits_keys);
+
+static const struct key_handler flow_keys[] = {
+	{ "timeout", parse_period_field, offsetof(struct config, flow_timeout_s), NULL },
+	{ "closed_timeout", parse_period_field,
+	    offsetof(struct config, flow_closed_timeout_s), NULL },
+};
+static const struct key_table flow_table = KEY_TABLE(flow_keys);
+
+/* The top level: one row per section. */
+static const struct key_handler section_keys[] = {
+	{ "sensor", parse_sensor, 0, NULL },
+	{ "networks", parse_section, 0, &networks_table },
+	{ "geo", parse_section, 0, &geo_table },
+	{ "baseline", parse_section, 0, &baseline_table },
+	{ "rules", parse_section, 0, &rules_table },
+	{ "limits", parse_section, 0, &limits_table },
+	{ "flow", parse_section, 0, &flow_table },
+};
+static const struct key_table section_table = KEY_TABLE(section_keys);
+
+/* ---- Loading ------------------------------------------------------------ */
+
+/* libyaml's own message, positioned: reader errors carry a byte offset only. */
+static void
+yaml_error(const yaml_parser_t *p, const char *name, const char *input,
+    size_t len, char *err, size_t errlen)
+{
+	const char *problem = p->problem != NULL ? p->problem : "invalid YAML";
+	size_t line = 1, col = 1, i;
+
+	switch (p->error) {
+	case YAML_MEMORY_ERROR:
+		set_error(err, errlen, "%s: out of memory", name);
+		return;
+	case YAML_READER_ERROR:
+		for (i = 0; i < p->problem_offset && i < len; i++) {
+			if (input[i] == '\n') {
+				line++;
+				col = 1;
+			} else {
+				col++;
+			}
+		}
+		set_error(err, errlen, "%s:%zu:%zu: %s", name, line, col, problem);
+		return;
+	default:
+		break;
+	}
+	if (p->context != NULL)
+		set_error(err, errlen, "%s:%zu:%zu: %s (%s at %zu:%zu)", name,
+		    p->problem_mark.line + 1, p->problem_mark.column + 1, problem,
+		    p->context, p->context_mark.line + 1, p->context_mark.column + 1);
+	else
+		set_error(err, errlen, "%s:%zu:%zu: %s", name,
+		    p->problem_mark.line + 1, p->problem_mark.column + 1, problem);
+}
+
+static int
+load_root(struct loader *ld, struct config *c)
+{
+	yaml_node_t *root = yaml_document_get_root_node(ld->doc);
+
+	if (root == NULL || is_null(root))
+		return 0;
+	if (root->type != YAML_MAPPING_NODE)
+		return fail_at(ld, root, "", "expected a mapping of sections, not %s",
+		    node_kind(root));
+	return parse_mapping(ld, "", root, &section_table, c);
+}
+
+/* A second document in the stream is an error (likely a stray "---"). */
+static int
+check_single_document(yaml_parser_t *parser, struct loader *ld,
+    const char *input, size_t len)
+{
+	yaml_document_t next;
+	yaml_node_t *root;
+	int rc = 0;
+
+	if (!yaml_parser_load(parser, &next)) {
+		yaml_error(parser, ld->name, input, len, ld->err, ld->errlen);
+		return -1;
+	}
+	if ((root = yaml_document_get_root_node(&next)) != NULL)
+		rc = fail_at(ld, root, "", "only one YAML document is allowed");
+	yaml_document_delete(&next);
+	return rc;
+}
+
+int
+config_load_string(const char *name, const char *yaml, size_t len,
+    struct config **out, char *err, size_t errlen)
+{
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	struct loader ld = { name, &doc, err, errlen };
+	struct config *c;
+	int rc;
+
+	*out = NULL;
+	set_error(err, errlen, "%s", "");
+	if (!yaml_parser_initialize(&parser)) {
+		set_error(err, errlen, "%s: out of memory", name);
+		return -1;
+	}
+	yaml_parser_set_input_string(&parser, (const unsigned char *)yaml, len);
+	if (!yaml_parser_load(&parser, &doc)) {
+		yaml_error(&parser, name, yaml, len, err, errlen);
+		yaml_parser_delete(&parser);
+		return -1;
+	}
+	c = xcalloc(1, sizeof(*c));
+	config_defaults(c);
+	c->path = xstrdup(name);
+	rc = load_root(&ld, c);
+	if (rc == 0)
+		rc = check_single_document(&parser, &ld, yaml, len);
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&parser);
+	if (rc != 0) {
+		config_free(c);
+		return -1;
+	}
+	*out = c;
+	return 0;
+}
+
+/* Reads at most CONFIG_MAX_BYTES; 0 or -1 with "path: ..." in err. */
+static int
+read_file(const char *path, char **buf, size_t *len, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (f == NULL) {
+		set_error(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return -1;
+	}
+	*buf = xmalloc(CONFIG_MAX_BYTES + 1);
+	n = fread(*buf, 1, CONFIG_MAX_BYTES + 1, f);
+	if (ferror(f)) {
+		set_error(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (n > CONFIG_MAX_BYTES) {
+		set_error(err, errlen, "%s: larger than %d bytes", path, CONFIG_MAX_BYTES);
+		goto fail;
+	}
+	fclose(f);
+	*len = n;
+	return 0;
+fail:
+	fclose(f);
+	free(*buf);
+	*buf = NULL;
+	return -1;
+}
+
+int
+config_load(const char *path, struct config **out, char *err, size_t errlen)
+{
+	char *buf;
+	size_t len;
+	int rc;
+
+	*out = NULL;
+	if (read_file(path, &buf, &len, err, errlen) != 0)
+		return -1;
+	rc = config_load_string(path, buf, len, out, err, errlen);
+	free(buf);
+	return rc;
+}

@@ -1,0 +1,278 @@
+/*
+ * main.c - command line: forensic replay of capture files (-r), config
+ * check (-t). Replay prints one JSON object per alert on stdout (and, with
+ * --pairs, the per-(host, destination) table after them) and a summary on
+ * stderr. The daemon mode (-i, outputs, signals) comes with the service.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "exfild/capture_file.h"
+#include "exfild/config.h"
+#include "exfild/log.h"
+#include "exfild/output.h"
+#include "exfild/pipeline.h"
+#include "exfild/rules.h"
+#include "exfild/util.h"
+
+#define DEFAULT_CONFIG "/etc/exfild/exfild.yaml"
+#define MAX_INPUTS 256
+#define EXFILD_VERSION "0.1.0"
+
+struct options {
+	const char *config_path;
+	const char *inputs[MAX_INPUTS];
+	size_t n_inputs;
+	bool test_config;
+	bool pairs;
+	bool save_baseline;
+	enum log_level level;
+};
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: exfild -r FILE [-r FILE ...] [-c CONFIG] [--pairs] [--save-baseline]\n"
+	    "       exfild -t [-c CONFIG]\n"
+	    "\n"
+	    "  -r, --read FILE      replay a capture (pcap, pcapng, .gz, - for stdin);\n"
+	    "                       several files are merged by timestamp\n"
+	    "  -c, --config FILE    configuration (default " DEFAULT_CONFIG ")\n"
+	    "  -t, --test-config    check the configuration and exit\n"
+	    "      --pairs          after the alerts, print one JSON object per\n"
+	    "                       (internal host, destination) seen\n"
+	    "      --save-baseline  write baseline.state after the replay\n"
+	    "  -v, --verbose        more log output (repeat for debug)\n"
+	    "  -q, --quiet          warnings and errors only\n"
+	    "  -V, --version        print the version\n"
+	    "  -h, --help           this text\n");
+}
+
+static int
+parse_options(int argc, char **argv, struct options *o)
+{
+	enum { OPT_PAIRS = 256, OPT_SAVE_BASELINE };
+	static const struct option longopts[] = {
+		{ "read", required_argument, NULL, 'r' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "test-config", no_argument, NULL, 't' },
+		{ "pairs", no_argument, NULL, OPT_PAIRS },
+		{ "save-baseline", no_argument, NULL, OPT_SAVE_BASELINE },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	o->config_path = DEFAULT_CONFIG;
+	o->level = LOG_LEVEL_INFO;
+	while ((ch = getopt_long(argc, argv, "r:c:tvqVh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'r':
+			if (o->n_inputs == MAX_INPUTS) {
+				fprintf(stderr, "exfild: at most %d -r files\n", MAX_INPUTS);
+				return -1;
+			}
+			o->inputs[o->n_inputs++] = optarg;
+			break;
+		case 'c':
+			o->config_path = optarg;
+			break;
+		case 't':
+			o->test_config = true;
+			break;
+		case OPT_PAIRS:
+			o->pairs = true;
+			break;
+		case OPT_SAVE_BASELINE:
+			o->save_baseline = true;
+			break;
+		case 'v':
+			if (o->level < LOG_LEVEL_DEBUG)
+				o->level++;
+			break;
+		case 'q':
+			o->level = LOG_LEVEL_WARN;
+			break;
+		case 'V':
+			printf("exfild %s\n", EXFILD_VERSION);
+			exit(0);
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "exfild: unexpected argument \"%s\"\n", argv[optind]);
+		return -1;
+	}
+	if (!o->test_config && o->n_inputs == 0) {
+		usage(stderr);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+write_alert(void *ctx, const struct alert *a)
+{
+	output_emit(ctx, a);
+}
+
+static void
+write_pair(void *ctx, const struct pair_report *r)
+{
+	char line[8192];
+	struct strbuf sb;
+
+	(void)ctx;
+	sb_init(&sb, line, sizeof(line));
+	if (!pair_format_json(r, &sb)) {
+		log_warnx("pair report line too long; skipped");
+		return;
+	}
+	puts(line);
+}
+
+static void
+print_summary(const struct pipeline_stats *st, const struct capfile_stats *cs,
+    double elapsed)
+{
+	size_t nrules, i;
+	const struct rule *rules = rules_table(&nrules);
+	char first[RFC3339_LEN], last[RFC3339_LEN];
+	struct rusage ru;
+
+	format_rfc3339_ms(st->first_ns, first);
+	format_rfc3339_ms(st->last_ns, last);
+	fprintf(stderr,
+	    "exfild: replay: files=%llu failed=%llu packets=%llu bytes=%llu "
+	    "first=%s last=%s\n",
+	    (unsigned long long)cs->files, (unsigned long long)cs->files_failed,
+	    (unsigned long long)st->frames, (unsigned long long)st->wire_bytes,
+	    first, last);
+	fprintf(stderr,
+	    "exfild: decode: ipv4=%llu ipv6=%llu tcp=%llu udp=%llu fragments=%llu "
+	    "non_ip=%llu unsupported_link=%llu not_tracked=%llu\n",
+	    (unsigned long long)st->decode.ip4, (unsigned long long)st->decode.ip6,
+	    (unsigned long long)st->decode.tcp, (unsigned long long)st->decode.udp,
+	    (unsigned long long)st->decode.fragments,
+	    (unsigned long long)st->decode.non_ip,
+	    (unsigned long long)st->decode.unsupported_link,
+	    (unsigned long long)st->not_tracked);
+	fprintf(stderr, "exfild: malformed: total=%llu",
+	    (unsigned long long)st->decode.malformed);
+	for (i = 1; i < DEC_REASON_COUNT; i++)
+		if (st->decode.reason[i] != 0)
+			fprintf(stderr, " %s=%llu", decode_reason_name((enum decode_reason)i),
+			    (unsigned long long)st->decode.reason[i]);
+	fprintf(stderr, " http=%llu dns=%llu tls=%llu\n",
+	    (unsigned long long)st->http.malformed,
+	    (unsigned long long)st->dns_malformed,
+	    (unsigned long long)st->tls_malformed);
+	fprintf(stderr,
+	    "exfild: flows: created=%llu expired=%llu evicted=%llu pairs=%llu "
+	    "pairs_evicted=%llu destinations=%llu proxy_unidentified=%llu "
+	    "http_requests=%llu tls_sni=%llu dns_answers=%llu\n",
+	    (unsigned long long)st->flows.created,
+	    (unsigned long long)st->flows.expired,
+	    (unsigned long long)st->flows.evicted,
+	    (unsigned long long)st->pairs.created,
+	    (unsigned long long)st->pairs.evicted,
+	    (unsigned long long)st->dests.destinations,
+	    (unsigned long long)st->proxy_unidentified,
+	    (unsigned long long)st->http.requests,
+	    (unsigned long long)st->tls_sni,
+	    (unsigned long long)st->dns_answers);
+	fprintf(stderr, "exfild: alerts=%llu", (unsigned long long)st->alerts);
+	for (i = 0; i < nrules && i < AGG_MAX_RULES; i++)
+		fprintf(stderr, " %s=%llu", rules[i].name,
+		    (unsigned long long)st->alerts_by_rule[i]);
+	getrusage(RUSAGE_SELF, &ru);
+	fprintf(stderr, " elapsed=%.3fs rate=%.0f pkt/s peak_rss_kb=%ld\n", elapsed,
+	    elapsed > 0 ? (double)st->frames / elapsed : 0.0, ru.ru_maxrss);
+}
+
+static int
+replay(const struct options *o, const struct config *cfg)
+{
+	char err[CONFIG_ERR_LEN];
+	struct capfile_set *cap;
+	struct capture_pkt pkt;
+	struct pipeline *pl;
+	struct output *out;
+	struct pipeline_stats st;
+	struct capfile_stats cs;
+	uint64_t t0 = clock_mono_ns();
+	int rc = 0;
+
+	cap = capfile_open(o->inputs, o->n_inputs, err, sizeof(err));
+	if (cap == NULL) {
+		fprintf(stderr, "exfild: %s\n", err);
+		return 1;
+	}
+	out = output_json_stdout();
+	pl = pipeline_new(cfg, "pcap", write_alert, out, err, sizeof(err));
+	if (pl == NULL) {
+		fprintf(stderr, "exfild: %s\n", err);
+		capfile_close(cap);
+		output_close(out);
+		return 1;
+	}
+	while (capfile_next(cap, &pkt) == 1)
+		pipeline_frame(pl, pkt.linktype, pkt.data, pkt.caplen, pkt.wirelen,
+		    pkt.ts_ns);
+	pipeline_finish(pl);
+	output_flush(out);
+	if (o->pairs)
+		pipeline_report_pairs(pl, write_pair, NULL);
+	fflush(stdout);
+	if (o->save_baseline && pipeline_save_baseline(pl, err, sizeof(err)) != 0) {
+		fprintf(stderr, "exfild: %s\n", err);
+		rc = 1;
+	}
+	pipeline_get_stats(pl, &st);
+	capfile_get_stats(cap, &cs);
+	print_summary(&st, &cs, (double)(clock_mono_ns() - t0) / 1e9);
+	if (cs.packets == 0 && cs.files_failed == cs.files)
+		rc = 1;
+	pipeline_free(pl);
+	capfile_close(cap);
+	output_close(out);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options o;
+	struct config *cfg;
+	char err[CONFIG_ERR_LEN];
+	int rc;
+
+	if (parse_options(argc, argv, &o) != 0)
+		return 1;
+	log_init("exfild", true, o.level);
+	if (config_load(o.config_path, &cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "exfild: %s\n", err);
+		return 1;
+	}
+	if (o.test_config) {
+		printf("configuration OK\n");
+		config_free(cfg);
+		return 0;
+	}
+	rc = replay(&o, cfg);
+	config_free(cfg);
+	return rc;
+}

@@ -1,0 +1,150 @@
+/*
+ * output_json.c - alerts as JSON lines (one object a line) on stdout or
+ * appended to a file, reopened on request for logrotate.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exfild/log.h"
+#include "exfild/output.h"
+#include "exfild/util.h"
+
+#define JSON_LINE_MAX 16384
+
+struct json_out {
+	FILE *fp;
+	char *path; /* NULL for stdout */
+	char line[JSON_LINE_MAX];
+};
+
+static int
+json_emit(struct output *o, const struct alert *a)
+{
+	struct json_out *j = o->state;
+	struct strbuf sb;
+
+	sb_init(&sb, j->line, sizeof(j->line));
+	if (!alert_format_json(a, &sb)) {
+		log_warnx("json output: alert %s does not fit in %d bytes", a->id,
+		    JSON_LINE_MAX);
+		return -1;
+	}
+	sb_putc(&sb, '\n');
+	if (fwrite(sb.p, 1, sb.len, j->fp) != sb.len) {
+		log_warn("json output %s: write", j->path ? j->path : "stdout");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+json_flush(struct output *o)
+{
+	struct json_out *j = o->state;
+
+	if (fflush(j->fp) != 0) {
+		log_warn("json output %s: flush", j->path ? j->path : "stdout");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+json_reopen(struct output *o)
+{
+	struct json_out *j = o->state;
+	FILE *fp;
+
+	if (j->path == NULL)
+		return json_flush(o);
+	fp = fopen(j->path, "a");
+	if (fp == NULL) {
+		log_warn("json output: reopen %s (keeping the old file)", j->path);
+		return -1;
+	}
+	fclose(j->fp);
+	j->fp = fp;
+	return 0;
+}
+
+static void
+json_close(struct output *o)
+{
+	struct json_out *j = o->state;
+
+	if (j->path != NULL)
+		fclose(j->fp);
+	else
+		fflush(j->fp);
+	free(j->path);
+	free(j);
+	free(o);
+}
+
+static const struct output_ops json_ops = {
+	"json", json_emit, json_flush, json_reopen, json_close,
+};
+
+static struct output *
+json_new(FILE *fp, const char *path)
+{
+	struct output *o = xcalloc(1, sizeof(*o));
+	struct json_out *j = xcalloc(1, sizeof(*j));
+
+	j->fp = fp;
+	j->path = path != NULL ? xstrdup(path) : NULL;
+	o->ops = &json_ops;
+	o->state = j;
+	return o;
+}
+
+struct output *
+output_json_stdout(void)
+{
+	return json_new(stdout, NULL);
+}
+
+struct output *
+output_json_file(const char *path, char *err, size_t errlen)
+{
+	FILE *fp = fopen(path, "a");
+
+	if (fp == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	return json_new(fp, path);
+}
+
+int
+output_emit(struct output *o, const struct alert *a)
+{
+	int rc = o->ops->emit(o, a);
+
+	if (rc == 0)
+		o->stats.emitted++;
+	else
+		o->stats.failed++;
+	return rc;
+}
+
+int
+output_flush(struct output *o)
+{
+	return o->ops->flush(o);
+}
+
+int
+output_reopen(struct output *o)
+{
+	return o->ops->reopen(o);
+}
+
+void
+output_close(struct output *o)
+{
+	if (o != NULL)
+		o->ops->close(o);
+}

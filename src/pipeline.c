@@ -1,0 +1,802 @@
+/*
+ * pipeline.c - from a captured frame to alerts. Roles: a flow's "host" is
+ * the internal host whose bytes we account; its "peer" is a configured proxy
+ * or an external address. Flows to a proxy (and flows from the proxy on an
+ * egress tap) are bound to their real destination only once the HTTP
+ * request or TLS SNI names it; bytes before that wait in the flow and are
+ * credited on binding. Everything here runs per packet: no allocation.
+ */
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exfild/classify.h"
+#include "exfild/geo.h"
+#include "exfild/log.h"
+#include "exfild/pipeline.h"
+#include "exfild/proto_dns.h"
+#include "exfild/proto_tls.h"
+#include "exfild/rules.h"
+
+#define EXPIRE_EVERY_NS (1ULL * NS_PER_SEC)
+
+union app_parser {
+	struct http_parser http;
+	struct tls_parser tls;
+};
+
+struct pipeline {
+	const struct config *cfg;
+	const char *source;
+	pipeline_alert_fn alert_fn;
+	void *alert_ctx;
+
+	struct hash_key key;
+	struct flowtab *flows;
+	struct aggtab *pairs;
+	struct baseline *baseline;
+	struct names *names;
+	struct geo *geo;
+	struct classifier *classifier;
+
+	union app_parser *slots;
+	uint32_t *slot_next;
+	uint32_t slot_free;
+	size_t nslots;
+
+	uint64_t next_expire_ns;
+	uint64_t min_rule_bytes;
+	uint64_t alert_seq;
+	struct pipeline_stats stats;
+};
+
+/* What one client segment contributed, collected while parsers run. */
+struct segment_ctx {
+	struct pipeline *p;
+	struct flow *f;
+	uint64_t ts_ns;
+	uint64_t kind_bytes[PK_COUNT];
+	uint64_t consumed; /* body and tunnel bytes (the rest are headers) */
+};
+
+static void release_flow(void *ctx, struct flow *f);
+
+/* ---- start-up ---- */
+
+static uint64_t
+min_rule_bytes(const struct config *cfg)
+{
+	uint64_t m = UINT64_MAX;
+
+	if (cfg->bulk_upload.enabled && cfg->bulk_upload.bytes < m)
+		m = cfg->bulk_upload.bytes;
+	if (cfg->compressed_upload.enabled && cfg->compressed_upload.bytes < m)
+		m = cfg->compressed_upload.bytes;
+	return m;
+}
+
+static int
+load_inputs(struct pipeline *p, char *err, size_t errlen)
+{
+	const struct config *cfg = p->cfg;
+	size_t i;
+
+	for (i = 0; i < cfg->n_geo_databases; i++)
+		if (geo_load_csv(p->geo, cfg->geo_databases[i], err, errlen) != 0)
+			return -1;
+	if (cfg->geo_hosts != NULL &&
+	    names_load_hosts(p->names, cfg->geo_hosts, err, errlen) != 0)
+		return -1;
+	if (cfg->baseline_state != NULL &&
+	    baseline_load(p->baseline, cfg->baseline_state, err, errlen) != 0)
+		return -1;
+	return 0;
+}
+
+struct pipeline *
+pipeline_new(const struct config *cfg, const char *source, pipeline_alert_fn fn,
+    void *ctx, char *err, size_t errlen)
+{
+	struct pipeline *p = xcalloc(1, sizeof(*p));
+	size_t i;
+
+	p->cfg = cfg;
+	p->source = source;
+	p->alert_fn = fn;
+	p->alert_ctx = ctx;
+	if (hash_key_random(&p->key) != 0) {
+		snprintf(err, errlen, "cannot seed the hash tables");
+		goto fail;
+	}
+	p->flows = flowtab_new(cfg->limit_flows, &p->key, release_flow, p);
+	p->pairs = aggtab_new(cfg->limit_pairs, cfg->rules_window_s * NS_PER_SEC,
+	    &p->key);
+	p->baseline = baseline_new(cfg->limit_destinations, cfg, &p->key);
+	p->names = names_new(cfg->limit_names, &p->key);
+	p->geo = geo_new();
+	p->classifier = classifier_new();
+	if (p->flows == NULL || p->pairs == NULL || p->baseline == NULL ||
+	    p->names == NULL || p->geo == NULL || p->classifier == NULL) {
+		snprintf(err, errlen, "cannot allocate the tables (see limits:)");
+		goto fail;
+	}
+	p->nslots = cfg->limit_app_parsers;
+	p->slots = xcalloc(p->nslots, sizeof(*p->slots));
+	p->slot_next = xcalloc(p->nslots, sizeof(*p->slot_next));
+	for (i = 0; i < p->nslots; i++)
+		p->slot_next[i] = i + 1 < p->nslots ? (uint32_t)(i + 1) : FLOW_NONE;
+	p->slot_free = p->nslots > 0 ? 0 : FLOW_NONE;
+	p->min_rule_bytes = min_rule_bytes(cfg);
+	if (load_inputs(p, err, errlen) != 0)
+		goto fail;
+	return p;
+fail:
+	pipeline_free(p);
+	return NULL;
+}
+
+void
+pipeline_free(struct pipeline *p)
+{
+	if (p == NULL)
+		return;
+	flowtab_free(p->flows);
+	aggtab_free(p->pairs);
+	baseline_free(p->baseline);
+	names_free(p->names);
+	geo_free(p->geo);
+	classifier_free(p->classifier);
+	free(p->slots);
+	free(p->slot_next);
+	free(p);
+}
+
+/* ---- parser slots ---- */
+
+static union app_parser *
+slot_get(struct pipeline *p, struct flow *f)
+{
+	if (f->app_slot == FLOW_NONE) {
+		if (p->slot_free == FLOW_NONE) {
+			p->stats.parser_slots_exhausted++;
+			return NULL;
+		}
+		f->app_slot = p->slot_free;
+		p->slot_free = p->slot_next[f->app_slot];
+	}
+	return &p->slots[f->app_slot];
+}
+
+static void
+slot_put(struct pipeline *p, struct flow *f)
+{
+	if (f->app_slot == FLOW_NONE)
+		return;
+	p->slot_next[f->app_slot] = p->slot_free;
+	p->slot_free = f->app_slot;
+	f->app_slot = FLOW_NONE;
+}
+
+static void
+release_flow(void *ctx, struct flow *f)
+{
+	struct pipeline *p = ctx;
+
+	if ((f->via_proxy || f->host_is_proxy) && f->pair_id == FLOW_NONE &&
+	    f->pkts_out > 0)
+		p->stats.proxy_unidentified++;
+	slot_put(p, f);
+}
+
+/* ---- destinations ---- */
+
+static bool
+is_proxy_address(const struct config *cfg, const struct netaddr *a)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->n_proxies; i++)
+		if (netaddr_eq(&cfg->proxies[i].addr, a))
+			return true;
+	return false;
+}
+
+/* Address of a destination: its own, a literal name, or the name cache. */
+static bool
+dest_address(struct pipeline *p, struct dest *d, struct netaddr *out)
+{
+	if (netaddr_is_set(&d->addr)) {
+		*out = d->addr;
+		return true;
+	}
+	if (d->name[0] == '\0')
+		return false;
+	if (netaddr_parse(d->name, out) == 0 || names_get(p->names, d->name, out)) {
+		d->addr = *out;
+		return true;
+	}
+	return false;
+}
+
+static void
+resolve_country(struct pipeline *p, struct pair *pr, struct dest *d)
+{
+	struct netaddr a;
+
+	if (pr->country != COUNTRY_UNKNOWN || !dest_address(p, d, &a))
+		return;
+	pr->country = geo_lookup(p->geo, &a);
+}
+
+static bool
+dest_is_foreign(struct pipeline *p, const struct pair *pr, struct dest *d)
+{
+	struct netaddr a;
+
+	if (dest_address(p, d, &a) && config_is_internal(p->cfg, &a))
+		return false;
+	return !config_is_home(p->cfg, pr->country);
+}
+
+static void
+credit_pending(struct pipeline *p, struct flow *f, struct pair *pr, uint64_t ts)
+{
+	if (f->pending_out == 0 && f->pending_in == 0 && f->pending_text == 0)
+		return;
+	agg_add_bytes(p->pairs, pr, ts, f->pending_out, f->pending_in);
+	agg_add_kind(p->pairs, pr, ts, PK_TEXT, f->pending_text);
+	f->pending_out = f->pending_in = f->pending_text = 0;
+}
+
+/* Points the flow at the pair (host, destination), counting a new flow for
+ * the pair when the flow was not already bound to it. */
+static struct pair *
+bind_flow(struct pipeline *p, struct flow *f, const struct netaddr *host,
+    const char *name, const struct netaddr *addr, uint16_t port, uint64_t ts)
+{
+	struct dest *d;
+	struct pair *pr;
+	uint32_t dest_id, pair_id;
+
+	dest_id = baseline_observe(p->baseline, name, addr, ts, &d);
+	pr = agg_get(p->pairs, host, dest_id, d->gen, ts, &pair_id);
+	if (f->pair_id != pair_id || f->pair_gen != pr->gen)
+		agg_add_flow(p->pairs, pr, ts);
+	f->pair_id = pair_id;
+	f->pair_gen = pr->gen;
+	pr->dst_port = port;
+	pr->via_proxy = f->via_proxy || f->host_is_proxy;
+	resolve_country(p, pr, d);
+	credit_pending(p, f, pr, ts);
+	return pr;
+}
+
+static struct pair *
+flow_pair(struct pipeline *p, struct flow *f)
+{
+	if (f->pair_id == FLOW_NONE)
+		return NULL;
+	return agg_by_id(p->pairs, f->pair_id, f->pair_gen);
+}
+
+/* ---- alerts ---- */
+
+struct eval_ctx {
+	struct pipeline *p;
+	struct pair *pair;
+	struct dest *dest;
+	uint64_t ts_ns;
+};
+
+static void
+emit_alert(void *ctx, const struct rule *r, const struct rule_conf *rc)
+{
+	struct eval_ctx *e = ctx;
+	struct pipeline *p = e->p;
+	const struct pair *pr = e->pair;
+	size_t nrules, idx;
+	const struct rule *table = rules_table(&nrules);
+	struct alert a;
+
+	memset(&a, 0, sizeof(a));
+	a.ts_ns = e->ts_ns;
+	a.sensor = p->cfg->sensor;
+	a.rule = r->name;
+	a.severity = rc->severity;
+	a.source = p->source;
+	a.src = pr->host;
+	dest_address(p, e->dest, &a.dst);
+	a.dst_port = pr->dst_port;
+	str_copy(a.dst_host, e->dest->name, sizeof(a.dst_host));
+	a.dst_country = pr->country;
+	a.via_proxy = pr->via_proxy;
+	a.bytes_out = pr->win.out;
+	a.bytes_in = pr->win.in;
+	a.flows = pr->win.flows;
+	a.window_s = p->cfg->rules_window_s;
+	memcpy(a.payload, pr->kind_bytes, sizeof(a.payload));
+	a.first_seen_ns = e->dest->first_seen_ns;
+	alert_make_id(&a, ++p->alert_seq);
+	idx = (size_t)(r - table);
+	p->stats.alerts++;
+	if (idx < AGG_MAX_RULES)
+		p->stats.alerts_by_rule[idx]++;
+	p->alert_fn(p->alert_ctx, &a);
+}
+
+static void
+evaluate(struct pipeline *p, struct pair *pr, uint64_t ts)
+{
+	struct rule_input in;
+	struct eval_ctx e;
+
+	if (pr->win.out < p->min_rule_bytes)
+		return;
+	e.dest = baseline_get(p->baseline, pr->dest_id, pr->dest_gen);
+	if (e.dest == NULL)
+		return; /* destination evicted: the pair is stale */
+	resolve_country(p, pr, e.dest);
+	in.cfg = p->cfg;
+	in.pair = pr;
+	in.familiar = e.dest->familiar;
+	in.foreign = dest_is_foreign(p, pr, e.dest);
+	e.p = p;
+	e.pair = pr;
+	e.ts_ns = ts;
+	rules_eval(&in, pr, ts, emit_alert, &e);
+}
+
+/* ---- application layer ---- */
+
+static void
+on_http_request(void *ctx, const struct http_request *req)
+{
+	struct segment_ctx *s = ctx;
+	struct flow *f = s->f;
+	const char *name = req->host[0] != '\0' ? req->host : NULL;
+	struct netaddr addr;
+
+	f->classified = false;
+	if (f->via_proxy) {
+		if (name == NULL)
+			return;
+		memset(&addr, 0, sizeof(addr));
+		bind_flow(s->p, f, &f->key.host, name, &addr, req->port, s->ts_ns);
+	} else if (f->host_is_proxy) {
+		bind_flow(s->p, f, req->has_xff ? &req->xff : &f->key.host, name,
+		    &f->key.peer, f->key.peer_port, s->ts_ns);
+	}
+}
+
+static void
+on_http_body(void *ctx, const uint8_t *data, size_t len, bool part_start)
+{
+	struct segment_ctx *s = ctx;
+
+	if (part_start || !s->f->classified) {
+		s->f->kind = (uint8_t)classify_bytes(s->p->classifier, data, len);
+		s->f->classified = true;
+	}
+	s->kind_bytes[s->f->kind] += len;
+	s->consumed += len;
+}
+
+static void
+on_http_tunnel(void *ctx, const uint8_t *data, size_t len)
+{
+	struct segment_ctx *s = ctx;
+
+	if (!s->f->classified) {
+		s->f->kind = (uint8_t)classify_bytes(s->p->classifier, data, len);
+		s->f->classified = true;
+	}
+	s->kind_bytes[s->f->kind] += len;
+	s->consumed += len;
+}
+
+static void
+feed_http(struct pipeline *p, struct segment_ctx *s, const uint8_t *data,
+    size_t len, bool gap)
+{
+	const struct http_events ev = {
+		on_http_request, on_http_body, on_http_tunnel, &p->stats.http,
+	};
+	union app_parser *ap = slot_get(p, s->f);
+
+	if (ap == NULL) {
+		s->kind_bytes[PK_TEXT] += len;
+		return;
+	}
+	if (gap)
+		http_parser_gap(&ap->http, &ev);
+	http_parser_feed(&ap->http, data, len, &ev, s);
+	s->kind_bytes[PK_TEXT] += len - s->consumed;
+}
+
+/* Deferred flows (to or from a proxy) learn their destination from SNI. */
+static void
+feed_tls(struct pipeline *p, struct segment_ctx *s, const uint8_t *data,
+    size_t len)
+{
+	struct flow *f = s->f;
+	union app_parser *ap;
+	char sni[TLS_SNI_MAX];
+	enum tls_result r;
+
+	s->kind_bytes[PK_TLS] += len;
+	if (!(f->via_proxy || f->host_is_proxy) || f->pair_id != FLOW_NONE)
+		return;
+	if ((ap = slot_get(p, f)) == NULL)
+		return;
+	r = tls_parser_feed(&ap->tls, data, len, sni);
+	if (r == TLS_NEED_MORE)
+		return;
+	slot_put(p, f);
+	if (r == TLS_SNI_FOUND) {
+		struct netaddr none;
+		p->stats.tls_sni++;
+		memset(&none, 0, sizeof(none));
+		bind_flow(p, f, &f->key.host, sni,
+		    f->host_is_proxy ? &f->key.peer : &none, f->key.peer_port,
+		    s->ts_ns);
+		return;
+	}
+	if (r == TLS_NO_SNI)
+		p->stats.tls_no_sni++;
+	else
+		p->stats.tls_malformed++;
+	if (f->host_is_proxy)
+		bind_flow(p, f, &f->key.host, NULL, &f->key.peer,
+		    f->key.peer_port, s->ts_ns);
+}
+
+/* First client bytes decide what the flow speaks. */
+static void
+start_app(struct pipeline *p, struct flow *f, const struct packet *pkt)
+{
+	union app_parser *ap;
+
+	if (pkt->proto == IPPROTO_TCP &&
+	    http_looks_like_request(pkt->payload, pkt->payload_len)) {
+		f->app = FLOW_APP_HTTP;
+		if ((ap = slot_get(p, f)) != NULL)
+			http_parser_init(&ap->http);
+		return;
+	}
+	if (tls_looks_like_record(pkt->payload, pkt->payload_len) ||
+	    (pkt->proto == IPPROTO_UDP && pkt->dport == 443)) {
+		f->app = FLOW_APP_TLS;
+		f->kind = PK_TLS;
+		f->classified = true;
+		if ((f->via_proxy || f->host_is_proxy) && pkt->proto == IPPROTO_TCP &&
+		    (ap = slot_get(p, f)) != NULL)
+			tls_parser_init(&ap->tls);
+		return;
+	}
+	f->app = FLOW_APP_OTHER;
+	f->kind = (uint8_t)classify_bytes(p->classifier, pkt->payload,
+	    pkt->payload_len);
+	f->classified = true;
+	if (f->host_is_proxy)
+		bind_flow(p, f, &f->key.host, NULL, &f->key.peer, f->key.peer_port,
+		    pkt->ts_ns);
+}
+
+/* In-order check on the client stream: 1 = new data at data_off, 0 = a
+ * retransmission to skip, and *gap when bytes were lost before it. */
+static int
+client_stream_order(struct flow *f, const struct packet *pkt, uint32_t *data_off,
+    bool *gap)
+{
+	uint32_t seq = pkt->tcp_seq, end, ahead;
+
+	*data_off = 0;
+	*gap = false;
+	if (pkt->proto != IPPROTO_TCP)
+		return 1;
+	end = seq + pkt->l4_payload_wire;
+	if (!f->seq_valid) {
+		f->seq_valid = true;
+		f->next_seq_out = end;
+		return 1;
+	}
+	ahead = seq - f->next_seq_out;
+	if (ahead == 0 || ahead < 0x80000000u) {
+		*gap = ahead != 0;
+		f->next_seq_out = end;
+		return 1;
+	}
+	/* starts before what we have: skip the old part, if all old skip it */
+	if ((uint32_t)(end - f->next_seq_out) - 1 >= 0x7fffffffu)
+		return 0;
+	*data_off = f->next_seq_out - seq;
+	f->next_seq_out = end;
+	return 1;
+}
+
+static void
+client_payload(struct pipeline *p, struct flow *f, const struct packet *pkt,
+    struct segment_ctx *s)
+{
+	uint32_t off;
+	bool gap;
+	const uint8_t *data;
+	size_t len, missing;
+
+	if (f->app == FLOW_APP_UNKNOWN && pkt->payload_len > 0)
+		start_app(p, f, pkt);
+	if (client_stream_order(f, pkt, &off, &gap) == 0)
+		return;
+	if (off >= pkt->payload_len) {
+		s->kind_bytes[f->kind] += pkt->l4_payload_wire - off;
+		return;
+	}
+	data = pkt->payload + off;
+	len = pkt->payload_len - off;
+	missing = pkt->l4_payload_wire - pkt->payload_len;
+	switch (f->app) {
+	case FLOW_APP_HTTP:
+		feed_http(p, s, data, len, gap);
+		break;
+	case FLOW_APP_TLS:
+		feed_tls(p, s, data, len);
+		break;
+	default:
+		s->kind_bytes[f->kind] += len;
+		break;
+	}
+	s->kind_bytes[f->kind] += missing;
+}
+
+/* ---- DNS ---- */
+
+static void
+on_dns_answer(void *ctx, const char *name, const struct netaddr *addr, uint32_t ttl)
+{
+	struct segment_ctx *s = ctx;
+
+	(void)ttl;
+	s->p->stats.dns_answers++;
+	names_put(s->p->names, name, addr, NAME_FROM_DNS, s->ts_ns);
+}
+
+static void
+handle_dns(struct pipeline *p, const struct packet *pkt)
+{
+	struct segment_ctx s;
+
+	memset(&s, 0, sizeof(s));
+	s.p = p;
+	s.ts_ns = pkt->ts_ns;
+	if (dns_parse_response(pkt->payload, pkt->payload_len, on_dns_answer, &s) ==
+	    DNS_MALFORMED)
+		p->stats.dns_malformed++;
+}
+
+/* ---- per packet ---- */
+
+/* Fills the flow key with host = internal side; false when not tracked. */
+static bool
+assign_roles(const struct config *cfg, const struct packet *pkt,
+    struct flow_key *k, bool *out, bool *via_proxy)
+{
+	bool src_int = config_is_internal(cfg, &pkt->src);
+	bool dst_int = config_is_internal(cfg, &pkt->dst);
+
+	*via_proxy = false;
+	if (src_int && config_is_proxy(cfg, &pkt->dst, pkt->dport)) {
+		*out = true;
+		*via_proxy = true;
+	} else if (dst_int && config_is_proxy(cfg, &pkt->src, pkt->sport)) {
+		*out = false;
+		*via_proxy = true;
+	} else if (src_int && !dst_int) {
+		*out = true;
+	} else if (dst_int && !src_int) {
+		*out = false;
+	} else {
+		return false;
+	}
+	memset(k, 0, sizeof(*k));
+	k->host = *out ? pkt->src : pkt->dst;
+	k->peer = *out ? pkt->dst : pkt->src;
+	k->host_port = *out ? pkt->sport : pkt->dport;
+	k->peer_port = *out ? pkt->dport : pkt->sport;
+	k->proto = pkt->proto;
+	return true;
+}
+
+static void
+init_flow(struct pipeline *p, struct flow *f, bool via_proxy, uint64_t ts)
+{
+	f->via_proxy = via_proxy;
+	f->host_is_proxy = !via_proxy && is_proxy_address(p->cfg, &f->key.host);
+	if (!f->via_proxy && !f->host_is_proxy)
+		bind_flow(p, f, &f->key.host, NULL, &f->key.peer, f->key.peer_port, ts);
+}
+
+static void
+account(struct pipeline *p, struct flow *f, const struct packet *pkt, bool out,
+    struct segment_ctx *s)
+{
+	struct pair *pr = flow_pair(p, f);
+	uint64_t text = 0;
+	int k;
+
+	if (pr == NULL) {
+		for (k = 0; k < PK_COUNT; k++)
+			text += s->kind_bytes[k];
+		if (out) {
+			f->pending_out += pkt->ip_bytes;
+			f->pending_text += text;
+		} else {
+			f->pending_in += pkt->ip_bytes;
+		}
+		return;
+	}
+	agg_add_bytes(p->pairs, pr, pkt->ts_ns, out ? pkt->ip_bytes : 0,
+	    out ? 0 : pkt->ip_bytes);
+	for (k = 0; k < PK_COUNT; k++)
+		if (s->kind_bytes[k] != 0)
+			agg_add_kind(p->pairs, pr, pkt->ts_ns, (enum payload_kind)k,
+			    s->kind_bytes[k]);
+	if (out)
+		evaluate(p, pr, pkt->ts_ns);
+}
+
+static void
+track_packet(struct pipeline *p, const struct packet *pkt)
+{
+	struct flow_key k;
+	struct flow *f;
+	struct segment_ctx s;
+	bool out, via_proxy, created;
+
+	if (!pkt->has_l4 || !assign_roles(p->cfg, pkt, &k, &out, &via_proxy)) {
+		p->stats.not_tracked++;
+		return;
+	}
+	f = flowtab_get(p->flows, &k, pkt->ts_ns, true, &created);
+	if (created)
+		init_flow(p, f, via_proxy, pkt->ts_ns);
+	memset(&s, 0, sizeof(s));
+	s.p = p;
+	s.f = f;
+	s.ts_ns = pkt->ts_ns;
+	if (out) {
+		f->bytes_out += pkt->ip_bytes;
+		f->pkts_out++;
+		if (pkt->l4_payload_wire > 0)
+			client_payload(p, f, pkt, &s);
+	} else {
+		f->bytes_in += pkt->ip_bytes;
+		f->pkts_in++;
+	}
+	account(p, f, pkt, out, &s);
+	if (pkt->proto == IPPROTO_TCP && (pkt->tcp_flags & (TCP_FIN | TCP_RST)))
+		flowtab_mark_closed(p->flows, f);
+}
+
+void
+pipeline_frame(struct pipeline *p, int linktype, const uint8_t *frame,
+    uint32_t caplen, uint32_t wirelen, uint64_t ts_ns)
+{
+	struct packet pkt;
+
+	p->stats.frames++;
+	p->stats.wire_bytes += wirelen;
+	if (p->stats.first_ns == 0)
+		p->stats.first_ns = ts_ns;
+	if (ts_ns > p->stats.last_ns)
+		p->stats.last_ns = ts_ns;
+	if (decode_frame(linktype, frame, caplen, wirelen, ts_ns, &pkt,
+	    &p->stats.decode) != DECODE_OK)
+		return;
+	if (ts_ns >= p->next_expire_ns) {
+		pipeline_tick(p, ts_ns);
+		p->next_expire_ns = ts_ns + EXPIRE_EVERY_NS;
+	}
+	if (pkt.proto == IPPROTO_UDP && pkt.has_l4 && pkt.sport == 53)
+		handle_dns(p, &pkt);
+	track_packet(p, &pkt);
+}
+
+void
+pipeline_tick(struct pipeline *p, uint64_t now_ns)
+{
+	flowtab_expire(p->flows, now_ns, p->cfg->flow_timeout_s * NS_PER_SEC,
+	    p->cfg->flow_closed_timeout_s * NS_PER_SEC);
+}
+
+void
+pipeline_finish(struct pipeline *p)
+{
+	flowtab_flush(p->flows);
+}
+
+int
+pipeline_save_baseline(struct pipeline *p, char *err, size_t errlen)
+{
+	if (p->cfg->baseline_state == NULL) {
+		snprintf(err, errlen, "baseline.state is not set in the config");
+		return -1;
+	}
+	return baseline_save(p->baseline, p->cfg->baseline_state, err, errlen);
+}
+
+void
+pipeline_get_stats(const struct pipeline *p, struct pipeline_stats *out)
+{
+	*out = p->stats;
+	flowtab_get_stats(p->flows, &out->flows);
+	agg_get_stats(p->pairs, &out->pairs);
+	baseline_get_stats(p->baseline, &out->dests);
+	names_get_stats(p->names, &out->names);
+}
+
+/* ---- forensic pair table ---- */
+
+struct pair_list {
+	struct pipeline *p;
+	struct pair_report *v;
+	size_t n, cap;
+};
+
+static void
+collect_pair(void *ctx, const struct pair *pr)
+{
+	struct pair_list *l = ctx;
+	struct pair_report *r;
+	struct dest *d;
+
+	if (l->n == l->cap)
+		return;
+	r = &l->v[l->n++];
+	memset(r, 0, sizeof(*r));
+	r->src = pr->host;
+	d = baseline_get(l->p->baseline, pr->dest_id, pr->dest_gen);
+	if (d != NULL) {
+		dest_address(l->p, d, &r->dst);
+		str_copy(r->dst_host, d->name, sizeof(r->dst_host));
+	}
+	r->dst_country = pr->country;
+	r->bytes_out = pr->total_out;
+	r->bytes_in = pr->total_in;
+	r->flows = pr->total_flows;
+	r->first_ns = pr->first_ns;
+	r->last_ns = pr->last_ns;
+	memcpy(r->payload, pr->kind_bytes, sizeof(r->payload));
+}
+
+static int
+cmp_report(const void *x, const void *y)
+{
+	const struct pair_report *a = x, *b = y;
+	int c = netaddr_cmp(&a->src, &b->src);
+
+	if (c == 0)
+		c = strcmp(a->dst_host, b->dst_host);
+	if (c == 0)
+		c = netaddr_cmp(&a->dst, &b->dst);
+	return c;
+}
+
+void
+pipeline_report_pairs(struct pipeline *p, pipeline_pair_fn fn, void *ctx)
+{
+	struct agg_stats st;
+	struct pair_list l;
+	size_t i;
+
+	agg_get_stats(p->pairs, &st);
+	l.p = p;
+	l.n = 0;
+	l.cap = st.active;
+	l.v = xcalloc(l.cap, sizeof(*l.v));
+	agg_foreach(p->pairs, collect_pair, &l);
+	qsort(l.v, l.n, sizeof(*l.v), cmp_report);
+	for (i = 0; i < l.n; i++)
+		fn(ctx, &l.v[i]);
+	free(l.v);
+}

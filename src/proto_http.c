@@ -1,0 +1,986 @@
+/*
+ * proto_http.c - incremental HTTP/1.x request parser for the client side of
+ * a proxy connection (RFC 9110, RFC 9112; multipart delimiters RFC 2046
+ * 5.1.1). Finds the destination (CONNECT authority, absolute URI, Host),
+ * de-chunks bodies and marks where each multipart part's content starts.
+ */
+#include <string.h>
+
+#include "exfild/proto_http.h"
+
+/* p->state */
+enum http_state {
+	HS_REQ_LINE,	/* request line; empty lines before it are skipped */
+	HS_HEADERS,
+	HS_BODY,	/* Content-Length body: body_left bytes to go */
+	HS_CHUNKED,	/* chunked body, see chunk_state */
+	HS_RESYNC,	/* lost track: wait for a feed that starts a request */
+};
+
+/* p->chunk_state (RFC 9112 7.1) */
+enum chunk_state {
+	CS_SIZE,	/* chunk-size [; ext] line */
+	CS_DATA,	/* body_left bytes of chunk data */
+	CS_DATA_END,	/* the CRLF after chunk data */
+	CS_TRAILERS,	/* trailer lines until an empty line */
+};
+
+/*
+ * p->multipart_state. The pattern in p->boundary is "\n--" boundary, so a
+ * delimiter is found at the start of any line whether the line ends in
+ * CRLF or a bare LF; the body start and a part's content start count as
+ * line starts (match_len 1).
+ */
+enum multipart_state {
+	MP_NONE,	/* not multipart */
+	MP_SCAN,	/* looking for the delimiter, match_len bytes matched */
+	MP_AFTER_DELIM,	/* "--" (close), transport padding, or line end */
+	MP_CLOSE_DASH,	/* one '-' of a close delimiter seen */
+	MP_PART_HEADERS, /* part header lines until an empty line */
+	MP_EPILOGUE,	/* after the close delimiter: nothing more to find */
+};
+
+/* p->flags */
+#define HF_PART_PENDING	0x01 /* next body bytes start a body or a part */
+#define HF_MP_LINE_DATA	0x02 /* current part header line is not empty */
+#define HF_CL_BAD	0x04 /* Content-Length unusable: resync after headers */
+#define HF_TE_OTHER	0x08 /* Transfer-Encoding whose last coding is not chunked */
+
+/* Methods http_looks_like_request() accepts, each followed by SP. */
+static const char *const known_methods[] = {
+	"GET", "POST", "PUT", "HEAD", "OPTIONS", "DELETE", "PATCH", "CONNECT",
+	"TRACE", "PROPFIND", "PROPPATCH", "MKCOL", "COPY", "MOVE", "LOCK",
+	"UNLOCK", "SEARCH", "REPORT", "MKCALENDAR", "ACL",
+};
+
+/* A run of bytes inside p->line (or another bounded buffer). */
+struct span {
+	const uint8_t *p;
+	size_t n;
+};
+
+#define STAT(ev, name)							\
+	do {								\
+		if ((ev) != NULL && (ev)->stats != NULL)		\
+			(ev)->stats->name++;				\
+	} while (0)
+
+static uint8_t
+ascii_lower(uint8_t c)
+{
+	return c >= 'A' && c <= 'Z' ? (uint8_t)(c - 'A' + 'a') : c;
+}
+
+static bool
+is_digit(uint8_t c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool
+is_alpha(uint8_t c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static int
+hex_value(uint8_t c)
+{
+	if (is_digit(c))
+		return c - '0';
+	c = ascii_lower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* RFC 9110 5.6.2 tchar */
+static bool
+is_tchar(uint8_t c)
+{
+	return is_alpha(c) || is_digit(c) || (c != '\0' &&
+	    strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+static bool
+is_ows(uint8_t c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static struct span
+span_make(const uint8_t *p, size_t n)
+{
+	struct span s = { p, n };
+
+	return s;
+}
+
+static struct span
+span_sub(struct span s, size_t from, size_t to)
+{
+	return span_make(s.p + from, to - from);
+}
+
+static struct span
+span_trim(struct span s)
+{
+	while (s.n > 0 && is_ows(s.p[0])) {
+		s.p++;
+		s.n--;
+	}
+	while (s.n > 0 && is_ows(s.p[s.n - 1]))
+		s.n--;
+	return s;
+}
+
+/* Index of the first (or last) c in s, or s.n when absent. */
+static size_t
+span_find(struct span s, uint8_t c)
+{
+	size_t i;
+
+	for (i = 0; i < s.n; i++)
+		if (s.p[i] == c)
+			return i;
+	return s.n;
+}
+
+static size_t
+span_find_last(struct span s, uint8_t c)
+{
+	size_t i;
+
+	for (i = s.n; i > 0; i--)
+		if (s.p[i - 1] == c)
+			return i - 1;
+	return s.n;
+}
+
+static size_t
+span_count(struct span s, uint8_t c)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < s.n; i++)
+		k += s.p[i] == c;
+	return k;
+}
+
+static bool
+span_eq_ci(struct span s, const char *lit)
+{
+	size_t i, n = strlen(lit);
+
+	if (s.n != n)
+		return false;
+	for (i = 0; i < n; i++)
+		if (ascii_lower(s.p[i]) != (uint8_t)lit[i])
+			return false;
+	return true;
+}
+
+static bool
+span_prefix_ci(struct span s, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	return s.n >= n && span_eq_ci(span_make(s.p, n), lit);
+}
+
+/* Port: 1-5 digits, 1..65535; 0 when invalid or empty. */
+static uint16_t
+port_parse(struct span s)
+{
+	uint32_t v = 0;
+	size_t i;
+
+	if (s.n == 0 || s.n > 5)
+		return 0;
+	for (i = 0; i < s.n; i++) {
+		if (!is_digit(s.p[i]))
+			return 0;
+		v = v * 10 + (uint32_t)(s.p[i] - '0');
+	}
+	return v <= 65535 ? (uint16_t)v : 0;
+}
+
+/* Method token followed by SP: full match, a prefix of one, or neither. */
+enum method_match { MM_NONE, MM_PREFIX, MM_FULL };
+
+static enum method_match
+method_match(const uint8_t *data, size_t len)
+{
+	enum method_match best = MM_NONE;
+	size_t i, mlen;
+
+	for (i = 0; i < sizeof(known_methods) / sizeof(known_methods[0]); i++) {
+		mlen = strlen(known_methods[i]);
+		if (len > mlen) {
+			if (memcmp(data, known_methods[i], mlen) == 0 &&
+			    data[mlen] == ' ')
+				return MM_FULL;
+		} else if (memcmp(data, known_methods[i], len) == 0)
+			best = MM_PREFIX;
+	}
+	return best;
+}
+
+bool
+http_looks_like_request(const uint8_t *data, size_t len)
+{
+	return data != NULL && len > 0 && method_match(data, len) == MM_FULL;
+}
+
+/* Host bytes as sent, lowercased (ASCII only), at most HTTP_HOST_MAX-1. */
+static void
+host_set(struct http_request *req, struct span host)
+{
+	size_t i, n = host.n < HTTP_HOST_MAX - 1 ? host.n : HTTP_HOST_MAX - 1;
+
+	for (i = 0; i < n; i++)
+		req->host[i] = (char)ascii_lower(host.p[i]);
+	req->host[n] = '\0';
+}
+
+/*
+ * "host", "host:port", "[v6]", "[v6]:port" (RFC 3986 3.2.2). An
+ * unbracketed value with more than one ':' is taken whole as the host; a
+ * port that is not a valid number is kept as part of the host. Sets host
+ * and port only when the host is not empty.
+ */
+static void
+authority_parse(struct http_request *req, struct span a, uint16_t def_port)
+{
+	struct span host = a, port = span_make(a.p + a.n, 0);
+	size_t i;
+	uint16_t v;
+
+	if (a.n > 0 && a.p[0] == '[') {
+		i = span_find(a, ']');
+		if (i == a.n) {
+			host = span_sub(a, 1, a.n);
+		} else {
+			host = span_sub(a, 1, i);
+			if (i + 1 < a.n && a.p[i + 1] == ':')
+				port = span_sub(a, i + 2, a.n);
+		}
+	} else if (span_count(a, ':') == 1) {
+		i = span_find(a, ':');
+		v = port_parse(span_sub(a, i + 1, a.n));
+		if (v != 0 || i + 1 == a.n) {
+			host = span_sub(a, 0, i);
+			port = span_sub(a, i + 1, a.n);
+		}
+	}
+	if (host.n == 0)
+		return;
+	host_set(req, host);
+	v = port_parse(port);
+	req->port = v != 0 ? v : def_port;
+}
+
+/* RFC 3986 3.1: scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) */
+static size_t
+scheme_len(struct span t)
+{
+	size_t i;
+
+	if (t.n == 0 || !is_alpha(t.p[0]))
+		return 0;
+	for (i = 1; i < t.n; i++) {
+		if (t.p[i] == ':')
+			break;
+		if (!is_alpha(t.p[i]) && !is_digit(t.p[i]) &&
+		    t.p[i] != '+' && t.p[i] != '-' && t.p[i] != '.')
+			return 0;
+	}
+	if (t.n - i < 3 || memcmp(t.p + i, "://", 3) != 0)
+		return 0;
+	return i;
+}
+
+static uint16_t
+scheme_port(struct span scheme)
+{
+	if (span_eq_ci(scheme, "https") || span_eq_ci(scheme, "wss"))
+		return 443;
+	if (span_eq_ci(scheme, "ftp"))
+		return 21;
+	return 80;
+}
+
+/*
+ * Request target (RFC 9112 3.2): authority-form for CONNECT, absolute-form
+ * "scheme://[userinfo@]host[:port][/...]"; origin-form, asterisk-form and
+ * anything else leave the host to the Host header.
+ */
+static void
+target_parse(struct http_request *req, struct span t)
+{
+	struct span auth;
+	size_t slen, i, end;
+
+	if (req->is_connect) {
+		authority_parse(req, t, 443);
+		return;
+	}
+	slen = scheme_len(t);
+	if (slen == 0)
+		return;
+	req->absolute_uri = true;
+	auth = span_sub(t, slen + 3, t.n);
+	end = auth.n;
+	for (i = 0; i < auth.n; i++) {
+		if (auth.p[i] == '/' || auth.p[i] == '?' || auth.p[i] == '#') {
+			end = i;
+			break;
+		}
+	}
+	auth = span_sub(auth, 0, end);
+	i = span_find_last(auth, '@');
+	if (i < auth.n)
+		auth = span_sub(auth, i + 1, auth.n);
+	authority_parse(req, auth, scheme_port(span_make(t.p, slen)));
+}
+
+/*
+ * METHOD SP request-target SP HTTP/1.x (RFC 9112 3). A truncated line
+ * (longer than HTTP_LINE_MAX) is taken without its version: its target's
+ * start, where the host is, was kept. 0 or -1.
+ */
+static int
+request_line_parse(struct http_parser *p)
+{
+	struct span line = span_make(p->line, p->line_len), target, version;
+	struct http_request *req = &p->req;
+	size_t i, sp;
+
+	memset(req, 0, sizeof(*req));
+	p->flags = 0;
+	for (i = 0; i < line.n && is_tchar(line.p[i]); i++)
+		;
+	if (i == 0 || i >= HTTP_METHOD_MAX || i == line.n || line.p[i] != ' ')
+		return -1;
+	memcpy(req->method, line.p, i);
+	req->method[i] = '\0';
+	req->is_connect = strcmp(req->method, "CONNECT") == 0;
+	line = span_sub(line, i + 1, line.n);
+	sp = span_find(line, ' ');
+	target = span_sub(line, 0, sp);
+	if (target.n == 0)
+		return -1;
+	if (sp == line.n) {
+		if (!p->line_truncated)
+			return -1;
+	} else if (!p->line_truncated) {
+		version = span_sub(line, sp + 1, line.n);
+		if (version.n != 8 || memcmp(version.p, "HTTP/1.", 7) != 0 ||
+		    !is_digit(version.p[7]))
+			return -1;
+	}
+	req->port = 80;
+	target_parse(req, target);
+	return 0;
+}
+
+static void
+header_host(struct http_parser *p, struct span value)
+{
+	/* The request target's host wins; of several Host fields the first. */
+	if (p->req.host[0] != '\0')
+		return;
+	authority_parse(&p->req, value, 80);
+}
+
+static void
+header_content_length(struct http_parser *p, struct span value,
+    const struct http_events *ev)
+{
+	uint64_t v = 0;
+	size_t i;
+	bool ok = value.n > 0 && !p->line_truncated;
+
+	for (i = 0; ok && i < value.n; i++) {
+		if (!is_digit(value.p[i]) ||
+		    v > (UINT64_MAX - (uint64_t)(value.p[i] - '0')) / 10) {
+			ok = false;
+			break;
+		}
+		v = v * 10 + (uint64_t)(value.p[i] - '0');
+	}
+	/* RFC 9112 6.3 (5): differing lengths are unrecoverable. */
+	if (ok && p->req.has_content_length && p->req.content_length != v)
+		ok = false;
+	if (!ok) {
+		p->flags |= HF_CL_BAD;
+		STAT(ev, malformed);
+		return;
+	}
+	p->req.has_content_length = true;
+	p->req.content_length = v;
+}
+
+/* RFC 9112 6.3 (4): chunked only when it is the final coding. */
+static void
+header_transfer_encoding(struct http_parser *p, struct span value)
+{
+	struct span last;
+	size_t i;
+
+	if (value.n == 0)
+		return;
+	i = span_find_last(value, ',');
+	last = i < value.n ? span_sub(value, i + 1, value.n) : value;
+	last = span_sub(last, 0, span_find(last, ';'));
+	if (span_eq_ci(span_trim(last), "chunked")) {
+		p->req.chunked = true;
+		p->flags &= (uint8_t)~HF_TE_OTHER;
+	} else {
+		p->req.chunked = false;
+		p->flags |= HF_TE_OTHER;
+	}
+}
+
+/* RFC 2046 5.1.1 bchars (space allowed, but not as the last character). */
+static bool
+is_bchar(uint8_t c)
+{
+	return is_alpha(c) || is_digit(c) ||
+	    (c != '\0' && strchr("'()+_,-./:=? ", c) != NULL);
+}
+
+/* Copies a valid boundary into the delimiter pattern "\n--" boundary. */
+static bool
+boundary_set(struct http_parser *p, const uint8_t *b, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > 70 || b[n - 1] == ' ')
+		return false;
+	for (i = 0; i < n; i++)
+		if (!is_bchar(b[i]))
+			return false;
+	memcpy(p->boundary, "\n--", 3);
+	memcpy(p->boundary + 3, b, n);
+	p->boundary_len = (uint16_t)(n + 3);
+	return true;
+}
+
+/*
+ * Parameter value at the start of v: quoted-string (quoted-pairs undone)
+ * or token. Writes at most cap bytes to out; returns the length, or
+ * cap + 1 when it does not fit.
+ */
+static size_t
+param_value(struct span v, uint8_t *out, size_t cap)
+{
+	size_t i, n = 0;
+
+	if (v.n > 0 && v.p[0] == '"') {
+		for (i = 1; i < v.n && v.p[i] != '"'; i++) {
+			if (v.p[i] == '\\' && i + 1 < v.n)
+				i++;
+			if (n == cap)
+				return cap + 1;
+			out[n++] = v.p[i];
+		}
+		return n;
+	}
+	for (i = 0; i < v.n && v.p[i] != ';' && !is_ows(v.p[i]); i++) {
+		if (n == cap)
+			return cap + 1;
+		out[n++] = v.p[i];
+	}
+	return n;
+}
+
+/*
+ * Content-Type: multipart/... ; boundary=... (RFC 2046 5.1.1, RFC 7578).
+ * Any multipart subtype is scanned: form-data is the common upload, but
+ * multipart/mixed or related carry files the same way. Without a valid
+ * boundary the body is treated as opaque.
+ */
+static void
+header_content_type(struct http_parser *p, struct span value)
+{
+	uint8_t b[HTTP_BOUNDARY_MAX];
+	struct span rest, name;
+	size_t i, n;
+
+	p->req.multipart = false;
+	i = span_find(value, ';');
+	if (!span_prefix_ci(span_trim(span_sub(value, 0, i)), "multipart/"))
+		return;
+	rest = span_sub(value, i, value.n);
+	while (rest.n > 0) {
+		rest = span_trim(span_sub(rest, 1, rest.n));	/* past ';' */
+		i = span_find(rest, '=');
+		name = span_trim(span_sub(rest, 0, i));
+		if (i == rest.n)
+			return;
+		rest = span_trim(span_sub(rest, i + 1, rest.n));
+		if (span_eq_ci(name, "boundary")) {
+			n = param_value(rest, b, 70);
+			p->req.multipart = n <= 70 && boundary_set(p, b, n);
+			return;
+		}
+		/* Skip this parameter's value, quoted or not. */
+		if (rest.n > 0 && rest.p[0] == '"') {
+			for (i = 1; i < rest.n && rest.p[i] != '"'; i++)
+				if (rest.p[i] == '\\')
+					i++;
+			rest = i < rest.n ? span_sub(rest, i + 1, rest.n) :
+			    span_make(rest.p + rest.n, 0);
+		}
+		rest = span_sub(rest, span_find(rest, ';'), rest.n);
+	}
+}
+
+/* One X-Forwarded-For element: a.b.c.d, a.b.c.d:port, v6, [v6], [v6]:port. */
+static bool
+xff_element(struct span e, struct netaddr *out)
+{
+	size_t i;
+
+	if (e.n > 0 && e.p[0] == '[') {
+		i = span_find(e, ']');
+		if (i == e.n)
+			return false;
+		e = span_sub(e, 1, i);
+	} else if (span_count(e, ':') == 1 && span_count(e, '.') == 3) {
+		e = span_sub(e, 0, span_find(e, ':'));
+	}
+	for (i = 0; i < e.n; i++)
+		if (hex_value(e.p[i]) < 0 && e.p[i] != ':' && e.p[i] != '.')
+			return false;
+	return netaddr_parse_n((const char *)e.p, e.n, out) == 0;
+}
+
+/* The first address in the list ("unknown" and non-addresses skipped). */
+static void
+header_xff(struct http_parser *p, struct span value)
+{
+	struct span rest = value, e;
+	size_t i;
+
+	if (p->req.has_xff)
+		return;
+	while (rest.n > 0) {
+		i = span_find(rest, ',');
+		e = span_trim(span_sub(rest, 0, i));
+		if (xff_element(e, &p->req.xff)) {
+			p->req.has_xff = true;
+			return;
+		}
+		rest = i < rest.n ? span_sub(rest, i + 1, rest.n) :
+		    span_make(rest.p + rest.n, 0);
+	}
+}
+
+static void
+header_parse(struct http_parser *p, const struct http_events *ev)
+{
+	struct span line = span_make(p->line, p->line_len), name, value;
+	size_t colon, i;
+
+	/* Obsolete line folding (RFC 9112 5.2): a continuation, ignored. */
+	if (is_ows(line.p[0]))
+		return;
+	colon = span_find(line, ':');
+	name = span_sub(line, 0, colon);
+	for (i = 0; i < name.n && is_tchar(name.p[i]); i++)
+		;
+	if (colon == line.n || name.n == 0 || i != name.n) {
+		STAT(ev, malformed);
+		return;
+	}
+	value = span_trim(span_sub(line, colon + 1, line.n));
+	if (span_eq_ci(name, "host"))
+		header_host(p, value);
+	else if (span_eq_ci(name, "content-length"))
+		header_content_length(p, value, ev);
+	else if (span_eq_ci(name, "transfer-encoding"))
+		header_transfer_encoding(p, value);
+	else if (span_eq_ci(name, "content-type"))
+		header_content_type(p, value);
+	else if (span_eq_ci(name, "x-forwarded-for"))
+		header_xff(p, value);
+}
+
+static void
+request_done(struct http_parser *p)
+{
+	p->state = HS_REQ_LINE;
+	p->multipart_state = MP_NONE;
+	p->flags = 0;
+	p->body_left = 0;
+}
+
+static void
+resync(struct http_parser *p)
+{
+	request_done(p);
+	p->state = HS_RESYNC;
+}
+
+/*
+ * Empty line after the headers: report the request, then choose the body
+ * framing (RFC 9112 6.3): CONNECT becomes a tunnel; chunked wins over
+ * Content-Length (which is then cleared from the report); another final
+ * transfer coding or a bad Content-Length leaves the body length unknown,
+ * so we resynchronise.
+ */
+static void
+headers_done(struct http_parser *p, const struct http_events *ev, void *ctx)
+{
+	struct http_request *req = &p->req;
+
+	if (req->chunked) {
+		req->has_content_length = false;
+		req->content_length = 0;
+	}
+	STAT(ev, requests);
+	if (req->is_connect)
+		STAT(ev, connects);
+	if (ev != NULL && ev->on_request != NULL)
+		ev->on_request(ctx, req);
+	if (req->is_connect) {
+		p->in_tunnel = true;
+		return;
+	}
+	if (!req->chunked && (p->flags & HF_TE_OTHER)) {
+		STAT(ev, malformed);
+		resync(p);
+		return;
+	}
+	if (!req->chunked && (p->flags & HF_CL_BAD)) {
+		resync(p);
+		return;
+	}
+	if (!req->chunked && (!req->has_content_length ||
+	    req->content_length == 0)) {
+		request_done(p);
+		return;
+	}
+	p->flags |= HF_PART_PENDING;
+	p->multipart_state = req->multipart ? MP_SCAN : MP_NONE;
+	p->match_len = 1;
+	if (req->chunked) {
+		p->state = HS_CHUNKED;
+		p->chunk_state = CS_SIZE;
+	} else {
+		p->state = HS_BODY;
+		p->body_left = req->content_length;
+	}
+}
+
+/* chunk-size = 1*HEXDIG, then BWS and ";" extensions (RFC 9112 7.1.1). */
+static int
+chunk_size_parse(const struct http_parser *p, uint64_t *out)
+{
+	struct span line = span_make(p->line, p->line_len);
+	uint64_t v = 0;
+	size_t i;
+	int d;
+
+	for (i = 0; i < line.n && (d = hex_value(line.p[i])) >= 0; i++) {
+		if (v > UINT64_MAX >> 4)
+			return -1;
+		v = v << 4 | (uint64_t)d;
+	}
+	if (i == 0)
+		return -1;
+	while (i < line.n && is_ows(line.p[i]))
+		i++;
+	if (i < line.n && line.p[i] != ';')
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static void
+chunk_line_done(struct http_parser *p, const struct http_events *ev)
+{
+	uint64_t size;
+
+	switch (p->chunk_state) {
+	case CS_SIZE:
+		if (chunk_size_parse(p, &size) != 0) {
+			STAT(ev, malformed);
+			resync(p);
+		} else if (size == 0) {
+			p->chunk_state = CS_TRAILERS;
+		} else {
+			p->body_left = size;
+			p->chunk_state = CS_DATA;
+		}
+		break;
+	case CS_DATA_END:
+		if (p->line_len != 0) {
+			STAT(ev, malformed);
+			resync(p);
+		} else
+			p->chunk_state = CS_SIZE;
+		break;
+	case CS_TRAILERS:
+		if (p->line_len == 0)
+			request_done(p);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+line_done(struct http_parser *p, const struct http_events *ev, void *ctx)
+{
+	switch (p->state) {
+	case HS_REQ_LINE:
+		if (p->line_len == 0)
+			break;	/* RFC 9112 2.2: empty lines before a request */
+		if (request_line_parse(p) != 0) {
+			STAT(ev, malformed);
+			resync(p);
+		} else
+			p->state = HS_HEADERS;
+		break;
+	case HS_HEADERS:
+		if (p->line_len == 0)
+			headers_done(p, ev, ctx);
+		else
+			header_parse(p, ev);
+		break;
+	case HS_CHUNKED:
+		chunk_line_done(p, ev);
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * Takes bytes up to and including LF into p->line, keeping at most
+ * HTTP_LINE_MAX; on LF the line (without CR LF or bare LF) is processed.
+ * Returns the bytes consumed.
+ */
+static size_t
+line_step(struct http_parser *p, const uint8_t *data, size_t len,
+    const struct http_events *ev, void *ctx)
+{
+	const uint8_t *lf = memchr(data, '\n', len);
+	size_t n = lf != NULL ? (size_t)(lf - data) : len;
+	size_t room = HTTP_LINE_MAX - p->line_len;
+	size_t k = n < room ? n : room;
+
+	memcpy(p->line + p->line_len, data, k);
+	p->line_len = (uint16_t)(p->line_len + k);
+	if (k < n && !p->line_truncated) {
+		p->line_truncated = true;
+		STAT(ev, long_lines);
+	}
+	if (lf == NULL)
+		return len;
+	if (!p->line_truncated && p->line_len > 0 &&
+	    p->line[p->line_len - 1] == '\r')
+		p->line_len--;
+	line_done(p, ev, ctx);
+	p->line_len = 0;
+	p->line_truncated = false;
+	return n + 1;
+}
+
+static void
+emit_body(struct http_parser *p, const uint8_t *data, size_t len,
+    const struct http_events *ev, void *ctx)
+{
+	bool start = (p->flags & HF_PART_PENDING) != 0;
+
+	if (len == 0)
+		return;
+	p->flags &= (uint8_t)~HF_PART_PENDING;
+	if (ev != NULL && ev->on_body != NULL)
+		ev->on_body(ctx, data, len, start);
+}
+
+/* One body byte through the multipart scanner; true when a part's content
+ * starts right after it. */
+static bool
+multipart_byte(struct http_parser *p, uint8_t c)
+{
+	switch (p->multipart_state) {
+	case MP_SCAN:
+		if (c == (uint8_t)p->boundary[p->match_len]) {
+			if (++p->match_len == p->boundary_len) {
+				p->multipart_state = MP_AFTER_DELIM;
+				p->match_len = 0;
+			}
+		} else
+			p->match_len = c == '\n' ? 1 : 0;
+		return false;
+	case MP_AFTER_DELIM:
+		if (c == '-') {
+			p->multipart_state = MP_CLOSE_DASH;
+		} else if (c == '\n') {
+			p->multipart_state = MP_PART_HEADERS;
+			p->flags &= (uint8_t)~HF_MP_LINE_DATA;
+		} else if (!is_ows(c) && c != '\r') {
+			/* "--boundaryX": content that only looked like one */
+			p->multipart_state = MP_SCAN;
+			p->match_len = 0;
+		}
+		return false;
+	case MP_CLOSE_DASH:
+		if (c == '-') {
+			p->multipart_state = MP_EPILOGUE;
+		} else {
+			p->multipart_state = MP_SCAN;
+			p->match_len = c == '\n' ? 1 : 0;
+		}
+		return false;
+	case MP_PART_HEADERS:
+		if (c == '\n') {
+			if (!(p->flags & HF_MP_LINE_DATA)) {
+				p->multipart_state = MP_SCAN;
+				p->match_len = 1;
+				return true;
+			}
+			p->flags &= (uint8_t)~HF_MP_LINE_DATA;
+		} else if (c != '\r')
+			p->flags |= HF_MP_LINE_DATA;
+		return false;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Body bytes (already de-chunked). Every body byte is delivered once, in
+ * order, preamble, delimiters and part headers included (with part_start
+ * false); a call is split where a part's content begins, so that the call
+ * starting with the content's first byte has part_start true. The first
+ * call of each body has part_start true too.
+ */
+static void
+body_deliver(struct http_parser *p, const uint8_t *data, size_t len,
+    const struct http_events *ev, void *ctx)
+{
+	size_t i, from = 0;
+
+	if (p->multipart_state == MP_NONE) {
+		emit_body(p, data, len, ev, ctx);
+		return;
+	}
+	for (i = 0; i < len; i++) {
+		if (multipart_byte(p, data[i])) {
+			emit_body(p, data + from, i + 1 - from, ev, ctx);
+			from = i + 1;
+			p->flags |= HF_PART_PENDING;
+		}
+	}
+	emit_body(p, data + from, len - from, ev, ctx);
+}
+
+static size_t
+body_step(struct http_parser *p, const uint8_t *data, size_t len,
+    const struct http_events *ev, void *ctx)
+{
+	size_t n = len < p->body_left ? len : (size_t)p->body_left;
+
+	body_deliver(p, data, n, ev, ctx);
+	p->body_left -= n;
+	if (p->body_left == 0) {
+		if (p->state == HS_BODY)
+			request_done(p);
+		else
+			p->chunk_state = CS_DATA_END;
+	}
+	return n;
+}
+
+/*
+ * After a gap or garbage: a feed must start with "METHOD SP" of a known
+ * method. The method bytes may arrive over several feeds; they are kept
+ * in p->line so the request line continues from them. Returns the bytes
+ * consumed; the state is HS_REQ_LINE once a method matched.
+ */
+static size_t
+resync_step(struct http_parser *p, const uint8_t *data, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		p->line[p->line_len++] = data[i];
+		switch (method_match(p->line, p->line_len)) {
+		case MM_FULL:
+			p->state = HS_REQ_LINE;
+			return i + 1;
+		case MM_PREFIX:
+			break;
+		case MM_NONE:
+			p->line_len = 0;
+			return len;
+		}
+	}
+	return len;
+}
+
+void
+http_parser_init(struct http_parser *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->state = HS_REQ_LINE;
+}
+
+void
+http_parser_feed(struct http_parser *p, const uint8_t *data, size_t len,
+    const struct http_events *ev, void *ctx)
+{
+	size_t off = 0;
+
+	if (data == NULL || len == 0)
+		return;
+	if (p->state == HS_RESYNC && !p->in_tunnel) {
+		off = resync_step(p, data, len);
+		if (p->state == HS_RESYNC)
+			return;
+	}
+	while (off < len) {
+		if (p->in_tunnel) {
+			if (ev != NULL && ev->on_tunnel != NULL)
+				ev->on_tunnel(ctx, data + off, len - off);
+			return;
+		}
+		switch (p->state) {
+		case HS_REQ_LINE:
+		case HS_HEADERS:
+			off += line_step(p, data + off, len - off, ev, ctx);
+			break;
+		case HS_BODY:
+			off += body_step(p, data + off, len - off, ev, ctx);
+			break;
+		case HS_CHUNKED:
+			if (p->chunk_state == CS_DATA)
+				off += body_step(p, data + off, len - off, ev,
+				    ctx);
+			else
+				off += line_step(p, data + off, len - off, ev,
+				    ctx);
+			break;
+		default:
+			/* Garbage: the rest of this feed is dropped. */
+			return;
+		}
+	}
+}
+
+void
+http_parser_gap(struct http_parser *p, const struct http_events *ev)
+{
+	if (p->in_tunnel)
+		return;	/* the tunnel simply goes on */
+	STAT(ev, resyncs);
+	resync(p);
+	p->line_len = 0;
+	p->line_truncated = false;
+}

@@ -1,0 +1,27 @@
+#!/bin/sh
+# make corpus: replay every capture under ../shared/corpus with the sanitizer
+# build; any crash or sanitizer report fails. Skips when the corpus is absent.
+set -u
+EXFILD=${1:-build-san/exfild}
+CORPUS=${CORPUS:-../shared/corpus}
+if [ ! -d "$CORPUS" ]; then
+	echo "corpus: $CORPUS not found; skipped (it holds third-party captures, not part of the project)"
+	exit 0
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+n=0; failed=0
+find "$CORPUS" -type f \( -name '*.pcap' -o -name '*.pcapng' -o -name '*.cap' -o -name '*.gz' -o -name '*.pcap*' \) | sort >"$tmp/list"
+while read -r f; do
+	n=$((n + 1))
+	"$EXFILD" -q -c conf/exfild.yaml --pairs -r "$f" >/dev/null 2>"$tmp/err"
+	rc=$?
+	if [ $rc -gt 1 ] || grep -qE 'AddressSanitizer|UndefinedBehaviorSanitizer|runtime error|LeakSanitizer' "$tmp/err"; then
+		failed=$((failed + 1))
+		echo "corpus FAIL (rc=$rc): $f"
+		head -20 "$tmp/err"
+	fi
+done <"$tmp/list"
+echo "corpus: $((n - failed)) passed, $failed failed ($n captures)"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,34 @@
+#!/bin/sh
+# Installs what exfild needs to build and test, when it is missing.
+# Debian/Ubuntu: apt-get (as root, or through sudo). Elsewhere: says what to install.
+set -u
+need_pkgs=""
+have_pc() { pkg-config --exists "$1" 2>/dev/null; }
+have_cmd() { command -v "$1" >/dev/null 2>&1; }
+
+command -v pkg-config >/dev/null 2>&1 || need_pkgs="$need_pkgs pkg-config"
+have_cmd cc || need_pkgs="$need_pkgs gcc"
+have_cmd make || need_pkgs="$need_pkgs make"
+have_pc libpcap || need_pkgs="$need_pkgs libpcap-dev"
+have_pc libevent || need_pkgs="$need_pkgs libevent-dev"
+have_pc zlib || need_pkgs="$need_pkgs zlib1g-dev"
+have_pc yaml-0.1 || need_pkgs="$need_pkgs libyaml-dev"
+have_pc cmocka || need_pkgs="$need_pkgs libcmocka-dev"
+have_cmd jq || need_pkgs="$need_pkgs jq"
+have_cmd python3 || need_pkgs="$need_pkgs python3"
+
+[ -z "$need_pkgs" ] && exit 0
+echo "deps: missing:$need_pkgs"
+if command -v apt-get >/dev/null 2>&1; then
+	if [ "$(id -u)" -eq 0 ]; then SUDO=""; elif command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else SUDO="none"; fi
+	if [ "$SUDO" != "none" ]; then
+		export DEBIAN_FRONTEND=noninteractive
+		$SUDO apt-get update -qq >/dev/null &&
+		$SUDO apt-get install -y -qq --no-install-recommends $need_pkgs >/dev/null &&
+		{ echo "deps: installed:$need_pkgs"; exit 0; }
+		echo "deps: apt-get install failed" >&2
+		exit 1
+	fi
+fi
+echo "deps: please install:$need_pkgs (Debian package names; on other systems the equivalent libpcap, libevent, zlib, libyaml and cmocka development packages)" >&2
+exit 1

@@ -1,0 +1,68 @@
+#!/bin/sh
+# End-to-end tests: replay the shipped captures and compare stdout with the
+# expected files byte for byte; plus gzip, stdin, determinism and error cases.
+set -u
+BUILD=${BUILD:-build}
+EXFILD="$BUILD/exfild"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0; fail=0
+
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "e2e FAIL: $*"; }
+
+# expect_same NAME FILE_A FILE_B
+expect_same() {
+	if cmp -s "$2" "$3"; then ok; else bad "$1: output differs"; diff "$3" "$2" | head -20; fi
+}
+
+while IFS='|' read -r name args expected; do
+	name=$(echo "$name" | tr -d ' ')
+	case "$name" in ''|'#'*) continue ;; esac
+	expected=$(echo "$expected" | tr -d ' ')
+	# shellcheck disable=SC2086
+	if ! $EXFILD $args >"$tmp/$name.out" 2>"$tmp/$name.err"; then
+		bad "$name: exit status $?"; cat "$tmp/$name.err"; continue
+	fi
+	expect_same "$name" "$tmp/$name.out" "$expected"
+	# every line is JSON
+	if [ -s "$tmp/$name.out" ] && ! jq -e . "$tmp/$name.out" >/dev/null 2>&1; then
+		bad "$name: stdout is not JSON lines"
+	fi
+done < tests/e2e/TESTLIST
+
+# Same input, same output: a second run is byte-identical.
+$EXFILD -c conf/demo.yaml -r pcaps/jal-day.pcap >"$tmp/again.out" 2>/dev/null
+expect_same determinism "$tmp/again.out" tests/e2e/jal-day.out
+
+# gzip-compressed input and stdin give the same alerts.
+gzip -c pcaps/jal-day.pcap >"$tmp/jal.pcap.gz"
+$EXFILD -c conf/demo.yaml -r "$tmp/jal.pcap.gz" >"$tmp/gz.out" 2>/dev/null
+expect_same gzip "$tmp/gz.out" tests/e2e/jal-day.out
+$EXFILD -c conf/demo.yaml -r - <"$tmp/jal.pcap.gz" >"$tmp/stdin.out" 2>/dev/null
+expect_same stdin-gzip "$tmp/stdin.out" tests/e2e/jal-day.out
+
+# The summary on stderr counts what was read.
+$EXFILD -c conf/demo.yaml -r pcaps/jal-day.pcap 2>"$tmp/sum.err" >/dev/null
+pk=$(sed -n 's/.*replay: files=1 failed=0 packets=\([0-9]*\).*/\1/p' "$tmp/sum.err")
+want=$(python3 tests/e2e/pcapcount.py pcaps/jal-day.pcap)
+if [ "$pk" = "$want" ]; then ok; else bad "summary packets=$pk, file has $want"; fi
+alerts=$(sed -n 's/.*alerts=\([0-9]*\).*/\1/p' "$tmp/sum.err")
+lines=$(wc -l <tests/e2e/jal-day.out | tr -d ' ')
+if [ "$alerts" = "$lines" ]; then ok; else bad "summary alerts=$alerts, stdout has $lines"; fi
+
+# Errors: exit 1 and a one-line reason naming the file.
+$EXFILD -c conf/demo.yaml -r "$tmp/missing.pcap" >"$tmp/e.out" 2>"$tmp/e.err"
+rc=$?
+if [ $rc -eq 1 ] && grep -q "missing.pcap" "$tmp/e.err" && [ ! -s "$tmp/e.out" ]; then ok; else bad "missing file: rc=$rc"; cat "$tmp/e.err"; fi
+printf 'rules:\n  window: 1h\n  bulk_upload: { bytes: 50XB }\n' >"$tmp/bad.yaml"
+$EXFILD -c "$tmp/bad.yaml" -r pcaps/jal-day.pcap >/dev/null 2>"$tmp/c.err"
+rc=$?
+if [ $rc -eq 1 ] && grep -q "bad.yaml:3:[0-9]*: " "$tmp/c.err"; then ok; else bad "bad config: rc=$rc"; cat "$tmp/c.err"; fi
+head -c 3000 pcaps/jal-day.pcap >"$tmp/trunc.pcap"
+$EXFILD -c conf/demo.yaml -r "$tmp/trunc.pcap" >/dev/null 2>"$tmp/t.err"
+rc=$?
+if [ $rc -eq 0 ] && grep -q "trunc.pcap" "$tmp/t.err"; then ok; else bad "truncated file: rc=$rc"; cat "$tmp/t.err"; fi
+
+echo "e2e: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,141 @@
+/*
+ * test_agg.c - pair aggregates: totals, per-kind bytes, sliding window
+ * arithmetic at bucket boundaries, eviction and generations.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "exfild/agg.h"
+
+#define SEC 1000000000ULL
+static const struct hash_key test_key = { 1, 2 };
+
+static struct netaddr
+addr(const char *s)
+{
+	struct netaddr a;
+
+	assert_int_equal(netaddr_parse(s, &a), 0);
+	return a;
+}
+
+static void
+test_get_same_pair(void **state)
+{
+	struct aggtab *t = aggtab_new(16, 3600 * SEC, &test_key);
+	struct netaddr h = addr("10.1.20.21");
+	uint32_t id1, id2;
+	struct pair *p1, *p2;
+
+	(void)state;
+	p1 = agg_get(t, &h, 7, 1, 100 * SEC, &id1);
+	p2 = agg_get(t, &h, 7, 1, 200 * SEC, &id2);
+	assert_ptr_equal(p1, p2);
+	assert_int_equal(id1, id2);
+	assert_int_equal(p1->first_ns, 100 * SEC);
+	assert_int_equal(p1->country, COUNTRY_UNKNOWN);
+	p2 = agg_get(t, &h, 7, 2, 200 * SEC, &id2); /* other dest generation */
+	assert_ptr_not_equal(p1, p2);
+	assert_ptr_equal(agg_by_id(t, id1, p1->gen), p1);
+	assert_null(agg_by_id(t, id1, p1->gen + 1));
+	aggtab_free(t);
+}
+
+static void
+test_window_sums(void **state)
+{
+	/* 800 s window: 8 buckets of 100 s */
+	struct aggtab *t = aggtab_new(4, 800 * SEC, &test_key);
+	struct netaddr h = addr("10.1.20.21");
+	uint32_t id;
+	struct pair *p = agg_get(t, &h, 1, 1, 1000 * SEC, &id);
+
+	(void)state;
+	agg_add_bytes(t, p, 1000 * SEC, 100, 10);       /* bucket 10 */
+	agg_add_bytes(t, p, 1099 * SEC, 200, 0);        /* bucket 10 */
+	agg_add_bytes(t, p, 1100 * SEC, 400, 0);        /* bucket 11 */
+	agg_add_flow(t, p, 1100 * SEC);
+	assert_int_equal(p->win.out, 700);
+	assert_int_equal(p->win.in, 10);
+	assert_int_equal(p->win.flows, 1);
+	agg_advance(t, p, 1799 * SEC);                  /* bucket 17: 10..17 */
+	assert_int_equal(p->win.out, 700);
+	agg_advance(t, p, 1800 * SEC);                  /* bucket 18: 10 drops */
+	assert_int_equal(p->win.out, 400);
+	assert_int_equal(p->win.in, 0);
+	assert_int_equal(p->win.flows, 1);
+	agg_advance(t, p, 1900 * SEC);                  /* 11 drops */
+	assert_int_equal(p->win.out, 0);
+	assert_int_equal(p->win.flows, 0);
+	assert_int_equal(p->total_out, 700);
+	assert_int_equal(p->total_in, 10);
+	assert_int_equal(p->total_flows, 1);
+	agg_add_bytes(t, p, 5000 * SEC, 5, 0);          /* far jump clears all */
+	assert_int_equal(p->win.out, 5);
+	agg_add_bytes(t, p, 4000 * SEC, 7, 0);          /* late packet: newest bucket */
+	assert_int_equal(p->win.out, 12);
+	assert_int_equal(p->last_ns, 5000 * SEC);
+	aggtab_free(t);
+}
+
+static void
+test_kinds_and_compressed_window(void **state)
+{
+	struct aggtab *t = aggtab_new(4, 800 * SEC, &test_key);
+	struct netaddr h = addr("10.1.20.21");
+	uint32_t id;
+	struct pair *p = agg_get(t, &h, 1, 1, 0, &id);
+
+	(void)state;
+	agg_add_kind(t, p, 10 * SEC, PK_TEXT, 300);
+	agg_add_kind(t, p, 10 * SEC, PK_RAR, 1000);
+	agg_add_kind(t, p, 20 * SEC, PK_HIGH_ENTROPY, 500);
+	agg_add_kind(t, p, 20 * SEC, PK_TLS, 9999);
+	assert_int_equal(p->kind_bytes[PK_TEXT], 300);
+	assert_int_equal(p->kind_bytes[PK_RAR], 1000);
+	assert_int_equal(p->kind_bytes[PK_TLS], 9999);
+	assert_int_equal(p->win.compressed, 1500);
+	agg_advance(t, p, 900 * SEC);
+	assert_int_equal(p->win.compressed, 0);
+	assert_int_equal(p->kind_bytes[PK_RAR], 1000);
+	aggtab_free(t);
+}
+
+static void
+test_eviction_lru(void **state)
+{
+	struct aggtab *t = aggtab_new(2, 3600 * SEC, &test_key);
+	struct netaddr h = addr("10.1.20.21");
+	struct agg_stats st;
+	uint32_t id1, id2, id3;
+	struct pair *p1;
+
+	(void)state;
+	p1 = agg_get(t, &h, 1, 1, 0, &id1);
+	agg_get(t, &h, 2, 1, 0, &id2);
+	agg_get(t, &h, 1, 1, 0, &id1);   /* 1 is now most recent */
+	agg_get(t, &h, 3, 1, 0, &id3);   /* evicts 2 */
+	assert_int_equal(id3, id2);
+	assert_ptr_equal(agg_by_id(t, id1, p1->gen), p1);
+	agg_get_stats(t, &st);
+	assert_int_equal(st.evicted, 1);
+	assert_int_equal(st.active, 2);
+	assert_int_equal(st.created, 3);
+	aggtab_free(t);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_get_same_pair),
+		cmocka_unit_test(test_window_sums),
+		cmocka_unit_test(test_kinds_and_compressed_window),
+		cmocka_unit_test(test_eviction_lru),
+	};
+	return cmocka_run_group_tests_name("agg", tests, NULL, NULL);
+}

@@ -1,0 +1,176 @@
+/*
+ * test_flow.c - flow table: lookup, both directions, LRU eviction when
+ * full, idle and closed timeouts, release callback.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "exfild/flow.h"
+
+static const struct hash_key test_key = { 0x0123456789abcdefULL, 0xfedcba9876543210ULL };
+static unsigned released;
+static uint16_t last_released_port;
+
+static void
+on_release(void *ctx, struct flow *f)
+{
+	(void)ctx;
+	released++;
+	last_released_port = f->key.host_port;
+}
+
+static struct flow_key
+key_for(uint16_t host_port)
+{
+	struct flow_key k;
+
+	memset(&k, 0, sizeof(k));
+	netaddr_parse("10.1.20.21", &k.host);
+	netaddr_parse("203.0.113.66", &k.peer);
+	k.host_port = host_port;
+	k.peer_port = 443;
+	k.proto = 6;
+	return k;
+}
+
+static void
+test_get_create_and_find(void **state)
+{
+	struct flowtab *t = flowtab_new(4, &test_key, on_release, NULL);
+	struct flow_key k = key_for(40000);
+	struct flow *f, *g;
+	bool created;
+	struct flow_stats st;
+
+	(void)state;
+	assert_null(flowtab_get(t, &k, 1000, false, &created));
+	f = flowtab_get(t, &k, 1000, true, &created);
+	assert_non_null(f);
+	assert_true(created);
+	assert_int_equal(f->first_ns, 1000);
+	assert_int_equal(f->pair_id, FLOW_NONE);
+	g = flowtab_get(t, &k, 2000, true, &created);
+	assert_ptr_equal(f, g);
+	assert_false(created);
+	assert_int_equal(g->last_ns, 2000);
+	k.peer_port = 80;
+	assert_null(flowtab_get(t, &k, 2000, false, NULL));
+	flowtab_get_stats(t, &st);
+	assert_int_equal(st.created, 1);
+	assert_int_equal(st.active, 1);
+	flowtab_free(t);
+}
+
+static void
+test_lru_eviction_when_full(void **state)
+{
+	struct flowtab *t = flowtab_new(3, &test_key, on_release, NULL);
+	struct flow_key k;
+	struct flow_stats st;
+	uint16_t port;
+
+	(void)state;
+	released = 0;
+	for (port = 1; port <= 3; port++) {
+		k = key_for(port);
+		flowtab_get(t, &k, port * 10, true, NULL);
+	}
+	k = key_for(1); /* touch 1: now 2 is least recently used */
+	flowtab_get(t, &k, 100, true, NULL);
+	k = key_for(4);
+	flowtab_get(t, &k, 110, true, NULL);
+	assert_int_equal(released, 1);
+	assert_int_equal(last_released_port, 2);
+	k = key_for(2);
+	assert_null(flowtab_get(t, &k, 120, false, NULL));
+	flowtab_get_stats(t, &st);
+	assert_int_equal(st.evicted, 1);
+	assert_int_equal(st.active, 3);
+	flowtab_free(t);
+}
+
+static void
+test_closed_flows_evicted_first(void **state)
+{
+	struct flowtab *t = flowtab_new(2, &test_key, on_release, NULL);
+	struct flow_key k1 = key_for(1), k2 = key_for(2), k3 = key_for(3);
+	struct flow *f2;
+
+	(void)state;
+	released = 0;
+	flowtab_get(t, &k1, 10, true, NULL);
+	f2 = flowtab_get(t, &k2, 20, true, NULL);
+	flowtab_mark_closed(t, f2);
+	flowtab_get(t, &k3, 30, true, NULL);
+	assert_int_equal(last_released_port, 2);
+	assert_non_null(flowtab_get(t, &k1, 40, false, NULL));
+	flowtab_free(t);
+}
+
+static void
+test_expire_idle_and_closed(void **state)
+{
+	struct flowtab *t = flowtab_new(8, &test_key, on_release, NULL);
+	struct flow_key k1 = key_for(1), k2 = key_for(2), k3 = key_for(3);
+	struct flow_stats st;
+	struct flow *f;
+
+	(void)state;
+	released = 0;
+	flowtab_get(t, &k1, 0, true, NULL);        /* open, idle since 0 */
+	f = flowtab_get(t, &k2, 50, true, NULL);   /* closed at 50 */
+	flowtab_mark_closed(t, f);
+	flowtab_get(t, &k3, 90, true, NULL);       /* open, recent */
+	flowtab_expire(t, 100, 100, 10);           /* idle 100, closed 10 */
+	assert_int_equal(released, 1);             /* only the closed one */
+	assert_int_equal(last_released_port, 2);
+	flowtab_expire(t, 101, 100, 10);           /* k1 idle 101 > 100 */
+	assert_int_equal(released, 2);
+	assert_int_equal(last_released_port, 1);
+	assert_non_null(flowtab_get(t, &k3, 101, false, NULL));
+	flowtab_get_stats(t, &st);
+	assert_int_equal(st.expired, 2);
+	flowtab_flush(t);
+	assert_int_equal(released, 3);
+	flowtab_get_stats(t, &st);
+	assert_int_equal(st.active, 0);
+	flowtab_free(t);
+}
+
+static void
+test_many_flows_bounded(void **state)
+{
+	struct flowtab *t = flowtab_new(100, &test_key, NULL, NULL);
+	struct flow_stats st;
+	struct flow_key k;
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < 10000; i++) {
+		k = key_for((uint16_t)i);
+		k.peer.a[15] = (uint8_t)(i >> 8);
+		flowtab_get(t, &k, i, true, NULL);
+	}
+	flowtab_get_stats(t, &st);
+	assert_int_equal(st.created, 10000);
+	assert_int_equal(st.active, 100);
+	assert_int_equal(st.evicted, 9900);
+	flowtab_free(t);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_get_create_and_find),
+		cmocka_unit_test(test_lru_eviction_when_full),
+		cmocka_unit_test(test_closed_flows_evicted_first),
+		cmocka_unit_test(test_expire_idle_and_closed),
+		cmocka_unit_test(test_many_flows_bounded),
+	};
+	return cmocka_run_group_tests_name("flow", tests, NULL, NULL);
+}
