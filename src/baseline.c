@@ -12,11 +12,13 @@
  * address-only destination by baseline.allow's networks.
  *
  * Full table: the least recently seen unfamiliar entry is evicted first,
- * then the least recently seen entry overall. The state file is text:
+ * then the least recently seen entry overall (recency is the order of
+ * observation; a timestamp older than last_seen moves nothing). The state
+ * file is text, one destination a line, flags kept for human readers only:
  *	exfild-baseline 1 learn_start=<ns|->
  *	<first_seen_ns> <last_seen_ns> <allowed|learned|unfamiliar> <addr|-> <name|->
- * names percent-encoded outside [a-z0-9._-]; written to a temp file,
- * fsync'd, renamed over the old one, and the directory fsync'd.
+ * names percent-encoded outside [a-z0-9._-] (the name "-" as %2D); written
+ * to a temp file, fsync'd, renamed over the old one, directory fsync'd.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -150,7 +152,8 @@ key_make(const struct baseline *b, const char *name, const struct netaddr *addr,
 }
 
 static bool
-key_matches(const struct dest *d, const struct slot *s, const struct dest_key *k)
+key_matches(const struct dest *d, const struct slot *s,
+    const struct dest_key *k)
 {
 	if (s->hash != k->hash)
 		return false;
@@ -509,12 +512,13 @@ baseline_observe(struct baseline *b, const char *name,
 		idx = slot_fill(b, &k, addr, ts_ns, ts_ns);
 	} else {
 		d = &b->dests[idx];
-		if (ts_ns > d->last_seen_ns)
-			d->last_seen_ns = ts_ns;
 		if (addr != NULL && netaddr_is_set(addr))
 			d->addr = *addr;
-		list_unlink(b, idx);
-		list_push_newest(b, idx);
+		if (ts_ns > d->last_seen_ns) {
+			d->last_seen_ns = ts_ns;
+			list_unlink(b, idx);
+			list_push_newest(b, idx);
+		}
 	}
 	if (out != NULL)
 		*out = &b->dests[idx];
@@ -852,7 +856,7 @@ static enum state_line
 state_parse_line(const uint8_t *line, size_t len, struct state_record *r,
     char *msg, size_t msglen)
 {
-	struct cursor c, f[5];
+	struct cursor c, f[5], extra;
 	char quoted[QUOTE_MAX + 16];
 	size_t i;
 
@@ -866,7 +870,8 @@ state_parse_line(const uint8_t *line, size_t len, struct state_record *r,
 	}
 	for (i = 1; i < 5; i++)
 		f[i] = next_field(&c);
-	if (cur_left(&f[4]) == 0 || cur_left(&c) > 0) {
+	extra = next_field(&c);
+	if (cur_left(&f[4]) == 0 || cur_left(&extra) > 0) {
 		snprintf(msg, msglen, "expected 5 fields: first_seen last_seen "
 		    "flags address name");
 		return STATE_LINE_ERROR;
@@ -914,15 +919,16 @@ static int
 state_parse_header(const uint8_t *line, size_t len, bool *started,
     uint64_t *learn_start_ns, char *msg, size_t msglen)
 {
-	struct cursor c, magic, version, learn, value;
+	struct cursor c, magic, version, learn, value, extra;
 	char quoted[QUOTE_MAX + 16];
 
 	cur_init(&c, line, len);
 	magic = next_field(&c);
 	version = next_field(&c);
 	learn = next_field(&c);
+	extra = next_field(&c);
 	if (!field_is(&magic, STATE_MAGIC) || cur_left(&learn) == 0 ||
-	    cur_left(&c) > 0) {
+	    cur_left(&extra) > 0) {
 		snprintf(msg, msglen, "not a baseline state file (expected \""
 		    STATE_MAGIC " %d learn_start=<ns>\")", STATE_VERSION);
 		return -1;

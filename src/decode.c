@@ -125,7 +125,23 @@ set_payload(struct packet *out, const struct cursor *c, uint32_t wire_len)
 	out->payload = out->payload_len > 0 ? cur_rest(c) : NULL;
 }
 
-/* TCP header (RFC 9293 3.1); l4_wire is the segment length on the wire. */
+/*
+ * A first fragment too short for the transport header (RFC 1858 tiny
+ * fragments): the header goes on in the next fragment, so no L4 here.
+ */
+static enum decode_result
+l4_in_next_fragment(const struct cursor *c, uint32_t l4_wire,
+    struct packet *out)
+{
+	set_payload(out, c, l4_wire);
+	return DECODE_OK;
+}
+
+/*
+ * TCP header (RFC 9293 3.1); l4_wire is the segment length on the wire.
+ * Options cut by the snap length or by a fragment boundary leave the
+ * header fields valid and no payload.
+ */
 static enum decode_result
 decode_tcp(struct cursor *c, uint32_t l4_wire, struct packet *out,
     struct decode_stats *st)
@@ -133,6 +149,8 @@ decode_tcp(struct cursor *c, uint32_t l4_wire, struct packet *out,
 	uint16_t offset_flags;
 	size_t hlen;
 
+	if (out->is_fragment && l4_wire < TCP_HDR_MIN)
+		return l4_in_next_fragment(c, l4_wire, out);
 	if (l4_wire < TCP_HDR_MIN || cur_left(c) < TCP_HDR_MIN)
 		return malformed(st, DEC_TCP_SHORT);
 	out->sport = cur_be16(c);
@@ -142,12 +160,11 @@ decode_tcp(struct cursor *c, uint32_t l4_wire, struct packet *out,
 	offset_flags = cur_be16(c);
 	cur_skip(c, 6); /* window, checksum, urgent pointer */
 	hlen = (size_t)(offset_flags >> 12) * 4;
-	if (hlen < TCP_HDR_MIN || hlen > l4_wire)
+	if (hlen < TCP_HDR_MIN || (hlen > l4_wire && !out->is_fragment))
 		return malformed(st, DEC_TCP_HLEN);
 	out->tcp_flags = (uint8_t)(offset_flags & 0xff);
-	/* Options cut by the snap length leave the cursor empty: no payload. */
 	cur_skip(c, hlen - TCP_HDR_MIN);
-	set_payload(out, c, l4_wire - (uint32_t)hlen);
+	set_payload(out, c, hlen < l4_wire ? l4_wire - (uint32_t)hlen : 0);
 	out->has_l4 = true;
 	st->tcp++;
 	return DECODE_OK;
@@ -164,6 +181,8 @@ decode_udp(struct cursor *c, uint32_t l4_wire, struct packet *out,
 {
 	uint32_t udp_len;
 
+	if (out->is_fragment && l4_wire < UDP_HDR_LEN)
+		return l4_in_next_fragment(c, l4_wire, out);
 	if (l4_wire < UDP_HDR_LEN || cur_left(c) < UDP_HDR_LEN)
 		return malformed(st, DEC_UDP_SHORT);
 	out->sport = cur_be16(c);

@@ -321,13 +321,14 @@ target_parse(struct http_request *req, struct span t)
 	struct span auth;
 	size_t slen, i, end;
 
-	if (req->is_connect) {
-		authority_parse(req, t, 443);
+	if (t.n > 0 && (t.p[0] == '/' || t.p[0] == '*'))
+		return;
+	slen = scheme_len(t);
+	if (slen == 0) {
+		if (req->is_connect)
+			authority_parse(req, t, 443);
 		return;
 	}
-	slen = scheme_len(t);
-	if (slen == 0)
-		return;
 	req->absolute_uri = true;
 	auth = span_sub(t, slen + 3, t.n);
 	end = auth.n;
@@ -627,7 +628,8 @@ resync(struct http_parser *p)
 /*
  * Empty line after the headers: report the request, then choose the body
  * framing (RFC 9112 6.3): CONNECT becomes a tunnel; chunked wins over
- * Content-Length (which is then cleared from the report); another final
+ * Content-Length (has_content_length is reported false whenever the
+ * length is not what frames the body); another final
  * transfer coding or a bad Content-Length leaves the body length unknown,
  * so we resynchronise.
  */
@@ -636,7 +638,7 @@ headers_done(struct http_parser *p, const struct http_events *ev, void *ctx)
 {
 	struct http_request *req = &p->req;
 
-	if (req->chunked) {
+	if (req->chunked || (p->flags & (HF_TE_OTHER | HF_CL_BAD))) {
 		req->has_content_length = false;
 		req->content_length = 0;
 	}
@@ -760,6 +762,26 @@ line_done(struct http_parser *p, const struct http_events *ev, void *ctx)
 }
 
 /*
+ * Can the start of p->line still become "METHOD SP" (or an empty line)?
+ * Lets binary garbage (a TLS record, say) be rejected at once instead of
+ * at its first LF.
+ */
+static bool
+request_start_ok(const struct http_parser *p)
+{
+	size_t i, n = p->line_len < HTTP_METHOD_MAX ? p->line_len :
+	    HTTP_METHOD_MAX;
+
+	for (i = 0; i < n; i++) {
+		if (p->line[i] == ' ')
+			return i > 0;
+		if (!is_tchar(p->line[i]))
+			return i == 0 && p->line[i] == '\r' && p->line_len == 1;
+	}
+	return p->line_len < HTTP_METHOD_MAX;
+}
+
+/*
  * Takes bytes up to and including LF into p->line, keeping at most
  * HTTP_LINE_MAX; on LF the line (without CR LF or bare LF) is processed.
  * Returns the bytes consumed.
@@ -778,6 +800,13 @@ line_step(struct http_parser *p, const uint8_t *data, size_t len,
 	if (k < n && !p->line_truncated) {
 		p->line_truncated = true;
 		STAT(ev, long_lines);
+	}
+	if (p->state == HS_REQ_LINE && !request_start_ok(p)) {
+		STAT(ev, malformed);
+		resync(p);
+		p->line_len = 0;
+		p->line_truncated = false;
+		return len;	/* the rest of this feed is dropped */
 	}
 	if (lf == NULL)
 		return len;

@@ -65,11 +65,15 @@ tls_parser_init(struct tls_parser *p)
 	memset(p, 0, sizeof(*p));
 }
 
-/* server_name extension_data: ServerNameList (RFC 6066 3). */
+/*
+ * server_name extension_data: ServerNameList (RFC 6066 3). The whole list
+ * is checked; the first host_name entry is the answer.
+ */
 static enum tls_result
 server_name_parse(struct cursor *ext, char sni[TLS_SNI_MAX])
 {
 	struct cursor list;
+	enum tls_result res = TLS_NO_SNI;
 	const uint8_t *name;
 	uint16_t list_len, name_len;
 	uint8_t name_type;
@@ -85,7 +89,7 @@ server_name_parse(struct cursor *ext, char sni[TLS_SNI_MAX])
 		name = cur_ptr(&list, name_len);
 		if (list.err)
 			return TLS_MALFORMED;
-		if (name_type != TLS_SNI_HOST_NAME)
+		if (name_type != TLS_SNI_HOST_NAME || res == TLS_SNI_FOUND)
 			continue;
 		if (name_len == 0 || name_len >= TLS_SNI_MAX ||
 		    memchr(name, '\0', name_len) != NULL)
@@ -96,9 +100,9 @@ server_name_parse(struct cursor *ext, char sni[TLS_SNI_MAX])
 				    name[i] - 'A' + 'a' : name[i]);
 			sni[name_len] = '\0';
 		}
-		return TLS_SNI_FOUND;
+		res = TLS_SNI_FOUND;
 	}
-	return TLS_NO_SNI;
+	return res;
 }
 
 /*

@@ -46,7 +46,8 @@ void baseline_apply_config(struct baseline *b, const struct config *cfg);
  * keyed by the name (addr is kept as its last known address); without a
  * name, by addr. The first call ever starts the learning period.
  * Returns the slot id; *out points into the table (valid until the next
- * observe call).
+ * observe call). UINT32_MAX and *out = NULL when there is neither a name
+ * nor an address.
  */
 uint32_t baseline_observe(struct baseline *b, const char *name,
     const struct netaddr *addr, uint64_t ts_ns, struct dest **out);

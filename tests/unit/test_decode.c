@@ -818,6 +818,66 @@ test_ip4_fragments(void **state)
 	assert_int_equal(st.malformed, 0);
 }
 
+/*
+ * Regression (zeek Traces/ipv4/fragmented-syn.pcap): a first fragment holding
+ * 24 bytes of a 40-byte TCP header was counted tcp_hlen. The fixed fields
+ * are read; the options and any payload are in the next fragment.
+ */
+static void
+test_first_fragment_splits_l4(void **state)
+{
+	struct frame f;
+	struct packet p;
+	struct decode_stats st = { 0 };
+
+	(void)state;
+	build(&f, L_EN10MB, 4, PROTO_TCP, 0);
+	set16(&f, f.ip_off + 6, 0x2000);                     /* MF */
+	set16(&f, f.l4_off + 12, (uint16_t)(10 << 12 | TCP_SYN));
+	putn(&f, 1, 4);                                      /* 4 option bytes */
+	finish_ip4(&f);
+	assert_int_equal(decode_whole(L_EN10MB, &f, &p, &st), DECODE_OK);
+	assert_true(p.is_fragment);
+	assert_true(p.has_l4);
+	assert_int_equal(p.tcp_flags, TCP_SYN);
+	assert_int_equal(p.dport, 80);
+	assert_int_equal(p.ip_bytes, 44);
+	assert_int_equal(p.l4_payload_wire, 0);
+	assert_int_equal(p.payload_len, 0);
+	/* The same header in a whole packet is malformed. */
+	set16(&f, f.ip_off + 6, 0x4000);
+	assert_int_equal(decode_whole(L_EN10MB, &f, &p, &st), DECODE_MALFORMED);
+	assert_int_equal(st.reason[DEC_TCP_HLEN], 1);
+
+	/* Tiny first fragments (RFC 1858): 8 bytes of TCP, 4 of UDP. */
+	build(&f, L_EN10MB, 4, PROTO_TCP, 0);
+	set16(&f, f.ip_off + 6, 0x2000);
+	f.len = f.l4_off + 8;
+	finish_ip4(&f);
+	assert_int_equal(decode_whole(L_EN10MB, &f, &p, &st), DECODE_OK);
+	assert_true(p.is_fragment);
+	assert_false(p.has_l4);
+	assert_int_equal(p.l4_payload_wire, 8);
+	assert_int_equal(p.payload_len, 8);
+	build(&f, L_RAW, 6, 44, 0);
+	put8(&f, PROTO_UDP);
+	put8(&f, 0);
+	put16(&f, 0x0001);                                   /* offset 0, M */
+	put32(&f, 9);
+	putn(&f, 0x35, 4);
+	finish_ip6(&f);
+	assert_int_equal(decode_whole(L_RAW, &f, &p, &st), DECODE_OK);
+	assert_true(p.is_fragment);
+	assert_false(p.has_l4);
+	assert_int_equal(p.proto, PROTO_UDP);
+	assert_int_equal(p.l4_payload_wire, 4);
+	assert_int_equal(st.fragments, 3);
+	assert_int_equal(st.tcp, 1);
+	assert_int_equal(st.udp, 0);
+	assert_int_equal(st.other_l4, 0);
+	assert_int_equal(st.malformed, 1);
+}
+
 static void
 test_udp_length_bounds_payload(void **state)
 {
@@ -1094,6 +1154,7 @@ main(void)
 		cmocka_unit_test(test_ip6_extension_chain),
 		cmocka_unit_test(test_ip6_jumbogram),
 		cmocka_unit_test(test_ip4_fragments),
+		cmocka_unit_test(test_first_fragment_splits_l4),
 		cmocka_unit_test(test_udp_length_bounds_payload),
 		cmocka_unit_test(test_other_protocol),
 		cmocka_unit_test(test_malformed_reasons),

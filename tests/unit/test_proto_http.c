@@ -1,0 +1,987 @@
+/*
+ * test_proto_http.c - HTTP request parser: request-target forms, Host,
+ * Content-Length and chunked bodies, multipart part starts, CONNECT
+ * tunnels, keep-alive and pipelining, long lines, hostile bytes, gaps.
+ * Every scenario is also fed one byte at a time and must give the same
+ * events as the segmented feed.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "exfild/proto_http.h"
+
+#define MAX_REQS 16
+#define MAX_CALLS 64
+#define LOG_MAX 65536
+#define BODY_MAX 16384
+
+/* Everything the parser reported, plus a canonical log in which adjacent
+ * body (or tunnel) calls merge, so that segmentations can be compared. */
+struct rec {
+	struct http_request req[MAX_REQS];
+	int nreq;
+	uint8_t body[BODY_MAX];
+	size_t body_len;
+	struct {
+		size_t off, len;
+		bool start;
+	} call[MAX_CALLS];
+	int ncall;
+	uint8_t tunnel[BODY_MAX];
+	size_t tunnel_len;
+	int ntunnel_calls;
+	uint8_t log[LOG_MAX];
+	size_t log_len;
+	int last_kind;
+	struct http_stats stats;
+};
+
+enum { K_NONE, K_REQ, K_BODY, K_TUNNEL };
+
+static struct rec rec_a, rec_b;
+
+static void
+log_add(struct rec *r, const void *p, size_t n)
+{
+	assert_true(n <= LOG_MAX - r->log_len);
+	memcpy(r->log + r->log_len, p, n);
+	r->log_len += n;
+}
+
+static void
+on_request(void *ctx, const struct http_request *req)
+{
+	struct rec *r = ctx;
+	char line[1024], xff[NETADDR_STRLEN];
+	int n;
+
+	assert_true(r->nreq < MAX_REQS);
+	r->req[r->nreq++] = *req;
+	netaddr_format(&req->xff, xff, sizeof(xff));
+	n = snprintf(line, sizeof(line),
+	    "\n<REQ %s host=%s port=%u c=%d a=%d xff=%d:%s ch=%d cl=%d:%llu mp=%d>",
+	    req->method, req->host, req->port, req->is_connect,
+	    req->absolute_uri, req->has_xff, xff, req->chunked,
+	    req->has_content_length, (unsigned long long)req->content_length,
+	    req->multipart);
+	log_add(r, line, (size_t)n);
+	r->last_kind = K_REQ;
+}
+
+static void
+on_body(void *ctx, const uint8_t *data, size_t len, bool part_start)
+{
+	struct rec *r = ctx;
+
+	assert_true(len > 0);
+	assert_true(len <= BODY_MAX - r->body_len);
+	assert_true(r->ncall < MAX_CALLS || len == 1);
+	if (r->ncall < MAX_CALLS) {
+		r->call[r->ncall].off = r->body_len;
+		r->call[r->ncall].len = len;
+		r->call[r->ncall].start = part_start;
+		r->ncall++;
+	}
+	memcpy(r->body + r->body_len, data, len);
+	r->body_len += len;
+	if (part_start)
+		log_add(r, "\n<PART>", 7);
+	else if (r->last_kind != K_BODY)
+		log_add(r, "\n<BODY>", 7);
+	log_add(r, data, len);
+	r->last_kind = K_BODY;
+}
+
+static void
+on_tunnel(void *ctx, const uint8_t *data, size_t len)
+{
+	struct rec *r = ctx;
+
+	assert_true(len > 0);
+	assert_true(len <= BODY_MAX - r->tunnel_len);
+	memcpy(r->tunnel + r->tunnel_len, data, len);
+	r->tunnel_len += len;
+	r->ntunnel_calls++;
+	if (r->last_kind != K_TUNNEL)
+		log_add(r, "\n<TUN>", 6);
+	log_add(r, data, len);
+	r->last_kind = K_TUNNEL;
+}
+
+/* A segment of the stream, or a gap (data NULL). */
+struct step {
+	const void *data;
+	size_t len;
+};
+
+#define SEG(s) { s, sizeof(s) - 1 }
+#define GAP { NULL, 0 }
+
+static void
+run(const struct step *steps, size_t n, bool bytewise, struct rec *r)
+{
+	struct http_events ev = { on_request, on_body, on_tunnel, NULL };
+	struct http_parser p;
+	const uint8_t *d;
+	size_t i, k;
+
+	memset(r, 0, sizeof(*r));
+	ev.stats = &r->stats;
+	http_parser_init(&p);
+	for (i = 0; i < n; i++) {
+		d = steps[i].data;
+		if (d == NULL)
+			http_parser_gap(&p, &ev);
+		else if (!bytewise)
+			http_parser_feed(&p, d, steps[i].len, &ev, r);
+		else
+			for (k = 0; k < steps[i].len; k++)
+				http_parser_feed(&p, d + k, 1, &ev, r);
+	}
+}
+
+static void
+assert_same_events(const struct rec *x, const struct rec *y)
+{
+	assert_int_equal(x->nreq, y->nreq);
+	assert_int_equal(x->log_len, y->log_len);
+	assert_memory_equal(x->log, y->log, x->log_len);
+	assert_int_equal(x->body_len, y->body_len);
+	assert_int_equal(x->tunnel_len, y->tunnel_len);
+	assert_memory_equal(&x->stats, &y->stats, sizeof(x->stats));
+}
+
+/* Runs as given into rec_a, byte by byte into rec_b; both must agree. */
+static void
+run_both(const struct step *steps, size_t n)
+{
+	run(steps, n, false, &rec_a);
+	run(steps, n, true, &rec_b);
+	assert_same_events(&rec_a, &rec_b);
+}
+
+/* The whole stream split once at every offset gives the same events. */
+static void
+assert_every_split(const uint8_t *data, size_t len)
+{
+	struct step whole[1] = { { data, len } }, two[2];
+	size_t k;
+
+	run(whole, 1, false, &rec_b);
+	for (k = 1; k < len; k++) {
+		two[0].data = data;
+		two[0].len = k;
+		two[1].data = data + k;
+		two[1].len = len - k;
+		run(two, 2, false, &rec_a);
+		assert_same_events(&rec_a, &rec_b);
+	}
+}
+
+static void
+assert_call(const struct rec *r, int i, const char *bytes, size_t len,
+    bool start)
+{
+	assert_true(i < r->ncall);
+	assert_int_equal(r->call[i].len, len);
+	assert_int_equal(r->call[i].start, start);
+	assert_memory_equal(r->body + r->call[i].off, bytes, len);
+}
+
+static void
+test_looks_like_request(void **state)
+{
+	(void)state;
+	assert_true(http_looks_like_request((const uint8_t *)"GET /", 5));
+	assert_true(http_looks_like_request((const uint8_t *)"POST ", 5));
+	assert_true(http_looks_like_request((const uint8_t *)"CONNECT a:1", 11));
+	assert_true(http_looks_like_request((const uint8_t *)"PROPFIND /", 10));
+	assert_true(http_looks_like_request((const uint8_t *)"MKCOL /", 7));
+	assert_false(http_looks_like_request((const uint8_t *)"GET", 3));
+	assert_false(http_looks_like_request((const uint8_t *)"get /", 5));
+	assert_false(http_looks_like_request((const uint8_t *)"GETX /", 6));
+	assert_false(http_looks_like_request((const uint8_t *)"FOO /", 5));
+	assert_false(http_looks_like_request((const uint8_t *)" GET /", 6));
+	assert_false(http_looks_like_request((const uint8_t *)"\x16\x03\x01", 3));
+	assert_false(http_looks_like_request((const uint8_t *)"", 0));
+	assert_false(http_looks_like_request(NULL, 4));
+}
+
+static void
+test_absolute_post_content_length(void **state)
+{
+	const struct step s[] = {
+		SEG("POST http://u:p@Upload.Example.COM:8080/up?a=b HTTP/1.1\r\n"
+		    "Host: ignored.example\r\nContent-Length: 10\r\n\r\n01234"),
+		SEG("567"),
+		SEG("89GET https://B.example/ HTTP/1.1\r\n\r\n"),
+	};
+
+	(void)state;
+	run_both(s, 3);
+	assert_int_equal(rec_a.nreq, 2);
+	assert_string_equal(rec_a.req[0].method, "POST");
+	assert_string_equal(rec_a.req[0].host, "upload.example.com");
+	assert_int_equal(rec_a.req[0].port, 8080);
+	assert_true(rec_a.req[0].absolute_uri);
+	assert_false(rec_a.req[0].is_connect);
+	assert_true(rec_a.req[0].has_content_length);
+	assert_int_equal(rec_a.req[0].content_length, 10);
+	assert_false(rec_a.req[0].chunked);
+	assert_false(rec_a.req[0].multipart);
+	assert_int_equal(rec_a.ncall, 3);
+	assert_call(&rec_a, 0, "01234", 5, true);
+	assert_call(&rec_a, 1, "567", 3, false);
+	assert_call(&rec_a, 2, "89", 2, false);
+	assert_int_equal(rec_a.body_len, 10);
+	assert_string_equal(rec_a.req[1].method, "GET");
+	assert_string_equal(rec_a.req[1].host, "b.example");
+	assert_int_equal(rec_a.req[1].port, 443);
+	assert_true(rec_a.req[1].absolute_uri);
+	assert_false(rec_a.req[1].has_content_length);
+	assert_int_equal(rec_a.stats.requests, 2);
+	assert_int_equal(rec_a.stats.malformed, 0);
+	assert_int_equal(rec_a.stats.long_lines, 0);
+}
+
+static void
+test_connect_tunnel(void **state)
+{
+	const struct step s[] = {
+		SEG("CONNECT Secure.Example.com:443 HTTP/1.1\r\n"
+		    "Host: other.example:443\r\nProxy-Connection: keep-alive\r\n"
+		    "\r\n\x16\x03\x01"),
+		SEG("\x00\x05hello"),
+		GAP,
+		SEG("GET / HTTP/1.1\r\n\r\n"),
+	};
+
+	(void)state;
+	run_both(s, 4);
+	assert_int_equal(rec_a.nreq, 1);
+	assert_string_equal(rec_a.req[0].method, "CONNECT");
+	assert_string_equal(rec_a.req[0].host, "secure.example.com");
+	assert_int_equal(rec_a.req[0].port, 443);
+	assert_true(rec_a.req[0].is_connect);
+	assert_false(rec_a.req[0].absolute_uri);
+	assert_int_equal(rec_a.ncall, 0);
+	assert_int_equal(rec_a.ntunnel_calls, 3);
+	assert_int_equal(rec_a.tunnel_len, 3 + 7 + 18);
+	assert_memory_equal(rec_a.tunnel,
+	    "\x16\x03\x01\x00\x05helloGET / HTTP/1.1\r\n\r\n", 28);
+	assert_int_equal(rec_a.stats.requests, 1);
+	assert_int_equal(rec_a.stats.connects, 1);
+	assert_int_equal(rec_a.stats.resyncs, 0);
+}
+
+static void
+test_connect_ipv6_and_no_port(void **state)
+{
+	const struct step s[] = {
+		SEG("CONNECT [2001:DB8::1]:8443 HTTP/1.1\r\n\r\n"),
+	};
+	const struct step t[] = {
+		SEG("CONNECT plain.example HTTP/1.1\r\n\r\nx"),
+	};
+	const struct step u[] = {
+		SEG("CONNECT / HTTP/1.1\r\nHost: fromhost.example:8080\r\n\r\n"),
+	};
+
+	(void)state;
+	run_both(s, 1);
+	assert_int_equal(rec_a.nreq, 1);
+	assert_string_equal(rec_a.req[0].host, "2001:db8::1");
+	assert_int_equal(rec_a.req[0].port, 8443);
+	run_both(t, 1);
+	assert_string_equal(rec_a.req[0].host, "plain.example");
+	assert_int_equal(rec_a.req[0].port, 443);
+	assert_int_equal(rec_a.tunnel_len, 1);
+	/* An authority we cannot use: the Host header names the target. */
+	run_both(u, 1);
+	assert_string_equal(rec_a.req[0].host, "fromhost.example");
+	assert_int_equal(rec_a.req[0].port, 8080);
+}
+
+#define KEEPALIVE_1 "GET /a HTTP/1.1\r\nHost: a.example\r\n\r\n"
+#define KEEPALIVE_2 "POST /b HTTP/1.1\r\nHost: B.Example:8080\r\n" \
+	"Content-Length: 3\r\n\r\nabc"
+#define KEEPALIVE_3 "HEAD /c HTTP/1.0\r\nhOsT: c.example\r\n\r\n"
+
+static void
+assert_keepalive(const struct rec *r)
+{
+	assert_int_equal(r->nreq, 3);
+	assert_string_equal(r->req[0].method, "GET");
+	assert_string_equal(r->req[0].host, "a.example");
+	assert_int_equal(r->req[0].port, 80);
+	assert_false(r->req[0].absolute_uri);
+	assert_string_equal(r->req[1].method, "POST");
+	assert_string_equal(r->req[1].host, "b.example");
+	assert_int_equal(r->req[1].port, 8080);
+	assert_int_equal(r->req[1].content_length, 3);
+	assert_string_equal(r->req[2].method, "HEAD");
+	assert_string_equal(r->req[2].host, "c.example");
+	assert_int_equal(r->req[2].port, 80);
+	assert_int_equal(r->ncall, 1);
+	assert_call(r, 0, "abc", 3, true);
+	assert_int_equal(r->stats.requests, 3);
+	assert_int_equal(r->stats.malformed, 0);
+}
+
+static void
+test_keepalive(void **state)
+{
+	const struct step s[] = {
+		SEG(KEEPALIVE_1), SEG(KEEPALIVE_2), SEG(KEEPALIVE_3),
+	};
+
+	(void)state;
+	run_both(s, 3);
+	assert_keepalive(&rec_a);
+}
+
+static void
+test_pipelined(void **state)
+{
+	const struct step s[] = { SEG(KEEPALIVE_1 KEEPALIVE_2 KEEPALIVE_3) };
+	const struct step k[] = {
+		SEG(KEEPALIVE_1), SEG(KEEPALIVE_2), SEG(KEEPALIVE_3),
+	};
+	struct rec *keep = &rec_b;
+
+	(void)state;
+	run_both(s, 1);
+	assert_keepalive(&rec_a);
+	/* Same events as the three requests in three segments. */
+	run(k, 3, false, keep);
+	assert_same_events(&rec_a, keep);
+}
+
+#define CHUNKED_HEAD "POST /u HTTP/1.1\r\nHost: up.example\r\n" \
+	"Transfer-Encoding: gzip, Chunked\r\nContent-Length: 99\r\n\r\n"
+
+static void
+test_chunked(void **state)
+{
+	static const char stream[] = CHUNKED_HEAD
+	    "5;name=\"v\"\r\nhello\r\n"
+	    "10\r\n0123456789abcdef\r\n"
+	    "000003 ; x=y\r\nXYZ\r\n"
+	    "0\r\nTrailer-A: 1\r\nTrailer-B: 2\r\n\r\n"
+	    "GET /next HTTP/1.1\r\nHost: next.example\r\n\r\n";
+	const struct step s[] = {
+		SEG(CHUNKED_HEAD "5;name=\"v\"\r\nhel"),
+		SEG("lo\r\n1"),		/* chunk-size split: "1" | "0" */
+		SEG("0\r\n0123456789abcdef\r"),
+		SEG("\n000003 ; x=y\r\nXYZ\r\n0\r\nTrailer-A: 1\r\nTrai"),
+		SEG("ler-B: 2\r\n\r\nGET /next HTTP/1.1\r\nHost: next.example\r\n\r\n"),
+	};
+
+	(void)state;
+	run_both(s, 5);
+	assert_int_equal(rec_a.nreq, 2);
+	assert_true(rec_a.req[0].chunked);
+	assert_false(rec_a.req[0].has_content_length);
+	assert_int_equal(rec_a.req[0].content_length, 0);
+	assert_int_equal(rec_a.body_len, 24);
+	assert_memory_equal(rec_a.body, "hello0123456789abcdefXYZ", 24);
+	assert_int_equal(rec_a.call[0].start, true);
+	assert_int_equal(rec_a.call[0].len, 3);
+	assert_int_equal(rec_a.ncall, 4);
+	assert_string_equal(rec_a.req[1].host, "next.example");
+	assert_int_equal(rec_a.stats.malformed, 0);
+	assert_every_split((const uint8_t *)stream, sizeof(stream) - 1);
+}
+
+static void
+test_chunk_size_overflow(void **state)
+{
+	const struct step s[] = {
+		SEG("POST /u HTTP/1.1\r\nHost: a.example\r\n"
+		    "Transfer-Encoding: chunked\r\n\r\n"
+		    "3\r\nabc\r\n10000000000000000\r\n0123456789abcdef\r\n0\r\n\r\n"),
+		SEG("PUT / HTTP/1.1\r\nHost: after.example\r\n\r\n"),
+	};
+	const struct step t[] = {
+		SEG("POST /u HTTP/1.1\r\nHost: a.example\r\n"
+		    "Transfer-Encoding: chunked\r\n\r\n"
+		    "00000000000000000000003\r\nabc\r\n"
+		    "ffffffffffffffff\r\nxyz"),
+	};
+	const struct step u[] = {
+		SEG("POST /u HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+		    "g\r\n"),
+		SEG("POST /u HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+		    "1\r\naxy\r\n"),
+	};
+
+	(void)state;
+	run_both(s, 2);
+	assert_int_equal(rec_a.nreq, 2);
+	assert_true(rec_a.req[0].chunked);
+	assert_string_equal(rec_a.req[1].host, "after.example");
+	assert_int_equal(rec_a.body_len, 3);
+	assert_memory_equal(rec_a.body, "abc", 3);
+	assert_int_equal(rec_a.stats.malformed, 1);
+	assert_int_equal(rec_a.stats.resyncs, 0);
+	/* Leading zeros are no overflow; 2^64-1 is still a size. */
+	run_both(t, 1);
+	assert_int_equal(rec_a.stats.malformed, 0);
+	assert_int_equal(rec_a.body_len, 6);
+	assert_memory_equal(rec_a.body, "abcxyz", 6);
+	/* Not hex; chunk data not followed by CRLF. */
+	run_both(u, 2);
+	assert_int_equal(rec_a.nreq, 2);
+	assert_int_equal(rec_a.stats.malformed, 2);
+	assert_int_equal(rec_a.body_len, 1);
+}
+
+/*
+ * After garbage the rest of that feed is dropped and the parser waits for
+ * a feed that starts with a request: this depends on where segments end,
+ * so it is checked on whole feeds, and byte by byte for the difference.
+ */
+static void
+test_resync_drops_rest_of_feed(void **state)
+{
+	const struct step s[] = {
+		SEG("POST /u HTTP/1.1\r\nHost: a.example\r\n"
+		    "Transfer-Encoding: chunked\r\n\r\n"
+		    "10000000000000000\r\nGET / HTTP/1.1\r\nHost: dropped\r\n\r\n"),
+		SEG("and this\r\nGET / HTTP/1.1\r\nHost: dropped2\r\n\r\n"),
+		SEG("GET / HTTP/1.1\r\nHost: found\r\n\r\n"),
+	};
+
+	(void)state;
+	run(s, 3, false, &rec_a);
+	assert_int_equal(rec_a.nreq, 2);
+	assert_string_equal(rec_a.req[0].host, "a.example");
+	assert_string_equal(rec_a.req[1].host, "found");
+	assert_int_equal(rec_a.stats.malformed, 1);
+	/* Byte by byte every byte starts a feed, so "GET " is found. */
+	run(s, 3, true, &rec_b);
+	assert_int_equal(rec_b.nreq, 4);
+	assert_string_equal(rec_b.req[1].host, "dropped");
+	assert_string_equal(rec_b.req[2].host, "dropped2");
+}
+
+static void
+test_content_length_bad(void **state)
+{
+	const struct step s[] = {
+		SEG("POST /a HTTP/1.1\r\nHost: a.example\r\n"
+		    "Content-Length: 18446744073709551616\r\n\r\nbody bytes"),
+		SEG("GET /b HTTP/1.1\r\nHost: b.example\r\n\r\n"),
+	};
+	const struct step t[] = {
+		SEG("POST /a HTTP/1.1\r\nContent-Length: 18446744073709551615\r\n"
+		    "\r\nxy"),
+		SEG("POST /a HTTP/1.1\r\nContent-Length: 4\r\n"
+		    "Content-Length: 5\r\n\r\nabcde"),
+		SEG("POST /a HTTP/1.1\r\nContent-Length: 1e3\r\n\r\nabc"),
+		SEG("POST /a HTTP/1.1\r\nContent-Length: 3\r\n"
+		    "content-length:  3 \r\n\r\nabc"),
+	};
+	const struct step u[] = {
+		SEG("POST /a HTTP/1.1\r\nHost: a.example\r\n"
+		    "Transfer-Encoding: chunked, gzip\r\nContent-Length: 2\r\n"
+		    "\r\nab"),
+	};
+
+	(void)state;
+	run_both(s, 2);
+	assert_int_equal(rec_a.nreq, 2);
+	assert_false(rec_a.req[0].has_content_length);
+	assert_string_equal(rec_a.req[0].host, "a.example");
+	assert_string_equal(rec_a.req[1].host, "b.example");
+	assert_int_equal(rec_a.body_len, 0);
+	assert_int_equal(rec_a.stats.malformed, 1);
+	/* 2^64-1 fits (and that body never ends). */
+	run_both(t, 1);
+	assert_int_equal(rec_a.nreq, 1);
+	assert_true(rec_a.req[0].has_content_length);
+	assert_true(rec_a.req[0].content_length == UINT64_MAX);
+	assert_int_equal(rec_a.body_len, 2);
+	assert_int_equal(rec_a.stats.malformed, 0);
+	/* A second, different length is malformed; so is 1e3; a repeated
+	 * equal length is fine. */
+	run_both(&t[1], 3);
+	assert_int_equal(rec_a.nreq, 3);
+	assert_int_equal(rec_a.stats.malformed, 2);
+	assert_false(rec_a.req[0].has_content_length);
+	assert_false(rec_a.req[1].has_content_length);
+	assert_true(rec_a.req[2].has_content_length);
+	assert_int_equal(rec_a.req[2].content_length, 3);
+	assert_int_equal(rec_a.body_len, 3);
+	assert_memory_equal(rec_a.body, "abc", 3);
+	/* A final coding other than chunked: length unknown, resync. */
+	run_both(u, 1);
+	assert_int_equal(rec_a.nreq, 1);
+	assert_false(rec_a.req[0].chunked);
+	assert_false(rec_a.req[0].has_content_length);
+	assert_int_equal(rec_a.body_len, 0);
+	assert_int_equal(rec_a.stats.malformed, 1);
+}
+
+#define RAR5 "Rar!\x1a\x07\x01\x00"
+#define MP_BOUNDARY "----WebKitFormBoundaryAbC123"
+#define MP_BODY								\
+	"--" MP_BOUNDARY "\r\n"						\
+	"Content-Disposition: form-data; name=\"f1\"; filename=\"a.rar\"\r\n" \
+	"Content-Type: application/octet-stream\r\n"			\
+	"\r\n"								\
+	RAR5 "AAAA\r\n--" MP_BOUNDARY "X not a delimiter\r\n--" MP_BOUNDAR \
+	"\r\n--" MP_BOUNDARY " \r\n"					\
+	"Content-Disposition: form-data; name=\"f2\"; filename=\"b.rar\"\r\n" \
+	"\r\n"								\
+	RAR5 "BBBBBB\r\n"						\
+	"--" MP_BOUNDARY "--\r\n"					\
+	"epilogue --" MP_BOUNDARY "\r\n"
+#define MP_BOUNDAR "----WebKitFormBoundaryAbC12"
+
+/* The body holds NUL bytes: strstr would stop at the first. */
+#define find(hay, n, lit) find_n(hay, n, lit, sizeof(lit) - 1)
+
+static const char *
+find_n(const char *hay, size_t n, const char *needle, size_t needle_len)
+{
+	const char *p = memmem(hay, n, needle, needle_len);
+
+	assert_non_null(p);
+	return p;
+}
+
+static void
+test_multipart(void **state)
+{
+	static const char body[] = MP_BODY;
+	char head[512], stream[2048];
+	const char *second;
+	size_t hlen, blen = sizeof(body) - 1, cut, first_off, second_off;
+	struct step s[3];
+
+	(void)state;
+	hlen = (size_t)snprintf(head, sizeof(head),
+	    "POST http://files.example/upload HTTP/1.1\r\n"
+	    "Content-Type: multipart/form-data; charset=utf-8; "
+	    "boundary=\"" MP_BOUNDARY "\"\r\n"
+	    "Content-Length: %zu\r\n\r\n", blen);
+	memcpy(stream, head, hlen);
+	memcpy(stream + hlen, body, blen);
+	/* Cut the stream inside the second part's delimiter. */
+	second = find(body, blen, "\r\n--" MP_BOUNDARY " \r\n");
+	assert_non_null(second);
+	cut = hlen + (size_t)(second - body) + 12;
+	s[0].data = stream;
+	s[0].len = hlen + 10;
+	s[1].data = stream + hlen + 10;
+	s[1].len = cut - hlen - 10;
+	s[2].data = stream + cut;
+	s[2].len = hlen + blen - cut;
+	run_both(s, 3);
+	assert_int_equal(rec_a.nreq, 1);
+	assert_true(rec_a.req[0].multipart);
+	assert_string_equal(rec_a.req[0].host, "files.example");
+	assert_int_equal(rec_a.body_len, blen);
+	assert_memory_equal(rec_a.body, body, blen);
+	first_off = (size_t)(find(body, blen, RAR5 "AAAA") - body);
+	second_off = (size_t)(find(body, blen, RAR5 "BBBBBB") - body);
+	/* calls: body start (2 segments), part 1 content, part 2 headers,
+	 * part 2 content */
+	assert_int_equal(rec_a.ncall, 5);
+	assert_int_equal(rec_a.call[0].start, true);
+	assert_int_equal(rec_a.call[0].off, 0);
+	assert_int_equal(rec_a.call[0].len, 10);
+	assert_int_equal(rec_a.call[1].start, false);
+	assert_int_equal(rec_a.call[1].len, first_off - 10);
+	assert_int_equal(rec_a.call[2].start, true);
+	assert_int_equal(rec_a.call[2].off, first_off);
+	assert_memory_equal(rec_a.body + rec_a.call[2].off, RAR5 "AAAA", 12);
+	assert_int_equal(rec_a.call[3].start, false);
+	assert_int_equal(rec_a.call[4].start, true);
+	assert_int_equal(rec_a.call[4].off, second_off);
+	assert_int_equal(rec_a.call[4].len, blen - second_off);
+	assert_memory_equal(rec_a.body + rec_a.call[4].off, RAR5 "BBBBBB", 14);
+	assert_int_equal(rec_a.stats.malformed, 0);
+	assert_every_split((const uint8_t *)stream, hlen + blen);
+}
+
+/* Chunked multipart with bare LF lines, unquoted boundary, an empty part
+ * without headers, and a delimiter split across two chunks. */
+static void
+test_multipart_chunked_lf(void **state)
+{
+	static const char stream[] =
+	    "POST /up HTTP/1.1\nHost: mp.example\n"
+	    "Content-Type: Multipart/Form-Data; boundary=xYz\n"
+	    "Transfer-Encoding: chunked\n\n"
+	    "8\n--xYz\nA:\n"
+	    "4\nb\n\nR\n"
+	    "6\nar!\n--\n"
+	    "7\nxYz\n\n--\n"
+	    "9\nxYz\n\nQ\n--\n"
+	    "5\nxYz--\n"
+	    "0\n\n";
+	const struct step s[] = { { stream, sizeof(stream) - 1 } };
+
+	(void)state;
+	run_both(s, 1);
+	assert_int_equal(rec_a.nreq, 1);
+	assert_true(rec_a.req[0].multipart);
+	assert_true(rec_a.req[0].chunked);
+	assert_int_equal(rec_a.body_len, 39);
+	assert_memory_equal(rec_a.body,
+	    "--xYz\nA:b\n\nRar!\n--xYz\n\n--xYz\n\nQ\n--xYz--", 39);
+	assert_int_equal(rec_a.ncall, 9);
+	assert_call(&rec_a, 0, "--xYz\nA:", 8, true);
+	assert_call(&rec_a, 1, "b\n\n", 3, false);
+	assert_call(&rec_a, 2, "R", 1, true);
+	assert_call(&rec_a, 3, "ar!\n--", 6, false);
+	assert_call(&rec_a, 4, "xYz\n\n", 5, false);
+	assert_call(&rec_a, 5, "--", 2, true);	/* empty part's content */
+	assert_call(&rec_a, 6, "xYz\n\n", 5, false);
+	assert_call(&rec_a, 7, "Q\n--", 4, true);
+	assert_call(&rec_a, 8, "xYz--", 5, false);
+	assert_every_split((const uint8_t *)stream, sizeof(stream) - 1);
+}
+
+static void
+test_multipart_bad_boundary(void **state)
+{
+	const struct step s[] = {
+		SEG("POST / HTTP/1.1\r\nContent-Type: multipart/form-data; "
+		    "boundary=\"a\x01" "b\"\r\nContent-Length: 4\r\n\r\n--a\n"),
+		SEG("POST / HTTP/1.1\r\nContent-Type: multipart/form-data; "
+		    "boundary=0123456789012345678901234567890123456789"
+		    "0123456789012345678901234567890\r\n\r\n"),
+		SEG("POST / HTTP/1.1\r\nContent-Type: multipart/form-data\r\n"
+		    "\r\n"),
+		SEG("POST / HTTP/1.1\r\nContent-Type: multipart/form-data;"
+		    " name=\"x;y\"; boundary=ok\r\n\r\n"),
+		SEG("POST / HTTP/1.1\r\nContent-Type: text/plain; boundary=ok"
+		    "\r\n\r\n"),
+	};
+
+	(void)state;
+	run_both(s, 5);
+	assert_int_equal(rec_a.nreq, 5);
+	assert_false(rec_a.req[0].multipart);
+	assert_false(rec_a.req[1].multipart);	/* 71 characters */
+	assert_false(rec_a.req[2].multipart);
+	assert_true(rec_a.req[3].multipart);
+	assert_false(rec_a.req[4].multipart);
+	assert_int_equal(rec_a.ncall, 1);
+	assert_call(&rec_a, 0, "--a\n", 4, true);
+}
+
+static void
+test_x_forwarded_for(void **state)
+{
+	const struct step s[] = {
+		SEG("GET http://x.example/ HTTP/1.1\r\n"
+		    "X-Forwarded-For: 203.0.113.7\r\n\r\n"),
+		SEG("GET http://x.example/ HTTP/1.1\r\n"
+		    "x-forwarded-for: unknown, 2001:DB8::7, 198.51.100.1\r\n\r\n"),
+		SEG("GET http://x.example/ HTTP/1.1\r\n"
+		    "X-Forwarded-For: [2001:db8::8]:4711\r\n"
+		    "X-Forwarded-For: 192.0.2.1\r\n\r\n"),
+		SEG("GET http://x.example/ HTTP/1.1\r\n"
+		    "X-Forwarded-For:  192.0.2.9:1234 , 10.0.0.1\r\n\r\n"),
+		SEG("GET http://x.example/ HTTP/1.1\r\n"
+		    "X-Forwarded-For: garbage, _hidden, 1.2.3.4.5\r\n\r\n"),
+		SEG("GET http://x.example/ HTTP/1.1\r\n"
+		    "X-Forwarded-For: unknown\r\n"
+		    "X-Forwarded-For: 198.51.100.20\r\n\r\n"),
+	};
+	struct netaddr want;
+	int i;
+	static const char *const expect[] = {
+		"203.0.113.7", "2001:db8::7", "2001:db8::8", "192.0.2.9", NULL,
+		"198.51.100.20",
+	};
+
+	(void)state;
+	run_both(s, 6);
+	assert_int_equal(rec_a.nreq, 6);
+	for (i = 0; i < 6; i++) {
+		if (expect[i] == NULL) {
+			assert_false(rec_a.req[i].has_xff);
+			continue;
+		}
+		assert_true(rec_a.req[i].has_xff);
+		assert_int_equal(netaddr_parse(expect[i], &want), 0);
+		assert_true(netaddr_eq(&rec_a.req[i].xff, &want));
+	}
+	assert_int_equal(rec_a.req[0].xff.family, 4);
+	assert_int_equal(rec_a.req[1].xff.family, 6);
+}
+
+static void
+test_host_header_forms(void **state)
+{
+	const struct step s[] = {
+		SEG("GET / HTTP/1.1\r\nHost: WWW.Example.ORG:8443\r\n\r\n"),
+		SEG("GET / HTTP/1.1\r\nHost: [2001:DB8::1]:81\r\n\r\n"),
+		SEG("GET / HTTP/1.1\r\nHost:[::1]\r\n\r\n"),
+		SEG("GET * HTTP/1.1\r\nHost: a.example:\r\n"
+		    "Host: second.example\r\n\r\n"),
+		SEG("GET / HTTP/1.1\r\nHost: a.example:99999\r\n\r\n"),
+		SEG("GET / HTTP/1.1\r\nHost: 2001:db8::2\r\n\r\n"),
+		SEG("GET / HTTP/1.1\r\nX-Other: 1\r\n\r\n"),
+		SEG("OPTIONS * HTTP/1.1\r\nHost: \t opt.example \t\r\n"
+		    " folded continuation\r\n\r\n"),
+	};
+
+	(void)state;
+	run_both(s, 8);
+	assert_int_equal(rec_a.nreq, 8);
+	assert_string_equal(rec_a.req[0].host, "www.example.org");
+	assert_int_equal(rec_a.req[0].port, 8443);
+	assert_string_equal(rec_a.req[1].host, "2001:db8::1");
+	assert_int_equal(rec_a.req[1].port, 81);
+	assert_string_equal(rec_a.req[2].host, "::1");
+	assert_int_equal(rec_a.req[2].port, 80);
+	assert_string_equal(rec_a.req[3].host, "a.example");
+	assert_int_equal(rec_a.req[3].port, 80);
+	/* Not a port: kept as part of the (raw) host. */
+	assert_string_equal(rec_a.req[4].host, "a.example:99999");
+	assert_int_equal(rec_a.req[4].port, 80);
+	assert_string_equal(rec_a.req[5].host, "2001:db8::2");
+	assert_string_equal(rec_a.req[6].host, "");
+	assert_int_equal(rec_a.req[6].port, 80);
+	assert_string_equal(rec_a.req[7].host, "opt.example");
+	assert_int_equal(rec_a.stats.malformed, 0);
+}
+
+static void
+test_absolute_uri_forms(void **state)
+{
+	const struct step s[] = {
+		SEG("GET http://[2001:db8::5]:8080/p HTTP/1.1\r\n\r\n"),
+		SEG("GET HTTPS://user:pw@[::1]/x HTTP/1.1\r\n\r\n"),
+		SEG("GET https://user@host.example?q=1 HTTP/1.1\r\n\r\n"),
+		SEG("GET ftp://files.example/f HTTP/1.1\r\n\r\n"),
+		SEG("GET http:///nohost HTTP/1.1\r\nHost: h.example\r\n\r\n"),
+		SEG("GET http://a@b@c.example:81#frag HTTP/1.1\r\n\r\n"),
+	};
+
+	(void)state;
+	run_both(s, 6);
+	assert_int_equal(rec_a.nreq, 6);
+	assert_string_equal(rec_a.req[0].host, "2001:db8::5");
+	assert_int_equal(rec_a.req[0].port, 8080);
+	assert_string_equal(rec_a.req[1].host, "::1");
+	assert_int_equal(rec_a.req[1].port, 443);
+	assert_string_equal(rec_a.req[2].host, "host.example");
+	assert_int_equal(rec_a.req[2].port, 443);
+	assert_string_equal(rec_a.req[3].host, "files.example");
+	assert_int_equal(rec_a.req[3].port, 21);
+	assert_string_equal(rec_a.req[4].host, "h.example");
+	assert_int_equal(rec_a.req[4].port, 80);
+	assert_string_equal(rec_a.req[5].host, "c.example");
+	assert_int_equal(rec_a.req[5].port, 81);
+}
+
+static void
+test_long_lines(void **state)
+{
+	static char stream[12000];
+	char *w = stream;
+	const struct step *sp;
+	struct step s[1];
+
+	(void)state;
+	w += sprintf(w, "GET http://long.example:8081/");
+	memset(w, 'A', 3000);
+	w += 3000;
+	w += sprintf(w, " HTTP/1.1\r\nHost: other.example\r\nX-Long: ");
+	memset(w, 'B', 5000);
+	w += 5000;
+	w += sprintf(w, "\r\nX-Exact: ");
+	/* exactly HTTP_LINE_MAX bytes with its CR: not truncated */
+	memset(w, 'C', HTTP_LINE_MAX - 10);
+	w += HTTP_LINE_MAX - 10;
+	w += sprintf(w, "\r\nContent-Length: 2\r\n\r\nok");
+	s[0].data = stream;
+	s[0].len = (size_t)(w - stream);
+	sp = s;
+	run_both(sp, 1);
+	assert_int_equal(rec_a.nreq, 1);
+	assert_string_equal(rec_a.req[0].host, "long.example");
+	assert_int_equal(rec_a.req[0].port, 8081);
+	assert_int_equal(rec_a.stats.long_lines, 2);
+	assert_int_equal(rec_a.body_len, 2);
+	assert_memory_equal(rec_a.body, "ok", 2);
+}
+
+static void
+test_hostile_host(void **state)
+{
+	static const char hostile[] = "GET / HTTP/1.1\r\n"
+	    "Host: A|b=c\\d\"e'f\0g<X>\r\n\r\n";
+	const struct step s[] = { { hostile, sizeof(hostile) - 1 } };
+	static char big[1200];
+	struct step t[1];
+	size_t n;
+
+	(void)state;
+	run_both(s, 1);
+	assert_int_equal(rec_a.nreq, 1);
+	assert_memory_equal(rec_a.req[0].host, "a|b=c\\d\"e'f\0g<x>\0", 17);
+	n = (size_t)sprintf(big, "GET / HTTP/1.1\r\nHost: ");
+	memset(big + n, 'H', 400);
+	n += 400;
+	n += (size_t)sprintf(big + n, ":8080\r\n\r\n");
+	t[0].data = big;
+	t[0].len = n;
+	run_both(t, 1);
+	assert_int_equal(strlen(rec_a.req[0].host), HTTP_HOST_MAX - 1);
+	assert_int_equal(rec_a.req[0].host[0], 'h');
+	assert_int_equal(rec_a.req[0].port, 8080);
+}
+
+static void
+test_gap_resync(void **state)
+{
+	const struct step s[] = {
+		SEG("POST /a HTTP/1.1\r\nHost: one.example\r\n"
+		    "Content-Length: 100\r\n\r\npartial"),
+		GAP,
+		SEG("rest of the body\r\n"),
+		SEG("GET /b HTTP/1.1\r\nHost: two.example\r\n\r\n"),
+		GAP,
+		SEG("PO"), SEG("ST /c HTTP/1.1\r\nHost: three.example\r\n"
+		    "Content-Length: 1\r\n\r\nz"),
+		GAP, GAP,
+		SEG("get /lower HTTP/1.1\r\n\r\n"),
+	};
+
+	(void)state;
+	run_both(s, 10);
+	assert_int_equal(rec_a.nreq, 3);
+	assert_string_equal(rec_a.req[0].host, "one.example");
+	assert_string_equal(rec_a.req[1].host, "two.example");
+	assert_string_equal(rec_a.req[2].host, "three.example");
+	assert_string_equal(rec_a.req[2].method, "POST");
+	assert_int_equal(rec_a.body_len, 8);
+	assert_memory_equal(rec_a.body, "partialz", 8);
+	assert_int_equal(rec_a.stats.resyncs, 4);
+	assert_int_equal(rec_a.stats.malformed, 0);
+}
+
+static void
+test_garbage(void **state)
+{
+	const struct step s[] = {
+		SEG("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03"),
+		SEG("more binary \r\n"),
+		SEG("GET / HTTP/1.1\r\nHost: after.example\r\n\r\n"),
+		SEG("\r\n\r\nGET / HTTP/2.0\r\n\r\n"),
+		SEG("GET / HTTP/1.1\r\n\r\n"),
+		SEG("BREW /pot HTTP/1.1\r\nno colon here\r\n: empty\r\n"
+		    "Bad Name: x\r\n\r\n"),
+		SEG("VERYLONGMETHODXX / HTTP/1.1\r\n\r\n"),
+		SEG("GET /x\r\n\r\n"),
+		SEG("PUT  / HTTP/1.1\r\n\r\n"),
+		SEG("PUT /y HTTP/1.1\r\n\r\n"),
+	};
+
+	(void)state;
+	run_both(s, 10);
+	assert_int_equal(rec_a.nreq, 4);
+	assert_string_equal(rec_a.req[0].host, "after.example");
+	assert_string_equal(rec_a.req[1].method, "GET");
+	assert_string_equal(rec_a.req[1].host, "");
+	/* Unknown methods are parsed (only resync needs a known one). */
+	assert_string_equal(rec_a.req[2].method, "BREW");
+	assert_string_equal(rec_a.req[3].method, "PUT");
+	/* TLS bytes, HTTP/2.0, 3 bad header lines, 16-char method,
+	 * HTTP/0.9 form, empty target */
+	assert_int_equal(rec_a.stats.malformed, 8);
+	assert_int_equal(rec_a.stats.requests, 4);
+}
+
+/* Truncate a stream at every offset, lose the rest, then a new request:
+ * it must always be found, and nothing may crash. */
+static void
+test_truncated_then_gap(void **state)
+{
+	static const char stream[] = CHUNKED_HEAD "5\r\nhello\r\n0\r\n\r\n"
+	    "POST / HTTP/1.1\r\nContent-Type: multipart/form-data; boundary=b"
+	    "\r\nContent-Length: 22\r\n\r\n--b\r\nX: y\r\n\r\ndata--b--";
+	static const char next[] = "GET / HTTP/1.1\r\nHost: z.example\r\n\r\n";
+	struct step s[3];
+	size_t k;
+
+	(void)state;
+	for (k = 0; k <= sizeof(stream) - 1; k++) {
+		s[0].data = stream;
+		s[0].len = k;
+		s[1].data = NULL;
+		s[1].len = 0;
+		s[2].data = next;
+		s[2].len = sizeof(next) - 1;
+		run(s, 3, false, &rec_a);
+		assert_true(rec_a.nreq >= 1);
+		assert_string_equal(rec_a.req[rec_a.nreq - 1].host, "z.example");
+		assert_int_equal(rec_a.stats.resyncs, 1);
+	}
+}
+
+static void
+test_null_stats_and_callbacks(void **state)
+{
+	static const char stream[] = "POST /a HTTP/1.1\r\nContent-Length: 1\r\n"
+	    "\r\nxCONNECT a:1 HTTP/1.1\r\n\r\ntunnel";
+	struct http_events ev;
+	struct http_parser p;
+
+	(void)state;
+	memset(&ev, 0, sizeof(ev));
+	http_parser_init(&p);
+	http_parser_feed(&p, (const uint8_t *)stream, sizeof(stream) - 1, &ev,
+	    NULL);
+	http_parser_gap(&p, &ev);
+	http_parser_feed(&p, (const uint8_t *)"x", 1, NULL, NULL);
+	http_parser_feed(&p, NULL, 10, &ev, NULL);
+	http_parser_init(&p);
+	http_parser_gap(&p, NULL);
+	http_parser_feed(&p, (const uint8_t *)"GET / HTTP/1.1\r\n\r\n", 18, NULL,
+	    NULL);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_looks_like_request),
+		cmocka_unit_test(test_absolute_post_content_length),
+		cmocka_unit_test(test_connect_tunnel),
+		cmocka_unit_test(test_connect_ipv6_and_no_port),
+		cmocka_unit_test(test_keepalive),
+		cmocka_unit_test(test_pipelined),
+		cmocka_unit_test(test_chunked),
+		cmocka_unit_test(test_chunk_size_overflow),
+		cmocka_unit_test(test_resync_drops_rest_of_feed),
+		cmocka_unit_test(test_content_length_bad),
+		cmocka_unit_test(test_multipart),
+		cmocka_unit_test(test_multipart_chunked_lf),
+		cmocka_unit_test(test_multipart_bad_boundary),
+		cmocka_unit_test(test_x_forwarded_for),
+		cmocka_unit_test(test_host_header_forms),
+		cmocka_unit_test(test_absolute_uri_forms),
+		cmocka_unit_test(test_long_lines),
+		cmocka_unit_test(test_hostile_host),
+		cmocka_unit_test(test_gap_resync),
+		cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_truncated_then_gap),
+		cmocka_unit_test(test_null_stats_and_callbacks),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
