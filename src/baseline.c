@@ -95,14 +95,19 @@ struct state_record {
 	char name[DEST_NAME_MAX];
 };
 
-/* Lowercase ASCII, one trailing dot removed, 1..255 bytes. */
+/*
+ * Lowercase ASCII, trailing dots removed (all of them, so that normalising
+ * twice changes nothing), 1..255 bytes.
+ */
 static bool
 name_normalise(const char *in, size_t len, char out[DEST_NAME_MAX],
     size_t *outlen)
 {
 	size_t i;
 
-	if (len > 0 && in[len - 1] == '.')
+	if (len > DEST_NAME_MAX) /* over 255 bytes and a final dot */
+		return false;
+	while (len > 0 && in[len - 1] == '.')
 		len--;
 	if (len == 0 || len > NAME_MAX_LEN || memchr(in, '\0', len) != NULL)
 		return false;

@@ -39,7 +39,10 @@ struct names {
 	struct names_stats stats;
 };
 
-/* A normalised name: lowercase ASCII, no trailing dot, 1..255 bytes. */
+/*
+ * A normalised name: lowercase ASCII, no trailing dots (all removed, as
+ * baseline.c does), 1..255 bytes.
+ */
 struct name_key {
 	char s[NAME_MAX_LEN + 1];
 	size_t len;
@@ -50,7 +53,9 @@ name_normalise(const char *in, struct name_key *out)
 {
 	size_t len = strnlen(in, NAME_MAX_LEN + 2), i;
 
-	if (len > 0 && in[len - 1] == '.')
+	if (len > NAME_MAX_LEN + 1)
+		return false;
+	while (len > 0 && in[len - 1] == '.')
 		len--;
 	if (len == 0 || len > NAME_MAX_LEN)
 		return false;

@@ -9,7 +9,8 @@
  *       -Iinclude tests/fuzz/fuzz_geo_csv.c src/geo.c src/names.c \
  *       src/baseline.c src/config.c src/netaddr.c src/util.c src/log.c \
  *       -lyaml -o fuzz_geo_csv
- *   ./fuzz_geo_csv -max_total_time=60 CORPUS_DIR
+ *   cp -r tests/fuzz/corpus_geo_csv /tmp/c  # libFuzzer adds to it
+ *   ./fuzz_geo_csv -max_total_time=60 /tmp/c
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,17 @@ static struct config cfg;
 static char allow_domain[] = "example.com";
 static char *allow_domains[] = { allow_domain };
 
+static void
+remove_state_dir(void)
+{
+	char tmp[192];
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", state_path, (long)getpid());
+	unlink(tmp);
+	unlink(state_path);
+	rmdir(state_dir);
+}
+
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -50,6 +62,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (mkdtemp(state_dir) == NULL)
 		abort();
 	snprintf(state_path, sizeof(state_path), "%s/state", state_dir);
+	atexit(remove_state_dir);
 	cfg.baseline_learn_s = 3600;
 	if (netprefix_parse("10.0.0.0/8", &p) != 0)
 		abort();

@@ -2288,7 +2288,7 @@ bench_new_flow(struct bench *b, struct bflow *f)
 		bench_site(b, site, sizeof(site));
 		bench_flow_start(b, f, h, bench_proxy_for(b, h), PROXY_PORT, 63);
 		bench_tls_script(b, f, site, true, bench_size(b, 300, 6000),
-		    bench_size(b, 400, 30000));
+		    bench_size(b, 400, 16000));
 	} else if (k < 68) {
 		struct addr dst;
 
@@ -2303,25 +2303,25 @@ bench_new_flow(struct bench *b, struct bflow *f)
 		bench_site(b, site, sizeof(site));
 		bench_flow_start(b, f, h, &dst, 443, 52);
 		bench_tls_script(b, f, site, false, bench_size(b, 300, 6000),
-		    bench_size(b, 400, 30000));
+		    bench_size(b, 400, 16000));
 	} else if (k < 92) {
 		unsigned nreq = 1 + rng_u32(&b->rng) % 2;
 
 		bench_site(b, site, sizeof(site));
 		bench_flow_start(b, f, h, bench_proxy_for(b, h), PROXY_PORT, 63);
 		for (unsigned i = 0; i < nreq; i++) {
-			uint32_t n = bench_size(b, 300, 40000);
+			uint32_t n = bench_size(b, 300, 20000);
 			bool bin = rng_u32(&b->rng) % 3 == 0;
 
-			http_proxy_get(&b->tmp, site, i ? "/img/banner.png" : "/", i > 0);
+			http_proxy_get(&b->tmp, site, i ? "/dl/data.bin" : "/", i > 0);
 			bench_msg(b, f, C2S, POOL_TEXT, 0);
-			http_response_head(&b->tmp, b->now, bin ? "image/png" : "text/html",
+			http_response_head(&b->tmp, b->now, bin ? "application/octet-stream" : "text/html",
 			    n, true);
 			bench_msg(b, f, S2C, bin ? POOL_RANDOM : POOL_TEXT, n);
 		}
 	} else {
 		/* a small upload through the proxy: RAR, ZIP or text */
-		uint32_t n = bench_size(b, 2000, 300000);
+		uint32_t n = bench_size(b, 2000, 120000);
 		unsigned kind = rng_u32(&b->rng) % 3;
 		struct buf arch = { 0 }, pre = { 0 };
 		size_t body;
@@ -2634,6 +2634,9 @@ run_bench(const char *path, const struct bench_params *bp)
 		if (b.bigs_started < BENCH_BIGS && (b.now >= big_at || b.nactive == 0)) {
 			unsigned slot = bp->slots + b.bigs_started;
 
+			if (b.now < big_at)
+				b.now = big_at; /* only after the learning window */
+
 			bench_new_big(&b, &b.flows[slot], b.bigs_started);
 			b.active[b.nactive++] = slot;
 			b.bigs_started++;
@@ -2679,7 +2682,7 @@ static const struct bench_params bench_full = {
 	.big_size = 24000000, .nhosts = 4000,
 };
 static const struct bench_params bench_small = {
-	.tcp_flows = 1000, .slots = 32, .mean_gap_us = 400000,
+	.tcp_flows = 700, .slots = 32, .mean_gap_us = 400000,
 	.big_size = 1100000, .nhosts = 200,
 };
 

@@ -5,6 +5,7 @@
  * atomicity, exact errors, truncation) and config changes.
  */
 #include <dirent.h>
+#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -46,25 +47,23 @@ setup(void **state)
 	return 0;
 }
 
-/* Removes every file in the fixture's directory, then the directory. */
+static int
+remove_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+{
+	(void)sb;
+	(void)type;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+/* Removes the fixture's directory and everything in it. */
 static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	char path[512];
-	struct dirent *de;
-	DIR *d = opendir(f->dir);
 
-	while (d != NULL && (de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", f->dir, de->d_name);
-		if (unlink(path) != 0)
-			rmdir(path);
-	}
-	if (d != NULL)
-		closedir(d);
-	rmdir(f->dir);
+	nftw(f->dir, remove_one, 8, FTW_DEPTH | FTW_PHYS);
 	netset_free(&f->cfg.baseline_allow_nets);
 	free(f);
 	return 0;
@@ -476,6 +475,13 @@ test_observe_keys(void **state)
 	memset(longname, 'x', sizeof(longname) - 1);
 	longname[sizeof(longname) - 1] = '\0';
 	assert_int_equal(baseline_observe(b, longname, &a2, T0 + 10, NULL), id2);
+	/* Dots at the 256th byte do not make a long name short. */
+	memset(longname, 'a', 255);
+	memcpy(longname + 255, "..evil", 7);
+	assert_int_equal(baseline_observe(b, longname, &a2, T0 + 11, NULL), id2);
+	/* Trailing dots go, however many. */
+	assert_int_equal(baseline_observe(b, "host.example...", NULL, T0 + 12,
+	    NULL), id);
 	baseline_get_stats(b, &st);
 	assert_int_equal(st.destinations, 2);
 	baseline_free(b);

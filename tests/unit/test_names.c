@@ -129,7 +129,8 @@ test_normalisation(void **state)
 	put(n, "WWW.Example.COM.", "192.0.2.2", NAME_FROM_DNS);
 	assert_string_equal(get(n, "www.example.com"), "192.0.2.2");
 	assert_string_equal(get(n, "WWW.EXAMPLE.COM."), "192.0.2.2");
-	assert_string_equal(get(n, "www.example.com.."), "");
+	assert_string_equal(get(n, "www.example.com.."), "192.0.2.2");
+	assert_string_equal(get(n, "www.example.co"), "");
 	put(n, "www.example.com", "192.0.2.3", NAME_FROM_DNS);
 	assert_string_equal(get(n, "Www.Example.Com"), "192.0.2.3");
 
