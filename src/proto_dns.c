@@ -11,7 +11,7 @@
 #define DNS_HDR_LEN 12
 #define DNS_WIRE_NAME_MAX 255	/* RFC 1035 2.3.4 */
 #define DNS_MAX_JUMPS 32
-#define DNS_MAX_ADDRS 32	/* further A/AAAA records are checked, not kept */
+#define DNS_MAX_ADDRS 32	/* more A/AAAA records are checked, not kept */
 #define DNS_MAX_CNAMES 8	/* so CNAME chains are at most 8 long */
 
 #define DNS_FLAG_QR 0x8000
@@ -109,19 +109,21 @@ name_read(const uint8_t *msg, size_t msglen, struct cursor *c,
 			break;
 		if ((b & 0xc0) == 0xc0) {
 			ptr = (uint16_t)((b & 0x3f) << 8 | cur_u8(&w));
-			if (w.err || ptr >= run_start || ++jumps > DNS_MAX_JUMPS)
+			if (w.err || ptr >= run_start ||
+			    ++jumps > DNS_MAX_JUMPS)
 				return -1;
 			if (!jumped) {
 				c->off = w.off;
 				jumped = true;
 			}
-			cur_init(&w, msg, run_start < msglen ? run_start : msglen);
+			cur_init(&w, msg,
+			    run_start < msglen ? run_start : msglen);
 			cur_skip(&w, ptr);
 			run_start = ptr;
 			continue;
 		}
 		if ((b & 0xc0) != 0)
-			return -1;	/* 0x40, 0x80: extended/reserved types */
+			return -1;	/* 0x40, 0x80: extended, reserved */
 		wire += 1 + (size_t)b;
 		label = cur_ptr(&w, b);
 		if (label == NULL || wire > DNS_WIRE_NAME_MAX)

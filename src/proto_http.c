@@ -44,7 +44,7 @@ enum multipart_state {
 #define HF_PART_PENDING	0x01 /* next body bytes start a body or a part */
 #define HF_MP_LINE_DATA	0x02 /* current part header line is not empty */
 #define HF_CL_BAD	0x04 /* Content-Length unusable: resync after headers */
-#define HF_TE_OTHER	0x08 /* Transfer-Encoding whose last coding is not chunked */
+#define HF_TE_OTHER	0x08 /* Transfer-Encoding not ending in chunked */
 
 /* Methods http_looks_like_request() accepts, each followed by SP. */
 static const char *const known_methods[] = {
@@ -311,9 +311,11 @@ scheme_port(struct span scheme)
 }
 
 /*
- * Request target (RFC 9112 3.2): authority-form for CONNECT, absolute-form
- * "scheme://[userinfo@]host[:port][/...]"; origin-form, asterisk-form and
- * anything else leave the host to the Host header.
+ * Request target (RFC 9112 3.2): absolute-form
+ * "scheme://[userinfo@]host[:port][/...]" (default port 443 for https and
+ * wss, 21 for ftp, else 80); authority-form for CONNECT (443 when the port
+ * is missing); origin-form, asterisk-form and anything else leave the host
+ * to the Host header.
  */
 static void
 target_parse(struct http_request *req, struct span t)
@@ -894,6 +896,7 @@ static void
 body_deliver(struct http_parser *p, const uint8_t *data, size_t len,
     const struct http_events *ev, void *ctx)
 {
+	const uint8_t *lf;
 	size_t i, from = 0;
 
 	if (p->multipart_state == MP_NONE) {
@@ -901,6 +904,15 @@ body_deliver(struct http_parser *p, const uint8_t *data, size_t len,
 		return;
 	}
 	for (i = 0; i < len; i++) {
+		if (p->multipart_state == MP_EPILOGUE)
+			break;
+		/* Inside content only a line end can start a delimiter. */
+		if (p->multipart_state == MP_SCAN && p->match_len == 0) {
+			lf = memchr(data + i, '\n', len - i);
+			if (lf == NULL)
+				break;
+			i = (size_t)(lf - data);
+		}
 		if (multipart_byte(p, data[i])) {
 			emit_body(p, data + from, i + 1 - from, ev, ctx);
 			from = i + 1;

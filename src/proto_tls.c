@@ -17,6 +17,12 @@
 #define TLS_EXT_SERVER_NAME 0
 #define TLS_SNI_HOST_NAME 0
 
+static char
+ascii_lower(uint8_t c)
+{
+	return (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+}
+
 /* Record header checks: the first byte must be known before the rest. */
 static bool
 record_type_ok(uint8_t type, bool allow_app_data)
@@ -96,8 +102,7 @@ server_name_parse(struct cursor *ext, char sni[TLS_SNI_MAX])
 			return TLS_MALFORMED;
 		if (sni != NULL) {
 			for (i = 0; i < name_len; i++)
-				sni[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ?
-				    name[i] - 'A' + 'a' : name[i]);
+				sni[i] = ascii_lower(name[i]);
 			sni[name_len] = '\0';
 		}
 		res = TLS_SNI_FOUND;
@@ -138,7 +143,7 @@ client_hello_parse(const struct tls_parser *p, char sni[TLS_SNI_MAX])
 	if (c.err)
 		return TLS_MALFORMED;
 	if (cur_left(&c) == 0)
-		return TLS_NO_SNI;	/* no extensions at all (TLS 1.2 and older) */
+		return TLS_NO_SNI;	/* no extensions (TLS 1.2 and older) */
 	exts_len = cur_be16(&c);
 	exts = cur_sub(&c, exts_len);
 	if (c.err || cur_left(&c) != 0)

@@ -373,21 +373,24 @@ test_not_tls(void **state)
 	    (const uint8_t *)"\x16\x03\x01\x48\x00", 5, sni), TLS_NEED_MORE);
 }
 
+#define LOOKS(lit) tls_looks_like_record((const uint8_t *)(lit), \
+	sizeof(lit) - 1)
+
 static void
 test_looks_like_record(void **state)
 {
 	(void)state;
-	assert_true(tls_looks_like_record((const uint8_t *)"\x16\x03\x01\x02\x00", 5));
-	assert_true(tls_looks_like_record((const uint8_t *)"\x17\x03\x03\x00\x20", 5));
-	assert_true(tls_looks_like_record((const uint8_t *)"\x16\x03\x00\x48\x00", 5));
-	assert_true(tls_looks_like_record((const uint8_t *)"\x16\x03\x04", 3));
-	assert_false(tls_looks_like_record((const uint8_t *)"\x16\x03\x01\x48\x01", 5));
-	assert_false(tls_looks_like_record((const uint8_t *)"\x16\x03\x01\x00\x00", 5));
-	assert_false(tls_looks_like_record((const uint8_t *)"\x16\x03\x05\x00\x10", 5));
-	assert_false(tls_looks_like_record((const uint8_t *)"\x15\x03\x01\x00\x02", 5));
-	assert_false(tls_looks_like_record((const uint8_t *)"\x16\x02\x01\x00\x02", 5));
-	assert_false(tls_looks_like_record((const uint8_t *)"GET /", 5));
-	assert_false(tls_looks_like_record((const uint8_t *)"\x16\x03", 2));
+	assert_true(LOOKS("\x16\x03\x01\x02\x00"));
+	assert_true(LOOKS("\x17\x03\x03\x00\x20"));
+	assert_true(LOOKS("\x16\x03\x00\x48\x00"));	/* 18432 */
+	assert_true(LOOKS("\x16\x03\x04"));		/* length not yet in */
+	assert_false(LOOKS("\x16\x03\x01\x48\x01"));	/* 18433 */
+	assert_false(LOOKS("\x16\x03\x01\x00\x00"));
+	assert_false(LOOKS("\x16\x03\x05\x00\x10"));
+	assert_false(LOOKS("\x15\x03\x01\x00\x02"));
+	assert_false(LOOKS("\x16\x02\x01\x00\x02"));
+	assert_false(LOOKS("GET /"));
+	assert_false(LOOKS("\x16\x03"));
 	assert_false(tls_looks_like_record(NULL, 0));
 }
 
