@@ -17,6 +17,9 @@
 #define TS_ALERT      1411013527123000000ULL /* 2014-09-18T04:12:07.123Z */
 #define TS_FIRST_SEEN 1411013518000000000ULL /* 2014-09-18T04:11:58.000Z */
 #define FFFD "\xef\xbf\xbd"
+/* computed independently (Python SipHash-2-4 over the documented message) */
+#define ID_EXACT_1 "72520f09-c350-8eb6-8c4c-1811d1354f14"
+#define ID_EXACT_2 "6de9fed8-5261-8076-9988-54a72d90ac4d"
 
 /* ---- a tiny strict JSON checker (RFC 8259 + well-formed UTF-8) ---- */
 
@@ -385,7 +388,7 @@ test_alert_hostile_fields(void **state)
 	    "{\"id\":\"x\",\"ts\":\"2014-09-18T04:12:07.123Z\","
 	    "\"sensor\":\"s\\\"}\",\"rule\":\"r\\n\",\"severity\":\"critical\","
 	    "\"source\":\"\\u001b[31m\",\"src\":\"10.1.20.21\","
-	    "\"src_user\":\"u" FFFD "\\u0000\",\"dst\":\"203.0.113.66\","
+	    "\"src_user\":\"u" FFFD "\",\"dst\":\"203.0.113.66\","
 	    "\"dst_port\":80,\"dst_host\":\"a|b=c\\\\d]e\\\"f\\ng" FFFD "\","
 	    "\"dst_country\":\"HK\",\"via\":\"proxy\",\"bytes_out\":1574000,"
 	    "\"bytes_in\":4210,\"flows\":2,\"window_s\":3600,"
@@ -401,20 +404,10 @@ test_alert_hostile_fields(void **state)
 	a.rule = "r\n";
 	a.source = "\x1b[31m";
 	strcpy(a.src_user, "u\xff");
-	a.src_user[2] = '\0';
 	strcpy(a.dst_host, "a|b=c\\d]e\"f\ng\xc0");
 	assert_true(format_alert(&a, buf, sizeof(buf)));
-	/* the NUL ends src_user: "\u0000" is not expected, fix the want */
+	assert_string_equal(buf, want);
 	assert_true(json_valid(buf, strlen(buf)));
-	{
-		char want2[sizeof(want)];
-		const char *nul = strstr(want, "\\u0000");
-
-		assert_non_null(nul);
-		memcpy(want2, want, (size_t)(nul - want));
-		strcpy(want2 + (nul - want), nul + 6);
-		assert_string_equal(buf, want2);
-	}
 }
 
 /* Host and user fields filled to the last byte with no NUL. */
