@@ -72,6 +72,7 @@ $(BUILD)/obj/tests/%.o: tests/unit/%.c
 $(BIN): $(LIB_OBJS) $(BUILD)/obj/main.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
+.SECONDARY:
 .SECONDEXPANSION:
 $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $$(addprefix $(BUILD)/obj/,$$(addsuffix .o,$$(TEST_DEPS_$$*)))
 	@mkdir -p $(@D)

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -433,14 +434,22 @@ test_alert_unterminated_fields(void **state)
 
 /* ---- json_put_string ---- */
 
+/* The input is copied to a heap block of exactly n bytes (ASan sees any
+ * read past it). */
 static void
 check_put(const char *in, size_t n, const char *want)
 {
-	char buf[512];
+	char buf[512], *exact = NULL;
 	struct strbuf sb;
 
+	if (in != NULL) {
+		exact = malloc(n > 0 ? n : 1); /* not test_malloc: no guard bytes */
+		assert_non_null(exact);
+		memcpy(exact, in, n);
+	}
 	sb_init(&sb, buf, sizeof(buf));
-	json_put_string(&sb, in, n);
+	json_put_string(&sb, exact, n);
+	free(exact);
 	assert_false(sb.overflow);
 	assert_string_equal(buf, want);
 	assert_true(json_valid(buf, sb.len));
@@ -517,6 +526,10 @@ test_invalid_utf8_replaced(void **state)
 	PUT("\xf8\x88\x80\x80\x80", "\"" FFFD FFFD FFFD FFFD FFFD "\"");
 	PUT("\xfe\xff", "\"" FFFD FFFD "\"");
 	PUT("\xe3\x81", "\"" FFFD FFFD "\"");               /* truncated あ */
+	/* the length ends the string even when valid bytes follow */
+	check_put("\xe3\x81\x82", 2, "\"" FFFD FFFD "\"");
+	check_put("\xf0\x9f\x98\x80", 3, "\"" FFFD FFFD FFFD "\"");
+	check_put("\xc3\xa9", 1, "\"" FFFD "\"");
 	PUT("\xe3\x81x", "\"" FFFD FFFD "x\"");
 	PUT("\xe3\x81\xe3\x81\x82", "\"" FFFD FFFD "\xe3\x81\x82\"");
 	PUT("\xf0\x9f\x98", "\"" FFFD FFFD FFFD "\"");

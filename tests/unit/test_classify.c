@@ -369,6 +369,63 @@ test_low_entropy_binary(void **state)
 	assert_int_equal(cls(state, buf, sizeof(buf)), PK_OTHER);
 }
 
+/* Raw deflate, level 1, 2 KiB window: the setting classify.c documents. */
+static size_t
+deflated_size(const uint8_t *d, size_t n)
+{
+	uint8_t out[2048];
+	z_stream zs;
+	size_t got;
+
+	memset(&zs, 0, sizeof(zs));
+	assert_int_equal(deflateInit2(&zs, 1, Z_DEFLATED, -11, 8,
+	    Z_DEFAULT_STRATEGY), Z_OK);
+	zs.next_in = d;
+	zs.avail_in = (uInt)n;
+	zs.next_out = out;
+	zs.avail_out = sizeof(out);
+	assert_int_equal(deflate(&zs, Z_FINISH), Z_STREAM_END);
+	got = zs.total_out;
+	deflateEnd(&zs);
+	return got;
+}
+
+/*
+ * Random bytes then zeros, sliding across the threshold: high-entropy
+ * exactly when deflated + ceil(3% of len) >= len + 5.
+ */
+static void
+test_entropy_threshold(void **state)
+{
+	uint8_t buf[1024];
+	size_t lens[] = { 64, 100, 256, 1024 }, li, r, hits, misses;
+
+	for (li = 0; li < sizeof(lens) / sizeof(lens[0]); li++) {
+		size_t len = lens[li];
+
+		hits = misses = 0;
+		for (r = len / 2; r <= len; r++) {
+			size_t z, saving = (len * 3 + 99) / 100;
+			bool want;
+
+			fill_random(buf, r);
+			memset(buf + r, 0, len - r);
+			z = deflated_size(buf, len);
+			want = z + saving >= len + 5;
+			if (want)
+				hits++;
+			else
+				misses++;
+			if (cls(state, buf, len) !=
+			    (want ? PK_HIGH_ENTROPY : PK_OTHER))
+				fail_msg("len %zu random %zu deflated %zu", len, r, z);
+		}
+		/* both sides of the threshold were exercised */
+		assert_true(hits > 0);
+		assert_true(misses > 0);
+	}
+}
+
 /* The deflate state is reset between calls: results do not depend on order. */
 static void
 test_reuse(void **state)
@@ -431,6 +488,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_text_threshold, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_high_entropy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_low_entropy_binary, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_entropy_threshold, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reuse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_short_inputs, setup, teardown),
 		cmocka_unit_test(test_free_null),
