@@ -8,7 +8,7 @@ set -eu
 BUILD=${BUILD:-build}
 DIR=${BENCH_DIR:-${TMPDIR:-/tmp}/exfild-bench}
 mkdir -p "$DIR"
-cc -std=c11 -O2 -o "$BUILD/bare_loop" tests/bench/bare_loop.c $(pkg-config --cflags --libs libpcap)
+cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -o "$BUILD/bare_loop" tests/bench/bare_loop.c $(pkg-config --cflags --libs libpcap)
 [ -s "$DIR/large.pcap" ] || "$BUILD/pcapgen" --bench "$DIR/large.pcap"
 [ -s "$DIR/small.pcap" ] || "$BUILD/pcapgen" --bench-small "$DIR/small.pcap"
 python3 tests/bench/prefix.py "$DIR/small.pcap" "$DIR/half.pcap"
