@@ -538,6 +538,15 @@ baseline_get(struct baseline *b, uint32_t id, uint32_t gen)
 	return &b->dests[id];
 }
 
+void
+baseline_start_learning(struct baseline *b, uint64_t ts_ns)
+{
+	if (!b->learn_started) {
+		b->learn_started = true;
+		b->learn_start_ns = ts_ns;
+	}
+}
+
 uint64_t
 baseline_learn_start_ns(const struct baseline *b)
 {

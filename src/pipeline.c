@@ -260,6 +260,8 @@ bind_flow(struct pipeline *p, struct flow *f, const struct netaddr *host,
 	uint32_t dest_id, pair_id;
 
 	dest_id = baseline_observe(p->baseline, name, addr, ts, &d);
+	if (d == NULL)
+		return NULL; /* neither a name nor an address: nothing to key on */
 	pr = agg_get(p->pairs, host, dest_id, d->gen, ts, &pair_id);
 	if (f->pair_id != pair_id || f->pair_gen != pr->gen)
 		agg_add_flow(p->pairs, pr, ts);
@@ -686,8 +688,10 @@ pipeline_frame(struct pipeline *p, int linktype, const uint8_t *frame,
 
 	p->stats.frames++;
 	p->stats.wire_bytes += wirelen;
-	if (p->stats.first_ns == 0)
+	if (p->stats.first_ns == 0) {
 		p->stats.first_ns = ts_ns;
+		baseline_start_learning(p->baseline, ts_ns);
+	}
 	if (ts_ns > p->stats.last_ns)
 		p->stats.last_ns = ts_ns;
 	if (decode_frame(linktype, frame, caplen, wirelen, ts_ns, &pkt,

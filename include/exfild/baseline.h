@@ -54,6 +54,9 @@ uint32_t baseline_observe(struct baseline *b, const char *name,
 /* The slot if it still holds generation gen, else NULL. */
 struct dest *baseline_get(struct baseline *b, uint32_t id, uint32_t gen);
 uint64_t baseline_learn_start_ns(const struct baseline *b);
+/* Starts the learning period at ts unless it has started already (the
+ * pipeline calls it with the first packet's time). */
+void baseline_start_learning(struct baseline *b, uint64_t ts_ns);
 
 /* Missing file: 0 and an empty table. -1 with "file:line: message". */
 int baseline_load(struct baseline *b, const char *path, char *err, size_t errlen);

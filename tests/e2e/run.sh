@@ -68,6 +68,24 @@ alerts=$(sed -n 's/.*alerts=\([0-9]*\).*/\1/p' "$tmp/sum.err")
 lines=$(wc -l <tests/e2e/jal-day.out | tr -d ' ')
 if [ "$alerts" = "$lines" ]; then ok; else bad "summary alerts=$alerts, stdout has $lines"; fi
 
+# Baseline state: written only with --save-baseline, atomically, and loaded
+# on the next start (hk-files stays unfamiliar, the learned sites familiar).
+sed "s|^baseline:|baseline:\n  state: $tmp/baseline.state|" conf/demo.yaml >"$tmp/state.yaml"
+$EXFILD -c "$tmp/state.yaml" -r pcaps/jal-day.pcap >/dev/null 2>&1
+if [ ! -e "$tmp/baseline.state" ]; then ok; else bad "replay wrote the baseline without --save-baseline"; fi
+$EXFILD -c "$tmp/state.yaml" --save-baseline -r pcaps/jal-day.pcap >"$tmp/s1.out" 2>/dev/null
+if grep -q ' unfamiliar 203.0.113.66 hk-files.example.net$' "$tmp/baseline.state" &&
+    grep -q ' learned 198.51.100.140 www.search.example.com$' "$tmp/baseline.state" &&
+    [ "$(ls "$tmp" | grep -c 'baseline.state.tmp')" -eq 0 ]; then ok; else bad "baseline state content"; cat "$tmp/baseline.state"; fi
+cp "$tmp/baseline.state" "$tmp/baseline.copy"
+$EXFILD -c "$tmp/state.yaml" -r pcaps/jal-day.pcap >"$tmp/s2.out" 2>/dev/null
+expect_same state-reload-alerts "$tmp/s2.out" tests/e2e/jal-day.out
+expect_same state-not-rewritten "$tmp/baseline.state" "$tmp/baseline.copy"
+# A later replay of the benign day with the JAL day's state: hk-files was
+# never seen there, the learned sites stay familiar, still quiet.
+$EXFILD -c "$tmp/state.yaml" -r pcaps/benign-day.pcap >"$tmp/s3.out" 2>/dev/null
+if [ ! -s "$tmp/s3.out" ]; then ok; else bad "benign day with loaded state alerted"; cat "$tmp/s3.out"; fi
+
 # Errors: exit 1 and a one-line reason naming the file.
 $EXFILD -c conf/demo.yaml -r "$tmp/missing.pcap" >"$tmp/e.out" 2>"$tmp/e.err"
 rc=$?
