@@ -10,6 +10,8 @@
 #include "exfild/agg.h"
 #include "exfild/log.h"
 
+#define AGG_LRU_GRAIN_NS 1000000000ULL
+
 struct aggtab {
 	struct pair *pairs;
 	uint32_t *buckets;
@@ -177,7 +179,7 @@ agg_get(struct aggtab *t, const struct netaddr *host, uint32_t dest_id,
 	p->dest_id = dest_id;
 	p->dest_gen = dest_gen;
 	p->country = COUNTRY_UNKNOWN;
-	p->first_ns = p->last_ns = ts_ns;
+	p->first_ns = p->last_ns = p->lru_ns = ts_ns;
 	p->newest_bucket = ts_ns / t->bucket_ns;
 	p->hash_next = t->buckets[b];
 	t->buckets[b] = i;
@@ -228,12 +230,27 @@ agg_advance(struct aggtab *t, struct pair *p, uint64_t ts_ns)
 	p->newest_bucket = now;
 }
 
+/* Traffic keeps a pair recent: relink it at most once a second (a relink
+ * touches its neighbours' cache lines). */
+static void
+touch(struct aggtab *t, struct pair *p, uint64_t ts_ns)
+{
+	if (ts_ns < p->lru_ns || ts_ns - p->lru_ns < AGG_LRU_GRAIN_NS)
+		return;
+	p->lru_ns = ts_ns;
+	if (t->lru_tail == (uint32_t)(p - t->pairs))
+		return;
+	lru_unlink(t, p);
+	lru_push_tail(t, p);
+}
+
 static struct agg_bucket *
 current_bucket(struct aggtab *t, struct pair *p, uint64_t ts_ns)
 {
 	agg_advance(t, p, ts_ns);
 	if (ts_ns > p->last_ns)
 		p->last_ns = ts_ns;
+	touch(t, p, ts_ns);
 	return &p->b[p->newest_bucket % AGG_BUCKETS];
 }
 

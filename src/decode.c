@@ -6,7 +6,6 @@
  */
 #include <netinet/in.h>
 #include <stddef.h>
-#include <string.h>
 
 #include "exfild/cursor.h"
 #include "exfild/decode.h"
@@ -92,7 +91,11 @@ decode_reason_name(enum decode_reason r)
 	return reason_names[r];
 }
 
-static enum decode_result
+/*
+ * Error paths are cold: keeping them out of line keeps the hot path short.
+ * Every rejection is counted by reason.
+ */
+__attribute__((cold, noinline)) static enum decode_result
 malformed(struct decode_stats *st, enum decode_reason r)
 {
 	st->malformed++;
@@ -107,63 +110,69 @@ skip_non_ip(struct decode_stats *st)
 	return DECODE_SKIP;
 }
 
-static size_t
-min_size(size_t a, size_t b)
+/*
+ * Big-endian fields of a fixed header. h must come from cur_ptr() for the
+ * whole header, and off + 2 (or 4) within it: the cursor did the bounds
+ * check once for all of the header's fields.
+ */
+static inline uint16_t
+hdr_be16(const uint8_t *h, size_t off)
 {
-	return a < b ? a : b;
+	return (uint16_t)((uint16_t)h[off] << 8 | h[off + 1]);
+}
+
+static inline uint32_t
+hdr_be32(const uint8_t *h, size_t off)
+{
+	return (uint32_t)h[off] << 24 | (uint32_t)h[off + 1] << 16 |
+	    (uint32_t)h[off + 2] << 8 | h[off + 3];
 }
 
 /*
  * Sets the captured payload: what the cursor still holds, bounded by the
  * length the headers give. The cursor is already narrowed to the IP length.
  */
-static void
+static inline void
 set_payload(struct packet *out, const struct cursor *c, uint32_t wire_len)
 {
+	size_t left = cur_left(c);
+
 	out->l4_payload_wire = wire_len;
-	out->payload_len = (uint32_t)min_size(cur_left(c), wire_len);
+	out->payload_len = left < wire_len ? (uint32_t)left : wire_len;
 	out->payload = out->payload_len > 0 ? cur_rest(c) : NULL;
 }
 
 /*
- * A first fragment too short for the transport header (RFC 1858 tiny
- * fragments): the header goes on in the next fragment, so no L4 here.
- */
-static enum decode_result
-l4_in_next_fragment(const struct cursor *c, uint32_t l4_wire,
-    struct packet *out)
-{
-	set_payload(out, c, l4_wire);
-	return DECODE_OK;
-}
-
-/*
  * TCP header (RFC 9293 3.1); l4_wire is the segment length on the wire.
- * Options cut by the snap length or by a fragment boundary leave the
- * header fields valid and no payload.
+ * A first fragment too short for the header (RFC 1858 tiny fragments) has
+ * it in the next fragment: no L4 here. Options cut by the snap length or by
+ * a fragment boundary leave the header fields valid and no payload.
  */
-static enum decode_result
+static inline enum decode_result
 decode_tcp(struct cursor *c, uint32_t l4_wire, struct packet *out,
     struct decode_stats *st)
 {
+	const uint8_t *h;
 	uint16_t offset_flags;
 	size_t hlen;
 
-	if (out->is_fragment && l4_wire < TCP_HDR_MIN)
-		return l4_in_next_fragment(c, l4_wire, out);
-	if (l4_wire < TCP_HDR_MIN || cur_left(c) < TCP_HDR_MIN)
+	if (out->is_fragment && l4_wire < TCP_HDR_MIN) {
+		set_payload(out, c, l4_wire);
+		return DECODE_OK;
+	}
+	if (l4_wire < TCP_HDR_MIN || (h = cur_ptr(c, TCP_HDR_MIN)) == NULL)
 		return malformed(st, DEC_TCP_SHORT);
-	out->sport = cur_be16(c);
-	out->dport = cur_be16(c);
-	out->tcp_seq = cur_be32(c);
-	out->tcp_ack = cur_be32(c);
-	offset_flags = cur_be16(c);
-	cur_skip(c, 6); /* window, checksum, urgent pointer */
+	offset_flags = hdr_be16(h, 12);
 	hlen = (size_t)(offset_flags >> 12) * 4;
 	if (hlen < TCP_HDR_MIN || (hlen > l4_wire && !out->is_fragment))
 		return malformed(st, DEC_TCP_HLEN);
+	out->sport = hdr_be16(h, 0);
+	out->dport = hdr_be16(h, 2);
+	out->tcp_seq = hdr_be32(h, 4);
+	out->tcp_ack = hdr_be32(h, 8);
 	out->tcp_flags = (uint8_t)(offset_flags & 0xff);
-	cur_skip(c, hlen - TCP_HDR_MIN);
+	/* Window, checksum, urgent pointer (h + 14): not read. */
+	cur_skip(c, hlen - TCP_HDR_MIN); /* options */
 	set_payload(out, c, hlen < l4_wire ? l4_wire - (uint32_t)hlen : 0);
 	out->has_l4 = true;
 	st->tcp++;
@@ -175,26 +184,29 @@ decode_tcp(struct cursor *c, uint32_t l4_wire, struct packet *out,
  * carries only part of the datagram, and a jumbogram (RFC 2675 4) sets the
  * UDP length to 0.
  */
-static enum decode_result
+static inline enum decode_result
 decode_udp(struct cursor *c, uint32_t l4_wire, struct packet *out,
     struct decode_stats *st)
 {
+	const uint8_t *h;
 	uint32_t udp_len;
 
-	if (out->is_fragment && l4_wire < UDP_HDR_LEN)
-		return l4_in_next_fragment(c, l4_wire, out);
-	if (l4_wire < UDP_HDR_LEN || cur_left(c) < UDP_HDR_LEN)
+	if (out->is_fragment && l4_wire < UDP_HDR_LEN) {
+		set_payload(out, c, l4_wire);
+		return DECODE_OK;
+	}
+	if (l4_wire < UDP_HDR_LEN || (h = cur_ptr(c, UDP_HDR_LEN)) == NULL)
 		return malformed(st, DEC_UDP_SHORT);
-	out->sport = cur_be16(c);
-	out->dport = cur_be16(c);
-	udp_len = cur_be16(c);
-	cur_skip(c, 2); /* checksum */
+	udp_len = hdr_be16(h, 4);
 	if (udp_len == 0 && l4_wire >= IP6_JUMBO_MIN)
 		udp_len = l4_wire;
 	if (udp_len < UDP_HDR_LEN || (!out->is_fragment && udp_len > l4_wire))
 		return malformed(st, DEC_UDP_LEN);
 	if (udp_len > l4_wire)
 		udp_len = l4_wire;
+	out->sport = hdr_be16(h, 0);
+	out->dport = hdr_be16(h, 2);
+	/* Checksum (h + 6): not read. */
 	cur_narrow(c, udp_len - UDP_HDR_LEN);
 	set_payload(out, c, udp_len - UDP_HDR_LEN);
 	out->has_l4 = true;
@@ -203,13 +215,19 @@ decode_udp(struct cursor *c, uint32_t l4_wire, struct packet *out,
 }
 
 /*
- * Transport layer of a first fragment or whole packet. Other protocols keep
- * the IP payload as their payload, with has_l4 false.
+ * Transport layer: l4_wire bytes on the wire, starting with the transport
+ * header unless this is a later fragment (!l4_header), which holds data
+ * only. Other protocols keep the IP payload as their payload, with has_l4
+ * false.
  */
-static enum decode_result
-decode_l4(struct cursor *c, uint32_t l4_wire, struct packet *out,
-    struct decode_stats *st)
+static inline enum decode_result
+decode_l4(struct cursor *c, uint32_t l4_wire, bool l4_header,
+    struct packet *out, struct decode_stats *st)
 {
+	if (!l4_header) {
+		set_payload(out, c, l4_wire);
+		return DECODE_OK;
+	}
 	switch (out->proto) {
 	case IPPROTO_TCP:
 		return decode_tcp(c, l4_wire, out, st);
@@ -225,55 +243,49 @@ decode_l4(struct cursor *c, uint32_t l4_wire, struct packet *out,
 /*
  * IPv4 (RFC 791 3.1), checked in dependency order: captured length, version,
  * header length, total length. wire_ip is the frame's length on the wire
- * from the IP header on. On return the cursor is narrowed to the IP payload.
+ * from the IP header on. On DECODE_OK the cursor is narrowed to the IP
+ * payload, *l4_wire is its length and *l4_header false for a fragment
+ * other than the first.
  */
-static enum decode_result
+static inline enum decode_result
 decode_ip4(struct cursor *c, uint32_t wire_ip, struct packet *out,
-    struct decode_stats *st)
+    struct decode_stats *st, uint32_t *l4_wire, bool *l4_header)
 {
-	struct cursor h;
-	uint8_t vihl;
+	const uint8_t *h;
 	size_t hlen;
 	uint32_t total_len;
 	uint16_t frag;
 
-	if (cur_left(c) < IP4_HDR_MIN)
+	if ((h = cur_ptr(c, IP4_HDR_MIN)) == NULL)
 		return malformed(st, DEC_IP4_SHORT);
-	vihl = cur_peek(c, 0);
-	if (vihl >> 4 != 4)
+	if (h[0] >> 4 != 4)
 		return malformed(st, DEC_IP4_VERSION);
-	hlen = (size_t)(vihl & 0x0f) * 4;
-	if (hlen < IP4_HDR_MIN || hlen > cur_left(c))
+	hlen = (size_t)(h[0] & 0x0f) * 4;
+	if (hlen < IP4_HDR_MIN || hlen - IP4_HDR_MIN > cur_left(c))
 		return malformed(st, DEC_IP4_HLEN);
-	h = cur_sub(c, hlen);
-	cur_skip(&h, 2); /* version/IHL, TOS */
-	total_len = cur_be16(&h);
+	total_len = hdr_be16(h, 2);
 	/* TSO/GRO super-packets are captured with a total length of 0. */
 	if (total_len == 0)
 		total_len = wire_ip;
 	if (total_len < hlen || total_len > wire_ip)
 		return malformed(st, DEC_IP4_TOTLEN);
-	cur_skip(&h, 2); /* identification */
-	frag = cur_be16(&h);
-	cur_skip(&h, 1); /* TTL */
-	out->proto = cur_u8(&h);
-	cur_skip(&h, 2); /* checksum */
-	netaddr_from_v4(&out->src, cur_ptr(&h, 4));
-	netaddr_from_v4(&out->dst, cur_ptr(&h, 4));
-	/* Options: not read. */
+	/* TOS (h + 1), identification (h + 4), TTL (h + 8), checksum (h + 10) */
+	frag = hdr_be16(h, 6);
+	out->proto = h[9];
+	netaddr_from_v4(&out->src, h + 12);
+	netaddr_from_v4(&out->dst, h + 16);
+	cur_skip(c, hlen - IP4_HDR_MIN); /* options: not read */
 	cur_narrow(c, total_len - hlen);
 	out->ip_version = 4;
 	out->ip_bytes = total_len;
 	st->ip4++;
+	*l4_wire = total_len - (uint32_t)hlen;
+	*l4_header = (frag & IP4_FRAG_OFFSET) == 0;
 	if ((frag & (IP4_FLAG_MF | IP4_FRAG_OFFSET)) != 0) {
 		out->is_fragment = true;
 		st->fragments++;
-		if ((frag & IP4_FRAG_OFFSET) != 0) {
-			set_payload(out, c, total_len - (uint32_t)hlen);
-			return DECODE_OK;
-		}
 	}
-	return decode_l4(c, total_len - (uint32_t)hlen, out, st);
+	return DECODE_OK;
 }
 
 /*
@@ -371,28 +383,29 @@ ip6_walk_exthdrs(struct cursor *c, uint8_t *nh, uint32_t *left,
 	return DECODE_OK;
 }
 
-/* IPv6 (RFC 8200 3): fixed header, payload length, extension headers. */
-static enum decode_result
+/*
+ * IPv6 (RFC 8200 3): fixed header, payload length, extension headers. On
+ * DECODE_OK as for decode_ip4(), *l4_wire without the extension headers.
+ */
+static inline enum decode_result
 decode_ip6(struct cursor *c, uint32_t wire_ip, struct packet *out,
-    struct decode_stats *st)
+    struct decode_stats *st, uint32_t *l4_wire, bool *l4_header)
 {
-	struct cursor h;
+	const uint8_t *h;
 	uint32_t payload_len;
 	uint8_t nh;
 	bool later_frag = false;
 	enum decode_result r;
 
-	if (cur_left(c) < IP6_HDR_LEN)
+	if ((h = cur_ptr(c, IP6_HDR_LEN)) == NULL)
 		return malformed(st, DEC_IP6_SHORT);
-	if (cur_peek(c, 0) >> 4 != 6)
+	if (h[0] >> 4 != 6)
 		return malformed(st, DEC_IP6_VERSION);
-	h = cur_sub(c, IP6_HDR_LEN);
-	cur_skip(&h, 4); /* version, traffic class, flow label */
-	payload_len = cur_be16(&h);
-	nh = cur_u8(&h);
-	cur_skip(&h, 1); /* hop limit */
-	netaddr_from_v6(&out->src, cur_ptr(&h, 16));
-	netaddr_from_v6(&out->dst, cur_ptr(&h, 16));
+	/* Traffic class, flow label (h + 0), hop limit (h + 7): not read. */
+	payload_len = hdr_be16(h, 4);
+	nh = h[6];
+	netaddr_from_v6(&out->src, h + 8);
+	netaddr_from_v6(&out->dst, h + 24);
 	if (payload_len == 0 && nh == IP6_NH_HOPOPTS &&
 	    (payload_len = ip6_jumbo_len(*c)) != 0) {
 		if (payload_len < IP6_JUMBO_MIN)
@@ -409,93 +422,67 @@ decode_ip6(struct cursor *c, uint32_t wire_ip, struct packet *out,
 	st->ip6++;
 	r = ip6_walk_exthdrs(c, &nh, &payload_len, out, st, &later_frag);
 	out->proto = nh;
-	if (r != DECODE_OK)
-		return r;
-	if (later_frag) {
-		set_payload(out, c, payload_len);
-		return DECODE_OK;
-	}
-	return decode_l4(c, payload_len, out, st);
+	*l4_wire = payload_len;
+	*l4_header = !later_frag;
+	return r;
 }
 
-/* Raw IP links: the version nibble chooses unless the link type says. */
-static enum decode_result
-decode_ip(struct cursor *link, uint32_t wirelen, int version,
-    struct packet *out, struct decode_stats *st)
+/*
+ * The IP packet at the cursor; version 0 (raw IP links) reads it from the
+ * version nibble. The wire length left from here bounds the IP length.
+ */
+static inline enum decode_result
+decode_ip(struct cursor *c, uint32_t wirelen, int version,
+    struct packet *out, struct decode_stats *st, uint32_t *l4_wire,
+    bool *l4_header)
 {
-	struct cursor c;
-	uint32_t wire_ip = wirelen - (uint32_t)link->off;
+	uint32_t wire_ip = wirelen - (uint32_t)c->off;
 
-	cur_init(&c, cur_rest(link), cur_left(link));
 	if (version == 0) {
-		if (cur_left(&c) == 0)
+		if (cur_left(c) == 0)
 			return malformed(st, DEC_LINK_SHORT);
-		version = cur_peek(&c, 0) >> 4;
+		version = cur_peek(c, 0) >> 4;
 		if (version != 4 && version != 6)
 			return malformed(st, DEC_IP4_VERSION);
 	}
 	if (version == 4)
-		return decode_ip4(&c, wire_ip, out, st);
-	return decode_ip6(&c, wire_ip, out, st);
+		return decode_ip4(c, wire_ip, out, st, l4_wire, l4_header);
+	return decode_ip6(c, wire_ip, out, st, l4_wire, l4_header);
 }
 
-/* Ethertype after any stack of 802.1Q / 802.1ad / 0x9100 tags. */
-static enum decode_result
-decode_ethertype(struct cursor *c, uint16_t type, uint32_t wirelen,
-    struct packet *out, struct decode_stats *st)
+/*
+ * Ethertype after any stack of 802.1Q / 802.1ad / 0x9100 tags: sets
+ * *version for IPv4 and IPv6; anything else is skipped.
+ */
+static inline enum decode_result
+decode_ethertype(struct cursor *c, uint16_t type, int *version,
+    struct decode_stats *st)
 {
-	unsigned tags = 0;
+	const uint8_t *tag;
+	unsigned tags;
 
-	while (type == ETHERTYPE_8021Q || type == ETHERTYPE_8021AD ||
-	    type == ETHERTYPE_QINQ_9100) {
-		if (tags++ == VLAN_MAX_TAGS)
+	for (tags = 0;; tags++) {
+		switch (type) {
+		case ETHERTYPE_IPV4:
+			*version = 4;
+			return DECODE_OK;
+		case ETHERTYPE_IPV6:
+			*version = 6;
+			return DECODE_OK;
+		case ETHERTYPE_8021Q:
+		case ETHERTYPE_8021AD:
+		case ETHERTYPE_QINQ_9100:
+			break;
+		default:
+			return skip_non_ip(st);
+		}
+		if (tags == VLAN_MAX_TAGS)
 			return malformed(st, DEC_VLAN_DEPTH);
-		if (cur_left(c) < VLAN_TAG_LEN)
+		/* PCP, DEI, VLAN id, then the next ethertype. */
+		if ((tag = cur_ptr(c, VLAN_TAG_LEN)) == NULL)
 			return malformed(st, DEC_VLAN_SHORT);
-		cur_skip(c, 2); /* PCP, DEI, VLAN id */
-		type = cur_be16(c);
+		type = hdr_be16(tag, 2);
 	}
-	if (type == ETHERTYPE_IPV4)
-		return decode_ip(c, wirelen, 4, out, st);
-	if (type == ETHERTYPE_IPV6)
-		return decode_ip(c, wirelen, 6, out, st);
-	return skip_non_ip(st);
-}
-
-/* IEEE 802.3: destination, source, ethertype (a length below 0x600: LLC). */
-static enum decode_result
-decode_ethernet(struct cursor *c, uint32_t wirelen, struct packet *out,
-    struct decode_stats *st)
-{
-	if (cur_left(c) < ETH_HDR_LEN)
-		return malformed(st, DEC_LINK_SHORT);
-	cur_skip(c, 12);
-	return decode_ethertype(c, cur_be16(c), wirelen, out, st);
-}
-
-/* Linux cooked capture v1: the protocol is the last field of 16 bytes. */
-static enum decode_result
-decode_sll(struct cursor *c, uint32_t wirelen, struct packet *out,
-    struct decode_stats *st)
-{
-	if (cur_left(c) < SLL_HDR_LEN)
-		return malformed(st, DEC_LINK_SHORT);
-	cur_skip(c, 14);
-	return decode_ethertype(c, cur_be16(c), wirelen, out, st);
-}
-
-/* Linux cooked capture v2: the protocol is the first field of 20 bytes. */
-static enum decode_result
-decode_sll2(struct cursor *c, uint32_t wirelen, struct packet *out,
-    struct decode_stats *st)
-{
-	uint16_t proto;
-
-	if (cur_left(c) < SLL2_HDR_LEN)
-		return malformed(st, DEC_LINK_SHORT);
-	proto = cur_be16(c);
-	cur_skip(c, SLL2_HDR_LEN - 2);
-	return decode_ethertype(c, proto, wirelen, out, st);
 }
 
 static int
@@ -518,56 +505,103 @@ bsd_family_version(uint32_t af)
  * BSD loopback: a 4-byte address family, in the writer's byte order for
  * DLT_NULL (either is accepted) and in network order for DLT_LOOP.
  */
-static enum decode_result
-decode_loopback(struct cursor *c, bool network_order, uint32_t wirelen,
-    struct packet *out, struct decode_stats *st)
+static inline enum decode_result
+decode_loopback(struct cursor *c, bool network_order, int *version,
+    struct decode_stats *st)
 {
-	struct cursor peek = *c;
-	int version;
+	const uint8_t *h;
+	uint32_t af;
 
-	if (cur_left(c) < NULL_HDR_LEN)
+	if ((h = cur_ptr(c, NULL_HDR_LEN)) == NULL)
 		return malformed(st, DEC_LINK_SHORT);
-	version = bsd_family_version(cur_be32(c));
-	if (version == 0 && !network_order)
-		version = bsd_family_version(cur_le32(&peek));
-	if (version == 0)
+	af = hdr_be32(h, 0);
+	*version = bsd_family_version(af);
+	if (*version == 0 && !network_order) /* a little-endian writer */
+		*version = bsd_family_version((uint32_t)h[3] << 24 |
+		    (uint32_t)h[2] << 16 | (uint32_t)h[1] << 8 | h[0]);
+	if (*version == 0)
 		return skip_non_ip(st);
-	return decode_ip(c, wirelen, version, out, st);
+	return DECODE_OK;
 }
 
+/*
+ * Link layer: skips the link header and sets *version to the IP version it
+ * announces (0: raw IP, read the version nibble). DECODE_OK means an IP
+ * packet follows; anything else is counted and ends the frame.
+ */
+static inline enum decode_result
+decode_link(int linktype, struct cursor *c, int *version,
+    struct decode_stats *st)
+{
+	const uint8_t *h;
+
+	switch (linktype) {
+	case LINK_EN10MB:
+		/* IEEE 802.3: destination, source, ethertype (< 0x600: LLC). */
+		if ((h = cur_ptr(c, ETH_HDR_LEN)) == NULL)
+			return malformed(st, DEC_LINK_SHORT);
+		return decode_ethertype(c, hdr_be16(h, 12), version, st);
+	case LINK_LINUX_SLL:
+		/* Linux cooked v1: the protocol ends its 16 bytes. */
+		if ((h = cur_ptr(c, SLL_HDR_LEN)) == NULL)
+			return malformed(st, DEC_LINK_SHORT);
+		return decode_ethertype(c, hdr_be16(h, 14), version, st);
+	case LINK_LINUX_SLL2:
+		/* Linux cooked v2: the protocol starts its 20 bytes. */
+		if ((h = cur_ptr(c, SLL2_HDR_LEN)) == NULL)
+			return malformed(st, DEC_LINK_SHORT);
+		return decode_ethertype(c, hdr_be16(h, 0), version, st);
+	case LINK_RAW_DLT:
+	case LINK_RAW_DLT_ALT:
+	case LINK_RAW:
+		*version = 0;
+		return DECODE_OK;
+	case LINK_IPV4:
+		*version = 4;
+		return DECODE_OK;
+	case LINK_IPV6:
+		*version = 6;
+		return DECODE_OK;
+	case LINK_NULL:
+	case LINK_LOOP:
+		return decode_loopback(c, linktype == LINK_LOOP, version, st);
+	default:
+		st->unsupported_link++;
+		return DECODE_SKIP;
+	}
+}
+
+/*
+ * Every field of *out is set on DECODE_OK (ports, TCP fields and has_l4 are
+ * zero unless a transport header was read); on other results the fields
+ * are unspecified.
+ */
 enum decode_result
 decode_frame(int linktype, const uint8_t *frame, uint32_t caplen,
     uint32_t wirelen, uint64_t ts_ns, struct packet *out,
     struct decode_stats *st)
 {
 	struct cursor c;
+	enum decode_result r;
+	uint32_t l4_wire = 0;
+	bool l4_header = false;
+	int version = 0;
 
 	st->frames++;
-	memset(out, 0, sizeof(*out));
 	out->ts_ns = ts_ns;
+	out->is_fragment = false;
+	out->has_l4 = false;
+	out->sport = 0;
+	out->dport = 0;
+	out->tcp_flags = 0;
+	out->tcp_seq = 0;
+	out->tcp_ack = 0;
 	/* A record claiming more captured than wire bytes: trust the less. */
 	cur_init(&c, frame, caplen < wirelen ? caplen : wirelen);
-	switch (linktype) {
-	case LINK_EN10MB:
-		return decode_ethernet(&c, wirelen, out, st);
-	case LINK_LINUX_SLL:
-		return decode_sll(&c, wirelen, out, st);
-	case LINK_LINUX_SLL2:
-		return decode_sll2(&c, wirelen, out, st);
-	case LINK_RAW_DLT:
-	case LINK_RAW_DLT_ALT:
-	case LINK_RAW:
-		return decode_ip(&c, wirelen, 0, out, st);
-	case LINK_IPV4:
-		return decode_ip(&c, wirelen, 4, out, st);
-	case LINK_IPV6:
-		return decode_ip(&c, wirelen, 6, out, st);
-	case LINK_NULL:
-		return decode_loopback(&c, false, wirelen, out, st);
-	case LINK_LOOP:
-		return decode_loopback(&c, true, wirelen, out, st);
-	default:
-		st->unsupported_link++;
-		return DECODE_SKIP;
-	}
+	if ((r = decode_link(linktype, &c, &version, st)) != DECODE_OK)
+		return r;
+	if ((r = decode_ip(&c, wirelen, version, out, st, &l4_wire,
+	    &l4_header)) != DECODE_OK)
+		return r;
+	return decode_l4(&c, l4_wire, l4_header, out, st);
 }

@@ -11,6 +11,8 @@
 
 enum { LIST_FREE, LIST_OPEN, LIST_CLOSED, LIST_COUNT };
 
+#define LRU_GRAIN_NS 1000000000ULL /* relink a busy flow at most once a second */
+
 struct lru {
 	uint32_t head, tail;
 };
@@ -110,29 +112,53 @@ flowtab_free(struct flowtab *t)
 	free(t);
 }
 
-/* The key's bytes in a fixed layout (no padding) for hashing. */
-static size_t
-key_bytes(const struct flow_key *k, uint8_t out[40])
+static uint64_t
+load_be64(const uint8_t *p)
 {
-	memcpy(out, k->host.a, 16);
-	memcpy(out + 16, k->peer.a, 16);
-	out[32] = (uint8_t)(k->host_port >> 8);
-	out[33] = (uint8_t)k->host_port;
-	out[34] = (uint8_t)(k->peer_port >> 8);
-	out[35] = (uint8_t)k->peer_port;
-	out[36] = k->proto;
-	out[37] = k->host.family;
-	out[38] = k->peer.family;
-	return 39;
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	v = __builtin_bswap64(v);
+#endif
+	return v;
 }
 
+/*
+ * Symmetric hash: the two endpoints in a fixed order (the smaller first)
+ * and the protocol, as 64-bit words, so that both directions of a
+ * connection land in the same bucket. Two words when both ends are IPv4.
+ */
 static size_t
 bucket_of(const struct flowtab *t, const struct flow_key *k)
 {
-	uint8_t buf[40];
-	size_t n = key_bytes(k, buf);
+	uint64_t w[5], x[2], y[2];
+	size_t n;
+	bool swap;
 
-	return (size_t)(hash_bytes(&t->key, buf, n) & (t->nbuckets - 1));
+	if (k->host.family == 4 && k->peer.family == 4) {
+		x[0] = (load_be64(k->host.a + 8) & 0xffffffffULL) << 16 | k->host_port;
+		y[0] = (load_be64(k->peer.a + 8) & 0xffffffffULL) << 16 | k->peer_port;
+		swap = x[0] > y[0];
+		w[0] = (swap ? y[0] : x[0]) | (uint64_t)k->proto << 48;
+		w[1] = swap ? x[0] : y[0];
+		n = 2;
+	} else {
+		x[0] = load_be64(k->host.a);
+		x[1] = load_be64(k->host.a + 8);
+		y[0] = load_be64(k->peer.a);
+		y[1] = load_be64(k->peer.a + 8);
+		swap = x[0] != y[0] ? x[0] > y[0] : x[1] != y[1] ? x[1] > y[1] :
+		    k->host_port > k->peer_port;
+		w[0] = swap ? y[0] : x[0];
+		w[1] = swap ? y[1] : x[1];
+		w[2] = swap ? x[0] : y[0];
+		w[3] = swap ? x[1] : y[1];
+		w[4] = (uint64_t)(swap ? k->peer_port : k->host_port) << 32 |
+		    (uint64_t)(swap ? k->host_port : k->peer_port) << 16 | k->proto;
+		n = 5;
+	}
+	return (size_t)(hash_words(&t->key, w, n) & (t->nbuckets - 1));
 }
 
 static bool
@@ -141,6 +167,14 @@ key_eq(const struct flow_key *x, const struct flow_key *y)
 	return x->host_port == y->host_port && x->peer_port == y->peer_port &&
 	    x->proto == y->proto && netaddr_eq(&x->host, &y->host) &&
 	    netaddr_eq(&x->peer, &y->peer);
+}
+
+static bool
+key_eq_reversed(const struct flow_key *x, const struct flow_key *y)
+{
+	return x->host_port == y->peer_port && x->peer_port == y->host_port &&
+	    x->proto == y->proto && netaddr_eq(&x->host, &y->peer) &&
+	    netaddr_eq(&x->peer, &y->host);
 }
 
 static void
@@ -190,6 +224,25 @@ alloc_flow(struct flowtab *t)
 	return f;
 }
 
+/*
+ * Moves a flow to its list's tail, at most once per LRU_GRAIN_NS of packet
+ * time: relinking touches three entries, so doing it on every packet of a
+ * busy flow costs cache misses for nothing. The lists are therefore ordered
+ * by lru_ns (the last relink), which is within LRU_GRAIN_NS of last_ns;
+ * expiry re-checks last_ns (see expire_list).
+ */
+static void
+touch(struct flowtab *t, struct flow *f)
+{
+	if (f->last_ns - f->lru_ns < LRU_GRAIN_NS)
+		return;
+	f->lru_ns = f->last_ns;
+	if (t->lists[f->list].tail == (uint32_t)(f - t->flows))
+		return;
+	lru_unlink(t, f);
+	lru_push_tail(t, f, f->list);
+}
+
 struct flow *
 flowtab_get(struct flowtab *t, const struct flow_key *k, uint64_t ts_ns,
     bool create, bool *created)
@@ -205,8 +258,7 @@ flowtab_get(struct flowtab *t, const struct flow_key *k, uint64_t ts_ns,
 		if (key_eq(&f->key, k)) {
 			if (ts_ns > f->last_ns)
 				f->last_ns = ts_ns;
-			lru_unlink(t, f);
-			lru_push_tail(t, f, f->closed ? LIST_CLOSED : LIST_OPEN);
+			touch(t, f);
 			return f;
 		}
 	}
@@ -215,7 +267,7 @@ flowtab_get(struct flowtab *t, const struct flow_key *k, uint64_t ts_ns,
 	f = alloc_flow(t);
 	memset(f, 0, sizeof(*f));
 	f->key = *k;
-	f->first_ns = f->last_ns = ts_ns;
+	f->first_ns = f->last_ns = f->lru_ns = ts_ns;
 	f->pair_id = f->pair_gen = FLOW_NONE;
 	f->app_slot = FLOW_NONE;
 	id = (uint32_t)(f - t->flows);
@@ -230,25 +282,65 @@ flowtab_get(struct flowtab *t, const struct flow_key *k, uint64_t ts_ns,
 	return f;
 }
 
+struct flow *
+flowtab_find_packet(struct flowtab *t, const struct flow_key *k, uint64_t ts_ns,
+    bool *from_host)
+{
+	uint32_t id;
+	struct flow *f;
+
+	for (id = t->buckets[bucket_of(t, k)]; id != FLOW_NONE;
+	    id = t->flows[id].hash_next) {
+		f = &t->flows[id];
+		if (key_eq(&f->key, k))
+			*from_host = true;
+		else if (key_eq_reversed(&f->key, k))
+			*from_host = false;
+		else
+			continue;
+		if (ts_ns > f->last_ns)
+			f->last_ns = ts_ns;
+		touch(t, f);
+		return f;
+	}
+	return NULL;
+}
+
 void
 flowtab_mark_closed(struct flowtab *t, struct flow *f)
 {
 	if (f->closed)
 		return;
 	f->closed = true;
+	f->lru_ns = f->last_ns;
 	lru_unlink(t, f);
 	lru_push_tail(t, f, LIST_CLOSED);
 }
 
+/*
+ * Releases flows idle for more than timeout. The list is ordered by lru_ns,
+ * so once the head was relinked recently enough nothing behind it can be
+ * expired; a head whose last packet is recent despite an old lru_ns is
+ * moved to the tail (at most the list's length of such moves per call).
+ */
 static void
 expire_list(struct flowtab *t, uint8_t list, uint64_t now_ns, uint64_t timeout_ns)
 {
+	size_t moves = 0;
 	uint32_t id;
 
 	while ((id = t->lists[list].head) != FLOW_NONE) {
 		struct flow *f = &t->flows[id];
-		if (now_ns < f->last_ns || now_ns - f->last_ns <= timeout_ns)
+		if (now_ns < f->lru_ns || now_ns - f->lru_ns <= timeout_ns)
 			break;
+		if (now_ns < f->last_ns || now_ns - f->last_ns <= timeout_ns) {
+			if (++moves > t->capacity)
+				break;
+			f->lru_ns = f->last_ns;
+			lru_unlink(t, f);
+			lru_push_tail(t, f, list);
+			continue;
+		}
 		release_flow(t, f);
 		t->stats.expired++;
 	}

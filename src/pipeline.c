@@ -56,9 +56,23 @@ struct segment_ctx {
 	struct pipeline *p;
 	struct flow *f;
 	uint64_t ts_ns;
-	uint64_t kind_bytes[PK_COUNT];
+	uint64_t kind_bytes[PK_COUNT]; /* valid where the bit in kinds is set */
+	uint32_t kinds;
 	uint64_t consumed; /* body and tunnel bytes (the rest are headers) */
 };
+
+/* Adds client payload bytes of a kind to the segment's tally. */
+static void
+count_kind(struct segment_ctx *s, unsigned kind, uint64_t n)
+{
+	if (n == 0 || kind >= PK_COUNT)
+		return;
+	if (!(s->kinds & (1u << kind))) {
+		s->kinds |= 1u << kind;
+		s->kind_bytes[kind] = 0;
+	}
+	s->kind_bytes[kind] += n;
+}
 
 static void release_flow(void *ctx, struct flow *f);
 
@@ -380,7 +394,7 @@ on_http_body(void *ctx, const uint8_t *data, size_t len, bool part_start)
 		s->f->kind = (uint8_t)classify_bytes(s->p->classifier, data, len);
 		s->f->classified = true;
 	}
-	s->kind_bytes[s->f->kind] += len;
+	count_kind(s, s->f->kind, len);
 	s->consumed += len;
 }
 
@@ -393,7 +407,7 @@ on_http_tunnel(void *ctx, const uint8_t *data, size_t len)
 		s->f->kind = (uint8_t)classify_bytes(s->p->classifier, data, len);
 		s->f->classified = true;
 	}
-	s->kind_bytes[s->f->kind] += len;
+	count_kind(s, s->f->kind, len);
 	s->consumed += len;
 }
 
@@ -407,13 +421,13 @@ feed_http(struct pipeline *p, struct segment_ctx *s, const uint8_t *data,
 	union app_parser *ap = slot_get(p, s->f);
 
 	if (ap == NULL) {
-		s->kind_bytes[PK_TEXT] += len;
+		count_kind(s, PK_TEXT, len);
 		return;
 	}
 	if (gap)
 		http_parser_gap(&ap->http, &ev);
 	http_parser_feed(&ap->http, data, len, &ev, s);
-	s->kind_bytes[PK_TEXT] += len - s->consumed;
+	count_kind(s, PK_TEXT, len - s->consumed);
 }
 
 /* Deferred flows (to or from a proxy) learn their destination from SNI. */
@@ -426,7 +440,7 @@ feed_tls(struct pipeline *p, struct segment_ctx *s, const uint8_t *data,
 	char sni[TLS_SNI_MAX];
 	enum tls_result r;
 
-	s->kind_bytes[PK_TLS] += len;
+	count_kind(s, PK_TLS, len);
 	if (!(f->via_proxy || f->host_is_proxy) || f->pair_id != FLOW_NONE)
 		return;
 	if ((ap = slot_get(p, f)) == NULL)
@@ -531,7 +545,7 @@ client_payload(struct pipeline *p, struct flow *f, const struct packet *pkt,
 	if (client_stream_order(f, pkt, &off, &gap) == 0)
 		return;
 	if (off >= pkt->payload_len) {
-		s->kind_bytes[f->kind] += pkt->l4_payload_wire - off;
+		count_kind(s, f->kind, pkt->l4_payload_wire - off);
 		return;
 	}
 	data = pkt->payload + off;
@@ -545,10 +559,10 @@ client_payload(struct pipeline *p, struct flow *f, const struct packet *pkt,
 		feed_tls(p, s, data, len);
 		break;
 	default:
-		s->kind_bytes[f->kind] += len;
+		count_kind(s, f->kind, len);
 		break;
 	}
-	s->kind_bytes[f->kind] += missing;
+	count_kind(s, f->kind, missing);
 }
 
 /* ---- DNS ---- */
@@ -624,11 +638,12 @@ account(struct pipeline *p, struct flow *f, const struct packet *pkt, bool out,
 {
 	struct pair *pr = flow_pair(p, f);
 	uint64_t text = 0;
-	int k;
+	uint32_t kinds;
+	unsigned k;
 
 	if (pr == NULL) {
-		for (k = 0; k < PK_COUNT; k++)
-			text += s->kind_bytes[k];
+		for (kinds = s->kinds; kinds != 0; kinds &= kinds - 1)
+			text += s->kind_bytes[__builtin_ctz(kinds)];
 		if (out) {
 			f->pending_out += pkt->ip_bytes;
 			f->pending_text += text;
@@ -639,33 +654,57 @@ account(struct pipeline *p, struct flow *f, const struct packet *pkt, bool out,
 	}
 	agg_add_bytes(p->pairs, pr, pkt->ts_ns, out ? pkt->ip_bytes : 0,
 	    out ? 0 : pkt->ip_bytes);
-	for (k = 0; k < PK_COUNT; k++)
-		if (s->kind_bytes[k] != 0)
-			agg_add_kind(p->pairs, pr, pkt->ts_ns, (enum payload_kind)k,
-			    s->kind_bytes[k]);
+	for (kinds = s->kinds; kinds != 0; kinds &= kinds - 1) {
+		k = (unsigned)__builtin_ctz(kinds);
+		agg_add_kind(p->pairs, pr, pkt->ts_ns, (enum payload_kind)k,
+		    s->kind_bytes[k]);
+	}
 	if (out)
 		evaluate(p, pr, pkt->ts_ns);
+}
+
+/* The flow of a packet, made when it is new and tracked; *out tells
+ * whether the packet goes from the internal host to the far side. */
+static struct flow *
+packet_flow(struct pipeline *p, const struct packet *pkt, bool *out)
+{
+	struct flow_key k;
+	struct flow *f;
+	bool via_proxy, created;
+
+	memset(&k, 0, sizeof(k));
+	k.host = pkt->src;
+	k.peer = pkt->dst;
+	k.host_port = pkt->sport;
+	k.peer_port = pkt->dport;
+	k.proto = pkt->proto;
+	f = flowtab_find_packet(p->flows, &k, pkt->ts_ns, out);
+	if (f != NULL)
+		return f;
+	/* Roles are worked out once, when a flow starts. */
+	if (!assign_roles(p->cfg, pkt, &k, out, &via_proxy))
+		return NULL;
+	f = flowtab_get(p->flows, &k, pkt->ts_ns, true, &created);
+	init_flow(p, f, via_proxy, pkt->ts_ns);
+	return f;
 }
 
 static void
 track_packet(struct pipeline *p, const struct packet *pkt)
 {
-	struct flow_key k;
 	struct flow *f;
 	struct segment_ctx s;
-	bool out, via_proxy, created;
+	bool out;
 
-	if (!pkt->has_l4 || !assign_roles(p->cfg, pkt, &k, &out, &via_proxy)) {
+	if (!pkt->has_l4 || (f = packet_flow(p, pkt, &out)) == NULL) {
 		p->stats.not_tracked++;
 		return;
 	}
-	f = flowtab_get(p->flows, &k, pkt->ts_ns, true, &created);
-	if (created)
-		init_flow(p, f, via_proxy, pkt->ts_ns);
-	memset(&s, 0, sizeof(s));
 	s.p = p;
 	s.f = f;
 	s.ts_ns = pkt->ts_ns;
+	s.consumed = 0;
+	s.kinds = 0;
 	if (out) {
 		f->bytes_out += pkt->ip_bytes;
 		f->pkts_out++;

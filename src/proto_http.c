@@ -4,6 +4,7 @@
  * 5.1.1). Finds the destination (CONNECT authority, absolute URI, Host),
  * de-chunks bodies and marks where each multipart part's content starts.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "exfild/proto_http.h"
@@ -47,10 +48,42 @@ enum multipart_state {
 #define HF_TE_OTHER	0x08 /* Transfer-Encoding not ending in chunked */
 
 /* Methods http_looks_like_request() accepts, each followed by SP. */
-static const char *const known_methods[] = {
-	"GET", "POST", "PUT", "HEAD", "OPTIONS", "DELETE", "PATCH", "CONNECT",
-	"TRACE", "PROPFIND", "PROPPATCH", "MKCOL", "COPY", "MOVE", "LOCK",
-	"UNLOCK", "SEARCH", "REPORT", "MKCALENDAR", "ACL",
+struct method {
+	const char *name;
+	size_t len;
+};
+#define METHOD(s) { s, sizeof(s) - 1 }
+static const struct method known_methods[] = {
+	METHOD("GET"), METHOD("POST"), METHOD("PUT"), METHOD("HEAD"),
+	METHOD("OPTIONS"), METHOD("DELETE"), METHOD("PATCH"), METHOD("CONNECT"),
+	METHOD("TRACE"), METHOD("PROPFIND"), METHOD("PROPPATCH"),
+	METHOD("MKCOL"), METHOD("COPY"), METHOD("MOVE"), METHOD("LOCK"),
+	METHOD("UNLOCK"), METHOD("SEARCH"), METHOD("REPORT"),
+	METHOD("MKCALENDAR"), METHOD("ACL"),
+};
+#undef METHOD
+
+/*
+ * RFC 9110 5.6.2 tchar: "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" /
+ * "-" / "." / "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA, by byte value
+ * (bytes from 0x80 on are 0). A table: header names are checked per byte.
+ */
+static const bool tchar_table[256] = {
+	/* 0x00-0x1f: controls */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	/* 0x20  SP ! " # $ % & ' ( ) * + , - . / */
+	0, 1, 0, 1, 1, 1, 1, 1, 0, 0, 1, 1, 0, 1, 1, 0,
+	/* 0x30  0 1 2 3 4 5 6 7 8 9 : ; < = > ? */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,
+	/* 0x40  @ A B C D E F G H I J K L M N O */
+	0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	/* 0x50  P Q R S T U V W X Y Z [ \ ] ^ _ */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 1,
+	/* 0x60  ` a b c d e f g h i j k l m n o */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	/* 0x70  p q r s t u v w x y z { | } ~ DEL */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1, 0,
 };
 
 /* A run of bytes inside p->line (or another bounded buffer). */
@@ -94,12 +127,10 @@ hex_value(uint8_t c)
 	return -1;
 }
 
-/* RFC 9110 5.6.2 tchar */
 static bool
 is_tchar(uint8_t c)
 {
-	return is_alpha(c) || is_digit(c) || (c != '\0' &&
-	    strchr("!#$%&'*+-.^_`|~", c) != NULL);
+	return tchar_table[c];
 }
 
 static bool
@@ -138,12 +169,9 @@ span_trim(struct span s)
 static size_t
 span_find(struct span s, uint8_t c)
 {
-	size_t i;
+	const uint8_t *q = s.n > 0 ? memchr(s.p, c, s.n) : NULL;
 
-	for (i = 0; i < s.n; i++)
-		if (s.p[i] == c)
-			return i;
-	return s.n;
+	return q != NULL ? (size_t)(q - s.p) : s.n;
 }
 
 static size_t
@@ -155,6 +183,15 @@ span_find_last(struct span s, uint8_t c)
 		if (s.p[i - 1] == c)
 			return i - 1;
 	return s.n;
+}
+
+/* Does c occur in s exactly once? */
+static bool
+span_once(struct span s, uint8_t c)
+{
+	size_t i = span_find(s, c);
+
+	return i < s.n && span_find(span_sub(s, i + 1, s.n), c) == s.n - i - 1;
 }
 
 static size_t
@@ -212,15 +249,20 @@ static enum method_match
 method_match(const uint8_t *data, size_t len)
 {
 	enum method_match best = MM_NONE;
-	size_t i, mlen;
+	const struct method *m;
+	size_t i;
 
+	if (len == 0)
+		return MM_PREFIX;
 	for (i = 0; i < sizeof(known_methods) / sizeof(known_methods[0]); i++) {
-		mlen = strlen(known_methods[i]);
-		if (len > mlen) {
-			if (memcmp(data, known_methods[i], mlen) == 0 &&
-			    data[mlen] == ' ')
+		m = &known_methods[i];
+		if (data[0] != (uint8_t)m->name[0])
+			continue;
+		if (len > m->len) {
+			if (memcmp(data, m->name, m->len) == 0 &&
+			    data[m->len] == ' ')
 				return MM_FULL;
-		} else if (memcmp(data, known_methods[i], len) == 0)
+		} else if (memcmp(data, m->name, len) == 0)
 			best = MM_PREFIX;
 	}
 	return best;
@@ -265,7 +307,7 @@ authority_parse(struct http_request *req, struct span a, uint16_t def_port)
 			if (i + 1 < a.n && a.p[i + 1] == ':')
 				port = span_sub(a, i + 2, a.n);
 		}
-	} else if (span_count(a, ':') == 1) {
+	} else if (span_once(a, ':')) {
 		i = span_find(a, ':');
 		v = port_parse(span_sub(a, i + 1, a.n));
 		if (v != 0 || i + 1 == a.n) {
@@ -353,10 +395,10 @@ target_parse(struct http_request *req, struct span t)
  * start, where the host is, was kept. 0 or -1.
  */
 static int
-request_line_parse(struct http_parser *p)
+request_line_parse(struct http_parser *p, struct span line)
 {
-	struct span line = span_make(p->line, p->line_len), target, version;
 	struct http_request *req = &p->req;
+	struct span target, version;
 	size_t i, sp;
 
 	memset(req, 0, sizeof(*req));
@@ -367,7 +409,7 @@ request_line_parse(struct http_parser *p)
 		return -1;
 	memcpy(req->method, line.p, i);
 	req->method[i] = '\0';
-	req->is_connect = strcmp(req->method, "CONNECT") == 0;
+	req->is_connect = i == 7 && memcmp(req->method, "CONNECT", 7) == 0;
 	line = span_sub(line, i + 1, line.n);
 	sp = span_find(line, ' ');
 	target = span_sub(line, 0, sp);
@@ -581,34 +623,53 @@ header_xff(struct http_parser *p, struct span value)
 	}
 }
 
+/*
+ * field-name ":" OWS field-value OWS (RFC 9112 5). The name is a token
+ * right up to the colon; only the fields we use are looked at, picked by
+ * the name's length before comparing it.
+ */
 static void
-header_parse(struct http_parser *p, const struct http_events *ev)
+header_parse(struct http_parser *p, struct span line,
+    const struct http_events *ev)
 {
-	struct span line = span_make(p->line, p->line_len), name, value;
-	size_t colon, i;
+	struct span name, value;
+	size_t i;
 
 	/* Obsolete line folding (RFC 9112 5.2): a continuation, ignored. */
 	if (is_ows(line.p[0]))
 		return;
-	colon = span_find(line, ':');
-	name = span_sub(line, 0, colon);
-	for (i = 0; i < name.n && is_tchar(name.p[i]); i++)
+	for (i = 0; i < line.n && is_tchar(line.p[i]); i++)
 		;
-	if (colon == line.n || name.n == 0 || i != name.n) {
+	if (i == 0 || i == line.n || line.p[i] != ':') {
 		STAT(ev, malformed);
 		return;
 	}
-	value = span_trim(span_sub(line, colon + 1, line.n));
-	if (span_eq_ci(name, "host"))
-		header_host(p, value);
-	else if (span_eq_ci(name, "content-length"))
-		header_content_length(p, value, ev);
-	else if (span_eq_ci(name, "transfer-encoding"))
-		header_transfer_encoding(p, value);
-	else if (span_eq_ci(name, "content-type"))
-		header_content_type(p, value);
-	else if (span_eq_ci(name, "x-forwarded-for"))
-		header_xff(p, value);
+	name = span_make(line.p, i);
+	value = span_sub(line, i + 1, line.n);
+	switch (name.n) {
+	case 4:
+		if (span_eq_ci(name, "host"))
+			header_host(p, span_trim(value));
+		break;
+	case 12:
+		if (span_eq_ci(name, "content-type"))
+			header_content_type(p, span_trim(value));
+		break;
+	case 14:
+		if (span_eq_ci(name, "content-length"))
+			header_content_length(p, span_trim(value), ev);
+		break;
+	case 15:
+		if (span_eq_ci(name, "x-forwarded-for"))
+			header_xff(p, span_trim(value));
+		break;
+	case 17:
+		if (span_eq_ci(name, "transfer-encoding"))
+			header_transfer_encoding(p, span_trim(value));
+		break;
+	default:
+		break;
+	}
 }
 
 static void
@@ -681,9 +742,8 @@ headers_done(struct http_parser *p, const struct http_events *ev, void *ctx)
 
 /* chunk-size = 1*HEXDIG, then BWS and ";" extensions (RFC 9112 7.1.1). */
 static int
-chunk_size_parse(const struct http_parser *p, uint64_t *out)
+chunk_size_parse(struct span line, uint64_t *out)
 {
-	struct span line = span_make(p->line, p->line_len);
 	uint64_t v = 0;
 	size_t i;
 	int d;
@@ -704,13 +764,14 @@ chunk_size_parse(const struct http_parser *p, uint64_t *out)
 }
 
 static void
-chunk_line_done(struct http_parser *p, const struct http_events *ev)
+chunk_line_done(struct http_parser *p, struct span line,
+    const struct http_events *ev)
 {
 	uint64_t size;
 
 	switch (p->chunk_state) {
 	case CS_SIZE:
-		if (chunk_size_parse(p, &size) != 0) {
+		if (chunk_size_parse(line, &size) != 0) {
 			STAT(ev, malformed);
 			resync(p);
 		} else if (size == 0) {
@@ -721,14 +782,14 @@ chunk_line_done(struct http_parser *p, const struct http_events *ev)
 		}
 		break;
 	case CS_DATA_END:
-		if (p->line_len != 0) {
+		if (line.n != 0) {
 			STAT(ev, malformed);
 			resync(p);
 		} else
 			p->chunk_state = CS_SIZE;
 		break;
 	case CS_TRAILERS:
-		if (p->line_len == 0)
+		if (line.n == 0)
 			request_done(p);
 		break;
 	default:
@@ -736,27 +797,30 @@ chunk_line_done(struct http_parser *p, const struct http_events *ev)
 	}
 }
 
+/* A complete line, without its CR LF (or bare LF); p->line_truncated
+ * says whether it was cut at HTTP_LINE_MAX. */
 static void
-line_done(struct http_parser *p, const struct http_events *ev, void *ctx)
+line_done(struct http_parser *p, struct span line,
+    const struct http_events *ev, void *ctx)
 {
 	switch (p->state) {
 	case HS_REQ_LINE:
-		if (p->line_len == 0)
+		if (line.n == 0)
 			break;	/* RFC 9112 2.2: empty lines before a request */
-		if (request_line_parse(p) != 0) {
+		if (request_line_parse(p, line) != 0) {
 			STAT(ev, malformed);
 			resync(p);
 		} else
 			p->state = HS_HEADERS;
 		break;
 	case HS_HEADERS:
-		if (p->line_len == 0)
+		if (line.n == 0)
 			headers_done(p, ev, ctx);
 		else
-			header_parse(p, ev);
+			header_parse(p, line, ev);
 		break;
 	case HS_CHUNKED:
-		chunk_line_done(p, ev);
+		chunk_line_done(p, line, ev);
 		break;
 	default:
 		break;
@@ -764,36 +828,29 @@ line_done(struct http_parser *p, const struct http_events *ev, void *ctx)
 }
 
 /*
- * Can the start of p->line still become "METHOD SP" (or an empty line)?
- * Lets binary garbage (a TLS record, say) be rejected at once instead of
- * at its first LF.
+ * Can the start of a request line (the bytes so far, CR included) still
+ * become "METHOD SP" (or an empty line)? Lets binary garbage (a TLS
+ * record, say) be rejected at once instead of at its first LF.
  */
 static bool
-request_start_ok(const struct http_parser *p)
+request_start_ok(struct span line)
 {
-	size_t i, n = p->line_len < HTTP_METHOD_MAX ? p->line_len :
-	    HTTP_METHOD_MAX;
+	size_t i, n = line.n < HTTP_METHOD_MAX ? line.n : HTTP_METHOD_MAX;
 
 	for (i = 0; i < n; i++) {
-		if (p->line[i] == ' ')
+		if (line.p[i] == ' ')
 			return i > 0;
-		if (!is_tchar(p->line[i]))
-			return i == 0 && p->line[i] == '\r' && p->line_len == 1;
+		if (!is_tchar(line.p[i]))
+			return i == 0 && line.p[i] == '\r' && line.n == 1;
 	}
-	return p->line_len < HTTP_METHOD_MAX;
+	return line.n < HTTP_METHOD_MAX;
 }
 
-/*
- * Takes bytes up to and including LF into p->line, keeping at most
- * HTTP_LINE_MAX; on LF the line (without CR LF or bare LF) is processed.
- * Returns the bytes consumed.
- */
-static size_t
-line_step(struct http_parser *p, const uint8_t *data, size_t len,
-    const struct http_events *ev, void *ctx)
+/* Appends n bytes of a line to p->line, keeping at most HTTP_LINE_MAX. */
+static void
+line_append(struct http_parser *p, const uint8_t *data, size_t n,
+    const struct http_events *ev)
 {
-	const uint8_t *lf = memchr(data, '\n', len);
-	size_t n = lf != NULL ? (size_t)(lf - data) : len;
 	size_t room = HTTP_LINE_MAX - p->line_len;
 	size_t k = n < room ? n : room;
 
@@ -803,7 +860,33 @@ line_step(struct http_parser *p, const uint8_t *data, size_t len,
 		p->line_truncated = true;
 		STAT(ev, long_lines);
 	}
-	if (p->state == HS_REQ_LINE && !request_start_ok(p)) {
+}
+
+/*
+ * Takes bytes up to and including LF; on LF the line (without CR LF or
+ * bare LF, at most HTTP_LINE_MAX bytes of it) is processed. A line wholly
+ * inside this segment is parsed where it is; only a line that spans
+ * segments is gathered in p->line. Returns the bytes consumed.
+ */
+static size_t
+line_step(struct http_parser *p, const uint8_t *data, size_t len,
+    const struct http_events *ev, void *ctx)
+{
+	const uint8_t *lf = memchr(data, '\n', len);
+	size_t n = lf != NULL ? (size_t)(lf - data) : len;
+	struct span line;
+
+	if (lf != NULL && p->line_len == 0) {
+		line = span_make(data, n < HTTP_LINE_MAX ? n : HTTP_LINE_MAX);
+		if (n > HTTP_LINE_MAX) {
+			p->line_truncated = true;
+			STAT(ev, long_lines);
+		}
+	} else {
+		line_append(p, data, n, ev);
+		line = span_make(p->line, p->line_len);
+	}
+	if (p->state == HS_REQ_LINE && !request_start_ok(line)) {
 		STAT(ev, malformed);
 		resync(p);
 		p->line_len = 0;
@@ -812,10 +895,9 @@ line_step(struct http_parser *p, const uint8_t *data, size_t len,
 	}
 	if (lf == NULL)
 		return len;
-	if (!p->line_truncated && p->line_len > 0 &&
-	    p->line[p->line_len - 1] == '\r')
-		p->line_len--;
-	line_done(p, ev, ctx);
+	if (!p->line_truncated && line.n > 0 && line.p[line.n - 1] == '\r')
+		line.n--;
+	line_done(p, line, ev, ctx);
 	p->line_len = 0;
 	p->line_truncated = false;
 	return n + 1;
@@ -834,21 +916,49 @@ emit_body(struct http_parser *p, const uint8_t *data, size_t len,
 		ev->on_body(ctx, data, len, start);
 }
 
-/* One body byte through the multipart scanner; true when a part's content
- * starts right after it. */
+/*
+ * MP_SCAN from data[i]: finds the delimiter pattern, which may have begun
+ * in an earlier segment (match_len bytes of it matched). Only LF starts
+ * the pattern and no other byte of it is a LF, so after a mismatch the
+ * search goes on at the mismatching byte itself: every byte is looked at
+ * once at most, and between line ends only memchr() runs. Returns where
+ * the scan stopped: just past the delimiter (state MP_AFTER_DELIM), else
+ * len.
+ */
+static size_t
+delimiter_scan(struct http_parser *p, const uint8_t *data, size_t len,
+    size_t i)
+{
+	const uint8_t *lf;
+
+	for (;;) {
+		if (p->match_len == 0) {
+			lf = memchr(data + i, '\n', len - i);
+			if (lf == NULL)
+				return len;
+			i = (size_t)(lf - data) + 1;
+			p->match_len = 1;
+		}
+		while (i < len && data[i] == (uint8_t)p->boundary[p->match_len]) {
+			i++;
+			if (++p->match_len == p->boundary_len) {
+				p->multipart_state = MP_AFTER_DELIM;
+				p->match_len = 0;
+				return i;
+			}
+		}
+		if (i == len)
+			return len;
+		p->match_len = 0;
+	}
+}
+
+/* One body byte after a delimiter (MP_AFTER_DELIM, MP_CLOSE_DASH,
+ * MP_PART_HEADERS); true when a part's content starts right after it. */
 static bool
 multipart_byte(struct http_parser *p, uint8_t c)
 {
 	switch (p->multipart_state) {
-	case MP_SCAN:
-		if (c == (uint8_t)p->boundary[p->match_len]) {
-			if (++p->match_len == p->boundary_len) {
-				p->multipart_state = MP_AFTER_DELIM;
-				p->match_len = 0;
-			}
-		} else
-			p->match_len = c == '\n' ? 1 : 0;
-		return false;
 	case MP_AFTER_DELIM:
 		if (c == '-') {
 			p->multipart_state = MP_CLOSE_DASH;
@@ -896,27 +1006,27 @@ static void
 body_deliver(struct http_parser *p, const uint8_t *data, size_t len,
     const struct http_events *ev, void *ctx)
 {
-	const uint8_t *lf;
-	size_t i, from = 0;
+	size_t i = 0, from = 0;
 
 	if (p->multipart_state == MP_NONE) {
 		emit_body(p, data, len, ev, ctx);
 		return;
 	}
-	for (i = 0; i < len; i++) {
-		if (p->multipart_state == MP_EPILOGUE)
+	while (i < len) {
+		switch (p->multipart_state) {
+		case MP_SCAN:
+			i = delimiter_scan(p, data, len, i);
 			break;
-		/* Inside content only a line end can start a delimiter. */
-		if (p->multipart_state == MP_SCAN && p->match_len == 0) {
-			lf = memchr(data + i, '\n', len - i);
-			if (lf == NULL)
-				break;
-			i = (size_t)(lf - data);
-		}
-		if (multipart_byte(p, data[i])) {
-			emit_body(p, data + from, i + 1 - from, ev, ctx);
-			from = i + 1;
-			p->flags |= HF_PART_PENDING;
+		case MP_EPILOGUE:
+			i = len;
+			break;
+		default:
+			if (multipart_byte(p, data[i++])) {
+				emit_body(p, data + from, i - from, ev, ctx);
+				from = i;
+				p->flags |= HF_PART_PENDING;
+			}
+			break;
 		}
 	}
 	emit_body(p, data + from, len - from, ev, ctx);
@@ -969,7 +1079,8 @@ resync_step(struct http_parser *p, const uint8_t *data, size_t len)
 void
 http_parser_init(struct http_parser *p)
 {
-	memset(p, 0, sizeof(*p));
+	/* p->line is only ever read below p->line_len: no need to clear it. */
+	memset(p, 0, offsetof(struct http_parser, line));
 	p->state = HS_REQ_LINE;
 }
 
@@ -981,7 +1092,13 @@ http_parser_feed(struct http_parser *p, const uint8_t *data, size_t len,
 
 	if (data == NULL || len == 0)
 		return;
-	if (p->state == HS_RESYNC && !p->in_tunnel) {
+	if (p->in_tunnel) {
+		/* After CONNECT every byte is the tunnel's, and gaps too. */
+		if (ev != NULL && ev->on_tunnel != NULL)
+			ev->on_tunnel(ctx, data, len);
+		return;
+	}
+	if (p->state == HS_RESYNC) {
 		off = resync_step(p, data, len);
 		if (p->state == HS_RESYNC)
 			return;

@@ -43,6 +43,7 @@ struct pair {
 	struct agg_bucket win;    /* running sum of b[] */
 	uint64_t last_alert_ns[AGG_MAX_RULES]; /* suppression per rule */
 	/* table links (private) */
+	uint64_t lru_ns;          /* packet time of the last LRU relink */
 	uint32_t hash_next, lru_prev, lru_next;
 	bool used;
 };

@@ -1,9 +1,9 @@
 /*
  * flow.h - bidirectional TCP/UDP flows in a fixed-capacity hash table.
- * The caller normalises the key so that `host` is the internal host whose
- * traffic we account for and `peer` the far side (a proxy or an external
- * address): both directions of a connection find the same entry. The hash
- * is keyed randomly (SipHash). Flows leave by idle timeout, a shorter
+ * A flow's key says which end is `host` (the internal host whose traffic
+ * we account for) and which is `peer` (a proxy or an external address).
+ * The hash is symmetric and keyed randomly (SipHash), so a packet in
+ * either direction finds its flow with one lookup. Flows leave by idle timeout, a shorter
  * timeout after FIN/RST, or eviction of the least recently used when the
  * table is full; every way out is counted.
  */
@@ -54,6 +54,7 @@ struct flow {
 	bool closed;                    /* FIN or RST seen */
 	bool classified;                /* kind decided for current client stream */
 	/* table links (private) */
+	uint64_t lru_ns;                /* packet time of the last LRU relink */
 	uint32_t hash_next;
 	uint32_t lru_prev, lru_next;
 	uint8_t list;
@@ -79,6 +80,11 @@ void flowtab_free(struct flowtab *t);
  * Marks it used at ts. NULL only when !create and absent. */
 struct flow *flowtab_get(struct flowtab *t, const struct flow_key *k,
     uint64_t ts_ns, bool create, bool *created);
+/* Finds the flow of a packet in either direction: k holds the packet's
+ * source as "host". *from_host tells whether the packet's source is the
+ * flow's host. Marks it used at ts. NULL when absent. */
+struct flow *flowtab_find_packet(struct flowtab *t, const struct flow_key *k,
+    uint64_t ts_ns, bool *from_host);
 /* Marks a flow closed (moves it to the list with the shorter timeout). */
 void flowtab_mark_closed(struct flowtab *t, struct flow *f);
 /* Releases flows idle longer than their timeout at now. */

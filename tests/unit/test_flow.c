@@ -12,6 +12,8 @@
 #include "exfild/flow.h"
 
 static const struct hash_key test_key = { 0x0123456789abcdefULL, 0xfedcba9876543210ULL };
+#define SEC 1000000000ULL
+
 static unsigned released;
 static uint16_t last_released_port;
 
@@ -77,12 +79,12 @@ test_lru_eviction_when_full(void **state)
 	released = 0;
 	for (port = 1; port <= 3; port++) {
 		k = key_for(port);
-		flowtab_get(t, &k, port * 10, true, NULL);
+		flowtab_get(t, &k, port * 10 * SEC, true, NULL);
 	}
 	k = key_for(1); /* touch 1: now 2 is least recently used */
-	flowtab_get(t, &k, 100, true, NULL);
+	flowtab_get(t, &k, 100 * SEC, true, NULL);
 	k = key_for(4);
-	flowtab_get(t, &k, 110, true, NULL);
+	flowtab_get(t, &k, 110 * SEC, true, NULL);
 	assert_int_equal(released, 1);
 	assert_int_equal(last_released_port, 2);
 	k = key_for(2);
@@ -141,6 +143,76 @@ test_expire_idle_and_closed(void **state)
 	flowtab_free(t);
 }
 
+/* A flow touched again within a second keeps its place (relinks are
+ * rate-limited), one touched a second later moves to the tail. */
+static void
+test_lru_relink_grain(void **state)
+{
+	struct flowtab *t = flowtab_new(2, &test_key, on_release, NULL);
+	struct flow_key k1 = key_for(1), k2 = key_for(2), k3 = key_for(3);
+
+	(void)state;
+	released = 0;
+	flowtab_get(t, &k1, 0, true, NULL);
+	flowtab_get(t, &k2, 1, true, NULL);
+	flowtab_get(t, &k1, SEC - 1, true, NULL); /* within the grain: no move */
+	flowtab_get(t, &k3, SEC, true, NULL);
+	assert_int_equal(last_released_port, 1);
+	flowtab_get(t, &k2, 2 * SEC, true, NULL); /* a second later: moves */
+	flowtab_get(t, &k1, 2 * SEC, true, NULL);
+	assert_int_equal(last_released_port, 3);
+	flowtab_free(t);
+}
+
+/* An old head whose last packet is recent is kept (moved), not expired. */
+static void
+test_expire_rechecks_last_packet(void **state)
+{
+	struct flowtab *t = flowtab_new(4, &test_key, on_release, NULL);
+	struct flow_key k1 = key_for(1), k2 = key_for(2);
+
+	(void)state;
+	released = 0;
+	flowtab_get(t, &k1, 0, true, NULL);
+	flowtab_get(t, &k2, 10, true, NULL);
+	flowtab_get(t, &k1, SEC / 2, true, NULL); /* last_ns moves, lru_ns not */
+	flowtab_expire(t, 100 * SEC, 100 * SEC - SEC / 4, SEC);
+	assert_int_equal(released, 1);
+	assert_int_equal(last_released_port, 2);
+	assert_non_null(flowtab_get(t, &k1, 100 * SEC, false, NULL));
+	flowtab_free(t);
+}
+
+/* One lookup finds the flow from either direction and says which. */
+static void
+test_find_packet_both_directions(void **state)
+{
+	struct flowtab *t = flowtab_new(4, &test_key, NULL, NULL);
+	struct flow_key k = key_for(40000), rev, other;
+	struct flow *f;
+	bool from_host = false;
+
+	(void)state;
+	f = flowtab_get(t, &k, 10, true, NULL);
+	assert_ptr_equal(flowtab_find_packet(t, &k, 20, &from_host), f);
+	assert_true(from_host);
+	rev = k;
+	rev.host = k.peer;
+	rev.peer = k.host;
+	rev.host_port = k.peer_port;
+	rev.peer_port = k.host_port;
+	assert_ptr_equal(flowtab_find_packet(t, &rev, 30, &from_host), f);
+	assert_false(from_host);
+	assert_int_equal(f->last_ns, 30);
+	other = rev;
+	other.peer_port = 40001; /* not the same connection */
+	assert_null(flowtab_find_packet(t, &other, 40, &from_host));
+	other = k;
+	other.proto = 17;
+	assert_null(flowtab_find_packet(t, &other, 40, &from_host));
+	flowtab_free(t);
+}
+
 static void
 test_many_flows_bounded(void **state)
 {
@@ -170,6 +242,9 @@ main(void)
 		cmocka_unit_test(test_lru_eviction_when_full),
 		cmocka_unit_test(test_closed_flows_evicted_first),
 		cmocka_unit_test(test_expire_idle_and_closed),
+		cmocka_unit_test(test_lru_relink_grain),
+		cmocka_unit_test(test_expire_rechecks_last_packet),
+		cmocka_unit_test(test_find_packet_both_directions),
 		cmocka_unit_test(test_many_flows_bounded),
 	};
 	return cmocka_run_group_tests_name("flow", tests, NULL, NULL);
