@@ -128,6 +128,14 @@ hdr_be32(const uint8_t *h, size_t off)
 	    (uint32_t)h[off + 2] << 8 | h[off + 3];
 }
 
+/* What the network layer hands on, once its headers are checked. */
+struct ip_view {
+	const uint8_t *addrs; /* source then destination, inside the header */
+	uint32_t l4_wire;     /* transport bytes on the wire */
+	bool l4_header;       /* they start with the transport header: false
+	                         for an IPv4/IPv6 fragment other than the first */
+};
+
 /*
  * Sets the captured payload: what the cursor still holds, bounded by the
  * length the headers give. The cursor is already narrowed to the IP length.
@@ -215,26 +223,24 @@ decode_udp(struct cursor *c, uint32_t l4_wire, struct packet *out,
 }
 
 /*
- * Transport layer: l4_wire bytes on the wire, starting with the transport
- * header unless this is a later fragment (!l4_header), which holds data
- * only. Other protocols keep the IP payload as their payload, with has_l4
- * false.
+ * Transport layer. A fragment other than the first holds data only. Other
+ * protocols keep the IP payload as their payload, with has_l4 false.
  */
 static inline enum decode_result
-decode_l4(struct cursor *c, uint32_t l4_wire, bool l4_header,
-    struct packet *out, struct decode_stats *st)
+decode_l4(struct cursor *c, const struct ip_view *ip, struct packet *out,
+    struct decode_stats *st)
 {
-	if (!l4_header) {
-		set_payload(out, c, l4_wire);
+	if (!ip->l4_header) {
+		set_payload(out, c, ip->l4_wire);
 		return DECODE_OK;
 	}
 	switch (out->proto) {
 	case IPPROTO_TCP:
-		return decode_tcp(c, l4_wire, out, st);
+		return decode_tcp(c, ip->l4_wire, out, st);
 	case IPPROTO_UDP:
-		return decode_udp(c, l4_wire, out, st);
+		return decode_udp(c, ip->l4_wire, out, st);
 	default:
-		set_payload(out, c, l4_wire);
+		set_payload(out, c, ip->l4_wire);
 		st->other_l4++;
 		return DECODE_OK;
 	}
@@ -244,12 +250,11 @@ decode_l4(struct cursor *c, uint32_t l4_wire, bool l4_header,
  * IPv4 (RFC 791 3.1), checked in dependency order: captured length, version,
  * header length, total length. wire_ip is the frame's length on the wire
  * from the IP header on. On DECODE_OK the cursor is narrowed to the IP
- * payload, *l4_wire is its length and *l4_header false for a fragment
- * other than the first.
+ * payload and *ip describes it.
  */
 static inline enum decode_result
-decode_ip4(struct cursor *c, uint32_t wire_ip, struct packet *out,
-    struct decode_stats *st, uint32_t *l4_wire, bool *l4_header)
+decode_ip4(struct cursor *c, uint32_t wire_ip, struct ip_view *ip,
+    struct packet *out, struct decode_stats *st)
 {
 	const uint8_t *h;
 	size_t hlen;
@@ -272,15 +277,14 @@ decode_ip4(struct cursor *c, uint32_t wire_ip, struct packet *out,
 	/* TOS (h + 1), identification (h + 4), TTL (h + 8), checksum (h + 10) */
 	frag = hdr_be16(h, 6);
 	out->proto = h[9];
-	netaddr_from_v4(&out->src, h + 12);
-	netaddr_from_v4(&out->dst, h + 16);
+	ip->addrs = h + 12;
 	cur_skip(c, hlen - IP4_HDR_MIN); /* options: not read */
 	cur_narrow(c, total_len - hlen);
 	out->ip_version = 4;
 	out->ip_bytes = total_len;
 	st->ip4++;
-	*l4_wire = total_len - (uint32_t)hlen;
-	*l4_header = (frag & IP4_FRAG_OFFSET) == 0;
+	ip->l4_wire = total_len - (uint32_t)hlen;
+	ip->l4_header = (frag & IP4_FRAG_OFFSET) == 0;
 	if ((frag & (IP4_FLAG_MF | IP4_FRAG_OFFSET)) != 0) {
 		out->is_fragment = true;
 		st->fragments++;
@@ -385,11 +389,12 @@ ip6_walk_exthdrs(struct cursor *c, uint8_t *nh, uint32_t *left,
 
 /*
  * IPv6 (RFC 8200 3): fixed header, payload length, extension headers. On
- * DECODE_OK as for decode_ip4(), *l4_wire without the extension headers.
+ * DECODE_OK as for decode_ip4(), the extension headers not counted in
+ * ip->l4_wire.
  */
 static inline enum decode_result
-decode_ip6(struct cursor *c, uint32_t wire_ip, struct packet *out,
-    struct decode_stats *st, uint32_t *l4_wire, bool *l4_header)
+decode_ip6(struct cursor *c, uint32_t wire_ip, struct ip_view *ip,
+    struct packet *out, struct decode_stats *st)
 {
 	const uint8_t *h;
 	uint32_t payload_len;
@@ -404,8 +409,7 @@ decode_ip6(struct cursor *c, uint32_t wire_ip, struct packet *out,
 	/* Traffic class, flow label (h + 0), hop limit (h + 7): not read. */
 	payload_len = hdr_be16(h, 4);
 	nh = h[6];
-	netaddr_from_v6(&out->src, h + 8);
-	netaddr_from_v6(&out->dst, h + 24);
+	ip->addrs = h + 8;
 	if (payload_len == 0 && nh == IP6_NH_HOPOPTS &&
 	    (payload_len = ip6_jumbo_len(*c)) != 0) {
 		if (payload_len < IP6_JUMBO_MIN)
@@ -422,8 +426,8 @@ decode_ip6(struct cursor *c, uint32_t wire_ip, struct packet *out,
 	st->ip6++;
 	r = ip6_walk_exthdrs(c, &nh, &payload_len, out, st, &later_frag);
 	out->proto = nh;
-	*l4_wire = payload_len;
-	*l4_header = !later_frag;
+	ip->l4_wire = payload_len;
+	ip->l4_header = !later_frag;
 	return r;
 }
 
@@ -433,8 +437,7 @@ decode_ip6(struct cursor *c, uint32_t wire_ip, struct packet *out,
  */
 static inline enum decode_result
 decode_ip(struct cursor *c, uint32_t wirelen, int version,
-    struct packet *out, struct decode_stats *st, uint32_t *l4_wire,
-    bool *l4_header)
+    struct ip_view *ip, struct packet *out, struct decode_stats *st)
 {
 	uint32_t wire_ip = wirelen - (uint32_t)c->off;
 
@@ -446,8 +449,8 @@ decode_ip(struct cursor *c, uint32_t wirelen, int version,
 			return malformed(st, DEC_IP4_VERSION);
 	}
 	if (version == 4)
-		return decode_ip4(c, wire_ip, out, st, l4_wire, l4_header);
-	return decode_ip6(c, wire_ip, out, st, l4_wire, l4_header);
+		return decode_ip4(c, wire_ip, ip, out, st);
+	return decode_ip6(c, wire_ip, ip, out, st);
 }
 
 /*
@@ -572,6 +575,22 @@ decode_link(int linktype, struct cursor *c, int *version,
 }
 
 /*
+ * Source and destination, copied last: a frame rejected on the way does not
+ * pay for it, and nothing before needs them.
+ */
+static void
+set_addresses(struct packet *out, const uint8_t *addrs)
+{
+	if (out->ip_version == 4) {
+		netaddr_from_v4(&out->src, addrs);
+		netaddr_from_v4(&out->dst, addrs + 4);
+	} else {
+		netaddr_from_v6(&out->src, addrs);
+		netaddr_from_v6(&out->dst, addrs + 16);
+	}
+}
+
+/*
  * Every field of *out is set on DECODE_OK (ports, TCP fields and has_l4 are
  * zero unless a transport header was read); on other results the fields
  * are unspecified.
@@ -582,9 +601,8 @@ decode_frame(int linktype, const uint8_t *frame, uint32_t caplen,
     struct decode_stats *st)
 {
 	struct cursor c;
+	struct ip_view ip = { NULL, 0, false };
 	enum decode_result r;
-	uint32_t l4_wire = 0;
-	bool l4_header = false;
 	int version = 0;
 
 	st->frames++;
@@ -600,8 +618,10 @@ decode_frame(int linktype, const uint8_t *frame, uint32_t caplen,
 	cur_init(&c, frame, caplen < wirelen ? caplen : wirelen);
 	if ((r = decode_link(linktype, &c, &version, st)) != DECODE_OK)
 		return r;
-	if ((r = decode_ip(&c, wirelen, version, out, st, &l4_wire,
-	    &l4_header)) != DECODE_OK)
+	if ((r = decode_ip(&c, wirelen, version, &ip, out, st)) != DECODE_OK)
 		return r;
-	return decode_l4(&c, l4_wire, l4_header, out, st);
+	if ((r = decode_l4(&c, &ip, out, st)) != DECODE_OK)
+		return r;
+	set_addresses(out, ip.addrs);
+	return DECODE_OK;
 }

@@ -163,13 +163,15 @@ print_summary(const struct pipeline_stats *st, const struct capfile_stats *cs,
 	    first, last);
 	fprintf(stderr,
 	    "exfild: decode: ipv4=%llu ipv6=%llu tcp=%llu udp=%llu fragments=%llu "
-	    "non_ip=%llu unsupported_link=%llu not_tracked=%llu\n",
+	    "non_ip=%llu unsupported_link=%llu not_tracked=%llu "
+	    "flowless_tcp=%llu\n",
 	    (unsigned long long)st->decode.ip4, (unsigned long long)st->decode.ip6,
 	    (unsigned long long)st->decode.tcp, (unsigned long long)st->decode.udp,
 	    (unsigned long long)st->decode.fragments,
 	    (unsigned long long)st->decode.non_ip,
 	    (unsigned long long)st->decode.unsupported_link,
-	    (unsigned long long)st->not_tracked);
+	    (unsigned long long)st->not_tracked,
+	    (unsigned long long)st->flowless_tcp);
 	fprintf(stderr, "exfild: malformed: total=%llu",
 	    (unsigned long long)st->decode.malformed);
 	for (i = 1; i < DEC_REASON_COUNT; i++)
@@ -183,7 +185,8 @@ print_summary(const struct pipeline_stats *st, const struct capfile_stats *cs,
 	fprintf(stderr,
 	    "exfild: flows: created=%llu expired=%llu evicted=%llu pairs=%llu "
 	    "pairs_evicted=%llu destinations=%llu proxy_unidentified=%llu "
-	    "http_requests=%llu tls_sni=%llu dns_answers=%llu\n",
+	    "http_requests=%llu tls_sni=%llu dns_answers=%llu "
+	    "parser_slots_exhausted=%llu\n",
 	    (unsigned long long)st->flows.created,
 	    (unsigned long long)st->flows.expired,
 	    (unsigned long long)st->flows.evicted,
@@ -193,7 +196,8 @@ print_summary(const struct pipeline_stats *st, const struct capfile_stats *cs,
 	    (unsigned long long)st->proxy_unidentified,
 	    (unsigned long long)st->http.requests,
 	    (unsigned long long)st->tls_sni,
-	    (unsigned long long)st->dns_answers);
+	    (unsigned long long)st->dns_answers,
+	    (unsigned long long)st->parser_slots_exhausted);
 	fprintf(stderr, "exfild: alerts=%llu", (unsigned long long)st->alerts);
 	for (i = 0; i < nrules && i < AGG_MAX_RULES; i++)
 		fprintf(stderr, " %s=%llu", rules[i].name,

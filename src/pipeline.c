@@ -198,7 +198,7 @@ release_flow(void *ctx, struct flow *f)
 	struct pipeline *p = ctx;
 
 	if ((f->via_proxy || f->host_is_proxy) && f->pair_id == FLOW_NONE &&
-	    f->pkts_out > 0)
+	    f->app != FLOW_APP_UNKNOWN)
 		p->stats.proxy_unidentified++;
 	slot_put(p, f);
 }
@@ -681,9 +681,19 @@ packet_flow(struct pipeline *p, const struct packet *pkt, bool *out)
 	f = flowtab_find_packet(p->flows, &k, pkt->ts_ns, out);
 	if (f != NULL)
 		return f;
-	/* Roles are worked out once, when a flow starts. */
-	if (!assign_roles(p->cfg, pkt, &k, out, &via_proxy))
+	/* A bare ACK, FIN or RST of a connection we no longer (or never) track
+	 * does not start a flow: late teardown packets would only churn the
+	 * table. SYNs, payload and UDP do. */
+	if (pkt->proto == IPPROTO_TCP && pkt->l4_payload_wire == 0 &&
+	    !(pkt->tcp_flags & TCP_SYN)) {
+		p->stats.flowless_tcp++;
 		return NULL;
+	}
+	/* Roles are worked out once, when a flow starts. */
+	if (!assign_roles(p->cfg, pkt, &k, out, &via_proxy)) {
+		p->stats.not_tracked++;
+		return NULL;
+	}
 	f = flowtab_get(p->flows, &k, pkt->ts_ns, true, &created);
 	init_flow(p, f, via_proxy, pkt->ts_ns);
 	return f;
@@ -696,10 +706,12 @@ track_packet(struct pipeline *p, const struct packet *pkt)
 	struct segment_ctx s;
 	bool out;
 
-	if (!pkt->has_l4 || (f = packet_flow(p, pkt, &out)) == NULL) {
+	if (!pkt->has_l4) {
 		p->stats.not_tracked++;
 		return;
 	}
+	if ((f = packet_flow(p, pkt, &out)) == NULL)
+		return;
 	s.p = p;
 	s.f = f;
 	s.ts_ns = pkt->ts_ns;
@@ -715,8 +727,11 @@ track_packet(struct pipeline *p, const struct packet *pkt)
 		f->pkts_in++;
 	}
 	account(p, f, pkt, out, &s);
-	if (pkt->proto == IPPROTO_TCP && (pkt->tcp_flags & (TCP_FIN | TCP_RST)))
+	if (pkt->proto == IPPROTO_TCP && (pkt->tcp_flags & (TCP_FIN | TCP_RST))) {
+		/* no more requests can follow: give the parser slot back now */
+		slot_put(p, f);
 		flowtab_mark_closed(p->flows, f);
+	}
 }
 
 void

@@ -314,6 +314,30 @@ test_internal_and_transit_not_tracked(void **state)
 	assert_int_equal(st.frames, 2);
 }
 
+/* Bare ACK/FIN/RST packets of an unknown connection start no flow; a SYN
+ * or payload does. */
+static void
+test_bare_teardown_starts_no_flow(void **state)
+{
+	struct fixture *fx = *state;
+	static uint8_t frame[128];
+	struct pipeline_stats st;
+	size_t n;
+
+	n = tcp_frame(frame, "10.1.20.70", "203.0.113.9", 40000, 443, 1, TCP_ACK, "", 0);
+	pipeline_frame(fx->p, DLT_EN10MB, frame, (uint32_t)n, (uint32_t)n, T0);
+	n = tcp_frame(frame, "10.1.20.70", "203.0.113.9", 40000, 443, 1,
+	    TCP_ACK | TCP_FIN, "", 0);
+	pipeline_frame(fx->p, DLT_EN10MB, frame, (uint32_t)n, (uint32_t)n, T0);
+	pipeline_get_stats(fx->p, &st);
+	assert_int_equal(st.flows.created, 0);
+	assert_int_equal(st.flowless_tcp, 2);
+	n = tcp_frame(frame, "10.1.20.70", "203.0.113.9", 40001, 443, 1, TCP_SYN, "", 0);
+	pipeline_frame(fx->p, DLT_EN10MB, frame, (uint32_t)n, (uint32_t)n, T0);
+	pipeline_get_stats(fx->p, &st);
+	assert_int_equal(st.flows.created, 1);
+}
+
 static void
 test_flow_table_stays_bounded(void **state)
 {
@@ -369,6 +393,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_connect_tunnel_binds_name_and_credits_pending, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retransmission_counts_bytes_not_kind, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_internal_and_transit_not_tracked, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bare_teardown_starts_no_flow, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flow_table_stays_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_absolute_uri_keepalive_two_destinations, setup, teardown),
 	};
