@@ -111,6 +111,26 @@ corpus: deps
 	@$(MAKE) --no-print-directory SANITIZER=address,undefined all
 	@sh tests/corpus.sh build-san/exfild
 
+# libFuzzer targets (clang): every parser, FUZZ_SECONDS each, from the seeds
+# in tests/fuzz/corpus_<name>/ (new inputs go to build-fuzz/, not the tree).
+FUZZ_SECONDS ?= 60
+FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS    := $(FUZZ_SRCS:tests/fuzz/%.c=build-fuzz/%)
+
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRCS)
+	@mkdir -p $(@D)
+	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
+	    -Iinclude $(PKG_CFLAGS) -o $@ $< $(LIB_SRCS) $(PKG_LIBS) -lm
+
+fuzz: deps $(FUZZ_BINS)
+	@for b in $(FUZZ_BINS); do n=$${b#build-fuzz/fuzz_}; \
+	    mkdir -p build-fuzz/corpus_$$n; \
+	    echo "fuzz: $$n for $(FUZZ_SECONDS)s"; \
+	    $$b -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	        build-fuzz/corpus_$$n tests/fuzz/corpus_$$n 2>&1 | \
+	        grep -E 'stat::number_of_executed_units|ERROR|SUMMARY' || exit 1; \
+	done
+
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/exfild
 	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/sbin/exfild
@@ -122,6 +142,6 @@ uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/share/exfild
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -43,6 +43,7 @@
 #define BSD_AF_INET6_DARWIN 30 /* macOS */
 
 #define IP4_HDR_MIN      20
+#define IP4_VIHL_PLAIN   0x45 /* version 4, 5 words: no options */
 #define IP4_FLAG_MF      0x2000
 #define IP4_FRAG_OFFSET  0x1fff
 #define IP6_HDR_LEN      40
@@ -134,6 +135,7 @@ struct ip_view {
 	uint32_t l4_wire;     /* transport bytes on the wire */
 	bool l4_header;       /* they start with the transport header: false
 	                         for an IPv4/IPv6 fragment other than the first */
+	bool fragment;        /* any fragment: the transport header may be cut */
 };
 
 /*
@@ -157,14 +159,14 @@ set_payload(struct packet *out, const struct cursor *c, uint32_t wire_len)
  * a fragment boundary leave the header fields valid and no payload.
  */
 static inline enum decode_result
-decode_tcp(struct cursor *c, uint32_t l4_wire, struct packet *out,
-    struct decode_stats *st)
+decode_tcp(struct cursor *c, uint32_t l4_wire, bool fragment,
+    struct packet *out, struct decode_stats *st)
 {
 	const uint8_t *h;
 	uint16_t offset_flags;
 	size_t hlen;
 
-	if (out->is_fragment && l4_wire < TCP_HDR_MIN) {
+	if (fragment && l4_wire < TCP_HDR_MIN) {
 		set_payload(out, c, l4_wire);
 		return DECODE_OK;
 	}
@@ -172,7 +174,7 @@ decode_tcp(struct cursor *c, uint32_t l4_wire, struct packet *out,
 		return malformed(st, DEC_TCP_SHORT);
 	offset_flags = hdr_be16(h, 12);
 	hlen = (size_t)(offset_flags >> 12) * 4;
-	if (hlen < TCP_HDR_MIN || (hlen > l4_wire && !out->is_fragment))
+	if (hlen < TCP_HDR_MIN || (hlen > l4_wire && !fragment))
 		return malformed(st, DEC_TCP_HLEN);
 	out->sport = hdr_be16(h, 0);
 	out->dport = hdr_be16(h, 2);
@@ -193,13 +195,13 @@ decode_tcp(struct cursor *c, uint32_t l4_wire, struct packet *out,
  * UDP length to 0.
  */
 static inline enum decode_result
-decode_udp(struct cursor *c, uint32_t l4_wire, struct packet *out,
-    struct decode_stats *st)
+decode_udp(struct cursor *c, uint32_t l4_wire, bool fragment,
+    struct packet *out, struct decode_stats *st)
 {
 	const uint8_t *h;
 	uint32_t udp_len;
 
-	if (out->is_fragment && l4_wire < UDP_HDR_LEN) {
+	if (fragment && l4_wire < UDP_HDR_LEN) {
 		set_payload(out, c, l4_wire);
 		return DECODE_OK;
 	}
@@ -208,7 +210,7 @@ decode_udp(struct cursor *c, uint32_t l4_wire, struct packet *out,
 	udp_len = hdr_be16(h, 4);
 	if (udp_len == 0 && l4_wire >= IP6_JUMBO_MIN)
 		udp_len = l4_wire;
-	if (udp_len < UDP_HDR_LEN || (!out->is_fragment && udp_len > l4_wire))
+	if (udp_len < UDP_HDR_LEN || (!fragment && udp_len > l4_wire))
 		return malformed(st, DEC_UDP_LEN);
 	if (udp_len > l4_wire)
 		udp_len = l4_wire;
@@ -236,9 +238,9 @@ decode_l4(struct cursor *c, const struct ip_view *ip, struct packet *out,
 	}
 	switch (out->proto) {
 	case IPPROTO_TCP:
-		return decode_tcp(c, ip->l4_wire, out, st);
+		return decode_tcp(c, ip->l4_wire, ip->fragment, out, st);
 	case IPPROTO_UDP:
-		return decode_udp(c, ip->l4_wire, out, st);
+		return decode_udp(c, ip->l4_wire, ip->fragment, out, st);
 	default:
 		set_payload(out, c, ip->l4_wire);
 		st->other_l4++;
@@ -263,29 +265,34 @@ decode_ip4(struct cursor *c, uint32_t wire_ip, struct ip_view *ip,
 
 	if ((h = cur_ptr(c, IP4_HDR_MIN)) == NULL)
 		return malformed(st, DEC_IP4_SHORT);
-	if (h[0] >> 4 != 4)
-		return malformed(st, DEC_IP4_VERSION);
-	hlen = (size_t)(h[0] & 0x0f) * 4;
-	if (hlen < IP4_HDR_MIN || hlen - IP4_HDR_MIN > cur_left(c))
-		return malformed(st, DEC_IP4_HLEN);
+	hlen = IP4_HDR_MIN;
+	if (h[0] != IP4_VIHL_PLAIN) { /* the usual header passes both checks */
+		if (h[0] >> 4 != 4)
+			return malformed(st, DEC_IP4_VERSION);
+		hlen = (size_t)(h[0] & 0x0f) * 4;
+		if (hlen < IP4_HDR_MIN || hlen - IP4_HDR_MIN > cur_left(c))
+			return malformed(st, DEC_IP4_HLEN);
+		cur_skip(c, hlen - IP4_HDR_MIN); /* options: not read */
+	}
 	total_len = hdr_be16(h, 2);
-	/* TSO/GRO super-packets are captured with a total length of 0. */
-	if (total_len == 0)
+	if (total_len == 0) /* TSO/GRO super-packets: the frame's length */
 		total_len = wire_ip;
-	if (total_len < hlen || total_len > wire_ip)
+	else if (total_len > wire_ip)
+		return malformed(st, DEC_IP4_TOTLEN);
+	if (total_len < hlen)
 		return malformed(st, DEC_IP4_TOTLEN);
 	/* TOS (h + 1), identification (h + 4), TTL (h + 8), checksum (h + 10) */
 	frag = hdr_be16(h, 6);
 	out->proto = h[9];
-	ip->addrs = h + 12;
-	cur_skip(c, hlen - IP4_HDR_MIN); /* options: not read */
 	cur_narrow(c, total_len - hlen);
 	out->ip_version = 4;
 	out->ip_bytes = total_len;
 	st->ip4++;
+	ip->addrs = h + 12;
 	ip->l4_wire = total_len - (uint32_t)hlen;
 	ip->l4_header = (frag & IP4_FRAG_OFFSET) == 0;
-	if ((frag & (IP4_FLAG_MF | IP4_FRAG_OFFSET)) != 0) {
+	ip->fragment = (frag & (IP4_FLAG_MF | IP4_FRAG_OFFSET)) != 0;
+	if (ip->fragment) {
 		out->is_fragment = true;
 		st->fragments++;
 	}
@@ -428,6 +435,7 @@ decode_ip6(struct cursor *c, uint32_t wire_ip, struct ip_view *ip,
 	out->proto = nh;
 	ip->l4_wire = payload_len;
 	ip->l4_header = !later_frag;
+	ip->fragment = out->is_fragment;
 	return r;
 }
 
@@ -578,10 +586,10 @@ decode_link(int linktype, struct cursor *c, int *version,
  * Source and destination, copied last: a frame rejected on the way does not
  * pay for it, and nothing before needs them.
  */
-static void
-set_addresses(struct packet *out, const uint8_t *addrs)
+static inline void
+set_addresses(struct packet *out, int version, const uint8_t *addrs)
 {
-	if (out->ip_version == 4) {
+	if (version == 4) {
 		netaddr_from_v4(&out->src, addrs);
 		netaddr_from_v4(&out->dst, addrs + 4);
 	} else {
@@ -601,7 +609,7 @@ decode_frame(int linktype, const uint8_t *frame, uint32_t caplen,
     struct decode_stats *st)
 {
 	struct cursor c;
-	struct ip_view ip = { NULL, 0, false };
+	struct ip_view ip = { NULL, 0, false, false };
 	enum decode_result r;
 	int version = 0;
 
@@ -622,6 +630,6 @@ decode_frame(int linktype, const uint8_t *frame, uint32_t caplen,
 		return r;
 	if ((r = decode_l4(&c, &ip, out, st)) != DECODE_OK)
 		return r;
-	set_addresses(out, ip.addrs);
+	set_addresses(out, out->ip_version, ip.addrs);
 	return DECODE_OK;
 }

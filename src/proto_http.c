@@ -177,12 +177,9 @@ span_find(struct span s, uint8_t c)
 static size_t
 span_find_last(struct span s, uint8_t c)
 {
-	size_t i;
+	const uint8_t *q = s.n > 0 ? memrchr(s.p, c, s.n) : NULL;
 
-	for (i = s.n; i > 0; i--)
-		if (s.p[i - 1] == c)
-			return i - 1;
-	return s.n;
+	return q != NULL ? (size_t)(q - s.p) : s.n;
 }
 
 /* Does c occur in s exactly once? */
@@ -213,6 +210,22 @@ span_eq_ci(struct span s, const char *lit)
 		return false;
 	for (i = 0; i < n; i++)
 		if (ascii_lower(s.p[i]) != (uint8_t)lit[i])
+			return false;
+	return true;
+}
+
+/*
+ * A field name (all tchar) against a lowercase name of letters and '-':
+ * for a tchar c, c | 0x20 is a lowercase letter only when c is that
+ * letter in either case, and '-' only when c is '-'.
+ */
+static bool
+name_eq(struct span name, const char *lit)
+{
+	size_t i;
+
+	for (i = 0; i < name.n; i++)
+		if ((name.p[i] | 0x20) != (uint8_t)lit[i])
 			return false;
 	return true;
 }
@@ -326,20 +339,18 @@ authority_parse(struct http_request *req, struct span a, uint16_t def_port)
 static size_t
 scheme_len(struct span t)
 {
-	size_t i;
+	size_t i, colon;
 
 	if (t.n == 0 || !is_alpha(t.p[0]))
 		return 0;
-	for (i = 1; i < t.n; i++) {
-		if (t.p[i] == ':')
-			break;
+	colon = span_find(t, ':');
+	if (t.n - colon < 3 || memcmp(t.p + colon, "://", 3) != 0)
+		return 0;
+	for (i = 1; i < colon; i++)
 		if (!is_alpha(t.p[i]) && !is_digit(t.p[i]) &&
 		    t.p[i] != '+' && t.p[i] != '-' && t.p[i] != '.')
 			return 0;
-	}
-	if (t.n - i < 3 || memcmp(t.p + i, "://", 3) != 0)
-		return 0;
-	return i;
+	return colon;
 }
 
 static uint16_t
@@ -363,7 +374,7 @@ static void
 target_parse(struct http_request *req, struct span t)
 {
 	struct span auth;
-	size_t slen, i, end;
+	size_t slen, i;
 
 	if (t.n > 0 && (t.p[0] == '/' || t.p[0] == '*'))
 		return;
@@ -374,15 +385,11 @@ target_parse(struct http_request *req, struct span t)
 		return;
 	}
 	req->absolute_uri = true;
+	/* The authority ends at the first '/', '?' or '#'. */
 	auth = span_sub(t, slen + 3, t.n);
-	end = auth.n;
-	for (i = 0; i < auth.n; i++) {
-		if (auth.p[i] == '/' || auth.p[i] == '?' || auth.p[i] == '#') {
-			end = i;
-			break;
-		}
-	}
-	auth = span_sub(auth, 0, end);
+	auth = span_sub(auth, 0, span_find(auth, '/'));
+	auth = span_sub(auth, 0, span_find(auth, '?'));
+	auth = span_sub(auth, 0, span_find(auth, '#'));
 	i = span_find_last(auth, '@');
 	if (i < auth.n)
 		auth = span_sub(auth, i + 1, auth.n);
@@ -491,8 +498,13 @@ header_transfer_encoding(struct http_parser *p, struct span value)
 static bool
 is_bchar(uint8_t c)
 {
-	return is_alpha(c) || is_digit(c) ||
-	    (c != '\0' && strchr("'()+_,-./:=? ", c) != NULL);
+	switch (c) {
+	case '\'': case '(': case ')': case '+': case '_': case ',':
+	case '-': case '.': case '/': case ':': case '=': case '?': case ' ':
+		return true;
+	default:
+		return is_alpha(c) || is_digit(c);
+	}
 }
 
 /* Copies a valid boundary into the delimiter pattern "\n--" boundary. */
@@ -648,23 +660,23 @@ header_parse(struct http_parser *p, struct span line,
 	value = span_sub(line, i + 1, line.n);
 	switch (name.n) {
 	case 4:
-		if (span_eq_ci(name, "host"))
+		if (name_eq(name, "host"))
 			header_host(p, span_trim(value));
 		break;
 	case 12:
-		if (span_eq_ci(name, "content-type"))
+		if (name_eq(name, "content-type"))
 			header_content_type(p, span_trim(value));
 		break;
 	case 14:
-		if (span_eq_ci(name, "content-length"))
+		if (name_eq(name, "content-length"))
 			header_content_length(p, span_trim(value), ev);
 		break;
 	case 15:
-		if (span_eq_ci(name, "x-forwarded-for"))
+		if (name_eq(name, "x-forwarded-for"))
 			header_xff(p, span_trim(value));
 		break;
 	case 17:
-		if (span_eq_ci(name, "transfer-encoding"))
+		if (name_eq(name, "transfer-encoding"))
 			header_transfer_encoding(p, span_trim(value));
 		break;
 	default:
@@ -903,6 +915,29 @@ line_step(struct http_parser *p, const uint8_t *data, size_t len,
 	return n + 1;
 }
 
+/* Is the parser reading lines (request line, headers, chunk framing)? */
+static bool
+in_lines(const struct http_parser *p)
+{
+	if (p->in_tunnel)
+		return false;
+	return p->state == HS_REQ_LINE || p->state == HS_HEADERS ||
+	    (p->state == HS_CHUNKED && p->chunk_state != CS_DATA);
+}
+
+/* Consecutive lines of one segment, as long as lines are wanted. */
+static size_t
+lines_step(struct http_parser *p, const uint8_t *data, size_t len,
+    const struct http_events *ev, void *ctx)
+{
+	size_t off = 0;
+
+	do
+		off += line_step(p, data + off, len - off, ev, ctx);
+	while (off < len && in_lines(p));
+	return off;
+}
+
 static void
 emit_body(struct http_parser *p, const uint8_t *data, size_t len,
     const struct http_events *ev, void *ctx)
@@ -937,6 +972,9 @@ delimiter_scan(struct http_parser *p, const uint8_t *data, size_t len,
 			if (lf == NULL)
 				return len;
 			i = (size_t)(lf - data) + 1;
+			/* Most line ends in content are not followed by '-'. */
+			if (i < len && data[i] != '-')
+				continue;
 			p->match_len = 1;
 		}
 		while (i < len && data[i] == (uint8_t)p->boundary[p->match_len]) {
@@ -1112,7 +1150,7 @@ http_parser_feed(struct http_parser *p, const uint8_t *data, size_t len,
 		switch (p->state) {
 		case HS_REQ_LINE:
 		case HS_HEADERS:
-			off += line_step(p, data + off, len - off, ev, ctx);
+			off += lines_step(p, data + off, len - off, ev, ctx);
 			break;
 		case HS_BODY:
 			off += body_step(p, data + off, len - off, ev, ctx);
@@ -1122,7 +1160,7 @@ http_parser_feed(struct http_parser *p, const uint8_t *data, size_t len,
 				off += body_step(p, data + off, len - off, ev,
 				    ctx);
 			else
-				off += line_step(p, data + off, len - off, ev,
+				off += lines_step(p, data + off, len - off, ev,
 				    ctx);
 			break;
 		default:
