@@ -54,6 +54,7 @@ TEST_DEPS_test_alert        := alert strbuf classify config netaddr $(BASE)
 TEST_DEPS_test_flow         := flow netaddr $(BASE)
 TEST_DEPS_test_agg          := agg classify netaddr $(BASE)
 TEST_DEPS_test_rules        := rules agg classify config netaddr $(BASE)
+TEST_DEPS_test_output_json  := output_json alert strbuf classify config netaddr $(BASE)
 TEST_DEPS_test_pipeline     := $(LIB_SRCS:src/%.c=%)
 
 .PHONY: all deps check check-unit check-e2e check-san demo bench corpus \

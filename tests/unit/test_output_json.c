@@ -1,0 +1,109 @@
+/*
+ * test_output_json.c - JSON-lines output to a file: one line per alert,
+ * appended, counted, and reopened (logrotate) onto a new file.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "exfild/output.h"
+
+static void
+make_alert(struct alert *a, const char *host)
+{
+	memset(a, 0, sizeof(*a));
+	a->ts_ns = 1411013400123000000ULL;
+	a->sensor = "s";
+	a->rule = "bulk-upload";
+	a->severity = SEV_HIGH;
+	a->source = "pcap";
+	netaddr_parse("10.1.20.21", &a->src);
+	netaddr_parse("203.0.113.66", &a->dst);
+	a->dst_port = 443;
+	strcpy(a->dst_host, host);
+	a->dst_country = ('H' << 8) | 'K';
+	a->via_proxy = true;
+	a->bytes_out = 5;
+	a->window_s = 3600;
+	alert_make_id(a, 1);
+}
+
+static size_t
+read_file(const char *path, char *buf, size_t len)
+{
+	FILE *fp = fopen(path, "r");
+	size_t n;
+
+	assert_non_null(fp);
+	n = fread(buf, 1, len - 1, fp);
+	buf[n] = '\0';
+	fclose(fp);
+	return n;
+}
+
+static void
+test_file_lines_and_reopen(void **state)
+{
+	char dir[] = "/tmp/exfild-out-XXXXXX", path[64], rotated[64], buf[4096];
+	char err[256];
+	struct output *o;
+	struct alert a;
+	const char *nl;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/alerts.json", dir);
+	snprintf(rotated, sizeof(rotated), "%s/alerts.json.1", dir);
+	o = output_json_file(path, err, sizeof(err));
+	assert_non_null(o);
+	make_alert(&a, "hk-files.example.net");
+	assert_int_equal(output_emit(o, &a), 0);
+	make_alert(&a, "a\"b\nc");
+	assert_int_equal(output_emit(o, &a), 0);
+	assert_int_equal(output_flush(o), 0);
+	read_file(path, buf, sizeof(buf));
+	nl = strchr(buf, '\n');
+	assert_non_null(nl);
+	assert_non_null(strstr(buf, "\"dst_host\":\"hk-files.example.net\""));
+	assert_non_null(strstr(nl + 1, "\"dst_host\":\"a\\\"b\\nc\""));
+	assert_int_equal(strchr(nl + 1, '\n')[1], '\0'); /* exactly two lines */
+	assert_int_equal(o->stats.emitted, 2);
+	/* logrotate: rename, then reopen writes to a new file */
+	assert_int_equal(rename(path, rotated), 0);
+	assert_int_equal(output_reopen(o), 0);
+	make_alert(&a, "after.example");
+	assert_int_equal(output_emit(o, &a), 0);
+	output_close(o);
+	read_file(path, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "after.example"));
+	assert_null(strstr(buf, "hk-files"));
+	unlink(path);
+	unlink(rotated);
+	rmdir(dir);
+}
+
+static void
+test_unopenable_file(void **state)
+{
+	char err[256];
+
+	(void)state;
+	assert_null(output_json_file("/nonexistent-dir/x.json", err, sizeof(err)));
+	assert_string_equal(err, "/nonexistent-dir/x.json: No such file or directory");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_file_lines_and_reopen),
+		cmocka_unit_test(test_unopenable_file),
+	};
+	return cmocka_run_group_tests_name("output_json", tests, NULL, NULL);
+}
