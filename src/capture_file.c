@@ -1,7 +1,9 @@
 /*
  * capture_file.c - replay of pcap/pcapng files (optionally gzip-compressed,
- * "-" for stdin) through libpcap's offline reader, several files merged into
- * one timeline by timestamp. Timestamps are read at nanosecond precision.
+ * "-" for stdin), several files merged into one timeline by timestamp.
+ * Plain classic pcap files, the common case, go through the zero-copy
+ * reader in capture_pcap.c; everything else through libpcap's offline
+ * reader. Timestamps are read at nanosecond precision.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +17,7 @@
 #include <zlib.h>
 
 #include "exfild/capture_file.h"
+#include "exfild/capture_pcap.h"
 #include "exfild/log.h"
 #include "exfild/util.h"
 
@@ -23,13 +26,13 @@
 
 struct capfile {
 	char *path;
+	struct pcap_reader *fast; /* plain classic pcap, or NULL */
 	char *iobuf;     /* stdio buffer of the FILE libpcap reads */
-	pcap_t *pcap;    /* owns the FILE */
+	pcap_t *pcap;    /* owns the FILE (when fast is NULL) */
 	int linktype;
-	bool has_head;   /* head/head_data hold the file's next packet */
+	bool has_head;   /* head holds the file's next packet */
 	bool done;
-	struct pcap_pkthdr *head;
-	const u_char *head_data;
+	struct pcap_record head;
 	uint64_t packets;
 };
 
@@ -112,26 +115,90 @@ open_stream(const char *path)
 	return fp;
 }
 
+/* pcap timestamp (seconds, nanoseconds) to ns since the epoch, clamped. */
+static uint64_t
+pkthdr_ts_ns(const struct pcap_pkthdr *h)
+{
+	uint64_t sec, nsec = (uint64_t)(uint32_t)h->ts.tv_usec;
+
+	if (h->ts.tv_sec < 0)
+		return 0;
+	sec = (uint64_t)h->ts.tv_sec;
+	if (sec > (UINT64_MAX - nsec) / NS_PER_SEC)
+		return UINT64_MAX;
+	return sec * NS_PER_SEC + nsec;
+}
+
+static void
+file_failed(struct capfile_set *s, struct capfile *f, const char *why)
+{
+	log_warnx("%s: %s after %llu packets", f->path, why,
+	    (unsigned long long)f->packets);
+	s->stats.files_failed++;
+}
+
 /* Reads the file's next packet into its head; logs and ends it on error. */
 static void
 capfile_advance(struct capfile_set *s, struct capfile *f)
 {
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	char err[256];
 	int r;
 
 	f->has_head = false;
 	if (f->done)
 		return;
-	r = pcap_next_ex(f->pcap, &f->head, &f->head_data);
+	if (f->fast != NULL) {
+		r = pcap_reader_next(f->fast, &f->head, err, sizeof(err));
+		if (r == 1) {
+			f->has_head = true;
+			return;
+		}
+		f->done = true;
+		if (r < 0)
+			file_failed(s, f, err);
+		return;
+	}
+	r = pcap_next_ex(f->pcap, &h, &data);
 	if (r == 1) {
+		f->head.ts_ns = pkthdr_ts_ns(h);
+		f->head.data = data;
+		f->head.caplen = h->caplen;
+		f->head.wirelen = h->len;
 		f->has_head = true;
 		return;
 	}
 	f->done = true;
-	if (r != PCAP_ERROR_BREAK) {
-		log_warnx("%s: %s after %llu packets", f->path,
-		    pcap_geterr(f->pcap), (unsigned long long)f->packets);
-		s->stats.files_failed++;
+	if (r != PCAP_ERROR_BREAK)
+		file_failed(s, f, pcap_geterr(f->pcap));
+}
+
+/* A regular file that starts with a classic pcap magic number gets the
+ * zero-copy reader; 0 when it did (or the file is not one), -1 on error. */
+static int
+open_fast(struct capfile *f, const char *path, char *err, size_t errlen)
+{
+	uint8_t magic[4];
+	char why[256];
+	int fd;
+
+	if (strcmp(path, "-") == 0)
+		return 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0; /* the general path reports the error */
+	if (pread(fd, magic, sizeof(magic), 0) != (ssize_t)sizeof(magic) ||
+	    !pcap_magic_is_classic(magic)) {
+		close(fd);
+		return 0;
 	}
+	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	if ((f->fast = pcap_reader_open(fd, why, sizeof(why))) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, why);
+		return -1;
+	}
+	f->linktype = pcap_reader_linktype(f->fast);
+	return 0;
 }
 
 static int
@@ -142,6 +209,10 @@ capfile_open_one(struct capfile *f, const char *path, char *err,
 	FILE *fp;
 
 	f->path = xstrdup(path);
+	if (open_fast(f, path, err, errlen) != 0)
+		return -1;
+	if (f->fast != NULL)
+		return 0;
 	if ((fp = open_stream(path)) == NULL) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
@@ -163,6 +234,7 @@ capfile_open_one(struct capfile *f, const char *path, char *err,
 static void
 capfile_close_one(struct capfile *f)
 {
+	pcap_reader_close(f->fast);
 	if (f->pcap != NULL)
 		pcap_close(f->pcap); /* closes the FILE, which used iobuf */
 	free(f->iobuf);
@@ -196,20 +268,6 @@ capfile_open(const char *const *paths, size_t n, char *err, size_t errlen)
 	return s;
 }
 
-/* pcap timestamp (seconds, nanoseconds) to ns since the epoch, clamped. */
-static uint64_t
-pkthdr_ts_ns(const struct pcap_pkthdr *h)
-{
-	uint64_t sec, nsec = (uint64_t)(uint32_t)h->ts.tv_usec;
-
-	if (h->ts.tv_sec < 0)
-		return 0;
-	sec = (uint64_t)h->ts.tv_sec;
-	if (sec > (UINT64_MAX - nsec) / NS_PER_SEC)
-		return UINT64_MAX;
-	return sec * NS_PER_SEC + nsec;
-}
-
 int
 capfile_next(struct capfile_set *s, struct capture_pkt *out)
 {
@@ -224,7 +282,7 @@ capfile_next(struct capfile_set *s, struct capture_pkt *out)
 	for (i = 0; i < s->n; i++) {
 		if (!s->files[i].has_head)
 			continue;
-		ts = pkthdr_ts_ns(s->files[i].head);
+		ts = s->files[i].head.ts_ns;
 		if (best == s->n || ts < best_ts) {
 			best = i;
 			best_ts = ts;
@@ -235,13 +293,13 @@ capfile_next(struct capfile_set *s, struct capture_pkt *out)
 	f = &s->files[best];
 	out->ts_ns = best_ts;
 	out->linktype = f->linktype;
-	out->data = f->head_data;
-	out->caplen = f->head->caplen;
-	out->wirelen = f->head->len;
+	out->data = f->head.data;
+	out->caplen = f->head.caplen;
+	out->wirelen = f->head.wirelen;
 	out->file_index = (unsigned)best;
 	f->packets++;
 	s->stats.packets++;
-	s->stats.bytes += f->head->caplen;
+	s->stats.bytes += f->head.caplen;
 	s->last = best;
 	return 1;
 }

@@ -93,8 +93,8 @@ decode_reason_name(enum decode_reason r)
 }
 
 /*
- * Error paths are cold: keeping them out of line keeps the hot path short.
- * Every rejection is counted by reason.
+ * Error paths are cold: out of line, they keep the hot path short. Every
+ * rejection is counted by reason.
  */
 __attribute__((cold, noinline)) static enum decode_result
 malformed(struct decode_stats *st, enum decode_reason r)
@@ -112,9 +112,9 @@ skip_non_ip(struct decode_stats *st)
 }
 
 /*
- * Big-endian fields of a fixed header. h must come from cur_ptr() for the
- * whole header, and off + 2 (or 4) within it: the cursor did the bounds
- * check once for all of the header's fields.
+ * Big-endian fields of a fixed header: h comes from cur_ptr() for the whole
+ * header and off + 2 (or 4) lies within it, so the cursor checked the bounds
+ * once for all of the header's fields.
  */
 static inline uint16_t
 hdr_be16(const uint8_t *h, size_t off)
@@ -134,7 +134,7 @@ struct ip_view {
 	const uint8_t *addrs; /* source then destination, inside the header */
 	uint32_t l4_wire;     /* transport bytes on the wire */
 	bool l4_header;       /* they start with the transport header: false
-	                         for an IPv4/IPv6 fragment other than the first */
+	                         for a fragment other than the first */
 	bool fragment;        /* any fragment: the transport header may be cut */
 };
 
@@ -143,13 +143,36 @@ struct ip_view {
  * length the headers give. The cursor is already narrowed to the IP length.
  */
 static inline void
-set_payload(struct packet *out, const struct cursor *c, uint32_t wire_len)
+set_payload(struct packet *out, struct cursor *c, uint32_t wire_len)
 {
 	size_t left = cur_left(c);
 
 	out->l4_payload_wire = wire_len;
 	out->payload_len = left < wire_len ? (uint32_t)left : wire_len;
-	out->payload = out->payload_len > 0 ? cur_rest(c) : NULL;
+	out->payload = out->payload_len > 0 ? cur_ptr(c, out->payload_len) :
+	    NULL;
+}
+
+/* TCP fields are zero unless a TCP header was read. */
+static inline void
+clear_tcp_fields(struct packet *out)
+{
+	out->tcp_flags = 0;
+	out->tcp_seq = 0;
+	out->tcp_ack = 0;
+}
+
+/* No transport header here: the IP payload (or fragment data) as payload. */
+static inline enum decode_result
+no_transport_header(struct packet *out, struct cursor *c,
+    uint32_t l4_wire)
+{
+	out->has_l4 = false;
+	out->sport = 0;
+	out->dport = 0;
+	clear_tcp_fields(out);
+	set_payload(out, c, l4_wire);
+	return DECODE_OK;
 }
 
 /*
@@ -158,33 +181,29 @@ set_payload(struct packet *out, const struct cursor *c, uint32_t wire_len)
  * it in the next fragment: no L4 here. Options cut by the snap length or by
  * a fragment boundary leave the header fields valid and no payload.
  */
-static inline enum decode_result
+__attribute__((always_inline)) static inline enum decode_result
 decode_tcp(struct cursor *c, uint32_t l4_wire, bool fragment,
     struct packet *out, struct decode_stats *st)
 {
 	const uint8_t *h;
-	uint16_t offset_flags;
-	size_t hlen;
+	uint32_t hlen;
 
-	if (fragment && l4_wire < TCP_HDR_MIN) {
-		set_payload(out, c, l4_wire);
-		return DECODE_OK;
-	}
+	if (fragment && l4_wire < TCP_HDR_MIN)
+		return no_transport_header(out, c, l4_wire);
 	if (l4_wire < TCP_HDR_MIN || (h = cur_ptr(c, TCP_HDR_MIN)) == NULL)
 		return malformed(st, DEC_TCP_SHORT);
-	offset_flags = hdr_be16(h, 12);
-	hlen = (size_t)(offset_flags >> 12) * 4;
+	hlen = (uint32_t)(h[12] & 0xf0) >> 2; /* data offset: 32-bit words */
 	if (hlen < TCP_HDR_MIN || (hlen > l4_wire && !fragment))
 		return malformed(st, DEC_TCP_HLEN);
+	out->has_l4 = true;
 	out->sport = hdr_be16(h, 0);
 	out->dport = hdr_be16(h, 2);
 	out->tcp_seq = hdr_be32(h, 4);
 	out->tcp_ack = hdr_be32(h, 8);
-	out->tcp_flags = (uint8_t)(offset_flags & 0xff);
+	out->tcp_flags = h[13];
 	/* Window, checksum, urgent pointer (h + 14): not read. */
 	cur_skip(c, hlen - TCP_HDR_MIN); /* options */
-	set_payload(out, c, hlen < l4_wire ? l4_wire - (uint32_t)hlen : 0);
-	out->has_l4 = true;
+	set_payload(out, c, hlen < l4_wire ? l4_wire - hlen : 0);
 	st->tcp++;
 	return DECODE_OK;
 }
@@ -194,17 +213,15 @@ decode_tcp(struct cursor *c, uint32_t l4_wire, bool fragment,
  * carries only part of the datagram, and a jumbogram (RFC 2675 4) sets the
  * UDP length to 0.
  */
-static inline enum decode_result
+__attribute__((always_inline)) static inline enum decode_result
 decode_udp(struct cursor *c, uint32_t l4_wire, bool fragment,
     struct packet *out, struct decode_stats *st)
 {
 	const uint8_t *h;
 	uint32_t udp_len;
 
-	if (fragment && l4_wire < UDP_HDR_LEN) {
-		set_payload(out, c, l4_wire);
-		return DECODE_OK;
-	}
+	if (fragment && l4_wire < UDP_HDR_LEN)
+		return no_transport_header(out, c, l4_wire);
 	if (l4_wire < UDP_HDR_LEN || (h = cur_ptr(c, UDP_HDR_LEN)) == NULL)
 		return malformed(st, DEC_UDP_SHORT);
 	udp_len = hdr_be16(h, 4);
@@ -214,12 +231,13 @@ decode_udp(struct cursor *c, uint32_t l4_wire, bool fragment,
 		return malformed(st, DEC_UDP_LEN);
 	if (udp_len > l4_wire)
 		udp_len = l4_wire;
+	out->has_l4 = true;
 	out->sport = hdr_be16(h, 0);
 	out->dport = hdr_be16(h, 2);
+	clear_tcp_fields(out);
 	/* Checksum (h + 6): not read. */
 	cur_narrow(c, udp_len - UDP_HDR_LEN);
 	set_payload(out, c, udp_len - UDP_HDR_LEN);
-	out->has_l4 = true;
 	st->udp++;
 	return DECODE_OK;
 }
@@ -227,31 +245,29 @@ decode_udp(struct cursor *c, uint32_t l4_wire, bool fragment,
 /*
  * Transport layer. A fragment other than the first holds data only. Other
  * protocols keep the IP payload as their payload, with has_l4 false.
+ * Inlined into both IP paths, so the cursor stays in registers.
  */
-static inline enum decode_result
+__attribute__((always_inline)) static inline enum decode_result
 decode_l4(struct cursor *c, const struct ip_view *ip, struct packet *out,
     struct decode_stats *st)
 {
-	if (!ip->l4_header) {
-		set_payload(out, c, ip->l4_wire);
-		return DECODE_OK;
-	}
+	if (!ip->l4_header)
+		return no_transport_header(out, c, ip->l4_wire);
 	switch (out->proto) {
 	case IPPROTO_TCP:
 		return decode_tcp(c, ip->l4_wire, ip->fragment, out, st);
 	case IPPROTO_UDP:
 		return decode_udp(c, ip->l4_wire, ip->fragment, out, st);
 	default:
-		set_payload(out, c, ip->l4_wire);
 		st->other_l4++;
-		return DECODE_OK;
+		return no_transport_header(out, c, ip->l4_wire);
 	}
 }
 
 /*
  * IPv4 (RFC 791 3.1), checked in dependency order: captured length, version,
- * header length, total length. wire_ip is the frame's length on the wire
- * from the IP header on. On DECODE_OK the cursor is narrowed to the IP
+ * header length, total length. wire_ip is the packet's length on the wire
+ * as far as the frame goes. On DECODE_OK the cursor is narrowed to the IP
  * payload and *ip describes it.
  */
 static inline enum decode_result
@@ -259,17 +275,17 @@ decode_ip4(struct cursor *c, uint32_t wire_ip, struct ip_view *ip,
     struct packet *out, struct decode_stats *st)
 {
 	const uint8_t *h;
-	size_t hlen;
-	uint32_t total_len;
+	uint32_t hlen, total_len;
 	uint16_t frag;
 
 	if ((h = cur_ptr(c, IP4_HDR_MIN)) == NULL)
 		return malformed(st, DEC_IP4_SHORT);
+	/* Version 4 without options, the usual header, passes both at once. */
 	hlen = IP4_HDR_MIN;
-	if (h[0] != IP4_VIHL_PLAIN) { /* the usual header passes both checks */
+	if (__builtin_expect(h[0] != IP4_VIHL_PLAIN, 0)) {
 		if (h[0] >> 4 != 4)
 			return malformed(st, DEC_IP4_VERSION);
-		hlen = (size_t)(h[0] & 0x0f) * 4;
+		hlen = (uint32_t)(h[0] & 0x0f) * 4;
 		if (hlen < IP4_HDR_MIN || hlen - IP4_HDR_MIN > cur_left(c))
 			return malformed(st, DEC_IP4_HLEN);
 		cur_skip(c, hlen - IP4_HDR_MIN); /* options: not read */
@@ -277,24 +293,27 @@ decode_ip4(struct cursor *c, uint32_t wire_ip, struct ip_view *ip,
 	total_len = hdr_be16(h, 2);
 	if (total_len == 0) /* TSO/GRO super-packets: the frame's length */
 		total_len = wire_ip;
-	else if (total_len > wire_ip)
-		return malformed(st, DEC_IP4_TOTLEN);
-	if (total_len < hlen)
+	/* hlen <= total_len <= wire_ip in one compare (hlen <= wire_ip, as
+	   the header was captured) */
+	if (total_len - hlen > wire_ip - hlen)
 		return malformed(st, DEC_IP4_TOTLEN);
 	/* TOS (h + 1), identification (h + 4), TTL (h + 8), checksum (h + 10) */
 	frag = hdr_be16(h, 6);
-	out->proto = h[9];
 	cur_narrow(c, total_len - hlen);
 	out->ip_version = 4;
+	out->proto = h[9];
 	out->ip_bytes = total_len;
+	out->is_fragment = false;
 	st->ip4++;
 	ip->addrs = h + 12;
-	ip->l4_wire = total_len - (uint32_t)hlen;
-	ip->l4_header = (frag & IP4_FRAG_OFFSET) == 0;
-	ip->fragment = (frag & (IP4_FLAG_MF | IP4_FRAG_OFFSET)) != 0;
-	if (ip->fragment) {
+	ip->l4_wire = total_len - hlen;
+	ip->l4_header = true;
+	ip->fragment = false;
+	if ((frag & (IP4_FLAG_MF | IP4_FRAG_OFFSET)) != 0) {
 		out->is_fragment = true;
 		st->fragments++;
+		ip->fragment = true;
+		ip->l4_header = (frag & IP4_FRAG_OFFSET) == 0;
 	}
 	return DECODE_OK;
 }
@@ -416,7 +435,6 @@ decode_ip6(struct cursor *c, uint32_t wire_ip, struct ip_view *ip,
 	/* Traffic class, flow label (h + 0), hop limit (h + 7): not read. */
 	payload_len = hdr_be16(h, 4);
 	nh = h[6];
-	ip->addrs = h + 8;
 	if (payload_len == 0 && nh == IP6_NH_HOPOPTS &&
 	    (payload_len = ip6_jumbo_len(*c)) != 0) {
 		if (payload_len < IP6_JUMBO_MIN)
@@ -430,9 +448,11 @@ decode_ip6(struct cursor *c, uint32_t wire_ip, struct ip_view *ip,
 	cur_narrow(c, payload_len);
 	out->ip_version = 6;
 	out->ip_bytes = IP6_HDR_LEN + payload_len;
+	out->is_fragment = false;
 	st->ip6++;
 	r = ip6_walk_exthdrs(c, &nh, &payload_len, out, st, &later_frag);
 	out->proto = nh;
+	ip->addrs = h + 8;
 	ip->l4_wire = payload_len;
 	ip->l4_header = !later_frag;
 	ip->fragment = out->is_fragment;
@@ -440,53 +460,89 @@ decode_ip6(struct cursor *c, uint32_t wire_ip, struct ip_view *ip,
 }
 
 /*
- * The IP packet at the cursor; version 0 (raw IP links) reads it from the
- * version nibble. The wire length left from here bounds the IP length.
+ * An IPv4 packet: ip points to its caplen captured bytes (NULL if none),
+ * wire_ip is its length on the wire as far as the frame goes. Out of line,
+ * as is the IPv6 one, so the link layer ends in a tail call and each path
+ * has the registers to itself. The addresses are copied last: nothing
+ * needs them before, and a rejected packet does not pay for them.
  */
-static inline enum decode_result
-decode_ip(struct cursor *c, uint32_t wirelen, int version,
-    struct ip_view *ip, struct packet *out, struct decode_stats *st)
+__attribute__((noinline)) static enum decode_result
+decode_ip4_packet(const uint8_t *ip, size_t caplen, uint32_t wire_ip,
+    struct packet *out, struct decode_stats *st)
 {
-	uint32_t wire_ip = wirelen - (uint32_t)c->off;
+	struct cursor c;
+	struct ip_view v = { NULL, 0, false, false };
+	enum decode_result r;
 
-	if (version == 0) {
-		if (cur_left(c) == 0)
-			return malformed(st, DEC_LINK_SHORT);
-		version = cur_peek(c, 0) >> 4;
-		if (version != 4 && version != 6)
-			return malformed(st, DEC_IP4_VERSION);
-	}
-	if (version == 4)
-		return decode_ip4(c, wire_ip, ip, out, st);
-	return decode_ip6(c, wire_ip, ip, out, st);
+	cur_init(&c, ip, caplen);
+	if ((r = decode_ip4(&c, wire_ip, &v, out, st)) != DECODE_OK ||
+	    (r = decode_l4(&c, &v, out, st)) != DECODE_OK)
+		return r;
+	netaddr_from_v4(&out->src, v.addrs);
+	netaddr_from_v4(&out->dst, v.addrs + 4);
+	return DECODE_OK;
+}
+
+/* An IPv6 packet, as decode_ip4_packet(). */
+__attribute__((noinline)) static enum decode_result
+decode_ip6_packet(const uint8_t *ip, size_t caplen, uint32_t wire_ip,
+    struct packet *out, struct decode_stats *st)
+{
+	struct cursor c;
+	struct ip_view v = { NULL, 0, false, false };
+	enum decode_result r;
+
+	cur_init(&c, ip, caplen);
+	if ((r = decode_ip6(&c, wire_ip, &v, out, st)) != DECODE_OK ||
+	    (r = decode_l4(&c, &v, out, st)) != DECODE_OK)
+		return r;
+	netaddr_from_v6(&out->src, v.addrs);
+	netaddr_from_v6(&out->dst, v.addrs + 16);
+	return DECODE_OK;
 }
 
 /*
- * Ethertype after any stack of 802.1Q / 802.1ad / 0x9100 tags: sets
- * *version for IPv4 and IPv6; anything else is skipped.
+ * The IP packet after the link header; version 0 (raw IP links) reads it
+ * from the version nibble. The wire length left from here bounds the IP
+ * length.
  */
 static inline enum decode_result
-decode_ethertype(struct cursor *c, uint16_t type, int *version,
-    struct decode_stats *st)
+decode_ip(struct cursor *link, uint32_t wirelen, int version,
+    struct packet *out, struct decode_stats *st)
+{
+	uint32_t wire_ip = wirelen - (uint32_t)link->off;
+	size_t caplen = cur_left(link);
+	const uint8_t *ip;
+
+	if (version == 0) {
+		if (caplen == 0)
+			return malformed(st, DEC_LINK_SHORT);
+		version = cur_peek(link, 0) >> 4;
+		if (version != 4 && version != 6)
+			return malformed(st, DEC_IP4_VERSION);
+	}
+	ip = caplen > 0 ? cur_ptr(link, caplen) : NULL; /* the rest */
+	if (version == 4)
+		return decode_ip4_packet(ip, caplen, wire_ip, out, st);
+	return decode_ip6_packet(ip, caplen, wire_ip, out, st);
+}
+
+/* Ethertype after any stack of 802.1Q / 802.1ad / 0x9100 tags. */
+static inline enum decode_result
+decode_ethertype(struct cursor *c, uint16_t type, uint32_t wirelen,
+    struct packet *out, struct decode_stats *st)
 {
 	const uint8_t *tag;
 	unsigned tags;
 
 	for (tags = 0;; tags++) {
-		switch (type) {
-		case ETHERTYPE_IPV4:
-			*version = 4;
-			return DECODE_OK;
-		case ETHERTYPE_IPV6:
-			*version = 6;
-			return DECODE_OK;
-		case ETHERTYPE_8021Q:
-		case ETHERTYPE_8021AD:
-		case ETHERTYPE_QINQ_9100:
-			break;
-		default:
+		if (type == ETHERTYPE_IPV4)
+			return decode_ip(c, wirelen, 4, out, st);
+		if (type == ETHERTYPE_IPV6)
+			return decode_ip(c, wirelen, 6, out, st);
+		if (type != ETHERTYPE_8021Q && type != ETHERTYPE_8021AD &&
+		    type != ETHERTYPE_QINQ_9100)
 			return skip_non_ip(st);
-		}
 		if (tags == VLAN_MAX_TAGS)
 			return malformed(st, DEC_VLAN_DEPTH);
 		/* PCP, DEI, VLAN id, then the next ethertype. */
@@ -517,85 +573,21 @@ bsd_family_version(uint32_t af)
  * DLT_NULL (either is accepted) and in network order for DLT_LOOP.
  */
 static inline enum decode_result
-decode_loopback(struct cursor *c, bool network_order, int *version,
-    struct decode_stats *st)
+decode_loopback(struct cursor *c, bool network_order, uint32_t wirelen,
+    struct packet *out, struct decode_stats *st)
 {
 	const uint8_t *h;
-	uint32_t af;
+	int version;
 
 	if ((h = cur_ptr(c, NULL_HDR_LEN)) == NULL)
 		return malformed(st, DEC_LINK_SHORT);
-	af = hdr_be32(h, 0);
-	*version = bsd_family_version(af);
-	if (*version == 0 && !network_order) /* a little-endian writer */
-		*version = bsd_family_version((uint32_t)h[3] << 24 |
+	version = bsd_family_version(hdr_be32(h, 0));
+	if (version == 0 && !network_order) /* a little-endian writer */
+		version = bsd_family_version((uint32_t)h[3] << 24 |
 		    (uint32_t)h[2] << 16 | (uint32_t)h[1] << 8 | h[0]);
-	if (*version == 0)
+	if (version == 0)
 		return skip_non_ip(st);
-	return DECODE_OK;
-}
-
-/*
- * Link layer: skips the link header and sets *version to the IP version it
- * announces (0: raw IP, read the version nibble). DECODE_OK means an IP
- * packet follows; anything else is counted and ends the frame.
- */
-static inline enum decode_result
-decode_link(int linktype, struct cursor *c, int *version,
-    struct decode_stats *st)
-{
-	const uint8_t *h;
-
-	switch (linktype) {
-	case LINK_EN10MB:
-		/* IEEE 802.3: destination, source, ethertype (< 0x600: LLC). */
-		if ((h = cur_ptr(c, ETH_HDR_LEN)) == NULL)
-			return malformed(st, DEC_LINK_SHORT);
-		return decode_ethertype(c, hdr_be16(h, 12), version, st);
-	case LINK_LINUX_SLL:
-		/* Linux cooked v1: the protocol ends its 16 bytes. */
-		if ((h = cur_ptr(c, SLL_HDR_LEN)) == NULL)
-			return malformed(st, DEC_LINK_SHORT);
-		return decode_ethertype(c, hdr_be16(h, 14), version, st);
-	case LINK_LINUX_SLL2:
-		/* Linux cooked v2: the protocol starts its 20 bytes. */
-		if ((h = cur_ptr(c, SLL2_HDR_LEN)) == NULL)
-			return malformed(st, DEC_LINK_SHORT);
-		return decode_ethertype(c, hdr_be16(h, 0), version, st);
-	case LINK_RAW_DLT:
-	case LINK_RAW_DLT_ALT:
-	case LINK_RAW:
-		*version = 0;
-		return DECODE_OK;
-	case LINK_IPV4:
-		*version = 4;
-		return DECODE_OK;
-	case LINK_IPV6:
-		*version = 6;
-		return DECODE_OK;
-	case LINK_NULL:
-	case LINK_LOOP:
-		return decode_loopback(c, linktype == LINK_LOOP, version, st);
-	default:
-		st->unsupported_link++;
-		return DECODE_SKIP;
-	}
-}
-
-/*
- * Source and destination, copied last: a frame rejected on the way does not
- * pay for it, and nothing before needs them.
- */
-static inline void
-set_addresses(struct packet *out, int version, const uint8_t *addrs)
-{
-	if (version == 4) {
-		netaddr_from_v4(&out->src, addrs);
-		netaddr_from_v4(&out->dst, addrs + 4);
-	} else {
-		netaddr_from_v6(&out->src, addrs);
-		netaddr_from_v6(&out->dst, addrs + 16);
-	}
+	return decode_ip(c, wirelen, version, out, st);
 }
 
 /*
@@ -609,27 +601,47 @@ decode_frame(int linktype, const uint8_t *frame, uint32_t caplen,
     struct decode_stats *st)
 {
 	struct cursor c;
-	struct ip_view ip = { NULL, 0, false, false };
-	enum decode_result r;
-	int version = 0;
+	const uint8_t *h;
+	size_t hdr_len, type_off;
 
 	st->frames++;
 	out->ts_ns = ts_ns;
-	out->is_fragment = false;
-	out->has_l4 = false;
-	out->sport = 0;
-	out->dport = 0;
-	out->tcp_flags = 0;
-	out->tcp_seq = 0;
-	out->tcp_ack = 0;
 	/* A record claiming more captured than wire bytes: trust the less. */
 	cur_init(&c, frame, caplen < wirelen ? caplen : wirelen);
-	if ((r = decode_link(linktype, &c, &version, st)) != DECODE_OK)
-		return r;
-	if ((r = decode_ip(&c, wirelen, version, &ip, out, st)) != DECODE_OK)
-		return r;
-	if ((r = decode_l4(&c, &ip, out, st)) != DECODE_OK)
-		return r;
-	set_addresses(out, out->ip_version, ip.addrs);
-	return DECODE_OK;
+	if (linktype == LINK_EN10MB) { /* the usual link first */
+		/* IEEE 802.3: destination, source, ethertype (< 0x600: LLC). */
+		if ((h = cur_ptr(&c, ETH_HDR_LEN)) == NULL)
+			return malformed(st, DEC_LINK_SHORT);
+		if (hdr_be16(h, 12) == ETHERTYPE_IPV4) /* untagged: the most */
+			return decode_ip(&c, wirelen, 4, out, st);
+		return decode_ethertype(&c, hdr_be16(h, 12), wirelen, out, st);
+	}
+	switch (linktype) {
+	case LINK_LINUX_SLL: /* Linux cooked v1: the protocol last */
+		hdr_len = SLL_HDR_LEN;
+		type_off = 14;
+		break;
+	case LINK_LINUX_SLL2: /* Linux cooked v2: the protocol first */
+		hdr_len = SLL2_HDR_LEN;
+		type_off = 0;
+		break;
+	case LINK_RAW_DLT:
+	case LINK_RAW_DLT_ALT:
+	case LINK_RAW:
+		return decode_ip(&c, wirelen, 0, out, st);
+	case LINK_IPV4:
+		return decode_ip(&c, wirelen, 4, out, st);
+	case LINK_IPV6:
+		return decode_ip(&c, wirelen, 6, out, st);
+	case LINK_NULL:
+	case LINK_LOOP:
+		return decode_loopback(&c, linktype == LINK_LOOP, wirelen,
+		    out, st);
+	default:
+		st->unsupported_link++;
+		return DECODE_SKIP;
+	}
+	if ((h = cur_ptr(&c, hdr_len)) == NULL)
+		return malformed(st, DEC_LINK_SHORT);
+	return decode_ethertype(&c, hdr_be16(h, type_off), wirelen, out, st);
 }

@@ -92,6 +92,12 @@ struct span {
 	size_t n;
 };
 
+/*
+ * Work done once per request or more rarely stays out of line, so that
+ * the per-line and per-byte loops it is called from stay short.
+ */
+#define OUT_OF_LINE __attribute__((noinline))
+
 #define STAT(ev, name)							\
 	do {								\
 		if ((ev) != NULL && (ev)->stats != NULL)		\
@@ -131,6 +137,20 @@ static bool
 is_tchar(uint8_t c)
 {
 	return tchar_table[c];
+}
+
+/* Length of the run of tchar at the start of s (four at a time first). */
+static size_t
+tchar_run(struct span s)
+{
+	size_t i = 0;
+
+	while (s.n - i >= 4 && is_tchar(s.p[i]) && is_tchar(s.p[i + 1]) &&
+	    is_tchar(s.p[i + 2]) && is_tchar(s.p[i + 3]))
+		i += 4;
+	while (i < s.n && is_tchar(s.p[i]))
+		i++;
+	return i;
 }
 
 static bool
@@ -222,8 +242,21 @@ span_eq_ci(struct span s, const char *lit)
 static bool
 name_eq(struct span name, const char *lit)
 {
+	uint64_t a, b;
 	size_t i;
 
+	/* Eight bytes at a time; the last word may overlap the one before. */
+	if (name.n >= 8) {
+		for (i = 0; i < name.n; i += 8) {
+			if (name.n - i < 8)
+				i = name.n - 8;
+			memcpy(&a, name.p + i, 8);
+			memcpy(&b, lit + i, 8);
+			if ((a | 0x2020202020202020ULL) != b)
+				return false;
+		}
+		return true;
+	}
 	for (i = 0; i < name.n; i++)
 		if ((name.p[i] | 0x20) != (uint8_t)lit[i])
 			return false;
@@ -267,6 +300,8 @@ method_match(const uint8_t *data, size_t len)
 
 	if (len == 0)
 		return MM_PREFIX;
+	if (data[0] < 'A' || data[0] > 'Z')
+		return MM_NONE;	/* every method starts with a capital */
 	for (i = 0; i < sizeof(known_methods) / sizeof(known_methods[0]); i++) {
 		m = &known_methods[i];
 		if (data[0] != (uint8_t)m->name[0])
@@ -287,14 +322,40 @@ http_looks_like_request(const uint8_t *data, size_t len)
 	return data != NULL && len > 0 && method_match(data, len) == MM_FULL;
 }
 
+/*
+ * Copies n bytes lowercasing ASCII letters only, eight bytes at a time: in
+ * each byte, h = its low 7 bits; h + 0x3f has the top bit set when
+ * h >= 'A', h + 0x25 when h > 'Z' (neither carries into the next byte);
+ * their XOR, for bytes below 0x80, marks 'A'..'Z', and the mark shifted
+ * down two bits is the 0x20 that lowercases.
+ */
+static void
+copy_lower(char *dst, const uint8_t *src, size_t n)
+{
+	const uint64_t ones = 0x0101010101010101ULL;
+	const uint64_t high = 0x8080808080808080ULL;
+	uint64_t w, h, upper;
+	size_t i;
+
+	for (i = 0; n - i >= 8; i += 8) {
+		memcpy(&w, src + i, 8);
+		h = w & ~high;
+		upper = ((h + ones * (0x80 - 'A')) ^ (h + ones * (0x7f - 'Z'))) &
+		    ~w & high;
+		w |= upper >> 2;
+		memcpy(dst + i, &w, 8);
+	}
+	for (; i < n; i++)
+		dst[i] = (char)ascii_lower(src[i]);
+}
+
 /* Host bytes as sent, lowercased (ASCII only), at most HTTP_HOST_MAX-1. */
 static void
 host_set(struct http_request *req, struct span host)
 {
-	size_t i, n = host.n < HTTP_HOST_MAX - 1 ? host.n : HTTP_HOST_MAX - 1;
+	size_t n = host.n < HTTP_HOST_MAX - 1 ? host.n : HTTP_HOST_MAX - 1;
 
-	for (i = 0; i < n; i++)
-		req->host[i] = (char)ascii_lower(host.p[i]);
+	copy_lower(req->host, host.p, n);
 	req->host[n] = '\0';
 }
 
@@ -401,7 +462,7 @@ target_parse(struct http_request *req, struct span t)
  * (longer than HTTP_LINE_MAX) is taken without its version: its target's
  * start, where the host is, was kept. 0 or -1.
  */
-static int
+OUT_OF_LINE static int
 request_line_parse(struct http_parser *p, struct span line)
 {
 	struct http_request *req = &p->req;
@@ -474,7 +535,7 @@ header_content_length(struct http_parser *p, struct span value,
 }
 
 /* RFC 9112 6.3 (4): chunked only when it is the final coding. */
-static void
+OUT_OF_LINE static void
 header_transfer_encoding(struct http_parser *p, struct span value)
 {
 	struct span last;
@@ -558,7 +619,7 @@ param_value(struct span v, uint8_t *out, size_t cap)
  * multipart/mixed or related carry files the same way. Without a valid
  * boundary the body is treated as opaque.
  */
-static void
+OUT_OF_LINE static void
 header_content_type(struct http_parser *p, struct span value)
 {
 	uint8_t b[HTTP_BOUNDARY_MAX];
@@ -615,7 +676,7 @@ xff_element(struct span e, struct netaddr *out)
 }
 
 /* The first address in the list ("unknown" and non-addresses skipped). */
-static void
+OUT_OF_LINE static void
 header_xff(struct http_parser *p, struct span value)
 {
 	struct span rest = value, e;
@@ -650,8 +711,7 @@ header_parse(struct http_parser *p, struct span line,
 	/* Obsolete line folding (RFC 9112 5.2): a continuation, ignored. */
 	if (is_ows(line.p[0]))
 		return;
-	for (i = 0; i < line.n && is_tchar(line.p[i]); i++)
-		;
+	i = tchar_run(line);
 	if (i == 0 || i == line.n || line.p[i] != ':') {
 		STAT(ev, malformed);
 		return;
@@ -708,7 +768,7 @@ resync(struct http_parser *p)
  * transfer coding or a bad Content-Length leaves the body length unknown,
  * so we resynchronise.
  */
-static void
+OUT_OF_LINE static void
 headers_done(struct http_parser *p, const struct http_events *ev, void *ctx)
 {
 	struct http_request *req = &p->req;
@@ -925,6 +985,35 @@ in_lines(const struct http_parser *p)
 	    (p->state == HS_CHUNKED && p->chunk_state != CS_DATA);
 }
 
+/*
+ * The common case, kept lean: header field lines wholly inside this
+ * segment and not over HTTP_LINE_MAX, parsed in place. Stops before the
+ * empty line ending the headers, before a line not complete here and
+ * before an overlong one, all left to line_step(). Returns the bytes
+ * consumed.
+ */
+static size_t
+header_lines(struct http_parser *p, const uint8_t *data, size_t len,
+    const struct http_events *ev)
+{
+	const uint8_t *lf;
+	struct span line;
+	size_t off = 0;
+
+	while ((lf = memchr(data + off, '\n', len - off)) != NULL) {
+		line = span_make(data + off, (size_t)(lf - (data + off)));
+		if (line.n > HTTP_LINE_MAX)
+			break;
+		if (line.n > 0 && line.p[line.n - 1] == '\r')
+			line.n--;
+		if (line.n == 0)
+			break;
+		header_parse(p, line, ev);
+		off = (size_t)(lf - data) + 1;
+	}
+	return off;
+}
+
 /* Consecutive lines of one segment, as long as lines are wanted. */
 static size_t
 lines_step(struct http_parser *p, const uint8_t *data, size_t len,
@@ -932,9 +1021,14 @@ lines_step(struct http_parser *p, const uint8_t *data, size_t len,
 {
 	size_t off = 0;
 
-	do
+	do {
+		if (p->state == HS_HEADERS && p->line_len == 0) {
+			off += header_lines(p, data + off, len - off, ev);
+			if (off == len)
+				break;
+		}
 		off += line_step(p, data + off, len - off, ev, ctx);
-	while (off < len && in_lines(p));
+	} while (off < len && in_lines(p));
 	return off;
 }
 
@@ -968,13 +1062,13 @@ delimiter_scan(struct http_parser *p, const uint8_t *data, size_t len,
 
 	for (;;) {
 		if (p->match_len == 0) {
-			lf = memchr(data + i, '\n', len - i);
-			if (lf == NULL)
-				return len;
-			i = (size_t)(lf - data) + 1;
 			/* Most line ends in content are not followed by '-'. */
-			if (i < len && data[i] != '-')
-				continue;
+			do {
+				lf = memchr(data + i, '\n', len - i);
+				if (lf == NULL)
+					return len;
+				i = (size_t)(lf - data) + 1;
+			} while (i < len && data[i] != '-');
 			p->match_len = 1;
 		}
 		while (i < len && data[i] == (uint8_t)p->boundary[p->match_len]) {
@@ -991,9 +1085,8 @@ delimiter_scan(struct http_parser *p, const uint8_t *data, size_t len,
 	}
 }
 
-/* One body byte after a delimiter (MP_AFTER_DELIM, MP_CLOSE_DASH,
- * MP_PART_HEADERS); true when a part's content starts right after it. */
-static bool
+/* One body byte right after a delimiter (MP_AFTER_DELIM, MP_CLOSE_DASH). */
+static void
 multipart_byte(struct http_parser *p, uint8_t c)
 {
 	switch (p->multipart_state) {
@@ -1008,7 +1101,7 @@ multipart_byte(struct http_parser *p, uint8_t c)
 			p->multipart_state = MP_SCAN;
 			p->match_len = 0;
 		}
-		return false;
+		break;
 	case MP_CLOSE_DASH:
 		if (c == '-') {
 			p->multipart_state = MP_EPILOGUE;
@@ -1016,20 +1109,40 @@ multipart_byte(struct http_parser *p, uint8_t c)
 			p->multipart_state = MP_SCAN;
 			p->match_len = c == '\n' ? 1 : 0;
 		}
-		return false;
-	case MP_PART_HEADERS:
-		if (c == '\n') {
-			if (!(p->flags & HF_MP_LINE_DATA)) {
-				p->multipart_state = MP_SCAN;
-				p->match_len = 1;
-				return true;
-			}
-			p->flags &= (uint8_t)~HF_MP_LINE_DATA;
-		} else if (c != '\r')
-			p->flags |= HF_MP_LINE_DATA;
-		return false;
+		break;
 	default:
-		return false;
+		break;
+	}
+}
+
+/*
+ * MP_PART_HEADERS from data[i]: part header lines, up to an empty one (CR
+ * LF or bare LF; HF_MP_LINE_DATA says whether the current line has more
+ * than CRs). Returns where the scan stopped: just past the empty line's
+ * LF, where the part's content starts (state MP_SCAN), else len.
+ */
+static size_t
+part_headers_scan(struct http_parser *p, const uint8_t *data, size_t len,
+    size_t i)
+{
+	const uint8_t *lf;
+	size_t end;
+
+	for (;;) {
+		lf = memchr(data + i, '\n', len - i);
+		end = lf != NULL ? (size_t)(lf - data) : len;
+		for (; i < end && !(p->flags & HF_MP_LINE_DATA); i++)
+			if (data[i] != '\r')
+				p->flags |= HF_MP_LINE_DATA;
+		if (lf == NULL)
+			return len;
+		i = end + 1;
+		if (!(p->flags & HF_MP_LINE_DATA)) {
+			p->multipart_state = MP_SCAN;
+			p->match_len = 1;
+			return i;
+		}
+		p->flags &= (uint8_t)~HF_MP_LINE_DATA;
 	}
 }
 
@@ -1055,15 +1168,19 @@ body_deliver(struct http_parser *p, const uint8_t *data, size_t len,
 		case MP_SCAN:
 			i = delimiter_scan(p, data, len, i);
 			break;
-		case MP_EPILOGUE:
-			i = len;
-			break;
-		default:
-			if (multipart_byte(p, data[i++])) {
+		case MP_PART_HEADERS:
+			i = part_headers_scan(p, data, len, i);
+			if (p->multipart_state == MP_SCAN) {
 				emit_body(p, data + from, i - from, ev, ctx);
 				from = i;
 				p->flags |= HF_PART_PENDING;
 			}
+			break;
+		case MP_EPILOGUE:
+			i = len;
+			break;
+		default:
+			multipart_byte(p, data[i++]);
 			break;
 		}
 	}
@@ -1122,20 +1239,13 @@ http_parser_init(struct http_parser *p)
 	p->state = HS_REQ_LINE;
 }
 
-void
-http_parser_feed(struct http_parser *p, const uint8_t *data, size_t len,
+/* A segment of the request stream (not of a tunnel). */
+OUT_OF_LINE static void
+stream_feed(struct http_parser *p, const uint8_t *data, size_t len,
     const struct http_events *ev, void *ctx)
 {
 	size_t off = 0;
 
-	if (data == NULL || len == 0)
-		return;
-	if (p->in_tunnel) {
-		/* After CONNECT every byte is the tunnel's, and gaps too. */
-		if (ev != NULL && ev->on_tunnel != NULL)
-			ev->on_tunnel(ctx, data, len);
-		return;
-	}
 	if (p->state == HS_RESYNC) {
 		off = resync_step(p, data, len);
 		if (p->state == HS_RESYNC)
@@ -1168,6 +1278,21 @@ http_parser_feed(struct http_parser *p, const uint8_t *data, size_t len,
 			return;
 		}
 	}
+}
+
+void
+http_parser_feed(struct http_parser *p, const uint8_t *data, size_t len,
+    const struct http_events *ev, void *ctx)
+{
+	if (data == NULL || len == 0)
+		return;
+	if (p->in_tunnel) {
+		/* After CONNECT every byte is the tunnel's, and gaps too. */
+		if (ev != NULL && ev->on_tunnel != NULL)
+			ev->on_tunnel(ctx, data, len);
+		return;
+	}
+	stream_feed(p, data, len, ev, ctx);
 }
 
 void

@@ -913,6 +913,154 @@ test_other_protocol(void **state)
 	assert_int_equal(st.ip4, 1);
 }
 
+/*
+ * The decoder sets every field it owns on each frame: garbage left in the
+ * packet by the caller (or by the previous frame) never shows through.
+ */
+static enum decode_result
+decode_into_garbage(int link, const struct frame *f, struct packet *p,
+    struct decode_stats *st)
+{
+	memset(p, 0xa5, sizeof(*p));
+	return decode_whole(link, f, p, st);
+}
+
+static void
+test_fields_set_on_every_frame(void **state)
+{
+	struct frame f;
+	struct packet p;
+	struct decode_stats st = { 0 };
+
+	(void)state;
+	/* Other protocol: no transport fields. */
+	build(&f, L_EN10MB, 4, PROTO_ICMP, 8);
+	assert_int_equal(decode_into_garbage(L_EN10MB, &f, &p, &st), DECODE_OK);
+	assert_int_equal(p.ts_ns, 7);
+	assert_addr(&p.src, "10.0.0.1");
+	assert_addr(&p.dst, "192.0.2.7");
+	assert_int_equal(p.ip_version, 4);
+	assert_int_equal(p.proto, PROTO_ICMP);
+	assert_false(p.is_fragment);
+	assert_false(p.has_l4);
+	assert_int_equal(p.sport, 0);
+	assert_int_equal(p.dport, 0);
+	assert_int_equal(p.tcp_flags, 0);
+	assert_int_equal(p.tcp_seq, 0);
+	assert_int_equal(p.tcp_ack, 0);
+	assert_int_equal(p.ip_bytes, 28);
+	assert_int_equal(p.l4_payload_wire, 8);
+	assert_int_equal(p.payload_len, 8);
+	assert_ptr_equal(p.payload, f.b + 34);
+
+	/* UDP: ports, no TCP fields. */
+	build(&f, L_EN10MB, 6, PROTO_UDP, 0);
+	assert_int_equal(decode_into_garbage(L_EN10MB, &f, &p, &st), DECODE_OK);
+	assert_addr(&p.src, "2001:db8::1");
+	assert_false(p.is_fragment);
+	assert_true(p.has_l4);
+	assert_int_equal(p.sport, 5353);
+	assert_int_equal(p.dport, 53);
+	assert_int_equal(p.tcp_flags, 0);
+	assert_int_equal(p.tcp_seq, 0);
+	assert_int_equal(p.tcp_ack, 0);
+	assert_int_equal(p.l4_payload_wire, 0);
+	assert_int_equal(p.payload_len, 0);
+	assert_null(p.payload);
+
+	/* A later IPv4 fragment: data only. */
+	build(&f, L_EN10MB, 4, PROTO_TCP, 4);
+	set16(&f, f.ip_off + 6, 0x0020);
+	assert_int_equal(decode_into_garbage(L_EN10MB, &f, &p, &st), DECODE_OK);
+	assert_true(p.is_fragment);
+	assert_false(p.has_l4);
+	assert_int_equal(p.sport, 0);
+	assert_int_equal(p.tcp_seq, 0);
+	assert_int_equal(p.payload_len, 24);
+
+	/* A tiny first IPv6 fragment (RFC 1858): no TCP fields either. */
+	build(&f, L_EN10MB, 6, 44, 0);
+	put8(&f, PROTO_TCP);
+	put8(&f, 0);
+	put16(&f, 0x0001);
+	put32(&f, 5);
+	putn(&f, 0x11, 12);
+	finish_ip6(&f);
+	assert_int_equal(decode_into_garbage(L_EN10MB, &f, &p, &st), DECODE_OK);
+	assert_true(p.is_fragment);
+	assert_false(p.has_l4);
+	assert_int_equal(p.proto, PROTO_TCP);
+	assert_int_equal(p.dport, 0);
+	assert_int_equal(p.tcp_flags, 0);
+	assert_int_equal(p.tcp_ack, 0);
+	assert_int_equal(p.l4_payload_wire, 12);
+	assert_int_equal(p.payload_len, 12);
+	assert_ptr_equal(p.payload, f.b + f.len - 12);
+	assert_int_equal(st.malformed, 0);
+}
+
+/* IPv4 options (IHL > 5) are skipped, and count in the header length. */
+static void
+test_ip4_options(void **state)
+{
+	struct frame f;
+	struct packet p;
+	struct decode_stats st = { 0 };
+	uint32_t caplen, ok = 0;
+
+	(void)state;
+	memset(&f, 0, sizeof(f));
+	put_eth(&f, NULL, 0, 0x0800);
+	put_ip4(&f, PROTO_TCP, 0x4000);
+	f.b[f.ip_off] = 0x47;              /* IHL 7: 8 option bytes */
+	put32(&f, 0x94040000);             /* Router Alert */
+	put32(&f, 0x01010100);             /* NOP NOP NOP EOL */
+	put_tcp(&f, TCP_SYN);
+	put_payload(&f, 5);
+	finish_ip4(&f);
+	assert_int_equal(f.len, 14 + 28 + 20 + 5);
+	assert_int_equal(decode_whole(L_EN10MB, &f, &p, &st), DECODE_OK);
+	assert_addr(&p.src, "10.0.0.1");
+	assert_addr(&p.dst, "192.0.2.7");
+	assert_int_equal(p.ip_bytes, 53);
+	assert_int_equal(p.dport, 80);
+	assert_int_equal(p.tcp_flags, TCP_SYN);
+	assert_int_equal(p.l4_payload_wire, 5);
+	assert_int_equal(p.payload_len, 5);
+	assert_ptr_equal(p.payload, f.b + 14 + 28 + 20);
+
+	/* Every cut: malformed up to the end of the TCP header, then OK. */
+	memset(&st, 0, sizeof(st));
+	for (caplen = 0; caplen <= f.len; caplen++) {
+		if (decode_frame(L_EN10MB, f.b, caplen, (uint32_t)f.len, 0, &p,
+		    &st) == DECODE_OK) {
+			ok++;
+			assert_int_equal(p.payload_len, caplen - (14 + 28 + 20));
+		}
+	}
+	assert_int_equal(ok, 6);
+	assert_int_equal(st.reason[DEC_LINK_SHORT], 14);
+	assert_int_equal(st.reason[DEC_IP4_SHORT], 20);
+	assert_int_equal(st.reason[DEC_IP4_HLEN], 8);
+	assert_int_equal(st.reason[DEC_TCP_SHORT], 20);
+	assert_int_equal(st.malformed, 62);
+
+	/* A total length inside the options, or just after them. */
+	memset(&st, 0, sizeof(st));
+	set16(&f, f.ip_off + 2, 27);
+	assert_int_equal(decode_whole(L_EN10MB, &f, &p, &st), DECODE_MALFORMED);
+	assert_only_reason(&st, DEC_IP4_TOTLEN);
+	set16(&f, f.ip_off + 2, 28);
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(decode_whole(L_EN10MB, &f, &p, &st), DECODE_MALFORMED);
+	assert_only_reason(&st, DEC_TCP_SHORT);
+	/* Version 6 in an IPv4 header with options is still a version error. */
+	f.b[f.ip_off] = 0x67;
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(decode_whole(L_EN10MB, &f, &p, &st), DECODE_MALFORMED);
+	assert_only_reason(&st, DEC_IP4_VERSION);
+}
+
 /* Each malformed reason, from a crafted frame. */
 enum mutation {
 	M_NONE, M_TRUNC, M_SET8, M_SET16
@@ -1157,6 +1305,8 @@ main(void)
 		cmocka_unit_test(test_first_fragment_splits_l4),
 		cmocka_unit_test(test_udp_length_bounds_payload),
 		cmocka_unit_test(test_other_protocol),
+		cmocka_unit_test(test_fields_set_on_every_frame),
+		cmocka_unit_test(test_ip4_options),
 		cmocka_unit_test(test_malformed_reasons),
 		cmocka_unit_test(test_ip6_exthdr_limits),
 		cmocka_unit_test(test_truncation_every_offset),

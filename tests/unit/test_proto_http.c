@@ -933,6 +933,238 @@ test_truncated_then_gap(void **state)
 	}
 }
 
+/* RFC 9110 5.6.2 tchar, spelled out independently of the parser's table. */
+static bool
+ref_tchar(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') ||
+	    (c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+/* Every byte value at every position of a 9-byte field name: the name is
+ * malformed exactly when the byte is not a tchar. */
+static void
+test_field_name_bytes(void **state)
+{
+	char stream[128];
+	struct step s[1];
+	size_t pos, n;
+	int c;
+
+	(void)state;
+	for (c = 0; c < 256; c++) {
+		if (c == ':' || c == '\n')
+			continue;	/* they end the name or the line */
+		for (pos = 0; pos < 9; pos++) {
+			if (pos == 0 && (c == ' ' || c == '\t'))
+				continue;	/* obs-fold continuation */
+			n = (size_t)snprintf(stream, sizeof(stream),
+			    "GET / HTTP/1.1\r\nabcdefghi: v\r\n"
+			    "Host: h.example\r\n\r\n");
+			stream[16 + pos] = (char)c;
+			s[0].data = stream;
+			s[0].len = n;
+			run(s, 1, false, &rec_a);
+			assert_int_equal(rec_a.nreq, 1);
+			assert_string_equal(rec_a.req[0].host, "h.example");
+			assert_int_equal(rec_a.stats.malformed,
+			    ref_tchar(c) ? 0 : 1);
+		}
+	}
+}
+
+/* The host is lowercased in ASCII only, every other byte kept as sent,
+ * for every length (the copy goes eight bytes at a time). */
+static void
+test_host_bytes_lowercased(void **state)
+{
+	char stream[512], want[HTTP_HOST_MAX];
+	uint8_t host[200];
+	struct step s[1];
+	size_t n, k, len;
+	int c, part;
+
+	(void)state;
+	for (part = 0; part < 2; part++) {
+		len = 0;
+		host[len++] = 'Q';
+		for (c = part * 128; c < part * 128 + 128; c++)
+			if (c != '\n' && c != '\r' && c != ':')
+				host[len++] = (uint8_t)c;
+		host[len++] = 'Z';
+		for (k = 1; k <= len; k++) {
+			if (host[k - 1] == ' ' || host[k - 1] == '\t')
+				continue;	/* trailing OWS is trimmed */
+			n = (size_t)sprintf(stream, "GET / HTTP/1.1\r\nHost: ");
+			memcpy(stream + n, host, k);
+			n += k;
+			n += (size_t)sprintf(stream + n, "\r\n\r\n");
+			for (c = 0; c < (int)k; c++)
+				want[c] = (char)(host[c] >= 'A' && host[c] <= 'Z' ?
+				    host[c] + 32 : host[c]);
+			want[k] = '\0';
+			s[0].data = stream;
+			s[0].len = n;
+			run(s, 1, false, &rec_a);
+			assert_int_equal(rec_a.nreq, 1);
+			assert_memory_equal(rec_a.req[0].host, want, k + 1);
+			assert_int_equal(rec_a.req[0].port, 80);
+		}
+	}
+}
+
+/* Field names match in any case; names that differ in one byte (also by
+ * a tchar that equals a letter once 0x20 is set) do not. */
+static void
+test_field_name_case(void **state)
+{
+	const struct step s[] = {
+		SEG("POST / HTTP/1.1\r\nHOST: A.example\r\n"
+		    "CONTENT-LENGTH: 2\r\nX-FORWARDED-FOR: 192.0.2.3\r\n\r\nab"),
+		SEG("POST / HTTP/1.1\r\nhost: b.example\r\n"
+		    "tRANSFER-eNCODING: chunked\r\n"
+		    "content-TYPE: multipart/form-data; boundary=q\r\n\r\n"
+		    "1\r\nc\r\n0\r\n\r\n"),
+		SEG("POST / HTTP/1.1\r\nHos^: c.example\r\nHo_t: d.example\r\n"
+		    "Content_Length: 5\r\nContent-Lengt~: 5\r\n"
+		    "X-Forwarded_For: 192.0.2.4\r\nTransfer-Encodinf: chunked\r\n"
+		    "Content-Typ`: multipart/form-data; boundary=q\r\n\r\n"),
+		SEG("GET / HTTP/1.1\r\nHost: e.example\r\n\r\n"),
+	};
+
+	(void)state;
+	run_both(s, 4);
+	assert_int_equal(rec_a.nreq, 4);
+	assert_string_equal(rec_a.req[0].host, "a.example");
+	assert_true(rec_a.req[0].has_content_length);
+	assert_int_equal(rec_a.req[0].content_length, 2);
+	assert_true(rec_a.req[0].has_xff);
+	assert_string_equal(rec_a.req[1].host, "b.example");
+	assert_true(rec_a.req[1].chunked);
+	assert_true(rec_a.req[1].multipart);
+	assert_string_equal(rec_a.req[2].host, "");
+	assert_false(rec_a.req[2].has_content_length);
+	assert_false(rec_a.req[2].has_xff);
+	assert_false(rec_a.req[2].chunked);
+	assert_false(rec_a.req[2].multipart);
+	assert_string_equal(rec_a.req[3].host, "e.example");
+	assert_int_equal(rec_a.body_len, 3);
+	assert_memory_equal(rec_a.body, "abc", 3);
+	assert_int_equal(rec_a.stats.malformed, 0);
+}
+
+/* Lines of HTTP_LINE_MAX - 1, HTTP_LINE_MAX and HTTP_LINE_MAX + 1 bytes
+ * before CR LF, whole in one segment or cut anywhere near their end: only
+ * the longer two are truncated, and a truncated Content-Length is no
+ * length. */
+static void
+test_line_max_edges(void **state)
+{
+	static char stream[4 * HTTP_LINE_MAX];
+	struct step s[2];
+	size_t n, k, fill, cut;
+	int extra;
+
+	(void)state;
+	for (extra = -1; extra <= 1; extra++) {
+		n = (size_t)sprintf(stream, "GET / HTTP/1.1\r\nX-A: ");
+		fill = HTTP_LINE_MAX + (size_t)(extra + 1) - 1 - 5;
+		memset(stream + n, 'a', fill);
+		n += fill;	/* "X-A: " + fill = HTTP_LINE_MAX + extra */
+		n += (size_t)sprintf(stream + n, "\r\nContent-Length: ");
+		memset(stream + n, '0', fill - 12);
+		n += fill - 12;	/* "Content-Length: " + zeros + "1" */
+		n += (size_t)sprintf(stream + n,
+		    "1\r\nHost: z.example\r\n\r\nz");
+		s[0].data = stream;
+		s[0].len = n;
+		run(s, 1, false, &rec_b);
+		assert_int_equal(rec_b.nreq, 1);
+		assert_string_equal(rec_b.req[0].host, "z.example");
+		assert_int_equal(rec_b.stats.long_lines, extra < 0 ? 0 : 2);
+		assert_int_equal(rec_b.req[0].has_content_length, extra < 0);
+		assert_int_equal(rec_b.body_len, extra < 0 ? 1 : 0);
+		assert_int_equal(rec_b.stats.malformed, extra < 0 ? 0 : 1);
+		for (cut = 16; cut < n; cut++) {
+			/* around the ends of the two long lines */
+			k = cut - 16;
+			if (!(k < 8 || (k > fill && k < fill + 16) ||
+			    (k > 2 * fill && k < 2 * fill + 16)))
+				continue;
+			s[0].len = cut;
+			s[1].data = stream + cut;
+			s[1].len = n - cut;
+			run(s, 2, false, &rec_a);
+			assert_same_events(&rec_a, &rec_b);
+		}
+	}
+}
+
+/* Content that only resembles a delimiter: LF and "-" runs, a partial
+ * boundary, a boundary followed by another character; a part header line
+ * of CRs only is an empty line. Split at every offset. */
+static void
+test_multipart_near_misses(void **state)
+{
+#define NM_BODY "--bnd\r\nA: 1\r\n\r\r\n" \
+	"x\n-y\n--b\n--bn\r\n--bndX\n-\n--\n--bnd \t\r\n\r\n" \
+	"Q\n--bnd--tail\n--bnd\r\n\r\nnot a part"
+	static const char stream[] = "POST / HTTP/1.1\r\n"
+	    "Content-Type: multipart/form-data; boundary=bnd\r\n"
+	    "Content-Length: 87\r\n\r\n" NM_BODY
+	    "GET / HTTP/1.1\r\nHost: after.example\r\n\r\n";
+	const struct step s[] = { { stream, sizeof(stream) - 1 } };
+
+	(void)state;
+	assert_int_equal(sizeof(NM_BODY) - 1, 87);
+	run_both(s, 1);
+	assert_int_equal(rec_a.nreq, 2);
+	assert_true(rec_a.req[0].multipart);
+	assert_string_equal(rec_a.req[1].host, "after.example");
+	assert_int_equal(rec_a.ncall, 3);
+	assert_call(&rec_a, 0, "--bnd\r\nA: 1\r\n\r\r\n", 16, true);
+	assert_call(&rec_a, 1, "x\n-y\n--b\n--bn\r\n--bndX\n-\n--\n--bnd \t\r\n\r\n",
+	    38, true);
+	assert_call(&rec_a, 2, "Q\n--bnd--tail\n--bnd\r\n\r\nnot a part", 33,
+	    true);
+	assert_int_equal(rec_a.stats.malformed, 0);
+	assert_every_split((const uint8_t *)stream, sizeof(stream) - 1);
+#undef NM_BODY
+}
+
+/* Methods sharing a first letter, and method bytes split over feeds after
+ * a gap. */
+static void
+test_methods_first_letter(void **state)
+{
+	const struct step s[] = {
+		GAP, SEG("PROPP"), SEG("ATCH /a HTTP/1.1\r\nHost: a.example\r\n\r\n"),
+		GAP, SEG("MKCALENDAR /b HTTP/1.1\r\nHost: b.example\r\n\r\n"),
+		GAP, SEG("MK"), SEG("COLX /c HTTP/1.1\r\n\r\n"),
+		SEG("MOVE /d HTTP/1.1\r\nHost: d.example\r\n\r\n"),
+	};
+
+	(void)state;
+	assert_true(http_looks_like_request((const uint8_t *)"ACL /", 5));
+	assert_true(http_looks_like_request((const uint8_t *)"PROPPATCH /", 11));
+	assert_true(http_looks_like_request((const uint8_t *)"MOVE /", 6));
+	assert_true(http_looks_like_request((const uint8_t *)"MKCALENDAR /", 12));
+	assert_false(http_looks_like_request((const uint8_t *)"PROP /", 6));
+	assert_false(http_looks_like_request((const uint8_t *)"MKCALENDAR", 10));
+	assert_false(http_looks_like_request((const uint8_t *)"Zz /", 4));
+	assert_false(http_looks_like_request((const uint8_t *)"@GET /", 6));
+	run_both(s, 9);
+	assert_int_equal(rec_a.nreq, 3);
+	assert_string_equal(rec_a.req[0].method, "PROPPATCH");
+	assert_string_equal(rec_a.req[0].host, "a.example");
+	assert_string_equal(rec_a.req[1].method, "MKCALENDAR");
+	/* "MKCOLX" is no method: the rest waits for a request start. */
+	assert_string_equal(rec_a.req[2].method, "MOVE");
+	assert_string_equal(rec_a.req[2].host, "d.example");
+	assert_int_equal(rec_a.stats.resyncs, 3);
+}
+
 static void
 test_null_stats_and_callbacks(void **state)
 {
@@ -981,6 +1213,12 @@ main(void)
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_truncated_then_gap),
 		cmocka_unit_test(test_null_stats_and_callbacks),
+		cmocka_unit_test(test_field_name_bytes),
+		cmocka_unit_test(test_host_bytes_lowercased),
+		cmocka_unit_test(test_field_name_case),
+		cmocka_unit_test(test_line_max_edges),
+		cmocka_unit_test(test_multipart_near_misses),
+		cmocka_unit_test(test_methods_first_letter),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,190 @@
+/*
+ * capture_pcap.c - classic pcap reader (the libpcap file format,
+ * draft-ietf-opsawg-pcap): 24-byte file header, then 16-byte record headers
+ * each followed by the captured bytes. Parsed through the cursor from a
+ * 4 MiB block buffer; records are returned in place.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "exfild/capture_pcap.h"
+#include "exfild/cursor.h"
+#include "exfild/util.h"
+
+#define BLOCK_SIZE (4u << 20)
+#define FILE_HEADER_LEN 24
+#define RECORD_HEADER_LEN 16
+
+struct pcap_reader {
+	int fd;
+	bool big_endian; /* the file's byte order */
+	bool nano;      /* nanosecond timestamps */
+	bool eof;
+	int linktype;
+	uint8_t *buf;
+	size_t have;    /* bytes in buf */
+	size_t off;     /* next record header */
+};
+
+static const uint8_t magic_usec_le[4] = { 0xd4, 0xc3, 0xb2, 0xa1 };
+static const uint8_t magic_usec_be[4] = { 0xa1, 0xb2, 0xc3, 0xd4 };
+static const uint8_t magic_nsec_le[4] = { 0x4d, 0x3c, 0xb2, 0xa1 };
+static const uint8_t magic_nsec_be[4] = { 0xa1, 0xb2, 0x3c, 0x4d };
+
+bool
+pcap_magic_is_classic(const uint8_t magic[4])
+{
+	return memcmp(magic, magic_usec_le, 4) == 0 ||
+	    memcmp(magic, magic_usec_be, 4) == 0 ||
+	    memcmp(magic, magic_nsec_le, 4) == 0 ||
+	    memcmp(magic, magic_nsec_be, 4) == 0;
+}
+
+static uint32_t
+read_u32(struct cursor *c, bool big_endian)
+{
+	return big_endian ? cur_be32(c) : cur_le32(c);
+}
+
+/* Moves the unread tail to the front and reads more: 0, or -1 with errno. */
+static int
+refill(struct pcap_reader *r)
+{
+	ssize_t n;
+
+	if (r->off > 0) {
+		memmove(r->buf, r->buf + r->off, r->have - r->off);
+		r->have -= r->off;
+		r->off = 0;
+	}
+	while (!r->eof && r->have < BLOCK_SIZE) {
+		n = read(r->fd, r->buf + r->have, BLOCK_SIZE - r->have);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (n == 0)
+			r->eof = true;
+		r->have += (size_t)n;
+	}
+	return 0;
+}
+
+/* Makes at least need bytes available at off; false at end of file. */
+static bool
+available(struct pcap_reader *r, size_t need, int *io_error)
+{
+	*io_error = 0;
+	if (r->have - r->off >= need)
+		return true;
+	if (refill(r) != 0) {
+		*io_error = errno;
+		return false;
+	}
+	return r->have - r->off >= need;
+}
+
+struct pcap_reader *
+pcap_reader_open(int fd, char *err, size_t errlen)
+{
+	struct pcap_reader *r = xcalloc(1, sizeof(*r));
+	struct cursor c;
+	int io_error;
+	const uint8_t *magic;
+	bool big;
+
+	r->fd = fd;
+	r->buf = xmalloc(BLOCK_SIZE);
+	if (!available(r, FILE_HEADER_LEN, &io_error)) {
+		snprintf(err, errlen, "%s", io_error ? strerror(io_error) :
+		    "truncated pcap file header");
+		goto fail;
+	}
+	cur_init(&c, r->buf, FILE_HEADER_LEN);
+	magic = cur_ptr(&c, 4);
+	if (magic == NULL || !pcap_magic_is_classic(magic)) {
+		snprintf(err, errlen, "not a classic pcap file");
+		goto fail;
+	}
+	big = magic[0] == 0xa1;
+	r->nano = magic[2] == 0x3c || magic[1] == 0x3c;
+	r->big_endian = big;
+	cur_skip(&c, 2 + 2 + 4 + 4 + 4); /* version, thiszone, sigfigs, snaplen */
+	r->linktype = (int)(read_u32(&c, big) & 0x0fffffff); /* LINKTYPE, FCS bits off */
+	if (c.err) {
+		snprintf(err, errlen, "truncated pcap file header");
+		goto fail;
+	}
+	r->off = FILE_HEADER_LEN;
+	return r;
+fail:
+	pcap_reader_close(r);
+	return NULL;
+}
+
+int
+pcap_reader_linktype(const struct pcap_reader *r)
+{
+	return r->linktype;
+}
+
+int
+pcap_reader_next(struct pcap_reader *r, struct pcap_record *out, char *err,
+    size_t errlen)
+{
+	struct cursor c;
+	uint32_t sec, frac, caplen, wirelen;
+	int io_error;
+
+	if (!available(r, RECORD_HEADER_LEN, &io_error)) {
+		if (io_error != 0) {
+			snprintf(err, errlen, "read: %s", strerror(io_error));
+			return -1;
+		}
+		if (r->have == r->off)
+			return 0;
+		snprintf(err, errlen, "truncated dump file; tried to read %d "
+		    "header bytes, only got %zu", RECORD_HEADER_LEN, r->have - r->off);
+		return -1;
+	}
+	cur_init(&c, r->buf + r->off, r->have - r->off);
+	sec = read_u32(&c, r->big_endian);
+	frac = read_u32(&c, r->big_endian);
+	caplen = read_u32(&c, r->big_endian);
+	wirelen = read_u32(&c, r->big_endian);
+	if (caplen > PCAP_RECORD_MAX) {
+		snprintf(err, errlen, "invalid packet capture length %u, bigger "
+		    "than maximum of %u", caplen, PCAP_RECORD_MAX);
+		return -1;
+	}
+	if (!available(r, RECORD_HEADER_LEN + (size_t)caplen, &io_error)) {
+		if (io_error != 0)
+			snprintf(err, errlen, "read: %s", strerror(io_error));
+		else
+			snprintf(err, errlen, "truncated dump file; tried to read %u "
+			    "captured bytes, only got %zu", caplen,
+			    r->have - r->off - RECORD_HEADER_LEN);
+		return -1;
+	}
+	out->ts_ns = (uint64_t)sec * NS_PER_SEC + (r->nano ? frac : (uint64_t)frac * 1000);
+	out->caplen = caplen;
+	out->wirelen = wirelen;
+	out->data = r->buf + r->off + RECORD_HEADER_LEN;
+	r->off += RECORD_HEADER_LEN + (size_t)caplen;
+	return 1;
+}
+
+void
+pcap_reader_close(struct pcap_reader *r)
+{
+	if (r == NULL)
+		return;
+	if (r->fd >= 0)
+		close(r->fd);
+	free(r->buf);
+	free(r);
+}
