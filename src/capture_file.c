@@ -121,9 +121,13 @@ pkthdr_ts_ns(const struct pcap_pkthdr *h)
 {
 	uint64_t sec, nsec = (uint64_t)(uint32_t)h->ts.tv_usec;
 
+	/* The pcap format's seconds are unsigned 32-bit (until 2106); libpcap
+	 * may hand them back as a negative time_t: read them as the file has
+	 * them, as capture_pcap.c does. */
 	if (h->ts.tv_sec < 0)
-		return 0;
-	sec = (uint64_t)h->ts.tv_sec;
+		sec = h->ts.tv_sec >= INT32_MIN ? (uint64_t)(uint32_t)h->ts.tv_sec : 0;
+	else
+		sec = (uint64_t)h->ts.tv_sec;
 	if (sec > (UINT64_MAX - nsec) / NS_PER_SEC)
 		return UINT64_MAX;
 	return sec * NS_PER_SEC + nsec;

@@ -550,10 +550,37 @@ teardown(void **state)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
+/* The pcap format's seconds are unsigned 32-bit: a record in 2106 reads
+ * as 2106 through exfild's own reader (plain file) and through libpcap
+ * (gzip-compressed), not as a negative time (tcpdump's time_2106 test). */
+static void
+test_unsigned_seconds_both_readers(void **state)
+{
+	struct image im;
+	const char *plain, *gz;
+	struct capfile_set *s;
+	const uint64_t ts = 4294967295ull * 1000000000ull + 5000;
+
+	(void)state;
+	pcap_header(&im, 0, MAGIC_MICRO, 1);
+	pcap_record(&im, 0xffffffffu, 5, 0, 40, 40);
+	plain = write_image("t2106.pcap", &im, im.len, 0);
+	gz = write_image("t2106.pcap.gz", &im, im.len, 1);
+	s = open_one(plain);
+	assert_packet(s, ts, 1, 0, 40, 40, 0);
+	assert_end(s, 1, 40, 1, 0);
+	capfile_close(s);
+	s = open_one(gz);
+	assert_packet(s, ts, 1, 0, 40, 40, 0);
+	assert_end(s, 1, 40, 1, 0);
+	capfile_close(s);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_unsigned_seconds_both_readers),
 		cmocka_unit_test(test_pcap_byte_orders_and_precision),
 		cmocka_unit_test(test_pcapng),
 		cmocka_unit_test(test_stdin),
