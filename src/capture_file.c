@@ -282,8 +282,14 @@ capfile_next(struct capfile_set *s, struct capture_pkt *out)
 	if (s->last < s->n)
 		capfile_advance(s, &s->files[s->last]);
 	s->last = s->n;
+	if (s->n == 1) { /* one file: nothing to merge */
+		if (!s->files[0].has_head)
+			return 0;
+		best = 0;
+		best_ts = s->files[0].head.ts_ns;
+	}
 	/* Smallest head timestamp; ties go to the lower index. */
-	for (i = 0; i < s->n; i++) {
+	for (i = 0; s->n > 1 && i < s->n; i++) {
 		if (!s->files[i].has_head)
 			continue;
 		ts = s->files[i].head.ts_ns;

@@ -49,7 +49,23 @@ read_u32(struct cursor *c, bool big_endian)
 	return big_endian ? cur_be32(c) : cur_le32(c);
 }
 
+/* Field i of a record header slice the cursor has bounds-checked. */
+static inline uint32_t
+header_u32(const uint8_t *h, unsigned i, bool big_endian)
+{
+	uint32_t v;
+
+	memcpy(&v, h + 4 * i, sizeof(v));
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return big_endian ? __builtin_bswap32(v) : v;
+#else
+	return big_endian ? v : __builtin_bswap32(v);
+#endif
+}
+
 /* Moves the unread tail to the front and reads more: 0, or -1 with errno. */
+static int refill(struct pcap_reader *r) __attribute__((noinline));
+
 static int
 refill(struct pcap_reader *r)
 {
@@ -75,7 +91,7 @@ refill(struct pcap_reader *r)
 }
 
 /* Makes at least need bytes available at off; false at end of file. */
-static bool
+static inline bool
 available(struct pcap_reader *r, size_t need, int *io_error)
 {
 	*io_error = 0;
@@ -137,6 +153,7 @@ pcap_reader_next(struct pcap_reader *r, struct pcap_record *out, char *err,
     size_t errlen)
 {
 	struct cursor c;
+	const uint8_t *h;
 	uint32_t sec, frac, caplen, wirelen;
 	int io_error;
 
@@ -152,10 +169,12 @@ pcap_reader_next(struct pcap_reader *r, struct pcap_record *out, char *err,
 		return -1;
 	}
 	cur_init(&c, r->buf + r->off, r->have - r->off);
-	sec = read_u32(&c, r->big_endian);
-	frac = read_u32(&c, r->big_endian);
-	caplen = read_u32(&c, r->big_endian);
-	wirelen = read_u32(&c, r->big_endian);
+	if ((h = cur_ptr(&c, RECORD_HEADER_LEN)) == NULL)
+		return -1; /* cannot happen: available() said so */
+	sec = header_u32(h, 0, r->big_endian);
+	frac = header_u32(h, 1, r->big_endian);
+	caplen = header_u32(h, 2, r->big_endian);
+	wirelen = header_u32(h, 3, r->big_endian);
 	if (caplen > PCAP_RECORD_MAX) {
 		snprintf(err, errlen, "invalid packet capture length %u, bigger "
 		    "than maximum of %u", caplen, PCAP_RECORD_MAX);
