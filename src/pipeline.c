@@ -427,7 +427,9 @@ feed_http(struct pipeline *p, struct segment_ctx *s, const uint8_t *data,
 	if (gap)
 		http_parser_gap(&ap->http, &ev);
 	http_parser_feed(&ap->http, data, len, &ev, s);
-	count_kind(s, PK_TEXT, len - s->consumed);
+	/* The rest were request lines and headers. (Tunnel bytes held back by
+	 * the parser from an earlier segment can make consumed exceed len.) */
+	count_kind(s, PK_TEXT, len > s->consumed ? len - s->consumed : 0);
 }
 
 /* Deferred flows (to or from a proxy) learn their destination from SNI. */

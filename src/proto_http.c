@@ -46,6 +46,7 @@ enum multipart_state {
 #define HF_MP_LINE_DATA	0x02 /* current part header line is not empty */
 #define HF_CL_BAD	0x04 /* Content-Length unusable: resync after headers */
 #define HF_TE_OTHER	0x08 /* Transfer-Encoding not ending in chunked */
+#define HF_TUNNEL_FRESH	0x10 /* after CONNECT, no tunnel byte seen yet */
 
 /* Methods http_looks_like_request() accepts, each followed by SP. */
 struct method {
@@ -784,6 +785,7 @@ headers_done(struct http_parser *p, const struct http_events *ev, void *ctx)
 		ev->on_request(ctx, req);
 	if (req->is_connect) {
 		p->in_tunnel = true;
+		p->flags |= HF_TUNNEL_FRESH;
 		return;
 	}
 	if (!req->chunked && (p->flags & HF_TE_OTHER)) {
@@ -1239,6 +1241,86 @@ http_parser_init(struct http_parser *p)
 	p->state = HS_REQ_LINE;
 }
 
+/*
+ * The first client bytes after a CONNECT: when they are another request,
+ * the proxy refused the CONNECT (407 for NTLM/Negotiate authentication, or
+ * an error) and the client asks again on the same connection, so they are
+ * parsed as a request, not counted as tunnel data. Up to TUNNEL_PEEK bytes
+ * are held in p->line (unused inside a tunnel) until that is decided, so a
+ * request split into tiny segments is recognised too; once the tunnel has
+ * carried data it is a tunnel for good.
+ */
+#define TUNNEL_PEEK 16
+
+enum tunnel_start { TUNNEL_DATA, TUNNEL_WAIT, TUNNEL_REQUEST };
+
+/* 1: a request line starts here; 0: tunnel data; -1: too few bytes. */
+static int
+request_verdict(const uint8_t *d, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (d[i] == ' ')
+			return http_looks_like_request(d, n) ? 1 : 0;
+		if (d[i] < 'A' || d[i] > 'Z')
+			return 0;
+	}
+	return n >= TUNNEL_PEEK ? 0 : -1;
+}
+
+static enum tunnel_start
+tunnel_first_bytes(struct http_parser *p, const uint8_t *data, size_t len,
+    const struct http_events *ev, void *ctx)
+{
+	uint8_t peek[TUNNEL_PEEK];
+	size_t held = p->line_len;
+	size_t take = len < TUNNEL_PEEK - held ? len : TUNNEL_PEEK - held;
+	int verdict;
+
+	memcpy(peek, p->line, held);
+	memcpy(peek + held, data, take);
+	verdict = request_verdict(peek, held + take);
+	if (verdict < 0) { /* then take == len: all of it is held */
+		memcpy(p->line + held, data, take);
+		p->line_len = (uint16_t)(held + take);
+		return TUNNEL_WAIT;
+	}
+	p->flags &= (uint8_t)~HF_TUNNEL_FRESH;
+	if (verdict == 0) {
+		p->line_len = 0;
+		if (held > 0 && ev != NULL && ev->on_tunnel != NULL)
+			ev->on_tunnel(ctx, peek, held);
+		return TUNNEL_DATA;
+	}
+	p->in_tunnel = false;
+	request_done(p);
+	p->line_len = (uint16_t)held; /* the request line's first bytes */
+	p->line_truncated = false;
+	return TUNNEL_REQUEST;
+}
+
+/* Tunnel bytes: 0 when all of data was the tunnel's (or is held), 1 when
+ * the parser left the tunnel and data is to be parsed as a request. */
+static int
+tunnel_feed(struct http_parser *p, const uint8_t *data, size_t len,
+    const struct http_events *ev, void *ctx)
+{
+	if (p->flags & HF_TUNNEL_FRESH) {
+		switch (tunnel_first_bytes(p, data, len, ev, ctx)) {
+		case TUNNEL_WAIT:
+			return 0;
+		case TUNNEL_REQUEST:
+			return 1;
+		case TUNNEL_DATA:
+			break;
+		}
+	}
+	if (ev != NULL && ev->on_tunnel != NULL)
+		ev->on_tunnel(ctx, data, len);
+	return 0;
+}
+
 /* A segment of the request stream (not of a tunnel). */
 OUT_OF_LINE static void
 stream_feed(struct http_parser *p, const uint8_t *data, size_t len,
@@ -1252,11 +1334,9 @@ stream_feed(struct http_parser *p, const uint8_t *data, size_t len,
 			return;
 	}
 	while (off < len) {
-		if (p->in_tunnel) {
-			if (ev != NULL && ev->on_tunnel != NULL)
-				ev->on_tunnel(ctx, data + off, len - off);
+		if (p->in_tunnel && tunnel_feed(p, data + off, len - off, ev,
+		    ctx) == 0)
 			return;
-		}
 		switch (p->state) {
 		case HS_REQ_LINE:
 		case HS_HEADERS:
@@ -1286,20 +1366,23 @@ http_parser_feed(struct http_parser *p, const uint8_t *data, size_t len,
 {
 	if (data == NULL || len == 0)
 		return;
-	if (p->in_tunnel) {
-		/* After CONNECT every byte is the tunnel's, and gaps too. */
-		if (ev != NULL && ev->on_tunnel != NULL)
-			ev->on_tunnel(ctx, data, len);
+	/* After CONNECT every byte is the tunnel's (and gaps too), unless the
+	 * client asks again at once (see tunnel_first_bytes). */
+	if (p->in_tunnel && tunnel_feed(p, data, len, ev, ctx) == 0)
 		return;
-	}
 	stream_feed(p, data, len, ev, ctx);
 }
 
 void
 http_parser_gap(struct http_parser *p, const struct http_events *ev)
 {
-	if (p->in_tunnel)
-		return;	/* the tunnel simply goes on */
+	if (p->in_tunnel) {
+		/* the tunnel simply goes on; bytes held to tell a repeated
+		 * request from tunnel data are lost with the gap */
+		p->flags &= (uint8_t)~HF_TUNNEL_FRESH;
+		p->line_len = 0;
+		return;
+	}
 	STAT(ev, resyncs);
 	resync(p);
 	p->line_len = 0;

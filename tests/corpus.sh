@@ -10,6 +10,9 @@ if [ ! -d "$CORPUS" ]; then
 fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# run a private copy, so that a rebuild during the sweep cannot change it
+cp "$EXFILD" "$tmp/exfild"
+EXFILD="$tmp/exfild"
 export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 n=0; failed=0
 find "$CORPUS" -type f \( -name '*.pcap' -o -name '*.pcapng' -o -name '*.cap' -o -name '*.gz' -o -name '*.pcap*' \) | sort >"$tmp/list"

@@ -270,6 +270,44 @@ test_connect_tunnel_binds_name_and_credits_pending(void **state)
 	assert_int_equal(alerts[0].payload[PK_RAR], 20000);
 }
 
+/* Behind a proxy that demands NTLM authentication, the first CONNECT is
+ * answered 407 and asked again on the same connection: the RAR that then
+ * goes through the tunnel is still seen as RAR. */
+static void
+test_connect_after_proxy_auth_407(void **state)
+{
+	struct fixture *fx = *state;
+	static uint8_t rar[25000];
+	static const char connect1[] =
+	    "CONNECT hk-files.example.net:443 HTTP/1.1\r\nHost: hk-files.example.net:443\r\n\r\n";
+	static const char deny[] =
+	    "HTTP/1.1 407 Proxy Authentication Required\r\n"
+	    "Proxy-Authenticate: NTLM\r\nContent-Length: 0\r\n\r\n";
+	static const char connect2[] =
+	    "CONNECT hk-files.example.net:443 HTTP/1.1\r\nHost: hk-files.example.net:443\r\n"
+	    "Proxy-Authorization: NTLM TlRMTVNTUAADAAAAGAAYAEgAAAA=\r\n\r\n";
+	struct conn c = { "10.1.20.26", "10.77.1.2", 50030, 3128, 1 };
+	uint64_t t = T0 + 3 * 3600 * SEC;
+	size_t i;
+
+	learn_destination(fx->p, "198.51.100.10", 40003);
+	fill_archive(rar, sizeof(rar), "Rar!\x1a\x07\x01\x00", 8);
+	send_out(fx->p, &c, t, connect1, sizeof(connect1) - 1);
+	send_in(fx->p, &c, t + 1, deny, sizeof(deny) - 1);
+	send_out(fx->p, &c, t + 2, connect2, sizeof(connect2) - 1);
+	send_in(fx->p, &c, t + 3, "HTTP/1.1 200 Connection established\r\n\r\n", 39);
+	for (i = 0; i < 25; i++)
+		send_out(fx->p, &c, t + 4 + i, rar + i * 1000, 1000);
+	assert_int_equal(nalerts, 1);
+	assert_string_equal(alerts[0].rule, "compressed-upload");
+	assert_string_equal(alerts[0].dst_host, "hk-files.example.net");
+	assert_int_equal(alerts[0].payload[PK_RAR], 20000);
+	assert_int_equal(alerts[0].payload[PK_TEXT],
+	    sizeof(connect1) - 1 + sizeof(connect2) - 1);
+	assert_int_equal(alerts[0].flows, 1);
+	assert_int_equal(alerts[0].ts_ns, t + 4 + 19);
+}
+
 static void
 test_retransmission_counts_bytes_not_kind(void **state)
 {
@@ -391,6 +429,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_direct_zip_upload_alerts_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_familiar_and_domestic_stay_quiet, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connect_tunnel_binds_name_and_credits_pending, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_connect_after_proxy_auth_407, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retransmission_counts_bytes_not_kind, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_internal_and_transit_not_tracked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bare_teardown_starts_no_flow, setup, teardown),

@@ -279,6 +279,39 @@ test_connect_tunnel(void **state)
 	assert_int_equal(rec_a.stats.resyncs, 0);
 }
 
+/* Proxy authentication (NTLM/Negotiate): the first CONNECT gets a 407 and
+ * the client asks again on the same connection; the tunnel starts after
+ * the second request. Whole and byte by byte alike. */
+static void
+test_connect_again_after_407(void **state)
+{
+	const struct step s[] = {
+		SEG("CONNECT hk-files.example.net:443 HTTP/1.1\r\n"
+		    "Host: hk-files.example.net:443\r\n\r\n"),
+		SEG("CONNECT hk-files.example.net:443 HTTP/1.1\r\n"
+		    "Host: hk-files.example.net:443\r\n"
+		    "Proxy-Authorization: NTLM TlRMTVNTUAADAAAAGAAYAEgAAAA=\r\n\r\n"),
+		SEG("Rar!\x1a\x07\x01\x00" "CONNECT x:1 HTTP/1.1\r\n\r\n"),
+	};
+	const struct step t[] = { /* a tunnel that merely starts with capitals */
+		SEG("CONNECT a.example:443 HTTP/1.1\r\n\r\n"),
+		SEG("ABCDEFGHIJKLMNOPQRS"),
+	};
+
+	(void)state;
+	run_both(s, 3);
+	assert_int_equal(rec_a.nreq, 2);
+	assert_string_equal(rec_a.req[1].host, "hk-files.example.net");
+	assert_true(rec_a.req[1].is_connect);
+	assert_int_equal(rec_a.tunnel_len, 8 + 24);
+	assert_memory_equal(rec_a.tunnel, "Rar!\x1a\x07\x01\x00" "CONNECT x:1", 19);
+	assert_int_equal(rec_a.stats.connects, 2);
+	run_both(t, 2);
+	assert_int_equal(rec_a.nreq, 1);
+	assert_int_equal(rec_a.tunnel_len, 19);
+	assert_memory_equal(rec_a.tunnel, "ABCDEFGHIJKLMNOPQRS", 19);
+}
+
 static void
 test_connect_ipv6_and_no_port(void **state)
 {
@@ -1194,6 +1227,7 @@ main(void)
 		cmocka_unit_test(test_looks_like_request),
 		cmocka_unit_test(test_absolute_post_content_length),
 		cmocka_unit_test(test_connect_tunnel),
+		cmocka_unit_test(test_connect_again_after_407),
 		cmocka_unit_test(test_connect_ipv6_and_no_port),
 		cmocka_unit_test(test_keepalive),
 		cmocka_unit_test(test_pipelined),
