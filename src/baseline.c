@@ -530,6 +530,18 @@ baseline_observe(struct baseline *b, const char *name,
 	return idx;
 }
 
+void
+baseline_touch(struct baseline *b, uint32_t id, uint32_t gen, uint64_t ts_ns)
+{
+	struct dest *d = baseline_get(b, id, gen);
+
+	if (d == NULL || ts_ns <= d->last_seen_ns)
+		return;
+	d->last_seen_ns = ts_ns;
+	list_unlink(b, id);
+	list_push_newest(b, id);
+}
+
 struct dest *
 baseline_get(struct baseline *b, uint32_t id, uint32_t gen)
 {

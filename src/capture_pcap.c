@@ -14,7 +14,7 @@
 #include "exfild/cursor.h"
 #include "exfild/util.h"
 
-#define BLOCK_SIZE (4u << 20)
+#define BLOCK_SIZE (1u << 20) /* > 4 x PCAP_RECORD_MAX */
 #define FILE_HEADER_LEN 24
 #define RECORD_HEADER_LEN 16
 
@@ -111,6 +111,7 @@ pcap_reader_open(int fd, char *err, size_t errlen)
 	struct cursor c;
 	int io_error;
 	const uint8_t *magic;
+	uint16_t version_major;
 	bool big;
 
 	r->fd = fd;
@@ -129,10 +130,16 @@ pcap_reader_open(int fd, char *err, size_t errlen)
 	big = magic[0] == 0xa1;
 	r->nano = magic[2] == 0x3c || magic[1] == 0x3c;
 	r->big_endian = big;
-	cur_skip(&c, 2 + 2 + 4 + 4 + 4); /* version, thiszone, sigfigs, snaplen */
-	r->linktype = (int)(read_u32(&c, big) & 0x0fffffff); /* LINKTYPE, FCS bits off */
+	version_major = big ? cur_be16(&c) : cur_le16(&c);
+	cur_skip(&c, 2 + 4 + 4 + 4); /* minor, thiszone, sigfigs, snaplen */
+	/* the link type is the low 16 bits; FCS bits above (LT_LINKTYPE) */
+	r->linktype = (int)(read_u32(&c, big) & 0xffff);
 	if (c.err) {
 		snprintf(err, errlen, "truncated pcap file header");
+		goto fail;
+	}
+	if (version_major < 2) {
+		snprintf(err, errlen, "archaic pcap savefile format");
 		goto fail;
 	}
 	r->off = FILE_HEADER_LEN;

@@ -307,6 +307,13 @@ flowtab_find_packet(struct flowtab *t, const struct flow_key *k, uint64_t ts_ns,
 }
 
 void
+flowtab_remove(struct flowtab *t, struct flow *f)
+{
+	release_flow(t, f);
+	t->stats.expired++;
+}
+
+void
 flowtab_mark_closed(struct flowtab *t, struct flow *f)
 {
 	if (f->closed)

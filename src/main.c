@@ -4,6 +4,7 @@
  * --pairs, the per-(host, destination) table after them) and a summary on
  * stderr. The daemon mode (-i, outputs, signals) comes with the service.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -240,7 +241,13 @@ replay(const struct options *o, const struct config *cfg)
 	output_flush(out);
 	if (o->pairs)
 		pipeline_report_pairs(pl, write_pair, NULL);
-	fflush(stdout);
+	/* alerts that did not reach stdout (a full disk, a closed pipe) make
+	 * the replay fail: its output is incomplete */
+	if (fflush(stdout) != 0 || ferror(stdout) || out->stats.failed > 0) {
+		fprintf(stderr, "exfild: writing to stdout failed: %s: the alerts "
+		    "printed are incomplete\n", strerror(errno));
+		rc = 1;
+	}
 	if (o->save_baseline && pipeline_save_baseline(pl, err, sizeof(err)) != 0) {
 		fprintf(stderr, "exfild: %s\n", err);
 		rc = 1;

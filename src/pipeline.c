@@ -59,6 +59,7 @@ struct segment_ctx {
 	uint64_t kind_bytes[PK_COUNT]; /* valid where the bit in kinds is set */
 	uint32_t kinds;
 	uint64_t consumed; /* body and tunnel bytes (the rest are headers) */
+	uint64_t flushed;  /* payload bytes credited to an earlier request's pair */
 };
 
 /* Adds client payload bytes of a kind to the segment's tally. */
@@ -178,6 +179,11 @@ slot_get(struct pipeline *p, struct flow *f)
 		}
 		f->app_slot = p->slot_free;
 		p->slot_free = p->slot_next[f->app_slot];
+		/* a recycled slot holds another flow's state: start clean */
+		if (f->app == FLOW_APP_HTTP)
+			http_parser_init(&p->slots[f->app_slot].http);
+		else
+			tls_parser_init(&p->slots[f->app_slot].tls);
 	}
 	return &p->slots[f->app_slot];
 }
@@ -281,6 +287,9 @@ bind_flow(struct pipeline *p, struct flow *f, const struct netaddr *host,
 		agg_add_flow(p->pairs, pr, ts);
 	f->pair_id = pair_id;
 	f->pair_gen = pr->gen;
+	f->dest_id = dest_id;
+	f->dest_gen = d->gen;
+	f->pair_host = *host;
 	pr->dst_port = port;
 	pr->via_proxy = f->via_proxy || f->host_is_proxy;
 	resolve_country(p, pr, d);
@@ -289,11 +298,35 @@ bind_flow(struct pipeline *p, struct flow *f, const struct netaddr *host,
 }
 
 static struct pair *
-flow_pair(struct pipeline *p, struct flow *f)
+flow_pair(struct pipeline *p, struct flow *f, uint64_t ts)
 {
+	struct pair *pr;
+	struct dest *d;
+	uint32_t pair_id;
+
 	if (f->pair_id == FLOW_NONE)
 		return NULL;
-	return agg_by_id(p->pairs, f->pair_id, f->pair_gen);
+	if ((pr = agg_by_id(p->pairs, f->pair_id, f->pair_gen)) != NULL)
+		return pr;
+	/*
+	 * The pair was evicted (the table was full) while this flow still
+	 * sends: get it again for the same destination, so that a flood of new
+	 * pairs cannot hide a running upload. Its window starts afresh.
+	 */
+	if ((d = baseline_get(p->baseline, f->dest_id, f->dest_gen)) == NULL) {
+		p->stats.flows_lost_destination++;
+		f->pair_id = FLOW_NONE; /* its destination was evicted too */
+		return NULL;
+	}
+	pr = agg_get(p->pairs, &f->pair_host, f->dest_id, f->dest_gen, ts, &pair_id);
+	agg_add_flow(p->pairs, pr, ts);
+	f->pair_id = pair_id;
+	f->pair_gen = pr->gen;
+	pr->dst_port = f->key.peer_port;
+	pr->via_proxy = f->via_proxy || f->host_is_proxy;
+	resolve_country(p, pr, d);
+	p->stats.pairs_rebound++;
+	return pr;
 }
 
 /* ---- alerts ---- */
@@ -365,23 +398,65 @@ evaluate(struct pipeline *p, struct pair *pr, uint64_t ts)
 
 /* ---- application layer ---- */
 
+/*
+ * Client payload of this segment so far belongs to the requests before the
+ * one that starts now: credit it (as payload bytes out, by kind) to the
+ * pair the flow is bound to, and evaluate that pair, before the flow is
+ * bound to the next request's destination. Otherwise a segment holding an
+ * upload to one host and then a request to a familiar one would credit the
+ * upload to the familiar host.
+ */
+static void
+flush_segment(struct segment_ctx *s)
+{
+	struct pair *pr = flow_pair(s->p, s->f, s->ts_ns);
+	uint64_t total = 0;
+	uint32_t kinds;
+	unsigned k;
+
+	if (pr == NULL || s->kinds == 0)
+		return;
+	for (kinds = s->kinds; kinds != 0; kinds &= kinds - 1) {
+		k = (unsigned)__builtin_ctz(kinds);
+		agg_add_kind(s->p->pairs, pr, s->ts_ns, (enum payload_kind)k,
+		    s->kind_bytes[k]);
+		total += s->kind_bytes[k];
+	}
+	s->kinds = 0;
+	agg_add_bytes(s->p->pairs, pr, s->ts_ns, total, 0);
+	s->flushed += total;
+	evaluate(s->p, pr, s->ts_ns);
+}
+
 static void
 on_http_request(void *ctx, const struct http_request *req)
 {
 	struct segment_ctx *s = ctx;
 	struct flow *f = s->f;
 	const char *name = req->host[0] != '\0' ? req->host : NULL;
+	const struct netaddr *host = &f->key.host;
 	struct netaddr addr;
 
+	flush_segment(s);
 	f->classified = false;
+	memset(&addr, 0, sizeof(addr));
+	/* "CONNECT 203.0.113.7:443": an address, matched like a direct flow
+	 * (and by baseline.allow CIDRs), not a name */
+	if (name != NULL && netaddr_parse(name, &addr) == 0)
+		name = NULL;
 	if (f->via_proxy) {
-		if (name == NULL)
+		if (name == NULL && !netaddr_is_set(&addr))
 			return;
-		memset(&addr, 0, sizeof(addr));
-		bind_flow(s->p, f, &f->key.host, name, &addr, req->port, s->ts_ns);
+		bind_flow(s->p, f, host, name, &addr, req->port, s->ts_ns);
 	} else if (f->host_is_proxy) {
-		bind_flow(s->p, f, req->has_xff ? &req->xff : &f->key.host, name,
-		    &f->key.peer, f->key.peer_port, s->ts_ns);
+		/* the proxy's own X-Forwarded-For entry names the client; one that
+		 * is not internal is not ours to believe */
+		if (req->has_xff && config_is_internal(s->p->cfg, &req->xff))
+			host = &req->xff;
+		else if (req->has_xff)
+			s->p->stats.xff_not_internal++;
+		bind_flow(s->p, f, host, name, &f->key.peer, f->key.peer_port,
+		    s->ts_ns);
 	}
 }
 
@@ -413,7 +488,7 @@ on_http_tunnel(void *ctx, const uint8_t *data, size_t len)
 
 static void
 feed_http(struct pipeline *p, struct segment_ctx *s, const uint8_t *data,
-    size_t len, bool gap)
+    size_t len, bool gap, bool missing_after)
 {
 	const struct http_events ev = {
 		on_http_request, on_http_body, on_http_tunnel, &p->stats.http,
@@ -427,6 +502,9 @@ feed_http(struct pipeline *p, struct segment_ctx *s, const uint8_t *data,
 	if (gap)
 		http_parser_gap(&ap->http, &ev);
 	http_parser_feed(&ap->http, data, len, &ev, s);
+	/* the capture cut this segment short: the parser lost the rest */
+	if (missing_after)
+		http_parser_gap(&ap->http, &ev);
 	/* The rest were request lines and headers. (Tunnel bytes held back by
 	 * the parser from an earlier segment can make consumed exceed len.) */
 	count_kind(s, PK_TEXT, len > s->consumed ? len - s->consumed : 0);
@@ -473,13 +551,10 @@ feed_tls(struct pipeline *p, struct segment_ctx *s, const uint8_t *data,
 static void
 start_app(struct pipeline *p, struct flow *f, const struct packet *pkt)
 {
-	union app_parser *ap;
-
 	if (pkt->proto == IPPROTO_TCP &&
 	    http_looks_like_request(pkt->payload, pkt->payload_len)) {
 		f->app = FLOW_APP_HTTP;
-		if ((ap = slot_get(p, f)) != NULL)
-			http_parser_init(&ap->http);
+		(void)slot_get(p, f);
 		return;
 	}
 	if (tls_looks_like_record(pkt->payload, pkt->payload_len) ||
@@ -487,9 +562,8 @@ start_app(struct pipeline *p, struct flow *f, const struct packet *pkt)
 		f->app = FLOW_APP_TLS;
 		f->kind = PK_TLS;
 		f->classified = true;
-		if ((f->via_proxy || f->host_is_proxy) && pkt->proto == IPPROTO_TCP &&
-		    (ap = slot_get(p, f)) != NULL)
-			tls_parser_init(&ap->tls);
+		if ((f->via_proxy || f->host_is_proxy) && pkt->proto == IPPROTO_TCP)
+			(void)slot_get(p, f);
 		return;
 	}
 	f->app = FLOW_APP_OTHER;
@@ -547,6 +621,11 @@ client_payload(struct pipeline *p, struct flow *f, const struct packet *pkt,
 	if (client_stream_order(f, pkt, &off, &gap) == 0)
 		return;
 	if (off >= pkt->payload_len) {
+		/* nothing new was captured, but new bytes went by */
+		if (f->app == FLOW_APP_HTTP && f->app_slot != FLOW_NONE) {
+			const struct http_events ev = { NULL, NULL, NULL, &p->stats.http };
+			http_parser_gap(&p->slots[f->app_slot].http, &ev);
+		}
 		count_kind(s, f->kind, pkt->l4_payload_wire - off);
 		return;
 	}
@@ -555,7 +634,7 @@ client_payload(struct pipeline *p, struct flow *f, const struct packet *pkt,
 	missing = pkt->l4_payload_wire - pkt->payload_len;
 	switch (f->app) {
 	case FLOW_APP_HTTP:
-		feed_http(p, s, data, len, gap);
+		feed_http(p, s, data, len, gap, missing > 0);
 		break;
 	case FLOW_APP_TLS:
 		feed_tls(p, s, data, len);
@@ -638,8 +717,8 @@ static void
 account(struct pipeline *p, struct flow *f, const struct packet *pkt, bool out,
     struct segment_ctx *s)
 {
-	struct pair *pr = flow_pair(p, f);
-	uint64_t text = 0;
+	struct pair *pr = flow_pair(p, f, pkt->ts_ns);
+	uint64_t text = 0, ip_out;
 	uint32_t kinds;
 	unsigned k;
 
@@ -654,8 +733,15 @@ account(struct pipeline *p, struct flow *f, const struct packet *pkt, bool out,
 		}
 		return;
 	}
-	agg_add_bytes(p->pairs, pr, pkt->ts_ns, out ? pkt->ip_bytes : 0,
+	/* payload flushed to an earlier request's pair is not counted twice */
+	ip_out = pkt->ip_bytes > s->flushed ? pkt->ip_bytes - s->flushed : 0;
+	agg_add_bytes(p->pairs, pr, pkt->ts_ns, out ? ip_out : 0,
 	    out ? 0 : pkt->ip_bytes);
+	/* a destination in use must not be evicted from the baseline */
+	if (pkt->ts_ns - f->dest_touch_ns >= NS_PER_SEC) {
+		f->dest_touch_ns = pkt->ts_ns;
+		baseline_touch(p->baseline, f->dest_id, f->dest_gen, pkt->ts_ns);
+	}
 	for (kinds = s->kinds; kinds != 0; kinds &= kinds - 1) {
 		k = (unsigned)__builtin_ctz(kinds);
 		agg_add_kind(p->pairs, pr, pkt->ts_ns, (enum payload_kind)k,
@@ -681,6 +767,13 @@ packet_flow(struct pipeline *p, const struct packet *pkt, bool *out)
 	k.peer_port = pkt->dport;
 	k.proto = pkt->proto;
 	f = flowtab_find_packet(p->flows, &k, pkt->ts_ns, out);
+	if (f != NULL && f->closed && pkt->proto == IPPROTO_TCP &&
+	    (pkt->tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN) {
+		/* the same 5-tuple again after FIN/RST: a new connection, with
+		 * its own sequence numbers, parser and destination */
+		flowtab_remove(p->flows, f);
+		f = NULL;
+	}
 	if (f != NULL)
 		return f;
 	/* A bare ACK, FIN or RST of a connection we no longer (or never) track
@@ -718,6 +811,7 @@ track_packet(struct pipeline *p, const struct packet *pkt)
 	s.f = f;
 	s.ts_ns = pkt->ts_ns;
 	s.consumed = 0;
+	s.flushed = 0;
 	s.kinds = 0;
 	if (out) {
 		f->bytes_out += pkt->ip_bytes;
@@ -730,8 +824,11 @@ track_packet(struct pipeline *p, const struct packet *pkt)
 	}
 	account(p, f, pkt, out, &s);
 	if (pkt->proto == IPPROTO_TCP && (pkt->tcp_flags & (TCP_FIN | TCP_RST))) {
-		/* no more requests can follow: give the parser slot back now */
-		slot_put(p, f);
+		/* once the client has finished (or the connection is reset) no
+		 * request can follow: give the parser slot back now. After the
+		 * server's FIN the client may still be sending. */
+		if ((out && (pkt->tcp_flags & TCP_FIN)) || (pkt->tcp_flags & TCP_RST))
+			slot_put(p, f);
 		flowtab_mark_closed(p->flows, f);
 	}
 }

@@ -681,16 +681,18 @@ OUT_OF_LINE static void
 header_xff(struct http_parser *p, struct span value)
 {
 	struct span rest = value, e;
+	struct netaddr xff;
 	size_t i;
 
-	if (p->req.has_xff)
-		return;
+	/* Every proxy appends the address it received the request from, so
+	 * the rightmost element (of the last header) is the one our proxy
+	 * added; elements to its left are whatever the client claimed. */
 	while (rest.n > 0) {
 		i = span_find(rest, ',');
 		e = span_trim(span_sub(rest, 0, i));
-		if (xff_element(e, &p->req.xff)) {
+		if (xff_element(e, &xff)) {
+			p->req.xff = xff;
 			p->req.has_xff = true;
-			return;
 		}
 		rest = i < rest.n ? span_sub(rest, i + 1, rest.n) :
 		    span_make(rest.p + rest.n, 0);

@@ -69,7 +69,9 @@ suppressed(const struct pair *p, size_t rule, uint64_t ts_ns, uint64_t suppress_
 {
 	uint64_t last = p->last_alert_ns[rule];
 
-	return last != 0 && ts_ns >= last && ts_ns - last < suppress_ns;
+	/* a packet stamped before the last alert (captures merged from
+	 * several queues are not strictly ordered) is within the period too */
+	return last != 0 && (ts_ns < last || ts_ns - last < suppress_ns);
 }
 
 size_t

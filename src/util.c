@@ -249,7 +249,7 @@ parse_duration(const char *s, uint64_t *seconds)
 	for (i = 0; i < ARRAY_LEN(units); i++) {
 		if (strcmp(unit, units[i].unit) == 0) {
 			double v = num * units[i].mult;
-			if (v > 1e12)
+			if (v > 1e10) /* ~317 years: seconds * 1e9 fits in 64 bits */
 				return -1;
 			*seconds = (uint64_t)(v + 0.5);
 			return 0;

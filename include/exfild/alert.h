@@ -37,7 +37,8 @@ struct alert {
 	uint64_t bytes_in;
 	uint64_t flows;
 	uint64_t window_s;
-	uint64_t payload[PK_COUNT]; /* bytes per kind (window) */
+	uint64_t payload[PK_COUNT]; /* client payload bytes per kind, since the
+				     * pair was first seen */
 	uint64_t first_seen_ns;
 };
 

@@ -51,6 +51,9 @@ void baseline_apply_config(struct baseline *b, const struct config *cfg);
  */
 uint32_t baseline_observe(struct baseline *b, const char *name,
     const struct netaddr *addr, uint64_t ts_ns, struct dest **out);
+/* A destination in use at ts (traffic on a flow bound to it): updates
+ * last_seen and keeps it from eviction, without a lookup. */
+void baseline_touch(struct baseline *b, uint32_t id, uint32_t gen, uint64_t ts_ns);
 /* The slot if it still holds generation gen, else NULL. */
 struct dest *baseline_get(struct baseline *b, uint32_t id, uint32_t gen);
 uint64_t baseline_learn_start_ns(const struct baseline *b);

@@ -1,7 +1,7 @@
 /*
  * capture_pcap.h - zero-copy reader for classic pcap files (both byte
  * orders, micro- and nanosecond magic), the common forensic input. Reads
- * large blocks with read(2) and hands out records in place: one copy from
+ * 1 MiB blocks with read(2) and hands out records in place: one copy from
  * the kernel, none per packet. Records are validated like libpcap's reader
  * does (capture length bounded); a truncated or corrupt record ends the file
  * with an error, in libpcap's words. pcapng, gzip and pipes go through

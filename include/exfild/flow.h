@@ -44,6 +44,9 @@ struct flow {
 	uint64_t pending_out, pending_in; /* bytes before the destination was known */
 	uint64_t pending_text;          /* client payload bytes before that */
 	uint32_t pair_id, pair_gen;     /* current aggregate (FLOW_NONE: unbound) */
+	uint32_t dest_id, dest_gen;     /* its destination, to rebind after eviction */
+	struct netaddr pair_host;       /* its host (X-Forwarded-For on an egress tap) */
+	uint64_t dest_touch_ns;         /* last time the destination was marked in use */
 	uint32_t app_slot;              /* parser slot (FLOW_NONE: none) */
 	uint32_t next_seq_out;          /* next expected client sequence number */
 	uint8_t app;                    /* enum flow_app */
@@ -85,6 +88,8 @@ struct flow *flowtab_get(struct flowtab *t, const struct flow_key *k,
  * flow's host. Marks it used at ts. NULL when absent. */
 struct flow *flowtab_find_packet(struct flowtab *t, const struct flow_key *k,
     uint64_t ts_ns, bool *from_host);
+/* Releases one flow now (a new connection reuses its 5-tuple). */
+void flowtab_remove(struct flowtab *t, struct flow *f);
 /* Marks a flow closed (moves it to the list with the shorter timeout). */
 void flowtab_mark_closed(struct flowtab *t, struct flow *f);
 /* Releases flows idle longer than their timeout at now. */

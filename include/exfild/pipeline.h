@@ -37,6 +37,9 @@ struct pipeline_stats {
 	uint64_t tls_sni, tls_no_sni, tls_malformed;
 	uint64_t dns_answers, dns_malformed;
 	uint64_t proxy_unidentified; /* proxy flows whose destination stayed unknown */
+	uint64_t pairs_rebound;    /* flows whose evicted pair was made again */
+	uint64_t flows_lost_destination; /* ... whose destination was evicted too */
+	uint64_t xff_not_internal; /* X-Forwarded-For addresses not used */
 	uint64_t parser_slots_exhausted;
 	uint64_t alerts;
 	uint64_t alerts_by_rule[AGG_MAX_RULES];

@@ -30,7 +30,7 @@ struct http_request {
 	bool is_connect;
 	bool absolute_uri;
 	bool has_xff;
-	struct netaddr xff;     /* first (client-most) X-Forwarded-For address */
+	struct netaddr xff;     /* last (proxy-added) X-Forwarded-For address */
 	bool chunked;
 	bool has_content_length;
 	uint64_t content_length;

@@ -94,6 +94,11 @@ printf 'rules:\n  window: 1h\n  bulk_upload: { bytes: 50XB }\n' >"$tmp/bad.yaml"
 $EXFILD -c "$tmp/bad.yaml" -r pcaps/jal-day.pcap >/dev/null 2>"$tmp/c.err"
 rc=$?
 if [ $rc -eq 1 ] && grep -q "bad.yaml:3:[0-9]*: " "$tmp/c.err"; then ok; else bad "bad config: rc=$rc"; cat "$tmp/c.err"; fi
+if [ -w /dev/full ]; then
+	$EXFILD -c conf/demo.yaml -r pcaps/jal-day.pcap >/dev/full 2>"$tmp/f.err"
+	rc=$?
+	if [ $rc -eq 1 ] && grep -q "writing to stdout failed" "$tmp/f.err"; then ok; else bad "stdout full: rc=$rc"; fi
+fi
 head -c 3000 pcaps/jal-day.pcap >"$tmp/trunc.pcap"
 $EXFILD -c conf/demo.yaml -r "$tmp/trunc.pcap" >/dev/null 2>"$tmp/t.err"
 rc=$?

