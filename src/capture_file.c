@@ -34,6 +34,7 @@ struct capfile {
 	bool done;
 	struct pcap_record head;
 	uint64_t packets;
+	char err[256];   /* the fast reader's error text */
 };
 
 struct capfile_set {
@@ -147,21 +148,20 @@ capfile_advance(struct capfile_set *s, struct capfile *f)
 {
 	struct pcap_pkthdr *h;
 	const u_char *data;
-	char err[256];
 	int r;
 
 	f->has_head = false;
 	if (f->done)
 		return;
 	if (f->fast != NULL) {
-		r = pcap_reader_next(f->fast, &f->head, err, sizeof(err));
+		r = pcap_reader_next(f->fast, &f->head, f->err, sizeof(f->err));
 		if (r == 1) {
 			f->has_head = true;
 			return;
 		}
 		f->done = true;
 		if (r < 0)
-			file_failed(s, f, err);
+			file_failed(s, f, f->err);
 		return;
 	}
 	r = pcap_next_ex(f->pcap, &h, &data);

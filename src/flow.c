@@ -113,47 +113,55 @@ flowtab_free(struct flowtab *t)
 }
 
 static uint64_t
-load_be64(const uint8_t *p)
+load64(const uint8_t *p)
 {
 	uint64_t v;
 
 	memcpy(&v, p, sizeof(v));
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	v = __builtin_bswap64(v);
-#endif
+	return v;
+}
+
+static uint64_t
+load32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
 	return v;
 }
 
 /*
  * Symmetric hash: the two endpoints in a fixed order (the smaller first)
  * and the protocol, as 64-bit words, so that both directions of a
- * connection land in the same bucket. Two words when both ends are IPv4.
+ * connection land in the same bucket. Words are loaded in host order: the
+ * order only has to be the same for both directions. Two words when both
+ * ends are IPv4.
  */
 static size_t
 bucket_of(const struct flowtab *t, const struct flow_key *k)
 {
-	uint64_t w[5], x[2], y[2];
+	uint64_t w[5], x0, x1, y0, y1;
 	size_t n;
 	bool swap;
 
 	if (k->host.family == 4 && k->peer.family == 4) {
-		x[0] = (load_be64(k->host.a + 8) & 0xffffffffULL) << 16 | k->host_port;
-		y[0] = (load_be64(k->peer.a + 8) & 0xffffffffULL) << 16 | k->peer_port;
-		swap = x[0] > y[0];
-		w[0] = (swap ? y[0] : x[0]) | (uint64_t)k->proto << 48;
-		w[1] = swap ? x[0] : y[0];
+		x0 = load32(k->host.a + 12) << 16 | k->host_port;
+		y0 = load32(k->peer.a + 12) << 16 | k->peer_port;
+		swap = x0 > y0;
+		w[0] = (swap ? y0 : x0) | (uint64_t)k->proto << 48;
+		w[1] = swap ? x0 : y0;
 		n = 2;
 	} else {
-		x[0] = load_be64(k->host.a);
-		x[1] = load_be64(k->host.a + 8);
-		y[0] = load_be64(k->peer.a);
-		y[1] = load_be64(k->peer.a + 8);
-		swap = x[0] != y[0] ? x[0] > y[0] : x[1] != y[1] ? x[1] > y[1] :
+		x0 = load64(k->host.a);
+		x1 = load64(k->host.a + 8);
+		y0 = load64(k->peer.a);
+		y1 = load64(k->peer.a + 8);
+		swap = x0 != y0 ? x0 > y0 : x1 != y1 ? x1 > y1 :
 		    k->host_port > k->peer_port;
-		w[0] = swap ? y[0] : x[0];
-		w[1] = swap ? y[1] : x[1];
-		w[2] = swap ? x[0] : y[0];
-		w[3] = swap ? x[1] : y[1];
+		w[0] = swap ? y0 : x0;
+		w[1] = swap ? y1 : x1;
+		w[2] = swap ? x0 : y0;
+		w[3] = swap ? x1 : y1;
 		w[4] = (uint64_t)(swap ? k->peer_port : k->host_port) << 32 |
 		    (uint64_t)(swap ? k->host_port : k->peer_port) << 16 | k->proto;
 		n = 5;

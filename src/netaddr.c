@@ -79,11 +79,6 @@ netaddr_cmp(const struct netaddr *x, const struct netaddr *y)
 	return memcmp(x->a, y->a, 16);
 }
 
-bool
-netaddr_eq(const struct netaddr *x, const struct netaddr *y)
-{
-	return x->family == y->family && memcmp(x->a, y->a, 16) == 0;
-}
 
 /* Bits of a prefix length counted over the 128-bit mapped form. */
 static unsigned

@@ -20,6 +20,8 @@
 #include "exfild/rules.h"
 
 #define EXPIRE_EVERY_NS (1ULL * NS_PER_SEC)
+/* how often a flow marks its destination in use (baseline LRU) */
+#define DEST_TOUCH_NS (60ULL * NS_PER_SEC)
 
 union app_parser {
 	struct http_parser http;
@@ -380,7 +382,7 @@ evaluate(struct pipeline *p, struct pair *pr, uint64_t ts)
 	struct rule_input in;
 	struct eval_ctx e;
 
-	if (pr->win.out < p->min_rule_bytes)
+	if (pr->benign || pr->win.out < p->min_rule_bytes)
 		return;
 	e.dest = baseline_get(p->baseline, pr->dest_id, pr->dest_gen);
 	if (e.dest == NULL)
@@ -390,6 +392,12 @@ evaluate(struct pipeline *p, struct pair *pr, uint64_t ts)
 	in.pair = pr;
 	in.familiar = e.dest->familiar;
 	in.foreign = dest_is_foreign(p, pr, e.dest);
+	/* familiar, or at home: a home country or an internal address (an
+	 * unknown country counts as foreign, so it is not settled here) */
+	if (in.familiar || !in.foreign) {
+		pr->benign = true;
+		return;
+	}
 	e.p = p;
 	e.pair = pr;
 	e.ts_ns = ts;
@@ -409,12 +417,12 @@ evaluate(struct pipeline *p, struct pair *pr, uint64_t ts)
 static void
 flush_segment(struct segment_ctx *s)
 {
-	struct pair *pr = flow_pair(s->p, s->f, s->ts_ns);
+	struct pair *pr;
 	uint64_t total = 0;
 	uint32_t kinds;
 	unsigned k;
 
-	if (pr == NULL || s->kinds == 0)
+	if (s->kinds == 0 || (pr = flow_pair(s->p, s->f, s->ts_ns)) == NULL)
 		return;
 	for (kinds = s->kinds; kinds != 0; kinds &= kinds - 1) {
 		k = (unsigned)__builtin_ctz(kinds);
@@ -738,7 +746,7 @@ account(struct pipeline *p, struct flow *f, const struct packet *pkt, bool out,
 	agg_add_bytes(p->pairs, pr, pkt->ts_ns, out ? ip_out : 0,
 	    out ? 0 : pkt->ip_bytes);
 	/* a destination in use must not be evicted from the baseline */
-	if (pkt->ts_ns - f->dest_touch_ns >= NS_PER_SEC) {
+	if (pkt->ts_ns - f->dest_touch_ns >= DEST_TOUCH_NS) {
 		f->dest_touch_ns = pkt->ts_ns;
 		baseline_touch(p->baseline, f->dest_id, f->dest_gen, pkt->ts_ns);
 	}

@@ -33,6 +33,10 @@ struct pair {
 	uint32_t gen;             /* bumped when the slot is reused */
 	uint16_t dst_port;        /* last destination port used */
 	bool via_proxy;
+	/* The destination is familiar, or located at home: no rule can fire
+	 * for this pair until the baseline or geo settings change (a reload
+	 * clears it). Saves evaluating every packet of a large benign upload. */
+	bool benign;
 	country_t country;        /* COUNTRY_UNKNOWN until resolved */
 	uint64_t first_ns, last_ns;
 	uint64_t total_out, total_in, total_flows;

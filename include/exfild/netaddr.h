@@ -34,7 +34,19 @@ int netaddr_parse(const char *s, struct netaddr *out);     /* 0 / -1 */
 int netaddr_parse_n(const char *s, size_t n, struct netaddr *out);
 void netaddr_format(const struct netaddr *a, char *buf, size_t len);
 int netaddr_cmp(const struct netaddr *x, const struct netaddr *y);
-bool netaddr_eq(const struct netaddr *x, const struct netaddr *y);
+
+/* Inline: the flow table compares addresses on every packet. */
+static inline bool
+netaddr_eq(const struct netaddr *x, const struct netaddr *y)
+{
+	uint64_t a[2], b[2];
+
+	if (x->family != y->family)
+		return false;
+	__builtin_memcpy(a, x->a, 16);
+	__builtin_memcpy(b, y->a, 16);
+	return a[0] == b[0] && a[1] == b[1];
+}
 
 /* "10.0.0.0/8", "fc00::/7", a bare address is a /32 or /128. 0 / -1. */
 int netprefix_parse(const char *s, struct netprefix *out);
