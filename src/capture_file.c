@@ -279,6 +279,28 @@ capfile_next(struct capfile_set *s, struct capture_pkt *out)
 	uint64_t best_ts = 0, ts;
 	size_t i, best = s->n;
 
+	/* One plain pcap file (the usual replay): straight from its reader. */
+	if (s->n == 1 && s->last == 0 && s->files[0].fast != NULL) {
+		f = &s->files[0];
+		if (f->done)
+			return 0;
+		switch (pcap_reader_next(f->fast, &f->head, f->err, sizeof(f->err))) {
+		case 1:
+			break;
+		case 0:
+			f->done = true;
+			f->has_head = false;
+			return 0;
+		default:
+			f->done = true;
+			f->has_head = false;
+			file_failed(s, f, f->err);
+			return 0;
+		}
+		best = 0;
+		best_ts = f->head.ts_ns;
+		goto found;
+	}
 	if (s->last < s->n)
 		capfile_advance(s, &s->files[s->last]);
 	s->last = s->n;
@@ -300,6 +322,7 @@ capfile_next(struct capfile_set *s, struct capture_pkt *out)
 	}
 	if (best == s->n)
 		return 0;
+found:
 	f = &s->files[best];
 	out->ts_ns = best_ts;
 	out->linktype = f->linktype;

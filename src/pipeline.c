@@ -289,6 +289,7 @@ bind_flow(struct pipeline *p, struct flow *f, const struct netaddr *host,
 		agg_add_flow(p->pairs, pr, ts);
 	f->pair_id = pair_id;
 	f->pair_gen = pr->gen;
+	f->pair = pr;
 	f->dest_id = dest_id;
 	f->dest_gen = d->gen;
 	f->pair_host = *host;
@@ -308,8 +309,9 @@ flow_pair(struct pipeline *p, struct flow *f, uint64_t ts)
 
 	if (f->pair_id == FLOW_NONE)
 		return NULL;
-	if ((pr = agg_by_id(p->pairs, f->pair_id, f->pair_gen)) != NULL)
-		return pr;
+	/* the table never moves its slots: a generation check suffices */
+	if (f->pair->used && f->pair->gen == f->pair_gen)
+		return f->pair;
 	/*
 	 * The pair was evicted (the table was full) while this flow still
 	 * sends: get it again for the same destination, so that a flood of new
@@ -324,6 +326,7 @@ flow_pair(struct pipeline *p, struct flow *f, uint64_t ts)
 	agg_add_flow(p->pairs, pr, ts);
 	f->pair_id = pair_id;
 	f->pair_gen = pr->gen;
+	f->pair = pr;
 	pr->dst_port = f->key.peer_port;
 	pr->via_proxy = f->via_proxy || f->host_is_proxy;
 	resolve_country(p, pr, d);
@@ -768,7 +771,7 @@ packet_flow(struct pipeline *p, const struct packet *pkt, bool *out)
 	struct flow *f;
 	bool via_proxy, created;
 
-	memset(&k, 0, sizeof(k));
+	/* no memset: hashing and comparing read the fields, never padding */
 	k.host = pkt->src;
 	k.peer = pkt->dst;
 	k.host_port = pkt->sport;

@@ -19,6 +19,8 @@
 
 #define FLOW_NONE UINT32_MAX
 
+struct pair;
+
 struct flow_key {
 	struct netaddr host;
 	struct netaddr peer;
@@ -44,6 +46,7 @@ struct flow {
 	uint64_t pending_out, pending_in; /* bytes before the destination was known */
 	uint64_t pending_text;          /* client payload bytes before that */
 	uint32_t pair_id, pair_gen;     /* current aggregate (FLOW_NONE: unbound) */
+	struct pair *pair;              /* its slot, valid while gen is pair_gen */
 	uint32_t dest_id, dest_gen;     /* its destination, to rebind after eviction */
 	struct netaddr pair_host;       /* its host (X-Forwarded-For on an egress tap) */
 	uint64_t dest_touch_ns;         /* last time the destination was marked in use */
