@@ -78,7 +78,24 @@ aggtab_free(struct aggtab *t)
 void
 aggtab_set_window(struct aggtab *t, uint64_t window_ns)
 {
-	t->bucket_ns = bucket_width(window_ns);
+	uint64_t width = bucket_width(window_ns);
+	size_t i;
+
+	if (width == t->bucket_ns)
+		return;
+	t->bucket_ns = width;
+	/* Bucket numbers change meaning: keep each pair's window sum, moved
+	 * into its newest bucket in the new width (it then ages out as one). */
+	for (i = 0; i < t->capacity; i++) {
+		struct pair *p = &t->pairs[i];
+		if (!p->used)
+			continue;
+		memset(p->b, 0, sizeof(p->b));
+		p->newest_bucket = p->last_ns / width;
+		p->bucket_end_ns = p->newest_bucket >= UINT64_MAX / width - 1 ?
+		    UINT64_MAX : (p->newest_bucket + 1) * width;
+		p->b[p->newest_bucket % AGG_BUCKETS] = p->win;
+	}
 }
 
 uint64_t
@@ -181,6 +198,8 @@ agg_get(struct aggtab *t, const struct netaddr *host, uint32_t dest_id,
 	p->country = COUNTRY_UNKNOWN;
 	p->first_ns = p->last_ns = p->lru_ns = ts_ns;
 	p->newest_bucket = ts_ns / t->bucket_ns;
+	p->bucket_end_ns = p->newest_bucket >= UINT64_MAX / t->bucket_ns - 1 ?
+	    UINT64_MAX : (p->newest_bucket + 1) * t->bucket_ns;
 	p->hash_next = t->buckets[b];
 	t->buckets[b] = i;
 	lru_push_tail(t, p);
@@ -213,10 +232,13 @@ bucket_sub(struct agg_bucket *sum, const struct agg_bucket *b)
 void
 agg_advance(struct aggtab *t, struct pair *p, uint64_t ts_ns)
 {
-	uint64_t now = ts_ns / t->bucket_ns, n;
+	uint64_t now, n;
 
-	if (now <= p->newest_bucket)
+	if (ts_ns < p->bucket_end_ns)
 		return; /* same bucket, or a packet slightly out of order */
+	now = ts_ns / t->bucket_ns;
+	if (now <= p->newest_bucket)
+		return;
 	if (now - p->newest_bucket >= AGG_BUCKETS) {
 		memset(p->b, 0, sizeof(p->b));
 		memset(&p->win, 0, sizeof(p->win));
@@ -228,6 +250,8 @@ agg_advance(struct aggtab *t, struct pair *p, uint64_t ts_ns)
 		}
 	}
 	p->newest_bucket = now;
+	p->bucket_end_ns = now >= UINT64_MAX / t->bucket_ns - 1 ? UINT64_MAX :
+	    (now + 1) * t->bucket_ns;
 }
 
 /* Traffic keeps a pair recent: relink it at most once a second (a relink

@@ -141,7 +141,6 @@ static size_t
 bucket_of(const struct flowtab *t, const struct flow_key *k)
 {
 	uint64_t w[5], x0, x1, y0, y1;
-	size_t n;
 	bool swap;
 
 	if (k->host.family == 4 && k->peer.family == 4) {
@@ -150,8 +149,9 @@ bucket_of(const struct flowtab *t, const struct flow_key *k)
 		swap = x0 > y0;
 		w[0] = (swap ? y0 : x0) | (uint64_t)k->proto << 48;
 		w[1] = swap ? x0 : y0;
-		n = 2;
-	} else {
+		return (size_t)(hash_words(&t->key, w, 2) & (t->nbuckets - 1));
+	}
+	{
 		x0 = load64(k->host.a);
 		x1 = load64(k->host.a + 8);
 		y0 = load64(k->peer.a);
@@ -164,9 +164,8 @@ bucket_of(const struct flowtab *t, const struct flow_key *k)
 		w[3] = swap ? x1 : y1;
 		w[4] = (uint64_t)(swap ? k->peer_port : k->host_port) << 32 |
 		    (uint64_t)(swap ? k->host_port : k->peer_port) << 16 | k->proto;
-		n = 5;
 	}
-	return (size_t)(hash_words(&t->key, w, n) & (t->nbuckets - 1));
+	return (size_t)(hash_words(&t->key, w, 5) & (t->nbuckets - 1));
 }
 
 static bool

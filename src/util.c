@@ -134,31 +134,6 @@ hash_bytes(const struct hash_key *key, const void *data, size_t len)
 	return v0 ^ v1 ^ v2 ^ v3;
 }
 
-uint64_t
-hash_words(const struct hash_key *key, const uint64_t *w, size_t n)
-{
-	uint64_t v0 = 0x736f6d6570736575ULL ^ key->k0;
-	uint64_t v1 = 0x646f72616e646f6dULL ^ key->k1;
-	uint64_t v2 = 0x6c7967656e657261ULL ^ key->k0;
-	uint64_t v3 = 0x7465646279746573ULL ^ key->k1;
-	uint64_t b = (uint64_t)(n * 8) << 56;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		v3 ^= w[i];
-		SIPROUND;
-		v0 ^= w[i];
-	}
-	v3 ^= b;
-	SIPROUND;
-	v0 ^= b;
-	v2 ^= 0xff;
-	SIPROUND;
-	SIPROUND;
-	SIPROUND;
-	return v0 ^ v1 ^ v2 ^ v3;
-}
-
 int
 hash_key_random(struct hash_key *key)
 {

@@ -43,6 +43,8 @@ struct pair {
 	uint64_t kind_bytes[PK_COUNT]; /* client payload bytes per kind, total */
 	/* sliding window */
 	uint64_t newest_bucket;   /* absolute bucket number of b[newest % N] */
+	uint64_t bucket_end_ns;   /* where the newest bucket ends (no division
+				   * while packets stay inside it) */
 	struct agg_bucket b[AGG_BUCKETS];
 	struct agg_bucket win;    /* running sum of b[] */
 	uint64_t last_alert_ns[AGG_MAX_RULES]; /* suppression per rule */
@@ -60,7 +62,8 @@ struct aggtab;
 struct aggtab *aggtab_new(size_t capacity, uint64_t window_ns,
     const struct hash_key *key);
 void aggtab_free(struct aggtab *t);
-/* New window length (SIGHUP): bucket contents are kept, reinterpreted. */
+/* New window length (SIGHUP): each pair's window sum is kept, moved into
+ * its newest bucket (it ages out as one lump in the new width). */
 void aggtab_set_window(struct aggtab *t, uint64_t window_ns);
 uint64_t aggtab_window_ns(const struct aggtab *t);
 
