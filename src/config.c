@@ -172,6 +172,7 @@ config_free(struct config *c)
 	free(c->geo_hosts);
 	free(c->baseline_state);
 	netset_free(&c->baseline_allow_nets);
+	netset_free(&c->resolvers);
 	free_strings(c->baseline_allow_domains, c->n_baseline_allow_domains);
 	free(c);
 }
@@ -912,6 +913,7 @@ parse_baseline_allow(struct loader *ld, const struct key_handler *h,
 static const struct key_handler networks_keys[] = {
 	{ "internal", parse_cidr_list, offsetof(struct config, internal), NULL },
 	{ "proxies", parse_proxies, 0, NULL },
+	{ "resolvers", parse_cidr_list, offsetof(struct config, resolvers), NULL },
 };
 static const struct key_table networks_table = KEY_TABLE(networks_keys);
 

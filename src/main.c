@@ -186,7 +186,7 @@ print_summary(const struct pipeline_stats *st, const struct capfile_stats *cs,
 	fprintf(stderr,
 	    "exfild: flows: created=%llu expired=%llu evicted=%llu pairs=%llu "
 	    "pairs_evicted=%llu destinations=%llu proxy_unidentified=%llu "
-	    "http_requests=%llu tls_sni=%llu dns_answers=%llu "
+	    "http_requests=%llu tls_sni=%llu dns_answers=%llu dns_untrusted=%llu "
 	    "parser_slots_exhausted=%llu\n",
 	    (unsigned long long)st->flows.created,
 	    (unsigned long long)st->flows.expired,
@@ -198,6 +198,7 @@ print_summary(const struct pipeline_stats *st, const struct capfile_stats *cs,
 	    (unsigned long long)st->http.requests,
 	    (unsigned long long)st->tls_sni,
 	    (unsigned long long)st->dns_answers,
+	    (unsigned long long)st->dns_untrusted,
 	    (unsigned long long)st->parser_slots_exhausted);
 	fprintf(stderr, "exfild: alerts=%llu", (unsigned long long)st->alerts);
 	for (i = 0; i < nrules && i < AGG_MAX_RULES; i++)

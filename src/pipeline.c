@@ -674,6 +674,13 @@ handle_dns(struct pipeline *p, const struct packet *pkt)
 {
 	struct segment_ctx s;
 
+	/* With networks.resolvers set, only their answers are believed: a PC
+	 * that forges an answer could otherwise move a foreign destination
+	 * home (or out of the internal networks) in the geo lookup. */
+	if (p->cfg->resolvers.n > 0 && !netset_contains(&p->cfg->resolvers, &pkt->src)) {
+		p->stats.dns_untrusted++;
+		return;
+	}
 	memset(&s, 0, sizeof(s));
 	s.p = p;
 	s.ts_ns = pkt->ts_ns;

@@ -44,6 +44,8 @@ struct config {
 	struct netset internal;
 	struct proxy_addr *proxies;
 	size_t n_proxies;
+	/* DNS servers whose answers teach names' addresses; empty: any */
+	struct netset resolvers;
 
 	country_t *geo_home;
 	size_t n_geo_home;

@@ -36,6 +36,7 @@ struct pipeline_stats {
 	uint64_t flowless_tcp;     /* bare ACK/FIN/RST outside any tracked flow */
 	uint64_t tls_sni, tls_no_sni, tls_malformed;
 	uint64_t dns_answers, dns_malformed;
+	uint64_t dns_untrusted;    /* answers from outside networks.resolvers */
 	uint64_t proxy_unidentified; /* proxy flows whose destination stayed unknown */
 	uint64_t pairs_rebound;    /* flows whose evicted pair was made again */
 	uint64_t flows_lost_destination; /* ... whose destination was evicted too */

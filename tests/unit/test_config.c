@@ -1014,11 +1014,33 @@ test_sample_byte_flips(void **state)
 	free(buf);
 }
 
+static void
+test_resolvers(void **state)
+{
+	struct config *c;
+	struct netaddr a;
+
+	(void)state;
+	c = load_ok("networks:\n  resolvers: [10.1.1.53, \"2001:db8::53\"]\n");
+	assert_int_equal(c->resolvers.n, 2);
+	netaddr_parse("10.1.1.53", &a);
+	assert_true(netset_contains(&c->resolvers, &a));
+	netaddr_parse("10.1.1.54", &a);
+	assert_false(netset_contains(&c->resolvers, &a));
+	config_free(c);
+	c = load_ok("sensor: s\n");
+	assert_int_equal(c->resolvers.n, 0);
+	config_free(c);
+	expect_error("networks:\n  resolvers: [10.1.1.300]\n",
+	    "t.yaml:2:15: networks.resolvers: invalid CIDR \"10.1.1.300\"");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_resolvers),
 		cmocka_unit_test(test_empty_inputs),
 		cmocka_unit_test(test_sample_file),
 		cmocka_unit_test(test_sensor),

@@ -114,6 +114,7 @@ fill_archive(uint8_t *buf, size_t len, const char *magic, size_t mlen)
     "networks:\n" \
     "  internal: [10.0.0.0/8]\n" \
     "  proxies: [\"10.77.1.2:3128\"]\n" \
+    "  resolvers: [10.1.1.53]\n" \
     "geo:\n" \
     "  home: [JP]\n" \
     "  databases: [%s/geo.csv]\n" \
@@ -451,6 +452,78 @@ test_xff_must_be_internal_and_connect_literal(void **state)
 	assert_int_equal(alerts[1].dst_country, ('H' << 8) | 'K');
 }
 
+/* Ethernet + IPv4 + UDP frame from port 53 carrying a DNS answer
+ * "evil.example A 198.51.100.10" (198.51.100.0/24 is JP in the test geo). */
+static size_t
+dns_answer_frame(uint8_t *f, const char *src, const char *dst)
+{
+	static const uint8_t msg[] = {
+		0x12, 0x34, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0,
+		4, 'e', 'v', 'i', 'l', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 0,
+		0, 1, 0, 1,
+		0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0x0e, 0x10, 0, 4, 198, 51, 100, 10,
+	};
+	struct netaddr s, d;
+	size_t iplen = 28 + sizeof(msg);
+
+	netaddr_parse(src, &s);
+	netaddr_parse(dst, &d);
+	memset(f, 0, 42);
+	f[12] = 0x08;
+	f[14] = 0x45;
+	f[16] = (uint8_t)(iplen >> 8);
+	f[17] = (uint8_t)iplen;
+	f[22] = 64;
+	f[23] = 17;
+	memcpy(f + 26, s.a + 12, 4);
+	memcpy(f + 30, d.a + 12, 4);
+	f[34] = 0;
+	f[35] = 53;
+	f[36] = 0x13;
+	f[37] = 0x88;
+	f[38] = (uint8_t)((8 + sizeof(msg)) >> 8);
+	f[39] = (uint8_t)(8 + sizeof(msg));
+	memcpy(f + 42, msg, sizeof(msg));
+	return 42 + sizeof(msg);
+}
+
+/* Review finding: a PC forging a DNS answer that places its destination at
+ * home is not believed when networks.resolvers is set; the resolver is. */
+static void
+test_dns_answers_only_from_resolvers(void **state)
+{
+	struct fixture *fx = *state;
+	static uint8_t frame[256], rar[25000];
+	static const char connect[] = "CONNECT evil.example:443 HTTP/1.1\r\n\r\n";
+	struct conn c = { "10.1.20.90", "10.77.1.2", 50060, 3128, 1 };
+	struct conn c2 = { "10.1.20.91", "10.77.1.2", 50061, 3128, 1 };
+	struct pipeline_stats st;
+	uint64_t t = T0 + 2 * 3600 * SEC;
+	size_t i, n;
+
+	learn_destination(fx->p, "198.51.100.11", 40006);
+	fill_archive(rar, sizeof(rar), "Rar!\x1a\x07\x00", 7);
+	n = dns_answer_frame(frame, "10.1.20.90", "10.1.20.92"); /* forged */
+	pipeline_frame(fx->p, DLT_EN10MB, frame, (uint32_t)n, (uint32_t)n, t);
+	send_out(fx->p, &c, t + 1, connect, sizeof(connect) - 1);
+	for (i = 0; i < 25; i++)
+		send_out(fx->p, &c, t + 2 + i, rar + i * 1000, 1000);
+	assert_int_equal(nalerts, 1);
+	assert_int_equal(alerts[0].dst_country, COUNTRY_UNKNOWN);
+	pipeline_get_stats(fx->p, &st);
+	assert_int_equal(st.dns_untrusted, 1);
+	assert_int_equal(st.dns_answers, 0);
+	/* the same answer from the resolver is believed: JP, no alert */
+	n = dns_answer_frame(frame, "10.1.1.53", "10.1.20.91");
+	pipeline_frame(fx->p, DLT_EN10MB, frame, (uint32_t)n, (uint32_t)n, t + 100);
+	pipeline_get_stats(fx->p, &st);
+	assert_int_equal(st.dns_answers, 1);
+	send_out(fx->p, &c2, t + 101, connect, sizeof(connect) - 1);
+	for (i = 0; i < 25; i++)
+		send_out(fx->p, &c2, t + 102 + i, rar + i * 1000, 1000);
+	assert_int_equal(nalerts, 1); /* evil.example is in JP now */
+}
+
 static void
 test_retransmission_counts_bytes_not_kind(void **state)
 {
@@ -577,6 +650,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_syn_after_close_is_new_connection, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pair_eviction_does_not_hide_upload, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_xff_must_be_internal_and_connect_literal, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dns_answers_only_from_resolvers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retransmission_counts_bytes_not_kind, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_internal_and_transit_not_tracked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bare_teardown_starts_no_flow, setup, teardown),
