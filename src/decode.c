@@ -311,9 +311,11 @@ decode_ip4(struct cursor *c, uint32_t wire_ip, struct ip_view *ip,
 	ip->fragment = false;
 	if ((frag & (IP4_FLAG_MF | IP4_FRAG_OFFSET)) != 0) {
 		out->is_fragment = true;
+		out->frag_first = (frag & IP4_FRAG_OFFSET) == 0;
+		out->frag_id = hdr_be16(h, 4);
 		st->fragments++;
 		ip->fragment = true;
-		ip->l4_header = (frag & IP4_FRAG_OFFSET) == 0;
+		ip->l4_header = out->frag_first;
 	}
 	return DECODE_OK;
 }
@@ -401,6 +403,8 @@ ip6_walk_exthdrs(struct cursor *c, uint8_t *nh, uint32_t *left,
 				if (!out->is_fragment)
 					st->fragments++;
 				out->is_fragment = true;
+				out->frag_first = (frag >> 3) == 0;
+				out->frag_id = cur_be32(&ext);
 			}
 			if ((frag >> 3) != 0) {
 				*later_frag = true;

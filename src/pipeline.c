@@ -20,6 +20,19 @@
 #include "exfild/rules.h"
 
 #define EXPIRE_EVERY_NS (1ULL * NS_PER_SEC)
+/* Fragments: the ports of a datagram's first fragment, so that its later
+ * fragments (which carry none) are counted for the same flow. A direct-
+ * mapped table: a newer datagram overwrites an older one's slot. */
+#define FRAG_SLOTS 4096
+#define FRAG_TIMEOUT_NS (60ULL * NS_PER_SEC) /* RFC 8200 4.5, RFC 791 */
+
+struct frag_slot {
+	struct netaddr src, dst;
+	uint32_t id;
+	uint16_t sport, dport;
+	uint8_t proto;
+	uint64_t ts_ns; /* 0: empty */
+};
 /* how often a flow marks its destination in use (baseline LRU) */
 #define DEST_TOUCH_NS (60ULL * NS_PER_SEC)
 
@@ -42,6 +55,7 @@ struct pipeline {
 	struct geo *geo;
 	struct classifier *classifier;
 
+	struct frag_slot *frags;
 	union app_parser *slots;
 	uint32_t *slot_next;
 	uint32_t slot_free;
@@ -138,6 +152,7 @@ pipeline_new(const struct config *cfg, const char *source, pipeline_alert_fn fn,
 		snprintf(err, errlen, "cannot allocate the tables (see limits:)");
 		goto fail;
 	}
+	p->frags = xcalloc(FRAG_SLOTS, sizeof(*p->frags));
 	p->nslots = cfg->limit_app_parsers;
 	p->slots = xcalloc(p->nslots, sizeof(*p->slots));
 	p->slot_next = xcalloc(p->nslots, sizeof(*p->slot_next));
@@ -164,6 +179,7 @@ pipeline_free(struct pipeline *p)
 	names_free(p->names);
 	geo_free(p->geo);
 	classifier_free(p->classifier);
+	free(p->frags);
 	free(p->slots);
 	free(p->slot_next);
 	free(p);
@@ -769,6 +785,79 @@ account(struct pipeline *p, struct flow *f, const struct packet *pkt, bool out,
 		evaluate(p, pr, pkt->ts_ns);
 }
 
+/* ---- fragments ---- */
+
+static struct frag_slot *
+frag_slot_of(struct pipeline *p, const struct packet *pkt)
+{
+	uint64_t w[3];
+
+	memcpy(&w[0], pkt->src.a + 8, 8);
+	memcpy(&w[1], pkt->dst.a + 8, 8);
+	w[2] = (uint64_t)pkt->frag_id << 8 | pkt->proto;
+	return &p->frags[hash_words(&p->key, w, 3) & (FRAG_SLOTS - 1)];
+}
+
+/* A first fragment: remember its ports for the fragments that follow. */
+static void
+frag_remember(struct pipeline *p, const struct packet *pkt)
+{
+	struct frag_slot *fs = frag_slot_of(p, pkt);
+
+	fs->src = pkt->src;
+	fs->dst = pkt->dst;
+	fs->id = pkt->frag_id;
+	fs->proto = pkt->proto;
+	fs->sport = pkt->sport;
+	fs->dport = pkt->dport;
+	fs->ts_ns = pkt->ts_ns == 0 ? 1 : pkt->ts_ns;
+}
+
+/*
+ * A later fragment (no transport header): its bytes go to the flow of its
+ * datagram's first fragment, as IP bytes and as payload of the kind that
+ * flow is sending. Without it, a host could hide an upload by fragmenting
+ * it. A fragment whose first one was not seen (or is too old) is counted.
+ */
+static void
+track_fragment(struct pipeline *p, const struct packet *pkt)
+{
+	struct frag_slot *fs = frag_slot_of(p, pkt);
+	struct flow_key k;
+	struct segment_ctx s;
+	struct flow *f;
+	bool out;
+
+	if (fs->ts_ns == 0 || fs->id != pkt->frag_id || fs->proto != pkt->proto ||
+	    !netaddr_eq(&fs->src, &pkt->src) || !netaddr_eq(&fs->dst, &pkt->dst) ||
+	    pkt->ts_ns - fs->ts_ns > FRAG_TIMEOUT_NS) {
+		p->stats.fragments_unmatched++;
+		return;
+	}
+	k.host = pkt->src;
+	k.peer = pkt->dst;
+	k.host_port = fs->sport;
+	k.peer_port = fs->dport;
+	k.proto = pkt->proto;
+	if ((f = flowtab_find_packet(p->flows, &k, pkt->ts_ns, &out)) == NULL) {
+		p->stats.fragments_unmatched++;
+		return;
+	}
+	p->stats.fragments_counted++;
+	s.p = p;
+	s.f = f;
+	s.ts_ns = pkt->ts_ns;
+	s.consumed = s.flushed = 0;
+	s.kinds = 0;
+	if (out) {
+		f->bytes_out += pkt->ip_bytes;
+		count_kind(&s, f->kind, pkt->l4_payload_wire);
+	} else {
+		f->bytes_in += pkt->ip_bytes;
+	}
+	account(p, f, pkt, out, &s);
+}
+
 /* The flow of a packet, made when it is new and tracked; *out tells
  * whether the packet goes from the internal host to the far side. */
 static struct flow *
@@ -820,9 +909,14 @@ track_packet(struct pipeline *p, const struct packet *pkt)
 	bool out;
 
 	if (!pkt->has_l4) {
-		p->stats.not_tracked++;
+		if (pkt->is_fragment && !pkt->frag_first)
+			track_fragment(p, pkt);
+		else
+			p->stats.not_tracked++;
 		return;
 	}
+	if (pkt->is_fragment)
+		frag_remember(p, pkt);
 	if ((f = packet_flow(p, pkt, &out)) == NULL)
 		return;
 	s.p = p;

@@ -64,6 +64,8 @@ struct packet {
 	uint8_t ip_version; /* 4 or 6 */
 	uint8_t proto;      /* IPPROTO_TCP, IPPROTO_UDP, or other */
 	bool is_fragment;   /* any fragment (first or later) */
+	bool frag_first;    /* a fragment at offset 0 (it holds the L4 header) */
+	uint32_t frag_id;   /* fragment identification (IPv4 16 bits, IPv6 32) */
 	bool has_l4;        /* ports/flags valid: TCP or UDP header read */
 	uint16_t sport, dport;
 	uint8_t tcp_flags;

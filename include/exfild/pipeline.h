@@ -33,6 +33,8 @@ struct pipeline_stats {
 	struct names_stats names;
 	struct http_stats http;
 	uint64_t not_tracked;      /* internal-to-internal, transit, non-TCP/UDP */
+	uint64_t fragments_counted;   /* later fragments credited to their flow */
+	uint64_t fragments_unmatched; /* ... whose first fragment was not seen */
 	uint64_t flowless_tcp;     /* bare ACK/FIN/RST outside any tracked flow */
 	uint64_t tls_sni, tls_no_sni, tls_malformed;
 	uint64_t dns_answers, dns_malformed;

@@ -524,6 +524,81 @@ test_dns_answers_only_from_resolvers(void **state)
 	assert_int_equal(nalerts, 1); /* evil.example is in JP now */
 }
 
+/* IPv4 fragment of a UDP datagram: offset in bytes (multiple of 8); the
+ * first fragment starts with the 8-byte UDP header of a datagram of
+ * dgram_len bytes. */
+static size_t
+udp_fragment(uint8_t *f, uint16_t id, size_t offset, bool more,
+    const uint8_t *data, size_t len, size_t dgram_len)
+{
+	struct netaddr s, d;
+	size_t hdr = offset == 0 ? 8 : 0, iplen = 20 + hdr + len;
+	uint16_t frag = (uint16_t)((more ? 0x2000 : 0) | (offset / 8));
+
+	netaddr_parse("10.1.20.95", &s);
+	netaddr_parse("203.0.113.55", &d);
+	memset(f, 0, 42);
+	f[12] = 0x08;
+	f[14] = 0x45;
+	f[16] = (uint8_t)(iplen >> 8);
+	f[17] = (uint8_t)iplen;
+	f[18] = (uint8_t)(id >> 8);
+	f[19] = (uint8_t)id;
+	f[20] = (uint8_t)(frag >> 8);
+	f[21] = (uint8_t)frag;
+	f[22] = 64;
+	f[23] = 17;
+	memcpy(f + 26, s.a + 12, 4);
+	memcpy(f + 30, d.a + 12, 4);
+	if (hdr) {
+		f[34] = 0xc3;
+		f[35] = 0x50; /* 50000 */
+		f[36] = 0x11;
+		f[37] = 0x5c; /* 4444 */
+		f[38] = (uint8_t)((8 + dgram_len) >> 8);
+		f[39] = (uint8_t)(8 + dgram_len);
+	}
+	memcpy(f + 34 + hdr, data, len);
+	return 34 + hdr + len;
+}
+
+/* Review finding: an upload sent as fragmented UDP datagrams is counted
+ * whole: later fragments go to the flow of their first fragment. */
+static void
+test_fragmented_udp_upload_counted(void **state)
+{
+	struct fixture *fx = *state;
+	static uint8_t data[3000], frame[2048];
+	struct pipeline_stats st;
+	uint64_t t = T0 + 2 * 3600 * SEC;
+	uint16_t id;
+	size_t n;
+
+	learn_destination(fx->p, "198.51.100.10", 40007);
+	fill_archive(data, sizeof(data), "\x9f\x3a", 2); /* high entropy */
+	for (id = 1; id <= 10; id++) {
+		n = udp_fragment(frame, id, 0, true, data, 1472, sizeof(data));
+		pipeline_frame(fx->p, DLT_EN10MB, frame, (uint32_t)n, (uint32_t)n, t + id);
+		n = udp_fragment(frame, id, 1480, true, data + 1472, 1480, sizeof(data));
+		pipeline_frame(fx->p, DLT_EN10MB, frame, (uint32_t)n, (uint32_t)n, t + id);
+		n = udp_fragment(frame, id, 2960, false, data + 2952, 48, sizeof(data));
+		pipeline_frame(fx->p, DLT_EN10MB, frame, (uint32_t)n, (uint32_t)n, t + id);
+	}
+	pipeline_get_stats(fx->p, &st);
+	assert_int_equal(st.fragments_counted, 20);
+	assert_int_equal(st.fragments_unmatched, 0);
+	assert_int_equal(nalerts, 1);
+	assert_string_equal(alerts[0].rule, "compressed-upload");
+	/* crossed in datagram 7: 6 x 3000 + 1472 + 1480 >= 20 KB */
+	assert_int_equal(alerts[0].ts_ns, t + 7);
+	assert_int_equal(alerts[0].payload[PK_HIGH_ENTROPY], 6 * 3000 + 1472 + 1480);
+	/* a later fragment whose first one was never seen */
+	n = udp_fragment(frame, 99, 1480, false, data, 100, sizeof(data));
+	pipeline_frame(fx->p, DLT_EN10MB, frame, (uint32_t)n, (uint32_t)n, t + 20);
+	pipeline_get_stats(fx->p, &st);
+	assert_int_equal(st.fragments_unmatched, 1);
+}
+
 static void
 test_retransmission_counts_bytes_not_kind(void **state)
 {
@@ -651,6 +726,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_pair_eviction_does_not_hide_upload, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_xff_must_be_internal_and_connect_literal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dns_answers_only_from_resolvers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fragmented_udp_upload_counted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retransmission_counts_bytes_not_kind, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_internal_and_transit_not_tracked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bare_teardown_starts_no_flow, setup, teardown),
