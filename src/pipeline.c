@@ -20,6 +20,10 @@
 #include "exfild/rules.h"
 
 #define EXPIRE_EVERY_NS (1ULL * NS_PER_SEC)
+/* Rare paths stay out of the per-packet function's frame. */
+#define RARE __attribute__((noinline, cold))
+/* ... and the per-packet helpers in it, whoever else calls them. */
+#define HOT_INLINE inline __attribute__((always_inline))
 /* Fragments: the ports of a datagram's first fragment, so that its later
  * fragments (which carry none) are counted for the same flow. A direct-
  * mapped table: a newer datagram overwrites an older one's slot. */
@@ -316,23 +320,18 @@ bind_flow(struct pipeline *p, struct flow *f, const struct netaddr *host,
 	return pr;
 }
 
-static struct pair *
-flow_pair(struct pipeline *p, struct flow *f, uint64_t ts)
+/*
+ * The pair was evicted (the table was full) while this flow still sends:
+ * get it again for the same destination, so that a flood of new pairs
+ * cannot hide a running upload. Its window starts afresh.
+ */
+static RARE struct pair *
+flow_rebind(struct pipeline *p, struct flow *f, uint64_t ts)
 {
 	struct pair *pr;
 	struct dest *d;
 	uint32_t pair_id;
 
-	if (f->pair_id == FLOW_NONE)
-		return NULL;
-	/* the table never moves its slots: a generation check suffices */
-	if (f->pair->used && f->pair->gen == f->pair_gen)
-		return f->pair;
-	/*
-	 * The pair was evicted (the table was full) while this flow still
-	 * sends: get it again for the same destination, so that a flood of new
-	 * pairs cannot hide a running upload. Its window starts afresh.
-	 */
 	if ((d = baseline_get(p->baseline, f->dest_id, f->dest_gen)) == NULL) {
 		p->stats.flows_lost_destination++;
 		f->pair_id = FLOW_NONE; /* its destination was evicted too */
@@ -348,6 +347,17 @@ flow_pair(struct pipeline *p, struct flow *f, uint64_t ts)
 	resolve_country(p, pr, d);
 	p->stats.pairs_rebound++;
 	return pr;
+}
+
+static HOT_INLINE struct pair *
+flow_pair(struct pipeline *p, struct flow *f, uint64_t ts)
+{
+	if (f->pair_id == FLOW_NONE)
+		return NULL;
+	/* the table never moves its slots: a generation check suffices */
+	if (f->pair->used && f->pair->gen == f->pair_gen)
+		return f->pair;
+	return flow_rebind(p, f, ts);
 }
 
 /* ---- alerts ---- */
@@ -685,7 +695,7 @@ on_dns_answer(void *ctx, const char *name, const struct netaddr *addr, uint32_t 
 	names_put(s->p->names, name, addr, NAME_FROM_DNS, s->ts_ns);
 }
 
-static void
+static RARE void
 handle_dns(struct pipeline *p, const struct packet *pkt)
 {
 	struct segment_ctx s;
@@ -747,7 +757,7 @@ init_flow(struct pipeline *p, struct flow *f, bool via_proxy, uint64_t ts)
 		bind_flow(p, f, &f->key.host, NULL, &f->key.peer, f->key.peer_port, ts);
 }
 
-static void
+static HOT_INLINE void
 account(struct pipeline *p, struct flow *f, const struct packet *pkt, bool out,
     struct segment_ctx *s)
 {
@@ -799,7 +809,7 @@ frag_slot_of(struct pipeline *p, const struct packet *pkt)
 }
 
 /* A first fragment: remember its ports for the fragments that follow. */
-static void
+static RARE void
 frag_remember(struct pipeline *p, const struct packet *pkt)
 {
 	struct frag_slot *fs = frag_slot_of(p, pkt);
@@ -819,7 +829,7 @@ frag_remember(struct pipeline *p, const struct packet *pkt)
  * flow is sending. Without it, a host could hide an upload by fragmenting
  * it. A fragment whose first one was not seen (or is too old) is counted.
  */
-static void
+static RARE void
 track_fragment(struct pipeline *p, const struct packet *pkt)
 {
 	struct frag_slot *fs = frag_slot_of(p, pkt);
