@@ -23,16 +23,6 @@ struct aggtab {
 	struct agg_stats stats;
 };
 
-static size_t
-round_pow2(size_t n)
-{
-	size_t p = 1;
-
-	while (p < n)
-		p <<= 1;
-	return p;
-}
-
 static uint64_t
 bucket_width(uint64_t window_ns)
 {

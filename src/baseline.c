@@ -37,7 +37,6 @@
 #define STATE_MAGIC "exfild-baseline"
 #define STATE_VERSION 1
 #define STATE_LINE_MAX 4096
-#define QUOTE_MAX 64
 
 enum { LIST_UNFAMILIAR, LIST_FAMILIAR };
 
@@ -775,36 +774,6 @@ field_is(const struct cursor *f, const char *s)
 	return cur_left(f) == n && (n == 0 || memcmp(cur_rest(f), s, n) == 0);
 }
 
-/* Writes the field as "text" for a message: non-printables as \xNN. */
-static void
-quote_field(const struct cursor *field, char *out, size_t outlen)
-{
-	struct cursor c = *field;
-	size_t o = 0;
-	uint8_t ch;
-
-	if (outlen < 8) {
-		if (outlen > 0)
-			out[0] = '\0';
-		return;
-	}
-	out[o++] = '"';
-	while (cur_left(&c) > 0) {
-		if (o >= QUOTE_MAX || outlen - o < 9) {
-			memcpy(out + o, "...", 3);
-			o += 3;
-			break;
-		}
-		ch = cur_u8(&c);
-		if (ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\')
-			out[o++] = (char)ch;
-		else
-			o += (size_t)snprintf(out + o, outlen - o, "\\x%02x", ch);
-	}
-	out[o++] = '"';
-	out[o] = '\0';
-}
-
 /* A decimal uint64 with no sign, no blanks and no overflow. */
 static int
 parse_u64(const struct cursor *field, uint64_t *out)
@@ -883,7 +852,7 @@ state_parse_line(const uint8_t *line, size_t len, struct state_record *r,
     char *msg, size_t msglen)
 {
 	struct cursor c, f[5], extra;
-	char quoted[QUOTE_MAX + 16];
+	char quoted[QUOTE_BUF];
 	size_t i;
 
 	cur_init(&c, line, len);
@@ -904,12 +873,12 @@ state_parse_line(const uint8_t *line, size_t len, struct state_record *r,
 	}
 	memset(r, 0, sizeof(*r));
 	if (parse_u64(&f[0], &r->first_seen_ns) != 0) {
-		quote_field(&f[0], quoted, sizeof(quoted));
+		quote_bytes(&f[0], quoted, sizeof(quoted));
 		snprintf(msg, msglen, "invalid first_seen %s", quoted);
 		return STATE_LINE_ERROR;
 	}
 	if (parse_u64(&f[1], &r->last_seen_ns) != 0) {
-		quote_field(&f[1], quoted, sizeof(quoted));
+		quote_bytes(&f[1], quoted, sizeof(quoted));
 		snprintf(msg, msglen, "invalid last_seen %s", quoted);
 		return STATE_LINE_ERROR;
 	}
@@ -919,17 +888,17 @@ state_parse_line(const uint8_t *line, size_t len, struct state_record *r,
 	}
 	if (!field_is(&f[2], "allowed") && !field_is(&f[2], "learned") &&
 	    !field_is(&f[2], "unfamiliar")) {
-		quote_field(&f[2], quoted, sizeof(quoted));
+		quote_bytes(&f[2], quoted, sizeof(quoted));
 		snprintf(msg, msglen, "invalid flags %s", quoted);
 		return STATE_LINE_ERROR;
 	}
 	if (!field_is(&f[3], "-") && parse_addr(&f[3], &r->addr) != 0) {
-		quote_field(&f[3], quoted, sizeof(quoted));
+		quote_bytes(&f[3], quoted, sizeof(quoted));
 		snprintf(msg, msglen, "invalid address %s", quoted);
 		return STATE_LINE_ERROR;
 	}
 	if (!field_is(&f[4], "-") && parse_name(&f[4], r->name) != 0) {
-		quote_field(&f[4], quoted, sizeof(quoted));
+		quote_bytes(&f[4], quoted, sizeof(quoted));
 		snprintf(msg, msglen, "invalid name %s", quoted);
 		return STATE_LINE_ERROR;
 	}
@@ -946,7 +915,7 @@ state_parse_header(const uint8_t *line, size_t len, bool *started,
     uint64_t *learn_start_ns, char *msg, size_t msglen)
 {
 	struct cursor c, magic, version, learn, value, extra;
-	char quoted[QUOTE_MAX + 16];
+	char quoted[QUOTE_BUF];
 
 	cur_init(&c, line, len);
 	magic = next_field(&c);
@@ -960,13 +929,13 @@ state_parse_header(const uint8_t *line, size_t len, bool *started,
 		return -1;
 	}
 	if (!field_is(&version, "1")) {
-		quote_field(&version, quoted, sizeof(quoted));
+		quote_bytes(&version, quoted, sizeof(quoted));
 		snprintf(msg, msglen, "unsupported version %s", quoted);
 		return -1;
 	}
 	if (cur_left(&learn) < 12 ||
 	    memcmp(cur_rest(&learn), "learn_start=", 12) != 0) {
-		quote_field(&learn, quoted, sizeof(quoted));
+		quote_bytes(&learn, quoted, sizeof(quoted));
 		snprintf(msg, msglen, "invalid learn_start %s", quoted);
 		return -1;
 	}
@@ -975,7 +944,7 @@ state_parse_header(const uint8_t *line, size_t len, bool *started,
 	*started = !field_is(&value, "-");
 	*learn_start_ns = 0;
 	if (*started && parse_u64(&value, learn_start_ns) != 0) {
-		quote_field(&value, quoted, sizeof(quoted));
+		quote_bytes(&value, quoted, sizeof(quoted));
 		snprintf(msg, msglen, "invalid learn_start %s", quoted);
 		return -1;
 	}

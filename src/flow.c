@@ -30,16 +30,6 @@ struct flowtab {
 	struct flow_stats stats;
 };
 
-static size_t
-round_pow2(size_t n)
-{
-	size_t p = 1;
-
-	while (p < n)
-		p <<= 1;
-	return p;
-}
-
 static void
 lru_unlink(struct flowtab *t, struct flow *f)
 {

@@ -17,7 +17,6 @@
 #define GEO_NO_CHILD 0 /* the root (node 0) is never anyone's child */
 #define GEO_NO_COUNTRY ((country_t)0)
 #define GEO_LINE_MAX 4096
-#define GEO_QUOTE_MAX 64
 
 /*
  * One node: the first `bits` bits of `key` (the rest zero), the country
@@ -224,36 +223,6 @@ take_field(struct cursor *c, uint8_t stop)
 	return field;
 }
 
-/* Writes the field as "text" for a message: non-printables as \xNN. */
-static void
-quote_field(const struct cursor *field, char *out, size_t outlen)
-{
-	struct cursor c = *field;
-	size_t o = 0;
-	uint8_t ch;
-
-	if (outlen < 8) {
-		if (outlen > 0)
-			out[0] = '\0';
-		return;
-	}
-	out[o++] = '"';
-	while (cur_left(&c) > 0) {
-		if (o >= GEO_QUOTE_MAX || outlen - o < 9) {
-			memcpy(out + o, "...", 3);
-			o += 3;
-			break;
-		}
-		ch = cur_u8(&c);
-		if (ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\')
-			out[o++] = (char)ch;
-		else
-			o += (size_t)snprintf(out + o, outlen - o, "\\x%02x", ch);
-	}
-	out[o++] = '"';
-	out[o] = '\0';
-}
-
 static int
 parse_prefix(const struct cursor *field, struct netprefix *out)
 {
@@ -298,7 +267,7 @@ geo_parse_line(const uint8_t *line, size_t len, struct geo_entry *out,
     char *msg, size_t msglen)
 {
 	struct cursor c, prefix, country;
-	char quoted[GEO_QUOTE_MAX + 16];
+	char quoted[QUOTE_BUF];
 
 	cur_init(&c, line, len);
 	skip_blanks(&c);
@@ -316,13 +285,13 @@ geo_parse_line(const uint8_t *line, size_t len, struct geo_entry *out,
 	cur_skip(&c, 1); /* the ',' */
 	country = take_field(&c, '\n');
 	if (parse_prefix(&prefix, &out->prefix) != 0) {
-		quote_field(&prefix, quoted, sizeof(quoted));
+		quote_bytes(&prefix, quoted, sizeof(quoted));
 		snprintf(msg, msglen, "invalid prefix %s", quoted);
 		return GEO_LINE_ERROR;
 	}
 	out->cc = parse_country(&country);
 	if (out->cc == COUNTRY_UNKNOWN) {
-		quote_field(&country, quoted, sizeof(quoted));
+		quote_bytes(&country, quoted, sizeof(quoted));
 		snprintf(msg, msglen, "invalid country code %s", quoted);
 		return GEO_LINE_ERROR;
 	}

@@ -16,7 +16,6 @@
 #define NAME_MAX_LEN 255
 #define NAMES_NIL UINT32_MAX
 #define HOSTS_LINE_MAX 4096
-#define HOSTS_QUOTE_MAX 64
 
 struct name_entry {
 	char name[NAME_MAX_LEN + 1];
@@ -276,36 +275,6 @@ next_word(struct cursor *c)
 	return cur_sub(c, n);
 }
 
-/* Writes the word as "text" for a message: non-printables as \xNN. */
-static void
-quote_word(const struct cursor *word, char *out, size_t outlen)
-{
-	struct cursor c = *word;
-	size_t o = 0;
-	uint8_t ch;
-
-	if (outlen < 8) {
-		if (outlen > 0)
-			out[0] = '\0';
-		return;
-	}
-	out[o++] = '"';
-	while (cur_left(&c) > 0) {
-		if (o >= HOSTS_QUOTE_MAX || outlen - o < 9) {
-			memcpy(out + o, "...", 3);
-			o += 3;
-			break;
-		}
-		ch = cur_u8(&c);
-		if (ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\')
-			out[o++] = (char)ch;
-		else
-			o += (size_t)snprintf(out + o, outlen - o, "\\x%02x", ch);
-	}
-	out[o++] = '"';
-	out[o] = '\0';
-}
-
 /*
  * One hosts(5) line without its '\n': "address name [aliases...]", text
  * after '#' ignored. Names too long for the cache are skipped. 0 or -1.
@@ -316,7 +285,7 @@ hosts_parse_line(struct names *n, const uint8_t *line, size_t len, char *msg,
 {
 	struct cursor c, word;
 	struct netaddr addr;
-	char quoted[HOSTS_QUOTE_MAX + 16];
+	char quoted[QUOTE_BUF];
 	char name[NAME_MAX_LEN + 2];
 	const uint8_t *hash;
 	size_t wlen;
@@ -338,7 +307,7 @@ hosts_parse_line(struct names *n, const uint8_t *line, size_t len, char *msg,
 	}
 	if (netaddr_parse_n((const char *)cur_rest(&word), cur_left(&word),
 	    &addr) != 0) {
-		quote_word(&word, quoted, sizeof(quoted));
+		quote_bytes(&word, quoted, sizeof(quoted));
 		snprintf(msg, msglen, "invalid address %s", quoted);
 		return -1;
 	}

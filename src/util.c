@@ -54,6 +54,16 @@ xstrdup(const char *s)
 }
 
 size_t
+round_pow2(size_t n)
+{
+	size_t p = 1;
+
+	while (p < n)
+		p <<= 1;
+	return p;
+}
+
+size_t
 str_copy(char *dst, const char *src, size_t dstlen)
 {
 	size_t n = strlen(src);
@@ -78,6 +88,35 @@ str_copy_lower(char *dst, size_t dstlen, const uint8_t *src, size_t n)
 		dst[i] = (char)tolower(src[i]);
 	dst[k] = '\0';
 	return k;
+}
+
+void
+quote_bytes(const struct cursor *bytes, char *out, size_t outlen)
+{
+	struct cursor c = *bytes;
+	size_t o = 0;
+	uint8_t ch;
+
+	if (outlen < 8) {
+		if (outlen > 0)
+			out[0] = '\0';
+		return;
+	}
+	out[o++] = '"';
+	while (cur_left(&c) > 0) {
+		if (o >= QUOTE_MAX || outlen - o < 9) {
+			memcpy(out + o, "...", 3);
+			o += 3;
+			break;
+		}
+		ch = cur_u8(&c);
+		if (ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\')
+			out[o++] = (char)ch;
+		else
+			o += (size_t)snprintf(out + o, outlen - o, "\\x%02x", ch);
+	}
+	out[o++] = '"';
+	out[o] = '\0';
 }
 
 /* SipHash-2-4 (Aumasson and Bernstein), written from the paper. */

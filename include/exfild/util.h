@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "exfild/cursor.h"
+
 #define NS_PER_SEC 1000000000ULL
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -18,10 +20,20 @@ void *xcalloc(size_t nmemb, size_t size);
 void *xreallocarray(void *p, size_t nmemb, size_t size);
 char *xstrdup(const char *s);
 
+/* The smallest power of two >= n (hash table sizes). */
+size_t round_pow2(size_t n);
+
 /* Copy at most dstlen-1 bytes and NUL-terminate; returns strlen(src). */
 size_t str_copy(char *dst, const char *src, size_t dstlen);
 /* Copy n bytes of src (not NUL-terminated), lowercased, truncating. */
 size_t str_copy_lower(char *dst, size_t dstlen, const uint8_t *src, size_t n);
+
+/* Untrusted bytes quoted for an error message: "text", bytes that are not
+ * printable ASCII (and '"', '\\') as \xNN, cut with "..." after QUOTE_MAX
+ * bytes of output. out needs QUOTE_BUF bytes to hold the longest. */
+#define QUOTE_MAX 64
+#define QUOTE_BUF (QUOTE_MAX + 16)
+void quote_bytes(const struct cursor *bytes, char *out, size_t outlen);
 
 /* SipHash-2-4 with a 128-bit key. */
 struct hash_key {
