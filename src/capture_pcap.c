@@ -2,7 +2,7 @@
  * capture_pcap.c - classic pcap reader (the libpcap file format,
  * draft-ietf-opsawg-pcap): 24-byte file header, then 16-byte record headers
  * each followed by the captured bytes. Parsed through the cursor from a
- * 4 MiB block buffer; records are returned in place.
+ * 1 MiB block buffer; records are returned in place.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,7 +14,7 @@
 #include "exfild/cursor.h"
 #include "exfild/util.h"
 
-#define BLOCK_SIZE (1u << 20) /* > 4 x PCAP_RECORD_MAX */
+#define BLOCK_SIZE (1u << 20) /* 4 x PCAP_RECORD_MAX */
 #define FILE_HEADER_LEN 24
 #define RECORD_HEADER_LEN 16
 

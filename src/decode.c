@@ -153,6 +153,15 @@ set_payload(struct packet *out, struct cursor *c, uint32_t wire_len)
 	    NULL;
 }
 
+/* Not a fragment (the walk of IPv6 extension headers may change that). */
+static inline void
+clear_fragment_fields(struct packet *out)
+{
+	out->is_fragment = false;
+	out->frag_first = false;
+	out->frag_id = 0;
+}
+
 /* TCP fields are zero unless a TCP header was read. */
 static inline void
 clear_tcp_fields(struct packet *out)
@@ -297,13 +306,13 @@ decode_ip4(struct cursor *c, uint32_t wire_ip, struct ip_view *ip,
 	   the header was captured) */
 	if (total_len - hlen > wire_ip - hlen)
 		return malformed(st, DEC_IP4_TOTLEN);
-	/* TOS (h + 1), identification (h + 4), TTL (h + 8), checksum (h + 10) */
+	/* TOS (h + 1), TTL (h + 8), checksum (h + 10): not read. */
 	frag = hdr_be16(h, 6);
 	cur_narrow(c, total_len - hlen);
 	out->ip_version = 4;
 	out->proto = h[9];
 	out->ip_bytes = total_len;
-	out->is_fragment = false;
+	clear_fragment_fields(out);
 	st->ip4++;
 	ip->addrs = h + 12;
 	ip->l4_wire = total_len - hlen;
@@ -452,7 +461,7 @@ decode_ip6(struct cursor *c, uint32_t wire_ip, struct ip_view *ip,
 	cur_narrow(c, payload_len);
 	out->ip_version = 6;
 	out->ip_bytes = IP6_HDR_LEN + payload_len;
-	out->is_fragment = false;
+	clear_fragment_fields(out);
 	st->ip6++;
 	r = ip6_walk_exthdrs(c, &nh, &payload_len, out, st, &later_frag);
 	out->proto = nh;

@@ -38,7 +38,7 @@ struct frag_slot {
 	uint64_t ts_ns; /* 0: empty */
 };
 /* how often a flow marks its destination in use (baseline LRU) */
-#define DEST_TOUCH_NS (60ULL * NS_PER_SEC)
+#define DEST_TOUCH_NS (1ULL * NS_PER_SEC)
 
 union app_parser {
 	struct http_parser http;
@@ -313,6 +313,7 @@ bind_flow(struct pipeline *p, struct flow *f, const struct netaddr *host,
 	f->dest_id = dest_id;
 	f->dest_gen = d->gen;
 	f->pair_host = *host;
+	f->dst_port = port;
 	pr->dst_port = port;
 	pr->via_proxy = f->via_proxy || f->host_is_proxy;
 	resolve_country(p, pr, d);
@@ -342,7 +343,7 @@ flow_rebind(struct pipeline *p, struct flow *f, uint64_t ts)
 	f->pair_id = pair_id;
 	f->pair_gen = pr->gen;
 	f->pair = pr;
-	pr->dst_port = f->key.peer_port;
+	pr->dst_port = f->dst_port;
 	pr->via_proxy = f->via_proxy || f->host_is_proxy;
 	resolve_country(p, pr, d);
 	p->stats.pairs_rebound++;
@@ -414,8 +415,13 @@ evaluate(struct pipeline *p, struct pair *pr, uint64_t ts)
 	if (pr->benign || pr->win.out < p->min_rule_bytes)
 		return;
 	e.dest = baseline_get(p->baseline, pr->dest_id, pr->dest_gen);
-	if (e.dest == NULL)
-		return; /* destination evicted: the pair is stale */
+	if (e.dest == NULL) {
+		/* evicted while in use: only a flood of more new destinations
+		 * than limits.destinations within a second can do that */
+		p->stats.flows_lost_destination++;
+		return;
+	}
+	baseline_touch(p->baseline, pr->dest_id, pr->dest_gen, ts);
 	resolve_country(p, pr, e.dest);
 	in.cfg = p->cfg;
 	in.pair = pr;
@@ -795,6 +801,44 @@ account(struct pipeline *p, struct flow *f, const struct packet *pkt, bool out,
 		evaluate(p, pr, pkt->ts_ns);
 }
 
+/* A reply from the server side of an HTTP flow: a 2xx answering a CONNECT
+ * makes what follows the tunnel for good (see proto_http.c). */
+static RARE void
+server_reply(struct pipeline *p, struct flow *f, const struct packet *pkt,
+    struct segment_ctx *s)
+{
+	const struct http_events ev = {
+		on_http_request, on_http_body, on_http_tunnel, &p->stats.http,
+	};
+
+	if (http_response_is_2xx(pkt->payload, pkt->payload_len))
+		http_parser_tunnel_confirmed(&p->slots[f->app_slot].http, &ev, s);
+}
+
+/*
+ * A FIN or RST from the client must carry a sequence number near the one
+ * expected next (RFC 5961 asks as much of RSTs); otherwise a host could
+ * forge one that the proxy ignores, to make us drop the flow's parser or
+ * binding and carry on uploading. The server side's numbers are not
+ * tracked: its FIN/RST is taken as it comes.
+ */
+#define CLOSE_SEQ_WINDOW 65535u
+
+static bool
+close_is_plausible(struct pipeline *p, const struct flow *f,
+    const struct packet *pkt, bool out)
+{
+	uint32_t d;
+
+	if (!out || !f->seq_valid)
+		return true;
+	d = pkt->tcp_seq - f->next_seq_out;
+	if (d <= CLOSE_SEQ_WINDOW || (uint32_t)-d <= CLOSE_SEQ_WINDOW)
+		return true;
+	p->stats.tcp_close_ignored++;
+	return false;
+}
+
 /* ---- fragments ---- */
 
 static struct frag_slot *
@@ -804,7 +848,9 @@ frag_slot_of(struct pipeline *p, const struct packet *pkt)
 
 	memcpy(&w[0], pkt->src.a + 8, 8);
 	memcpy(&w[1], pkt->dst.a + 8, 8);
-	w[2] = (uint64_t)pkt->frag_id << 8 | pkt->proto;
+	/* not the protocol: an IPv6 first fragment may carry extension
+	 * headers after the Fragment header that its later fragments lack */
+	w[2] = pkt->frag_id;
 	return &p->frags[hash_words(&p->key, w, 3) & (FRAG_SLOTS - 1)];
 }
 
@@ -829,6 +875,46 @@ frag_remember(struct pipeline *p, const struct packet *pkt)
  * flow is sending. Without it, a host could hide an upload by fragmenting
  * it. A fragment whose first one was not seen (or is too old) is counted.
  */
+/*
+ * A later fragment whose first fragment is unknown (not seen yet, too short
+ * to hold the ports, or sent last on purpose): credit its bytes to the
+ * pair of the internal host and the far address, as direct flows are
+ * keyed, so that fragmenting an upload cannot hide it. Its payload counts
+ * as "other". Traffic to or from a proxy cannot be placed this way.
+ */
+static void
+fragment_to_pair(struct pipeline *p, const struct packet *pkt)
+{
+	bool src_int = config_is_internal(p->cfg, &pkt->src);
+	bool dst_int = config_is_internal(p->cfg, &pkt->dst);
+	const struct netaddr *host = src_int ? &pkt->src : &pkt->dst;
+	const struct netaddr *peer = src_int ? &pkt->dst : &pkt->src;
+	struct dest *d;
+	struct pair *pr;
+	uint32_t dest_id, pair_id;
+
+	if (src_int == dst_int || is_proxy_address(p->cfg, host) ||
+	    is_proxy_address(p->cfg, peer)) {
+		p->stats.fragments_unmatched++;
+		return;
+	}
+	dest_id = baseline_observe(p->baseline, NULL, peer, pkt->ts_ns, &d);
+	if (d == NULL) {
+		p->stats.fragments_unmatched++;
+		return;
+	}
+	pr = agg_get(p->pairs, host, dest_id, d->gen, pkt->ts_ns, &pair_id);
+	resolve_country(p, pr, d);
+	p->stats.fragments_by_address++;
+	if (!src_int) {
+		agg_add_bytes(p->pairs, pr, pkt->ts_ns, 0, pkt->ip_bytes);
+		return;
+	}
+	agg_add_bytes(p->pairs, pr, pkt->ts_ns, pkt->ip_bytes, 0);
+	agg_add_kind(p->pairs, pr, pkt->ts_ns, PK_OTHER, pkt->l4_payload_wire);
+	evaluate(p, pr, pkt->ts_ns);
+}
+
 static RARE void
 track_fragment(struct pipeline *p, const struct packet *pkt)
 {
@@ -838,19 +924,19 @@ track_fragment(struct pipeline *p, const struct packet *pkt)
 	struct flow *f;
 	bool out;
 
-	if (fs->ts_ns == 0 || fs->id != pkt->frag_id || fs->proto != pkt->proto ||
+	if (fs->ts_ns == 0 || fs->id != pkt->frag_id ||
 	    !netaddr_eq(&fs->src, &pkt->src) || !netaddr_eq(&fs->dst, &pkt->dst) ||
 	    pkt->ts_ns - fs->ts_ns > FRAG_TIMEOUT_NS) {
-		p->stats.fragments_unmatched++;
+		fragment_to_pair(p, pkt);
 		return;
 	}
 	k.host = pkt->src;
 	k.peer = pkt->dst;
 	k.host_port = fs->sport;
 	k.peer_port = fs->dport;
-	k.proto = pkt->proto;
+	k.proto = fs->proto;
 	if ((f = flowtab_find_packet(p->flows, &k, pkt->ts_ns, &out)) == NULL) {
-		p->stats.fragments_unmatched++;
+		fragment_to_pair(p, pkt);
 		return;
 	}
 	p->stats.fragments_counted++;
@@ -943,9 +1029,13 @@ track_packet(struct pipeline *p, const struct packet *pkt)
 	} else {
 		f->bytes_in += pkt->ip_bytes;
 		f->pkts_in++;
+		if (f->app == FLOW_APP_HTTP && f->app_slot != FLOW_NONE &&
+		    pkt->payload_len > 0 && pkt->proto == IPPROTO_TCP)
+			server_reply(p, f, pkt, &s);
 	}
 	account(p, f, pkt, out, &s);
-	if (pkt->proto == IPPROTO_TCP && (pkt->tcp_flags & (TCP_FIN | TCP_RST))) {
+	if (pkt->proto == IPPROTO_TCP && (pkt->tcp_flags & (TCP_FIN | TCP_RST)) &&
+	    close_is_plausible(p, f, pkt, out)) {
 		/* once the client has finished (or the connection is reset) no
 		 * request can follow: give the parser slot back now. After the
 		 * server's FIN the client may still be sending. */

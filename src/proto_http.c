@@ -690,10 +690,11 @@ header_xff(struct http_parser *p, struct span value)
 	while (rest.n > 0) {
 		i = span_find(rest, ',');
 		e = span_trim(span_sub(rest, 0, i));
-		if (xff_element(e, &xff)) {
+		/* only the rightmost element counts: one that is not an address
+		 * ("unknown") leaves the request without a client address */
+		p->req.has_xff = xff_element(e, &xff);
+		if (p->req.has_xff)
 			p->req.xff = xff;
-			p->req.has_xff = true;
-		}
 		rest = i < rest.n ? span_sub(rest, i + 1, rest.n) :
 		    span_make(rest.p + rest.n, 0);
 	}
@@ -1300,6 +1301,27 @@ tunnel_first_bytes(struct http_parser *p, const uint8_t *data, size_t len,
 	p->line_len = (uint16_t)held; /* the request line's first bytes */
 	p->line_truncated = false;
 	return TUNNEL_REQUEST;
+}
+
+bool
+http_response_is_2xx(const uint8_t *data, size_t len)
+{
+	return len >= 12 && memcmp(data, "HTTP/1.", 7) == 0 &&
+	    (data[7] == '0' || data[7] == '1') && data[8] == ' ' &&
+	    data[9] == '2' && data[10] >= '0' && data[10] <= '9' &&
+	    data[11] >= '0' && data[11] <= '9';
+}
+
+void
+http_parser_tunnel_confirmed(struct http_parser *p, const struct http_events *ev,
+    void *ctx)
+{
+	if (!p->in_tunnel || !(p->flags & HF_TUNNEL_FRESH))
+		return;
+	p->flags &= (uint8_t)~HF_TUNNEL_FRESH;
+	if (p->line_len > 0 && ev != NULL && ev->on_tunnel != NULL)
+		ev->on_tunnel(ctx, p->line, p->line_len);
+	p->line_len = 0;
 }
 
 /* Tunnel bytes: 0 when all of data was the tunnel's (or is held), 1 when

@@ -34,8 +34,9 @@ struct pair {
 	uint16_t dst_port;        /* last destination port used */
 	bool via_proxy;
 	/* The destination is familiar, or located at home: no rule can fire
-	 * for this pair until the baseline or geo settings change (a reload
-	 * clears it). Saves evaluating every packet of a large benign upload. */
+	 * for this pair until the baseline or geo settings change; a config
+	 * reload (issue 3) must clear it. Saves evaluating every packet of a
+	 * large benign upload. */
 	bool benign;
 	country_t country;        /* COUNTRY_UNKNOWN until resolved */
 	uint64_t first_ns, last_ns;

@@ -50,6 +50,7 @@ struct flow {
 	uint32_t dest_id, dest_gen;     /* its destination, to rebind after eviction */
 	struct netaddr pair_host;       /* its host (X-Forwarded-For on an egress tap) */
 	uint64_t dest_touch_ns;         /* last time the destination was marked in use */
+	uint16_t dst_port;              /* its destination port (CONNECT/URI port) */
 	uint32_t app_slot;              /* parser slot (FLOW_NONE: none) */
 	uint32_t next_seq_out;          /* next expected client sequence number */
 	uint8_t app;                    /* enum flow_app */

@@ -34,8 +34,10 @@ struct pipeline_stats {
 	struct http_stats http;
 	uint64_t not_tracked;      /* internal-to-internal, transit, non-TCP/UDP */
 	uint64_t fragments_counted;   /* later fragments credited to their flow */
-	uint64_t fragments_unmatched; /* ... whose first fragment was not seen */
+	uint64_t fragments_by_address; /* ... credited to (host, address) instead */
+	uint64_t fragments_unmatched; /* ... that could not be placed at all */
 	uint64_t flowless_tcp;     /* bare ACK/FIN/RST outside any tracked flow */
+	uint64_t tcp_close_ignored; /* client FIN/RST far from the expected seq */
 	uint64_t tls_sni, tls_no_sni, tls_malformed;
 	uint64_t dns_answers, dns_malformed;
 	uint64_t dns_untrusted;    /* answers from outside networks.resolvers */

@@ -79,6 +79,12 @@ void http_parser_feed(struct http_parser *p, const uint8_t *data, size_t len,
 /* Bytes were lost (a TCP gap): drop the partial state and resynchronise on
  * the next segment that starts with a request line. */
 void http_parser_gap(struct http_parser *p, const struct http_events *ev);
+/* The proxy answered the CONNECT with 2xx: what follows is the tunnel for
+ * good, even if it looks like a request (bytes held back are delivered). */
+void http_parser_tunnel_confirmed(struct http_parser *p,
+    const struct http_events *ev, void *ctx);
+/* True for a status line "HTTP/1.x 2xx" at the start of data. */
+bool http_response_is_2xx(const uint8_t *data, size_t len);
 /* Does this look like the start of an HTTP request ("METHOD SP")? */
 bool http_looks_like_request(const uint8_t *data, size_t len);
 

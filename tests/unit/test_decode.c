@@ -797,6 +797,8 @@ test_ip4_fragments(void **state)
 	set16(&f, f.l4_off + 4, 3000);
 	assert_int_equal(decode_whole(L_EN10MB, &f, &p, &st), DECODE_OK);
 	assert_true(p.is_fragment);
+	assert_true(p.frag_first);
+	assert_int_equal(p.frag_id, 0x1234);
 	assert_true(p.has_l4);
 	assert_int_equal(p.dport, 53);
 	assert_int_equal(p.payload_len, 100);
@@ -942,6 +944,8 @@ test_fields_set_on_every_frame(void **state)
 	assert_int_equal(p.ip_version, 4);
 	assert_int_equal(p.proto, PROTO_ICMP);
 	assert_false(p.is_fragment);
+	assert_false(p.frag_first);
+	assert_int_equal(p.frag_id, 0);
 	assert_false(p.has_l4);
 	assert_int_equal(p.sport, 0);
 	assert_int_equal(p.dport, 0);
@@ -958,6 +962,8 @@ test_fields_set_on_every_frame(void **state)
 	assert_int_equal(decode_into_garbage(L_EN10MB, &f, &p, &st), DECODE_OK);
 	assert_addr(&p.src, "2001:db8::1");
 	assert_false(p.is_fragment);
+	assert_false(p.frag_first);
+	assert_int_equal(p.frag_id, 0);
 	assert_true(p.has_l4);
 	assert_int_equal(p.sport, 5353);
 	assert_int_equal(p.dport, 53);
@@ -973,6 +979,8 @@ test_fields_set_on_every_frame(void **state)
 	set16(&f, f.ip_off + 6, 0x0020);
 	assert_int_equal(decode_into_garbage(L_EN10MB, &f, &p, &st), DECODE_OK);
 	assert_true(p.is_fragment);
+	assert_false(p.frag_first);
+	assert_int_equal(p.frag_id, 0x1234);
 	assert_false(p.has_l4);
 	assert_int_equal(p.sport, 0);
 	assert_int_equal(p.tcp_seq, 0);
@@ -988,6 +996,8 @@ test_fields_set_on_every_frame(void **state)
 	finish_ip6(&f);
 	assert_int_equal(decode_into_garbage(L_EN10MB, &f, &p, &st), DECODE_OK);
 	assert_true(p.is_fragment);
+	assert_true(p.frag_first);
+	assert_int_equal(p.frag_id, 5);
 	assert_false(p.has_l4);
 	assert_int_equal(p.proto, PROTO_TCP);
 	assert_int_equal(p.dport, 0);

@@ -592,11 +592,103 @@ test_fragmented_udp_upload_counted(void **state)
 	/* crossed in datagram 7: 6 x 3000 + 1472 + 1480 >= 20 KB */
 	assert_int_equal(alerts[0].ts_ns, t + 7);
 	assert_int_equal(alerts[0].payload[PK_HIGH_ENTROPY], 6 * 3000 + 1472 + 1480);
-	/* a later fragment whose first one was never seen */
+	/* a later fragment whose first one was never seen: credited to the
+	 * (host, address) pair, the same pair as the direct flow's */
 	n = udp_fragment(frame, 99, 1480, false, data, 100, sizeof(data));
 	pipeline_frame(fx->p, DLT_EN10MB, frame, (uint32_t)n, (uint32_t)n, t + 20);
 	pipeline_get_stats(fx->p, &st);
-	assert_int_equal(st.fragments_unmatched, 1);
+	assert_int_equal(st.fragments_by_address, 1);
+	assert_int_equal(st.fragments_unmatched, 0);
+}
+
+/* Review finding: later fragments sent before their first fragment (the
+ * sender chooses the order) are still counted, by address. */
+static void
+test_fragments_before_first_still_counted(void **state)
+{
+	struct fixture *fx = *state;
+	static uint8_t data[3000], frame[2048];
+	struct pipeline_stats st;
+	uint64_t t = T0 + 2 * 3600 * SEC;
+	uint16_t id;
+	size_t n;
+
+	learn_destination(fx->p, "198.51.100.10", 40008);
+	fill_archive(data, sizeof(data), "\x9f\x3a", 2);
+	for (id = 1; id <= 60; id++) {
+		n = udp_fragment(frame, id, 2960, false, data + 2952, 48, sizeof(data));
+		pipeline_frame(fx->p, DLT_EN10MB, frame, (uint32_t)n, (uint32_t)n, t + id);
+		n = udp_fragment(frame, id, 1480, true, data + 1472, 1480, sizeof(data));
+		pipeline_frame(fx->p, DLT_EN10MB, frame, (uint32_t)n, (uint32_t)n, t + id);
+		n = udp_fragment(frame, id, 0, true, data, 1472, sizeof(data));
+		pipeline_frame(fx->p, DLT_EN10MB, frame, (uint32_t)n, (uint32_t)n, t + id);
+	}
+	pipeline_get_stats(fx->p, &st);
+	assert_int_equal(st.fragments_by_address, 120);
+	/* the first fragments' high-entropy payload, then the whole volume */
+	assert_int_equal(nalerts, 2);
+	assert_string_equal(alerts[0].rule, "compressed-upload");
+	assert_string_equal(alerts[1].rule, "bulk-upload");
+	assert_true(alerts[1].bytes_out >= 100000);
+}
+
+/* Second review: after the proxy's 200, a request-looking start of the
+ * tunnel is tunnel data: it cannot move the upload to a familiar host. */
+static void
+test_tunnel_after_200_stays_tunnel(void **state)
+{
+	struct fixture *fx = *state;
+	static uint8_t zip[1200];
+	static const char connect[] = "CONNECT evil.example:443 HTTP/1.1\r\n\r\n";
+	static const char fake[] = "POST / HTTP/1.1\r\nHost: good.example\r\n"
+	    "Content-Length: 130000\r\n\r\n";
+	static const char get[] = "GET http://good.example/ HTTP/1.1\r\n"
+	    "Host: good.example\r\n\r\n";
+	struct conn learn = { "10.1.20.9", "10.77.1.2", 40011, 3128, 1 };
+	struct conn c = { "10.1.20.96", "10.77.1.2", 50070, 3128, 1 };
+	uint64_t t = T0 + 2 * 3600 * SEC;
+	size_t i;
+
+	send_out(fx->p, &learn, T0, get, sizeof(get) - 1); /* good is familiar */
+	fill_archive(zip, sizeof(zip), "PK\x03\x04", 4);
+	send_out(fx->p, &c, t, connect, sizeof(connect) - 1);
+	send_in(fx->p, &c, t + 1, "HTTP/1.1 200 Connection established\r\n\r\n", 39);
+	send_out(fx->p, &c, t + 2, fake, sizeof(fake) - 1);
+	for (i = 0; i < 100; i++)
+		send_out(fx->p, &c, t + 3 + i, zip, sizeof(zip));
+	assert_int_equal(nalerts, 1);
+	assert_string_equal(alerts[0].rule, "bulk-upload");
+	assert_string_equal(alerts[0].dst_host, "evil.example");
+}
+
+/* Second review: a client RST far from the expected sequence number (one
+ * the proxy would ignore) does not end the flow's parsing or binding. */
+static void
+test_forged_rst_ignored(void **state)
+{
+	struct fixture *fx = *state;
+	static uint8_t rar[25000], frame[128];
+	static const char connect[] = "CONNECT evil.example:443 HTTP/1.1\r\n\r\n";
+	struct conn c = { "10.1.20.97", "10.77.1.2", 50071, 3128, 1 };
+	struct pipeline_stats st;
+	uint64_t t = T0 + 2 * 3600 * SEC;
+	size_t i, n;
+
+	learn_destination(fx->p, "198.51.100.10", 40009);
+	fill_archive(rar, sizeof(rar), "Rar!\x1a\x07\x00", 7);
+	send_out(fx->p, &c, t, connect, sizeof(connect) - 1);
+	send_in(fx->p, &c, t + 1, "HTTP/1.1 200 Connection established\r\n\r\n", 39);
+	send_out(fx->p, &c, t + 2, rar, 1000);
+	n = tcp_frame(frame, "10.1.20.97", "10.77.1.2", 50071, 3128,
+	    c.seq + 0x40000000u, TCP_RST, "", 0);
+	pipeline_frame(fx->p, DLT_EN10MB, frame, (uint32_t)n, (uint32_t)n, t + 3);
+	for (i = 1; i < 25; i++)
+		send_out(fx->p, &c, t + 3 + i, rar + i * 1000, 1000);
+	pipeline_get_stats(fx->p, &st);
+	assert_int_equal(st.tcp_close_ignored, 1);
+	assert_int_equal(nalerts, 1);
+	assert_string_equal(alerts[0].rule, "compressed-upload");
+	assert_string_equal(alerts[0].dst_host, "evil.example");
 }
 
 static void
@@ -727,6 +819,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_xff_must_be_internal_and_connect_literal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dns_answers_only_from_resolvers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fragmented_udp_upload_counted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fragments_before_first_still_counted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tunnel_after_200_stays_tunnel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_forged_rst_ignored, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retransmission_counts_bytes_not_kind, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_internal_and_transit_not_tracked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bare_teardown_starts_no_flow, setup, teardown),

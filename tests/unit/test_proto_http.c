@@ -730,6 +730,9 @@ test_x_forwarded_for(void **state)
 		SEG("GET http://x.example/ HTTP/1.1\r\n"
 		    "X-Forwarded-For: unknown\r\n"
 		    "X-Forwarded-For: 198.51.100.20\r\n\r\n"),
+		/* the proxy added "unknown": the client's claim is not taken */
+		SEG("GET http://x.example/ HTTP/1.1\r\n"
+		    "X-Forwarded-For: 10.9.9.9, unknown\r\n\r\n"),
 	};
 	struct netaddr want;
 	int i;
@@ -737,13 +740,13 @@ test_x_forwarded_for(void **state)
 	 * addition; what the client wrote to its left is not trusted */
 	static const char *const expect[] = {
 		"203.0.113.7", "198.51.100.1", "192.0.2.1", "10.0.0.1", NULL,
-		"198.51.100.20",
+		"198.51.100.20", NULL,
 	};
 
 	(void)state;
-	run_both(s, 6);
-	assert_int_equal(rec_a.nreq, 6);
-	for (i = 0; i < 6; i++) {
+	run_both(s, 7);
+	assert_int_equal(rec_a.nreq, 7);
+	for (i = 0; i < 7; i++) {
 		if (expect[i] == NULL) {
 			assert_false(rec_a.req[i].has_xff);
 			continue;
