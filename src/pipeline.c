@@ -80,6 +80,7 @@ struct segment_ctx {
 	uint32_t kinds;
 	uint64_t consumed; /* body and tunnel bytes (the rest are headers) */
 	uint64_t flushed;  /* payload bytes credited to an earlier request's pair */
+	uint64_t heads;    /* request head bytes already counted (as text) */
 };
 
 /* Adds client payload bytes of a kind to the segment's tally. */
@@ -501,6 +502,9 @@ on_http_request(void *ctx, const struct http_request *req)
 		bind_flow(s->p, f, host, name, &f->key.peer, f->key.peer_port,
 		    s->ts_ns);
 	}
+	/* this request's head goes with it, not with a later request */
+	count_kind(s, PK_TEXT, req->head_in_feed);
+	s->heads += req->head_in_feed;
 }
 
 static void
@@ -550,7 +554,8 @@ feed_http(struct pipeline *p, struct segment_ctx *s, const uint8_t *data,
 		http_parser_gap(&ap->http, &ev);
 	/* The rest were request lines and headers. (Tunnel bytes held back by
 	 * the parser from an earlier segment can make consumed exceed len.) */
-	count_kind(s, PK_TEXT, len > s->consumed ? len - s->consumed : 0);
+	count_kind(s, PK_TEXT, len > s->consumed + s->heads ?
+	    len - s->consumed - s->heads : 0);
 }
 
 /* Deferred flows (to or from a proxy) learn their destination from SNI. */
@@ -943,7 +948,7 @@ track_fragment(struct pipeline *p, const struct packet *pkt)
 	s.p = p;
 	s.f = f;
 	s.ts_ns = pkt->ts_ns;
-	s.consumed = s.flushed = 0;
+	s.consumed = s.flushed = s.heads = 0;
 	s.kinds = 0;
 	if (out) {
 		f->bytes_out += pkt->ip_bytes;
@@ -1020,6 +1025,7 @@ track_packet(struct pipeline *p, const struct packet *pkt)
 	s.ts_ns = pkt->ts_ns;
 	s.consumed = 0;
 	s.flushed = 0;
+	s.heads = 0;
 	s.kinds = 0;
 	if (out) {
 		f->bytes_out += pkt->ip_bytes;

@@ -784,6 +784,8 @@ headers_done(struct http_parser *p, const struct http_events *ev, void *ctx)
 	STAT(ev, requests);
 	if (req->is_connect)
 		STAT(ev, connects);
+	req->head_in_feed = p->head_feed;
+	p->head_feed = 0;
 	if (ev != NULL && ev->on_request != NULL)
 		ev->on_request(ctx, req);
 	if (req->is_connect) {
@@ -953,6 +955,9 @@ line_step(struct http_parser *p, const uint8_t *data, size_t len,
 	size_t n = lf != NULL ? (size_t)(lf - data) : len;
 	struct span line;
 
+	/* bytes of a request head in this feed (see head_in_feed) */
+	if (p->state == HS_REQ_LINE || p->state == HS_HEADERS)
+		p->head_feed += (uint32_t)(lf != NULL ? n + 1 : len);
 	if (lf != NULL && p->line_len == 0) {
 		line = span_make(data, n < HTTP_LINE_MAX ? n : HTTP_LINE_MAX);
 		if (n > HTTP_LINE_MAX) {
@@ -1016,6 +1021,7 @@ header_lines(struct http_parser *p, const uint8_t *data, size_t len,
 		header_parse(p, line, ev);
 		off = (size_t)(lf - data) + 1;
 	}
+	p->head_feed += (uint32_t)off;
 	return off;
 }
 
@@ -1388,6 +1394,7 @@ void
 http_parser_feed(struct http_parser *p, const uint8_t *data, size_t len,
     const struct http_events *ev, void *ctx)
 {
+	p->head_feed = 0; /* head bytes of earlier feeds were counted there */
 	if (data == NULL || len == 0)
 		return;
 	/* After CONNECT every byte is the tunnel's (and gaps too), unless the

