@@ -28,6 +28,7 @@ struct pcap_reader {
 	int linktype;
 	uint8_t *buf;
 	uint64_t file_off; /* bytes read from the file so far */
+	uint64_t advised;  /* read-ahead asked up to here */
 	size_t have;    /* bytes in buf */
 	size_t off;     /* next record header */
 };
@@ -93,10 +94,15 @@ refill(struct pcap_reader *r)
 	}
 	/* Have the kernel read the next stretch while we work through this
 	 * block, so that a replay from disk overlaps reading and decoding.
-	 * Advice only: an error (a pipe, say) changes nothing. */
-	if (!r->eof)
-		(void)posix_fadvise(r->fd, (off_t)r->file_off, READ_AHEAD,
-		    POSIX_FADV_WILLNEED);
+	 * Each part of the file is advised once (asking again for pages
+	 * already cached costs a page-cache walk). Advice only: an error (a
+	 * pipe, say) changes nothing. */
+	if (!r->eof && r->advised < r->file_off + READ_AHEAD) {
+		uint64_t from = r->advised > r->file_off ? r->advised : r->file_off;
+		(void)posix_fadvise(r->fd, (off_t)from,
+		    (off_t)(r->file_off + READ_AHEAD - from), POSIX_FADV_WILLNEED);
+		r->advised = r->file_off + READ_AHEAD;
+	}
 	return 0;
 }
 
