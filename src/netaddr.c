@@ -9,23 +9,6 @@
 #include "exfild/netaddr.h"
 #include "exfild/util.h"
 
-static const uint8_t v4_mapped_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-
-void
-netaddr_from_v4(struct netaddr *out, const uint8_t v4[4])
-{
-	memcpy(out->a, v4_mapped_prefix, 12);
-	memcpy(out->a + 12, v4, 4);
-	out->family = 4;
-}
-
-void
-netaddr_from_v6(struct netaddr *out, const uint8_t v6[16])
-{
-	memcpy(out->a, v6, 16);
-	out->family = 6;
-}
-
 bool
 netaddr_is_set(const struct netaddr *a)
 {

@@ -27,8 +27,25 @@ struct netset {
 	size_t n;
 };
 
-void netaddr_from_v4(struct netaddr *out, const uint8_t v4[4]);
-void netaddr_from_v6(struct netaddr *out, const uint8_t v6[16]);
+/* Inline: the decoder makes two addresses per packet. */
+static inline void
+netaddr_from_v4(struct netaddr *out, const uint8_t v4[4])
+{
+	static const uint8_t v4_mapped_prefix[12] = {
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff,
+	};
+
+	__builtin_memcpy(out->a, v4_mapped_prefix, 12);
+	__builtin_memcpy(out->a + 12, v4, 4);
+	out->family = 4;
+}
+
+static inline void
+netaddr_from_v6(struct netaddr *out, const uint8_t v6[16])
+{
+	__builtin_memcpy(out->a, v6, 16);
+	out->family = 6;
+}
 bool netaddr_is_set(const struct netaddr *a);
 int netaddr_parse(const char *s, struct netaddr *out);     /* 0 / -1 */
 int netaddr_parse_n(const char *s, size_t n, struct netaddr *out);
