@@ -748,25 +748,6 @@ fail:
 }
 
 static bool
-is_blank(uint8_t c)
-{
-	return c == ' ' || c == '\t' || c == '\r';
-}
-
-/* The next blank-separated field, or an empty cursor at the end. */
-static struct cursor
-next_field(struct cursor *c)
-{
-	size_t n = 0;
-
-	while (cur_left(c) > 0 && is_blank(cur_peek(c, 0)))
-		cur_skip(c, 1);
-	while (n < cur_left(c) && !is_blank(cur_peek(c, n)))
-		n++;
-	return cur_sub(c, n);
-}
-
-static bool
 field_is(const struct cursor *f, const char *s)
 {
 	size_t n = strlen(s);
@@ -856,7 +837,7 @@ state_parse_line(const uint8_t *line, size_t len, struct state_record *r,
 	size_t i;
 
 	cur_init(&c, line, len);
-	f[0] = next_field(&c);
+	f[0] = cur_next_word(&c);
 	if (cur_left(&f[0]) == 0)
 		return STATE_LINE_SKIP;
 	if (len > STATE_LINE_MAX) {
@@ -864,8 +845,8 @@ state_parse_line(const uint8_t *line, size_t len, struct state_record *r,
 		return STATE_LINE_ERROR;
 	}
 	for (i = 1; i < 5; i++)
-		f[i] = next_field(&c);
-	extra = next_field(&c);
+		f[i] = cur_next_word(&c);
+	extra = cur_next_word(&c);
 	if (cur_left(&f[4]) == 0 || cur_left(&extra) > 0) {
 		snprintf(msg, msglen, "expected 5 fields: first_seen last_seen "
 		    "flags address name");
@@ -918,10 +899,10 @@ state_parse_header(const uint8_t *line, size_t len, bool *started,
 	char quoted[QUOTE_BUF];
 
 	cur_init(&c, line, len);
-	magic = next_field(&c);
-	version = next_field(&c);
-	learn = next_field(&c);
-	extra = next_field(&c);
+	magic = cur_next_word(&c);
+	version = cur_next_word(&c);
+	learn = cur_next_word(&c);
+	extra = cur_next_word(&c);
 	if (!field_is(&magic, STATE_MAGIC) || cur_left(&learn) == 0 ||
 	    cur_left(&extra) > 0) {
 		snprintf(msg, msglen, "not a baseline state file (expected \""

@@ -193,19 +193,6 @@ geo_prefix_count(const struct geo *g)
 	return g->n_prefixes;
 }
 
-static bool
-is_blank(uint8_t c)
-{
-	return c == ' ' || c == '\t' || c == '\r';
-}
-
-static void
-skip_blanks(struct cursor *c)
-{
-	while (cur_left(c) > 0 && is_blank(cur_peek(c, 0)))
-		cur_skip(c, 1);
-}
-
 /* The bytes up to (not including) stop or the end, blanks trimmed. */
 static struct cursor
 take_field(struct cursor *c, uint8_t stop)
@@ -213,13 +200,13 @@ take_field(struct cursor *c, uint8_t stop)
 	struct cursor field;
 	size_t n = 0;
 
-	skip_blanks(c);
+	cur_skip_blanks(c);
 	while (n < cur_left(c) && cur_peek(c, n) != stop)
 		n++;
-	while (n > 0 && is_blank(cur_peek(c, n - 1)))
+	while (n > 0 && cur_is_blank(cur_peek(c, n - 1)))
 		n--;
 	field = cur_sub(c, n);
-	skip_blanks(c);
+	cur_skip_blanks(c);
 	return field;
 }
 
@@ -270,7 +257,7 @@ geo_parse_line(const uint8_t *line, size_t len, struct geo_entry *out,
 	char quoted[QUOTE_BUF];
 
 	cur_init(&c, line, len);
-	skip_blanks(&c);
+	cur_skip_blanks(&c);
 	if (cur_left(&c) == 0 || cur_peek(&c, 0) == '#')
 		return GEO_LINE_SKIP;
 	if (len > GEO_LINE_MAX) {

@@ -256,25 +256,6 @@ names_get_stats(const struct names *n, struct names_stats *out)
 	*out = n->stats;
 }
 
-static bool
-is_blank(uint8_t c)
-{
-	return c == ' ' || c == '\t' || c == '\r';
-}
-
-/* The next blank-separated word, or an empty cursor at the end. */
-static struct cursor
-next_word(struct cursor *c)
-{
-	size_t n = 0;
-
-	while (cur_left(c) > 0 && is_blank(cur_peek(c, 0)))
-		cur_skip(c, 1);
-	while (n < cur_left(c) && !is_blank(cur_peek(c, n)))
-		n++;
-	return cur_sub(c, n);
-}
-
 /*
  * One hosts(5) line without its '\n': "address name [aliases...]", text
  * after '#' ignored. Names too long for the cache are skipped. 0 or -1.
@@ -298,7 +279,7 @@ hosts_parse_line(struct names *n, const uint8_t *line, size_t len, char *msg,
 		return -1;
 	}
 	cur_init(&c, line, len);
-	word = next_word(&c);
+	word = cur_next_word(&c);
 	if (cur_left(&word) == 0)
 		return 0;
 	if (len > HOSTS_LINE_MAX) {
@@ -312,7 +293,7 @@ hosts_parse_line(struct names *n, const uint8_t *line, size_t len, char *msg,
 		return -1;
 	}
 	for (;;) {
-		word = next_word(&c);
+		word = cur_next_word(&c);
 		if (cur_left(&word) == 0)
 			break;
 		any = true;

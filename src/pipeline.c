@@ -966,7 +966,7 @@ packet_flow(struct pipeline *p, const struct packet *pkt, bool *out)
 {
 	struct flow_key k;
 	struct flow *f;
-	bool via_proxy, created;
+	bool via_proxy;
 
 	/* no memset: hashing and comparing read the fields, never padding */
 	k.host = pkt->src;
@@ -997,7 +997,7 @@ packet_flow(struct pipeline *p, const struct packet *pkt, bool *out)
 		p->stats.not_tracked++;
 		return NULL;
 	}
-	f = flowtab_get(p->flows, &k, pkt->ts_ns, true, &created);
+	f = flowtab_get(p->flows, &k, pkt->ts_ns, true, NULL);
 	init_flow(p, f, via_proxy, pkt->ts_ns);
 	return f;
 }

@@ -180,4 +180,31 @@ cur_narrow(struct cursor *c, size_t n)
 		c->len = c->off + n;
 }
 
+/* Text files (geo CSV, hosts, baseline state): blanks are space, tab and
+ * the CR of a CRLF line end. */
+static inline bool
+cur_is_blank(uint8_t c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+static inline void
+cur_skip_blanks(struct cursor *c)
+{
+	while (cur_left(c) > 0 && cur_is_blank(cur_peek(c, 0)))
+		cur_skip(c, 1);
+}
+
+/* The next blank-separated word, or an empty cursor at the end. */
+static inline struct cursor
+cur_next_word(struct cursor *c)
+{
+	size_t n = 0;
+
+	cur_skip_blanks(c);
+	while (n < cur_left(c) && !cur_is_blank(cur_peek(c, n)))
+		n++;
+	return cur_sub(c, n);
+}
+
 #endif

@@ -33,25 +33,38 @@ on_alert(void *ctx, const struct alert *a)
 	nalerts++;
 }
 
+/* Ethernet + IPv4 header (20 bytes, no options) at f[0..34): the addresses,
+ * protocol, IP total length, identification and fragment field given. */
+static void
+ip4_frame_header(uint8_t *f, const char *src, const char *dst, uint8_t proto,
+    size_t iplen, uint16_t id, uint16_t frag)
+{
+	struct netaddr s, d;
+
+	netaddr_parse(src, &s);
+	netaddr_parse(dst, &d);
+	memset(f, 0, 34);
+	f[12] = 0x08;
+	f[14] = 0x45;
+	f[16] = (uint8_t)(iplen >> 8);
+	f[17] = (uint8_t)iplen;
+	f[18] = (uint8_t)(id >> 8);
+	f[19] = (uint8_t)id;
+	f[20] = (uint8_t)(frag >> 8);
+	f[21] = (uint8_t)frag;
+	f[22] = 64;
+	f[23] = proto;
+	memcpy(f + 26, s.a + 12, 4);
+	memcpy(f + 30, d.a + 12, 4);
+}
+
 /* Ethernet + IPv4 + TCP (20-byte header) frame; returns its length. */
 static size_t
 tcp_frame(uint8_t *f, const char *src, const char *dst, uint16_t sport,
     uint16_t dport, uint32_t seq, uint8_t flags, const void *payload, size_t len)
 {
-	struct netaddr s, d;
-	size_t iplen = 40 + len;
-
-	netaddr_parse(src, &s);
-	netaddr_parse(dst, &d);
-	memset(f, 0, 54);
-	f[12] = 0x08;
-	f[14] = 0x45;
-	f[16] = (uint8_t)(iplen >> 8);
-	f[17] = (uint8_t)iplen;
-	f[22] = 64;
-	f[23] = 6;
-	memcpy(f + 26, s.a + 12, 4);
-	memcpy(f + 30, d.a + 12, 4);
+	ip4_frame_header(f, src, dst, 6, 40 + len, 0, 0);
+	memset(f + 34, 0, 20);
 	f[34] = (uint8_t)(sport >> 8);
 	f[35] = (uint8_t)sport;
 	f[36] = (uint8_t)(dport >> 8);
@@ -463,20 +476,8 @@ dns_answer_frame(uint8_t *f, const char *src, const char *dst)
 		0, 1, 0, 1,
 		0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0x0e, 0x10, 0, 4, 198, 51, 100, 10,
 	};
-	struct netaddr s, d;
-	size_t iplen = 28 + sizeof(msg);
-
-	netaddr_parse(src, &s);
-	netaddr_parse(dst, &d);
-	memset(f, 0, 42);
-	f[12] = 0x08;
-	f[14] = 0x45;
-	f[16] = (uint8_t)(iplen >> 8);
-	f[17] = (uint8_t)iplen;
-	f[22] = 64;
-	f[23] = 17;
-	memcpy(f + 26, s.a + 12, 4);
-	memcpy(f + 30, d.a + 12, 4);
+	ip4_frame_header(f, src, dst, 17, 28 + sizeof(msg), 0, 0);
+	memset(f + 34, 0, 8);
 	f[34] = 0;
 	f[35] = 53;
 	f[36] = 0x13;
@@ -531,25 +532,12 @@ static size_t
 udp_fragment(uint8_t *f, uint16_t id, size_t offset, bool more,
     const uint8_t *data, size_t len, size_t dgram_len)
 {
-	struct netaddr s, d;
-	size_t hdr = offset == 0 ? 8 : 0, iplen = 20 + hdr + len;
+	size_t hdr = offset == 0 ? 8 : 0;
 	uint16_t frag = (uint16_t)((more ? 0x2000 : 0) | (offset / 8));
 
-	netaddr_parse("10.1.20.95", &s);
-	netaddr_parse("203.0.113.55", &d);
-	memset(f, 0, 42);
-	f[12] = 0x08;
-	f[14] = 0x45;
-	f[16] = (uint8_t)(iplen >> 8);
-	f[17] = (uint8_t)iplen;
-	f[18] = (uint8_t)(id >> 8);
-	f[19] = (uint8_t)id;
-	f[20] = (uint8_t)(frag >> 8);
-	f[21] = (uint8_t)frag;
-	f[22] = 64;
-	f[23] = 17;
-	memcpy(f + 26, s.a + 12, 4);
-	memcpy(f + 30, d.a + 12, 4);
+	ip4_frame_header(f, "10.1.20.95", "203.0.113.55", 17, 20 + hdr + len, id,
+	    frag);
+	memset(f + 34, 0, 8);
 	if (hdr) {
 		f[34] = 0xc3;
 		f[35] = 0x50; /* 50000 */
