@@ -86,6 +86,25 @@ expect_same state-not-rewritten "$tmp/baseline.state" "$tmp/baseline.copy"
 $EXFILD -c "$tmp/state.yaml" -r pcaps/benign-day.pcap >"$tmp/s3.out" 2>/dev/null
 if [ ! -s "$tmp/s3.out" ]; then ok; else bad "benign day with loaded state alerted"; cat "$tmp/s3.out"; fi
 
+# Malformed packets are counted by reason in the summary: a capture made
+# here with one good frame, one IPv4 header length of 16 and one TCP data
+# offset of 4.
+python3 - "$tmp/bad.pcap" <<'PY'
+import struct, sys
+def frame(ihl_byte, tcp_off):
+    ip = struct.pack("!BBHHHBBH4s4s", ihl_byte, 0, 40, 1, 0, 64, 6, 0,
+                     bytes([10, 1, 20, 5]), bytes([203, 0, 113, 9]))
+    tcp = struct.pack("!HHIIBBHHH", 40000, 443, 1, 0, tcp_off << 4, 0x10, 1024, 0, 0)
+    return b"\0" * 12 + b"\x08\x00" + ip + tcp
+with open(sys.argv[1], "wb") as f:
+    f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+    for i, fr in enumerate((frame(0x45, 5), frame(0x44, 5), frame(0x45, 4))):
+        f.write(struct.pack("<IIII", 1411000000 + i, 0, len(fr), len(fr)) + fr)
+PY
+$EXFILD -c conf/demo.yaml -r "$tmp/bad.pcap" >/dev/null 2>"$tmp/bad.err"
+if grep -q "malformed: total=2 ip4_hlen=1 tcp_hlen=1 " "$tmp/bad.err" &&
+    grep -q "packets=3 " "$tmp/bad.err"; then ok; else bad "malformed reasons in the summary"; cat "$tmp/bad.err"; fi
+
 # Errors: exit 1 and a one-line reason naming the file.
 $EXFILD -c conf/demo.yaml -r "$tmp/missing.pcap" >"$tmp/e.out" 2>"$tmp/e.err"
 rc=$?
