@@ -294,46 +294,26 @@ geo_add_entry(struct geo *g, const struct geo_entry *e)
 	geo_insert(g, e->prefix.addr.a, bits, e->cc);
 }
 
+/* One CSV line into the trie (file_each_line's callback). */
+static int
+geo_load_line(void *ctx, const uint8_t *line, size_t len, char *msg,
+    size_t msglen)
+{
+	struct geo_entry entry;
+
+	switch (geo_parse_line(line, len, &entry, msg, msglen)) {
+	case GEO_LINE_ENTRY:
+		geo_add_entry(ctx, &entry);
+		return 0;
+	case GEO_LINE_SKIP:
+		return 0;
+	default:
+		return -1;
+	}
+}
+
 int
 geo_load_csv(struct geo *g, const char *path, char *err, size_t errlen)
 {
-	struct geo_entry entry;
-	char msg[256];
-	char *line = NULL;
-	size_t linecap = 0, lineno = 0;
-	ssize_t n;
-	FILE *fp;
-	int rc = 0;
-
-	if ((fp = fopen(path, "r")) == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	while ((n = getline(&line, &linecap, fp)) != -1) {
-		size_t len = (size_t)n;
-
-		lineno++;
-		if (len > 0 && line[len - 1] == '\n')
-			len--;
-		switch (geo_parse_line((const uint8_t *)line, len, &entry, msg,
-		    sizeof(msg))) {
-		case GEO_LINE_SKIP:
-			break;
-		case GEO_LINE_ENTRY:
-			geo_add_entry(g, &entry);
-			break;
-		case GEO_LINE_ERROR:
-			snprintf(err, errlen, "%s:%zu: %s", path, lineno, msg);
-			rc = -1;
-			goto done;
-		}
-	}
-	if (ferror(fp)) {
-		snprintf(err, errlen, "%s: read: %s", path, strerror(errno));
-		rc = -1;
-	}
-done:
-	free(line);
-	fclose(fp);
-	return rc;
+	return file_each_line(path, geo_load_line, g, err, errlen);
 }

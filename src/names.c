@@ -311,39 +311,15 @@ hosts_parse_line(struct names *n, const uint8_t *line, size_t len, char *msg,
 	return 0;
 }
 
+static int
+hosts_load_line(void *ctx, const uint8_t *line, size_t len, char *msg,
+    size_t msglen)
+{
+	return hosts_parse_line(ctx, line, len, msg, msglen);
+}
+
 int
 names_load_hosts(struct names *n, const char *path, char *err, size_t errlen)
 {
-	char msg[256];
-	char *line = NULL;
-	size_t linecap = 0, lineno = 0;
-	ssize_t got;
-	FILE *fp;
-	int rc = 0;
-
-	if ((fp = fopen(path, "r")) == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	while ((got = getline(&line, &linecap, fp)) != -1) {
-		size_t len = (size_t)got;
-
-		lineno++;
-		if (len > 0 && line[len - 1] == '\n')
-			len--;
-		if (hosts_parse_line(n, (const uint8_t *)line, len, msg,
-		    sizeof(msg)) != 0) {
-			snprintf(err, errlen, "%s:%zu: %s", path, lineno, msg);
-			rc = -1;
-			goto done;
-		}
-	}
-	if (ferror(fp)) {
-		snprintf(err, errlen, "%s: read: %s", path, strerror(errno));
-		rc = -1;
-	}
-done:
-	free(line);
-	fclose(fp);
-	return rc;
+	return file_each_line(path, hosts_load_line, n, err, errlen);
 }

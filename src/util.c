@@ -53,6 +53,43 @@ xstrdup(const char *s)
 	return p;
 }
 
+int
+file_each_line(const char *path, line_fn fn, void *ctx, char *err,
+    size_t errlen)
+{
+	char msg[256];
+	char *line = NULL;
+	size_t linecap = 0, lineno = 0;
+	ssize_t got;
+	FILE *fp;
+	int rc = 0;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while ((got = getline(&line, &linecap, fp)) != -1) {
+		size_t len = (size_t)got;
+
+		lineno++;
+		if (len > 0 && line[len - 1] == '\n')
+			len--;
+		if (fn(ctx, (const uint8_t *)line, len, msg, sizeof(msg)) != 0) {
+			snprintf(err, errlen, "%s:%zu: %s", path, lineno, msg);
+			rc = -1;
+			goto done;
+		}
+	}
+	if (ferror(fp)) {
+		snprintf(err, errlen, "%s: read: %s", path, strerror(errno));
+		rc = -1;
+	}
+done:
+	free(line);
+	fclose(fp);
+	return rc;
+}
+
 size_t
 round_pow2(size_t n)
 {

@@ -20,6 +20,17 @@ void *xcalloc(size_t nmemb, size_t size);
 void *xreallocarray(void *p, size_t nmemb, size_t size);
 char *xstrdup(const char *s);
 
+/*
+ * Calls fn for each line of the text file at path (without its '\n'),
+ * stopping at the first that returns -1: err is then "path:line: msg".
+ * A file that cannot be opened or read: "path: reason". 0 or -1. Start-up
+ * paths only (getline allocates).
+ */
+typedef int (*line_fn)(void *ctx, const uint8_t *line, size_t len, char *msg,
+    size_t msglen);
+int file_each_line(const char *path, line_fn fn, void *ctx, char *err,
+    size_t errlen);
+
 /* The smallest power of two >= n (hash table sizes). */
 size_t round_pow2(size_t n);
 
