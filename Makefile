@@ -42,6 +42,7 @@ TEST_DEPS_test_util         := $(BASE) strbuf
 TEST_DEPS_test_netaddr      := netaddr $(BASE)
 TEST_DEPS_test_config       := config netaddr $(BASE)
 TEST_DEPS_test_capture_file := capture_file capture_pcap $(BASE)
+TEST_DEPS_test_capture_live := capture_live $(BASE)
 TEST_DEPS_test_decode       := decode netaddr $(BASE)
 TEST_DEPS_test_proto_http   := proto_http netaddr $(BASE)
 TEST_DEPS_test_proto_tls    := proto_tls $(BASE)
@@ -55,6 +56,9 @@ TEST_DEPS_test_flow         := flow netaddr $(BASE)
 TEST_DEPS_test_agg          := agg classify netaddr $(BASE)
 TEST_DEPS_test_rules        := rules agg classify config netaddr $(BASE)
 TEST_DEPS_test_output_json  := output_json alert strbuf classify config netaddr $(BASE)
+TEST_DEPS_test_stats        := stats strbuf decode rules agg classify config netaddr $(BASE)
+TEST_DEPS_test_sdnotify     := sdnotify $(BASE)
+TEST_DEPS_test_privdrop     := privdrop $(BASE)
 TEST_DEPS_test_pipeline     := $(LIB_SRCS:src/%.c=%)
 
 .PHONY: all deps check check-unit check-e2e check-san demo bench corpus \
@@ -87,15 +91,20 @@ $(GEN_BIN): tests/gen/pcapgen.c
 deps:
 	@sh tests/deps.sh build
 
-check: deps
+check:
+	@sh tests/deps.sh check
 	@$(MAKE) --no-print-directory check-unit check-e2e
 	@$(MAKE) --no-print-directory SANITIZER=address,undefined check-unit check-e2e
 
 check-unit: $(UNIT_BINS) $(BIN)
 	@sh tests/run-unit.sh $(UNIT_BINS)
 
+# live.sh and systemd.sh exit 77 when this machine cannot run them (no
+# network namespaces, no root): they say why, and the rest still counts.
 check-e2e: $(BIN) $(GEN_BIN)
 	@BUILD=$(BUILD) sh tests/e2e/run.sh
+	@BUILD=$(BUILD) sh tests/e2e/live.sh || [ $$? -eq 77 ]
+	@BUILD=$(BUILD) MAKE=$(MAKE) sh tests/e2e/systemd.sh || [ $$? -eq 77 ]
 
 demo: deps
 	@$(MAKE) --no-print-directory $(BIN)
@@ -132,15 +141,56 @@ fuzz: deps $(FUZZ_BINS)
 	        grep -E 'stat::number_of_executed_units|ERROR|SUMMARY' || exit 1; \
 	done
 
-install: $(BIN)
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/exfild
-	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/sbin/exfild
-	install -m 0644 conf/exfild.yaml conf/geo-sample.csv conf/hosts.sample \
-	    $(DESTDIR)$(PREFIX)/share/exfild/
+# Where `make install` puts things (each can be overridden on the command
+# line). The unit and sysusers directories are systemd's own (pkg-config),
+# not under PREFIX: systemd does not look anywhere else.
+SBINDIR        ?= $(PREFIX)/sbin
+PKGDATADIR     ?= $(PREFIX)/share/exfild
+MANDIR         ?= $(PREFIX)/share/man
+SYSCONFDIR     ?= /etc
+SYSTEMDUNITDIR ?= $(or $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null),/lib/systemd/system)
+SYSUSERSDIR    ?= $(or $(shell pkg-config --variable=sysusersdir systemd 2>/dev/null),/usr/lib/sysusers.d)
 
+# The sample configuration goes to SYSCONFDIR only when there is none (an
+# administrator's configuration is never overwritten), with its conf/ paths
+# pointed at PKGDATADIR. The unit gets the real SBINDIR and SYSCONFDIR.
+install: $(BIN)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(PKGDATADIR) \
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(SYSCONFDIR)/exfild $(DESTDIR)$(SYSTEMDUNITDIR) \
+	    $(DESTDIR)$(SYSUSERSDIR)
+	install -m 0755 $(BIN) $(DESTDIR)$(SBINDIR)/exfild
+	install -m 0644 conf/exfild.yaml conf/geo-sample.csv conf/hosts.sample \
+	    $(DESTDIR)$(PKGDATADIR)/
+	install -m 0644 man/exfild.8 $(DESTDIR)$(MANDIR)/man8/exfild.8
+	install -m 0644 man/exfild.yaml.5 $(DESTDIR)$(MANDIR)/man5/exfild.yaml.5
+	sed -e 's|/usr/sbin/exfild|$(SBINDIR)/exfild|g' \
+	    -e 's|/etc/exfild/|$(SYSCONFDIR)/exfild/|g' systemd/exfild.service \
+	    >$(DESTDIR)$(SYSTEMDUNITDIR)/exfild.service.tmp
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/exfild.service.tmp
+	mv -f $(DESTDIR)$(SYSTEMDUNITDIR)/exfild.service.tmp \
+	    $(DESTDIR)$(SYSTEMDUNITDIR)/exfild.service
+	install -m 0644 systemd/exfild.sysusers $(DESTDIR)$(SYSUSERSDIR)/exfild.conf
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/exfild/exfild.yaml ]; then \
+	    echo "install: kept the existing $(DESTDIR)$(SYSCONFDIR)/exfild/exfild.yaml"; \
+	else \
+	    sed -e 's|\([[ ,]\)conf/|\1$(PKGDATADIR)/|g' conf/exfild.yaml \
+	        >$(DESTDIR)$(SYSCONFDIR)/exfild/exfild.yaml.tmp && \
+	    chmod 0644 $(DESTDIR)$(SYSCONFDIR)/exfild/exfild.yaml.tmp && \
+	    mv $(DESTDIR)$(SYSCONFDIR)/exfild/exfild.yaml.tmp \
+	        $(DESTDIR)$(SYSCONFDIR)/exfild/exfild.yaml && \
+	    echo "install: $(DESTDIR)$(SYSCONFDIR)/exfild/exfild.yaml (sample: edit it)"; \
+	fi
+
+# Removes what install put, except the configuration in SYSCONFDIR.
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/sbin/exfild
-	rm -rf $(DESTDIR)$(PREFIX)/share/exfild
+	rm -f $(DESTDIR)$(SBINDIR)/exfild
+	rm -f $(DESTDIR)$(PKGDATADIR)/exfild.yaml $(DESTDIR)$(PKGDATADIR)/geo-sample.csv \
+	    $(DESTDIR)$(PKGDATADIR)/hosts.sample
+	rmdir $(DESTDIR)$(PKGDATADIR) 2>/dev/null || true
+	rm -f $(DESTDIR)$(MANDIR)/man8/exfild.8 $(DESTDIR)$(MANDIR)/man5/exfild.yaml.5
+	rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/exfild.service
+	rm -f $(DESTDIR)$(SYSUSERSDIR)/exfild.conf
 
 clean:
 	rm -rf build build-san build-fuzz

@@ -169,6 +169,8 @@ agg_get(struct aggtab *t, const struct netaddr *host, uint32_t dest_id,
 		    netaddr_eq(&p->host, host)) {
 			lru_unlink(t, p);
 			lru_push_tail(t, p);
+			if (ts_ns > p->lru_ns)
+				p->lru_ns = ts_ns; /* the list stays ordered by it */
 			*id = i;
 			return p;
 		}
@@ -315,6 +317,35 @@ agg_foreach(const struct aggtab *t, agg_visit_fn fn, void *ctx)
 
 	for (i = t->lru_head; i != AGG_NONE; i = t->pairs[i].lru_next)
 		fn(ctx, &t->pairs[i]);
+}
+
+void
+agg_foreach_recent(struct aggtab *t, uint64_t since_ns, agg_update_fn fn,
+    void *ctx)
+{
+	uint64_t horizon = since_ns > AGG_LRU_GRAIN_NS ? since_ns - AGG_LRU_GRAIN_NS : 0;
+	uint32_t i, prev;
+
+	for (i = t->lru_tail; i != AGG_NONE; i = prev) {
+		struct pair *p = &t->pairs[i];
+		/* fn may not reorder the list, but read the link first anyway */
+		prev = p->lru_prev;
+		if (p->lru_ns < horizon)
+			break;
+		if (p->last_ns >= since_ns)
+			fn(ctx, p);
+	}
+}
+
+void
+aggtab_reset_verdicts(struct aggtab *t)
+{
+	uint32_t i;
+
+	for (i = t->lru_head; i != AGG_NONE; i = t->pairs[i].lru_next) {
+		t->pairs[i].benign = false;
+		t->pairs[i].country = COUNTRY_UNKNOWN;
+	}
 }
 
 void

@@ -135,6 +135,13 @@ config_defaults(struct config *c)
 	c->limit_app_parsers = 4096;
 	c->flow_timeout_s = 300;
 	c->flow_closed_timeout_s = 10;
+
+	c->log_level = LOG_LEVEL_INFO;
+	c->capture_snaplen = 2048;
+	c->capture_buffer = 64 * 1024 * 1024;
+	c->capture_promiscuous = true;
+	c->rules_eval_interval_s = 5;
+	c->stats_interval_s = 300;
 }
 
 static void
@@ -174,7 +181,24 @@ config_free(struct config *c)
 	netset_free(&c->baseline_allow_nets);
 	netset_free(&c->resolvers);
 	free_strings(c->baseline_allow_domains, c->n_baseline_allow_domains);
+	free(c->daemon_user);
+	free_strings(c->capture_interfaces, c->n_capture_interfaces);
+	free(c->capture_bpf);
+	free(c->stats_listen);
+	for (size_t i = 0; i < c->n_outputs; i++)
+		free(c->outputs[i].path);
+	free(c->outputs);
 	free(c);
+}
+
+const char *
+output_format_name(enum output_format f)
+{
+	switch (f) {
+	case OUTPUT_FORMAT_JSON:
+		return "json";
+	}
+	return "unknown";
 }
 
 bool
@@ -908,6 +932,261 @@ parse_baseline_allow(struct loader *ld, const struct key_handler *h,
 	return for_each_item(ld, path, value, add_allow_entry, target);
 }
 
+/* ---- The daemon's sections (issue 3) ------------------------------------ */
+
+static int
+parse_log_level(struct loader *ld, const struct key_handler *h, const char *path,
+    yaml_node_t *value, void *target)
+{
+	struct config *c = target;
+	const char *s;
+
+	(void)h;
+	if (scalar_text(ld, path, value, &s) != 0)
+		return -1;
+	if (log_level_parse(s, &c->log_level) != 0)
+		return fail_invalid(ld, value, path, "level", s,
+		    " (expected error, warning, info or debug)");
+	return 0;
+}
+
+/* Letters, digits and ".-_:@" up to IFNAMSIZ - 1: what Linux accepts. */
+static bool
+ifname_valid(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len == 0 || len > CONFIG_IFNAME_MAX || strcmp(s, ".") == 0 ||
+	    strcmp(s, "..") == 0)
+		return false;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789.-_:@") == len;
+}
+
+static int
+add_interface(struct loader *ld, const char *path, const yaml_node_t *item,
+    const char *text, void *target)
+{
+	struct config *c = target;
+	size_t i;
+
+	if (!ifname_valid(text))
+		return fail_invalid(ld, item, path, "interface name", text,
+		    " (1 to 15 letters, digits or .-_:@)");
+	for (i = 0; i < c->n_capture_interfaces; i++)
+		if (strcmp(c->capture_interfaces[i], text) == 0)
+			return fail_at(ld, item, path, "interface \"%s\" listed twice",
+			    text);
+	append_string(&c->capture_interfaces, &c->n_capture_interfaces, text);
+	return 0;
+}
+
+static int
+parse_interfaces(struct loader *ld, const struct key_handler *h,
+    const char *path, yaml_node_t *value, void *target)
+{
+	struct config *c = target;
+
+	(void)h;
+	free_strings(c->capture_interfaces, c->n_capture_interfaces);
+	c->capture_interfaces = NULL;
+	c->n_capture_interfaces = 0;
+	return for_each_item(ld, path, value, add_interface, target);
+}
+
+/* A capture filter: checked for control characters here, compiled by
+ * libpcap when the capture opens (and by -t). Empty means everything. */
+static int
+parse_bpf(struct loader *ld, const struct key_handler *h, const char *path,
+    yaml_node_t *value, void *target)
+{
+	struct config *c = target;
+	const char *s;
+
+	(void)h;
+	if (is_null(value)) {
+		free(c->capture_bpf);
+		c->capture_bpf = NULL;
+		return 0;
+	}
+	if (scalar_text(ld, path, value, &s) != 0)
+		return -1;
+	if (has_control(s))
+		return fail_at(ld, value, path, "contains control characters");
+	free(c->capture_bpf);
+	c->capture_bpf = s[0] != '\0' ? xstrdup(s) : NULL;
+	return 0;
+}
+
+#define SNAPLEN_MIN 96     /* Ethernet + IPv6 + TCP with options */
+#define SNAPLEN_MAX 262144 /* libpcap's MAXIMUM_SNAPLEN */
+
+static int
+parse_snaplen(struct loader *ld, const struct key_handler *h, const char *path,
+    yaml_node_t *value, void *target)
+{
+	struct config *c = target;
+	unsigned long v;
+	const char *s;
+
+	(void)h;
+	if (scalar_text(ld, path, value, &s) != 0)
+		return -1;
+	if (!all_digits(s) || strlen(s) > 7)
+		return fail_invalid(ld, value, path, "number", s, "");
+	v = strtoul(s, NULL, 10);
+	if (v < SNAPLEN_MIN || v > SNAPLEN_MAX)
+		return fail_at(ld, value, path, "must be between %d and %d",
+		    SNAPLEN_MIN, SNAPLEN_MAX);
+	c->capture_snaplen = (uint32_t)v;
+	return 0;
+}
+
+#define CAPTURE_BUFFER_MAX (4ULL * 1024 * 1024 * 1024)
+
+static int
+parse_capture_buffer(struct loader *ld, const struct key_handler *h,
+    const char *path, yaml_node_t *value, void *target)
+{
+	struct config *c = target;
+
+	if (parse_size_field(ld, h, path, value, target) != 0)
+		return -1;
+	if (c->capture_buffer < 1024 * 1024 || c->capture_buffer > CAPTURE_BUFFER_MAX)
+		return fail_at(ld, value, path, "must be between 1MiB and 4GiB");
+	return 0;
+}
+
+/* "127.0.0.1:9477" or "[::1]:9477": the stats endpoint has no
+ * authentication, so only a loopback address is accepted. */
+static int
+parse_stats_listen(struct loader *ld, const struct key_handler *h,
+    const char *path, yaml_node_t *value, void *target)
+{
+	struct config *c = target;
+	struct proxy_addr a;
+	const char *s;
+
+	(void)h;
+	if (is_null(value) || (value->type == YAML_SCALAR_NODE &&
+	    value->data.scalar.length == 0)) {
+		free(c->stats_listen);
+		c->stats_listen = NULL;
+		return 0;
+	}
+	if (scalar_text(ld, path, value, &s) != 0)
+		return -1;
+	if (proxy_parse(s, &a) != PROXY_OK || a.port == 0)
+		return fail_invalid(ld, value, path, "listen address", s,
+		    " (expected 127.0.0.1:PORT or [::1]:PORT)");
+	if (!netaddr_is_loopback(&a.addr))
+		return fail_invalid(ld, value, path, "listen address", s,
+		    " (only loopback: the endpoint has no authentication)");
+	free(c->stats_listen);
+	c->stats_listen = xstrdup(s);
+	return 0;
+}
+
+/* ---- outputs: a list of single-key mappings ---------------------------- */
+
+static int
+parse_output_format(struct loader *ld, const struct key_handler *h,
+    const char *path, yaml_node_t *value, void *target)
+{
+	struct output_conf *o = target;
+	const char *s;
+
+	(void)h;
+	if (scalar_text(ld, path, value, &s) != 0)
+		return -1;
+	if (strcmp(s, "json") != 0)
+		return fail_invalid(ld, value, path, "format", s, " (expected json)");
+	o->format = OUTPUT_FORMAT_JSON;
+	return 0;
+}
+
+static const struct key_handler output_file_keys[] = {
+	{ "path", parse_path_field, offsetof(struct output_conf, path), NULL },
+	{ "format", parse_output_format, 0, NULL },
+};
+static const struct key_table output_file_table = KEY_TABLE(output_file_keys);
+
+static const struct key_handler output_stdout_keys[] = {
+	{ "format", parse_output_format, 0, NULL },
+};
+static const struct key_table output_stdout_table = KEY_TABLE(output_stdout_keys);
+
+static const struct {
+	const char *name;
+	enum output_kind kind;
+	const struct key_table *keys;
+} output_kinds[] = {
+	{ "file", OUTPUT_FILE, &output_file_table },
+	{ "stdout", OUTPUT_STDOUT, &output_stdout_table },
+};
+
+static int
+parse_output_item(struct loader *ld, const char *path, yaml_node_t *item,
+    struct config *c)
+{
+	const yaml_node_pair_t *pair = item->data.mapping.pairs.start;
+	struct output_conf o = { .format = OUTPUT_FORMAT_JSON };
+	yaml_node_t *key, *value;
+	char child[KEYPATH_LEN], q[QUOTE_LEN];
+	size_t i;
+
+	if (item->data.mapping.pairs.top - pair != 1)
+		return fail_at(ld, item, path,
+		    "each output is a mapping with one key (file or stdout)");
+	key = get_node(ld, pair->key);
+	value = get_node(ld, pair->value);
+	if (key == NULL || value == NULL || key->type != YAML_SCALAR_NODE)
+		return fail_at(ld, item, path, "malformed output");
+	for (i = 0; i < ARRAY_LEN(output_kinds); i++)
+		if (key_is(key, output_kinds[i].name))
+			break;
+	if (i == ARRAY_LEN(output_kinds))
+		return fail_at(ld, key, path, "unknown output \"%s\" (expected file or stdout)",
+		    quote(node_text(key), key->data.scalar.length, q));
+	o.kind = output_kinds[i].kind;
+	keypath_join(child, sizeof(child), path, output_kinds[i].name);
+	if (parse_mapping(ld, child, value, output_kinds[i].keys, &o) != 0) {
+		free(o.path);
+		return -1;
+	}
+	if (o.kind == OUTPUT_FILE && o.path == NULL)
+		return fail_at(ld, value, child, "missing key \"path\"");
+	c->outputs = xreallocarray(c->outputs, c->n_outputs + 1, sizeof(*c->outputs));
+	c->outputs[c->n_outputs++] = o;
+	return 0;
+}
+
+static int
+parse_outputs(struct loader *ld, const struct key_handler *h, const char *path,
+    yaml_node_t *value, void *target)
+{
+	const yaml_node_item_t *it;
+
+	(void)h;
+	if (is_null(value))
+		return 0;
+	if (value->type != YAML_SEQUENCE_NODE)
+		return fail_at(ld, value, path, "expected a list");
+	for (it = value->data.sequence.items.start;
+	    it < value->data.sequence.items.top; it++) {
+		yaml_node_t *item = get_node(ld, *it);
+
+		if (item == NULL)
+			return fail_at(ld, value, path, "malformed list");
+		if (item->type != YAML_MAPPING_NODE)
+			return fail_at(ld, item, path, "expected a mapping, not %s",
+			    node_kind(item));
+		if (parse_output_item(ld, path, item, target) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* ---- The tables ------------------------------------------------------ */
 
 static const struct key_handler networks_keys[] = {
@@ -949,6 +1228,8 @@ static const struct key_table compressed_upload_table = KEY_TABLE(compressed_upl
 static const struct key_handler rules_keys[] = {
 	{ "window", parse_period_field, offsetof(struct config, rules_window_s), NULL },
 	{ "suppress", parse_period_field, offsetof(struct config, rules_suppress_s), NULL },
+	{ "eval_interval", parse_period_field,
+	    offsetof(struct config, rules_eval_interval_s), NULL },
 	{ "bulk_upload", parse_section, offsetof(struct config, bulk_upload),
 	    &bulk_upload_table },
 	{ "compressed_upload", parse_section, offsetof(struct config, compressed_upload),
@@ -972,6 +1253,32 @@ static const struct key_handler flow_keys[] = {
 };
 static const struct key_table flow_table = KEY_TABLE(flow_keys);
 
+static const struct key_handler daemon_keys[] = {
+	{ "user", parse_path_field, offsetof(struct config, daemon_user), NULL },
+};
+static const struct key_table daemon_table = KEY_TABLE(daemon_keys);
+
+static const struct key_handler logging_keys[] = {
+	{ "level", parse_log_level, 0, NULL },
+};
+static const struct key_table logging_table = KEY_TABLE(logging_keys);
+
+static const struct key_handler capture_keys[] = {
+	{ "interfaces", parse_interfaces, 0, NULL },
+	{ "bpf", parse_bpf, 0, NULL },
+	{ "snaplen", parse_snaplen, 0, NULL },
+	{ "buffer", parse_capture_buffer, offsetof(struct config, capture_buffer), NULL },
+	{ "promiscuous", parse_bool_field,
+	    offsetof(struct config, capture_promiscuous), NULL },
+};
+static const struct key_table capture_table = KEY_TABLE(capture_keys);
+
+static const struct key_handler stats_keys[] = {
+	{ "interval", parse_duration_field, offsetof(struct config, stats_interval_s), NULL },
+	{ "listen", parse_stats_listen, 0, NULL },
+};
+static const struct key_table stats_table = KEY_TABLE(stats_keys);
+
 /* The top level: one row per section. */
 static const struct key_handler section_keys[] = {
 	{ "sensor", parse_sensor, 0, NULL },
@@ -981,6 +1288,11 @@ static const struct key_handler section_keys[] = {
 	{ "rules", parse_section, 0, &rules_table },
 	{ "limits", parse_section, 0, &limits_table },
 	{ "flow", parse_section, 0, &flow_table },
+	{ "daemon", parse_section, 0, &daemon_table },
+	{ "logging", parse_section, 0, &logging_table },
+	{ "capture", parse_section, 0, &capture_table },
+	{ "stats", parse_section, 0, &stats_table },
+	{ "outputs", parse_outputs, 0, NULL },
 };
 static const struct key_table section_table = KEY_TABLE(section_keys);
 

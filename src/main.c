@@ -1,8 +1,8 @@
 /*
  * main.c - command line: forensic replay of capture files (-r), config
- * check (-t). Replay prints one JSON object per alert on stdout (and, with
- * --pairs, the per-(host, destination) table after them) and a summary on
- * stderr. The daemon mode (-i, outputs, signals) comes with the service.
+ * check (-t), and otherwise the daemon (live capture, see daemon.c).
+ * Replay prints one JSON object per alert on stdout (and, with --pairs,
+ * the per-(host, destination) table after them) and a summary on stderr.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -12,7 +12,9 @@
 #include <sys/resource.h>
 
 #include "exfild/capture_file.h"
+#include "exfild/capture_live.h"
 #include "exfild/config.h"
+#include "exfild/daemon.h"
 #include "exfild/log.h"
 #include "exfild/output.h"
 #include "exfild/pipeline.h"
@@ -21,15 +23,21 @@
 
 #define DEFAULT_CONFIG "/etc/exfild/exfild.yaml"
 #define MAX_INPUTS 256
+#define MAX_INTERFACES 16
 #define EXFILD_VERSION "0.1.0"
 
 struct options {
 	const char *config_path;
 	const char *inputs[MAX_INPUTS];
 	size_t n_inputs;
+	const char *interfaces[MAX_INTERFACES];
+	size_t n_interfaces;
+	const char *user;
+	bool foreground;
 	bool test_config;
 	bool pairs;
 	bool save_baseline;
+	bool level_forced;
 	enum log_level level;
 };
 
@@ -39,11 +47,16 @@ usage(FILE *fp)
 	fprintf(fp,
 	    "usage: exfild -r FILE [-r FILE ...] [-c CONFIG] [--pairs] [--save-baseline]\n"
 	    "       exfild -t [-c CONFIG]\n"
+	    "       exfild [-c CONFIG] [-i IFACE ...] [-f] [-u USER]\n"
 	    "\n"
 	    "  -r, --read FILE      replay a capture (pcap, pcapng, .gz, - for stdin);\n"
 	    "                       several files are merged by timestamp\n"
 	    "  -c, --config FILE    configuration (default " DEFAULT_CONFIG ")\n"
-	    "  -t, --test-config    check the configuration and exit\n"
+	    "  -t, --test-config    check the configuration and the files it names, exit\n"
+	    "  -i, --interface IF   capture on IF (repeatable; replaces capture.interfaces)\n"
+	    "  -f, --foreground     log to stderr instead of syslog\n"
+	    "  -u, --user USER      user to run as after opening the capture as root\n"
+	    "                       (default daemon.user, or " DAEMON_DEFAULT_USER ")\n"
 	    "      --pairs          after the alerts, print one JSON object per\n"
 	    "                       (internal host, destination) seen\n"
 	    "      --save-baseline  write baseline.state after the replay\n"
@@ -61,6 +74,9 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "read", required_argument, NULL, 'r' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "test-config", no_argument, NULL, 't' },
+		{ "interface", required_argument, NULL, 'i' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "user", required_argument, NULL, 'u' },
 		{ "pairs", no_argument, NULL, OPT_PAIRS },
 		{ "save-baseline", no_argument, NULL, OPT_SAVE_BASELINE },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -74,7 +90,7 @@ parse_options(int argc, char **argv, struct options *o)
 	memset(o, 0, sizeof(*o));
 	o->config_path = DEFAULT_CONFIG;
 	o->level = LOG_LEVEL_INFO;
-	while ((ch = getopt_long(argc, argv, "r:c:tvqVh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "r:c:ti:fu:vqVh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'r':
 			if (o->n_inputs == MAX_INPUTS) {
@@ -89,6 +105,20 @@ parse_options(int argc, char **argv, struct options *o)
 		case 't':
 			o->test_config = true;
 			break;
+		case 'i':
+			if (o->n_interfaces == MAX_INTERFACES) {
+				fprintf(stderr, "exfild: at most %d -i interfaces\n",
+				    MAX_INTERFACES);
+				return -1;
+			}
+			o->interfaces[o->n_interfaces++] = optarg;
+			break;
+		case 'f':
+			o->foreground = true;
+			break;
+		case 'u':
+			o->user = optarg;
+			break;
 		case OPT_PAIRS:
 			o->pairs = true;
 			break;
@@ -98,9 +128,11 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'v':
 			if (o->level < LOG_LEVEL_DEBUG)
 				o->level++;
+			o->level_forced = true;
 			break;
 		case 'q':
 			o->level = LOG_LEVEL_WARN;
+			o->level_forced = true;
 			break;
 		case 'V':
 			printf("exfild %s\n", EXFILD_VERSION);
@@ -117,8 +149,8 @@ parse_options(int argc, char **argv, struct options *o)
 		fprintf(stderr, "exfild: unexpected argument \"%s\"\n", argv[optind]);
 		return -1;
 	}
-	if (!o->test_config && o->n_inputs == 0) {
-		usage(stderr);
+	if (o->n_inputs > 0 && (o->n_interfaces > 0 || o->user != NULL)) {
+		fprintf(stderr, "exfild: -r replays files; -i and -u are for the daemon\n");
 		return -1;
 	}
 	return 0;
@@ -269,6 +301,46 @@ replay(const struct options *o, const struct config *cfg)
 	return rc;
 }
 
+/* -t: the file parses, the capture filter compiles, and the files it
+ * names (geo databases, hosts, baseline state) load. */
+static int
+test_config(const struct config *cfg)
+{
+	char err[CONFIG_ERR_LEN];
+	struct pipeline *pl;
+
+	if (live_check_filter(cfg->capture_bpf, cfg->capture_snaplen, err,
+	    sizeof(err)) != 0) {
+		fprintf(stderr, "exfild: %s: capture.bpf: %s\n", cfg->path, err);
+		return 1;
+	}
+	if ((pl = pipeline_new(cfg, "test", NULL, NULL, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "exfild: %s\n", err);
+		return 1;
+	}
+	pipeline_free(pl);
+	printf("configuration OK\n");
+	return 0;
+}
+
+static int
+run_daemon(const struct options *o)
+{
+	struct daemon_opts d = {
+		.config_path = o->config_path,
+		.interfaces = o->interfaces,
+		.n_interfaces = o->n_interfaces,
+		.user = o->user,
+		.foreground = o->foreground,
+		.level_forced = o->level_forced,
+		.level = o->level,
+		.version = EXFILD_VERSION,
+	};
+
+	log_init("exfild", o->foreground, o->level);
+	return daemon_run(&d);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -279,17 +351,14 @@ main(int argc, char **argv)
 
 	if (parse_options(argc, argv, &o) != 0)
 		return 1;
+	if (!o.test_config && o.n_inputs == 0)
+		return run_daemon(&o);
 	log_init("exfild", true, o.level);
 	if (config_load(o.config_path, &cfg, err, sizeof(err)) != 0) {
 		fprintf(stderr, "exfild: %s\n", err);
 		return 1;
 	}
-	if (o.test_config) {
-		printf("configuration OK\n");
-		config_free(cfg);
-		return 0;
-	}
-	rc = replay(&o, cfg);
+	rc = o.test_config ? test_config(cfg) : replay(&o, cfg);
 	config_free(cfg);
 	return rc;
 }

@@ -36,6 +36,16 @@ netaddr_parse_n(const char *s, size_t n, struct netaddr *out)
 	return -1;
 }
 
+bool
+netaddr_is_loopback(const struct netaddr *a)
+{
+	static const uint8_t v6_loopback[16] = { [15] = 1 };
+
+	if (a->family == 4)
+		return a->a[12] == 127;
+	return a->family == 6 && memcmp(a->a, v6_loopback, 16) == 0;
+}
+
 int
 netaddr_parse(const char *s, struct netaddr *out)
 {

@@ -1175,3 +1175,117 @@ pipeline_report_pairs(struct pipeline *p, pipeline_pair_fn fn, void *ctx)
 		fn(ctx, &l.v[i]);
 	free(l.v);
 }
+
+/* ---- live mode: timer evaluation and reload ---- */
+
+struct recent_ctx {
+	struct pipeline *p;
+	uint64_t now_ns;
+};
+
+static void
+evaluate_pair_now(void *ctx, struct pair *pr)
+{
+	struct recent_ctx *r = ctx;
+
+	agg_advance(r->p->pairs, pr, r->now_ns);
+	evaluate(r->p, pr, r->now_ns);
+}
+
+void
+pipeline_evaluate_recent(struct pipeline *p, uint64_t since_ns, uint64_t now_ns)
+{
+	struct recent_ctx r = { p, now_ns };
+
+	agg_foreach_recent(p->pairs, since_ns, evaluate_pair_now, &r);
+}
+
+static bool
+same_string(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) ||
+	    (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+static void
+warn_restart_only(const struct config *old, const struct config *cfg)
+{
+	if (old->limit_flows != cfg->limit_flows ||
+	    old->limit_pairs != cfg->limit_pairs ||
+	    old->limit_destinations != cfg->limit_destinations ||
+	    old->limit_names != cfg->limit_names ||
+	    old->limit_app_parsers != cfg->limit_app_parsers)
+		log_warnx("%s: limits: changes take effect at the next restart",
+		    cfg->path);
+	if (!same_string(old->baseline_state, cfg->baseline_state))
+		log_warnx("%s: baseline.state: a new path takes effect at the next "
+		    "restart", cfg->path);
+}
+
+/* Geo databases of cfg into a new table; NULL with err on any error. */
+static struct geo *
+load_geo(const struct config *cfg, char *err, size_t errlen)
+{
+	struct geo *g = geo_new();
+	size_t i;
+
+	if (g == NULL) {
+		snprintf(err, errlen, "cannot allocate the geo table");
+		return NULL;
+	}
+	for (i = 0; i < cfg->n_geo_databases; i++) {
+		if (geo_load_csv(g, cfg->geo_databases[i], err, errlen) != 0) {
+			geo_free(g);
+			return NULL;
+		}
+	}
+	return g;
+}
+
+/* The hosts file is checked in a scratch table before its names join the
+ * live one (names from an earlier file stay until displaced). */
+static int
+check_hosts(const struct config *cfg, const struct hash_key *key, char *err,
+    size_t errlen)
+{
+	struct names *scratch;
+	int rc;
+
+	if (cfg->geo_hosts == NULL)
+		return 0;
+	if ((scratch = names_new(cfg->limit_names, key)) == NULL) {
+		snprintf(err, errlen, "cannot allocate the names table");
+		return -1;
+	}
+	rc = names_load_hosts(scratch, cfg->geo_hosts, err, errlen);
+	names_free(scratch);
+	return rc;
+}
+
+int
+pipeline_apply_config(struct pipeline *p, const struct config *cfg, char *err,
+    size_t errlen)
+{
+	struct geo *geo;
+
+	if ((geo = load_geo(cfg, err, errlen)) == NULL)
+		return -1;
+	if (check_hosts(cfg, &p->key, err, errlen) != 0) {
+		geo_free(geo);
+		return -1;
+	}
+	/* nothing can fail from here on */
+	if (cfg->geo_hosts != NULL &&
+	    names_load_hosts(p->names, cfg->geo_hosts, err, errlen) != 0)
+		log_warnx("%s", err); /* it loaded a moment ago: the file changed */
+	warn_restart_only(p->cfg, cfg);
+	geo_free(p->geo);
+	p->geo = geo;
+	p->cfg = cfg;
+	p->min_rule_bytes = min_rule_bytes(cfg);
+	baseline_apply_config(p->baseline, cfg);
+	aggtab_set_window(p->pairs, cfg->rules_window_s * NS_PER_SEC);
+	/* countries and verdicts were settled under the old geo and baseline */
+	aggtab_reset_verdicts(p->pairs);
+	return 0;
+}

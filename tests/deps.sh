@@ -1,7 +1,10 @@
 #!/bin/sh
 # Installs what exfild needs to build and test, when it is missing.
 # Debian/Ubuntu: apt-get (as root, or through sudo). Elsewhere: says what to install.
+# "deps.sh check" adds the tools of the end-to-end tests (live capture in a
+# network namespace with tcpreplay; the systemd unit checks).
 set -u
+what=${1:-build}
 need_pkgs=""
 have_pc() { pkg-config --exists "$1" 2>/dev/null; }
 have_cmd() { command -v "$1" >/dev/null 2>&1; }
@@ -16,6 +19,12 @@ have_pc yaml-0.1 || need_pkgs="$need_pkgs libyaml-dev"
 have_pc cmocka || need_pkgs="$need_pkgs libcmocka-dev"
 have_cmd jq || need_pkgs="$need_pkgs jq"
 have_cmd python3 || need_pkgs="$need_pkgs python3"
+if [ "$what" = check ]; then
+	have_cmd tcpreplay || need_pkgs="$need_pkgs tcpreplay"
+	have_cmd ip || need_pkgs="$need_pkgs iproute2"
+	have_cmd systemd-analyze || need_pkgs="$need_pkgs systemd"
+	have_cmd mandoc || need_pkgs="$need_pkgs mandoc"
+fi
 
 [ -z "$need_pkgs" ] && exit 0
 echo "deps: missing:$need_pkgs"

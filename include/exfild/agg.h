@@ -84,6 +84,14 @@ void agg_add_flow(struct aggtab *t, struct pair *p, uint64_t ts_ns);
 
 typedef void (*agg_visit_fn)(void *ctx, const struct pair *p);
 void agg_foreach(const struct aggtab *t, agg_visit_fn fn, void *ctx);
+/* Pairs with traffic at or after since_ns (newest first; a pair may be
+ * visited that is up to a second older: the LRU is relinked that coarsely). */
+typedef void (*agg_update_fn)(void *ctx, struct pair *p);
+void agg_foreach_recent(struct aggtab *t, uint64_t since_ns, agg_update_fn fn,
+    void *ctx);
+/* A config reload: what was settled under the old geo and baseline (the
+ * "benign" verdict, the country) is worked out again. */
+void aggtab_reset_verdicts(struct aggtab *t);
 void agg_get_stats(const struct aggtab *t, struct agg_stats *out);
 
 #endif

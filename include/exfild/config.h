@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "exfild/log.h"
 #include "exfild/netaddr.h"
 
 enum severity { SEV_LOW, SEV_MEDIUM, SEV_HIGH, SEV_CRITICAL };
@@ -35,7 +36,18 @@ struct rule_conf {
 	enum severity severity;
 };
 
+/* Where alerts go. Issue 4 adds syslog targets and more formats. */
+enum output_kind { OUTPUT_FILE, OUTPUT_STDOUT };
+enum output_format { OUTPUT_FORMAT_JSON };
+
+struct output_conf {
+	enum output_kind kind;
+	enum output_format format;
+	char *path; /* OUTPUT_FILE */
+};
+
 #define CONFIG_ERR_LEN 512
+#define CONFIG_IFNAME_MAX 15 /* IFNAMSIZ - 1 */
 
 struct config {
 	char *path;
@@ -72,6 +84,21 @@ struct config {
 	size_t limit_app_parsers;
 	uint64_t flow_timeout_s;     /* idle TCP/UDP flow timeout */
 	uint64_t flow_closed_timeout_s; /* after FIN/RST */
+
+	/* the daemon (issue 3) */
+	char *daemon_user;         /* dropped to when started as root */
+	enum log_level log_level;
+	char **capture_interfaces; /* live capture; -i replaces the list */
+	size_t n_capture_interfaces;
+	char *capture_bpf;         /* NULL: everything */
+	uint32_t capture_snaplen;
+	uint64_t capture_buffer;   /* kernel ring per interface, bytes */
+	bool capture_promiscuous;
+	uint64_t rules_eval_interval_s;
+	uint64_t stats_interval_s; /* 0: no periodic stats line */
+	char *stats_listen;        /* "127.0.0.1:9477"; NULL: no listener */
+	struct output_conf *outputs;
+	size_t n_outputs;
 };
 
 /* Defaults for every key (what an empty file yields). */
@@ -81,6 +108,7 @@ int config_load(const char *path, struct config **out, char *err, size_t errlen)
 int config_load_string(const char *name, const char *yaml, size_t len,
     struct config **out, char *err, size_t errlen);
 void config_free(struct config *c);
+const char *output_format_name(enum output_format f);
 
 bool config_is_internal(const struct config *c, const struct netaddr *a);
 /* Is (addr, port) one of networks.proxies? */

@@ -47,6 +47,7 @@ netaddr_from_v6(struct netaddr *out, const uint8_t v6[16])
 	out->family = 6;
 }
 bool netaddr_is_set(const struct netaddr *a);
+bool netaddr_is_loopback(const struct netaddr *a); /* 127.0.0.0/8, ::1 */
 int netaddr_parse(const char *s, struct netaddr *out);     /* 0 / -1 */
 int netaddr_parse_n(const char *s, size_t n, struct netaddr *out);
 void netaddr_format(const struct netaddr *a, char *buf, size_t len);

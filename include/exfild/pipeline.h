@@ -65,8 +65,25 @@ void pipeline_frame(struct pipeline *p, int linktype, const uint8_t *frame,
     uint32_t caplen, uint32_t wirelen, uint64_t ts_ns);
 /* Time passes without packets (live mode timer): expire idle flows. */
 void pipeline_tick(struct pipeline *p, uint64_t now_ns);
+/* Timer (live mode): re-evaluates the rules for pairs with traffic since
+ * since_ns, their windows moved to now_ns, so that a verdict that changes
+ * with time alone (a reload's new thresholds, a ratio as bytes age out)
+ * is not left waiting for the pair's next packet. */
+void pipeline_evaluate_recent(struct pipeline *p, uint64_t since_ns,
+    uint64_t now_ns);
 /* End of input: release every flow. */
 void pipeline_finish(struct pipeline *p);
+
+/*
+ * SIGHUP: switch to cfg (validated by config_load) without losing flows or
+ * windows. Geo databases and the hosts file are loaded first; on any error
+ * nothing changes and -1 is returned with err. Networks apply to flows that
+ * start afterwards; the window width, rules, allow-list and learning period
+ * at once; table sizes (limits:) and baseline.state only at a restart (a
+ * warning says so). cfg must outlive the pipeline or the next apply.
+ */
+int pipeline_apply_config(struct pipeline *p, const struct config *cfg,
+    char *err, size_t errlen);
 
 int pipeline_save_baseline(struct pipeline *p, char *err, size_t errlen);
 void pipeline_get_stats(const struct pipeline *p, struct pipeline_stats *out);

@@ -152,6 +152,78 @@ test_eviction_lru(void **state)
 	aggtab_free(t);
 }
 
+struct visit_log {
+	uint32_t dest[8];
+	size_t n;
+};
+
+static void
+log_visit(void *ctx, struct pair *p)
+{
+	struct visit_log *v = ctx;
+
+	if (v->n < 8)
+		v->dest[v->n] = p->dest_id;
+	v->n++;
+}
+
+/* The timer's walk: pairs with traffic since a time, newest first, stopping
+ * at the first pair relinked more than a second before it. */
+static void
+test_foreach_recent(void **state)
+{
+	struct aggtab *t = aggtab_new(8, 3600 * SEC, &test_key);
+	struct netaddr h = addr("10.1.20.21");
+	struct visit_log v;
+	struct pair *p;
+	uint32_t id;
+
+	(void)state;
+	agg_get(t, &h, 1, 1, 100 * SEC, &id);
+	agg_get(t, &h, 2, 1, 200 * SEC, &id);
+	p = agg_get(t, &h, 3, 1, 300 * SEC, &id);
+	agg_add_bytes(t, p, 300 * SEC, 1, 0);
+	/* pair 1 is used again: it becomes the newest */
+	p = agg_get(t, &h, 1, 1, 400 * SEC, &id);
+	agg_add_bytes(t, p, 400 * SEC, 1, 0);
+
+	memset(&v, 0, sizeof(v));
+	agg_foreach_recent(t, 250 * SEC, log_visit, &v);
+	assert_int_equal(v.n, 2);
+	assert_int_equal(v.dest[0], 1);
+	assert_int_equal(v.dest[1], 3);
+
+	memset(&v, 0, sizeof(v));
+	agg_foreach_recent(t, 401 * SEC, log_visit, &v);
+	assert_int_equal(v.n, 0);
+
+	memset(&v, 0, sizeof(v));
+	agg_foreach_recent(t, 0, log_visit, &v);
+	assert_int_equal(v.n, 3);
+	assert_int_equal(v.dest[2], 2);
+	aggtab_free(t);
+}
+
+static void
+test_reset_verdicts(void **state)
+{
+	struct aggtab *t = aggtab_new(4, 3600 * SEC, &test_key);
+	struct netaddr h = addr("10.1.20.21");
+	struct pair *a, *b;
+	uint32_t id;
+
+	(void)state;
+	a = agg_get(t, &h, 1, 1, SEC, &id);
+	b = agg_get(t, &h, 2, 1, SEC, &id);
+	a->benign = b->benign = true;
+	a->country = (country_t)('H' << 8 | 'K');
+	aggtab_reset_verdicts(t);
+	assert_false(a->benign);
+	assert_false(b->benign);
+	assert_int_equal(a->country, COUNTRY_UNKNOWN);
+	aggtab_free(t);
+}
+
 int
 main(void)
 {
@@ -161,6 +233,8 @@ main(void)
 		cmocka_unit_test(test_kinds_and_compressed_window),
 		cmocka_unit_test(test_window_change),
 		cmocka_unit_test(test_eviction_lru),
+		cmocka_unit_test(test_foreach_recent),
+		cmocka_unit_test(test_reset_verdicts),
 	};
 	return cmocka_run_group_tests_name("agg", tests, NULL, NULL);
 }

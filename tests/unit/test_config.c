@@ -712,11 +712,10 @@ test_unknown_keys(void **state)
 	    "t.yaml:4:1: unknown key \"networkz\"");
 	expect_error("networks:\n  internal: []\n  networkz: []\n",
 	    "t.yaml:3:3: networks: unknown key \"networkz\"");
+	expect_error("capture:\n  interface: eth0\n",
+	    "t.yaml:2:3: capture: unknown key \"interface\"");
 	/* Sections of later issues are not known yet. */
-	expect_error("capture:\n  interface: eth0\n", "t.yaml:1:1: unknown key \"capture\"");
-	expect_error("outputs: []\n", "t.yaml:1:1: unknown key \"outputs\"");
 	expect_error("logs: {}\n", "t.yaml:1:1: unknown key \"logs\"");
-	expect_error("stats: {}\n", "t.yaml:1:1: unknown key \"stats\"");
 	/* Keys are case-sensitive and compared over their full length. */
 	expect_error("Sensor: a\n", "t.yaml:1:1: unknown key \"Sensor\"");
 	expect_error("sensor2: a\n", "t.yaml:1:1: unknown key \"sensor2\"");
@@ -1035,6 +1034,132 @@ test_resolvers(void **state)
 	    "t.yaml:2:15: networks.resolvers: invalid CIDR \"10.1.1.300\"");
 }
 
+/* ---- the daemon's sections (issue 3) ---- */
+
+static void
+test_daemon_defaults(void **state)
+{
+	struct config *c = load_ok("");
+
+	(void)state;
+	assert_null(c->daemon_user);
+	assert_int_equal(c->log_level, LOG_LEVEL_INFO);
+	assert_int_equal(c->n_capture_interfaces, 0);
+	assert_null(c->capture_bpf);
+	assert_int_equal(c->capture_snaplen, 2048);
+	assert_int_equal(c->capture_buffer, 64 * 1024 * 1024);
+	assert_true(c->capture_promiscuous);
+	assert_int_equal(c->rules_eval_interval_s, 5);
+	assert_int_equal(c->stats_interval_s, 300);
+	assert_null(c->stats_listen);
+	assert_int_equal(c->n_outputs, 0);
+	config_free(c);
+}
+
+static void
+test_daemon_sections(void **state)
+{
+	struct config *c = load_ok(
+	    "daemon: { user: sensor }\n"
+	    "logging: { level: DEBUG }\n"
+	    "capture:\n"
+	    "  interfaces: [eth1, \"bond0.20\", veth-x_1]\n"
+	    "  bpf: \"tcp or udp port 53\"\n"
+	    "  snaplen: 96\n"
+	    "  buffer: 2MiB\n"
+	    "  promiscuous: no\n"
+	    "rules: { eval_interval: 2s }\n"
+	    "stats: { interval: 0, listen: \"[::1]:9477\" }\n"
+	    "outputs:\n"
+	    "  - file: { path: /var/log/exfild/alerts.json, format: json }\n"
+	    "  - stdout: {}\n"
+	    "  - stdout:\n");
+
+	(void)state;
+	assert_string_equal(c->daemon_user, "sensor");
+	assert_int_equal(c->log_level, LOG_LEVEL_DEBUG);
+	assert_int_equal(c->n_capture_interfaces, 3);
+	assert_string_equal(c->capture_interfaces[0], "eth1");
+	assert_string_equal(c->capture_interfaces[1], "bond0.20");
+	assert_string_equal(c->capture_interfaces[2], "veth-x_1");
+	assert_string_equal(c->capture_bpf, "tcp or udp port 53");
+	assert_int_equal(c->capture_snaplen, 96);
+	assert_int_equal(c->capture_buffer, 2 * 1024 * 1024);
+	assert_false(c->capture_promiscuous);
+	assert_int_equal(c->rules_eval_interval_s, 2);
+	assert_int_equal(c->stats_interval_s, 0);
+	assert_string_equal(c->stats_listen, "[::1]:9477");
+	assert_int_equal(c->n_outputs, 3);
+	assert_int_equal(c->outputs[0].kind, OUTPUT_FILE);
+	assert_string_equal(c->outputs[0].path, "/var/log/exfild/alerts.json");
+	assert_int_equal(c->outputs[0].format, OUTPUT_FORMAT_JSON);
+	assert_int_equal(c->outputs[1].kind, OUTPUT_STDOUT);
+	assert_null(c->outputs[1].path);
+	assert_int_equal(c->outputs[2].kind, OUTPUT_STDOUT);
+	assert_string_equal(output_format_name(c->outputs[0].format), "json");
+	config_free(c);
+
+	c = load_ok("capture: { bpf: \"\", interfaces: [eth0] }\n"
+	    "stats: { listen: \"127.0.0.1:9477\" }\n");
+	assert_null(c->capture_bpf);
+	assert_string_equal(c->stats_listen, "127.0.0.1:9477");
+	config_free(c);
+}
+
+static void
+test_daemon_errors(void **state)
+{
+	(void)state;
+	expect_error("logging: { level: loud }\n",
+	    "t.yaml:1:19: logging.level: invalid level \"loud\" "
+	    "(expected error, warning, info or debug)");
+	expect_error("capture: { interfaces: [eth0/1] }\n",
+	    "t.yaml:1:25: capture.interfaces: invalid interface name \"eth0/1\" "
+	    "(1 to 15 letters, digits or .-_:@)");
+	expect_error("capture: { interfaces: [abcdefghijklmnop] }\n",
+	    "t.yaml:1:25: capture.interfaces: invalid interface name "
+	    "\"abcdefghijklmnop\" (1 to 15 letters, digits or .-_:@)");
+	expect_error("capture: { interfaces: [eth0, eth0] }\n",
+	    "t.yaml:1:31: capture.interfaces: interface \"eth0\" listed twice");
+	expect_error("capture: { interfaces: eth0 }\n",
+	    "t.yaml:1:24: capture.interfaces: expected a list");
+	expect_error("capture: { bpf: \"tcp\\nor udp\" }\n",
+	    "t.yaml:1:17: capture.bpf: contains control characters");
+	expect_error("capture: { snaplen: 64 }\n",
+	    "t.yaml:1:21: capture.snaplen: must be between 96 and 262144");
+	expect_error("capture: { snaplen: 1e4 }\n",
+	    "t.yaml:1:21: capture.snaplen: invalid number \"1e4\"");
+	expect_error("capture: { buffer: 100KB }\n",
+	    "t.yaml:1:20: capture.buffer: must be between 1MiB and 4GiB");
+	expect_error("capture: { buffer: 5GiB }\n",
+	    "t.yaml:1:20: capture.buffer: must be between 1MiB and 4GiB");
+	expect_error("rules: { eval_interval: 0 }\n",
+	    "t.yaml:1:25: rules.eval_interval: must be greater than 0");
+	expect_error("stats: { listen: \"0.0.0.0:9477\" }\n",
+	    "t.yaml:1:18: stats.listen: invalid listen address \"0.0.0.0:9477\" "
+	    "(only loopback: the endpoint has no authentication)");
+	expect_error("stats: { listen: \"127.0.0.1\" }\n",
+	    "t.yaml:1:18: stats.listen: invalid listen address \"127.0.0.1\" "
+	    "(expected 127.0.0.1:PORT or [::1]:PORT)");
+	expect_error("stats: { listen: \"127.0.0.1:99999\" }\n",
+	    "t.yaml:1:18: stats.listen: invalid listen address \"127.0.0.1:99999\" "
+	    "(expected 127.0.0.1:PORT or [::1]:PORT)");
+	expect_error("outputs: { file: x }\n",
+	    "t.yaml:1:10: outputs: expected a list");
+	expect_error("outputs: [ json ]\n",
+	    "t.yaml:1:12: outputs: expected a mapping, not a scalar");
+	expect_error("outputs:\n  - { file: { path: a }, stdout: {} }\n",
+	    "t.yaml:2:5: outputs: each output is a mapping with one key (file or stdout)");
+	expect_error("outputs:\n  - kafka: { topic: x }\n",
+	    "t.yaml:2:5: outputs: unknown output \"kafka\" (expected file or stdout)");
+	expect_error("outputs:\n  - file: { format: json }\n",
+	    "t.yaml:2:11: outputs.file: missing key \"path\"");
+	expect_error("outputs:\n  - file: { path: a, format: xml }\n",
+	    "t.yaml:2:30: outputs.file.format: invalid format \"xml\" (expected json)");
+	expect_error("outputs:\n  - stdout: { path: a }\n",
+	    "t.yaml:2:15: outputs.stdout: unknown key \"path\"");
+}
+
 int
 main(void)
 {
@@ -1063,6 +1188,9 @@ main(void)
 		cmocka_unit_test(test_severity_and_country),
 		cmocka_unit_test(test_sample_truncated_everywhere),
 		cmocka_unit_test(test_sample_byte_flips),
+		cmocka_unit_test(test_daemon_defaults),
+		cmocka_unit_test(test_daemon_sections),
+		cmocka_unit_test(test_daemon_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

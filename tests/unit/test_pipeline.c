@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -824,6 +825,112 @@ test_absolute_uri_keepalive_two_destinations(void **state)
 	assert_string_equal(first_pair_host, "a.example.com");
 }
 
+/* A reload with a lower threshold: the pair below the old one alerts at the
+ * timer's next evaluation, before any more traffic. */
+static void
+test_reload_lower_threshold_applies_at_timer(void **state)
+{
+	struct fixture *fx = *state;
+	static uint8_t zip[15000];
+	struct conn c = { "10.1.20.24", "203.0.113.99", 50000, 8443, 1 };
+	char yaml[1024], err[512];
+	struct config *cfg2;
+	uint64_t t1 = T0 + 2 * 3600 * SEC;
+	size_t i;
+
+	learn_destination(fx->p, "198.51.100.10", 40000);
+	fill_archive(zip, sizeof(zip), "PK\x03\x04", 4);
+	for (i = 0; i < 15; i++)
+		send_out(fx->p, &c, t1 + i * SEC, zip + i * 1000, 1000);
+	assert_int_equal(nalerts, 0); /* 15 KB < 20 KB */
+
+	snprintf(yaml, sizeof(yaml), CONFIG_YAML, tmpdir);
+	strcpy(strstr(yaml, "bytes: 20KB"), "bytes: 10KB, severity: high }\n"
+	    "limits: { flows: 64, pairs: 64, destinations: 64, names: 64, "
+	    "app_parsers: 8 }\n");
+	assert_int_equal(config_load_string("t2.yaml", yaml, strlen(yaml), &cfg2,
+	    err, sizeof(err)), 0);
+	assert_int_equal(pipeline_apply_config(fx->p, cfg2, err, sizeof(err)), 0);
+	config_free(fx->cfg);
+	fx->cfg = cfg2;
+	/* pairs quiet since before t1 + 14 s are not looked at */
+	pipeline_evaluate_recent(fx->p, t1 + 15 * SEC, t1 + 20 * SEC);
+	assert_int_equal(nalerts, 0);
+	pipeline_evaluate_recent(fx->p, t1 + 10 * SEC, t1 + 20 * SEC);
+	assert_int_equal(nalerts, 1);
+	assert_string_equal(alerts[0].rule, "compressed-upload");
+	assert_int_equal(alerts[0].severity, SEV_HIGH);
+	assert_int_equal(alerts[0].ts_ns, t1 + 20 * SEC);
+	assert_int_equal(alerts[0].payload[PK_ZIP], 15000);
+}
+
+/* A destination at home is settled as benign; a reload whose geo database
+ * moves it abroad makes the next packet's evaluation see it as foreign. */
+static void
+test_reload_geo_change_unsettles_verdicts(void **state)
+{
+	struct fixture *fx = *state;
+	static uint8_t zip[30000];
+	struct conn c = { "10.1.20.24", "198.51.100.77", 50000, 443, 1 };
+	char yaml[1024], err[512], path[128], dir[96];
+	struct config *cfg2;
+	uint64_t t1 = T0 + 2 * 3600 * SEC;
+	FILE *fp;
+	size_t i;
+
+	learn_destination(fx->p, "192.0.2.1", 40000);
+	fill_archive(zip, sizeof(zip), "PK\x03\x04", 4);
+	for (i = 0; i < 25; i++)
+		send_out(fx->p, &c, t1 + i * SEC, zip + i * 1000, 1000);
+	assert_int_equal(nalerts, 0); /* JP: domestic */
+
+	snprintf(dir, sizeof(dir), "%s/alt", tmpdir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	snprintf(path, sizeof(path), "%s/geo.csv", dir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs("198.51.100.0/24,HK\n", fp);
+	fclose(fp);
+	snprintf(yaml, sizeof(yaml), CONFIG_YAML, dir);
+	assert_int_equal(config_load_string("t2.yaml", yaml, strlen(yaml), &cfg2,
+	    err, sizeof(err)), 0);
+	assert_int_equal(pipeline_apply_config(fx->p, cfg2, err, sizeof(err)), 0);
+	config_free(fx->cfg);
+	fx->cfg = cfg2;
+	send_out(fx->p, &c, t1 + 26 * SEC, zip + 25000, 1000);
+	assert_int_equal(nalerts, 1);
+	assert_int_equal(alerts[0].dst_country, ('H' << 8) | 'K');
+	assert_int_equal(alerts[0].payload[PK_ZIP], 26000);
+	unlink(path);
+	rmdir(dir);
+}
+
+/* A geo database that cannot be read: -1, and the old config stays. */
+static void
+test_reload_error_keeps_old_config(void **state)
+{
+	struct fixture *fx = *state;
+	static uint8_t zip[30000];
+	struct conn c = { "10.1.20.24", "203.0.113.99", 50000, 8443, 1 };
+	char yaml[1024], err[512];
+	struct config *cfg2;
+	size_t i;
+
+	learn_destination(fx->p, "198.51.100.10", 40000);
+	snprintf(yaml, sizeof(yaml), CONFIG_YAML, "/nonexistent-exfild");
+	assert_int_equal(config_load_string("t2.yaml", yaml, strlen(yaml), &cfg2,
+	    err, sizeof(err)), 0);
+	assert_int_equal(pipeline_apply_config(fx->p, cfg2, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "/nonexistent-exfild/geo.csv"));
+	config_free(cfg2);
+	fill_archive(zip, sizeof(zip), "PK\x03\x04", 4);
+	for (i = 0; i < 30; i++)
+		send_out(fx->p, &c, T0 + 2 * 3600 * SEC + i * SEC, zip + i * 1000, 1000);
+	assert_int_equal(nalerts, 1);
+	assert_int_equal(alerts[0].dst_country, ('H' << 8) | 'K');
+	assert_string_equal(alerts[0].sensor, "unit");
+}
+
 int
 main(void)
 {
@@ -847,6 +954,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_bare_teardown_starts_no_flow, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flow_table_stays_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_absolute_uri_keepalive_two_destinations, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reload_lower_threshold_applies_at_timer,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reload_geo_change_unsettles_verdicts,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reload_error_keeps_old_config,
+		    setup, teardown),
 	};
 	return cmocka_run_group_tests_name("pipeline", tests, NULL, NULL);
 }

@@ -1,0 +1,657 @@
+/*
+ * daemon.c - the sensor as a service: open the captures (as root or with
+ * CAP_NET_RAW), drop privileges, then run everything in one libevent loop:
+ * capture descriptors, timers and signals. A reload (SIGHUP) parses and
+ * validates the new file, opens its outputs and loads its geo data before
+ * anything changes; on any error the running configuration stays.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "exfild/capture_live.h"
+#include "exfild/config.h"
+#include "exfild/daemon.h"
+#include "exfild/log.h"
+#include "exfild/output.h"
+#include "exfild/pipeline.h"
+#include "exfild/privdrop.h"
+#include "exfild/sdnotify.h"
+#include "exfild/stats.h"
+#include "exfild/strbuf.h"
+#include "exfild/util.h"
+
+#define MAX_CAPTURES     16
+#define DISPATCH_BATCH   512  /* frames per interface per wake-up */
+#define TICK_SEC         1    /* flow expiry on wall-clock time, status */
+#define STATUS_EVERY     30   /* ticks between STATUS= updates */
+#define BASELINE_SAVE_SEC (15 * 60)
+#define STATS_LINE_MAX   8192
+
+struct capture_slot {
+	struct daemon *d;
+	struct live_capture *cap;
+	struct event *ev;
+	bool broken;
+};
+
+struct output_set {
+	struct output **v;
+	size_t n;
+};
+
+struct daemon {
+	const struct daemon_opts *opts;
+	struct config *cfg;
+	struct pipeline *pipe;
+	struct event_base *base;
+	struct capture_slot caps[MAX_CAPTURES];
+	size_t ncaps, ncaps_broken;
+	struct output_set outputs;
+	bool outputs_dirty;     /* alerts written since the last flush */
+	struct sdnotify notify;
+	struct stats_http *http;
+	struct event *ev_tick, *ev_eval, *ev_stats, *ev_watchdog, *ev_save;
+	struct event *ev_signals[4];
+	uint64_t started_mono_ns;
+	uint64_t last_frame_ns; /* newest packet time */
+	uint64_t last_eval_ns;
+	unsigned ticks;
+	int exit_code;
+};
+
+/* ---- time ---- */
+
+/* "Now" on the packets' clock: wall-clock time, never behind the newest
+ * packet (the kernel stamps packets with the same realtime clock). */
+static uint64_t
+packet_now(const struct daemon *d)
+{
+	uint64_t now = clock_real_ns();
+
+	return now > d->last_frame_ns ? now : d->last_frame_ns;
+}
+
+/* ---- outputs ---- */
+
+static void
+outputs_close(struct output_set *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		output_flush(s->v[i]);
+		output_close(s->v[i]);
+	}
+	free(s->v);
+	s->v = NULL;
+	s->n = 0;
+}
+
+/* Opens every output of cfg; on an error none stays open. */
+static int
+outputs_open(const struct config *cfg, struct output_set *s, char *err,
+    size_t errlen)
+{
+	size_t i, n = cfg->n_outputs > 0 ? cfg->n_outputs : 1;
+
+	s->v = xcalloc(n, sizeof(*s->v));
+	s->n = 0;
+	if (cfg->n_outputs == 0) {
+		s->v[s->n++] = output_json_stdout();
+		return 0;
+	}
+	for (i = 0; i < cfg->n_outputs; i++) {
+		const struct output_conf *oc = &cfg->outputs[i];
+		struct output *o;
+
+		if (oc->kind == OUTPUT_STDOUT)
+			o = output_json_stdout();
+		else
+			o = output_json_file(oc->path, err, errlen);
+		if (o == NULL) {
+			outputs_close(s);
+			return -1;
+		}
+		s->v[s->n++] = o;
+	}
+	return 0;
+}
+
+static void
+outputs_flush(struct daemon *d)
+{
+	size_t i;
+
+	if (!d->outputs_dirty)
+		return;
+	for (i = 0; i < d->outputs.n; i++)
+		output_flush(d->outputs.v[i]);
+	d->outputs_dirty = false;
+}
+
+static void
+on_alert(void *ctx, const struct alert *a)
+{
+	struct daemon *d = ctx;
+	char src[NETADDR_STRLEN];
+	size_t i;
+
+	for (i = 0; i < d->outputs.n; i++)
+		output_emit(d->outputs.v[i], a);
+	d->outputs_dirty = true;
+	/* the log names the alert; its wire-borne fields stay in the outputs */
+	netaddr_format(&a->src, src, sizeof(src));
+	log_info("alert %s: rule=%s severity=%s src=%s bytes_out=%llu", a->id,
+	    a->rule, severity_name(a->severity), src,
+	    (unsigned long long)a->bytes_out);
+}
+
+/* ---- stats ---- */
+
+static size_t
+collect_iface_stats(struct daemon *d, struct iface_stats *out)
+{
+	struct live_stats ls;
+	size_t i, n = 0;
+
+	for (i = 0; i < d->ncaps; i++) {
+		if (d->caps[i].cap == NULL)
+			continue;
+		live_get_stats(d->caps[i].cap, &ls);
+		str_copy(out[n].name, live_name(d->caps[i].cap), sizeof(out[n].name));
+		out[n].received = ls.received;
+		out[n].dropped = ls.dropped;
+		out[n].ifdropped = ls.ifdropped;
+		n++;
+	}
+	return n;
+}
+
+/* The snapshot's pointers refer to this static storage: valid until the
+ * next call (one thread). */
+static void
+fill_snapshot(void *ctx, struct stats_snapshot *s)
+{
+	static struct pipeline_stats ps;
+	static struct iface_stats ifs[MAX_CAPTURES];
+	struct daemon *d = ctx;
+
+	pipeline_get_stats(d->pipe, &ps);
+	memset(s, 0, sizeof(*s));
+	s->sensor = d->cfg->sensor;
+	s->version = d->opts->version;
+	s->uptime_s = (clock_mono_ns() - d->started_mono_ns) / NS_PER_SEC;
+	s->memory_rss_bytes = stats_memory_rss();
+	s->pipe = &ps;
+	s->ifaces = ifs;
+	s->n_ifaces = collect_iface_stats(d, ifs);
+}
+
+static void
+log_stats(struct daemon *d)
+{
+	static char line[STATS_LINE_MAX];
+	struct stats_snapshot s;
+	struct strbuf sb;
+
+	fill_snapshot(d, &s);
+	sb_init(&sb, line, sizeof(line));
+	if (stats_format_line(&s, &sb) != 0)
+		log_warnx("stats: line longer than %d bytes, cut", STATS_LINE_MAX);
+	log_info("stats: %s", line);
+}
+
+static void
+update_status(struct daemon *d)
+{
+	struct pipeline_stats ps;
+
+	if (!d->notify.enabled)
+		return;
+	pipeline_get_stats(d->pipe, &ps);
+	sdnotify_status(&d->notify, "capturing on %zu interface%s: %llu packets, "
+	    "%llu flows active, %llu alerts", d->ncaps - d->ncaps_broken,
+	    d->ncaps - d->ncaps_broken == 1 ? "" : "s",
+	    (unsigned long long)ps.frames, (unsigned long long)ps.flows.active,
+	    (unsigned long long)ps.alerts);
+}
+
+/* ---- capture ---- */
+
+static void
+on_frame(void *ctx, int linktype, const uint8_t *frame, uint32_t caplen,
+    uint32_t wirelen, uint64_t ts_ns)
+{
+	struct daemon *d = ctx;
+
+	if (ts_ns > d->last_frame_ns)
+		d->last_frame_ns = ts_ns;
+	pipeline_frame(d->pipe, linktype, frame, caplen, wirelen, ts_ns);
+}
+
+static void
+capture_break(struct capture_slot *c)
+{
+	struct daemon *d = c->d;
+
+	log_warnx("%s: capture stopped after an error", live_name(c->cap));
+	event_del(c->ev);
+	c->broken = true;
+	if (++d->ncaps_broken == d->ncaps) {
+		log_warnx("no capture left: exiting");
+		d->exit_code = 1;
+		event_base_loopbreak(d->base);
+	}
+}
+
+static void
+capture_drain(struct capture_slot *c)
+{
+	if (c->broken)
+		return;
+	if (live_dispatch(c->cap, DISPATCH_BATCH, on_frame, c->d) < 0)
+		capture_break(c);
+	outputs_flush(c->d);
+}
+
+static void
+on_capture_readable(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	capture_drain(arg);
+}
+
+static int
+captures_open(struct daemon *d)
+{
+	const struct config *cfg = d->cfg;
+	const char *const *names = d->opts->n_interfaces > 0 ? d->opts->interfaces :
+	    (const char *const *)cfg->capture_interfaces;
+	size_t i, n = d->opts->n_interfaces > 0 ? d->opts->n_interfaces :
+	    cfg->n_capture_interfaces;
+	char err[CONFIG_ERR_LEN];
+
+	if (n == 0) {
+		log_warnx("no interface to capture on: set capture.interfaces in %s "
+		    "or give -i", cfg->path);
+		return -1;
+	}
+	if (n > MAX_CAPTURES) {
+		log_warnx("at most %d capture interfaces", MAX_CAPTURES);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		struct live_opts lo = {
+			.ifname = names[i],
+			.bpf = cfg->capture_bpf,
+			.snaplen = cfg->capture_snaplen,
+			.buffer_bytes = cfg->capture_buffer,
+			.promiscuous = cfg->capture_promiscuous,
+		};
+		if (live_open(&lo, &d->caps[i].cap, err, sizeof(err)) != 0) {
+			log_warnx("%s", err);
+			return -1;
+		}
+		d->caps[i].d = d;
+		d->ncaps++;
+	}
+	return 0;
+}
+
+static int
+captures_watch(struct daemon *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->ncaps; i++) {
+		struct capture_slot *c = &d->caps[i];
+		int fd = live_fd(c->cap);
+
+		if (fd < 0) {
+			log_warnx("%s: no selectable descriptor", live_name(c->cap));
+			return -1;
+		}
+		c->ev = event_new(d->base, fd, EV_READ | EV_PERSIST,
+		    on_capture_readable, c);
+		if (c->ev == NULL || event_add(c->ev, NULL) != 0) {
+			log_warnx("%s: cannot watch the capture", live_name(c->cap));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void
+captures_close(struct daemon *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->ncaps; i++) {
+		if (d->caps[i].ev != NULL)
+			event_free(d->caps[i].ev);
+		live_close(d->caps[i].cap);
+		d->caps[i].ev = NULL;
+		d->caps[i].cap = NULL;
+	}
+}
+
+/* ---- reload ---- */
+
+static void
+warn_capture_changes(const struct daemon *d, const struct config *old,
+    const struct config *cfg)
+{
+	size_t i;
+	bool same = old->n_capture_interfaces == cfg->n_capture_interfaces &&
+	    old->capture_snaplen == cfg->capture_snaplen &&
+	    old->capture_buffer == cfg->capture_buffer &&
+	    old->capture_promiscuous == cfg->capture_promiscuous &&
+	    ((old->capture_bpf == NULL && cfg->capture_bpf == NULL) ||
+	    (old->capture_bpf != NULL && cfg->capture_bpf != NULL &&
+	    strcmp(old->capture_bpf, cfg->capture_bpf) == 0));
+
+	for (i = 0; same && i < cfg->n_capture_interfaces; i++)
+		same = strcmp(old->capture_interfaces[i], cfg->capture_interfaces[i]) == 0;
+	if (!same)
+		log_warnx("%s: capture: changes take effect at the next restart "
+		    "(the capture was opened before privileges were dropped)",
+		    cfg->path);
+	if (old->stats_interval_s != cfg->stats_interval_s ||
+	    old->rules_eval_interval_s != cfg->rules_eval_interval_s ||
+	    (old->stats_listen == NULL) != (cfg->stats_listen == NULL) ||
+	    (old->stats_listen != NULL && strcmp(old->stats_listen, cfg->stats_listen) != 0))
+		log_warnx("%s: stats and rules.eval_interval: changes take effect "
+		    "at the next restart", cfg->path);
+	(void)d;
+}
+
+static void
+reload(struct daemon *d)
+{
+	char err[CONFIG_ERR_LEN];
+	struct output_set fresh;
+	struct config *cfg;
+	uint64_t now;
+
+	sdnotify_send(&d->notify, "RELOADING=1");
+	log_info("reload: reading %s", d->opts->config_path);
+	if (config_load(d->opts->config_path, &cfg, err, sizeof(err)) != 0) {
+		log_warnx("reload failed, keeping the running configuration: %s", err);
+		goto done;
+	}
+	if (outputs_open(cfg, &fresh, err, sizeof(err)) != 0) {
+		log_warnx("reload failed, keeping the running configuration: %s", err);
+		config_free(cfg);
+		goto done;
+	}
+	if (pipeline_apply_config(d->pipe, cfg, err, sizeof(err)) != 0) {
+		log_warnx("reload failed, keeping the running configuration: %s", err);
+		outputs_close(&fresh);
+		config_free(cfg);
+		goto done;
+	}
+	outputs_close(&d->outputs);
+	d->outputs = fresh;
+	warn_capture_changes(d, d->cfg, cfg);
+	config_free(d->cfg);
+	d->cfg = cfg;
+	if (!d->opts->level_forced)
+		log_set_level(cfg->log_level);
+	/* verdicts settled under the old file are made again now */
+	now = packet_now(d);
+	pipeline_evaluate_recent(d->pipe, now - cfg->rules_window_s * NS_PER_SEC, now);
+	outputs_flush(d);
+	log_info("reload: %s applied", cfg->path);
+done:
+	sdnotify_send(&d->notify, "READY=1");
+	update_status(d);
+}
+
+/* ---- timers and signals ---- */
+
+static void
+on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+	size_t i;
+
+	(void)fd;
+	(void)what;
+	/* a capture whose readiness was missed is read anyway */
+	for (i = 0; i < d->ncaps; i++)
+		capture_drain(&d->caps[i]);
+	pipeline_tick(d->pipe, packet_now(d));
+	if (++d->ticks % STATUS_EVERY == 0)
+		update_status(d);
+}
+
+static void
+on_eval(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+	uint64_t now = packet_now(d);
+
+	(void)fd;
+	(void)what;
+	/* overlap by a second: a pair's LRU time is that coarse */
+	pipeline_evaluate_recent(d->pipe, d->last_eval_ns > NS_PER_SEC ?
+	    d->last_eval_ns - NS_PER_SEC : 0, now);
+	d->last_eval_ns = now;
+	outputs_flush(d);
+}
+
+static void
+on_stats(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	log_stats(arg);
+}
+
+static void
+on_watchdog(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)fd;
+	(void)what;
+	sdnotify_send(&d->notify, "WATCHDOG=1");
+}
+
+static int
+save_baseline(struct daemon *d)
+{
+	char err[CONFIG_ERR_LEN];
+
+	if (d->cfg->baseline_state == NULL)
+		return 0;
+	if (pipeline_save_baseline(d->pipe, err, sizeof(err)) != 0) {
+		log_warnx("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+on_save(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	save_baseline(arg);
+}
+
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)what;
+	switch (sig) {
+	case SIGHUP:
+		reload(d);
+		break;
+	case SIGUSR1:
+		log_stats(d);
+		break;
+	default:
+		log_info("signal %d: stopping", (int)sig);
+		event_base_loopbreak(d->base);
+		break;
+	}
+}
+
+static struct event *
+add_timer(struct daemon *d, uint64_t usec, event_callback_fn fn)
+{
+	struct timeval tv = { (time_t)(usec / 1000000), (suseconds_t)(usec % 1000000) };
+	struct event *ev = event_new(d->base, -1, EV_PERSIST, fn, d);
+
+	if (ev == NULL || event_add(ev, &tv) != 0)
+		fatalx("cannot add a timer");
+	return ev;
+}
+
+static void
+add_events(struct daemon *d)
+{
+	static const int sigs[] = { SIGHUP, SIGTERM, SIGINT, SIGUSR1 };
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(sigs); i++) {
+		d->ev_signals[i] = evsignal_new(d->base, sigs[i], on_signal, d);
+		if (d->ev_signals[i] == NULL || event_add(d->ev_signals[i], NULL) != 0)
+			fatalx("cannot watch signal %d", sigs[i]);
+	}
+	d->ev_tick = add_timer(d, TICK_SEC * 1000000ULL, on_tick);
+	d->ev_eval = add_timer(d, d->cfg->rules_eval_interval_s * 1000000ULL, on_eval);
+	if (d->cfg->stats_interval_s > 0)
+		d->ev_stats = add_timer(d, d->cfg->stats_interval_s * 1000000ULL, on_stats);
+	if (d->notify.watchdog_usec > 0)
+		d->ev_watchdog = add_timer(d, d->notify.watchdog_usec / 2, on_watchdog);
+	if (d->cfg->baseline_state != NULL)
+		d->ev_save = add_timer(d, BASELINE_SAVE_SEC * 1000000ULL, on_save);
+}
+
+static void
+free_events(struct daemon *d)
+{
+	struct event *evs[] = { d->ev_tick, d->ev_eval, d->ev_stats,
+		d->ev_watchdog, d->ev_save, d->ev_signals[0], d->ev_signals[1],
+		d->ev_signals[2], d->ev_signals[3] };
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(evs); i++)
+		if (evs[i] != NULL)
+			event_free(evs[i]);
+}
+
+/* ---- start and stop ---- */
+
+static int
+start(struct daemon *d)
+{
+	char err[CONFIG_ERR_LEN];
+	const char *user = d->opts->user != NULL ? d->opts->user :
+	    d->cfg->daemon_user != NULL ? d->cfg->daemon_user : DAEMON_DEFAULT_USER;
+
+	if (sdnotify_open(&d->notify, err, sizeof(err)) != 0)
+		log_warnx("systemd notification disabled: %s", err);
+	if (captures_open(d) != 0)
+		return -1;
+	/* nothing below needs root: the captures are open */
+	if (privdrop_to_user(user, err, sizeof(err)) != 0) {
+		log_warnx("%s", err);
+		return -1;
+	}
+	d->pipe = pipeline_new(d->cfg, "live", on_alert, d, err, sizeof(err));
+	if (d->pipe == NULL) {
+		log_warnx("%s", err);
+		return -1;
+	}
+	if (outputs_open(d->cfg, &d->outputs, err, sizeof(err)) != 0) {
+		log_warnx("%s", err);
+		return -1;
+	}
+	if (d->cfg->n_outputs == 0)
+		log_info("no outputs configured: alerts go to stdout as JSON lines");
+	if ((d->base = event_base_new()) == NULL) {
+		log_warnx("cannot create the event loop");
+		return -1;
+	}
+	if (captures_watch(d) != 0)
+		return -1;
+	if (d->cfg->stats_listen != NULL) {
+		d->http = stats_http_start(d->base, d->cfg->stats_listen,
+		    fill_snapshot, d, err, sizeof(err));
+		if (d->http == NULL) {
+			log_warnx("%s", err);
+			return -1;
+		}
+	}
+	add_events(d);
+	return 0;
+}
+
+static void
+stop(struct daemon *d)
+{
+	size_t i;
+
+	sdnotify_send(&d->notify, "STOPPING=1");
+	/* what the kernel already holds is read before the captures close */
+	for (i = 0; i < d->ncaps && d->pipe != NULL; i++)
+		capture_drain(&d->caps[i]);
+	if (d->pipe != NULL) {
+		log_stats(d);
+		pipeline_finish(d->pipe);
+		if (save_baseline(d) != 0)
+			d->exit_code = 1;
+	}
+	outputs_close(&d->outputs);
+	stats_http_stop(d->http);
+	free_events(d);
+	captures_close(d);
+	pipeline_free(d->pipe);
+	if (d->base != NULL)
+		event_base_free(d->base);
+	sdnotify_close(&d->notify);
+	config_free(d->cfg);
+}
+
+int
+daemon_run(const struct daemon_opts *o)
+{
+	char err[CONFIG_ERR_LEN];
+	struct daemon d;
+
+	memset(&d, 0, sizeof(d));
+	d.opts = o;
+	d.notify.fd = -1;
+	d.started_mono_ns = clock_mono_ns();
+	if (config_load(o->config_path, &d.cfg, err, sizeof(err)) != 0) {
+		log_warnx("%s", err);
+		return 1;
+	}
+	if (!o->level_forced)
+		log_set_level(d.cfg->log_level);
+	signal(SIGPIPE, SIG_IGN);
+	if (start(&d) != 0) {
+		stop(&d);
+		return 1;
+	}
+	d.last_eval_ns = packet_now(&d);
+	sdnotify_send(&d.notify, "READY=1");
+	update_status(&d);
+	log_info("exfild %s: capturing on %zu interface%s, config %s", o->version,
+	    d.ncaps, d.ncaps == 1 ? "" : "s", d.cfg->path);
+	event_base_dispatch(d.base);
+	log_info("stopping");
+	stop(&d);
+	return d.exit_code;
+}
