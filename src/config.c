@@ -166,6 +166,16 @@ release_netset(struct netset *s)
 	netset_free(s);
 }
 
+static void
+output_conf_release(struct output_conf *o)
+{
+	free(o->path);
+	free(o->target);
+	free(o->host);
+	free(o->socket_path);
+	free(o->name);
+}
+
 void
 config_free(struct config *c)
 {
@@ -182,23 +192,37 @@ config_free(struct config *c)
 	netset_free(&c->resolvers);
 	free_strings(c->baseline_allow_domains, c->n_baseline_allow_domains);
 	free(c->daemon_user);
+	free(c->state_dir);
 	free_strings(c->capture_interfaces, c->n_capture_interfaces);
 	free(c->capture_bpf);
 	free(c->stats_listen);
 	for (size_t i = 0; i < c->n_outputs; i++)
-		free(c->outputs[i].path);
+		output_conf_release(&c->outputs[i]);
 	free(c->outputs);
 	free(c);
 }
 
+static const char *const format_names[] = { "json", "ecs", "cef", "leef" };
+
 const char *
 output_format_name(enum output_format f)
 {
-	switch (f) {
-	case OUTPUT_FORMAT_JSON:
-		return "json";
-	}
-	return "unknown";
+	return (size_t)f < ARRAY_LEN(format_names) ? format_names[f] : "unknown";
+}
+
+/* RFC 5424 6.2.1 facility codes 0..23 */
+static const char *const facility_names[] = {
+	"kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news",
+	"uucp", "cron", "authpriv", "ftp", "ntp", "audit", "alert", "clock",
+	"local0", "local1", "local2", "local3", "local4", "local5", "local6",
+	"local7",
+};
+
+const char *
+syslog_facility_name(int facility)
+{
+	return facility >= 0 && (size_t)facility < ARRAY_LEN(facility_names) ?
+	    facility_names[facility] : "unknown";
 }
 
 bool
@@ -1090,6 +1114,20 @@ parse_stats_listen(struct loader *ld, const struct key_handler *h,
 /* ---- outputs: a list of single-key mappings ---------------------------- */
 
 static int
+format_parse(const char *s, enum output_format *out)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(format_names); i++) {
+		if (strcmp(s, format_names[i]) == 0) {
+			*out = (enum output_format)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int
 parse_output_format(struct loader *ld, const struct key_handler *h,
     const char *path, yaml_node_t *value, void *target)
 {
@@ -1099,9 +1137,252 @@ parse_output_format(struct loader *ld, const struct key_handler *h,
 	(void)h;
 	if (scalar_text(ld, path, value, &s) != 0)
 		return -1;
-	if (strcmp(s, "json") != 0)
-		return fail_invalid(ld, value, path, "format", s, " (expected json)");
-	o->format = OUTPUT_FORMAT_JSON;
+	if (format_parse(s, &o->format) != 0)
+		return fail_invalid(ld, value, path, "format", s,
+		    " (expected json, ecs, cef or leef)");
+	return 0;
+}
+
+/* A syslog format: the body (json, ecs, cef, leef), optionally behind the
+ * header it goes in: "rfc5424-json", "rfc3164-cef"; "rfc5424" and
+ * "rfc3164" alone carry JSON. */
+static int
+parse_syslog_format(struct loader *ld, const struct key_handler *h,
+    const char *path, yaml_node_t *value, void *target)
+{
+	static const struct { const char *prefix; enum syslog_header header; } hdrs[] = {
+		{ "rfc5424", SYSLOG_RFC5424 }, { "rfc3164", SYSLOG_RFC3164 },
+	};
+	struct output_conf *o = target;
+	const char *s, *body;
+	size_t i, n;
+
+	(void)h;
+	if (scalar_text(ld, path, value, &s) != 0)
+		return -1;
+	body = s;
+	for (i = 0; i < ARRAY_LEN(hdrs); i++) {
+		n = strlen(hdrs[i].prefix);
+		if (strncmp(s, hdrs[i].prefix, n) == 0 && (s[n] == '\0' || s[n] == '-')) {
+			o->header = hdrs[i].header;
+			body = s[n] == '\0' ? "json" : s + n + 1;
+			break;
+		}
+	}
+	if (format_parse(body, &o->format) != 0)
+		return fail_invalid(ld, value, path, "format", s,
+		    " (expected json, ecs, cef or leef, optionally after rfc5424- "
+		    "or rfc3164-)");
+	return 0;
+}
+
+static int
+parse_facility(struct loader *ld, const struct key_handler *h,
+    const char *path, yaml_node_t *value, void *target)
+{
+	struct output_conf *o = target;
+	const char *s;
+	size_t i;
+
+	(void)h;
+	if (scalar_text(ld, path, value, &s) != 0)
+		return -1;
+	for (i = 0; i < ARRAY_LEN(facility_names); i++) {
+		if (strcmp(s, facility_names[i]) == 0) {
+			o->facility = (int)i;
+			return 0;
+		}
+	}
+	return fail_invalid(ld, value, path, "facility", s,
+	    " (expected a name such as daemon, auth or local0..local7)");
+}
+
+static int
+parse_framing(struct loader *ld, const struct key_handler *h, const char *path,
+    yaml_node_t *value, void *target)
+{
+	struct output_conf *o = target;
+	const char *s;
+
+	(void)h;
+	if (scalar_text(ld, path, value, &s) != 0)
+		return -1;
+	if (strcmp(s, "octet-counting") == 0)
+		o->framing = SYSLOG_FRAMING_OCTET;
+	else if (strcmp(s, "lf") == 0)
+		o->framing = SYSLOG_FRAMING_LF;
+	else
+		return fail_invalid(ld, value, path, "framing", s,
+		    " (expected octet-counting or lf)");
+	return 0;
+}
+
+static int
+parse_fsync(struct loader *ld, const struct key_handler *h, const char *path,
+    yaml_node_t *value, void *target)
+{
+	struct output_conf *o = target;
+	const char *s;
+
+	(void)h;
+	if (scalar_text(ld, path, value, &s) != 0)
+		return -1;
+	if (strcmp(s, "always") == 0)
+		o->spool_fsync = SPOOL_FSYNC_ALWAYS;
+	else if (strcmp(s, "interval") == 0)
+		o->spool_fsync = SPOOL_FSYNC_INTERVAL;
+	else if (strcmp(s, "never") == 0)
+		o->spool_fsync = SPOOL_FSYNC_NEVER;
+	else
+		return fail_invalid(ld, value, path, "fsync policy", s,
+		    " (expected always, interval or never)");
+	return 0;
+}
+
+static int
+parse_fsync_interval(struct loader *ld, const struct key_handler *h,
+    const char *path, yaml_node_t *value, void *target)
+{
+	struct output_conf *o = target;
+	uint64_t secs;
+
+	(void)h;
+	if (duration_value(ld, path, value, true, &secs) != 0)
+		return -1;
+	if (secs > 3600)
+		return fail_at(ld, value, path, "must be at most 1h");
+	o->spool_fsync_ms = secs * 1000;
+	return 0;
+}
+
+/* A size that may be 0 (spool: 0 turns the spool off). */
+static int
+parse_size0_field(struct loader *ld, const struct key_handler *h,
+    const char *path, yaml_node_t *value, void *target)
+{
+	const char *s;
+	uint64_t v;
+
+	if (scalar_text(ld, path, value, &s) != 0)
+		return -1;
+	if (parse_size(s, &v) != 0)
+		return fail_invalid(ld, value, path, "size", s, "");
+	*FIELD(uint64_t, target, h) = v;
+	return 0;
+}
+
+static int
+parse_max_message(struct loader *ld, const struct key_handler *h,
+    const char *path, yaml_node_t *value, void *target)
+{
+	struct output_conf *o = target;
+
+	if (parse_size_field(ld, h, path, value, target) != 0)
+		return -1;
+	if (o->max_message < SYSLOG_MIN_MESSAGE || o->max_message > 65000)
+		return fail_at(ld, value, path, "must be between %d and 65000 bytes",
+		    SYSLOG_MIN_MESSAGE);
+	return 0;
+}
+
+/* The host part of a target: a name, an IPv4 literal or [IPv6]. */
+static int
+target_host_port(const char *hp, struct output_conf *o)
+{
+	const char *port = NULL, *host = hp;
+	size_t hostlen;
+	char buf[DOMAIN_MAX + 1];
+	struct netaddr a;
+
+	if (hp[0] == '[') {
+		const char *close = strchr(hp, ']');
+		if (close == NULL || (close[1] != '\0' && close[1] != ':'))
+			return -1;
+		host = hp + 1;
+		hostlen = (size_t)(close - host);
+		if (close[1] == ':')
+			port = close + 2;
+		if (hostlen >= sizeof(buf))
+			return -1;
+		memcpy(buf, host, hostlen);
+		buf[hostlen] = '\0';
+		if (netaddr_parse(buf, &a) != 0 || a.family != 6)
+			return -1;
+	} else {
+		const char *colon = strchr(hp, ':');
+		hostlen = colon != NULL ? (size_t)(colon - hp) : strlen(hp);
+		if (colon != NULL)
+			port = colon + 1;
+		if (hostlen == 0 || hostlen >= sizeof(buf))
+			return -1;
+		memcpy(buf, hp, hostlen);
+		buf[hostlen] = '\0';
+		if (netaddr_parse(buf, &a) != 0 &&
+		    domain_normalise(buf, buf, sizeof(buf)) != 0)
+			return -1;
+	}
+	o->port = 514;
+	if (port != NULL && parse_port(port, &o->port) != 0)
+		return -1;
+	o->host = xstrdup(buf);
+	return 0;
+}
+
+/* "udp://host[:port]", "tcp://host[:port]" (514 by default),
+ * "unix:///dev/log"; host a name, an IPv4 address or [IPv6]. */
+static int
+parse_target(struct loader *ld, const struct key_handler *h, const char *path,
+    yaml_node_t *value, void *target)
+{
+	struct output_conf *o = target;
+	const char *s;
+
+	(void)h;
+	if (plain_string(ld, path, value, &s) != 0)
+		return -1;
+	free(o->target);
+	free(o->host);
+	free(o->socket_path);
+	o->target = xstrdup(s);
+	o->host = o->socket_path = NULL;
+	if (strncmp(s, "unix://", 7) == 0) {
+		if (s[7] != '/' || strlen(s + 7) >= 108)
+			return fail_invalid(ld, value, path, "target", s,
+			    " (unix:// needs an absolute socket path under 108 bytes)");
+		o->transport = SYSLOG_UNIX;
+		o->socket_path = xstrdup(s + 7);
+		return 0;
+	}
+	if (strncmp(s, "udp://", 6) == 0)
+		o->transport = SYSLOG_UDP;
+	else if (strncmp(s, "tcp://", 6) == 0)
+		o->transport = SYSLOG_TCP;
+	else
+		return fail_invalid(ld, value, path, "target", s,
+		    " (expected udp://HOST[:PORT], tcp://HOST[:PORT] or unix:///PATH)");
+	if (target_host_port(s + 6, o) != 0)
+		return fail_invalid(ld, value, path, "target", s,
+		    " (bad host or port)");
+	return 0;
+}
+
+static int
+parse_output_name(struct loader *ld, const struct key_handler *h,
+    const char *path, yaml_node_t *value, void *target)
+{
+	struct output_conf *o = target;
+	const char *s;
+	size_t len;
+
+	(void)h;
+	if (plain_string(ld, path, value, &s) != 0)
+		return -1;
+	len = strlen(s);
+	if (len > 32 || strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-_") != len)
+		return fail_invalid(ld, value, path, "name", s,
+		    " (1 to 32 of a-z, 0-9, - and _)");
+	free(o->name);
+	o->name = xstrdup(s);
 	return 0;
 }
 
@@ -1116,6 +1397,20 @@ static const struct key_handler output_stdout_keys[] = {
 };
 static const struct key_table output_stdout_table = KEY_TABLE(output_stdout_keys);
 
+static const struct key_handler output_syslog_keys[] = {
+	{ "target", parse_target, 0, NULL },
+	{ "format", parse_syslog_format, 0, NULL },
+	{ "facility", parse_facility, 0, NULL },
+	{ "framing", parse_framing, 0, NULL },
+	{ "max_message", parse_max_message, offsetof(struct output_conf, max_message), NULL },
+	{ "queue", parse_size_field, offsetof(struct output_conf, queue_bytes), NULL },
+	{ "spool", parse_size0_field, offsetof(struct output_conf, spool_bytes), NULL },
+	{ "fsync", parse_fsync, 0, NULL },
+	{ "fsync_interval", parse_fsync_interval, 0, NULL },
+	{ "name", parse_output_name, 0, NULL },
+};
+static const struct key_table output_syslog_table = KEY_TABLE(output_syslog_keys);
+
 static const struct {
 	const char *name;
 	enum output_kind kind;
@@ -1123,21 +1418,83 @@ static const struct {
 } output_kinds[] = {
 	{ "file", OUTPUT_FILE, &output_file_table },
 	{ "stdout", OUTPUT_STDOUT, &output_stdout_table },
+	{ "syslog", OUTPUT_SYSLOG, &output_syslog_table },
 };
+
+/* The name a syslog output goes by when none is given: its target with
+ * every other character made '-' ("tcp---siem.corp-6514" becomes
+ * "tcp-siem-corp-6514"): stable across restarts, for its spool. */
+static char *
+default_output_name(const char *target)
+{
+	char buf[33];
+	size_t i, o = 0;
+
+	for (i = 0; target[i] != '\0' && o < sizeof(buf) - 1; i++) {
+		char ch = ascii_lower(target[i]);
+		bool keep = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9');
+		if (keep)
+			buf[o++] = ch;
+		else if (o > 0 && buf[o - 1] != '-')
+			buf[o++] = '-';
+	}
+	while (o > 0 && buf[o - 1] == '-')
+		o--;
+	buf[o] = '\0';
+	return xstrdup(o > 0 ? buf : "syslog");
+}
+
+static void
+output_defaults(struct output_conf *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->format = OUTPUT_FORMAT_JSON;
+	o->facility = 20; /* local4 */
+	o->framing = SYSLOG_FRAMING_OCTET;
+	o->header = SYSLOG_RFC5424;
+	o->max_message = SYSLOG_DEFAULT_MAX_MESSAGE;
+	o->queue_bytes = 4 * 1024 * 1024;
+	o->spool_bytes = 256 * 1024 * 1024;
+	o->spool_fsync = SPOOL_FSYNC_INTERVAL;
+	o->spool_fsync_ms = 1000;
+}
+
+/* Checks across keys of one output, and across outputs. */
+static int
+output_finish(struct loader *ld, const yaml_node_t *node, const char *path,
+    struct output_conf *o, const struct config *c)
+{
+	size_t i;
+
+	if (o->kind == OUTPUT_FILE && o->path == NULL)
+		return fail_at(ld, node, path, "missing key \"path\"");
+	if (o->kind != OUTPUT_SYSLOG)
+		return 0;
+	if (o->target == NULL)
+		return fail_at(ld, node, path, "missing key \"target\"");
+	if (o->name == NULL)
+		o->name = default_output_name(o->target);
+	for (i = 0; i < c->n_outputs; i++)
+		if (c->outputs[i].name != NULL && strcmp(c->outputs[i].name, o->name) == 0)
+			return fail_at(ld, node, path, "two syslog outputs named \"%s\" "
+			    "(give each a name:)", o->name);
+	return 0;
+}
 
 static int
 parse_output_item(struct loader *ld, const char *path, yaml_node_t *item,
     struct config *c)
 {
 	const yaml_node_pair_t *pair = item->data.mapping.pairs.start;
-	struct output_conf o = { .format = OUTPUT_FORMAT_JSON };
+	struct output_conf o;
 	yaml_node_t *key, *value;
 	char child[KEYPATH_LEN], q[QUOTE_LEN];
 	size_t i;
 
+	output_defaults(&o);
 	if (item->data.mapping.pairs.top - pair != 1)
 		return fail_at(ld, item, path,
-		    "each output is a mapping with one key (file or stdout)");
+		    "each output is a mapping with one key (file, stdout or syslog)");
 	key = get_node(ld, pair->key);
 	value = get_node(ld, pair->value);
 	if (key == NULL || value == NULL || key->type != YAML_SCALAR_NODE)
@@ -1146,16 +1503,16 @@ parse_output_item(struct loader *ld, const char *path, yaml_node_t *item,
 		if (key_is(key, output_kinds[i].name))
 			break;
 	if (i == ARRAY_LEN(output_kinds))
-		return fail_at(ld, key, path, "unknown output \"%s\" (expected file or stdout)",
+		return fail_at(ld, key, path,
+		    "unknown output \"%s\" (expected file, stdout or syslog)",
 		    quote(node_text(key), key->data.scalar.length, q));
 	o.kind = output_kinds[i].kind;
 	keypath_join(child, sizeof(child), path, output_kinds[i].name);
-	if (parse_mapping(ld, child, value, output_kinds[i].keys, &o) != 0) {
-		free(o.path);
+	if (parse_mapping(ld, child, value, output_kinds[i].keys, &o) != 0 ||
+	    output_finish(ld, value, child, &o, c) != 0) {
+		output_conf_release(&o);
 		return -1;
 	}
-	if (o.kind == OUTPUT_FILE && o.path == NULL)
-		return fail_at(ld, value, child, "missing key \"path\"");
 	c->outputs = xreallocarray(c->outputs, c->n_outputs + 1, sizeof(*c->outputs));
 	c->outputs[c->n_outputs++] = o;
 	return 0;
@@ -1255,6 +1612,7 @@ static const struct key_table flow_table = KEY_TABLE(flow_keys);
 
 static const struct key_handler daemon_keys[] = {
 	{ "user", parse_path_field, offsetof(struct config, daemon_user), NULL },
+	{ "state_dir", parse_path_field, offsetof(struct config, state_dir), NULL },
 };
 static const struct key_table daemon_table = KEY_TABLE(daemon_keys);
 

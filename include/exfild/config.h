@@ -36,16 +36,42 @@ struct rule_conf {
 	enum severity severity;
 };
 
-/* Where alerts go. Issue 4 adds syslog targets and more formats. */
-enum output_kind { OUTPUT_FILE, OUTPUT_STDOUT };
-enum output_format { OUTPUT_FORMAT_JSON };
+/* Where alerts go: a list of outputs, several at once. */
+enum output_kind { OUTPUT_FILE, OUTPUT_STDOUT, OUTPUT_SYSLOG };
+/* The message body. ECS: JSON with Elastic Common Schema field names. */
+enum output_format { OUTPUT_FORMAT_JSON, OUTPUT_FORMAT_ECS, OUTPUT_FORMAT_CEF,
+	OUTPUT_FORMAT_LEEF };
+enum syslog_transport { SYSLOG_UDP, SYSLOG_TCP, SYSLOG_UNIX };
+/* RFC 6587: octet-counting ("LEN SP MSG") or a trailing LF */
+enum syslog_framing { SYSLOG_FRAMING_OCTET, SYSLOG_FRAMING_LF };
+enum syslog_header { SYSLOG_RFC5424, SYSLOG_RFC3164 };
+enum spool_fsync { SPOOL_FSYNC_ALWAYS, SPOOL_FSYNC_INTERVAL, SPOOL_FSYNC_NEVER };
+
+#define SYSLOG_DEFAULT_MAX_MESSAGE 8192
+#define SYSLOG_MIN_MESSAGE 480 /* RFC 5426 3.2: every receiver takes 480 */
 
 struct output_conf {
 	enum output_kind kind;
 	enum output_format format;
-	char *path; /* OUTPUT_FILE */
+	char *path;                /* OUTPUT_FILE */
+	/* OUTPUT_SYSLOG */
+	char *target;              /* as written: "tcp://siem.corp:6514" */
+	enum syslog_transport transport;
+	char *host;                /* name or address literal (no brackets) */
+	uint16_t port;
+	char *socket_path;         /* SYSLOG_UNIX */
+	int facility;              /* 0..23 (local4 = 20) */
+	enum syslog_framing framing;
+	enum syslog_header header;
+	uint64_t max_message;      /* bytes; longer messages are shortened */
+	uint64_t queue_bytes;      /* memory queue; past it alerts go to the spool */
+	uint64_t spool_bytes;      /* disk spool cap (0: no spool) */
+	enum spool_fsync spool_fsync;
+	uint64_t spool_fsync_ms;   /* SPOOL_FSYNC_INTERVAL */
+	char *name;                /* stats label and spool directory name */
 };
 
+#define CONFIG_DEFAULT_STATE_DIR "/var/lib/exfild"
 #define CONFIG_ERR_LEN 512
 #define CONFIG_IFNAME_MAX 15 /* IFNAMSIZ - 1 */
 
@@ -87,6 +113,7 @@ struct config {
 
 	/* the daemon (issue 3) */
 	char *daemon_user;         /* dropped to when started as root */
+	char *state_dir;           /* NULL: /var/lib/exfild (output spools) */
 	enum log_level log_level;
 	char **capture_interfaces; /* live capture; -i replaces the list */
 	size_t n_capture_interfaces;
@@ -109,6 +136,7 @@ int config_load_string(const char *name, const char *yaml, size_t len,
     struct config **out, char *err, size_t errlen);
 void config_free(struct config *c);
 const char *output_format_name(enum output_format f);
+const char *syslog_facility_name(int facility);
 
 bool config_is_internal(const struct config *c, const struct netaddr *a);
 /* Is (addr, port) one of networks.proxies? */

@@ -1149,15 +1149,122 @@ test_daemon_errors(void **state)
 	expect_error("outputs: [ json ]\n",
 	    "t.yaml:1:12: outputs: expected a mapping, not a scalar");
 	expect_error("outputs:\n  - { file: { path: a }, stdout: {} }\n",
-	    "t.yaml:2:5: outputs: each output is a mapping with one key (file or stdout)");
+	    "t.yaml:2:5: outputs: each output is a mapping with one key (file, stdout or syslog)");
 	expect_error("outputs:\n  - kafka: { topic: x }\n",
-	    "t.yaml:2:5: outputs: unknown output \"kafka\" (expected file or stdout)");
+	    "t.yaml:2:5: outputs: unknown output \"kafka\" (expected file, stdout or syslog)");
 	expect_error("outputs:\n  - file: { format: json }\n",
 	    "t.yaml:2:11: outputs.file: missing key \"path\"");
 	expect_error("outputs:\n  - file: { path: a, format: xml }\n",
-	    "t.yaml:2:30: outputs.file.format: invalid format \"xml\" (expected json)");
+	    "t.yaml:2:30: outputs.file.format: invalid format \"xml\" (expected json, ecs, cef or leef)");
 	expect_error("outputs:\n  - stdout: { path: a }\n",
 	    "t.yaml:2:15: outputs.stdout: unknown key \"path\"");
+}
+
+static void
+test_syslog_outputs(void **state)
+{
+	struct config *c = load_ok(
+	    "daemon: { state_dir: /var/lib/x }\n"
+	    "outputs:\n"
+	    "  - syslog: { target: \"tcp://siem.corp:6514\", format: cef, facility: local4, framing: octet-counting }\n"
+	    "  - syslog: { target: \"udp://127.0.0.1:514\", format: rfc5424-json }\n"
+	    "  - syslog: { target: \"unix:///dev/log\", format: rfc3164 }\n"
+	    "  - syslog: { target: \"tcp://[2001:db8::5]\", format: rfc3164-leef, framing: lf,\n"
+	    "      max_message: 2KiB, queue: 1MiB, spool: 0, fsync: always, name: qradar }\n"
+	    "  - syslog: { target: \"udp://LOG.Example.COM.\", format: ecs, fsync_interval: 5s }\n");
+	const struct output_conf *o;
+
+	(void)state;
+	assert_string_equal(c->state_dir, "/var/lib/x");
+	assert_int_equal(c->n_outputs, 5);
+	o = &c->outputs[0];
+	assert_int_equal(o->kind, OUTPUT_SYSLOG);
+	assert_int_equal(o->transport, SYSLOG_TCP);
+	assert_string_equal(o->host, "siem.corp");
+	assert_int_equal(o->port, 6514);
+	assert_int_equal(o->format, OUTPUT_FORMAT_CEF);
+	assert_int_equal(o->header, SYSLOG_RFC5424);
+	assert_int_equal(o->facility, 20);
+	assert_string_equal(syslog_facility_name(o->facility), "local4");
+	assert_int_equal(o->framing, SYSLOG_FRAMING_OCTET);
+	assert_int_equal(o->max_message, 8192);
+	assert_int_equal(o->queue_bytes, 4 * 1024 * 1024);
+	assert_int_equal(o->spool_bytes, 256 * 1024 * 1024);
+	assert_int_equal(o->spool_fsync, SPOOL_FSYNC_INTERVAL);
+	assert_int_equal(o->spool_fsync_ms, 1000);
+	assert_string_equal(o->name, "tcp-siem-corp-6514");
+	assert_string_equal(o->target, "tcp://siem.corp:6514");
+	o = &c->outputs[1];
+	assert_int_equal(o->transport, SYSLOG_UDP);
+	assert_string_equal(o->host, "127.0.0.1");
+	assert_int_equal(o->port, 514);
+	assert_int_equal(o->format, OUTPUT_FORMAT_JSON);
+	assert_int_equal(o->header, SYSLOG_RFC5424);
+	assert_string_equal(o->name, "udp-127-0-0-1-514");
+	o = &c->outputs[2];
+	assert_int_equal(o->transport, SYSLOG_UNIX);
+	assert_string_equal(o->socket_path, "/dev/log");
+	assert_null(o->host);
+	assert_int_equal(o->header, SYSLOG_RFC3164);
+	assert_int_equal(o->format, OUTPUT_FORMAT_JSON);
+	o = &c->outputs[3];
+	assert_string_equal(o->host, "2001:db8::5");
+	assert_int_equal(o->port, 514);
+	assert_int_equal(o->header, SYSLOG_RFC3164);
+	assert_int_equal(o->format, OUTPUT_FORMAT_LEEF);
+	assert_int_equal(o->framing, SYSLOG_FRAMING_LF);
+	assert_int_equal(o->max_message, 2048);
+	assert_int_equal(o->queue_bytes, 1024 * 1024);
+	assert_int_equal(o->spool_bytes, 0);
+	assert_int_equal(o->spool_fsync, SPOOL_FSYNC_ALWAYS);
+	assert_string_equal(o->name, "qradar");
+	o = &c->outputs[4];
+	assert_string_equal(o->host, "log.example.com");
+	assert_int_equal(o->format, OUTPUT_FORMAT_ECS);
+	assert_int_equal(o->spool_fsync_ms, 5000);
+	config_free(c);
+}
+
+static void
+test_syslog_output_errors(void **state)
+{
+	(void)state;
+	expect_error("outputs:\n  - syslog: { format: cef }\n",
+	    "t.yaml:2:13: outputs.syslog: missing key \"target\"");
+	expect_error("outputs:\n  - syslog: { target: \"http://x:1\" }\n",
+	    "t.yaml:2:23: outputs.syslog.target: invalid target \"http://x:1\" "
+	    "(expected udp://HOST[:PORT], tcp://HOST[:PORT] or unix:///PATH)");
+	expect_error("outputs:\n  - syslog: { target: \"tcp://x:0\" }\n",
+	    "t.yaml:2:23: outputs.syslog.target: invalid target \"tcp://x:0\" "
+	    "(bad host or port)");
+	expect_error("outputs:\n  - syslog: { target: \"tcp://[10.0.0.1]:5\" }\n",
+	    "t.yaml:2:23: outputs.syslog.target: invalid target \"tcp://[10.0.0.1]:5\" "
+	    "(bad host or port)");
+	expect_error("outputs:\n  - syslog: { target: \"udp://bad host\" }\n",
+	    "t.yaml:2:23: outputs.syslog.target: invalid target \"udp://bad host\" "
+	    "(bad host or port)");
+	expect_error("outputs:\n  - syslog: { target: \"unix://dev/log\" }\n",
+	    "t.yaml:2:23: outputs.syslog.target: invalid target \"unix://dev/log\" "
+	    "(unix:// needs an absolute socket path under 108 bytes)");
+	expect_error("outputs:\n  - syslog: { target: \"udp://a\", format: rfc5424-xml }\n",
+	    "t.yaml:2:42: outputs.syslog.format: invalid format \"rfc5424-xml\" "
+	    "(expected json, ecs, cef or leef, optionally after rfc5424- or rfc3164-)");
+	expect_error("outputs:\n  - syslog: { target: \"udp://a\", facility: local8 }\n",
+	    "t.yaml:2:44: outputs.syslog.facility: invalid facility \"local8\" "
+	    "(expected a name such as daemon, auth or local0..local7)");
+	expect_error("outputs:\n  - syslog: { target: \"udp://a\", framing: crlf }\n",
+	    "t.yaml:2:43: outputs.syslog.framing: invalid framing \"crlf\" "
+	    "(expected octet-counting or lf)");
+	expect_error("outputs:\n  - syslog: { target: \"udp://a\", max_message: 100 }\n",
+	    "t.yaml:2:47: outputs.syslog.max_message: must be between 480 and 65000 bytes");
+	expect_error("outputs:\n  - syslog: { target: \"udp://a\", fsync: sometimes }\n",
+	    "t.yaml:2:41: outputs.syslog.fsync: invalid fsync policy \"sometimes\" "
+	    "(expected always, interval or never)");
+	expect_error("outputs:\n  - syslog: { target: \"udp://a\", name: \"A b\" }\n",
+	    "t.yaml:2:40: outputs.syslog.name: invalid name \"A b\" (1 to 32 of a-z, 0-9, - and _)");
+	expect_error("outputs:\n  - syslog: { target: \"udp://a\" }\n"
+	    "  - syslog: { target: \"udp://a:514\" }\n  - syslog: { target: \"udp://a\" }\n",
+	    "t.yaml:4:13: outputs.syslog: two syslog outputs named \"udp-a\" (give each a name:)");
 }
 
 int
@@ -1191,6 +1298,8 @@ main(void)
 		cmocka_unit_test(test_daemon_defaults),
 		cmocka_unit_test(test_daemon_sections),
 		cmocka_unit_test(test_daemon_errors),
+		cmocka_unit_test(test_syslog_outputs),
+		cmocka_unit_test(test_syslog_output_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
