@@ -16,7 +16,8 @@ struct aggtab {
 	struct pair *pairs;
 	uint32_t *buckets;
 	size_t capacity, nbuckets;
-	uint32_t free_head;
+	uint32_t free_head; /* released slots, most recent first */
+	uint32_t fresh;     /* slots [fresh, capacity) were never handed out */
 	uint32_t lru_head, lru_tail;
 	uint64_t bucket_ns;
 	struct hash_key key;
@@ -42,13 +43,14 @@ aggtab_new(size_t capacity, uint64_t window_ns, const struct hash_key *key)
 	t = xcalloc(1, sizeof(*t));
 	t->capacity = capacity;
 	t->nbuckets = round_pow2(capacity);
+	/* handed out in order the first time (agg_get): pages are faulted
+	 * in as the table fills, not all at start-up */
 	t->pairs = xcalloc(capacity, sizeof(*t->pairs));
 	t->buckets = xmalloc(t->nbuckets * sizeof(*t->buckets));
 	for (i = 0; i < t->nbuckets; i++)
 		t->buckets[i] = AGG_NONE;
-	for (i = 0; i < capacity; i++)
-		t->pairs[i].hash_next = i + 1 < capacity ? (uint32_t)(i + 1) : AGG_NONE;
-	t->free_head = 0;
+	t->free_head = AGG_NONE;
+	t->fresh = 0;
 	t->lru_head = t->lru_tail = AGG_NONE;
 	t->bucket_ns = bucket_width(window_ns);
 	t->key = *key;
@@ -173,11 +175,16 @@ agg_get(struct aggtab *t, const struct netaddr *host, uint32_t dest_id,
 			return p;
 		}
 	}
-	if (t->free_head == AGG_NONE)
-		evict_lru(t);
-	i = t->free_head;
-	p = &t->pairs[i];
-	t->free_head = p->hash_next;
+	if (t->free_head == AGG_NONE && t->fresh < t->capacity) {
+		i = t->fresh++;
+		p = &t->pairs[i];
+	} else {
+		if (t->free_head == AGG_NONE)
+			evict_lru(t);
+		i = t->free_head;
+		p = &t->pairs[i];
+		t->free_head = p->hash_next;
+	}
 	gen = p->gen + 1;
 	memset(p, 0, sizeof(*p));
 	p->gen = gen;

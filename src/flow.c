@@ -22,7 +22,8 @@ struct flowtab {
 	uint32_t *buckets;
 	size_t capacity;
 	size_t nbuckets; /* power of two */
-	uint32_t free_head;
+	uint32_t free_head; /* released slots, most recent first */
+	uint32_t fresh;     /* slots [fresh, capacity) were never handed out */
 	struct lru lists[LIST_COUNT];
 	struct hash_key key;
 	flow_release_fn release;
@@ -74,18 +75,17 @@ flowtab_new(size_t capacity, const struct hash_key *key, flow_release_fn release
 	t = xcalloc(1, sizeof(*t));
 	t->capacity = capacity;
 	t->nbuckets = round_pow2(capacity);
+	/* Slots are handed out in order the first time (see alloc_flow), so
+	 * the pages of the array are faulted in as the table fills, not all
+	 * at start-up. */
 	t->flows = xcalloc(capacity, sizeof(*t->flows));
 	t->buckets = xmalloc(t->nbuckets * sizeof(*t->buckets));
 	for (i = 0; i < t->nbuckets; i++)
 		t->buckets[i] = FLOW_NONE;
 	for (i = 0; i < LIST_COUNT; i++)
 		t->lists[i].head = t->lists[i].tail = FLOW_NONE;
-	for (i = 0; i < capacity; i++) {
-		t->flows[i].list = LIST_FREE;
-		t->flows[i].lru_prev = t->flows[i].lru_next = FLOW_NONE;
-		t->flows[i].hash_next = i + 1 < capacity ? (uint32_t)(i + 1) : FLOW_NONE;
-	}
-	t->free_head = 0;
+	t->free_head = FLOW_NONE;
+	t->fresh = 0;
 	t->key = *key;
 	t->release = release;
 	t->ctx = ctx;
@@ -209,6 +209,8 @@ alloc_flow(struct flowtab *t)
 {
 	struct flow *f;
 
+	if (t->free_head == FLOW_NONE && t->fresh < t->capacity)
+		return &t->flows[t->fresh++];
 	if (t->free_head == FLOW_NONE) {
 		uint32_t victim = t->lists[LIST_CLOSED].head;
 		if (victim == FLOW_NONE)
@@ -279,14 +281,41 @@ flowtab_get(struct flowtab *t, const struct flow_key *k, uint64_t ts_ns,
 	return f;
 }
 
+size_t
+flowtab_bucket(const struct flowtab *t, const struct flow_key *k)
+{
+	return bucket_of(t, k);
+}
+
+void
+flowtab_prefetch_bucket(const struct flowtab *t, size_t bucket)
+{
+	__builtin_prefetch(&t->buckets[bucket & (t->nbuckets - 1)]);
+}
+
+const struct flow *
+flowtab_prefetch_flow(const struct flowtab *t, size_t bucket)
+{
+	uint32_t id = t->buckets[bucket & (t->nbuckets - 1)];
+	const struct flow *f;
+
+	if (id == FLOW_NONE)
+		return NULL;
+	/* the key and the per-packet fields, in the first two lines */
+	f = &t->flows[id];
+	__builtin_prefetch(f);
+	__builtin_prefetch((const char *)f + 64);
+	return f;
+}
+
 struct flow *
-flowtab_find_packet(struct flowtab *t, const struct flow_key *k, uint64_t ts_ns,
-    bool *from_host)
+flowtab_find_packet_at(struct flowtab *t, const struct flow_key *k,
+    size_t bucket, uint64_t ts_ns, bool *from_host)
 {
 	uint32_t id;
 	struct flow *f;
 
-	for (id = t->buckets[bucket_of(t, k)]; id != FLOW_NONE;
+	for (id = t->buckets[bucket & (t->nbuckets - 1)]; id != FLOW_NONE;
 	    id = t->flows[id].hash_next) {
 		f = &t->flows[id];
 		if (key_eq(&f->key, k))
@@ -301,6 +330,13 @@ flowtab_find_packet(struct flowtab *t, const struct flow_key *k, uint64_t ts_ns,
 		return f;
 	}
 	return NULL;
+}
+
+struct flow *
+flowtab_find_packet(struct flowtab *t, const struct flow_key *k, uint64_t ts_ns,
+    bool *from_host)
+{
+	return flowtab_find_packet_at(t, k, bucket_of(t, k), ts_ns, from_host);
 }
 
 void
