@@ -92,6 +92,18 @@ struct flow *flowtab_get(struct flowtab *t, const struct flow_key *k,
  * flow's host. Marks it used at ts. NULL when absent. */
 struct flow *flowtab_find_packet(struct flowtab *t, const struct flow_key *k,
     uint64_t ts_ns, bool *from_host);
+/*
+ * The same in steps, for a batch of packets: the key's bucket (the same in
+ * either direction), a prefetch of the bucket, then of its first flow
+ * (returned as a hint: NULL, or maybe another key's flow), then the lookup
+ * in that bucket. The prefetches only warm the cache: the table may change
+ * between them and the lookup.
+ */
+size_t flowtab_bucket(const struct flowtab *t, const struct flow_key *k);
+void flowtab_prefetch_bucket(const struct flowtab *t, size_t bucket);
+const struct flow *flowtab_prefetch_flow(const struct flowtab *t, size_t bucket);
+struct flow *flowtab_find_packet_at(struct flowtab *t, const struct flow_key *k,
+    size_t bucket, uint64_t ts_ns, bool *from_host);
 /* Releases one flow now (a new connection reuses its 5-tuple). */
 void flowtab_remove(struct flowtab *t, struct flow *f);
 /* Marks a flow closed (moves it to the list with the shorter timeout). */
