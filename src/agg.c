@@ -226,13 +226,12 @@ bucket_sub(struct agg_bucket *sum, const struct agg_bucket *b)
 	sum->flows -= b->flows;
 }
 
-void
-agg_advance(struct aggtab *t, struct pair *p, uint64_t ts_ns)
+/* The window moves into a later bucket (see agg_advance). */
+static void __attribute__((noinline))
+advance_buckets(struct aggtab *t, struct pair *p, uint64_t ts_ns)
 {
 	uint64_t now, n;
 
-	if (ts_ns < p->bucket_end_ns)
-		return; /* same bucket, or a packet slightly out of order */
 	now = ts_ns / t->bucket_ns;
 	if (now <= p->newest_bucket)
 		return;
@@ -251,13 +250,19 @@ agg_advance(struct aggtab *t, struct pair *p, uint64_t ts_ns)
 	    (now + 1) * t->bucket_ns;
 }
 
+void
+agg_advance(struct aggtab *t, struct pair *p, uint64_t ts_ns)
+{
+	/* most packets fall in the newest bucket (or slightly before it) */
+	if (ts_ns >= p->bucket_end_ns)
+		advance_buckets(t, p, ts_ns);
+}
+
 /* Traffic keeps a pair recent: relink it at most once a second (a relink
  * touches its neighbours' cache lines). */
-static void
-touch(struct aggtab *t, struct pair *p, uint64_t ts_ns)
+static void __attribute__((noinline))
+relink(struct aggtab *t, struct pair *p, uint64_t ts_ns)
 {
-	if (ts_ns < p->lru_ns || ts_ns - p->lru_ns < AGG_LRU_GRAIN_NS)
-		return;
 	p->lru_ns = ts_ns;
 	if (t->lru_tail == (uint32_t)(p - t->pairs))
 		return;
@@ -265,7 +270,15 @@ touch(struct aggtab *t, struct pair *p, uint64_t ts_ns)
 	lru_push_tail(t, p);
 }
 
-static struct agg_bucket *
+static inline void
+touch(struct aggtab *t, struct pair *p, uint64_t ts_ns)
+{
+	if (ts_ns >= p->lru_ns && ts_ns - p->lru_ns >= AGG_LRU_GRAIN_NS)
+		relink(t, p, ts_ns);
+}
+
+/* Per packet: inline, with the rare work in the two functions above. */
+static inline __attribute__((always_inline)) struct agg_bucket *
 current_bucket(struct aggtab *t, struct pair *p, uint64_t ts_ns)
 {
 	agg_advance(t, p, ts_ns);

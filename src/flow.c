@@ -178,7 +178,7 @@ static void
 hash_unlink(struct flowtab *t, struct flow *f)
 {
 	uint32_t id = (uint32_t)(f - t->flows);
-	uint32_t *link = &t->buckets[bucket_of(t, &f->key)];
+	uint32_t *link = &t->buckets[f->bucket];
 
 	while (*link != FLOW_NONE) {
 		if (*link == id) {
@@ -246,7 +246,14 @@ struct flow *
 flowtab_get(struct flowtab *t, const struct flow_key *k, uint64_t ts_ns,
     bool create, bool *created)
 {
-	size_t b = bucket_of(t, k);
+	return flowtab_get_at(t, k, bucket_of(t, k), ts_ns, create, created);
+}
+
+struct flow *
+flowtab_get_at(struct flowtab *t, const struct flow_key *k, size_t bucket,
+    uint64_t ts_ns, bool create, bool *created)
+{
+	size_t b = bucket & (t->nbuckets - 1);
 	uint32_t id;
 	struct flow *f;
 
@@ -270,6 +277,7 @@ flowtab_get(struct flowtab *t, const struct flow_key *k, uint64_t ts_ns,
 	f->pair_id = f->pair_gen = FLOW_NONE;
 	f->app_slot = FLOW_NONE;
 	id = (uint32_t)(f - t->flows);
+	f->bucket = (uint32_t)b;
 	f->hash_next = t->buckets[b];
 	t->buckets[b] = id;
 	f->lru_prev = f->lru_next = FLOW_NONE;
@@ -288,24 +296,31 @@ flowtab_bucket(const struct flowtab *t, const struct flow_key *k)
 }
 
 void
-flowtab_prefetch_bucket(const struct flowtab *t, size_t bucket)
+flowtab_prefetch_buckets(const struct flowtab *t, const size_t *bucket, size_t n)
 {
-	__builtin_prefetch(&t->buckets[bucket & (t->nbuckets - 1)]);
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		__builtin_prefetch(&t->buckets[bucket[i] & (t->nbuckets - 1)]);
 }
 
-const struct flow *
-flowtab_prefetch_flow(const struct flowtab *t, size_t bucket)
+void
+flowtab_prefetch_flows(const struct flowtab *t, const size_t *bucket, size_t n,
+    const struct flow **first)
 {
-	uint32_t id = t->buckets[bucket & (t->nbuckets - 1)];
-	const struct flow *f;
+	uint32_t id;
+	size_t i;
 
-	if (id == FLOW_NONE)
-		return NULL;
-	/* the key and the per-packet fields, in the first two lines */
-	f = &t->flows[id];
-	__builtin_prefetch(f);
-	__builtin_prefetch((const char *)f + 64);
-	return f;
+	for (i = 0; i < n; i++) {
+		id = t->buckets[bucket[i] & (t->nbuckets - 1)];
+		first[i] = id != FLOW_NONE ? &t->flows[id] : NULL;
+		if (first[i] == NULL)
+			continue;
+		/* the key and the per-packet fields (see flow.h) */
+		__builtin_prefetch(first[i]);
+		__builtin_prefetch((const char *)first[i] + 64);
+		__builtin_prefetch((const char *)first[i] + 128);
+	}
 }
 
 struct flow *

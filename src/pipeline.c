@@ -971,19 +971,18 @@ packet_key(const struct packet *pkt, struct flow_key *k)
 	k->proto = pkt->proto;
 }
 
-/* The flow of a packet (bucket: flowtab_bucket of its key), made when it
- * is new and tracked; *out tells whether the packet goes from the internal
+/* The flow of a packet (pk: its packet_key, in bucket), made when it is
+ * new and tracked; *out tells whether the packet goes from the internal
  * host to the far side. */
 static struct flow *
-packet_flow(struct pipeline *p, const struct packet *pkt, size_t bucket,
-    bool *out)
+packet_flow(struct pipeline *p, const struct packet *pkt,
+    const struct flow_key *pk, size_t bucket, bool *out)
 {
 	struct flow_key k;
 	struct flow *f;
 	bool via_proxy;
 
-	packet_key(pkt, &k);
-	f = flowtab_find_packet_at(p->flows, &k, bucket, pkt->ts_ns, out);
+	f = flowtab_find_packet_at(p->flows, pk, bucket, pkt->ts_ns, out);
 	if (f != NULL && f->closed && pkt->proto == IPPROTO_TCP &&
 	    (pkt->tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN) {
 		/* the same 5-tuple again after FIN/RST: a new connection, with
@@ -1006,13 +1005,15 @@ packet_flow(struct pipeline *p, const struct packet *pkt, size_t bucket,
 		p->stats.not_tracked++;
 		return NULL;
 	}
-	f = flowtab_get(p->flows, &k, pkt->ts_ns, true, NULL);
+	/* the flow's key has its ends in role order: the same bucket */
+	f = flowtab_get_at(p->flows, &k, bucket, pkt->ts_ns, true, NULL);
 	init_flow(p, f, via_proxy, pkt->ts_ns);
 	return f;
 }
 
 static void
-track_packet(struct pipeline *p, const struct packet *pkt, size_t bucket)
+track_packet(struct pipeline *p, const struct packet *pkt,
+    const struct flow_key *k, size_t bucket)
 {
 	struct flow *f;
 	struct segment_ctx s;
@@ -1027,7 +1028,7 @@ track_packet(struct pipeline *p, const struct packet *pkt, size_t bucket)
 	}
 	if (pkt->is_fragment)
 		frag_remember(p, pkt);
-	if ((f = packet_flow(p, pkt, bucket, &out)) == NULL)
+	if ((f = packet_flow(p, pkt, k, bucket, &out)) == NULL)
 		return;
 	s.p = p;
 	s.f = f;
@@ -1074,9 +1075,11 @@ count_frame(struct pipeline *p, uint32_t wirelen, uint64_t ts_ns)
 		p->stats.last_ns = ts_ns;
 }
 
-/* A decoded packet (bucket: its flow's, when it has ports). */
+/* A decoded packet (k, bucket: its flow's key and bucket, when it has
+ * ports; see packet_lookup). */
 static HOT_INLINE void
-handle_packet(struct pipeline *p, const struct packet *pkt, size_t bucket)
+handle_packet(struct pipeline *p, const struct packet *pkt,
+    const struct flow_key *k, size_t bucket)
 {
 	if (pkt->ts_ns >= p->next_expire_ns) {
 		pipeline_tick(p, pkt->ts_ns);
@@ -1084,18 +1087,18 @@ handle_packet(struct pipeline *p, const struct packet *pkt, size_t bucket)
 	}
 	if (pkt->proto == IPPROTO_UDP && pkt->has_l4 && pkt->sport == 53)
 		handle_dns(p, pkt);
-	track_packet(p, pkt, bucket);
+	track_packet(p, pkt, k, bucket);
 }
 
+/* What a packet with ports looks its flow up with: its key and bucket. */
 static HOT_INLINE size_t
-packet_bucket(const struct pipeline *p, const struct packet *pkt)
+packet_lookup(const struct pipeline *p, const struct packet *pkt,
+    struct flow_key *k)
 {
-	struct flow_key k;
-
 	if (!pkt->has_l4)
 		return 0; /* not looked up */
-	packet_key(pkt, &k);
-	return flowtab_bucket(p->flows, &k);
+	packet_key(pkt, k);
+	return flowtab_bucket(p->flows, k);
 }
 
 void
@@ -1103,23 +1106,23 @@ pipeline_frame(struct pipeline *p, int linktype, const uint8_t *frame,
     uint32_t caplen, uint32_t wirelen, uint64_t ts_ns)
 {
 	struct packet pkt;
+	struct flow_key k;
+	size_t bucket;
 
 	count_frame(p, wirelen, ts_ns);
 	if (decode_frame(linktype, frame, caplen, wirelen, ts_ns, &pkt,
 	    &p->stats.decode) != DECODE_OK)
 		return;
-	handle_packet(p, &pkt, packet_bucket(p, &pkt));
+	bucket = packet_lookup(p, &pkt, &k);
+	handle_packet(p, &pkt, &k, bucket);
 }
 
-/* The lines of a pair that a packet reads or writes. */
+/* The lines of a pair that every packet reads and writes (see agg.h). */
 static HOT_INLINE void
 prefetch_pair(const struct pair *pr)
 {
-	const char *c = (const char *)pr;
-	size_t off;
-
-	for (off = 0; off < sizeof(*pr); off += 64)
-		__builtin_prefetch(c + off, 1);
+	__builtin_prefetch(pr, 1);
+	__builtin_prefetch((const char *)pr + 64, 1);
 }
 
 /*
@@ -1136,6 +1139,7 @@ void
 pipeline_frames(struct pipeline *p, const struct capture_pkt *frames, size_t n)
 {
 	struct packet pkts[PIPELINE_BATCH_MAX];
+	struct flow_key keys[PIPELINE_BATCH_MAX];
 	size_t bucket[PIPELINE_BATCH_MAX];
 	const struct flow *hint[PIPELINE_BATCH_MAX];
 	bool ok[PIPELINE_BATCH_MAX];
@@ -1147,20 +1151,18 @@ pipeline_frames(struct pipeline *p, const struct capture_pkt *frames, size_t n)
 			ok[i] = decode_frame(frames[i].linktype, frames[i].data,
 			    frames[i].caplen, frames[i].wirelen, frames[i].ts_ns,
 			    &pkts[i], &p->stats.decode) == DECODE_OK;
-			bucket[i] = ok[i] ? packet_bucket(p, &pkts[i]) : 0;
-			if (ok[i] && pkts[i].has_l4)
-				flowtab_prefetch_bucket(p->flows, bucket[i]);
+			/* (bucket 0 for the rest: prefetched for nothing) */
+			bucket[i] = ok[i] ? packet_lookup(p, &pkts[i], &keys[i]) : 0;
 		}
-		for (i = 0; i < m; i++)
-			hint[i] = ok[i] && pkts[i].has_l4 ?
-			    flowtab_prefetch_flow(p->flows, bucket[i]) : NULL;
+		flowtab_prefetch_buckets(p->flows, bucket, m);
+		flowtab_prefetch_flows(p->flows, bucket, m, hint);
 		for (i = 0; i < m; i++)
 			if (hint[i] != NULL && hint[i]->pair_id != FLOW_NONE)
 				prefetch_pair(hint[i]->pair);
 		for (i = 0; i < m; i++) {
 			count_frame(p, frames[i].wirelen, frames[i].ts_ns);
 			if (ok[i])
-				handle_packet(p, &pkts[i], bucket[i]);
+				handle_packet(p, &pkts[i], &keys[i], bucket[i]);
 		}
 	}
 }
