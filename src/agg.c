@@ -16,7 +16,8 @@ struct aggtab {
 	struct pair *pairs;
 	uint32_t *buckets;
 	size_t capacity, nbuckets;
-	uint32_t free_head;
+	uint32_t free_head; /* released slots, most recent first */
+	uint32_t fresh;     /* slots [fresh, capacity) were never handed out */
 	uint32_t lru_head, lru_tail;
 	uint64_t bucket_ns;
 	struct hash_key key;
@@ -42,13 +43,14 @@ aggtab_new(size_t capacity, uint64_t window_ns, const struct hash_key *key)
 	t = xcalloc(1, sizeof(*t));
 	t->capacity = capacity;
 	t->nbuckets = round_pow2(capacity);
+	/* handed out in order the first time (agg_get): pages are faulted
+	 * in as the table fills, not all at start-up */
 	t->pairs = xcalloc(capacity, sizeof(*t->pairs));
 	t->buckets = xmalloc(t->nbuckets * sizeof(*t->buckets));
 	for (i = 0; i < t->nbuckets; i++)
 		t->buckets[i] = AGG_NONE;
-	for (i = 0; i < capacity; i++)
-		t->pairs[i].hash_next = i + 1 < capacity ? (uint32_t)(i + 1) : AGG_NONE;
-	t->free_head = 0;
+	t->free_head = AGG_NONE;
+	t->fresh = 0;
 	t->lru_head = t->lru_tail = AGG_NONE;
 	t->bucket_ns = bucket_width(window_ns);
 	t->key = *key;
@@ -175,11 +177,16 @@ agg_get(struct aggtab *t, const struct netaddr *host, uint32_t dest_id,
 			return p;
 		}
 	}
-	if (t->free_head == AGG_NONE)
-		evict_lru(t);
-	i = t->free_head;
-	p = &t->pairs[i];
-	t->free_head = p->hash_next;
+	if (t->free_head == AGG_NONE && t->fresh < t->capacity) {
+		i = t->fresh++;
+		p = &t->pairs[i];
+	} else {
+		if (t->free_head == AGG_NONE)
+			evict_lru(t);
+		i = t->free_head;
+		p = &t->pairs[i];
+		t->free_head = p->hash_next;
+	}
 	gen = p->gen + 1;
 	memset(p, 0, sizeof(*p));
 	p->gen = gen;
@@ -221,13 +228,12 @@ bucket_sub(struct agg_bucket *sum, const struct agg_bucket *b)
 	sum->flows -= b->flows;
 }
 
-void
-agg_advance(struct aggtab *t, struct pair *p, uint64_t ts_ns)
+/* The window moves into a later bucket (see agg_advance). */
+static void __attribute__((noinline))
+advance_buckets(struct aggtab *t, struct pair *p, uint64_t ts_ns)
 {
 	uint64_t now, n;
 
-	if (ts_ns < p->bucket_end_ns)
-		return; /* same bucket, or a packet slightly out of order */
 	now = ts_ns / t->bucket_ns;
 	if (now <= p->newest_bucket)
 		return;
@@ -246,13 +252,19 @@ agg_advance(struct aggtab *t, struct pair *p, uint64_t ts_ns)
 	    (now + 1) * t->bucket_ns;
 }
 
+void
+agg_advance(struct aggtab *t, struct pair *p, uint64_t ts_ns)
+{
+	/* most packets fall in the newest bucket (or slightly before it) */
+	if (ts_ns >= p->bucket_end_ns)
+		advance_buckets(t, p, ts_ns);
+}
+
 /* Traffic keeps a pair recent: relink it at most once a second (a relink
  * touches its neighbours' cache lines). */
-static void
-touch(struct aggtab *t, struct pair *p, uint64_t ts_ns)
+static void __attribute__((noinline))
+relink(struct aggtab *t, struct pair *p, uint64_t ts_ns)
 {
-	if (ts_ns < p->lru_ns || ts_ns - p->lru_ns < AGG_LRU_GRAIN_NS)
-		return;
 	p->lru_ns = ts_ns;
 	if (t->lru_tail == (uint32_t)(p - t->pairs))
 		return;
@@ -260,7 +272,15 @@ touch(struct aggtab *t, struct pair *p, uint64_t ts_ns)
 	lru_push_tail(t, p);
 }
 
-static struct agg_bucket *
+static inline void
+touch(struct aggtab *t, struct pair *p, uint64_t ts_ns)
+{
+	if (ts_ns >= p->lru_ns && ts_ns - p->lru_ns >= AGG_LRU_GRAIN_NS)
+		relink(t, p, ts_ns);
+}
+
+/* Per packet: inline, with the rare work in the two functions above. */
+static inline __attribute__((always_inline)) struct agg_bucket *
 current_bucket(struct aggtab *t, struct pair *p, uint64_t ts_ns)
 {
 	agg_advance(t, p, ts_ns);

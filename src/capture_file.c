@@ -272,46 +272,67 @@ capfile_open(const char *const *paths, size_t n, char *err, size_t errlen)
 	return s;
 }
 
+/* Hands out the head of file i (which holds a packet). */
+static void
+capfile_take(struct capfile_set *s, size_t i, struct capture_pkt *out)
+{
+	struct capfile *f = &s->files[i];
+
+	out->ts_ns = f->head.ts_ns;
+	out->linktype = f->linktype;
+	out->data = f->head.data;
+	out->caplen = f->head.caplen;
+	out->wirelen = f->head.wirelen;
+	out->file_index = (unsigned)i;
+	f->packets++;
+	s->stats.packets++;
+	s->stats.bytes += f->head.caplen;
+	s->last = i;
+}
+
+/* One plain pcap file (the usual replay): straight from its reader. */
+static bool
+capfile_is_single_fast(const struct capfile_set *s)
+{
+	return s->n == 1 && s->last == 0 && s->files[0].fast != NULL;
+}
+
+static int
+capfile_next_fast(struct capfile_set *s, struct capture_pkt *out)
+{
+	struct capfile *f = &s->files[0];
+
+	if (f->done)
+		return 0;
+	switch (pcap_reader_next(f->fast, &f->head, f->err, sizeof(f->err))) {
+	case 1:
+		capfile_take(s, 0, out);
+		return 1;
+	case 0:
+		f->done = true;
+		f->has_head = false;
+		return 0;
+	default:
+		f->done = true;
+		f->has_head = false;
+		file_failed(s, f, f->err);
+		return 0;
+	}
+}
+
 int
 capfile_next(struct capfile_set *s, struct capture_pkt *out)
 {
-	struct capfile *f;
 	uint64_t best_ts = 0, ts;
 	size_t i, best = s->n;
 
-	/* One plain pcap file (the usual replay): straight from its reader. */
-	if (s->n == 1 && s->last == 0 && s->files[0].fast != NULL) {
-		f = &s->files[0];
-		if (f->done)
-			return 0;
-		switch (pcap_reader_next(f->fast, &f->head, f->err, sizeof(f->err))) {
-		case 1:
-			break;
-		case 0:
-			f->done = true;
-			f->has_head = false;
-			return 0;
-		default:
-			f->done = true;
-			f->has_head = false;
-			file_failed(s, f, f->err);
-			return 0;
-		}
-		best = 0;
-		best_ts = f->head.ts_ns;
-		goto found;
-	}
+	if (capfile_is_single_fast(s))
+		return capfile_next_fast(s, out);
 	if (s->last < s->n)
 		capfile_advance(s, &s->files[s->last]);
 	s->last = s->n;
-	if (s->n == 1) { /* one file: nothing to merge */
-		if (!s->files[0].has_head)
-			return 0;
-		best = 0;
-		best_ts = s->files[0].head.ts_ns;
-	}
 	/* Smallest head timestamp; ties go to the lower index. */
-	for (i = 0; s->n > 1 && i < s->n; i++) {
+	for (i = 0; i < s->n; i++) {
 		if (!s->files[i].has_head)
 			continue;
 		ts = s->files[i].head.ts_ns;
@@ -322,19 +343,26 @@ capfile_next(struct capfile_set *s, struct capture_pkt *out)
 	}
 	if (best == s->n)
 		return 0;
-found:
-	f = &s->files[best];
-	out->ts_ns = best_ts;
-	out->linktype = f->linktype;
-	out->data = f->head.data;
-	out->caplen = f->head.caplen;
-	out->wirelen = f->head.wirelen;
-	out->file_index = (unsigned)best;
-	f->packets++;
-	s->stats.packets++;
-	s->stats.bytes += f->head.caplen;
-	s->last = best;
+	capfile_take(s, best, out);
 	return 1;
+}
+
+size_t
+capfile_next_batch(struct capfile_set *s, struct capture_pkt *out, size_t max)
+{
+	struct capfile *f = &s->files[0];
+	size_t n;
+
+	if (max == 0 || capfile_next(s, &out[0]) != 1)
+		return 0;
+	if (!capfile_is_single_fast(s))
+		return 1; /* merged files and libpcap hand out one at a time */
+	for (n = 1; n < max; n++) {
+		if (pcap_reader_next_buffered(f->fast, &f->head) != 1)
+			break;
+		capfile_take(s, 0, &out[n]);
+	}
+	return n;
 }
 
 void

@@ -171,13 +171,37 @@ pcap_reader_linktype(const struct pcap_reader *r)
 	return r->linktype;
 }
 
+/* The record whose header h the cursor has bounds-checked; 0 when its
+ * capture length is out of bounds, else 1 with *caplen set. */
+static inline int
+record_caplen(const struct pcap_reader *r, const uint8_t *h, uint32_t *caplen)
+{
+	*caplen = header_u32(h, 2, r->big_endian);
+	return *caplen <= PCAP_RECORD_MAX;
+}
+
+/* Hands out the record at off, whose bytes are all in the buffer. */
+static inline void
+take_record(struct pcap_reader *r, const uint8_t *h, uint32_t caplen,
+    struct pcap_record *out)
+{
+	uint32_t sec = header_u32(h, 0, r->big_endian);
+	uint32_t frac = header_u32(h, 1, r->big_endian);
+
+	out->ts_ns = (uint64_t)sec * NS_PER_SEC + (r->nano ? frac : (uint64_t)frac * 1000);
+	out->caplen = caplen;
+	out->wirelen = header_u32(h, 3, r->big_endian);
+	out->data = h + RECORD_HEADER_LEN;
+	r->off += RECORD_HEADER_LEN + (size_t)caplen;
+}
+
 int
 pcap_reader_next(struct pcap_reader *r, struct pcap_record *out, char *err,
     size_t errlen)
 {
 	struct cursor c;
 	const uint8_t *h;
-	uint32_t sec, frac, caplen, wirelen;
+	uint32_t caplen;
 	int io_error;
 
 	if (!available(r, RECORD_HEADER_LEN, &io_error)) {
@@ -194,11 +218,7 @@ pcap_reader_next(struct pcap_reader *r, struct pcap_record *out, char *err,
 	cur_init(&c, r->buf + r->off, r->have - r->off);
 	if ((h = cur_ptr(&c, RECORD_HEADER_LEN)) == NULL)
 		return -1; /* cannot happen: available() said so */
-	sec = header_u32(h, 0, r->big_endian);
-	frac = header_u32(h, 1, r->big_endian);
-	caplen = header_u32(h, 2, r->big_endian);
-	wirelen = header_u32(h, 3, r->big_endian);
-	if (caplen > PCAP_RECORD_MAX) {
+	if (!record_caplen(r, h, &caplen)) {
 		snprintf(err, errlen, "invalid packet capture length %u, bigger "
 		    "than maximum of %u", caplen, PCAP_RECORD_MAX);
 		return -1;
@@ -212,11 +232,23 @@ pcap_reader_next(struct pcap_reader *r, struct pcap_record *out, char *err,
 			    r->have - r->off - RECORD_HEADER_LEN);
 		return -1;
 	}
-	out->ts_ns = (uint64_t)sec * NS_PER_SEC + (r->nano ? frac : (uint64_t)frac * 1000);
-	out->caplen = caplen;
-	out->wirelen = wirelen;
-	out->data = r->buf + r->off + RECORD_HEADER_LEN;
-	r->off += RECORD_HEADER_LEN + (size_t)caplen;
+	/* available() may have moved the buffer: h is read again */
+	take_record(r, r->buf + r->off, caplen, out);
+	return 1;
+}
+
+int
+pcap_reader_next_buffered(struct pcap_reader *r, struct pcap_record *out)
+{
+	struct cursor c;
+	const uint8_t *h;
+	uint32_t caplen;
+
+	cur_init(&c, r->buf + r->off, r->have - r->off);
+	if ((h = cur_ptr(&c, RECORD_HEADER_LEN)) == NULL ||
+	    !record_caplen(r, h, &caplen) || cur_ptr(&c, caplen) == NULL)
+		return 0;
+	take_record(r, h, caplen, out);
 	return 1;
 }
 

@@ -22,7 +22,8 @@ struct flowtab {
 	uint32_t *buckets;
 	size_t capacity;
 	size_t nbuckets; /* power of two */
-	uint32_t free_head;
+	uint32_t free_head; /* released slots, most recent first */
+	uint32_t fresh;     /* slots [fresh, capacity) were never handed out */
 	struct lru lists[LIST_COUNT];
 	struct hash_key key;
 	flow_release_fn release;
@@ -74,18 +75,17 @@ flowtab_new(size_t capacity, const struct hash_key *key, flow_release_fn release
 	t = xcalloc(1, sizeof(*t));
 	t->capacity = capacity;
 	t->nbuckets = round_pow2(capacity);
+	/* Slots are handed out in order the first time (see alloc_flow), so
+	 * the pages of the array are faulted in as the table fills, not all
+	 * at start-up. */
 	t->flows = xcalloc(capacity, sizeof(*t->flows));
 	t->buckets = xmalloc(t->nbuckets * sizeof(*t->buckets));
 	for (i = 0; i < t->nbuckets; i++)
 		t->buckets[i] = FLOW_NONE;
 	for (i = 0; i < LIST_COUNT; i++)
 		t->lists[i].head = t->lists[i].tail = FLOW_NONE;
-	for (i = 0; i < capacity; i++) {
-		t->flows[i].list = LIST_FREE;
-		t->flows[i].lru_prev = t->flows[i].lru_next = FLOW_NONE;
-		t->flows[i].hash_next = i + 1 < capacity ? (uint32_t)(i + 1) : FLOW_NONE;
-	}
-	t->free_head = 0;
+	t->free_head = FLOW_NONE;
+	t->fresh = 0;
 	t->key = *key;
 	t->release = release;
 	t->ctx = ctx;
@@ -178,7 +178,7 @@ static void
 hash_unlink(struct flowtab *t, struct flow *f)
 {
 	uint32_t id = (uint32_t)(f - t->flows);
-	uint32_t *link = &t->buckets[bucket_of(t, &f->key)];
+	uint32_t *link = &t->buckets[f->bucket];
 
 	while (*link != FLOW_NONE) {
 		if (*link == id) {
@@ -209,6 +209,8 @@ alloc_flow(struct flowtab *t)
 {
 	struct flow *f;
 
+	if (t->free_head == FLOW_NONE && t->fresh < t->capacity)
+		return &t->flows[t->fresh++];
 	if (t->free_head == FLOW_NONE) {
 		uint32_t victim = t->lists[LIST_CLOSED].head;
 		if (victim == FLOW_NONE)
@@ -244,7 +246,14 @@ struct flow *
 flowtab_get(struct flowtab *t, const struct flow_key *k, uint64_t ts_ns,
     bool create, bool *created)
 {
-	size_t b = bucket_of(t, k);
+	return flowtab_get_at(t, k, bucket_of(t, k), ts_ns, create, created);
+}
+
+struct flow *
+flowtab_get_at(struct flowtab *t, const struct flow_key *k, size_t bucket,
+    uint64_t ts_ns, bool create, bool *created)
+{
+	size_t b = bucket & (t->nbuckets - 1);
 	uint32_t id;
 	struct flow *f;
 
@@ -268,6 +277,7 @@ flowtab_get(struct flowtab *t, const struct flow_key *k, uint64_t ts_ns,
 	f->pair_id = f->pair_gen = FLOW_NONE;
 	f->app_slot = FLOW_NONE;
 	id = (uint32_t)(f - t->flows);
+	f->bucket = (uint32_t)b;
 	f->hash_next = t->buckets[b];
 	t->buckets[b] = id;
 	f->lru_prev = f->lru_next = FLOW_NONE;
@@ -279,14 +289,48 @@ flowtab_get(struct flowtab *t, const struct flow_key *k, uint64_t ts_ns,
 	return f;
 }
 
+size_t
+flowtab_bucket(const struct flowtab *t, const struct flow_key *k)
+{
+	return bucket_of(t, k);
+}
+
+void
+flowtab_prefetch_buckets(const struct flowtab *t, const size_t *bucket, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		__builtin_prefetch(&t->buckets[bucket[i] & (t->nbuckets - 1)]);
+}
+
+void
+flowtab_prefetch_flows(const struct flowtab *t, const size_t *bucket, size_t n,
+    const struct flow **first)
+{
+	uint32_t id;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		id = t->buckets[bucket[i] & (t->nbuckets - 1)];
+		first[i] = id != FLOW_NONE ? &t->flows[id] : NULL;
+		if (first[i] == NULL)
+			continue;
+		/* the key and the per-packet fields (see flow.h) */
+		__builtin_prefetch(first[i]);
+		__builtin_prefetch((const char *)first[i] + 64);
+		__builtin_prefetch((const char *)first[i] + 128);
+	}
+}
+
 struct flow *
-flowtab_find_packet(struct flowtab *t, const struct flow_key *k, uint64_t ts_ns,
-    bool *from_host)
+flowtab_find_packet_at(struct flowtab *t, const struct flow_key *k,
+    size_t bucket, uint64_t ts_ns, bool *from_host)
 {
 	uint32_t id;
 	struct flow *f;
 
-	for (id = t->buckets[bucket_of(t, k)]; id != FLOW_NONE;
+	for (id = t->buckets[bucket & (t->nbuckets - 1)]; id != FLOW_NONE;
 	    id = t->flows[id].hash_next) {
 		f = &t->flows[id];
 		if (key_eq(&f->key, k))
@@ -301,6 +345,13 @@ flowtab_find_packet(struct flowtab *t, const struct flow_key *k, uint64_t ts_ns,
 		return f;
 	}
 	return NULL;
+}
+
+struct flow *
+flowtab_find_packet(struct flowtab *t, const struct flow_key *k, uint64_t ts_ns,
+    bool *from_host)
+{
+	return flowtab_find_packet_at(t, k, bucket_of(t, k), ts_ns, from_host);
 }
 
 void

@@ -251,12 +251,13 @@ replay(const struct options *o, const struct config *cfg)
 {
 	char err[CONFIG_ERR_LEN];
 	struct capfile_set *cap;
-	struct capture_pkt pkt;
+	struct capture_pkt batch[PIPELINE_BATCH_MAX];
 	struct pipeline *pl;
 	struct output *out;
 	struct pipeline_stats st;
 	struct capfile_stats cs;
 	uint64_t t0 = clock_mono_ns();
+	size_t n;
 	int rc = 0;
 
 	cap = capfile_open(o->inputs, o->n_inputs, err, sizeof(err));
@@ -272,9 +273,8 @@ replay(const struct options *o, const struct config *cfg)
 		output_close(out);
 		return 1;
 	}
-	while (capfile_next(cap, &pkt) == 1)
-		pipeline_frame(pl, pkt.linktype, pkt.data, pkt.caplen, pkt.wirelen,
-		    pkt.ts_ns);
+	while ((n = capfile_next_batch(cap, batch, PIPELINE_BATCH_MAX)) > 0)
+		pipeline_frames(pl, batch, n);
 	pipeline_finish(pl);
 	output_flush(out);
 	if (o->pairs)

@@ -959,22 +959,30 @@ track_fragment(struct pipeline *p, const struct packet *pkt)
 	account(p, f, pkt, out, &s);
 }
 
-/* The flow of a packet, made when it is new and tracked; *out tells
- * whether the packet goes from the internal host to the far side. */
+/* The packet's source as "host": the key to look its flow up with. */
+static HOT_INLINE void
+packet_key(const struct packet *pkt, struct flow_key *k)
+{
+	/* no memset: hashing and comparing read the fields, never padding */
+	k->host = pkt->src;
+	k->peer = pkt->dst;
+	k->host_port = pkt->sport;
+	k->peer_port = pkt->dport;
+	k->proto = pkt->proto;
+}
+
+/* The flow of a packet (pk: its packet_key, in bucket), made when it is
+ * new and tracked; *out tells whether the packet goes from the internal
+ * host to the far side. */
 static struct flow *
-packet_flow(struct pipeline *p, const struct packet *pkt, bool *out)
+packet_flow(struct pipeline *p, const struct packet *pkt,
+    const struct flow_key *pk, size_t bucket, bool *out)
 {
 	struct flow_key k;
 	struct flow *f;
 	bool via_proxy;
 
-	/* no memset: hashing and comparing read the fields, never padding */
-	k.host = pkt->src;
-	k.peer = pkt->dst;
-	k.host_port = pkt->sport;
-	k.peer_port = pkt->dport;
-	k.proto = pkt->proto;
-	f = flowtab_find_packet(p->flows, &k, pkt->ts_ns, out);
+	f = flowtab_find_packet_at(p->flows, pk, bucket, pkt->ts_ns, out);
 	if (f != NULL && f->closed && pkt->proto == IPPROTO_TCP &&
 	    (pkt->tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN) {
 		/* the same 5-tuple again after FIN/RST: a new connection, with
@@ -997,13 +1005,15 @@ packet_flow(struct pipeline *p, const struct packet *pkt, bool *out)
 		p->stats.not_tracked++;
 		return NULL;
 	}
-	f = flowtab_get(p->flows, &k, pkt->ts_ns, true, NULL);
+	/* the flow's key has its ends in role order: the same bucket */
+	f = flowtab_get_at(p->flows, &k, bucket, pkt->ts_ns, true, NULL);
 	init_flow(p, f, via_proxy, pkt->ts_ns);
 	return f;
 }
 
 static void
-track_packet(struct pipeline *p, const struct packet *pkt)
+track_packet(struct pipeline *p, const struct packet *pkt,
+    const struct flow_key *k, size_t bucket)
 {
 	struct flow *f;
 	struct segment_ctx s;
@@ -1018,7 +1028,7 @@ track_packet(struct pipeline *p, const struct packet *pkt)
 	}
 	if (pkt->is_fragment)
 		frag_remember(p, pkt);
-	if ((f = packet_flow(p, pkt, &out)) == NULL)
+	if ((f = packet_flow(p, pkt, k, bucket, &out)) == NULL)
 		return;
 	s.p = p;
 	s.f = f;
@@ -1051,12 +1061,10 @@ track_packet(struct pipeline *p, const struct packet *pkt)
 	}
 }
 
-void
-pipeline_frame(struct pipeline *p, int linktype, const uint8_t *frame,
-    uint32_t caplen, uint32_t wirelen, uint64_t ts_ns)
+/* What every frame counts, decoded or not. */
+static HOT_INLINE void
+count_frame(struct pipeline *p, uint32_t wirelen, uint64_t ts_ns)
 {
-	struct packet pkt;
-
 	p->stats.frames++;
 	p->stats.wire_bytes += wirelen;
 	if (p->stats.first_ns == 0) {
@@ -1065,16 +1073,98 @@ pipeline_frame(struct pipeline *p, int linktype, const uint8_t *frame,
 	}
 	if (ts_ns > p->stats.last_ns)
 		p->stats.last_ns = ts_ns;
+}
+
+/* A decoded packet (k, bucket: its flow's key and bucket, when it has
+ * ports; see packet_lookup). */
+static HOT_INLINE void
+handle_packet(struct pipeline *p, const struct packet *pkt,
+    const struct flow_key *k, size_t bucket)
+{
+	if (pkt->ts_ns >= p->next_expire_ns) {
+		pipeline_tick(p, pkt->ts_ns);
+		p->next_expire_ns = pkt->ts_ns + EXPIRE_EVERY_NS;
+	}
+	if (pkt->proto == IPPROTO_UDP && pkt->has_l4 && pkt->sport == 53)
+		handle_dns(p, pkt);
+	track_packet(p, pkt, k, bucket);
+}
+
+/* What a packet with ports looks its flow up with: its key and bucket. */
+static HOT_INLINE size_t
+packet_lookup(const struct pipeline *p, const struct packet *pkt,
+    struct flow_key *k)
+{
+	if (!pkt->has_l4)
+		return 0; /* not looked up */
+	packet_key(pkt, k);
+	return flowtab_bucket(p->flows, k);
+}
+
+void
+pipeline_frame(struct pipeline *p, int linktype, const uint8_t *frame,
+    uint32_t caplen, uint32_t wirelen, uint64_t ts_ns)
+{
+	struct packet pkt;
+	struct flow_key k;
+	size_t bucket;
+
+	count_frame(p, wirelen, ts_ns);
 	if (decode_frame(linktype, frame, caplen, wirelen, ts_ns, &pkt,
 	    &p->stats.decode) != DECODE_OK)
 		return;
-	if (ts_ns >= p->next_expire_ns) {
-		pipeline_tick(p, ts_ns);
-		p->next_expire_ns = ts_ns + EXPIRE_EVERY_NS;
+	bucket = packet_lookup(p, &pkt, &k);
+	handle_packet(p, &pkt, &k, bucket);
+}
+
+/* The lines of a pair that every packet reads and writes (see agg.h). */
+static HOT_INLINE void
+prefetch_pair(const struct pair *pr)
+{
+	__builtin_prefetch(pr, 1);
+	__builtin_prefetch((const char *)pr + 64, 1);
+}
+
+/*
+ * A batch of frames, with the same effects as pipeline_frame on each in
+ * turn. The table lookups of a packet are cache misses, each waiting on the
+ * one before (bucket, flow, pair): here they are started for the whole
+ * batch at once, a step at a time (decode and prefetch the buckets, then
+ * the flows, then their pairs), and only then is each packet handled, in
+ * order, with its full lookup. Prefetches are hints: a table that changes
+ * within the batch only makes one of them useless. The decoder only counts,
+ * so decoding ahead changes nothing else.
+ */
+void
+pipeline_frames(struct pipeline *p, const struct capture_pkt *frames, size_t n)
+{
+	struct packet pkts[PIPELINE_BATCH_MAX];
+	struct flow_key keys[PIPELINE_BATCH_MAX];
+	size_t bucket[PIPELINE_BATCH_MAX];
+	const struct flow *hint[PIPELINE_BATCH_MAX];
+	bool ok[PIPELINE_BATCH_MAX];
+	size_t i, m;
+
+	for (; n > 0; frames += m, n -= m) {
+		m = n < PIPELINE_BATCH_MAX ? n : PIPELINE_BATCH_MAX;
+		for (i = 0; i < m; i++) {
+			ok[i] = decode_frame(frames[i].linktype, frames[i].data,
+			    frames[i].caplen, frames[i].wirelen, frames[i].ts_ns,
+			    &pkts[i], &p->stats.decode) == DECODE_OK;
+			/* (bucket 0 for the rest: prefetched for nothing) */
+			bucket[i] = ok[i] ? packet_lookup(p, &pkts[i], &keys[i]) : 0;
+		}
+		flowtab_prefetch_buckets(p->flows, bucket, m);
+		flowtab_prefetch_flows(p->flows, bucket, m, hint);
+		for (i = 0; i < m; i++)
+			if (hint[i] != NULL && hint[i]->pair_id != FLOW_NONE)
+				prefetch_pair(hint[i]->pair);
+		for (i = 0; i < m; i++) {
+			count_frame(p, frames[i].wirelen, frames[i].ts_ns);
+			if (ok[i])
+				handle_packet(p, &pkts[i], &keys[i], bucket[i]);
+		}
 	}
-	if (pkt.proto == IPPROTO_UDP && pkt.has_l4 && pkt.sport == 53)
-		handle_dns(p, &pkt);
-	track_packet(p, &pkt);
 }
 
 void

@@ -27,32 +27,37 @@ struct agg_bucket {
 	uint64_t flows;
 };
 
+/* What every packet of a pair reads and writes comes first, in two cache
+ * lines, so that a prefetch of those brings most of its work in. */
 struct pair {
-	struct netaddr host;      /* internal host */
-	uint32_t dest_id, dest_gen; /* baseline destination */
 	uint32_t gen;             /* bumped when the slot is reused */
-	uint16_t dst_port;        /* last destination port used */
-	bool via_proxy;
+	bool used;
 	/* The destination is familiar, or located at home: no rule can fire
 	 * for this pair until the baseline or geo settings change; a config
 	 * reload (issue 3) must clear it. Saves evaluating every packet of a
 	 * large benign upload. */
 	bool benign;
+	bool via_proxy;
+	uint16_t dst_port;        /* last destination port used */
 	country_t country;        /* COUNTRY_UNKNOWN until resolved */
-	uint64_t first_ns, last_ns;
-	uint64_t total_out, total_in, total_flows;
-	uint64_t kind_bytes[PK_COUNT]; /* client payload bytes per kind, total */
 	/* sliding window */
 	uint64_t newest_bucket;   /* absolute bucket number of b[newest % N] */
 	uint64_t bucket_end_ns;   /* where the newest bucket ends (no division
 				   * while packets stay inside it) */
-	struct agg_bucket b[AGG_BUCKETS];
+	uint64_t last_ns;
+	uint64_t lru_ns;          /* packet time of the last LRU relink (private) */
+	uint64_t total_out, total_in;
 	struct agg_bucket win;    /* running sum of b[] */
+	uint64_t kind_bytes[PK_COUNT]; /* client payload bytes per kind, total */
+	struct agg_bucket b[AGG_BUCKETS];
+	/* the rest: when the pair is found, made or alerts */
+	struct netaddr host;      /* internal host */
+	uint32_t dest_id, dest_gen; /* baseline destination */
+	uint64_t first_ns;
+	uint64_t total_flows;
 	uint64_t last_alert_ns[AGG_MAX_RULES]; /* suppression per rule */
 	/* table links (private) */
-	uint64_t lru_ns;          /* packet time of the last LRU relink */
 	uint32_t hash_next, lru_prev, lru_next;
-	bool used;
 };
 
 struct agg_stats {

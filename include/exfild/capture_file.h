@@ -34,6 +34,11 @@ struct capfile_set *capfile_open(const char *const *paths, size_t n, char *err,
     size_t errlen);
 /* 1 = a packet in *out, 0 = every file is done. */
 int capfile_next(struct capfile_set *s, struct capture_pkt *out);
+/* Up to max packets in timestamp order, all valid until the next call (a
+ * batch lets the pipeline prefetch); 0 = every file is done. A single
+ * plain pcap file gives whole batches, other inputs one packet a call. */
+size_t capfile_next_batch(struct capfile_set *s, struct capture_pkt *out,
+    size_t max);
 void capfile_get_stats(const struct capfile_set *s, struct capfile_stats *out);
 void capfile_close(struct capfile_set *s);
 

@@ -34,6 +34,11 @@ int pcap_reader_linktype(const struct pcap_reader *r);
 /* 1 = record in *out, 0 = clean end of file, -1 = error described in err. */
 int pcap_reader_next(struct pcap_reader *r, struct pcap_record *out, char *err,
     size_t errlen);
+/* The next record only if it is whole in the current block: 1, else 0 (the
+ * next pcap_reader_next() reads on, or reports what is wrong). Records
+ * handed out since the last pcap_reader_next() stay valid until the next
+ * one, so a batch of them can be worked on together. */
+int pcap_reader_next_buffered(struct pcap_reader *r, struct pcap_record *out);
 void pcap_reader_close(struct pcap_reader *r);
 
 #endif

@@ -37,20 +37,19 @@ enum flow_app {
 	FLOW_APP_OTHER,
 };
 
+/* What every packet of a flow reads and writes comes first (the table's
+ * links among it), in the first 144 bytes. */
 struct flow {
 	struct flow_key key;
-	uint64_t first_ns;
 	uint64_t last_ns;
+	uint64_t lru_ns;                /* packet time of the last LRU relink (private) */
+	uint32_t hash_next;             /* (private) */
+	uint32_t bucket;                /* its hash bucket, not to hash it again (private) */
 	uint64_t bytes_out, bytes_in;   /* IP-layer bytes */
 	uint64_t pkts_out, pkts_in;
-	uint64_t pending_out, pending_in; /* bytes before the destination was known */
-	uint64_t pending_text;          /* client payload bytes before that */
 	uint32_t pair_id, pair_gen;     /* current aggregate (FLOW_NONE: unbound) */
 	struct pair *pair;              /* its slot, valid while gen is pair_gen */
-	uint32_t dest_id, dest_gen;     /* its destination, to rebind after eviction */
-	struct netaddr pair_host;       /* its host (X-Forwarded-For on an egress tap) */
 	uint64_t dest_touch_ns;         /* last time the destination was marked in use */
-	uint16_t dst_port;              /* its destination port (CONNECT/URI port) */
 	uint32_t app_slot;              /* parser slot (FLOW_NONE: none) */
 	uint32_t next_seq_out;          /* next expected client sequence number */
 	uint8_t app;                    /* enum flow_app */
@@ -60,11 +59,15 @@ struct flow {
 	bool host_is_proxy;             /* egress tap: host is the proxy itself */
 	bool closed;                    /* FIN or RST seen */
 	bool classified;                /* kind decided for current client stream */
-	/* table links (private) */
-	uint64_t lru_ns;                /* packet time of the last LRU relink */
-	uint32_t hash_next;
-	uint32_t lru_prev, lru_next;
-	uint8_t list;
+	uint8_t list;                   /* (private) */
+	uint32_t dest_id, dest_gen;     /* its destination, to rebind after eviction */
+	/* the rest: when the flow starts, binds or leaves */
+	uint64_t first_ns;
+	uint64_t pending_out, pending_in; /* bytes before the destination was known */
+	uint64_t pending_text;          /* client payload bytes before that */
+	struct netaddr pair_host;       /* its host (X-Forwarded-For on an egress tap) */
+	uint16_t dst_port;              /* its destination port (CONNECT/URI port) */
+	uint32_t lru_prev, lru_next;    /* (private) */
 };
 
 struct flow_stats {
@@ -92,6 +95,23 @@ struct flow *flowtab_get(struct flowtab *t, const struct flow_key *k,
  * flow's host. Marks it used at ts. NULL when absent. */
 struct flow *flowtab_find_packet(struct flowtab *t, const struct flow_key *k,
     uint64_t ts_ns, bool *from_host);
+/*
+ * The same in steps, for a batch of packets: each key's bucket (the same
+ * in either direction), a prefetch of the buckets, then of their first
+ * flows (returned as hints: NULL, or maybe another key's flow), then the
+ * lookup in the bucket. The prefetches only warm the cache: the table may
+ * change between them and the lookup.
+ */
+size_t flowtab_bucket(const struct flowtab *t, const struct flow_key *k);
+void flowtab_prefetch_buckets(const struct flowtab *t, const size_t *bucket,
+    size_t n);
+void flowtab_prefetch_flows(const struct flowtab *t, const size_t *bucket,
+    size_t n, const struct flow **first);
+struct flow *flowtab_find_packet_at(struct flowtab *t, const struct flow_key *k,
+    size_t bucket, uint64_t ts_ns, bool *from_host);
+/* flowtab_get with the key's bucket already known (either direction's). */
+struct flow *flowtab_get_at(struct flowtab *t, const struct flow_key *k,
+    size_t bucket, uint64_t ts_ns, bool create, bool *created);
 /* Releases one flow now (a new connection reuses its 5-tuple). */
 void flowtab_remove(struct flowtab *t, struct flow *f);
 /* Marks a flow closed (moves it to the list with the shorter timeout). */

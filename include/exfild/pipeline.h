@@ -16,6 +16,7 @@
 #include "exfild/agg.h"
 #include "exfild/alert.h"
 #include "exfild/baseline.h"
+#include "exfild/capture_file.h"
 #include "exfild/config.h"
 #include "exfild/decode.h"
 #include "exfild/flow.h"
@@ -63,6 +64,11 @@ void pipeline_free(struct pipeline *p);
 
 void pipeline_frame(struct pipeline *p, int linktype, const uint8_t *frame,
     uint32_t caplen, uint32_t wirelen, uint64_t ts_ns);
+/* The same for each of n frames in turn (a replay's batch): the table
+ * lookups of the batch overlap. Batches of PIPELINE_BATCH_MAX. */
+#define PIPELINE_BATCH_MAX 16
+void pipeline_frames(struct pipeline *p, const struct capture_pkt *frames,
+    size_t n);
 /* Time passes without packets (live mode timer): expire idle flows. */
 void pipeline_tick(struct pipeline *p, uint64_t now_ns);
 /* Timer (live mode): re-evaluates the rules for pairs with traffic since

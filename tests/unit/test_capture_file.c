@@ -446,6 +446,142 @@ test_truncated_file(void **state)
 	capfile_close(s);
 }
 
+/* What a reader handed out, to compare two ways of reading a file. */
+struct seen {
+	uint64_t ts[64];
+	uint32_t caplen[64];
+	uint32_t sum[64]; /* of the captured bytes */
+	size_t n;
+	struct capfile_stats st;
+};
+
+static void
+seen_add(struct seen *sn, const struct capture_pkt *pkt)
+{
+	uint32_t i, sum = 0;
+
+	assert_true(sn->n < 64);
+	for (i = 0; i < pkt->caplen; i++)
+		sum = sum * 31 + pkt->data[i];
+	sn->ts[sn->n] = pkt->ts_ns;
+	sn->caplen[sn->n] = pkt->caplen;
+	sn->sum[sn->n++] = sum;
+}
+
+/* Reads the file one packet at a time (batch 0) or in batches. */
+static void
+read_file(const char *path, size_t batch, struct seen *sn)
+{
+	struct capture_pkt pkts[5];
+	struct capfile_set *s;
+	char err[256];
+	size_t i, n;
+
+	memset(sn, 0, sizeof(*sn));
+	s = capfile_open(&path, 1, err, sizeof(err));
+	assert_non_null(s);
+	if (batch == 0) {
+		while (capfile_next(s, &pkts[0]) == 1)
+			seen_add(sn, &pkts[0]);
+	} else {
+		while ((n = capfile_next_batch(s, pkts, batch)) > 0) {
+			assert_true(n <= batch);
+			/* all of a batch stay valid until the next call */
+			for (i = 0; i < n; i++)
+				seen_add(sn, &pkts[i]);
+		}
+		assert_int_equal(capfile_next_batch(s, pkts, batch), 0);
+	}
+	capfile_get_stats(s, &sn->st);
+	capfile_close(s);
+}
+
+/* Batches hand out what single reads do, cut anywhere, plain or gzip. */
+static void
+test_batch_same_as_single(void **state)
+{
+	struct image im;
+	struct seen one, many;
+	const char *path;
+	size_t cut, batch;
+	uint32_t i;
+	int gz;
+
+	(void)state;
+	pcap_header(&im, 0, MAGIC_NANO, 1);
+	for (i = 0; i < 12; i++)
+		pcap_record(&im, 100 + i, i, i, i * 7 % 30, 1500);
+	log_set_level(LOG_LEVEL_ERR);
+	for (gz = 0; gz <= 1; gz++) {
+		for (cut = 24; cut <= im.len; cut++) {
+			path = write_image("batch.pcap", &im, cut, gz);
+			read_file(path, 0, &one);
+			for (batch = 1; batch <= 5; batch += 2) {
+				read_file(path, batch, &many);
+				assert_int_equal(many.n, one.n);
+				assert_memory_equal(&many, &one, sizeof(one));
+			}
+		}
+		/* the whole file: every packet, as written */
+		assert_int_equal(one.n, 12);
+		assert_int_equal(one.st.files_failed, 0);
+		assert_int_equal(one.ts[11], 111000000011ull);
+		assert_int_equal(one.caplen[3], 21);
+		assert_int_equal(one.sum[1], ((((((16u * 31 + 17) * 31 + 18) * 31 +
+		    19) * 31 + 20) * 31 + 21) * 31 + 22));
+	}
+	log_set_level(LOG_LEVEL_INFO);
+}
+
+/* A file longer than the reader's block: batches end at the block's end
+ * (the records already handed out stay in place) and go on after it. */
+static void
+test_batch_across_blocks(void **state)
+{
+	const char *path = tmp_path("big.pcap");
+	struct capture_pkt pkts[16];
+	struct image rec;
+	struct capfile_set *s;
+	struct capfile_stats st;
+	uint64_t want_bytes = 0;
+	uint32_t i, count = 0, caplen;
+	size_t n, k, batches = 0;
+	FILE *fp = fopen(path, "wb");
+
+	(void)state;
+	assert_non_null(fp);
+	pcap_header(&rec, 0, MAGIC_MICRO, 1);
+	assert_int_equal(fwrite(rec.b, 1, rec.len, fp), rec.len);
+	for (i = 0; i < 3000; i++) {
+		caplen = 200 + i * 37 % 1300;
+		rec.len = 0;
+		pcap_record(&rec, i, 0, i, caplen, caplen);
+		assert_int_equal(fwrite(rec.b, 1, rec.len, fp), rec.len);
+		want_bytes += caplen;
+	}
+	assert_int_equal(fclose(fp), 0);
+	s = open_one(path);
+	while ((n = capfile_next_batch(s, pkts, 16)) > 0) {
+		batches++;
+		for (k = 0; k < n; k++, count++) {
+			assert_int_equal(pkts[k].ts_ns, (uint64_t)count * 1000000000ull);
+			assert_int_equal(pkts[k].caplen, 200 + count * 37 % 1300);
+			assert_int_equal(pkts[k].data[0], (uint8_t)(count * 16));
+			assert_int_equal(pkts[k].data[pkts[k].caplen - 1],
+			    (uint8_t)(count * 16 + pkts[k].caplen - 1));
+		}
+		/* the first packet of the batch is still intact at its end */
+		assert_int_equal(pkts[0].data[0], (uint8_t)((count - n) * 16));
+	}
+	assert_int_equal(count, 3000);
+	assert_true(batches < 3000 / 16 + 8); /* whole batches but at block ends */
+	capfile_get_stats(s, &st);
+	assert_int_equal(st.packets, 3000);
+	assert_int_equal(st.bytes, want_bytes);
+	assert_int_equal(st.files_failed, 0);
+	capfile_close(s);
+}
+
 static void
 test_open_errors(void **state)
 {
@@ -611,6 +747,8 @@ main(void)
 		cmocka_unit_test(test_stdin),
 		cmocka_unit_test(test_merge_three),
 		cmocka_unit_test(test_truncated_file),
+		cmocka_unit_test(test_batch_same_as_single),
+		cmocka_unit_test(test_batch_across_blocks),
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test(test_empty_pcap),
 	};

@@ -931,6 +931,135 @@ test_reload_error_keeps_old_config(void **state)
 	assert_string_equal(alerts[0].sensor, "unit");
 }
 
+/* A recorded stream of frames, fed to a pipeline one way or the other. */
+#define TAPE_MAX 256
+struct tape {
+	uint8_t frames[TAPE_MAX][1200];
+	struct capture_pkt pkts[TAPE_MAX];
+	size_t n;
+};
+
+static void
+tape_tcp(struct tape *tp, uint64_t ts, const char *src, const char *dst,
+    uint16_t sport, uint16_t dport, uint32_t seq, uint8_t flags,
+    const void *payload, size_t len)
+{
+	size_t n;
+
+	assert_true(tp->n < TAPE_MAX && len <= 1100);
+	n = tcp_frame(tp->frames[tp->n], src, dst, sport, dport, seq, flags,
+	    payload, len);
+	tp->pkts[tp->n].ts_ns = ts;
+	tp->pkts[tp->n].linktype = DLT_EN10MB;
+	tp->pkts[tp->n].data = tp->frames[tp->n];
+	tp->pkts[tp->n].caplen = tp->pkts[tp->n].wirelen = (uint32_t)n;
+	tp->n++;
+}
+
+/* Flows that start, close, start again on the same ports, an upload that
+ * alerts, a flood that evicts flows and pairs, teardown without a flow,
+ * a cut frame, and idle gaps that expire flows: all within batches. */
+static void
+record_mixed(struct tape *tp)
+{
+	static uint8_t zip[30000];
+	static const char connect[] = "CONNECT evil.example:443 HTTP/1.1\r\n\r\n";
+	uint64_t t = T0 + 2 * 3600 * SEC;
+	uint32_t seq = 1;
+	char host[NETADDR_STRLEN];
+	size_t i;
+
+	memset(tp, 0, sizeof(*tp));
+	fill_archive(zip, sizeof(zip), "PK\x03\x04", 4);
+	tape_tcp(tp, T0, "10.1.20.9", "198.51.100.10", 40000, 80, 1,
+	    TCP_ACK | TCP_PSH, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 27);
+	for (i = 0; i < 30; i++) {
+		tape_tcp(tp, t + i * SEC, "10.1.20.24", "203.0.113.99", 50000,
+		    8443, 1 + (uint32_t)i * 1000, TCP_ACK | TCP_PSH,
+		    zip + i * 1000, 1000);
+		tape_tcp(tp, t + i * SEC + 1, "203.0.113.99", "10.1.20.24", 8443,
+		    50000, 1, TCP_ACK, "", 0);
+		/* a flood of one-packet flows, each to its own pair: the
+		 * tables (64 flows, 64 pairs) overflow */
+		snprintf(host, sizeof(host), "10.1.30.%zu", i + 1);
+		tape_tcp(tp, t + i * SEC + 2, host, "203.0.113.7",
+		    (uint16_t)(30000 + i), 80, 1, TCP_ACK | TCP_PSH, "abc", 3);
+		tape_tcp(tp, t + i * SEC + 3, host, "203.0.113.8",
+		    (uint16_t)(30000 + i), 80, 1, TCP_SYN, "", 0);
+		tape_tcp(tp, t + i * SEC + 4, host, "203.0.113.9",
+		    (uint16_t)(30000 + i), 80, 1, TCP_ACK | TCP_PSH, "def", 3);
+	}
+	tape_tcp(tp, t + 40 * SEC, "10.1.20.24", "203.0.113.99", 50000, 8443,
+	    30001, TCP_ACK | TCP_FIN, "", 0);
+	tape_tcp(tp, t + 40 * SEC + 1, "10.1.20.70", "203.0.113.9", 40000, 443,
+	    1, TCP_ACK, "", 0); /* no flow */
+	/* the same ports again through the proxy, then an upload on it */
+	tape_tcp(tp, t + 41 * SEC, "10.1.20.82", "10.77.1.2", 50042, 3128, seq,
+	    TCP_ACK | TCP_PSH, connect, sizeof(connect) - 1);
+	seq += sizeof(connect) - 1;
+	tape_tcp(tp, t + 41 * SEC + 1, "10.1.20.82", "10.77.1.2", 50042, 3128,
+	    seq, TCP_ACK | TCP_FIN, "", 0);
+	seq = 0xffff0001u;
+	tape_tcp(tp, t + 41 * SEC + 2, "10.1.20.82", "10.77.1.2", 50042, 3128,
+	    seq++, TCP_SYN, "", 0);
+	tape_tcp(tp, t + 41 * SEC + 3, "10.1.20.82", "10.77.1.2", 50042, 3128,
+	    seq, TCP_ACK | TCP_PSH, connect, sizeof(connect) - 1);
+	seq += sizeof(connect) - 1;
+	for (i = 0; i < 25; i++, seq += 1000)
+		tape_tcp(tp, t + 42 * SEC + i, "10.1.20.82", "10.77.1.2", 50042,
+		    3128, seq, TCP_ACK | TCP_PSH, zip + i * 1000, 1000);
+	/* a frame cut inside its IP header */
+	tape_tcp(tp, t + 43 * SEC, "10.1.20.82", "10.77.1.2", 50042, 3128,
+	    seq, TCP_ACK, "", 0);
+	tp->pkts[tp->n - 1].caplen = 20;
+}
+
+/* pipeline_frames has exactly the effects of pipeline_frame on each frame:
+ * the same alerts and the same counters, whatever the batch sizes. */
+static void
+test_batches_same_as_frames(void **state)
+{
+	struct fixture *fx = *state;
+	static struct tape tp;
+	static struct alert one[16];
+	struct pipeline_stats st_one, st_many;
+	struct pipeline *p;
+	char err[512];
+	size_t i, nalerts_one, chunk;
+
+	record_mixed(&tp);
+	for (i = 0; i < tp.n; i++)
+		pipeline_frame(fx->p, tp.pkts[i].linktype, tp.pkts[i].data,
+		    tp.pkts[i].caplen, tp.pkts[i].wirelen, tp.pkts[i].ts_ns);
+	pipeline_finish(fx->p);
+	pipeline_get_stats(fx->p, &st_one);
+	nalerts_one = nalerts;
+	memcpy(one, alerts, sizeof(one));
+	/* what the tape holds: two uploads alert, the tables overflow */
+	assert_int_equal(nalerts_one, 2);
+	assert_string_equal(one[1].dst_host, "evil.example");
+	assert_true(st_one.flows.evicted > 0);
+	assert_true(st_one.pairs.evicted > 0);
+	assert_true(st_one.flows.expired > 0);
+	assert_int_equal(st_one.flowless_tcp, 1);
+	assert_int_equal(st_one.decode.malformed, 1);
+	for (chunk = 1; chunk <= 40; chunk += 13) {
+		p = pipeline_new(fx->cfg, "pcap", on_alert, NULL, err, sizeof(err));
+		assert_non_null(p);
+		nalerts = 0;
+		memset(alerts, 0, sizeof(alerts));
+		for (i = 0; i < tp.n; i += chunk)
+			pipeline_frames(p, &tp.pkts[i], tp.n - i < chunk ?
+			    tp.n - i : chunk);
+		pipeline_finish(p);
+		pipeline_get_stats(p, &st_many);
+		pipeline_free(p);
+		assert_int_equal(nalerts, nalerts_one);
+		assert_memory_equal(alerts, one, sizeof(one));
+		assert_memory_equal(&st_many, &st_one, sizeof(st_one));
+	}
+}
+
 int
 main(void)
 {
@@ -960,6 +1089,7 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reload_error_keeps_old_config,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_batches_same_as_frames, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("pipeline", tests, NULL, NULL);
 }
