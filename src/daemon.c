@@ -109,10 +109,15 @@ outputs_open(const struct config *cfg, struct output_set *s, char *err,
 		const struct output_conf *oc = &cfg->outputs[i];
 		struct output *o;
 
-		if (oc->kind == OUTPUT_STDOUT)
+		if (oc->kind == OUTPUT_STDOUT) {
 			o = output_json_stdout();
-		else
+		} else if (oc->kind == OUTPUT_FILE) {
 			o = output_json_file(oc->path, err, errlen);
+		} else {
+			snprintf(err, errlen, "%s: syslog outputs are not built yet",
+			    oc->target);
+			o = NULL;
+		}
 		if (o == NULL) {
 			outputs_close(s);
 			return -1;
@@ -371,30 +376,36 @@ warn_capture_changes(const struct daemon *d, const struct config *old,
 	(void)d;
 }
 
+/* The running outputs reopen their files (logrotate sends SIGHUP too). */
 static void
-reload(struct daemon *d)
+outputs_reopen(struct daemon *d)
 {
-	char err[CONFIG_ERR_LEN];
+	size_t i;
+
+	for (i = 0; i < d->outputs.n; i++)
+		if (output_reopen(d->outputs.v[i]) != 0)
+			log_warnx("reload: output %zu could not be reopened", i + 1);
+}
+
+/* Loads, validates and applies the file; 0, or -1 with err (nothing
+ * changed then). */
+static int
+reload_config(struct daemon *d, char *err, size_t errlen)
+{
 	struct output_set fresh;
 	struct config *cfg;
 	uint64_t now;
 
-	sdnotify_send(&d->notify, "RELOADING=1");
-	log_info("reload: reading %s", d->opts->config_path);
-	if (config_load(d->opts->config_path, &cfg, err, sizeof(err)) != 0) {
-		log_warnx("reload failed, keeping the running configuration: %s", err);
-		goto done;
-	}
-	if (outputs_open(cfg, &fresh, err, sizeof(err)) != 0) {
-		log_warnx("reload failed, keeping the running configuration: %s", err);
+	if (config_load(d->opts->config_path, &cfg, err, errlen) != 0)
+		return -1;
+	if (outputs_open(cfg, &fresh, err, errlen) != 0) {
 		config_free(cfg);
-		goto done;
+		return -1;
 	}
-	if (pipeline_apply_config(d->pipe, cfg, err, sizeof(err)) != 0) {
-		log_warnx("reload failed, keeping the running configuration: %s", err);
+	if (pipeline_apply_config(d->pipe, cfg, err, errlen) != 0) {
 		outputs_close(&fresh);
 		config_free(cfg);
-		goto done;
+		return -1;
 	}
 	outputs_close(&d->outputs);
 	d->outputs = fresh;
@@ -407,8 +418,22 @@ reload(struct daemon *d)
 	now = packet_now(d);
 	pipeline_evaluate_recent(d->pipe, now - cfg->rules_window_s * NS_PER_SEC, now);
 	outputs_flush(d);
-	log_info("reload: %s applied", cfg->path);
-done:
+	return 0;
+}
+
+static void
+reload(struct daemon *d)
+{
+	char err[CONFIG_ERR_LEN];
+
+	sdnotify_send(&d->notify, "RELOADING=1");
+	log_info("reload: reading %s", d->opts->config_path);
+	if (reload_config(d, err, sizeof(err)) == 0) {
+		log_info("reload: %s applied", d->cfg->path);
+	} else {
+		log_warnx("reload failed, keeping the running configuration: %s", err);
+		outputs_reopen(d);
+	}
 	sdnotify_send(&d->notify, "READY=1");
 	update_status(d);
 }
