@@ -56,9 +56,13 @@ TEST_DEPS_test_flow         := flow netaddr $(BASE)
 TEST_DEPS_test_agg          := agg classify netaddr $(BASE)
 TEST_DEPS_test_rules        := rules agg classify config netaddr $(BASE)
 TEST_DEPS_test_output_json  := output_json alert strbuf classify config netaddr $(BASE)
+TEST_DEPS_test_syslog_format := syslog_format alert strbuf classify config netaddr $(BASE)
 TEST_DEPS_test_stats        := stats strbuf decode rules agg classify config netaddr $(BASE)
 TEST_DEPS_test_sdnotify     := sdnotify $(BASE)
 TEST_DEPS_test_privdrop     := privdrop $(BASE)
+TEST_DEPS_test_logsource    := logsource $(BASE)
+TEST_DEPS_test_spool        := spool $(BASE)
+TEST_DEPS_test_resolver     := resolver netaddr $(BASE)
 TEST_DEPS_test_pipeline     := $(LIB_SRCS:src/%.c=%)
 
 .PHONY: all deps check check-unit check-e2e check-san demo bench corpus \

@@ -20,6 +20,7 @@
 #include "exfild/output.h"
 #include "exfild/pipeline.h"
 #include "exfild/privdrop.h"
+#include "exfild/resolver.h"
 #include "exfild/sdnotify.h"
 #include "exfild/stats.h"
 #include "exfild/strbuf.h"
@@ -55,6 +56,7 @@ struct daemon {
 	bool outputs_dirty;     /* alerts written since the last flush */
 	struct sdnotify notify;
 	struct stats_http *http;
+	struct resolver *resolver;
 	struct event *ev_tick, *ev_eval, *ev_stats, *ev_watchdog, *ev_save;
 	struct event *ev_signals[4];
 	uint64_t started_mono_ns;
@@ -224,6 +226,44 @@ update_status(struct daemon *d)
 	    d->ncaps - d->ncaps_broken == 1 ? "" : "s",
 	    (unsigned long long)ps.frames, (unsigned long long)ps.flows.active,
 	    (unsigned long long)ps.alerts);
+}
+
+/* ---- names: asynchronous lookups (evdns) ---- */
+
+static void
+on_name_answer(void *ctx, const char *name, const struct netaddr *addr,
+    uint32_t ttl)
+{
+	struct daemon *d = ctx;
+
+	(void)ttl;
+	pipeline_learn_name(d->pipe, name, addr, packet_now(d));
+}
+
+static void
+ask_name(void *ctx, const char *name, uint64_t ts_ns)
+{
+	struct daemon *d = ctx;
+
+	resolver_lookup(d->resolver, name, ts_ns);
+}
+
+/* The system's resolvers (/etc/resolv.conf); without them names stay
+ * without an address ("??", foreign) unless DNS answers or the hosts file
+ * give one. */
+static void
+resolver_start(struct daemon *d)
+{
+	struct resolver_opts o;
+	char err[CONFIG_ERR_LEN];
+
+	memset(&o, 0, sizeof(o));
+	d->resolver = resolver_new(d->base, &o, on_name_answer, d, err, sizeof(err));
+	if (d->resolver == NULL) {
+		log_warnx("no name lookups: %s", err);
+		return;
+	}
+	pipeline_set_name_lookup(d->pipe, ask_name, d);
 }
 
 /* ---- capture ---- */
@@ -619,6 +659,7 @@ start(struct daemon *d)
 			return -1;
 		}
 	}
+	resolver_start(d);
 	add_events(d);
 	return 0;
 }
@@ -639,6 +680,12 @@ stop(struct daemon *d)
 			d->exit_code = 1;
 	}
 	outputs_close(&d->outputs);
+	if (d->pipe != NULL)
+		pipeline_set_name_lookup(d->pipe, NULL, NULL);
+	resolver_free(d->resolver);
+	/* a turn of the loop lets evdns release answers it had queued */
+	if (d->base != NULL)
+		event_base_loop(d->base, EVLOOP_NONBLOCK);
 	stats_http_stop(d->http);
 	free_events(d);
 	captures_close(d);

@@ -68,6 +68,8 @@ struct pipeline {
 	uint64_t next_expire_ns;
 	uint64_t min_rule_bytes;
 	uint64_t alert_seq;
+	pipeline_lookup_fn lookup_fn; /* live mode: ask for names' addresses */
+	void *lookup_ctx;
 	struct pipeline_stats stats;
 };
 
@@ -259,6 +261,11 @@ dest_address(struct pipeline *p, struct dest *d, struct netaddr *out)
 		d->addr = *out;
 		return true;
 	}
+	/* live mode: ask the resolver; the answer lands in the names table,
+	 * where the pair's next evaluation finds it (the country stays "??",
+	 * foreign, until then) */
+	if (p->lookup_fn != NULL)
+		p->lookup_fn(p->lookup_ctx, d->name, p->stats.last_ns);
 	return false;
 }
 
@@ -1378,4 +1385,18 @@ pipeline_apply_config(struct pipeline *p, const struct config *cfg, char *err,
 	/* countries and verdicts were settled under the old geo and baseline */
 	aggtab_reset_verdicts(p->pairs);
 	return 0;
+}
+
+void
+pipeline_set_name_lookup(struct pipeline *p, pipeline_lookup_fn fn, void *ctx)
+{
+	p->lookup_fn = fn;
+	p->lookup_ctx = ctx;
+}
+
+void
+pipeline_learn_name(struct pipeline *p, const char *name,
+    const struct netaddr *addr, uint64_t ts_ns)
+{
+	names_put(p->names, name, addr, NAME_FROM_LOOKUP, ts_ns);
 }

@@ -77,6 +77,13 @@ void pipeline_tick(struct pipeline *p, uint64_t now_ns);
  * is not left waiting for the pair's next packet. */
 void pipeline_evaluate_recent(struct pipeline *p, uint64_t since_ns,
     uint64_t now_ns);
+/* Live mode: fn is asked for the address of a destination name that
+ * neither DNS answers on the wire nor the hosts file gave (for geo). It
+ * must not block; its answer comes back through pipeline_learn_name. */
+typedef void (*pipeline_lookup_fn)(void *ctx, const char *name, uint64_t ts_ns);
+void pipeline_set_name_lookup(struct pipeline *p, pipeline_lookup_fn fn, void *ctx);
+void pipeline_learn_name(struct pipeline *p, const char *name,
+    const struct netaddr *addr, uint64_t ts_ns);
 /* End of input: release every flow. */
 void pipeline_finish(struct pipeline *p);
 

@@ -1060,6 +1060,52 @@ test_batches_same_as_frames(void **state)
 	}
 }
 
+static char looked_up[64];
+static unsigned lookups;
+
+static void
+record_lookup(void *ctx, const char *name, uint64_t ts_ns)
+{
+	(void)ctx;
+	(void)ts_ns;
+	snprintf(looked_up, sizeof(looked_up), "%s", name);
+	lookups++;
+}
+
+/* Live mode: a name with no address is asked for; the answer places it.
+ * Here the answer says Japan, so the upload that follows is domestic. */
+static void
+test_name_lookup_answer_places_destination(void **state)
+{
+	struct fixture *fx = *state;
+	static uint8_t rar[25000];
+	static const char connect[] =
+	    "CONNECT files.example.jp:443 HTTP/1.1\r\nHost: files.example.jp:443\r\n\r\n";
+	struct conn c = { "10.1.20.22", "10.77.1.2", 50010, 3128, 1 };
+	struct netaddr jp;
+	size_t i;
+
+	lookups = 0;
+	pipeline_set_name_lookup(fx->p, record_lookup, NULL);
+	learn_destination(fx->p, "198.51.100.10", 40001);
+	fill_archive(rar, sizeof(rar), "Rar!\x1a\x07\x01\x00", 8);
+	send_out(fx->p, &c, T0 + 3 * 3600 * SEC, connect, sizeof(connect) - 1);
+	assert_true(lookups >= 1);
+	assert_string_equal(looked_up, "files.example.jp");
+	assert_int_equal(netaddr_parse("198.51.100.44", &jp), 0);
+	pipeline_learn_name(fx->p, "files.example.jp", &jp, T0 + 3 * 3600 * SEC);
+	send_in(fx->p, &c, T0 + 3 * 3600 * SEC + 1,
+	    "HTTP/1.1 200 Connection established\r\n\r\n", 39);
+	for (i = 0; i < 25; i++)
+		send_out(fx->p, &c, T0 + 3 * 3600 * SEC + 2 + i, rar + i * 1000, 1000);
+	assert_int_equal(nalerts, 0);
+	/* without the answer the same upload alerts with country "??" (the
+	 * test above), so the answer is what kept it quiet */
+	lookups = 0;
+	send_out(fx->p, &c, T0 + 3 * 3600 * SEC + 30, rar, 1000);
+	assert_int_equal(lookups, 0); /* placed: not asked again */
+}
+
 int
 main(void)
 {
@@ -1090,6 +1136,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_reload_error_keeps_old_config,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batches_same_as_frames, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_name_lookup_answer_places_destination,
+		    setup, teardown),
 	};
 	return cmocka_run_group_tests_name("pipeline", tests, NULL, NULL);
 }
