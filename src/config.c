@@ -435,11 +435,22 @@ struct key_table {
 typedef int key_fn(struct loader *ld, const struct key_handler *h,
     const char *path, yaml_node_t *value, void *target);
 
+/* The words a keyword key takes; the i-th word stores value i in an enum
+ * (or int) field. Compared case-insensitively. */
+struct keywords {
+	const char *what;          /* "framing", for messages */
+	const char *const *words;
+	size_t n;
+	const char *hint;          /* NULL: " (expected a, b or c)" */
+};
+#define KEYWORDS(what, a, hint) { (what), (a), ARRAY_LEN(a), (hint) }
+
 struct key_handler {
 	const char *key;
 	key_fn *parse;
 	size_t field;                /* offsetof() in target, for generic handlers */
 	const struct key_table *sub; /* keys of a nested mapping (parse_section) */
+	const struct keywords *words; /* parse_keyword_field */
 };
 
 #define FIELD(type, target, h) ((type *)(void *)((char *)(target) + (h)->field))
@@ -662,19 +673,45 @@ parse_bool_field(struct loader *ld, const struct key_handler *h,
 	return 0;
 }
 
+/* " (expected a, b or c)" from the words. */
+static void
+keyword_hint(const struct keywords *kw, char *out, size_t outlen)
+{
+	size_t i, o;
+
+	o = (size_t)snprintf(out, outlen, " (expected ");
+	for (i = 0; i < kw->n && o < outlen; i++)
+		o += (size_t)snprintf(out + o, outlen - o, "%s%s",
+		    i == 0 ? "" : i + 1 == kw->n ? " or " : ", ", kw->words[i]);
+	if (o < outlen)
+		snprintf(out + o, outlen - o, ")");
+}
+
 static int
-parse_severity_field(struct loader *ld, const struct key_handler *h,
+parse_keyword_field(struct loader *ld, const struct key_handler *h,
     const char *path, yaml_node_t *value, void *target)
 {
+	const struct keywords *kw = h->words;
+	char hint[160];
 	const char *s;
+	size_t i;
 
 	if (scalar_text(ld, path, value, &s) != 0)
 		return -1;
-	if (severity_parse(s, FIELD(enum severity, target, h)) != 0)
-		return fail_invalid(ld, value, path, "severity", s,
-		    " (expected low, medium, high or critical)");
-	return 0;
+	for (i = 0; i < kw->n; i++) {
+		if (strcasecmp(s, kw->words[i]) == 0) {
+			*FIELD(int, target, h) = (int)i;
+			return 0;
+		}
+	}
+	if (kw->hint == NULL)
+		keyword_hint(kw, hint, sizeof(hint));
+	return fail_invalid(ld, value, path, kw->what, s,
+	    kw->hint != NULL ? kw->hint : hint);
 }
+
+static const struct keywords severity_words =
+    KEYWORDS("severity", severity_names, NULL);
 
 /* A finite decimal number >= 0 ("3", "2.5"); no sign, hex, inf or nan. */
 static int
@@ -1177,69 +1214,6 @@ parse_syslog_format(struct loader *ld, const struct key_handler *h,
 }
 
 static int
-parse_facility(struct loader *ld, const struct key_handler *h,
-    const char *path, yaml_node_t *value, void *target)
-{
-	struct output_conf *o = target;
-	const char *s;
-	size_t i;
-
-	(void)h;
-	if (scalar_text(ld, path, value, &s) != 0)
-		return -1;
-	for (i = 0; i < ARRAY_LEN(facility_names); i++) {
-		if (strcmp(s, facility_names[i]) == 0) {
-			o->facility = (int)i;
-			return 0;
-		}
-	}
-	return fail_invalid(ld, value, path, "facility", s,
-	    " (expected a name such as daemon, auth or local0..local7)");
-}
-
-static int
-parse_framing(struct loader *ld, const struct key_handler *h, const char *path,
-    yaml_node_t *value, void *target)
-{
-	struct output_conf *o = target;
-	const char *s;
-
-	(void)h;
-	if (scalar_text(ld, path, value, &s) != 0)
-		return -1;
-	if (strcmp(s, "octet-counting") == 0)
-		o->framing = SYSLOG_FRAMING_OCTET;
-	else if (strcmp(s, "lf") == 0)
-		o->framing = SYSLOG_FRAMING_LF;
-	else
-		return fail_invalid(ld, value, path, "framing", s,
-		    " (expected octet-counting or lf)");
-	return 0;
-}
-
-static int
-parse_fsync(struct loader *ld, const struct key_handler *h, const char *path,
-    yaml_node_t *value, void *target)
-{
-	struct output_conf *o = target;
-	const char *s;
-
-	(void)h;
-	if (scalar_text(ld, path, value, &s) != 0)
-		return -1;
-	if (strcmp(s, "always") == 0)
-		o->spool_fsync = SPOOL_FSYNC_ALWAYS;
-	else if (strcmp(s, "interval") == 0)
-		o->spool_fsync = SPOOL_FSYNC_INTERVAL;
-	else if (strcmp(s, "never") == 0)
-		o->spool_fsync = SPOOL_FSYNC_NEVER;
-	else
-		return fail_invalid(ld, value, path, "fsync policy", s,
-		    " (expected always, interval or never)");
-	return 0;
-}
-
-static int
 parse_fsync_interval(struct loader *ld, const struct key_handler *h,
     const char *path, yaml_node_t *value, void *target)
 {
@@ -1387,27 +1361,37 @@ parse_output_name(struct loader *ld, const struct key_handler *h,
 }
 
 static const struct key_handler output_file_keys[] = {
-	{ "path", parse_path_field, offsetof(struct output_conf, path), NULL },
-	{ "format", parse_output_format, 0, NULL },
+	{ "path", parse_path_field, offsetof(struct output_conf, path), NULL, NULL },
+	{ "format", parse_output_format, 0, NULL, NULL },
 };
 static const struct key_table output_file_table = KEY_TABLE(output_file_keys);
 
 static const struct key_handler output_stdout_keys[] = {
-	{ "format", parse_output_format, 0, NULL },
+	{ "format", parse_output_format, 0, NULL, NULL },
 };
 static const struct key_table output_stdout_table = KEY_TABLE(output_stdout_keys);
 
+static const char *const framing_words[] = { "octet-counting", "lf" };
+static const char *const fsync_words[] = { "always", "interval", "never" };
+static const struct keywords facility_kw = KEYWORDS("facility", facility_names,
+    " (expected a name such as daemon, auth or local0..local7)");
+static const struct keywords framing_kw = KEYWORDS("framing", framing_words, NULL);
+static const struct keywords fsync_kw = KEYWORDS("fsync policy", fsync_words, NULL);
+
 static const struct key_handler output_syslog_keys[] = {
-	{ "target", parse_target, 0, NULL },
-	{ "format", parse_syslog_format, 0, NULL },
-	{ "facility", parse_facility, 0, NULL },
-	{ "framing", parse_framing, 0, NULL },
-	{ "max_message", parse_max_message, offsetof(struct output_conf, max_message), NULL },
-	{ "queue", parse_size_field, offsetof(struct output_conf, queue_bytes), NULL },
-	{ "spool", parse_size0_field, offsetof(struct output_conf, spool_bytes), NULL },
-	{ "fsync", parse_fsync, 0, NULL },
-	{ "fsync_interval", parse_fsync_interval, 0, NULL },
-	{ "name", parse_output_name, 0, NULL },
+	{ "target", parse_target, 0, NULL, NULL },
+	{ "format", parse_syslog_format, 0, NULL, NULL },
+	{ "facility", parse_keyword_field, offsetof(struct output_conf, facility), NULL,
+	    &facility_kw },
+	{ "framing", parse_keyword_field, offsetof(struct output_conf, framing), NULL,
+	    &framing_kw },
+	{ "max_message", parse_max_message, offsetof(struct output_conf, max_message), NULL, NULL },
+	{ "queue", parse_size_field, offsetof(struct output_conf, queue_bytes), NULL, NULL },
+	{ "spool", parse_size0_field, offsetof(struct output_conf, spool_bytes), NULL, NULL },
+	{ "fsync", parse_keyword_field, offsetof(struct output_conf, spool_fsync), NULL,
+	    &fsync_kw },
+	{ "fsync_interval", parse_fsync_interval, 0, NULL, NULL },
+	{ "name", parse_output_name, 0, NULL, NULL },
 };
 static const struct key_table output_syslog_table = KEY_TABLE(output_syslog_keys);
 
@@ -1547,110 +1531,112 @@ parse_outputs(struct loader *ld, const struct key_handler *h, const char *path,
 /* ---- The tables ------------------------------------------------------ */
 
 static const struct key_handler networks_keys[] = {
-	{ "internal", parse_cidr_list, offsetof(struct config, internal), NULL },
-	{ "proxies", parse_proxies, 0, NULL },
-	{ "resolvers", parse_cidr_list, offsetof(struct config, resolvers), NULL },
+	{ "internal", parse_cidr_list, offsetof(struct config, internal), NULL, NULL },
+	{ "proxies", parse_proxies, 0, NULL, NULL },
+	{ "resolvers", parse_cidr_list, offsetof(struct config, resolvers), NULL, NULL },
 };
 static const struct key_table networks_table = KEY_TABLE(networks_keys);
 
 static const struct key_handler geo_keys[] = {
-	{ "home", parse_geo_home, 0, NULL },
-	{ "databases", parse_geo_databases, 0, NULL },
-	{ "hosts", parse_path_field, offsetof(struct config, geo_hosts), NULL },
+	{ "home", parse_geo_home, 0, NULL, NULL },
+	{ "databases", parse_geo_databases, 0, NULL, NULL },
+	{ "hosts", parse_path_field, offsetof(struct config, geo_hosts), NULL, NULL },
 };
 static const struct key_table geo_table = KEY_TABLE(geo_keys);
 
 static const struct key_handler baseline_keys[] = {
-	{ "state", parse_path_field, offsetof(struct config, baseline_state), NULL },
-	{ "learn", parse_duration_field, offsetof(struct config, baseline_learn_s), NULL },
-	{ "allow", parse_baseline_allow, 0, NULL },
+	{ "state", parse_path_field, offsetof(struct config, baseline_state), NULL, NULL },
+	{ "learn", parse_duration_field, offsetof(struct config, baseline_learn_s), NULL, NULL },
+	{ "allow", parse_baseline_allow, 0, NULL, NULL },
 };
 static const struct key_table baseline_table = KEY_TABLE(baseline_keys);
 
 static const struct key_handler bulk_upload_keys[] = {
-	{ "enabled", parse_bool_field, offsetof(struct rule_conf, enabled), NULL },
-	{ "bytes", parse_size_field, offsetof(struct rule_conf, bytes), NULL },
-	{ "min_ratio", parse_ratio_field, offsetof(struct rule_conf, min_ratio), NULL },
-	{ "severity", parse_severity_field, offsetof(struct rule_conf, severity), NULL },
+	{ "enabled", parse_bool_field, offsetof(struct rule_conf, enabled), NULL, NULL },
+	{ "bytes", parse_size_field, offsetof(struct rule_conf, bytes), NULL, NULL },
+	{ "min_ratio", parse_ratio_field, offsetof(struct rule_conf, min_ratio), NULL, NULL },
+	{ "severity", parse_keyword_field, offsetof(struct rule_conf, severity), NULL,
+	    &severity_words },
 };
 static const struct key_table bulk_upload_table = KEY_TABLE(bulk_upload_keys);
 
 static const struct key_handler compressed_upload_keys[] = {
-	{ "enabled", parse_bool_field, offsetof(struct rule_conf, enabled), NULL },
-	{ "bytes", parse_size_field, offsetof(struct rule_conf, bytes), NULL },
-	{ "severity", parse_severity_field, offsetof(struct rule_conf, severity), NULL },
+	{ "enabled", parse_bool_field, offsetof(struct rule_conf, enabled), NULL, NULL },
+	{ "bytes", parse_size_field, offsetof(struct rule_conf, bytes), NULL, NULL },
+	{ "severity", parse_keyword_field, offsetof(struct rule_conf, severity), NULL,
+	    &severity_words },
 };
 static const struct key_table compressed_upload_table = KEY_TABLE(compressed_upload_keys);
 
 static const struct key_handler rules_keys[] = {
-	{ "window", parse_period_field, offsetof(struct config, rules_window_s), NULL },
-	{ "suppress", parse_period_field, offsetof(struct config, rules_suppress_s), NULL },
+	{ "window", parse_period_field, offsetof(struct config, rules_window_s), NULL, NULL },
+	{ "suppress", parse_period_field, offsetof(struct config, rules_suppress_s), NULL, NULL },
 	{ "eval_interval", parse_period_field,
-	    offsetof(struct config, rules_eval_interval_s), NULL },
+	    offsetof(struct config, rules_eval_interval_s), NULL, NULL },
 	{ "bulk_upload", parse_section, offsetof(struct config, bulk_upload),
-	    &bulk_upload_table },
+	    &bulk_upload_table, NULL },
 	{ "compressed_upload", parse_section, offsetof(struct config, compressed_upload),
-	    &compressed_upload_table },
+	    &compressed_upload_table, NULL },
 };
 static const struct key_table rules_table = KEY_TABLE(rules_keys);
 
 static const struct key_handler limits_keys[] = {
-	{ "flows", parse_limit_field, offsetof(struct config, limit_flows), NULL },
-	{ "pairs", parse_limit_field, offsetof(struct config, limit_pairs), NULL },
-	{ "destinations", parse_limit_field, offsetof(struct config, limit_destinations), NULL },
-	{ "names", parse_limit_field, offsetof(struct config, limit_names), NULL },
-	{ "app_parsers", parse_limit_field, offsetof(struct config, limit_app_parsers), NULL },
+	{ "flows", parse_limit_field, offsetof(struct config, limit_flows), NULL, NULL },
+	{ "pairs", parse_limit_field, offsetof(struct config, limit_pairs), NULL, NULL },
+	{ "destinations", parse_limit_field, offsetof(struct config, limit_destinations), NULL, NULL },
+	{ "names", parse_limit_field, offsetof(struct config, limit_names), NULL, NULL },
+	{ "app_parsers", parse_limit_field, offsetof(struct config, limit_app_parsers), NULL, NULL },
 };
 static const struct key_table limits_table = KEY_TABLE(limits_keys);
 
 static const struct key_handler flow_keys[] = {
-	{ "timeout", parse_period_field, offsetof(struct config, flow_timeout_s), NULL },
+	{ "timeout", parse_period_field, offsetof(struct config, flow_timeout_s), NULL, NULL },
 	{ "closed_timeout", parse_period_field,
-	    offsetof(struct config, flow_closed_timeout_s), NULL },
+	    offsetof(struct config, flow_closed_timeout_s), NULL, NULL },
 };
 static const struct key_table flow_table = KEY_TABLE(flow_keys);
 
 static const struct key_handler daemon_keys[] = {
-	{ "user", parse_path_field, offsetof(struct config, daemon_user), NULL },
-	{ "state_dir", parse_path_field, offsetof(struct config, state_dir), NULL },
+	{ "user", parse_path_field, offsetof(struct config, daemon_user), NULL, NULL },
+	{ "state_dir", parse_path_field, offsetof(struct config, state_dir), NULL, NULL },
 };
 static const struct key_table daemon_table = KEY_TABLE(daemon_keys);
 
 static const struct key_handler logging_keys[] = {
-	{ "level", parse_log_level, 0, NULL },
+	{ "level", parse_log_level, 0, NULL, NULL },
 };
 static const struct key_table logging_table = KEY_TABLE(logging_keys);
 
 static const struct key_handler capture_keys[] = {
-	{ "interfaces", parse_interfaces, 0, NULL },
-	{ "bpf", parse_bpf, 0, NULL },
-	{ "snaplen", parse_snaplen, 0, NULL },
-	{ "buffer", parse_capture_buffer, offsetof(struct config, capture_buffer), NULL },
+	{ "interfaces", parse_interfaces, 0, NULL, NULL },
+	{ "bpf", parse_bpf, 0, NULL, NULL },
+	{ "snaplen", parse_snaplen, 0, NULL, NULL },
+	{ "buffer", parse_capture_buffer, offsetof(struct config, capture_buffer), NULL, NULL },
 	{ "promiscuous", parse_bool_field,
-	    offsetof(struct config, capture_promiscuous), NULL },
+	    offsetof(struct config, capture_promiscuous), NULL, NULL },
 };
 static const struct key_table capture_table = KEY_TABLE(capture_keys);
 
 static const struct key_handler stats_keys[] = {
-	{ "interval", parse_duration_field, offsetof(struct config, stats_interval_s), NULL },
-	{ "listen", parse_stats_listen, 0, NULL },
+	{ "interval", parse_duration_field, offsetof(struct config, stats_interval_s), NULL, NULL },
+	{ "listen", parse_stats_listen, 0, NULL, NULL },
 };
 static const struct key_table stats_table = KEY_TABLE(stats_keys);
 
 /* The top level: one row per section. */
 static const struct key_handler section_keys[] = {
-	{ "sensor", parse_sensor, 0, NULL },
-	{ "networks", parse_section, 0, &networks_table },
-	{ "geo", parse_section, 0, &geo_table },
-	{ "baseline", parse_section, 0, &baseline_table },
-	{ "rules", parse_section, 0, &rules_table },
-	{ "limits", parse_section, 0, &limits_table },
-	{ "flow", parse_section, 0, &flow_table },
-	{ "daemon", parse_section, 0, &daemon_table },
-	{ "logging", parse_section, 0, &logging_table },
-	{ "capture", parse_section, 0, &capture_table },
-	{ "stats", parse_section, 0, &stats_table },
-	{ "outputs", parse_outputs, 0, NULL },
+	{ "sensor", parse_sensor, 0, NULL, NULL },
+	{ "networks", parse_section, 0, &networks_table, NULL },
+	{ "geo", parse_section, 0, &geo_table, NULL },
+	{ "baseline", parse_section, 0, &baseline_table, NULL },
+	{ "rules", parse_section, 0, &rules_table, NULL },
+	{ "limits", parse_section, 0, &limits_table, NULL },
+	{ "flow", parse_section, 0, &flow_table, NULL },
+	{ "daemon", parse_section, 0, &daemon_table, NULL },
+	{ "logging", parse_section, 0, &logging_table, NULL },
+	{ "capture", parse_section, 0, &capture_table, NULL },
+	{ "stats", parse_section, 0, &stats_table, NULL },
+	{ "outputs", parse_outputs, 0, NULL, NULL },
 };
 static const struct key_table section_table = KEY_TABLE(section_keys);
 
