@@ -199,6 +199,12 @@ config_free(struct config *c)
 	for (size_t i = 0; i < c->n_outputs; i++)
 		output_conf_release(&c->outputs[i]);
 	free(c->outputs);
+	for (size_t i = 0; i < c->n_logs; i++) {
+		free(c->logs[i].path);
+		free(c->logs[i].listen);
+		free(c->logs[i].format);
+	}
+	free(c->logs);
 	free(c);
 }
 
@@ -1528,6 +1534,136 @@ parse_outputs(struct loader *ld, const struct key_handler *h, const char *path,
 	return 0;
 }
 
+/* ---- logs: proxy and sensor logs as sources ----------------------------- */
+
+/* "squid", "squid:<logformat>" or "zeek"; the Squid format string itself is
+ * compiled (and checked) when the source starts, and by exfild -t. */
+bool
+config_log_format_valid(const char *s)
+{
+	return strcmp(s, "squid") == 0 || strcmp(s, "zeek") == 0 ||
+	    (strncmp(s, "squid:", 6) == 0 && s[6] != '\0');
+}
+
+static int
+parse_log_format(struct loader *ld, const struct key_handler *h,
+    const char *path, yaml_node_t *value, void *target)
+{
+	struct log_source_conf *l = target;
+	const char *s;
+
+	(void)h;
+	if (plain_string(ld, path, value, &s) != 0)
+		return -1;
+	if (!config_log_format_valid(s))
+		return fail_invalid(ld, value, path, "log format", s,
+		    " (expected squid, squid:<logformat> or zeek)");
+	free(l->format);
+	l->format = xstrdup(s);
+	return 0;
+}
+
+static int
+parse_log_listen(struct loader *ld, const struct key_handler *h,
+    const char *path, yaml_node_t *value, void *target)
+{
+	struct log_source_conf *l = target;
+	struct output_conf probe;
+	const char *s;
+
+	(void)h;
+	if (plain_string(ld, path, value, &s) != 0)
+		return -1;
+	memset(&probe, 0, sizeof(probe));
+	if ((strncmp(s, "udp://", 6) != 0 && strncmp(s, "tcp://", 6) != 0) ||
+	    target_host_port(s + 6, &probe) != 0 || strchr(s + 6, ':') == NULL) {
+		free(probe.host);
+		return fail_invalid(ld, value, path, "listen address", s,
+		    " (expected udp://ADDR:PORT or tcp://ADDR:PORT)");
+	}
+	free(probe.host);
+	free(l->listen);
+	l->listen = xstrdup(s);
+	l->kind = LOG_SOURCE_LISTEN;
+	return 0;
+}
+
+static int
+parse_log_follow(struct loader *ld, const struct key_handler *h,
+    const char *path, yaml_node_t *value, void *target)
+{
+	struct log_source_conf *l = target;
+	const char *s;
+
+	(void)h;
+	if (plain_string(ld, path, value, &s) != 0)
+		return -1;
+	free(l->path);
+	l->path = xstrdup(s);
+	l->kind = LOG_SOURCE_FOLLOW;
+	return 0;
+}
+
+static const struct key_handler log_source_keys[] = {
+	{ "follow", parse_log_follow, 0, NULL, NULL },
+	{ "listen", parse_log_listen, 0, NULL, NULL },
+	{ "format", parse_log_format, 0, NULL, NULL },
+};
+static const struct key_table log_source_table = KEY_TABLE(log_source_keys);
+
+static int
+parse_log_item(struct loader *ld, const char *path, yaml_node_t *item,
+    struct config *c)
+{
+	struct log_source_conf l;
+
+	memset(&l, 0, sizeof(l));
+	if (item->type != YAML_MAPPING_NODE)
+		return fail_at(ld, item, path, "expected a mapping, not %s",
+		    node_kind(item));
+	if (parse_mapping(ld, path, item, &log_source_table, &l) != 0)
+		goto fail;
+	if ((l.path == NULL) == (l.listen == NULL)) {
+		fail_at(ld, item, path, "each log source has one of follow or listen");
+		goto fail;
+	}
+	if (l.format == NULL) {
+		fail_at(ld, item, path, "missing key \"format\"");
+		goto fail;
+	}
+	c->logs = xreallocarray(c->logs, c->n_logs + 1, sizeof(*c->logs));
+	c->logs[c->n_logs++] = l;
+	return 0;
+fail:
+	free(l.path);
+	free(l.listen);
+	free(l.format);
+	return -1;
+}
+
+static int
+parse_logs(struct loader *ld, const struct key_handler *h, const char *path,
+    yaml_node_t *value, void *target)
+{
+	const yaml_node_item_t *it;
+
+	(void)h;
+	if (is_null(value))
+		return 0;
+	if (value->type != YAML_SEQUENCE_NODE)
+		return fail_at(ld, value, path, "expected a list");
+	for (it = value->data.sequence.items.start;
+	    it < value->data.sequence.items.top; it++) {
+		yaml_node_t *item = get_node(ld, *it);
+
+		if (item == NULL)
+			return fail_at(ld, value, path, "malformed list");
+		if (parse_log_item(ld, path, item, target) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* ---- The tables ------------------------------------------------------ */
 
 static const struct key_handler networks_keys[] = {
@@ -1637,6 +1773,7 @@ static const struct key_handler section_keys[] = {
 	{ "capture", parse_section, 0, &capture_table, NULL },
 	{ "stats", parse_section, 0, &stats_table, NULL },
 	{ "outputs", parse_outputs, 0, NULL, NULL },
+	{ "logs", parse_logs, 0, NULL, NULL },
 };
 static const struct key_table section_table = KEY_TABLE(section_keys);
 

@@ -71,6 +71,16 @@ struct output_conf {
 	char *name;                /* stats label and spool directory name */
 };
 
+/* Proxy or sensor logs as a source (issue 5). */
+enum log_source_kind { LOG_SOURCE_FOLLOW, LOG_SOURCE_LISTEN };
+
+struct log_source_conf {
+	enum log_source_kind kind;
+	char *path;    /* LOG_SOURCE_FOLLOW: the file, followed like tail -F */
+	char *listen;  /* LOG_SOURCE_LISTEN: "udp://ADDR:PORT" or "tcp://ADDR:PORT" */
+	char *format;  /* "squid", "squid:<logformat>", "zeek" */
+};
+
 #define CONFIG_DEFAULT_STATE_DIR "/var/lib/exfild"
 #define CONFIG_ERR_LEN 512
 #define CONFIG_IFNAME_MAX 15 /* IFNAMSIZ - 1 */
@@ -126,6 +136,8 @@ struct config {
 	char *stats_listen;        /* "127.0.0.1:9477"; NULL: no listener */
 	struct output_conf *outputs;
 	size_t n_outputs;
+	struct log_source_conf *logs;
+	size_t n_logs;
 };
 
 /* Defaults for every key (what an empty file yields). */
@@ -137,6 +149,7 @@ int config_load_string(const char *name, const char *yaml, size_t len,
 void config_free(struct config *c);
 const char *output_format_name(enum output_format f);
 const char *syslog_facility_name(int facility);
+bool config_log_format_valid(const char *s);
 
 bool config_is_internal(const struct config *c, const struct netaddr *a);
 /* Is (addr, port) one of networks.proxies? */

@@ -714,8 +714,7 @@ test_unknown_keys(void **state)
 	    "t.yaml:3:3: networks: unknown key \"networkz\"");
 	expect_error("capture:\n  interface: eth0\n",
 	    "t.yaml:2:3: capture: unknown key \"interface\"");
-	/* Sections of later issues are not known yet. */
-	expect_error("logs: {}\n", "t.yaml:1:1: unknown key \"logs\"");
+	expect_error("logz: {}\n", "t.yaml:1:1: unknown key \"logz\"");
 	/* Keys are case-sensitive and compared over their full length. */
 	expect_error("Sensor: a\n", "t.yaml:1:1: unknown key \"Sensor\"");
 	expect_error("sensor2: a\n", "t.yaml:1:1: unknown key \"sensor2\"");
@@ -1267,6 +1266,45 @@ test_syslog_output_errors(void **state)
 	    "t.yaml:4:13: outputs.syslog: two syslog outputs named \"udp-a\" (give each a name:)");
 }
 
+static void
+test_log_sources(void **state)
+{
+	struct config *c = load_ok(
+	    "logs:\n"
+	    "  - follow: /var/log/squid/access.log\n"
+	    "    format: squid\n"
+	    "  - listen: \"udp://0.0.0.0:5514\"\n"
+	    "    format: \"squid:%ts.%03tu %6tr %>a %Ss/%03>Hs %<st %>st %rm %ru %[un %Sh/%<a %mt\"\n"
+	    "  - { listen: \"tcp://[::1]:5514\", format: zeek }\n");
+
+	(void)state;
+	assert_int_equal(c->n_logs, 3);
+	assert_int_equal(c->logs[0].kind, LOG_SOURCE_FOLLOW);
+	assert_string_equal(c->logs[0].path, "/var/log/squid/access.log");
+	assert_string_equal(c->logs[0].format, "squid");
+	assert_int_equal(c->logs[1].kind, LOG_SOURCE_LISTEN);
+	assert_string_equal(c->logs[1].listen, "udp://0.0.0.0:5514");
+	assert_string_equal(c->logs[1].format,
+	    "squid:%ts.%03tu %6tr %>a %Ss/%03>Hs %<st %>st %rm %ru %[un %Sh/%<a %mt");
+	assert_string_equal(c->logs[2].listen, "tcp://[::1]:5514");
+	assert_string_equal(c->logs[2].format, "zeek");
+	config_free(c);
+
+	expect_error("logs:\n  - follow: /a\n", "t.yaml:2:5: logs: missing key \"format\"");
+	expect_error("logs:\n  - { format: zeek }\n",
+	    "t.yaml:2:5: logs: each log source has one of follow or listen");
+	expect_error("logs:\n  - { follow: /a, listen: \"udp://1.2.3.4:5\", format: zeek }\n",
+	    "t.yaml:2:5: logs: each log source has one of follow or listen");
+	expect_error("logs:\n  - { follow: /a, format: bluecoat }\n",
+	    "t.yaml:2:27: logs.format: invalid log format \"bluecoat\" "
+	    "(expected squid, squid:<logformat> or zeek)");
+	expect_error("logs:\n  - { listen: \"udp://0.0.0.0\", format: zeek }\n",
+	    "t.yaml:2:15: logs.listen: invalid listen address \"udp://0.0.0.0\" "
+	    "(expected udp://ADDR:PORT or tcp://ADDR:PORT)");
+	expect_error("logs: [ /var/log/x ]\n",
+	    "t.yaml:1:9: logs: expected a mapping, not a scalar");
+}
+
 int
 main(void)
 {
@@ -1300,6 +1338,7 @@ main(void)
 		cmocka_unit_test(test_daemon_errors),
 		cmocka_unit_test(test_syslog_outputs),
 		cmocka_unit_test(test_syslog_output_errors),
+		cmocka_unit_test(test_log_sources),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
