@@ -20,11 +20,11 @@
 #include "exfild/pipeline.h"
 #include "exfild/rules.h"
 #include "exfild/util.h"
+#include "exfild/version.h"
 
 #define DEFAULT_CONFIG "/etc/exfild/exfild.yaml"
 #define MAX_INPUTS 256
 #define MAX_INTERFACES 16
-#define EXFILD_VERSION "0.1.0"
 
 struct options {
 	const char *config_path;

@@ -48,7 +48,10 @@ enum syslog_header { SYSLOG_RFC5424, SYSLOG_RFC3164 };
 enum spool_fsync { SPOOL_FSYNC_ALWAYS, SPOOL_FSYNC_INTERVAL, SPOOL_FSYNC_NEVER };
 
 #define SYSLOG_DEFAULT_MAX_MESSAGE 8192
-#define SYSLOG_MIN_MESSAGE 480 /* RFC 5426 3.2: every receiver takes 480 */
+/* The smallest max_message: an alert with its structured data and the
+ * wire-borne fields cut to a marker needs up to 915 bytes (RFC 5424 + ECS);
+ * every receiver worth the name takes 2048 (RFC 5424 6.1) */
+#define SYSLOG_MIN_MESSAGE 1024
 
 struct output_conf {
 	enum output_kind kind;

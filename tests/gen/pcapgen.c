@@ -8,7 +8,7 @@
  * (RFC 1035), HTTP/1.1 (RFC 9112), TLS 1.2 (RFC 5246), RAR 5.0 and RAR 4.x
  * (RARLAB technotes), ZIP (PKWARE APPNOTE).
  *
- * Usage: pcapgen -o DIR | --bench PATH | --bench-small PATH
+ * Usage: pcapgen -o DIR | --bench PATH | --bench-small PATH | --hostile PATH
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -2014,6 +2014,110 @@ gen_egress(struct world *w)
 	egress_attack(w, &proxy, AT(4, 10, 0));
 }
 
+/* ------------------------------------------------------------------ */
+/* --hostile: Host names that every output format must escape          */
+
+#define HOSTILE_RAR_SIZE 1150000
+#define HOSTILE_LONG_HOST 10240
+
+struct hostile_host {
+	const char *label;
+	const char *name;
+	size_t len;
+};
+
+#define HOSTILE(label, lit) { label, lit, sizeof(lit) - 1 }
+
+/* Lowercase: the parser lowercases ASCII, and each name must stay unique
+ * after whatever the parser cuts (at LF, NUL, 255 bytes). */
+static const struct hostile_host hostile_hosts[] = {
+	HOSTILE("pipe", "pipe|x.evil.example"),
+	HOSTILE("equals", "equals=x.evil.example"),
+	HOSTILE("backslash", "backslash\\x.evil.example"),
+	HOSTILE("bracket", "bracket]x.evil.example"),
+	HOSTILE("quote", "quote\"x.evil.example"),
+	HOSTILE("lf", "lf\nx.evil.example"),
+	HOSTILE("cr", "cr\rx.evil.example"),
+	HOSTILE("nul", "nul\0x.evil.example"),
+	HOSTILE("ff-fe", "\xff\xfe" "ff-fe.evil.example"),
+	HOSTILE("overlong", "overlong\xc0\xaf" "x.evil.example"),
+	HOSTILE("continuation", "cont\x80" "x.evil.example"),
+};
+
+/* A ~10 KB name made of every character above, over and over. */
+static void
+hostile_long_host(struct buf *b)
+{
+	static const char piece[] = "a|b=c\\d]e\"f\xff\xfe\xc0\xaf\x80g";
+
+	put_str(b, "long-");
+	while (b->len < HOSTILE_LONG_HOST - 13)
+		put_mem(b, piece, sizeof(piece) - 1);
+	put_str(b, ".evil.example");
+}
+
+/* POST of a RAR5 archive through the proxy, origin-form, so that the
+ * destination comes from the Host header (written byte for byte). */
+static void
+hostile_upload(struct world *w, struct host *pc, const char *host,
+    size_t host_len, uint64_t t)
+{
+	struct rar5_file rf = { "hr_export.csv", 6291456, 1411000000, 0, 1 };
+	struct conn c;
+
+	world_proxy_conn(w, &c, pc, t);
+	w->b2.len = 0;
+	rar5_archive(&w->b2, HOSTILE_RAR_SIZE, &rf, &w->rng);
+	w->b1.len = 0;
+	put_str(&w->b1, "POST /upload.php HTTP/1.1\r\nHost: ");
+	put_mem(&w->b1, host, host_len);
+	put_str(&w->b1, "\r\n");
+	put_fmt(&w->b1, "User-Agent: %s\r\n", ua_ie11);
+	put_str(&w->b1, "Content-Type: application/x-rar-compressed\r\n");
+	put_fmt(&w->b1, "Content-Length: %zu\r\n", w->b2.len);
+	put_str(&w->b1, "Proxy-Connection: Keep-Alive\r\n\r\n");
+	put_mem(&w->b1, w->b2.p, w->b2.len);
+	tcp_send_buf(&c, C2S, &w->b1);
+	c.t += MS(200);
+	small_ok_response(&c, &w->b1, true);
+	c.t += MS(1000);
+	tcp_close(&c);
+}
+
+/*
+ * 10.1.20.66 browses once at 00:00 (the learning window starts at the
+ * first packet), then from 02:10 uploads a 1150000-byte RAR5 every three
+ * minutes through the proxy, each to one hostile Host, the long one last.
+ */
+static void
+gen_hostile(struct world *w)
+{
+	struct host pc;
+	struct buf longhost = { 0 };
+	size_t i, n = sizeof(hostile_hosts) / sizeof(hostile_hosts[0]);
+
+	pc_init(&pc, 66, 0, &w->rng);
+	browse_http(w, &pc, "www.jal.example.jp", "/", "/ja/", AT(0, 0, 0));
+	for (i = 0; i < n; i++)
+		hostile_upload(w, &pc, hostile_hosts[i].name, hostile_hosts[i].len,
+		    AT(2, 10 + 3 * i, 0));
+	hostile_long_host(&longhost);
+	hostile_upload(w, &pc, (const char *)longhost.p, longhost.len,
+	    AT(2, 10 + 3 * n, 0));
+	buf_free(&longhost);
+}
+
+static void
+write_hostile(const char *path)
+{
+	struct world w;
+
+	world_init(&w, 0x484f5354494c45ULL, pc_gw_mac);
+	gen_hostile(&w);
+	capture_write(&w.cap, path);
+	world_free(&w);
+}
+
 static void
 write_samples(const char *dir)
 {
@@ -2723,7 +2827,8 @@ usage(void)
 	fprintf(stderr,
 	    "usage: pcapgen -o DIR          write the sample captures into DIR\n"
 	    "       pcapgen --bench PATH    write a large benchmark capture\n"
-	    "       pcapgen --bench-small PATH  the same mix, about 20k packets\n");
+	    "       pcapgen --bench-small PATH  the same mix, about 20k packets\n"
+	    "       pcapgen --hostile PATH  uploads to hostile Host names\n");
 	exit(2);
 }
 
@@ -2739,6 +2844,8 @@ main(int argc, char **argv)
 		run_bench(argv[2], &bench_full);
 	else if (strcmp(argv[1], "--bench-small") == 0)
 		run_bench(argv[2], &bench_small);
+	else if (strcmp(argv[1], "--hostile") == 0)
+		write_hostile(argv[2]);
 	else
 		usage();
 	return 0;

@@ -1255,7 +1255,7 @@ test_syslog_output_errors(void **state)
 	    "t.yaml:2:43: outputs.syslog.framing: invalid framing \"crlf\" "
 	    "(expected octet-counting or lf)");
 	expect_error("outputs:\n  - syslog: { target: \"udp://a\", max_message: 100 }\n",
-	    "t.yaml:2:47: outputs.syslog.max_message: must be between 480 and 65000 bytes");
+	    "t.yaml:2:47: outputs.syslog.max_message: must be between 1024 and 65000 bytes");
 	expect_error("outputs:\n  - syslog: { target: \"udp://a\", fsync: sometimes }\n",
 	    "t.yaml:2:41: outputs.syslog.fsync: invalid fsync policy \"sometimes\" "
 	    "(expected always, interval or never)");
