@@ -17,7 +17,7 @@
 #include "exfild/config.h"
 #include "exfild/daemon.h"
 #include "exfild/log.h"
-#include "exfild/output.h"
+#include "exfild/output_set.h"
 #include "exfild/pipeline.h"
 #include "exfild/privdrop.h"
 #include "exfild/resolver.h"
@@ -32,17 +32,14 @@
 #define STATUS_EVERY     30   /* ticks between STATUS= updates */
 #define BASELINE_SAVE_SEC (15 * 60)
 #define STATS_LINE_MAX   8192
+#define MAX_OUTPUT_ROWS  32
+#define STOP_DRAIN_MS    2000 /* SIGTERM: time given to deliver queued alerts */
 
 struct capture_slot {
 	struct daemon *d;
 	struct live_capture *cap;
 	struct event *ev;
 	bool broken;
-};
-
-struct output_set {
-	struct output **v;
-	size_t n;
 };
 
 struct daemon {
@@ -81,63 +78,11 @@ packet_now(const struct daemon *d)
 /* ---- outputs ---- */
 
 static void
-outputs_close(struct output_set *s)
-{
-	size_t i;
-
-	for (i = 0; i < s->n; i++) {
-		output_flush(s->v[i]);
-		output_close(s->v[i]);
-	}
-	free(s->v);
-	s->v = NULL;
-	s->n = 0;
-}
-
-/* Opens every output of cfg; on an error none stays open. */
-static int
-outputs_open(const struct config *cfg, struct output_set *s, char *err,
-    size_t errlen)
-{
-	size_t i, n = cfg->n_outputs > 0 ? cfg->n_outputs : 1;
-
-	s->v = xcalloc(n, sizeof(*s->v));
-	s->n = 0;
-	if (cfg->n_outputs == 0) {
-		s->v[s->n++] = output_json_stdout();
-		return 0;
-	}
-	for (i = 0; i < cfg->n_outputs; i++) {
-		const struct output_conf *oc = &cfg->outputs[i];
-		struct output *o;
-
-		if (oc->kind == OUTPUT_STDOUT) {
-			o = output_json_stdout();
-		} else if (oc->kind == OUTPUT_FILE) {
-			o = output_json_file(oc->path, err, errlen);
-		} else {
-			snprintf(err, errlen, "%s: syslog outputs are not built yet",
-			    oc->target);
-			o = NULL;
-		}
-		if (o == NULL) {
-			outputs_close(s);
-			return -1;
-		}
-		s->v[s->n++] = o;
-	}
-	return 0;
-}
-
-static void
 outputs_flush(struct daemon *d)
 {
-	size_t i;
-
 	if (!d->outputs_dirty)
 		return;
-	for (i = 0; i < d->outputs.n; i++)
-		output_flush(d->outputs.v[i]);
+	output_set_flush(&d->outputs);
 	d->outputs_dirty = false;
 }
 
@@ -146,10 +91,8 @@ on_alert(void *ctx, const struct alert *a)
 {
 	struct daemon *d = ctx;
 	char src[NETADDR_STRLEN];
-	size_t i;
 
-	for (i = 0; i < d->outputs.n; i++)
-		output_emit(d->outputs.v[i], a);
+	output_set_emit(&d->outputs, a);
 	d->outputs_dirty = true;
 	/* the log names the alert; its wire-borne fields stay in the outputs */
 	netaddr_format(&a->src, src, sizeof(src));
@@ -186,7 +129,9 @@ fill_snapshot(void *ctx, struct stats_snapshot *s)
 {
 	static struct pipeline_stats ps;
 	static struct iface_stats ifs[MAX_CAPTURES];
+	static struct output_row rows[MAX_OUTPUT_ROWS];
 	struct daemon *d = ctx;
+	size_t n;
 
 	pipeline_get_stats(d->pipe, &ps);
 	memset(s, 0, sizeof(*s));
@@ -197,6 +142,9 @@ fill_snapshot(void *ctx, struct stats_snapshot *s)
 	s->pipe = &ps;
 	s->ifaces = ifs;
 	s->n_ifaces = collect_iface_stats(d, ifs);
+	n = output_set_rows(&d->outputs, rows, ARRAY_LEN(rows));
+	s->outputs = rows;
+	s->n_outputs = n < ARRAY_LEN(rows) ? n : ARRAY_LEN(rows);
 }
 
 static void
@@ -416,17 +364,6 @@ warn_capture_changes(const struct daemon *d, const struct config *old,
 	(void)d;
 }
 
-/* The running outputs reopen their files (logrotate sends SIGHUP too). */
-static void
-outputs_reopen(struct daemon *d)
-{
-	size_t i;
-
-	for (i = 0; i < d->outputs.n; i++)
-		if (output_reopen(d->outputs.v[i]) != 0)
-			log_warnx("reload: output %zu could not be reopened", i + 1);
-}
-
 /* Loads, validates and applies the file; 0, or -1 with err (nothing
  * changed then). */
 static int
@@ -438,16 +375,16 @@ reload_config(struct daemon *d, char *err, size_t errlen)
 
 	if (config_load(d->opts->config_path, &cfg, err, errlen) != 0)
 		return -1;
-	if (outputs_open(cfg, &fresh, err, errlen) != 0) {
+	if (output_set_open(&fresh, cfg, d->base, true, err, errlen) != 0) {
 		config_free(cfg);
 		return -1;
 	}
 	if (pipeline_apply_config(d->pipe, cfg, err, errlen) != 0) {
-		outputs_close(&fresh);
+		output_set_close(&fresh);
 		config_free(cfg);
 		return -1;
 	}
-	outputs_close(&d->outputs);
+	output_set_close(&d->outputs);
 	d->outputs = fresh;
 	warn_capture_changes(d, d->cfg, cfg);
 	config_free(d->cfg);
@@ -472,7 +409,7 @@ reload(struct daemon *d)
 		log_info("reload: %s applied", d->cfg->path);
 	} else {
 		log_warnx("reload failed, keeping the running configuration: %s", err);
-		outputs_reopen(d);
+		output_set_reopen(&d->outputs);
 	}
 	sdnotify_send(&d->notify, "READY=1");
 	update_status(d);
@@ -639,16 +576,17 @@ start(struct daemon *d)
 		log_warnx("%s", err);
 		return -1;
 	}
-	if (outputs_open(d->cfg, &d->outputs, err, sizeof(err)) != 0) {
+	if ((d->base = event_base_new()) == NULL) {
+		log_warnx("cannot create the event loop");
+		return -1;
+	}
+	if (output_set_open(&d->outputs, d->cfg, d->base, true, err,
+	    sizeof(err)) != 0) {
 		log_warnx("%s", err);
 		return -1;
 	}
 	if (d->cfg->n_outputs == 0)
 		log_info("no outputs configured: alerts go to stdout as JSON lines");
-	if ((d->base = event_base_new()) == NULL) {
-		log_warnx("cannot create the event loop");
-		return -1;
-	}
 	if (captures_watch(d) != 0)
 		return -1;
 	if (d->cfg->stats_listen != NULL) {
@@ -679,7 +617,10 @@ stop(struct daemon *d)
 		if (save_baseline(d) != 0)
 			d->exit_code = 1;
 	}
-	outputs_close(&d->outputs);
+	/* what the SIEM has not taken yet goes to the spools */
+	if (output_set_drain(&d->outputs, STOP_DRAIN_MS) > 0)
+		log_warnx("stopping: alerts not yet delivered stay in the spool");
+	output_set_close(&d->outputs);
 	if (d->pipe != NULL)
 		pipeline_set_name_lookup(d->pipe, NULL, NULL);
 	resolver_free(d->resolver);

@@ -11,12 +11,15 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include <event2/event.h>
+
 #include "exfild/capture_file.h"
 #include "exfild/capture_live.h"
 #include "exfild/config.h"
 #include "exfild/daemon.h"
 #include "exfild/log.h"
 #include "exfild/output.h"
+#include "exfild/output_set.h"
 #include "exfild/pipeline.h"
 #include "exfild/rules.h"
 #include "exfild/util.h"
@@ -37,6 +40,7 @@ struct options {
 	bool test_config;
 	bool pairs;
 	bool save_baseline;
+	bool to_outputs;
 	bool level_forced;
 	enum log_level level;
 };
@@ -60,6 +64,8 @@ usage(FILE *fp)
 	    "      --pairs          after the alerts, print one JSON object per\n"
 	    "                       (internal host, destination) seen\n"
 	    "      --save-baseline  write baseline.state after the replay\n"
+	    "      --to-outputs     also deliver the alerts to the configured outputs\n"
+	    "                       (the SIEM), waiting up to 15 s at the end\n"
 	    "  -v, --verbose        more log output (repeat for debug)\n"
 	    "  -q, --quiet          warnings and errors only\n"
 	    "  -V, --version        print the version\n"
@@ -69,7 +75,7 @@ usage(FILE *fp)
 static int
 parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_PAIRS = 256, OPT_SAVE_BASELINE };
+	enum { OPT_PAIRS = 256, OPT_SAVE_BASELINE, OPT_TO_OUTPUTS };
 	static const struct option longopts[] = {
 		{ "read", required_argument, NULL, 'r' },
 		{ "config", required_argument, NULL, 'c' },
@@ -79,6 +85,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "user", required_argument, NULL, 'u' },
 		{ "pairs", no_argument, NULL, OPT_PAIRS },
 		{ "save-baseline", no_argument, NULL, OPT_SAVE_BASELINE },
+		{ "to-outputs", no_argument, NULL, OPT_TO_OUTPUTS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "version", no_argument, NULL, 'V' },
@@ -125,6 +132,9 @@ parse_options(int argc, char **argv, struct options *o)
 		case OPT_SAVE_BASELINE:
 			o->save_baseline = true;
 			break;
+		case OPT_TO_OUTPUTS:
+			o->to_outputs = true;
+			break;
 		case 'v':
 			if (o->level < LOG_LEVEL_DEBUG)
 				o->level++;
@@ -156,10 +166,76 @@ parse_options(int argc, char **argv, struct options *o)
 	return 0;
 }
 
+/* Where a replay's alerts go: JSON on stdout, and with --to-outputs also
+ * the configured outputs (syslog to the SIEM), drained at the end. */
+struct replay_sink {
+	struct output *out;
+	struct event_base *base;
+	struct output_set set;
+	bool to_outputs;
+};
+
+#define REPLAY_DRAIN_MS 15000
+
+static int
+sink_open(struct replay_sink *k, const struct options *o,
+    const struct config *cfg)
+{
+	char err[CONFIG_ERR_LEN];
+
+	memset(k, 0, sizeof(*k));
+	k->out = output_json_stdout();
+	k->to_outputs = o->to_outputs;
+	if (!k->to_outputs)
+		return 0;
+	if ((k->base = event_base_new()) == NULL) {
+		fprintf(stderr, "exfild: cannot create an event loop\n");
+		return -1;
+	}
+	if (output_set_open(&k->set, cfg, k->base, false, err, sizeof(err)) != 0) {
+		fprintf(stderr, "exfild: %s\n", err);
+		return -1;
+	}
+	if (k->set.n == 0)
+		fprintf(stderr, "exfild: --to-outputs: %s has no outputs\n", cfg->path);
+	return 0;
+}
+
+/* 0, or -1 when alerts could not all be written or delivered. */
+static int
+sink_close(struct replay_sink *k)
+{
+	size_t left;
+	int rc = 0;
+
+	if (k->to_outputs && k->set.n > 0) {
+		left = output_set_drain(&k->set, REPLAY_DRAIN_MS);
+		if (left > 0) {
+			fprintf(stderr, "exfild: --to-outputs: %zu alerts not delivered "
+			    "within %d s; they stay in the spool under the state "
+			    "directory for the daemon to send\n", left,
+			    REPLAY_DRAIN_MS / 1000);
+			rc = -1;
+		}
+	}
+	output_set_close(&k->set);
+	if (k->base != NULL)
+		event_base_free(k->base);
+	output_close(k->out);
+	return rc;
+}
+
 static void
 write_alert(void *ctx, const struct alert *a)
 {
-	output_emit(ctx, a);
+	struct replay_sink *k = ctx;
+
+	output_emit(k->out, a);
+	if (k->to_outputs) {
+		output_set_emit(&k->set, a);
+		/* let the outputs send as the replay goes */
+		event_base_loop(k->base, EVLOOP_NONBLOCK);
+	}
 }
 
 static void
@@ -253,7 +329,7 @@ replay(const struct options *o, const struct config *cfg)
 	struct capfile_set *cap;
 	struct capture_pkt batch[PIPELINE_BATCH_MAX];
 	struct pipeline *pl;
-	struct output *out;
+	struct replay_sink sink;
 	struct pipeline_stats st;
 	struct capfile_stats cs;
 	uint64_t t0 = clock_mono_ns();
@@ -265,23 +341,27 @@ replay(const struct options *o, const struct config *cfg)
 		fprintf(stderr, "exfild: %s\n", err);
 		return 1;
 	}
-	out = output_json_stdout();
-	pl = pipeline_new(cfg, "pcap", write_alert, out, err, sizeof(err));
+	if (sink_open(&sink, o, cfg) != 0) {
+		sink_close(&sink);
+		capfile_close(cap);
+		return 1;
+	}
+	pl = pipeline_new(cfg, "pcap", write_alert, &sink, err, sizeof(err));
 	if (pl == NULL) {
 		fprintf(stderr, "exfild: %s\n", err);
 		capfile_close(cap);
-		output_close(out);
+		sink_close(&sink);
 		return 1;
 	}
 	while ((n = capfile_next_batch(cap, batch, PIPELINE_BATCH_MAX)) > 0)
 		pipeline_frames(pl, batch, n);
 	pipeline_finish(pl);
-	output_flush(out);
+	output_flush(sink.out);
 	if (o->pairs)
 		pipeline_report_pairs(pl, write_pair, NULL);
 	/* alerts that did not reach stdout (a full disk, a closed pipe) make
 	 * the replay fail: its output is incomplete */
-	if (fflush(stdout) != 0 || ferror(stdout) || out->stats.failed > 0) {
+	if (fflush(stdout) != 0 || ferror(stdout) || sink.out->stats.failed > 0) {
 		fprintf(stderr, "exfild: writing to stdout failed: %s: the alerts "
 		    "printed are incomplete\n", strerror(errno));
 		rc = 1;
@@ -297,7 +377,8 @@ replay(const struct options *o, const struct config *cfg)
 		rc = 1;
 	pipeline_free(pl);
 	capfile_close(cap);
-	output_close(out);
+	if (sink_close(&sink) != 0)
+		rc = 1;
 	return rc;
 }
 

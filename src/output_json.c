@@ -1,6 +1,7 @@
 /*
- * output_json.c - alerts as JSON lines (one object a line) on stdout or
- * appended to a file, reopened on request for logrotate.
+ * output_json.c - alerts one a line on stdout or appended to a file,
+ * reopened on request for logrotate: JSON by default, or ECS JSON, CEF or
+ * LEEF bodies (syslog_format.h) for collectors that tail files.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 
 #include "exfild/log.h"
 #include "exfild/output.h"
+#include "exfild/syslog_format.h"
 #include "exfild/util.h"
 
 #define JSON_LINE_MAX 16384
@@ -16,6 +18,7 @@
 struct json_out {
 	FILE *fp;
 	char *path; /* NULL for stdout */
+	enum output_format format;
 	char line[JSON_LINE_MAX];
 };
 
@@ -26,9 +29,10 @@ json_emit(struct output *o, const struct alert *a)
 	struct strbuf sb;
 
 	sb_init(&sb, j->line, sizeof(j->line));
-	if (!alert_format_json(a, &sb)) {
-		log_warnx("json output: alert %s does not fit in %d bytes", a->id,
-		    JSON_LINE_MAX);
+	if (j->format == OUTPUT_FORMAT_JSON ? !alert_format_json(a, &sb) :
+	    syslog_format_body(a, j->format, sizeof(j->line) - 1, &sb) != 0) {
+		log_warnx("%s output: alert %s does not fit in %d bytes",
+		    output_format_name(j->format), a->id, JSON_LINE_MAX);
 		return -1;
 	}
 	sb_putc(&sb, '\n');
@@ -88,12 +92,13 @@ static const struct output_ops json_ops = {
 };
 
 static struct output *
-json_new(FILE *fp, const char *path)
+json_new(FILE *fp, const char *path, enum output_format format)
 {
 	struct output *o = xcalloc(1, sizeof(*o));
 	struct json_out *j = xcalloc(1, sizeof(*j));
 
 	j->fp = fp;
+	j->format = format;
 	j->path = path != NULL ? xstrdup(path) : NULL;
 	o->ops = &json_ops;
 	o->state = j;
@@ -101,13 +106,14 @@ json_new(FILE *fp, const char *path)
 }
 
 struct output *
-output_json_stdout(void)
+output_stdout_new(enum output_format format)
 {
-	return json_new(stdout, NULL);
+	return json_new(stdout, NULL, format);
 }
 
 struct output *
-output_json_file(const char *path, char *err, size_t errlen)
+output_file_new(const char *path, enum output_format format, char *err,
+    size_t errlen)
 {
 	FILE *fp = fopen(path, "a");
 
@@ -115,7 +121,19 @@ output_json_file(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
-	return json_new(fp, path);
+	return json_new(fp, path, format);
+}
+
+struct output *
+output_json_stdout(void)
+{
+	return output_stdout_new(OUTPUT_FORMAT_JSON);
+}
+
+struct output *
+output_json_file(const char *path, char *err, size_t errlen)
+{
+	return output_file_new(path, OUTPUT_FORMAT_JSON, err, errlen);
 }
 
 int

@@ -171,6 +171,37 @@ line_alerts(const struct pipeline_stats *p, struct strbuf *sb)
 		line_kv(sb, rules[i].name, p->alerts_by_rule[i]);
 }
 
+/* Outputs: out.<name>.<counter>=N; queue and spool only for syslog. */
+static void
+line_outputs(const struct stats_snapshot *s, struct strbuf *sb)
+{
+	const struct output_row *r;
+	size_t i, k;
+
+	for (i = 0; i < s->n_outputs; i++) {
+		const char *keys[] = { "emitted", "failed", "queued", "spooled",
+			"sent", "retried", "dropped" };
+		uint64_t v[7];
+		size_t nkeys;
+
+		r = &s->outputs[i];
+		v[0] = r->emitted;
+		v[1] = r->failed;
+		v[2] = r->queued;
+		v[3] = r->spooled;
+		v[4] = r->sent;
+		v[5] = r->retried;
+		v[6] = r->dropped;
+		nkeys = strcmp(r->kind, "syslog") == 0 ? ARRAY_LEN(keys) : 2;
+		for (k = 0; k < nkeys; k++) {
+			sb_puts(sb, " out.");
+			line_put_name(sb, r->name, sizeof(r->name));
+			sb_printf(sb, ".%s=", keys[k]);
+			sb_u64(sb, v[k]);
+		}
+	}
+}
+
 int
 stats_format_line(const struct stats_snapshot *s, struct strbuf *out)
 {
@@ -189,6 +220,7 @@ stats_format_line(const struct stats_snapshot *s, struct strbuf *out)
 		line_kv(out, line_tracking[i].key,
 		    counter_at(p, line_tracking[i].off));
 	line_alerts(p, out);
+	line_outputs(s, out);
 	return out->overflow ? -1 : 0;
 }
 
@@ -441,6 +473,62 @@ prom_alerts(const struct pipeline_stats *p, struct strbuf *sb)
 	}
 }
 
+struct prom_output_metric {
+	const char *name;
+	enum metric_type type;
+	const char *help;
+	size_t off;
+	bool syslog_only;
+};
+
+#define ROW_OFF(member) offsetof(struct output_row, member)
+
+static const struct prom_output_metric prom_output_metrics[] = {
+	{ "exfild_output_alerts_total", COUNTER,
+	    "Alerts handed to an output.", ROW_OFF(emitted), false },
+	{ "exfild_output_failed_total", COUNTER,
+	    "Alerts an output could not take (format or write error).",
+	    ROW_OFF(failed), false },
+	{ "exfild_output_queued", GAUGE,
+	    "Alerts waiting in a syslog output's memory queue.", ROW_OFF(queued), true },
+	{ "exfild_output_spooled", GAUGE,
+	    "Alerts waiting in a syslog output's disk spool.", ROW_OFF(spooled), true },
+	{ "exfild_output_sent_total", COUNTER,
+	    "Alerts a syslog output delivered.", ROW_OFF(sent), true },
+	{ "exfild_output_retried_total", COUNTER,
+	    "Alerts a syslog output sent again after a broken connection.",
+	    ROW_OFF(retried), true },
+	{ "exfild_output_dropped_total", COUNTER,
+	    "Alerts a syslog output lost: its spool (or queue) was full.",
+	    ROW_OFF(dropped), true },
+};
+
+static void
+prom_outputs(const struct stats_snapshot *s, struct strbuf *sb)
+{
+	const struct prom_output_metric *m;
+	const struct output_row *r;
+	uint64_t v;
+	size_t i, k;
+
+	if (s->n_outputs == 0)
+		return;
+	for (k = 0; k < ARRAY_LEN(prom_output_metrics); k++) {
+		m = &prom_output_metrics[k];
+		prom_family(sb, m->name, m->type, m->help);
+		for (i = 0; i < s->n_outputs; i++) {
+			r = &s->outputs[i];
+			if (m->syslog_only && strcmp(r->kind, "syslog") != 0)
+				continue;
+			memcpy(&v, (const char *)r + m->off, sizeof(v));
+			sb_printf(sb, "%s{output=", m->name);
+			prom_label_value(sb, r->name, sizeof(r->name));
+			sb_printf(sb, ",kind=\"%s\"}", r->kind);
+			prom_value(sb, v);
+		}
+	}
+}
+
 int
 stats_format_prometheus(const struct stats_snapshot *s, struct strbuf *out)
 {
@@ -461,6 +549,7 @@ stats_format_prometheus(const struct stats_snapshot *s, struct strbuf *out)
 	}
 	prom_malformed(p, out);
 	prom_alerts(p, out);
+	prom_outputs(s, out);
 	return out->overflow ? -1 : 0;
 }
 

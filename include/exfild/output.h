@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "exfild/alert.h"
+#include "exfild/config.h"
 
 struct output;
 
@@ -31,9 +32,14 @@ struct output {
 	struct output_stats stats;
 };
 
-/* JSON lines on stdout (forensic replay: nothing else goes to stdout). */
+/* One alert a line on stdout (forensic replay: nothing else goes to
+ * stdout): JSON, ECS JSON, CEF or LEEF. */
+struct output *output_stdout_new(enum output_format format);
+/* ... appended to path; NULL with err when it cannot be opened. */
+struct output *output_file_new(const char *path, enum output_format format,
+    char *err, size_t errlen);
+/* The JSON cases of the two. */
 struct output *output_json_stdout(void);
-/* JSON lines appended to path; NULL with err when it cannot be opened. */
 struct output *output_json_file(const char *path, char *err, size_t errlen);
 
 int output_emit(struct output *o, const struct alert *a);

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "exfild/output_set.h"
 #include "exfild/pipeline.h"
 #include "exfild/strbuf.h"
 
@@ -29,6 +30,8 @@ struct stats_snapshot {
 	const struct pipeline_stats *pipe; /* NULL = all zero */
 	const struct iface_stats *ifaces;
 	size_t n_ifaces;
+	const struct output_row *outputs; /* the alert outputs (queues, spools) */
+	size_t n_outputs;
 };
 
 /*

@@ -1,6 +1,6 @@
 /*
- * test_output_json.c - JSON-lines output to a file: one line per alert,
- * appended, counted, and reopened (logrotate) onto a new file.
+ * test_output_json.c - line output to a file: one line per alert (JSON,
+ * or an ECS/CEF/LEEF body), appended, counted, and reopened (logrotate).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -98,12 +98,48 @@ test_unopenable_file(void **state)
 	assert_string_equal(err, "/nonexistent-dir/x.json: No such file or directory");
 }
 
+/* A file in another format: one body a line, as syslog_format writes it. */
+static void
+test_file_other_formats(void **state)
+{
+	static const struct { enum output_format f; const char *start; } cases[] = {
+		{ OUTPUT_FORMAT_CEF, "CEF:0|exfild|exfild|" },
+		{ OUTPUT_FORMAT_LEEF, "LEEF:2.0|exfild|exfild|" },
+		{ OUTPUT_FORMAT_ECS, "{\"@timestamp\":\"2014-09-18T04:10:00.123Z\"" },
+	};
+	char dir[] = "/tmp/exfild-out-XXXXXX", path[64], buf[4096], err[256];
+	struct output *o;
+	struct alert a;
+	size_t i, n;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(path, sizeof(path), "%s/alerts.%zu", dir, i);
+		o = output_file_new(path, cases[i].f, err, sizeof(err));
+		assert_non_null(o);
+		make_alert(&a, "hk|files=x");
+		assert_int_equal(output_emit(o, &a), 0);
+		assert_int_equal(output_emit(o, &a), 0);
+		output_close(o);
+		n = read_file(path, buf, sizeof(buf));
+		assert_memory_equal(buf, cases[i].start, strlen(cases[i].start));
+		/* two lines, each the whole body */
+		assert_int_equal(buf[n - 1], '\n');
+		assert_memory_equal(strchr(buf, '\n') + 1, cases[i].start,
+		    strlen(cases[i].start));
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_file_lines_and_reopen),
 		cmocka_unit_test(test_unopenable_file),
+		cmocka_unit_test(test_file_other_formats),
 	};
 	return cmocka_run_group_tests_name("output_json", tests, NULL, NULL);
 }

@@ -931,6 +931,49 @@ test_http_round_trip(void **state)
 	check_exchanges(exchanges);
 }
 
+/* The outputs' counters: a file (emitted/failed only) and a syslog output
+ * (queue, spool, sent, retried, dropped), in the line and in Prometheus. */
+static void
+test_outputs(void **state)
+{
+	static char buf[16384];
+	struct output_row rows[2];
+	struct stats_snapshot s = fixture;
+	struct strbuf sb;
+
+	(void)state;
+	memset(rows, 0, sizeof(rows));
+	strcpy(rows[0].name, "alerts.json");
+	rows[0].kind = "file";
+	rows[0].emitted = 4;
+	strcpy(rows[1].name, "siem\"1");
+	rows[1].kind = "syslog";
+	rows[1].emitted = 4;
+	rows[1].queued = 1;
+	rows[1].spooled = 2;
+	rows[1].sent = 3;
+	rows[1].retried = 5;
+	rows[1].dropped = 6;
+	s.outputs = rows;
+	s.n_outputs = 2;
+	sb_init(&sb, buf, sizeof(buf));
+	assert_int_equal(stats_format_line(&s, &sb), 0);
+	assert_non_null(strstr(buf, " compressed-upload=1 out.alerts.json.emitted=4 "
+	    "out.alerts.json.failed=0 out.siem\\x221.emitted=4 out.siem\\x221.failed=0 "
+	    "out.siem\\x221.queued=1 out.siem\\x221.spooled=2 out.siem\\x221.sent=3 "
+	    "out.siem\\x221.retried=5 out.siem\\x221.dropped=6"));
+	sb_init(&sb, buf, sizeof(buf));
+	assert_int_equal(stats_format_prometheus(&s, &sb), 0);
+	assert_non_null(strstr(buf, "# TYPE exfild_output_alerts_total counter\n"
+	    "exfild_output_alerts_total{output=\"alerts.json\",kind=\"file\"} 4\n"
+	    "exfild_output_alerts_total{output=\"siem\\\"1\",kind=\"syslog\"} 4\n"));
+	assert_non_null(strstr(buf, "# TYPE exfild_output_spooled gauge\n"
+	    "exfild_output_spooled{output=\"siem\\\"1\",kind=\"syslog\"} 2\n"));
+	assert_non_null(strstr(buf, "exfild_output_dropped_total{output=\"siem\\\"1\",kind=\"syslog\"} 6\n"));
+	/* a file output has no queue */
+	assert_null(strstr(buf, "exfild_output_queued{output=\"alerts.json\""));
+}
+
 int
 main(void)
 {
@@ -942,6 +985,7 @@ main(void)
 		cmocka_unit_test_setup(test_prometheus_structure, setup),
 		cmocka_unit_test_setup(test_prometheus_hostile_labels, setup),
 		cmocka_unit_test_setup(test_overflow_every_size, setup),
+		cmocka_unit_test(test_outputs),
 		cmocka_unit_test(test_statm),
 		cmocka_unit_test(test_memory_rss_live),
 		cmocka_unit_test(test_listen_ok),
