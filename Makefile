@@ -67,6 +67,7 @@ TEST_DEPS_test_logsource    := logsource $(BASE)
 TEST_DEPS_test_spool        := spool $(BASE)
 TEST_DEPS_test_resolver     := resolver netaddr $(BASE)
 TEST_DEPS_test_pipeline     := $(LIB_SRCS:src/%.c=%)
+TEST_DEPS_test_logfeed      := $(LIB_SRCS:src/%.c=%)
 
 .PHONY: all deps check check-unit check-e2e check-san demo bench corpus \
         install uninstall clean pcaps fuzz
@@ -112,6 +113,8 @@ check-e2e: $(BIN) $(GEN_BIN)
 	@BUILD=$(BUILD) sh tests/e2e/run.sh
 	@BUILD=$(BUILD) sh tests/e2e/live.sh || [ $$? -eq 77 ]
 	@BUILD=$(BUILD) MAKE=$(MAKE) sh tests/e2e/systemd.sh || [ $$? -eq 77 ]
+	@BUILD=$(BUILD) sh tests/e2e/logfollow.sh || [ $$? -eq 77 ]
+	@BUILD=$(BUILD) sh tests/e2e/logcorpus.sh || [ $$? -eq 77 ]
 
 demo: deps
 	@$(MAKE) --no-print-directory $(BIN)
@@ -123,6 +126,7 @@ pcaps: $(GEN_BIN)
 bench: deps
 	@$(MAKE) --no-print-directory $(BIN) $(GEN_BIN)
 	@BUILD=$(BUILD) sh tests/bench/run.sh
+	@BUILD=$(BUILD) sh tests/bench/loglines.sh
 
 corpus: deps
 	@$(MAKE) --no-print-directory SANITIZER=address,undefined all

@@ -18,6 +18,8 @@
 #include "exfild/config.h"
 #include "exfild/daemon.h"
 #include "exfild/log.h"
+#include "exfild/logfeed.h"
+#include "exfild/logsource.h"
 #include "exfild/output.h"
 #include "exfild/output_set.h"
 #include "exfild/pipeline.h"
@@ -33,6 +35,9 @@ struct options {
 	const char *config_path;
 	const char *inputs[MAX_INPUTS];
 	size_t n_inputs;
+	const char *logs[MAX_INPUTS];
+	size_t n_logs;
+	const char *log_format;
 	const char *interfaces[MAX_INTERFACES];
 	size_t n_interfaces;
 	const char *user;
@@ -50,11 +55,16 @@ usage(FILE *fp)
 {
 	fprintf(fp,
 	    "usage: exfild -r FILE [-r FILE ...] [-c CONFIG] [--pairs] [--save-baseline]\n"
+	    "       exfild -l LOG [-l LOG ...] [--log-format FORMAT] [-c CONFIG] [--pairs]\n"
 	    "       exfild -t [-c CONFIG]\n"
 	    "       exfild [-c CONFIG] [-i IFACE ...] [-f] [-u USER]\n"
 	    "\n"
 	    "  -r, --read FILE      replay a capture (pcap, pcapng, .gz, - for stdin);\n"
 	    "                       several files are merged by timestamp\n"
+	    "  -l, --log FILE       replay a proxy log (plain or .gz, - for stdin);\n"
+	    "                       several files are read one after the other\n"
+	    "      --log-format F   squid (native, default), squid:<logformat string>,\n"
+	    "                       or zeek (conn.log, http.log; TSV or JSON)\n"
 	    "  -c, --config FILE    configuration (default " DEFAULT_CONFIG ")\n"
 	    "  -t, --test-config    check the configuration and the files it names, exit\n"
 	    "  -i, --interface IF   capture on IF (repeatable; replaces capture.interfaces)\n"
@@ -75,9 +85,11 @@ usage(FILE *fp)
 static int
 parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_PAIRS = 256, OPT_SAVE_BASELINE, OPT_TO_OUTPUTS };
+	enum { OPT_PAIRS = 256, OPT_SAVE_BASELINE, OPT_TO_OUTPUTS, OPT_LOG_FORMAT };
 	static const struct option longopts[] = {
 		{ "read", required_argument, NULL, 'r' },
+		{ "log", required_argument, NULL, 'l' },
+		{ "log-format", required_argument, NULL, OPT_LOG_FORMAT },
 		{ "config", required_argument, NULL, 'c' },
 		{ "test-config", no_argument, NULL, 't' },
 		{ "interface", required_argument, NULL, 'i' },
@@ -97,7 +109,7 @@ parse_options(int argc, char **argv, struct options *o)
 	memset(o, 0, sizeof(*o));
 	o->config_path = DEFAULT_CONFIG;
 	o->level = LOG_LEVEL_INFO;
-	while ((ch = getopt_long(argc, argv, "r:c:ti:fu:vqVh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "r:l:c:ti:fu:vqVh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'r':
 			if (o->n_inputs == MAX_INPUTS) {
@@ -105,6 +117,16 @@ parse_options(int argc, char **argv, struct options *o)
 				return -1;
 			}
 			o->inputs[o->n_inputs++] = optarg;
+			break;
+		case 'l':
+			if (o->n_logs == MAX_INPUTS) {
+				fprintf(stderr, "exfild: at most %d -l files\n", MAX_INPUTS);
+				return -1;
+			}
+			o->logs[o->n_logs++] = optarg;
+			break;
+		case OPT_LOG_FORMAT:
+			o->log_format = optarg;
 			break;
 		case 'c':
 			o->config_path = optarg;
@@ -159,10 +181,16 @@ parse_options(int argc, char **argv, struct options *o)
 		fprintf(stderr, "exfild: unexpected argument \"%s\"\n", argv[optind]);
 		return -1;
 	}
-	if (o->n_inputs > 0 && (o->n_interfaces > 0 || o->user != NULL)) {
-		fprintf(stderr, "exfild: -r replays files; -i and -u are for the daemon\n");
+	if ((o->n_inputs > 0 || o->n_logs > 0) && (o->n_interfaces > 0 || o->user != NULL)) {
+		fprintf(stderr, "exfild: -r and -l replay files; -i and -u are for the daemon\n");
 		return -1;
 	}
+	if (o->n_inputs > 0 && o->n_logs > 0) {
+		fprintf(stderr, "exfild: replay captures (-r) or logs (-l), not both at once\n");
+		return -1;
+	}
+	if (o->log_format == NULL)
+		o->log_format = "squid";
 	return 0;
 }
 
@@ -382,6 +410,93 @@ replay(const struct options *o, const struct config *cfg)
 	return rc;
 }
 
+static void
+print_log_summary(const struct logfeed_stats *ls, const struct logsrc_stats *ss,
+    const struct pipeline_stats *st, double elapsed)
+{
+	char line[4096];
+	size_t nrules, i;
+	const struct rule *rules = rules_table(&nrules);
+
+	logfeed_format_stats(ls, line, sizeof(line));
+	fprintf(stderr, "exfild: logs: %s bytes=%llu overlong=%llu read_errors=%llu\n",
+	    line, (unsigned long long)ss->bytes, (unsigned long long)ss->overlong,
+	    (unsigned long long)ss->read_errors);
+	fprintf(stderr, "exfild: pairs=%llu destinations=%llu not_tracked=%llu alerts=%llu",
+	    (unsigned long long)st->pairs.created,
+	    (unsigned long long)st->dests.destinations,
+	    (unsigned long long)st->not_tracked, (unsigned long long)st->alerts);
+	for (i = 0; i < nrules && i < AGG_MAX_RULES; i++)
+		fprintf(stderr, " %s=%llu", rules[i].name,
+		    (unsigned long long)st->alerts_by_rule[i]);
+	fprintf(stderr, " elapsed=%.3fs rate=%.0f lines/s\n", elapsed,
+	    elapsed > 0 ? (double)ls->lines / elapsed : 0.0);
+}
+
+/* -l: proxy logs through the same pipeline; alerts as for a capture. */
+static int
+replay_logs(const struct options *o, const struct config *cfg)
+{
+	char err[CONFIG_ERR_LEN];
+	struct pipeline *pl;
+	struct logfeed *feed;
+	struct replay_sink sink;
+	struct logfeed_stats ls;
+	struct logsrc_stats ss;
+	struct pipeline_stats st;
+	uint64_t t0 = clock_mono_ns();
+	int rc = 0;
+
+	if (sink_open(&sink, o, cfg) != 0) {
+		sink_close(&sink);
+		return 1;
+	}
+	pl = pipeline_new(cfg, "log", write_alert, &sink, err, sizeof(err));
+	if (pl == NULL) {
+		fprintf(stderr, "exfild: %s\n", err);
+		sink_close(&sink);
+		return 1;
+	}
+	if ((feed = logfeed_new(o->log_format, pl, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "exfild: --log-format: %s\n", err);
+		pipeline_free(pl);
+		sink_close(&sink);
+		return 1;
+	}
+	if (!logfeed_measures_uploads(feed))
+		fprintf(stderr, "exfild: the log format records reply sizes only "
+		    "(no %%>st): uploads cannot be measured, so bulk-upload and "
+		    "compressed-upload cannot fire; destinations and the baseline "
+		    "are still learned. Log %%>st (squid:... format) to measure "
+		    "uploads.\n");
+	memset(&ss, 0, sizeof(ss));
+	if (logsrc_replay(o->logs, o->n_logs, logfeed_line, feed, &ss, err,
+	    sizeof(err)) != 0) {
+		fprintf(stderr, "exfild: %s\n", err);
+		rc = 1;
+	}
+	output_flush(sink.out);
+	if (o->pairs)
+		pipeline_report_pairs(pl, write_pair, NULL);
+	if (fflush(stdout) != 0 || ferror(stdout) || sink.out->stats.failed > 0) {
+		fprintf(stderr, "exfild: writing to stdout failed: %s: the alerts "
+		    "printed are incomplete\n", strerror(errno));
+		rc = 1;
+	}
+	if (o->save_baseline && pipeline_save_baseline(pl, err, sizeof(err)) != 0) {
+		fprintf(stderr, "exfild: %s\n", err);
+		rc = 1;
+	}
+	logfeed_get_stats(feed, &ls);
+	pipeline_get_stats(pl, &st);
+	print_log_summary(&ls, &ss, &st, (double)(clock_mono_ns() - t0) / 1e9);
+	logfeed_free(feed);
+	pipeline_free(pl);
+	if (sink_close(&sink) != 0)
+		rc = 1;
+	return rc;
+}
+
 /* -t: the file parses, the capture filter compiles, and the files it
  * names (geo databases, hosts, baseline state) load. */
 static int
@@ -432,14 +547,15 @@ main(int argc, char **argv)
 
 	if (parse_options(argc, argv, &o) != 0)
 		return 1;
-	if (!o.test_config && o.n_inputs == 0)
+	if (!o.test_config && o.n_inputs == 0 && o.n_logs == 0)
 		return run_daemon(&o);
 	log_init("exfild", true, o.level);
 	if (config_load(o.config_path, &cfg, err, sizeof(err)) != 0) {
 		fprintf(stderr, "exfild: %s\n", err);
 		return 1;
 	}
-	rc = o.test_config ? test_config(cfg) : replay(&o, cfg);
+	rc = o.test_config ? test_config(cfg) : o.n_logs > 0 ?
+	    replay_logs(&o, cfg) : replay(&o, cfg);
 	config_free(cfg);
 	return rc;
 }

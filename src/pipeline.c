@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "exfild/classify.h"
 #include "exfild/geo.h"
@@ -17,6 +18,7 @@
 #include "exfild/pipeline.h"
 #include "exfild/proto_dns.h"
 #include "exfild/proto_tls.h"
+#include "exfild/log_record.h"
 #include "exfild/rules.h"
 
 #define EXPIRE_EVERY_NS (1ULL * NS_PER_SEC)
@@ -69,6 +71,8 @@ struct pipeline {
 	uint64_t min_rule_bytes;
 	uint64_t alert_seq;
 	pipeline_lookup_fn lookup_fn; /* live mode: ask for names' addresses */
+	const char *record_source;    /* a log record being handled: its source */
+	const char *record_user;      /* ... and user name ("" unknown) */
 	void *lookup_ctx;
 	struct pipeline_stats stats;
 };
@@ -393,7 +397,9 @@ emit_alert(void *ctx, const struct rule *r, const struct rule_conf *rc)
 	a.sensor = p->cfg->sensor;
 	a.rule = r->name;
 	a.severity = rc->severity;
-	a.source = p->source;
+	a.source = p->record_source != NULL ? p->record_source : p->source;
+	if (p->record_user != NULL)
+		str_copy(a.src_user, p->record_user, sizeof(a.src_user));
 	a.src = pr->host;
 	dest_address(p, e->dest, &a.dst);
 	a.dst_port = pr->dst_port;
@@ -1399,4 +1405,79 @@ pipeline_learn_name(struct pipeline *p, const char *name,
     const struct netaddr *addr, uint64_t ts_ns)
 {
 	names_put(p->names, name, addr, NAME_FROM_LOOKUP, ts_ns);
+}
+
+/* ---- proxy and sensor logs ---- */
+
+/* The payload kind a MIME type names, for request bodies (Zeek's
+ * orig_mime_types); PK_OTHER when it says nothing we count. */
+static enum payload_kind
+mime_kind(const char *mime)
+{
+	static const struct { const char *type; enum payload_kind kind; } kinds[] = {
+		{ "application/x-rar-compressed", PK_RAR }, { "application/vnd.rar", PK_RAR },
+		{ "application/x-rar", PK_RAR }, { "application/zip", PK_ZIP },
+		{ "application/x-zip-compressed", PK_ZIP }, { "application/x-7z-compressed", PK_7Z },
+		{ "application/gzip", PK_GZIP }, { "application/x-gzip", PK_GZIP },
+		{ "application/x-bzip2", PK_BZIP2 }, { "application/x-xz", PK_XZ },
+		{ "application/zstd", PK_ZSTD }, { "application/vnd.ms-cab-compressed", PK_CAB },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(kinds); i++)
+		if (strcasecmp(mime, kinds[i].type) == 0)
+			return kinds[i].kind;
+	return PK_OTHER;
+}
+
+static void
+log_record_time(struct pipeline *p, uint64_t ts)
+{
+	if (p->stats.first_ns == 0) {
+		p->stats.first_ns = ts;
+		baseline_start_learning(p->baseline, ts);
+	}
+	if (ts > p->stats.last_ns)
+		p->stats.last_ns = ts;
+}
+
+void
+pipeline_log_record(struct pipeline *p, const struct log_record *r)
+{
+	const char *name = r->host[0] != '\0' ? r->host : NULL;
+	const struct netaddr *addr = r->server.family != 0 ? &r->server : NULL;
+	enum payload_kind kind;
+	struct pair *pr;
+	struct dest *d;
+	uint32_t dest_id, pair_id;
+
+	p->stats.log_records++;
+	log_record_time(p, r->ts_ns);
+	/* the client must be ours, the destination not */
+	if (!config_is_internal(p->cfg, &r->client) ||
+	    (addr != NULL && config_is_internal(p->cfg, addr))) {
+		p->stats.not_tracked++;
+		return;
+	}
+	dest_id = baseline_observe(p->baseline, name, addr, r->ts_ns, &d);
+	if (d == NULL) {
+		p->stats.not_tracked++;
+		return;
+	}
+	pr = agg_get(p->pairs, &r->client, dest_id, d->gen, r->ts_ns, &pair_id);
+	agg_add_flow(p->pairs, pr, r->ts_ns);
+	pr->dst_port = r->port;
+	pr->via_proxy = r->kind == LOGREC_SQUID;
+	resolve_country(p, pr, d);
+	agg_add_bytes(p->pairs, pr, r->ts_ns, r->has_bytes_up ? r->bytes_up : 0,
+	    r->bytes_down);
+	/* only a request body's own type says what was uploaded (Zeek's
+	 * orig_mime_types); Squid's %mt is the reply's */
+	kind = r->kind == LOGREC_ZEEK_HTTP ? mime_kind(r->mime) : PK_OTHER;
+	if (r->has_bytes_up && r->bytes_up > 0)
+		agg_add_kind(p->pairs, pr, r->ts_ns, kind, r->bytes_up);
+	p->record_source = log_record_source(r->kind);
+	p->record_user = r->user;
+	evaluate(p, pr, r->ts_ns);
+	p->record_source = p->record_user = NULL;
 }

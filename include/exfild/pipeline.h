@@ -47,6 +47,7 @@ struct pipeline_stats {
 	uint64_t flows_lost_destination; /* ... whose destination was evicted too */
 	uint64_t xff_not_internal; /* X-Forwarded-For addresses not used */
 	uint64_t parser_slots_exhausted;
+	uint64_t log_records;      /* log lines handed to pipeline_log_record */
 	uint64_t alerts;
 	uint64_t alerts_by_rule[AGG_MAX_RULES];
 };
@@ -84,6 +85,12 @@ typedef void (*pipeline_lookup_fn)(void *ctx, const char *name, uint64_t ts_ns);
 void pipeline_set_name_lookup(struct pipeline *p, pipeline_lookup_fn fn, void *ctx);
 void pipeline_learn_name(struct pipeline *p, const char *name,
     const struct netaddr *addr, uint64_t ts_ns);
+struct log_record;
+/* One proxy or sensor log line (Squid, Zeek): the same baseline, pairs and
+ * rules as packets. Bytes are the log's (application bytes, not IP-layer);
+ * an alert's source is the log's ("squid-log", "zeek-conn", "zeek-http")
+ * and src_user the line's user name. */
+void pipeline_log_record(struct pipeline *p, const struct log_record *r);
 /* End of input: release every flow. */
 void pipeline_finish(struct pipeline *p);
 

@@ -1,0 +1,844 @@
+/*
+ * logparse_squid.c - Squid access.log lines: a logformat string (squid.conf
+ * "logformat" directive; the native format is src/log/FormatSquidNative.cc's
+ * "%ts.%03tu %6tr %>a %Ss/%03>Hs %<st %rm %ru %[un %Sh/%<a %mt") is compiled
+ * once into literals and codes, then matched against each line field by field.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "exfild/logparse_squid.h"
+#include "exfild/util.h"
+
+#define SQUID_SPEC_MAX 4096
+#define SQUID_MAX_ELEMS 256
+
+/* What a code's field is for; SF_SKIP only takes its place. */
+enum squid_field {
+	SF_SKIP,
+	SF_TS,          /* %ts seconds */
+	SF_TU,          /* %tu milliseconds */
+	SF_TSTART,      /* %tS start, seconds.millis */
+	SF_TLOCAL,      /* %tl %tg "dd/Mon/yyyy:HH:MM:SS[ +zzzz]" */
+	SF_TR,          /* %tr milliseconds */
+	SF_CLIENT,      /* %>a */
+	SF_CLIENT_FQDN, /* %>A (an address when no lookup was done) */
+	SF_USER_UN,
+	SF_USER_UL,
+	SF_USER_UE,
+	SF_USER_UI,
+	SF_METHOD,      /* %rm %>rm */
+	SF_URL,         /* %ru %>ru */
+	SF_URL_DOMAIN,  /* %>rd */
+	SF_URL_PORT,    /* %>rP */
+	SF_HOST_HEADER, /* %{Host}>h */
+	SF_STATUS_SENT, /* %>Hs %Hs */
+	SF_STATUS_RECV, /* %<Hs */
+	SF_BYTES_DOWN,  /* %<st */
+	SF_BYTES_UP,    /* %>st */
+	SF_SERVER,      /* %<a */
+	SF_SERVER_NAME, /* %<A */
+	SF_SERVER_PORT, /* %<p */
+	SF_MIME,        /* %mt */
+	SF_COUNT
+};
+
+/* Squid's codes (src/format/Token.cc and later ones); the longest that
+ * prefixes the spec wins, as Squid scans its long tables first. */
+static const struct squid_code {
+	const char *name;
+	uint8_t field;
+} squid_codes[] = {
+	{ ">a", SF_CLIENT }, { ">p", SF_SKIP }, { ">A", SF_CLIENT_FQDN },
+	{ "<a", SF_SERVER }, { "<p", SF_SERVER_PORT }, { "<A", SF_SERVER_NAME },
+	{ ">h", SF_SKIP }, { "<h", SF_SKIP }, { ">v", SF_SKIP },
+	{ ">la", SF_SKIP }, { "la", SF_SKIP }, { ">lp", SF_SKIP },
+	{ "lp", SF_SKIP }, { "<la", SF_SKIP }, { "oa", SF_SKIP },
+	{ "<lp", SF_SKIP }, { "ts", SF_TS }, { "tu", SF_TU },
+	{ "tl", SF_TLOCAL }, { "tg", SF_TLOCAL }, { "tS", SF_TSTART },
+	{ "tr", SF_TR }, { "<pt", SF_SKIP }, { "<tt", SF_SKIP },
+	{ "dt", SF_SKIP }, { ">ha", SF_SKIP }, { "un", SF_USER_UN },
+	{ "ul", SF_USER_UL }, { "ui", SF_USER_UI }, { "ue", SF_USER_UE },
+	{ "Hs", SF_STATUS_SENT }, { ">Hs", SF_STATUS_SENT },
+	{ "<Hs", SF_STATUS_RECV }, { "<bs", SF_SKIP }, { "Ss", SF_SKIP },
+	{ "Sh", SF_SKIP }, { "mt", SF_MIME }, { ">rm", SF_METHOD },
+	{ ">ru", SF_URL }, { ">rs", SF_SKIP }, { ">rd", SF_URL_DOMAIN },
+	{ ">rP", SF_URL_PORT }, { ">rp", SF_SKIP }, { ">rv", SF_SKIP },
+	{ "rm", SF_METHOD }, { "ru", SF_URL }, { "rp", SF_SKIP },
+	{ "rv", SF_SKIP }, { "rG", SF_SKIP }, { "<rm", SF_SKIP },
+	{ "<ru", SF_SKIP }, { "<rs", SF_SKIP }, { "<rd", SF_SKIP },
+	{ "<rP", SF_SKIP }, { "<rp", SF_SKIP }, { "<rv", SF_SKIP },
+	{ ">st", SF_BYTES_UP }, { ">sh", SF_SKIP }, { "<st", SF_BYTES_DOWN },
+	{ "<sH", SF_SKIP }, { "<sS", SF_SKIP }, { "<sh", SF_SKIP },
+	{ "st", SF_SKIP }, { "et", SF_SKIP }, { "ea", SF_SKIP },
+	{ "sn", SF_SKIP }, { ">eui", SF_SKIP }, { ">qos", SF_SKIP },
+	{ "<qos", SF_SKIP }, { ">nfmark", SF_SKIP }, { "<nfmark", SF_SKIP },
+	{ ">handshake", SF_SKIP }, { "err_code", SF_SKIP },
+	{ "err_detail", SF_SKIP }, { "note", SF_SKIP },
+	{ "credentials", SF_SKIP }, { "master_xaction", SF_SKIP },
+	{ "busy_time", SF_SKIP }, { "request_attempts", SF_SKIP },
+};
+
+/* How a code's value ends in the line. */
+enum squid_delim {
+	DELIM_WORD,    /* no blanks inside */
+	DELIM_QUOTED,  /* inside literal "...": blanks allowed, \-escapes */
+	DELIM_BRACKET, /* inside literal [...]: blanks allowed */
+};
+
+struct squid_elem {
+	bool literal;
+	uint8_t field;     /* codes: enum squid_field */
+	uint8_t delim;     /* codes: enum squid_delim */
+	uint8_t stop;      /* codes: the byte after the value (' ' = a blank) */
+	bool stop_last;    /* codes: the last stop byte of the word (addresses) */
+	uint16_t off, len; /* literals: bytes in text[] */
+};
+
+struct squid_format {
+	struct squid_elem elem[SQUID_MAX_ELEMS];
+	size_t nelem;
+	uint8_t text[SQUID_SPEC_MAX];
+	size_t ntext;
+	bool has[SF_COUNT];
+};
+
+static bool
+is_blank(uint8_t ch)
+{
+	return ch == ' ' || ch == '\t';
+}
+
+static bool
+is_code_char(uint8_t ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+	    (ch >= '0' && ch <= '9') || ch == '_';
+}
+
+static int
+compile_fail(char *err, size_t errlen, const char *spec, size_t at,
+    const char *what)
+{
+	snprintf(err, errlen, "logformat: %s at offset %zu of \"%.60s\"", what,
+	    at, spec);
+	return -1;
+}
+
+static int
+add_literal(struct squid_format *f, const char *s, size_t n)
+{
+	struct squid_elem *e;
+
+	if (n == 0)
+		return 0;
+	if (f->nelem > 0 && f->elem[f->nelem - 1].literal) {
+		e = &f->elem[f->nelem - 1];
+	} else {
+		if (f->nelem == SQUID_MAX_ELEMS)
+			return -1;
+		e = &f->elem[f->nelem++];
+		memset(e, 0, sizeof(*e));
+		e->literal = true;
+		e->off = (uint16_t)f->ntext;
+	}
+	if (SQUID_SPEC_MAX - f->ntext < n)
+		return -1;
+	memcpy(f->text + f->ntext, s, n);
+	f->ntext += n;
+	e->len = (uint16_t)(e->len + n);
+	return 0;
+}
+
+/* The longest known code at s, or NULL. */
+static const struct squid_code *
+find_code(const char *s)
+{
+	const struct squid_code *best = NULL;
+	size_t i, n, bestn = 0;
+
+	for (i = 0; i < ARRAY_LEN(squid_codes); i++) {
+		n = strlen(squid_codes[i].name);
+		if (n > bestn && strncmp(s, squid_codes[i].name, n) == 0) {
+			best = &squid_codes[i];
+			bestn = n;
+		}
+	}
+	return best;
+}
+
+static bool
+has_namespace(const char *s)
+{
+	size_t k;
+
+	for (k = 0; is_code_char((uint8_t)s[k]); k++)
+		;
+	return k > 0 && s[k] == ':' && s[k + 1] == ':';
+}
+
+/* Length of an unknown code: [ns::][<>]name, where Squid's namespaced
+ * and newer codes look like "ssl::>sni", "transport::>connection_id". */
+static size_t
+unknown_code_len(const char *s)
+{
+	size_t n = 0, k;
+
+	if (has_namespace(s))
+		n = (size_t)(strchr(s, ':') - s) + 2;
+	if (s[n] == '<' || s[n] == '>')
+		n++;
+	for (k = n; is_code_char((uint8_t)s[k]); k++)
+		;
+	return k > n ? k : 0;
+}
+
+/* "{arg}" at *p: its bounds, advancing past it; -1 when unterminated. */
+static int
+take_arg(const char **p, const char **arg, size_t *arglen)
+{
+	const char *close;
+
+	if (**p != '{')
+		return 0;
+	close = strchr(*p, '}');
+	if (close == NULL)
+		return -1;
+	*arg = *p + 1;
+	*arglen = (size_t)(close - *p - 1);
+	*p = close + 1;
+	return 0;
+}
+
+/* One "%..." code at spec + *at (just past the '%'). */
+static int
+compile_code(struct squid_format *f, const char *spec, size_t *at,
+    enum squid_delim delim, char *err, size_t errlen)
+{
+	const char *p = spec + *at, *arg = NULL;
+	const struct squid_code *code;
+	struct squid_elem *e;
+	size_t arglen = 0, n;
+	uint8_t field;
+
+	if (*p == '"' || *p == '[' || *p == '#' || *p == '\'' || *p == '/')
+		p++;
+	if (*p == '-')
+		p++;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	if (*p == '.') {
+		p++;
+		while (*p >= '0' && *p <= '9')
+			p++;
+	}
+	if (take_arg(&p, &arg, &arglen) != 0)
+		return compile_fail(err, errlen, spec, *at, "unterminated {");
+	if (strncmp(p, "http::", 6) == 0 && p[6] != '%')
+		p += 6;
+	if (has_namespace(p)) {
+		code = NULL; /* ssl::, icap::, adapt::, proxy_protocol:: ... */
+		field = SF_SKIP;
+		n = unknown_code_len(p);
+	} else if ((code = find_code(p)) != NULL) {
+		field = code->field;
+		n = strlen(code->name);
+	} else if ((n = unknown_code_len(p)) > 0) {
+		field = SF_SKIP;
+	} else {
+		return compile_fail(err, errlen, spec, *at, "no format code");
+	}
+	p += n;
+	if (arg == NULL && take_arg(&p, &arg, &arglen) != 0)
+		return compile_fail(err, errlen, spec, *at, "unterminated {");
+	if (field == SF_TLOCAL && arg != NULL)
+		field = SF_SKIP; /* a strftime form of its own */
+	if (code != NULL && strcmp(code->name, ">h") == 0 && arg != NULL &&
+	    arglen == 4 && strncasecmp(arg, "Host", 4) == 0)
+		field = SF_HOST_HEADER;
+	if (f->nelem > 0 && !f->elem[f->nelem - 1].literal)
+		return compile_fail(err, errlen, spec, *at,
+		    "two codes with nothing between them");
+	if (f->nelem == SQUID_MAX_ELEMS)
+		return compile_fail(err, errlen, spec, *at, "too many codes");
+	e = &f->elem[f->nelem++];
+	memset(e, 0, sizeof(*e));
+	e->field = field;
+	e->delim = (uint8_t)delim;
+	e->stop_last = field == SF_CLIENT || field == SF_SERVER ||
+	    field == SF_CLIENT_FQDN || field == SF_SERVER_NAME;
+	f->has[field] = true;
+	*at = (size_t)(p - spec);
+	return 0;
+}
+
+/* Each code's value ends at the first byte of the literal after it. */
+static void
+set_stops(struct squid_format *f)
+{
+	size_t i;
+	uint8_t next;
+
+	for (i = 0; i < f->nelem; i++) {
+		if (f->elem[i].literal)
+			continue;
+		next = i + 1 < f->nelem ? f->text[f->elem[i + 1].off] : ' ';
+		f->elem[i].stop = is_blank(next) ? ' ' : next;
+	}
+}
+
+static const char *
+builtin_format(const char *spec)
+{
+	if (strcmp(spec, "squid") == 0)
+		return SQUID_NATIVE_FORMAT;
+	if (strcmp(spec, "common") == 0)
+		return "%>a %[ui %[un [%tl] \"%rm %ru HTTP/%rv\" %>Hs %<st "
+		    "%Ss:%Sh";
+	if (strcmp(spec, "combined") == 0)
+		return "%>a %[ui %[un [%tl] \"%rm %ru HTTP/%rv\" %>Hs %<st "
+		    "\"%{Referer}>h\" \"%{User-Agent}>h\" %Ss:%Sh";
+	return spec;
+}
+
+struct squid_format *
+squid_format_compile(const char *spec, char *err, size_t errlen)
+{
+	struct squid_format *f;
+	enum squid_delim delim = DELIM_WORD;
+	size_t at = 0;
+	char ch;
+
+	if (strncmp(spec, "squid:", 6) == 0)
+		spec += 6;
+	spec = builtin_format(spec);
+	if (strlen(spec) >= SQUID_SPEC_MAX || spec[0] == '\0') {
+		snprintf(err, errlen, "logformat: empty or longer than %d bytes",
+		    SQUID_SPEC_MAX - 1);
+		return NULL;
+	}
+	f = xcalloc(1, sizeof(*f));
+	while ((ch = spec[at]) != '\0') {
+		if (ch == '%' && spec[at + 1] == '%') {
+			if (add_literal(f, "%", 1) != 0)
+				goto toolong;
+			at += 2;
+			continue;
+		}
+		if (ch == '%') {
+			at++;
+			if (compile_code(f, spec, &at, delim, err, errlen) != 0)
+				goto fail;
+			continue;
+		}
+		/* Literal text switches quoting as Squid's Token::parse does. */
+		if (ch == '"')
+			delim = delim == DELIM_QUOTED ? DELIM_WORD :
+			    delim == DELIM_WORD ? DELIM_QUOTED : delim;
+		else if (ch == '[' && delim == DELIM_WORD)
+			delim = DELIM_BRACKET;
+		else if (ch == ']' && delim == DELIM_BRACKET)
+			delim = DELIM_WORD;
+		if (add_literal(f, &spec[at], 1) != 0)
+			goto toolong;
+		at++;
+	}
+	if (!f->has[SF_TS] && !f->has[SF_TSTART] && !f->has[SF_TLOCAL]) {
+		snprintf(err, errlen, "logformat: no time code (%%ts, %%tS, "
+		    "%%tl or %%tg) in \"%.60s\"", spec);
+		goto fail;
+	}
+	if (!f->has[SF_CLIENT] && !f->has[SF_CLIENT_FQDN]) {
+		snprintf(err, errlen, "logformat: no client address code "
+		    "(%%>a or %%>A) in \"%.60s\"", spec);
+		goto fail;
+	}
+	set_stops(f);
+	return f;
+toolong:
+	snprintf(err, errlen, "logformat: too many codes in \"%.60s\"", spec);
+fail:
+	free(f);
+	return NULL;
+}
+
+void
+squid_format_free(struct squid_format *f)
+{
+	free(f);
+}
+
+bool
+squid_format_measures_uploads(const struct squid_format *f)
+{
+	return f->has[SF_BYTES_UP];
+}
+
+/* ---- matching a line ---- */
+
+struct squid_values {
+	struct cursor v[SF_COUNT];
+	bool set[SF_COUNT];
+};
+
+static void
+skip_blanks(struct cursor *c)
+{
+	const uint8_t *p = cur_rest(c);
+	size_t n = 0, left = cur_left(c);
+
+	while (n < left && is_blank(p[n]))
+		n++;
+	cur_skip(c, n);
+}
+
+/* Literal text: a blank matches a run of blanks, anything else itself. */
+static enum log_reject
+match_literal(const struct squid_format *f, const struct squid_elem *e,
+    struct cursor *c)
+{
+	const uint8_t *t = f->text + e->off;
+	size_t i;
+
+	for (i = 0; i < e->len; i++) {
+		if (cur_left(c) == 0)
+			return LOGREJ_TOO_FEW_FIELDS;
+		if (is_blank(t[i])) {
+			if (!is_blank(cur_peek(c, 0)))
+				return LOGREJ_FORMAT_MISMATCH;
+			skip_blanks(c);
+			while (i + 1 < e->len && is_blank(t[i + 1]))
+				i++;
+		} else if (cur_u8(c) != t[i]) {
+			return LOGREJ_FORMAT_MISMATCH;
+		}
+	}
+	return LOGREJ_NONE;
+}
+
+/* A "%tl" value outside brackets: "dd/Mon/yyyy:HH:MM:SS" then " +zzzz". */
+static size_t
+zone_suffix(const struct cursor *c, size_t n)
+{
+	size_t k;
+
+	if (cur_peek(c, n) != ' ' ||
+	    (cur_peek(c, n + 1) != '+' && cur_peek(c, n + 1) != '-'))
+		return n;
+	for (k = 0; k < 4; k++)
+		if ((uint8_t)(cur_peek(c, n + 2 + k) - '0') > 9)
+			return n;
+	if (cur_left(c) > n + 6 && !is_blank(cur_peek(c, n + 6)))
+		return n;
+	return n + 6;
+}
+
+/* The value of one code, advancing past it. */
+/* Bytes up to the first blank (space or tab) of the left bytes at p. */
+static size_t
+word_len(const uint8_t *p, size_t left)
+{
+	const uint8_t *sp = memchr(p, ' ', left), *tab;
+	size_t n = sp != NULL ? (size_t)(sp - p) : left;
+
+	if ((tab = memchr(p, '\t', n)) != NULL)
+		n = (size_t)(tab - p);
+	return n;
+}
+
+/* The value of one code, advancing past it. The scans index the cursor's
+ * rest below cur_left(): that is its whole bound. */
+static enum log_reject
+take_value(const struct squid_elem *e, struct cursor *c, struct cursor *val)
+{
+	const uint8_t *p, *stop;
+	size_t n = 0, last = (size_t)-1, left;
+	bool blank_ends = e->delim == DELIM_WORD || e->stop == ' ';
+	uint8_t ch;
+
+	if (e->delim == DELIM_WORD)
+		skip_blanks(c); /* width padding */
+	if ((left = cur_left(c)) == 0)
+		return LOGREJ_TOO_FEW_FIELDS;
+	p = cur_rest(c);
+	if (e->delim == DELIM_WORD) {
+		n = word_len(p, left);
+		if (e->stop != ' ' && (stop = e->stop_last ?
+		    memrchr(p, e->stop, n) : memchr(p, e->stop, n)) != NULL)
+			n = (size_t)(stop - p);
+	} else {
+		while (n < left) {
+			ch = p[n];
+			if (blank_ends && is_blank(ch))
+				break;
+			if (ch == e->stop && e->stop != ' ') {
+				if (!e->stop_last)
+					break;
+				last = n;
+			}
+			if (ch == '\\' && e->delim == DELIM_QUOTED && left - n > 1)
+				n++;
+			n++;
+		}
+		if (last != (size_t)-1)
+			n = last;
+	}
+	if (e->field == SF_TLOCAL && e->delim == DELIM_WORD)
+		n = zone_suffix(c, n);
+	if (n == 0 && e->delim == DELIM_WORD)
+		return LOGREJ_FORMAT_MISMATCH;
+	*val = cur_sub(c, n);
+	return LOGREJ_NONE;
+}
+
+static bool
+is_dash(const struct cursor *v)
+{
+	return cur_left(v) == 1 && cur_peek(v, 0) == '-';
+}
+
+/* Canonical dotted quads without inet_pton (the hot path); anything else
+ * goes through netaddr_parse_n. */
+static int
+parse_address(struct cursor v, struct netaddr *out)
+{
+	const uint8_t *p = cur_rest(&v);
+	size_t n = cur_left(&v), i = 0;
+	unsigned part, k, digits;
+	uint8_t q[4];
+
+	for (k = 0; k < 4; k++) {
+		part = 0;
+		for (digits = 0; i < n && (uint8_t)(p[i] - '0') <= 9; digits++)
+			part = part * 10 + (unsigned)(p[i++] - '0');
+		if (digits == 0 || digits > 3 || part > 255 ||
+		    (digits > 1 && p[i - digits] == '0'))
+			goto slow;
+		q[k] = (uint8_t)part;
+		if (k < 3 && (i == n || p[i++] != '.'))
+			goto slow;
+	}
+	if (i != n)
+		goto slow;
+	netaddr_from_v4(out, q);
+	return 0;
+slow:
+	return n == 0 ? -1 : netaddr_parse_n((const char *)p, n, out);
+}
+
+static int
+parse_ms_ns(struct cursor v, uint64_t *ns)
+{
+	uint64_t ms;
+
+	if (log_field_u64(v, &ms) != 0 || ms > UINT64_MAX / 1000000)
+		return -1;
+	*ns = ms * 1000000;
+	return 0;
+}
+
+/* "13/Mar/2026:15:48:42 +0000" (%tl) or without the zone (%tg). */
+static int
+parse_clf_time(struct cursor v, uint64_t *ns)
+{
+	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	const uint8_t *mon;
+	unsigned day, year, hh, mm, ss, zh, zm, m;
+	int64_t days, secs;
+	uint8_t sign;
+
+	if (log_field_digits(&v, 2, &day) != 0 || cur_u8(&v) != '/' ||
+	    (mon = cur_ptr(&v, 3)) == NULL || cur_u8(&v) != '/' ||
+	    log_field_digits(&v, 4, &year) != 0 || cur_u8(&v) != ':' ||
+	    log_field_digits(&v, 2, &hh) != 0 || cur_u8(&v) != ':' ||
+	    log_field_digits(&v, 2, &mm) != 0 || cur_u8(&v) != ':' ||
+	    log_field_digits(&v, 2, &ss) != 0)
+		return -1;
+	for (m = 0; m < 12; m++)
+		if (memcmp(months + 3 * m, mon, 3) == 0)
+			break;
+	if (m == 12 || day < 1 || day > 31 || year < 1970 || hh > 23 ||
+	    mm > 59 || ss > 60)
+		return -1;
+	days = log_days_from_civil(year, m + 1, day);
+	secs = days * 86400 + hh * 3600 + mm * 60 + ss;
+	if (cur_left(&v) > 0) {
+		if (cur_u8(&v) != ' ')
+			return -1;
+		sign = cur_u8(&v);
+		if ((sign != '+' && sign != '-') ||
+		    log_field_digits(&v, 2, &zh) != 0 ||
+		    log_field_digits(&v, 2, &zm) != 0 || cur_left(&v) != 0 ||
+		    zh > 23 || zm > 59)
+			return -1;
+		secs += (sign == '+' ? -1 : 1) * (int64_t)(zh * 3600 + zm * 60);
+	}
+	if (secs < 0)
+		return -1;
+	*ns = (uint64_t)secs * NS_PER_SEC;
+	return 0;
+}
+
+static enum log_reject
+fill_time(const struct squid_values *sv, struct log_record *r)
+{
+	uint64_t ms, start;
+
+	if (sv->set[SF_TR] && !is_dash(&sv->v[SF_TR]) &&
+	    parse_ms_ns(sv->v[SF_TR], &r->duration_ns) != 0)
+		return LOGREJ_BAD_NUMBER;
+	if (sv->set[SF_TS]) {
+		/* Whole seconds, as Squid writes %ts, else a fraction. */
+		if (log_field_u64(sv->v[SF_TS], &r->ts_ns) == 0 &&
+		    r->ts_ns <= UINT64_MAX / NS_PER_SEC)
+			r->ts_ns *= NS_PER_SEC;
+		else if (log_field_seconds_ns(sv->v[SF_TS], &r->ts_ns) != 0)
+			return LOGREJ_BAD_TIMESTAMP;
+		if (sv->set[SF_TU]) {
+			if (log_field_u64(sv->v[SF_TU], &ms) != 0 || ms > 999 ||
+			    UINT64_MAX - r->ts_ns < ms * 1000000)
+				return LOGREJ_BAD_TIMESTAMP;
+			r->ts_ns += ms * 1000000;
+		}
+	} else if (sv->set[SF_TSTART]) {
+		if (log_field_seconds_ns(sv->v[SF_TSTART], &start) != 0 ||
+		    UINT64_MAX - start < r->duration_ns)
+			return LOGREJ_BAD_TIMESTAMP;
+		r->ts_ns = start + r->duration_ns;
+	} else if (sv->set[SF_TLOCAL]) {
+		if (parse_clf_time(sv->v[SF_TLOCAL], &r->ts_ns) != 0)
+			return LOGREJ_BAD_TIMESTAMP;
+	}
+	return LOGREJ_NONE;
+}
+
+static void
+fill_text(const struct squid_values *sv, enum squid_field fld, char *dst,
+    size_t dstlen)
+{
+	if (sv->set[fld] && !is_dash(&sv->v[fld]) && dst[0] == '\0')
+		log_copy_text(dst, dstlen, sv->v[fld], false);
+}
+
+static uint16_t
+scheme_port(struct cursor scheme)
+{
+	static const struct {
+		const char *name;
+		uint16_t port;
+	} ports[] = {
+		{ "http", 80 }, { "https", 443 }, { "ftp", 21 }, { "ws", 80 },
+		{ "wss", 443 }, { "gopher", 70 }, { "whois", 43 },
+	};
+	size_t i, n = cur_left(&scheme);
+
+	for (i = 0; i < ARRAY_LEN(ports); i++)
+		if (strlen(ports[i].name) == n &&
+		    strncasecmp(ports[i].name, (const char *)cur_rest(&scheme),
+		    n) == 0)
+			return ports[i].port;
+	return 0;
+}
+
+/*
+ * %ru: "host:port" (CONNECT), "scheme://[user@]host[:port][/?#...]", or
+ * "/path" (no host: 1 is returned and the caller looks elsewhere).
+ */
+static int
+parse_url(struct log_record *r, struct cursor u, struct netaddr *literal)
+{
+	struct cursor scheme, auth;
+	const uint8_t *p;
+	size_t n = 0, at = (size_t)-1, left;
+	uint16_t defport;
+	uint8_t ch;
+
+	literal->family = 0;
+	p = cur_rest(&u);
+	left = cur_left(&u);
+	if (left == 0 || p[0] == '/')
+		return 1;
+	while (n < left && (p[n] == '+' || p[n] == '-' || p[n] == '.' ||
+	    is_code_char(p[n])))
+		n++;
+	if (n == 0 || left - n < 3 || memcmp(p + n, "://", 3) != 0)
+		return log_record_set_authority(r, u, literal); /* CONNECT */
+	scheme = cur_sub(&u, n);
+	cur_skip(&u, 3);
+	p = cur_rest(&u);
+	left = cur_left(&u);
+	for (n = 0; n < left; n++) {
+		ch = p[n];
+		if (ch == '/' || ch == '?' || ch == '#')
+			break;
+		if (ch == '@')
+			at = n;
+	}
+	if (at != (size_t)-1) {
+		cur_skip(&u, at + 1);
+		n -= at + 1;
+	}
+	auth = cur_sub(&u, n);
+	defport = scheme_port(scheme);
+	if (log_record_set_authority(r, auth, literal) != 0)
+		return -1;
+	if (r->port == 0)
+		r->port = defport;
+	return 0;
+}
+
+/* Host and port; -1 when the format names a destination and none came. */
+static enum log_reject
+fill_destination(const struct squid_format *f, const struct squid_values *sv,
+    struct log_record *r, struct netaddr *literal)
+{
+	struct netaddr lit2 = { .family = 0 };
+	uint64_t port;
+	int rc = 1;
+
+	literal->family = 0;
+	if (sv->set[SF_URL] && !is_dash(&sv->v[SF_URL])) {
+		rc = parse_url(r, sv->v[SF_URL], literal);
+		if (rc < 0)
+			return LOGREJ_BAD_URL;
+	}
+	if (rc == 1 && sv->set[SF_URL_DOMAIN] && !is_dash(&sv->v[SF_URL_DOMAIN]))
+		rc = log_record_set_authority(r, sv->v[SF_URL_DOMAIN],
+		    literal) == 0 ? 0 : 1;
+	if (rc == 1 && sv->set[SF_HOST_HEADER] &&
+	    !is_dash(&sv->v[SF_HOST_HEADER]) && cur_left(&sv->v[SF_HOST_HEADER]) > 0)
+		rc = log_record_set_authority(r, sv->v[SF_HOST_HEADER],
+		    &lit2) == 0 ? 0 : 1;
+	if (rc == 0 && lit2.family != 0 && literal->family == 0 &&
+	    r->host[0] == '\0')
+		*literal = lit2;
+	if (r->port == 0 && sv->set[SF_URL_PORT] && !is_dash(&sv->v[SF_URL_PORT])) {
+		if (log_field_u64(sv->v[SF_URL_PORT], &port) != 0 || port > 65535)
+			return LOGREJ_BAD_NUMBER;
+		r->port = (uint16_t)port;
+	}
+	if (rc == 1 && (f->has[SF_URL] || f->has[SF_URL_DOMAIN]))
+		return LOGREJ_BAD_URL;
+	return LOGREJ_NONE;
+}
+
+static enum log_reject
+fill_addresses(const struct squid_format *f, const struct squid_values *sv,
+    struct log_record *r, const struct netaddr *literal)
+{
+	struct netaddr a;
+	uint64_t port;
+
+	if (sv->set[SF_CLIENT] && parse_address(sv->v[SF_CLIENT], &r->client) != 0)
+		return LOGREJ_BAD_ADDRESS;
+	if (r->client.family == 0 && sv->set[SF_CLIENT_FQDN] &&
+	    parse_address(sv->v[SF_CLIENT_FQDN], &a) == 0)
+		r->client = a;
+	if (r->client.family == 0 && (f->has[SF_CLIENT] || f->has[SF_CLIENT_FQDN]))
+		return LOGREJ_BAD_ADDRESS;
+	/* %<a is "-" when no server was contacted, a peer name in old Squids. */
+	if (sv->set[SF_SERVER] && !is_dash(&sv->v[SF_SERVER]) &&
+	    parse_address(sv->v[SF_SERVER], &a) == 0)
+		r->server = a;
+	if (r->server.family == 0 && sv->set[SF_SERVER_NAME] &&
+	    !is_dash(&sv->v[SF_SERVER_NAME]) &&
+	    parse_address(sv->v[SF_SERVER_NAME], &a) == 0)
+		r->server = a;
+	if (r->server.family == 0 && literal->family != 0)
+		r->server = *literal;
+	if (r->port == 0 && sv->set[SF_SERVER_PORT] &&
+	    !is_dash(&sv->v[SF_SERVER_PORT])) {
+		if (log_field_u64(sv->v[SF_SERVER_PORT], &port) != 0 ||
+		    port > 65535)
+			return LOGREJ_BAD_NUMBER;
+		r->port = (uint16_t)port;
+	}
+	return LOGREJ_NONE;
+}
+
+static enum log_reject
+fill_counts(const struct squid_values *sv, struct log_record *r)
+{
+	const struct cursor *st;
+	uint64_t status;
+
+	if (sv->set[SF_BYTES_DOWN] && !is_dash(&sv->v[SF_BYTES_DOWN]) &&
+	    log_field_u64(sv->v[SF_BYTES_DOWN], &r->bytes_down) != 0)
+		return LOGREJ_BAD_NUMBER;
+	if (sv->set[SF_BYTES_UP] && !is_dash(&sv->v[SF_BYTES_UP])) {
+		if (log_field_u64(sv->v[SF_BYTES_UP], &r->bytes_up) != 0)
+			return LOGREJ_BAD_NUMBER;
+		r->has_bytes_up = true;
+	}
+	st = sv->set[SF_STATUS_SENT] ? &sv->v[SF_STATUS_SENT] :
+	    sv->set[SF_STATUS_RECV] ? &sv->v[SF_STATUS_RECV] : NULL;
+	if (st != NULL && !is_dash(st)) {
+		if (log_field_u64(*st, &status) != 0 || status > 999)
+			return LOGREJ_BAD_STATUS;
+		r->status = (uint16_t)status;
+	}
+	return LOGREJ_NONE;
+}
+
+static enum log_reject
+match_line(const struct squid_format *f, struct cursor *c,
+    struct squid_values *sv)
+{
+	const struct squid_elem *e;
+	enum log_reject why;
+	size_t i;
+
+	skip_blanks(c); /* "%9ld" pads the time stamp */
+	for (i = 0; i < f->nelem; i++) {
+		e = &f->elem[i];
+		if (e->literal)
+			why = match_literal(f, e, c);
+		else
+			why = take_value(e, c, &sv->v[e->field]);
+		if (why != LOGREJ_NONE)
+			return why;
+		if (!e->literal)
+			sv->set[e->field] = true;
+	}
+	return LOGREJ_NONE;
+}
+
+enum log_parse_result
+squid_parse_line(const struct squid_format *f, const uint8_t *line,
+    size_t len, struct log_record *out, enum log_reject *why)
+{
+	struct squid_values sv;
+	struct netaddr literal;
+	struct cursor c;
+
+	*why = LOGREJ_NONE;
+	if (len > LOG_LINE_MAX) {
+		*why = LOGREJ_LINE_TOO_LONG;
+		return LOGPARSE_REJECT;
+	}
+	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		len--;
+	cur_init(&c, line, len);
+	skip_blanks(&c);
+	if (cur_left(&c) == 0)
+		return LOGPARSE_HEADER;
+	memset(sv.set, 0, sizeof(sv.set));
+	memset(out, 0, sizeof(*out));
+	out->kind = LOGREC_SQUID;
+	if ((*why = match_line(f, &c, &sv)) != LOGREJ_NONE ||
+	    (*why = fill_time(&sv, out)) != LOGREJ_NONE)
+		return LOGPARSE_REJECT;
+	fill_text(&sv, SF_METHOD, out->method, sizeof(out->method));
+	if ((*why = fill_destination(f, &sv, out, &literal)) != LOGREJ_NONE ||
+	    (*why = fill_addresses(f, &sv, out, &literal)) != LOGREJ_NONE ||
+	    (*why = fill_counts(&sv, out)) != LOGREJ_NONE)
+		return LOGPARSE_REJECT;
+	fill_text(&sv, SF_USER_UN, out->user, sizeof(out->user));
+	fill_text(&sv, SF_USER_UL, out->user, sizeof(out->user));
+	fill_text(&sv, SF_USER_UE, out->user, sizeof(out->user));
+	fill_text(&sv, SF_USER_UI, out->user, sizeof(out->user));
+	fill_text(&sv, SF_MIME, out->mime, sizeof(out->mime));
+	return LOGPARSE_RECORD;
+}
