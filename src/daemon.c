@@ -17,6 +17,8 @@
 #include "exfild/config.h"
 #include "exfild/daemon.h"
 #include "exfild/log.h"
+#include "exfild/logfeed.h"
+#include "exfild/logsource.h"
 #include "exfild/output_set.h"
 #include "exfild/pipeline.h"
 #include "exfild/privdrop.h"
@@ -33,6 +35,7 @@
 #define BASELINE_SAVE_SEC (15 * 60)
 #define STATS_LINE_MAX   8192
 #define MAX_OUTPUT_ROWS  32
+#define MAX_LOG_SOURCES  16
 #define STOP_DRAIN_MS    2000 /* SIGTERM: time given to deliver queued alerts */
 
 struct capture_slot {
@@ -54,6 +57,13 @@ struct daemon {
 	struct sdnotify notify;
 	struct stats_http *http;
 	struct resolver *resolver;
+	struct log_slot {
+		struct daemon *d;
+		struct logfeed *feed;
+		struct logsrc_follow *follow;
+		struct logsrc_listener *listen;
+	} logs[MAX_LOG_SOURCES];
+	size_t nlogs;
 	struct event *ev_tick, *ev_eval, *ev_stats, *ev_watchdog, *ev_save;
 	struct event *ev_signals[4];
 	uint64_t started_mono_ns;
@@ -147,6 +157,8 @@ fill_snapshot(void *ctx, struct stats_snapshot *s)
 	s->n_outputs = n < ARRAY_LEN(rows) ? n : ARRAY_LEN(rows);
 }
 
+static void log_logs_stats(struct daemon *d);
+
 static void
 log_stats(struct daemon *d)
 {
@@ -159,6 +171,7 @@ log_stats(struct daemon *d)
 	if (stats_format_line(&s, &sb) != 0)
 		log_warnx("stats: line longer than %d bytes, cut", STATS_LINE_MAX);
 	log_info("stats: %s", line);
+	log_logs_stats(d);
 }
 
 static void
@@ -212,6 +225,103 @@ resolver_start(struct daemon *d)
 		return;
 	}
 	pipeline_set_name_lookup(d->pipe, ask_name, d);
+}
+
+/* ---- proxy logs: followed files and syslog listeners ---- */
+
+/* A line of a followed file or a listener: parsed into the pipeline; the
+ * alerts it raises are flushed with the rest. */
+static void
+on_log_line(void *ctx, const char *source, uint64_t lineno, const char *line,
+    size_t len)
+{
+	struct log_slot *l = ctx;
+
+	logfeed_line(l->feed, source, lineno, line, len);
+	outputs_flush(l->d);
+}
+
+static int
+log_source_open(struct daemon *d, const struct log_source_conf *lc,
+    struct log_slot *l)
+{
+	struct logsrc_follow_opts fo;
+	char err[CONFIG_ERR_LEN];
+
+	if ((l->feed = logfeed_new(lc->format, d->pipe, err, sizeof(err))) == NULL) {
+		log_warnx("%s: logs: %s", d->cfg->path, err);
+		return -1;
+	}
+	if (!logfeed_measures_uploads(l->feed))
+		log_warnx("%s: the Squid native format logs reply sizes only: "
+		    "uploads cannot be measured from it (log %%>st with a "
+		    "squid:<logformat>); destinations are still learned",
+		    lc->path != NULL ? lc->path : lc->listen);
+	if (lc->kind == LOG_SOURCE_FOLLOW) {
+		memset(&fo, 0, sizeof(fo));
+		fo.start = LOGSRC_START_END;
+		/* a Zeek file read from its end still needs its #fields */
+		logfeed_prime_headers(l->feed, lc->path);
+		l->follow = logsrc_follow_start(d->base, lc->path, &fo, on_log_line,
+		    l, err, sizeof(err));
+	} else {
+		l->listen = logsrc_listen_start(d->base, lc->listen, NULL, on_log_line,
+		    l, err, sizeof(err));
+	}
+	if (l->follow == NULL && l->listen == NULL) {
+		log_warnx("%s", err);
+		return -1;
+	}
+	log_info("logs: %s %s (%s)", lc->kind == LOG_SOURCE_FOLLOW ? "following" :
+	    "listening on", lc->kind == LOG_SOURCE_FOLLOW ? lc->path : lc->listen,
+	    lc->format);
+	return 0;
+}
+
+static int
+logs_open(struct daemon *d)
+{
+	size_t i;
+
+	if (d->cfg->n_logs > MAX_LOG_SOURCES) {
+		log_warnx("at most %d log sources", MAX_LOG_SOURCES);
+		return -1;
+	}
+	for (i = 0; i < d->cfg->n_logs; i++) {
+		d->logs[i].d = d;
+		if (log_source_open(d, &d->cfg->logs[i], &d->logs[i]) != 0)
+			return -1;
+		d->nlogs++;
+	}
+	return 0;
+}
+
+static void
+logs_close(struct daemon *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->nlogs; i++) {
+		logsrc_follow_stop(d->logs[i].follow);
+		logsrc_listen_stop(d->logs[i].listen);
+		logfeed_free(d->logs[i].feed);
+	}
+	d->nlogs = 0;
+}
+
+static void
+log_logs_stats(struct daemon *d)
+{
+	struct logfeed_stats ls;
+	char line[2048];
+	size_t i;
+
+	for (i = 0; i < d->nlogs; i++) {
+		logfeed_get_stats(d->logs[i].feed, &ls);
+		logfeed_format_stats(&ls, line, sizeof(line));
+		log_info("stats: logs %s: %s", d->cfg->logs[i].kind == LOG_SOURCE_FOLLOW ?
+		    d->cfg->logs[i].path : d->cfg->logs[i].listen, line);
+	}
 }
 
 /* ---- capture ---- */
@@ -271,7 +381,9 @@ captures_open(struct daemon *d)
 	char err[CONFIG_ERR_LEN];
 
 	if (n == 0) {
-		log_warnx("no interface to capture on: set capture.interfaces in %s "
+		if (cfg->n_logs > 0)
+			return 0; /* logs only */
+		log_warnx("nothing to watch: set capture.interfaces or logs: in %s, "
 		    "or give -i", cfg->path);
 		return -1;
 	}
@@ -597,6 +709,8 @@ start(struct daemon *d)
 			return -1;
 		}
 	}
+	if (logs_open(d) != 0)
+		return -1;
 	resolver_start(d);
 	add_events(d);
 	return 0;
@@ -611,6 +725,7 @@ stop(struct daemon *d)
 	/* what the kernel already holds is read before the captures close */
 	for (i = 0; i < d->ncaps && d->pipe != NULL; i++)
 		capture_drain(&d->caps[i]);
+	logs_close(d);
 	if (d->pipe != NULL) {
 		log_stats(d);
 		pipeline_finish(d->pipe);
