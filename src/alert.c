@@ -13,44 +13,6 @@ static const char hex_digits[] = "0123456789abcdef";
 /* U+FFFD REPLACEMENT CHARACTER, UTF-8 encoded */
 static const char replacement[] = "\xef\xbf\xbd";
 
-/*
- * Length of the well-formed UTF-8 sequence at d (RFC 3629 §4: the second
- * byte ranges exclude overlongs, UTF-16 surrogates and anything above
- * U+10FFFF), 0 when d does not start one, also when it is cut short.
- */
-static size_t
-utf8_sequence(const uint8_t *d, size_t len)
-{
-	uint8_t b = d[0], lo = 0x80, hi = 0xbf;
-	size_t need, i;
-
-	if (b >= 0xc2 && b <= 0xdf)
-		need = 2;
-	else if (b >= 0xe0 && b <= 0xef)
-		need = 3;
-	else if (b >= 0xf0 && b <= 0xf4)
-		need = 4;
-	else
-		return 0;
-	if (len < need)
-		return 0;
-	if (b == 0xe0)
-		lo = 0xa0;
-	else if (b == 0xed)
-		hi = 0x9f;
-	else if (b == 0xf0)
-		lo = 0x90;
-	else if (b == 0xf4)
-		hi = 0x8f;
-	for (i = 1; i < need; i++) {
-		if (d[i] < lo || d[i] > hi)
-			return 0;
-		lo = 0x80;
-		hi = 0xbf;
-	}
-	return need;
-}
-
 static void
 put_escape_u(struct strbuf *sb, unsigned cp)
 {

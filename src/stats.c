@@ -226,43 +226,6 @@ stats_format_line(const struct stats_snapshot *s, struct strbuf *out)
 
 /* ---- Prometheus text exposition format 0.0.4 ---- */
 
-/*
- * Length of the well-formed UTF-8 sequence (RFC 3629) at the cursor, or 0
- * when the bytes there are not one (overlong, surrogate, beyond U+10FFFF,
- * cut short, stray continuation).
- */
-static size_t
-utf8_sequence(const struct cursor *c)
-{
-	uint8_t b0 = cur_peek(c, 0), lo = 0x80, hi = 0xbf;
-	size_t n, i;
-
-	if (b0 >= 0xc2 && b0 <= 0xdf)
-		n = 2;
-	else if (b0 >= 0xe0 && b0 <= 0xef)
-		n = 3;
-	else if (b0 >= 0xf0 && b0 <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	if (b0 == 0xe0)
-		lo = 0xa0;
-	else if (b0 == 0xed)
-		hi = 0x9f;
-	else if (b0 == 0xf0)
-		lo = 0x90;
-	else if (b0 == 0xf4)
-		hi = 0x8f;
-	if (cur_left(c) < n)
-		return 0;
-	if (cur_peek(c, 1) < lo || cur_peek(c, 1) > hi)
-		return 0;
-	for (i = 2; i < n; i++)
-		if (cur_peek(c, i) < 0x80 || cur_peek(c, i) > 0xbf)
-			return 0;
-	return n;
-}
-
 /* A label value between double quotes: backslash, double quote and line
  * feed escaped as the format requires, invalid UTF-8 as U+FFFD. */
 static void
@@ -278,7 +241,7 @@ prom_label_value(struct strbuf *sb, const char *s, size_t max)
 	while (cur_left(&c) > 0) {
 		ch = cur_peek(&c, 0);
 		if (ch >= 0x80) {
-			n = utf8_sequence(&c);
+			n = utf8_sequence(cur_rest(&c), cur_left(&c));
 			if (n == 0) {
 				sb_puts(sb, UTF8_REPLACEMENT);
 				cur_skip(&c, 1);

@@ -36,6 +36,10 @@ size_t round_pow2(size_t n);
 
 /* Copy at most dstlen-1 bytes and NUL-terminate; returns strlen(src). */
 size_t str_copy(char *dst, const char *src, size_t dstlen);
+/* Length of the well-formed UTF-8 sequence at d (RFC 3629 4: no overlongs,
+ * UTF-16 surrogates or code points above U+10FFFF), 0 when d does not
+ * start one, also when it is cut short. len >= 1. */
+size_t utf8_sequence(const uint8_t *d, size_t len);
 /* Copy n bytes of src (not NUL-terminated), lowercased, truncating. */
 size_t str_copy_lower(char *dst, size_t dstlen, const uint8_t *src, size_t n);
 
