@@ -68,6 +68,7 @@ TEST_DEPS_test_spool        := spool $(BASE)
 TEST_DEPS_test_resolver     := resolver netaddr $(BASE)
 TEST_DEPS_test_pipeline     := $(LIB_SRCS:src/%.c=%)
 TEST_DEPS_test_logfeed      := $(LIB_SRCS:src/%.c=%)
+TEST_DEPS_test_output_set   := output_set output_syslog output_json syslog_format spool alert strbuf classify config netaddr $(BASE)
 
 .PHONY: all deps check check-unit check-e2e check-san demo bench corpus \
         install uninstall clean pcaps fuzz

@@ -59,6 +59,7 @@ struct daemon {
 	struct resolver *resolver;
 	struct log_slot {
 		struct daemon *d;
+		char name[LOGFEED_SOURCE_MAX]; /* the path or listen address */
 		struct logfeed *feed;
 		struct logsrc_follow *follow;
 		struct logsrc_listener *listen;
@@ -248,6 +249,8 @@ log_source_open(struct daemon *d, const struct log_source_conf *lc,
 	struct logsrc_follow_opts fo;
 	char err[CONFIG_ERR_LEN];
 
+	str_copy(l->name, lc->kind == LOG_SOURCE_FOLLOW ? lc->path : lc->listen,
+	    sizeof(l->name));
 	if ((l->feed = logfeed_new(lc->format, d->pipe, err, sizeof(err))) == NULL) {
 		log_warnx("%s: logs: %s", d->cfg->path, err);
 		return -1;
@@ -319,8 +322,7 @@ log_logs_stats(struct daemon *d)
 	for (i = 0; i < d->nlogs; i++) {
 		logfeed_get_stats(d->logs[i].feed, &ls);
 		logfeed_format_stats(&ls, line, sizeof(line));
-		log_info("stats: logs %s: %s", d->cfg->logs[i].kind == LOG_SOURCE_FOLLOW ?
-		    d->cfg->logs[i].path : d->cfg->logs[i].listen, line);
+		log_info("stats: logs %s: %s", d->logs[i].name, line);
 	}
 }
 
@@ -487,7 +489,9 @@ reload_config(struct daemon *d, char *err, size_t errlen)
 
 	if (config_load(d->opts->config_path, &cfg, err, errlen) != 0)
 		return -1;
-	if (output_set_open(&fresh, cfg, d->base, true, err, errlen) != 0) {
+	if (cfg->n_outputs == 0 ?
+	    output_set_open(&fresh, cfg, d->base, true, err, errlen) != 0 :
+	    output_set_reopen_from(&fresh, cfg, d->base, &d->outputs, err, errlen) != 0) {
 		config_free(cfg);
 		return -1;
 	}

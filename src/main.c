@@ -497,6 +497,33 @@ replay_logs(const struct options *o, const struct config *cfg)
 	return rc;
 }
 
+/* -t, logs: each format compiles, each listen address is one. */
+static int
+test_log_sources(const struct config *cfg, struct pipeline *pl)
+{
+	char err[CONFIG_ERR_LEN];
+	struct logfeed *f;
+	size_t i;
+
+	for (i = 0; i < cfg->n_logs; i++) {
+		const struct log_source_conf *l = &cfg->logs[i];
+
+		if ((f = logfeed_new(l->format, pl, err, sizeof(err))) == NULL) {
+			fprintf(stderr, "exfild: %s: logs[%zu].format: %s\n", cfg->path,
+			    i + 1, err);
+			return -1;
+		}
+		logfeed_free(f);
+		if (l->kind == LOG_SOURCE_LISTEN &&
+		    logsrc_listen_check(l->listen, err, sizeof(err)) != 0) {
+			fprintf(stderr, "exfild: %s: logs[%zu].listen: %s\n", cfg->path,
+			    i + 1, err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* -t: the file parses, the capture filter compiles, and the files it
  * names (geo databases, hosts, baseline state) load. */
 static int
@@ -512,6 +539,10 @@ test_config(const struct config *cfg)
 	}
 	if ((pl = pipeline_new(cfg, "test", NULL, NULL, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "exfild: %s\n", err);
+		return 1;
+	}
+	if (test_log_sources(cfg, pl) != 0) {
+		pipeline_free(pl);
 		return 1;
 	}
 	pipeline_free(pl);

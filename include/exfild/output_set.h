@@ -20,6 +20,7 @@ struct output_set {
 	struct output **v;
 	const struct output_conf **conf; /* each output's entry in the config */
 	size_t n;
+	const char *state_dir;           /* the config's: spools live there */
 };
 
 /* Per-output counters for the stats line and /metrics. */
@@ -37,6 +38,15 @@ struct output_row {
  */
 int output_set_open(struct output_set *s, const struct config *cfg,
     struct event_base *base, bool stdout_default, char *err, size_t errlen);
+/*
+ * A reload: opens cfg's outputs as output_set_open does, but a syslog
+ * output of the same name and settings in old is moved over as it is
+ * (queue, connection and spool kept); one whose settings changed is closed
+ * first (its spool is locked) and opened anew. -1 with err: old is as it
+ * was (what was moved is given back, what was closed reopened).
+ */
+int output_set_reopen_from(struct output_set *s, const struct config *cfg,
+    struct event_base *base, struct output_set *old, char *err, size_t errlen);
 void output_set_emit(struct output_set *s, const struct alert *a);
 void output_set_flush(struct output_set *s);
 void output_set_reopen(struct output_set *s);
