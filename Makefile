@@ -116,6 +116,9 @@ check-e2e: $(BIN) $(GEN_BIN)
 	@BUILD=$(BUILD) MAKE=$(MAKE) sh tests/e2e/systemd.sh || [ $$? -eq 77 ]
 	@BUILD=$(BUILD) sh tests/e2e/logfollow.sh || [ $$? -eq 77 ]
 	@BUILD=$(BUILD) sh tests/e2e/logcorpus.sh || [ $$? -eq 77 ]
+	@BUILD=$(BUILD) sh tests/e2e/siem.sh || [ $$? -eq 77 ]
+	@BUILD=$(BUILD) sh tests/e2e/squid.sh || [ $$? -eq 77 ]
+	@BUILD=$(BUILD) sh tests/e2e/logdaemon.sh || [ $$? -eq 77 ]
 
 demo: deps
 	@$(MAKE) --no-print-directory $(BIN)

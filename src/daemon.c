@@ -316,13 +316,29 @@ static void
 log_logs_stats(struct daemon *d)
 {
 	struct logfeed_stats ls;
+	struct logsrc_stats ss;
 	char line[2048];
 	size_t i;
 
 	for (i = 0; i < d->nlogs; i++) {
+		memset(&ss, 0, sizeof(ss));
+		if (d->logs[i].follow != NULL)
+			logsrc_follow_get_stats(d->logs[i].follow, &ss);
+		else if (d->logs[i].listen != NULL)
+			logsrc_listen_get_stats(d->logs[i].listen, &ss);
 		logfeed_get_stats(d->logs[i].feed, &ls);
 		logfeed_format_stats(&ls, line, sizeof(line));
-		log_info("stats: logs %s: %s", d->logs[i].name, line);
+		log_info("stats: logs %s: %s bytes=%llu overlong=%llu rotations=%llu "
+		    "truncations=%llu messages=%llu no_header=%llu malformed_frames=%llu "
+		    "connections=%llu connections_refused=%llu read_errors=%llu",
+		    d->logs[i].name, line, (unsigned long long)ss.bytes,
+		    (unsigned long long)ss.overlong, (unsigned long long)ss.rotations,
+		    (unsigned long long)ss.truncations, (unsigned long long)ss.messages,
+		    (unsigned long long)ss.no_header,
+		    (unsigned long long)ss.malformed_frames,
+		    (unsigned long long)ss.connections,
+		    (unsigned long long)ss.connections_refused,
+		    (unsigned long long)ss.read_errors);
 	}
 }
 
@@ -450,6 +466,28 @@ captures_close(struct daemon *d)
 
 /* ---- reload ---- */
 
+static bool
+same_text(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+static bool
+same_logs(const struct config *a, const struct config *b)
+{
+	size_t i;
+
+	if (a->n_logs != b->n_logs)
+		return false;
+	for (i = 0; i < a->n_logs; i++)
+		if (a->logs[i].kind != b->logs[i].kind ||
+		    !same_text(a->logs[i].path, b->logs[i].path) ||
+		    !same_text(a->logs[i].listen, b->logs[i].listen) ||
+		    !same_text(a->logs[i].format, b->logs[i].format))
+			return false;
+	return true;
+}
+
 static void
 warn_capture_changes(const struct daemon *d, const struct config *old,
     const struct config *cfg)
@@ -465,6 +503,9 @@ warn_capture_changes(const struct daemon *d, const struct config *old,
 
 	for (i = 0; same && i < cfg->n_capture_interfaces; i++)
 		same = strcmp(old->capture_interfaces[i], cfg->capture_interfaces[i]) == 0;
+	if (!same_logs(old, cfg))
+		log_warnx("%s: logs: changes take effect at the next restart "
+		    "(the running sources go on as they were)", cfg->path);
 	if (!same)
 		log_warnx("%s: capture: changes take effect at the next restart "
 		    "(the capture was opened before privileges were dropped)",
@@ -729,9 +770,10 @@ stop(struct daemon *d)
 	/* what the kernel already holds is read before the captures close */
 	for (i = 0; i < d->ncaps && d->pipe != NULL; i++)
 		capture_drain(&d->caps[i]);
+	if (d->pipe != NULL)
+		log_stats(d);
 	logs_close(d);
 	if (d->pipe != NULL) {
-		log_stats(d);
 		pipeline_finish(d->pipe);
 		if (save_baseline(d) != 0)
 			d->exit_code = 1;

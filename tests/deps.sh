@@ -24,6 +24,9 @@ if [ "$what" = check ]; then
 	have_cmd ip || need_pkgs="$need_pkgs iproute2"
 	have_cmd systemd-analyze || need_pkgs="$need_pkgs systemd"
 	have_cmd mandoc || need_pkgs="$need_pkgs mandoc"
+	have_cmd rsyslogd || need_pkgs="$need_pkgs rsyslog"
+	have_cmd squid || need_pkgs="$need_pkgs squid"
+	have_cmd curl || need_pkgs="$need_pkgs curl"
 fi
 
 [ -z "$need_pkgs" ] && exit 0

@@ -9,6 +9,7 @@
  * (RARLAB technotes), ZIP (PKWARE APPNOTE).
  *
  * Usage: pcapgen -o DIR | --bench PATH | --bench-small PATH | --hostile PATH
+ *        | --burst N PATH
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -2118,6 +2119,65 @@ write_hostile(const char *path)
 	world_free(&w);
 }
 
+/* ------------------------------------------------------------------ */
+/* --burst N: N hosts, one small archive upload each (N alerts at once) */
+
+#define BURST_MAX 100000U /* 8 frames, about 1.8 KB, a host */
+#define BURST_RAR_SIZE 1200
+#define BURST_GAP_US 10000
+
+/*
+ * Host i (0 <= i < N) is 10.128.0.0 + i + 1. Every 10 ms from 00:00 one of
+ * them connects straight to 203.0.113.66:8443 (HK in conf/geo-sample.csv),
+ * sends one 1200-byte RAR5 archive in one segment and closes: with no
+ * learning period and compressed_upload at 1KB, exactly one alert per host
+ * and N in all. Eight frames a host.
+ */
+static void
+gen_burst(struct world *w, unsigned n)
+{
+	struct addr dst = addr_parse("203.0.113.66");
+	struct rar5_file rf = { "q3.xlsx", 4096, 1411000000, 0, 1 };
+	struct host h;
+	struct conn c;
+
+	for (unsigned i = 0; i < n; i++) {
+		memset(&h, 0, sizeof(h));
+		h.ip = addr_v4(0x0a800000U + i + 1);
+		h.mac[0] = 0x00;
+		h.mac[1] = 0x1a;
+		h.mac[2] = 0x4b;
+		h.mac[3] = (uint8_t)(i >> 16);
+		h.mac[4] = (uint8_t)(i >> 8);
+		h.mac[5] = (uint8_t)i;
+		h.ttl = 128;
+		h.next_port = (uint16_t)rng_range(&w->rng, 49152, 60000);
+		world_conn(w, &c, &h, &dst, 8443, 47, AT(0, 0, 0) +
+		    (uint64_t)i * BURST_GAP_US, MS(2));
+		w->b1.len = 0;
+		rar5_archive(&w->b1, BURST_RAR_SIZE, &rf, &w->rng);
+		tcp_send_buf(&c, C2S, &w->b1);
+		tcp_close(&c);
+	}
+}
+
+static void
+write_burst(const char *count, const char *path)
+{
+	struct world w;
+	char *end;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(count, &end, 10);
+	if (errno != 0 || end == count || *end != '\0' || n == 0 || n > BURST_MAX)
+		die("--burst: count \"%s\" is not 1 to %u", count, BURST_MAX);
+	world_init(&w, 0x4255525354ULL, pc_gw_mac);
+	gen_burst(&w, (unsigned)n);
+	capture_write(&w.cap, path);
+	world_free(&w);
+}
+
 static void
 write_samples(const char *dir)
 {
@@ -2828,7 +2888,8 @@ usage(void)
 	    "usage: pcapgen -o DIR          write the sample captures into DIR\n"
 	    "       pcapgen --bench PATH    write a large benchmark capture\n"
 	    "       pcapgen --bench-small PATH  the same mix, about 20k packets\n"
-	    "       pcapgen --hostile PATH  uploads to hostile Host names\n");
+	    "       pcapgen --hostile PATH  uploads to hostile Host names\n"
+	    "       pcapgen --burst N PATH  N hosts, one small RAR upload each\n");
 	exit(2);
 }
 
@@ -2836,6 +2897,10 @@ int
 main(int argc, char **argv)
 {
 	crc32_init();
+	if (argc == 4 && strcmp(argv[1], "--burst") == 0) {
+		write_burst(argv[2], argv[3]);
+		return 0;
+	}
 	if (argc != 3)
 		usage();
 	if (strcmp(argv[1], "-o") == 0)
