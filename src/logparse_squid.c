@@ -2,7 +2,9 @@
  * logparse_squid.c - Squid access.log lines: a logformat string (squid.conf
  * "logformat" directive; the native format is src/log/FormatSquidNative.cc's
  * "%ts.%03tu %6tr %>a %Ss/%03>Hs %<st %rm %ru %[un %Sh/%<a %mt") is compiled
- * once into literals and codes, then matched against each line field by field.
+ * once into literals and codes, then matched against each line field by field
+ * (common separators and words in one step each, over a per-line bit map of
+ * the line's blanks).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,8 +90,34 @@ enum squid_delim {
 	DELIM_BRACKET, /* inside literal [...]: blanks allowed */
 };
 
+/* How an element is matched: the common ones each in a few steps. */
+enum squid_op {
+	OP_NONE,      /* (steps: the separator only) */
+	OP_TEXT,      /* a literal: match_literal */
+	OP_BLANK,     /* a literal of blanks only: a run of blanks */
+	OP_BYTE,      /* a literal of one byte, not a blank */
+	OP_WORD,      /* a DELIM_WORD code ended by a blank */
+	OP_WORD_STOP, /* a DELIM_WORD code ended by its stop byte or a blank */
+	OP_VALUE,     /* any other code: take_value */
+};
+
+/*
+ * The elements as the line is matched: a blank or one-byte literal
+ * (OP_BLANK, OP_BYTE as sep, else OP_NONE) and the element after it, so
+ * that " %tr" or "/%03>Hs" is one step.
+ */
+struct squid_step {
+	uint8_t sep;      /* OP_NONE, OP_BLANK, OP_BYTE */
+	uint8_t sep_byte; /* OP_BYTE: the byte */
+	uint8_t op;       /* OP_NONE, or the element's op */
+	uint8_t field, stop;
+	bool stop_last;
+	uint16_t elem;    /* the element (OP_TEXT, OP_VALUE) */
+};
+
 struct squid_elem {
 	bool literal;
+	uint8_t op;        /* enum squid_op */
 	uint8_t field;     /* codes: enum squid_field */
 	uint8_t delim;     /* codes: enum squid_delim */
 	uint8_t stop;      /* codes: the byte after the value (' ' = a blank) */
@@ -103,6 +131,8 @@ struct squid_format {
 	uint8_t text[SQUID_SPEC_MAX];
 	size_t ntext;
 	bool has[SF_COUNT];
+	struct squid_step step[SQUID_MAX_ELEMS];
+	size_t nstep;
 };
 
 static bool
@@ -116,6 +146,31 @@ is_code_char(uint8_t ch)
 {
 	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
 	    (ch >= '0' && ch <= '9') || ch == '_';
+}
+
+/* A URL scheme's letters, digits, '+', '-', '.' (and '_', as before). */
+static bool
+is_scheme_char(uint8_t ch)
+{
+	static const uint8_t scheme[256] = {
+		['+'] = 1, ['-'] = 1, ['.'] = 1, ['_'] = 1,
+		['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1,
+		['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+		['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1,
+		['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1,
+		['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1,
+		['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1,
+		['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1,
+		['z'] = 1,
+		['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1,
+		['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1,
+		['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1,
+		['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1,
+		['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1,
+		['Z'] = 1,
+	};
+
+	return scheme[ch] != 0;
 }
 
 static int
@@ -274,19 +329,57 @@ compile_code(struct squid_format *f, const char *spec, size_t *at,
 	return 0;
 }
 
+/* The steps of the elements (their ops set). */
+static void
+set_steps(struct squid_format *f)
+{
+	const struct squid_elem *e;
+	struct squid_step *s;
+	size_t i;
+
+	f->nstep = 0;
+	for (i = 0; i < f->nelem; i++) {
+		e = &f->elem[i];
+		s = &f->step[f->nstep++];
+		memset(s, 0, sizeof(*s));
+		if (e->op == OP_BLANK || e->op == OP_BYTE) {
+			s->sep = e->op;
+			s->sep_byte = f->text[e->off];
+			if (i + 1 == f->nelem || f->elem[i + 1].literal)
+				continue;
+			e = &f->elem[++i];
+		}
+		s->op = e->op;
+		s->field = e->field;
+		s->stop = e->stop;
+		s->stop_last = e->stop_last;
+		s->elem = (uint16_t)i;
+	}
+}
+
 /* Each code's value ends at the first byte of the literal after it. */
 static void
 set_stops(struct squid_format *f)
 {
-	size_t i;
+	struct squid_elem *e;
+	size_t i, k;
 	uint8_t next;
 
 	for (i = 0; i < f->nelem; i++) {
-		if (f->elem[i].literal)
+		e = &f->elem[i];
+		if (e->literal) {
+			for (k = 0; k < e->len && is_blank(f->text[e->off + k]); k++)
+				;
+			e->op = k == e->len ? OP_BLANK : e->len == 1 ? OP_BYTE :
+			    OP_TEXT;
 			continue;
+		}
 		next = i + 1 < f->nelem ? f->text[f->elem[i + 1].off] : ' ';
-		f->elem[i].stop = is_blank(next) ? ' ' : next;
+		e->stop = is_blank(next) ? ' ' : next;
+		e->op = e->delim != DELIM_WORD || e->field == SF_TLOCAL ?
+		    OP_VALUE : e->stop == ' ' ? OP_WORD : OP_WORD_STOP;
 	}
+	set_steps(f);
 }
 
 static const char *
@@ -378,11 +471,33 @@ squid_format_measures_uploads(const struct squid_format *f)
 
 /* ---- matching a line ---- */
 
-struct squid_values {
-	struct cursor v[SF_COUNT];
-	bool set[SF_COUNT];
+/*
+ * Each code's value: its bytes in the line. Once the whole line has
+ * matched, the values set are exactly the format's codes (set points at
+ * f->has); of two codes for one field the last wins.
+ */
+struct squid_span {
+	const uint8_t *p;
+	size_t n;
 };
 
+struct squid_values {
+	struct squid_span v[SF_COUNT];
+	const bool *set;
+};
+
+/* A cursor over exactly the bytes of a field's value. */
+static inline struct cursor
+value(const struct squid_values *sv, enum squid_field fld)
+{
+	struct cursor c;
+
+	cur_init(&c, sv->v[fld].p, sv->v[fld].n);
+	return c;
+}
+
+/* The scans below index the cursor's rest below cur_left(): that is their
+ * whole bound (the 16-byte loads included: see log_chunk16). */
 static void
 skip_blanks(struct cursor *c)
 {
@@ -394,27 +509,114 @@ skip_blanks(struct cursor *c)
 	cur_skip(c, n);
 }
 
+/*
+ * The blanks (space, tab) of one line, a bit per byte: byte k is bit k % 64
+ * of w[k / 64]. Bits past the line's end are 0 and one word past its last
+ * is 0, so that the lookups below stop there.
+ */
+struct line_blanks {
+	uint64_t w[LOG_LINE_MAX / 64 + 2];
+};
+
+static void
+line_blanks_init(struct line_blanks *b, const uint8_t *p, size_t len)
+{
+	size_t i = 0;
+	uint64_t word;
+
+#ifdef LOG_SIMD
+	unsigned shift;
+	size_t k;
+	__m128i v;
+
+	for (; len - i >= 64; i += 64) {
+		word = 0;
+		for (k = 0; k < 64; k += 16) {
+			v = log_chunk16(p, len, i + k, &shift);
+			word |= (uint64_t)(log_eq16(v, ' ') |
+			    log_eq16(v, '\t')) << k;
+		}
+		b->w[i / 64] = word;
+	}
+	word = 0;
+	for (k = 0; len >= 16 && i + k < len; k += 16 - shift) {
+		v = log_chunk16(p, len, i + k, &shift);
+		word |= (uint64_t)((log_eq16(v, ' ') | log_eq16(v, '\t')) >>
+		    shift) << k;
+	}
+	i += k;
+#else
+	word = 0;
+#endif
+	for (; i < len; i++) {
+		if (is_blank(p[i]))
+			word |= (uint64_t)1 << (i % 64);
+		if (i % 64 == 63) {
+			b->w[i / 64] = word;
+			word = 0;
+		}
+	}
+	b->w[len / 64] = word;
+	b->w[len / 64 + 1] = 0;
+}
+
+/* The first blank at or after off (off <= len), or len. */
+static inline size_t
+next_blank(const struct line_blanks *b, size_t off, size_t len)
+{
+	size_t w = off / 64;
+	uint64_t m = b->w[w] >> (off % 64);
+
+	if (m != 0)
+		return off + (size_t)__builtin_ctzll(m);
+	while (++w <= len / 64)
+		if (b->w[w] != 0)
+			return w * 64 + (size_t)__builtin_ctzll(b->w[w]);
+	return len;
+}
+
+/* The first byte at or after off (off <= len) that is not a blank, or len. */
+static inline size_t
+next_nonblank(const struct line_blanks *b, size_t off, size_t len)
+{
+	size_t w = off / 64, at;
+	uint64_t m = ~b->w[w] >> (off % 64);
+
+	if (m != 0) {
+		at = off + (size_t)__builtin_ctzll(m);
+		return at < len ? at : len;
+	}
+	while (++w <= len / 64)
+		if (~b->w[w] != 0) {
+			at = w * 64 + (size_t)__builtin_ctzll(~b->w[w]);
+			return at < len ? at : len;
+		}
+	return len;
+}
+
 /* Literal text: a blank matches a run of blanks, anything else itself. */
 static enum log_reject
 match_literal(const struct squid_format *f, const struct squid_elem *e,
     struct cursor *c)
 {
-	const uint8_t *t = f->text + e->off;
-	size_t i;
+	const uint8_t *t = f->text + e->off, *p = cur_rest(c);
+	size_t i, k = 0, left = cur_left(c);
 
 	for (i = 0; i < e->len; i++) {
-		if (cur_left(c) == 0)
+		if (k == left)
 			return LOGREJ_TOO_FEW_FIELDS;
 		if (is_blank(t[i])) {
-			if (!is_blank(cur_peek(c, 0)))
+			if (!is_blank(p[k]))
 				return LOGREJ_FORMAT_MISMATCH;
-			skip_blanks(c);
+			while (k < left && is_blank(p[k]))
+				k++;
 			while (i + 1 < e->len && is_blank(t[i + 1]))
 				i++;
-		} else if (cur_u8(c) != t[i]) {
+		} else if (p[k++] != t[i]) {
 			return LOGREJ_FORMAT_MISMATCH;
 		}
 	}
+	cur_skip(c, k);
 	return LOGREJ_NONE;
 }
 
@@ -435,25 +637,59 @@ zone_suffix(const struct cursor *c, size_t n)
 	return n + 6;
 }
 
-/* The value of one code, advancing past it. */
-/* Bytes up to the first blank (space or tab) of the left bytes at p. */
-static size_t
-word_len(const uint8_t *p, size_t left)
+/*
+ * Length of the word of the left bytes at p: up to the first blank (space
+ * or tab), or to the first stop byte before it (the last one when last is
+ * set); stop ' ' means blanks only.
+ */
+static inline __attribute__((always_inline)) size_t
+word_len(const uint8_t *p, size_t left, uint8_t stop, bool last)
 {
-	const uint8_t *sp = memchr(p, ' ', left), *tab;
-	size_t n = sp != NULL ? (size_t)(sp - p) : left;
+	size_t i = 0, found = (size_t)-1;
+	uint8_t ch;
 
-	if ((tab = memchr(p, '\t', n)) != NULL)
-		n = (size_t)(tab - p);
-	return n;
+	if (stop == ' ')
+		last = false;
+#ifdef LOG_SIMD
+	while (left >= 16 && i < left) {
+		unsigned shift, blanks, stops;
+		__m128i v = log_chunk16(p, left, i, &shift);
+
+		blanks = (log_eq16(v, ' ') | log_eq16(v, '\t')) >> shift;
+		stops = stop != ' ' ? log_eq16(v, stop) >> shift : 0;
+		if (!last) {
+			if ((blanks | stops) != 0)
+				return i + (size_t)__builtin_ctz(blanks | stops);
+		} else {
+			if (blanks != 0)
+				stops &= (1u << __builtin_ctz(blanks)) - 1;
+			if (stops != 0)
+				found = i + 31 - (size_t)__builtin_clz(stops);
+			if (blanks != 0)
+				return found != (size_t)-1 ? found :
+				    i + (size_t)__builtin_ctz(blanks);
+		}
+		i += 16 - shift;
+	}
+#endif
+	for (; i < left; i++) {
+		ch = p[i];
+		if (is_blank(ch))
+			break;
+		if (ch == stop && stop != ' ') {
+			if (!last)
+				return i;
+			found = i;
+		}
+	}
+	return found != (size_t)-1 ? found : i;
 }
 
-/* The value of one code, advancing past it. The scans index the cursor's
- * rest below cur_left(): that is its whole bound. */
+/* The value of one code, advancing past it. */
 static enum log_reject
 take_value(const struct squid_elem *e, struct cursor *c, struct cursor *val)
 {
-	const uint8_t *p, *stop;
+	const uint8_t *p;
 	size_t n = 0, last = (size_t)-1, left;
 	bool blank_ends = e->delim == DELIM_WORD || e->stop == ' ';
 	uint8_t ch;
@@ -464,10 +700,7 @@ take_value(const struct squid_elem *e, struct cursor *c, struct cursor *val)
 		return LOGREJ_TOO_FEW_FIELDS;
 	p = cur_rest(c);
 	if (e->delim == DELIM_WORD) {
-		n = word_len(p, left);
-		if (e->stop != ' ' && (stop = e->stop_last ?
-		    memrchr(p, e->stop, n) : memchr(p, e->stop, n)) != NULL)
-			n = (size_t)(stop - p);
+		n = word_len(p, left, e->stop, e->stop_last);
 	} else {
 		while (n < left) {
 			ch = p[n];
@@ -493,32 +726,45 @@ take_value(const struct squid_elem *e, struct cursor *c, struct cursor *val)
 	return LOGREJ_NONE;
 }
 
+/* The value of fld is "-" (nothing). */
 static bool
-is_dash(const struct cursor *v)
+is_dash(const struct squid_values *sv, enum squid_field fld)
 {
-	return cur_left(v) == 1 && cur_peek(v, 0) == '-';
+	return sv->v[fld].n == 1 && sv->v[fld].p[0] == '-';
 }
 
-/* Canonical dotted quads without inet_pton (the hot path); anything else
- * goes through netaddr_parse_n. */
+/* Canonical dotted quads (1-3 digits, no leading zero, 0..255) without
+ * inet_pton (the hot path); anything else goes through netaddr_parse_n. */
 static int
 parse_address(struct cursor v, struct netaddr *out)
 {
 	const uint8_t *p = cur_rest(&v);
 	size_t n = cur_left(&v), i = 0;
-	unsigned part, k, digits;
+	unsigned part, d, k;
 	uint8_t q[4];
 
 	for (k = 0; k < 4; k++) {
-		part = 0;
-		for (digits = 0; i < n && (uint8_t)(p[i] - '0') <= 9; digits++)
-			part = part * 10 + (unsigned)(p[i++] - '0');
-		if (digits == 0 || digits > 3 || part > 255 ||
-		    (digits > 1 && p[i - digits] == '0'))
+		if (i == n || (part = (unsigned)(p[i] - '0')) > 9)
 			goto slow;
+		i++;
+		if (i < n && (d = (unsigned)(p[i] - '0')) <= 9) {
+			if (part == 0)
+				goto slow;
+			part = part * 10 + d;
+			i++;
+			if (i < n && (d = (unsigned)(p[i] - '0')) <= 9) {
+				part = part * 10 + d;
+				i++;
+				if (part > 255)
+					goto slow;
+			}
+		}
 		q[k] = (uint8_t)part;
-		if (k < 3 && (i == n || p[i++] != '.'))
-			goto slow;
+		if (k < 3) {
+			if (i == n || p[i] != '.')
+				goto slow;
+			i++;
+		}
 	}
 	if (i != n)
 		goto slow;
@@ -586,29 +832,29 @@ fill_time(const struct squid_values *sv, struct log_record *r)
 {
 	uint64_t ms, start;
 
-	if (sv->set[SF_TR] && !is_dash(&sv->v[SF_TR]) &&
-	    parse_ms_ns(sv->v[SF_TR], &r->duration_ns) != 0)
+	if (sv->set[SF_TR] && !is_dash(sv, SF_TR) &&
+	    parse_ms_ns(value(sv, SF_TR), &r->duration_ns) != 0)
 		return LOGREJ_BAD_NUMBER;
 	if (sv->set[SF_TS]) {
 		/* Whole seconds, as Squid writes %ts, else a fraction. */
-		if (log_field_u64(sv->v[SF_TS], &r->ts_ns) == 0 &&
+		if (log_field_u64(value(sv, SF_TS), &r->ts_ns) == 0 &&
 		    r->ts_ns <= UINT64_MAX / NS_PER_SEC)
 			r->ts_ns *= NS_PER_SEC;
-		else if (log_field_seconds_ns(sv->v[SF_TS], &r->ts_ns) != 0)
+		else if (log_field_seconds_ns(value(sv, SF_TS), &r->ts_ns) != 0)
 			return LOGREJ_BAD_TIMESTAMP;
 		if (sv->set[SF_TU]) {
-			if (log_field_u64(sv->v[SF_TU], &ms) != 0 || ms > 999 ||
+			if (log_field_u64(value(sv, SF_TU), &ms) != 0 || ms > 999 ||
 			    UINT64_MAX - r->ts_ns < ms * 1000000)
 				return LOGREJ_BAD_TIMESTAMP;
 			r->ts_ns += ms * 1000000;
 		}
 	} else if (sv->set[SF_TSTART]) {
-		if (log_field_seconds_ns(sv->v[SF_TSTART], &start) != 0 ||
+		if (log_field_seconds_ns(value(sv, SF_TSTART), &start) != 0 ||
 		    UINT64_MAX - start < r->duration_ns)
 			return LOGREJ_BAD_TIMESTAMP;
 		r->ts_ns = start + r->duration_ns;
 	} else if (sv->set[SF_TLOCAL]) {
-		if (parse_clf_time(sv->v[SF_TLOCAL], &r->ts_ns) != 0)
+		if (parse_clf_time(value(sv, SF_TLOCAL), &r->ts_ns) != 0)
 			return LOGREJ_BAD_TIMESTAMP;
 	}
 	return LOGREJ_NONE;
@@ -618,8 +864,8 @@ static void
 fill_text(const struct squid_values *sv, enum squid_field fld, char *dst,
     size_t dstlen)
 {
-	if (sv->set[fld] && !is_dash(&sv->v[fld]) && dst[0] == '\0')
-		log_copy_text(dst, dstlen, sv->v[fld], false);
+	if (sv->set[fld] && !is_dash(sv, fld) && dst[0] == '\0')
+		log_copy_text(dst, dstlen, value(sv, fld), false);
 }
 
 static uint16_t
@@ -632,14 +878,56 @@ scheme_port(struct cursor scheme)
 		{ "http", 80 }, { "https", 443 }, { "ftp", 21 }, { "ws", 80 },
 		{ "wss", 443 }, { "gopher", 70 }, { "whois", 43 },
 	};
-	size_t i, n = cur_left(&scheme);
+	const uint8_t *p = cur_rest(&scheme);
+	size_t i, k, n = cur_left(&scheme);
 
-	for (i = 0; i < ARRAY_LEN(ports); i++)
-		if (strlen(ports[i].name) == n &&
-		    strncasecmp(ports[i].name, (const char *)cur_rest(&scheme),
-		    n) == 0)
+	/* The names are lowercase letters: c | 0x20 equals one only when c
+	 * is that letter in either case. */
+	for (i = 0; i < ARRAY_LEN(ports); i++) {
+		if (strlen(ports[i].name) != n)
+			continue;
+		for (k = 0; k < n && (p[k] | 0x20) == ports[i].name[k]; k++)
+			;
+		if (k == n)
 			return ports[i].port;
+	}
 	return 0;
+}
+
+/* The authority of the left bytes after "scheme://": up to the first '/',
+ * '?' or '#'; *at is the last '@' before that ((size_t)-1 when none). */
+static size_t
+authority_len(const uint8_t *p, size_t left, size_t *at)
+{
+	size_t i = 0;
+	uint8_t ch;
+
+	*at = (size_t)-1;
+#ifdef LOG_SIMD
+	while (left >= 16 && i < left) {
+		unsigned shift, ends, ats;
+		__m128i v = log_chunk16(p, left, i, &shift);
+
+		ends = (log_eq16(v, '/') | log_eq16(v, '?') | log_eq16(v, '#')) >>
+		    shift;
+		ats = log_eq16(v, '@') >> shift;
+		if (ends != 0)
+			ats &= (1u << __builtin_ctz(ends)) - 1;
+		if (ats != 0)
+			*at = i + 31 - (size_t)__builtin_clz(ats);
+		if (ends != 0)
+			return i + (size_t)__builtin_ctz(ends);
+		i += 16 - shift;
+	}
+#endif
+	for (; i < left; i++) {
+		ch = p[i];
+		if (ch == '/' || ch == '?' || ch == '#')
+			break;
+		if (ch == '@')
+			*at = i;
+	}
+	return i;
 }
 
 /*
@@ -651,17 +939,15 @@ parse_url(struct log_record *r, struct cursor u, struct netaddr *literal)
 {
 	struct cursor scheme, auth;
 	const uint8_t *p;
-	size_t n = 0, at = (size_t)-1, left;
+	size_t n = 0, at, left;
 	uint16_t defport;
-	uint8_t ch;
 
 	literal->family = 0;
 	p = cur_rest(&u);
 	left = cur_left(&u);
 	if (left == 0 || p[0] == '/')
 		return 1;
-	while (n < left && (p[n] == '+' || p[n] == '-' || p[n] == '.' ||
-	    is_code_char(p[n])))
+	while (n < left && is_scheme_char(p[n]))
 		n++;
 	if (n == 0 || left - n < 3 || memcmp(p + n, "://", 3) != 0)
 		return log_record_set_authority(r, u, literal); /* CONNECT */
@@ -669,13 +955,7 @@ parse_url(struct log_record *r, struct cursor u, struct netaddr *literal)
 	cur_skip(&u, 3);
 	p = cur_rest(&u);
 	left = cur_left(&u);
-	for (n = 0; n < left; n++) {
-		ch = p[n];
-		if (ch == '/' || ch == '?' || ch == '#')
-			break;
-		if (ch == '@')
-			at = n;
-	}
+	n = authority_len(p, left, &at);
 	if (at != (size_t)-1) {
 		cur_skip(&u, at + 1);
 		n -= at + 1;
@@ -699,23 +979,23 @@ fill_destination(const struct squid_format *f, const struct squid_values *sv,
 	int rc = 1;
 
 	literal->family = 0;
-	if (sv->set[SF_URL] && !is_dash(&sv->v[SF_URL])) {
-		rc = parse_url(r, sv->v[SF_URL], literal);
+	if (sv->set[SF_URL] && !is_dash(sv, SF_URL)) {
+		rc = parse_url(r, value(sv, SF_URL), literal);
 		if (rc < 0)
 			return LOGREJ_BAD_URL;
 	}
-	if (rc == 1 && sv->set[SF_URL_DOMAIN] && !is_dash(&sv->v[SF_URL_DOMAIN]))
-		rc = log_record_set_authority(r, sv->v[SF_URL_DOMAIN],
+	if (rc == 1 && sv->set[SF_URL_DOMAIN] && !is_dash(sv, SF_URL_DOMAIN))
+		rc = log_record_set_authority(r, value(sv, SF_URL_DOMAIN),
 		    literal) == 0 ? 0 : 1;
 	if (rc == 1 && sv->set[SF_HOST_HEADER] &&
-	    !is_dash(&sv->v[SF_HOST_HEADER]) && cur_left(&sv->v[SF_HOST_HEADER]) > 0)
-		rc = log_record_set_authority(r, sv->v[SF_HOST_HEADER],
+	    !is_dash(sv, SF_HOST_HEADER) && sv->v[SF_HOST_HEADER].n > 0)
+		rc = log_record_set_authority(r, value(sv, SF_HOST_HEADER),
 		    &lit2) == 0 ? 0 : 1;
 	if (rc == 0 && lit2.family != 0 && literal->family == 0 &&
 	    r->host[0] == '\0')
 		*literal = lit2;
-	if (r->port == 0 && sv->set[SF_URL_PORT] && !is_dash(&sv->v[SF_URL_PORT])) {
-		if (log_field_u64(sv->v[SF_URL_PORT], &port) != 0 || port > 65535)
+	if (r->port == 0 && sv->set[SF_URL_PORT] && !is_dash(sv, SF_URL_PORT)) {
+		if (log_field_u64(value(sv, SF_URL_PORT), &port) != 0 || port > 65535)
 			return LOGREJ_BAD_NUMBER;
 		r->port = (uint16_t)port;
 	}
@@ -731,26 +1011,26 @@ fill_addresses(const struct squid_format *f, const struct squid_values *sv,
 	struct netaddr a;
 	uint64_t port;
 
-	if (sv->set[SF_CLIENT] && parse_address(sv->v[SF_CLIENT], &r->client) != 0)
+	if (sv->set[SF_CLIENT] && parse_address(value(sv, SF_CLIENT), &r->client) != 0)
 		return LOGREJ_BAD_ADDRESS;
 	if (r->client.family == 0 && sv->set[SF_CLIENT_FQDN] &&
-	    parse_address(sv->v[SF_CLIENT_FQDN], &a) == 0)
+	    parse_address(value(sv, SF_CLIENT_FQDN), &a) == 0)
 		r->client = a;
 	if (r->client.family == 0 && (f->has[SF_CLIENT] || f->has[SF_CLIENT_FQDN]))
 		return LOGREJ_BAD_ADDRESS;
 	/* %<a is "-" when no server was contacted, a peer name in old Squids. */
-	if (sv->set[SF_SERVER] && !is_dash(&sv->v[SF_SERVER]) &&
-	    parse_address(sv->v[SF_SERVER], &a) == 0)
+	if (sv->set[SF_SERVER] && !is_dash(sv, SF_SERVER) &&
+	    parse_address(value(sv, SF_SERVER), &a) == 0)
 		r->server = a;
 	if (r->server.family == 0 && sv->set[SF_SERVER_NAME] &&
-	    !is_dash(&sv->v[SF_SERVER_NAME]) &&
-	    parse_address(sv->v[SF_SERVER_NAME], &a) == 0)
+	    !is_dash(sv, SF_SERVER_NAME) &&
+	    parse_address(value(sv, SF_SERVER_NAME), &a) == 0)
 		r->server = a;
 	if (r->server.family == 0 && literal->family != 0)
 		r->server = *literal;
 	if (r->port == 0 && sv->set[SF_SERVER_PORT] &&
-	    !is_dash(&sv->v[SF_SERVER_PORT])) {
-		if (log_field_u64(sv->v[SF_SERVER_PORT], &port) != 0 ||
+	    !is_dash(sv, SF_SERVER_PORT)) {
+		if (log_field_u64(value(sv, SF_SERVER_PORT), &port) != 0 ||
 		    port > 65535)
 			return LOGREJ_BAD_NUMBER;
 		r->port = (uint16_t)port;
@@ -761,46 +1041,93 @@ fill_addresses(const struct squid_format *f, const struct squid_values *sv,
 static enum log_reject
 fill_counts(const struct squid_values *sv, struct log_record *r)
 {
-	const struct cursor *st;
+	enum squid_field st;
 	uint64_t status;
 
-	if (sv->set[SF_BYTES_DOWN] && !is_dash(&sv->v[SF_BYTES_DOWN]) &&
-	    log_field_u64(sv->v[SF_BYTES_DOWN], &r->bytes_down) != 0)
+	if (sv->set[SF_BYTES_DOWN] && !is_dash(sv, SF_BYTES_DOWN) &&
+	    log_field_u64(value(sv, SF_BYTES_DOWN), &r->bytes_down) != 0)
 		return LOGREJ_BAD_NUMBER;
-	if (sv->set[SF_BYTES_UP] && !is_dash(&sv->v[SF_BYTES_UP])) {
-		if (log_field_u64(sv->v[SF_BYTES_UP], &r->bytes_up) != 0)
+	if (sv->set[SF_BYTES_UP] && !is_dash(sv, SF_BYTES_UP)) {
+		if (log_field_u64(value(sv, SF_BYTES_UP), &r->bytes_up) != 0)
 			return LOGREJ_BAD_NUMBER;
 		r->has_bytes_up = true;
 	}
-	st = sv->set[SF_STATUS_SENT] ? &sv->v[SF_STATUS_SENT] :
-	    sv->set[SF_STATUS_RECV] ? &sv->v[SF_STATUS_RECV] : NULL;
-	if (st != NULL && !is_dash(st)) {
-		if (log_field_u64(*st, &status) != 0 || status > 999)
+	st = sv->set[SF_STATUS_SENT] ? SF_STATUS_SENT :
+	    sv->set[SF_STATUS_RECV] ? SF_STATUS_RECV : SF_SKIP;
+	if (st != SF_SKIP && !is_dash(sv, st)) {
+		if (log_field_u64(value(sv, st), &status) != 0 || status > 999)
 			return LOGREJ_BAD_STATUS;
 		r->status = (uint16_t)status;
 	}
 	return LOGREJ_NONE;
 }
 
+/*
+ * The line against the format's elements in order: the common elements
+ * here on the line's bytes and its blank bitmap (every index below len),
+ * the rest through match_literal/take_value.
+ */
 static enum log_reject
 match_line(const struct squid_format *f, struct cursor *c,
     struct squid_values *sv)
 {
+	struct line_blanks blanks;
+	const struct squid_step *s, *last = f->step + f->nstep;
 	const struct squid_elem *e;
+	const uint8_t *p = cur_rest(c);
+	size_t len = cur_left(c), off, end;
 	enum log_reject why;
-	size_t i;
+	struct cursor rest, val;
 
-	skip_blanks(c); /* "%9ld" pads the time stamp */
-	for (i = 0; i < f->nelem; i++) {
-		e = &f->elem[i];
-		if (e->literal)
-			why = match_literal(f, e, c);
-		else
-			why = take_value(e, c, &sv->v[e->field]);
+	line_blanks_init(&blanks, p, len);
+	off = next_nonblank(&blanks, 0, len); /* "%9ld" pads the time stamp */
+	for (s = f->step; s < last; s++) {
+		if (s->sep != OP_NONE) {
+			if (off == len)
+				return LOGREJ_TOO_FEW_FIELDS;
+			if (s->sep == OP_BYTE) {
+				if (p[off] != s->sep_byte)
+					return LOGREJ_FORMAT_MISMATCH;
+				off++;
+			} else {
+				if (!is_blank(p[off]))
+					return LOGREJ_FORMAT_MISMATCH;
+				if (++off < len && is_blank(p[off]))
+					off = next_nonblank(&blanks, off, len);
+			}
+		}
+		if (s->op == OP_WORD || s->op == OP_WORD_STOP) {
+			/* width padding */
+			if (off < len && is_blank(p[off]))
+				off = next_nonblank(&blanks, off, len);
+			if (off == len)
+				return LOGREJ_TOO_FEW_FIELDS;
+			if (s->op == OP_WORD)
+				end = next_blank(&blanks, off, len);
+			else
+				end = off + word_len(p + off, len - off, s->stop,
+				    s->stop_last);
+			if (end == off)
+				return LOGREJ_FORMAT_MISMATCH;
+			sv->v[s->field].p = p + off;
+			sv->v[s->field].n = end - off;
+			off = end;
+			continue;
+		}
+		if (s->op == OP_NONE)
+			continue;
+		e = &f->elem[s->elem];
+		cur_init(&rest, p, len);
+		cur_skip(&rest, off);
+		why = e->literal ? match_literal(f, e, &rest) :
+		    take_value(e, &rest, &val);
 		if (why != LOGREJ_NONE)
 			return why;
-		if (!e->literal)
-			sv->set[e->field] = true;
+		if (!e->literal) {
+			sv->v[e->field].p = cur_rest(&val);
+			sv->v[e->field].n = cur_left(&val);
+		}
+		off = len - cur_left(&rest);
 	}
 	return LOGREJ_NONE;
 }
@@ -809,6 +1136,7 @@ enum log_parse_result
 squid_parse_line(const struct squid_format *f, const uint8_t *line,
     size_t len, struct log_record *out, enum log_reject *why)
 {
+	static const struct netaddr no_address;
 	struct squid_values sv;
 	struct netaddr literal;
 	struct cursor c;
@@ -824,9 +1152,24 @@ squid_parse_line(const struct squid_format *f, const uint8_t *line,
 	skip_blanks(&c);
 	if (cur_left(&c) == 0)
 		return LOGPARSE_HEADER;
-	memset(sv.set, 0, sizeof(sv.set));
-	memset(out, 0, sizeof(*out));
+	/* Every field, but not the whole record: text fields only up to
+	 * their NUL (log_record.h). */
 	out->kind = LOGREC_SQUID;
+	out->ts_ns = 0;
+	out->duration_ns = 0;
+	out->client = no_address;
+	out->user[0] = '\0';
+	out->method[0] = '\0';
+	out->host[0] = '\0';
+	out->port = 0;
+	out->server = no_address;
+	out->has_bytes_up = false;
+	out->bytes_up = 0;
+	out->bytes_down = 0;
+	out->status = 0;
+	out->mime[0] = '\0';
+	out->zeek_uid[0] = '\0';
+	sv.set = f->has;
 	if ((*why = match_line(f, &c, &sv)) != LOGREJ_NONE ||
 	    (*why = fill_time(&sv, out)) != LOGREJ_NONE)
 		return LOGPARSE_REJECT;

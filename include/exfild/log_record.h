@@ -13,6 +13,11 @@
 #include "exfild/cursor.h"
 #include "exfild/netaddr.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#define LOG_SIMD 1
+#endif
+
 /* Longer lines are rejected (LOGREJ_LINE_TOO_LONG) without being read. */
 #define LOG_LINE_MAX 65536
 
@@ -21,7 +26,9 @@ enum log_record_kind { LOGREC_SQUID, LOGREC_ZEEK_CONN, LOGREC_ZEEK_HTTP };
 /*
  * Text fields are the log's bytes (IDN and UTF-8 left as they are), cut at
  * the first control character (< 0x20 or 0x7f) and truncated to fit; always
- * NUL-terminated. Whoever prints them must escape them.
+ * NUL-terminated. Whoever prints them must escape them. A parser sets every
+ * field of a record it returns, but the bytes after a text field's NUL are
+ * unspecified (the Squid parser does not clear the whole record per line).
  */
 struct log_record {
 	enum log_record_kind kind;
@@ -97,6 +104,51 @@ log_record_source(enum log_record_kind k)
 	    k == LOGREC_ZEEK_CONN ? "zeek-conn" : "zeek-http";
 }
 
+#ifdef LOG_SIMD
+/*
+ * 16 bytes of the left bytes at p, from index i (i < left, left >= 16):
+ * p[i..i+15] when that many are left, else the last 16, with *shift set so
+ * that a byte mask shifted right by it has p[i] at bit 0. Never reads
+ * outside p[0..left-1].
+ */
+static inline __m128i
+log_chunk16(const uint8_t *p, size_t left, size_t i, unsigned *shift)
+{
+	if (left - i >= 16) {
+		*shift = 0;
+		return _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+	}
+	*shift = (unsigned)(16 - (left - i));
+	return _mm_loadu_si128((const __m128i *)(const void *)(p + left - 16));
+}
+
+/* Bit k set when byte k of v is c. */
+static inline unsigned
+log_eq16(__m128i v, uint8_t c)
+{
+	return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v,
+	    _mm_set1_epi8((char)c)));
+}
+
+/* Bytes of v in lo..hi (unsigned), as a vector of 0xff/0. */
+static inline __m128i
+log_range16(__m128i v, uint8_t lo, uint8_t hi)
+{
+	__m128i t = _mm_sub_epi8(v, _mm_set1_epi8((char)lo));
+
+	return _mm_cmpeq_epi8(_mm_min_epu8(t, _mm_set1_epi8((char)(hi - lo))),
+	    t);
+}
+
+/* Bit k set when byte k of v is a control character (< 0x20, 0x7f). */
+static inline unsigned
+log_ctl16(__m128i v)
+{
+	return (unsigned)_mm_movemask_epi8(_mm_or_si128(log_range16(v, 0, 0x1f),
+	    _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f))));
+}
+#endif
+
 /*
  * Field readers shared by the parsers. Each takes the whole field (a cursor
  * over exactly its bytes) and returns 0, or -1 when it is not of that form.
@@ -114,12 +166,16 @@ log_field_u64(struct cursor f, uint64_t *out)
 
 	if (n == 0)
 		return -1;
-	for (i = 0; i < n; i++) {
+	/* 19 digits always fit; past them, check. */
+	for (i = 0; i < n && i < 19; i++) {
 		d = (uint8_t)(p[i] - '0');
 		if (d > 9)
 			return -1;
-		/* 19 digits always fit; past them, check. */
-		if (i >= 19 && v > (UINT64_MAX - d) / 10)
+		v = v * 10 + d;
+	}
+	for (; i < n; i++) {
+		d = (uint8_t)(p[i] - '0');
+		if (d > 9 || v > (UINT64_MAX - d) / 10)
 			return -1;
 		v = v * 10 + d;
 	}
@@ -243,6 +299,23 @@ log_copy_text(char *dst, size_t dstlen, struct cursor f, bool lower)
 
 	if (dstlen == 0)
 		return;
+#ifdef LOG_SIMD
+	/* 16 bytes at a time while none ends the text and all fit; the last
+	 * chunk may overlap bytes already copied (with the same values). */
+	while (left >= 16 && n < left && dstlen - n > 16) {
+		unsigned shift;
+		__m128i v = log_chunk16(p, left, n, &shift);
+
+		if (log_ctl16(v) >> shift != 0)
+			break;
+		if (lower)
+			v = _mm_add_epi8(v, _mm_and_si128(log_range16(v, 'A', 'Z'),
+			    _mm_set1_epi8(0x20)));
+		_mm_storeu_si128((__m128i *)(void *)(dst + (shift == 0 ? n :
+		    left - 16)), v);
+		n += 16 - shift;
+	}
+#endif
 	while (n < left && n + 1 < dstlen) {
 		ch = p[n];
 		if (ch < 0x20 || ch == 0x7f)
@@ -291,7 +364,32 @@ log_record_set_authority(struct log_record *r, struct cursor a,
 	} else {
 		p = cur_rest(&a);
 		left = cur_left(&a);
-		for (i = 0; i < left; i++) {
+		i = 0;
+#ifdef LOG_SIMD
+		/* The same scan 16 bytes at a time: colons, and bytes that are
+		 * neither digits nor dots before the first colon. */
+		while (left >= 16 && i < left) {
+			unsigned shift, colons, other, before;
+			__m128i v = log_chunk16(p, left, i, &shift);
+
+			colons = log_eq16(v, ':') >> shift;
+			other = ~(unsigned)_mm_movemask_epi8(_mm_or_si128(
+			    log_range16(v, '0', '9'), _mm_cmpeq_epi8(v,
+			    _mm_set1_epi8('.')))) & 0xffff;
+			other >>= shift;
+			if (colons != 0 && (colon != (size_t)-1 ||
+			    (colons & (colons - 1)) != 0))
+				return -1; /* an unbracketed IPv6 address */
+			before = colon != (size_t)-1 ? 0 : colons != 0 ?
+			    (1u << __builtin_ctz(colons)) - 1 : 0xffff;
+			if ((other & before) != 0)
+				dotted = false;
+			if (colons != 0)
+				colon = i + (size_t)__builtin_ctz(colons);
+			i += 16 - shift;
+		}
+#endif
+		for (; i < left; i++) {
 			ch = p[i];
 			if (ch == ':' && colon != (size_t)-1)
 				return -1; /* an unbracketed IPv6 address */

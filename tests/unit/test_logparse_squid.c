@@ -628,6 +628,64 @@ test_hostile_fields(void **state)
 	squid_format_free(f);
 }
 
+/*
+ * The 16-byte scans and the 64-byte blank map: one line with its fields
+ * shifted across every offset by width padding (runs of blanks and tabs,
+ * one longer than 64 bytes), a long mixed-case host, userinfo, a port and a
+ * long MIME type; then a control byte at every offset of the host.
+ */
+static void
+test_wide_lines_and_long_fields(void **state)
+{
+	static const char want[] = "squid-log ts=1411000000123000000 "
+	    "dur=456000000 client=10.1.20.21 user= method=GET "
+	    "host=www.very-long-host-name.example.com port=8080 "
+	    "server=198.51.100.200 up=?0 down=1234 status=200 "
+	    "mime=application/vnd.ms-excel.sheet.macroEnabled uid=";
+	static const char host[] = "WWW.Very-Long-Host-Name.EXAMPLE.com";
+	struct squid_format *f = compile("squid");
+	char line[1024], pad[200], wantk[512], lower[64];
+	size_t i, k;
+
+	(void)state;
+	for (i = 0; i < 150; i++) {
+		memset(pad, ' ', i);
+		if (i > 2)
+			pad[i / 2] = '\t';
+		pad[i] = '\0';
+		snprintf(line, sizeof(line), "1411000000.123 %s456 10.1.20.21 "
+		    "TCP_MISS/200 1234 GET http://Bob@%s:8080/a/b?c=d@e -%s "
+		    "HIER_DIRECT/198.51.100.200 "
+		    "application/vnd.ms-excel.sheet.macroEnabled", pad, host,
+		    pad);
+		expect_record(f, line, want);
+	}
+	for (k = 0; k < sizeof(host) - 1; k++) {
+		snprintf(line, sizeof(line), "1411000000.123 456 10.1.20.21 "
+		    "TCP_MISS/200 1234 GET http://%.*s\x01%s/ - "
+		    "HIER_DIRECT/198.51.100.200 -", (int)k, host, host + k + 1);
+		if (k == 0) {
+			expect_reject(f, line, LOGREJ_BAD_URL);
+			continue;
+		}
+		for (i = 0; i < k; i++)
+			lower[i] = (char)(host[i] >= 'A' && host[i] <= 'Z' ?
+			    host[i] + ('a' - 'A') : host[i]);
+		lower[k] = '\0';
+		snprintf(wantk, sizeof(wantk), "squid-log ts=1411000000123000000 "
+		    "dur=456000000 client=10.1.20.21 user= method=GET host=%s "
+		    "port=80 server=198.51.100.200 up=?0 down=1234 status=200 "
+		    "mime= uid=", lower);
+		expect_record(f, line, wantk);
+	}
+	/* A colon in a later 16 bytes than the first: an unbracketed IPv6
+	 * address as the host is no host. */
+	expect_reject(f, "1411000000.123 456 10.1.20.21 TCP_MISS/200 1234 GET "
+	    "http://abcdefghijklmnopqrstu:1:2/ - HIER_DIRECT/1.2.3.4 -",
+	    LOGREJ_BAD_URL);
+	squid_format_free(f);
+}
+
 static void
 test_truncation_everywhere(void **state)
 {
@@ -673,6 +731,7 @@ main(void)
 		cmocka_unit_test(test_compile_limits),
 		cmocka_unit_test(test_reject_reasons),
 		cmocka_unit_test(test_hostile_fields),
+		cmocka_unit_test(test_wide_lines_and_long_fields),
 		cmocka_unit_test(test_truncation_everywhere),
 	};
 
