@@ -4,7 +4,10 @@
  * "%ts.%03tu %6tr %>a %Ss/%03>Hs %<st %rm %ru %[un %Sh/%<a %mt") is compiled
  * once into literals and codes, then matched against each line field by field
  * (common separators and words in one step each, over a per-line bit map of
- * the line's blanks).
+ * the line's blanks). Squid (5.7) logs user names with their spaces: a line
+ * with more fields than the format is matched again with the format's one
+ * unquoted user field taking the bytes between the fields before it (from
+ * the left) and those after it (from the line's end).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,6 +125,7 @@ struct squid_elem {
 	uint8_t delim;     /* codes: enum squid_delim */
 	uint8_t stop;      /* codes: the byte after the value (' ' = a blank) */
 	bool stop_last;    /* codes: the last stop byte of the word (addresses) */
+	bool blob;         /* codes: Squid's '[' encoding (no '[' in the value) */
 	uint16_t off, len; /* literals: bytes in text[] */
 };
 
@@ -133,6 +137,11 @@ struct squid_format {
 	bool has[SF_COUNT];
 	struct squid_step step[SQUID_MAX_ELEMS];
 	size_t nstep;
+	/* The one unquoted user field, which may hold blanks (set_split). */
+	bool split;
+	bool split_blob;    /* its value has no '[': " [" starts log_mime_hdrs */
+	size_t split_step;  /* its step */
+	size_t split_runs;  /* the runs of blanks of the elements after it */
 };
 
 static bool
@@ -277,6 +286,7 @@ compile_code(struct squid_format *f, const char *spec, size_t *at,
 	struct squid_elem *e;
 	size_t arglen = 0, n;
 	uint8_t field;
+	bool blob = *p == '[';
 
 	if (*p == '"' || *p == '[' || *p == '#' || *p == '\'' || *p == '/')
 		p++;
@@ -322,6 +332,7 @@ compile_code(struct squid_format *f, const char *spec, size_t *at,
 	memset(e, 0, sizeof(*e));
 	e->field = field;
 	e->delim = (uint8_t)delim;
+	e->blob = blob;
 	e->stop_last = field == SF_CLIENT || field == SF_SERVER ||
 	    field == SF_CLIENT_FQDN || field == SF_SERVER_NAME;
 	f->has[field] = true;
@@ -357,6 +368,64 @@ set_steps(struct squid_format *f)
 	}
 }
 
+static bool
+is_user_field(uint8_t field)
+{
+	return field == SF_USER_UN || field == SF_USER_UL ||
+	    field == SF_USER_UE || field == SF_USER_UI;
+}
+
+/*
+ * A user name may hold blanks (Squid 5.7 logs "%un", "%[un" and the native
+ * format's user with their spaces). When the format has exactly one user
+ * code outside quotes or brackets, ended by a blank, and every element
+ * after it has a fixed number of runs of blanks (words only: no quoted or
+ * bracketed code, no unbracketed %tl, no literal ending the format in a
+ * blank), a line can be split at the user: match_line_split.
+ */
+static void
+set_split(struct squid_format *f)
+{
+	const struct squid_elem *e;
+	size_t i, k, user = 0, nuser = 0, runs = 0;
+	const uint8_t *t;
+
+	f->split = false;
+	for (i = 0; i < f->nelem; i++) {
+		e = &f->elem[i];
+		if (!e->literal && is_user_field(e->field) &&
+		    e->delim == DELIM_WORD) {
+			user = i;
+			nuser++;
+		}
+	}
+	if (nuser != 1 || f->elem[user].op != OP_WORD || user + 1 == f->nelem)
+		return;
+	for (i = user + 1; i < f->nelem; i++) {
+		e = &f->elem[i];
+		if (!e->literal) {
+			if (e->op != OP_WORD && e->op != OP_WORD_STOP)
+				return;
+			continue;
+		}
+		t = f->text + e->off;
+		for (k = 0; k < e->len; k++)
+			if (is_blank(t[k]) && (k == 0 || !is_blank(t[k - 1])))
+				runs++;
+		if (i + 1 == f->nelem && is_blank(t[e->len - 1]))
+			return;
+	}
+	for (i = 0; i < f->nstep; i++) {
+		if (f->step[i].op == OP_WORD && f->step[i].elem == user) {
+			f->split = true;
+			f->split_blob = f->elem[user].blob;
+			f->split_step = i;
+			f->split_runs = runs;
+			return;
+		}
+	}
+}
+
 /* Each code's value ends at the first byte of the literal after it. */
 static void
 set_stops(struct squid_format *f)
@@ -380,6 +449,7 @@ set_stops(struct squid_format *f)
 		    OP_VALUE : e->stop == ' ' ? OP_WORD : OP_WORD_STOP;
 	}
 	set_steps(f);
+	set_split(f);
 }
 
 static const char *
@@ -1062,48 +1132,59 @@ fill_counts(const struct squid_values *sv, struct log_record *r)
 	return LOGREJ_NONE;
 }
 
-/*
- * The line against the format's elements in order: the common elements
- * here on the line's bytes and its blank bitmap (every index below len),
- * the rest through match_literal/take_value.
- */
-static enum log_reject
-match_line(const struct squid_format *f, struct cursor *c,
-    struct squid_values *sv)
+/* The separator before a step's element: one byte, or a run of blanks. */
+static inline __attribute__((always_inline)) enum log_reject
+match_sep(const struct squid_step *s, const uint8_t *p, size_t len,
+    const struct line_blanks *blanks, size_t *offp)
 {
-	struct line_blanks blanks;
-	const struct squid_step *s, *last = f->step + f->nstep;
+	size_t off = *offp;
+
+	if (s->sep == OP_NONE)
+		return LOGREJ_NONE;
+	if (off == len)
+		return LOGREJ_TOO_FEW_FIELDS;
+	if (s->sep == OP_BYTE) {
+		if (p[off] != s->sep_byte)
+			return LOGREJ_FORMAT_MISMATCH;
+		off++;
+	} else {
+		if (!is_blank(p[off]))
+			return LOGREJ_FORMAT_MISMATCH;
+		if (++off < len && is_blank(p[off]))
+			off = next_nonblank(blanks, off, len);
+	}
+	*offp = off;
+	return LOGREJ_NONE;
+}
+
+/*
+ * The steps from s to last on the line's first len bytes from *offp: the
+ * common elements here on the bytes and their blank map (every index below
+ * len), the rest through match_literal/take_value. The map may cover more
+ * bytes than len when byte len is a blank: the first blank at or after an
+ * offset is then still at most len.
+ */
+static inline __attribute__((always_inline)) enum log_reject
+match_steps(const struct squid_format *f, const struct squid_step *s,
+    const struct squid_step *last, const uint8_t *p, size_t len,
+    const struct line_blanks *blanks, size_t *offp, struct squid_values *sv)
+{
 	const struct squid_elem *e;
-	const uint8_t *p = cur_rest(c);
-	size_t len = cur_left(c), off, end;
+	size_t off = *offp, end;
 	enum log_reject why;
 	struct cursor rest, val;
 
-	line_blanks_init(&blanks, p, len);
-	off = next_nonblank(&blanks, 0, len); /* "%9ld" pads the time stamp */
-	for (s = f->step; s < last; s++) {
-		if (s->sep != OP_NONE) {
-			if (off == len)
-				return LOGREJ_TOO_FEW_FIELDS;
-			if (s->sep == OP_BYTE) {
-				if (p[off] != s->sep_byte)
-					return LOGREJ_FORMAT_MISMATCH;
-				off++;
-			} else {
-				if (!is_blank(p[off]))
-					return LOGREJ_FORMAT_MISMATCH;
-				if (++off < len && is_blank(p[off]))
-					off = next_nonblank(&blanks, off, len);
-			}
-		}
+	for (; s < last; s++) {
+		if ((why = match_sep(s, p, len, blanks, &off)) != LOGREJ_NONE)
+			return why;
 		if (s->op == OP_WORD || s->op == OP_WORD_STOP) {
 			/* width padding */
 			if (off < len && is_blank(p[off]))
-				off = next_nonblank(&blanks, off, len);
+				off = next_nonblank(blanks, off, len);
 			if (off == len)
 				return LOGREJ_TOO_FEW_FIELDS;
 			if (s->op == OP_WORD)
-				end = next_blank(&blanks, off, len);
+				end = next_blank(blanks, off, len);
 			else
 				end = off + word_len(p + off, len - off, s->stop,
 				    s->stop_last);
@@ -1129,29 +1210,104 @@ match_line(const struct squid_format *f, struct cursor *c,
 		}
 		off = len - cur_left(&rest);
 	}
+	*offp = off;
 	return LOGREJ_NONE;
 }
 
-enum log_parse_result
-squid_parse_line(const struct squid_format *f, const uint8_t *line,
-    size_t len, struct log_record *out, enum log_reject *why)
+/*
+ * The line against the format's elements in order, its blanks marked in
+ * *blanks. *whole: nothing but blanks is left after the format (only set
+ * for a format that can be split).
+ */
+static enum log_reject
+match_line(const struct squid_format *f, const uint8_t *p, size_t len,
+    struct line_blanks *blanks, struct squid_values *sv, bool *whole)
+{
+	enum log_reject why;
+	size_t off;
+
+	line_blanks_init(blanks, p, len);
+	off = next_nonblank(blanks, 0, len); /* "%9ld" pads the time stamp */
+	why = match_steps(f, f->step, f->step + f->nstep, p, len, blanks, &off,
+	    sv);
+	if (f->split && why == LOGREJ_NONE)
+		*whole = off == len || next_nonblank(blanks, off, len) == len;
+	return why;
+}
+
+/* Where log_mime_hdrs' " [headers] [headers]" start after off: the first
+ * blank before a '[' (a '[' encoded value has none), else len. */
+static size_t
+mime_headers_start(const uint8_t *p, size_t len, size_t off)
+{
+	const uint8_t *b;
+
+	while (off < len && (b = memchr(p + off, '[', len - off)) != NULL) {
+		off = (size_t)(b - p);
+		if (off > 0 && is_blank(p[off - 1]))
+			return off - 1;
+		off++;
+	}
+	return len;
+}
+
+/*
+ * The line again, for a format that can be split (set_split) when it has
+ * more fields than the format: the steps before the user's from the left,
+ * the user from there to the runs of blanks that the elements after it
+ * have, counted from the line's end (before log_mime_hdrs' blocks for a
+ * '[' encoded user), and those elements from there; they must end the line.
+ * blanks: match_line's map of the same line.
+ */
+static enum log_reject
+match_line_split(const struct squid_format *f, const uint8_t *p, size_t len,
+    const struct line_blanks *blanks, struct squid_values *sv)
+{
+	const struct squid_step *user = f->step + f->split_step;
+	enum log_reject why;
+	size_t off, start, end, cut, k;
+
+	off = next_nonblank(blanks, 0, len);
+	if ((why = match_steps(f, f->step, user, p, len, blanks, &off, sv)) !=
+	    LOGREJ_NONE ||
+	    (why = match_sep(user, p, len, blanks, &off)) != LOGREJ_NONE)
+		return why;
+	if (off < len && is_blank(p[off]))
+		off = next_nonblank(blanks, off, len); /* width padding */
+	if (off == len)
+		return LOGREJ_TOO_FEW_FIELDS;
+	start = off; /* not a blank */
+	end = f->split_blob ? mime_headers_start(p, len, start + 1) : len;
+	while (end > start && is_blank(p[end - 1]))
+		end--;
+	/* The runs of blanks after the user, from the end: the first one's
+	 * start is the user's end. Byte end, when there, is a blank. */
+	cut = end;
+	for (k = 0; k < f->split_runs; k++) {
+		while (cut > start && !is_blank(p[cut - 1]))
+			cut--;
+		while (cut > start && is_blank(p[cut - 1]))
+			cut--;
+		if (cut == start)
+			return LOGREJ_FORMAT_MISMATCH;
+	}
+	sv->v[user->field].p = p + start;
+	sv->v[user->field].n = cut - start;
+	off = cut;
+	if ((why = match_steps(f, user + 1, f->step + f->nstep, p, end, blanks,
+	    &off, sv)) != LOGREJ_NONE)
+		return why;
+	return off == end ? LOGREJ_NONE : LOGREJ_FORMAT_MISMATCH;
+}
+
+/* The record from the values of a matched line. */
+static enum log_parse_result
+fill_record(const struct squid_format *f, const struct squid_values *sv,
+    struct log_record *out, enum log_reject *why)
 {
 	static const struct netaddr no_address;
-	struct squid_values sv;
 	struct netaddr literal;
-	struct cursor c;
 
-	*why = LOGREJ_NONE;
-	if (len > LOG_LINE_MAX) {
-		*why = LOGREJ_LINE_TOO_LONG;
-		return LOGPARSE_REJECT;
-	}
-	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-		len--;
-	cur_init(&c, line, len);
-	skip_blanks(&c);
-	if (cur_left(&c) == 0)
-		return LOGPARSE_HEADER;
 	/* Every field, but not the whole record: text fields only up to
 	 * their NUL (log_record.h). */
 	out->kind = LOGREC_SQUID;
@@ -1169,19 +1325,66 @@ squid_parse_line(const struct squid_format *f, const uint8_t *line,
 	out->status = 0;
 	out->mime[0] = '\0';
 	out->zeek_uid[0] = '\0';
-	sv.set = f->has;
-	if ((*why = match_line(f, &c, &sv)) != LOGREJ_NONE ||
-	    (*why = fill_time(&sv, out)) != LOGREJ_NONE)
+	if ((*why = fill_time(sv, out)) != LOGREJ_NONE)
 		return LOGPARSE_REJECT;
-	fill_text(&sv, SF_METHOD, out->method, sizeof(out->method));
-	if ((*why = fill_destination(f, &sv, out, &literal)) != LOGREJ_NONE ||
-	    (*why = fill_addresses(f, &sv, out, &literal)) != LOGREJ_NONE ||
-	    (*why = fill_counts(&sv, out)) != LOGREJ_NONE)
+	fill_text(sv, SF_METHOD, out->method, sizeof(out->method));
+	if ((*why = fill_destination(f, sv, out, &literal)) != LOGREJ_NONE ||
+	    (*why = fill_addresses(f, sv, out, &literal)) != LOGREJ_NONE ||
+	    (*why = fill_counts(sv, out)) != LOGREJ_NONE)
 		return LOGPARSE_REJECT;
-	fill_text(&sv, SF_USER_UN, out->user, sizeof(out->user));
-	fill_text(&sv, SF_USER_UL, out->user, sizeof(out->user));
-	fill_text(&sv, SF_USER_UE, out->user, sizeof(out->user));
-	fill_text(&sv, SF_USER_UI, out->user, sizeof(out->user));
-	fill_text(&sv, SF_MIME, out->mime, sizeof(out->mime));
+	fill_text(sv, SF_USER_UN, out->user, sizeof(out->user));
+	fill_text(sv, SF_USER_UL, out->user, sizeof(out->user));
+	fill_text(sv, SF_USER_UE, out->user, sizeof(out->user));
+	fill_text(sv, SF_USER_UI, out->user, sizeof(out->user));
+	fill_text(sv, SF_MIME, out->mime, sizeof(out->mime));
 	return LOGPARSE_RECORD;
+}
+
+/*
+ * A line with more fields than a format that can be split: split at the
+ * user when that gives a record, else as matched field by field (first:
+ * that match's reject, or LOGREJ_NONE with its values in sv).
+ */
+static __attribute__((noinline)) enum log_parse_result
+parse_split(const struct squid_format *f, const uint8_t *line, size_t len,
+    const struct line_blanks *blanks, const struct squid_values *sv,
+    enum log_reject first, struct log_record *out, enum log_reject *why)
+{
+	struct squid_values split = { .set = f->has };
+
+	if (match_line_split(f, line, len, blanks, &split) == LOGREJ_NONE &&
+	    fill_record(f, &split, out, why) == LOGPARSE_RECORD)
+		return LOGPARSE_RECORD;
+	if ((*why = first) != LOGREJ_NONE)
+		return LOGPARSE_REJECT;
+	return fill_record(f, sv, out, why);
+}
+
+enum log_parse_result
+squid_parse_line(const struct squid_format *f, const uint8_t *line,
+    size_t len, struct log_record *out, enum log_reject *why)
+{
+	struct line_blanks blanks;
+	struct squid_values sv;
+	struct cursor c;
+	bool whole = true;
+
+	*why = LOGREJ_NONE;
+	if (len > LOG_LINE_MAX) {
+		*why = LOGREJ_LINE_TOO_LONG;
+		return LOGPARSE_REJECT;
+	}
+	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		len--;
+	cur_init(&c, line, len);
+	skip_blanks(&c);
+	if (cur_left(&c) == 0)
+		return LOGPARSE_HEADER;
+	sv.set = f->has;
+	*why = match_line(f, line, len, &blanks, &sv, &whole);
+	if (f->split && (*why != LOGREJ_NONE || !whole))
+		return parse_split(f, line, len, &blanks, &sv, *why, out, why);
+	if (*why != LOGREJ_NONE)
+		return LOGPARSE_REJECT;
+	return fill_record(f, &sv, out, why);
 }

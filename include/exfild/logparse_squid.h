@@ -44,6 +44,19 @@ bool squid_format_measures_uploads(const struct squid_format *f);
  * One line, without its line end (a trailing CR/LF is ignored). Fields are
  * separated by runs of blanks; "-" is an empty field; fields after the
  * format's last code (log_mime_hdrs, newer Squids) are ignored.
+ *
+ * User names hold blanks as Squid (5.7) logs them ("%[un" "j. \"q\" d%c3%b6e").
+ * When the format has exactly one user code (%un %ul %ue %ui) outside quotes
+ * and brackets, followed by a blank, and after it only codes outside quotes
+ * and brackets (and no %tl outside brackets), a line with more fields than
+ * the format is split at the user: the fields before it from the left, those
+ * after it from the line's end (for a '[' encoded user, as the native
+ * format's, from before log_mime_hdrs' " [...] [...]"), the user the bytes
+ * between. That reading wins when it gives a record; else the line is read
+ * field by field as above. Other formats (two user codes, as common and
+ * combined; a quoted or bracketed code after the user) are read field by
+ * field only: a user with blanks then usually gives format_mismatch.
+ *
  * LOGPARSE_RECORD fills *out; LOGPARSE_HEADER for a blank line;
  * LOGPARSE_REJECT sets *why. Allocates nothing.
  *

@@ -10,11 +10,12 @@
 # foreign host, in parts to another, to a new domestic host and to the
 # familiar foreign one, downloads a large file from abroad, uploads through
 # a CONNECT tunnel, and makes a 407 (no credentials) and a 503 (closed
-# port). Squid writes the same traffic twice: our logformat with %>st, and
+# port); the first upload's user name has blanks, which Squid logs as they
+# are. Squid writes the same traffic twice: our logformat with %>st, and
 # its native format. Checks: the replay of the first gives exactly the
 # expected bulk-upload alerts, with bytes_out equal to the log's own %>st
-# (summed where the window sums), the user, the source, the time and the
-# countries; every line is a record; the daemon (as root: -u proxy, the
+# (summed where the window sums), the user (as Squid logged it), the
+# source, the time and the countries; every line is a record; the daemon (as root: -u proxy, the
 # group that may read squid's logs) following the log while squid writes
 # it gives the same alerts; the native log gives the start-up warning that
 # uploads cannot be measured, no alert, and the same destinations.
@@ -24,6 +25,7 @@ set -u
 BUILD=${BUILD:-build}
 EXFILD="$(pwd)/$BUILD/exfild"
 FORMAT='%ts.%03tu %6tr %>a %Ss/%03>Hs %<st %>st %rm %ru %[un %Sh/%<a %mt'
+SPACED_USER='J. "Q" Döe' # basic auth; Squid logs it lowercased, UTF-8 %-encoded
 
 skip() { echo "squid: SKIP: $*"; exit 77; }
 [ -x "$EXFILD" ] || skip "$EXFILD not built"
@@ -186,7 +188,7 @@ through alice "http://www.hk-news.test:$HP/dl?size=20000"
 through alice "http://intranet.jp-home.test:$HP/dl?size=20000"
 sleep 3 # baseline.learn: 2s from the first line's time stamp
 # after it:
-through mallory "http://files.hk-drop.test:$HP/up" --data-binary "@$T/3MB"
+through "$SPACED_USER" "http://files.hk-drop.test:$HP/up" --data-binary "@$T/3MB"
 through alice "http://backup.jp-dc.test:$HP/up" --data-binary "@$T/3MB"
 through alice "http://www.hk-news.test:$HP/up" --data-binary "@$T/3MB"
 through alice "http://mirror.hk-cdn.test:$HP/dl?size=5000000"
@@ -225,6 +227,13 @@ if grep -q "cannot be measured" "$T/replay.err"; then bad "upload warning for a 
 # the expected alerts, from the log itself: field 6 is %>st, 8 the URL
 up_of() { awk -v u="$1" '$8 == u {print $6}' "$LOG"; }
 files_up=$(up_of "http://files.hk-drop.test:$HP/up")
+# the user as squid logged it: the fields between the URL and the last two
+files_user=$(awk -v u="http://files.hk-drop.test:$HP/up" '$8 == u {
+    s = $9; for (i = 10; i <= NF - 2; i++) s = s " " $i; print s }' "$LOG")
+case $files_user in
+*" "*) ok ;;
+*) bad "squid logged user '$files_user' for '$SPACED_USER', want blanks in it"; cat "$LOG" ;;
+esac
 # the parts add up: the second one crosses 2 MB
 sync_up=$(($(up_of "http://sync.hk-drop.test:$HP/part1") + $(up_of "http://sync.hk-drop.test:$HP/part2")))
 vault_up=$(up_of "vault.hk-tunnel.test:$HP")
@@ -234,7 +243,7 @@ else bad "request sizes in the log: files $files_up, sync $sync_up, vault $vault
 ts_of() { awk -v u="$1" '$8 == u {print $1}' "$LOG"; }
 iso() { python3 -c 'import sys, time; t = float(sys.argv[1]); print(time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + ".%03dZ" % round(t % 1 * 1000))' "$1"; }
 cat >"$T/want" <<EOF
-bulk-upload high squid-log squid-e2e 127.0.0.1 mallory 127.0.0.2 $HP files.hk-drop.test HK proxy $files_up 1 $(iso "$(ts_of "http://files.hk-drop.test:$HP/up")")
+bulk-upload high squid-log squid-e2e 127.0.0.1 $files_user 127.0.0.2 $HP files.hk-drop.test HK proxy $files_up 1 $(iso "$(ts_of "http://files.hk-drop.test:$HP/up")")
 bulk-upload high squid-log squid-e2e 127.0.0.1 carol 127.0.0.2 $HP sync.hk-drop.test HK proxy $sync_up 2 $(iso "$(ts_of "http://sync.hk-drop.test:$HP/part2")")
 bulk-upload high squid-log squid-e2e 127.0.0.1 bob 127.0.0.2 $HP vault.hk-tunnel.test HK proxy $vault_up 1 $(iso "$(ts_of "vault.hk-tunnel.test:$HP")")
 EOF

@@ -2,7 +2,7 @@
  * test_logparse_squid.c - Squid access.log lines: the native format from
  * real Squid lines, CONNECT, custom logformats (%>st, %un, quoted headers,
  * unknown codes, [%tl]), URL forms, every reject reason, hostile fields,
- * and every test line cut at every byte offset.
+ * user names with blanks, and every test line cut at every byte offset.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -686,6 +686,155 @@ test_wide_lines_and_long_fields(void **state)
 	squid_format_free(f);
 }
 
+/* ---- user names with blanks (Squid 5.7 logs them unescaped) ---- */
+
+#define SPACED_ISSUE_LINE \
+	"1700000000.000 48 10.1.2.3 TCP_MISS/200 258 3000305 POST " \
+	"http://f.example/up john smith HIER_DIRECT/203.0.113.66 text/plain"
+#define SPACED_NATIVE_LINE \
+	"1700000000.000 48 10.1.2.3 TCP_MISS/200 258 POST " \
+	"http://f.example/up john smith HIER_DIRECT/203.0.113.66 text/plain"
+/* As Squid 5.7 logged basic-auth user J. "Q" Döe (%[un: lowercased, the
+ * UTF-8 %-encoded), uploading through a tunnel. */
+#define SPACED_QUOTED_LINE \
+	"1700000001.250   1200 10.1.2.3 TCP_TUNNEL/200 4567 52428800 CONNECT " \
+	"vault.example:443 j. \"q\" d%c3%b6e HIER_DIRECT/2001:db8::66 -"
+/* A user name that looks like the fields after it, a URL with userinfo
+ * and log_mime_hdrs' blocks. */
+#define SPACED_MIME_HDRS_LINE \
+	"1700000002.000 7 10.1.2.3 TCP_MISS/201 99 PUT " \
+	"http://bob@Up.Example:8080/a@b?c x HIER_NONE/- - " \
+	"HIER_DIRECT/198.51.100.7 text/plain " \
+	"[Host: up.example\\r\\n] [HTTP/1.1 201 Created\\r\\n]"
+
+static void
+test_user_with_blanks(void **state)
+{
+	struct squid_format *issue = compile(ISSUE_FORMAT);
+	struct squid_format *native = compile("squid");
+
+	(void)state;
+	expect_record(issue, SPACED_ISSUE_LINE,
+	    "squid-log ts=1700000000000000000 dur=48000000 client=10.1.2.3 "
+	    "user=john smith method=POST host=f.example port=80 "
+	    "server=203.0.113.66 up=3000305 down=258 status=200 "
+	    "mime=text/plain uid=");
+	expect_record(native, SPACED_NATIVE_LINE,
+	    "squid-log ts=1700000000000000000 dur=48000000 client=10.1.2.3 "
+	    "user=john smith method=POST host=f.example port=80 "
+	    "server=203.0.113.66 up=?0 down=258 status=200 mime=text/plain "
+	    "uid=");
+	expect_record(issue, SPACED_QUOTED_LINE,
+	    "squid-log ts=1700000001250000000 dur=1200000000 client=10.1.2.3 "
+	    "user=j. \"q\" d%c3%b6e method=CONNECT host=vault.example "
+	    "port=443 server=2001:db8::66 up=52428800 down=4567 status=200 "
+	    "mime= uid=");
+	/* Blanks inside the user are its bytes (a tab, a control character,
+	 * cuts it short); blanks and a CRLF after the line are not. */
+	expect_record(issue, "1700000000.000 48 10.1.2.3 TCP_MISS/200 258 "
+	    "3000305 POST http://f.example/up  john \t smith  "
+	    "HIER_DIRECT/203.0.113.66 text/plain \t\r\n",
+	    "squid-log ts=1700000000000000000 dur=48000000 client=10.1.2.3 "
+	    "user=john  method=POST host=f.example port=80 "
+	    "server=203.0.113.66 up=3000305 down=258 status=200 "
+	    "mime=text/plain uid=");
+	expect_record(native, "1700000000.000 48 10.1.2.3 TCP_MISS/200 258 "
+	    "POST http://f.example/up a  b   c HIER_DIRECT/203.0.113.66 -",
+	    "squid-log ts=1700000000000000000 dur=48000000 client=10.1.2.3 "
+	    "user=a  b   c method=POST host=f.example port=80 "
+	    "server=203.0.113.66 up=?0 down=258 status=200 mime= uid=");
+	/* Words that read as the fields after the user (the line matches
+	 * field by field, with one field left over): the split wins, and
+	 * log_mime_hdrs' blocks stay after it. */
+	expect_record(native, SPACED_MIME_HDRS_LINE,
+	    "squid-log ts=1700000002000000000 dur=7000000 client=10.1.2.3 "
+	    "user=x HIER_NONE/- - method=PUT host=up.example port=8080 "
+	    "server=198.51.100.7 up=?0 down=99 status=201 mime=text/plain "
+	    "uid=");
+	/* Without blanks in the user, log_mime_hdrs' blocks change nothing. */
+	expect_record(native, "1700000002.000 7 10.1.2.3 TCP_MISS/201 99 PUT "
+	    "http://up.example/ x HIER_DIRECT/198.51.100.7 text/plain "
+	    "[Host: up.example\\r\\n] [HTTP/1.1 201 Created\\r\\n]",
+	    "squid-log ts=1700000002000000000 dur=7000000 client=10.1.2.3 "
+	    "user=x method=PUT host=up.example port=80 server=198.51.100.7 "
+	    "up=?0 down=99 status=201 mime=text/plain uid=");
+	/* A field missing after a user with a blank: the field-by-field
+	 * reason. */
+	expect_reject(issue, "1700000000.000 48 10.1.2.3 TCP_MISS/200 258 "
+	    "3000305 POST http://f.example/up john smith "
+	    "HIER_DIRECT/203.0.113.66", LOGREJ_FORMAT_MISMATCH);
+	expect_reject(issue, "1700000000.000 48 10.1.2.3 TCP_MISS/200 258 "
+	    "3000305 POST http://f.example/up john smith", LOGREJ_TOO_FEW_FIELDS);
+	squid_format_free(issue);
+	squid_format_free(native);
+}
+
+static void
+test_user_with_blanks_before_counts(void **state)
+{
+	/* The request size after the user: a user name shaped like the rest
+	 * of the line cannot stand in for it. */
+	struct squid_format *f = compile("%ts.%03tu %>a %un %>st %rm %ru");
+
+	(void)state;
+	expect_record(f, "1700000000.000 10.1.2.3 x 0 GET http://benign.example/ "
+	    "52428800 POST http://drop.example/up",
+	    "squid-log ts=1700000000000000000 dur=0 client=10.1.2.3 "
+	    "user=x 0 GET http://benign.example/ method=POST "
+	    "host=drop.example port=80 server=- up=52428800 down=0 status=0 "
+	    "mime= uid=");
+	expect_record(f, "1700000000.000 10.1.2.3 bob 52428800 POST "
+	    "http://drop.example/up",
+	    "squid-log ts=1700000000000000000 dur=0 client=10.1.2.3 user=bob "
+	    "method=POST host=drop.example port=80 server=- up=52428800 "
+	    "down=0 status=0 mime= uid=");
+	/* The fields after the user must still be right. */
+	expect_reject(f, "1700000000.000 10.1.2.3 john smith 5x POST "
+	    "http://drop.example/up", LOGREJ_BAD_NUMBER);
+	squid_format_free(f);
+}
+
+static void
+test_user_with_blanks_not_split(void **state)
+{
+	struct squid_format *f;
+
+	(void)state;
+	/* No user code: extra fields are not taken for one. */
+	f = compile("%ts.%03tu %6tr %>a %Ss/%03>Hs %<st %>st %rm %ru "
+	    "%Sh/%<a %mt");
+	expect_reject(f, "1700000000.000 48 10.1.2.3 TCP_MISS/200 258 3000305 "
+	    "POST http://f.example/up john smith HIER_DIRECT/203.0.113.66 "
+	    "text/plain", LOGREJ_FORMAT_MISMATCH);
+	squid_format_free(f);
+	/* Two user codes (common): which one has the blank is unknown. */
+	f = compile("common");
+	expect_reject(f, "10.0.0.9 - john smith [13/Mar/2026:16:48:42 +0100] "
+	    "\"POST http://u.example/in HTTP/1.1\" 200 77 TCP_MISS:HIER_DIRECT",
+	    LOGREJ_FORMAT_MISMATCH);
+	squid_format_free(f);
+	/* A quoted field after the user: its blanks cannot be counted. */
+	f = compile(CUSTOM_FORMAT);
+	expect_reject(f, "1411000002.042 1 10.1.20.21 TCP_MISS/200 512 7 GET "
+	    "http://a.example/ john smith HIER_NONE/- - \"curl/8\"",
+	    LOGREJ_FORMAT_MISMATCH);
+	squid_format_free(f);
+	/* A user inside quotes had its blanks before; the split leaves it. */
+	f = compile("%ts %>a \"%un\" %>st");
+	expect_record(f, "1700000000 10.1.2.3 \"john smith\" 12",
+	    "squid-log ts=1700000000000000000 dur=0 client=10.1.2.3 "
+	    "user=john smith method= host= port=0 server=- up=12 down=0 "
+	    "status=0 mime= uid=");
+	squid_format_free(f);
+	/* The user last: the first word, the rest ignored as before. */
+	f = compile("%ts %>a %>st %un");
+	expect_record(f, "1700000000 10.1.2.3 12 john smith",
+	    "squid-log ts=1700000000000000000 dur=0 client=10.1.2.3 "
+	    "user=john method= host= port=0 server=- up=12 down=0 status=0 "
+	    "mime= uid=");
+	squid_format_free(f);
+}
+
 static void
 test_truncation_everywhere(void **state)
 {
@@ -693,6 +842,7 @@ test_truncation_everywhere(void **state)
 	struct squid_format *custom = compile(CUSTOM_FORMAT);
 	struct squid_format *extended = compile(EXTENDED_FORMAT);
 	struct squid_format *common = compile("common");
+	struct squid_format *issue = compile(ISSUE_FORMAT);
 	size_t i;
 
 	(void)state;
@@ -708,10 +858,15 @@ test_truncation_everywhere(void **state)
 	    "\"example.com\" \"-\" - -");
 	cut_everywhere(common, "10.0.0.9 - dave [13/Mar/2026:16:48:42 +0100] "
 	    "\"POST http://u.example/in HTTP/1.1\" 200 77 TCP_MISS:HIER_DIRECT");
+	cut_everywhere(issue, SPACED_ISSUE_LINE);
+	cut_everywhere(issue, SPACED_QUOTED_LINE);
+	cut_everywhere(native, SPACED_NATIVE_LINE);
+	cut_everywhere(native, SPACED_MIME_HDRS_LINE);
 	squid_format_free(native);
 	squid_format_free(custom);
 	squid_format_free(extended);
 	squid_format_free(common);
+	squid_format_free(issue);
 }
 
 int
@@ -732,6 +887,9 @@ main(void)
 		cmocka_unit_test(test_reject_reasons),
 		cmocka_unit_test(test_hostile_fields),
 		cmocka_unit_test(test_wide_lines_and_long_fields),
+		cmocka_unit_test(test_user_with_blanks),
+		cmocka_unit_test(test_user_with_blanks_before_counts),
+		cmocka_unit_test(test_user_with_blanks_not_split),
 		cmocka_unit_test(test_truncation_everywhere),
 	};
 
