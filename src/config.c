@@ -1508,13 +1508,16 @@ parse_output_item(struct loader *ld, const char *path, yaml_node_t *item,
 	return 0;
 }
 
+typedef int mapping_fn(struct loader *ld, const char *path, yaml_node_t *item,
+    struct config *c);
+
+/* A list of mappings (outputs, logs), each handed to fn. */
 static int
-parse_outputs(struct loader *ld, const struct key_handler *h, const char *path,
-    yaml_node_t *value, void *target)
+for_each_mapping(struct loader *ld, const char *path, yaml_node_t *value,
+    mapping_fn *fn, struct config *c)
 {
 	const yaml_node_item_t *it;
 
-	(void)h;
 	if (is_null(value))
 		return 0;
 	if (value->type != YAML_SEQUENCE_NODE)
@@ -1528,10 +1531,18 @@ parse_outputs(struct loader *ld, const struct key_handler *h, const char *path,
 		if (item->type != YAML_MAPPING_NODE)
 			return fail_at(ld, item, path, "expected a mapping, not %s",
 			    node_kind(item));
-		if (parse_output_item(ld, path, item, target) != 0)
+		if (fn(ld, path, item, c) != 0)
 			return -1;
 	}
 	return 0;
+}
+
+static int
+parse_outputs(struct loader *ld, const struct key_handler *h, const char *path,
+    yaml_node_t *value, void *target)
+{
+	(void)h;
+	return for_each_mapping(ld, path, value, parse_output_item, target);
 }
 
 /* ---- logs: proxy and sensor logs as sources ----------------------------- */
@@ -1618,9 +1629,6 @@ parse_log_item(struct loader *ld, const char *path, yaml_node_t *item,
 	struct log_source_conf l;
 
 	memset(&l, 0, sizeof(l));
-	if (item->type != YAML_MAPPING_NODE)
-		return fail_at(ld, item, path, "expected a mapping, not %s",
-		    node_kind(item));
 	if (parse_mapping(ld, path, item, &log_source_table, &l) != 0)
 		goto fail;
 	if ((l.path == NULL) == (l.listen == NULL)) {
@@ -1645,23 +1653,8 @@ static int
 parse_logs(struct loader *ld, const struct key_handler *h, const char *path,
     yaml_node_t *value, void *target)
 {
-	const yaml_node_item_t *it;
-
 	(void)h;
-	if (is_null(value))
-		return 0;
-	if (value->type != YAML_SEQUENCE_NODE)
-		return fail_at(ld, value, path, "expected a list");
-	for (it = value->data.sequence.items.start;
-	    it < value->data.sequence.items.top; it++) {
-		yaml_node_t *item = get_node(ld, *it);
-
-		if (item == NULL)
-			return fail_at(ld, value, path, "malformed list");
-		if (parse_log_item(ld, path, item, target) != 0)
-			return -1;
-	}
-	return 0;
+	return for_each_mapping(ld, path, value, parse_log_item, target);
 }
 
 /* ---- The tables ------------------------------------------------------ */

@@ -281,6 +281,31 @@ write_pair(void *ctx, const struct pair_report *r)
 	puts(line);
 }
 
+/* The end of a replay: the pairs table, stdout checked (alerts that did
+ * not reach it, a full disk or a closed pipe, make the replay fail: its
+ * output is incomplete), the baseline saved when asked. 0 or -1. */
+static int
+finish_replay(const struct options *o, struct pipeline *pl,
+    struct replay_sink *sink)
+{
+	char err[CONFIG_ERR_LEN];
+	int rc = 0;
+
+	output_flush(sink->out);
+	if (o->pairs)
+		pipeline_report_pairs(pl, write_pair, NULL);
+	if (fflush(stdout) != 0 || ferror(stdout) || sink->out->stats.failed > 0) {
+		fprintf(stderr, "exfild: writing to stdout failed: %s: the alerts "
+		    "printed are incomplete\n", strerror(errno));
+		rc = -1;
+	}
+	if (o->save_baseline && pipeline_save_baseline(pl, err, sizeof(err)) != 0) {
+		fprintf(stderr, "exfild: %s\n", err);
+		rc = -1;
+	}
+	return rc;
+}
+
 static void
 print_summary(const struct pipeline_stats *st, const struct capfile_stats *cs,
     double elapsed)
@@ -384,20 +409,8 @@ replay(const struct options *o, const struct config *cfg)
 	while ((n = capfile_next_batch(cap, batch, PIPELINE_BATCH_MAX)) > 0)
 		pipeline_frames(pl, batch, n);
 	pipeline_finish(pl);
-	output_flush(sink.out);
-	if (o->pairs)
-		pipeline_report_pairs(pl, write_pair, NULL);
-	/* alerts that did not reach stdout (a full disk, a closed pipe) make
-	 * the replay fail: its output is incomplete */
-	if (fflush(stdout) != 0 || ferror(stdout) || sink.out->stats.failed > 0) {
-		fprintf(stderr, "exfild: writing to stdout failed: %s: the alerts "
-		    "printed are incomplete\n", strerror(errno));
+	if (finish_replay(o, pl, &sink) != 0)
 		rc = 1;
-	}
-	if (o->save_baseline && pipeline_save_baseline(pl, err, sizeof(err)) != 0) {
-		fprintf(stderr, "exfild: %s\n", err);
-		rc = 1;
-	}
 	pipeline_get_stats(pl, &st);
 	capfile_get_stats(cap, &cs);
 	print_summary(&st, &cs, (double)(clock_mono_ns() - t0) / 1e9);
@@ -475,18 +488,8 @@ replay_logs(const struct options *o, const struct config *cfg)
 		fprintf(stderr, "exfild: %s\n", err);
 		rc = 1;
 	}
-	output_flush(sink.out);
-	if (o->pairs)
-		pipeline_report_pairs(pl, write_pair, NULL);
-	if (fflush(stdout) != 0 || ferror(stdout) || sink.out->stats.failed > 0) {
-		fprintf(stderr, "exfild: writing to stdout failed: %s: the alerts "
-		    "printed are incomplete\n", strerror(errno));
+	if (finish_replay(o, pl, &sink) != 0)
 		rc = 1;
-	}
-	if (o->save_baseline && pipeline_save_baseline(pl, err, sizeof(err)) != 0) {
-		fprintf(stderr, "exfild: %s\n", err);
-		rc = 1;
-	}
 	logfeed_get_stats(feed, &ls);
 	pipeline_get_stats(pl, &st);
 	print_log_summary(&ls, &ss, &st, (double)(clock_mono_ns() - t0) / 1e9);
