@@ -208,6 +208,12 @@ agg_get(struct aggtab *t, const struct netaddr *host, uint32_t dest_id,
 	return p;
 }
 
+uint32_t
+agg_pair_id(const struct aggtab *t, const struct pair *p)
+{
+	return (uint32_t)(p - t->pairs);
+}
+
 struct pair *
 agg_by_id(struct aggtab *t, uint32_t id, uint32_t gen)
 {

@@ -273,6 +273,8 @@ log_source_open(struct daemon *d, const struct log_source_conf *lc,
 	}
 	if (l->follow == NULL && l->listen == NULL) {
 		log_warnx("%s", err);
+		logfeed_free(l->feed);
+		l->feed = NULL;
 		return -1;
 	}
 	log_info("logs: %s %s (%s)", lc->kind == LOG_SOURCE_FOLLOW ? "following" :
@@ -524,23 +526,26 @@ warn_capture_changes(const struct daemon *d, const struct config *old,
 static int
 reload_config(struct daemon *d, char *err, size_t errlen)
 {
+	struct pipeline_update *u;
 	struct output_set fresh;
 	struct config *cfg;
 	uint64_t now;
 
 	if (config_load(d->opts->config_path, &cfg, err, errlen) != 0)
 		return -1;
+	/* geo and hosts first: after the outputs move over nothing may fail */
+	if ((u = pipeline_prepare_config(d->pipe, cfg, err, errlen)) == NULL) {
+		config_free(cfg);
+		return -1;
+	}
 	if (cfg->n_outputs == 0 ?
-	    output_set_open(&fresh, cfg, d->base, true, err, errlen) != 0 :
+	    output_set_open(&fresh, cfg, d->base, true, NULL, err, errlen) != 0 :
 	    output_set_reopen_from(&fresh, cfg, d->base, &d->outputs, err, errlen) != 0) {
+		pipeline_discard_config(u);
 		config_free(cfg);
 		return -1;
 	}
-	if (pipeline_apply_config(d->pipe, cfg, err, errlen) != 0) {
-		output_set_close(&fresh);
-		config_free(cfg);
-		return -1;
-	}
+	pipeline_commit_config(d->pipe, u);
 	output_set_close(&d->outputs);
 	d->outputs = fresh;
 	warn_capture_changes(d, d->cfg, cfg);
@@ -628,7 +633,7 @@ save_baseline(struct daemon *d)
 {
 	char err[CONFIG_ERR_LEN];
 
-	if (d->cfg->baseline_state == NULL)
+	if (!pipeline_has_baseline_state(d->pipe))
 		return 0;
 	if (pipeline_save_baseline(d->pipe, err, sizeof(err)) != 0) {
 		log_warnx("%s", err);
@@ -693,7 +698,7 @@ add_events(struct daemon *d)
 		d->ev_stats = add_timer(d, d->cfg->stats_interval_s * 1000000ULL, on_stats);
 	if (d->notify.watchdog_usec > 0)
 		d->ev_watchdog = add_timer(d, d->notify.watchdog_usec / 2, on_watchdog);
-	if (d->cfg->baseline_state != NULL)
+	if (pipeline_has_baseline_state(d->pipe))
 		d->ev_save = add_timer(d, BASELINE_SAVE_SEC * 1000000ULL, on_save);
 }
 
@@ -708,6 +713,8 @@ free_events(struct daemon *d)
 	for (i = 0; i < ARRAY_LEN(evs); i++)
 		if (evs[i] != NULL)
 			event_free(evs[i]);
+	d->ev_tick = d->ev_eval = d->ev_stats = d->ev_watchdog = d->ev_save = NULL;
+	memset(d->ev_signals, 0, sizeof(d->ev_signals));
 }
 
 /* ---- start and stop ---- */
@@ -737,7 +744,7 @@ start(struct daemon *d)
 		log_warnx("cannot create the event loop");
 		return -1;
 	}
-	if (output_set_open(&d->outputs, d->cfg, d->base, true, err,
+	if (output_set_open(&d->outputs, d->cfg, d->base, true, NULL, err,
 	    sizeof(err)) != 0) {
 		log_warnx("%s", err);
 		return -1;
@@ -772,25 +779,29 @@ stop(struct daemon *d)
 		capture_drain(&d->caps[i]);
 	if (d->pipe != NULL)
 		log_stats(d);
+	/* Nothing may run while the outputs drain (the loop turns for them):
+	 * no signal handler (a reload would free an output being drained), no
+	 * timer, no capture, no log source, no stats listener. */
+	free_events(d);
+	captures_close(d);
 	logs_close(d);
+	stats_http_stop(d->http);
+	d->http = NULL;
 	if (d->pipe != NULL) {
 		pipeline_finish(d->pipe);
 		if (save_baseline(d) != 0)
 			d->exit_code = 1;
+		pipeline_set_name_lookup(d->pipe, NULL, NULL);
 	}
+	resolver_free(d->resolver);
+	d->resolver = NULL;
 	/* what the SIEM has not taken yet goes to the spools */
 	if (output_set_drain(&d->outputs, STOP_DRAIN_MS) > 0)
 		log_warnx("stopping: alerts not yet delivered stay in the spool");
 	output_set_close(&d->outputs);
-	if (d->pipe != NULL)
-		pipeline_set_name_lookup(d->pipe, NULL, NULL);
-	resolver_free(d->resolver);
 	/* a turn of the loop lets evdns release answers it had queued */
 	if (d->base != NULL)
 		event_base_loop(d->base, EVLOOP_NONBLOCK);
-	stats_http_stop(d->http);
-	free_events(d);
-	captures_close(d);
 	pipeline_free(d->pipe);
 	if (d->base != NULL)
 		event_base_free(d->base);

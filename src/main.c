@@ -197,6 +197,7 @@ parse_options(int argc, char **argv, struct options *o)
 /* Where a replay's alerts go: JSON on stdout, and with --to-outputs also
  * the configured outputs (syslog to the SIEM), drained at the end. */
 struct replay_sink {
+	char state_dir[4096];
 	struct output *out;
 	struct event_base *base;
 	struct output_set set;
@@ -220,7 +221,12 @@ sink_open(struct replay_sink *k, const struct options *o,
 		fprintf(stderr, "exfild: cannot create an event loop\n");
 		return -1;
 	}
-	if (output_set_open(&k->set, cfg, k->base, false, err, sizeof(err)) != 0) {
+	/* spools of their own: the daemon locks its spools, and files a replay
+	 * run as root writes must not end up in the daemon's */
+	snprintf(k->state_dir, sizeof(k->state_dir), "%s/replay",
+	    cfg->state_dir != NULL ? cfg->state_dir : CONFIG_DEFAULT_STATE_DIR);
+	if (output_set_open(&k->set, cfg, k->base, false, k->state_dir, err,
+	    sizeof(err)) != 0) {
 		fprintf(stderr, "exfild: %s\n", err);
 		return -1;
 	}
@@ -240,9 +246,9 @@ sink_close(struct replay_sink *k)
 		left = output_set_drain(&k->set, REPLAY_DRAIN_MS);
 		if (left > 0) {
 			fprintf(stderr, "exfild: --to-outputs: %zu alerts not delivered "
-			    "within %d s; they stay in the spool under the state "
-			    "directory for the daemon to send\n", left,
-			    REPLAY_DRAIN_MS / 1000);
+			    "within %d s; they stay in the spool under %s and are "
+			    "sent first by the next replay with --to-outputs\n", left,
+			    REPLAY_DRAIN_MS / 1000, k->state_dir);
 			rc = -1;
 		}
 	}

@@ -4,7 +4,9 @@
  * LEEF bodies (syslog_format.h) for collectors that tail files.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,6 +57,25 @@ json_flush(struct output *o)
 	return 0;
 }
 
+/*
+ * Appends to path, created 0640 if missing; a symlink is refused (a replay
+ * run as root must not follow a link the daemon's user put in its log
+ * directory). NULL with errno set.
+ */
+static FILE *
+open_append(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+	    0640);
+	FILE *fp;
+
+	if (fd < 0)
+		return NULL;
+	if ((fp = fdopen(fd, "a")) == NULL)
+		close(fd);
+	return fp;
+}
+
 static int
 json_reopen(struct output *o)
 {
@@ -63,7 +84,7 @@ json_reopen(struct output *o)
 
 	if (j->path == NULL)
 		return json_flush(o);
-	fp = fopen(j->path, "a");
+	fp = open_append(j->path);
 	if (fp == NULL) {
 		log_warn("json output: reopen %s (keeping the old file)", j->path);
 		return -1;
@@ -115,10 +136,11 @@ struct output *
 output_file_new(const char *path, enum output_format format, char *err,
     size_t errlen)
 {
-	FILE *fp = fopen(path, "a");
+	FILE *fp = open_append(path);
 
 	if (fp == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		snprintf(err, errlen, "%s: %s", path, errno == ELOOP ?
+		    "is a symbolic link (refused)" : strerror(errno));
 		return NULL;
 	}
 	return json_new(fp, path, format);

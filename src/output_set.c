@@ -39,12 +39,13 @@ open_one(const struct output_conf *oc, const char *state_dir,
 
 int
 output_set_open(struct output_set *s, const struct config *cfg,
-    struct event_base *base, bool stdout_default, char *err, size_t errlen)
+    struct event_base *base, bool stdout_default, const char *state_dir,
+    char *err, size_t errlen)
 {
 	size_t i, n = cfg->n_outputs;
 
 	memset(s, 0, sizeof(*s));
-	s->state_dir = state_dir_of(cfg);
+	s->state_dir = state_dir != NULL ? state_dir : state_dir_of(cfg);
 	if (n == 0 && !stdout_default)
 		return 0;
 	s->v = xcalloc(n > 0 ? n : 1, sizeof(*s->v));
@@ -54,7 +55,7 @@ output_set_open(struct output_set *s, const struct config *cfg,
 		return 0;
 	}
 	for (i = 0; i < n; i++) {
-		struct output *o = open_one(&cfg->outputs[i], state_dir_of(cfg), base,
+		struct output *o = open_one(&cfg->outputs[i], s->state_dir, base,
 		    err, errlen);
 
 		if (o == NULL) {
@@ -150,7 +151,8 @@ output_set_reopen_from(struct output_set *s, const struct config *cfg,
 
 		taken[i] = SIZE_MAX;
 		j = oc->kind == OUTPUT_SYSLOG ? find_syslog(old, oc->name) : SIZE_MAX;
-		if (j != SIZE_MAX && same_syslog(old->conf[j], oc)) {
+		if (j != SIZE_MAX && same_syslog(old->conf[j], oc) &&
+		    strcmp(old->state_dir, s->state_dir) == 0) {
 			/* unchanged: keep it running, queue and connection */
 			s->v[s->n] = old->v[j];
 			old->v[j] = NULL;
@@ -199,11 +201,19 @@ size_t
 output_set_drain(struct output_set *s, int timeout_ms)
 {
 	struct output_syslog_stats st;
+	uint64_t deadline = clock_mono_ns() + (uint64_t)timeout_ms * 1000000ULL;
+	uint64_t now;
 	size_t i, left = 0;
 
-	for (i = 0; i < s->n; i++)
-		if (s->v[i] != NULL && output_syslog_get_stats(s->v[i], &st) == 0)
-			left += output_syslog_drain(s->v[i], timeout_ms);
+	/* one deadline for all: every output's drain turns the same loop, so
+	 * they all progress while the first waits */
+	for (i = 0; i < s->n; i++) {
+		if (s->v[i] == NULL || output_syslog_get_stats(s->v[i], &st) != 0)
+			continue;
+		now = clock_mono_ns();
+		left += output_syslog_drain(s->v[i], now >= deadline ? 0 :
+		    (int)((deadline - now) / 1000000ULL));
+	}
 	return left;
 }
 

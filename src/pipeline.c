@@ -70,11 +70,24 @@ struct pipeline {
 	uint64_t next_expire_ns;
 	uint64_t min_rule_bytes;
 	uint64_t alert_seq;
+	char *baseline_state;         /* the file it was loaded from (a reload
+				       * does not move it: restart only) */
 	pipeline_lookup_fn lookup_fn; /* live mode: ask for names' addresses */
-	const char *record_source;    /* a log record being handled: its source */
-	const char *record_user;      /* ... and user name ("" unknown) */
+	struct pair_note *notes;      /* per pair slot: the log it came from */
 	void *lookup_ctx;
 	struct pipeline_stats stats;
+};
+
+/*
+ * What a pair fed by a proxy log needs for its alerts that packets do not
+ * have: which log and which user, kept beside the pair (by slot id and
+ * generation) so that an alert raised later, by the timer or after a
+ * reload, still says so. 64 bytes a slot, touched only by log records.
+ */
+struct pair_note {
+	uint32_t gen;     /* the pair's generation when written */
+	uint8_t source;   /* 0: packets; else enum log_record_kind + 1 */
+	char user[59];
 };
 
 /* What one client segment contributed, collected while parsers run. */
@@ -144,6 +157,7 @@ pipeline_new(const struct config *cfg, const char *source, pipeline_alert_fn fn,
 	size_t i;
 
 	p->cfg = cfg;
+	p->baseline_state = cfg->baseline_state != NULL ? xstrdup(cfg->baseline_state) : NULL;
 	p->source = source;
 	p->alert_fn = fn;
 	p->alert_ctx = ctx;
@@ -164,6 +178,8 @@ pipeline_new(const struct config *cfg, const char *source, pipeline_alert_fn fn,
 		goto fail;
 	}
 	p->frags = xcalloc(FRAG_SLOTS, sizeof(*p->frags));
+	/* calloc'd pages stay untouched (and cost nothing) without logs */
+	p->notes = xcalloc(cfg->limit_pairs, sizeof(*p->notes));
 	p->nslots = cfg->limit_app_parsers;
 	p->slots = xcalloc(p->nslots, sizeof(*p->slots));
 	p->slot_next = xcalloc(p->nslots, sizeof(*p->slot_next));
@@ -191,8 +207,10 @@ pipeline_free(struct pipeline *p)
 	geo_free(p->geo);
 	classifier_free(p->classifier);
 	free(p->frags);
+	free(p->notes);
 	free(p->slots);
 	free(p->slot_next);
+	free(p->baseline_state);
 	free(p);
 }
 
@@ -388,6 +406,7 @@ emit_alert(void *ctx, const struct rule *r, const struct rule_conf *rc)
 	struct eval_ctx *e = ctx;
 	struct pipeline *p = e->p;
 	const struct pair *pr = e->pair;
+	const struct pair_note *note;
 	size_t nrules, idx;
 	const struct rule *table = rules_table(&nrules);
 	struct alert a;
@@ -397,9 +416,12 @@ emit_alert(void *ctx, const struct rule *r, const struct rule_conf *rc)
 	a.sensor = p->cfg->sensor;
 	a.rule = r->name;
 	a.severity = rc->severity;
-	a.source = p->record_source != NULL ? p->record_source : p->source;
-	if (p->record_user != NULL)
-		str_copy(a.src_user, p->record_user, sizeof(a.src_user));
+	a.source = p->source;
+	note = &p->notes[agg_pair_id(p->pairs, pr)];
+	if (note->source != 0 && note->gen == pr->gen) {
+		a.source = log_record_source((enum log_record_kind)(note->source - 1));
+		str_copy(a.src_user, note->user, sizeof(a.src_user));
+	}
 	a.src = pr->host;
 	dest_address(p, e->dest, &a.dst);
 	a.dst_port = pr->dst_port;
@@ -1196,11 +1218,11 @@ pipeline_finish(struct pipeline *p)
 int
 pipeline_save_baseline(struct pipeline *p, char *err, size_t errlen)
 {
-	if (p->cfg->baseline_state == NULL) {
+	if (p->baseline_state == NULL) {
 		snprintf(err, errlen, "baseline.state is not set in the config");
 		return -1;
 	}
-	return baseline_save(p->baseline, p->cfg->baseline_state, err, errlen);
+	return baseline_save(p->baseline, p->baseline_state, err, errlen);
 }
 
 void
@@ -1365,31 +1387,69 @@ check_hosts(const struct config *cfg, const struct hash_key *key, char *err,
 	return rc;
 }
 
-int
-pipeline_apply_config(struct pipeline *p, const struct config *cfg, char *err,
-    size_t errlen)
+struct pipeline_update {
+	const struct config *cfg;
+	struct geo *geo;
+};
+
+struct pipeline_update *
+pipeline_prepare_config(struct pipeline *p, const struct config *cfg,
+    char *err, size_t errlen)
 {
+	struct pipeline_update *u;
 	struct geo *geo;
 
 	if ((geo = load_geo(cfg, err, errlen)) == NULL)
-		return -1;
+		return NULL;
 	if (check_hosts(cfg, &p->key, err, errlen) != 0) {
 		geo_free(geo);
-		return -1;
+		return NULL;
 	}
-	/* nothing can fail from here on */
+	u = xcalloc(1, sizeof(*u));
+	u->cfg = cfg;
+	u->geo = geo;
+	return u;
+}
+
+void
+pipeline_discard_config(struct pipeline_update *u)
+{
+	if (u == NULL)
+		return;
+	geo_free(u->geo);
+	free(u);
+}
+
+void
+pipeline_commit_config(struct pipeline *p, struct pipeline_update *u)
+{
+	const struct config *cfg = u->cfg;
+	char err[CONFIG_ERR_LEN];
+
 	if (cfg->geo_hosts != NULL &&
-	    names_load_hosts(p->names, cfg->geo_hosts, err, errlen) != 0)
+	    names_load_hosts(p->names, cfg->geo_hosts, err, sizeof(err)) != 0)
 		log_warnx("%s", err); /* it loaded a moment ago: the file changed */
 	warn_restart_only(p->cfg, cfg);
 	geo_free(p->geo);
-	p->geo = geo;
+	p->geo = u->geo;
 	p->cfg = cfg;
 	p->min_rule_bytes = min_rule_bytes(cfg);
 	baseline_apply_config(p->baseline, cfg);
 	aggtab_set_window(p->pairs, cfg->rules_window_s * NS_PER_SEC);
 	/* countries and verdicts were settled under the old geo and baseline */
 	aggtab_reset_verdicts(p->pairs);
+	free(u);
+}
+
+int
+pipeline_apply_config(struct pipeline *p, const struct config *cfg, char *err,
+    size_t errlen)
+{
+	struct pipeline_update *u = pipeline_prepare_config(p, cfg, err, errlen);
+
+	if (u == NULL)
+		return -1;
+	pipeline_commit_config(p, u);
 	return 0;
 }
 
@@ -1447,6 +1507,7 @@ pipeline_log_record(struct pipeline *p, const struct log_record *r)
 	const char *name = r->host[0] != '\0' ? r->host : NULL;
 	const struct netaddr *addr = r->server.family != 0 ? &r->server : NULL;
 	enum payload_kind kind;
+	struct pair_note *note;
 	struct pair *pr;
 	struct dest *d;
 	uint32_t dest_id, pair_id;
@@ -1476,8 +1537,15 @@ pipeline_log_record(struct pipeline *p, const struct log_record *r)
 	kind = r->kind == LOGREC_ZEEK_HTTP ? mime_kind(r->mime) : PK_OTHER;
 	if (r->has_bytes_up && r->bytes_up > 0)
 		agg_add_kind(p->pairs, pr, r->ts_ns, kind, r->bytes_up);
-	p->record_source = log_record_source(r->kind);
-	p->record_user = r->user;
+	note = &p->notes[pair_id];
+	note->gen = pr->gen;
+	note->source = (uint8_t)(r->kind + 1);
+	str_copy(note->user, r->user, sizeof(note->user));
 	evaluate(p, pr, r->ts_ns);
-	p->record_source = p->record_user = NULL;
+}
+
+bool
+pipeline_has_baseline_state(const struct pipeline *p)
+{
+	return p->baseline_state != NULL;
 }

@@ -33,11 +33,12 @@ struct output_row {
 
 /*
  * Opens every output of cfg (syslog outputs in base, spools under
- * cfg->state_dir); with none configured and stdout_default, JSON on
- * stdout. On an error none stays open: -1 with err.
+ * state_dir, NULL: cfg's daemon.state_dir); with none configured and
+ * stdout_default, JSON on stdout. On an error none stays open: -1 with err.
  */
 int output_set_open(struct output_set *s, const struct config *cfg,
-    struct event_base *base, bool stdout_default, char *err, size_t errlen);
+    struct event_base *base, bool stdout_default, const char *state_dir,
+    char *err, size_t errlen);
 /*
  * A reload: opens cfg's outputs as output_set_open does, but a syslog
  * output of the same name and settings in old is moved over as it is

@@ -104,8 +104,19 @@ void pipeline_finish(struct pipeline *p);
  */
 int pipeline_apply_config(struct pipeline *p, const struct config *cfg,
     char *err, size_t errlen);
+/* The same in two steps, for a reload that has more to prepare (outputs):
+ * prepare loads and checks everything (NULL with err: nothing changed);
+ * commit cannot fail; discard drops a prepared update. */
+struct pipeline_update;
+struct pipeline_update *pipeline_prepare_config(struct pipeline *p,
+    const struct config *cfg, char *err, size_t errlen);
+void pipeline_commit_config(struct pipeline *p, struct pipeline_update *u);
+void pipeline_discard_config(struct pipeline_update *u);
 
 int pipeline_save_baseline(struct pipeline *p, char *err, size_t errlen);
+/* baseline.state was set when the pipeline was made (its path stays until
+ * a restart, whatever a reload says). */
+bool pipeline_has_baseline_state(const struct pipeline *p);
 void pipeline_get_stats(const struct pipeline *p, struct pipeline_stats *out);
 
 typedef void (*pipeline_pair_fn)(void *ctx, const struct pair_report *r);

@@ -189,6 +189,39 @@ test_bad_format(void **state)
 	    "squid:<logformat> or zeek");
 }
 
+/* An alert raised later (the timer after a reload) still names the log it
+ * came from and its user. */
+static void
+test_timer_alert_keeps_log_source_and_user(void **state)
+{
+	struct fixture *fx = *state;
+	char err[256], yaml[1024];
+	struct logfeed *f = logfeed_new(SQUID_FMT, fx->p, err, sizeof(err));
+	struct config *cfg2;
+
+	assert_non_null(f);
+	feed(f, "a.log", 1, "1411000000.000    100 10.1.20.9 TCP_MISS/200 5000 400 GET "
+	    "http://www.jal.example.jp/ - HIER_DIRECT/198.51.100.10 text/html");
+	feed(f, "a.log", 2, "1411007200.000  90000 10.1.20.23 TCP_TUNNEL/200 20000 1500000 "
+	    "CONNECT hk-files.example.net:443 mallory HIER_DIRECT/203.0.113.66 -");
+	assert_int_equal(nalerts, 0);
+	snprintf(yaml, sizeof(yaml), CONFIG_YAML, geo_path);
+	strcpy(strstr(yaml, "bytes: 2MB"), "bytes: 1MB, min_ratio: 3 }\n");
+	assert_int_equal(config_load_string("t2.yaml", yaml, strlen(yaml), &cfg2,
+	    err, sizeof(err)), 0);
+	assert_int_equal(pipeline_apply_config(fx->p, cfg2, err, sizeof(err)), 0);
+	config_free(fx->cfg);
+	fx->cfg = cfg2;
+	pipeline_evaluate_recent(fx->p, 1411007000ULL * 1000000000ULL,
+	    1411007210ULL * 1000000000ULL);
+	assert_int_equal(nalerts, 1);
+	assert_string_equal(alerts[0].rule, "bulk-upload");
+	assert_string_equal(alerts[0].source, "squid-log");
+	assert_string_equal(alerts[0].src_user, "mallory");
+	assert_int_equal(alerts[0].bytes_out, 1500000);
+	logfeed_free(f);
+}
+
 int
 main(void)
 {
@@ -200,6 +233,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_zeek_http_archive_is_compressed_upload,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_format, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_timer_alert_keeps_log_source_and_user,
+		    setup, teardown),
 	};
 	return cmocka_run_group_tests_name("logfeed", tests, NULL, NULL);
 }

@@ -96,6 +96,20 @@ test_unopenable_file(void **state)
 	(void)state;
 	assert_null(output_json_file("/nonexistent-dir/x.json", err, sizeof(err)));
 	assert_string_equal(err, "/nonexistent-dir/x.json: No such file or directory");
+	/* a symlink is refused: a replay run as root must not follow one */
+	{
+		char dir[] = "/tmp/exfild-out-XXXXXX", link[64], target[64];
+
+		assert_non_null(mkdtemp(dir));
+		snprintf(link, sizeof(link), "%s/alerts.json", dir);
+		snprintf(target, sizeof(target), "%s/victim", dir);
+		assert_int_equal(symlink(target, link), 0);
+		assert_null(output_json_file(link, err, sizeof(err)));
+		assert_non_null(strstr(err, "alerts.json: is a symbolic link (refused)"));
+		assert_int_equal(access(target, F_OK), -1);
+		unlink(link);
+		rmdir(dir);
+	}
 }
 
 /* A file in another format: one body a line, as syslog_format writes it. */

@@ -46,7 +46,7 @@ test_reload_keeps_unchanged_syslog(void **state)
 	strcpy(dir, "/tmp/exfild-outset-XXXXXX");
 	assert_non_null(mkdtemp(dir));
 	ca = load("  - syslog: { target: \"udp://127.0.0.1:9\", format: cef, name: siem }\n");
-	assert_int_equal(output_set_open(&a, ca, base, false, err, sizeof(err)), 0);
+	assert_int_equal(output_set_open(&a, ca, base, false, NULL, err, sizeof(err)), 0);
 	assert_int_equal(a.n, 1);
 	kept = a.v[0];
 
