@@ -391,11 +391,13 @@ outage_over(struct syslog_out *so)
 {
 	if (!so->outage)
 		return;
+	/* the backlog: in memory and in flight as well as on disk (the
+	 * drain may already have moved the spool's head into memory) */
 	log_info("syslog output %s: %s is back after %.1f s (%llu connection "
-	    "attempts failed); %llu spooled alerts to send", so->name,
+	    "attempts failed); %llu alerts still to send", so->name,
 	    so->target, (double)(clock_mono_ns() - so->outage_ns) / 1e9,
 	    (unsigned long long)so->outage_failures,
-	    (unsigned long long)on_disk(so));
+	    (unsigned long long)(on_disk(so) + so->mem.count + so->win.count));
 	so->outage = false;
 	so->outage_failures = 0;
 }
