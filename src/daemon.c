@@ -469,12 +469,6 @@ captures_close(struct daemon *d)
 /* ---- reload ---- */
 
 static bool
-same_text(const char *a, const char *b)
-{
-	return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
-}
-
-static bool
 same_logs(const struct config *a, const struct config *b)
 {
 	size_t i;
@@ -483,25 +477,23 @@ same_logs(const struct config *a, const struct config *b)
 		return false;
 	for (i = 0; i < a->n_logs; i++)
 		if (a->logs[i].kind != b->logs[i].kind ||
-		    !same_text(a->logs[i].path, b->logs[i].path) ||
-		    !same_text(a->logs[i].listen, b->logs[i].listen) ||
-		    !same_text(a->logs[i].format, b->logs[i].format))
+		    !str_eq_nullable(a->logs[i].path, b->logs[i].path) ||
+		    !str_eq_nullable(a->logs[i].listen, b->logs[i].listen) ||
+		    !str_eq_nullable(a->logs[i].format, b->logs[i].format))
 			return false;
 	return true;
 }
 
+/* What a reload cannot change in a running daemon: said, not applied. */
 static void
-warn_capture_changes(const struct daemon *d, const struct config *old,
-    const struct config *cfg)
+warn_restart_changes(const struct config *old, const struct config *cfg)
 {
 	size_t i;
 	bool same = old->n_capture_interfaces == cfg->n_capture_interfaces &&
 	    old->capture_snaplen == cfg->capture_snaplen &&
 	    old->capture_buffer == cfg->capture_buffer &&
 	    old->capture_promiscuous == cfg->capture_promiscuous &&
-	    ((old->capture_bpf == NULL && cfg->capture_bpf == NULL) ||
-	    (old->capture_bpf != NULL && cfg->capture_bpf != NULL &&
-	    strcmp(old->capture_bpf, cfg->capture_bpf) == 0));
+	    str_eq_nullable(old->capture_bpf, cfg->capture_bpf);
 
 	for (i = 0; same && i < cfg->n_capture_interfaces; i++)
 		same = strcmp(old->capture_interfaces[i], cfg->capture_interfaces[i]) == 0;
@@ -514,11 +506,9 @@ warn_capture_changes(const struct daemon *d, const struct config *old,
 		    cfg->path);
 	if (old->stats_interval_s != cfg->stats_interval_s ||
 	    old->rules_eval_interval_s != cfg->rules_eval_interval_s ||
-	    (old->stats_listen == NULL) != (cfg->stats_listen == NULL) ||
-	    (old->stats_listen != NULL && strcmp(old->stats_listen, cfg->stats_listen) != 0))
+	    !str_eq_nullable(old->stats_listen, cfg->stats_listen))
 		log_warnx("%s: stats and rules.eval_interval: changes take effect "
 		    "at the next restart", cfg->path);
-	(void)d;
 }
 
 /* Loads, validates and applies the file; 0, or -1 with err (nothing
@@ -548,7 +538,7 @@ reload_config(struct daemon *d, char *err, size_t errlen)
 	pipeline_commit_config(d->pipe, u);
 	output_set_close(&d->outputs);
 	d->outputs = fresh;
-	warn_capture_changes(d, d->cfg, cfg);
+	warn_restart_changes(d->cfg, cfg);
 	config_free(d->cfg);
 	d->cfg = cfg;
 	if (!d->opts->level_forced)

@@ -99,25 +99,19 @@ output_set_reopen(struct output_set *s)
 			    s->v[i]->ops->kind);
 }
 
-static bool
-same_str(const char *a, const char *b)
-{
-	return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
-}
-
 /* The same syslog output in two configurations: nothing a running output
  * was made with differs. */
 static bool
 same_syslog(const struct output_conf *a, const struct output_conf *b)
 {
 	return a->format == b->format && a->header == b->header &&
-	    a->transport == b->transport && same_str(a->target, b->target) &&
-	    same_str(a->host, b->host) && a->port == b->port &&
-	    same_str(a->socket_path, b->socket_path) && a->facility == b->facility &&
+	    a->transport == b->transport && str_eq_nullable(a->target, b->target) &&
+	    str_eq_nullable(a->host, b->host) && a->port == b->port &&
+	    str_eq_nullable(a->socket_path, b->socket_path) && a->facility == b->facility &&
 	    a->framing == b->framing && a->max_message == b->max_message &&
 	    a->queue_bytes == b->queue_bytes && a->spool_bytes == b->spool_bytes &&
 	    a->spool_fsync == b->spool_fsync && a->spool_fsync_ms == b->spool_fsync_ms &&
-	    same_str(a->name, b->name);
+	    str_eq_nullable(a->name, b->name);
 }
 
 /* The old set's syslog output of that name, or SIZE_MAX. */

@@ -1096,18 +1096,26 @@ track_packet(struct pipeline *p, const struct packet *pkt,
 	}
 }
 
-/* What every frame counts, decoded or not. */
+/* The input's time: the first packet or log line starts the learning
+ * period; the newest is "now" for name lookups. */
 static HOT_INLINE void
-count_frame(struct pipeline *p, uint32_t wirelen, uint64_t ts_ns)
+note_time(struct pipeline *p, uint64_t ts_ns)
 {
-	p->stats.frames++;
-	p->stats.wire_bytes += wirelen;
 	if (p->stats.first_ns == 0) {
 		p->stats.first_ns = ts_ns;
 		baseline_start_learning(p->baseline, ts_ns);
 	}
 	if (ts_ns > p->stats.last_ns)
 		p->stats.last_ns = ts_ns;
+}
+
+/* What every frame counts, decoded or not. */
+static HOT_INLINE void
+count_frame(struct pipeline *p, uint32_t wirelen, uint64_t ts_ns)
+{
+	p->stats.frames++;
+	p->stats.wire_bytes += wirelen;
+	note_time(p, ts_ns);
 }
 
 /* A decoded packet (k, bucket: its flow's key and bucket, when it has
@@ -1325,13 +1333,6 @@ pipeline_evaluate_recent(struct pipeline *p, uint64_t since_ns, uint64_t now_ns)
 	agg_foreach_recent(p->pairs, since_ns, evaluate_pair_now, &r);
 }
 
-static bool
-same_string(const char *a, const char *b)
-{
-	return (a == NULL && b == NULL) ||
-	    (a != NULL && b != NULL && strcmp(a, b) == 0);
-}
-
 static void
 warn_restart_only(const struct config *old, const struct config *cfg)
 {
@@ -1342,7 +1343,7 @@ warn_restart_only(const struct config *old, const struct config *cfg)
 	    old->limit_app_parsers != cfg->limit_app_parsers)
 		log_warnx("%s: limits: changes take effect at the next restart",
 		    cfg->path);
-	if (!same_string(old->baseline_state, cfg->baseline_state))
+	if (!str_eq_nullable(old->baseline_state, cfg->baseline_state))
 		log_warnx("%s: baseline.state: a new path takes effect at the next "
 		    "restart", cfg->path);
 }
@@ -1490,17 +1491,6 @@ mime_kind(const char *mime)
 	return PK_OTHER;
 }
 
-static void
-log_record_time(struct pipeline *p, uint64_t ts)
-{
-	if (p->stats.first_ns == 0) {
-		p->stats.first_ns = ts;
-		baseline_start_learning(p->baseline, ts);
-	}
-	if (ts > p->stats.last_ns)
-		p->stats.last_ns = ts;
-}
-
 void
 pipeline_log_record(struct pipeline *p, const struct log_record *r)
 {
@@ -1513,7 +1503,7 @@ pipeline_log_record(struct pipeline *p, const struct log_record *r)
 	uint32_t dest_id, pair_id;
 
 	p->stats.log_records++;
-	log_record_time(p, r->ts_ns);
+	note_time(p, r->ts_ns);
 	/* the client must be ours, the destination not */
 	if (!config_is_internal(p->cfg, &r->client) ||
 	    (addr != NULL && config_is_internal(p->cfg, addr))) {

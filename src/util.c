@@ -399,3 +399,9 @@ utf8_sequence(const uint8_t *d, size_t len)
 	}
 	return need;
 }
+
+bool
+str_eq_nullable(const char *a, const char *b)
+{
+	return a == NULL || b == NULL ? a == b : strcmp(a, b) == 0;
+}

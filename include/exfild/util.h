@@ -36,6 +36,8 @@ size_t round_pow2(size_t n);
 
 /* Copy at most dstlen-1 bytes and NUL-terminate; returns strlen(src). */
 size_t str_copy(char *dst, const char *src, size_t dstlen);
+/* Equal strings, or both NULL (optional config values). */
+bool str_eq_nullable(const char *a, const char *b);
 /* Length of the well-formed UTF-8 sequence at d (RFC 3629 4: no overlongs,
  * UTF-16 surrogates or code points above U+10FFFF), 0 when d does not
  * start one, also when it is cut short. len >= 1. */

@@ -112,6 +112,17 @@ test_str_copy(void **state)
 }
 
 static void
+test_str_eq_nullable(void **state)
+{
+	(void)state;
+	assert_true(str_eq_nullable(NULL, NULL));
+	assert_true(str_eq_nullable("a", "a"));
+	assert_false(str_eq_nullable("a", NULL));
+	assert_false(str_eq_nullable(NULL, "a"));
+	assert_false(str_eq_nullable("a", "ab"));
+}
+
+static void
 test_strbuf_overflow(void **state)
 {
 	char store[8];
@@ -138,6 +149,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_size),
+		cmocka_unit_test(test_str_eq_nullable),
 		cmocka_unit_test(test_parse_duration),
 		cmocka_unit_test(test_rfc3339),
 		cmocka_unit_test(test_siphash_vector),
