@@ -1265,46 +1265,57 @@ parse_max_message(struct loader *ld, const struct key_handler *h,
 	return 0;
 }
 
-/* The host part of a target: a name, an IPv4 literal or [IPv6]. */
+/* "host", "host:port", "[v6]" or "[v6]:port": host a name (normalised) or
+ * an address literal (IPv6 only in brackets). */
+struct host_port {
+	char host[DOMAIN_MAX + 1];
+	uint16_t port;  /* 0: none given */
+	bool literal;   /* an address, not a name */
+};
+
+static int
+host_port_parse(const char *hp, struct host_port *out)
+{
+	const char *port = NULL, *host = hp, *end;
+	struct netaddr a;
+	size_t hostlen;
+
+	if (hp[0] == '[') {
+		host = hp + 1;
+		if ((end = strchr(host, ']')) == NULL || (end[1] != '\0' && end[1] != ':'))
+			return -1;
+		if (end[1] == ':')
+			port = end + 2;
+	} else {
+		end = strchr(hp, ':');
+		if (end != NULL)
+			port = end + 1;
+		else
+			end = hp + strlen(hp);
+	}
+	hostlen = (size_t)(end - host);
+	if (hostlen == 0 || hostlen >= sizeof(out->host))
+		return -1;
+	memcpy(out->host, host, hostlen);
+	out->host[hostlen] = '\0';
+	out->literal = netaddr_parse(out->host, &a) == 0;
+	if (hp[0] == '[' ? !out->literal || a.family != 6 :
+	    !out->literal && domain_normalise(out->host, out->host, sizeof(out->host)) != 0)
+		return -1;
+	out->port = 0;
+	return port != NULL && parse_port(port, &out->port) != 0 ? -1 : 0;
+}
+
+/* The host part of a syslog target; the port defaults to 514. */
 static int
 target_host_port(const char *hp, struct output_conf *o)
 {
-	const char *port = NULL, *host = hp;
-	size_t hostlen;
-	char buf[DOMAIN_MAX + 1];
-	struct netaddr a;
+	struct host_port h;
 
-	if (hp[0] == '[') {
-		const char *close = strchr(hp, ']');
-		if (close == NULL || (close[1] != '\0' && close[1] != ':'))
-			return -1;
-		host = hp + 1;
-		hostlen = (size_t)(close - host);
-		if (close[1] == ':')
-			port = close + 2;
-		if (hostlen >= sizeof(buf))
-			return -1;
-		memcpy(buf, host, hostlen);
-		buf[hostlen] = '\0';
-		if (netaddr_parse(buf, &a) != 0 || a.family != 6)
-			return -1;
-	} else {
-		const char *colon = strchr(hp, ':');
-		hostlen = colon != NULL ? (size_t)(colon - hp) : strlen(hp);
-		if (colon != NULL)
-			port = colon + 1;
-		if (hostlen == 0 || hostlen >= sizeof(buf))
-			return -1;
-		memcpy(buf, hp, hostlen);
-		buf[hostlen] = '\0';
-		if (netaddr_parse(buf, &a) != 0 &&
-		    domain_normalise(buf, buf, sizeof(buf)) != 0)
-			return -1;
-	}
-	o->port = 514;
-	if (port != NULL && parse_port(port, &o->port) != 0)
+	if (host_port_parse(hp, &h) != 0)
 		return -1;
-	o->host = xstrdup(buf);
+	o->port = h.port != 0 ? h.port : 514;
+	o->host = xstrdup(h.host);
 	return 0;
 }
 
@@ -1574,25 +1585,22 @@ parse_log_format(struct loader *ld, const struct key_handler *h,
 	return 0;
 }
 
+/* A listener binds an address literal and a port: names are not resolved. */
 static int
 parse_log_listen(struct loader *ld, const struct key_handler *h,
     const char *path, yaml_node_t *value, void *target)
 {
 	struct log_source_conf *l = target;
-	struct output_conf probe;
+	struct host_port hp;
 	const char *s;
 
 	(void)h;
 	if (plain_string(ld, path, value, &s) != 0)
 		return -1;
-	memset(&probe, 0, sizeof(probe));
 	if ((strncmp(s, "udp://", 6) != 0 && strncmp(s, "tcp://", 6) != 0) ||
-	    target_host_port(s + 6, &probe) != 0 || strchr(s + 6, ':') == NULL) {
-		free(probe.host);
+	    host_port_parse(s + 6, &hp) != 0 || !hp.literal || hp.port == 0)
 		return fail_invalid(ld, value, path, "listen address", s,
 		    " (expected udp://ADDR:PORT or tcp://ADDR:PORT)");
-	}
-	free(probe.host);
 	free(l->listen);
 	l->listen = xstrdup(s);
 	l->kind = LOG_SOURCE_LISTEN;

@@ -1301,6 +1301,12 @@ test_log_sources(void **state)
 	expect_error("logs:\n  - { listen: \"udp://0.0.0.0\", format: zeek }\n",
 	    "t.yaml:2:15: logs.listen: invalid listen address \"udp://0.0.0.0\" "
 	    "(expected udp://ADDR:PORT or tcp://ADDR:PORT)");
+	expect_error("logs:\n  - { listen: \"udp://[::1]\", format: zeek }\n",
+	    "t.yaml:2:15: logs.listen: invalid listen address \"udp://[::1]\" "
+	    "(expected udp://ADDR:PORT or tcp://ADDR:PORT)");
+	expect_error("logs:\n  - { listen: \"tcp://logs.example:5514\", format: zeek }\n",
+	    "t.yaml:2:15: logs.listen: invalid listen address \"tcp://logs.example:5514\" "
+	    "(expected udp://ADDR:PORT or tcp://ADDR:PORT)");
 	expect_error("logs: [ /var/log/x ]\n",
 	    "t.yaml:1:9: logs: expected a mapping, not a scalar");
 }
