@@ -27,9 +27,12 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) $(SANFLAGS) \
 ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(SANFLAGS) $(LDFLAGS)
 TEST_LIBS  = $(shell pkg-config --libs cmocka 2>/dev/null)
 
-SRCS      := $(wildcard src/*.c)
+SRCS      := $(wildcard src/*.c src/*/*.c)
+# Objects are named by module (module names are unique across stages).
+vpath %.c $(sort $(dir $(SRCS)))
 LIB_SRCS  := $(filter-out src/main.c,$(SRCS))
-LIB_OBJS  := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
+LIB_MODS  := $(basename $(notdir $(LIB_SRCS)))
+LIB_OBJS  := $(LIB_MODS:%=$(BUILD)/obj/%.o)
 BIN       := $(BUILD)/exfild
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
@@ -66,8 +69,8 @@ TEST_DEPS_test_output_syslog := output_syslog syslog_format spool output_json al
 TEST_DEPS_test_logsource    := logsource $(BASE)
 TEST_DEPS_test_spool        := spool $(BASE)
 TEST_DEPS_test_resolver     := resolver netaddr $(BASE)
-TEST_DEPS_test_pipeline     := $(LIB_SRCS:src/%.c=%)
-TEST_DEPS_test_logfeed      := $(LIB_SRCS:src/%.c=%)
+TEST_DEPS_test_pipeline     := $(LIB_MODS)
+TEST_DEPS_test_logfeed      := $(LIB_MODS)
 TEST_DEPS_test_output_set   := output_set output_syslog output_json syslog_format spool alert strbuf classify config netaddr $(BASE)
 
 .PHONY: all deps check check-unit check-e2e check-san demo bench corpus \
@@ -75,7 +78,7 @@ TEST_DEPS_test_output_set   := output_set output_syslog output_json syslog_forma
 
 all: $(BIN)
 
-$(BUILD)/obj/%.o: src/%.c
+$(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 

@@ -16,8 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "exfild/logparse_squid.h"
-#include "exfild/logparse_zeek.h"
+#include "exfild/logs/logparse_squid.h"
+#include "exfild/logs/logparse_zeek.h"
 
 #define BUF_SIZE (4u << 20)
 

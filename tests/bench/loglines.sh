@@ -11,8 +11,8 @@ LINES=${LOG_LINES:-1000000}
 LOG=$DIR/squid-$LINES.log
 mkdir -p "$DIR" "$BUILD"
 ${CC:-cc} -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Iinclude \
-    -o "$BUILD/loglines" tests/bench/loglines.c src/logparse_squid.c \
-    src/logparse_zeek.c src/netaddr.c src/util.c src/log.c
+    -o "$BUILD/loglines" tests/bench/loglines.c src/logs/logparse_squid.c \
+    src/logs/logparse_zeek.c src/util/netaddr.c src/util/util.c src/util/log.c
 [ -s "$LOG" ] || "$BUILD/loglines" generate "$LINES" >"$LOG"
 cat "$LOG" >/dev/null
 

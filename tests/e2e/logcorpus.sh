@@ -49,8 +49,8 @@ SAN=
 mkdir -p "$BUILD"
 # shellcheck disable=SC2086
 ${CC:-cc} -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror $SAN -Iinclude \
-    -o "$DRIVER" tests/bench/loglines.c src/logparse_squid.c \
-    src/logparse_zeek.c src/netaddr.c src/util.c src/log.c
+    -o "$DRIVER" tests/bench/loglines.c src/logs/logparse_squid.c \
+    src/logs/logparse_zeek.c src/util/netaddr.c src/util/util.c src/util/log.c
 
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT INT TERM

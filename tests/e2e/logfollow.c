@@ -16,8 +16,8 @@
 
 #include <event2/event.h>
 
-#include "exfild/log.h"
-#include "exfild/logsource.h"
+#include "exfild/util/log.h"
+#include "exfild/logs/logsource.h"
 
 static void
 print_line(void *ctx, const char *source, uint64_t lineno, const char *line,

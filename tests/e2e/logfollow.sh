@@ -1,6 +1,6 @@
 #!/bin/sh
 # Follow mode end to end (issue 5): a small driver (tests/e2e/logfollow.c,
-# built here with cc from src/logsource.c, util.c, log.c) follows a file
+# built here with cc from src/logs/logsource.c, util.c, log.c) follows a file
 # and prints every line it gets, while this script writes lines through a
 # descriptor it keeps open (as squid does) and rotates the file, again and
 # again, by rename (the writer still writes to the old file before and
@@ -43,7 +43,7 @@ san=
 if ! $CC -std=c11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Wshadow \
     -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wcast-qual -Werror \
     $san -Iinclude $(pkg-config --cflags libevent zlib) -o "$T/logfollow" \
-    tests/e2e/logfollow.c src/logsource.c src/util.c src/log.c \
+    tests/e2e/logfollow.c src/logs/logsource.c src/util/util.c src/util/log.c \
     $(pkg-config --libs libevent zlib); then
 	echo "logfollow FAIL: cannot build the driver"
 	exit 1

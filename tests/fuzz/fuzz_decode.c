@@ -5,7 +5,7 @@
  * promises on every accepted frame, and that it sets every field: the frame
  * is decoded twice, into packets filled with different garbage.
  *   clang -fsanitize=fuzzer,address,undefined -Iinclude -D_GNU_SOURCE \
- *       src/decode.c src/netaddr.c src/util.c src/log.c tests/fuzz/fuzz_decode.c
+ *       src/decode/decode.c src/util/netaddr.c src/util/util.c src/util/log.c tests/fuzz/fuzz_decode.c
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "exfild/decode.h"
+#include "exfild/decode/decode.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

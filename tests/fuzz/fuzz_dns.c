@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "exfild/proto_dns.h"
+#include "exfild/proto/proto_dns.h"
 
 static void
 on_answer(void *ctx, const char *name, const struct netaddr *addr,

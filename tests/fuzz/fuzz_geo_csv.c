@@ -6,8 +6,8 @@
  * same bytes.
  *
  *   clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
- *       -Iinclude tests/fuzz/fuzz_geo_csv.c src/geo.c src/names.c \
- *       src/baseline.c src/config.c src/netaddr.c src/util.c src/log.c \
+ *       -Iinclude tests/fuzz/fuzz_geo_csv.c src/enrich/geo.c src/enrich/names.c \
+ *       src/track/baseline.c src/config/config.c src/util/netaddr.c src/util/util.c src/util/log.c \
  *       -lyaml -o fuzz_geo_csv
  *   cp -r tests/fuzz/corpus_geo_csv /tmp/c  # libFuzzer adds to it
  *   ./fuzz_geo_csv -max_total_time=60 /tmp/c
@@ -18,10 +18,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "exfild/baseline.h"
-#include "exfild/geo.h"
-#include "exfild/log.h"
-#include "exfild/names.h"
+#include "exfild/track/baseline.h"
+#include "exfild/enrich/geo.h"
+#include "exfild/util/log.h"
+#include "exfild/enrich/names.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

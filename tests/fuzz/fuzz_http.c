@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "exfild/proto_http.h"
+#include "exfild/proto/proto_http.h"
 
 struct events_seen {
 	uint64_t hash;

@@ -7,8 +7,8 @@
  *
  * Build and run (from the repository root):
  *   clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
- *     -Iinclude tests/fuzz/fuzz_json_escape.c src/alert.c src/strbuf.c \
- *     src/classify.c src/config.c src/netaddr.c src/util.c src/log.c \
+ *     -Iinclude tests/fuzz/fuzz_json_escape.c src/alert/alert.c src/util/strbuf.c \
+ *     src/proto/classify.c src/config/config.c src/util/netaddr.c src/util/util.c src/util/log.c \
  *     -lz -lyaml -o build/fuzz/fuzz_json_escape
  *   ./build/fuzz/fuzz_json_escape -max_total_time=60 NEW_CORPUS_DIR tests/fuzz/corpus_json_escape
  */
@@ -17,8 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "exfild/alert.h"
-#include "exfild/strbuf.h"
+#include "exfild/alert/alert.h"
+#include "exfild/util/strbuf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "exfild/logparse_squid.h"
+#include "exfild/logs/logparse_squid.h"
 
 static const char *formats[] = {
 	"squid",

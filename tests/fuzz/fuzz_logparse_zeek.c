@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "exfild/logparse_zeek.h"
+#include "exfild/logs/logparse_zeek.h"
 
 static void
 check_text(const char *s, size_t size)

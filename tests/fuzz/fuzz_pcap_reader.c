@@ -10,7 +10,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "exfild/capture_pcap.h"
+#include "exfild/capture/capture_pcap.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

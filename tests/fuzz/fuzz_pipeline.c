@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "exfild/log.h"
-#include "exfild/pipeline.h"
+#include "exfild/util/log.h"
+#include "exfild/track/pipeline.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,6 +1,6 @@
 /*
  * fuzz_spool.c - libFuzzer target for the spool's reading of its own
- * directory (src/spool.c), every byte of which is untrusted. The input
+ * directory (src/output/spool.c), every byte of which is untrusted. The input
  * makes the directory:
  *     u8 flags (bit 0: the first file is the head file), u8 segment size,
  *     u8 spool size, u8 spool size after a restart, then up to 4 files:
@@ -23,9 +23,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "exfild/cursor.h"
-#include "exfild/log.h"
-#include "exfild/spool.h"
+#include "exfild/util/cursor.h"
+#include "exfild/util/log.h"
+#include "exfild/output/spool.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -17,8 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "exfild/syslog_format.h"
-#include "exfild/util.h"
+#include "exfild/alert/syslog_format.h"
+#include "exfild/util/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "exfild/logsource.h"
+#include "exfild/logs/logsource.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

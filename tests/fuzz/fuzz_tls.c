@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "exfild/proto_tls.h"
+#include "exfild/proto/proto_tls.h"
 
 static uint32_t
 next_rand(uint32_t *s)

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "exfild/agg.h"
+#include "exfild/track/agg.h"
 
 #define SEC 1000000000ULL
 static const struct hash_key test_key = { 1, 2 };

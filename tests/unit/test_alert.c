@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "exfild/alert.h"
+#include "exfild/alert/alert.h"
 
 #define TS_ALERT      1411013527123000000ULL /* 2014-09-18T04:12:07.123Z */
 #define TS_FIRST_SEEN 1411013518000000000ULL /* 2014-09-18T04:11:58.000Z */

@@ -17,7 +17,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "exfild/baseline.h"
+#include "exfild/track/baseline.h"
 
 static const struct hash_key test_key = { 0x0123456789abcdefULL, 0xfedcba9876543210ULL };
 

@@ -15,8 +15,8 @@
 #include <zlib.h>
 #include <cmocka.h>
 
-#include "exfild/capture_file.h"
-#include "exfild/log.h"
+#include "exfild/capture/capture_file.h"
+#include "exfild/util/log.h"
 
 #define MAGIC_MICRO 0xa1b2c3d4u
 #define MAGIC_NANO  0xa1b23c4du

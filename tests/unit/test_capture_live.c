@@ -19,9 +19,9 @@
 #include <sys/socket.h>
 #include <cmocka.h>
 
-#include "exfild/capture_live.h"
-#include "exfild/log.h"
-#include "exfild/util.h"
+#include "exfild/capture/capture_live.h"
+#include "exfild/util/log.h"
+#include "exfild/util/util.h"
 
 #define ETH_IP_UDP_LEN 42u /* 14 Ethernet + 20 IPv4 + 8 UDP on lo */
 #define SLL_IP_UDP_LEN 44u /* 16 Linux cooked + 20 + 8 on "any" */

@@ -12,7 +12,7 @@
 #define ZLIB_CONST
 #include <zlib.h>
 
-#include "exfild/classify.h"
+#include "exfild/proto/classify.h"
 
 #define PRNG_SEED 0x9e3779b97f4a7c15ULL
 

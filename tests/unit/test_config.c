@@ -13,8 +13,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "exfild/config.h"
-#include "exfild/util.h"
+#include "exfild/config/config.h"
+#include "exfild/util/util.h"
 
 #define SAMPLE_PATH "conf/exfild.yaml"
 

@@ -11,8 +11,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "exfild/decode.h"
-#include "exfild/netaddr.h"
+#include "exfild/decode/decode.h"
+#include "exfild/util/netaddr.h"
 
 #define L_NULL    0
 #define L_EN10MB  1

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "exfild/flow.h"
+#include "exfild/track/flow.h"
 
 static const struct hash_key test_key = { 0x0123456789abcdefULL, 0xfedcba9876543210ULL };
 #define SEC 1000000000ULL

@@ -13,8 +13,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "exfild/geo.h"
-#include "exfild/util.h"
+#include "exfild/enrich/geo.h"
+#include "exfild/util/util.h"
 
 struct fixture {
 	char dir[64];

@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "exfild/logfeed.h"
+#include "exfild/logs/logfeed.h"
 
 #define CONFIG_YAML \
     "sensor: unit\n" \

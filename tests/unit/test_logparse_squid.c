@@ -13,7 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "exfild/logparse_squid.h"
+#include "exfild/logs/logparse_squid.h"
 
 #define ISSUE_FORMAT \
 	"squid:%ts.%03tu %6tr %>a %Ss/%03>Hs %<st %>st %rm %ru %[un %Sh/%<a %mt"

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "exfild/logparse_zeek.h"
+#include "exfild/logs/logparse_zeek.h"
 
 #define CONN_HEADER \
 	"#separator \\x09\n" \

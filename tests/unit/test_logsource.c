@@ -29,9 +29,9 @@
 #include <event2/event.h>
 #include <zlib.h>
 
-#include "exfild/log.h"
-#include "exfild/logsource.h"
-#include "exfild/util.h"
+#include "exfild/util/log.h"
+#include "exfild/logs/logsource.h"
+#include "exfild/util/util.h"
 
 #define WAIT_MS 5000
 

@@ -13,7 +13,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "exfild/names.h"
+#include "exfild/enrich/names.h"
 
 static const struct hash_key test_key = { 0x0123456789abcdefULL, 0xfedcba9876543210ULL };
 

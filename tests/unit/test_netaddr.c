@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "exfild/netaddr.h"
+#include "exfild/util/netaddr.h"
 
 static void
 test_parse_format(void **state)

@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "exfild/output.h"
+#include "exfild/output/output.h"
 
 static void
 make_alert(struct alert *a, const char *host)

@@ -16,7 +16,7 @@
 
 #include <event2/event.h>
 
-#include "exfild/output_set.h"
+#include "exfild/output/output_set.h"
 
 static char dir[64];
 

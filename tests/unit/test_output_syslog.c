@@ -26,10 +26,10 @@
 
 #include <event2/event.h>
 
-#include "exfild/log.h"
-#include "exfild/output_syslog.h"
-#include "exfild/syslog_format.h"
-#include "exfild/util.h"
+#include "exfild/util/log.h"
+#include "exfild/output/output_syslog.h"
+#include "exfild/alert/syslog_format.h"
+#include "exfild/util/util.h"
 
 #define N_MAX 2400
 #define MSG_MAX 2048

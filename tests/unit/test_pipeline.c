@@ -15,7 +15,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "exfild/pipeline.h"
+#include "exfild/track/pipeline.h"
 
 #define SEC 1000000000ULL
 #define T0 (1411000000ULL * SEC)

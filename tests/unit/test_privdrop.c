@@ -15,7 +15,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "exfild/privdrop.h"
+#include "exfild/daemon/privdrop.h"
 
 #define UNTOUCHED "untouched"
 

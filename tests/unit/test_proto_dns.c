@@ -11,7 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "exfild/proto_dns.h"
+#include "exfild/proto/proto_dns.h"
 
 #define MSG_MAX 4096
 #define MAX_SEEN 64

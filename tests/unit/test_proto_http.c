@@ -13,7 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "exfild/proto_http.h"
+#include "exfild/proto/proto_http.h"
 
 #define MAX_REQS 16
 #define MAX_CALLS 64

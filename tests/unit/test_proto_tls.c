@@ -11,7 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "exfild/proto_tls.h"
+#include "exfild/proto/proto_tls.h"
 
 #define BUF_MAX 24000
 

@@ -19,9 +19,9 @@
 
 #include <event2/event.h>
 
-#include "exfild/cursor.h"
-#include "exfild/log.h"
-#include "exfild/resolver.h"
+#include "exfild/util/cursor.h"
+#include "exfild/util/log.h"
+#include "exfild/daemon/resolver.h"
 
 #define TYPE_A		1
 #define TYPE_AAAA	28

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "exfild/rules.h"
+#include "exfild/detect/rules.h"
 
 #define SEC 1000000000ULL
 

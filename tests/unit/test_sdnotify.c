@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "exfild/sdnotify.h"
+#include "exfild/daemon/sdnotify.h"
 
 struct listener {
 	char dir[64];		/* mkdtemp directory (path sockets) */

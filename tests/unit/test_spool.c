@@ -24,8 +24,8 @@
 #include <zlib.h>
 #include <cmocka.h>
 
-#include "exfild/log.h"
-#include "exfild/spool.h"
+#include "exfild/util/log.h"
+#include "exfild/output/spool.h"
 
 #define SEC 1000000000ULL
 #define REC_LEN 30                       /* payload of the usual test record */

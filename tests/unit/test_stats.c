@@ -23,7 +23,7 @@
 
 #include <event2/event.h>
 
-#include "exfild/stats.h"
+#include "exfild/daemon/stats.h"
 
 #define FFFD "\xef\xbf\xbd"
 #define ERR_LEN 512

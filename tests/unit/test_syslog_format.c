@@ -14,8 +14,8 @@
 
 #include <cmocka.h>
 
-#include "exfild/syslog_format.h"
-#include "exfild/util.h"
+#include "exfild/alert/syslog_format.h"
+#include "exfild/util/util.h"
 
 #define TS_ALERT      1411013527123000000ULL /* 2014-09-18T04:12:07.123Z */
 #define TS_FIRST_SEEN 1411013518000000000ULL /* 2014-09-18T04:11:58.000Z */

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "exfild/strbuf.h"
-#include "exfild/util.h"
+#include "exfild/util/strbuf.h"
+#include "exfild/util/util.h"
 
 static void
 test_parse_size(void **state)

@@ -1,0 +1,68 @@
+/*
+ * alert.h - an alert as a plain value, and its JSON line. Every string that
+ * came from the wire is escaped (RFC 8259), invalid UTF-8 replaced by
+ * U+FFFD. Also the JSON line of the --pairs forensic table.
+ */
+#ifndef EXFILD_ALERT_H
+#define EXFILD_ALERT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "exfild/proto/classify.h"
+#include "exfild/config/config.h"
+#include "exfild/util/netaddr.h"
+#include "exfild/util/strbuf.h"
+
+#define ALERT_ID_LEN 37 /* 36 chars (UUID form) + NUL */
+#define ALERT_HOST_MAX 256
+#define ALERT_USER_MAX 128
+
+struct alert {
+	char id[ALERT_ID_LEN];
+	uint64_t ts_ns;
+	const char *sensor;
+	const char *rule;
+	enum severity severity;
+	const char *source;        /* "pcap", "live", "squid-log", "zeek-conn" ... */
+	struct netaddr src;
+	char src_user[ALERT_USER_MAX]; /* "" when unknown */
+	struct netaddr dst;        /* family 0 when only the name is known */
+	uint16_t dst_port;
+	char dst_host[ALERT_HOST_MAX]; /* "" when unknown */
+	country_t dst_country;
+	bool via_proxy;
+	uint64_t bytes_out;
+	uint64_t bytes_in;
+	uint64_t flows;
+	uint64_t window_s;
+	uint64_t payload[PK_COUNT]; /* client payload bytes per kind, since the
+				     * pair was first seen */
+	uint64_t first_seen_ns;
+};
+
+/* Deterministic id: a UUID-formatted keyed hash of (sensor, rule, src,
+ * destination, ts, seq) so that the same input gives the same ids. */
+void alert_make_id(struct alert *a, uint64_t seq);
+
+/* One JSON object, no trailing newline. Returns false when it did not fit. */
+bool alert_format_json(const struct alert *a, struct strbuf *sb);
+
+struct pair_report {
+	struct netaddr src;
+	struct netaddr dst;
+	char dst_host[ALERT_HOST_MAX];
+	country_t dst_country;
+	uint64_t bytes_out, bytes_in;
+	uint64_t flows;
+	uint64_t first_ns, last_ns;
+	uint64_t payload[PK_COUNT];
+};
+bool pair_format_json(const struct pair_report *r, struct strbuf *sb);
+
+/* JSON string (with the quotes) from untrusted bytes: escapes and
+ * replaces invalid UTF-8 with U+FFFD. */
+void json_put_string(struct strbuf *sb, const char *s, size_t n);
+
+#endif

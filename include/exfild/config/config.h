@@ -1,0 +1,162 @@
+/*
+ * config.h - the YAML configuration (libyaml), parsed into plain values.
+ * Unknown keys, bad values and wrong types are errors reported as
+ * "file:line:column: message". Sections are parsed by a table of handlers so
+ * later sections (capture, outputs, logs, stats) plug in beside these.
+ */
+#ifndef EXFILD_CONFIG_H
+#define EXFILD_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "exfild/util/log.h"
+#include "exfild/util/netaddr.h"
+
+enum severity { SEV_LOW, SEV_MEDIUM, SEV_HIGH, SEV_CRITICAL };
+const char *severity_name(enum severity s);
+int severity_parse(const char *s, enum severity *out);
+
+/* ISO 3166 alpha-2 code packed in 16 bits: ('J' << 8) | 'P'. */
+typedef uint16_t country_t;
+#define COUNTRY_UNKNOWN ((country_t)(('?' << 8) | '?'))
+country_t country_parse(const char *s); /* COUNTRY_UNKNOWN when not 2 letters */
+void country_format(country_t cc, char out[3]);
+
+struct proxy_addr {
+	struct netaddr addr;
+	uint16_t port; /* 0 = any port */
+};
+
+struct rule_conf {
+	bool enabled;
+	uint64_t bytes;
+	double min_ratio; /* bulk_upload only */
+	enum severity severity;
+};
+
+/* Where alerts go: a list of outputs, several at once. */
+enum output_kind { OUTPUT_FILE, OUTPUT_STDOUT, OUTPUT_SYSLOG };
+/* The message body. ECS: JSON with Elastic Common Schema field names. */
+enum output_format { OUTPUT_FORMAT_JSON, OUTPUT_FORMAT_ECS, OUTPUT_FORMAT_CEF,
+	OUTPUT_FORMAT_LEEF };
+enum syslog_transport { SYSLOG_UDP, SYSLOG_TCP, SYSLOG_UNIX };
+/* RFC 6587: octet-counting ("LEN SP MSG") or a trailing LF */
+enum syslog_framing { SYSLOG_FRAMING_OCTET, SYSLOG_FRAMING_LF };
+enum syslog_header { SYSLOG_RFC5424, SYSLOG_RFC3164 };
+enum spool_fsync { SPOOL_FSYNC_ALWAYS, SPOOL_FSYNC_INTERVAL, SPOOL_FSYNC_NEVER };
+
+#define SYSLOG_DEFAULT_MAX_MESSAGE 8192
+/* The smallest max_message: an alert with its structured data and the
+ * wire-borne fields cut to a marker needs up to 915 bytes (RFC 5424 + ECS);
+ * every receiver worth the name takes 2048 (RFC 5424 6.1) */
+#define SYSLOG_MIN_MESSAGE 1024
+
+struct output_conf {
+	enum output_kind kind;
+	enum output_format format;
+	char *path;                /* OUTPUT_FILE */
+	/* OUTPUT_SYSLOG */
+	char *target;              /* as written: "tcp://siem.corp:6514" */
+	enum syslog_transport transport;
+	char *host;                /* name or address literal (no brackets) */
+	uint16_t port;
+	char *socket_path;         /* SYSLOG_UNIX */
+	int facility;              /* 0..23 (local4 = 20) */
+	enum syslog_framing framing;
+	enum syslog_header header;
+	uint64_t max_message;      /* bytes; longer messages are shortened */
+	uint64_t queue_bytes;      /* memory queue; past it alerts go to the spool */
+	uint64_t spool_bytes;      /* disk spool cap (0: no spool) */
+	enum spool_fsync spool_fsync;
+	uint64_t spool_fsync_ms;   /* SPOOL_FSYNC_INTERVAL */
+	char *name;                /* stats label and spool directory name */
+};
+
+/* Proxy or sensor logs as a source (issue 5). */
+enum log_source_kind { LOG_SOURCE_FOLLOW, LOG_SOURCE_LISTEN };
+
+struct log_source_conf {
+	enum log_source_kind kind;
+	char *path;    /* LOG_SOURCE_FOLLOW: the file, followed like tail -F */
+	char *listen;  /* LOG_SOURCE_LISTEN: "udp://ADDR:PORT" or "tcp://ADDR:PORT" */
+	char *format;  /* "squid", "squid:<logformat>", "zeek" */
+};
+
+#define CONFIG_DEFAULT_STATE_DIR "/var/lib/exfild"
+#define CONFIG_ERR_LEN 512
+#define CONFIG_IFNAME_MAX 15 /* IFNAMSIZ - 1 */
+
+struct config {
+	char *path;
+	char sensor[64];
+
+	struct netset internal;
+	struct proxy_addr *proxies;
+	size_t n_proxies;
+	/* DNS servers whose answers teach names' addresses; empty: any */
+	struct netset resolvers;
+
+	country_t *geo_home;
+	size_t n_geo_home;
+	char **geo_databases;
+	size_t n_geo_databases;
+	char *geo_hosts; /* may be NULL */
+
+	char *baseline_state; /* may be NULL */
+	uint64_t baseline_learn_s;
+	struct netset baseline_allow_nets;
+	char **baseline_allow_domains; /* "*.example.com" kept as "example.com" */
+	size_t n_baseline_allow_domains;
+
+	uint64_t rules_window_s;
+	uint64_t rules_suppress_s;
+	struct rule_conf bulk_upload;
+	struct rule_conf compressed_upload;
+
+	/* limits: fixed capacities of the tables (memory stays bounded) */
+	size_t limit_flows;
+	size_t limit_pairs;
+	size_t limit_destinations;
+	size_t limit_names;
+	size_t limit_app_parsers;
+	uint64_t flow_timeout_s;     /* idle TCP/UDP flow timeout */
+	uint64_t flow_closed_timeout_s; /* after FIN/RST */
+
+	/* the daemon (issue 3) */
+	char *daemon_user;         /* dropped to when started as root */
+	char *state_dir;           /* NULL: /var/lib/exfild (output spools) */
+	enum log_level log_level;
+	char **capture_interfaces; /* live capture; -i replaces the list */
+	size_t n_capture_interfaces;
+	char *capture_bpf;         /* NULL: everything */
+	uint32_t capture_snaplen;
+	uint64_t capture_buffer;   /* kernel ring per interface, bytes */
+	bool capture_promiscuous;
+	uint64_t rules_eval_interval_s;
+	uint64_t stats_interval_s; /* 0: no periodic stats line */
+	char *stats_listen;        /* "127.0.0.1:9477"; NULL: no listener */
+	struct output_conf *outputs;
+	size_t n_outputs;
+	struct log_source_conf *logs;
+	size_t n_logs;
+};
+
+/* Defaults for every key (what an empty file yields). */
+void config_defaults(struct config *c);
+/* 0 on success; -1 with err = "file:line:col: message" (or "file: ..."). */
+int config_load(const char *path, struct config **out, char *err, size_t errlen);
+int config_load_string(const char *name, const char *yaml, size_t len,
+    struct config **out, char *err, size_t errlen);
+void config_free(struct config *c);
+const char *output_format_name(enum output_format f);
+const char *syslog_facility_name(int facility);
+bool config_log_format_valid(const char *s);
+
+bool config_is_internal(const struct config *c, const struct netaddr *a);
+/* Is (addr, port) one of networks.proxies? */
+bool config_is_proxy(const struct config *c, const struct netaddr *a, uint16_t port);
+bool config_is_home(const struct config *c, country_t cc);
+
+#endif

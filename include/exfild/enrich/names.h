@@ -1,0 +1,33 @@
+/*
+ * names.h - host name to address cache, filled from DNS answers seen on the
+ * wire and from a hosts-format file. Fixed capacity; the least recently
+ * used entry is evicted when full. A DNS answer overrides the hosts file.
+ */
+#ifndef EXFILD_NAMES_H
+#define EXFILD_NAMES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "exfild/util/netaddr.h"
+#include "exfild/util/util.h"
+
+enum name_source { NAME_FROM_HOSTS = 1, NAME_FROM_DNS = 2, NAME_FROM_LOOKUP = 3 };
+
+struct names_stats {
+	uint64_t inserts, updates, evictions, hits, misses;
+};
+
+struct names;
+struct names *names_new(size_t capacity, const struct hash_key *key);
+void names_free(struct names *n);
+/* name: any case, trailing dot allowed; stored lowercased. */
+void names_put(struct names *n, const char *name, const struct netaddr *addr,
+    enum name_source src, uint64_t ts_ns);
+bool names_get(struct names *n, const char *name, struct netaddr *out);
+/* "addr name [aliases...]" lines, '#' comments. -1 with "file:line: msg". */
+int names_load_hosts(struct names *n, const char *path, char *err, size_t errlen);
+void names_get_stats(const struct names *n, struct names_stats *out);
+
+#endif

@@ -1,0 +1,96 @@
+/*
+ * proto_http.h - incremental HTTP/1.x request parser for the client-to-
+ * server byte stream (RFC 9110, 9112): request line (origin-form,
+ * absolute-form, CONNECT authority-form), Host, Content-Length,
+ * Transfer-Encoding: chunked, Content-Type multipart/form-data boundaries,
+ * X-Forwarded-For. Keep-alive and pipelining: every request is reported.
+ * Fixed-size state, no allocation; fed segment by segment in TCP order.
+ */
+#ifndef EXFILD_PROTO_HTTP_H
+#define EXFILD_PROTO_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "exfild/util/netaddr.h"
+
+#define HTTP_LINE_MAX 1024     /* longer lines keep their first bytes */
+#define HTTP_HOST_MAX 256      /* host name as sent (raw, may be hostile) */
+#define HTTP_METHOD_MAX 16
+#define HTTP_BOUNDARY_MAX 72   /* RFC 2046: at most 70 characters */
+
+struct http_request {
+	char method[HTTP_METHOD_MAX];
+	/* Host: from the CONNECT authority, the absolute URI, else Host:.
+	 * Lowercased, without port and without IPv6 brackets. Raw bytes
+	 * otherwise (it came from the wire: escape before output). */
+	char host[HTTP_HOST_MAX];
+	uint16_t port;          /* explicit port, else 80 (443 for https:// URIs) */
+	bool is_connect;
+	bool absolute_uri;
+	bool has_xff;
+	struct netaddr xff;     /* last (proxy-added) X-Forwarded-For address */
+	bool chunked;
+	bool has_content_length;
+	uint64_t content_length;
+	bool multipart;
+	/* Bytes of this request's line and headers that were in the segment
+	 * being fed (a head split over segments counts its last part), so a
+	 * caller can credit them to this request's destination. */
+	uint32_t head_in_feed;
+};
+
+struct http_stats {
+	uint64_t requests;
+	uint64_t connects;
+	uint64_t malformed;     /* request line or header we could not parse */
+	uint64_t resyncs;       /* gaps after which we looked for a new request */
+	uint64_t long_lines;    /* lines longer than HTTP_LINE_MAX (truncated) */
+};
+
+struct http_events {
+	/* Headers of a request complete. */
+	void (*on_request)(void *ctx, const struct http_request *req);
+	/* Body bytes (de-chunked). part_start is true for the first bytes of a
+	 * request body and of each multipart part's content. */
+	void (*on_body)(void *ctx, const uint8_t *data, size_t len, bool part_start);
+	/* Client bytes after a CONNECT request's headers (the tunnel). */
+	void (*on_tunnel)(void *ctx, const uint8_t *data, size_t len);
+	struct http_stats *stats; /* may be NULL */
+};
+
+/* Parser state: plain struct so flows can embed it; fields are private. */
+struct http_parser {
+	uint8_t state;
+	uint8_t chunk_state;
+	uint8_t multipart_state;
+	uint8_t flags;
+	bool line_truncated;
+	bool in_tunnel;
+	uint16_t line_len;
+	uint16_t boundary_len;
+	uint16_t match_len;
+	uint64_t body_left;
+	uint32_t head_feed;    /* head bytes of the current request in this feed */
+	struct http_request req;
+	char boundary[HTTP_BOUNDARY_MAX + 4];
+	uint8_t line[HTTP_LINE_MAX];
+};
+
+void http_parser_init(struct http_parser *p);
+void http_parser_feed(struct http_parser *p, const uint8_t *data, size_t len,
+    const struct http_events *ev, void *ctx);
+/* Bytes were lost (a TCP gap): drop the partial state and resynchronise on
+ * the next segment that starts with a request line. */
+void http_parser_gap(struct http_parser *p, const struct http_events *ev);
+/* The proxy answered the CONNECT with 2xx: what follows is the tunnel for
+ * good, even if it looks like a request (bytes held back are delivered). */
+void http_parser_tunnel_confirmed(struct http_parser *p,
+    const struct http_events *ev, void *ctx);
+/* True for a status line "HTTP/1.x 2xx" at the start of data. */
+bool http_response_is_2xx(const uint8_t *data, size_t len);
+/* Does this look like the start of an HTTP request ("METHOD SP")? */
+bool http_looks_like_request(const uint8_t *data, size_t len);
+
+#endif

@@ -1,0 +1,104 @@
+/*
+ * agg.h - per-(internal host, destination) aggregates: totals since first
+ * seen, bytes per payload kind, and a sliding window (a ring of
+ * AGG_BUCKETS buckets spanning rules.window) with running sums so that a
+ * rule reads the window in O(1). Fixed capacity, least recently used pair
+ * evicted when full. Rule-specific state lives beside a pair, indexed by its
+ * slot id, so new rules add arrays without growing this struct.
+ */
+#ifndef EXFILD_AGG_H
+#define EXFILD_AGG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "exfild/proto/classify.h"
+#include "exfild/config/config.h"
+#include "exfild/util/netaddr.h"
+#include "exfild/util/util.h"
+
+#define AGG_BUCKETS 8
+#define AGG_NONE UINT32_MAX
+#define AGG_MAX_RULES 8
+
+struct agg_bucket {
+	uint64_t out, in, compressed;
+	uint64_t flows;
+};
+
+/* What every packet of a pair reads and writes comes first, in two cache
+ * lines, so that a prefetch of those brings most of its work in. */
+struct pair {
+	uint32_t gen;             /* bumped when the slot is reused */
+	bool used;
+	/* The destination is familiar, or located at home: no rule can fire
+	 * for this pair until the baseline or geo settings change; a config
+	 * reload (issue 3) must clear it. Saves evaluating every packet of a
+	 * large benign upload. */
+	bool benign;
+	bool via_proxy;
+	uint16_t dst_port;        /* last destination port used */
+	country_t country;        /* COUNTRY_UNKNOWN until resolved */
+	/* sliding window */
+	uint64_t newest_bucket;   /* absolute bucket number of b[newest % N] */
+	uint64_t bucket_end_ns;   /* where the newest bucket ends (no division
+				   * while packets stay inside it) */
+	uint64_t last_ns;
+	uint64_t lru_ns;          /* packet time of the last LRU relink (private) */
+	uint64_t total_out, total_in;
+	struct agg_bucket win;    /* running sum of b[] */
+	uint64_t kind_bytes[PK_COUNT]; /* client payload bytes per kind, total */
+	struct agg_bucket b[AGG_BUCKETS];
+	/* the rest: when the pair is found, made or alerts */
+	struct netaddr host;      /* internal host */
+	uint32_t dest_id, dest_gen; /* baseline destination */
+	uint64_t first_ns;
+	uint64_t total_flows;
+	uint64_t last_alert_ns[AGG_MAX_RULES]; /* suppression per rule */
+	/* table links (private) */
+	uint32_t hash_next, lru_prev, lru_next;
+};
+
+struct agg_stats {
+	uint64_t created, active, evicted;
+};
+
+struct aggtab;
+struct aggtab *aggtab_new(size_t capacity, uint64_t window_ns,
+    const struct hash_key *key);
+void aggtab_free(struct aggtab *t);
+/* New window length (SIGHUP): each pair's window sum is kept, moved into
+ * its newest bucket (it ages out as one lump in the new width). */
+void aggtab_set_window(struct aggtab *t, uint64_t window_ns);
+uint64_t aggtab_window_ns(const struct aggtab *t);
+
+/* Find or create the pair; *id receives its slot. */
+struct pair *agg_get(struct aggtab *t, const struct netaddr *host,
+    uint32_t dest_id, uint32_t dest_gen, uint64_t ts_ns, uint32_t *id);
+/* The slot id of a pair of this table. */
+uint32_t agg_pair_id(const struct aggtab *t, const struct pair *p);
+/* The pair in slot id if it still has generation gen, else NULL. */
+struct pair *agg_by_id(struct aggtab *t, uint32_t id, uint32_t gen);
+
+/* Moves the window forward to ts (old buckets drop out of the sums). */
+void agg_advance(struct aggtab *t, struct pair *p, uint64_t ts_ns);
+void agg_add_bytes(struct aggtab *t, struct pair *p, uint64_t ts_ns,
+    uint64_t out, uint64_t in);
+void agg_add_kind(struct aggtab *t, struct pair *p, uint64_t ts_ns,
+    enum payload_kind kind, uint64_t bytes);
+void agg_add_flow(struct aggtab *t, struct pair *p, uint64_t ts_ns);
+
+typedef void (*agg_visit_fn)(void *ctx, const struct pair *p);
+void agg_foreach(const struct aggtab *t, agg_visit_fn fn, void *ctx);
+/* Pairs with traffic at or after since_ns (newest first; a pair may be
+ * visited that is up to a second older: the LRU is relinked that coarsely). */
+typedef void (*agg_update_fn)(void *ctx, struct pair *p);
+void agg_foreach_recent(struct aggtab *t, uint64_t since_ns, agg_update_fn fn,
+    void *ctx);
+/* A config reload: what was settled under the old geo and baseline (the
+ * "benign" verdict, the country) is worked out again. */
+void aggtab_reset_verdicts(struct aggtab *t);
+void agg_get_stats(const struct aggtab *t, struct agg_stats *out);
+
+#endif

@@ -1,0 +1,70 @@
+/*
+ * baseline.h - the destinations this network already talks to. A
+ * destination (a host name seen through a proxy, else an address) is
+ * familiar when it was first seen during the learning period or matches
+ * baseline.allow; one first seen later stays unfamiliar however much it is
+ * used, so a suspect cannot make its own destination familiar. Fixed
+ * capacity (least recently seen unfamiliar entries go first); saved
+ * atomically (temp file, fsync, rename) and loaded at start.
+ */
+#ifndef EXFILD_BASELINE_H
+#define EXFILD_BASELINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "exfild/config/config.h"
+#include "exfild/util/netaddr.h"
+#include "exfild/util/util.h"
+
+#define DEST_NAME_MAX 256
+
+struct dest {
+	struct netaddr addr;        /* last known address (may be unset) */
+	char name[DEST_NAME_MAX];   /* "" when the destination is an address */
+	uint64_t first_seen_ns;
+	uint64_t last_seen_ns;
+	bool familiar;              /* learned or allowed */
+	bool allowed;               /* matched baseline.allow */
+	uint32_t gen;               /* bumped when the slot is reused */
+};
+
+struct baseline_stats {
+	uint64_t destinations, familiar, evictions;
+};
+
+struct baseline;
+struct baseline *baseline_new(size_t capacity, const struct config *cfg,
+    const struct hash_key *key);
+void baseline_free(struct baseline *b);
+/* New learn period and allow list (SIGHUP); re-evaluates "allowed". */
+void baseline_apply_config(struct baseline *b, const struct config *cfg);
+
+/*
+ * Record that a destination is used at ts. A destination with a name is
+ * keyed by the name (addr is kept as its last known address); without a
+ * name, by addr. The first call ever starts the learning period.
+ * Returns the slot id; *out points into the table (valid until the next
+ * observe call). UINT32_MAX and *out = NULL when there is neither a name
+ * nor an address.
+ */
+uint32_t baseline_observe(struct baseline *b, const char *name,
+    const struct netaddr *addr, uint64_t ts_ns, struct dest **out);
+/* A destination in use at ts (traffic on a flow bound to it): updates
+ * last_seen and keeps it from eviction, without a lookup. */
+void baseline_touch(struct baseline *b, uint32_t id, uint32_t gen, uint64_t ts_ns);
+/* The slot if it still holds generation gen, else NULL. */
+struct dest *baseline_get(struct baseline *b, uint32_t id, uint32_t gen);
+uint64_t baseline_learn_start_ns(const struct baseline *b);
+/* Starts the learning period at ts unless it has started already (the
+ * pipeline calls it with the first packet's time). */
+void baseline_start_learning(struct baseline *b, uint64_t ts_ns);
+
+/* Missing file: 0 and an empty table. -1 with "file:line: message". */
+int baseline_load(struct baseline *b, const char *path, char *err, size_t errlen);
+int baseline_save(const struct baseline *b, const char *path, char *err,
+    size_t errlen);
+void baseline_get_stats(const struct baseline *b, struct baseline_stats *out);
+
+#endif

@@ -1,0 +1,127 @@
+/*
+ * flow.h - bidirectional TCP/UDP flows in a fixed-capacity hash table.
+ * A flow's key says which end is `host` (the internal host whose traffic
+ * we account for) and which is `peer` (a proxy or an external address).
+ * The hash is symmetric and keyed randomly (SipHash), so a packet in
+ * either direction finds its flow with one lookup. Flows leave by idle timeout, a shorter
+ * timeout after FIN/RST, or eviction of the least recently used when the
+ * table is full; every way out is counted.
+ */
+#ifndef EXFILD_FLOW_H
+#define EXFILD_FLOW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "exfild/util/netaddr.h"
+#include "exfild/util/util.h"
+
+#define FLOW_NONE UINT32_MAX
+
+struct pair;
+
+struct flow_key {
+	struct netaddr host;
+	struct netaddr peer;
+	uint16_t host_port;
+	uint16_t peer_port;
+	uint8_t proto;
+};
+
+/* What the application layer of the flow is, as far as we know. */
+enum flow_app {
+	FLOW_APP_UNKNOWN = 0, /* no client payload yet */
+	FLOW_APP_HTTP,
+	FLOW_APP_TLS,
+	FLOW_APP_OTHER,
+};
+
+/* What every packet of a flow reads and writes comes first (the table's
+ * links among it), in the first 144 bytes. */
+struct flow {
+	struct flow_key key;
+	uint64_t last_ns;
+	uint64_t lru_ns;                /* packet time of the last LRU relink (private) */
+	uint32_t hash_next;             /* (private) */
+	uint32_t bucket;                /* its hash bucket, not to hash it again (private) */
+	uint64_t bytes_out, bytes_in;   /* IP-layer bytes */
+	uint64_t pkts_out, pkts_in;
+	uint32_t pair_id, pair_gen;     /* current aggregate (FLOW_NONE: unbound) */
+	struct pair *pair;              /* its slot, valid while gen is pair_gen */
+	uint64_t dest_touch_ns;         /* last time the destination was marked in use */
+	uint32_t app_slot;              /* parser slot (FLOW_NONE: none) */
+	uint32_t next_seq_out;          /* next expected client sequence number */
+	uint8_t app;                    /* enum flow_app */
+	uint8_t kind;                   /* enum payload_kind of current client bytes */
+	bool seq_valid;
+	bool via_proxy;                 /* peer is a configured proxy */
+	bool host_is_proxy;             /* egress tap: host is the proxy itself */
+	bool closed;                    /* FIN or RST seen */
+	bool classified;                /* kind decided for current client stream */
+	uint8_t list;                   /* (private) */
+	uint32_t dest_id, dest_gen;     /* its destination, to rebind after eviction */
+	/* the rest: when the flow starts, binds or leaves */
+	uint64_t first_ns;
+	uint64_t pending_out, pending_in; /* bytes before the destination was known */
+	uint64_t pending_text;          /* client payload bytes before that */
+	struct netaddr pair_host;       /* its host (X-Forwarded-For on an egress tap) */
+	uint16_t dst_port;              /* its destination port (CONNECT/URI port) */
+	uint32_t lru_prev, lru_next;    /* (private) */
+};
+
+struct flow_stats {
+	uint64_t created;
+	uint64_t active;
+	uint64_t expired;     /* idle or closed timeout */
+	uint64_t evicted;     /* table full: least recently used removed */
+};
+
+struct flowtab;
+
+/* Called for a flow that leaves the table, before its slot is reused. */
+typedef void (*flow_release_fn)(void *ctx, struct flow *f);
+
+struct flowtab *flowtab_new(size_t capacity, const struct hash_key *key,
+    flow_release_fn release, void *ctx);
+void flowtab_free(struct flowtab *t);
+
+/* Finds the flow; with create, makes it (evicting the LRU if full).
+ * Marks it used at ts. NULL only when !create and absent. */
+struct flow *flowtab_get(struct flowtab *t, const struct flow_key *k,
+    uint64_t ts_ns, bool create, bool *created);
+/* Finds the flow of a packet in either direction: k holds the packet's
+ * source as "host". *from_host tells whether the packet's source is the
+ * flow's host. Marks it used at ts. NULL when absent. */
+struct flow *flowtab_find_packet(struct flowtab *t, const struct flow_key *k,
+    uint64_t ts_ns, bool *from_host);
+/*
+ * The same in steps, for a batch of packets: each key's bucket (the same
+ * in either direction), a prefetch of the buckets, then of their first
+ * flows (returned as hints: NULL, or maybe another key's flow), then the
+ * lookup in the bucket. The prefetches only warm the cache: the table may
+ * change between them and the lookup.
+ */
+size_t flowtab_bucket(const struct flowtab *t, const struct flow_key *k);
+void flowtab_prefetch_buckets(const struct flowtab *t, const size_t *bucket,
+    size_t n);
+void flowtab_prefetch_flows(const struct flowtab *t, const size_t *bucket,
+    size_t n, const struct flow **first);
+struct flow *flowtab_find_packet_at(struct flowtab *t, const struct flow_key *k,
+    size_t bucket, uint64_t ts_ns, bool *from_host);
+/* flowtab_get with the key's bucket already known (either direction's). */
+struct flow *flowtab_get_at(struct flowtab *t, const struct flow_key *k,
+    size_t bucket, uint64_t ts_ns, bool create, bool *created);
+/* Releases one flow now (a new connection reuses its 5-tuple). */
+void flowtab_remove(struct flowtab *t, struct flow *f);
+/* Marks a flow closed (moves it to the list with the shorter timeout). */
+void flowtab_mark_closed(struct flowtab *t, struct flow *f);
+/* Releases flows idle longer than their timeout at now. */
+void flowtab_expire(struct flowtab *t, uint64_t now_ns, uint64_t idle_ns,
+    uint64_t closed_ns);
+/* Releases every flow (end of a replay). */
+void flowtab_flush(struct flowtab *t);
+void flowtab_get_stats(const struct flowtab *t, struct flow_stats *out);
+size_t flowtab_capacity(const struct flowtab *t);
+
+#endif

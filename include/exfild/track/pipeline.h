@@ -1,0 +1,126 @@
+/*
+ * pipeline.h - one frame in, alerts out: decode, assign roles (internal
+ * host, proxy, far side), track the flow, find the real destination behind
+ * a proxy (CONNECT, absolute URI, Host, SNI, X-Forwarded-For on an egress
+ * tap), classify client bytes, account them per (host, destination), and
+ * run the rules as the bytes arrive. Sources (replay, live, logs) feed it;
+ * it never allocates per packet.
+ */
+#ifndef EXFILD_PIPELINE_H
+#define EXFILD_PIPELINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "exfild/track/agg.h"
+#include "exfild/alert/alert.h"
+#include "exfild/track/baseline.h"
+#include "exfild/capture/capture_file.h"
+#include "exfild/config/config.h"
+#include "exfild/decode/decode.h"
+#include "exfild/track/flow.h"
+#include "exfild/enrich/names.h"
+#include "exfild/proto/proto_http.h"
+
+struct pipeline_stats {
+	uint64_t frames;
+	uint64_t wire_bytes;
+	uint64_t first_ns, last_ns;
+	struct decode_stats decode;
+	struct flow_stats flows;
+	struct agg_stats pairs;
+	struct baseline_stats dests;
+	struct names_stats names;
+	struct http_stats http;
+	uint64_t not_tracked;      /* internal-to-internal, transit, non-TCP/UDP */
+	uint64_t fragments_counted;   /* later fragments credited to their flow */
+	uint64_t fragments_by_address; /* ... credited to (host, address) instead */
+	uint64_t fragments_unmatched; /* ... that could not be placed at all */
+	uint64_t flowless_tcp;     /* bare ACK/FIN/RST outside any tracked flow */
+	uint64_t tcp_close_ignored; /* client FIN/RST far from the expected seq */
+	uint64_t tls_sni, tls_no_sni, tls_malformed;
+	uint64_t dns_answers, dns_malformed;
+	uint64_t dns_untrusted;    /* answers from outside networks.resolvers */
+	uint64_t proxy_unidentified; /* proxy flows whose destination stayed unknown */
+	uint64_t pairs_rebound;    /* flows whose evicted pair was made again */
+	uint64_t flows_lost_destination; /* ... whose destination was evicted too */
+	uint64_t xff_not_internal; /* X-Forwarded-For addresses not used */
+	uint64_t parser_slots_exhausted;
+	uint64_t log_records;      /* log lines handed to pipeline_log_record */
+	uint64_t alerts;
+	uint64_t alerts_by_rule[AGG_MAX_RULES];
+};
+
+typedef void (*pipeline_alert_fn)(void *ctx, const struct alert *a);
+
+struct pipeline;
+
+/* Loads geo databases, the hosts file and the baseline state named in cfg.
+ * source names the input in alerts ("pcap", "live", ...). cfg must outlive
+ * the pipeline (or be replaced with pipeline_apply_config). */
+struct pipeline *pipeline_new(const struct config *cfg, const char *source,
+    pipeline_alert_fn fn, void *ctx, char *err, size_t errlen);
+void pipeline_free(struct pipeline *p);
+
+void pipeline_frame(struct pipeline *p, int linktype, const uint8_t *frame,
+    uint32_t caplen, uint32_t wirelen, uint64_t ts_ns);
+/* The same for each of n frames in turn (a replay's batch): the table
+ * lookups of the batch overlap. Batches of PIPELINE_BATCH_MAX. */
+#define PIPELINE_BATCH_MAX 16
+void pipeline_frames(struct pipeline *p, const struct capture_pkt *frames,
+    size_t n);
+/* Time passes without packets (live mode timer): expire idle flows. */
+void pipeline_tick(struct pipeline *p, uint64_t now_ns);
+/* Timer (live mode): re-evaluates the rules for pairs with traffic since
+ * since_ns, their windows moved to now_ns, so that a verdict that changes
+ * with time alone (a reload's new thresholds, a ratio as bytes age out)
+ * is not left waiting for the pair's next packet. */
+void pipeline_evaluate_recent(struct pipeline *p, uint64_t since_ns,
+    uint64_t now_ns);
+/* Live mode: fn is asked for the address of a destination name that
+ * neither DNS answers on the wire nor the hosts file gave (for geo). It
+ * must not block; its answer comes back through pipeline_learn_name. */
+typedef void (*pipeline_lookup_fn)(void *ctx, const char *name, uint64_t ts_ns);
+void pipeline_set_name_lookup(struct pipeline *p, pipeline_lookup_fn fn, void *ctx);
+void pipeline_learn_name(struct pipeline *p, const char *name,
+    const struct netaddr *addr, uint64_t ts_ns);
+struct log_record;
+/* One proxy or sensor log line (Squid, Zeek): the same baseline, pairs and
+ * rules as packets. Bytes are the log's (application bytes, not IP-layer);
+ * an alert's source is the log's ("squid-log", "zeek-conn", "zeek-http")
+ * and src_user the line's user name. */
+void pipeline_log_record(struct pipeline *p, const struct log_record *r);
+/* End of input: release every flow. */
+void pipeline_finish(struct pipeline *p);
+
+/*
+ * SIGHUP: switch to cfg (validated by config_load) without losing flows or
+ * windows. Geo databases and the hosts file are loaded first; on any error
+ * nothing changes and -1 is returned with err. Networks apply to flows that
+ * start afterwards; the window width, rules, allow-list and learning period
+ * at once; table sizes (limits:) and baseline.state only at a restart (a
+ * warning says so). cfg must outlive the pipeline or the next apply.
+ */
+int pipeline_apply_config(struct pipeline *p, const struct config *cfg,
+    char *err, size_t errlen);
+/* The same in two steps, for a reload that has more to prepare (outputs):
+ * prepare loads and checks everything (NULL with err: nothing changed);
+ * commit cannot fail; discard drops a prepared update. */
+struct pipeline_update;
+struct pipeline_update *pipeline_prepare_config(struct pipeline *p,
+    const struct config *cfg, char *err, size_t errlen);
+void pipeline_commit_config(struct pipeline *p, struct pipeline_update *u);
+void pipeline_discard_config(struct pipeline_update *u);
+
+int pipeline_save_baseline(struct pipeline *p, char *err, size_t errlen);
+/* baseline.state was set when the pipeline was made (its path stays until
+ * a restart, whatever a reload says). */
+bool pipeline_has_baseline_state(const struct pipeline *p);
+void pipeline_get_stats(const struct pipeline *p, struct pipeline_stats *out);
+
+typedef void (*pipeline_pair_fn)(void *ctx, const struct pair_report *r);
+/* Every (host, destination) pair, sorted by host, then destination. */
+void pipeline_report_pairs(struct pipeline *p, pipeline_pair_fn fn, void *ctx);
+
+#endif

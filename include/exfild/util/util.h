@@ -1,0 +1,120 @@
+/*
+ * util.h - small helpers shared by every module: allocation that aborts
+ * (start-up and config paths only), bounded string copies, a keyed hash,
+ * size/duration parsing and time formatting.
+ */
+#ifndef EXFILD_UTIL_H
+#define EXFILD_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "exfild/util/cursor.h"
+
+#define NS_PER_SEC 1000000000ULL
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t nmemb, size_t size);
+void *xreallocarray(void *p, size_t nmemb, size_t size);
+char *xstrdup(const char *s);
+
+/*
+ * Calls fn for each line of the text file at path (without its '\n'),
+ * stopping at the first that returns -1: err is then "path:line: msg".
+ * A file that cannot be opened or read: "path: reason". 0 or -1. Start-up
+ * paths only (getline allocates).
+ */
+typedef int (*line_fn)(void *ctx, const uint8_t *line, size_t len, char *msg,
+    size_t msglen);
+int file_each_line(const char *path, line_fn fn, void *ctx, char *err,
+    size_t errlen);
+
+/* The smallest power of two >= n (hash table sizes). */
+size_t round_pow2(size_t n);
+
+/* Copy at most dstlen-1 bytes and NUL-terminate; returns strlen(src). */
+size_t str_copy(char *dst, const char *src, size_t dstlen);
+/* Equal strings, or both NULL (optional config values). */
+bool str_eq_nullable(const char *a, const char *b);
+/* Length of the well-formed UTF-8 sequence at d (RFC 3629 4: no overlongs,
+ * UTF-16 surrogates or code points above U+10FFFF), 0 when d does not
+ * start one, also when it is cut short. len >= 1. */
+size_t utf8_sequence(const uint8_t *d, size_t len);
+/* Copy n bytes of src (not NUL-terminated), lowercased, truncating. */
+size_t str_copy_lower(char *dst, size_t dstlen, const uint8_t *src, size_t n);
+
+/* Untrusted bytes quoted for an error message: "text", bytes that are not
+ * printable ASCII (and '"', '\\') as \xNN, cut with "..." after QUOTE_MAX
+ * bytes of output. out needs QUOTE_BUF bytes to hold the longest. */
+#define QUOTE_MAX 64
+#define QUOTE_BUF (QUOTE_MAX + 16)
+void quote_bytes(const struct cursor *bytes, char *out, size_t outlen);
+
+/* SipHash-2-4 with a 128-bit key. */
+struct hash_key {
+	uint64_t k0, k1;
+};
+uint64_t hash_bytes(const struct hash_key *key, const void *data, size_t len);
+/*
+ * SipHash-1-3 over n 64-bit words (as their little-endian bytes): the
+ * per-packet table hash. One compression and three finalisation rounds,
+ * as in Rust's and CPython's hash tables: keyed against hash flooding,
+ * about half the cost of SipHash-2-4. Inline, so that a caller with a
+ * constant n gets it unrolled.
+ */
+#define HASH_ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+#define HASH_SIPROUND(v0, v1, v2, v3)                                     \
+	do {                                                              \
+		v0 += v1; v1 = HASH_ROTL(v1, 13); v1 ^= v0;               \
+		v0 = HASH_ROTL(v0, 32);                                   \
+		v2 += v3; v3 = HASH_ROTL(v3, 16); v3 ^= v2;               \
+		v0 += v3; v3 = HASH_ROTL(v3, 21); v3 ^= v0;               \
+		v2 += v1; v1 = HASH_ROTL(v1, 17); v1 ^= v2;               \
+		v2 = HASH_ROTL(v2, 32);                                   \
+	} while (0)
+
+static inline uint64_t
+hash_words(const struct hash_key *key, const uint64_t *w, size_t n)
+{
+	uint64_t v0 = 0x736f6d6570736575ULL ^ key->k0;
+	uint64_t v1 = 0x646f72616e646f6dULL ^ key->k1;
+	uint64_t v2 = 0x6c7967656e657261ULL ^ key->k0;
+	uint64_t v3 = 0x7465646279746573ULL ^ key->k1;
+	uint64_t b = (uint64_t)(n * 8) << 56;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		v3 ^= w[i];
+		HASH_SIPROUND(v0, v1, v2, v3);
+		v0 ^= w[i];
+	}
+	v3 ^= b;
+	HASH_SIPROUND(v0, v1, v2, v3);
+	v0 ^= b;
+	v2 ^= 0xff;
+	HASH_SIPROUND(v0, v1, v2, v3);
+	HASH_SIPROUND(v0, v1, v2, v3);
+	HASH_SIPROUND(v0, v1, v2, v3);
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+/* Fill a key from the system's random source (getrandom); 0 or -1. */
+int hash_key_random(struct hash_key *key);
+
+/*
+ * "50MB" (powers of 1000), "1MiB" (powers of 1024), "512B", "1024";
+ * "30s", "5m", "1h", "7d", bare number = seconds. 0 or -1.
+ */
+int parse_size(const char *s, uint64_t *out);
+int parse_duration(const char *s, uint64_t *seconds);
+
+/* RFC 3339 UTC with milliseconds: 2014-06-12T03:04:05.123Z (24 chars + NUL). */
+#define RFC3339_LEN 25
+void format_rfc3339_ms(uint64_t ts_ns, char out[RFC3339_LEN]);
+
+/* Monotonic and real clocks in ns. */
+uint64_t clock_mono_ns(void);
+uint64_t clock_real_ns(void);
+
+#endif

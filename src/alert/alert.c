@@ -1,0 +1,367 @@
+/*
+ * alert.c - alerts and --pairs rows as JSON lines (RFC 8259). Every string
+ * is escaped and its UTF-8 (RFC 3629) validated; each invalid byte becomes
+ * U+FFFD. Alert ids are UUID-shaped keyed hashes (RFC 9562 §5.8).
+ */
+#include <string.h>
+
+#include "exfild/alert/alert.h"
+#include "exfild/util/util.h"
+
+static const char hex_digits[] = "0123456789abcdef";
+
+/* U+FFFD REPLACEMENT CHARACTER, UTF-8 encoded */
+static const char replacement[] = "\xef\xbf\xbd";
+
+static void
+put_escape_u(struct strbuf *sb, unsigned cp)
+{
+	char esc[6] = { '\\', 'u', hex_digits[cp >> 12 & 0xf],
+		hex_digits[cp >> 8 & 0xf], hex_digits[cp >> 4 & 0xf],
+		hex_digits[cp & 0xf] };
+
+	sb_append(sb, esc, sizeof(esc));
+}
+
+/* An ASCII byte that cannot appear as itself inside a JSON string. */
+static void
+put_escape_ascii(struct strbuf *sb, uint8_t b)
+{
+	switch (b) {
+	case '"':
+		sb_append(sb, "\\\"", 2);
+		break;
+	case '\\':
+		sb_append(sb, "\\\\", 2);
+		break;
+	case '\b':
+		sb_append(sb, "\\b", 2);
+		break;
+	case '\f':
+		sb_append(sb, "\\f", 2);
+		break;
+	case '\n':
+		sb_append(sb, "\\n", 2);
+		break;
+	case '\r':
+		sb_append(sb, "\\r", 2);
+		break;
+	case '\t':
+		sb_append(sb, "\\t", 2);
+		break;
+	default:
+		put_escape_u(sb, b); /* other controls and DEL */
+		break;
+	}
+}
+
+static bool
+is_plain_ascii(uint8_t b)
+{
+	return b >= 0x20 && b < 0x7f && b != '"' && b != '\\';
+}
+
+/* U+2028 LINE SEPARATOR and U+2029 PARAGRAPH SEPARATOR end a JavaScript
+ * string literal (before ES2019); they are escaped for such consumers. */
+static bool
+is_js_line_break(const uint8_t *d, size_t k)
+{
+	return k == 3 && d[0] == 0xe2 && d[1] == 0x80 &&
+	    (d[2] == 0xa8 || d[2] == 0xa9);
+}
+
+static void
+put_run(struct strbuf *sb, const char *s, size_t from, size_t to)
+{
+	if (to > from)
+		sb_append(sb, s + from, to - from);
+}
+
+/*
+ * Runs of bytes that need no change are copied in one append. An invalid
+ * byte is replaced on its own and decoding resumes at the next byte, so a
+ * cut sequence E3 81 becomes two U+FFFD, an overlong C0 AF two.
+ */
+void
+json_put_string(struct strbuf *sb, const char *s, size_t n)
+{
+	const uint8_t *d = (const uint8_t *)s;
+	size_t i = 0, run = 0, k;
+
+	if (d == NULL)
+		n = 0;
+	sb_putc(sb, '"');
+	while (i < n) {
+		if (is_plain_ascii(d[i])) {
+			i++;
+			continue;
+		}
+		k = d[i] < 0x80 ? 0 : utf8_sequence(d + i, n - i);
+		if (k > 0 && !is_js_line_break(d + i, k)) {
+			i += k;
+			continue;
+		}
+		put_run(sb, s, run, i);
+		if (d[i] < 0x80) {
+			put_escape_ascii(sb, d[i]);
+			i++;
+		} else if (k > 0) {
+			put_escape_u(sb, d[i + 2] == 0xa8 ? 0x2028 : 0x2029);
+			i += k;
+		} else {
+			sb_append(sb, replacement, sizeof(replacement) - 1);
+			i++;
+		}
+		run = i;
+	}
+	put_run(sb, s, run, i);
+	sb_putc(sb, '"');
+}
+
+/* A C string that may be NULL. */
+static void
+put_cstr(struct strbuf *sb, const char *s)
+{
+	json_put_string(sb, s, s != NULL ? strlen(s) : 0);
+}
+
+/* A fixed-size field that should be NUL-terminated but may not be. */
+static void
+put_field(struct strbuf *sb, const char *s, size_t size)
+{
+	json_put_string(sb, s, strnlen(s, size));
+}
+
+/* ,"key": -- keys are constants of this file and need no escaping. */
+static void
+put_key(struct strbuf *sb, const char *key)
+{
+	sb_putc(sb, ',');
+	sb_putc(sb, '"');
+	sb_puts(sb, key);
+	sb_append(sb, "\":", 2);
+}
+
+static void
+put_u64(struct strbuf *sb, const char *key, uint64_t v)
+{
+	put_key(sb, key);
+	sb_u64(sb, v);
+}
+
+static void
+put_time(struct strbuf *sb, const char *key, uint64_t ts_ns)
+{
+	char buf[RFC3339_LEN];
+
+	format_rfc3339_ms(ts_ns, buf);
+	put_key(sb, key);
+	put_field(sb, buf, sizeof(buf));
+}
+
+/* "" when the address is not set. */
+static void
+put_addr(struct strbuf *sb, const char *key, const struct netaddr *a)
+{
+	char buf[NETADDR_STRLEN];
+
+	netaddr_format(a, buf, sizeof(buf));
+	put_key(sb, key);
+	put_field(sb, buf, sizeof(buf));
+}
+
+static void
+put_country(struct strbuf *sb, const char *key, country_t cc)
+{
+	char buf[3];
+
+	country_format(cc, buf);
+	put_key(sb, key);
+	put_field(sb, buf, sizeof(buf));
+}
+
+/* {"kind":bytes,...} in enum order, kinds with bytes only. */
+static void
+put_payload(struct strbuf *sb, const uint64_t payload[PK_COUNT])
+{
+	bool first = true;
+	int k;
+
+	put_key(sb, "payload");
+	sb_putc(sb, '{');
+	for (k = 0; k < PK_COUNT; k++) {
+		if (payload[k] == 0)
+			continue;
+		if (!first)
+			sb_putc(sb, ',');
+		first = false;
+		put_cstr(sb, payload_kind_name((enum payload_kind)k));
+		sb_putc(sb, ':');
+		sb_u64(sb, payload[k]);
+	}
+	sb_putc(sb, '}');
+}
+
+bool
+alert_format_json(const struct alert *a, struct strbuf *sb)
+{
+	sb_puts(sb, "{\"id\":");
+	put_field(sb, a->id, sizeof(a->id));
+	put_time(sb, "ts", a->ts_ns);
+	put_key(sb, "sensor");
+	put_cstr(sb, a->sensor);
+	put_key(sb, "rule");
+	put_cstr(sb, a->rule);
+	put_key(sb, "severity");
+	put_cstr(sb, severity_name(a->severity));
+	put_key(sb, "source");
+	put_cstr(sb, a->source);
+	put_addr(sb, "src", &a->src);
+	if (a->src_user[0] != '\0') {
+		put_key(sb, "src_user");
+		put_field(sb, a->src_user, sizeof(a->src_user));
+	}
+	put_addr(sb, "dst", &a->dst);
+	put_u64(sb, "dst_port", a->dst_port);
+	put_key(sb, "dst_host");
+	put_field(sb, a->dst_host, sizeof(a->dst_host));
+	put_country(sb, "dst_country", a->dst_country);
+	put_key(sb, "via");
+	put_cstr(sb, a->via_proxy ? "proxy" : "direct");
+	put_u64(sb, "bytes_out", a->bytes_out);
+	put_u64(sb, "bytes_in", a->bytes_in);
+	put_u64(sb, "flows", a->flows);
+	put_u64(sb, "window_s", a->window_s);
+	put_payload(sb, a->payload);
+	put_time(sb, "first_seen", a->first_seen_ns);
+	sb_putc(sb, '}');
+	return !sb->overflow;
+}
+
+bool
+pair_format_json(const struct pair_report *r, struct strbuf *sb)
+{
+	char src[NETADDR_STRLEN];
+
+	netaddr_format(&r->src, src, sizeof(src));
+	sb_puts(sb, "{\"src\":");
+	put_field(sb, src, sizeof(src));
+	put_addr(sb, "dst", &r->dst);
+	put_key(sb, "dst_host");
+	put_field(sb, r->dst_host, sizeof(r->dst_host));
+	put_country(sb, "dst_country", r->dst_country);
+	put_u64(sb, "bytes_out", r->bytes_out);
+	put_u64(sb, "bytes_in", r->bytes_in);
+	put_u64(sb, "flows", r->flows);
+	put_time(sb, "first", r->first_ns);
+	put_time(sb, "last", r->last_ns);
+	put_payload(sb, r->payload);
+	sb_putc(sb, '}');
+	return !sb->overflow;
+}
+
+/*
+ * Alert ids. The hashed message is, in this order:
+ *   sensor, rule    u16le length + bytes (at most ID_STR_MAX bytes)
+ *   src, dst        family byte + 16 address bytes
+ *   dst_host        u16le length + bytes
+ *   ts_ns, seq      u64le
+ * hashed twice with SipHash-2-4 under two fixed keys (the ASCII of
+ * "exfild-alert-id1" and "exfild-alert-id2" read as two u64le each). The
+ * keys are not secret: ids only need to be stable and well spread, not
+ * unguessable. The 128 bits are laid out as a UUID with version 8
+ * ("custom", RFC 9562 §5.8) and the RFC 9562 variant bits 10.
+ */
+#define ID_STR_MAX (ALERT_HOST_MAX - 1)
+#define ID_MSG_MAX (3 * (2 + ID_STR_MAX) + 2 * 17 + 2 * 8)
+
+static const struct hash_key id_key_hi = {
+	0x612d646c69667865ULL, /* "exfild-a" */
+	0x3164692d7472656cULL, /* "lert-id1" */
+};
+static const struct hash_key id_key_lo = {
+	0x612d646c69667865ULL, /* "exfild-a" */
+	0x3264692d7472656cULL, /* "lert-id2" */
+};
+
+struct id_msg {
+	uint8_t b[ID_MSG_MAX];
+	size_t len;
+};
+
+static void
+msg_bytes(struct id_msg *m, const void *p, size_t n)
+{
+	memcpy(m->b + m->len, p, n);
+	m->len += n;
+}
+
+static void
+msg_u64(struct id_msg *m, uint64_t v)
+{
+	uint8_t le[8];
+	int i;
+
+	for (i = 0; i < 8; i++)
+		le[i] = (uint8_t)(v >> (8 * i));
+	msg_bytes(m, le, sizeof(le));
+}
+
+static void
+msg_str(struct id_msg *m, const char *s, size_t max)
+{
+	size_t n = s != NULL ? strnlen(s, max) : 0;
+	uint8_t le[2];
+
+	if (n > ID_STR_MAX)
+		n = ID_STR_MAX;
+	le[0] = (uint8_t)n;
+	le[1] = (uint8_t)(n >> 8);
+	msg_bytes(m, le, sizeof(le));
+	if (n > 0)
+		msg_bytes(m, s, n);
+}
+
+static void
+msg_addr(struct id_msg *m, const struct netaddr *a)
+{
+	msg_bytes(m, &a->family, 1);
+	msg_bytes(m, a->a, sizeof(a->a));
+}
+
+void
+alert_make_id(struct alert *a, uint64_t seq)
+{
+	static const size_t dash_after[] = { 4, 6, 8, 10 };
+	struct id_msg m;
+	uint8_t u[16];
+	uint64_t hi, lo;
+	size_t i, d = 0, o = 0;
+
+	m.len = 0;
+	msg_str(&m, a->sensor, ID_STR_MAX);
+	msg_str(&m, a->rule, ID_STR_MAX);
+	msg_addr(&m, &a->src);
+	msg_addr(&m, &a->dst);
+	msg_str(&m, a->dst_host, sizeof(a->dst_host));
+	msg_u64(&m, a->ts_ns);
+	msg_u64(&m, seq);
+	hi = hash_bytes(&id_key_hi, m.b, m.len);
+	lo = hash_bytes(&id_key_lo, m.b, m.len);
+	for (i = 0; i < 8; i++) {
+		u[i] = (uint8_t)(hi >> (56 - 8 * i));
+		u[8 + i] = (uint8_t)(lo >> (56 - 8 * i));
+	}
+	u[6] = (uint8_t)((u[6] & 0x0f) | 0x80); /* version 8 */
+	u[8] = (uint8_t)((u[8] & 0x3f) | 0x80); /* variant 10 */
+	for (i = 0; i < sizeof(u); i++) {
+		if (d < sizeof(dash_after) / sizeof(dash_after[0]) &&
+		    i == dash_after[d]) {
+			a->id[o++] = '-';
+			d++;
+		}
+		a->id[o++] = hex_digits[u[i] >> 4];
+		a->id[o++] = hex_digits[u[i] & 0xf];
+	}
+	a->id[o] = '\0';
+}

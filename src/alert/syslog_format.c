@@ -1,0 +1,901 @@
+/*
+ * syslog_format.c - an alert as one syslog message: RFC 5424 (structured
+ * data, RFC 5424 6.3) or RFC 3164 header; JSON, ECS, CEF (ArcSight CEF rev
+ * 25) or LEEF 2.0 (IBM QRadar) body; shortened to fit, never split.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "exfild/proto/classify.h"
+#include "exfild/alert/syslog_format.h"
+#include "exfild/util/util.h"
+
+#define VENDOR "exfild"
+#define PRODUCT "exfild"
+#define ECS_VERSION "8.11.0"
+
+/* RFC 5424 6.2: header field lengths */
+#define HOSTNAME_MAX 255
+#define APP_NAME_MAX 48
+#define PROCID_MAX 128
+#define MSGID_MAX 32
+#define TAG_MAX 32 /* RFC 3164 4.1.3 */
+#define FACILITY_MAX 23
+
+#define MARKER_LEN (sizeof(SYSLOG_TRUNC_MARKER) - 1)
+
+/* U+FFFD REPLACEMENT CHARACTER, UTF-8 encoded */
+static const char replacement[] = "\xef\xbf\xbd";
+
+static const char *const month_names[12] = {
+	"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+	"Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+};
+
+/* ---- severities ---- */
+
+/* RFC 5424 6.2.1 numerical severity */
+static unsigned
+syslog_severity(enum severity s)
+{
+	switch (s) {
+	case SEV_CRITICAL:
+		return 2;
+	case SEV_HIGH:
+		return 3;
+	case SEV_MEDIUM:
+		return 4;
+	default:
+		return 5;
+	}
+}
+
+/* CEF 0-10, LEEF 1-10, ECS event.severity */
+static unsigned
+severity_scale10(enum severity s)
+{
+	switch (s) {
+	case SEV_CRITICAL:
+		return 10;
+	case SEV_HIGH:
+		return 8;
+	case SEV_MEDIUM:
+		return 5;
+	default:
+		return 3;
+	}
+}
+
+static const char *
+rule_title(const char *rule)
+{
+	if (strcmp(rule, "bulk-upload") == 0)
+		return "Bulk upload to an unfamiliar foreign destination";
+	if (strcmp(rule, "compressed-upload") == 0)
+		return "Compressed upload to an unfamiliar foreign destination";
+	return rule;
+}
+
+/* ---- text ---- */
+
+/* Bytes of the character at d: an ASCII byte, a well-formed sequence, or
+ * one invalid byte (which is replaced on its own). */
+static size_t
+char_len(const uint8_t *d, size_t len)
+{
+	size_t k;
+
+	if (d[0] < 0x80)
+		return 1;
+	k = utf8_sequence(d, len);
+	return k > 0 ? k : 1;
+}
+
+/* The longest prefix of s[0..n) of at most max bytes that ends on a
+ * character boundary. */
+static size_t
+prefix_len(const char *s, size_t n, size_t max)
+{
+	const uint8_t *d = (const uint8_t *)s;
+	size_t i = 0, k;
+
+	while (i < n) {
+		k = char_len(d + i, n - i);
+		if (k > max - i)
+			break;
+		i += k;
+	}
+	return i;
+}
+
+static bool
+is_control(uint8_t c)
+{
+	return c < 0x20 || c == 0x7f;
+}
+
+/* What a value is written into; each has its own escapes. */
+enum text_style {
+	TEXT_SD_VALUE,   /* RFC 5424 PARAM-VALUE */
+	TEXT_CEF_HEADER, /* CEF header field */
+	TEXT_CEF_VALUE,  /* CEF extension value */
+	TEXT_LEEF,       /* LEEF header field or attribute value */
+};
+
+static void
+put_escaped(struct strbuf *sb, char c)
+{
+	char esc[2] = { '\\', c };
+
+	sb_append(sb, esc, sizeof(esc));
+}
+
+static void
+put_ascii(struct strbuf *sb, uint8_t c, enum text_style st)
+{
+	switch (st) {
+	case TEXT_SD_VALUE:
+		if (c == '"' || c == '\\' || c == ']') {
+			put_escaped(sb, (char)c);
+			return;
+		}
+		break;
+	case TEXT_CEF_HEADER:
+		if (c == '|' || c == '\\') {
+			put_escaped(sb, (char)c);
+			return;
+		}
+		break;
+	case TEXT_CEF_VALUE:
+		if (c == '\\' || c == '=') {
+			put_escaped(sb, (char)c);
+			return;
+		}
+		if (c == '\n' || c == '\r') {
+			put_escaped(sb, c == '\n' ? 'n' : 'r');
+			return;
+		}
+		break;
+	case TEXT_LEEF:
+		if (c == SYSLOG_LEEF_DELIM || c == '|') {
+			sb_puts(sb, replacement);
+			return;
+		}
+		break;
+	}
+	if (is_control(c))
+		sb_puts(sb, replacement);
+	else
+		sb_putc(sb, (char)c);
+}
+
+/* Untrusted bytes as the style requires: valid UTF-8 without controls. */
+static void
+put_text(struct strbuf *sb, const char *s, size_t n, enum text_style st)
+{
+	const uint8_t *d = (const uint8_t *)s;
+	size_t i = 0, k;
+
+	while (i < n) {
+		if (d[i] < 0x80) {
+			put_ascii(sb, d[i], st);
+			i++;
+			continue;
+		}
+		k = utf8_sequence(d + i, n - i);
+		if (k == 0) {
+			sb_puts(sb, replacement);
+			i++;
+		} else if (k == 2 && d[i] == 0xc2 && d[i + 1] < 0xa0) {
+			sb_puts(sb, replacement); /* C1 control */
+			i += k;
+		} else {
+			sb_append(sb, s + i, k);
+			i += k;
+		}
+	}
+}
+
+/* A C string that may be NULL. */
+static void
+put_cstr(struct strbuf *sb, const char *s, enum text_style st)
+{
+	if (s != NULL)
+		put_text(sb, s, strlen(s), st);
+}
+
+/* An RFC 5424 header field (also the RFC 3164 HOSTNAME and TAG): printable
+ * US-ASCII, other bytes as '_', at most max bytes, "-" when empty. */
+static void
+put_header_field(struct strbuf *sb, const char *s, size_t max,
+    const char *also_bad)
+{
+	size_t i, n = s != NULL ? strnlen(s, max) : 0;
+
+	if (n == 0) {
+		sb_putc(sb, '-');
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		uint8_t c = (uint8_t)s[i];
+
+		if (c < 33 || c > 126 || strchr(also_bad, c) != NULL)
+			c = '_';
+		sb_putc(sb, (char)c);
+	}
+}
+
+static const char *
+str_or_empty(const char *s)
+{
+	return s != NULL ? s : "";
+}
+
+static const char *
+via_name(const struct alert *a)
+{
+	return a->via_proxy ? "proxy" : "direct";
+}
+
+/* "rar:1600000,tls:200": kinds with bytes, in enum order. */
+static void
+put_payload_list(struct strbuf *sb, const uint64_t payload[PK_COUNT])
+{
+	bool first = true;
+	int k;
+
+	for (k = 0; k < PK_COUNT; k++) {
+		if (payload[k] == 0)
+			continue;
+		if (!first)
+			sb_putc(sb, ',');
+		first = false;
+		sb_puts(sb, payload_kind_name((enum payload_kind)k));
+		sb_putc(sb, ':');
+		sb_u64(sb, payload[k]);
+	}
+}
+
+static bool
+country_known(country_t cc)
+{
+	return cc != COUNTRY_UNKNOWN && cc != 0;
+}
+
+/* ---- ECS JSON ---- */
+
+/* ,"key": (keys are constants of this file) -- n counts the members. */
+static void
+ecs_key(struct strbuf *sb, int *n, const char *key)
+{
+	if ((*n)++ > 0)
+		sb_putc(sb, ',');
+	sb_putc(sb, '"');
+	sb_puts(sb, key);
+	sb_append(sb, "\":", 2);
+}
+
+static void
+ecs_str(struct strbuf *sb, int *n, const char *key, const char *s, size_t n_s)
+{
+	ecs_key(sb, n, key);
+	json_put_string(sb, s, n_s);
+}
+
+static void
+ecs_cstr(struct strbuf *sb, int *n, const char *key, const char *s)
+{
+	ecs_str(sb, n, key, str_or_empty(s), strlen(str_or_empty(s)));
+}
+
+static void
+ecs_u64(struct strbuf *sb, int *n, const char *key, uint64_t v)
+{
+	ecs_key(sb, n, key);
+	sb_u64(sb, v);
+}
+
+static void
+ecs_time(struct strbuf *sb, int *n, const char *key, uint64_t ts_ns)
+{
+	char buf[RFC3339_LEN];
+
+	format_rfc3339_ms(ts_ns, buf);
+	ecs_str(sb, n, key, buf, strnlen(buf, sizeof(buf)));
+}
+
+static void
+ecs_ip(struct strbuf *sb, int *n, const char *key, const struct netaddr *ip)
+{
+	char buf[NETADDR_STRLEN];
+
+	if (!netaddr_is_set(ip))
+		return;
+	netaddr_format(ip, buf, sizeof(buf));
+	ecs_str(sb, n, key, buf, strnlen(buf, sizeof(buf)));
+}
+
+static void
+ecs_event(struct strbuf *sb, int *n, const struct alert *a)
+{
+	int m = 0;
+
+	ecs_key(sb, n, "event");
+	sb_putc(sb, '{');
+	ecs_cstr(sb, &m, "kind", "alert");
+	ecs_str(sb, &m, "id", a->id, strnlen(a->id, sizeof(a->id)));
+	ecs_u64(sb, &m, "severity", severity_scale10(a->severity));
+	ecs_cstr(sb, &m, "module", "exfild");
+	ecs_time(sb, &m, "start", a->first_seen_ns);
+	sb_putc(sb, '}');
+}
+
+static void
+ecs_source(struct strbuf *sb, int *n, const struct alert *a)
+{
+	size_t user = strnlen(a->src_user, sizeof(a->src_user));
+	int m = 0, u = 0;
+
+	ecs_key(sb, n, "source");
+	sb_putc(sb, '{');
+	ecs_ip(sb, &m, "ip", &a->src);
+	if (user > 0) {
+		ecs_key(sb, &m, "user");
+		sb_putc(sb, '{');
+		ecs_str(sb, &u, "name", a->src_user, user);
+		sb_putc(sb, '}');
+	}
+	ecs_u64(sb, &m, "bytes", a->bytes_out);
+	sb_putc(sb, '}');
+}
+
+static void
+ecs_destination(struct strbuf *sb, int *n, const struct alert *a)
+{
+	size_t host = strnlen(a->dst_host, sizeof(a->dst_host));
+	char cc[3];
+	int m = 0, g = 0;
+
+	ecs_key(sb, n, "destination");
+	sb_putc(sb, '{');
+	ecs_ip(sb, &m, "ip", &a->dst);
+	if (a->dst_port != 0)
+		ecs_u64(sb, &m, "port", a->dst_port);
+	if (host > 0)
+		ecs_str(sb, &m, "domain", a->dst_host, host);
+	ecs_u64(sb, &m, "bytes", a->bytes_in);
+	if (country_known(a->dst_country)) {
+		country_format(a->dst_country, cc);
+		ecs_key(sb, &m, "geo");
+		sb_putc(sb, '{');
+		ecs_str(sb, &g, "country_iso_code", cc, strnlen(cc, sizeof(cc)));
+		sb_putc(sb, '}');
+	}
+	sb_putc(sb, '}');
+}
+
+/* "key":{"inner":"value"} */
+static void
+ecs_object1(struct strbuf *sb, int *n, const char *key, const char *inner,
+    const char *value)
+{
+	int m = 0;
+
+	ecs_key(sb, n, key);
+	sb_putc(sb, '{');
+	ecs_cstr(sb, &m, inner, value);
+	sb_putc(sb, '}');
+}
+
+static void
+ecs_exfild(struct strbuf *sb, int *n, const struct alert *a)
+{
+	int m = 0, p = 0, k;
+
+	ecs_key(sb, n, "exfild");
+	sb_putc(sb, '{');
+	ecs_cstr(sb, &m, "source", a->source);
+	ecs_u64(sb, &m, "flows", a->flows);
+	ecs_u64(sb, &m, "window_s", a->window_s);
+	ecs_key(sb, &m, "payload");
+	sb_putc(sb, '{');
+	for (k = 0; k < PK_COUNT; k++)
+		if (a->payload[k] != 0)
+			ecs_u64(sb, &p, payload_kind_name((enum payload_kind)k),
+			    a->payload[k]);
+	sb_putc(sb, '}');
+	sb_putc(sb, '}');
+}
+
+static void
+format_ecs(const struct alert *a, struct strbuf *sb)
+{
+	int n = 0;
+
+	sb_putc(sb, '{');
+	ecs_time(sb, &n, "@timestamp", a->ts_ns);
+	ecs_object1(sb, &n, "ecs", "version", ECS_VERSION);
+	ecs_event(sb, &n, a);
+	ecs_object1(sb, &n, "rule", "name", a->rule);
+	ecs_source(sb, &n, a);
+	ecs_destination(sb, &n, a);
+	ecs_object1(sb, &n, "network", "direction", "outbound");
+	ecs_object1(sb, &n, "observer", "name", a->sensor);
+	ecs_object1(sb, &n, "labels", "via", via_name(a));
+	ecs_exfild(sb, &n, a);
+	sb_putc(sb, '}');
+}
+
+/* ---- key=value lists (CEF, LEEF) ---- */
+
+/* key=value lists of CEF extensions and LEEF attributes: a separator
+ * before every pair but the first, values escaped in the list's style. */
+struct kv_list {
+	struct strbuf *sb;
+	int n;
+	char sep;
+	enum text_style style;
+};
+
+static void
+kv_key(struct kv_list *l, const char *key)
+{
+	if (l->n++ > 0)
+		sb_putc(l->sb, l->sep);
+	sb_puts(l->sb, key);
+	sb_putc(l->sb, '=');
+}
+
+static void
+kv_u64(struct kv_list *l, const char *key, uint64_t v)
+{
+	kv_key(l, key);
+	sb_u64(l->sb, v);
+}
+
+static void
+kv_text(struct kv_list *l, const char *key, const char *s, size_t len)
+{
+	kv_key(l, key);
+	put_text(l->sb, s, len, l->style);
+}
+
+static void
+kv_cstr(struct kv_list *l, const char *key, const char *s)
+{
+	kv_key(l, key);
+	put_cstr(l->sb, s, l->style);
+}
+
+/* A fixed-size field that should be NUL-terminated but may not be; none
+ * when empty. */
+static void
+kv_field(struct kv_list *l, const char *key, const char *s, size_t size)
+{
+	size_t n = strnlen(s, size);
+
+	if (n > 0)
+		kv_text(l, key, s, n);
+}
+
+static void
+kv_country(struct kv_list *l, const char *key, country_t country)
+{
+	char cc[3];
+
+	country_format(country, cc);
+	kv_field(l, key, cc, sizeof(cc));
+}
+
+static void
+kv_payload(struct kv_list *l, const char *key, const struct alert *a)
+{
+	kv_key(l, key);
+	put_payload_list(l->sb, a->payload);
+}
+
+/* The address under key4 (IPv4) or key6 (IPv6, after label6 under
+ * label_key6); none when unset. */
+struct ip_keys {
+	const char *key4, *key6, *label_key6, *label6;
+};
+
+static void
+kv_ip(struct kv_list *l, const struct netaddr *ip, const struct ip_keys *k)
+{
+	char buf[NETADDR_STRLEN];
+
+	if (!netaddr_is_set(ip))
+		return;
+	netaddr_format(ip, buf, sizeof(buf));
+	if (ip->family == 4 || k->key6 == NULL) {
+		kv_cstr(l, k->key4, buf);
+		return;
+	}
+	kv_cstr(l, k->label_key6, k->label6);
+	kv_cstr(l, k->key6, buf);
+}
+
+/* ---- CEF ---- */
+
+/* src/dst take IPv4; IPv6 goes to c6a2/c6a3, after their labels. */
+static const struct ip_keys cef_src_keys = {
+	"src", "c6a2", "c6a2Label", "Source IPv6 Address",
+};
+static const struct ip_keys cef_dst_keys = {
+	"dst", "c6a3", "c6a3Label", "Destination IPv6 Address",
+};
+
+/* Header fields, each followed by '|'. */
+static void
+header_fields(struct strbuf *sb, const char *const *fields, size_t n,
+    enum text_style st)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		put_cstr(sb, fields[i], st);
+		sb_putc(sb, '|');
+	}
+}
+
+static void
+format_cef(const struct alert *a, struct strbuf *sb)
+{
+	const char *rule = str_or_empty(a->rule);
+	const char *const head[] = { VENDOR, PRODUCT, EXFILD_VERSION, rule,
+		rule_title(rule) };
+	struct kv_list l = { sb, 0, ' ', TEXT_CEF_VALUE };
+
+	sb_puts(sb, "CEF:0|");
+	header_fields(sb, head, ARRAY_LEN(head), TEXT_CEF_HEADER);
+	sb_u64(sb, severity_scale10(a->severity));
+	sb_putc(sb, '|');
+
+	kv_u64(&l, "rt", a->ts_ns / 1000000);
+	kv_u64(&l, "start", a->first_seen_ns / 1000000);
+	kv_cstr(&l, "dvchost", a->sensor);
+	kv_ip(&l, &a->src, &cef_src_keys);
+	kv_field(&l, "suser", a->src_user, sizeof(a->src_user));
+	kv_ip(&l, &a->dst, &cef_dst_keys);
+	if (a->dst_port != 0)
+		kv_u64(&l, "dpt", a->dst_port);
+	kv_field(&l, "dhost", a->dst_host, sizeof(a->dst_host));
+	kv_u64(&l, "out", a->bytes_out);
+	kv_u64(&l, "in", a->bytes_in);
+	kv_u64(&l, "deviceDirection", 1);
+	kv_cstr(&l, "cs1Label", "Destination Country");
+	kv_country(&l, "cs1", a->dst_country);
+	kv_cstr(&l, "cs2Label", "Via");
+	kv_cstr(&l, "cs2", via_name(a));
+	kv_cstr(&l, "cs3Label", "Alert ID");
+	kv_field(&l, "cs3", a->id, sizeof(a->id));
+	kv_cstr(&l, "cs4Label", "Payload Bytes");
+	kv_payload(&l, "cs4", a);
+	kv_cstr(&l, "cs5Label", "Input Source");
+	kv_cstr(&l, "cs5", a->source);
+	kv_cstr(&l, "cn1Label", "Flows");
+	kv_u64(&l, "cn1", a->flows);
+	kv_cstr(&l, "cn2Label", "Window Seconds");
+	kv_u64(&l, "cn2", a->window_s);
+}
+
+/* ---- LEEF 2.0 ---- */
+
+static const struct ip_keys leef_src_keys = { "src", NULL, NULL, NULL };
+static const struct ip_keys leef_dst_keys = { "dst", NULL, NULL, NULL };
+
+/* devTimeFormat "MMM dd yyyy HH:mm:ss.SSS z": Sep 18 2014 04:12:07.123 GMT */
+static void
+leef_time(struct kv_list *l, uint64_t ts_ns)
+{
+	time_t s = (time_t)(ts_ns / NS_PER_SEC);
+	unsigned ms = (unsigned)(ts_ns % NS_PER_SEC / 1000000);
+	struct tm tm;
+
+	kv_key(l, "devTime");
+	if (gmtime_r(&s, &tm) == NULL)
+		return;
+	sb_printf(l->sb, "%s %02d %04d %02d:%02d:%02d.%03u GMT",
+	    month_names[tm.tm_mon % 12], tm.tm_mday, tm.tm_year + 1900,
+	    tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+}
+
+static void
+format_leef(const struct alert *a, struct strbuf *sb)
+{
+	static const char delim[2] = { SYSLOG_LEEF_DELIM, '\0' };
+	const char *const head[] = { VENDOR, PRODUCT, EXFILD_VERSION,
+		str_or_empty(a->rule) };
+	struct kv_list l = { sb, 0, SYSLOG_LEEF_DELIM, TEXT_LEEF };
+
+	sb_puts(sb, "LEEF:2.0|");
+	header_fields(sb, head, ARRAY_LEN(head), TEXT_LEEF);
+	sb_puts(sb, delim);
+	sb_putc(sb, '|');
+
+	leef_time(&l, a->ts_ns);
+	kv_cstr(&l, "devTimeFormat", "MMM dd yyyy HH:mm:ss.SSS z");
+	kv_cstr(&l, "cat", "exfiltration");
+	kv_u64(&l, "sev", severity_scale10(a->severity));
+	kv_ip(&l, &a->src, &leef_src_keys);
+	kv_ip(&l, &a->dst, &leef_dst_keys);
+	if (a->dst_port != 0)
+		kv_u64(&l, "dstPort", a->dst_port);
+	kv_field(&l, "usrName", a->src_user, sizeof(a->src_user));
+	kv_u64(&l, "srcBytes", a->bytes_out);
+	kv_u64(&l, "dstBytes", a->bytes_in);
+	kv_field(&l, "alertId", a->id, sizeof(a->id));
+	kv_field(&l, "dstHost", a->dst_host, sizeof(a->dst_host));
+	kv_country(&l, "dstCountry", a->dst_country);
+	kv_cstr(&l, "via", via_name(a));
+	kv_u64(&l, "flows", a->flows);
+	kv_u64(&l, "windowSeconds", a->window_s);
+	kv_payload(&l, "payload", a);
+	kv_cstr(&l, "sensor", a->sensor);
+	kv_cstr(&l, "inputSource", a->source);
+}
+
+/* ---- headers ---- */
+
+static unsigned
+priority(const struct syslog_meta *m, const struct alert *a)
+{
+	return (unsigned)m->facility * 8 + syslog_severity(a->severity);
+}
+
+/* SD-PARAM: ' ' PARAM-NAME '="' PARAM-VALUE '"' */
+static void
+sd_param(struct strbuf *sb, const char *name, const char *s, size_t n)
+{
+	sb_putc(sb, ' ');
+	sb_puts(sb, name);
+	sb_append(sb, "=\"", 2);
+	put_text(sb, s, n, TEXT_SD_VALUE);
+	sb_putc(sb, '"');
+}
+
+static void
+sd_cstr(struct strbuf *sb, const char *name, const char *s)
+{
+	s = str_or_empty(s);
+	sd_param(sb, name, s, strlen(s));
+}
+
+static void
+sd_u64(struct strbuf *sb, const char *name, uint64_t v)
+{
+	sb_putc(sb, ' ');
+	sb_puts(sb, name);
+	sb_append(sb, "=\"", 2);
+	sb_u64(sb, v);
+	sb_putc(sb, '"');
+}
+
+static void
+sd_element(struct strbuf *sb, const struct alert *a)
+{
+	size_t user = strnlen(a->src_user, sizeof(a->src_user));
+	char addr[NETADDR_STRLEN], cc[3];
+
+	sb_puts(sb, "[" SYSLOG_SD_ID);
+	sd_param(sb, "id", a->id, strnlen(a->id, sizeof(a->id)));
+	sd_cstr(sb, "rule", a->rule);
+	sd_cstr(sb, "severity", severity_name(a->severity));
+	netaddr_format(&a->src, addr, sizeof(addr));
+	sd_cstr(sb, "src", addr);
+	if (user > 0)
+		sd_param(sb, "src_user", a->src_user, user);
+	netaddr_format(&a->dst, addr, sizeof(addr));
+	sd_cstr(sb, "dst", addr);
+	sd_u64(sb, "dst_port", a->dst_port);
+	sd_param(sb, "dst_host", a->dst_host,
+	    strnlen(a->dst_host, sizeof(a->dst_host)));
+	country_format(a->dst_country, cc);
+	sd_param(sb, "dst_country", cc, strnlen(cc, sizeof(cc)));
+	sd_cstr(sb, "via", via_name(a));
+	sd_u64(sb, "bytes_out", a->bytes_out);
+	sd_u64(sb, "bytes_in", a->bytes_in);
+	sd_u64(sb, "window_s", a->window_s);
+	sd_cstr(sb, "source", a->source);
+	sb_putc(sb, ']');
+}
+
+static void
+header_rfc5424(struct strbuf *sb, const struct alert *a,
+    const struct syslog_meta *m)
+{
+	char ts[RFC3339_LEN], pid[24];
+
+	format_rfc3339_ms(a->ts_ns, ts);
+	sb_printf(sb, "<%u>1 %s ", priority(m, a), ts);
+	put_header_field(sb, m->hostname, HOSTNAME_MAX, "");
+	sb_putc(sb, ' ');
+	put_header_field(sb, m->app_name, APP_NAME_MAX, "");
+	sb_putc(sb, ' ');
+	pid[0] = '\0';
+	if (m->procid > 0)
+		snprintf(pid, sizeof(pid), "%d", m->procid);
+	put_header_field(sb, pid, PROCID_MAX, "");
+	sb_putc(sb, ' ');
+	put_header_field(sb, a->rule, MSGID_MAX, "");
+	sb_putc(sb, ' ');
+	sd_element(sb, a);
+	sb_putc(sb, ' ');
+}
+
+static void
+header_rfc3164(struct strbuf *sb, const struct alert *a,
+    const struct syslog_meta *m)
+{
+	time_t s = (time_t)(a->ts_ns / NS_PER_SEC);
+	struct tm tm;
+
+	if (gmtime_r(&s, &tm) == NULL)
+		memset(&tm, 0, sizeof(tm));
+	sb_printf(sb, "<%u>%s %2d %02d:%02d:%02d ", priority(m, a),
+	    month_names[tm.tm_mon % 12], tm.tm_mday, tm.tm_hour, tm.tm_min,
+	    tm.tm_sec);
+	put_header_field(sb, m->hostname, HOSTNAME_MAX, "");
+	sb_putc(sb, ' ');
+	put_header_field(sb, m->app_name, TAG_MAX, ":[]");
+	if (m->procid > 0)
+		sb_printf(sb, "[%d]", m->procid);
+	sb_append(sb, ": ", 2);
+}
+
+/* ---- one message, shortened to fit ---- */
+
+struct request {
+	bool with_header;
+	enum syslog_header header;
+	enum output_format format;
+	const struct syslog_meta *meta;
+};
+
+static void
+format_body(const struct alert *a, enum output_format f, struct strbuf *sb)
+{
+	switch (f) {
+	case OUTPUT_FORMAT_JSON:
+		(void)alert_format_json(a, sb);
+		break;
+	case OUTPUT_FORMAT_ECS:
+		format_ecs(a, sb);
+		break;
+	case OUTPUT_FORMAT_CEF:
+		format_cef(a, sb);
+		break;
+	case OUTPUT_FORMAT_LEEF:
+		format_leef(a, sb);
+		break;
+	}
+}
+
+static void
+sb_truncate(struct strbuf *sb, size_t len)
+{
+	sb->len = len;
+	sb->overflow = false;
+	sb->p[len] = '\0';
+}
+
+/* Writes the message from `start` on; does it fit in `limit` bytes? */
+static bool
+format_once(const struct alert *a, const struct request *r,
+    struct strbuf *out, size_t start, size_t limit)
+{
+	sb_truncate(out, start);
+	if (r->with_header) {
+		if (r->header == SYSLOG_RFC5424)
+			header_rfc5424(out, a, r->meta);
+		else
+			header_rfc3164(out, a, r->meta);
+	}
+	format_body(a, r->format, out);
+	return !out->overflow && out->len - start <= limit;
+}
+
+/* dst = src cut to at most `keep` bytes of its own, at a character
+ * boundary, followed by the marker; src whole when it has <= keep bytes. */
+static void
+shorten_field(char *dst, size_t dstsize, const char *src, size_t keep)
+{
+	size_t n = strnlen(src, dstsize);
+
+	if (n > keep || n == dstsize) {
+		if (keep > dstsize - 1 - MARKER_LEN)
+			keep = dstsize - 1 - MARKER_LEN;
+		n = prefix_len(src, n, keep);
+		memcpy(dst, src, n);
+		memcpy(dst + n, SYSLOG_TRUNC_MARKER, MARKER_LEN);
+		n += MARKER_LEN;
+	} else {
+		memcpy(dst, src, n);
+	}
+	dst[n] = '\0';
+}
+
+static void
+shorten(struct alert *tmp, const struct alert *a, size_t keep)
+{
+	shorten_field(tmp->dst_host, sizeof(tmp->dst_host), a->dst_host, keep);
+	shorten_field(tmp->src_user, sizeof(tmp->src_user), a->src_user, keep);
+}
+
+/*
+ * The whole alert if it fits; else the largest `keep` (bytes of each wire
+ * field) that fits, by bisection between 0 (fits, or nothing does) and the
+ * longest field's length (the whole alert, which does not fit).
+ */
+static int
+format_fitted(const struct alert *a, const struct request *r,
+    size_t max_len, struct strbuf *out)
+{
+	struct alert tmp;
+	size_t start = out->len, limit, lo, hi, mid, host, user;
+
+	if (out->overflow || out->cap == 0)
+		return -1;
+	limit = out->cap - 1 - start;
+	if (max_len < limit)
+		limit = max_len;
+	if (format_once(a, r, out, start, limit))
+		return 0;
+	host = strnlen(a->dst_host, sizeof(a->dst_host));
+	user = strnlen(a->src_user, sizeof(a->src_user));
+	hi = host > user ? host : user;
+	if (hi == 0)
+		goto fail;
+	tmp = *a;
+	shorten(&tmp, a, 0);
+	if (!format_once(&tmp, r, out, start, limit))
+		goto fail;
+	lo = 0;
+	while (hi - lo > 1) {
+		mid = lo + (hi - lo) / 2;
+		shorten(&tmp, a, mid);
+		if (format_once(&tmp, r, out, start, limit))
+			lo = mid;
+		else
+			hi = mid;
+	}
+	shorten(&tmp, a, lo);
+	if (format_once(&tmp, r, out, start, limit))
+		return 0;
+fail:
+	sb_truncate(out, start);
+	return -1;
+}
+
+static bool
+format_valid(enum output_format f)
+{
+	return f == OUTPUT_FORMAT_JSON || f == OUTPUT_FORMAT_ECS ||
+	    f == OUTPUT_FORMAT_CEF || f == OUTPUT_FORMAT_LEEF;
+}
+
+int
+syslog_format_message(const struct alert *a, enum syslog_header h,
+    enum output_format f, const struct syslog_meta *m, size_t max_len,
+    struct strbuf *out)
+{
+	struct request r = { true, h, f, m };
+
+	if (m->facility < 0 || m->facility > FACILITY_MAX || !format_valid(f) ||
+	    (h != SYSLOG_RFC5424 && h != SYSLOG_RFC3164))
+		return -1;
+	return format_fitted(a, &r, max_len, out);
+}
+
+int
+syslog_format_body(const struct alert *a, enum output_format f,
+    size_t max_len, struct strbuf *out)
+{
+	struct request r = { false, SYSLOG_RFC5424, f, NULL };
+
+	if (!format_valid(f))
+		return -1;
+	return format_fitted(a, &r, max_len, out);
+}

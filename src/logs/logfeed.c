@@ -1,0 +1,153 @@
+/*
+ * logfeed.c - log lines parsed into records for the pipeline; rejects
+ * counted by reason with their first place. No allocation per line.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exfild/util/log.h"
+#include "exfild/logs/logfeed.h"
+#include "exfild/logs/logparse_squid.h"
+#include "exfild/logs/logparse_zeek.h"
+#include "exfild/logs/logsource.h"
+#include "exfild/util/util.h"
+
+#define PRIME_MAX_LINES 64 /* Zeek headers are a handful of lines */
+
+struct logfeed {
+	struct pipeline *pipe;
+	struct squid_format *squid; /* NULL: zeek */
+	struct zeek_reader *zeek;
+	char source[LOGFEED_SOURCE_MAX]; /* the source of the previous line */
+	struct log_record rec;
+	struct logfeed_stats stats;
+};
+
+struct logfeed *
+logfeed_new(const char *format, struct pipeline *p, char *err, size_t errlen)
+{
+	struct logfeed *f;
+
+	if (!config_log_format_valid(format)) {
+		snprintf(err, errlen, "log format \"%s\": expected squid, "
+		    "squid:<logformat> or zeek", format);
+		return NULL;
+	}
+	f = xcalloc(1, sizeof(*f));
+	f->pipe = p;
+	if (strcmp(format, "zeek") == 0) {
+		f->zeek = zeek_reader_new();
+	} else if ((f->squid = squid_format_compile(format, err, errlen)) == NULL) {
+		free(f);
+		return NULL;
+	}
+	return f;
+}
+
+void
+logfeed_free(struct logfeed *f)
+{
+	if (f == NULL)
+		return;
+	squid_format_free(f->squid);
+	zeek_reader_free(f->zeek);
+	free(f);
+}
+
+bool
+logfeed_measures_uploads(const struct logfeed *f)
+{
+	/* Zeek's conn and http logs carry request sizes */
+	return f->squid == NULL || squid_format_measures_uploads(f->squid);
+}
+
+static void
+count_reject(struct logfeed *f, enum log_reject why, const char *source,
+    uint64_t lineno)
+{
+	if ((unsigned)why >= LOGREJ_COUNT)
+		why = LOGREJ_NONE;
+	f->stats.rejected++;
+	if (f->stats.reject[why]++ == 0) {
+		str_copy(f->stats.first_source[why], source,
+		    sizeof(f->stats.first_source[why]));
+		f->stats.first_line[why] = lineno;
+	}
+}
+
+void
+logfeed_line(void *ctx, const char *source, uint64_t lineno, const char *line,
+    size_t len)
+{
+	struct logfeed *f = ctx;
+	enum log_reject why = LOGREJ_NONE;
+	enum log_parse_result r;
+
+	f->stats.lines++;
+	if (f->zeek != NULL && strncmp(f->source, source, sizeof(f->source)) != 0) {
+		/* another file: its own #fields */
+		zeek_reader_reset(f->zeek);
+		str_copy(f->source, source, sizeof(f->source));
+	}
+	if (f->squid != NULL)
+		r = squid_parse_line(f->squid, (const uint8_t *)line, len, &f->rec, &why);
+	else
+		r = zeek_reader_line(f->zeek, (const uint8_t *)line, len, &f->rec, &why);
+	switch (r) {
+	case LOGPARSE_RECORD:
+		f->stats.records++;
+		pipeline_log_record(f->pipe, &f->rec);
+		break;
+	case LOGPARSE_HEADER:
+		f->stats.headers++;
+		break;
+	case LOGPARSE_REJECT:
+		count_reject(f, why, source, lineno);
+		break;
+	}
+}
+
+void
+logfeed_prime_headers(struct logfeed *f, const char *path)
+{
+	char err[256];
+	struct logsrc_file *file;
+	struct logsrc_line l;
+	enum log_reject why;
+	int n = 0;
+
+	if (f->zeek == NULL || (file = logsrc_file_open(path, err, sizeof(err))) == NULL)
+		return;
+	zeek_reader_reset(f->zeek);
+	str_copy(f->source, path, sizeof(f->source));
+	while (n++ < PRIME_MAX_LINES && logsrc_file_next(file, &l) == 1 &&
+	    l.len > 0 && l.text[0] == '#')
+		zeek_reader_line(f->zeek, (const uint8_t *)l.text, l.len, &f->rec, &why);
+	logsrc_file_close(file);
+}
+
+void
+logfeed_get_stats(const struct logfeed *f, struct logfeed_stats *out)
+{
+	*out = f->stats;
+}
+
+void
+logfeed_format_stats(const struct logfeed_stats *s, char *out, size_t outlen)
+{
+	size_t o, i;
+
+	o = (size_t)snprintf(out, outlen, "lines=%llu records=%llu headers=%llu "
+	    "rejected=%llu", (unsigned long long)s->lines,
+	    (unsigned long long)s->records, (unsigned long long)s->headers,
+	    (unsigned long long)s->rejected);
+	for (i = 0; i < LOGREJ_COUNT && o < outlen; i++) {
+		if (s->reject[i] == 0)
+			continue;
+		o += (size_t)snprintf(out + o, outlen - o, " %s=%llu (first at %s:%llu)",
+		    log_reject_name((enum log_reject)i),
+		    (unsigned long long)s->reject[i], s->first_source[i],
+		    (unsigned long long)s->first_line[i]);
+	}
+}

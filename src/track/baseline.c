@@ -1,0 +1,1095 @@
+/*
+ * baseline.c - the destinations this network already talks to, keyed by
+ * host name (else address), in a fixed-capacity table with a keyed hash.
+ *
+ * The rule: a destination is familiar iff it matches baseline.allow or its
+ * first_seen is before learn_start + learn. first_seen is set when the
+ * entry is created and never changes afterwards, so a destination first
+ * seen after the learning period NEVER becomes familiar because it keeps
+ * being used: familiarity is decided by first_seen and the allow list,
+ * never by volume or repetition. A named destination is allowed by its
+ * name only (its address is a hint that DNS answers can steer); an
+ * address-only destination by baseline.allow's networks.
+ *
+ * Full table: the least recently seen unfamiliar entry is evicted first,
+ * then the least recently seen entry overall (recency is the order of
+ * observation; a timestamp older than last_seen moves nothing). The state
+ * file is text, one destination a line, flags kept for human readers only:
+ *	exfild-baseline 1 learn_start=<ns|->
+ *	<first_seen_ns> <last_seen_ns> <allowed|learned|unfamiliar> <addr|-> <name|->
+ * names percent-encoded outside [a-z0-9._-] (the name "-" as %2D); written
+ * to a temp file, fsync'd, renamed over the old one, directory fsync'd.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "exfild/track/baseline.h"
+#include "exfild/util/cursor.h"
+#include "exfild/util/log.h"
+
+#define NAME_MAX_LEN (DEST_NAME_MAX - 1)
+#define BASELINE_NIL UINT32_MAX
+#define STATE_MAGIC "exfild-baseline"
+#define STATE_VERSION 1
+#define STATE_LINE_MAX 4096
+
+enum { LIST_UNFAMILIAR, LIST_FAMILIAR };
+
+/* Bookkeeping beside each struct dest (kept apart so *out stays plain). */
+struct slot {
+	uint64_t hash;
+	uint32_t chain;          /* next in the hash bucket */
+	uint32_t newer, older;   /* recency list of its familiarity */
+	bool used;
+};
+
+struct recency {
+	uint32_t newest, oldest;
+};
+
+struct order_item {
+	uint64_t last_seen_ns;
+	uint32_t idx;
+};
+
+struct baseline {
+	struct dest *dests;
+	struct slot *slots;
+	struct order_item *order; /* scratch for re-sorting the lists */
+	size_t capacity, used;
+	uint32_t *buckets;
+	uint32_t bucket_mask;
+	struct recency lists[2];
+	struct hash_key key;
+
+	bool learn_started;
+	uint64_t learn_start_ns;
+	uint64_t learn_ns;
+	struct netprefix *allow_nets;
+	size_t n_allow_nets;
+	char **allow_domains;
+	size_t n_allow_domains;
+
+	uint64_t n_familiar;
+	uint64_t evictions;
+};
+
+/* What a destination is keyed by: a normalised name, else an address. */
+struct dest_key {
+	char name[DEST_NAME_MAX];
+	size_t len; /* 0: keyed by addr */
+	struct netaddr addr;
+	uint64_t hash;
+};
+
+/* One parsed state-file line. */
+struct state_record {
+	uint64_t first_seen_ns, last_seen_ns;
+	struct netaddr addr;
+	char name[DEST_NAME_MAX];
+};
+
+/*
+ * Lowercase ASCII, trailing dots removed (all of them, so that normalising
+ * twice changes nothing), 1..255 bytes.
+ */
+static bool
+name_normalise(const char *in, size_t len, char out[DEST_NAME_MAX],
+    size_t *outlen)
+{
+	size_t i;
+
+	if (len > DEST_NAME_MAX) /* over 255 bytes and a final dot */
+		return false;
+	while (len > 0 && in[len - 1] == '.')
+		len--;
+	if (len == 0 || len > NAME_MAX_LEN || memchr(in, '\0', len) != NULL)
+		return false;
+	for (i = 0; i < len; i++) {
+		char c = in[i];
+		out[i] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+	}
+	out[len] = '\0';
+	*outlen = len;
+	return true;
+}
+
+static void
+key_hash(const struct baseline *b, struct dest_key *k)
+{
+	uint8_t raw[17];
+
+	if (k->len > 0) {
+		k->hash = hash_bytes(&b->key, k->name, k->len);
+		return;
+	}
+	raw[0] = k->addr.family;
+	memcpy(raw + 1, k->addr.a, 16);
+	k->hash = hash_bytes(&b->key, raw, sizeof(raw));
+}
+
+/*
+ * A name that cannot be a host name (empty, over 255 bytes) falls back to
+ * the address; false when there is neither.
+ */
+static bool
+key_make(const struct baseline *b, const char *name, const struct netaddr *addr,
+    struct dest_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	if (name == NULL || name[0] == '\0' ||
+	    !name_normalise(name, strnlen(name, DEST_NAME_MAX + 1), k->name,
+	    &k->len)) {
+		if (addr == NULL || !netaddr_is_set(addr))
+			return false;
+		k->len = 0;
+		k->name[0] = '\0';
+		k->addr = *addr;
+	}
+	key_hash(b, k);
+	return true;
+}
+
+static bool
+key_matches(const struct dest *d, const struct slot *s,
+    const struct dest_key *k)
+{
+	if (s->hash != k->hash)
+		return false;
+	if (k->len > 0)
+		return strcmp(d->name, k->name) == 0;
+	return d->name[0] == '\0' && netaddr_eq(&d->addr, &k->addr);
+}
+
+static uint32_t
+table_find(const struct baseline *b, const struct dest_key *k)
+{
+	uint32_t idx;
+
+	for (idx = b->buckets[k->hash & b->bucket_mask]; idx != BASELINE_NIL;
+	    idx = b->slots[idx].chain)
+		if (key_matches(&b->dests[idx], &b->slots[idx], k))
+			return idx;
+	return BASELINE_NIL;
+}
+
+static void
+chain_insert(struct baseline *b, uint32_t idx)
+{
+	uint32_t *bucket = &b->buckets[b->slots[idx].hash & b->bucket_mask];
+
+	b->slots[idx].chain = *bucket;
+	*bucket = idx;
+}
+
+static void
+chain_remove(struct baseline *b, uint32_t idx)
+{
+	uint32_t *link = &b->buckets[b->slots[idx].hash & b->bucket_mask];
+
+	while (*link != BASELINE_NIL) {
+		if (*link == idx) {
+			*link = b->slots[idx].chain;
+			return;
+		}
+		link = &b->slots[*link].chain;
+	}
+}
+
+static struct recency *
+list_of(struct baseline *b, uint32_t idx)
+{
+	return &b->lists[b->dests[idx].familiar ? LIST_FAMILIAR : LIST_UNFAMILIAR];
+}
+
+static void
+list_unlink(struct baseline *b, uint32_t idx)
+{
+	struct recency *l = list_of(b, idx);
+	struct slot *s = &b->slots[idx];
+
+	if (s->newer != BASELINE_NIL)
+		b->slots[s->newer].older = s->older;
+	else
+		l->newest = s->older;
+	if (s->older != BASELINE_NIL)
+		b->slots[s->older].newer = s->newer;
+	else
+		l->oldest = s->newer;
+	s->newer = s->older = BASELINE_NIL;
+}
+
+static void
+list_push_newest(struct baseline *b, uint32_t idx)
+{
+	struct recency *l = list_of(b, idx);
+	struct slot *s = &b->slots[idx];
+
+	s->newer = BASELINE_NIL;
+	s->older = l->newest;
+	if (l->newest != BASELINE_NIL)
+		b->slots[l->newest].newer = idx;
+	l->newest = idx;
+	if (l->oldest == BASELINE_NIL)
+		l->oldest = idx;
+}
+
+static uint64_t
+learn_end_ns(const struct baseline *b)
+{
+	if (UINT64_MAX - b->learn_start_ns < b->learn_ns)
+		return UINT64_MAX;
+	return b->learn_start_ns + b->learn_ns;
+}
+
+/* name equals domain or ends with "." domain. */
+static bool
+domain_matches(const char *name, size_t len, const char *domain)
+{
+	size_t dlen = strlen(domain);
+
+	if (dlen == 0 || dlen > len)
+		return false;
+	if (memcmp(name + (len - dlen), domain, dlen) != 0)
+		return false;
+	return dlen == len || name[len - dlen - 1] == '.';
+}
+
+static bool
+dest_allowed(const struct baseline *b, const struct dest *d)
+{
+	size_t i, len = strlen(d->name);
+
+	if (len > 0) {
+		for (i = 0; i < b->n_allow_domains; i++)
+			if (domain_matches(d->name, len, b->allow_domains[i]))
+				return true;
+		return false;
+	}
+	for (i = 0; i < b->n_allow_nets; i++)
+		if (netprefix_contains(&b->allow_nets[i], &d->addr))
+			return true;
+	return false;
+}
+
+static bool
+dest_familiar(const struct baseline *b, const struct dest *d)
+{
+	return d->allowed ||
+	    (b->learn_started && d->first_seen_ns < learn_end_ns(b));
+}
+
+static int
+order_cmp(const void *x, const void *y)
+{
+	const struct order_item *a = x, *c = y;
+
+	if (a->last_seen_ns != c->last_seen_ns)
+		return a->last_seen_ns < c->last_seen_ns ? -1 : 1;
+	return a->idx < c->idx ? -1 : a->idx > c->idx;
+}
+
+/*
+ * Recomputes allowed and familiar for every entry and rebuilds both
+ * recency lists in last_seen order.
+ */
+static void
+table_reevaluate(struct baseline *b)
+{
+	size_t i, n = 0;
+	struct dest *d;
+
+	b->n_familiar = 0;
+	b->lists[0].newest = b->lists[0].oldest = BASELINE_NIL;
+	b->lists[1].newest = b->lists[1].oldest = BASELINE_NIL;
+	for (i = 0; i < b->used; i++) {
+		if (!b->slots[i].used)
+			continue;
+		d = &b->dests[i];
+		d->allowed = dest_allowed(b, d);
+		d->familiar = dest_familiar(b, d);
+		if (d->familiar)
+			b->n_familiar++;
+		b->order[n].last_seen_ns = d->last_seen_ns;
+		b->order[n].idx = (uint32_t)i;
+		n++;
+	}
+	qsort(b->order, n, sizeof(*b->order), order_cmp);
+	for (i = 0; i < n; i++)
+		list_push_newest(b, b->order[i].idx);
+}
+
+static void
+table_clear(struct baseline *b)
+{
+	size_t i;
+
+	for (i = 0; i <= b->bucket_mask; i++)
+		b->buckets[i] = BASELINE_NIL;
+	for (i = 0; i < b->used; i++)
+		b->slots[i].used = false;
+	b->used = 0;
+	b->n_familiar = 0;
+	b->lists[0].newest = b->lists[0].oldest = BASELINE_NIL;
+	b->lists[1].newest = b->lists[1].oldest = BASELINE_NIL;
+}
+
+static void
+allow_free(struct baseline *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n_allow_domains; i++)
+		free(b->allow_domains[i]);
+	free(b->allow_domains);
+	free(b->allow_nets);
+	b->allow_domains = NULL;
+	b->allow_nets = NULL;
+	b->n_allow_domains = b->n_allow_nets = 0;
+}
+
+/* Copies the allow list; domains lowercased, "*." / "." and a final dot cut. */
+static void
+allow_copy(struct baseline *b, const struct config *cfg)
+{
+	const char *dom;
+	char norm[DEST_NAME_MAX];
+	size_t i, len;
+
+	if (cfg->baseline_allow_nets.n > 0) {
+		b->allow_nets = xreallocarray(NULL, cfg->baseline_allow_nets.n,
+		    sizeof(*b->allow_nets));
+		memcpy(b->allow_nets, cfg->baseline_allow_nets.v,
+		    cfg->baseline_allow_nets.n * sizeof(*b->allow_nets));
+		b->n_allow_nets = cfg->baseline_allow_nets.n;
+	}
+	if (cfg->n_baseline_allow_domains == 0)
+		return;
+	b->allow_domains = xcalloc(cfg->n_baseline_allow_domains,
+	    sizeof(*b->allow_domains));
+	for (i = 0; i < cfg->n_baseline_allow_domains; i++) {
+		dom = cfg->baseline_allow_domains[i];
+		if (strncmp(dom, "*.", 2) == 0)
+			dom += 2;
+		else if (dom[0] == '.')
+			dom++;
+		if (!name_normalise(dom, strnlen(dom, DEST_NAME_MAX + 1), norm,
+		    &len)) {
+			log_warnx("baseline: ignoring allow domain \"%s\"",
+			    cfg->baseline_allow_domains[i]);
+			continue;
+		}
+		b->allow_domains[b->n_allow_domains++] = xstrdup(norm);
+	}
+}
+
+void
+baseline_apply_config(struct baseline *b, const struct config *cfg)
+{
+	allow_free(b);
+	b->learn_ns = 0;
+	if (cfg != NULL) {
+		b->learn_ns = cfg->baseline_learn_s > UINT64_MAX / NS_PER_SEC ?
+		    UINT64_MAX : cfg->baseline_learn_s * NS_PER_SEC;
+		allow_copy(b, cfg);
+	}
+	table_reevaluate(b);
+}
+
+struct baseline *
+baseline_new(size_t capacity, const struct config *cfg,
+    const struct hash_key *key)
+{
+	struct baseline *b = xcalloc(1, sizeof(*b));
+	size_t nbuckets = 2;
+
+	if (capacity == 0)
+		capacity = 1;
+	if (capacity > UINT32_MAX / 4)
+		capacity = UINT32_MAX / 4;
+	while (nbuckets < capacity * 2)
+		nbuckets *= 2;
+	b->capacity = capacity;
+	b->dests = xcalloc(capacity, sizeof(*b->dests));
+	b->slots = xcalloc(capacity, sizeof(*b->slots));
+	b->order = xcalloc(capacity, sizeof(*b->order));
+	b->buckets = xcalloc(nbuckets, sizeof(*b->buckets));
+	b->bucket_mask = (uint32_t)(nbuckets - 1);
+	b->key = *key;
+	table_clear(b);
+	baseline_apply_config(b, cfg);
+	return b;
+}
+
+void
+baseline_free(struct baseline *b)
+{
+	if (b == NULL)
+		return;
+	allow_free(b);
+	free(b->dests);
+	free(b->slots);
+	free(b->order);
+	free(b->buckets);
+	free(b);
+}
+
+static void
+slot_release(struct baseline *b, uint32_t idx)
+{
+	list_unlink(b, idx);
+	chain_remove(b, idx);
+	if (b->dests[idx].familiar)
+		b->n_familiar--;
+	b->slots[idx].used = false;
+}
+
+/* A free slot; when full, the least recently seen unfamiliar one goes. */
+static uint32_t
+slot_take(struct baseline *b)
+{
+	uint32_t idx;
+
+	if (b->used < b->capacity)
+		return (uint32_t)b->used++;
+	idx = b->lists[LIST_UNFAMILIAR].oldest;
+	if (idx == BASELINE_NIL)
+		idx = b->lists[LIST_FAMILIAR].oldest;
+	slot_release(b, idx);
+	b->evictions++;
+	return idx;
+}
+
+static uint32_t
+slot_fill(struct baseline *b, const struct dest_key *k,
+    const struct netaddr *addr, uint64_t first_seen_ns, uint64_t last_seen_ns)
+{
+	uint32_t idx = slot_take(b);
+	struct dest *d = &b->dests[idx];
+	uint32_t gen = d->gen;
+
+	memset(d, 0, sizeof(*d));
+	d->gen = gen + 1;
+	memcpy(d->name, k->name, k->len + 1);
+	if (addr != NULL && netaddr_is_set(addr))
+		d->addr = *addr;
+	d->first_seen_ns = first_seen_ns;
+	d->last_seen_ns = last_seen_ns;
+	d->allowed = dest_allowed(b, d);
+	d->familiar = dest_familiar(b, d);
+	if (d->familiar)
+		b->n_familiar++;
+	b->slots[idx].hash = k->hash;
+	b->slots[idx].used = true;
+	chain_insert(b, idx);
+	list_push_newest(b, idx);
+	return idx;
+}
+
+/*
+ * Returns BASELINE_NIL (UINT32_MAX) and *out = NULL when there is neither
+ * a usable name nor an address.
+ */
+uint32_t
+baseline_observe(struct baseline *b, const char *name,
+    const struct netaddr *addr, uint64_t ts_ns, struct dest **out)
+{
+	struct dest_key k;
+	struct dest *d;
+	uint32_t idx;
+
+	if (out != NULL)
+		*out = NULL;
+	if (!key_make(b, name, addr, &k))
+		return BASELINE_NIL;
+	if (!b->learn_started) {
+		b->learn_started = true;
+		b->learn_start_ns = ts_ns;
+	}
+	idx = table_find(b, &k);
+	if (idx == BASELINE_NIL) {
+		idx = slot_fill(b, &k, addr, ts_ns, ts_ns);
+	} else {
+		d = &b->dests[idx];
+		if (addr != NULL && netaddr_is_set(addr))
+			d->addr = *addr;
+		if (ts_ns > d->last_seen_ns) {
+			d->last_seen_ns = ts_ns;
+			list_unlink(b, idx);
+			list_push_newest(b, idx);
+		}
+	}
+	if (out != NULL)
+		*out = &b->dests[idx];
+	return idx;
+}
+
+void
+baseline_touch(struct baseline *b, uint32_t id, uint32_t gen, uint64_t ts_ns)
+{
+	struct dest *d = baseline_get(b, id, gen);
+
+	if (d == NULL || ts_ns <= d->last_seen_ns)
+		return;
+	d->last_seen_ns = ts_ns;
+	list_unlink(b, id);
+	list_push_newest(b, id);
+}
+
+struct dest *
+baseline_get(struct baseline *b, uint32_t id, uint32_t gen)
+{
+	if (id >= b->capacity || !b->slots[id].used || b->dests[id].gen != gen)
+		return NULL;
+	return &b->dests[id];
+}
+
+void
+baseline_start_learning(struct baseline *b, uint64_t ts_ns)
+{
+	if (!b->learn_started) {
+		b->learn_started = true;
+		b->learn_start_ns = ts_ns;
+	}
+}
+
+uint64_t
+baseline_learn_start_ns(const struct baseline *b)
+{
+	return b->learn_start_ns;
+}
+
+void
+baseline_get_stats(const struct baseline *b, struct baseline_stats *out)
+{
+	out->destinations = b->used;
+	out->familiar = b->n_familiar;
+	out->evictions = b->evictions;
+}
+
+/* --- state file ------------------------------------------------------ */
+
+static bool
+name_byte_plain(uint8_t c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+	    c == '_' || c == '-';
+}
+
+static int
+write_name(FILE *fp, const char *name)
+{
+	const uint8_t *p = (const uint8_t *)name;
+	bool plain = strcmp(name, "-") != 0;
+
+	if (name[0] == '\0')
+		return fputc('-', fp) == EOF ? -1 : 0;
+	for (; *p != '\0'; p++) {
+		if (plain && name_byte_plain(*p)) {
+			if (fputc(*p, fp) == EOF)
+				return -1;
+		} else if (fprintf(fp, "%%%02X", *p) < 0) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static const char *
+dest_flags(const struct dest *d)
+{
+	if (d->allowed)
+		return "allowed";
+	return d->familiar ? "learned" : "unfamiliar";
+}
+
+static int
+write_dest(FILE *fp, const struct dest *d)
+{
+	char addr[NETADDR_STRLEN];
+
+	if (netaddr_is_set(&d->addr))
+		netaddr_format(&d->addr, addr, sizeof(addr));
+	else
+		str_copy(addr, "-", sizeof(addr));
+	if (fprintf(fp, "%" PRIu64 " %" PRIu64 " %s %s ", d->first_seen_ns,
+	    d->last_seen_ns, dest_flags(d), addr) < 0 ||
+	    write_name(fp, d->name) != 0 || fputc('\n', fp) == EOF)
+		return -1;
+	return 0;
+}
+
+/* Header, then every entry from least to most recently seen. */
+static int
+write_state(const struct baseline *b, FILE *fp)
+{
+	uint32_t u = b->lists[LIST_UNFAMILIAR].oldest;
+	uint32_t f = b->lists[LIST_FAMILIAR].oldest;
+	uint32_t idx;
+
+	if (b->learn_started) {
+		if (fprintf(fp, STATE_MAGIC " %d learn_start=%" PRIu64 "\n",
+		    STATE_VERSION, b->learn_start_ns) < 0)
+			return -1;
+	} else if (fprintf(fp, STATE_MAGIC " %d learn_start=-\n",
+	    STATE_VERSION) < 0) {
+		return -1;
+	}
+	while (u != BASELINE_NIL || f != BASELINE_NIL) {
+		if (f == BASELINE_NIL || (u != BASELINE_NIL &&
+		    b->dests[u].last_seen_ns <= b->dests[f].last_seen_ns)) {
+			idx = u;
+			u = b->slots[u].newer;
+		} else {
+			idx = f;
+			f = b->slots[f].newer;
+		}
+		if (write_dest(fp, &b->dests[idx]) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+fsync_parent_dir(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[4096];
+	int fd, rc, saved;
+
+	if (slash == NULL) {
+		str_copy(dir, ".", sizeof(dir));
+	} else if (slash == path) {
+		str_copy(dir, "/", sizeof(dir));
+	} else {
+		if ((size_t)(slash - path) >= sizeof(dir)) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		memcpy(dir, path, (size_t)(slash - path));
+		dir[slash - path] = '\0';
+	}
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	rc = fsync(fd);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return rc;
+}
+
+int
+baseline_save(const struct baseline *b, const char *path, char *err,
+    size_t errlen)
+{
+	char tmp[4096];
+	const char *what;
+	FILE *fp = NULL;
+	int fd, n, saved;
+
+	n = snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+	if (n < 0 || (size_t)n >= sizeof(tmp)) {
+		snprintf(err, errlen, "%s: temp file name: %s", path,
+		    strerror(ENAMETOOLONG));
+		return -1;
+	}
+	(void)unlink(tmp); /* a stale one from a crash under the same pid */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd == -1) {
+		snprintf(err, errlen, "%s: create temp file: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	if ((fp = fdopen(fd, "w")) == NULL) {
+		what = "fdopen";
+		saved = errno;
+		close(fd);
+		goto fail;
+	}
+	errno = 0;
+	if (write_state(b, fp) != 0 || fflush(fp) != 0) {
+		what = "write";
+		saved = errno != 0 ? errno : EIO;
+		goto fail_close;
+	}
+	if (fsync(fileno(fp)) != 0) {
+		what = "fsync";
+		saved = errno;
+		goto fail_close;
+	}
+	if (fclose(fp) != 0) {
+		what = "close";
+		saved = errno;
+		goto fail;
+	}
+	if (rename(tmp, path) != 0) {
+		what = "rename";
+		saved = errno;
+		goto fail;
+	}
+	if (fsync_parent_dir(path) != 0) {
+		snprintf(err, errlen, "%s: fsync directory: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+
+fail_close:
+	fclose(fp);
+fail:
+	unlink(tmp);
+	snprintf(err, errlen, "%s: %s: %s", path, what, strerror(saved));
+	return -1;
+}
+
+static bool
+field_is(const struct cursor *f, const char *s)
+{
+	size_t n = strlen(s);
+
+	return cur_left(f) == n && (n == 0 || memcmp(cur_rest(f), s, n) == 0);
+}
+
+/* A decimal uint64 with no sign, no blanks and no overflow. */
+static int
+parse_u64(const struct cursor *field, uint64_t *out)
+{
+	struct cursor c = *field;
+	uint64_t v = 0;
+	unsigned d;
+
+	if (cur_left(&c) == 0 || cur_left(&c) > 20)
+		return -1;
+	while (cur_left(&c) > 0) {
+		d = (unsigned)cur_u8(&c) - '0';
+		if (d > 9 || v > (UINT64_MAX - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
+}
+
+static int
+hex_value(uint8_t c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Undoes write_name: [A-Za-z0-9._-] as is, %XX for any other byte but 0. */
+static int
+parse_name(const struct cursor *field, char out[DEST_NAME_MAX])
+{
+	struct cursor c = *field;
+	char raw[DEST_NAME_MAX];
+	size_t n = 0, len;
+	uint8_t ch;
+	int hi, lo;
+
+	while (cur_left(&c) > 0) {
+		ch = cur_u8(&c);
+		if (ch == '%') {
+			hi = hex_value(cur_u8(&c));
+			lo = hex_value(cur_u8(&c));
+			if (c.err || hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+				return -1;
+			ch = (uint8_t)(hi << 4 | lo);
+		} else if (!name_byte_plain(ch) && !(ch >= 'A' && ch <= 'Z')) {
+			return -1;
+		}
+		if (n == sizeof(raw) - 1)
+			return -1;
+		raw[n++] = (char)ch;
+	}
+	return name_normalise(raw, n, out, &len) ? 0 : -1;
+}
+
+static int
+parse_addr(const struct cursor *field, struct netaddr *out)
+{
+	if (cur_left(field) == 0 ||
+	    memchr(cur_rest(field), '\0', cur_left(field)) != NULL)
+		return -1;
+	return netaddr_parse_n((const char *)cur_rest(field), cur_left(field),
+	    out);
+}
+
+enum state_line { STATE_LINE_SKIP, STATE_LINE_RECORD, STATE_LINE_ERROR };
+
+/* One destination line without its '\n'. */
+static enum state_line
+state_parse_line(const uint8_t *line, size_t len, struct state_record *r,
+    char *msg, size_t msglen)
+{
+	struct cursor c, f[5], extra;
+	char quoted[QUOTE_BUF];
+	size_t i;
+
+	cur_init(&c, line, len);
+	f[0] = cur_next_word(&c);
+	if (cur_left(&f[0]) == 0)
+		return STATE_LINE_SKIP;
+	if (len > STATE_LINE_MAX) {
+		snprintf(msg, msglen, "line longer than %d bytes", STATE_LINE_MAX);
+		return STATE_LINE_ERROR;
+	}
+	for (i = 1; i < 5; i++)
+		f[i] = cur_next_word(&c);
+	extra = cur_next_word(&c);
+	if (cur_left(&f[4]) == 0 || cur_left(&extra) > 0) {
+		snprintf(msg, msglen, "expected 5 fields: first_seen last_seen "
+		    "flags address name");
+		return STATE_LINE_ERROR;
+	}
+	memset(r, 0, sizeof(*r));
+	if (parse_u64(&f[0], &r->first_seen_ns) != 0) {
+		quote_bytes(&f[0], quoted, sizeof(quoted));
+		snprintf(msg, msglen, "invalid first_seen %s", quoted);
+		return STATE_LINE_ERROR;
+	}
+	if (parse_u64(&f[1], &r->last_seen_ns) != 0) {
+		quote_bytes(&f[1], quoted, sizeof(quoted));
+		snprintf(msg, msglen, "invalid last_seen %s", quoted);
+		return STATE_LINE_ERROR;
+	}
+	if (r->first_seen_ns > r->last_seen_ns) {
+		snprintf(msg, msglen, "first_seen after last_seen");
+		return STATE_LINE_ERROR;
+	}
+	if (!field_is(&f[2], "allowed") && !field_is(&f[2], "learned") &&
+	    !field_is(&f[2], "unfamiliar")) {
+		quote_bytes(&f[2], quoted, sizeof(quoted));
+		snprintf(msg, msglen, "invalid flags %s", quoted);
+		return STATE_LINE_ERROR;
+	}
+	if (!field_is(&f[3], "-") && parse_addr(&f[3], &r->addr) != 0) {
+		quote_bytes(&f[3], quoted, sizeof(quoted));
+		snprintf(msg, msglen, "invalid address %s", quoted);
+		return STATE_LINE_ERROR;
+	}
+	if (!field_is(&f[4], "-") && parse_name(&f[4], r->name) != 0) {
+		quote_bytes(&f[4], quoted, sizeof(quoted));
+		snprintf(msg, msglen, "invalid name %s", quoted);
+		return STATE_LINE_ERROR;
+	}
+	if (r->name[0] == '\0' && !netaddr_is_set(&r->addr)) {
+		snprintf(msg, msglen, "neither a name nor an address");
+		return STATE_LINE_ERROR;
+	}
+	return STATE_LINE_RECORD;
+}
+
+/* "exfild-baseline 1 learn_start=<ns|->". */
+static int
+state_parse_header(const uint8_t *line, size_t len, bool *started,
+    uint64_t *learn_start_ns, char *msg, size_t msglen)
+{
+	struct cursor c, magic, version, learn, value, extra;
+	char quoted[QUOTE_BUF];
+
+	cur_init(&c, line, len);
+	magic = cur_next_word(&c);
+	version = cur_next_word(&c);
+	learn = cur_next_word(&c);
+	extra = cur_next_word(&c);
+	if (!field_is(&magic, STATE_MAGIC) || cur_left(&learn) == 0 ||
+	    cur_left(&extra) > 0) {
+		snprintf(msg, msglen, "not a baseline state file (expected \""
+		    STATE_MAGIC " %d learn_start=<ns>\")", STATE_VERSION);
+		return -1;
+	}
+	if (!field_is(&version, "1")) {
+		quote_bytes(&version, quoted, sizeof(quoted));
+		snprintf(msg, msglen, "unsupported version %s", quoted);
+		return -1;
+	}
+	if (cur_left(&learn) < 12 ||
+	    memcmp(cur_rest(&learn), "learn_start=", 12) != 0) {
+		quote_bytes(&learn, quoted, sizeof(quoted));
+		snprintf(msg, msglen, "invalid learn_start %s", quoted);
+		return -1;
+	}
+	cur_skip(&learn, 12);
+	value = learn;
+	*started = !field_is(&value, "-");
+	*learn_start_ns = 0;
+	if (*started && parse_u64(&value, learn_start_ns) != 0) {
+		quote_bytes(&value, quoted, sizeof(quoted));
+		snprintf(msg, msglen, "invalid learn_start %s", quoted);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+u64_cmp(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, c = *(const uint64_t *)y;
+
+	return a < c ? -1 : a > c;
+}
+
+/* Loading reads the file twice (see state_read). */
+struct load_pass {
+	int pass;
+	uint64_t *seen;
+	size_t n_seen, cap_seen;
+	uint64_t cutoff;
+	size_t ties;
+};
+
+/*
+ * Reads the file once. Pass 0 validates and notes every last_seen;
+ * pass 1 inserts the lines kept (those seen after lp->cutoff, and the
+ * first lp->ties of those seen exactly at it).
+ */
+static int
+state_read(struct baseline *b, FILE *fp, const char *path,
+    struct load_pass *lp, char *err, size_t errlen)
+{
+	struct state_record rec;
+	struct dest_key k;
+	char msg[256];
+	char *line = NULL;
+	size_t linecap = 0, lineno = 0, len;
+	ssize_t got;
+	bool started = false;
+	uint64_t learn_start = 0;
+	int rc = -1;
+
+	while ((got = getline(&line, &linecap, fp)) != -1) {
+		len = (size_t)got;
+		lineno++;
+		if (len > 0 && line[len - 1] == '\n')
+			len--;
+		if (lineno == 1) {
+			if (state_parse_header((const uint8_t *)line, len,
+			    &started, &learn_start, msg, sizeof(msg)) != 0)
+				goto bad_line;
+			continue;
+		}
+		switch (state_parse_line((const uint8_t *)line, len, &rec, msg,
+		    sizeof(msg))) {
+		case STATE_LINE_SKIP:
+			continue;
+		case STATE_LINE_ERROR:
+			goto bad_line;
+		case STATE_LINE_RECORD:
+			break;
+		}
+		if (!started) {
+			snprintf(msg, sizeof(msg),
+			    "destination in a file with learn_start=-");
+			goto bad_line;
+		}
+		if (lp->pass == 0) {
+			if (lp->n_seen == lp->cap_seen) {
+				lp->cap_seen = lp->cap_seen ? lp->cap_seen * 2 : 64;
+				lp->seen = xreallocarray(lp->seen, lp->cap_seen,
+				    sizeof(*lp->seen));
+			}
+			lp->seen[lp->n_seen++] = rec.last_seen_ns;
+			continue;
+		}
+		if (rec.last_seen_ns < lp->cutoff)
+			continue;
+		if (rec.last_seen_ns == lp->cutoff) {
+			if (lp->ties == 0)
+				continue;
+			lp->ties--;
+		}
+		if (!key_make(b, rec.name, &rec.addr, &k))
+			continue; /* cannot happen: checked by the parser */
+		if (table_find(b, &k) != BASELINE_NIL) {
+			snprintf(msg, sizeof(msg), "duplicate destination");
+			goto bad_line;
+		}
+		slot_fill(b, &k, &rec.addr, rec.first_seen_ns, rec.last_seen_ns);
+	}
+	if (ferror(fp)) {
+		snprintf(err, errlen, "%s: read: %s", path, strerror(errno));
+		goto done;
+	}
+	if (lineno == 0) {
+		snprintf(err, errlen, "%s:1: empty file (no header)", path);
+		goto done;
+	}
+	b->learn_started = started;
+	b->learn_start_ns = learn_start;
+	rc = 0;
+	goto done;
+bad_line:
+	snprintf(err, errlen, "%s:%zu: %s", path, lineno, msg);
+done:
+	free(line);
+	return rc;
+}
+
+/* Keep the capacity most recently seen: the cutoff and how many ties. */
+static void
+load_choose_cutoff(const struct baseline *b, struct load_pass *lp)
+{
+	size_t first_kept, i;
+
+	lp->cutoff = 0;
+	lp->ties = SIZE_MAX;
+	if (lp->n_seen <= b->capacity)
+		return;
+	qsort(lp->seen, lp->n_seen, sizeof(*lp->seen), u64_cmp);
+	first_kept = lp->n_seen - b->capacity;
+	lp->cutoff = lp->seen[first_kept];
+	lp->ties = 0;
+	for (i = first_kept; i < lp->n_seen && lp->seen[i] == lp->cutoff; i++)
+		lp->ties++;
+}
+
+int
+baseline_load(struct baseline *b, const char *path, char *err, size_t errlen)
+{
+	bool started = b->learn_started;
+	uint64_t learn_start = b->learn_start_ns;
+	struct load_pass lp;
+	FILE *fp;
+	int rc = -1;
+
+	table_clear(b);
+	if ((fp = fopen(path, "r")) == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err, errlen, "%s: open: %s", path, strerror(errno));
+		return -1;
+	}
+	memset(&lp, 0, sizeof(lp));
+	if (state_read(b, fp, path, &lp, err, errlen) != 0)
+		goto done;
+	load_choose_cutoff(b, &lp);
+	lp.pass = 1;
+	if (fseek(fp, 0, SEEK_SET) != 0) {
+		snprintf(err, errlen, "%s: seek: %s", path, strerror(errno));
+		goto done;
+	}
+	if (state_read(b, fp, path, &lp, err, errlen) != 0)
+		goto done;
+	table_reevaluate(b);
+	rc = 0;
+done:
+	if (rc != 0) {
+		table_clear(b);
+		b->learn_started = started;
+		b->learn_start_ns = learn_start;
+	}
+	free(lp.seen);
+	fclose(fp);
+	return rc;
+}
