@@ -38,12 +38,15 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 GEN_BIN   := $(BUILD)/pcapgen
 
-# Each unit test links only the modules it needs.
+# Each unit test links only the modules it needs. The configuration
+# loader reads every rule's section from the rule registry, so whatever
+# links config links the rules (RULES: the registry and src/detect/rule_*.c).
 BASE := util log
+RULES := registry $(basename $(notdir $(wildcard src/detect/rule_*.c)))
 TEST_DEPS_test_cursor       :=
 TEST_DEPS_test_util         := $(BASE) strbuf
 TEST_DEPS_test_netaddr      := netaddr $(BASE)
-TEST_DEPS_test_config       := config netaddr $(BASE)
+TEST_DEPS_test_config       := config $(RULES) netaddr $(BASE)
 TEST_DEPS_test_capture_file := capture_file capture_pcap $(BASE)
 TEST_DEPS_test_capture_live := capture_live $(BASE)
 TEST_DEPS_test_decode       := decode netaddr $(BASE)
@@ -51,27 +54,27 @@ TEST_DEPS_test_proto_http   := proto_http netaddr $(BASE)
 TEST_DEPS_test_proto_tls    := proto_tls $(BASE)
 TEST_DEPS_test_proto_dns    := proto_dns netaddr $(BASE)
 TEST_DEPS_test_classify     := classify $(BASE)
-TEST_DEPS_test_geo          := geo config netaddr $(BASE)
+TEST_DEPS_test_geo          := geo config $(RULES) netaddr $(BASE)
 TEST_DEPS_test_names        := names netaddr $(BASE)
-TEST_DEPS_test_baseline     := baseline config netaddr $(BASE)
-TEST_DEPS_test_alert        := alert strbuf classify config netaddr $(BASE)
+TEST_DEPS_test_baseline     := baseline config $(RULES) netaddr $(BASE)
+TEST_DEPS_test_alert        := alert strbuf classify config $(RULES) netaddr $(BASE)
 TEST_DEPS_test_flow         := flow netaddr $(BASE)
 TEST_DEPS_test_agg          := agg classify netaddr $(BASE)
-TEST_DEPS_test_rules        := rules agg classify config netaddr $(BASE)
-TEST_DEPS_test_output_json  := output_json syslog_format alert strbuf classify config netaddr $(BASE)
-TEST_DEPS_test_syslog_format := syslog_format alert strbuf classify config netaddr $(BASE)
-TEST_DEPS_test_stats        := stats strbuf decode rules agg classify config netaddr $(BASE)
+TEST_DEPS_test_rules        := engine finding agg classify config $(RULES) netaddr $(BASE)
+TEST_DEPS_test_output_json  := output_json syslog_format alert strbuf classify config $(RULES) netaddr $(BASE)
+TEST_DEPS_test_syslog_format := syslog_format alert strbuf classify config $(RULES) netaddr $(BASE)
+TEST_DEPS_test_stats        := stats strbuf decode agg classify config $(RULES) netaddr $(BASE)
 TEST_DEPS_test_sdnotify     := sdnotify $(BASE)
 TEST_DEPS_test_privdrop     := privdrop $(BASE)
 TEST_DEPS_test_logparse_squid := logparse_squid netaddr $(BASE)
 TEST_DEPS_test_logparse_zeek := logparse_zeek netaddr $(BASE)
-TEST_DEPS_test_output_syslog := output_syslog syslog_format spool output_json alert strbuf classify config netaddr $(BASE)
+TEST_DEPS_test_output_syslog := output_syslog syslog_format spool output_json alert strbuf classify config $(RULES) netaddr $(BASE)
 TEST_DEPS_test_logsource    := logsource $(BASE)
 TEST_DEPS_test_spool        := spool $(BASE)
 TEST_DEPS_test_resolver     := resolver netaddr $(BASE)
 TEST_DEPS_test_pipeline     := $(LIB_MODS)
 TEST_DEPS_test_logfeed      := $(LIB_MODS)
-TEST_DEPS_test_output_set   := output_set output_syslog output_json syslog_format spool alert strbuf classify config netaddr $(BASE)
+TEST_DEPS_test_output_set   := output_set output_syslog output_json syslog_format spool alert strbuf classify config $(RULES) netaddr $(BASE)
 
 .PHONY: all deps check check-unit check-e2e check-san demo bench corpus \
         install uninstall clean pcaps fuzz

@@ -22,8 +22,8 @@
 #include "exfild/logs/logsource.h"
 #include "exfild/output/output.h"
 #include "exfild/output/output_set.h"
-#include "exfild/track/pipeline.h"
-#include "exfild/detect/rules.h"
+#include "exfild/pipeline/pipeline.h"
+#include "exfild/detect/registry.h"
 #include "exfild/util/util.h"
 #include "exfild/version.h"
 
@@ -312,14 +312,26 @@ finish_replay(const struct options *o, struct pipeline *pl,
 	return rc;
 }
 
+/* " rule=N" for every rule, in registry order. */
+static void
+print_alerts_by_rule(const struct pipeline_stats *st)
+{
+	const struct rule_def *const *rules;
+	size_t n, i;
+
+	rules = rules_registry(&n);
+	for (i = 0; i < n; i++)
+		fprintf(stderr, " %s=%llu", rules[i]->name,
+		    (unsigned long long)st->alerts_by_rule[i]);
+}
+
 static void
 print_summary(const struct pipeline_stats *st, const struct capfile_stats *cs,
     double elapsed)
 {
-	size_t nrules, i;
-	const struct rule *rules = rules_table(&nrules);
 	char first[RFC3339_LEN], last[RFC3339_LEN];
 	struct rusage ru;
+	int i;
 
 	format_rfc3339_ms(st->first_ns, first);
 	format_rfc3339_ms(st->last_ns, last);
@@ -340,11 +352,11 @@ print_summary(const struct pipeline_stats *st, const struct capfile_stats *cs,
 	    (unsigned long long)st->decode.non_ip,
 	    (unsigned long long)st->decode.unsupported_link,
 	    (unsigned long long)st->not_tracked,
-	    (unsigned long long)st->flowless_tcp,
-	    (unsigned long long)st->tcp_close_ignored,
-	    (unsigned long long)st->fragments_counted,
-	    (unsigned long long)st->fragments_by_address,
-	    (unsigned long long)st->fragments_unmatched);
+	    (unsigned long long)st->conn.flowless_tcp,
+	    (unsigned long long)st->conn.tcp_close_ignored,
+	    (unsigned long long)st->conn.fragments_counted,
+	    (unsigned long long)st->conn.fragments_by_address,
+	    (unsigned long long)st->conn.fragments_unmatched);
 	fprintf(stderr, "exfild: malformed: total=%llu",
 	    (unsigned long long)st->decode.malformed);
 	for (i = 1; i < DEC_REASON_COUNT; i++)
@@ -352,9 +364,9 @@ print_summary(const struct pipeline_stats *st, const struct capfile_stats *cs,
 			fprintf(stderr, " %s=%llu", decode_reason_name((enum decode_reason)i),
 			    (unsigned long long)st->decode.reason[i]);
 	fprintf(stderr, " http=%llu dns=%llu tls=%llu\n",
-	    (unsigned long long)st->http.malformed,
-	    (unsigned long long)st->dns_malformed,
-	    (unsigned long long)st->tls_malformed);
+	    (unsigned long long)st->conn.http.malformed,
+	    (unsigned long long)st->conn.dns_malformed,
+	    (unsigned long long)st->conn.tls_malformed);
 	fprintf(stderr,
 	    "exfild: flows: created=%llu expired=%llu evicted=%llu pairs=%llu "
 	    "pairs_evicted=%llu destinations=%llu proxy_unidentified=%llu "
@@ -366,16 +378,14 @@ print_summary(const struct pipeline_stats *st, const struct capfile_stats *cs,
 	    (unsigned long long)st->pairs.created,
 	    (unsigned long long)st->pairs.evicted,
 	    (unsigned long long)st->dests.destinations,
-	    (unsigned long long)st->proxy_unidentified,
-	    (unsigned long long)st->http.requests,
-	    (unsigned long long)st->tls_sni,
-	    (unsigned long long)st->dns_answers,
-	    (unsigned long long)st->dns_untrusted,
-	    (unsigned long long)st->parser_slots_exhausted);
+	    (unsigned long long)st->conn.proxy_unidentified,
+	    (unsigned long long)st->conn.http.requests,
+	    (unsigned long long)st->conn.tls_sni,
+	    (unsigned long long)st->conn.dns_answers,
+	    (unsigned long long)st->conn.dns_untrusted,
+	    (unsigned long long)st->conn.parser_slots_exhausted);
 	fprintf(stderr, "exfild: alerts=%llu", (unsigned long long)st->alerts);
-	for (i = 0; i < nrules && i < AGG_MAX_RULES; i++)
-		fprintf(stderr, " %s=%llu", rules[i].name,
-		    (unsigned long long)st->alerts_by_rule[i]);
+	print_alerts_by_rule(st);
 	getrusage(RUSAGE_SELF, &ru);
 	fprintf(stderr, " elapsed=%.3fs rate=%.0f pkt/s peak_rss_kb=%ld\n", elapsed,
 	    elapsed > 0 ? (double)st->frames / elapsed : 0.0, ru.ru_maxrss);
@@ -434,8 +444,6 @@ print_log_summary(const struct logfeed_stats *ls, const struct logsrc_stats *ss,
     const struct pipeline_stats *st, double elapsed)
 {
 	char line[4096];
-	size_t nrules, i;
-	const struct rule *rules = rules_table(&nrules);
 
 	logfeed_format_stats(ls, line, sizeof(line));
 	fprintf(stderr, "exfild: logs: %s bytes=%llu overlong=%llu read_errors=%llu\n",
@@ -445,9 +453,7 @@ print_log_summary(const struct logfeed_stats *ls, const struct logsrc_stats *ss,
 	    (unsigned long long)st->pairs.created,
 	    (unsigned long long)st->dests.destinations,
 	    (unsigned long long)st->not_tracked, (unsigned long long)st->alerts);
-	for (i = 0; i < nrules && i < AGG_MAX_RULES; i++)
-		fprintf(stderr, " %s=%llu", rules[i].name,
-		    (unsigned long long)st->alerts_by_rule[i]);
+	print_alerts_by_rule(st);
 	fprintf(stderr, " elapsed=%.3fs rate=%.0f lines/s\n", elapsed,
 	    elapsed > 0 ? (double)ls->lines / elapsed : 0.0);
 }

@@ -67,15 +67,6 @@ severity_scale10(enum severity s)
 	}
 }
 
-static const char *
-rule_title(const char *rule)
-{
-	if (strcmp(rule, "bulk-upload") == 0)
-		return "Bulk upload to an unfamiliar foreign destination";
-	if (strcmp(rule, "compressed-upload") == 0)
-		return "Compressed upload to an unfamiliar foreign destination";
-	return rule;
-}
 
 /* ---- text ---- */
 
@@ -545,7 +536,7 @@ format_cef(const struct alert *a, struct strbuf *sb)
 {
 	const char *rule = str_or_empty(a->rule);
 	const char *const head[] = { VENDOR, PRODUCT, EXFILD_VERSION, rule,
-		rule_title(rule) };
+		a->title != NULL ? a->title : rule };
 	struct kv_list l = { sb, 0, ' ', TEXT_CEF_VALUE };
 
 	sb_puts(sb, "CEF:0|");

@@ -16,6 +16,8 @@
 #include <yaml.h>
 
 #include "exfild/config/config.h"
+#include "exfild/detect/registry.h"
+#include "exfild/util/log.h"
 #include "exfild/util/util.h"
 
 #define CONFIG_MAX_BYTES (1024 * 1024) /* a config file is small; refuse more */
@@ -112,6 +114,8 @@ default_sensor(char *out, size_t outlen)
 	str_copy(out, host[0] != '\0' ? host : "unknown", outlen);
 }
 
+static void rule_defaults(struct config *c);
+
 void
 config_defaults(struct config *c)
 {
@@ -123,10 +127,7 @@ config_defaults(struct config *c)
 	c->baseline_learn_s = 7 * 86400;
 	c->rules_window_s = 3600;
 	c->rules_suppress_s = 3600;
-	c->bulk_upload = (struct rule_conf){ .enabled = true, .bytes = 50000000,
-	    .min_ratio = 3.0, .severity = SEV_HIGH };
-	c->compressed_upload = (struct rule_conf){ .enabled = true, .bytes = 1000000,
-	    .min_ratio = 0.0, .severity = SEV_CRITICAL };
+	rule_defaults(c);
 
 	c->limit_flows = 262144;
 	c->limit_pairs = 131072;
@@ -662,6 +663,49 @@ parse_limit_field(struct loader *ld, const struct key_handler *h,
 }
 
 static int
+bool_from_text(const char *s, bool *out)
+{
+	if (strcasecmp(s, "true") == 0 || strcasecmp(s, "yes") == 0)
+		*out = true;
+	else if (strcasecmp(s, "false") == 0 || strcasecmp(s, "no") == 0)
+		*out = false;
+	else
+		return -1;
+	return 0;
+}
+
+#define COUNT_MAX 1000000000ULL
+
+static int
+count_from_text(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+
+	if (!all_digits(s))
+		return -1;
+	errno = 0;
+	v = strtoull(s, NULL, 10);
+	if (errno != 0 || v < 1 || v > COUNT_MAX)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int
+parse_count_field(struct loader *ld, const struct key_handler *h,
+    const char *path, yaml_node_t *value, void *target)
+{
+	const char *s;
+
+	if (scalar_text(ld, path, value, &s) != 0)
+		return -1;
+	if (count_from_text(s, FIELD(uint64_t, target, h)) != 0)
+		return fail_invalid(ld, value, path, "number", s,
+		    " (expected a whole number from 1 to 1000000000)");
+	return 0;
+}
+
+static int
 parse_bool_field(struct loader *ld, const struct key_handler *h,
     const char *path, yaml_node_t *value, void *target)
 {
@@ -669,11 +713,7 @@ parse_bool_field(struct loader *ld, const struct key_handler *h,
 
 	if (scalar_text(ld, path, value, &s) != 0)
 		return -1;
-	if (strcasecmp(s, "true") == 0 || strcasecmp(s, "yes") == 0)
-		*FIELD(bool, target, h) = true;
-	else if (strcasecmp(s, "false") == 0 || strcasecmp(s, "no") == 0)
-		*FIELD(bool, target, h) = false;
-	else
+	if (bool_from_text(s, FIELD(bool, target, h)) != 0)
 		return fail_invalid(ld, value, path, "boolean", s,
 		    " (expected true, false, yes or no)");
 	return 0;
@@ -721,22 +761,30 @@ static const struct keywords severity_words =
 
 /* A finite decimal number >= 0 ("3", "2.5"); no sign, hex, inf or nan. */
 static int
+ratio_from_text(const char *s, double *out)
+{
+	char *end;
+
+	if ((s[0] < '0' || s[0] > '9') && s[0] != '.')
+		return -1;
+	errno = 0;
+	*out = strtod(s, &end);
+	if (errno != 0 || end == s || *end != '\0' || !isfinite(*out) ||
+	    strpbrk(s, "xX") != NULL)
+		return -1;
+	return 0;
+}
+
+static int
 parse_ratio_field(struct loader *ld, const struct key_handler *h,
     const char *path, yaml_node_t *value, void *target)
 {
 	const char *s;
-	char *end;
 	double v;
 
 	if (scalar_text(ld, path, value, &s) != 0)
 		return -1;
-	if ((s[0] < '0' || s[0] > '9') && s[0] != '.')
-		return fail_invalid(ld, value, path, "ratio", s,
-		    " (expected a number >= 0)");
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno != 0 || end == s || *end != '\0' || !isfinite(v) ||
-	    strpbrk(s, "xX") != NULL)
+	if (ratio_from_text(s, &v) != 0)
 		return fail_invalid(ld, value, path, "ratio", s,
 		    " (expected a number >= 0)");
 	*FIELD(double, target, h) = v;
@@ -1688,34 +1736,164 @@ static const struct key_handler baseline_keys[] = {
 };
 static const struct key_table baseline_table = KEY_TABLE(baseline_keys);
 
-static const struct key_handler bulk_upload_keys[] = {
-	{ "enabled", parse_bool_field, offsetof(struct rule_conf, enabled), NULL, NULL },
-	{ "bytes", parse_size_field, offsetof(struct rule_conf, bytes), NULL, NULL },
-	{ "min_ratio", parse_ratio_field, offsetof(struct rule_conf, min_ratio), NULL, NULL },
-	{ "severity", parse_keyword_field, offsetof(struct rule_conf, severity), NULL,
-	    &severity_words },
-};
-static const struct key_table bulk_upload_table = KEY_TABLE(bulk_upload_keys);
-
-static const struct key_handler compressed_upload_keys[] = {
-	{ "enabled", parse_bool_field, offsetof(struct rule_conf, enabled), NULL, NULL },
-	{ "bytes", parse_size_field, offsetof(struct rule_conf, bytes), NULL, NULL },
-	{ "severity", parse_keyword_field, offsetof(struct rule_conf, severity), NULL,
-	    &severity_words },
-};
-static const struct key_table compressed_upload_table = KEY_TABLE(compressed_upload_keys);
-
-static const struct key_handler rules_keys[] = {
+/*
+ * rules: the engine's keys, then one section per rule of the registry, each
+ * described by the rule's own parameter table (src/detect/rule_*.c). The
+ * key tables are built once from the registry.
+ */
+static const struct key_handler rules_engine_keys[] = {
 	{ "window", parse_period_field, offsetof(struct config, rules_window_s), NULL, NULL },
 	{ "suppress", parse_period_field, offsetof(struct config, rules_suppress_s), NULL, NULL },
 	{ "eval_interval", parse_period_field,
 	    offsetof(struct config, rules_eval_interval_s), NULL, NULL },
-	{ "bulk_upload", parse_section, offsetof(struct config, bulk_upload),
-	    &bulk_upload_table, NULL },
-	{ "compressed_upload", parse_section, offsetof(struct config, compressed_upload),
-	    &compressed_upload_table, NULL },
 };
-static const struct key_table rules_table = KEY_TABLE(rules_keys);
+
+static struct key_handler rule_keys[RULES_MAX][RULE_PARAMS_MAX + 2];
+static struct key_table rule_tables[RULES_MAX];
+static struct key_handler rules_keys[ARRAY_LEN(rules_engine_keys) + RULES_MAX];
+static struct key_table rules_table;
+
+static key_fn *const param_parsers[] = {
+	[RULE_PARAM_BOOL] = parse_bool_field,
+	[RULE_PARAM_SIZE] = parse_size_field,
+	[RULE_PARAM_PERIOD] = parse_period_field,
+	[RULE_PARAM_DURATION] = parse_duration_field,
+	[RULE_PARAM_RATIO] = parse_ratio_field,
+	[RULE_PARAM_COUNT] = parse_count_field,
+};
+
+/* A rule's keys: enabled and severity (the engine's), then its own. */
+static void
+build_rule_table(size_t i, const struct rule_section *sec)
+{
+	struct key_handler *k = rule_keys[i];
+	size_t j, n = 0;
+
+	k[n++] = (struct key_handler){ "enabled", parse_bool_field,
+	    offsetof(struct rule_base, enabled), NULL, NULL };
+	k[n++] = (struct key_handler){ "severity", parse_keyword_field,
+	    offsetof(struct rule_base, severity), NULL, &severity_words };
+	for (j = 0; j < sec->n_params; j++)
+		k[n++] = (struct key_handler){ sec->params[j].key,
+		    param_parsers[sec->params[j].type], sec->params[j].offset,
+		    NULL, NULL };
+	rule_tables[i] = (struct key_table){ k, n };
+}
+
+static void
+build_rules_table(void)
+{
+	const struct rule_def *const *defs;
+	size_t i, n, nk = 0;
+
+	if (rules_table.keys != NULL)
+		return;
+	defs = rules_registry(&n);
+	for (i = 0; i < ARRAY_LEN(rules_engine_keys); i++)
+		rules_keys[nk++] = rules_engine_keys[i];
+	for (i = 0; i < n; i++) {
+		const struct rule_section *sec = &defs[i]->settings;
+
+		if (sec->n_params > RULE_PARAMS_MAX || sec->size > RULE_CONF_MAX)
+			fatalx("rule %s: more settings than config.h allows",
+			    defs[i]->name);
+		build_rule_table(i, sec);
+		rules_keys[nk++] = (struct key_handler){ sec->key, parse_section,
+		    offsetof(struct config, rules) + i * sizeof(union rule_conf_slot),
+		    &rule_tables[i], NULL };
+	}
+	rules_table = (struct key_table){ rules_keys, nk };
+}
+
+/* A default as written in a rule's table; a bad one is a bug in that rule
+ * (test_config loads every rule's defaults). */
+static int
+param_from_text(enum rule_param_type type, const char *s, void *field)
+{
+	switch (type) {
+	case RULE_PARAM_BOOL:
+		return bool_from_text(s, field);
+	case RULE_PARAM_SIZE:
+		return parse_size(s, field) != 0 || *(uint64_t *)field == 0 ? -1 : 0;
+	case RULE_PARAM_PERIOD:
+		return parse_duration(s, field) != 0 || *(uint64_t *)field == 0 ? -1 : 0;
+	case RULE_PARAM_DURATION:
+		return parse_duration(s, field);
+	case RULE_PARAM_RATIO:
+		return ratio_from_text(s, field);
+	case RULE_PARAM_COUNT:
+		return count_from_text(s, field);
+	}
+	return -1;
+}
+
+static double
+param_value(enum rule_param_type type, const void *field)
+{
+	switch (type) {
+	case RULE_PARAM_BOOL:
+		return *(const bool *)field ? 1 : 0;
+	case RULE_PARAM_RATIO:
+		return *(const double *)field;
+	default:
+		return (double)*(const uint64_t *)field;
+	}
+}
+
+int
+config_rule_get(const struct config *c, const char *section, const char *key,
+    double *out)
+{
+	const struct rule_def *const *defs;
+	size_t i, j, n;
+
+	defs = rules_registry(&n);
+	for (i = 0; i < n; i++) {
+		const struct rule_section *sec = &defs[i]->settings;
+
+		if (strcmp(sec->key, section) != 0)
+			continue;
+		if (strcmp(key, "enabled") == 0) {
+			*out = c->rules[i].base.enabled ? 1 : 0;
+			return 0;
+		}
+		if (strcmp(key, "severity") == 0) {
+			*out = c->rules[i].base.severity;
+			return 0;
+		}
+		for (j = 0; j < sec->n_params; j++) {
+			if (strcmp(sec->params[j].key, key) == 0) {
+				*out = param_value(sec->params[j].type,
+				    c->rules[i].bytes + sec->params[j].offset);
+				return 0;
+			}
+		}
+	}
+	return -1;
+}
+
+static void
+rule_defaults(struct config *c)
+{
+	const struct rule_def *const *defs;
+	size_t i, j, n;
+
+	build_rules_table();
+	defs = rules_registry(&n);
+	for (i = 0; i < n; i++) {
+		const struct rule_section *sec = &defs[i]->settings;
+		unsigned char *conf = c->rules[i].bytes;
+
+		c->rules[i].base.enabled = sec->enabled;
+		c->rules[i].base.severity = sec->severity;
+		for (j = 0; j < sec->n_params; j++)
+			if (param_from_text(sec->params[j].type, sec->params[j].dflt,
+			    conf + sec->params[j].offset) != 0)
+				fatalx("rule %s: bad default \"%s\" for %s",
+				    defs[i]->name, sec->params[j].dflt,
+				    sec->params[j].key);
+	}
+}
 
 static const struct key_handler limits_keys[] = {
 	{ "flows", parse_limit_field, offsetof(struct config, limit_flows), NULL, NULL },

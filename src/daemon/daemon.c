@@ -20,7 +20,7 @@
 #include "exfild/logs/logfeed.h"
 #include "exfild/logs/logsource.h"
 #include "exfild/output/output_set.h"
-#include "exfild/track/pipeline.h"
+#include "exfild/pipeline/pipeline.h"
 #include "exfild/daemon/privdrop.h"
 #include "exfild/daemon/resolver.h"
 #include "exfild/daemon/sdnotify.h"

@@ -21,7 +21,7 @@
 #include "exfild/util/cursor.h"
 #include "exfild/decode/decode.h"
 #include "exfild/util/log.h"
-#include "exfild/detect/rules.h"
+#include "exfild/detect/registry.h"
 #include "exfild/daemon/stats.h"
 #include "exfild/util/util.h"
 
@@ -128,9 +128,9 @@ line_malformed(const struct pipeline_stats *p, struct strbuf *sb)
 		if (p->decode.reason[i] != 0)
 			line_kv(sb, decode_reason_name((enum decode_reason)i),
 			    p->decode.reason[i]);
-	line_kv(sb, "http", p->http.malformed);
-	line_kv(sb, "dns", p->dns_malformed);
-	line_kv(sb, "tls", p->tls_malformed);
+	line_kv(sb, "http", p->conn.http.malformed);
+	line_kv(sb, "dns", p->conn.dns_malformed);
+	line_kv(sb, "tls", p->conn.tls_malformed);
 }
 
 struct line_counter {
@@ -150,25 +150,25 @@ static const struct line_counter line_tracking[] = {
 	{ "pairs_evicted", PIPE_OFF(pairs.evicted) },
 	{ "destinations", PIPE_OFF(dests.destinations) },
 	{ "destinations_evicted", PIPE_OFF(dests.evictions) },
-	{ "proxy_unidentified", PIPE_OFF(proxy_unidentified) },
-	{ "http_requests", PIPE_OFF(http.requests) },
-	{ "tls_sni", PIPE_OFF(tls_sni) },
-	{ "dns_answers", PIPE_OFF(dns_answers) },
-	{ "dns_untrusted", PIPE_OFF(dns_untrusted) },
+	{ "proxy_unidentified", PIPE_OFF(conn.proxy_unidentified) },
+	{ "http_requests", PIPE_OFF(conn.http.requests) },
+	{ "tls_sni", PIPE_OFF(conn.tls_sni) },
+	{ "dns_answers", PIPE_OFF(conn.dns_answers) },
+	{ "dns_untrusted", PIPE_OFF(conn.dns_untrusted) },
 	{ "not_tracked", PIPE_OFF(not_tracked) },
-	{ "parser_slots_exhausted", PIPE_OFF(parser_slots_exhausted) },
+	{ "parser_slots_exhausted", PIPE_OFF(conn.parser_slots_exhausted) },
 };
 
 static void
 line_alerts(const struct pipeline_stats *p, struct strbuf *sb)
 {
-	const struct rule *rules;
+	const struct rule_def *const *rules;
 	size_t n, i;
 
-	rules = rules_table(&n);
+	rules = rules_registry(&n);
 	line_kv(sb, "alerts", p->alerts);
-	for (i = 0; i < n && i < AGG_MAX_RULES; i++)
-		line_kv(sb, rules[i].name, p->alerts_by_rule[i]);
+	for (i = 0; i < n; i++)
+		line_kv(sb, rules[i]->name, p->alerts_by_rule[i]);
 }
 
 /* Outputs: out.<name>.<counter>=N; queue and spool only for syslog. */
@@ -376,24 +376,24 @@ static const struct prom_counter prom_pipeline[] = {
 	    "Destinations evicted because the baseline table was full.",
 	    PIPE_OFF(dests.evictions) },
 	{ "exfild_http_requests_total", COUNTER,
-	    "HTTP requests parsed.", PIPE_OFF(http.requests) },
+	    "HTTP requests parsed.", PIPE_OFF(conn.http.requests) },
 	{ "exfild_tls_sni_total", COUNTER,
-	    "TLS ClientHellos with a server name.", PIPE_OFF(tls_sni) },
+	    "TLS ClientHellos with a server name.", PIPE_OFF(conn.tls_sni) },
 	{ "exfild_dns_answers_total", COUNTER,
-	    "DNS answers read.", PIPE_OFF(dns_answers) },
+	    "DNS answers read.", PIPE_OFF(conn.dns_answers) },
 	{ "exfild_dns_untrusted_total", COUNTER,
 	    "DNS answers ignored: not from networks.resolvers.",
-	    PIPE_OFF(dns_untrusted) },
+	    PIPE_OFF(conn.dns_untrusted) },
 	{ "exfild_proxy_unidentified_total", COUNTER,
 	    "Proxy flows whose real destination stayed unknown.",
-	    PIPE_OFF(proxy_unidentified) },
+	    PIPE_OFF(conn.proxy_unidentified) },
 	{ "exfild_not_tracked_total", COUNTER,
 	    "Packets not tracked: internal to internal, transit, "
 	    "not TCP or UDP.",
 	    PIPE_OFF(not_tracked) },
 	{ "exfild_parser_slots_exhausted_total", COUNTER,
 	    "Flows left unparsed because every parser slot was in use.",
-	    PIPE_OFF(parser_slots_exhausted) },
+	    PIPE_OFF(conn.parser_slots_exhausted) },
 };
 
 static void
@@ -414,23 +414,23 @@ prom_malformed(const struct pipeline_stats *p, struct strbuf *sb)
 		prom_malformed_sample(sb,
 		    decode_reason_name((enum decode_reason)i),
 		    p->decode.reason[i]);
-	prom_malformed_sample(sb, "http", p->http.malformed);
-	prom_malformed_sample(sb, "dns", p->dns_malformed);
-	prom_malformed_sample(sb, "tls", p->tls_malformed);
+	prom_malformed_sample(sb, "http", p->conn.http.malformed);
+	prom_malformed_sample(sb, "dns", p->conn.dns_malformed);
+	prom_malformed_sample(sb, "tls", p->conn.tls_malformed);
 }
 
 static void
 prom_alerts(const struct pipeline_stats *p, struct strbuf *sb)
 {
-	const struct rule *rules;
+	const struct rule_def *const *rules;
 	size_t n, i;
 
-	rules = rules_table(&n);
+	rules = rules_registry(&n);
 	prom_family(sb, "exfild_alerts_total", COUNTER,
 	    "Alerts raised, by rule.");
-	for (i = 0; i < n && i < AGG_MAX_RULES; i++) {
+	for (i = 0; i < n; i++) {
 		sb_puts(sb, "exfild_alerts_total{rule=");
-		prom_label_value(sb, rules[i].name, SIZE_MAX);
+		prom_label_value(sb, rules[i]->name, SIZE_MAX);
 		sb_putc(sb, '}');
 		prom_value(sb, p->alerts_by_rule[i]);
 	}

@@ -1,12 +1,14 @@
 /*
- * logfeed.c - log lines parsed into records for the pipeline; rejects
- * counted by reason with their first place. No allocation per line.
+ * logfeed.c - log lines parsed into records, handed to the pipeline as
+ * traffic events; rejects counted by reason with their first place. No
+ * allocation per line.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "exfild/util/log.h"
+#include "exfild/logs/logevent.h"
 #include "exfild/logs/logfeed.h"
 #include "exfild/logs/logparse_squid.h"
 #include "exfild/logs/logparse_zeek.h"
@@ -83,6 +85,7 @@ logfeed_line(void *ctx, const char *source, uint64_t lineno, const char *line,
 	struct logfeed *f = ctx;
 	enum log_reject why = LOGREJ_NONE;
 	enum log_parse_result r;
+	struct traffic_event ev;
 
 	f->stats.lines++;
 	if (f->zeek != NULL && strncmp(f->source, source, sizeof(f->source)) != 0) {
@@ -97,7 +100,8 @@ logfeed_line(void *ctx, const char *source, uint64_t lineno, const char *line,
 	switch (r) {
 	case LOGPARSE_RECORD:
 		f->stats.records++;
-		pipeline_log_record(f->pipe, &f->rec);
+		log_record_event(&f->rec, &ev);
+		pipeline_event(f->pipe, &ev);
 		break;
 	case LOGPARSE_HEADER:
 		f->stats.headers++;

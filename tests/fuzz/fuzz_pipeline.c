@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "exfild/util/log.h"
-#include "exfild/track/pipeline.h"
+#include "exfild/pipeline/pipeline.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -18,6 +18,17 @@
 
 #define SAMPLE_PATH "conf/exfild.yaml"
 
+
+/* A rule's setting, through the loader's generic accessor. */
+static double
+rule_get(const struct config *c, const char *section, const char *key)
+{
+	double v = -1;
+
+	assert_int_equal(config_rule_get(c, section, key, &v), 0);
+	return v;
+}
+
 static char errbuf[CONFIG_ERR_LEN];
 
 static struct config *
@@ -112,13 +123,13 @@ assert_default_values(const struct config *c)
 	assert_int_equal(c->n_baseline_allow_domains, 0);
 	assert_int_equal(c->rules_window_s, 3600);
 	assert_int_equal(c->rules_suppress_s, 3600);
-	assert_true(c->bulk_upload.enabled);
-	assert_int_equal(c->bulk_upload.bytes, 50000000);
-	assert_true(c->bulk_upload.min_ratio == 3.0);
-	assert_int_equal(c->bulk_upload.severity, SEV_HIGH);
-	assert_true(c->compressed_upload.enabled);
-	assert_int_equal(c->compressed_upload.bytes, 1000000);
-	assert_int_equal(c->compressed_upload.severity, SEV_CRITICAL);
+	assert_true(rule_get(c, "bulk_upload", "enabled"));
+	assert_int_equal(rule_get(c, "bulk_upload", "bytes"), 50000000);
+	assert_true(rule_get(c, "bulk_upload", "min_ratio") == 3.0);
+	assert_int_equal(rule_get(c, "bulk_upload", "severity"), SEV_HIGH);
+	assert_true(rule_get(c, "compressed_upload", "enabled"));
+	assert_int_equal(rule_get(c, "compressed_upload", "bytes"), 1000000);
+	assert_int_equal(rule_get(c, "compressed_upload", "severity"), SEV_CRITICAL);
 	assert_int_equal(c->limit_flows, 262144);
 	assert_int_equal(c->limit_pairs, 131072);
 	assert_int_equal(c->limit_destinations, 131072);
@@ -229,13 +240,13 @@ test_sample_file(void **state)
 	assert_string_equal(c->baseline_allow_domains[0], "windowsupdate.com");
 	assert_int_equal(c->rules_window_s, 3600);
 	assert_int_equal(c->rules_suppress_s, 3600);
-	assert_true(c->bulk_upload.enabled);
-	assert_int_equal(c->bulk_upload.bytes, 50000000);
-	assert_true(c->bulk_upload.min_ratio == 3.0);
-	assert_int_equal(c->bulk_upload.severity, SEV_HIGH);
-	assert_true(c->compressed_upload.enabled);
-	assert_int_equal(c->compressed_upload.bytes, 1000000);
-	assert_int_equal(c->compressed_upload.severity, SEV_CRITICAL);
+	assert_true(rule_get(c, "bulk_upload", "enabled"));
+	assert_int_equal(rule_get(c, "bulk_upload", "bytes"), 50000000);
+	assert_true(rule_get(c, "bulk_upload", "min_ratio") == 3.0);
+	assert_int_equal(rule_get(c, "bulk_upload", "severity"), SEV_HIGH);
+	assert_true(rule_get(c, "compressed_upload", "enabled"));
+	assert_int_equal(rule_get(c, "compressed_upload", "bytes"), 1000000);
+	assert_int_equal(rule_get(c, "compressed_upload", "severity"), SEV_CRITICAL);
 	assert_int_equal(c->limit_flows, 262144);
 	assert_int_equal(c->limit_pairs, 131072);
 	assert_int_equal(c->limit_destinations, 131072);
@@ -559,28 +570,28 @@ test_rules(void **state)
 	    "  compressed_upload:\n    enabled: yes\n    bytes: 512KB\n    severity: LOW\n");
 	assert_int_equal(c->rules_window_s, 1800);
 	assert_int_equal(c->rules_suppress_s, 7200);
-	assert_false(c->bulk_upload.enabled);
-	assert_int_equal(c->bulk_upload.bytes, 10 * 1048576);
-	assert_true(c->bulk_upload.min_ratio == 2.5);
-	assert_int_equal(c->bulk_upload.severity, SEV_MEDIUM);
-	assert_true(c->compressed_upload.enabled);
-	assert_int_equal(c->compressed_upload.bytes, 512000);
-	assert_int_equal(c->compressed_upload.severity, SEV_LOW);
+	assert_false(rule_get(c, "bulk_upload", "enabled"));
+	assert_int_equal(rule_get(c, "bulk_upload", "bytes"), 10 * 1048576);
+	assert_true(rule_get(c, "bulk_upload", "min_ratio") == 2.5);
+	assert_int_equal(rule_get(c, "bulk_upload", "severity"), SEV_MEDIUM);
+	assert_true(rule_get(c, "compressed_upload", "enabled"));
+	assert_int_equal(rule_get(c, "compressed_upload", "bytes"), 512000);
+	assert_int_equal(rule_get(c, "compressed_upload", "severity"), SEV_LOW);
 	config_free(c);
 
 	/* Omitted rule keys keep their defaults. */
 	c = load_ok("rules:\n  bulk_upload: {min_ratio: 0}\n  compressed_upload: {enabled: no}\n");
-	assert_true(c->bulk_upload.enabled);
-	assert_int_equal(c->bulk_upload.bytes, 50000000);
-	assert_true(c->bulk_upload.min_ratio == 0.0);
-	assert_int_equal(c->bulk_upload.severity, SEV_HIGH);
-	assert_false(c->compressed_upload.enabled);
-	assert_int_equal(c->compressed_upload.bytes, 1000000);
+	assert_true(rule_get(c, "bulk_upload", "enabled"));
+	assert_int_equal(rule_get(c, "bulk_upload", "bytes"), 50000000);
+	assert_true(rule_get(c, "bulk_upload", "min_ratio") == 0.0);
+	assert_int_equal(rule_get(c, "bulk_upload", "severity"), SEV_HIGH);
+	assert_false(rule_get(c, "compressed_upload", "enabled"));
+	assert_int_equal(rule_get(c, "compressed_upload", "bytes"), 1000000);
 	config_free(c);
 
 	c = load_ok("rules:\n  bulk_upload: {enabled: True, min_ratio: .5}\n");
-	assert_true(c->bulk_upload.enabled);
-	assert_true(c->bulk_upload.min_ratio == 0.5);
+	assert_true(rule_get(c, "bulk_upload", "enabled"));
+	assert_true(rule_get(c, "bulk_upload", "min_ratio") == 0.5);
 	config_free(c);
 
 	expect_error("rules:\n  bulk_upload:\n    bytes: 50XB\n",
@@ -652,7 +663,7 @@ test_sizes_and_durations(void **state)
 		snprintf(yaml, sizeof(yaml), "rules: {compressed_upload: {bytes: %s}}\n",
 		    sizes[i].text);
 		c = load_ok(yaml);
-		assert_int_equal(c->compressed_upload.bytes, sizes[i].bytes);
+		assert_int_equal(rule_get(c, "compressed_upload", "bytes"), sizes[i].bytes);
 		config_free(c);
 	}
 	for (i = 0; i < ARRAY_LEN(durations); i++) {
@@ -776,9 +787,9 @@ test_anchors(void **state)
 	    "  compressed_upload: *r\n"
 	    "networks: {internal: &nets [10.0.0.0/8]}\n"
 	    "baseline: {allow: *nets}\n");
-	assert_int_equal(c->bulk_upload.bytes, 2000000);
-	assert_int_equal(c->compressed_upload.bytes, 2000000);
-	assert_int_equal(c->compressed_upload.severity, SEV_LOW);
+	assert_int_equal(rule_get(c, "bulk_upload", "bytes"), 2000000);
+	assert_int_equal(rule_get(c, "compressed_upload", "bytes"), 2000000);
+	assert_int_equal(rule_get(c, "compressed_upload", "severity"), SEV_LOW);
 	assert_int_equal(c->internal.n, 1);
 	assert_int_equal(c->baseline_allow_nets.n, 1);
 	config_free(c);

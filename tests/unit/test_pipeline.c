@@ -15,7 +15,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "exfild/track/pipeline.h"
+#include "exfild/pipeline/pipeline.h"
 
 #define SEC 1000000000ULL
 #define T0 (1411000000ULL * SEC)
@@ -455,7 +455,7 @@ test_xff_must_be_internal_and_connect_literal(void **state)
 	netaddr_format(&alerts[0].src, src, sizeof(src));
 	assert_string_equal(src, "10.77.1.2"); /* 8.8.8.8 is not ours */
 	pipeline_get_stats(fx->p, &st);
-	assert_int_equal(st.xff_not_internal, 1);
+	assert_int_equal(st.conn.xff_not_internal, 1);
 	send_out(fx->p, &lit, t, connect, sizeof(connect) - 1);
 	for (i = 0; i < 25; i++)
 		send_out(fx->p, &lit, t + 1 + i, rar + i * 1000, 1000);
@@ -513,13 +513,13 @@ test_dns_answers_only_from_resolvers(void **state)
 	assert_int_equal(nalerts, 1);
 	assert_int_equal(alerts[0].dst_country, COUNTRY_UNKNOWN);
 	pipeline_get_stats(fx->p, &st);
-	assert_int_equal(st.dns_untrusted, 1);
-	assert_int_equal(st.dns_answers, 0);
+	assert_int_equal(st.conn.dns_untrusted, 1);
+	assert_int_equal(st.conn.dns_answers, 0);
 	/* the same answer from the resolver is believed: JP, no alert */
 	n = dns_answer_frame(frame, "10.1.1.53", "10.1.20.91");
 	pipeline_frame(fx->p, DLT_EN10MB, frame, (uint32_t)n, (uint32_t)n, t + 100);
 	pipeline_get_stats(fx->p, &st);
-	assert_int_equal(st.dns_answers, 1);
+	assert_int_equal(st.conn.dns_answers, 1);
 	send_out(fx->p, &c2, t + 101, connect, sizeof(connect) - 1);
 	for (i = 0; i < 25; i++)
 		send_out(fx->p, &c2, t + 102 + i, rar + i * 1000, 1000);
@@ -574,8 +574,8 @@ test_fragmented_udp_upload_counted(void **state)
 		pipeline_frame(fx->p, DLT_EN10MB, frame, (uint32_t)n, (uint32_t)n, t + id);
 	}
 	pipeline_get_stats(fx->p, &st);
-	assert_int_equal(st.fragments_counted, 20);
-	assert_int_equal(st.fragments_unmatched, 0);
+	assert_int_equal(st.conn.fragments_counted, 20);
+	assert_int_equal(st.conn.fragments_unmatched, 0);
 	assert_int_equal(nalerts, 1);
 	assert_string_equal(alerts[0].rule, "compressed-upload");
 	/* crossed in datagram 7: 6 x 3000 + 1472 + 1480 >= 20 KB */
@@ -586,8 +586,8 @@ test_fragmented_udp_upload_counted(void **state)
 	n = udp_fragment(frame, 99, 1480, false, data, 100, sizeof(data));
 	pipeline_frame(fx->p, DLT_EN10MB, frame, (uint32_t)n, (uint32_t)n, t + 20);
 	pipeline_get_stats(fx->p, &st);
-	assert_int_equal(st.fragments_by_address, 1);
-	assert_int_equal(st.fragments_unmatched, 0);
+	assert_int_equal(st.conn.fragments_by_address, 1);
+	assert_int_equal(st.conn.fragments_unmatched, 0);
 }
 
 /* Review finding: later fragments sent before their first fragment (the
@@ -613,7 +613,7 @@ test_fragments_before_first_still_counted(void **state)
 		pipeline_frame(fx->p, DLT_EN10MB, frame, (uint32_t)n, (uint32_t)n, t + id);
 	}
 	pipeline_get_stats(fx->p, &st);
-	assert_int_equal(st.fragments_by_address, 120);
+	assert_int_equal(st.conn.fragments_by_address, 120);
 	/* the first fragments' high-entropy payload, then the whole volume */
 	assert_int_equal(nalerts, 2);
 	assert_string_equal(alerts[0].rule, "compressed-upload");
@@ -674,7 +674,7 @@ test_forged_rst_ignored(void **state)
 	for (i = 1; i < 25; i++)
 		send_out(fx->p, &c, t + 3 + i, rar + i * 1000, 1000);
 	pipeline_get_stats(fx->p, &st);
-	assert_int_equal(st.tcp_close_ignored, 1);
+	assert_int_equal(st.conn.tcp_close_ignored, 1);
 	assert_int_equal(nalerts, 1);
 	assert_string_equal(alerts[0].rule, "compressed-upload");
 	assert_string_equal(alerts[0].dst_host, "evil.example");
@@ -772,7 +772,7 @@ test_bare_teardown_starts_no_flow(void **state)
 	pipeline_frame(fx->p, DLT_EN10MB, frame, (uint32_t)n, (uint32_t)n, T0);
 	pipeline_get_stats(fx->p, &st);
 	assert_int_equal(st.flows.created, 0);
-	assert_int_equal(st.flowless_tcp, 2);
+	assert_int_equal(st.conn.flowless_tcp, 2);
 	n = tcp_frame(frame, "10.1.20.70", "203.0.113.9", 40001, 443, 1, TCP_SYN, "", 0);
 	pipeline_frame(fx->p, DLT_EN10MB, frame, (uint32_t)n, (uint32_t)n, T0);
 	pipeline_get_stats(fx->p, &st);
@@ -1041,7 +1041,7 @@ test_batches_same_as_frames(void **state)
 	assert_true(st_one.flows.evicted > 0);
 	assert_true(st_one.pairs.evicted > 0);
 	assert_true(st_one.flows.expired > 0);
-	assert_int_equal(st_one.flowless_tcp, 1);
+	assert_int_equal(st_one.conn.flowless_tcp, 1);
 	assert_int_equal(st_one.decode.malformed, 1);
 	for (chunk = 1; chunk <= 40; chunk += 13) {
 		p = pipeline_new(fx->cfg, "pcap", on_alert, NULL, err, sizeof(err));

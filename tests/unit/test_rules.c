@@ -1,6 +1,9 @@
 /*
- * test_rules.c - bulk-upload and compressed-upload thresholds, ratio,
- * familiarity and foreignness gates, suppression per rule.
+ * test_rules.c - the rule engine and the two upload rules of the registry:
+ * thresholds at the edge (one under, at, over), the ratio, the
+ * familiarity and foreignness gates, suppression per rule and pair (and
+ * its end when the pair's slot is reused), disabled rules, the combined
+ * gate, registry look-ups and every rule's declaration.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,143 +12,233 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "exfild/detect/rules.h"
+#include "exfild/detect/engine.h"
+#include "exfild/detect/registry.h"
+#include "exfild/track/agg.h"
 
 #define SEC 1000000000ULL
 
 static char fired[8][32];
+static enum severity fired_sev[8];
 static size_t nfired;
 
 static void
-record(void *ctx, const struct rule *r, const struct rule_conf *rc)
+record(void *ctx, const struct rule_def *r, enum severity sev,
+    const struct finding *f)
 {
 	(void)ctx;
-	(void)rc;
-	if (nfired < 8)
+	(void)f;
+	if (nfired < 8) {
 		strcpy(fired[nfired], r->name);
+		fired_sev[nfired] = sev;
+	}
 	nfired++;
 }
 
-static void
-setup_cfg(struct config *cfg)
+struct fixture {
+	struct config *cfg;
+	struct detect *d;
+	struct pair p;
+};
+
+static int
+setup(void **state)
 {
-	config_defaults(cfg);
-	cfg->bulk_upload.bytes = 1000;
-	cfg->bulk_upload.min_ratio = 3;
-	cfg->compressed_upload.bytes = 500;
-	cfg->rules_suppress_s = 3600;
+	static struct fixture fx;
+	const size_t cap[RULE_SCOPE_COUNT] = { 0, 4, 0, 4 };
+	char err[CONFIG_ERR_LEN];
+	const char *yaml = "rules: { suppress: 1h, bulk_upload: { bytes: 1000,"
+	    " min_ratio: 3 }, compressed_upload: { bytes: 500 } }\n";
+
+	memset(&fx, 0, sizeof(fx));
+	assert_int_equal(config_load_string("t.yaml", yaml, strlen(yaml),
+	    &fx.cfg, err, sizeof(err)), 0);
+	fx.d = detect_new(fx.cfg, cap);
+	*state = &fx;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *fx = *state;
+
+	detect_free(fx->d);
+	config_free(fx->cfg);
+	return 0;
+}
+
+/* Asks the engine about pair slot 1 (generation gen) at ts. */
+static size_t
+eval_gen(struct fixture *fx, bool familiar, bool foreign, uint64_t ts,
+    uint32_t gen)
+{
+	struct rule_input in;
+	struct detect_ids ids;
+
+	memset(&in, 0, sizeof(in));
+	in.cfg = fx->cfg;
+	in.ts_ns = ts;
+	in.pair = &fx->p;
+	in.familiar = familiar;
+	in.foreign = foreign;
+	memset(&ids, 0xff, sizeof(ids));
+	ids.id[RULE_SCOPE_PAIR] = 1;
+	ids.gen[RULE_SCOPE_PAIR] = gen;
+	nfired = 0;
+	return detect_eval(fx->d, &in, &ids, RULE_ON_EVENT, record, NULL);
 }
 
 static size_t
-eval(struct config *cfg, struct pair *p, bool familiar, bool foreign, uint64_t ts)
+eval(struct fixture *fx, bool familiar, bool foreign, uint64_t ts)
 {
-	struct rule_input in = { cfg, p, familiar, foreign };
-
-	nfired = 0;
-	return rules_eval(&in, p, ts, record, NULL);
+	return eval_gen(fx, familiar, foreign, ts, 0);
 }
 
 static void
 test_bulk_threshold_and_ratio(void **state)
 {
-	struct config cfg;
-	struct pair p;
+	struct fixture *fx = *state;
 
-	(void)state;
-	setup_cfg(&cfg);
-	memset(&p, 0, sizeof(p));
-	p.win.out = 999;
-	assert_int_equal(eval(&cfg, &p, false, true, SEC), 0);
-	p.win.out = 1000;
-	p.win.in = 334; /* 1000 < 3 * 334 */
-	assert_int_equal(eval(&cfg, &p, false, true, SEC), 0);
-	p.win.in = 333;
-	assert_int_equal(eval(&cfg, &p, false, true, SEC), 1);
+	fx->p.win.out = 999;
+	assert_int_equal(eval(fx, false, true, SEC), 0);
+	fx->p.win.out = 1000;
+	fx->p.win.in = 334; /* 1000 < 3 * 334 */
+	assert_int_equal(eval(fx, false, true, SEC), 0);
+	fx->p.win.in = 333;
+	assert_int_equal(eval(fx, false, true, SEC), 1);
 	assert_string_equal(fired[0], "bulk-upload");
+	assert_int_equal(fired_sev[0], SEV_HIGH);
+	fx->p.win.out = 1001; /* over, and suppressed now */
+	assert_int_equal(eval(fx, false, true, 2 * SEC), 0);
 }
 
 static void
 test_gates_familiar_and_domestic(void **state)
 {
-	struct config cfg;
-	struct pair p;
+	struct fixture *fx = *state;
 
-	(void)state;
-	setup_cfg(&cfg);
-	memset(&p, 0, sizeof(p));
-	p.win.out = 5000;
-	p.win.compressed = 5000;
-	assert_int_equal(eval(&cfg, &p, true, true, SEC), 0);
-	assert_int_equal(eval(&cfg, &p, false, false, SEC), 0);
-	assert_int_equal(eval(&cfg, &p, false, true, SEC), 2);
+	fx->p.win.out = 5000;
+	fx->p.win.compressed = 5000;
+	assert_int_equal(eval(fx, true, true, SEC), 0);
+	assert_int_equal(eval(fx, false, false, SEC), 0);
+	/* positive control: the same pair, unfamiliar and foreign */
+	assert_int_equal(eval(fx, false, true, SEC), 2);
 	assert_string_equal(fired[0], "bulk-upload");
 	assert_string_equal(fired[1], "compressed-upload");
+	assert_int_equal(fired_sev[1], SEV_CRITICAL);
 }
 
 static void
 test_compressed_threshold(void **state)
 {
-	struct config cfg;
-	struct pair p;
+	struct fixture *fx = *state;
 
-	(void)state;
-	setup_cfg(&cfg);
-	memset(&p, 0, sizeof(p));
-	p.win.out = 600;
-	p.win.in = 600;
-	p.win.compressed = 499;
-	assert_int_equal(eval(&cfg, &p, false, true, SEC), 0);
-	p.win.compressed = 500;
-	assert_int_equal(eval(&cfg, &p, false, true, SEC), 1);
+	fx->p.win.out = 600;
+	fx->p.win.in = 600;
+	fx->p.win.compressed = 499;
+	assert_int_equal(eval(fx, false, true, SEC), 0);
+	fx->p.win.compressed = 500;
+	assert_int_equal(eval(fx, false, true, SEC), 1);
 	assert_string_equal(fired[0], "compressed-upload");
 }
 
 static void
 test_suppression_per_rule(void **state)
 {
-	struct config cfg;
-	struct pair p;
+	struct fixture *fx = *state;
 
-	(void)state;
-	setup_cfg(&cfg);
-	memset(&p, 0, sizeof(p));
-	p.win.compressed = 600;
-	p.win.out = 600;
-	assert_int_equal(eval(&cfg, &p, false, true, 10 * SEC), 1);
-	assert_int_equal(eval(&cfg, &p, false, true, 20 * SEC), 0);
-	p.win.out = 2000; /* bulk not yet fired: fires despite the other's suppression */
-	assert_int_equal(eval(&cfg, &p, false, true, 30 * SEC), 1);
+	fx->p.win.compressed = 600;
+	fx->p.win.out = 600;
+	assert_int_equal(eval(fx, false, true, 10 * SEC), 1);
+	assert_int_equal(eval(fx, false, true, 20 * SEC), 0);
+	fx->p.win.out = 2000; /* bulk not yet fired: fires despite the other's suppression */
+	assert_int_equal(eval(fx, false, true, 30 * SEC), 1);
 	assert_string_equal(fired[0], "bulk-upload");
-	assert_int_equal(eval(&cfg, &p, false, true, (10 + 3599) * SEC), 0);
-	assert_int_equal(eval(&cfg, &p, false, true, (10 + 3600) * SEC), 1);
+	assert_int_equal(eval(fx, false, true, (10 + 3599) * SEC), 0);
+	/* a packet stamped before the alert is within the period too */
+	assert_int_equal(eval(fx, false, true, 5 * SEC), 0);
+	assert_int_equal(eval(fx, false, true, (10 + 3600) * SEC), 1);
 	assert_string_equal(fired[0], "compressed-upload");
 }
 
+/* The pair's slot was reused (new generation): its suppression is gone. */
 static void
-test_disabled_rule(void **state)
+test_suppression_ends_with_the_pair(void **state)
 {
-	struct config cfg;
-	struct pair p;
+	struct fixture *fx = *state;
+
+	fx->p.win.compressed = 600;
+	fx->p.win.out = 600;
+	assert_int_equal(eval_gen(fx, false, true, 10 * SEC, 7), 1);
+	assert_int_equal(eval_gen(fx, false, true, 11 * SEC, 7), 0);
+	assert_int_equal(eval_gen(fx, false, true, 12 * SEC, 8), 1);
+}
+
+static void
+test_disabled_rule_and_gate(void **state)
+{
+	struct fixture *fx = *state;
+	struct config *cfg;
+	char err[CONFIG_ERR_LEN];
+	const char *yaml = "rules: { bulk_upload: { enabled: false, bytes: 1000 },"
+	    " compressed_upload: { bytes: 700 } }\n";
+
+	assert_int_equal(config_load_string("t.yaml", yaml, strlen(yaml), &cfg,
+	    err, sizeof(err)), 0);
+	detect_apply_config(fx->d, cfg);
+	assert_true(detect_gate(fx->d)->all_unfamiliar_foreign);
+	assert_int_equal(detect_gate(fx->d)->min_window_out, 700);
+	fx->p.win.out = 5000;
+	assert_int_equal(eval(fx, false, true, SEC), 0);
+	fx->p.win.compressed = 700; /* positive control */
+	assert_int_equal(eval(fx, false, true, SEC), 1);
+	assert_string_equal(fired[0], "compressed-upload");
+	detect_apply_config(fx->d, fx->cfg);
+	assert_int_equal(detect_gate(fx->d)->min_window_out, 500);
+	config_free(cfg);
+}
+
+/* Every rule declares what the engine and the loader need. */
+static void
+test_registry_declarations(void **state)
+{
+	const struct rule_def *const *r;
+	size_t n, i, j;
 
 	(void)state;
-	setup_cfg(&cfg);
-	cfg.bulk_upload.enabled = false;
-	memset(&p, 0, sizeof(p));
-	p.win.out = 5000;
-	assert_int_equal(eval(&cfg, &p, false, true, SEC), 0);
-	assert_non_null(rules_find("compressed-upload"));
-	assert_null(rules_find("nope"));
+	r = rules_registry(&n);
+	assert_true(n >= 2 && n <= RULES_MAX);
+	for (i = 0; i < n; i++) {
+		assert_non_null(r[i]->name);
+		assert_non_null(r[i]->title);
+		assert_non_null(r[i]->match);
+		assert_non_null(r[i]->gate);
+		assert_non_null(r[i]->attack);
+		assert_non_null(r[i]->attack[0]);
+		assert_true(r[i]->settings.size <= RULE_CONF_MAX);
+		assert_true(r[i]->settings.n_params <= RULE_PARAMS_MAX);
+		assert_int_equal(rules_index(r[i]->name), (int)i);
+		for (j = 0; j < i; j++) {
+			assert_string_not_equal(r[i]->name, r[j]->name);
+			assert_string_not_equal(r[i]->settings.key, r[j]->settings.key);
+		}
+	}
+	assert_int_equal(rules_index("compressed-upload"), 1);
+	assert_int_equal(rules_index("nope"), -1);
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_bulk_threshold_and_ratio),
-		cmocka_unit_test(test_gates_familiar_and_domestic),
-		cmocka_unit_test(test_compressed_threshold),
-		cmocka_unit_test(test_suppression_per_rule),
-		cmocka_unit_test(test_disabled_rule),
+		cmocka_unit_test_setup_teardown(test_bulk_threshold_and_ratio, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gates_familiar_and_domestic, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_compressed_threshold, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_suppression_per_rule, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_suppression_ends_with_the_pair, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_disabled_rule_and_gate, setup, teardown),
+		cmocka_unit_test(test_registry_declarations),
 	};
 	return cmocka_run_group_tests_name("rules", tests, NULL, NULL);
 }

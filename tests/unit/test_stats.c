@@ -45,9 +45,9 @@ fill_fixture(void)
 	p->decode.malformed = 7;
 	p->decode.reason[DEC_IP4_SHORT] = 3;
 	p->decode.reason[DEC_TCP_HLEN] = 4;
-	p->http.malformed = 11;
-	p->dns_malformed = 12;
-	p->tls_malformed = 13;
+	p->conn.http.malformed = 11;
+	p->conn.dns_malformed = 12;
+	p->conn.tls_malformed = 13;
 	p->flows.active = 21;
 	p->flows.created = 22;
 	p->flows.expired = 23;
@@ -57,20 +57,20 @@ fill_fixture(void)
 	p->pairs.evicted = 33;
 	p->dests.destinations = 41;
 	p->dests.evictions = 42;
-	p->proxy_unidentified = 51;
-	p->http.requests = 52;
-	p->tls_sni = 53;
-	p->dns_answers = 54;
-	p->dns_untrusted = 55;
+	p->conn.proxy_unidentified = 51;
+	p->conn.http.requests = 52;
+	p->conn.tls_sni = 53;
+	p->conn.dns_answers = 54;
+	p->conn.dns_untrusted = 55;
 	p->not_tracked = 56;
-	p->parser_slots_exhausted = 57;
+	p->conn.parser_slots_exhausted = 57;
 	p->alerts = 3;
 	p->alerts_by_rule[0] = 2;
 	p->alerts_by_rule[1] = 1;
 	/* counters the outputs do not show: must not leak into them */
 	p->decode.ip4 = 999001;
 	p->names.hits = 999002;
-	p->alerts_by_rule[AGG_MAX_RULES - 1] = 999003;
+	p->alerts_by_rule[RULES_MAX - 1] = 999003;
 
 	memset(fixture_ifaces, 0, sizeof(fixture_ifaces));
 	strcpy(fixture_ifaces[0].name, "eth0");

@@ -47,6 +47,7 @@ full_alert(struct alert *a)
 	a->ts_ns = TS_ALERT;
 	a->sensor = "hq-proxy-tap";
 	a->rule = "compressed-upload";
+	a->title = "Compressed upload to an unfamiliar foreign destination";
 	a->severity = SEV_CRITICAL;
 	a->source = "pcap";
 	addr(&a->src, "10.1.20.21");
@@ -73,6 +74,7 @@ sparse_alert(struct alert *a)
 	a->ts_ns = TS_EARLY;
 	a->sensor = "s";
 	a->rule = "bulk-upload";
+	a->title = "Bulk upload to an unfamiliar foreign destination";
 	a->severity = SEV_LOW;
 	a->source = "squid-log";
 	addr(&a->src, "fd00::1:2");

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "exfild/detect/finding.h"
 #include "exfild/proto/classify.h"
 #include "exfild/config/config.h"
 #include "exfild/util/netaddr.h"
@@ -24,6 +25,7 @@ struct alert {
 	uint64_t ts_ns;
 	const char *sensor;
 	const char *rule;
+	const char *title;         /* the rule's one-line title */
 	enum severity severity;
 	const char *source;        /* "pcap", "live", "squid-log", "zeek-conn" ... */
 	struct netaddr src;
@@ -40,6 +42,7 @@ struct alert {
 	uint64_t payload[PK_COUNT]; /* client payload bytes per kind, since the
 				     * pair was first seen */
 	uint64_t first_seen_ns;
+	struct finding finding;    /* the rule's reason and evidence (may be empty) */
 };
 
 /* Deterministic id: a UUID-formatted keyed hash of (sensor, rule, src,

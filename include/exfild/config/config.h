@@ -29,11 +29,52 @@ struct proxy_addr {
 	uint16_t port; /* 0 = any port */
 };
 
-struct rule_conf {
+/*
+ * Rules' settings. Each rule (src/detect/rule_*.c) declares its section
+ * rules.<key>: typed keys with defaults written as in the file, read into
+ * its own struct, whose first member is struct rule_base. The loader knows
+ * the sections from the rule registry, so every rule's keys are checked
+ * (file:line:col) with no edit here.
+ */
+#define RULES_MAX       32  /* rules in the registry, at most */
+#define RULE_PARAMS_MAX 16  /* keys of one rule's section, at most */
+#define RULE_CONF_MAX   256 /* bytes of one rule's settings struct, at most */
+
+struct rule_base {
 	bool enabled;
-	uint64_t bytes;
-	double min_ratio; /* bulk_upload only */
 	enum severity severity;
+};
+
+enum rule_param_type {
+	RULE_PARAM_BOOL,     /* true, false, yes, no */
+	RULE_PARAM_SIZE,     /* uint64_t bytes > 0: "50MB", "1MiB" */
+	RULE_PARAM_PERIOD,   /* uint64_t seconds > 0: "1h", "7d" */
+	RULE_PARAM_DURATION, /* uint64_t seconds >= 0 */
+	RULE_PARAM_RATIO,    /* double >= 0 */
+	RULE_PARAM_COUNT,    /* uint64_t, 1 .. 1e9 */
+};
+
+struct rule_param {
+	const char *key;
+	enum rule_param_type type;
+	size_t offset;       /* offsetof() in the rule's settings struct */
+	const char *dflt;    /* the default, written as in the file */
+};
+
+struct rule_section {
+	const char *key;     /* "bulk_upload" */
+	bool enabled;        /* defaults of the engine's keys */
+	enum severity severity;
+	const struct rule_param *params;
+	size_t n_params;
+	size_t size;         /* sizeof the rule's settings struct */
+};
+
+/* One rule's settings, by its registry index. */
+union rule_conf_slot {
+	struct rule_base base;
+	long double align;
+	unsigned char bytes[RULE_CONF_MAX];
 };
 
 /* Where alerts go: a list of outputs, several at once. */
@@ -112,8 +153,7 @@ struct config {
 
 	uint64_t rules_window_s;
 	uint64_t rules_suppress_s;
-	struct rule_conf bulk_upload;
-	struct rule_conf compressed_upload;
+	union rule_conf_slot rules[RULES_MAX]; /* by rule registry index */
 
 	/* limits: fixed capacities of the tables (memory stays bounded) */
 	size_t limit_flows;
@@ -158,5 +198,24 @@ bool config_is_internal(const struct config *c, const struct netaddr *a);
 /* Is (addr, port) one of networks.proxies? */
 bool config_is_proxy(const struct config *c, const struct netaddr *a, uint16_t port);
 bool config_is_home(const struct config *c, country_t cc);
+
+/* A rule's setting by section and key ("bulk_upload", "bytes"), as a
+ * number: sizes and durations in bytes and seconds, booleans 0 or 1,
+ * severity its enum value. -1 when there is no such section or key. */
+int config_rule_get(const struct config *c, const char *section,
+    const char *key, double *out);
+
+/* The settings of the rule at registry index i (its own struct). */
+static inline const void *
+config_rule(const struct config *c, size_t i)
+{
+	return c->rules[i].bytes;
+}
+
+static inline const struct rule_base *
+config_rule_base(const struct config *c, size_t i)
+{
+	return &c->rules[i].base;
+}
 
 #endif

@@ -11,7 +11,7 @@
 #include <sys/socket.h>
 
 #include "exfild/output/output_set.h"
-#include "exfild/track/pipeline.h"
+#include "exfild/pipeline/pipeline.h"
 #include "exfild/util/strbuf.h"
 
 /* Counters of one capture interface, from pcap_stats(3PCAP). */

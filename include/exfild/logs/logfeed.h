@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "exfild/logs/log_record.h"
-#include "exfild/track/pipeline.h"
+#include "exfild/pipeline/pipeline.h"
 
 #define LOGFEED_SOURCE_MAX 128
 

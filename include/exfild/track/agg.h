@@ -3,8 +3,9 @@
  * seen, bytes per payload kind, and a sliding window (a ring of
  * AGG_BUCKETS buckets spanning rules.window) with running sums so that a
  * rule reads the window in O(1). Fixed capacity, least recently used pair
- * evicted when full. Rule-specific state lives beside a pair, indexed by its
- * slot id, so new rules add arrays without growing this struct.
+ * evicted when full. Rule state and suppression live in the rule engine
+ * (detect/engine.h), by the pair's slot id and generation, so new rules do
+ * not grow this struct.
  */
 #ifndef EXFILD_AGG_H
 #define EXFILD_AGG_H
@@ -20,7 +21,6 @@
 
 #define AGG_BUCKETS 8
 #define AGG_NONE UINT32_MAX
-#define AGG_MAX_RULES 8
 
 struct agg_bucket {
 	uint64_t out, in, compressed;
@@ -32,10 +32,10 @@ struct agg_bucket {
 struct pair {
 	uint32_t gen;             /* bumped when the slot is reused */
 	bool used;
-	/* The destination is familiar, or located at home: no rule can fire
-	 * for this pair until the baseline or geo settings change; a config
-	 * reload (issue 3) must clear it. Saves evaluating every packet of a
-	 * large benign upload. */
+	/* The destination is familiar, or located at home: no rule that
+	 * wants unfamiliar foreign destinations can fire for this pair until
+	 * the baseline or geo settings change (a reload clears it). Saves
+	 * evaluating every packet of a large benign upload. */
 	bool benign;
 	bool via_proxy;
 	uint16_t dst_port;        /* last destination port used */
@@ -55,7 +55,6 @@ struct pair {
 	uint32_t dest_id, dest_gen; /* baseline destination */
 	uint64_t first_ns;
 	uint64_t total_flows;
-	uint64_t last_alert_ns[AGG_MAX_RULES]; /* suppression per rule */
 	/* table links (private) */
 	uint32_t hash_next, lru_prev, lru_next;
 };

@@ -59,6 +59,7 @@ struct flow {
 	bool host_is_proxy;             /* egress tap: host is the proxy itself */
 	bool closed;                    /* FIN or RST seen */
 	bool classified;                /* kind decided for current client stream */
+	bool opened_by_peer;            /* the far side opened it (SYN, first datagram) */
 	uint8_t list;                   /* (private) */
 	uint32_t dest_id, dest_gen;     /* its destination, to rebind after eviction */
 	/* the rest: when the flow starts, binds or leaves */

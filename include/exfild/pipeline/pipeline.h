@@ -1,10 +1,10 @@
 /*
- * pipeline.h - one frame in, alerts out: decode, assign roles (internal
- * host, proxy, far side), track the flow, find the real destination behind
- * a proxy (CONNECT, absolute URI, Host, SNI, X-Forwarded-For on an egress
- * tap), classify client bytes, account them per (host, destination), and
- * run the rules as the bytes arrive. Sources (replay, live, logs) feed it;
- * it never allocates per packet.
+ * pipeline.h - the stages wired together, one frame (or log event) in,
+ * alerts out: decode (decode/), the per-packet stage (track/conn.h: roles,
+ * flows, the real destination behind a proxy), the binding stage
+ * (track/track.h: (host, destination) pairs, baseline), the rule engine
+ * (detect/), and alerts made for the outputs. Sources (replay, live, logs)
+ * feed it; it never allocates per packet.
  */
 #ifndef EXFILD_PIPELINE_H
 #define EXFILD_PIPELINE_H
@@ -19,6 +19,8 @@
 #include "exfild/capture/capture_file.h"
 #include "exfild/config/config.h"
 #include "exfild/decode/decode.h"
+#include "exfild/track/conn.h"
+#include "exfild/track/event.h"
 #include "exfild/track/flow.h"
 #include "exfild/enrich/names.h"
 #include "exfild/proto/proto_http.h"
@@ -32,24 +34,14 @@ struct pipeline_stats {
 	struct agg_stats pairs;
 	struct baseline_stats dests;
 	struct names_stats names;
-	struct http_stats http;
-	uint64_t not_tracked;      /* internal-to-internal, transit, non-TCP/UDP */
-	uint64_t fragments_counted;   /* later fragments credited to their flow */
-	uint64_t fragments_by_address; /* ... credited to (host, address) instead */
-	uint64_t fragments_unmatched; /* ... that could not be placed at all */
-	uint64_t flowless_tcp;     /* bare ACK/FIN/RST outside any tracked flow */
-	uint64_t tcp_close_ignored; /* client FIN/RST far from the expected seq */
-	uint64_t tls_sni, tls_no_sni, tls_malformed;
-	uint64_t dns_answers, dns_malformed;
-	uint64_t dns_untrusted;    /* answers from outside networks.resolvers */
-	uint64_t proxy_unidentified; /* proxy flows whose destination stayed unknown */
+	struct conn_stats conn;    /* the per-packet stage's counters */
+	uint64_t not_tracked;      /* packets (conn.not_tracked) and log events
+				    * not ours: internal-to-internal, transit */
 	uint64_t pairs_rebound;    /* flows whose evicted pair was made again */
 	uint64_t flows_lost_destination; /* ... whose destination was evicted too */
-	uint64_t xff_not_internal; /* X-Forwarded-For addresses not used */
-	uint64_t parser_slots_exhausted;
-	uint64_t log_records;      /* log lines handed to pipeline_log_record */
+	uint64_t log_records;      /* log events handed to pipeline_event */
 	uint64_t alerts;
-	uint64_t alerts_by_rule[AGG_MAX_RULES];
+	uint64_t alerts_by_rule[RULES_MAX]; /* by rule registry index */
 };
 
 typedef void (*pipeline_alert_fn)(void *ctx, const struct alert *a);
@@ -85,12 +77,12 @@ typedef void (*pipeline_lookup_fn)(void *ctx, const char *name, uint64_t ts_ns);
 void pipeline_set_name_lookup(struct pipeline *p, pipeline_lookup_fn fn, void *ctx);
 void pipeline_learn_name(struct pipeline *p, const char *name,
     const struct netaddr *addr, uint64_t ts_ns);
-struct log_record;
-/* One proxy or sensor log line (Squid, Zeek): the same baseline, pairs and
- * rules as packets. Bytes are the log's (application bytes, not IP-layer);
- * an alert's source is the log's ("squid-log", "zeek-conn", "zeek-http")
- * and src_user the line's user name. */
-void pipeline_log_record(struct pipeline *p, const struct log_record *r);
+/* A traffic event that comes without packets: a proxy or sensor log line
+ * (Squid, Zeek), made by logs/logevent.h. The same binding, pairs and rules
+ * as packets; bytes are the log's (application bytes, not IP-layer). An
+ * event whose host is not internal, or whose destination address is, is
+ * counted (not_tracked) and dropped. */
+void pipeline_event(struct pipeline *p, const struct traffic_event *ev);
 /* End of input: release every flow. */
 void pipeline_finish(struct pipeline *p);
 

@@ -1,0 +1,61 @@
+/*
+ * engine.h - runs the rules of the registry. It owns what every rule has:
+ * enabled and severity (from the rule's section), the pre-check gates,
+ * suppression (one alert per rule and (host, destination) per
+ * rules.suppress), each rule's state at its scope, and the counters. A
+ * rule only says whether it matches and what it found.
+ */
+#ifndef EXFILD_DETECT_ENGINE_H
+#define EXFILD_DETECT_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "exfild/config/config.h"
+#include "exfild/detect/finding.h"
+#include "exfild/detect/rule.h"
+
+#define DETECT_NONE UINT32_MAX
+
+/* Every enabled rule's gate taken together: the packet path's test. */
+struct detect_gate {
+	bool all_unfamiliar_foreign; /* no enabled rule looks at other destinations */
+	uint64_t min_window_out;     /* no enabled rule matches below this (or
+				      * UINT64_MAX when no rule is enabled) */
+};
+
+/* The entries an evaluation concerns, by scope: slot id and generation
+ * (id DETECT_NONE: no entry; rules of that scope are not asked). The pair
+ * is always given: alerts and suppression are per pair. */
+struct detect_ids {
+	uint32_t id[RULE_SCOPE_COUNT];
+	uint32_t gen[RULE_SCOPE_COUNT];
+};
+
+struct detect_stats {
+	uint64_t alerts;
+	uint64_t by_rule[RULES_MAX];
+};
+
+typedef void (*detect_emit_fn)(void *ctx, const struct rule_def *r,
+    enum severity severity, const struct finding *f);
+
+struct detect;
+/* cap: entries of each scope (its table's capacity); state is allocated
+ * once, untouched pages cost nothing until a rule writes them. */
+struct detect *detect_new(const struct config *cfg,
+    const size_t cap[RULE_SCOPE_COUNT]);
+void detect_free(struct detect *d);
+/* A reload: new settings and gates (state and suppression are kept). */
+void detect_apply_config(struct detect *d, const struct config *cfg);
+const struct detect_gate *detect_gate(const struct detect *d);
+
+/* Asks every enabled rule that observes `why` (RULE_ON_EVENT or
+ * RULE_ON_TICK) and passes its gate; emit is called for each new alert, in
+ * registry order. Returns the alerts emitted. */
+size_t detect_eval(struct detect *d, const struct rule_input *in,
+    const struct detect_ids *ids, unsigned why, detect_emit_fn emit, void *ctx);
+void detect_get_stats(const struct detect *d, struct detect_stats *out);
+
+#endif

@@ -1,0 +1,76 @@
+/*
+ * rule.h - what a detection rule declares (Zeek's policy script as a C
+ * table): its name and title, its config section with typed keys and
+ * defaults, the state it keeps and at which scope, the cheap pre-check
+ * that keeps it off the packet path, and what it matches on. The engine
+ * (engine.h) owns enabled, severity, suppression and the counters; no other
+ * file names a rule. Each rule is one file src/detect/rule_<name>.c and one
+ * line in registry.c.
+ */
+#ifndef EXFILD_DETECT_RULE_H
+#define EXFILD_DETECT_RULE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "exfild/config/config.h"
+
+struct finding;
+struct pair;
+struct dest;
+struct traffic_event;
+
+/*
+ * Where a rule's state lives. Pair: one (internal host, destination);
+ * host: one internal host; destination: one destination, shared by every
+ * host that talks to it (the only state a sharding by internal host would
+ * have to share). State is a fixed number of bytes per entry, zeroed when
+ * the entry's slot is reused (slot id + generation).
+ */
+enum rule_scope { RULE_SCOPE_NONE, RULE_SCOPE_PAIR, RULE_SCOPE_HOST,
+	RULE_SCOPE_DEST, RULE_SCOPE_COUNT };
+
+/* What the rule observes. */
+#define RULE_ON_EVENT 0x1u /* each traffic event with bytes from the host */
+#define RULE_ON_TICK  0x2u /* the periodic timer (daemon), pairs seen lately */
+
+/*
+ * The cheap pre-check, worked out from the rule's settings when they are
+ * loaded: the engine skips the rule (without calling it) for pairs it
+ * cannot match, and skips all rules at once when none can.
+ */
+struct rule_gate {
+	bool unfamiliar_foreign_only; /* only unfamiliar, foreign destinations */
+	uint64_t min_window_out;      /* bytes out in the window it needs at least */
+};
+
+/* What a rule sees when it is asked. */
+struct rule_input {
+	const struct config *cfg;
+	uint64_t ts_ns;
+	const struct traffic_event *ev; /* NULL when asked from the timer */
+	const struct pair *pair;
+	const struct dest *dest;
+	bool familiar; /* destination in the baseline or allow-listed */
+	bool foreign;  /* destination not at home (unknown country = foreign) */
+};
+
+struct rule_def {
+	const char *name;    /* "bulk-upload": the alert's rule, SIEM MSGID */
+	const char *title;   /* one line for CEF/LEEF names and people */
+	/* rules.<section>: its own keys (enabled and severity are the engine's) */
+	struct rule_section settings;
+	/* MITRE ATT&CK technique ids, NULL-terminated */
+	const char *const *attack;
+	enum rule_scope scope;
+	size_t state_size;   /* bytes of state per entry of its scope */
+	unsigned observes;   /* RULE_ON_* */
+	void (*gate)(const void *conf, struct rule_gate *out);
+	/* Does it match now? Fills the finding when it does. state: its
+	 * entry at its scope (NULL for RULE_SCOPE_NONE). */
+	bool (*match)(const struct rule_input *in, const void *conf, void *state,
+	    struct finding *out);
+};
+
+#endif

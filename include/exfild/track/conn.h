@@ -1,0 +1,66 @@
+/*
+ * conn.h - from a decoded packet to traffic events: roles (the internal
+ * host, a configured proxy, the far side), the flow table, TCP order and
+ * close, the application parsers (HTTP requests, TLS SNI) that name a
+ * proxied flow's real destination, later IP fragments, and DNS answers for
+ * the names table. Each packet becomes an event handed to the binding
+ * stage (track.h) through the flow's binding. No allocation per packet.
+ */
+#ifndef EXFILD_TRACK_CONN_H
+#define EXFILD_TRACK_CONN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "exfild/config/config.h"
+#include "exfild/decode/decode.h"
+#include "exfild/enrich/names.h"
+#include "exfild/proto/proto_http.h"
+#include "exfild/track/flow.h"
+#include "exfild/track/track.h"
+
+struct conn_stats {
+	struct http_stats http;
+	uint64_t not_tracked;      /* internal-to-internal, transit, non-TCP/UDP */
+	uint64_t fragments_counted;   /* later fragments credited to their flow */
+	uint64_t fragments_by_address; /* ... credited to (host, address) instead */
+	uint64_t fragments_unmatched; /* ... that could not be placed at all */
+	uint64_t flowless_tcp;     /* bare ACK/FIN/RST outside any tracked flow */
+	uint64_t tcp_close_ignored; /* client FIN/RST far from the expected seq */
+	uint64_t tls_sni, tls_no_sni, tls_malformed;
+	uint64_t dns_answers, dns_malformed;
+	uint64_t dns_untrusted;    /* answers from outside networks.resolvers */
+	uint64_t proxy_unidentified; /* proxy flows whose destination stayed unknown */
+	uint64_t xff_not_internal; /* X-Forwarded-For addresses not used */
+	uint64_t parser_slots_exhausted;
+};
+
+/* Packets a batch prefetches for at most. */
+#define CONN_PREFETCH_MAX 16
+
+struct conntrack;
+/* NULL with err when the tables cannot be allocated (see limits:). */
+struct conntrack *conn_new(const struct config *cfg, const struct hash_key *key,
+    struct tracker *track, struct names *names, char *err, size_t errlen);
+void conn_free(struct conntrack *c);
+/* A reload: networks apply to flows that start afterwards. */
+void conn_apply_config(struct conntrack *c, const struct config *cfg);
+
+/* A packet's flow key and bucket (the same in either direction), to look
+ * its flow up with; 0 for packets without ports (not looked up). */
+size_t conn_lookup(const struct conntrack *c, const struct packet *pkt,
+    struct flow_key *k);
+/* Starts the cache misses of a batch's look-ups (buckets, flows, pairs). */
+void conn_prefetch(const struct conntrack *c, const size_t *bucket, size_t n);
+/* One decoded packet (k, bucket: from conn_lookup). */
+void conn_packet(struct conntrack *c, const struct packet *pkt,
+    const struct flow_key *k, size_t bucket);
+/* Time passes: expire idle flows. */
+void conn_tick(struct conntrack *c, uint64_t now_ns);
+/* End of input: release every flow. */
+void conn_finish(struct conntrack *c);
+void conn_get_stats(const struct conntrack *c, struct conn_stats *out,
+    struct flow_stats *flows);
+
+#endif

@@ -1,0 +1,102 @@
+/*
+ * track.h - the binding stage: every traffic event (event.h), from a
+ * packet's flow or a log line, goes through one path to its (internal
+ * host, destination) pair: the destination is observed in the baseline,
+ * the pair found or made, its country resolved, bytes and payload kinds
+ * added to its windows, and, when the host sent bytes, the rules asked
+ * (detect/engine.h). A flow keeps its binding (pair and destination slot
+ * ids with generations) so that its later packets skip the look-ups.
+ */
+#ifndef EXFILD_TRACK_TRACK_H
+#define EXFILD_TRACK_TRACK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "exfild/config/config.h"
+#include "exfild/detect/engine.h"
+#include "exfild/enrich/geo.h"
+#include "exfild/enrich/names.h"
+#include "exfild/track/agg.h"
+#include "exfild/track/baseline.h"
+#include "exfild/track/event.h"
+#include "exfild/track/flow.h"
+
+/* A rule fired for a pair: what an alert is made of. */
+struct detection {
+	const struct rule_def *rule;
+	enum severity severity;
+	const struct finding *finding;
+	const struct pair *pair;
+	struct dest *dest;
+	uint64_t ts_ns;
+	enum event_source source; /* the log the pair was last fed by, or packets */
+	const char *user;         /* that log's user ("" none) */
+};
+typedef void (*track_alert_fn)(void *ctx, const struct detection *d);
+/* Live mode: ask for the address of a name (must not block). */
+typedef void (*track_lookup_fn)(void *ctx, const char *name, uint64_t ts_ns);
+
+struct track_stats {
+	uint64_t pairs_rebound;          /* flows whose evicted pair was made again */
+	uint64_t flows_lost_destination; /* ... whose destination was evicted too */
+};
+
+struct tracker;
+/* NULL when a table cannot be allocated. geo and names stay the caller's. */
+struct tracker *track_new(const struct config *cfg, const struct hash_key *key,
+    struct geo *geo, struct names *names, track_alert_fn fn, void *ctx);
+void track_free(struct tracker *t);
+/* A reload: new settings and geo (countries and verdicts are worked out
+ * again; windows, state and suppression are kept). */
+void track_apply_config(struct tracker *t, const struct config *cfg,
+    struct geo *geo);
+void track_set_lookup(struct tracker *t, track_lookup_fn fn, void *ctx);
+/* The newest input time (for name look-ups). */
+void track_set_now(struct tracker *t, uint64_t ts_ns);
+
+/*
+ * The one binding path. Binds the event to its pair (made if new) and
+ * returns it; NULL when the event names no destination. With a flow, the
+ * flow keeps the binding, its waiting bytes are credited, and a flow is
+ * counted for the pair when the binding is new; without one (a log line,
+ * a stray fragment) a flow is counted when ev->conn_start.
+ */
+struct pair *track_bind(struct tracker *t, const struct traffic_event *ev,
+    struct flow *f);
+/* Adds the event's bytes and kinds to the pair; asks the rules when
+ * ev->from_host. touch: the flow whose destination is marked in use (at
+ * most once a second), or NULL. */
+void track_account(struct tracker *t, struct pair *pr,
+    const struct traffic_event *ev, struct flow *touch);
+/* Both, for an event without a flow (a log line, a stray fragment).
+ * False when it names no destination. */
+bool track_event(struct tracker *t, const struct traffic_event *ev);
+
+/* The flow's pair: the bound one, or made again after an eviction; NULL
+ * when unbound (or its destination is gone). */
+struct pair *track_flow_rebind(struct tracker *t, struct flow *f, uint64_t ts_ns);
+static inline struct pair *
+track_flow_pair(struct tracker *t, struct flow *f, uint64_t ts_ns)
+{
+	if (f->pair_id == FLOW_NONE)
+		return NULL;
+	/* the table never moves its slots: a generation check suffices */
+	if (f->pair->used && f->pair->gen == f->pair_gen)
+		return f->pair;
+	return track_flow_rebind(t, f, ts_ns);
+}
+
+/* The rules again for pairs with traffic since since_ns, their windows
+ * moved to now_ns (the daemon's timer). */
+void track_evaluate_recent(struct tracker *t, uint64_t since_ns, uint64_t now_ns);
+/* Address of a destination: its own, a literal name, or a known name. */
+bool track_dest_address(struct tracker *t, struct dest *d, struct netaddr *out);
+
+struct aggtab *track_pairs(struct tracker *t);
+struct baseline *track_baseline(struct tracker *t);
+struct detect *track_detect(struct tracker *t);
+void track_get_stats(const struct tracker *t, struct track_stats *out);
+
+#endif

@@ -1,0 +1,203 @@
+/*
+ * engine.c - the rule engine: gates, suppression, per-scope rule state,
+ * counters. Suppression is kept per rule and pair slot (16 bytes a pair per
+ * enabled rule, touched only when the pair alerts); a rule's state per
+ * entry of its scope, behind an 8-byte header holding the entry's
+ * generation, so that a reused slot starts from zeros.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "exfild/detect/engine.h"
+#include "exfild/detect/registry.h"
+#include "exfild/track/agg.h"
+#include "exfild/util/util.h"
+
+#define NS_PER_S 1000000000ULL
+
+struct suppress_slot {
+	uint64_t last_ns; /* 0: never alerted */
+	uint32_t gen;     /* the pair's generation when it alerted */
+};
+
+struct state_hdr {
+	uint32_t gen;
+	uint32_t pad;
+};
+
+struct detect {
+	const struct config *cfg;
+	const struct rule_def *const *rules;
+	size_t n_rules;
+	size_t cap[RULE_SCOPE_COUNT];
+	struct rule_gate gates[RULES_MAX];
+	struct detect_gate gate;
+	struct suppress_slot *suppress[RULES_MAX]; /* per pair slot */
+	unsigned char *state[RULES_MAX];           /* per entry of the scope */
+	size_t state_stride[RULES_MAX];
+	struct detect_stats stats;
+};
+
+static size_t
+stride_of(size_t state_size)
+{
+	/* header + state, rounded up to 8 bytes */
+	return sizeof(struct state_hdr) + ((state_size + 7) & ~(size_t)7);
+}
+
+struct detect *
+detect_new(const struct config *cfg, const size_t cap[RULE_SCOPE_COUNT])
+{
+	struct detect *d = xcalloc(1, sizeof(*d));
+	size_t i;
+
+	d->rules = rules_registry(&d->n_rules);
+	memcpy(d->cap, cap, sizeof(d->cap));
+	for (i = 0; i < d->n_rules; i++) {
+		const struct rule_def *r = d->rules[i];
+
+		if (cap[RULE_SCOPE_PAIR] > 0)
+			d->suppress[i] = xcalloc(cap[RULE_SCOPE_PAIR],
+			    sizeof(struct suppress_slot));
+		if (r->scope != RULE_SCOPE_NONE && r->state_size > 0 &&
+		    cap[r->scope] > 0) {
+			d->state_stride[i] = stride_of(r->state_size);
+			d->state[i] = xcalloc(cap[r->scope], d->state_stride[i]);
+		}
+	}
+	detect_apply_config(d, cfg);
+	return d;
+}
+
+void
+detect_free(struct detect *d)
+{
+	size_t i;
+
+	if (d == NULL)
+		return;
+	for (i = 0; i < d->n_rules; i++) {
+		free(d->suppress[i]);
+		free(d->state[i]);
+	}
+	free(d);
+}
+
+void
+detect_apply_config(struct detect *d, const struct config *cfg)
+{
+	size_t i;
+
+	d->cfg = cfg;
+	d->gate.all_unfamiliar_foreign = true;
+	d->gate.min_window_out = UINT64_MAX;
+	for (i = 0; i < d->n_rules; i++) {
+		struct rule_gate *g = &d->gates[i];
+
+		memset(g, 0, sizeof(*g));
+		if (!config_rule_base(cfg, i)->enabled)
+			continue;
+		d->rules[i]->gate(config_rule(cfg, i), g);
+		if (!g->unfamiliar_foreign_only)
+			d->gate.all_unfamiliar_foreign = false;
+		if (g->min_window_out < d->gate.min_window_out)
+			d->gate.min_window_out = g->min_window_out;
+	}
+}
+
+const struct detect_gate *
+detect_gate(const struct detect *d)
+{
+	return &d->gate;
+}
+
+static bool
+suppressed(const struct suppress_slot *s, uint32_t gen, uint64_t ts_ns,
+    uint64_t suppress_ns)
+{
+	if (s->last_ns == 0 || s->gen != gen)
+		return false;
+	/* a packet stamped before the last alert (captures merged from
+	 * several queues are not strictly ordered) is within the period too */
+	return ts_ns < s->last_ns || ts_ns - s->last_ns < suppress_ns;
+}
+
+/* The rule's state for this evaluation (NULL for a rule without state);
+ * false when it keeps state and no entry of its scope was given (the rule
+ * is not asked then). */
+static bool
+rule_state(struct detect *d, size_t i, const struct detect_ids *ids,
+    void **out)
+{
+	enum rule_scope scope = d->rules[i]->scope;
+	struct state_hdr *h;
+	uint32_t id;
+
+	*out = NULL;
+	if (scope == RULE_SCOPE_NONE || d->rules[i]->state_size == 0)
+		return true;
+	if (d->state[i] == NULL)
+		return false; /* that scope has no table here */
+	id = ids->id[scope];
+	if (id == DETECT_NONE || id >= d->cap[scope])
+		return false;
+	h = (struct state_hdr *)(void *)(d->state[i] + (size_t)id * d->state_stride[i]);
+	if (h->gen != ids->gen[scope]) {
+		memset(h + 1, 0, d->state_stride[i] - sizeof(*h));
+		h->gen = ids->gen[scope];
+	}
+	*out = h + 1;
+	return true;
+}
+
+static bool
+passes_gate(const struct rule_gate *g, const struct rule_input *in)
+{
+	if (g->unfamiliar_foreign_only && (in->familiar || !in->foreign))
+		return false;
+	return in->pair->win.out >= g->min_window_out;
+}
+
+size_t
+detect_eval(struct detect *d, const struct rule_input *in,
+    const struct detect_ids *ids, unsigned why, detect_emit_fn emit, void *ctx)
+{
+	uint64_t suppress_ns = d->cfg->rules_suppress_s * NS_PER_S;
+	uint32_t pair_id = ids->id[RULE_SCOPE_PAIR];
+	uint32_t pair_gen = ids->gen[RULE_SCOPE_PAIR];
+	struct suppress_slot *s;
+	struct finding f;
+	size_t i, emitted = 0;
+	void *state;
+
+	if (pair_id == DETECT_NONE || pair_id >= d->cap[RULE_SCOPE_PAIR])
+		return 0;
+	for (i = 0; i < d->n_rules; i++) {
+		const struct rule_def *r = d->rules[i];
+		const struct rule_base *b = config_rule_base(d->cfg, i);
+
+		if (!b->enabled || !(r->observes & why) ||
+		    !passes_gate(&d->gates[i], in))
+			continue;
+		s = &d->suppress[i][pair_id];
+		if (suppressed(s, pair_gen, in->ts_ns, suppress_ns) ||
+		    !rule_state(d, i, ids, &state))
+			continue;
+		finding_init(&f);
+		if (!r->match(in, config_rule(d->cfg, i), state, &f))
+			continue;
+		s->last_ns = in->ts_ns == 0 ? 1 : in->ts_ns;
+		s->gen = pair_gen;
+		d->stats.alerts++;
+		d->stats.by_rule[i]++;
+		emit(ctx, r, b->severity, &f);
+		emitted++;
+	}
+	return emitted;
+}
+
+void
+detect_get_stats(const struct detect *d, struct detect_stats *out)
+{
+	*out = d->stats;
+}

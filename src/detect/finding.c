@@ -1,0 +1,98 @@
+/*
+ * finding.c - building a finding: the reason sentence and typed evidence
+ * fields, all held inside the struct and bounded.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "exfild/detect/finding.h"
+
+void
+finding_init(struct finding *f)
+{
+	f->reason[0] = '\0';
+	f->n = 0;
+	f->text_len = 0;
+}
+
+void
+finding_reason(struct finding *f, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(f->reason, sizeof(f->reason), fmt, ap);
+	va_end(ap);
+}
+
+static struct finding_field *
+add_field(struct finding *f, const char *key, enum finding_type type)
+{
+	struct finding_field *ff;
+
+	if (f->n == FINDING_FIELDS_MAX)
+		return NULL;
+	ff = &f->f[f->n++];
+	memset(ff, 0, sizeof(*ff));
+	ff->key = key;
+	ff->type = type;
+	return ff;
+}
+
+bool
+finding_u64(struct finding *f, const char *key, uint64_t v)
+{
+	struct finding_field *ff = add_field(f, key, FINDING_U64);
+
+	if (ff == NULL)
+		return false;
+	ff->u64 = v;
+	return true;
+}
+
+bool
+finding_double(struct finding *f, const char *key, double v)
+{
+	struct finding_field *ff = add_field(f, key, FINDING_DOUBLE);
+
+	if (ff == NULL)
+		return false;
+	ff->dbl = v;
+	return true;
+}
+
+bool
+finding_str(struct finding *f, const char *key, const char *s)
+{
+	size_t room = sizeof(f->text) - f->text_len, n;
+	struct finding_field *ff;
+
+	if (room == 0 || (ff = add_field(f, key, FINDING_STR)) == NULL)
+		return false;
+	n = strnlen(s, room - 1);
+	ff->str_off = (uint16_t)f->text_len;
+	memcpy(f->text + f->text_len, s, n);
+	f->text[f->text_len + n] = '\0';
+	f->text_len += n + 1;
+	return true;
+}
+
+void
+finding_copy(struct finding *dst, const struct finding *src)
+{
+	size_t i;
+
+	memcpy(dst->reason, src->reason, strnlen(src->reason, sizeof(src->reason)));
+	dst->n = src->n;
+	for (i = 0; i < src->n && i < FINDING_FIELDS_MAX; i++)
+		dst->f[i] = src->f[i];
+	dst->text_len = src->text_len;
+	memcpy(dst->text, src->text, src->text_len);
+}
+
+const char *
+finding_text(const struct finding *f, const struct finding_field *ff)
+{
+	return f->text + ff->str_off;
+}

@@ -1,0 +1,60 @@
+/*
+ * rule_bulk_upload.c - bulk-upload: an internal host sends at least
+ * `bytes` to one unfamiliar foreign destination within rules.window, with
+ * bytes out at least `min_ratio` times bytes in (an upload, not a busy
+ * download).
+ */
+#include <stddef.h>
+
+#include "exfild/detect/finding.h"
+#include "exfild/detect/rule.h"
+#include "exfild/track/agg.h"
+
+struct bulk_upload_conf {
+	struct rule_base base;
+	uint64_t bytes;
+	double min_ratio;
+};
+
+static const struct rule_param params[] = {
+	{ "bytes", RULE_PARAM_SIZE, offsetof(struct bulk_upload_conf, bytes), "50MB" },
+	{ "min_ratio", RULE_PARAM_RATIO, offsetof(struct bulk_upload_conf, min_ratio), "3" },
+};
+
+static const char *const attack[] = { "T1041", "T1048", "T1567", NULL };
+
+static void
+gate(const void *conf, struct rule_gate *out)
+{
+	const struct bulk_upload_conf *c = conf;
+
+	out->unfamiliar_foreign_only = true;
+	out->min_window_out = c->bytes;
+}
+
+static bool
+match(const struct rule_input *in, const void *conf, void *state,
+    struct finding *out)
+{
+	const struct bulk_upload_conf *c = conf;
+	const struct agg_bucket *w = &in->pair->win;
+
+	(void)state;
+	(void)out;
+	if (w->out < c->bytes)
+		return false;
+	/* out/in >= ratio, computed without division by zero */
+	return (double)w->out >= c->min_ratio * (double)w->in;
+}
+
+const struct rule_def rule_bulk_upload = {
+	.name = "bulk-upload",
+	.title = "Bulk upload to an unfamiliar foreign destination",
+	.settings = { "bulk_upload", true, SEV_HIGH, params,
+	    sizeof(params) / sizeof(params[0]), sizeof(struct bulk_upload_conf) },
+	.attack = attack,
+	.scope = RULE_SCOPE_NONE,
+	.observes = RULE_ON_EVENT | RULE_ON_TICK,
+	.gate = gate,
+	.match = match,
+};

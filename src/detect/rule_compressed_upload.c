@@ -1,0 +1,54 @@
+/*
+ * rule_compressed_upload.c - compressed-upload: at least `bytes` of archive
+ * or high-entropy client payload (seen outside TLS) sent to one unfamiliar
+ * foreign destination within rules.window: the JAL pattern of RAR archives
+ * through the proxy.
+ */
+#include <stddef.h>
+
+#include "exfild/detect/finding.h"
+#include "exfild/detect/rule.h"
+#include "exfild/track/agg.h"
+
+struct compressed_upload_conf {
+	struct rule_base base;
+	uint64_t bytes;
+};
+
+static const struct rule_param params[] = {
+	{ "bytes", RULE_PARAM_SIZE, offsetof(struct compressed_upload_conf, bytes), "1MB" },
+};
+
+static const char *const attack[] = { "T1560", "T1041", "T1048", NULL };
+
+static void
+gate(const void *conf, struct rule_gate *out)
+{
+	const struct compressed_upload_conf *c = conf;
+
+	out->unfamiliar_foreign_only = true;
+	out->min_window_out = c->bytes;
+}
+
+static bool
+match(const struct rule_input *in, const void *conf, void *state,
+    struct finding *out)
+{
+	const struct compressed_upload_conf *c = conf;
+
+	(void)state;
+	(void)out;
+	return in->pair->win.compressed >= c->bytes;
+}
+
+const struct rule_def rule_compressed_upload = {
+	.name = "compressed-upload",
+	.title = "Compressed upload to an unfamiliar foreign destination",
+	.settings = { "compressed_upload", true, SEV_CRITICAL, params,
+	    sizeof(params) / sizeof(params[0]), sizeof(struct compressed_upload_conf) },
+	.attack = attack,
+	.scope = RULE_SCOPE_NONE,
+	.observes = RULE_ON_EVENT | RULE_ON_TICK,
+	.gate = gate,
+	.match = match,
+};

@@ -1,0 +1,495 @@
+/*
+ * pipeline.c - the stages wired together: frames are decoded and handed to
+ * the per-packet stage (conn), log lines arrive as traffic events; both
+ * reach the binding stage (track), whose rule engine reports detections,
+ * made into alerts here for the outputs. Also the start-up loading, a
+ * reload's two steps, the statistics and the forensic pair table.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exfild/detect/finding.h"
+#include "exfild/pipeline/pipeline.h"
+#include "exfild/track/conn.h"
+#include "exfild/track/track.h"
+#include "exfild/util/log.h"
+
+/* ... the per-packet helpers, whoever calls them. */
+#define HOT_INLINE inline __attribute__((always_inline))
+
+struct pipeline {
+	const struct config *cfg;
+	const char *source;
+	pipeline_alert_fn alert_fn;
+	void *alert_ctx;
+
+	struct hash_key key;
+	struct geo *geo;
+	struct names *names;
+	struct tracker *track;
+	struct conntrack *conn;
+
+	uint64_t alert_seq;
+	char *baseline_state;         /* the file it was loaded from (a reload
+				       * does not move it: restart only) */
+	struct pipeline_stats stats;
+};
+
+static void on_detection(void *ctx, const struct detection *d);
+
+/* ---- start-up ---- */
+
+static int
+load_inputs(struct pipeline *p, char *err, size_t errlen)
+{
+	const struct config *cfg = p->cfg;
+	size_t i;
+
+	for (i = 0; i < cfg->n_geo_databases; i++)
+		if (geo_load_csv(p->geo, cfg->geo_databases[i], err, errlen) != 0)
+			return -1;
+	if (cfg->geo_hosts != NULL &&
+	    names_load_hosts(p->names, cfg->geo_hosts, err, errlen) != 0)
+		return -1;
+	if (cfg->baseline_state != NULL &&
+	    baseline_load(track_baseline(p->track), cfg->baseline_state, err,
+	    errlen) != 0)
+		return -1;
+	return 0;
+}
+
+struct pipeline *
+pipeline_new(const struct config *cfg, const char *source, pipeline_alert_fn fn,
+    void *ctx, char *err, size_t errlen)
+{
+	struct pipeline *p = xcalloc(1, sizeof(*p));
+
+	p->cfg = cfg;
+	p->baseline_state = cfg->baseline_state != NULL ? xstrdup(cfg->baseline_state) : NULL;
+	p->source = source;
+	p->alert_fn = fn;
+	p->alert_ctx = ctx;
+	if (hash_key_random(&p->key) != 0) {
+		snprintf(err, errlen, "cannot seed the hash tables");
+		goto fail;
+	}
+	p->names = names_new(cfg->limit_names, &p->key);
+	p->geo = geo_new();
+	if (p->names == NULL || p->geo == NULL ||
+	    (p->track = track_new(cfg, &p->key, p->geo, p->names, on_detection,
+	    p)) == NULL) {
+		snprintf(err, errlen, "cannot allocate the tables (see limits:)");
+		goto fail;
+	}
+	if ((p->conn = conn_new(cfg, &p->key, p->track, p->names, err,
+	    errlen)) == NULL)
+		goto fail;
+	if (load_inputs(p, err, errlen) != 0)
+		goto fail;
+	return p;
+fail:
+	pipeline_free(p);
+	return NULL;
+}
+
+void
+pipeline_free(struct pipeline *p)
+{
+	if (p == NULL)
+		return;
+	conn_free(p->conn);
+	track_free(p->track);
+	names_free(p->names);
+	geo_free(p->geo);
+	free(p->baseline_state);
+	free(p);
+}
+
+/* ---- alerts ---- */
+
+/* What a detection's pair and destination say, as an alert. */
+static void
+on_detection(void *ctx, const struct detection *d)
+{
+	struct pipeline *p = ctx;
+	const struct pair *pr = d->pair;
+	struct alert a;
+
+	memset(&a, 0, sizeof(a));
+	a.ts_ns = d->ts_ns;
+	a.sensor = p->cfg->sensor;
+	a.rule = d->rule->name;
+	a.title = d->rule->title;
+	a.severity = d->severity;
+	a.source = d->source == EVENT_PACKETS ? p->source :
+	    event_source_name(d->source);
+	str_copy(a.src_user, d->user, sizeof(a.src_user));
+	a.src = pr->host;
+	track_dest_address(p->track, d->dest, &a.dst);
+	a.dst_port = pr->dst_port;
+	str_copy(a.dst_host, d->dest->name, sizeof(a.dst_host));
+	a.dst_country = pr->country;
+	a.via_proxy = pr->via_proxy;
+	a.bytes_out = pr->win.out;
+	a.bytes_in = pr->win.in;
+	a.flows = pr->win.flows;
+	a.window_s = p->cfg->rules_window_s;
+	memcpy(a.payload, pr->kind_bytes, sizeof(a.payload));
+	a.first_seen_ns = d->dest->first_seen_ns;
+	finding_copy(&a.finding, d->finding);
+	alert_make_id(&a, ++p->alert_seq);
+	p->alert_fn(p->alert_ctx, &a);
+}
+
+/* ---- input ---- */
+
+/* The input's time: the first packet or log line starts the learning
+ * period; the newest is "now" for name lookups. */
+static HOT_INLINE void
+note_time(struct pipeline *p, uint64_t ts_ns)
+{
+	if (p->stats.first_ns == 0) {
+		p->stats.first_ns = ts_ns;
+		baseline_start_learning(track_baseline(p->track), ts_ns);
+	}
+	if (ts_ns > p->stats.last_ns) {
+		p->stats.last_ns = ts_ns;
+		track_set_now(p->track, ts_ns);
+	}
+}
+
+/* What every frame counts, decoded or not. */
+static HOT_INLINE void
+count_frame(struct pipeline *p, uint32_t wirelen, uint64_t ts_ns)
+{
+	p->stats.frames++;
+	p->stats.wire_bytes += wirelen;
+	note_time(p, ts_ns);
+}
+
+void
+pipeline_frame(struct pipeline *p, int linktype, const uint8_t *frame,
+    uint32_t caplen, uint32_t wirelen, uint64_t ts_ns)
+{
+	struct packet pkt;
+	struct flow_key k;
+	size_t bucket;
+
+	count_frame(p, wirelen, ts_ns);
+	if (decode_frame(linktype, frame, caplen, wirelen, ts_ns, &pkt,
+	    &p->stats.decode) != DECODE_OK)
+		return;
+	bucket = conn_lookup(p->conn, &pkt, &k);
+	conn_packet(p->conn, &pkt, &k, bucket);
+}
+
+/*
+ * A batch of frames, with the same effects as pipeline_frame on each in
+ * turn. The table lookups of a packet are cache misses, each waiting on the
+ * one before (bucket, flow, pair): here they are started for the whole
+ * batch at once (decode, then prefetch the buckets, the flows and their
+ * pairs), and only then is each packet handled, in order, with its full
+ * lookup. Prefetches are hints: a table that changes within the batch only
+ * makes one of them useless. The decoder only counts, so decoding ahead
+ * changes nothing else.
+ */
+void
+pipeline_frames(struct pipeline *p, const struct capture_pkt *frames, size_t n)
+{
+	struct packet pkts[PIPELINE_BATCH_MAX];
+	struct flow_key keys[PIPELINE_BATCH_MAX];
+	size_t bucket[PIPELINE_BATCH_MAX];
+	bool ok[PIPELINE_BATCH_MAX];
+	size_t i, m;
+
+	for (; n > 0; frames += m, n -= m) {
+		m = n < PIPELINE_BATCH_MAX ? n : PIPELINE_BATCH_MAX;
+		for (i = 0; i < m; i++) {
+			ok[i] = decode_frame(frames[i].linktype, frames[i].data,
+			    frames[i].caplen, frames[i].wirelen, frames[i].ts_ns,
+			    &pkts[i], &p->stats.decode) == DECODE_OK;
+			/* (bucket 0 for the rest: prefetched for nothing) */
+			bucket[i] = ok[i] ? conn_lookup(p->conn, &pkts[i], &keys[i]) : 0;
+		}
+		conn_prefetch(p->conn, bucket, m);
+		for (i = 0; i < m; i++) {
+			count_frame(p, frames[i].wirelen, frames[i].ts_ns);
+			if (ok[i])
+				conn_packet(p->conn, &pkts[i], &keys[i], bucket[i]);
+		}
+	}
+}
+
+_Static_assert(PIPELINE_BATCH_MAX <= CONN_PREFETCH_MAX,
+    "a batch is prefetched whole");
+
+void
+pipeline_event(struct pipeline *p, const struct traffic_event *ev)
+{
+	p->stats.log_records++;
+	note_time(p, ev->ts_ns);
+	/* the host must be ours, the destination not */
+	if (!config_is_internal(p->cfg, &ev->host) ||
+	    (netaddr_is_set(&ev->dst_addr) &&
+	    config_is_internal(p->cfg, &ev->dst_addr)) ||
+	    !track_event(p->track, ev))
+		p->stats.not_tracked++;
+}
+
+void
+pipeline_tick(struct pipeline *p, uint64_t now_ns)
+{
+	conn_tick(p->conn, now_ns);
+}
+
+void
+pipeline_finish(struct pipeline *p)
+{
+	conn_finish(p->conn);
+}
+
+void
+pipeline_evaluate_recent(struct pipeline *p, uint64_t since_ns, uint64_t now_ns)
+{
+	track_evaluate_recent(p->track, since_ns, now_ns);
+}
+
+int
+pipeline_save_baseline(struct pipeline *p, char *err, size_t errlen)
+{
+	if (p->baseline_state == NULL) {
+		snprintf(err, errlen, "baseline.state is not set in the config");
+		return -1;
+	}
+	return baseline_save(track_baseline(p->track), p->baseline_state, err,
+	    errlen);
+}
+
+bool
+pipeline_has_baseline_state(const struct pipeline *p)
+{
+	return p->baseline_state != NULL;
+}
+
+void
+pipeline_get_stats(const struct pipeline *p, struct pipeline_stats *out)
+{
+	struct detect_stats ds;
+	struct track_stats ts;
+	size_t i;
+
+	*out = p->stats;
+	conn_get_stats(p->conn, &out->conn, &out->flows);
+	track_get_stats(p->track, &ts);
+	detect_get_stats(track_detect(p->track), &ds);
+	agg_get_stats(track_pairs(p->track), &out->pairs);
+	baseline_get_stats(track_baseline(p->track), &out->dests);
+	names_get_stats(p->names, &out->names);
+	out->not_tracked += out->conn.not_tracked;
+	out->pairs_rebound = ts.pairs_rebound;
+	out->flows_lost_destination = ts.flows_lost_destination;
+	out->alerts = ds.alerts;
+	for (i = 0; i < RULES_MAX; i++)
+		out->alerts_by_rule[i] = ds.by_rule[i];
+}
+
+/* ---- forensic pair table ---- */
+
+struct pair_list {
+	struct pipeline *p;
+	struct pair_report *v;
+	size_t n, cap;
+};
+
+static void
+collect_pair(void *ctx, const struct pair *pr)
+{
+	struct pair_list *l = ctx;
+	struct pair_report *r;
+	struct dest *d;
+
+	if (l->n == l->cap)
+		return;
+	r = &l->v[l->n++];
+	memset(r, 0, sizeof(*r));
+	r->src = pr->host;
+	d = baseline_get(track_baseline(l->p->track), pr->dest_id, pr->dest_gen);
+	if (d != NULL) {
+		track_dest_address(l->p->track, d, &r->dst);
+		str_copy(r->dst_host, d->name, sizeof(r->dst_host));
+	}
+	r->dst_country = pr->country;
+	r->bytes_out = pr->total_out;
+	r->bytes_in = pr->total_in;
+	r->flows = pr->total_flows;
+	r->first_ns = pr->first_ns;
+	r->last_ns = pr->last_ns;
+	memcpy(r->payload, pr->kind_bytes, sizeof(r->payload));
+}
+
+static int
+cmp_report(const void *x, const void *y)
+{
+	const struct pair_report *a = x, *b = y;
+	int c = netaddr_cmp(&a->src, &b->src);
+
+	if (c == 0)
+		c = strcmp(a->dst_host, b->dst_host);
+	if (c == 0)
+		c = netaddr_cmp(&a->dst, &b->dst);
+	return c;
+}
+
+void
+pipeline_report_pairs(struct pipeline *p, pipeline_pair_fn fn, void *ctx)
+{
+	struct agg_stats st;
+	struct pair_list l;
+	size_t i;
+
+	agg_get_stats(track_pairs(p->track), &st);
+	l.p = p;
+	l.n = 0;
+	l.cap = st.active;
+	l.v = xcalloc(l.cap, sizeof(*l.v));
+	agg_foreach(track_pairs(p->track), collect_pair, &l);
+	qsort(l.v, l.n, sizeof(*l.v), cmp_report);
+	for (i = 0; i < l.n; i++)
+		fn(ctx, &l.v[i]);
+	free(l.v);
+}
+
+/* ---- live mode: reload ---- */
+
+static void
+warn_restart_only(const struct config *old, const struct config *cfg)
+{
+	if (old->limit_flows != cfg->limit_flows ||
+	    old->limit_pairs != cfg->limit_pairs ||
+	    old->limit_destinations != cfg->limit_destinations ||
+	    old->limit_names != cfg->limit_names ||
+	    old->limit_app_parsers != cfg->limit_app_parsers)
+		log_warnx("%s: limits: changes take effect at the next restart",
+		    cfg->path);
+	if (!str_eq_nullable(old->baseline_state, cfg->baseline_state))
+		log_warnx("%s: baseline.state: a new path takes effect at the next "
+		    "restart", cfg->path);
+}
+
+/* Geo databases of cfg into a new table; NULL with err on any error. */
+static struct geo *
+load_geo(const struct config *cfg, char *err, size_t errlen)
+{
+	struct geo *g = geo_new();
+	size_t i;
+
+	if (g == NULL) {
+		snprintf(err, errlen, "cannot allocate the geo table");
+		return NULL;
+	}
+	for (i = 0; i < cfg->n_geo_databases; i++) {
+		if (geo_load_csv(g, cfg->geo_databases[i], err, errlen) != 0) {
+			geo_free(g);
+			return NULL;
+		}
+	}
+	return g;
+}
+
+/* The hosts file is checked in a scratch table before its names join the
+ * live one (names from an earlier file stay until displaced). */
+static int
+check_hosts(const struct config *cfg, const struct hash_key *key, char *err,
+    size_t errlen)
+{
+	struct names *scratch;
+	int rc;
+
+	if (cfg->geo_hosts == NULL)
+		return 0;
+	if ((scratch = names_new(cfg->limit_names, key)) == NULL) {
+		snprintf(err, errlen, "cannot allocate the names table");
+		return -1;
+	}
+	rc = names_load_hosts(scratch, cfg->geo_hosts, err, errlen);
+	names_free(scratch);
+	return rc;
+}
+
+struct pipeline_update {
+	const struct config *cfg;
+	struct geo *geo;
+};
+
+struct pipeline_update *
+pipeline_prepare_config(struct pipeline *p, const struct config *cfg,
+    char *err, size_t errlen)
+{
+	struct pipeline_update *u;
+	struct geo *geo;
+
+	if ((geo = load_geo(cfg, err, errlen)) == NULL)
+		return NULL;
+	if (check_hosts(cfg, &p->key, err, errlen) != 0) {
+		geo_free(geo);
+		return NULL;
+	}
+	u = xcalloc(1, sizeof(*u));
+	u->cfg = cfg;
+	u->geo = geo;
+	return u;
+}
+
+void
+pipeline_discard_config(struct pipeline_update *u)
+{
+	if (u == NULL)
+		return;
+	geo_free(u->geo);
+	free(u);
+}
+
+void
+pipeline_commit_config(struct pipeline *p, struct pipeline_update *u)
+{
+	const struct config *cfg = u->cfg;
+	char err[CONFIG_ERR_LEN];
+
+	if (cfg->geo_hosts != NULL &&
+	    names_load_hosts(p->names, cfg->geo_hosts, err, sizeof(err)) != 0)
+		log_warnx("%s", err); /* it loaded a moment ago: the file changed */
+	warn_restart_only(p->cfg, cfg);
+	geo_free(p->geo);
+	p->geo = u->geo;
+	p->cfg = cfg;
+	track_apply_config(p->track, cfg, p->geo);
+	conn_apply_config(p->conn, cfg);
+	free(u);
+}
+
+int
+pipeline_apply_config(struct pipeline *p, const struct config *cfg, char *err,
+    size_t errlen)
+{
+	struct pipeline_update *u = pipeline_prepare_config(p, cfg, err, errlen);
+
+	if (u == NULL)
+		return -1;
+	pipeline_commit_config(p, u);
+	return 0;
+}
+
+
+void
+pipeline_set_name_lookup(struct pipeline *p, pipeline_lookup_fn fn, void *ctx)
+{
+	track_set_lookup(p->track, fn, ctx);
+}
+
+void
+pipeline_learn_name(struct pipeline *p, const char *name,
+    const struct netaddr *addr, uint64_t ts_ns)
+{
+	names_put(p->names, name, addr, NAME_FROM_LOOKUP, ts_ns);
+}

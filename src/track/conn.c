@@ -1,0 +1,839 @@
+/*
+ * conn.c - the per-packet stage (see conn.h). Roles: a flow's "host" is the
+ * internal host whose bytes we account; its "peer" is a configured proxy
+ * or an external address. Flows to a proxy (and flows from the proxy on an
+ * egress tap) are bound to their real destination only once the HTTP
+ * request or TLS SNI names it; bytes before that wait in the flow and are
+ * credited on binding. Everything here runs per packet: no allocation.
+ */
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exfild/decode/frag.h"
+#include "exfild/proto/classify.h"
+#include "exfild/proto/proto_dns.h"
+#include "exfild/proto/proto_tls.h"
+#include "exfild/track/conn.h"
+
+#define EXPIRE_EVERY_NS (1ULL * NS_PER_SEC)
+/* Rare paths stay out of the per-packet function's frame. */
+#define RARE __attribute__((noinline, cold))
+/* ... and the per-packet helpers in it, whoever else calls them. */
+#define HOT_INLINE inline __attribute__((always_inline))
+
+union app_parser {
+	struct http_parser http;
+	struct tls_parser tls;
+};
+
+struct conntrack {
+	const struct config *cfg;
+	struct tracker *track;
+	struct names *names;
+	struct flowtab *flows;
+	struct fragtab *frags;
+	struct classifier *classifier;
+	union app_parser *slots;
+	uint32_t *slot_next;
+	uint32_t slot_free;
+	size_t nslots;
+	uint64_t next_expire_ns;
+	struct http_events http_events; /* the parser's callbacks into this file */
+	struct conn_stats stats;
+};
+
+/* What one client segment contributed, collected while parsers run. */
+struct segment_ctx {
+	struct conntrack *c;
+	struct flow *f;
+	struct traffic_event ev; /* its payload kinds so far */
+	uint64_t consumed; /* body and tunnel bytes (the rest are headers) */
+	uint64_t flushed;  /* payload bytes credited to an earlier request's pair */
+	uint64_t heads;    /* request head bytes already counted (as text) */
+};
+
+static void release_flow(void *ctx, struct flow *f);
+static void on_http_request(void *ctx, const struct http_request *req);
+static void on_http_body(void *ctx, const uint8_t *data, size_t len,
+    bool part_start);
+static void on_http_tunnel(void *ctx, const uint8_t *data, size_t len);
+
+struct conntrack *
+conn_new(const struct config *cfg, const struct hash_key *key,
+    struct tracker *track, struct names *names, char *err, size_t errlen)
+{
+	struct conntrack *c = xcalloc(1, sizeof(*c));
+	size_t i;
+
+	c->cfg = cfg;
+	c->track = track;
+	c->names = names;
+	c->flows = flowtab_new(cfg->limit_flows, key, release_flow, c);
+	c->classifier = classifier_new();
+	if (c->flows == NULL || c->classifier == NULL) {
+		snprintf(err, errlen, "cannot allocate the tables (see limits:)");
+		conn_free(c);
+		return NULL;
+	}
+	c->frags = fragtab_new(key);
+	c->nslots = cfg->limit_app_parsers;
+	c->slots = xcalloc(c->nslots, sizeof(*c->slots));
+	c->slot_next = xcalloc(c->nslots, sizeof(*c->slot_next));
+	for (i = 0; i < c->nslots; i++)
+		c->slot_next[i] = i + 1 < c->nslots ? (uint32_t)(i + 1) : FLOW_NONE;
+	c->slot_free = c->nslots > 0 ? 0 : FLOW_NONE;
+	c->http_events = (struct http_events){ on_http_request, on_http_body,
+	    on_http_tunnel, &c->stats.http };
+	return c;
+}
+
+void
+conn_free(struct conntrack *c)
+{
+	if (c == NULL)
+		return;
+	flowtab_free(c->flows);
+	fragtab_free(c->frags);
+	classifier_free(c->classifier);
+	free(c->slots);
+	free(c->slot_next);
+	free(c);
+}
+
+void
+conn_apply_config(struct conntrack *c, const struct config *cfg)
+{
+	c->cfg = cfg;
+}
+
+/* ---- parser slots ---- */
+
+static union app_parser *
+slot_get(struct conntrack *c, struct flow *f)
+{
+	if (f->app_slot == FLOW_NONE) {
+		if (c->slot_free == FLOW_NONE) {
+			c->stats.parser_slots_exhausted++;
+			return NULL;
+		}
+		f->app_slot = c->slot_free;
+		c->slot_free = c->slot_next[f->app_slot];
+		/* a recycled slot holds another flow's state: start clean */
+		if (f->app == FLOW_APP_HTTP)
+			http_parser_init(&c->slots[f->app_slot].http);
+		else
+			tls_parser_init(&c->slots[f->app_slot].tls);
+	}
+	return &c->slots[f->app_slot];
+}
+
+static void
+slot_put(struct conntrack *c, struct flow *f)
+{
+	if (f->app_slot == FLOW_NONE)
+		return;
+	c->slot_next[f->app_slot] = c->slot_free;
+	c->slot_free = f->app_slot;
+	f->app_slot = FLOW_NONE;
+}
+
+static void
+release_flow(void *ctx, struct flow *f)
+{
+	struct conntrack *c = ctx;
+
+	if ((f->via_proxy || f->host_is_proxy) && f->pair_id == FLOW_NONE &&
+	    f->app != FLOW_APP_UNKNOWN)
+		c->stats.proxy_unidentified++;
+	slot_put(c, f);
+}
+
+/* ---- binding ---- */
+
+static bool
+is_proxy_address(const struct config *cfg, const struct netaddr *a)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->n_proxies; i++)
+		if (netaddr_eq(&cfg->proxies[i].addr, a))
+			return true;
+	return false;
+}
+
+/* The flow's destination is known: bind it (host: the internal host, which
+ * an egress tap learns from X-Forwarded-For). */
+static void
+bind_flow(struct conntrack *c, struct flow *f, const struct netaddr *host,
+    const char *name, const struct netaddr *addr, uint16_t port, uint64_t ts)
+{
+	struct traffic_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.ts_ns = ts;
+	ev.host = *host;
+	ev.dst_name = name;
+	if (addr != NULL)
+		ev.dst_addr = *addr;
+	ev.dst_port = port;
+	ev.proto = f->key.proto;
+	ev.via_proxy = f->via_proxy || f->host_is_proxy;
+	ev.opened_by_peer = f->opened_by_peer;
+	ev.source = EVENT_PACKETS;
+	(void)track_bind(c->track, &ev, f);
+}
+
+/*
+ * Client payload of this segment so far belongs to the requests before the
+ * one that starts now: credit it (as payload bytes out, by kind) to the
+ * pair the flow is bound to, and evaluate that pair, before the flow is
+ * bound to the next request's destination. Otherwise a segment holding an
+ * upload to one host and then a request to a familiar one would credit the
+ * upload to the familiar host.
+ */
+static void
+flush_segment(struct segment_ctx *s)
+{
+	struct pair *pr;
+	uint64_t total;
+
+	if (s->ev.kinds == 0 ||
+	    (pr = track_flow_pair(s->c->track, s->f, s->ev.ts_ns)) == NULL)
+		return;
+	total = event_payload(&s->ev);
+	s->ev.bytes_out = total;
+	s->ev.bytes_in = 0;
+	s->ev.from_host = true;
+	track_account(s->c->track, pr, &s->ev, NULL);
+	s->ev.kinds = 0;
+	s->flushed += total;
+}
+
+/* ---- application layer ---- */
+
+static void
+on_http_request(void *ctx, const struct http_request *req)
+{
+	struct segment_ctx *s = ctx;
+	struct flow *f = s->f;
+	const char *name = req->host[0] != '\0' ? req->host : NULL;
+	const struct netaddr *host = &f->key.host;
+	struct netaddr addr;
+
+	flush_segment(s);
+	f->classified = false;
+	memset(&addr, 0, sizeof(addr));
+	/* "CONNECT 203.0.113.7:443": an address, matched like a direct flow
+	 * (and by baseline.allow CIDRs), not a name */
+	if (name != NULL && netaddr_parse(name, &addr) == 0)
+		name = NULL;
+	if (f->via_proxy) {
+		if (name == NULL && !netaddr_is_set(&addr))
+			return;
+		bind_flow(s->c, f, host, name, &addr, req->port, s->ev.ts_ns);
+	} else if (f->host_is_proxy) {
+		/* the proxy's own X-Forwarded-For entry names the client; one that
+		 * is not internal is not ours to believe */
+		if (req->has_xff && config_is_internal(s->c->cfg, &req->xff))
+			host = &req->xff;
+		else if (req->has_xff)
+			s->c->stats.xff_not_internal++;
+		bind_flow(s->c, f, host, name, &f->key.peer, f->key.peer_port,
+		    s->ev.ts_ns);
+	}
+	/* this request's head goes with it, not with a later request */
+	event_add_kind(&s->ev, PK_TEXT, req->head_in_feed);
+	s->heads += req->head_in_feed;
+}
+
+/* Client bytes of a body (or a tunnel): the first of a part decide its kind. */
+static void
+on_client_bytes(struct segment_ctx *s, const uint8_t *data, size_t len,
+    bool part_start)
+{
+	if (part_start || !s->f->classified) {
+		s->f->kind = (uint8_t)classify_bytes(s->c->classifier, data, len);
+		s->f->classified = true;
+	}
+	event_add_kind(&s->ev, s->f->kind, len);
+	s->consumed += len;
+}
+
+static void
+on_http_body(void *ctx, const uint8_t *data, size_t len, bool part_start)
+{
+	on_client_bytes(ctx, data, len, part_start);
+}
+
+static void
+on_http_tunnel(void *ctx, const uint8_t *data, size_t len)
+{
+	on_client_bytes(ctx, data, len, false);
+}
+
+static const struct http_events *
+http_events(struct conntrack *c)
+{
+	return &c->http_events;
+}
+
+static void
+feed_http(struct conntrack *c, struct segment_ctx *s, const uint8_t *data,
+    size_t len, bool gap, bool missing_after)
+{
+	const struct http_events *ev = http_events(c);
+	union app_parser *ap = slot_get(c, s->f);
+
+	if (ap == NULL) {
+		event_add_kind(&s->ev, PK_TEXT, len);
+		return;
+	}
+	if (gap)
+		http_parser_gap(&ap->http, ev);
+	http_parser_feed(&ap->http, data, len, ev, s);
+	/* the capture cut this segment short: the parser lost the rest */
+	if (missing_after)
+		http_parser_gap(&ap->http, ev);
+	/* The rest were request lines and headers. (Tunnel bytes held back by
+	 * the parser from an earlier segment can make consumed exceed len.) */
+	event_add_kind(&s->ev, PK_TEXT, len > s->consumed + s->heads ?
+	    len - s->consumed - s->heads : 0);
+}
+
+/* Deferred flows (to or from a proxy) learn their destination from SNI. */
+static void
+feed_tls(struct conntrack *c, struct segment_ctx *s, const uint8_t *data,
+    size_t len)
+{
+	struct flow *f = s->f;
+	union app_parser *ap;
+	char sni[TLS_SNI_MAX];
+	enum tls_result r;
+
+	event_add_kind(&s->ev, PK_TLS, len);
+	if (!(f->via_proxy || f->host_is_proxy) || f->pair_id != FLOW_NONE)
+		return;
+	if ((ap = slot_get(c, f)) == NULL)
+		return;
+	r = tls_parser_feed(&ap->tls, data, len, sni);
+	if (r == TLS_NEED_MORE)
+		return;
+	slot_put(c, f);
+	if (r == TLS_SNI_FOUND) {
+		c->stats.tls_sni++;
+		bind_flow(c, f, &f->key.host, sni,
+		    f->host_is_proxy ? &f->key.peer : NULL, f->key.peer_port,
+		    s->ev.ts_ns);
+		return;
+	}
+	if (r == TLS_NO_SNI)
+		c->stats.tls_no_sni++;
+	else
+		c->stats.tls_malformed++;
+	if (f->host_is_proxy)
+		bind_flow(c, f, &f->key.host, NULL, &f->key.peer,
+		    f->key.peer_port, s->ev.ts_ns);
+}
+
+/* First client bytes decide what the flow speaks. */
+static void
+start_app(struct conntrack *c, struct flow *f, const struct packet *pkt)
+{
+	if (pkt->proto == IPPROTO_TCP &&
+	    http_looks_like_request(pkt->payload, pkt->payload_len)) {
+		f->app = FLOW_APP_HTTP;
+		(void)slot_get(c, f);
+		return;
+	}
+	if (tls_looks_like_record(pkt->payload, pkt->payload_len) ||
+	    (pkt->proto == IPPROTO_UDP && pkt->dport == 443)) {
+		f->app = FLOW_APP_TLS;
+		f->kind = PK_TLS;
+		f->classified = true;
+		if ((f->via_proxy || f->host_is_proxy) && pkt->proto == IPPROTO_TCP)
+			(void)slot_get(c, f);
+		return;
+	}
+	f->app = FLOW_APP_OTHER;
+	f->kind = (uint8_t)classify_bytes(c->classifier, pkt->payload,
+	    pkt->payload_len);
+	f->classified = true;
+	if (f->host_is_proxy)
+		bind_flow(c, f, &f->key.host, NULL, &f->key.peer, f->key.peer_port,
+		    pkt->ts_ns);
+}
+
+/* In-order check on the client stream: 1 = new data at data_off, 0 = a
+ * retransmission to skip, and *gap when bytes were lost before it. */
+static int
+client_stream_order(struct flow *f, const struct packet *pkt, uint32_t *data_off,
+    bool *gap)
+{
+	uint32_t seq = pkt->tcp_seq, end, ahead;
+
+	*data_off = 0;
+	*gap = false;
+	if (pkt->proto != IPPROTO_TCP)
+		return 1;
+	end = seq + pkt->l4_payload_wire;
+	if (!f->seq_valid) {
+		f->seq_valid = true;
+		f->next_seq_out = end;
+		return 1;
+	}
+	ahead = seq - f->next_seq_out;
+	if (ahead == 0 || ahead < 0x80000000u) {
+		*gap = ahead != 0;
+		f->next_seq_out = end;
+		return 1;
+	}
+	/* starts before what we have: skip the old part, if all old skip it */
+	if ((uint32_t)(end - f->next_seq_out) - 1 >= 0x7fffffffu)
+		return 0;
+	*data_off = f->next_seq_out - seq;
+	f->next_seq_out = end;
+	return 1;
+}
+
+static void
+client_payload(struct conntrack *c, struct flow *f, const struct packet *pkt,
+    struct segment_ctx *s)
+{
+	uint32_t off;
+	bool gap;
+	const uint8_t *data;
+	size_t len, missing;
+
+	if (f->app == FLOW_APP_UNKNOWN && pkt->payload_len > 0)
+		start_app(c, f, pkt);
+	if (client_stream_order(f, pkt, &off, &gap) == 0)
+		return;
+	if (off >= pkt->payload_len) {
+		/* nothing new was captured, but new bytes went by */
+		if (f->app == FLOW_APP_HTTP && f->app_slot != FLOW_NONE) {
+			const struct http_events ev = { NULL, NULL, NULL, &c->stats.http };
+			http_parser_gap(&c->slots[f->app_slot].http, &ev);
+		}
+		event_add_kind(&s->ev, f->kind, pkt->l4_payload_wire - off);
+		return;
+	}
+	data = pkt->payload + off;
+	len = pkt->payload_len - off;
+	missing = pkt->l4_payload_wire - pkt->payload_len;
+	switch (f->app) {
+	case FLOW_APP_HTTP:
+		feed_http(c, s, data, len, gap, missing > 0);
+		break;
+	case FLOW_APP_TLS:
+		feed_tls(c, s, data, len);
+		break;
+	default:
+		event_add_kind(&s->ev, f->kind, len);
+		break;
+	}
+	event_add_kind(&s->ev, f->kind, missing);
+}
+
+/* ---- DNS ---- */
+
+struct dns_ctx {
+	struct conntrack *c;
+	uint64_t ts_ns;
+};
+
+static void
+on_dns_answer(void *ctx, const char *name, const struct netaddr *addr, uint32_t ttl)
+{
+	struct dns_ctx *d = ctx;
+
+	(void)ttl;
+	d->c->stats.dns_answers++;
+	names_put(d->c->names, name, addr, NAME_FROM_DNS, d->ts_ns);
+}
+
+static RARE void
+handle_dns(struct conntrack *c, const struct packet *pkt)
+{
+	struct dns_ctx d = { c, pkt->ts_ns };
+
+	/* With networks.resolvers set, only their answers are believed: a PC
+	 * that forges an answer could otherwise move a foreign destination
+	 * home (or out of the internal networks) in the geo lookup. */
+	if (c->cfg->resolvers.n > 0 && !netset_contains(&c->cfg->resolvers, &pkt->src)) {
+		c->stats.dns_untrusted++;
+		return;
+	}
+	if (dns_parse_response(pkt->payload, pkt->payload_len, on_dns_answer, &d) ==
+	    DNS_MALFORMED)
+		c->stats.dns_malformed++;
+}
+
+/* ---- per packet ---- */
+
+/* Fills the flow key with host = internal side; false when not tracked. */
+static bool
+assign_roles(const struct config *cfg, const struct packet *pkt,
+    struct flow_key *k, bool *out, bool *via_proxy)
+{
+	bool src_int = config_is_internal(cfg, &pkt->src);
+	bool dst_int = config_is_internal(cfg, &pkt->dst);
+
+	*via_proxy = false;
+	if (src_int && config_is_proxy(cfg, &pkt->dst, pkt->dport)) {
+		*out = true;
+		*via_proxy = true;
+	} else if (dst_int && config_is_proxy(cfg, &pkt->src, pkt->sport)) {
+		*out = false;
+		*via_proxy = true;
+	} else if (src_int && !dst_int) {
+		*out = true;
+	} else if (dst_int && !src_int) {
+		*out = false;
+	} else {
+		return false;
+	}
+	memset(k, 0, sizeof(*k));
+	k->host = *out ? pkt->src : pkt->dst;
+	k->peer = *out ? pkt->dst : pkt->src;
+	k->host_port = *out ? pkt->sport : pkt->dport;
+	k->peer_port = *out ? pkt->dport : pkt->sport;
+	k->proto = pkt->proto;
+	return true;
+}
+
+/* A new flow: who opened it (a SYN from the far side, or a datagram from
+ * it first), and, for a direct flow, its destination at once. */
+static void
+init_flow(struct conntrack *c, struct flow *f, const struct packet *pkt,
+    bool out, bool via_proxy)
+{
+	f->via_proxy = via_proxy;
+	f->host_is_proxy = !via_proxy && is_proxy_address(c->cfg, &f->key.host);
+	f->opened_by_peer = !out && (pkt->proto != IPPROTO_TCP ||
+	    (pkt->tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN);
+	if (!f->via_proxy && !f->host_is_proxy)
+		bind_flow(c, f, &f->key.host, NULL, &f->key.peer, f->key.peer_port,
+		    pkt->ts_ns);
+}
+
+/* The packet's bytes to the flow's pair, or waiting in the flow until its
+ * destination is known. */
+static HOT_INLINE void
+account(struct conntrack *c, struct flow *f, const struct packet *pkt, bool out,
+    struct segment_ctx *s)
+{
+	struct pair *pr = track_flow_pair(c->track, f, pkt->ts_ns);
+	uint64_t ip_out;
+
+	if (pr == NULL) {
+		if (out) {
+			f->pending_out += pkt->ip_bytes;
+			f->pending_text += event_payload(&s->ev);
+		} else {
+			f->pending_in += pkt->ip_bytes;
+		}
+		return;
+	}
+	/* payload flushed to an earlier request's pair is not counted twice */
+	ip_out = pkt->ip_bytes > s->flushed ? pkt->ip_bytes - s->flushed : 0;
+	s->ev.bytes_out = out ? ip_out : 0;
+	s->ev.bytes_in = out ? 0 : pkt->ip_bytes;
+	s->ev.from_host = out;
+	track_account(c->track, pr, &s->ev, f);
+}
+
+/* A reply from the server side of an HTTP flow: a 2xx answering a CONNECT
+ * makes what follows the tunnel for good (see proto_http.c). */
+static RARE void
+server_reply(struct conntrack *c, struct flow *f, const struct packet *pkt,
+    struct segment_ctx *s)
+{
+	if (http_response_is_2xx(pkt->payload, pkt->payload_len))
+		http_parser_tunnel_confirmed(&c->slots[f->app_slot].http,
+		    http_events(c), s);
+}
+
+/*
+ * A FIN or RST from the client must carry a sequence number near the one
+ * expected next (RFC 5961 asks as much of RSTs); otherwise a host could
+ * forge one that the proxy ignores, to make us drop the flow's parser or
+ * binding and carry on uploading. The server side's numbers are not
+ * tracked: its FIN/RST is taken as it comes.
+ */
+#define CLOSE_SEQ_WINDOW 65535u
+
+static bool
+close_is_plausible(struct conntrack *c, const struct flow *f,
+    const struct packet *pkt, bool out)
+{
+	uint32_t d;
+
+	if (!out || !f->seq_valid)
+		return true;
+	d = pkt->tcp_seq - f->next_seq_out;
+	if (d <= CLOSE_SEQ_WINDOW || (uint32_t)-d <= CLOSE_SEQ_WINDOW)
+		return true;
+	c->stats.tcp_close_ignored++;
+	return false;
+}
+
+/* A segment's event: the flow's host and binding; its destination is the
+ * pair's (the event names none), bytes and kinds are filled in as the
+ * segment is read. */
+static HOT_INLINE void
+segment_start(struct segment_ctx *s, struct conntrack *c, struct flow *f,
+    uint64_t ts_ns)
+{
+	s->c = c;
+	s->f = f;
+	s->ev.ts_ns = ts_ns;
+	s->ev.host = f->pair_host;
+	s->ev.dst_name = NULL;
+	s->ev.dst_addr.family = 0;
+	s->ev.dst_port = f->dst_port;
+	s->ev.proto = f->key.proto;
+	s->ev.via_proxy = f->via_proxy || f->host_is_proxy;
+	s->ev.conn_start = false;
+	s->ev.opened_by_peer = f->opened_by_peer;
+	s->ev.source = EVENT_PACKETS;
+	s->ev.user = NULL;
+	s->ev.kinds = 0;
+	s->consumed = 0;
+	s->flushed = 0;
+	s->heads = 0;
+}
+
+/* ---- fragments ---- */
+
+/*
+ * A later fragment whose first fragment is unknown (not seen yet, too short
+ * to hold the ports, or sent last on purpose): credit its bytes to the
+ * pair of the internal host and the far address, as direct flows are
+ * keyed, so that fragmenting an upload cannot hide it. Its payload counts
+ * as "other". Traffic to or from a proxy cannot be placed this way.
+ */
+static void
+fragment_to_pair(struct conntrack *c, const struct packet *pkt)
+{
+	bool src_int = config_is_internal(c->cfg, &pkt->src);
+	bool dst_int = config_is_internal(c->cfg, &pkt->dst);
+	struct traffic_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.ts_ns = pkt->ts_ns;
+	ev.host = src_int ? pkt->src : pkt->dst;
+	ev.dst_addr = src_int ? pkt->dst : pkt->src;
+	ev.proto = pkt->proto;
+	ev.source = EVENT_PACKETS;
+	ev.from_host = src_int;
+	if (src_int) {
+		ev.bytes_out = pkt->ip_bytes;
+		event_add_kind(&ev, PK_OTHER, pkt->l4_payload_wire);
+	} else {
+		ev.bytes_in = pkt->ip_bytes;
+	}
+	if (src_int == dst_int || is_proxy_address(c->cfg, &ev.host) ||
+	    is_proxy_address(c->cfg, &ev.dst_addr) || !track_event(c->track, &ev)) {
+		c->stats.fragments_unmatched++;
+		return;
+	}
+	c->stats.fragments_by_address++;
+}
+
+/*
+ * A later fragment (no transport header): its bytes go to the flow of its
+ * datagram's first fragment, as IP bytes and as payload of the kind that
+ * flow is sending. Without it, a host could hide an upload by fragmenting
+ * it. A fragment whose first one was not seen (or is too old) goes to its
+ * pair by address.
+ */
+static RARE void
+track_fragment(struct conntrack *c, const struct packet *pkt)
+{
+	struct flow_key k;
+	struct segment_ctx s;
+	struct flow *f;
+	bool out;
+
+	k.host = pkt->src;
+	k.peer = pkt->dst;
+	if (!frag_lookup(c->frags, pkt, &k.proto, &k.host_port, &k.peer_port) ||
+	    (f = flowtab_find_packet(c->flows, &k, pkt->ts_ns, &out)) == NULL) {
+		fragment_to_pair(c, pkt);
+		return;
+	}
+	c->stats.fragments_counted++;
+	segment_start(&s, c, f, pkt->ts_ns);
+	if (out) {
+		f->bytes_out += pkt->ip_bytes;
+		event_add_kind(&s.ev, f->kind, pkt->l4_payload_wire);
+	} else {
+		f->bytes_in += pkt->ip_bytes;
+	}
+	account(c, f, pkt, out, &s);
+}
+
+/* The packet's source as "host": the key to look its flow up with. */
+static HOT_INLINE void
+packet_key(const struct packet *pkt, struct flow_key *k)
+{
+	/* no memset: hashing and comparing read the fields, never padding */
+	k->host = pkt->src;
+	k->peer = pkt->dst;
+	k->host_port = pkt->sport;
+	k->peer_port = pkt->dport;
+	k->proto = pkt->proto;
+}
+
+/* The flow of a packet (pk: its packet_key, in bucket), made when it is
+ * new and tracked; *out tells whether the packet goes from the internal
+ * host to the far side. */
+static struct flow *
+packet_flow(struct conntrack *c, const struct packet *pkt,
+    const struct flow_key *pk, size_t bucket, bool *out)
+{
+	struct flow_key k;
+	struct flow *f;
+	bool via_proxy;
+
+	f = flowtab_find_packet_at(c->flows, pk, bucket, pkt->ts_ns, out);
+	if (f != NULL && f->closed && pkt->proto == IPPROTO_TCP &&
+	    (pkt->tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN) {
+		/* the same 5-tuple again after FIN/RST: a new connection, with
+		 * its own sequence numbers, parser and destination */
+		flowtab_remove(c->flows, f);
+		f = NULL;
+	}
+	if (f != NULL)
+		return f;
+	/* A bare ACK, FIN or RST of a connection we no longer (or never) track
+	 * does not start a flow: late teardown packets would only churn the
+	 * table. SYNs, payload and UDP do. */
+	if (pkt->proto == IPPROTO_TCP && pkt->l4_payload_wire == 0 &&
+	    !(pkt->tcp_flags & TCP_SYN)) {
+		c->stats.flowless_tcp++;
+		return NULL;
+	}
+	/* Roles are worked out once, when a flow starts. */
+	if (!assign_roles(c->cfg, pkt, &k, out, &via_proxy)) {
+		c->stats.not_tracked++;
+		return NULL;
+	}
+	/* the flow's key has its ends in role order: the same bucket */
+	f = flowtab_get_at(c->flows, &k, bucket, pkt->ts_ns, true, NULL);
+	init_flow(c, f, pkt, *out, via_proxy);
+	return f;
+}
+
+static void
+track_packet(struct conntrack *c, const struct packet *pkt,
+    const struct flow_key *k, size_t bucket)
+{
+	struct flow *f;
+	struct segment_ctx s;
+	bool out;
+
+	if (!pkt->has_l4) {
+		if (pkt->is_fragment && !pkt->frag_first)
+			track_fragment(c, pkt);
+		else
+			c->stats.not_tracked++;
+		return;
+	}
+	if (pkt->is_fragment)
+		frag_remember(c->frags, pkt);
+	if ((f = packet_flow(c, pkt, k, bucket, &out)) == NULL)
+		return;
+	segment_start(&s, c, f, pkt->ts_ns);
+	if (out) {
+		f->bytes_out += pkt->ip_bytes;
+		f->pkts_out++;
+		if (pkt->l4_payload_wire > 0)
+			client_payload(c, f, pkt, &s);
+	} else {
+		f->bytes_in += pkt->ip_bytes;
+		f->pkts_in++;
+		if (f->app == FLOW_APP_HTTP && f->app_slot != FLOW_NONE &&
+		    pkt->payload_len > 0 && pkt->proto == IPPROTO_TCP)
+			server_reply(c, f, pkt, &s);
+	}
+	account(c, f, pkt, out, &s);
+	if (pkt->proto == IPPROTO_TCP && (pkt->tcp_flags & (TCP_FIN | TCP_RST)) &&
+	    close_is_plausible(c, f, pkt, out)) {
+		/* once the client has finished (or the connection is reset) no
+		 * request can follow: give the parser slot back now. After the
+		 * server's FIN the client may still be sending. */
+		if ((out && (pkt->tcp_flags & TCP_FIN)) || (pkt->tcp_flags & TCP_RST))
+			slot_put(c, f);
+		flowtab_mark_closed(c->flows, f);
+	}
+}
+
+void
+conn_packet(struct conntrack *c, const struct packet *pkt,
+    const struct flow_key *k, size_t bucket)
+{
+	if (pkt->ts_ns >= c->next_expire_ns) {
+		conn_tick(c, pkt->ts_ns);
+		c->next_expire_ns = pkt->ts_ns + EXPIRE_EVERY_NS;
+	}
+	if (pkt->proto == IPPROTO_UDP && pkt->has_l4 && pkt->sport == 53)
+		handle_dns(c, pkt);
+	track_packet(c, pkt, k, bucket);
+}
+
+size_t
+conn_lookup(const struct conntrack *c, const struct packet *pkt,
+    struct flow_key *k)
+{
+	if (!pkt->has_l4)
+		return 0; /* not looked up */
+	packet_key(pkt, k);
+	return flowtab_bucket(c->flows, k);
+}
+
+/* The lines of a pair that every packet reads and writes (see agg.h). */
+static HOT_INLINE void
+prefetch_pair(const struct pair *pr)
+{
+	__builtin_prefetch(pr, 1);
+	__builtin_prefetch((const char *)pr + 64, 1);
+}
+
+void
+conn_prefetch(const struct conntrack *c, const size_t *bucket, size_t n)
+{
+	const struct flow *hint[CONN_PREFETCH_MAX];
+	size_t i;
+
+	if (n > CONN_PREFETCH_MAX)
+		n = CONN_PREFETCH_MAX;
+	flowtab_prefetch_buckets(c->flows, bucket, n);
+	flowtab_prefetch_flows(c->flows, bucket, n, hint);
+	for (i = 0; i < n; i++)
+		if (hint[i] != NULL && hint[i]->pair_id != FLOW_NONE)
+			prefetch_pair(hint[i]->pair);
+}
+
+void
+conn_tick(struct conntrack *c, uint64_t now_ns)
+{
+	flowtab_expire(c->flows, now_ns, c->cfg->flow_timeout_s * NS_PER_SEC,
+	    c->cfg->flow_closed_timeout_s * NS_PER_SEC);
+}
+
+void
+conn_finish(struct conntrack *c)
+{
+	flowtab_flush(c->flows);
+}
+
+void
+conn_get_stats(const struct conntrack *c, struct conn_stats *out,
+    struct flow_stats *flows)
+{
+	*out = c->stats;
+	flowtab_get_stats(c->flows, flows);
+}

@@ -1,0 +1,415 @@
+/*
+ * track.c - the binding stage (see track.h): one path from a traffic event
+ * to its (internal host, destination) pair, the pair's windows, and the
+ * rule engine. Runs per event without allocating.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "exfild/detect/registry.h"
+#include "exfild/track/track.h"
+#include "exfild/util/log.h"
+
+#define RARE __attribute__((noinline, cold))
+/* how often a flow marks its destination in use (baseline LRU) */
+#define DEST_TOUCH_NS (1ULL * NS_PER_SEC)
+
+/*
+ * What a pair fed by a proxy log needs for its alerts that packets do not
+ * have: which log and which user, kept beside the pair (by slot id and
+ * generation) so that an alert raised later, by the timer or after a
+ * reload, still says so. 64 bytes a slot, touched only by log records.
+ */
+struct pair_note {
+	uint32_t gen;     /* the pair's generation when written */
+	uint8_t source;   /* enum event_source; 0: packets */
+	char user[59];
+};
+
+struct tracker {
+	const struct config *cfg;
+	struct aggtab *pairs;
+	struct baseline *baseline;
+	struct names *names;
+	struct geo *geo;
+	struct detect *detect;
+	struct pair_note *notes;      /* per pair slot */
+	track_alert_fn alert_fn;
+	void *alert_ctx;
+	track_lookup_fn lookup_fn;
+	void *lookup_ctx;
+	uint64_t now_ns;
+	struct track_stats stats;
+};
+
+struct tracker *
+track_new(const struct config *cfg, const struct hash_key *key,
+    struct geo *geo, struct names *names, track_alert_fn fn, void *ctx)
+{
+	struct tracker *t = xcalloc(1, sizeof(*t));
+	size_t cap[RULE_SCOPE_COUNT] = { 0 };
+
+	t->cfg = cfg;
+	t->geo = geo;
+	t->names = names;
+	t->alert_fn = fn;
+	t->alert_ctx = ctx;
+	t->pairs = aggtab_new(cfg->limit_pairs, cfg->rules_window_s * NS_PER_SEC,
+	    key);
+	t->baseline = baseline_new(cfg->limit_destinations, cfg, key);
+	if (t->pairs == NULL || t->baseline == NULL) {
+		track_free(t);
+		return NULL;
+	}
+	/* calloc'd pages stay untouched (and cost nothing) without logs */
+	t->notes = xcalloc(cfg->limit_pairs, sizeof(*t->notes));
+	cap[RULE_SCOPE_PAIR] = cfg->limit_pairs;
+	cap[RULE_SCOPE_DEST] = cfg->limit_destinations;
+	t->detect = detect_new(cfg, cap);
+	return t;
+}
+
+void
+track_free(struct tracker *t)
+{
+	if (t == NULL)
+		return;
+	aggtab_free(t->pairs);
+	baseline_free(t->baseline);
+	detect_free(t->detect);
+	free(t->notes);
+	free(t);
+}
+
+void
+track_apply_config(struct tracker *t, const struct config *cfg, struct geo *geo)
+{
+	t->cfg = cfg;
+	t->geo = geo;
+	detect_apply_config(t->detect, cfg);
+	baseline_apply_config(t->baseline, cfg);
+	aggtab_set_window(t->pairs, cfg->rules_window_s * NS_PER_SEC);
+	/* countries and verdicts were settled under the old geo and baseline */
+	aggtab_reset_verdicts(t->pairs);
+}
+
+void
+track_set_lookup(struct tracker *t, track_lookup_fn fn, void *ctx)
+{
+	t->lookup_fn = fn;
+	t->lookup_ctx = ctx;
+}
+
+void
+track_set_now(struct tracker *t, uint64_t ts_ns)
+{
+	t->now_ns = ts_ns;
+}
+
+/* ---- destinations ---- */
+
+bool
+track_dest_address(struct tracker *t, struct dest *d, struct netaddr *out)
+{
+	if (netaddr_is_set(&d->addr)) {
+		*out = d->addr;
+		return true;
+	}
+	if (d->name[0] == '\0')
+		return false;
+	if (netaddr_parse(d->name, out) == 0 || names_get(t->names, d->name, out)) {
+		d->addr = *out;
+		return true;
+	}
+	/* live mode: ask the resolver; the answer lands in the names table,
+	 * where the pair's next evaluation finds it (the country stays "??",
+	 * foreign, until then) */
+	if (t->lookup_fn != NULL)
+		t->lookup_fn(t->lookup_ctx, d->name, t->now_ns);
+	return false;
+}
+
+static void
+resolve_country(struct tracker *t, struct pair *pr, struct dest *d)
+{
+	struct netaddr a;
+
+	if (pr->country != COUNTRY_UNKNOWN || !track_dest_address(t, d, &a))
+		return;
+	pr->country = geo_lookup(t->geo, &a);
+}
+
+static bool
+dest_is_foreign(struct tracker *t, const struct pair *pr, struct dest *d)
+{
+	struct netaddr a;
+
+	if (track_dest_address(t, d, &a) && config_is_internal(t->cfg, &a))
+		return false;
+	return !config_is_home(t->cfg, pr->country);
+}
+
+/* ---- rules ---- */
+
+struct emit_ctx {
+	struct tracker *t;
+	const struct pair *pair;
+	struct dest *dest;
+	uint64_t ts_ns;
+};
+
+static void
+emit_detection(void *ctx, const struct rule_def *r, enum severity sev,
+    const struct finding *f)
+{
+	struct emit_ctx *e = ctx;
+	const struct pair_note *note;
+	struct detection d;
+
+	d.rule = r;
+	d.severity = sev;
+	d.finding = f;
+	d.pair = e->pair;
+	d.dest = e->dest;
+	d.ts_ns = e->ts_ns;
+	d.source = EVENT_PACKETS;
+	d.user = "";
+	note = &e->t->notes[agg_pair_id(e->t->pairs, e->pair)];
+	if (note->source != EVENT_PACKETS && note->gen == e->pair->gen) {
+		d.source = (enum event_source)note->source;
+		d.user = note->user;
+	}
+	e->t->alert_fn(e->t->alert_ctx, &d);
+}
+
+/*
+ * Asks the rules about the pair at ts. The combined gate of the enabled
+ * rules comes first, so that a large benign upload costs two compares a
+ * packet: no rule matches below the smallest window threshold, and a pair
+ * whose destination is familiar or at home is settled as benign (until a
+ * reload) when every enabled rule wants unfamiliar foreign destinations.
+ */
+static void
+evaluate(struct tracker *t, struct pair *pr, uint64_t ts, const
+    struct traffic_event *ev, unsigned why)
+{
+	const struct detect_gate *g = detect_gate(t->detect);
+	struct rule_input in;
+	struct detect_ids ids;
+	struct emit_ctx e;
+	struct dest *d;
+
+	if ((pr->benign && g->all_unfamiliar_foreign) || pr->win.out < g->min_window_out)
+		return;
+	d = baseline_get(t->baseline, pr->dest_id, pr->dest_gen);
+	if (d == NULL) {
+		/* evicted while in use: only a flood of more new destinations
+		 * than limits.destinations within a second can do that */
+		t->stats.flows_lost_destination++;
+		return;
+	}
+	baseline_touch(t->baseline, pr->dest_id, pr->dest_gen, ts);
+	resolve_country(t, pr, d);
+	in.cfg = t->cfg;
+	in.ts_ns = ts;
+	in.ev = ev;
+	in.pair = pr;
+	in.dest = d;
+	in.familiar = d->familiar;
+	in.foreign = dest_is_foreign(t, pr, d);
+	/* familiar, or at home: a home country or an internal address (an
+	 * unknown country counts as foreign, so it is not settled here) */
+	if (in.familiar || !in.foreign) {
+		pr->benign = true;
+		if (g->all_unfamiliar_foreign)
+			return;
+	}
+	memset(&ids, 0xff, sizeof(ids));
+	ids.id[RULE_SCOPE_PAIR] = agg_pair_id(t->pairs, pr);
+	ids.gen[RULE_SCOPE_PAIR] = pr->gen;
+	ids.id[RULE_SCOPE_DEST] = pr->dest_id;
+	ids.gen[RULE_SCOPE_DEST] = pr->dest_gen;
+	e.t = t;
+	e.pair = pr;
+	e.dest = d;
+	e.ts_ns = ts;
+	detect_eval(t->detect, &in, &ids, why, emit_detection, &e);
+}
+
+/* ---- binding ---- */
+
+static void
+credit_pending(struct tracker *t, struct flow *f, struct pair *pr, uint64_t ts)
+{
+	if (f->pending_out == 0 && f->pending_in == 0 && f->pending_text == 0)
+		return;
+	agg_add_bytes(t->pairs, pr, ts, f->pending_out, f->pending_in);
+	agg_add_kind(t->pairs, pr, ts, PK_TEXT, f->pending_text);
+	f->pending_out = f->pending_in = f->pending_text = 0;
+}
+
+static void
+keep_binding(struct flow *f, const struct traffic_event *ev, struct pair *pr,
+    uint32_t pair_id, uint32_t dest_id, const struct dest *d)
+{
+	f->pair_id = pair_id;
+	f->pair_gen = pr->gen;
+	f->pair = pr;
+	f->dest_id = dest_id;
+	f->dest_gen = d->gen;
+	f->pair_host = ev->host;
+	f->dst_port = ev->dst_port;
+}
+
+static void
+note_log(struct tracker *t, const struct traffic_event *ev, const struct pair *pr,
+    uint32_t pair_id)
+{
+	struct pair_note *note = &t->notes[pair_id];
+
+	note->gen = pr->gen;
+	note->source = (uint8_t)ev->source;
+	str_copy(note->user, ev->user != NULL ? ev->user : "", sizeof(note->user));
+}
+
+struct pair *
+track_bind(struct tracker *t, const struct traffic_event *ev, struct flow *f)
+{
+	struct dest *d;
+	struct pair *pr;
+	uint32_t dest_id, pair_id;
+	bool new_flow;
+
+	dest_id = baseline_observe(t->baseline, ev->dst_name, &ev->dst_addr,
+	    ev->ts_ns, &d);
+	if (d == NULL)
+		return NULL; /* neither a name nor an address: nothing to key on */
+	pr = agg_get(t->pairs, &ev->host, dest_id, d->gen, ev->ts_ns, &pair_id);
+	new_flow = f != NULL ? f->pair_id != pair_id || f->pair_gen != pr->gen :
+	    ev->conn_start;
+	if (new_flow)
+		agg_add_flow(t->pairs, pr, ev->ts_ns);
+	if (f != NULL)
+		keep_binding(f, ev, pr, pair_id, dest_id, d);
+	if (f != NULL || ev->dst_port != 0)
+		pr->dst_port = ev->dst_port;
+	if (f != NULL || ev->conn_start)
+		pr->via_proxy = ev->via_proxy;
+	resolve_country(t, pr, d);
+	if (f != NULL)
+		credit_pending(t, f, pr, ev->ts_ns);
+	if (ev->source != EVENT_PACKETS)
+		note_log(t, ev, pr, pair_id);
+	return pr;
+}
+
+void
+track_account(struct tracker *t, struct pair *pr, const struct traffic_event *ev,
+    struct flow *touch)
+{
+	uint32_t kinds;
+	unsigned k;
+
+	/* (also moves the window to the event's time) */
+	agg_add_bytes(t->pairs, pr, ev->ts_ns, ev->bytes_out, ev->bytes_in);
+	/* a destination in use must not be evicted from the baseline */
+	if (touch != NULL && ev->ts_ns - touch->dest_touch_ns >= DEST_TOUCH_NS) {
+		touch->dest_touch_ns = ev->ts_ns;
+		baseline_touch(t->baseline, touch->dest_id, touch->dest_gen, ev->ts_ns);
+	}
+	for (kinds = ev->kinds; kinds != 0; kinds &= kinds - 1) {
+		k = (unsigned)__builtin_ctz(kinds);
+		agg_add_kind(t->pairs, pr, ev->ts_ns, (enum payload_kind)k,
+		    ev->kind_bytes[k]);
+	}
+	if (ev->from_host)
+		evaluate(t, pr, ev->ts_ns, ev, RULE_ON_EVENT);
+}
+
+bool
+track_event(struct tracker *t, const struct traffic_event *ev)
+{
+	struct pair *pr = track_bind(t, ev, NULL);
+
+	if (pr == NULL)
+		return false;
+	track_account(t, pr, ev, NULL);
+	return true;
+}
+
+/*
+ * The pair was evicted (the table was full) while this flow still sends:
+ * get it again for the same destination, so that a flood of new pairs
+ * cannot hide a running upload. Its window starts afresh.
+ */
+RARE struct pair *
+track_flow_rebind(struct tracker *t, struct flow *f, uint64_t ts)
+{
+	struct pair *pr;
+	struct dest *d;
+	uint32_t pair_id;
+
+	if ((d = baseline_get(t->baseline, f->dest_id, f->dest_gen)) == NULL) {
+		t->stats.flows_lost_destination++;
+		f->pair_id = FLOW_NONE; /* its destination was evicted too */
+		return NULL;
+	}
+	pr = agg_get(t->pairs, &f->pair_host, f->dest_id, f->dest_gen, ts, &pair_id);
+	agg_add_flow(t->pairs, pr, ts);
+	f->pair_id = pair_id;
+	f->pair_gen = pr->gen;
+	f->pair = pr;
+	pr->dst_port = f->dst_port;
+	pr->via_proxy = f->via_proxy || f->host_is_proxy;
+	resolve_country(t, pr, d);
+	t->stats.pairs_rebound++;
+	return pr;
+}
+
+/* ---- the timer ---- */
+
+struct recent_ctx {
+	struct tracker *t;
+	uint64_t now_ns;
+};
+
+static void
+evaluate_pair_now(void *ctx, struct pair *pr)
+{
+	struct recent_ctx *r = ctx;
+
+	agg_advance(r->t->pairs, pr, r->now_ns);
+	evaluate(r->t, pr, r->now_ns, NULL, RULE_ON_TICK);
+}
+
+void
+track_evaluate_recent(struct tracker *t, uint64_t since_ns, uint64_t now_ns)
+{
+	struct recent_ctx r = { t, now_ns };
+
+	agg_foreach_recent(t->pairs, since_ns, evaluate_pair_now, &r);
+}
+
+struct aggtab *
+track_pairs(struct tracker *t)
+{
+	return t->pairs;
+}
+
+struct baseline *
+track_baseline(struct tracker *t)
+{
+	return t->baseline;
+}
+
+struct detect *
+track_detect(struct tracker *t)
+{
+	return t->detect;
+}
+
+void
+track_get_stats(const struct tracker *t, struct track_stats *out)
+{
+	*out = t->stats;
+}
