@@ -173,56 +173,40 @@ pipeline_frame(struct pipeline *p, int linktype, const uint8_t *frame,
     uint32_t caplen, uint32_t wirelen, uint64_t ts_ns)
 {
 	struct packet pkt;
-	struct flow_key k;
-	size_t bucket;
 
 	count_frame(p, wirelen, ts_ns);
 	if (decode_frame(linktype, frame, caplen, wirelen, ts_ns, &pkt,
-	    &p->stats.decode) != DECODE_OK)
-		return;
-	bucket = conn_lookup(p->conn, &pkt, &k);
-	conn_packet(p->conn, &pkt, &k, bucket);
+	    &p->stats.decode) == DECODE_OK)
+		conn_packet(p->conn, &pkt);
 }
 
 /*
  * A batch of frames, with the same effects as pipeline_frame on each in
- * turn. The table lookups of a packet are cache misses, each waiting on the
- * one before (bucket, flow, pair): here they are started for the whole
- * batch at once (decode, then prefetch the buckets, the flows and their
- * pairs), and only then is each packet handled, in order, with its full
- * lookup. Prefetches are hints: a table that changes within the batch only
- * makes one of them useless. The decoder only counts, so decoding ahead
- * changes nothing else.
+ * turn: all are decoded and counted first (the decoder only counts, and
+ * the first frame's time starts learning either way), then handed to the
+ * per-packet stage together, whose table look-ups overlap (conn_batch).
  */
 void
 pipeline_frames(struct pipeline *p, const struct capture_pkt *frames, size_t n)
 {
 	struct packet pkts[PIPELINE_BATCH_MAX];
-	struct flow_key keys[PIPELINE_BATCH_MAX];
-	size_t bucket[PIPELINE_BATCH_MAX];
 	bool ok[PIPELINE_BATCH_MAX];
 	size_t i, m;
 
 	for (; n > 0; frames += m, n -= m) {
 		m = n < PIPELINE_BATCH_MAX ? n : PIPELINE_BATCH_MAX;
 		for (i = 0; i < m; i++) {
+			count_frame(p, frames[i].wirelen, frames[i].ts_ns);
 			ok[i] = decode_frame(frames[i].linktype, frames[i].data,
 			    frames[i].caplen, frames[i].wirelen, frames[i].ts_ns,
 			    &pkts[i], &p->stats.decode) == DECODE_OK;
-			/* (bucket 0 for the rest: prefetched for nothing) */
-			bucket[i] = ok[i] ? conn_lookup(p->conn, &pkts[i], &keys[i]) : 0;
 		}
-		conn_prefetch(p->conn, bucket, m);
-		for (i = 0; i < m; i++) {
-			count_frame(p, frames[i].wirelen, frames[i].ts_ns);
-			if (ok[i])
-				conn_packet(p->conn, &pkts[i], &keys[i], bucket[i]);
-		}
+		conn_batch(p->conn, pkts, ok, m);
 	}
 }
 
-_Static_assert(PIPELINE_BATCH_MAX <= CONN_PREFETCH_MAX,
-    "a batch is prefetched whole");
+_Static_assert(PIPELINE_BATCH_MAX <= CONN_BATCH_MAX,
+    "a batch goes to the per-packet stage whole");
 
 void
 pipeline_event(struct pipeline *p, const struct traffic_event *ev)

@@ -579,9 +579,9 @@ close_is_plausible(struct conntrack *c, const struct flow *f,
 	return false;
 }
 
-/* A segment's event: the flow's host and binding; its destination is the
- * pair's (the event names none), bytes and kinds are filled in as the
- * segment is read. */
+/* A segment's event. Its host and destination are the flow's pair's (the
+ * event names none: rules read them from the pair); bytes and kinds are
+ * filled in as the segment is read. */
 static HOT_INLINE void
 segment_start(struct segment_ctx *s, struct conntrack *c, struct flow *f,
     uint64_t ts_ns)
@@ -589,16 +589,10 @@ segment_start(struct segment_ctx *s, struct conntrack *c, struct flow *f,
 	s->c = c;
 	s->f = f;
 	s->ev.ts_ns = ts_ns;
-	s->ev.host = f->pair_host;
-	s->ev.dst_name = NULL;
-	s->ev.dst_addr.family = 0;
-	s->ev.dst_port = f->dst_port;
 	s->ev.proto = f->key.proto;
-	s->ev.via_proxy = f->via_proxy || f->host_is_proxy;
 	s->ev.conn_start = false;
 	s->ev.opened_by_peer = f->opened_by_peer;
 	s->ev.source = EVENT_PACKETS;
-	s->ev.user = NULL;
 	s->ev.kinds = 0;
 	s->consumed = 0;
 	s->flushed = 0;
@@ -771,8 +765,8 @@ track_packet(struct conntrack *c, const struct packet *pkt,
 	}
 }
 
-void
-conn_packet(struct conntrack *c, const struct packet *pkt,
+static HOT_INLINE void
+handle_packet(struct conntrack *c, const struct packet *pkt,
     const struct flow_key *k, size_t bucket)
 {
 	if (pkt->ts_ns >= c->next_expire_ns) {
@@ -784,14 +778,24 @@ conn_packet(struct conntrack *c, const struct packet *pkt,
 	track_packet(c, pkt, k, bucket);
 }
 
-size_t
-conn_lookup(const struct conntrack *c, const struct packet *pkt,
+/* What a packet with ports looks its flow up with: its key and bucket. */
+static HOT_INLINE size_t
+packet_lookup(const struct conntrack *c, const struct packet *pkt,
     struct flow_key *k)
 {
 	if (!pkt->has_l4)
 		return 0; /* not looked up */
 	packet_key(pkt, k);
 	return flowtab_bucket(c->flows, k);
+}
+
+void
+conn_packet(struct conntrack *c, const struct packet *pkt)
+{
+	struct flow_key k;
+	size_t bucket = packet_lookup(c, pkt, &k);
+
+	handle_packet(c, pkt, &k, bucket);
 }
 
 /* The lines of a pair that every packet reads and writes (see agg.h). */
@@ -802,19 +806,36 @@ prefetch_pair(const struct pair *pr)
 	__builtin_prefetch((const char *)pr + 64, 1);
 }
 
+/*
+ * The table lookups of a packet are cache misses, each waiting on the one
+ * before (bucket, flow, pair): here they are started for the whole batch at
+ * once, a step at a time (the buckets, then the flows, then their pairs),
+ * and only then is each packet handled, in order, with its full lookup.
+ * Prefetches are hints: a table that changes within the batch only makes
+ * one of them useless.
+ */
 void
-conn_prefetch(const struct conntrack *c, const size_t *bucket, size_t n)
+conn_batch(struct conntrack *c, const struct packet *pkts, const bool *ok,
+    size_t n)
 {
-	const struct flow *hint[CONN_PREFETCH_MAX];
+	struct flow_key keys[CONN_BATCH_MAX];
+	size_t bucket[CONN_BATCH_MAX] = { 0 };
+	const struct flow *hint[CONN_BATCH_MAX];
 	size_t i;
 
-	if (n > CONN_PREFETCH_MAX)
-		n = CONN_PREFETCH_MAX;
+	if (n > CONN_BATCH_MAX)
+		n = CONN_BATCH_MAX;
+	for (i = 0; i < n; i++)
+		/* (bucket 0 for the rest: prefetched for nothing) */
+		bucket[i] = ok[i] ? packet_lookup(c, &pkts[i], &keys[i]) : 0;
 	flowtab_prefetch_buckets(c->flows, bucket, n);
 	flowtab_prefetch_flows(c->flows, bucket, n, hint);
 	for (i = 0; i < n; i++)
 		if (hint[i] != NULL && hint[i]->pair_id != FLOW_NONE)
 			prefetch_pair(hint[i]->pair);
+	for (i = 0; i < n; i++)
+		if (ok[i])
+			handle_packet(c, &pkts[i], &keys[i], bucket[i]);
 }
 
 void

@@ -33,6 +33,7 @@ struct tracker {
 	struct names *names;
 	struct geo *geo;
 	struct detect *detect;
+	const struct detect_gate *gate; /* the engine's (read per packet) */
 	struct pair_note *notes;      /* per pair slot */
 	track_alert_fn alert_fn;
 	void *alert_ctx;
@@ -66,6 +67,7 @@ track_new(const struct config *cfg, const struct hash_key *key,
 	cap[RULE_SCOPE_PAIR] = cfg->limit_pairs;
 	cap[RULE_SCOPE_DEST] = cfg->limit_destinations;
 	t->detect = detect_new(cfg, cap);
+	t->gate = detect_gate(t->detect);
 	return t;
 }
 
@@ -184,23 +186,22 @@ emit_detection(void *ctx, const struct rule_def *r, enum severity sev,
 
 /*
  * Asks the rules about the pair at ts. The combined gate of the enabled
- * rules comes first, so that a large benign upload costs two compares a
- * packet: no rule matches below the smallest window threshold, and a pair
- * whose destination is familiar or at home is settled as benign (until a
- * reload) when every enabled rule wants unfamiliar foreign destinations.
+ * rules comes first (evaluate, below), so that a large benign upload costs
+ * two compares a packet: no rule matches below the smallest window
+ * threshold, and a pair whose destination is familiar or at home is
+ * settled as benign (until a reload) when every enabled rule wants
+ * unfamiliar foreign destinations.
  */
-static void
-evaluate(struct tracker *t, struct pair *pr, uint64_t ts, const
+static RARE void
+evaluate_gated(struct tracker *t, struct pair *pr, uint64_t ts, const
     struct traffic_event *ev, unsigned why)
 {
-	const struct detect_gate *g = detect_gate(t->detect);
+	const struct detect_gate *g = t->gate;
 	struct rule_input in;
 	struct detect_ids ids;
 	struct emit_ctx e;
 	struct dest *d;
 
-	if ((pr->benign && g->all_unfamiliar_foreign) || pr->win.out < g->min_window_out)
-		return;
 	d = baseline_get(t->baseline, pr->dest_id, pr->dest_gen);
 	if (d == NULL) {
 		/* evicted while in use: only a flood of more new destinations
@@ -234,6 +235,17 @@ evaluate(struct tracker *t, struct pair *pr, uint64_t ts, const
 	e.dest = d;
 	e.ts_ns = ts;
 	detect_eval(t->detect, &in, &ids, why, emit_detection, &e);
+}
+
+static inline void
+evaluate(struct tracker *t, struct pair *pr, uint64_t ts, const
+    struct traffic_event *ev, unsigned why)
+{
+	const struct detect_gate *g = t->gate;
+
+	if ((pr->benign && g->all_unfamiliar_foreign) || pr->win.out < g->min_window_out)
+		return;
+	evaluate_gated(t, pr, ts, ev, why);
 }
 
 /* ---- binding ---- */

@@ -36,8 +36,8 @@ struct conn_stats {
 	uint64_t parser_slots_exhausted;
 };
 
-/* Packets a batch prefetches for at most. */
-#define CONN_PREFETCH_MAX 16
+/* Packets in a batch, at most. */
+#define CONN_BATCH_MAX 16
 
 struct conntrack;
 /* NULL with err when the tables cannot be allocated (see limits:). */
@@ -47,15 +47,13 @@ void conn_free(struct conntrack *c);
 /* A reload: networks apply to flows that start afterwards. */
 void conn_apply_config(struct conntrack *c, const struct config *cfg);
 
-/* A packet's flow key and bucket (the same in either direction), to look
- * its flow up with; 0 for packets without ports (not looked up). */
-size_t conn_lookup(const struct conntrack *c, const struct packet *pkt,
-    struct flow_key *k);
-/* Starts the cache misses of a batch's look-ups (buckets, flows, pairs). */
-void conn_prefetch(const struct conntrack *c, const size_t *bucket, size_t n);
-/* One decoded packet (k, bucket: from conn_lookup). */
-void conn_packet(struct conntrack *c, const struct packet *pkt,
-    const struct flow_key *k, size_t bucket);
+/* One decoded packet. */
+void conn_packet(struct conntrack *c, const struct packet *pkt);
+/* A batch of decoded packets (those with ok[i]), with the same effects as
+ * conn_packet on each in turn; their table look-ups overlap. At most
+ * CONN_BATCH_MAX are taken. */
+void conn_batch(struct conntrack *c, const struct packet *pkts, const bool *ok,
+    size_t n);
 /* Time passes: expire idle flows. */
 void conn_tick(struct conntrack *c, uint64_t now_ns);
 /* End of input: release every flow. */

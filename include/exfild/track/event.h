@@ -37,6 +37,12 @@ event_source_name(enum event_source s)
 	}
 }
 
+/*
+ * A packet of a flow already bound to its pair carries only its time,
+ * bytes, kinds, protocol, who opened the connection and its source: its
+ * host and destination are the pair's. The other events (a binding, a log
+ * line, a stray fragment) fill every field.
+ */
 struct traffic_event {
 	uint64_t ts_ns;
 	struct netaddr host;       /* the internal host */
