@@ -42,7 +42,7 @@ GEN_BIN   := $(BUILD)/pcapgen
 # loader reads every rule's section from the rule registry, so whatever
 # links config links the rules (RULES: the registry and src/detect/rule_*.c).
 BASE := util log
-RULES := registry $(basename $(notdir $(wildcard src/detect/rule_*.c)))
+RULES := registry finding $(basename $(notdir $(wildcard src/detect/rule_*.c)))
 TEST_DEPS_test_cursor       :=
 TEST_DEPS_test_util         := $(BASE) strbuf
 TEST_DEPS_test_netaddr      := netaddr $(BASE)
@@ -60,7 +60,7 @@ TEST_DEPS_test_baseline     := baseline config $(RULES) netaddr $(BASE)
 TEST_DEPS_test_alert        := alert strbuf classify config $(RULES) netaddr $(BASE)
 TEST_DEPS_test_flow         := flow netaddr $(BASE)
 TEST_DEPS_test_agg          := agg classify netaddr $(BASE)
-TEST_DEPS_test_rules        := engine finding agg classify config $(RULES) netaddr $(BASE)
+TEST_DEPS_test_rules        := engine agg classify config $(RULES) netaddr $(BASE)
 TEST_DEPS_test_output_json  := output_json syslog_format alert strbuf classify config $(RULES) netaddr $(BASE)
 TEST_DEPS_test_syslog_format := syslog_format alert strbuf classify config $(RULES) netaddr $(BASE)
 TEST_DEPS_test_stats        := stats strbuf decode agg classify config $(RULES) netaddr $(BASE)

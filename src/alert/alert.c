@@ -202,6 +202,43 @@ put_payload(struct strbuf *sb, const uint64_t payload[PK_COUNT])
 	sb_putc(sb, '}');
 }
 
+void
+json_put_evidence(struct strbuf *sb, const struct finding *f)
+{
+	char buf[32];
+	const char *v;
+	bool number;
+	size_t i;
+
+	sb_putc(sb, '{');
+	for (i = 0; i < f->n; i++) {
+		if (i > 0)
+			sb_putc(sb, ',');
+		put_cstr(sb, f->f[i].key);
+		sb_putc(sb, ':');
+		v = finding_value(f, &f->f[i], buf, sizeof(buf), &number);
+		if (number)
+			sb_puts(sb, v);
+		else
+			put_cstr(sb, v);
+	}
+	sb_putc(sb, '}');
+}
+
+/* "reason" and "evidence", when the rule gave them. */
+static void
+put_finding(struct strbuf *sb, const struct finding *f)
+{
+	if (f->reason[0] != '\0') {
+		put_key(sb, "reason");
+		put_field(sb, f->reason, sizeof(f->reason));
+	}
+	if (f->n > 0) {
+		put_key(sb, "evidence");
+		json_put_evidence(sb, f);
+	}
+}
+
 bool
 alert_format_json(const struct alert *a, struct strbuf *sb)
 {
@@ -234,6 +271,7 @@ alert_format_json(const struct alert *a, struct strbuf *sb)
 	put_u64(sb, "window_s", a->window_s);
 	put_payload(sb, a->payload);
 	put_time(sb, "first_seen", a->first_seen_ns);
+	put_finding(sb, &a->finding);
 	sb_putc(sb, '}');
 	return !sb->overflow;
 }

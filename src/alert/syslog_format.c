@@ -396,6 +396,10 @@ ecs_exfild(struct strbuf *sb, int *n, const struct alert *a)
 			ecs_u64(sb, &p, payload_kind_name((enum payload_kind)k),
 			    a->payload[k]);
 	sb_putc(sb, '}');
+	if (a->finding.n > 0) {
+		ecs_key(sb, &m, "evidence");
+		json_put_evidence(sb, &a->finding);
+	}
 	sb_putc(sb, '}');
 }
 
@@ -414,6 +418,9 @@ format_ecs(const struct alert *a, struct strbuf *sb)
 	ecs_object1(sb, &n, "network", "direction", "outbound");
 	ecs_object1(sb, &n, "observer", "name", a->sensor);
 	ecs_object1(sb, &n, "labels", "via", via_name(a));
+	if (a->finding.reason[0] != '\0')
+		ecs_str(sb, &n, "message", a->finding.reason,
+		    strnlen(a->finding.reason, sizeof(a->finding.reason)));
 	ecs_exfild(sb, &n, a);
 	sb_putc(sb, '}');
 }
@@ -531,6 +538,44 @@ header_fields(struct strbuf *sb, const char *const *fields, size_t n,
 	}
 }
 
+/* "exfild" + the key in camel case ("median_gap": exfildMedianGap), the
+ * custom-key convention of CEF (vendor prefix, no underscores), kept for
+ * LEEF alike. */
+static void
+camel_key(const char *key, char *out, size_t outlen)
+{
+	size_t o = (size_t)snprintf(out, outlen, "exfild");
+	bool up = true;
+
+	for (; *key != '\0' && o + 1 < outlen; key++) {
+		if (*key == '_') {
+			up = true;
+			continue;
+		}
+		out[o++] = up && *key >= 'a' && *key <= 'z' ? (char)(*key - 32) : *key;
+		up = false;
+	}
+	out[o] = '\0';
+}
+
+/* reason= and one custom key per evidence field, when the rule gave them. */
+static void
+kv_finding(struct kv_list *l, const struct finding *f)
+{
+	char key[48], buf[32];
+	const char *v;
+	bool number;
+	size_t i;
+
+	if (f->reason[0] != '\0')
+		kv_field(l, "reason", f->reason, sizeof(f->reason));
+	for (i = 0; i < f->n; i++) {
+		camel_key(f->f[i].key, key, sizeof(key));
+		v = finding_value(f, &f->f[i], buf, sizeof(buf), &number);
+		kv_cstr(l, key, v);
+	}
+}
+
 static void
 format_cef(const struct alert *a, struct strbuf *sb)
 {
@@ -570,6 +615,7 @@ format_cef(const struct alert *a, struct strbuf *sb)
 	kv_u64(&l, "cn1", a->flows);
 	kv_cstr(&l, "cn2Label", "Window Seconds");
 	kv_u64(&l, "cn2", a->window_s);
+	kv_finding(&l, &a->finding);
 }
 
 /* ---- LEEF 2.0 ---- */
@@ -626,6 +672,7 @@ format_leef(const struct alert *a, struct strbuf *sb)
 	kv_payload(&l, "payload", a);
 	kv_cstr(&l, "sensor", a->sensor);
 	kv_cstr(&l, "inputSource", a->source);
+	kv_finding(&l, &a->finding);
 }
 
 /* ---- headers ---- */
@@ -664,6 +711,25 @@ sd_u64(struct strbuf *sb, const char *name, uint64_t v)
 	sb_putc(sb, '"');
 }
 
+/* reason="..." and ev_<key>="..." per evidence field (rule keys are
+ * [a-z0-9_], at most 32 bytes with the prefix: valid SD-NAMEs). */
+static void
+sd_finding(struct strbuf *sb, const struct finding *f)
+{
+	char name[40], buf[32];
+	const char *v;
+	bool number;
+	size_t i;
+
+	if (f->reason[0] != '\0')
+		sd_param(sb, "reason", f->reason, strnlen(f->reason, sizeof(f->reason)));
+	for (i = 0; i < f->n; i++) {
+		snprintf(name, sizeof(name), "ev_%.29s", f->f[i].key);
+		v = finding_value(f, &f->f[i], buf, sizeof(buf), &number);
+		sd_param(sb, name, v, strlen(v));
+	}
+}
+
 static void
 sd_element(struct strbuf *sb, const struct alert *a)
 {
@@ -690,6 +756,7 @@ sd_element(struct strbuf *sb, const struct alert *a)
 	sd_u64(sb, "bytes_in", a->bytes_in);
 	sd_u64(sb, "window_s", a->window_s);
 	sd_cstr(sb, "source", a->source);
+	sd_finding(sb, &a->finding);
 	sb_putc(sb, ']');
 }
 
@@ -808,11 +875,36 @@ shorten_field(char *dst, size_t dstsize, const char *src, size_t keep)
 	dst[n] = '\0';
 }
 
+/* The finding's reason and string values cut the same way (values are
+ * laid out again in the text; one that no longer fits is left empty). */
+static void
+shorten_finding(struct finding *dst, const struct finding *src, size_t keep)
+{
+	char cut[FINDING_TEXT_MAX];
+	size_t i, n;
+
+	shorten_field(dst->reason, sizeof(dst->reason), src->reason, keep);
+	dst->text_len = 0;
+	for (i = 0; i < src->n; i++) {
+		if (src->f[i].type != FINDING_STR)
+			continue;
+		shorten_field(cut, sizeof(cut), finding_text(src, &src->f[i]), keep);
+		n = strlen(cut);
+		if (n + 1 > sizeof(dst->text) - dst->text_len)
+			n = 0;
+		dst->f[i].str_off = (uint16_t)dst->text_len;
+		memcpy(dst->text + dst->text_len, cut, n);
+		dst->text[dst->text_len + n] = '\0';
+		dst->text_len += n + 1;
+	}
+}
+
 static void
 shorten(struct alert *tmp, const struct alert *a, size_t keep)
 {
 	shorten_field(tmp->dst_host, sizeof(tmp->dst_host), a->dst_host, keep);
 	shorten_field(tmp->src_user, sizeof(tmp->src_user), a->src_user, keep);
+	shorten_finding(&tmp->finding, &a->finding, keep);
 }
 
 /*
@@ -837,6 +929,8 @@ format_fitted(const struct alert *a, const struct request *r,
 	host = strnlen(a->dst_host, sizeof(a->dst_host));
 	user = strnlen(a->src_user, sizeof(a->src_user));
 	hi = host > user ? host : user;
+	if (finding_longest(&a->finding) > hi)
+		hi = finding_longest(&a->finding);
 	if (hi == 0)
 		goto fail;
 	tmp = *a;

@@ -2,6 +2,7 @@
  * finding.c - building a finding: the reason sentence and typed evidence
  * fields, all held inside the struct and bounded.
  */
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -95,4 +96,41 @@ const char *
 finding_text(const struct finding *f, const struct finding_field *ff)
 {
 	return f->text + ff->str_off;
+}
+
+const char *
+finding_value(const struct finding *f, const struct finding_field *ff,
+    char *buf, size_t len, bool *is_number)
+{
+	*is_number = true;
+	switch (ff->type) {
+	case FINDING_U64:
+		snprintf(buf, len, "%llu", (unsigned long long)ff->u64);
+		return buf;
+	case FINDING_DOUBLE:
+		if (!isfinite(ff->dbl)) {
+			*is_number = false;
+			return "";
+		}
+		snprintf(buf, len, "%.6g", ff->dbl);
+		return buf;
+	default:
+		*is_number = false;
+		return finding_text(f, ff);
+	}
+}
+
+size_t
+finding_longest(const struct finding *f)
+{
+	size_t i, n, longest = strnlen(f->reason, sizeof(f->reason));
+
+	for (i = 0; i < f->n; i++) {
+		if (f->f[i].type != FINDING_STR)
+			continue;
+		n = strlen(finding_text(f, &f->f[i]));
+		if (n > longest)
+			longest = n;
+	}
+	return longest;
 }

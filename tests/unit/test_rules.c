@@ -199,6 +199,44 @@ test_disabled_rule_and_gate(void **state)
 	config_free(cfg);
 }
 
+/* A finding holds at most FINDING_FIELDS_MAX fields and FINDING_TEXT_MAX
+ * bytes of strings, cut short, never more. */
+static void
+test_finding_bounds(void **state)
+{
+	struct finding f, g;
+	char big[2 * FINDING_TEXT_MAX], buf[32];
+	bool number;
+	size_t i;
+
+	(void)state;
+	finding_init(&f);
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	finding_reason(&f, "%s", big);
+	assert_int_equal(strlen(f.reason), FINDING_REASON_MAX - 1);
+	assert_true(finding_str(&f, "a", big));
+	assert_int_equal(strlen(finding_text(&f, &f.f[0])), FINDING_TEXT_MAX - 1);
+	assert_false(finding_str(&f, "b", "y")); /* no text left */
+	assert_int_equal(f.n, 1);
+	for (i = 1; i < FINDING_FIELDS_MAX; i++)
+		assert_true(finding_u64(&f, "n", i));
+	assert_false(finding_u64(&f, "n", 99));
+	assert_false(finding_double(&f, "d", 1.5));
+	assert_int_equal(f.n, FINDING_FIELDS_MAX);
+	assert_string_equal(finding_value(&f, &f.f[2], buf, sizeof(buf), &number), "2");
+	assert_true(number);
+	assert_int_equal(finding_longest(&f), FINDING_TEXT_MAX - 1);
+	memset(&g, 0, sizeof(g));
+	finding_copy(&g, &f);
+	assert_string_equal(finding_text(&g, &g.f[0]), finding_text(&f, &f.f[0]));
+	assert_string_equal(g.reason, f.reason);
+	finding_init(&f);
+	assert_true(finding_double(&f, "d", 1.0 / 0.0));
+	assert_string_equal(finding_value(&f, &f.f[0], buf, sizeof(buf), &number), "");
+	assert_false(number);
+}
+
 /* Every rule declares what the engine and the loader need. */
 static void
 test_registry_declarations(void **state)
@@ -238,6 +276,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_suppression_per_rule, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_suppression_ends_with_the_pair, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_disabled_rule_and_gate, setup, teardown),
+		cmocka_unit_test(test_finding_bounds),
 		cmocka_unit_test(test_registry_declarations),
 	};
 	return cmocka_run_group_tests_name("rules", tests, NULL, NULL);

@@ -1508,6 +1508,96 @@ test_unterminated_fields(void **state)
 	free(p);
 }
 
+
+/* ---- a rule's finding, written by every format without knowing the rule ---- */
+
+/* The sparse alert with a finding whose strings carry each format's
+ * special characters. */
+static void
+finding_alert(struct alert *a)
+{
+	sparse_alert(a);
+	finding_init(&a->finding);
+	finding_reason(&a->finding, "3 hosts sent to \"x|y=z]\"\\ today");
+	assert_true(finding_u64(&a->finding, "hosts", 3));
+	assert_true(finding_double(&a->finding, "score", 0.875));
+	assert_true(finding_str(&a->finding, "first_host", "a|b=c]\"\\d"));
+}
+
+static void
+test_finding_every_format(void **state)
+{
+	static const char *const tails[] = {
+		/* JSON */
+		",\"reason\":\"3 hosts sent to \\\"x|y=z]\\\"\\\\ today\","
+		"\"evidence\":{\"hosts\":3,\"score\":0.875,"
+		"\"first_host\":\"a|b=c]\\\"\\\\d\"}}",
+		/* ECS: message, and exfild.evidence */
+		"\"payload\":{},\"evidence\":{\"hosts\":3,\"score\":0.875,"
+		"\"first_host\":\"a|b=c]\\\"\\\\d\"}}}",
+		/* CEF: reason, vendor-prefixed camel-case keys; = and \ escaped */
+		" reason=3 hosts sent to \"x|y\\=z]\"\\\\ today exfildHosts=3 "
+		"exfildScore=0.875 exfildFirstHost=a|b\\=c]\"\\\\d",
+		/* LEEF: its values cannot hold | (U+FFFD instead) */
+		"^reason=3 hosts sent to \"x" "\xef\xbf\xbd" "y=z]\"\\ today^"
+		"exfildHosts=3^exfildScore=0.875^exfildFirstHost=a"
+		"\xef\xbf\xbd" "b=c]\"\\d",
+	};
+	struct alert a;
+	struct strbuf sb;
+	char buf[BIG];
+	size_t f, n;
+
+	(void)state;
+	finding_alert(&a);
+	for (f = 0; f < 4; f++) {
+		sb_init(&sb, buf, sizeof(buf));
+		assert_int_equal(syslog_format_body(&a, formats[f], 8192, &sb), 0);
+		n = strlen(tails[f]);
+		assert_true(sb.len > n);
+		assert_string_equal(buf + sb.len - n, tails[f]);
+	}
+	sb_init(&sb, buf, sizeof(buf));
+	assert_int_equal(syslog_format_body(&a, OUTPUT_FORMAT_ECS, 8192, &sb), 0);
+	assert_non_null(strstr(buf, ",\"message\":\"3 hosts sent to "
+	    "\\\"x|y=z]\\\"\\\\ today\",\"exfild\":{"));
+	/* RFC 5424 structured data: reason and ev_<key>, ] " \ escaped */
+	assert_int_equal(format_msg(&a, SYSLOG_RFC5424, OUTPUT_FORMAT_JSON, &meta,
+	    8192, buf, sizeof(buf)), 0);
+	assert_non_null(strstr(buf, " source=\"squid-log\" reason=\"3 hosts "
+	    "sent to \\\"x|y=z\\]\\\"\\\\ today\" ev_hosts=\"3\" "
+	    "ev_score=\"0.875\" ev_first_host=\"a|b=c\\]\\\"\\\\d\"] {"));
+}
+
+/* Without a finding nothing is added (the other tests' exact outputs);
+ * with one, a message too long is shortened in the reason and the string
+ * values as in the wire fields, and still fits. */
+static void
+test_finding_shortened(void **state)
+{
+	struct alert a;
+	struct strbuf sb;
+	char buf[BIG], longer[FINDING_REASON_MAX];
+	size_t f, whole;
+
+	(void)state;
+	finding_alert(&a);
+	memset(longer, 'r', sizeof(longer) - 1);
+	longer[sizeof(longer) - 1] = '\0';
+	finding_reason(&a.finding, "%s", longer);
+	for (f = 0; f < 4; f++) {
+		sb_init(&sb, buf, sizeof(buf));
+		assert_int_equal(syslog_format_body(&a, formats[f], 8192, &sb), 0);
+		whole = sb.len;
+		sb_init(&sb, buf, sizeof(buf));
+		assert_int_equal(syslog_format_body(&a, formats[f], whole - 100,
+		    &sb), 0);
+		assert_true(sb.len <= whole - 100);
+		assert_non_null(strstr(buf, "rrr" SYSLOG_TRUNC_MARKER));
+		assert_null(strstr(buf, longer));
+	}
+}
+
 int
 main(void)
 {
@@ -1527,6 +1617,8 @@ main(void)
 		cmocka_unit_test(test_buffer_room),
 		cmocka_unit_test(test_nothing_to_shorten),
 		cmocka_unit_test(test_unterminated_fields),
+		cmocka_unit_test(test_finding_every_format),
+		cmocka_unit_test(test_finding_shortened),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

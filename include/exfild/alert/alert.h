@@ -64,6 +64,9 @@ struct pair_report {
 };
 bool pair_format_json(const struct pair_report *r, struct strbuf *sb);
 
+/* The finding's evidence as a JSON object {"key":value,...}. */
+void json_put_evidence(struct strbuf *sb, const struct finding *f);
+
 /* JSON string (with the quotes) from untrusted bytes: escapes and
  * replaces invalid UTF-8 with U+FFFD. */
 void json_put_string(struct strbuf *sb, const char *s, size_t n);

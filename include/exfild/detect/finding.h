@@ -46,6 +46,13 @@ bool finding_str(struct finding *f, const char *key, const char *s);
 /* dst = src, copying only what src holds (dst's other bytes untouched:
  * start from a zeroed dst for a byte-exact copy). */
 void finding_copy(struct finding *dst, const struct finding *src);
+/* A field's value as text: a number in decimal (a double with up to six
+ * significant digits, "" when not finite), or the string. *is_number
+ * tells whether it may be written unquoted. */
+const char *finding_value(const struct finding *f, const struct finding_field *ff,
+    char *buf, size_t len, bool *is_number);
+/* The longest of the reason and the string values, in bytes. */
+size_t finding_longest(const struct finding *f);
 /* The value of a FINDING_STR field. */
 const char *finding_text(const struct finding *f, const struct finding_field *ff);
 
