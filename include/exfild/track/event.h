@@ -39,8 +39,8 @@ event_source_name(enum event_source s)
 
 /*
  * A packet of a flow already bound to its pair carries only its time,
- * bytes, kinds, protocol, who opened the connection and its source: its
- * host and destination are the pair's. The other events (a binding, a log
+ * bytes, kinds, protocol and source: its host, destination and who opened
+ * the connection are the binding event's (and the pair's). The other events (a binding, a log
  * line, a stray fragment) fill every field.
  */
 struct traffic_event {
