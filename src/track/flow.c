@@ -199,7 +199,7 @@ flow_used(struct flowtab *t, uint32_t id, uint64_t ts_ns)
 
 	if (ts_ns > f->last_ns)
 		f->last_ns = ts_ns;
-	table_touch_coarse(&t->tab, id, &f->lru_ns, f->last_ns, LRU_GRAIN_NS);
+	table_touch_coarse(&t->tab, f, &f->lru_ns, f->last_ns, LRU_GRAIN_NS);
 	return f;
 }
 
@@ -327,7 +327,7 @@ expire_list(struct flowtab *t, unsigned list, uint64_t now_ns, uint64_t timeout_
 		if (now_ns < f->last_ns || now_ns - f->last_ns <= timeout_ns) {
 			if (++moves > table_capacity(&t->tab))
 				break;
-			table_relink_at(&t->tab, id, &f->lru_ns, f->last_ns);
+			table_relink_at(&t->tab, f, &f->lru_ns, f->last_ns);
 			continue;
 		}
 		release_flow(t, id);

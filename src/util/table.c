@@ -196,11 +196,11 @@ table_move(struct table *t, uint32_t id, unsigned list)
 }
 
 void
-table_relink_at(struct table *t, uint32_t id, uint64_t *relinked_ns,
+table_relink_at(struct table *t, const void *entry, uint64_t *relinked_ns,
     uint64_t now_ns)
 {
 	*relinked_ns = now_ns;
-	table_touch(t, id);
+	table_touch(t, table_id(t, entry));
 }
 
 void *

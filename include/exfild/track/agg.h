@@ -56,8 +56,6 @@ struct pair {
 	uint64_t first_ns;
 	uint64_t total_flows;
 	uint64_t last_alert_ns[AGG_MAX_RULES]; /* suppression per rule */
-	/* table links (private) */
-	uint32_t hash_next, lru_prev, lru_next;
 };
 
 struct agg_stats {

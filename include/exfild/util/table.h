@@ -90,7 +90,7 @@ void table_foreach(const struct table *t, unsigned list, table_visit_fn fn,
 void table_foreach_recent(const struct table *t, unsigned list,
     table_visit_fn fn, void *ctx);
 /* The slow half of table_touch_coarse: *relinked_ns = now_ns, and touch. */
-void table_relink_at(struct table *t, uint32_t id, uint64_t *relinked_ns,
+void table_relink_at(struct table *t, const void *entry, uint64_t *relinked_ns,
     uint64_t now_ns);
 
 static inline size_t
@@ -176,16 +176,16 @@ table_newer(const struct table *t, uint32_t id)
 }
 
 /*
- * A slot in use at now_ns: made the newest at most once per grain_ns, as a
- * relink touches its neighbours' cache lines. *relinked_ns (in the entry)
- * is the time of its last relink, so each list stays ordered by it.
+ * An entry in use at now_ns: made the newest at most once per grain_ns, as
+ * a relink touches its neighbours' cache lines. *relinked_ns (in the
+ * entry) is the time of its last relink, so each list stays ordered by it.
  */
 static inline void
-table_touch_coarse(struct table *t, uint32_t id, uint64_t *relinked_ns,
+table_touch_coarse(struct table *t, const void *entry, uint64_t *relinked_ns,
     uint64_t now_ns, uint64_t grain_ns)
 {
 	if (now_ns >= *relinked_ns && now_ns - *relinked_ns >= grain_ns)
-		table_relink_at(t, id, relinked_ns, now_ns);
+		table_relink_at(t, entry, relinked_ns, now_ns);
 }
 
 #endif
