@@ -42,6 +42,7 @@ GEN_BIN   := $(BUILD)/pcapgen
 BASE := util log
 TEST_DEPS_test_cursor       :=
 TEST_DEPS_test_util         := $(BASE) strbuf
+TEST_DEPS_test_table        := table $(BASE)
 TEST_DEPS_test_netaddr      := netaddr $(BASE)
 TEST_DEPS_test_config       := config netaddr $(BASE)
 TEST_DEPS_test_capture_file := capture_file capture_pcap $(BASE)
