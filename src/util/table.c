@@ -11,8 +11,6 @@
 #include "exfild/util/table.h"
 #include "exfild/util/util.h"
 
-#define TABLE_FREE UINT8_MAX
-
 int
 table_init(struct table *t, const struct table_conf *conf)
 {
@@ -62,7 +60,7 @@ table_clear(struct table *t)
 	t->count = 0;
 }
 
-static void
+static inline void
 list_unlink(struct table *t, uint32_t id)
 {
 	struct table_link *l = &t->links[id];
@@ -78,7 +76,7 @@ list_unlink(struct table *t, uint32_t id)
 		list->oldest = l->newer;
 }
 
-static void
+static inline void
 list_push_newest(struct table *t, uint32_t id, unsigned which)
 {
 	struct table_link *l = &t->links[id];
@@ -201,20 +199,6 @@ table_relink_at(struct table *t, const void *entry, uint64_t *relinked_ns,
 {
 	*relinked_ns = now_ns;
 	table_touch(t, table_id(t, entry));
-}
-
-void *
-table_get(const struct table *t, uint32_t id, uint32_t gen)
-{
-	uint32_t have;
-	char *e;
-
-	if (id >= t->fresh || t->links[id].list == TABLE_FREE ||
-	    t->gen_offset == TABLE_NO_GEN)
-		return NULL;
-	e = table_entry(t, id);
-	memcpy(&have, e + t->gen_offset, sizeof(have));
-	return have == gen ? e : NULL;
 }
 
 void

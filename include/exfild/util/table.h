@@ -12,8 +12,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define TABLE_NONE UINT32_MAX
+#define TABLE_FREE UINT8_MAX          /* struct table_link.list of a free slot */
 #define TABLE_LISTS 2                 /* recency lists at most */
 #define TABLE_NO_GEN SIZE_MAX         /* struct table_conf.gen_offset */
 
@@ -41,7 +43,7 @@ struct table_link {
 	uint32_t next;          /* hash chain; the free list when free */
 	uint32_t bucket;        /* its bucket, not to hash it again */
 	uint32_t newer, older;  /* its recency list */
-	uint8_t list;           /* which one; UINT8_MAX when free */
+	uint8_t list;           /* which one; TABLE_FREE when free */
 };
 
 struct table_list {
@@ -82,8 +84,6 @@ void table_remove(struct table *t, uint32_t id);
 void table_touch(struct table *t, uint32_t id);
 /* Makes the slot the newest of another list. */
 void table_move(struct table *t, uint32_t id, unsigned list);
-/* The entry of slot id if it is in use and has generation gen, else NULL. */
-void *table_get(const struct table *t, uint32_t id, uint32_t gen);
 /* Walks a list from the oldest slot, or from the newest (_recent). */
 void table_foreach(const struct table *t, unsigned list, table_visit_fn fn,
     void *ctx);
@@ -141,6 +141,22 @@ static inline void
 table_prefetch_bucket(const struct table *t, uint64_t hash)
 {
 	__builtin_prefetch(&t->buckets[hash & t->mask]);
+}
+
+/* The entry of slot id if it is in use and has generation gen, else NULL
+ * (inline: the packet path checks a destination each packet). */
+static inline void *
+table_get(const struct table *t, uint32_t id, uint32_t gen)
+{
+	uint32_t have;
+	char *e;
+
+	if (id >= t->fresh || t->links[id].list == TABLE_FREE ||
+	    t->gen_offset == TABLE_NO_GEN)
+		return NULL;
+	e = table_entry(t, id);
+	memcpy(&have, e + t->gen_offset, sizeof(have));
+	return have == gen ? e : NULL;
 }
 
 /* The slot whose entry matches the probe, or TABLE_NONE. */
