@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "exfild/track/agg.h"
-#include "exfild/util/log.h"
 #include "exfild/util/table.h"
 
 #define AGG_LRU_GRAIN_NS 1000000000ULL

@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "exfild/track/flow.h"
-#include "exfild/util/log.h"
 #include "exfild/util/table.h"
 
 enum { LIST_CLOSED, LIST_OPEN, LIST_COUNT };

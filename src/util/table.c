@@ -119,12 +119,13 @@ table_remove(struct table *t, uint32_t id)
 static void
 evict_oldest(struct table *t)
 {
-	unsigned l = 0;
-	uint32_t id;
+	uint32_t id = TABLE_NONE;
+	unsigned l;
 
-	while (t->list[l].oldest == TABLE_NONE)
-		l++;
-	id = t->list[l].oldest;
+	for (l = 0; l < t->lists && id == TABLE_NONE; l++)
+		id = t->list[l].oldest;
+	if (id == TABLE_NONE)
+		fatalx("table: full, yet no slot on its lists");
 	if (t->evict != NULL)
 		t->evict(t->ctx, id, table_entry(t, id));
 	table_remove(t, id);
