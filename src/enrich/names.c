@@ -1,7 +1,7 @@
 /*
  * names.c - host name to address cache (DNS answers seen on the wire, a
- * hosts-format file). Fixed capacity: entries and hash chains live in
- * arrays allocated by names_new; the least recently used entry is evicted.
+ * hosts-format file). Fixed capacity (a util/table allocated by names_new);
+ * the least recently used entry is evicted.
  * A DNS or LOOKUP entry is never replaced by a hosts-file entry.
  */
 #include <errno.h>
@@ -11,10 +11,11 @@
 
 #include "exfild/util/cursor.h"
 #include "exfild/util/log.h"
+#include "exfild/util/table.h"
 #include "exfild/enrich/names.h"
 
 #define NAME_MAX_LEN 255
-#define NAMES_NIL UINT32_MAX
+#define NAMES_NIL TABLE_NONE
 #define HOSTS_LINE_MAX 4096
 
 struct name_entry {
@@ -23,17 +24,10 @@ struct name_entry {
 	uint8_t src;              /* enum name_source */
 	struct netaddr addr;
 	uint64_t ts_ns;           /* last put */
-	uint64_t hash;
-	uint32_t chain;           /* next in the hash bucket */
-	uint32_t newer, older;    /* LRU list */
 };
 
 struct names {
-	struct name_entry *entries;
-	uint32_t *buckets;
-	size_t capacity, used;
-	uint32_t bucket_mask;
-	uint32_t newest, oldest;
+	struct table tab;         /* of struct name_entry, one recency list */
 	struct hash_key key;
 	struct names_stats stats;
 };
@@ -74,25 +68,34 @@ source_rank(enum name_source src)
 	return src == NAME_FROM_HOSTS ? 1 : 2;
 }
 
+static void
+name_evicted(void *ctx, uint32_t id, void *entry)
+{
+	struct names *n = ctx;
+
+	(void)id;
+	(void)entry;
+	n->stats.evictions++;
+}
+
 struct names *
 names_new(size_t capacity, const struct hash_key *key)
 {
 	struct names *n = xcalloc(1, sizeof(*n));
-	size_t nbuckets = 2, i;
+	struct table_conf conf = {
+		.entry_size = sizeof(struct name_entry),
+		.gen_offset = TABLE_NO_GEN, .lists = 1,
+		.evict = name_evicted, .ctx = n,
+	};
 
 	if (capacity == 0)
 		capacity = 1;
 	if (capacity > UINT32_MAX / 4)
 		capacity = UINT32_MAX / 4;
-	while (nbuckets < capacity * 2)
-		nbuckets *= 2;
-	n->entries = xcalloc(capacity, sizeof(*n->entries));
-	n->buckets = xcalloc(nbuckets, sizeof(*n->buckets));
-	for (i = 0; i < nbuckets; i++)
-		n->buckets[i] = NAMES_NIL;
-	n->capacity = capacity;
-	n->bucket_mask = (uint32_t)(nbuckets - 1);
-	n->newest = n->oldest = NAMES_NIL;
+	conf.capacity = capacity;
+	conf.min_buckets = capacity * 2;
+	if (table_init(&n->tab, &conf) != 0)
+		fatalx("names: table of %zu names", capacity);
 	n->key = *key;
 	return n;
 }
@@ -102,92 +105,23 @@ names_free(struct names *n)
 {
 	if (n == NULL)
 		return;
-	free(n->entries);
-	free(n->buckets);
+	table_fini(&n->tab);
 	free(n);
 }
 
-static void
-lru_unlink(struct names *n, uint32_t idx)
+static bool
+name_matches(void *probe, const void *entry)
 {
-	struct name_entry *e = &n->entries[idx];
+	const struct name_key *k = probe;
+	const struct name_entry *e = entry;
 
-	if (e->newer != NAMES_NIL)
-		n->entries[e->newer].older = e->older;
-	else
-		n->newest = e->older;
-	if (e->older != NAMES_NIL)
-		n->entries[e->older].newer = e->newer;
-	else
-		n->oldest = e->newer;
-	e->newer = e->older = NAMES_NIL;
-}
-
-static void
-lru_push_newest(struct names *n, uint32_t idx)
-{
-	struct name_entry *e = &n->entries[idx];
-
-	e->newer = NAMES_NIL;
-	e->older = n->newest;
-	if (n->newest != NAMES_NIL)
-		n->entries[n->newest].newer = idx;
-	n->newest = idx;
-	if (n->oldest == NAMES_NIL)
-		n->oldest = idx;
-}
-
-static void
-lru_touch(struct names *n, uint32_t idx)
-{
-	if (n->newest == idx)
-		return;
-	lru_unlink(n, idx);
-	lru_push_newest(n, idx);
+	return e->len == k->len && memcmp(e->name, k->s, k->len) == 0;
 }
 
 static uint32_t
-names_find(const struct names *n, const struct name_key *k, uint64_t hash)
+names_find(const struct names *n, struct name_key *k, uint64_t hash)
 {
-	uint32_t idx = n->buckets[hash & n->bucket_mask];
-	const struct name_entry *e;
-
-	for (; idx != NAMES_NIL; idx = e->chain) {
-		e = &n->entries[idx];
-		if (e->hash == hash && e->len == k->len &&
-		    memcmp(e->name, k->s, k->len) == 0)
-			return idx;
-	}
-	return NAMES_NIL;
-}
-
-static void
-chain_remove(struct names *n, uint32_t idx)
-{
-	uint32_t *link = &n->buckets[n->entries[idx].hash & n->bucket_mask];
-
-	while (*link != NAMES_NIL) {
-		if (*link == idx) {
-			*link = n->entries[idx].chain;
-			return;
-		}
-		link = &n->entries[*link].chain;
-	}
-}
-
-/* A free entry, evicting the least recently used one when full. */
-static uint32_t
-names_take_slot(struct names *n)
-{
-	uint32_t idx;
-
-	if (n->used < n->capacity)
-		return (uint32_t)n->used++;
-	idx = n->oldest;
-	lru_unlink(n, idx);
-	chain_remove(n, idx);
-	n->stats.evictions++;
-	return idx;
+	return table_find(&n->tab, hash, name_matches, k);
 }
 
 void
@@ -197,35 +131,29 @@ names_put(struct names *n, const char *name, const struct netaddr *addr,
 	struct name_key k;
 	struct name_entry *e;
 	uint64_t hash;
-	uint32_t idx, *bucket;
+	uint32_t idx;
 
 	if (addr == NULL || !netaddr_is_set(addr) || !name_normalise(name, &k))
 		return;
 	hash = hash_bytes(&n->key, k.s, k.len);
 	idx = names_find(n, &k, hash);
 	if (idx != NAMES_NIL) {
-		e = &n->entries[idx];
+		e = table_entry(&n->tab, idx);
 		if (source_rank(src) < source_rank((enum name_source)e->src))
 			return;
 		e->addr = *addr;
 		e->src = (uint8_t)src;
 		e->ts_ns = ts_ns;
-		lru_touch(n, idx);
+		table_touch(&n->tab, idx);
 		n->stats.updates++;
 		return;
 	}
-	idx = names_take_slot(n);
-	e = &n->entries[idx];
+	e = table_entry(&n->tab, table_insert(&n->tab, hash, 0));
 	memcpy(e->name, k.s, k.len + 1);
 	e->len = (uint8_t)k.len;
 	e->src = (uint8_t)src;
 	e->addr = *addr;
 	e->ts_ns = ts_ns;
-	e->hash = hash;
-	bucket = &n->buckets[hash & n->bucket_mask];
-	e->chain = *bucket;
-	*bucket = idx;
-	lru_push_newest(n, idx);
 	n->stats.inserts++;
 }
 
@@ -244,9 +172,9 @@ names_get(struct names *n, const char *name, struct netaddr *out)
 		n->stats.misses++;
 		return false;
 	}
-	lru_touch(n, idx);
+	table_touch(&n->tab, idx);
 	n->stats.hits++;
-	*out = n->entries[idx].addr;
+	*out = ((struct name_entry *)table_entry(&n->tab, idx))->addr;
 	return true;
 }
 

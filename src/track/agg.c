@@ -8,20 +8,31 @@
 #include <string.h>
 
 #include "exfild/track/agg.h"
-#include "exfild/util/log.h"
+#include "exfild/util/table.h"
 
 #define AGG_LRU_GRAIN_NS 1000000000ULL
+#define AGG_LIST 0 /* the one recency list */
 
 struct aggtab {
-	struct pair *pairs;
-	uint32_t *buckets;
-	size_t capacity, nbuckets;
-	uint32_t free_head; /* released slots, most recent first */
-	uint32_t fresh;     /* slots [fresh, capacity) were never handed out */
-	uint32_t lru_head, lru_tail;
+	struct table tab;
 	uint64_t bucket_ns;
 	struct hash_key key;
 	struct agg_stats stats;
+};
+
+/* A pair's key, to look up. */
+struct pair_probe {
+	const struct netaddr *host;
+	uint32_t dest_id, dest_gen;
+};
+
+/* agg_foreach and agg_foreach_recent through table_foreach*. */
+struct pair_walk {
+	struct aggtab *t;
+	agg_visit_fn visit;
+	agg_update_fn update;
+	void *ctx;
+	uint64_t since_ns, horizon_ns;
 };
 
 static uint64_t
@@ -32,26 +43,33 @@ bucket_width(uint64_t window_ns)
 	return w == 0 ? 1 : w;
 }
 
+static void
+pair_evicted(void *ctx, uint32_t id, void *entry)
+{
+	struct aggtab *t = ctx;
+	struct pair *p = entry;
+
+	(void)id;
+	p->used = false;
+	t->stats.evicted++;
+	t->stats.active--;
+}
+
 struct aggtab *
 aggtab_new(size_t capacity, uint64_t window_ns, const struct hash_key *key)
 {
-	struct aggtab *t;
-	size_t i;
+	struct aggtab *t = xcalloc(1, sizeof(*t));
+	struct table_conf conf = {
+		.capacity = capacity, .min_buckets = capacity,
+		.entry_size = sizeof(struct pair),
+		.gen_offset = offsetof(struct pair, gen),
+		.lists = 1, .evict = pair_evicted, .ctx = t,
+	};
 
-	if (capacity == 0 || capacity >= AGG_NONE)
+	if (table_init(&t->tab, &conf) != 0) {
+		free(t);
 		return NULL;
-	t = xcalloc(1, sizeof(*t));
-	t->capacity = capacity;
-	t->nbuckets = round_pow2(capacity);
-	/* handed out in order the first time (agg_get): pages are faulted
-	 * in as the table fills, not all at start-up */
-	t->pairs = xcalloc(capacity, sizeof(*t->pairs));
-	t->buckets = xmalloc(t->nbuckets * sizeof(*t->buckets));
-	for (i = 0; i < t->nbuckets; i++)
-		t->buckets[i] = AGG_NONE;
-	t->free_head = AGG_NONE;
-	t->fresh = 0;
-	t->lru_head = t->lru_tail = AGG_NONE;
+	}
 	t->bucket_ns = bucket_width(window_ns);
 	t->key = *key;
 	return t;
@@ -62,32 +80,37 @@ aggtab_free(struct aggtab *t)
 {
 	if (t == NULL)
 		return;
-	free(t->pairs);
-	free(t->buckets);
+	table_fini(&t->tab);
 	free(t);
+}
+
+/* Bucket numbers change meaning: keep the pair's window sum, moved into
+ * its newest bucket in the new width (it then ages out as one). */
+static bool
+rewindow_pair(void *ctx, uint32_t id, void *entry)
+{
+	uint64_t width = ((struct pair_walk *)ctx)->t->bucket_ns;
+	struct pair *p = entry;
+
+	(void)id;
+	memset(p->b, 0, sizeof(p->b));
+	p->newest_bucket = p->last_ns / width;
+	p->bucket_end_ns = p->newest_bucket >= UINT64_MAX / width - 1 ?
+	    UINT64_MAX : (p->newest_bucket + 1) * width;
+	p->b[p->newest_bucket % AGG_BUCKETS] = p->win;
+	return true;
 }
 
 void
 aggtab_set_window(struct aggtab *t, uint64_t window_ns)
 {
 	uint64_t width = bucket_width(window_ns);
-	size_t i;
+	struct pair_walk w = { .t = t };
 
 	if (width == t->bucket_ns)
 		return;
 	t->bucket_ns = width;
-	/* Bucket numbers change meaning: keep each pair's window sum, moved
-	 * into its newest bucket in the new width (it then ages out as one). */
-	for (i = 0; i < t->capacity; i++) {
-		struct pair *p = &t->pairs[i];
-		if (!p->used)
-			continue;
-		memset(p->b, 0, sizeof(p->b));
-		p->newest_bucket = p->last_ns / width;
-		p->bucket_end_ns = p->newest_bucket >= UINT64_MAX / width - 1 ?
-		    UINT64_MAX : (p->newest_bucket + 1) * width;
-		p->b[p->newest_bucket % AGG_BUCKETS] = p->win;
-	}
+	table_foreach(&t->tab, AGG_LIST, rewindow_pair, &w);
 }
 
 uint64_t
@@ -96,8 +119,8 @@ aggtab_window_ns(const struct aggtab *t)
 	return t->bucket_ns * AGG_BUCKETS;
 }
 
-static size_t
-bucket_of(const struct aggtab *t, const struct netaddr *host, uint32_t dest_id,
+static uint64_t
+pair_hash(const struct aggtab *t, const struct netaddr *host, uint32_t dest_id,
     uint32_t dest_gen)
 {
 	uint8_t buf[25];
@@ -106,90 +129,39 @@ bucket_of(const struct aggtab *t, const struct netaddr *host, uint32_t dest_id,
 	buf[16] = host->family;
 	memcpy(buf + 17, &dest_id, 4);
 	memcpy(buf + 21, &dest_gen, 4);
-	return (size_t)(hash_bytes(&t->key, buf, sizeof(buf)) & (t->nbuckets - 1));
+	return hash_bytes(&t->key, buf, sizeof(buf));
 }
 
-static void
-lru_unlink(struct aggtab *t, struct pair *p)
+static bool
+match_pair(void *probe, const void *entry)
 {
-	if (p->lru_prev != AGG_NONE)
-		t->pairs[p->lru_prev].lru_next = p->lru_next;
-	else
-		t->lru_head = p->lru_next;
-	if (p->lru_next != AGG_NONE)
-		t->pairs[p->lru_next].lru_prev = p->lru_prev;
-	else
-		t->lru_tail = p->lru_prev;
-}
+	const struct pair_probe *k = probe;
+	const struct pair *p = entry;
 
-static void
-lru_push_tail(struct aggtab *t, struct pair *p)
-{
-	uint32_t id = (uint32_t)(p - t->pairs);
-
-	p->lru_next = AGG_NONE;
-	p->lru_prev = t->lru_tail;
-	if (t->lru_tail != AGG_NONE)
-		t->pairs[t->lru_tail].lru_next = id;
-	else
-		t->lru_head = id;
-	t->lru_tail = id;
-}
-
-static void
-evict_lru(struct aggtab *t)
-{
-	uint32_t id = t->lru_head;
-	struct pair *p = &t->pairs[id];
-	uint32_t *link = &t->buckets[bucket_of(t, &p->host, p->dest_id, p->dest_gen)];
-
-	while (*link != id) {
-		if (*link == AGG_NONE)
-			fatalx("aggregate table: pair %u missing from its bucket", id);
-		link = &t->pairs[*link].hash_next;
-	}
-	*link = p->hash_next;
-	lru_unlink(t, p);
-	p->used = false;
-	p->hash_next = t->free_head;
-	t->free_head = id;
-	t->stats.evicted++;
-	t->stats.active--;
+	return p->dest_id == k->dest_id && p->dest_gen == k->dest_gen &&
+	    netaddr_eq(&p->host, k->host);
 }
 
 struct pair *
 agg_get(struct aggtab *t, const struct netaddr *host, uint32_t dest_id,
     uint32_t dest_gen, uint64_t ts_ns, uint32_t *id)
 {
-	size_t b = bucket_of(t, host, dest_id, dest_gen);
-	uint32_t i, gen;
+	struct pair_probe probe = { host, dest_id, dest_gen };
+	uint64_t hash = pair_hash(t, host, dest_id, dest_gen);
 	struct pair *p;
+	uint32_t i;
 
-	for (i = t->buckets[b]; i != AGG_NONE; i = t->pairs[i].hash_next) {
-		p = &t->pairs[i];
-		if (p->dest_id == dest_id && p->dest_gen == dest_gen &&
-		    netaddr_eq(&p->host, host)) {
-			lru_unlink(t, p);
-			lru_push_tail(t, p);
-			if (ts_ns > p->lru_ns)
-				p->lru_ns = ts_ns; /* the list stays ordered by it */
-			*id = i;
-			return p;
-		}
+	i = table_find(&t->tab, hash, match_pair, &probe);
+	if (i != TABLE_NONE) {
+		p = table_entry(&t->tab, i);
+		table_touch(&t->tab, i);
+		if (ts_ns > p->lru_ns)
+			p->lru_ns = ts_ns; /* the list stays ordered by it */
+		*id = i;
+		return p;
 	}
-	if (t->free_head == AGG_NONE && t->fresh < t->capacity) {
-		i = t->fresh++;
-		p = &t->pairs[i];
-	} else {
-		if (t->free_head == AGG_NONE)
-			evict_lru(t);
-		i = t->free_head;
-		p = &t->pairs[i];
-		t->free_head = p->hash_next;
-	}
-	gen = p->gen + 1;
-	memset(p, 0, sizeof(*p));
-	p->gen = gen;
+	i = table_insert(&t->tab, hash, AGG_LIST);
+	p = table_entry(&t->tab, i);
 	p->used = true;
 	p->host = *host;
 	p->dest_id = dest_id;
@@ -199,9 +171,6 @@ agg_get(struct aggtab *t, const struct netaddr *host, uint32_t dest_id,
 	p->newest_bucket = ts_ns / t->bucket_ns;
 	p->bucket_end_ns = p->newest_bucket >= UINT64_MAX / t->bucket_ns - 1 ?
 	    UINT64_MAX : (p->newest_bucket + 1) * t->bucket_ns;
-	p->hash_next = t->buckets[b];
-	t->buckets[b] = i;
-	lru_push_tail(t, p);
 	t->stats.created++;
 	t->stats.active++;
 	*id = i;
@@ -211,18 +180,13 @@ agg_get(struct aggtab *t, const struct netaddr *host, uint32_t dest_id,
 uint32_t
 agg_pair_id(const struct aggtab *t, const struct pair *p)
 {
-	return (uint32_t)(p - t->pairs);
+	return table_id(&t->tab, p);
 }
 
 struct pair *
 agg_by_id(struct aggtab *t, uint32_t id, uint32_t gen)
 {
-	struct pair *p;
-
-	if (id >= t->capacity)
-		return NULL;
-	p = &t->pairs[id];
-	return p->used && p->gen == gen ? p : NULL;
+	return table_get(&t->tab, id, gen);
 }
 
 static void
@@ -266,33 +230,15 @@ agg_advance(struct aggtab *t, struct pair *p, uint64_t ts_ns)
 		advance_buckets(t, p, ts_ns);
 }
 
-/* Traffic keeps a pair recent: relink it at most once a second (a relink
- * touches its neighbours' cache lines). */
-static void __attribute__((noinline))
-relink(struct aggtab *t, struct pair *p, uint64_t ts_ns)
-{
-	p->lru_ns = ts_ns;
-	if (t->lru_tail == (uint32_t)(p - t->pairs))
-		return;
-	lru_unlink(t, p);
-	lru_push_tail(t, p);
-}
-
-static inline void
-touch(struct aggtab *t, struct pair *p, uint64_t ts_ns)
-{
-	if (ts_ns >= p->lru_ns && ts_ns - p->lru_ns >= AGG_LRU_GRAIN_NS)
-		relink(t, p, ts_ns);
-}
-
-/* Per packet: inline, with the rare work in the two functions above. */
+/* Per packet: inline, with the rare work out of line (advance_buckets;
+ * traffic keeps a pair recent, relinked at most once a second). */
 static inline __attribute__((always_inline)) struct agg_bucket *
 current_bucket(struct aggtab *t, struct pair *p, uint64_t ts_ns)
 {
 	agg_advance(t, p, ts_ns);
 	if (ts_ns > p->last_ns)
 		p->last_ns = ts_ns;
-	touch(t, p, ts_ns);
+	table_touch_coarse(&t->tab, p, &p->lru_ns, ts_ns, AGG_LRU_GRAIN_NS);
 	return &p->b[p->newest_bucket % AGG_BUCKETS];
 }
 
@@ -336,42 +282,68 @@ agg_add_flow(struct aggtab *t, struct pair *p, uint64_t ts_ns)
 	p->total_flows++;
 }
 
+static bool
+visit_pair(void *ctx, uint32_t id, void *entry)
+{
+	const struct pair_walk *w = ctx;
+
+	(void)id;
+	w->visit(w->ctx, entry);
+	return true;
+}
+
 void
 agg_foreach(const struct aggtab *t, agg_visit_fn fn, void *ctx)
 {
-	uint32_t i;
+	struct pair_walk w = { .visit = fn, .ctx = ctx };
 
-	for (i = t->lru_head; i != AGG_NONE; i = t->pairs[i].lru_next)
-		fn(ctx, &t->pairs[i]);
+	table_foreach(&t->tab, AGG_LIST, visit_pair, &w);
+}
+
+/* Newest first: the list is ordered by lru_ns, within a second of last_ns. */
+static bool
+visit_recent(void *ctx, uint32_t id, void *entry)
+{
+	const struct pair_walk *w = ctx;
+	struct pair *p = entry;
+
+	(void)id;
+	if (p->lru_ns < w->horizon_ns)
+		return false;
+	if (p->last_ns >= w->since_ns)
+		w->update(w->ctx, p);
+	return true;
 }
 
 void
 agg_foreach_recent(struct aggtab *t, uint64_t since_ns, agg_update_fn fn,
     void *ctx)
 {
-	uint64_t horizon = since_ns > AGG_LRU_GRAIN_NS ? since_ns - AGG_LRU_GRAIN_NS : 0;
-	uint32_t i, prev;
+	struct pair_walk w = {
+		.t = t, .update = fn, .ctx = ctx, .since_ns = since_ns,
+		.horizon_ns = since_ns > AGG_LRU_GRAIN_NS ?
+		    since_ns - AGG_LRU_GRAIN_NS : 0,
+	};
 
-	for (i = t->lru_tail; i != AGG_NONE; i = prev) {
-		struct pair *p = &t->pairs[i];
-		/* fn may not reorder the list, but read the link first anyway */
-		prev = p->lru_prev;
-		if (p->lru_ns < horizon)
-			break;
-		if (p->last_ns >= since_ns)
-			fn(ctx, p);
-	}
+	table_foreach_recent(&t->tab, AGG_LIST, visit_recent, &w);
+}
+
+static bool
+reset_verdict(void *ctx, uint32_t id, void *entry)
+{
+	struct pair *p = entry;
+
+	(void)ctx;
+	(void)id;
+	p->benign = false;
+	p->country = COUNTRY_UNKNOWN;
+	return true;
 }
 
 void
 aggtab_reset_verdicts(struct aggtab *t)
 {
-	uint32_t i;
-
-	for (i = t->lru_head; i != AGG_NONE; i = t->pairs[i].lru_next) {
-		t->pairs[i].benign = false;
-		t->pairs[i].country = COUNTRY_UNKNOWN;
-	}
+	table_foreach(&t->tab, AGG_LIST, reset_verdict, NULL);
 }
 
 void

@@ -31,26 +31,16 @@
 #include "exfild/track/baseline.h"
 #include "exfild/util/cursor.h"
 #include "exfild/util/log.h"
+#include "exfild/util/table.h"
 
 #define NAME_MAX_LEN (DEST_NAME_MAX - 1)
-#define BASELINE_NIL UINT32_MAX
+#define BASELINE_NIL TABLE_NONE
 #define STATE_MAGIC "exfild-baseline"
 #define STATE_VERSION 1
 #define STATE_LINE_MAX 4096
 
-enum { LIST_UNFAMILIAR, LIST_FAMILIAR };
-
-/* Bookkeeping beside each struct dest (kept apart so *out stays plain). */
-struct slot {
-	uint64_t hash;
-	uint32_t chain;          /* next in the hash bucket */
-	uint32_t newer, older;   /* recency list of its familiarity */
-	bool used;
-};
-
-struct recency {
-	uint32_t newest, oldest;
-};
+/* Recency lists, in the order they give up entries when the table is full. */
+enum { LIST_UNFAMILIAR, LIST_FAMILIAR, LIST_COUNT };
 
 struct order_item {
 	uint64_t last_seen_ns;
@@ -58,13 +48,9 @@ struct order_item {
 };
 
 struct baseline {
-	struct dest *dests;
-	struct slot *slots;
+	struct table tab;         /* of struct dest */
 	struct order_item *order; /* scratch for re-sorting the lists */
-	size_t capacity, used;
-	uint32_t *buckets;
-	uint32_t bucket_mask;
-	struct recency lists[2];
+	size_t n_order;
 	struct hash_key key;
 
 	bool learn_started;
@@ -156,87 +142,26 @@ key_make(const struct baseline *b, const char *name, const struct netaddr *addr,
 }
 
 static bool
-key_matches(const struct dest *d, const struct slot *s,
-    const struct dest_key *k)
+key_matches(void *probe, const void *entry)
 {
-	if (s->hash != k->hash)
-		return false;
+	const struct dest_key *k = probe;
+	const struct dest *d = entry;
+
 	if (k->len > 0)
 		return strcmp(d->name, k->name) == 0;
 	return d->name[0] == '\0' && netaddr_eq(&d->addr, &k->addr);
 }
 
 static uint32_t
-table_find(const struct baseline *b, const struct dest_key *k)
+dests_find(const struct baseline *b, struct dest_key *k)
 {
-	uint32_t idx;
-
-	for (idx = b->buckets[k->hash & b->bucket_mask]; idx != BASELINE_NIL;
-	    idx = b->slots[idx].chain)
-		if (key_matches(&b->dests[idx], &b->slots[idx], k))
-			return idx;
-	return BASELINE_NIL;
+	return table_find(&b->tab, k->hash, key_matches, k);
 }
 
-static void
-chain_insert(struct baseline *b, uint32_t idx)
+static unsigned
+list_of(const struct dest *d)
 {
-	uint32_t *bucket = &b->buckets[b->slots[idx].hash & b->bucket_mask];
-
-	b->slots[idx].chain = *bucket;
-	*bucket = idx;
-}
-
-static void
-chain_remove(struct baseline *b, uint32_t idx)
-{
-	uint32_t *link = &b->buckets[b->slots[idx].hash & b->bucket_mask];
-
-	while (*link != BASELINE_NIL) {
-		if (*link == idx) {
-			*link = b->slots[idx].chain;
-			return;
-		}
-		link = &b->slots[*link].chain;
-	}
-}
-
-static struct recency *
-list_of(struct baseline *b, uint32_t idx)
-{
-	return &b->lists[b->dests[idx].familiar ? LIST_FAMILIAR : LIST_UNFAMILIAR];
-}
-
-static void
-list_unlink(struct baseline *b, uint32_t idx)
-{
-	struct recency *l = list_of(b, idx);
-	struct slot *s = &b->slots[idx];
-
-	if (s->newer != BASELINE_NIL)
-		b->slots[s->newer].older = s->older;
-	else
-		l->newest = s->older;
-	if (s->older != BASELINE_NIL)
-		b->slots[s->older].newer = s->newer;
-	else
-		l->oldest = s->newer;
-	s->newer = s->older = BASELINE_NIL;
-}
-
-static void
-list_push_newest(struct baseline *b, uint32_t idx)
-{
-	struct recency *l = list_of(b, idx);
-	struct slot *s = &b->slots[idx];
-
-	s->newer = BASELINE_NIL;
-	s->older = l->newest;
-	if (l->newest != BASELINE_NIL)
-		b->slots[l->newest].newer = idx;
-	l->newest = idx;
-	if (l->oldest == BASELINE_NIL)
-		l->oldest = idx;
+	return d->familiar ? LIST_FAMILIAR : LIST_UNFAMILIAR;
 }
 
 static uint64_t
@@ -294,49 +219,48 @@ order_cmp(const void *x, const void *y)
 	return a->idx < c->idx ? -1 : a->idx > c->idx;
 }
 
+/* Recomputes allowed and familiar; notes where the entry goes. */
+static bool
+dest_reevaluate(void *ctx, uint32_t id, void *entry)
+{
+	struct baseline *b = ctx;
+	struct dest *d = entry;
+
+	d->allowed = dest_allowed(b, d);
+	d->familiar = dest_familiar(b, d);
+	if (d->familiar)
+		b->n_familiar++;
+	b->order[b->n_order].last_seen_ns = d->last_seen_ns;
+	b->order[b->n_order].idx = id;
+	b->n_order++;
+	return true;
+}
+
 /*
  * Recomputes allowed and familiar for every entry and rebuilds both
  * recency lists in last_seen order.
  */
 static void
-table_reevaluate(struct baseline *b)
+dests_reevaluate(struct baseline *b)
 {
-	size_t i, n = 0;
-	struct dest *d;
+	unsigned l;
+	size_t i;
 
 	b->n_familiar = 0;
-	b->lists[0].newest = b->lists[0].oldest = BASELINE_NIL;
-	b->lists[1].newest = b->lists[1].oldest = BASELINE_NIL;
-	for (i = 0; i < b->used; i++) {
-		if (!b->slots[i].used)
-			continue;
-		d = &b->dests[i];
-		d->allowed = dest_allowed(b, d);
-		d->familiar = dest_familiar(b, d);
-		if (d->familiar)
-			b->n_familiar++;
-		b->order[n].last_seen_ns = d->last_seen_ns;
-		b->order[n].idx = (uint32_t)i;
-		n++;
-	}
-	qsort(b->order, n, sizeof(*b->order), order_cmp);
-	for (i = 0; i < n; i++)
-		list_push_newest(b, b->order[i].idx);
+	b->n_order = 0;
+	for (l = 0; l < LIST_COUNT; l++)
+		table_foreach(&b->tab, l, dest_reevaluate, b);
+	qsort(b->order, b->n_order, sizeof(*b->order), order_cmp);
+	for (i = 0; i < b->n_order; i++)
+		table_move(&b->tab, b->order[i].idx,
+		    list_of(table_entry(&b->tab, b->order[i].idx)));
 }
 
 static void
-table_clear(struct baseline *b)
+dests_clear(struct baseline *b)
 {
-	size_t i;
-
-	for (i = 0; i <= b->bucket_mask; i++)
-		b->buckets[i] = BASELINE_NIL;
-	for (i = 0; i < b->used; i++)
-		b->slots[i].used = false;
-	b->used = 0;
+	table_clear(&b->tab);
 	b->n_familiar = 0;
-	b->lists[0].newest = b->lists[0].oldest = BASELINE_NIL;
-	b->lists[1].newest = b->lists[1].oldest = BASELINE_NIL;
 }
 
 static void
@@ -398,7 +322,20 @@ baseline_apply_config(struct baseline *b, const struct config *cfg)
 		    UINT64_MAX : cfg->baseline_learn_s * NS_PER_SEC;
 		allow_copy(b, cfg);
 	}
-	table_reevaluate(b);
+	dests_reevaluate(b);
+}
+
+/* A full table gives up its least recently seen unfamiliar entry. */
+static void
+dest_evicted(void *ctx, uint32_t id, void *entry)
+{
+	struct baseline *b = ctx;
+	struct dest *d = entry;
+
+	(void)id;
+	if (d->familiar)
+		b->n_familiar--;
+	b->evictions++;
 }
 
 struct baseline *
@@ -406,22 +343,22 @@ baseline_new(size_t capacity, const struct config *cfg,
     const struct hash_key *key)
 {
 	struct baseline *b = xcalloc(1, sizeof(*b));
-	size_t nbuckets = 2;
+	struct table_conf conf = {
+		.entry_size = sizeof(struct dest),
+		.gen_offset = offsetof(struct dest, gen),
+		.lists = LIST_COUNT, .evict = dest_evicted, .ctx = b,
+	};
 
 	if (capacity == 0)
 		capacity = 1;
 	if (capacity > UINT32_MAX / 4)
 		capacity = UINT32_MAX / 4;
-	while (nbuckets < capacity * 2)
-		nbuckets *= 2;
-	b->capacity = capacity;
-	b->dests = xcalloc(capacity, sizeof(*b->dests));
-	b->slots = xcalloc(capacity, sizeof(*b->slots));
+	conf.capacity = capacity;
+	conf.min_buckets = capacity * 2;
+	if (table_init(&b->tab, &conf) != 0)
+		fatalx("baseline: table of %zu destinations", capacity);
 	b->order = xcalloc(capacity, sizeof(*b->order));
-	b->buckets = xcalloc(nbuckets, sizeof(*b->buckets));
-	b->bucket_mask = (uint32_t)(nbuckets - 1);
 	b->key = *key;
-	table_clear(b);
 	baseline_apply_config(b, cfg);
 	return b;
 }
@@ -432,49 +369,18 @@ baseline_free(struct baseline *b)
 	if (b == NULL)
 		return;
 	allow_free(b);
-	free(b->dests);
-	free(b->slots);
+	table_fini(&b->tab);
 	free(b->order);
-	free(b->buckets);
 	free(b);
-}
-
-static void
-slot_release(struct baseline *b, uint32_t idx)
-{
-	list_unlink(b, idx);
-	chain_remove(b, idx);
-	if (b->dests[idx].familiar)
-		b->n_familiar--;
-	b->slots[idx].used = false;
-}
-
-/* A free slot; when full, the least recently seen unfamiliar one goes. */
-static uint32_t
-slot_take(struct baseline *b)
-{
-	uint32_t idx;
-
-	if (b->used < b->capacity)
-		return (uint32_t)b->used++;
-	idx = b->lists[LIST_UNFAMILIAR].oldest;
-	if (idx == BASELINE_NIL)
-		idx = b->lists[LIST_FAMILIAR].oldest;
-	slot_release(b, idx);
-	b->evictions++;
-	return idx;
 }
 
 static uint32_t
 slot_fill(struct baseline *b, const struct dest_key *k,
     const struct netaddr *addr, uint64_t first_seen_ns, uint64_t last_seen_ns)
 {
-	uint32_t idx = slot_take(b);
-	struct dest *d = &b->dests[idx];
-	uint32_t gen = d->gen;
+	uint32_t idx = table_insert(&b->tab, k->hash, LIST_UNFAMILIAR);
+	struct dest *d = table_entry(&b->tab, idx);
 
-	memset(d, 0, sizeof(*d));
-	d->gen = gen + 1;
 	memcpy(d->name, k->name, k->len + 1);
 	if (addr != NULL && netaddr_is_set(addr))
 		d->addr = *addr;
@@ -482,12 +388,10 @@ slot_fill(struct baseline *b, const struct dest_key *k,
 	d->last_seen_ns = last_seen_ns;
 	d->allowed = dest_allowed(b, d);
 	d->familiar = dest_familiar(b, d);
-	if (d->familiar)
+	if (d->familiar) {
 		b->n_familiar++;
-	b->slots[idx].hash = k->hash;
-	b->slots[idx].used = true;
-	chain_insert(b, idx);
-	list_push_newest(b, idx);
+		table_move(&b->tab, idx, LIST_FAMILIAR);
+	}
 	return idx;
 }
 
@@ -511,21 +415,20 @@ baseline_observe(struct baseline *b, const char *name,
 		b->learn_started = true;
 		b->learn_start_ns = ts_ns;
 	}
-	idx = table_find(b, &k);
+	idx = dests_find(b, &k);
 	if (idx == BASELINE_NIL) {
 		idx = slot_fill(b, &k, addr, ts_ns, ts_ns);
 	} else {
-		d = &b->dests[idx];
+		d = table_entry(&b->tab, idx);
 		if (addr != NULL && netaddr_is_set(addr))
 			d->addr = *addr;
 		if (ts_ns > d->last_seen_ns) {
 			d->last_seen_ns = ts_ns;
-			list_unlink(b, idx);
-			list_push_newest(b, idx);
+			table_touch(&b->tab, idx);
 		}
 	}
 	if (out != NULL)
-		*out = &b->dests[idx];
+		*out = table_entry(&b->tab, idx);
 	return idx;
 }
 
@@ -537,16 +440,13 @@ baseline_touch(struct baseline *b, uint32_t id, uint32_t gen, uint64_t ts_ns)
 	if (d == NULL || ts_ns <= d->last_seen_ns)
 		return;
 	d->last_seen_ns = ts_ns;
-	list_unlink(b, id);
-	list_push_newest(b, id);
+	table_touch(&b->tab, id);
 }
 
 struct dest *
 baseline_get(struct baseline *b, uint32_t id, uint32_t gen)
 {
-	if (id >= b->capacity || !b->slots[id].used || b->dests[id].gen != gen)
-		return NULL;
-	return &b->dests[id];
+	return table_get(&b->tab, id, gen);
 }
 
 void
@@ -567,7 +467,7 @@ baseline_learn_start_ns(const struct baseline *b)
 void
 baseline_get_stats(const struct baseline *b, struct baseline_stats *out)
 {
-	out->destinations = b->used;
+	out->destinations = table_count(&b->tab);
 	out->familiar = b->n_familiar;
 	out->evictions = b->evictions;
 }
@@ -628,8 +528,9 @@ write_dest(FILE *fp, const struct dest *d)
 static int
 write_state(const struct baseline *b, FILE *fp)
 {
-	uint32_t u = b->lists[LIST_UNFAMILIAR].oldest;
-	uint32_t f = b->lists[LIST_FAMILIAR].oldest;
+	uint32_t u = table_oldest(&b->tab, LIST_UNFAMILIAR);
+	uint32_t f = table_oldest(&b->tab, LIST_FAMILIAR);
+	const struct dest *du, *df;
 	uint32_t idx;
 
 	if (b->learn_started) {
@@ -641,15 +542,17 @@ write_state(const struct baseline *b, FILE *fp)
 		return -1;
 	}
 	while (u != BASELINE_NIL || f != BASELINE_NIL) {
-		if (f == BASELINE_NIL || (u != BASELINE_NIL &&
-		    b->dests[u].last_seen_ns <= b->dests[f].last_seen_ns)) {
+		du = u != BASELINE_NIL ? table_entry(&b->tab, u) : NULL;
+		df = f != BASELINE_NIL ? table_entry(&b->tab, f) : NULL;
+		if (df == NULL || (du != NULL &&
+		    du->last_seen_ns <= df->last_seen_ns)) {
 			idx = u;
-			u = b->slots[u].newer;
+			u = table_newer(&b->tab, u);
 		} else {
 			idx = f;
-			f = b->slots[f].newer;
+			f = table_newer(&b->tab, f);
 		}
-		if (write_dest(fp, &b->dests[idx]) != 0)
+		if (write_dest(fp, table_entry(&b->tab, idx)) != 0)
 			return -1;
 	}
 	return 0;
@@ -1011,7 +914,7 @@ state_read(struct baseline *b, FILE *fp, const char *path,
 		}
 		if (!key_make(b, rec.name, &rec.addr, &k))
 			continue; /* cannot happen: checked by the parser */
-		if (table_find(b, &k) != BASELINE_NIL) {
+		if (dests_find(b, &k) != BASELINE_NIL) {
 			snprintf(msg, sizeof(msg), "duplicate destination");
 			goto bad_line;
 		}
@@ -1044,10 +947,10 @@ load_choose_cutoff(const struct baseline *b, struct load_pass *lp)
 
 	lp->cutoff = 0;
 	lp->ties = SIZE_MAX;
-	if (lp->n_seen <= b->capacity)
+	if (lp->n_seen <= table_capacity(&b->tab))
 		return;
 	qsort(lp->seen, lp->n_seen, sizeof(*lp->seen), u64_cmp);
-	first_kept = lp->n_seen - b->capacity;
+	first_kept = lp->n_seen - table_capacity(&b->tab);
 	lp->cutoff = lp->seen[first_kept];
 	lp->ties = 0;
 	for (i = first_kept; i < lp->n_seen && lp->seen[i] == lp->cutoff; i++)
@@ -1063,7 +966,7 @@ baseline_load(struct baseline *b, const char *path, char *err, size_t errlen)
 	FILE *fp;
 	int rc = -1;
 
-	table_clear(b);
+	dests_clear(b);
 	if ((fp = fopen(path, "r")) == NULL) {
 		if (errno == ENOENT)
 			return 0;
@@ -1081,11 +984,11 @@ baseline_load(struct baseline *b, const char *path, char *err, size_t errlen)
 	}
 	if (state_read(b, fp, path, &lp, err, errlen) != 0)
 		goto done;
-	table_reevaluate(b);
+	dests_reevaluate(b);
 	rc = 0;
 done:
 	if (rc != 0) {
-		table_clear(b);
+		dests_clear(b);
 		b->learn_started = started;
 		b->learn_start_ns = learn_start;
 	}

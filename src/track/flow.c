@@ -1,91 +1,79 @@
 /*
- * flow.c - fixed-capacity flow table: chained hashing through indices into
- * one preallocated array, two LRU lists (open flows and closed flows, each
- * ordered by last activity) so expiry only looks at list heads.
+ * flow.c - the flow table: a util/table of struct flow with two recency
+ * lists (closed flows, evicted first, and open flows, each ordered by last
+ * activity) so expiry only looks at the oldest of each.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "exfild/track/flow.h"
-#include "exfild/util/log.h"
+#include "exfild/util/table.h"
 
-enum { LIST_FREE, LIST_OPEN, LIST_CLOSED, LIST_COUNT };
+enum { LIST_CLOSED, LIST_OPEN, LIST_COUNT };
 
 #define LRU_GRAIN_NS 1000000000ULL /* relink a busy flow at most once a second */
 
-struct lru {
-	uint32_t head, tail;
-};
-
 struct flowtab {
-	struct flow *flows;
-	uint32_t *buckets;
-	size_t capacity;
-	size_t nbuckets; /* power of two */
-	uint32_t free_head; /* released slots, most recent first */
-	uint32_t fresh;     /* slots [fresh, capacity) were never handed out */
-	struct lru lists[LIST_COUNT];
+	struct table tab;
 	struct hash_key key;
 	flow_release_fn release;
 	void *ctx;
 	struct flow_stats stats;
 };
 
-static void
-lru_unlink(struct flowtab *t, struct flow *f)
-{
-	struct lru *l = &t->lists[f->list];
+/* A key to look up; how it matched. */
+struct flow_probe {
+	const struct flow_key *k;
+	bool from_host;
+};
 
-	if (f->lru_prev != FLOW_NONE)
-		t->flows[f->lru_prev].lru_next = f->lru_next;
-	else
-		l->head = f->lru_next;
-	if (f->lru_next != FLOW_NONE)
-		t->flows[f->lru_next].lru_prev = f->lru_prev;
-	else
-		l->tail = f->lru_prev;
-	f->lru_prev = f->lru_next = FLOW_NONE;
+static inline struct flow *
+flow_at(const struct flowtab *t, uint32_t id)
+{
+	return table_entry(&t->tab, id);
+}
+
+/* Tells the owner a flow leaves (it is still in the table). */
+static void
+release_notify(struct flowtab *t, struct flow *f)
+{
+	if (t->release != NULL)
+		t->release(t->ctx, f);
+	t->stats.active--;
 }
 
 static void
-lru_push_tail(struct flowtab *t, struct flow *f, uint8_t list)
+release_flow(struct flowtab *t, uint32_t id)
 {
-	struct lru *l = &t->lists[list];
-	uint32_t id = (uint32_t)(f - t->flows);
+	release_notify(t, flow_at(t, id));
+	table_remove(&t->tab, id);
+}
 
-	f->list = list;
-	f->lru_next = FLOW_NONE;
-	f->lru_prev = l->tail;
-	if (l->tail != FLOW_NONE)
-		t->flows[l->tail].lru_next = id;
-	else
-		l->head = id;
-	l->tail = id;
+static void
+flow_evicted(void *ctx, uint32_t id, void *entry)
+{
+	struct flowtab *t = ctx;
+
+	(void)id;
+	release_notify(t, entry);
+	t->stats.evicted++;
 }
 
 struct flowtab *
 flowtab_new(size_t capacity, const struct hash_key *key, flow_release_fn release,
     void *ctx)
 {
-	struct flowtab *t;
-	size_t i;
+	struct flowtab *t = xcalloc(1, sizeof(*t));
+	struct table_conf conf = {
+		.capacity = capacity, .min_buckets = capacity,
+		.entry_size = sizeof(struct flow), .gen_offset = TABLE_NO_GEN,
+		.lists = LIST_COUNT, .evict = flow_evicted, .ctx = t,
+	};
 
-	if (capacity == 0 || capacity >= FLOW_NONE)
+	if (table_init(&t->tab, &conf) != 0) {
+		free(t);
 		return NULL;
-	t = xcalloc(1, sizeof(*t));
-	t->capacity = capacity;
-	t->nbuckets = round_pow2(capacity);
-	/* Slots are handed out in order the first time (see alloc_flow), so
-	 * the pages of the array are faulted in as the table fills, not all
-	 * at start-up. */
-	t->flows = xcalloc(capacity, sizeof(*t->flows));
-	t->buckets = xmalloc(t->nbuckets * sizeof(*t->buckets));
-	for (i = 0; i < t->nbuckets; i++)
-		t->buckets[i] = FLOW_NONE;
-	for (i = 0; i < LIST_COUNT; i++)
-		t->lists[i].head = t->lists[i].tail = FLOW_NONE;
-	t->free_head = FLOW_NONE;
-	t->fresh = 0;
+	}
 	t->key = *key;
 	t->release = release;
 	t->ctx = ctx;
@@ -97,8 +85,7 @@ flowtab_free(struct flowtab *t)
 {
 	if (t == NULL)
 		return;
-	free(t->flows);
-	free(t->buckets);
+	table_fini(&t->tab);
 	free(t);
 }
 
@@ -139,7 +126,7 @@ bucket_of(const struct flowtab *t, const struct flow_key *k)
 		swap = x0 > y0;
 		w[0] = (swap ? y0 : x0) | (uint64_t)k->proto << 48;
 		w[1] = swap ? x0 : y0;
-		return (size_t)(hash_words(&t->key, w, 2) & (t->nbuckets - 1));
+		return table_bucket(&t->tab, hash_words(&t->key, w, 2));
 	}
 	{
 		x0 = load64(k->host.a);
@@ -155,7 +142,7 @@ bucket_of(const struct flowtab *t, const struct flow_key *k)
 		w[4] = (uint64_t)(swap ? k->peer_port : k->host_port) << 32 |
 		    (uint64_t)(swap ? k->host_port : k->peer_port) << 16 | k->proto;
 	}
-	return (size_t)(hash_words(&t->key, w, 5) & (t->nbuckets - 1));
+	return table_bucket(&t->tab, hash_words(&t->key, w, 5));
 }
 
 static bool
@@ -174,72 +161,45 @@ key_eq_reversed(const struct flow_key *x, const struct flow_key *y)
 	    netaddr_eq(&x->peer, &y->host);
 }
 
-static void
-hash_unlink(struct flowtab *t, struct flow *f)
+static bool
+match_key(void *probe, const void *entry)
 {
-	uint32_t id = (uint32_t)(f - t->flows);
-	uint32_t *link = &t->buckets[f->bucket];
+	const struct flow *f = entry;
 
-	while (*link != FLOW_NONE) {
-		if (*link == id) {
-			*link = f->hash_next;
-			return;
-		}
-		link = &t->flows[*link].hash_next;
-	}
-	fatalx("flow table: flow %u missing from its bucket", id);
+	return key_eq(&f->key, ((struct flow_probe *)probe)->k);
 }
 
-/* Takes a flow out of the table, tells the owner, puts the slot on the free list. */
-static void
-release_flow(struct flowtab *t, struct flow *f)
+/* Either direction; says which. */
+static bool
+match_packet(void *probe, const void *entry)
 {
-	if (t->release != NULL)
-		t->release(t->ctx, f);
-	hash_unlink(t, f);
-	lru_unlink(t, f);
-	f->list = LIST_FREE;
-	f->hash_next = t->free_head;
-	t->free_head = (uint32_t)(f - t->flows);
-	t->stats.active--;
-}
+	struct flow_probe *p = probe;
+	const struct flow *f = entry;
 
-static struct flow *
-alloc_flow(struct flowtab *t)
-{
-	struct flow *f;
-
-	if (t->free_head == FLOW_NONE && t->fresh < t->capacity)
-		return &t->flows[t->fresh++];
-	if (t->free_head == FLOW_NONE) {
-		uint32_t victim = t->lists[LIST_CLOSED].head;
-		if (victim == FLOW_NONE)
-			victim = t->lists[LIST_OPEN].head;
-		release_flow(t, &t->flows[victim]);
-		t->stats.evicted++;
-	}
-	f = &t->flows[t->free_head];
-	t->free_head = f->hash_next;
-	return f;
+	if (key_eq(&f->key, p->k))
+		p->from_host = true;
+	else if (key_eq_reversed(&f->key, p->k))
+		p->from_host = false;
+	else
+		return false;
+	return true;
 }
 
 /*
- * Moves a flow to its list's tail, at most once per LRU_GRAIN_NS of packet
- * time: relinking touches three entries, so doing it on every packet of a
- * busy flow costs cache misses for nothing. The lists are therefore ordered
- * by lru_ns (the last relink), which is within LRU_GRAIN_NS of last_ns;
- * expiry re-checks last_ns (see expire_list).
+ * A packet of the flow at ts. The flow moves to its list's newest end at
+ * most once per LRU_GRAIN_NS of packet time: the lists are therefore
+ * ordered by lru_ns (the last relink), which is within LRU_GRAIN_NS of
+ * last_ns; expiry re-checks last_ns (see expire_list).
  */
-static void
-touch(struct flowtab *t, struct flow *f)
+static inline struct flow *
+flow_used(struct flowtab *t, uint32_t id, uint64_t ts_ns)
 {
-	if (f->last_ns - f->lru_ns < LRU_GRAIN_NS)
-		return;
-	f->lru_ns = f->last_ns;
-	if (t->lists[f->list].tail == (uint32_t)(f - t->flows))
-		return;
-	lru_unlink(t, f);
-	lru_push_tail(t, f, f->list);
+	struct flow *f = flow_at(t, id);
+
+	if (ts_ns > f->last_ns)
+		f->last_ns = ts_ns;
+	table_touch_coarse(&t->tab, f, &f->lru_ns, f->last_ns, LRU_GRAIN_NS);
+	return f;
 }
 
 struct flow *
@@ -253,35 +213,22 @@ struct flow *
 flowtab_get_at(struct flowtab *t, const struct flow_key *k, size_t bucket,
     uint64_t ts_ns, bool create, bool *created)
 {
-	size_t b = bucket & (t->nbuckets - 1);
+	struct flow_probe probe = { k, true };
 	uint32_t id;
 	struct flow *f;
 
 	if (created != NULL)
 		*created = false;
-	for (id = t->buckets[b]; id != FLOW_NONE; id = t->flows[id].hash_next) {
-		f = &t->flows[id];
-		if (key_eq(&f->key, k)) {
-			if (ts_ns > f->last_ns)
-				f->last_ns = ts_ns;
-			touch(t, f);
-			return f;
-		}
-	}
+	id = table_find(&t->tab, bucket, match_key, &probe);
+	if (id != TABLE_NONE)
+		return flow_used(t, id, ts_ns);
 	if (!create)
 		return NULL;
-	f = alloc_flow(t);
-	memset(f, 0, sizeof(*f));
+	f = flow_at(t, table_insert(&t->tab, bucket, LIST_OPEN));
 	f->key = *k;
 	f->first_ns = f->last_ns = f->lru_ns = ts_ns;
 	f->pair_id = f->pair_gen = FLOW_NONE;
 	f->app_slot = FLOW_NONE;
-	id = (uint32_t)(f - t->flows);
-	f->bucket = (uint32_t)b;
-	f->hash_next = t->buckets[b];
-	t->buckets[b] = id;
-	f->lru_prev = f->lru_next = FLOW_NONE;
-	lru_push_tail(t, f, LIST_OPEN);
 	t->stats.created++;
 	t->stats.active++;
 	if (created != NULL)
@@ -301,7 +248,7 @@ flowtab_prefetch_buckets(const struct flowtab *t, const size_t *bucket, size_t n
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		__builtin_prefetch(&t->buckets[bucket[i] & (t->nbuckets - 1)]);
+		table_prefetch_bucket(&t->tab, bucket[i]);
 }
 
 void
@@ -312,8 +259,8 @@ flowtab_prefetch_flows(const struct flowtab *t, const size_t *bucket, size_t n,
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		id = t->buckets[bucket[i] & (t->nbuckets - 1)];
-		first[i] = id != FLOW_NONE ? &t->flows[id] : NULL;
+		id = table_head(&t->tab, bucket[i]);
+		first[i] = id != TABLE_NONE ? flow_at(t, id) : NULL;
 		if (first[i] == NULL)
 			continue;
 		/* the key and the per-packet fields (see flow.h) */
@@ -327,24 +274,13 @@ struct flow *
 flowtab_find_packet_at(struct flowtab *t, const struct flow_key *k,
     size_t bucket, uint64_t ts_ns, bool *from_host)
 {
-	uint32_t id;
-	struct flow *f;
+	struct flow_probe probe = { k, true };
+	uint32_t id = table_find(&t->tab, bucket, match_packet, &probe);
 
-	for (id = t->buckets[bucket & (t->nbuckets - 1)]; id != FLOW_NONE;
-	    id = t->flows[id].hash_next) {
-		f = &t->flows[id];
-		if (key_eq(&f->key, k))
-			*from_host = true;
-		else if (key_eq_reversed(&f->key, k))
-			*from_host = false;
-		else
-			continue;
-		if (ts_ns > f->last_ns)
-			f->last_ns = ts_ns;
-		touch(t, f);
-		return f;
-	}
-	return NULL;
+	if (id == TABLE_NONE)
+		return NULL;
+	*from_host = probe.from_host;
+	return flow_used(t, id, ts_ns);
 }
 
 struct flow *
@@ -357,7 +293,7 @@ flowtab_find_packet(struct flowtab *t, const struct flow_key *k, uint64_t ts_ns,
 void
 flowtab_remove(struct flowtab *t, struct flow *f)
 {
-	release_flow(t, f);
+	release_flow(t, table_id(&t->tab, f));
 	t->stats.expired++;
 }
 
@@ -368,35 +304,32 @@ flowtab_mark_closed(struct flowtab *t, struct flow *f)
 		return;
 	f->closed = true;
 	f->lru_ns = f->last_ns;
-	lru_unlink(t, f);
-	lru_push_tail(t, f, LIST_CLOSED);
+	table_move(&t->tab, table_id(&t->tab, f), LIST_CLOSED);
 }
 
 /*
  * Releases flows idle for more than timeout. The list is ordered by lru_ns,
- * so once the head was relinked recently enough nothing behind it can be
- * expired; a head whose last packet is recent despite an old lru_ns is
- * moved to the tail (at most the list's length of such moves per call).
+ * so once the oldest was relinked recently enough nothing newer can be
+ * expired; an oldest whose last packet is recent despite an old lru_ns is
+ * made the newest (at most the table's capacity of such moves per call).
  */
 static void
-expire_list(struct flowtab *t, uint8_t list, uint64_t now_ns, uint64_t timeout_ns)
+expire_list(struct flowtab *t, unsigned list, uint64_t now_ns, uint64_t timeout_ns)
 {
 	size_t moves = 0;
 	uint32_t id;
 
-	while ((id = t->lists[list].head) != FLOW_NONE) {
-		struct flow *f = &t->flows[id];
+	while ((id = table_oldest(&t->tab, list)) != TABLE_NONE) {
+		struct flow *f = flow_at(t, id);
 		if (now_ns < f->lru_ns || now_ns - f->lru_ns <= timeout_ns)
 			break;
 		if (now_ns < f->last_ns || now_ns - f->last_ns <= timeout_ns) {
-			if (++moves > t->capacity)
+			if (++moves > table_capacity(&t->tab))
 				break;
-			f->lru_ns = f->last_ns;
-			lru_unlink(t, f);
-			lru_push_tail(t, f, list);
+			table_relink_at(&t->tab, f, &f->lru_ns, f->last_ns);
 			continue;
 		}
-		release_flow(t, f);
+		release_flow(t, id);
 		t->stats.expired++;
 	}
 }
@@ -414,10 +347,10 @@ flowtab_flush(struct flowtab *t)
 {
 	uint32_t id;
 
-	while ((id = t->lists[LIST_CLOSED].head) != FLOW_NONE)
-		release_flow(t, &t->flows[id]);
-	while ((id = t->lists[LIST_OPEN].head) != FLOW_NONE)
-		release_flow(t, &t->flows[id]);
+	while ((id = table_oldest(&t->tab, LIST_CLOSED)) != TABLE_NONE)
+		release_flow(t, id);
+	while ((id = table_oldest(&t->tab, LIST_OPEN)) != TABLE_NONE)
+		release_flow(t, id);
 }
 
 void
@@ -429,5 +362,5 @@ flowtab_get_stats(const struct flowtab *t, struct flow_stats *out)
 size_t
 flowtab_capacity(const struct flowtab *t)
 {
-	return t->capacity;
+	return table_capacity(&t->tab);
 }

@@ -55,8 +55,6 @@ struct pair {
 	uint32_t dest_id, dest_gen; /* baseline destination */
 	uint64_t first_ns;
 	uint64_t total_flows;
-	/* table links (private) */
-	uint32_t hash_next, lru_prev, lru_next;
 };
 
 struct agg_stats {

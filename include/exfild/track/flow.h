@@ -37,14 +37,12 @@ enum flow_app {
 	FLOW_APP_OTHER,
 };
 
-/* What every packet of a flow reads and writes comes first (the table's
- * links among it), in the first 144 bytes. */
+/* What every packet of a flow reads and writes comes first, in the first
+ * 136 bytes; the table's links are beside the flows (util/table.h). */
 struct flow {
 	struct flow_key key;
 	uint64_t last_ns;
 	uint64_t lru_ns;                /* packet time of the last LRU relink (private) */
-	uint32_t hash_next;             /* (private) */
-	uint32_t bucket;                /* its hash bucket, not to hash it again (private) */
 	uint64_t bytes_out, bytes_in;   /* IP-layer bytes */
 	uint64_t pkts_out, pkts_in;
 	uint32_t pair_id, pair_gen;     /* current aggregate (FLOW_NONE: unbound) */
@@ -59,7 +57,6 @@ struct flow {
 	bool host_is_proxy;             /* egress tap: host is the proxy itself */
 	bool closed;                    /* FIN or RST seen */
 	bool classified;                /* kind decided for current client stream */
-	uint8_t list;                   /* (private) */
 	uint32_t dest_id, dest_gen;     /* its destination, to rebind after eviction */
 	/* the rest: when the flow starts, binds or leaves */
 	uint64_t first_ns;
@@ -68,7 +65,6 @@ struct flow {
 	struct netaddr pair_host;       /* its host (X-Forwarded-For on an egress tap) */
 	bool opened_by_peer;            /* the far side opened it (SYN, first datagram) */
 	uint16_t dst_port;              /* its destination port (CONNECT/URI port) */
-	uint32_t lru_prev, lru_next;    /* (private) */
 };
 
 struct flow_stats {
