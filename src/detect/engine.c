@@ -1,9 +1,9 @@
 /*
  * engine.c - the rule engine: gates, suppression, per-scope rule state,
  * counters. Suppression is kept per rule and pair slot (16 bytes a pair per
- * enabled rule, touched only when the pair alerts); a rule's state per
- * entry of its scope, behind an 8-byte header holding the entry's
- * generation, so that a reused slot starts from zeros.
+ * rule, touched only when the pair alerts); a rule's state per entry of
+ * each scope it keeps state at, behind an 8-byte header holding the
+ * entry's generation, so that a reused slot starts from zeros.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -12,8 +12,6 @@
 #include "exfild/detect/registry.h"
 #include "exfild/track/agg.h"
 #include "exfild/util/util.h"
-
-#define NS_PER_S 1000000000ULL
 
 struct suppress_slot {
 	uint64_t last_ns; /* 0: never alerted */
@@ -25,16 +23,21 @@ struct state_hdr {
 	uint32_t pad;
 };
 
+/* One rule's state at one scope: an array of header + state per entry. */
+struct state_table {
+	unsigned char *v;
+	size_t stride;
+};
+
 struct detect {
 	const struct config *cfg;
 	const struct rule_def *const *rules;
 	size_t n_rules;
 	size_t cap[RULE_SCOPE_COUNT];
 	struct rule_gate gates[RULES_MAX];
-	struct detect_gate gate;
+	struct detect_gate gate[RULE_ON_KINDS];    /* by kind (gate_index) */
 	struct suppress_slot *suppress[RULES_MAX]; /* per pair slot */
-	unsigned char *state[RULES_MAX];           /* per entry of the scope */
-	size_t state_stride[RULES_MAX];
+	struct state_table state[RULES_MAX][RULE_SCOPE_COUNT];
 	struct detect_stats stats;
 };
 
@@ -43,6 +46,20 @@ stride_of(size_t state_size)
 {
 	/* header + state, rounded up to 8 bytes */
 	return sizeof(struct state_hdr) + ((state_size + 7) & ~(size_t)7);
+}
+
+static void
+alloc_state(struct detect *d, size_t i)
+{
+	const struct rule_def *r = d->rules[i];
+	enum rule_scope s;
+
+	for (s = RULE_SCOPE_PAIR; s < RULE_SCOPE_COUNT; s++) {
+		if (r->state_size[s] == 0 || d->cap[s] == 0)
+			continue;
+		d->state[i][s].stride = stride_of(r->state_size[s]);
+		d->state[i][s].v = xcalloc(d->cap[s], d->state[i][s].stride);
+	}
 }
 
 struct detect *
@@ -54,16 +71,10 @@ detect_new(const struct config *cfg, const size_t cap[RULE_SCOPE_COUNT])
 	d->rules = rules_registry(&d->n_rules);
 	memcpy(d->cap, cap, sizeof(d->cap));
 	for (i = 0; i < d->n_rules; i++) {
-		const struct rule_def *r = d->rules[i];
-
 		if (cap[RULE_SCOPE_PAIR] > 0)
 			d->suppress[i] = xcalloc(cap[RULE_SCOPE_PAIR],
 			    sizeof(struct suppress_slot));
-		if (r->scope != RULE_SCOPE_NONE && r->state_size > 0 &&
-		    cap[r->scope] > 0) {
-			d->state_stride[i] = stride_of(r->state_size);
-			d->state[i] = xcalloc(cap[r->scope], d->state_stride[i]);
-		}
+		alloc_state(d, i);
 	}
 	detect_apply_config(d, cfg);
 	return d;
@@ -73,24 +84,36 @@ void
 detect_free(struct detect *d)
 {
 	size_t i;
+	int s;
 
 	if (d == NULL)
 		return;
 	for (i = 0; i < d->n_rules; i++) {
 		free(d->suppress[i]);
-		free(d->state[i]);
+		for (s = 0; s < RULE_SCOPE_COUNT; s++)
+			free(d->state[i][s].v);
 	}
 	free(d);
+}
+
+/* RULE_ON_BYTES, _CONN, _TICK as 0, 1, 2. */
+static unsigned
+gate_index(unsigned why)
+{
+	return why == RULE_ON_BYTES ? 0 : why == RULE_ON_CONN ? 1 : 2;
 }
 
 void
 detect_apply_config(struct detect *d, const struct config *cfg)
 {
+	unsigned k;
 	size_t i;
 
 	d->cfg = cfg;
-	d->gate.all_unfamiliar_foreign = true;
-	d->gate.min_window_out = UINT64_MAX;
+	for (k = 0; k < RULE_ON_KINDS; k++) {
+		d->gate[k].all_unfamiliar_foreign = true;
+		d->gate[k].min_window_out = UINT64_MAX;
+	}
 	for (i = 0; i < d->n_rules; i++) {
 		struct rule_gate *g = &d->gates[i];
 
@@ -98,17 +121,21 @@ detect_apply_config(struct detect *d, const struct config *cfg)
 		if (!config_rule_base(cfg, i)->enabled)
 			continue;
 		d->rules[i]->gate(config_rule(cfg, i), g);
-		if (!g->unfamiliar_foreign_only)
-			d->gate.all_unfamiliar_foreign = false;
-		if (g->min_window_out < d->gate.min_window_out)
-			d->gate.min_window_out = g->min_window_out;
+		for (k = 0; k < RULE_ON_KINDS; k++) {
+			if (!(d->rules[i]->observes & (1u << k)))
+				continue;
+			if (!g->unfamiliar_foreign_only)
+				d->gate[k].all_unfamiliar_foreign = false;
+			if (g->min_window_out < d->gate[k].min_window_out)
+				d->gate[k].min_window_out = g->min_window_out;
+		}
 	}
 }
 
 const struct detect_gate *
-detect_gate(const struct detect *d)
+detect_gate(const struct detect *d, unsigned why)
 {
-	return &d->gate;
+	return &d->gate[gate_index(why)];
 }
 
 static bool
@@ -122,31 +149,32 @@ suppressed(const struct suppress_slot *s, uint32_t gen, uint64_t ts_ns,
 	return ts_ns < s->last_ns || ts_ns - s->last_ns < suppress_ns;
 }
 
-/* The rule's state for this evaluation (NULL for a rule without state);
- * false when it keeps state and no entry of its scope was given (the rule
- * is not asked then). */
+/* The rule's entry at each scope it keeps state at; false when one of
+ * them was not given (the rule is not asked then). */
 static bool
 rule_state(struct detect *d, size_t i, const struct detect_ids *ids,
-    void **out)
+    struct rule_state *out)
 {
-	enum rule_scope scope = d->rules[i]->scope;
+	const struct state_table *st;
 	struct state_hdr *h;
 	uint32_t id;
+	int s;
 
-	*out = NULL;
-	if (scope == RULE_SCOPE_NONE || d->rules[i]->state_size == 0)
-		return true;
-	if (d->state[i] == NULL)
-		return false; /* that scope has no table here */
-	id = ids->id[scope];
-	if (id == DETECT_NONE || id >= d->cap[scope])
-		return false;
-	h = (struct state_hdr *)(void *)(d->state[i] + (size_t)id * d->state_stride[i]);
-	if (h->gen != ids->gen[scope]) {
-		memset(h + 1, 0, d->state_stride[i] - sizeof(*h));
-		h->gen = ids->gen[scope];
+	memset(out, 0, sizeof(*out));
+	for (s = RULE_SCOPE_PAIR; s < RULE_SCOPE_COUNT; s++) {
+		if (d->rules[i]->state_size[s] == 0)
+			continue;
+		st = &d->state[i][s];
+		id = ids->id[s];
+		if (st->v == NULL || id == DETECT_NONE || id >= d->cap[s])
+			return false;
+		h = (struct state_hdr *)(void *)(st->v + (size_t)id * st->stride);
+		if (h->gen != ids->gen[s]) {
+			memset(h + 1, 0, st->stride - sizeof(*h));
+			h->gen = ids->gen[s];
+		}
+		out->at[s] = h + 1;
 	}
-	*out = h + 1;
 	return true;
 }
 
@@ -160,15 +188,15 @@ passes_gate(const struct rule_gate *g, const struct rule_input *in)
 
 size_t
 detect_eval(struct detect *d, const struct rule_input *in,
-    const struct detect_ids *ids, unsigned why, detect_emit_fn emit, void *ctx)
+    const struct detect_ids *ids, detect_emit_fn emit, void *ctx)
 {
-	uint64_t suppress_ns = d->cfg->rules_suppress_s * NS_PER_S;
+	uint64_t suppress_ns = d->cfg->rules_suppress_s * NS_PER_SEC;
 	uint32_t pair_id = ids->id[RULE_SCOPE_PAIR];
 	uint32_t pair_gen = ids->gen[RULE_SCOPE_PAIR];
 	struct suppress_slot *s;
+	struct rule_state state;
 	struct finding f;
 	size_t i, emitted = 0;
-	void *state;
 
 	if (pair_id == DETECT_NONE || pair_id >= d->cap[RULE_SCOPE_PAIR])
 		return 0;
@@ -176,7 +204,7 @@ detect_eval(struct detect *d, const struct rule_input *in,
 		const struct rule_def *r = d->rules[i];
 		const struct rule_base *b = config_rule_base(d->cfg, i);
 
-		if (!b->enabled || !(r->observes & why) ||
+		if (!b->enabled || !(r->observes & in->why) ||
 		    !passes_gate(&d->gates[i], in))
 			continue;
 		s = &d->suppress[i][pair_id];
@@ -184,7 +212,7 @@ detect_eval(struct detect *d, const struct rule_input *in,
 		    !rule_state(d, i, ids, &state))
 			continue;
 		finding_init(&f);
-		if (!r->match(in, config_rule(d->cfg, i), state, &f))
+		if (!r->match(in, config_rule(d->cfg, i), &state, &f))
 			continue;
 		s->last_ns = in->ts_ns == 0 ? 1 : in->ts_ns;
 		s->gen = pair_gen;

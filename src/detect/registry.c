@@ -9,7 +9,8 @@
 
 #define EXFILD_RULES(X) \
 	X(bulk_upload) \
-	X(compressed_upload)
+	X(compressed_upload) \
+	X(beacon)
 
 #define DECLARE_RULE(n) extern const struct rule_def rule_##n;
 #define LIST_RULE(n) &rule_##n,

@@ -33,8 +33,8 @@ gate(const void *conf, struct rule_gate *out)
 }
 
 static bool
-match(const struct rule_input *in, const void *conf, void *state,
-    struct finding *out)
+match(const struct rule_input *in, const void *conf,
+    const struct rule_state *state, struct finding *out)
 {
 	const struct bulk_upload_conf *c = conf;
 	const struct agg_bucket *w = &in->pair->win;
@@ -53,8 +53,7 @@ const struct rule_def rule_bulk_upload = {
 	.settings = { "bulk_upload", true, SEV_HIGH, params,
 	    sizeof(params) / sizeof(params[0]), sizeof(struct bulk_upload_conf) },
 	.attack = attack,
-	.scope = RULE_SCOPE_NONE,
-	.observes = RULE_ON_EVENT | RULE_ON_TICK,
+	.observes = RULE_ON_BYTES | RULE_ON_TICK,
 	.gate = gate,
 	.match = match,
 };

@@ -31,8 +31,8 @@ gate(const void *conf, struct rule_gate *out)
 }
 
 static bool
-match(const struct rule_input *in, const void *conf, void *state,
-    struct finding *out)
+match(const struct rule_input *in, const void *conf,
+    const struct rule_state *state, struct finding *out)
 {
 	const struct compressed_upload_conf *c = conf;
 
@@ -47,8 +47,7 @@ const struct rule_def rule_compressed_upload = {
 	.settings = { "compressed_upload", true, SEV_CRITICAL, params,
 	    sizeof(params) / sizeof(params[0]), sizeof(struct compressed_upload_conf) },
 	.attack = attack,
-	.scope = RULE_SCOPE_NONE,
-	.observes = RULE_ON_EVENT | RULE_ON_TICK,
+	.observes = RULE_ON_BYTES | RULE_ON_TICK,
 	.gate = gate,
 	.match = match,
 };

@@ -251,3 +251,9 @@ names_load_hosts(struct names *n, const char *path, char *err, size_t errlen)
 {
 	return file_each_line(path, hosts_load_line, n, err, errlen);
 }
+
+uint64_t
+names_changes(const struct names *n)
+{
+	return names_version(&n->stats);
+}

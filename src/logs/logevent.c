@@ -53,6 +53,9 @@ log_record_event(const struct log_record *r, struct traffic_event *ev)
 	ev->dst_port = r->port;
 	ev->via_proxy = r->kind == LOGREC_SQUID;
 	ev->conn_start = true;
+	/* Squid logs a request when it ends: it started its duration before */
+	ev->conn_ns = r->ts_ns >= r->duration_ns && r->kind == LOGREC_SQUID ?
+	    r->ts_ns - r->duration_ns : r->ts_ns;
 	ev->from_host = true;
 	ev->bytes_out = r->has_bytes_up ? r->bytes_up : 0;
 	ev->bytes_in = r->bytes_down;

@@ -336,6 +336,7 @@ reset_verdict(void *ctx, uint32_t id, void *entry)
 	(void)ctx;
 	(void)id;
 	p->benign = false;
+	p->suspect = false;
 	p->country = COUNTRY_UNKNOWN;
 	return true;
 }

@@ -180,6 +180,8 @@ bind_flow(struct conntrack *c, struct flow *f, const struct netaddr *host,
 	ev.dst_port = port;
 	ev.proto = f->key.proto;
 	ev.via_proxy = f->via_proxy || f->host_is_proxy;
+	ev.conn_start = true; /* a flow's start, a request, a ClientHello */
+	ev.conn_ns = ts;
 	ev.opened_by_peer = f->opened_by_peer;
 	ev.source = EVENT_PACKETS;
 	(void)track_bind(c->track, &ev, f);

@@ -33,7 +33,8 @@ struct tracker {
 	struct names *names;
 	struct geo *geo;
 	struct detect *detect;
-	const struct detect_gate *gate; /* the engine's (read per packet) */
+	/* the engine's gates (read per packet): bytes, connections, timer */
+	const struct detect_gate *gate_bytes, *gate_conn, *gate_tick;
 	struct pair_note *notes;      /* per pair slot */
 	track_alert_fn alert_fn;
 	void *alert_ctx;
@@ -67,7 +68,9 @@ track_new(const struct config *cfg, const struct hash_key *key,
 	cap[RULE_SCOPE_PAIR] = cfg->limit_pairs;
 	cap[RULE_SCOPE_DEST] = cfg->limit_destinations;
 	t->detect = detect_new(cfg, cap);
-	t->gate = detect_gate(t->detect);
+	t->gate_bytes = detect_gate(t->detect, RULE_ON_BYTES);
+	t->gate_conn = detect_gate(t->detect, RULE_ON_CONN);
+	t->gate_tick = detect_gate(t->detect, RULE_ON_TICK);
 	return t;
 }
 
@@ -117,12 +120,16 @@ track_dest_address(struct tracker *t, struct dest *d, struct netaddr *out)
 		*out = d->addr;
 		return true;
 	}
-	if (d->name[0] == '\0')
+	/* a name that was not known is looked up again only once the names
+	 * table has changed (per destination, not per packet or request) */
+	if (d->name[0] == '\0' ||
+	    d->lookup_version == names_changes(t->names) + 1)
 		return false;
 	if (netaddr_parse(d->name, out) == 0 || names_get(t->names, d->name, out)) {
 		d->addr = *out;
 		return true;
 	}
+	d->lookup_version = names_changes(t->names) + 1;
 	/* live mode: ask the resolver; the answer lands in the names table,
 	 * where the pair's next evaluation finds it (the country stays "??",
 	 * foreign, until then) */
@@ -194,9 +201,8 @@ emit_detection(void *ctx, const struct rule_def *r, enum severity sev,
  */
 static RARE void
 evaluate_gated(struct tracker *t, struct pair *pr, uint64_t ts, const
-    struct traffic_event *ev, unsigned why)
+    struct traffic_event *ev, const struct detect_gate *g, unsigned why)
 {
-	const struct detect_gate *g = t->gate;
 	struct rule_input in;
 	struct detect_ids ids;
 	struct emit_ctx e;
@@ -209,21 +215,31 @@ evaluate_gated(struct tracker *t, struct pair *pr, uint64_t ts, const
 		t->stats.flows_lost_destination++;
 		return;
 	}
-	baseline_touch(t->baseline, pr->dest_id, pr->dest_gen, ts);
-	resolve_country(t, pr, d);
+	/* (a connection's binding has just marked it in use) */
+	if (why != RULE_ON_CONN)
+		baseline_touch(t->baseline, pr->dest_id, pr->dest_gen, ts);
 	in.cfg = t->cfg;
 	in.ts_ns = ts;
+	in.why = why;
 	in.ev = ev;
 	in.pair = pr;
 	in.dest = d;
-	in.familiar = d->familiar;
-	in.foreign = dest_is_foreign(t, pr, d);
-	/* familiar, or at home: a home country or an internal address (an
-	 * unknown country counts as foreign, so it is not settled here) */
-	if (in.familiar || !in.foreign) {
-		pr->benign = true;
-		if (g->all_unfamiliar_foreign)
-			return;
+	if (pr->suspect) {
+		in.familiar = false;
+		in.foreign = true;
+	} else {
+		resolve_country(t, pr, d);
+		in.familiar = d->familiar;
+		in.foreign = dest_is_foreign(t, pr, d);
+		/* familiar, or at home: a home country or an internal address
+		 * (an unknown country counts as foreign, so it is not settled) */
+		if (in.familiar || !in.foreign) {
+			pr->benign = true;
+			if (g->all_unfamiliar_foreign)
+				return;
+		} else if (pr->country != COUNTRY_UNKNOWN) {
+			pr->suspect = true;
+		}
 	}
 	memset(&ids, 0xff, sizeof(ids));
 	ids.id[RULE_SCOPE_PAIR] = agg_pair_id(t->pairs, pr);
@@ -234,18 +250,16 @@ evaluate_gated(struct tracker *t, struct pair *pr, uint64_t ts, const
 	e.pair = pr;
 	e.dest = d;
 	e.ts_ns = ts;
-	detect_eval(t->detect, &in, &ids, why, emit_detection, &e);
+	detect_eval(t->detect, &in, &ids, emit_detection, &e);
 }
 
 static inline void
 evaluate(struct tracker *t, struct pair *pr, uint64_t ts, const
-    struct traffic_event *ev, unsigned why)
+    struct traffic_event *ev, const struct detect_gate *g, unsigned why)
 {
-	const struct detect_gate *g = t->gate;
-
 	if ((pr->benign && g->all_unfamiliar_foreign) || pr->win.out < g->min_window_out)
 		return;
-	evaluate_gated(t, pr, ts, ev, why);
+	evaluate_gated(t, pr, ts, ev, g, why);
 }
 
 /* ---- binding ---- */
@@ -312,6 +326,8 @@ track_bind(struct tracker *t, const struct traffic_event *ev, struct flow *f)
 		credit_pending(t, f, pr, ev->ts_ns);
 	if (ev->source != EVENT_PACKETS)
 		note_log(t, ev, pr, pair_id);
+	if (ev->conn_start)
+		evaluate(t, pr, ev->ts_ns, ev, t->gate_conn, RULE_ON_CONN);
 	return pr;
 }
 
@@ -335,7 +351,7 @@ track_account(struct tracker *t, struct pair *pr, const struct traffic_event *ev
 		    ev->kind_bytes[k]);
 	}
 	if (ev->from_host)
-		evaluate(t, pr, ev->ts_ns, ev, RULE_ON_EVENT);
+		evaluate(t, pr, ev->ts_ns, ev, t->gate_bytes, RULE_ON_BYTES);
 }
 
 bool
@@ -391,7 +407,7 @@ evaluate_pair_now(void *ctx, struct pair *pr)
 	struct recent_ctx *r = ctx;
 
 	agg_advance(r->t->pairs, pr, r->now_ns);
-	evaluate(r->t, pr, r->now_ns, NULL, RULE_ON_TICK);
+	evaluate(r->t, pr, r->now_ns, NULL, r->t->gate_tick, RULE_ON_TICK);
 }
 
 void

@@ -79,6 +79,7 @@ eval_gen(struct fixture *fx, bool familiar, bool foreign, uint64_t ts,
 	memset(&in, 0, sizeof(in));
 	in.cfg = fx->cfg;
 	in.ts_ns = ts;
+	in.why = RULE_ON_BYTES;
 	in.pair = &fx->p;
 	in.familiar = familiar;
 	in.foreign = foreign;
@@ -86,7 +87,7 @@ eval_gen(struct fixture *fx, bool familiar, bool foreign, uint64_t ts,
 	ids.id[RULE_SCOPE_PAIR] = 1;
 	ids.gen[RULE_SCOPE_PAIR] = gen;
 	nfired = 0;
-	return detect_eval(fx->d, &in, &ids, RULE_ON_EVENT, record, NULL);
+	return detect_eval(fx->d, &in, &ids, record, NULL);
 }
 
 static size_t
@@ -187,15 +188,15 @@ test_disabled_rule_and_gate(void **state)
 	assert_int_equal(config_load_string("t.yaml", yaml, strlen(yaml), &cfg,
 	    err, sizeof(err)), 0);
 	detect_apply_config(fx->d, cfg);
-	assert_true(detect_gate(fx->d)->all_unfamiliar_foreign);
-	assert_int_equal(detect_gate(fx->d)->min_window_out, 700);
+	assert_true(detect_gate(fx->d, RULE_ON_BYTES)->all_unfamiliar_foreign);
+	assert_int_equal(detect_gate(fx->d, RULE_ON_BYTES)->min_window_out, 700);
 	fx->p.win.out = 5000;
 	assert_int_equal(eval(fx, false, true, SEC), 0);
 	fx->p.win.compressed = 700; /* positive control */
 	assert_int_equal(eval(fx, false, true, SEC), 1);
 	assert_string_equal(fired[0], "compressed-upload");
 	detect_apply_config(fx->d, fx->cfg);
-	assert_int_equal(detect_gate(fx->d)->min_window_out, 500);
+	assert_int_equal(detect_gate(fx->d, RULE_ON_BYTES)->min_window_out, 500);
 	config_free(cfg);
 }
 

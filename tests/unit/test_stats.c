@@ -24,6 +24,7 @@
 #include <event2/event.h>
 
 #include "exfild/daemon/stats.h"
+#include "exfild/detect/registry.h"
 
 #define FFFD "\xef\xbf\xbd"
 #define ERR_LEN 512
@@ -90,7 +91,9 @@ fill_fixture(void)
 	fixture.n_ifaces = 2;
 }
 
-static const char expected_line[] =
+/* The fixture's line up to its alert counts; the rest follows the rule
+ * registry (see rule_counts: the first two rules have counts 2 and 1). */
+static const char expected_line_head[] =
     "uptime=3600s rss_kb=51200 "
     "eth0.received=1010 eth0.dropped=5 eth0.ifdropped=1 "
     "bond0.100.received=20 bond0.100.dropped=0 bond0.100.ifdropped=0 "
@@ -101,9 +104,9 @@ static const char expected_line[] =
     "destinations=41 destinations_evicted=42 proxy_unidentified=51 "
     "http_requests=52 tls_sni=53 dns_answers=54 dns_untrusted=55 "
     "not_tracked=56 parser_slots_exhausted=57 "
-    "alerts=3 bulk-upload=2 compressed-upload=1";
+    "alerts=3";
 
-static const char expected_prom[] =
+static const char expected_prom_head[] =
     "# HELP exfild_info Sensor name and exfild version; the value is always 1.\n"
     "# TYPE exfild_info gauge\n"
     "exfild_info{sensor=\"tap-1\",version=\"0.1.0\"} 1\n"
@@ -211,15 +214,49 @@ static const char expected_prom[] =
     "exfild_malformed_total{reason=\"dns\"} 12\n"
     "exfild_malformed_total{reason=\"tls\"} 13\n"
     "# HELP exfild_alerts_total Alerts raised, by rule.\n"
-    "# TYPE exfild_alerts_total counter\n"
-    "exfild_alerts_total{rule=\"bulk-upload\"} 2\n"
-    "exfild_alerts_total{rule=\"compressed-upload\"} 1\n";
+    "# TYPE exfild_alerts_total counter\n";
+
+static char expected_line[4096];
+static char expected_prom[16384];
+
+/* " name=N" (line) or the exposition's sample, for every rule of the
+ * registry, with the fixture's counts. */
+static void
+rule_counts(char *line, size_t linelen, char *prom, size_t promlen,
+    const uint64_t *by_rule)
+{
+	const struct rule_def *const *r;
+	size_t n, i, o = 0, q = 0;
+
+	r = rules_registry(&n);
+	for (i = 0; i < n; i++) {
+		o += (size_t)snprintf(line + o, linelen - o, " %s=%llu", r[i]->name,
+		    (unsigned long long)by_rule[i]);
+		q += (size_t)snprintf(prom + q, promlen - q,
+		    "exfild_alerts_total{rule=\"%s\"} %llu\n", r[i]->name,
+		    (unsigned long long)by_rule[i]);
+	}
+}
+
+static void
+fill_expected(void)
+{
+	char line[1024], prom[2048];
+
+	rule_counts(line, sizeof(line), prom, sizeof(prom),
+	    fixture.pipe->alerts_by_rule);
+	snprintf(expected_line, sizeof(expected_line), "%s%s",
+	    expected_line_head, line);
+	snprintf(expected_prom, sizeof(expected_prom), "%s%s",
+	    expected_prom_head, prom);
+}
 
 static int
 setup(void **state)
 {
 	(void)state;
 	fill_fixture();
+	fill_expected();
 	return 0;
 }
 
@@ -327,18 +364,23 @@ test_line_empty(void **state)
 	char buf[4096];
 	struct strbuf sb;
 	struct stats_snapshot empty;
+	uint64_t zero[RULES_MAX] = { 0 };
+	char want[4096], rules[1024], prom[2048];
 
 	(void)state;
 	memset(&empty, 0, sizeof(empty));
 	sb_init(&sb, buf, sizeof(buf));
 	assert_int_equal(stats_format_line(&empty, &sb), 0);
-	assert_string_equal(buf,
+	rule_counts(rules, sizeof(rules), prom, sizeof(prom), zero);
+	snprintf(want, sizeof(want), "%s%s",
 	    "uptime=0s rss_kb=0 packets=0 bytes=0 malformed=0 http=0 dns=0 tls=0 "
 	    "flows_active=0 flows_created=0 flows_expired=0 flows_evicted=0 "
 	    "pairs_active=0 pairs_created=0 pairs_evicted=0 destinations=0 "
 	    "destinations_evicted=0 proxy_unidentified=0 http_requests=0 "
 	    "tls_sni=0 dns_answers=0 dns_untrusted=0 not_tracked=0 "
-	    "parser_slots_exhausted=0 alerts=0 bulk-upload=0 compressed-upload=0");
+	    "parser_slots_exhausted=0 alerts=0", rules);
+	assert_string_equal(buf, want);
+	assert_true(strstr(buf, " bulk-upload=0 compressed-upload=0") != NULL);
 }
 
 static void
@@ -958,7 +1000,8 @@ test_outputs(void **state)
 	s.n_outputs = 2;
 	sb_init(&sb, buf, sizeof(buf));
 	assert_int_equal(stats_format_line(&s, &sb), 0);
-	assert_non_null(strstr(buf, " compressed-upload=1 out.alerts.json.emitted=4 "
+	assert_non_null(strstr(buf, " compressed-upload=1 "));
+	assert_non_null(strstr(buf, " out.alerts.json.emitted=4 "
 	    "out.alerts.json.failed=0 out.siem\\x221.emitted=4 out.siem\\x221.failed=0 "
 	    "out.siem\\x221.queued=1 out.siem\\x221.spooled=2 out.siem\\x221.sent=3 "
 	    "out.siem\\x221.retried=5 out.siem\\x221.dropped=6"));

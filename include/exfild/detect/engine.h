@@ -18,7 +18,8 @@
 
 #define DETECT_NONE UINT32_MAX
 
-/* Every enabled rule's gate taken together: the packet path's test. */
+/* The gates of the enabled rules that observe one kind of event, taken
+ * together: the packet path's test. */
 struct detect_gate {
 	bool all_unfamiliar_foreign; /* no enabled rule looks at other destinations */
 	uint64_t min_window_out;     /* no enabled rule matches below this (or
@@ -49,13 +50,15 @@ struct detect *detect_new(const struct config *cfg,
 void detect_free(struct detect *d);
 /* A reload: new settings and gates (state and suppression are kept). */
 void detect_apply_config(struct detect *d, const struct config *cfg);
-const struct detect_gate *detect_gate(const struct detect *d);
+/* The gate of the enabled rules that observe why (RULE_ON_BYTES, _CONN or
+ * _TICK); the pointer stays valid (a reload updates what it points to). */
+const struct detect_gate *detect_gate(const struct detect *d, unsigned why);
 
-/* Asks every enabled rule that observes `why` (RULE_ON_EVENT or
- * RULE_ON_TICK) and passes its gate; emit is called for each new alert, in
- * registry order. Returns the alerts emitted. */
+/* Asks every enabled rule that observes in->why and passes its gate; emit
+ * is called for each new alert, in registry order. Returns the alerts
+ * emitted. */
 size_t detect_eval(struct detect *d, const struct rule_input *in,
-    const struct detect_ids *ids, unsigned why, detect_emit_fn emit, void *ctx);
+    const struct detect_ids *ids, detect_emit_fn emit, void *ctx);
 void detect_get_stats(const struct detect *d, struct detect_stats *out);
 
 #endif

@@ -25,15 +25,19 @@ struct traffic_event;
  * Where a rule's state lives. Pair: one (internal host, destination);
  * host: one internal host; destination: one destination, shared by every
  * host that talks to it (the only state a sharding by internal host would
- * have to share). State is a fixed number of bytes per entry, zeroed when
- * the entry's slot is reused (slot id + generation).
+ * have to share). A rule may keep state at several scopes. State is a
+ * fixed number of bytes per entry, zeroed when the entry's slot is reused
+ * (slot id + generation).
  */
 enum rule_scope { RULE_SCOPE_NONE, RULE_SCOPE_PAIR, RULE_SCOPE_HOST,
 	RULE_SCOPE_DEST, RULE_SCOPE_COUNT };
 
-/* What the rule observes. */
-#define RULE_ON_EVENT 0x1u /* each traffic event with bytes from the host */
-#define RULE_ON_TICK  0x2u /* the periodic timer (daemon), pairs seen lately */
+/* What the rule observes (the engine asks it on these only). */
+#define RULE_ON_BYTES 0x1u /* each event with bytes from the host (a packet) */
+#define RULE_ON_CONN  0x2u /* a connection or request starts (once per flow
+			    * binding, per proxied request, per log line) */
+#define RULE_ON_TICK  0x4u /* the periodic timer (daemon), pairs seen lately */
+#define RULE_ON_KINDS 3    /* the three above, as gate indexes 0, 1, 2 */
 
 /*
  * The cheap pre-check, worked out from the rule's settings when they are
@@ -49,11 +53,17 @@ struct rule_gate {
 struct rule_input {
 	const struct config *cfg;
 	uint64_t ts_ns;
+	unsigned why;                   /* RULE_ON_BYTES, _CONN or _TICK */
 	const struct traffic_event *ev; /* NULL when asked from the timer */
 	const struct pair *pair;
 	const struct dest *dest;
 	bool familiar; /* destination in the baseline or allow-listed */
 	bool foreign;  /* destination not at home (unknown country = foreign) */
+};
+
+/* A rule's state for one evaluation, by scope. */
+struct rule_state {
+	void *at[RULE_SCOPE_COUNT];
 };
 
 struct rule_def {
@@ -63,14 +73,15 @@ struct rule_def {
 	struct rule_section settings;
 	/* MITRE ATT&CK technique ids, NULL-terminated */
 	const char *const *attack;
-	enum rule_scope scope;
-	size_t state_size;   /* bytes of state per entry of its scope */
+	/* bytes of state it keeps per entry of each scope (0: none) */
+	size_t state_size[RULE_SCOPE_COUNT];
 	unsigned observes;   /* RULE_ON_* */
 	void (*gate)(const void *conf, struct rule_gate *out);
-	/* Does it match now? Fills the finding when it does. state: its
-	 * entry at its scope (NULL for RULE_SCOPE_NONE). */
-	bool (*match)(const struct rule_input *in, const void *conf, void *state,
-	    struct finding *out);
+	/* Does it match now? Fills the finding when it does. state->at[s]:
+	 * its entry at scope s (NULL where it keeps none). why: the RULE_ON_*
+	 * it is asked for. */
+	bool (*match)(const struct rule_input *in, const void *conf,
+	    const struct rule_state *state, struct finding *out);
 };
 
 #endif

@@ -38,6 +38,9 @@ struct pair {
 	 * evaluating every packet of a large benign upload. */
 	bool benign;
 	bool via_proxy;
+	/* The opposite, settled: unfamiliar, and foreign with a known
+	 * country (until a reload); the rules' inputs need no look-up. */
+	bool suspect;
 	uint16_t dst_port;        /* last destination port used */
 	country_t country;        /* COUNTRY_UNKNOWN until resolved */
 	/* sliding window */

@@ -28,6 +28,8 @@ struct dest {
 	bool familiar;              /* learned or allowed */
 	bool allowed;               /* matched baseline.allow */
 	uint32_t gen;               /* bumped when the slot is reused */
+	uint64_t lookup_version;    /* names table version at a name's last failed
+				     * address look-up, plus 1 (0: none failed) */
 };
 
 struct baseline_stats {

@@ -54,6 +54,8 @@ struct traffic_event {
 	uint8_t proto;             /* IPPROTO_TCP, IPPROTO_UDP; 0 unknown */
 	bool via_proxy;            /* through a configured proxy */
 	bool conn_start;           /* a connection (or a request) starts: a flow */
+	uint64_t conn_ns;          /* when it started (a log line: its time less
+				    * its duration); with conn_start */
 	bool opened_by_peer;       /* the far side opened the connection */
 	bool from_host;            /* it carries bytes the host sent: rules are asked */
 	uint64_t bytes_out;        /* bytes the host sent, and received */
