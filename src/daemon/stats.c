@@ -594,22 +594,6 @@ listen_error(char *err, size_t errlen, const char *listen, const char *msg)
 	return -1;
 }
 
-/* Offset of the first (or last) byte ch in the cursor's rest, or SIZE_MAX. */
-static size_t
-cur_find(const struct cursor *c, uint8_t ch, bool last)
-{
-	size_t i, found = SIZE_MAX;
-
-	for (i = 0; i < cur_left(c); i++) {
-		if (cur_peek(c, i) == ch) {
-			found = i;
-			if (!last)
-				break;
-		}
-	}
-	return found;
-}
-
 /* The whole rest is a port, 0-65535. */
 static bool
 read_port(struct cursor *c, uint16_t *port)
@@ -701,7 +685,7 @@ stats_listen_parse(const char *listen, struct sockaddr_storage *out,
 	v6 = cur_peek(&c, 0) == '[';
 	if (v6) {
 		cur_skip(&c, 1);
-		if ((n = cur_find(&c, ']', false)) == SIZE_MAX)
+		if ((n = cur_find(&c, ']')) == cur_left(&c))
 			return listen_error(err, errlen, listen,
 			    "missing \"]\" after the IPv6 address");
 		host = cur_sub(&c, n);
@@ -710,12 +694,12 @@ stats_listen_parse(const char *listen, struct sockaddr_storage *out,
 			return listen_error(err, errlen, listen,
 			    "expected \":\" and a port after \"]\"");
 	} else {
-		if ((n = cur_find(&c, ':', true)) == SIZE_MAX)
+		if ((n = cur_find_last(&c, ':')) == cur_left(&c))
 			return listen_error(err, errlen, listen,
 			    "missing port (" LISTEN_FORMS ")");
 		host = cur_sub(&c, n);
 		cur_skip(&c, 1);
-		if (cur_find(&host, ':', false) != SIZE_MAX)
+		if (cur_find(&host, ':') != cur_left(&host))
 			return listen_error(err, errlen, listen,
 			    "an IPv6 address must be in brackets, "
 			    "as in [::1]:9477");

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 struct cursor {
 	const uint8_t *p;
@@ -178,6 +179,101 @@ cur_narrow(struct cursor *c, size_t n)
 {
 	if (!c->err && c->len - c->off > n)
 		c->len = c->off + n;
+}
+
+/* Is [from, to) inside len bytes? Written so that nothing can overflow. */
+static inline bool
+cur_range_ok(size_t len, size_t from, size_t to)
+{
+	return from <= to && to <= len;
+}
+
+/*
+ * Child cursor over bytes [from, to) of the rest, the parent not moved.
+ * Unless from <= to <= cur_left(c), both are in error and the child is
+ * empty: a bad range can never reach outside the parent.
+ */
+static inline struct cursor
+cur_slice(struct cursor *c, size_t from, size_t to)
+{
+	struct cursor child = { NULL, 0, 0, true };
+
+	if (c->err)
+		return child;
+	if (!cur_range_ok(c->len - c->off, from, to)) {
+		c->err = true;
+		return child;
+	}
+	cur_init(&child, c->p + c->off + from, to - from);
+	return child;
+}
+
+/* Moves to absolute offset off (0 <= off <= len); err beyond the end. */
+static inline void
+cur_seek(struct cursor *c, size_t off)
+{
+	if (c->err)
+		return;
+	if (off > c->len)
+		c->err = true;
+	else
+		c->off = off;
+}
+
+/* Index of the first ch in the rest, or cur_left(c) when there is none. */
+static inline size_t
+cur_find(const struct cursor *c, uint8_t ch)
+{
+	size_t left = cur_left(c);
+	const uint8_t *q = left > 0 ? memchr(c->p + c->off, ch, left) : NULL;
+
+	return q != NULL ? (size_t)(q - (c->p + c->off)) : left;
+}
+
+/* Index of the last ch in the rest, or cur_left(c) when there is none. */
+static inline size_t
+cur_find_last(const struct cursor *c, uint8_t ch)
+{
+	size_t left = cur_left(c);
+	const uint8_t *q = left > 0 ? memrchr(c->p + c->off, ch, left) : NULL;
+
+	return q != NULL ? (size_t)(q - (c->p + c->off)) : left;
+}
+
+/*
+ * The bytes up to the first ch (all the rest when there is none) as a
+ * child cursor; the parent stops at ch, which is not consumed.
+ */
+static inline struct cursor
+cur_until(struct cursor *c, uint8_t ch)
+{
+	return cur_sub(c, cur_find(c, ch));
+}
+
+/* Consumes the next byte when it is ch; false (no error) otherwise. */
+static inline bool
+cur_eat(struct cursor *c, uint8_t ch)
+{
+	if (cur_left(c) == 0 || c->p[c->off] != ch)
+		return false;
+	c->off++;
+	return true;
+}
+
+/* Does the rest start with the n bytes at s? Never an error; false for a
+ * cursor in error. */
+static inline bool
+cur_starts_with(const struct cursor *c, const void *s, size_t n)
+{
+	return !c->err && c->len - c->off >= n &&
+	    (n == 0 || memcmp(c->p + c->off, s, n) == 0);
+}
+
+/* Is the rest exactly the n bytes at s? As cur_starts_with. */
+static inline bool
+cur_eq(const struct cursor *c, const void *s, size_t n)
+{
+	return cur_left(c) == n && cur_starts_with(c, s, n);
 }
 
 /* Text files (geo CSV, hosts, baseline state): blanks are space, tab and
