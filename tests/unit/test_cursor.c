@@ -319,6 +319,45 @@ test_range_slice(void **state)
 }
 
 static void
+test_view(void **state)
+{
+	struct cursor c = over(bytes, 4), v;
+
+	(void)state;
+	cur_skip(&c, 1);
+	v = cur_view(&c);			/* the rest, from offset 0 */
+	assert_fresh(&v, 0, 3);
+	assert_ptr_equal(cur_rest(&v), bytes + 1);
+	assert_fresh(&c, 1, 3);			/* the parent does not move */
+	cur_skip(&c, 3);
+	v = cur_view(&c);			/* nothing left */
+	assert_fresh(&v, 0, 0);
+	cur_skip(&c, 1);			/* error: the view is too */
+	v = cur_view(&c);
+	assert_failed(&v, 0);
+}
+
+/* An error ends the cursor where it stands: nothing is readable after. */
+static void
+test_error_ends(void **state)
+{
+	struct cursor c = over(bytes, 6);
+
+	(void)state;
+	cur_skip(&c, 2);
+	assert_int_equal(cur_be32(&c), 0x56789abc);
+	assert_int_equal(cur_u8(&c), 0);
+	assert_failed(&c, 6);
+	c = over(bytes, 6);
+	cur_skip(&c, 2);
+	cur_skip(&c, 5);
+	assert_failed(&c, 2);
+	assert_int_equal(cur_peek(&c, 0), 0);	/* byte 2 exists, but no */
+	assert_int_equal(cur_find(&c, 0x56), 0);
+	assert_false(cur_eat(&c, 0x56));
+}
+
+static void
 test_seek(void **state)
 {
 	struct cursor c = over(bytes, 4);
@@ -450,6 +489,8 @@ main(void)
 		cmocka_unit_test(test_sub),
 		cmocka_unit_test(test_narrow),
 		cmocka_unit_test(test_range_slice),
+		cmocka_unit_test(test_view),
+		cmocka_unit_test(test_error_ends),
 		cmocka_unit_test(test_seek),
 		cmocka_unit_test(test_find),
 		cmocka_unit_test(test_eat_compare),

@@ -1,7 +1,9 @@
 /*
  * cursor.h - bounds-checked reader over untrusted bytes.
  * Every read checks the remaining length first; an error is sticky, so a
- * parser may read a whole header and test c->err once at the end.
+ * parser may read a whole header and test c->err once at the end. An
+ * error also ends the cursor where it stands (len = off), so "nothing
+ * left" alone keeps every reader from reading on.
  */
 #ifndef EXFILD_CURSOR_H
 #define EXFILD_CURSOR_H
@@ -27,10 +29,19 @@ cur_init(struct cursor *c, const uint8_t *p, size_t len)
 	c->err = false;
 }
 
+/* Bytes left: 0 once in error (see cur_fail). */
 static inline size_t
 cur_left(const struct cursor *c)
 {
-	return c->err ? 0 : c->len - c->off;
+	return c->len - c->off;
+}
+
+/* The sticky error: the cursor ends where it stands, nothing consumed. */
+static inline void
+cur_fail(struct cursor *c)
+{
+	c->err = true;
+	c->len = c->off;
 }
 
 /* True when n more bytes can be read; sets the sticky error otherwise. */
@@ -40,7 +51,7 @@ cur_need(struct cursor *c, size_t n)
 	if (c->err)
 		return false;
 	if (c->len - c->off < n) {
-		c->err = true;
+		cur_fail(c);
 		return false;
 	}
 	return true;
@@ -141,14 +152,14 @@ cur_ptr(struct cursor *c, size_t n)
 static inline const uint8_t *
 cur_rest(const struct cursor *c)
 {
-	return c->err || c->off == c->len ? NULL : c->p + c->off;
+	return c->off == c->len ? NULL : c->p + c->off;
 }
 
 /* Byte at off bytes ahead without consuming; 0 and no error when absent. */
 static inline uint8_t
 cur_peek(const struct cursor *c, size_t ahead)
 {
-	if (c->err || c->len - c->off <= ahead)
+	if (c->len - c->off <= ahead)
 		return 0;
 	return c->p[c->off + ahead];
 }
@@ -163,7 +174,9 @@ cur_sub(struct cursor *c, size_t n)
 	struct cursor child = { NULL, 0, 0, true };
 
 	if (cur_need(c, n)) {
-		cur_init(&child, c->p + c->off, n);
+		child.p = c->p + c->off;
+		child.len = n;
+		child.err = false;
 		c->off += n;
 	}
 	return child;
@@ -201,11 +214,23 @@ cur_slice(struct cursor *c, size_t from, size_t to)
 	if (c->err)
 		return child;
 	if (!cur_range_ok(c->len - c->off, from, to)) {
-		c->err = true;
+		cur_fail(c);
 		return child;
 	}
 	cur_init(&child, c->p + c->off + from, to - from);
 	return child;
+}
+
+/*
+ * The rest of c as a cursor of its own, at offset 0 (c is not moved): a
+ * value kept for later, or one a loop indexes from 0.
+ */
+static inline struct cursor
+cur_view(const struct cursor *c)
+{
+	struct cursor v = { c->p + c->off, c->len - c->off, 0, c->err };
+
+	return v;
 }
 
 /* Moves to absolute offset off (0 <= off <= len); err beyond the end. */
@@ -215,7 +240,7 @@ cur_seek(struct cursor *c, size_t off)
 	if (c->err)
 		return;
 	if (off > c->len)
-		c->err = true;
+		cur_fail(c);
 	else
 		c->off = off;
 }
