@@ -1313,54 +1313,28 @@ parse_max_message(struct loader *ld, const struct key_handler *h,
 	return 0;
 }
 
-/* "host", "host:port", "[v6]" or "[v6]:port": host a name (normalised) or
- * an address literal (IPv6 only in brackets). */
-struct host_port {
-	char host[DOMAIN_MAX + 1];
-	uint16_t port;  /* 0: none given */
-	bool literal;   /* an address, not a name */
-};
-
+/* "host", "host:port", "[v6]" or "[v6]:port" (the shared parser, port
+ * 1..65535); a host that is not an address literal must be a domain name,
+ * normalised in place. flags: NETADDR_HP_* beyond NETADDR_HP_NAME. */
 static int
-host_port_parse(const char *hp, struct host_port *out)
+host_port_parse(const char *hp, unsigned flags, struct netaddr_hostport *out)
 {
-	const char *port = NULL, *host = hp, *end;
-	struct netaddr a;
-	size_t hostlen;
-
-	if (hp[0] == '[') {
-		host = hp + 1;
-		if ((end = strchr(host, ']')) == NULL || (end[1] != '\0' && end[1] != ':'))
-			return -1;
-		if (end[1] == ':')
-			port = end + 2;
-	} else {
-		end = strchr(hp, ':');
-		if (end != NULL)
-			port = end + 1;
-		else
-			end = hp + strlen(hp);
-	}
-	hostlen = (size_t)(end - host);
-	if (hostlen == 0 || hostlen >= sizeof(out->host))
+	if (netaddr_hostport_parse(hp, strlen(hp), flags | NETADDR_HP_NAME,
+	    out) != NETADDR_HP_OK)
 		return -1;
-	memcpy(out->host, host, hostlen);
-	out->host[hostlen] = '\0';
-	out->literal = netaddr_parse(out->host, &a) == 0;
-	if (hp[0] == '[' ? !out->literal || a.family != 6 :
-	    !out->literal && domain_normalise(out->host, out->host, sizeof(out->host)) != 0)
+	if (out->addr.family == 0 &&
+	    domain_normalise(out->host, out->host, sizeof(out->host)) != 0)
 		return -1;
-	out->port = 0;
-	return port != NULL && parse_port(port, &out->port) != 0 ? -1 : 0;
+	return 0;
 }
 
 /* The host part of a syslog target; the port defaults to 514. */
 static int
 target_host_port(const char *hp, struct output_conf *o)
 {
-	struct host_port h;
+	struct netaddr_hostport h;
 
-	if (host_port_parse(hp, &h) != 0)
+	if (host_port_parse(hp, 0, &h) != 0)
 		return -1;
 	o->port = h.port != 0 ? h.port : 514;
 	o->host = xstrdup(h.host);
@@ -1639,14 +1613,15 @@ parse_log_listen(struct loader *ld, const struct key_handler *h,
     const char *path, yaml_node_t *value, void *target)
 {
 	struct log_source_conf *l = target;
-	struct host_port hp;
+	struct netaddr_hostport hp;
 	const char *s;
 
 	(void)h;
 	if (plain_string(ld, path, value, &s) != 0)
 		return -1;
 	if ((strncmp(s, "udp://", 6) != 0 && strncmp(s, "tcp://", 6) != 0) ||
-	    host_port_parse(s + 6, &hp) != 0 || !hp.literal || hp.port == 0)
+	    host_port_parse(s + 6, NETADDR_HP_PORT, &hp) != 0 ||
+	    hp.addr.family == 0)
 		return fail_invalid(ld, value, path, "listen address", s,
 		    " (expected udp://ADDR:PORT or tcp://ADDR:PORT)");
 	free(l->listen);

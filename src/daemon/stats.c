@@ -594,149 +594,49 @@ listen_error(char *err, size_t errlen, const char *listen, const char *msg)
 	return -1;
 }
 
-/* Offset of the first (or last) byte ch in the cursor's rest, or SIZE_MAX. */
-static size_t
-cur_find(const struct cursor *c, uint8_t ch, bool last)
+/* The message for each way the shared parser refuses a listen address. */
+static const char *
+listen_why(enum netaddr_hp_err e)
 {
-	size_t i, found = SIZE_MAX;
-
-	for (i = 0; i < cur_left(c); i++) {
-		if (cur_peek(c, i) == ch) {
-			found = i;
-			if (!last)
-				break;
-		}
+	switch (e) {
+	case NETADDR_HP_EMPTY:
+		return LISTEN_FORMS;
+	case NETADDR_HP_NO_BRACKET:
+		return "missing \"]\" after the IPv6 address";
+	case NETADDR_HP_AFTER_BRACKET:
+		return "expected \":\" and a port after \"]\"";
+	case NETADDR_HP_NEED_BRACKETS:
+		return "an IPv6 address must be in brackets, as in [::1]:9477";
+	case NETADDR_HP_NO_PORT:
+	case NETADDR_HP_EMPTY_PORT:
+		return "missing port (" LISTEN_FORMS ")";
+	case NETADDR_HP_BAD_PORT:
+		return "port must be a number from 0 to 65535";
+	case NETADDR_HP_BAD_V6:
+		return "not an IPv6 address between the brackets";
+	default:
+		return "host must be an IPv4 address or a bracketed IPv6 address "
+		    "(names are not resolved)";
 	}
-	return found;
-}
-
-/* The whole rest is a port, 0-65535. */
-static bool
-read_port(struct cursor *c, uint16_t *port)
-{
-	uint64_t v;
-
-	if (cur_left(c) > 5 || !read_decimal(c, &v) || cur_left(c) != 0 ||
-	    v > 65535)
-		return false;
-	*port = (uint16_t)v;
-	return true;
-}
-
-static bool
-host_text(struct cursor host, char *buf, size_t buflen)
-{
-	size_t n = cur_left(&host);
-	const uint8_t *p = cur_ptr(&host, n);
-
-	if (n == 0 || n >= buflen || p == NULL || memchr(p, '\0', n) != NULL)
-		return false;
-	memcpy(buf, p, n);
-	buf[n] = '\0';
-	return true;
-}
-
-static int
-listen_addr_v4(const char *host, uint16_t port, struct sockaddr_storage *out,
-    socklen_t *outlen)
-{
-	struct sockaddr_in sin;
-
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons(port);
-	if (inet_pton(AF_INET, host, &sin.sin_addr) != 1)
-		return -1;
-	memset(out, 0, sizeof(*out));
-	memcpy(out, &sin, sizeof(sin));
-	*outlen = sizeof(sin);
-	return 0;
-}
-
-static int
-listen_addr_v6(const char *host, uint16_t port, struct sockaddr_storage *out,
-    socklen_t *outlen)
-{
-	struct sockaddr_in6 sin6;
-
-	memset(&sin6, 0, sizeof(sin6));
-	sin6.sin6_family = AF_INET6;
-	sin6.sin6_port = htons(port);
-	if (inet_pton(AF_INET6, host, &sin6.sin6_addr) != 1)
-		return -1;
-	memset(out, 0, sizeof(*out));
-	memcpy(out, &sin6, sizeof(sin6));
-	*outlen = sizeof(sin6);
-	return 0;
-}
-
-static bool
-is_loopback(const struct sockaddr_storage *ss)
-{
-	struct sockaddr_in sin;
-	struct sockaddr_in6 sin6;
-
-	if (ss->ss_family == AF_INET) {
-		memcpy(&sin, ss, sizeof(sin));
-		return (ntohl(sin.sin_addr.s_addr) >> 24) == 127;
-	}
-	memcpy(&sin6, ss, sizeof(sin6));
-	return IN6_IS_ADDR_LOOPBACK(&sin6.sin6_addr);
 }
 
 int
 stats_listen_parse(const char *listen, struct sockaddr_storage *out,
     socklen_t *outlen, char *err, size_t errlen)
 {
-	struct cursor c, host;
-	char hostbuf[INET6_ADDRSTRLEN];
-	uint16_t port;
-	size_t n;
-	bool v6;
+	struct netaddr_hostport hp;
+	enum netaddr_hp_err e;
 
-	cur_init(&c, (const uint8_t *)listen,
-	    listen != NULL ? strlen(listen) : 0);
-	if (cur_left(&c) == 0)
-		return listen_error(err, errlen, listen, LISTEN_FORMS);
-	v6 = cur_peek(&c, 0) == '[';
-	if (v6) {
-		cur_skip(&c, 1);
-		if ((n = cur_find(&c, ']', false)) == SIZE_MAX)
-			return listen_error(err, errlen, listen,
-			    "missing \"]\" after the IPv6 address");
-		host = cur_sub(&c, n);
-		cur_skip(&c, 1);
-		if (cur_left(&c) > 0 && cur_u8(&c) != ':')
-			return listen_error(err, errlen, listen,
-			    "expected \":\" and a port after \"]\"");
-	} else {
-		if ((n = cur_find(&c, ':', true)) == SIZE_MAX)
-			return listen_error(err, errlen, listen,
-			    "missing port (" LISTEN_FORMS ")");
-		host = cur_sub(&c, n);
-		cur_skip(&c, 1);
-		if (cur_find(&host, ':', false) != SIZE_MAX)
-			return listen_error(err, errlen, listen,
-			    "an IPv6 address must be in brackets, "
-			    "as in [::1]:9477");
-	}
-	if (cur_left(&c) == 0)
-		return listen_error(err, errlen, listen,
-		    "missing port (" LISTEN_FORMS ")");
-	if (!read_port(&c, &port))
-		return listen_error(err, errlen, listen,
-		    "port must be a number from 0 to 65535");
-	if (!host_text(host, hostbuf, sizeof(hostbuf)) ||
-	    (v6 ? listen_addr_v6(hostbuf, port, out, outlen) :
-	    listen_addr_v4(hostbuf, port, out, outlen)) == -1)
-		return listen_error(err, errlen, listen, v6 ?
-		    "not an IPv6 address between the brackets" :
-		    "host must be an IPv4 address or a bracketed IPv6 address "
-		    "(names are not resolved)");
-	if (!is_loopback(out))
+	e = netaddr_hostport_parse(listen, listen != NULL ? strlen(listen) : 0,
+	    NETADDR_HP_PORT | NETADDR_HP_PORT_ZERO, &hp);
+	if (e != NETADDR_HP_OK)
+		return listen_error(err, errlen, listen, listen_why(e));
+	/* policy: the endpoint has no authentication */
+	if (!netaddr_is_loopback(&hp.addr))
 		return listen_error(err, errlen, listen,
 		    "not a loopback address (127.0.0.0/8 or [::1]): "
 		    "the metrics endpoint has no authentication");
+	netaddr_to_sockaddr(&hp.addr, hp.port, out, outlen);
 	return 0;
 }
 

@@ -542,17 +542,12 @@ squid_format_measures_uploads(const struct squid_format *f)
 /* ---- matching a line ---- */
 
 /*
- * Each code's value: its bytes in the line. Once the whole line has
- * matched, the values set are exactly the format's codes (set points at
- * f->has); of two codes for one field the last wins.
+ * Each code's value: a cursor over its bytes in the line. Once the whole
+ * line has matched, the values set are exactly the format's codes (set
+ * points at f->has); of two codes for one field the last wins.
  */
-struct squid_span {
-	const uint8_t *p;
-	size_t n;
-};
-
 struct squid_values {
-	struct squid_span v[SF_COUNT];
+	struct cursor v[SF_COUNT];
 	const bool *set;
 };
 
@@ -560,10 +555,7 @@ struct squid_values {
 static inline struct cursor
 value(const struct squid_values *sv, enum squid_field fld)
 {
-	struct cursor c;
-
-	cur_init(&c, sv->v[fld].p, sv->v[fld].n);
-	return c;
+	return cur_view(&sv->v[fld]);
 }
 
 /* The scans below index the cursor's rest below cur_left(): that is their
@@ -571,12 +563,8 @@ value(const struct squid_values *sv, enum squid_field fld)
 static void
 skip_blanks(struct cursor *c)
 {
-	const uint8_t *p = cur_rest(c);
-	size_t n = 0, left = cur_left(c);
-
-	while (n < left && is_blank(p[n]))
-		n++;
-	cur_skip(c, n);
+	while (is_blank(cur_peek(c, 0)))
+		cur_skip(c, 1);
 }
 
 /*
@@ -664,29 +652,35 @@ next_nonblank(const struct line_blanks *b, size_t off, size_t len)
 	return len;
 }
 
+/* Past a run of blanks at c (none: no move), by the line's blank map. */
+static inline __attribute__((always_inline)) void
+skip_blank_run(struct cursor *c, const struct line_blanks *b)
+{
+	if (is_blank(cur_peek(c, 0)))
+		cur_seek(c, next_nonblank(b, c->off, c->len));
+}
+
 /* Literal text: a blank matches a run of blanks, anything else itself. */
 static enum log_reject
 match_literal(const struct squid_format *f, const struct squid_elem *e,
     struct cursor *c)
 {
-	const uint8_t *t = f->text + e->off, *p = cur_rest(c);
-	size_t i, k = 0, left = cur_left(c);
+	const uint8_t *t = f->text + e->off;
+	size_t i;
 
 	for (i = 0; i < e->len; i++) {
-		if (k == left)
+		if (cur_left(c) == 0)
 			return LOGREJ_TOO_FEW_FIELDS;
 		if (is_blank(t[i])) {
-			if (!is_blank(p[k]))
+			if (!is_blank(cur_peek(c, 0)))
 				return LOGREJ_FORMAT_MISMATCH;
-			while (k < left && is_blank(p[k]))
-				k++;
+			skip_blanks(c);
 			while (i + 1 < e->len && is_blank(t[i + 1]))
 				i++;
-		} else if (p[k++] != t[i]) {
+		} else if (!cur_eat(c, t[i])) {
 			return LOGREJ_FORMAT_MISMATCH;
 		}
 	}
-	cur_skip(c, k);
 	return LOGREJ_NONE;
 }
 
@@ -759,7 +753,6 @@ word_len(const uint8_t *p, size_t left, uint8_t stop, bool last)
 static enum log_reject
 take_value(const struct squid_elem *e, struct cursor *c, struct cursor *val)
 {
-	const uint8_t *p;
 	size_t n = 0, last = (size_t)-1, left;
 	bool blank_ends = e->delim == DELIM_WORD || e->stop == ' ';
 	uint8_t ch;
@@ -768,12 +761,11 @@ take_value(const struct squid_elem *e, struct cursor *c, struct cursor *val)
 		skip_blanks(c); /* width padding */
 	if ((left = cur_left(c)) == 0)
 		return LOGREJ_TOO_FEW_FIELDS;
-	p = cur_rest(c);
 	if (e->delim == DELIM_WORD) {
-		n = word_len(p, left, e->stop, e->stop_last);
+		n = word_len(cur_rest(c), left, e->stop, e->stop_last);
 	} else {
 		while (n < left) {
-			ch = p[n];
+			ch = cur_peek(c, n);
 			if (blank_ends && is_blank(ch))
 				break;
 			if (ch == e->stop && e->stop != ' ') {
@@ -800,7 +792,7 @@ take_value(const struct squid_elem *e, struct cursor *c, struct cursor *val)
 static bool
 is_dash(const struct squid_values *sv, enum squid_field fld)
 {
-	return sv->v[fld].n == 1 && sv->v[fld].p[0] == '-';
+	return cur_eq(&sv->v[fld], "-", 1);
 }
 
 /* Canonical dotted quads (1-3 digits, no leading zero, 0..255) without
@@ -808,21 +800,22 @@ is_dash(const struct squid_values *sv, enum squid_field fld)
 static int
 parse_address(struct cursor v, struct netaddr *out)
 {
-	const uint8_t *p = cur_rest(&v);
-	size_t n = cur_left(&v), i = 0;
 	unsigned part, d, k;
+	size_t i = 0;
 	uint8_t q[4];
 
+	v = cur_view(&v); /* indexed from 0 below */
+	/* A byte past the end peeks as 0: not a digit, not '.'. */
 	for (k = 0; k < 4; k++) {
-		if (i == n || (part = (unsigned)(p[i] - '0')) > 9)
+		if ((part = (unsigned)(cur_peek(&v, i) - '0')) > 9)
 			goto slow;
 		i++;
-		if (i < n && (d = (unsigned)(p[i] - '0')) <= 9) {
+		if ((d = (unsigned)(cur_peek(&v, i) - '0')) <= 9) {
 			if (part == 0)
 				goto slow;
 			part = part * 10 + d;
 			i++;
-			if (i < n && (d = (unsigned)(p[i] - '0')) <= 9) {
+			if ((d = (unsigned)(cur_peek(&v, i) - '0')) <= 9) {
 				part = part * 10 + d;
 				i++;
 				if (part > 255)
@@ -830,18 +823,16 @@ parse_address(struct cursor v, struct netaddr *out)
 			}
 		}
 		q[k] = (uint8_t)part;
-		if (k < 3) {
-			if (i == n || p[i] != '.')
-				goto slow;
-			i++;
-		}
+		if (k < 3 && cur_peek(&v, i++) != '.')
+			goto slow;
 	}
-	if (i != n)
+	if (i != cur_left(&v))
 		goto slow;
 	netaddr_from_v4(out, q);
 	return 0;
 slow:
-	return n == 0 ? -1 : netaddr_parse_n((const char *)p, n, out);
+	return cur_left(&v) == 0 ? -1 :
+	    netaddr_parse_n((const char *)cur_rest(&v), cur_left(&v), out);
 }
 
 static int
@@ -948,7 +939,6 @@ scheme_port(struct cursor scheme)
 		{ "http", 80 }, { "https", 443 }, { "ftp", 21 }, { "ws", 80 },
 		{ "wss", 443 }, { "gopher", 70 }, { "whois", 43 },
 	};
-	const uint8_t *p = cur_rest(&scheme);
 	size_t i, k, n = cur_left(&scheme);
 
 	/* The names are lowercase letters: c | 0x20 equals one only when c
@@ -956,7 +946,8 @@ scheme_port(struct cursor scheme)
 	for (i = 0; i < ARRAY_LEN(ports); i++) {
 		if (strlen(ports[i].name) != n)
 			continue;
-		for (k = 0; k < n && (p[k] | 0x20) == ports[i].name[k]; k++)
+		for (k = 0; k < n &&
+		    (cur_peek(&scheme, k) | 0x20) == ports[i].name[k]; k++)
 			;
 		if (k == n)
 			return ports[i].port;
@@ -1007,25 +998,21 @@ authority_len(const uint8_t *p, size_t left, size_t *at)
 static int
 parse_url(struct log_record *r, struct cursor u, struct netaddr *literal)
 {
-	struct cursor scheme, auth;
-	const uint8_t *p;
-	size_t n = 0, at, left;
+	struct cursor rest = u, scheme, auth;
+	size_t n = 0, at;
 	uint16_t defport;
 
 	literal->family = 0;
-	p = cur_rest(&u);
-	left = cur_left(&u);
-	if (left == 0 || p[0] == '/')
+	if (cur_left(&u) == 0 || cur_peek(&u, 0) == '/')
 		return 1;
-	while (n < left && is_scheme_char(p[n]))
+	while (n < cur_left(&u) && is_scheme_char(cur_peek(&u, n)))
 		n++;
-	if (n == 0 || left - n < 3 || memcmp(p + n, "://", 3) != 0)
+	scheme = cur_sub(&rest, n);
+	if (n == 0 || !cur_starts_with(&rest, "://", 3))
 		return log_record_set_authority(r, u, literal); /* CONNECT */
-	scheme = cur_sub(&u, n);
+	u = rest;
 	cur_skip(&u, 3);
-	p = cur_rest(&u);
-	left = cur_left(&u);
-	n = authority_len(p, left, &at);
+	n = authority_len(cur_rest(&u), cur_left(&u), &at);
 	if (at != (size_t)-1) {
 		cur_skip(&u, at + 1);
 		n -= at + 1;
@@ -1058,7 +1045,7 @@ fill_destination(const struct squid_format *f, const struct squid_values *sv,
 		rc = log_record_set_authority(r, value(sv, SF_URL_DOMAIN),
 		    literal) == 0 ? 0 : 1;
 	if (rc == 1 && sv->set[SF_HOST_HEADER] &&
-	    !is_dash(sv, SF_HOST_HEADER) && sv->v[SF_HOST_HEADER].n > 0)
+	    !is_dash(sv, SF_HOST_HEADER) && cur_left(&sv->v[SF_HOST_HEADER]) > 0)
 		rc = log_record_set_authority(r, value(sv, SF_HOST_HEADER),
 		    &lit2) == 0 ? 0 : 1;
 	if (rc == 0 && lit2.family != 0 && literal->family == 0 &&
@@ -1134,83 +1121,76 @@ fill_counts(const struct squid_values *sv, struct log_record *r)
 
 /* The separator before a step's element: one byte, or a run of blanks. */
 static inline __attribute__((always_inline)) enum log_reject
-match_sep(const struct squid_step *s, const uint8_t *p, size_t len,
-    const struct line_blanks *blanks, size_t *offp)
+match_sep(const struct squid_step *s, struct cursor *c,
+    const struct line_blanks *blanks)
 {
-	size_t off = *offp;
-
 	if (s->sep == OP_NONE)
 		return LOGREJ_NONE;
-	if (off == len)
+	if (cur_left(c) == 0)
 		return LOGREJ_TOO_FEW_FIELDS;
-	if (s->sep == OP_BYTE) {
-		if (p[off] != s->sep_byte)
-			return LOGREJ_FORMAT_MISMATCH;
-		off++;
-	} else {
-		if (!is_blank(p[off]))
-			return LOGREJ_FORMAT_MISMATCH;
-		if (++off < len && is_blank(p[off]))
-			off = next_nonblank(blanks, off, len);
-	}
-	*offp = off;
+	if (s->sep == OP_BYTE)
+		return cur_eat(c, s->sep_byte) ? LOGREJ_NONE :
+		    LOGREJ_FORMAT_MISMATCH;
+	if (!cur_eat(c, ' ') && !cur_eat(c, '\t'))
+		return LOGREJ_FORMAT_MISMATCH;
+	skip_blank_run(c, blanks);
 	return LOGREJ_NONE;
 }
 
+/* A value's bytes, taken from the line. */
+static inline __attribute__((always_inline)) void
+set_value(struct squid_values *sv, enum squid_field fld,
+    const struct cursor *v)
+{
+	sv->v[fld] = *v;
+}
+
 /*
- * The steps from s to last on the line's first len bytes from *offp: the
- * common elements here on the bytes and their blank map (every index below
- * len), the rest through match_literal/take_value. The map may cover more
- * bytes than len when byte len is a blank: the first blank at or after an
- * offset is then still at most len.
+ * The steps from s to last on the line's cursor c (its end: the first len
+ * bytes): the common elements here by the blank map, the rest through
+ * match_literal/take_value. The map may cover more bytes than len when
+ * byte len is a blank: the first blank at or after an offset is then still
+ * at most len.
  */
 static inline __attribute__((always_inline)) enum log_reject
 match_steps(const struct squid_format *f, const struct squid_step *s,
-    const struct squid_step *last, const uint8_t *p, size_t len,
-    const struct line_blanks *blanks, size_t *offp, struct squid_values *sv)
+    const struct squid_step *last, struct cursor *c,
+    const struct line_blanks *blanks, struct squid_values *sv)
 {
 	const struct squid_elem *e;
-	size_t off = *offp, end;
 	enum log_reject why;
 	struct cursor rest, val;
+	size_t n;
 
 	for (; s < last; s++) {
-		if ((why = match_sep(s, p, len, blanks, &off)) != LOGREJ_NONE)
+		if ((why = match_sep(s, c, blanks)) != LOGREJ_NONE)
 			return why;
 		if (s->op == OP_WORD || s->op == OP_WORD_STOP) {
-			/* width padding */
-			if (off < len && is_blank(p[off]))
-				off = next_nonblank(blanks, off, len);
-			if (off == len)
+			skip_blank_run(c, blanks); /* width padding */
+			if (cur_left(c) == 0)
 				return LOGREJ_TOO_FEW_FIELDS;
-			if (s->op == OP_WORD)
-				end = next_blank(blanks, off, len);
-			else
-				end = off + word_len(p + off, len - off, s->stop,
-				    s->stop_last);
-			if (end == off)
+			n = s->op == OP_WORD ?
+			    next_blank(blanks, c->off, c->len) - c->off :
+			    word_len(cur_rest(c), cur_left(c), s->stop,
+			    s->stop_last);
+			if (n == 0)
 				return LOGREJ_FORMAT_MISMATCH;
-			sv->v[s->field].p = p + off;
-			sv->v[s->field].n = end - off;
-			off = end;
+			sv->v[s->field] = cur_sub(c, n);
 			continue;
 		}
 		if (s->op == OP_NONE)
 			continue;
+		/* a copy, so that c itself stays in registers */
 		e = &f->elem[s->elem];
-		cur_init(&rest, p, len);
-		cur_skip(&rest, off);
+		rest = *c;
 		why = e->literal ? match_literal(f, e, &rest) :
 		    take_value(e, &rest, &val);
 		if (why != LOGREJ_NONE)
 			return why;
-		if (!e->literal) {
-			sv->v[e->field].p = cur_rest(&val);
-			sv->v[e->field].n = cur_left(&val);
-		}
-		off = len - cur_left(&rest);
+		if (!e->literal)
+			set_value(sv, e->field, &val);
+		*c = rest;
 	}
-	*offp = off;
 	return LOGREJ_NONE;
 }
 
@@ -1224,31 +1204,44 @@ match_line(const struct squid_format *f, const uint8_t *p, size_t len,
     struct line_blanks *blanks, struct squid_values *sv, bool *whole)
 {
 	enum log_reject why;
-	size_t off;
+	struct cursor c;
 
 	line_blanks_init(blanks, p, len);
-	off = next_nonblank(blanks, 0, len); /* "%9ld" pads the time stamp */
-	why = match_steps(f, f->step, f->step + f->nstep, p, len, blanks, &off,
-	    sv);
-	if (f->split && why == LOGREJ_NONE)
-		*whole = off == len || next_nonblank(blanks, off, len) == len;
+	cur_init(&c, p, len);
+	skip_blank_run(&c, blanks); /* "%9ld" pads the time stamp */
+	why = match_steps(f, f->step, f->step + f->nstep, &c, blanks, sv);
+	if (f->split && why == LOGREJ_NONE) {
+		skip_blank_run(&c, blanks);
+		*whole = cur_left(&c) == 0;
+	}
 	return why;
 }
 
 /* Where log_mime_hdrs' " [headers] [headers]" start after off: the first
  * blank before a '[' (a '[' encoded value has none), else len. */
 static size_t
-mime_headers_start(const uint8_t *p, size_t len, size_t off)
+mime_headers_start(struct cursor c)
 {
-	const uint8_t *b;
+	size_t n;
 
-	while (off < len && (b = memchr(p + off, '[', len - off)) != NULL) {
-		off = (size_t)(b - p);
-		if (off > 0 && is_blank(p[off - 1]))
-			return off - 1;
-		off++;
+	while ((n = cur_find(&c, '[')) < cur_left(&c)) {
+		if (n > 0 && is_blank(cur_peek(&c, n - 1)))
+			return c.off + n - 1;
+		cur_skip(&c, n + 1);
 	}
-	return len;
+	return c.len;
+}
+
+/* Where the run of blanks that ends at end (byte end-1 the last) starts,
+ * or of non-blanks (blank false); not before the start of c. */
+static size_t
+run_start_before(const struct cursor *c, size_t end, bool blank)
+{
+	size_t k = end - c->off;
+
+	while (k > 0 && is_blank(cur_peek(c, k - 1)) == blank)
+		k--;
+	return c->off + k;
 }
 
 /*
@@ -1265,39 +1258,39 @@ match_line_split(const struct squid_format *f, const uint8_t *p, size_t len,
 {
 	const struct squid_step *user = f->step + f->split_step;
 	enum log_reject why;
-	size_t off, start, end, cut, k;
+	struct cursor c, after, val;
+	size_t end, cut, k;
 
-	off = next_nonblank(blanks, 0, len);
-	if ((why = match_steps(f, f->step, user, p, len, blanks, &off, sv)) !=
+	cur_init(&c, p, len);
+	skip_blank_run(&c, blanks);
+	if ((why = match_steps(f, f->step, user, &c, blanks, sv)) !=
 	    LOGREJ_NONE ||
-	    (why = match_sep(user, p, len, blanks, &off)) != LOGREJ_NONE)
+	    (why = match_sep(user, &c, blanks)) != LOGREJ_NONE)
 		return why;
-	if (off < len && is_blank(p[off]))
-		off = next_nonblank(blanks, off, len); /* width padding */
-	if (off == len)
+	skip_blank_run(&c, blanks); /* width padding */
+	if (cur_left(&c) == 0)
 		return LOGREJ_TOO_FEW_FIELDS;
-	start = off; /* not a blank */
-	end = f->split_blob ? mime_headers_start(p, len, start + 1) : len;
-	while (end > start && is_blank(p[end - 1]))
-		end--;
+	/* c is at the user's first byte, not a blank */
+	after = c;
+	cur_skip(&after, 1);
+	end = f->split_blob ? mime_headers_start(after) : len;
+	end = run_start_before(&c, end, true);
 	/* The runs of blanks after the user, from the end: the first one's
 	 * start is the user's end. Byte end, when there, is a blank. */
 	cut = end;
 	for (k = 0; k < f->split_runs; k++) {
-		while (cut > start && !is_blank(p[cut - 1]))
-			cut--;
-		while (cut > start && is_blank(p[cut - 1]))
-			cut--;
-		if (cut == start)
+		cut = run_start_before(&c, run_start_before(&c, cut, false),
+		    true);
+		if (cut == c.off)
 			return LOGREJ_FORMAT_MISMATCH;
 	}
-	sv->v[user->field].p = p + start;
-	sv->v[user->field].n = cut - start;
-	off = cut;
-	if ((why = match_steps(f, user + 1, f->step + f->nstep, p, end, blanks,
-	    &off, sv)) != LOGREJ_NONE)
+	val = cur_sub(&c, cut - c.off);
+	set_value(sv, user->field, &val);
+	cur_narrow(&c, end - c.off);
+	if ((why = match_steps(f, user + 1, f->step + f->nstep, &c, blanks,
+	    sv)) != LOGREJ_NONE)
 		return why;
-	return off == end ? LOGREJ_NONE : LOGREJ_FORMAT_MISMATCH;
+	return cur_left(&c) == 0 ? LOGREJ_NONE : LOGREJ_FORMAT_MISMATCH;
 }
 
 /* The record from the values of a matched line. */

@@ -91,15 +91,25 @@ struct zeek_reader {
 /* ---- small helpers ---- */
 
 static uint8_t
-field_by_name(const uint8_t *p, size_t n)
+field_by_name(struct cursor name)
 {
 	size_t i;
 
 	for (i = 0; i < ARRAY_LEN(zeek_names); i++)
-		if (strlen(zeek_names[i].name) == n &&
-		    memcmp(zeek_names[i].name, p, n) == 0)
+		if (cur_eq(&name, zeek_names[i].name,
+		    strlen(zeek_names[i].name)))
 			return zeek_names[i].field;
 	return ZF_NONE;
+}
+
+/* A decoded JSON key (in a buffer of its own). */
+static uint8_t
+key_field(const uint8_t *key, size_t n)
+{
+	struct cursor c;
+
+	cur_init(&c, key, n);
+	return field_by_name(c);
 }
 
 static int
@@ -148,12 +158,6 @@ unescape_hex(struct cursor in, uint8_t *out, size_t outlen)
 	return n;
 }
 
-static bool
-bytes_eq(struct cursor c, const uint8_t *p, size_t n)
-{
-	return cur_left(&c) == n && (n == 0 || memcmp(cur_rest(&c), p, n) == 0);
-}
-
 static struct cursor
 zval_cursor(const struct zval *v)
 {
@@ -161,6 +165,17 @@ zval_cursor(const struct zval *v)
 
 	cur_init(&c, v->p, v->len);
 	return c;
+}
+
+/* A text value that is an address literal: 0, else -1. */
+static int
+zval_addr(const struct zval *v, struct netaddr *out)
+{
+	struct cursor c = zval_cursor(v);
+
+	if (v->type != ZV_TEXT)
+		return -1;
+	return netaddr_parse_n((const char *)cur_rest(&c), cur_left(&c), out);
 }
 
 static bool
@@ -197,19 +212,15 @@ reset_headers(struct zeek_reader *z)
 static size_t
 column_len(const struct zeek_reader *z, const struct cursor *c)
 {
-	const uint8_t *p = cur_rest(c), *hit;
-	size_t left = cur_left(c), n;
+	struct cursor at = *c;
+	size_t n;
 
-	if (left == 0)
-		return 0;
-	if (z->sep_len == 1) {
-		hit = memchr(p, z->sep[0], left);
-		return hit != NULL ? (size_t)(hit - p) : left;
-	}
-	for (n = 0; left - n >= z->sep_len; n++)
-		if (memcmp(p + n, z->sep, z->sep_len) == 0)
+	if (z->sep_len == 1)
+		return cur_find(c, z->sep[0]);
+	for (n = 0; cur_left(&at) >= z->sep_len; n++, cur_skip(&at, 1))
+		if (cur_starts_with(&at, z->sep, z->sep_len))
 			return n;
-	return left;
+	return cur_left(c);
 }
 
 /* The next column, advancing past it and its separator; *more says a
@@ -245,9 +256,9 @@ kind_from_columns(const bool *has)
 static enum zeek_kind
 kind_from_path(struct cursor v)
 {
-	if (bytes_eq(v, (const uint8_t *)"conn", 4))
+	if (cur_eq(&v, "conn", 4))
 		return ZK_CONN;
-	if (bytes_eq(v, (const uint8_t *)"http", 4))
+	if (cur_eq(&v, "http", 4))
 		return ZK_HTTP;
 	return ZK_OTHER;
 }
@@ -267,7 +278,7 @@ header_fields(struct zeek_reader *z, struct cursor c)
 		return LOGREJ_BAD_HEADER;
 	while (more) {
 		name = next_column(z, &c, &more);
-		fld = field_by_name(cur_rest(&name), cur_left(&name));
+		fld = field_by_name(name);
 		if (n < ZEEK_MAX_COLUMNS) {
 			z->col[n] = fld;
 			z->has_col[fld] = true;
@@ -304,21 +315,20 @@ header_line(struct zeek_reader *z, struct cursor c)
 	uint8_t set_sep[ZEEK_META_MAX];
 
 	cur_skip(&c, 1); /* '#' */
-	if (cur_left(&c) >= 10 &&
-	    memcmp(cur_rest(&c), "separator ", 10) == 0) {
+	if (cur_starts_with(&c, "separator ", 10)) {
 		cur_skip(&c, 10);
 		return header_separator(z, c);
 	}
 	key = next_column(z, &c, &more);
-	if (bytes_eq(key, (const uint8_t *)"fields", 6))
+	if (cur_eq(&key, "fields", 6))
 		return header_fields(z, c);
-	if (bytes_eq(key, (const uint8_t *)"path", 4))
+	if (cur_eq(&key, "path", 4))
 		z->path_kind = kind_from_path(c);
-	else if (bytes_eq(key, (const uint8_t *)"unset_field", 11))
+	else if (cur_eq(&key, "unset_field", 11))
 		set_meta(z->unset, &z->unset_len, c);
-	else if (bytes_eq(key, (const uint8_t *)"empty_field", 11))
+	else if (cur_eq(&key, "empty_field", 11))
 		set_meta(z->empty, &z->empty_len, c);
-	else if (bytes_eq(key, (const uint8_t *)"set_separator", 13) &&
+	else if (cur_eq(&key, "set_separator", 13) &&
 	    unescape_hex(c, set_sep, sizeof(set_sep)) > 0)
 		z->set_sep = set_sep[0];
 	return LOGREJ_NONE;
@@ -343,12 +353,12 @@ tsv_value(struct zeek_reader *z, uint8_t fld, struct cursor col)
 	size_t n;
 	uint8_t *out;
 
-	if (bytes_eq(col, z->unset, z->unset_len) ||
-	    (fld == ZF_ORIG_MIME_TYPES && bytes_eq(col, z->empty, z->empty_len))) {
+	if (cur_eq(&col, z->unset, z->unset_len) ||
+	    (fld == ZF_ORIG_MIME_TYPES && cur_eq(&col, z->empty, z->empty_len))) {
 		v->type = ZV_UNSET;
 		return;
 	}
-	if (bytes_eq(col, z->empty, z->empty_len)) {
+	if (cur_eq(&col, z->empty, z->empty_len)) {
 		v->type = ZV_TEXT;
 		v->p = z->scratch;
 		v->len = 0;
@@ -556,7 +566,7 @@ json_word(struct cursor *c, const char *w)
 {
 	size_t n = strlen(w);
 
-	if (cur_left(c) < n || memcmp(cur_rest(c), w, n) != 0)
+	if (!cur_starts_with(c, w, n))
 		return -1;
 	cur_skip(c, n);
 	return 0;
@@ -631,7 +641,7 @@ static int
 json_value(struct zeek_reader *z, struct cursor *c, int depth,
     struct zval *keep)
 {
-	size_t start;
+	struct cursor num;
 
 	if (depth > JSON_MAX_DEPTH)
 		return -1;
@@ -657,12 +667,13 @@ json_value(struct zeek_reader *z, struct cursor *c, int depth,
 			keep->type = ZV_UNSET;
 		return json_word(c, "null");
 	default:
-		start = c->off;
+		num = *c;
 		if (json_number(c) != 0 || c->err)
 			return -1;
 		if (keep != NULL) {
-			keep->p = c->p + start;
-			keep->len = c->off - start;
+			num = cur_sub(&num, c->off - num.off);
+			keep->p = cur_rest(&num);
+			keep->len = cur_left(&num);
 			keep->type = ZV_NUMBER;
 		}
 		return 0;
@@ -691,7 +702,7 @@ json_object(struct zeek_reader *z, struct cursor *c, int depth, bool top)
 		json_skip_ws(c);
 		if (cur_u8(c) != ':')
 			return -1;
-		fld = top && keylen < sizeof(key) ? field_by_name(key, keylen) :
+		fld = top && keylen < sizeof(key) ? key_field(key, keylen) :
 		    ZF_NONE;
 		if (json_value(z, c, depth, fld != ZF_NONE ? &z->val[fld] :
 		    NULL) != 0)
@@ -811,12 +822,9 @@ fill_common(const struct zeek_reader *z, struct log_record *r)
 	if (log_field_seconds_ns(c, &r->ts_ns) != 0 &&
 	    parse_iso8601(c, &r->ts_ns) != 0)
 		return LOGREJ_BAD_TIMESTAMP;
-	if (v[ZF_ORIG_H].type != ZV_TEXT || netaddr_parse_n((const char *)
-	    v[ZF_ORIG_H].p, v[ZF_ORIG_H].len, &r->client) != 0)
+	if (zval_addr(&v[ZF_ORIG_H], &r->client) != 0)
 		return LOGREJ_BAD_ADDRESS;
-	if (zval_set(&v[ZF_RESP_H]) && (v[ZF_RESP_H].type != ZV_TEXT ||
-	    netaddr_parse_n((const char *)v[ZF_RESP_H].p, v[ZF_RESP_H].len,
-	    &r->server) != 0))
+	if (zval_set(&v[ZF_RESP_H]) && zval_addr(&v[ZF_RESP_H], &r->server) != 0)
 		return LOGREJ_BAD_ADDRESS;
 	if (zval_u64(&v[ZF_RESP_P], &port, 65535) != 0)
 		return LOGREJ_BAD_NUMBER;

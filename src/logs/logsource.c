@@ -23,6 +23,7 @@
 #include "exfild/util/cursor.h"
 #include "exfild/util/log.h"
 #include "exfild/logs/logsource.h"
+#include "exfild/util/netaddr.h"
 #include "exfild/util/util.h"
 
 /* ---- lines out of a byte stream, shared by every source ---- */
@@ -1253,25 +1254,22 @@ listen_error(char *err, size_t errlen, const char *spec, const char *why)
 	return -1;
 }
 
-/* 0..65535, the whole rest of c. */
-static bool
-read_port(struct cursor *c, uint16_t *port)
+/* The message for each way the shared parser refuses the address. */
+static const char *
+listen_why(enum netaddr_hp_err e, const char *forms)
 {
-	uint32_t v = 0;
-	size_t n = 0;
-
-	while (cur_left(c) > 0 && n < 6) {
-		uint8_t b = cur_u8(c);
-
-		if (!is_digit(b))
-			return false;
-		v = v * 10 + (uint32_t)(b - '0');
-		n++;
+	switch (e) {
+	case NETADDR_HP_EMPTY_PORT:
+	case NETADDR_HP_BAD_PORT:
+		return "the port must be a number from 0 to 65535";
+	case NETADDR_HP_BAD_V6:
+		return "not an IPv6 address between the brackets";
+	case NETADDR_HP_BAD_HOST:
+		return "the address must be an IPv4 address or an IPv6 "
+		    "address in brackets (names are not resolved)";
+	default:
+		return forms;
 	}
-	if (n == 0 || cur_left(c) > 0 || v > 65535)
-		return false;
-	*port = (uint16_t)v;
-	return true;
 }
 
 static int
@@ -1281,60 +1279,22 @@ listen_parse(const char *spec, struct sockaddr_storage *ss, socklen_t *sslen,
 	static const char forms[] =
 	    "expected udp://ADDR:PORT or tcp://ADDR:PORT "
 	    "(IPv6: tcp://[ADDR]:PORT)";
-	struct sockaddr_in sin;
-	struct sockaddr_in6 sin6;
-	char host[INET6_ADDRSTRLEN];
-	struct cursor c;
-	size_t n;
-	uint16_t port;
-	bool v6;
+	struct netaddr_hostport hp;
+	enum netaddr_hp_err e;
 
 	if (spec == NULL)
 		return listen_error(err, errlen, spec, forms);
-	cur_init(&c, (const uint8_t *)spec, strlen(spec));
 	if (strncmp(spec, "udp://", 6) == 0)
 		*tcp = false;
 	else if (strncmp(spec, "tcp://", 6) == 0)
 		*tcp = true;
 	else
 		return listen_error(err, errlen, spec, forms);
-	cur_skip(&c, 6);
-	v6 = cur_peek(&c, 0) == '[';
-	cur_skip(&c, v6 ? 1 : 0);
-	for (n = 0; n < cur_left(&c) && cur_peek(&c, n) != (v6 ? ']' : ':');
-	    n++)
-		;
-	if (n == 0 || n >= sizeof(host) || n == cur_left(&c))
-		return listen_error(err, errlen, spec, forms);
-	memcpy(host, cur_ptr(&c, n), n);
-	host[n] = '\0';
-	if (v6 && (cur_u8(&c) != ']' || cur_peek(&c, 0) != ':'))
-		return listen_error(err, errlen, spec, forms);
-	cur_skip(&c, 1);
-	if (!read_port(&c, &port))
-		return listen_error(err, errlen, spec,
-		    "the port must be a number from 0 to 65535");
-	memset(ss, 0, sizeof(*ss));
-	if (v6) {
-		memset(&sin6, 0, sizeof(sin6));
-		sin6.sin6_family = AF_INET6;
-		sin6.sin6_port = htons(port);
-		if (inet_pton(AF_INET6, host, &sin6.sin6_addr) != 1)
-			return listen_error(err, errlen, spec,
-			    "not an IPv6 address between the brackets");
-		memcpy(ss, &sin6, sizeof(sin6));
-		*sslen = sizeof(sin6);
-	} else {
-		memset(&sin, 0, sizeof(sin));
-		sin.sin_family = AF_INET;
-		sin.sin_port = htons(port);
-		if (inet_pton(AF_INET, host, &sin.sin_addr) != 1)
-			return listen_error(err, errlen, spec,
-			    "the address must be an IPv4 address or an IPv6 "
-			    "address in brackets (names are not resolved)");
-		memcpy(ss, &sin, sizeof(sin));
-		*sslen = sizeof(sin);
-	}
+	e = netaddr_hostport_parse(spec + 6, strlen(spec + 6),
+	    NETADDR_HP_PORT | NETADDR_HP_PORT_ZERO, &hp);
+	if (e != NETADDR_HP_OK)
+		return listen_error(err, errlen, spec, listen_why(e, forms));
+	netaddr_to_sockaddr(&hp.addr, hp.port, ss, sslen);
 	return 0;
 }
 

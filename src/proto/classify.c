@@ -12,6 +12,7 @@
 #include "exfild/proto/classify.h"
 #include "exfild/util/cursor.h"
 #include "exfild/util/log.h"
+#include "exfild/util/util.h"
 
 /*
  * Entropy test. The first CLASSIFY_SAMPLE_MAX bytes are deflated (raw
@@ -48,10 +49,6 @@
 
 /* Text: at least TEXT_MIN_PCT of the sample is printable or UTF-8. */
 #define TEXT_MIN_PCT 95
-
-/* TLSPlaintext.length is at most 2^14, TLSCiphertext 2^14 + 2048
- * (RFC 5246 §6.2.3; RFC 8446 §5.2 allows only 2^14 + 256). */
-#define TLS_RECORD_MAX (16384 + 2048)
 
 struct classifier {
 	z_stream zs;
@@ -254,71 +251,14 @@ classify_magic(const uint8_t *d, size_t len)
 }
 
 /*
- * TLS record header (RFC 8446 §5.1, RFC 5246 §6.2.1): ContentType
- * change_cipher_spec(20) .. application_data(23), ProtocolVersion 3.0 (SSL
- * 3.0) .. 3.4, length 1 .. 2^14 + 2048.
+ * TLS record header, all 5 bytes (RFC 8446 §5.1, RFC 5246 §6.2.1):
+ * ContentType change_cipher_spec(20) .. application_data(23).
  */
 static bool
 is_tls_record(const uint8_t *d, size_t len)
 {
-	struct cursor cur;
-	uint8_t type, major, minor;
-	uint16_t rlen;
-
-	cur_init(&cur, d, len);
-	type = cur_u8(&cur);
-	major = cur_u8(&cur);
-	minor = cur_u8(&cur);
-	rlen = cur_be16(&cur);
-	if (cur.err)
-		return false;
-	if (type < 20 || type > 23)
-		return false;
-	if (major != 3 || minor > 4)
-		return false;
-	return rlen >= 1 && rlen <= TLS_RECORD_MAX;
-}
-
-/*
- * Length of the well-formed UTF-8 sequence at d (RFC 3629 §4; the ranges
- * exclude overlongs, surrogates and code points above U+10FFFF), or 0 when
- * it is not one. *cut is set when the bytes seen so far are a valid prefix
- * but the data ends before the sequence does.
- */
-static size_t
-utf8_sequence(const uint8_t *d, size_t len, bool *cut)
-{
-	uint8_t b = d[0], lo = 0x80, hi = 0xbf;
-	size_t need, i;
-
-	*cut = false;
-	if (b >= 0xc2 && b <= 0xdf)
-		need = 2;
-	else if (b >= 0xe0 && b <= 0xef)
-		need = 3;
-	else if (b >= 0xf0 && b <= 0xf4)
-		need = 4;
-	else
-		return 0;
-	if (b == 0xe0)
-		lo = 0xa0;
-	else if (b == 0xed)
-		hi = 0x9f;
-	else if (b == 0xf0)
-		lo = 0x90;
-	else if (b == 0xf4)
-		hi = 0x8f;
-	for (i = 1; i < need; i++) {
-		if (i >= len) {
-			*cut = true;
-			return 0;
-		}
-		if (d[i] < lo || d[i] > hi)
-			return 0;
-		lo = 0x80;
-		hi = 0xbf;
-	}
-	return need;
+	return tls_record_header_ok(d, len, 5, TLS_CT_BIT(20) | TLS_CT_BIT(21) |
+	    TLS_CT_BIT(22) | TLS_CT_BIT(23));
 }
 
 static bool
@@ -343,7 +283,7 @@ is_text(const uint8_t *d, size_t len)
 			i++;
 			continue;
 		}
-		k = utf8_sequence(d + i, len - i, &cut);
+		k = utf8_sequence_cut(d + i, len - i, &cut);
 		if (k > 0) {
 			good += k;
 			i += k;

@@ -59,14 +59,22 @@ name_char_ok(uint8_t c)
 	    c == '_' || c == '*';
 }
 
-/* Appends one label to out (as ".label" after the first). */
-static void
+/*
+ * Appends one label to out (as ".label" after the first), checking the
+ * room left for it and the final NUL at the write. -1 when it would not
+ * fit (name_read's wire limit keeps names shorter; this does not rely on
+ * it).
+ */
+static int
 name_append(struct dns_name *out, size_t *outlen, const uint8_t *label,
     uint8_t n)
 {
+	size_t need = (size_t)n + (*outlen > 0 ? 1 : 0);
 	uint8_t c;
 	size_t i;
 
+	if (sizeof(out->s) - 1 - *outlen < need)
+		return -1;
 	if (*outlen > 0)
 		out->s[(*outlen)++] = '.';
 	for (i = 0; i < n; i++) {
@@ -77,6 +85,7 @@ name_append(struct dns_name *out, size_t *outlen, const uint8_t *label,
 			out->usable = false;
 		out->s[(*outlen)++] = (char)c;
 	}
+	return 0;
 }
 
 /*
@@ -126,9 +135,9 @@ name_read(const uint8_t *msg, size_t msglen, struct cursor *c,
 			return -1;	/* 0x40, 0x80: extended, reserved */
 		wire += 1 + (size_t)b;
 		label = cur_ptr(&w, b);
-		if (label == NULL || wire > DNS_WIRE_NAME_MAX)
+		if (label == NULL || wire > DNS_WIRE_NAME_MAX ||
+		    name_append(out, &outlen, label, b) != 0)
 			return -1;
-		name_append(out, &outlen, label, b);
 	}
 	if (!jumped)
 		c->off = w.off;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "exfild/proto/proto_http.h"
+#include "exfild/util/cursor.h"
 
 /* p->state */
 enum http_state {
@@ -168,9 +169,27 @@ span_make(const uint8_t *p, size_t n)
 	return s;
 }
 
+/*
+ * Spans asked of span_sub() outside their parent. Each would be a bug in
+ * this file: it is counted (http_span_errors) and gets an empty span, so
+ * no input can make the parser read out of bounds.
+ */
+static uint64_t span_errors;
+
+uint64_t
+http_span_errors(void)
+{
+	return span_errors;
+}
+
+/* Bytes [from, to) of s; empty (and counted) unless from <= to <= s.n. */
 static struct span
 span_sub(struct span s, size_t from, size_t to)
 {
+	if (__builtin_expect(!cur_range_ok(s.n, from, to), 0)) {
+		span_errors++;
+		return span_make(s.p, 0);
+	}
 	return span_make(s.p + from, to - from);
 }
 
@@ -269,7 +288,7 @@ span_prefix_ci(struct span s, const char *lit)
 {
 	size_t n = strlen(lit);
 
-	return s.n >= n && span_eq_ci(span_make(s.p, n), lit);
+	return s.n >= n && span_eq_ci(span_sub(s, 0, n), lit);
 }
 
 /* Port: 1-5 digits, 1..65535; 0 when invalid or empty. */
@@ -369,7 +388,7 @@ host_set(struct http_request *req, struct span host)
 static void
 authority_parse(struct http_request *req, struct span a, uint16_t def_port)
 {
-	struct span host = a, port = span_make(a.p + a.n, 0);
+	struct span host = a, port = span_sub(a, a.n, a.n);
 	size_t i;
 	uint16_t v;
 
@@ -455,7 +474,7 @@ target_parse(struct http_request *req, struct span t)
 	i = span_find_last(auth, '@');
 	if (i < auth.n)
 		auth = span_sub(auth, i + 1, auth.n);
-	authority_parse(req, auth, scheme_port(span_make(t.p, slen)));
+	authority_parse(req, auth, scheme_port(span_sub(t, 0, slen)));
 }
 
 /*
@@ -650,7 +669,7 @@ header_content_type(struct http_parser *p, struct span value)
 				if (rest.p[i] == '\\')
 					i++;
 			rest = i < rest.n ? span_sub(rest, i + 1, rest.n) :
-			    span_make(rest.p + rest.n, 0);
+			    span_sub(rest, rest.n, rest.n);
 		}
 		rest = span_sub(rest, span_find(rest, ';'), rest.n);
 	}
@@ -696,7 +715,7 @@ header_xff(struct http_parser *p, struct span value)
 		if (p->req.has_xff)
 			p->req.xff = xff;
 		rest = i < rest.n ? span_sub(rest, i + 1, rest.n) :
-		    span_make(rest.p + rest.n, 0);
+		    span_sub(rest, rest.n, rest.n);
 	}
 }
 
@@ -720,7 +739,7 @@ header_parse(struct http_parser *p, struct span line,
 		STAT(ev, malformed);
 		return;
 	}
-	name = span_make(line.p, i);
+	name = span_sub(line, 0, i);
 	value = span_sub(line, i + 1, line.n);
 	switch (name.n) {
 	case 4:
@@ -959,14 +978,16 @@ line_step(struct http_parser *p, const uint8_t *data, size_t len,
 	if (p->state == HS_REQ_LINE || p->state == HS_HEADERS)
 		p->head_feed += (uint32_t)(lf != NULL ? n + 1 : len);
 	if (lf != NULL && p->line_len == 0) {
-		line = span_make(data, n < HTTP_LINE_MAX ? n : HTTP_LINE_MAX);
+		line = span_sub(span_make(data, len), 0,
+		    n < HTTP_LINE_MAX ? n : HTTP_LINE_MAX);
 		if (n > HTTP_LINE_MAX) {
 			p->line_truncated = true;
 			STAT(ev, long_lines);
 		}
 	} else {
 		line_append(p, data, n, ev);
-		line = span_make(p->line, p->line_len);
+		line = span_sub(span_make(p->line, sizeof(p->line)), 0,
+		    p->line_len);
 	}
 	if (p->state == HS_REQ_LINE && !request_start_ok(line)) {
 		STAT(ev, malformed);
@@ -1006,12 +1027,13 @@ static size_t
 header_lines(struct http_parser *p, const uint8_t *data, size_t len,
     const struct http_events *ev)
 {
+	const struct span all = span_make(data, len);
 	const uint8_t *lf;
 	struct span line;
 	size_t off = 0;
 
 	while ((lf = memchr(data + off, '\n', len - off)) != NULL) {
-		line = span_make(data + off, (size_t)(lf - (data + off)));
+		line = span_sub(all, off, (size_t)(lf - data));
 		if (line.n > HTTP_LINE_MAX)
 			break;
 		if (line.n > 0 && line.p[line.n - 1] == '\r')

@@ -7,11 +7,11 @@
 
 #include "exfild/util/cursor.h"
 #include "exfild/proto/proto_tls.h"
+#include "exfild/util/util.h"
 
 #define TLS_CT_HANDSHAKE 22
 #define TLS_CT_APPLICATION_DATA 23
 #define TLS_RECORD_HDR 5u
-#define TLS_RECORD_MAX (16384 + 2048) /* TLSCiphertext limit, RFC 8446 5.2 */
 #define TLS_HS_HDR 4u
 #define TLS_HS_CLIENT_HELLO 1
 #define TLS_EXT_SERVER_NAME 0
@@ -23,26 +23,6 @@ ascii_lower(uint8_t c)
 	return (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
 }
 
-/* Record header checks: the first byte must be known before the rest. */
-static bool
-record_type_ok(uint8_t type, bool allow_app_data)
-{
-	return type == TLS_CT_HANDSHAKE ||
-	    (allow_app_data && type == TLS_CT_APPLICATION_DATA);
-}
-
-static bool
-record_version_ok(uint8_t major, uint8_t minor)
-{
-	return major == 3 && minor <= 4;
-}
-
-static bool
-record_length_ok(uint16_t len)
-{
-	return len > 0 && len <= TLS_RECORD_MAX;
-}
-
 /*
  * Checks the bytes present: at least type and version (3 bytes) are
  * needed; the length is checked when all 5 header bytes are there.
@@ -50,19 +30,8 @@ record_length_ok(uint16_t len)
 bool
 tls_looks_like_record(const uint8_t *data, size_t len)
 {
-	struct cursor c;
-	uint8_t type, major, minor;
-
-	cur_init(&c, data, len);
-	type = cur_u8(&c);
-	major = cur_u8(&c);
-	minor = cur_u8(&c);
-	if (c.err || !record_type_ok(type, true) ||
-	    !record_version_ok(major, minor))
-		return false;
-	if (cur_left(&c) < 2)
-		return true;
-	return record_length_ok(cur_be16(&c));
+	return tls_record_header_ok(data, len, 3,
+	    TLS_CT_BIT(TLS_CT_HANDSHAKE) | TLS_CT_BIT(TLS_CT_APPLICATION_DATA));
 }
 
 void
@@ -171,18 +140,25 @@ finish(struct tls_parser *p, enum tls_result res)
 	return res;
 }
 
+/* The record header bytes so far: every ClientHello record is a
+ * handshake record. */
+static bool
+record_header_ok(const struct tls_parser *p)
+{
+	return tls_record_header_ok(p->rec_hdr, p->rec_hdr_len, 0,
+	    TLS_CT_BIT(TLS_CT_HANDSHAKE));
+}
+
 /* A record header is complete: check it and start its payload. */
 static enum tls_result
 record_start(struct tls_parser *p)
 {
 	struct cursor c;
-	uint16_t len;
 
-	cur_init(&c, p->rec_hdr + 3, 2);
-	len = cur_be16(&c);
-	if (!record_length_ok(len))
+	if (!record_header_ok(p))
 		return p->have == 0 ? TLS_NOT_TLS : TLS_MALFORMED;
-	p->rec_left = len;
+	cur_init(&c, p->rec_hdr + 3, 2);
+	p->rec_left = cur_be16(&c);
 	return TLS_NEED_MORE;
 }
 
@@ -197,17 +173,9 @@ record_header_byte(struct tls_parser *p, uint8_t b)
 	enum tls_result bad = p->have == 0 ? TLS_NOT_TLS : TLS_MALFORMED;
 
 	p->rec_hdr[p->rec_hdr_len++] = b;
-	switch (p->rec_hdr_len) {
-	case 1:
-		return record_type_ok(b, false) ? TLS_NEED_MORE : bad;
-	case 3:
-		return record_version_ok(p->rec_hdr[1], p->rec_hdr[2]) ?
-		    TLS_NEED_MORE : bad;
-	case TLS_RECORD_HDR:
+	if (p->rec_hdr_len == TLS_RECORD_HDR)
 		return record_start(p);
-	default:
-		return TLS_NEED_MORE;
-	}
+	return record_header_ok(p) ? TLS_NEED_MORE : bad;
 }
 
 /* Handshake message length once its header is in; 0 before. */

@@ -2,10 +2,12 @@
  * netaddr.c - IPv4/IPv6 addresses (IPv4 held IPv4-mapped) and prefixes.
  */
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "exfild/util/cursor.h"
 #include "exfild/util/netaddr.h"
 #include "exfild/util/util.h"
 
@@ -72,6 +74,145 @@ netaddr_cmp(const struct netaddr *x, const struct netaddr *y)
 	return memcmp(x->a, y->a, 16);
 }
 
+
+void
+netaddr_to_sockaddr(const struct netaddr *a, uint16_t port,
+    struct sockaddr_storage *ss, socklen_t *sslen)
+{
+	struct sockaddr_in sin;
+	struct sockaddr_in6 sin6;
+
+	memset(ss, 0, sizeof(*ss));
+	if (a->family == 4) {
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_port = htons(port);
+		memcpy(&sin.sin_addr, a->a + 12, 4);
+		memcpy(ss, &sin, sizeof(sin));
+		*sslen = sizeof(sin);
+	} else {
+		memset(&sin6, 0, sizeof(sin6));
+		sin6.sin6_family = AF_INET6;
+		sin6.sin6_port = htons(port);
+		memcpy(&sin6.sin6_addr, a->a, 16);
+		memcpy(ss, &sin6, sizeof(sin6));
+		*sslen = sizeof(sin6);
+	}
+}
+
+/* ---- host[:port] ---- */
+
+/* The whole of c is a port: 1-5 digits, 1..65535 (0 too when zero_ok). */
+static enum netaddr_hp_err
+hp_port(struct cursor c, bool zero_ok, uint16_t *port)
+{
+	uint32_t v = 0;
+	uint8_t d;
+
+	if (cur_left(&c) == 0)
+		return NETADDR_HP_EMPTY_PORT;
+	if (cur_left(&c) > 5)
+		return NETADDR_HP_BAD_PORT;
+	while (cur_left(&c) > 0) {
+		d = (uint8_t)(cur_u8(&c) - '0');
+		if (d > 9)
+			return NETADDR_HP_BAD_PORT;
+		v = v * 10 + d;
+	}
+	if (v > 65535 || (v == 0 && !zero_ok))
+		return NETADDR_HP_BAD_PORT;
+	*port = (uint16_t)v;
+	return NETADDR_HP_OK;
+}
+
+/*
+ * Splits c into its host and, after a ':', its port (*has_port): "[v6]"
+ * with what may follow it, else up to the one ':' there may be.
+ */
+static enum netaddr_hp_err
+hp_split(struct cursor *c, struct cursor *host, bool *bracketed,
+    bool *has_port)
+{
+	if (cur_left(c) == 0)
+		return NETADDR_HP_EMPTY;
+	*bracketed = cur_eat(c, '[');
+	if (*bracketed) {
+		if (cur_find(c, ']') == cur_left(c))
+			return NETADDR_HP_NO_BRACKET;
+		*host = cur_until(c, ']');
+		cur_skip(c, 1);
+		if (cur_left(c) == 0)
+			return NETADDR_HP_OK;
+		if (!cur_eat(c, ':'))
+			return NETADDR_HP_AFTER_BRACKET;
+		*has_port = true;
+		return NETADDR_HP_OK;
+	}
+	*host = cur_until(c, ':');
+	*has_port = cur_eat(c, ':');
+	if (cur_find(c, ':') != cur_left(c))
+		return NETADDR_HP_NEED_BRACKETS;
+	return NETADDR_HP_OK;
+}
+
+/* The host: an IPv6 address in brackets, else an IPv4 one or a name. */
+static enum netaddr_hp_err
+hp_host(struct cursor host, bool bracketed, unsigned flags,
+    struct netaddr_hostport *out)
+{
+	size_t n = cur_left(&host);
+	const char *s = (const char *)cur_rest(&host);
+
+	out->addr.family = 0;
+	if (bracketed)
+		return netaddr_parse_n(s, n, &out->addr) == 0 &&
+		    out->addr.family == 6 ? NETADDR_HP_OK : NETADDR_HP_BAD_V6;
+	if (n == 0)
+		return NETADDR_HP_NO_HOST;
+	if (netaddr_parse_n(s, n, &out->addr) != 0) {
+		out->addr.family = 0;
+		if (!(flags & NETADDR_HP_NAME))
+			return NETADDR_HP_BAD_HOST;
+	}
+	return NETADDR_HP_OK;
+}
+
+/* The host as a C string: it must fit and hold no NUL. */
+static enum netaddr_hp_err
+hp_host_text(struct cursor host, char *buf, size_t buflen)
+{
+	size_t n = cur_left(&host);
+
+	if (n >= buflen || (n > 0 && cur_find(&host, '\0') != n))
+		return NETADDR_HP_BAD_HOST;
+	if (n > 0)
+		memcpy(buf, cur_rest(&host), n);
+	buf[n] = '\0';
+	return NETADDR_HP_OK;
+}
+
+enum netaddr_hp_err
+netaddr_hostport_parse(const char *s, size_t n, unsigned flags,
+    struct netaddr_hostport *out)
+{
+	struct cursor c, host;
+	enum netaddr_hp_err e;
+	bool bracketed = false, has_port = false;
+
+	cur_init(&c, (const uint8_t *)s, n);
+	if ((e = hp_split(&c, &host, &bracketed, &has_port)) != NETADDR_HP_OK)
+		return e;
+	out->port = 0;
+	out->has_port = has_port;
+	if (!has_port && (flags & NETADDR_HP_PORT))
+		return NETADDR_HP_NO_PORT;
+	if (has_port && (e = hp_port(c, (flags & NETADDR_HP_PORT_ZERO) != 0,
+	    &out->port)) != NETADDR_HP_OK)
+		return e;
+	if ((e = hp_host(host, bracketed, flags, out)) != NETADDR_HP_OK)
+		return e;
+	return hp_host_text(host, out->host, sizeof(out->host));
+}
 
 /* Bits of a prefix length counted over the 128-bit mapped form. */
 static unsigned

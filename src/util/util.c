@@ -10,6 +10,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "exfild/util/cursor.h"
 #include "exfild/util/log.h"
 #include "exfild/util/util.h"
 
@@ -368,11 +369,13 @@ clock_real_ns(void)
 }
 
 size_t
-utf8_sequence(const uint8_t *d, size_t len)
+utf8_sequence_cut(const uint8_t *d, size_t len, bool *cut)
 {
 	uint8_t b = d[0], lo = 0x80, hi = 0xbf;
 	size_t need, i;
 
+	if (cut != NULL)
+		*cut = false;
 	if (b >= 0xc2 && b <= 0xdf)
 		need = 2;
 	else if (b >= 0xe0 && b <= 0xef)
@@ -380,8 +383,6 @@ utf8_sequence(const uint8_t *d, size_t len)
 	else if (b >= 0xf0 && b <= 0xf4)
 		need = 4;
 	else
-		return 0;
-	if (len < need)
 		return 0;
 	if (b == 0xe0)
 		lo = 0xa0;
@@ -392,12 +393,51 @@ utf8_sequence(const uint8_t *d, size_t len)
 	else if (b == 0xf4)
 		hi = 0x8f;
 	for (i = 1; i < need; i++) {
+		if (i >= len) {
+			if (cut != NULL)
+				*cut = true;
+			return 0;
+		}
 		if (d[i] < lo || d[i] > hi)
 			return 0;
 		lo = 0x80;
 		hi = 0xbf;
 	}
 	return need;
+}
+
+size_t
+utf8_sequence(const uint8_t *d, size_t len)
+{
+	return utf8_sequence_cut(d, len, NULL);
+}
+
+bool
+tls_record_header_ok(const uint8_t *d, size_t len, size_t need,
+    uint32_t types)
+{
+	struct cursor c;
+	uint8_t type, major, minor;
+	uint16_t rlen;
+
+	if (len < need)
+		return false;
+	cur_init(&c, d, len);
+	if (cur_left(&c) == 0)
+		return true;
+	type = cur_u8(&c);
+	if (type >= 32 || !(types & TLS_CT_BIT(type)))
+		return false;
+	if (cur_left(&c) < 2)
+		return true;
+	major = cur_u8(&c);
+	minor = cur_u8(&c);
+	if (major != 3 || minor > 4)
+		return false;
+	if (cur_left(&c) < 2)
+		return true;
+	rlen = cur_be16(&c);
+	return rlen >= 1 && rlen <= TLS_RECORD_MAX;
 }
 
 bool

@@ -43,7 +43,8 @@ san=
 if ! $CC -std=c11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Wshadow \
     -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wcast-qual -Werror \
     $san -Iinclude $(pkg-config --cflags libevent zlib) -o "$T/logfollow" \
-    tests/e2e/logfollow.c src/logs/logsource.c src/util/util.c src/util/log.c \
+    tests/e2e/logfollow.c src/logs/logsource.c src/util/netaddr.c \
+    src/util/util.c src/util/log.c \
     $(pkg-config --libs libevent zlib); then
 	echo "logfollow FAIL: cannot build the driver"
 	exit 1

@@ -4,7 +4,8 @@
  * (and, when the seed's low bit is set, gaps between some of them). Hosts
  * and methods must be NUL-terminated in bounds, body and tunnel bytes must
  * not outnumber the input; when no gap was made and nothing was malformed
- * the events must equal those of one feed of the whole stream.
+ * the events must equal those of one feed of the whole stream; no span
+ * may ever be asked outside its parent (http_span_errors).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -143,5 +144,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    st_seg.long_lines != st_whole.long_lines)
 			abort();
 	}
+	/* No input may make the parser ask for a span outside its parent. */
+	if (http_span_errors() != 0)
+		abort();
 	return 0;
 }

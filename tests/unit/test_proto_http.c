@@ -1225,6 +1225,14 @@ test_null_stats_and_callbacks(void **state)
 	    NULL);
 }
 
+/* Run last: no test above asked for a span outside its parent. */
+static void
+test_no_span_errors(void **state)
+{
+	(void)state;
+	assert_int_equal(http_span_errors(), 0);
+}
+
 int
 main(void)
 {
@@ -1258,6 +1266,7 @@ main(void)
 		cmocka_unit_test(test_line_max_edges),
 		cmocka_unit_test(test_multipart_near_misses),
 		cmocka_unit_test(test_methods_first_letter),
+		cmocka_unit_test(test_no_span_errors),	/* last */
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "exfild/proto/proto_tls.h"
+#include "exfild/util/util.h"
 
 #define BUF_MAX 24000
 
@@ -531,6 +532,38 @@ test_sni_variants(void **state)
 	assert_all_ways(s, TLS_SNI_FOUND, "second.example");
 }
 
+/* The one record header check that this reader and the classifier share:
+ * what is present is checked, at least need bytes must be. */
+static void
+test_record_header_shared(void **state)
+{
+	static const uint8_t hs[] = { 22, 3, 1, 0x48, 0x00 };   /* 2048 + 16384 */
+	static const uint8_t big[] = { 22, 3, 3, 0x48, 0x01 };
+	static const uint8_t ccs[] = { 20, 3, 3, 0x00, 0x01 };
+	const uint32_t hs_only = TLS_CT_BIT(22);
+
+	(void)state;
+	assert_true(tls_record_header_ok(hs, 5, 5, hs_only));
+	assert_false(tls_record_header_ok(hs, 4, 5, hs_only));	/* short */
+	assert_true(tls_record_header_ok(hs, 4, 3, hs_only));	/* no length yet */
+	assert_true(tls_record_header_ok(hs, 3, 3, hs_only));
+	assert_false(tls_record_header_ok(hs, 2, 3, hs_only));
+	assert_true(tls_record_header_ok(hs, 1, 0, hs_only));
+	assert_true(tls_record_header_ok(hs, 0, 0, hs_only));
+	assert_false(tls_record_header_ok(big, 5, 5, hs_only));	/* too long */
+	assert_true(tls_record_header_ok(big, 4, 0, hs_only));
+	assert_false(tls_record_header_ok(ccs, 1, 0, hs_only));
+	assert_true(tls_record_header_ok(ccs, 5, 5, TLS_CT_BIT(20)));
+	assert_false(tls_record_header_ok((const uint8_t[]){ 22, 3, 5 }, 3, 3,
+	    hs_only));						/* version 3.5 */
+	assert_false(tls_record_header_ok((const uint8_t[]){ 22, 2, 0 }, 3, 3,
+	    hs_only));
+	assert_false(tls_record_header_ok((const uint8_t[]){ 22, 3, 1, 0, 0 },
+	    5, 5, hs_only));					/* length 0 */
+	assert_false(tls_record_header_ok((const uint8_t[]){ 200 }, 1, 1,
+	    0xffffffffu));					/* type >= 32 */
+}
+
 int
 main(void)
 {
@@ -543,6 +576,7 @@ main(void)
 		cmocka_unit_test(test_oversize),
 		cmocka_unit_test(test_not_tls),
 		cmocka_unit_test(test_looks_like_record),
+		cmocka_unit_test(test_record_header_shared),
 		cmocka_unit_test(test_malformed_hellos),
 		cmocka_unit_test(test_inconsistent_lengths),
 		cmocka_unit_test(test_truncated_every_offset),

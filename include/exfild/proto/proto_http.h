@@ -92,5 +92,8 @@ void http_parser_tunnel_confirmed(struct http_parser *p,
 bool http_response_is_2xx(const uint8_t *data, size_t len);
 /* Does this look like the start of an HTTP request ("METHOD SP")? */
 bool http_looks_like_request(const uint8_t *data, size_t len);
+/* Internal spans the parser refused as out of range (each made empty):
+ * a parser bug if ever non-zero, for tests and fuzzers. Process-wide. */
+uint64_t http_span_errors(void);
 
 #endif

@@ -42,6 +42,21 @@ bool str_eq_nullable(const char *a, const char *b);
  * UTF-16 surrogates or code points above U+10FFFF), 0 when d does not
  * start one, also when it is cut short. len >= 1. */
 size_t utf8_sequence(const uint8_t *d, size_t len);
+/* The same; when cut is not NULL, *cut says whether the len bytes are a
+ * valid start of a sequence that the end of the data cut short (a sample
+ * that ends inside a character). */
+size_t utf8_sequence_cut(const uint8_t *d, size_t len, bool *cut);
+
+/*
+ * TLS record header (RFC 8446 5.1, RFC 5246 6.2.1): ContentType one of
+ * types (TLS_CT_BIT), ProtocolVersion 3.0 (SSL 3.0) .. 3.4, length 1 ..
+ * TLS_RECORD_MAX. At least need bytes must be there; of the rest, what is
+ * there is checked (type from 1 byte, version from 3, length from 5).
+ */
+#define TLS_RECORD_MAX (16384 + 2048) /* TLSCiphertext, RFC 5246 6.2.3 */
+#define TLS_CT_BIT(t) (1u << (t))
+bool tls_record_header_ok(const uint8_t *d, size_t len, size_t need,
+    uint32_t types);
 /* Copy n bytes of src (not NUL-terminated), lowercased, truncating. */
 size_t str_copy_lower(char *dst, size_t dstlen, const uint8_t *src, size_t n);
 
