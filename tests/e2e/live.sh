@@ -13,7 +13,8 @@ EXFILD="$(pwd)/$BUILD/exfild"
 SPEED=1000
 NS="exfild-live-$$"
 
-skip() { echo "live: SKIP: $*"; exit 77; }
+. "$(dirname "$0")/tally.sh"
+skip() { skip_all live "$@"; }
 [ "$(id -u)" -eq 0 ] || skip "needs root (network namespace, capture)"
 command -v ip >/dev/null 2>&1 || skip "ip (iproute2) not installed"
 command -v tcpreplay >/dev/null 2>&1 || skip "tcpreplay not installed"
@@ -199,5 +200,5 @@ else bad "baseline not saved at stop"; fi
 if grep -q "^exfild: " "$T/daemon.log" && ! grep -qi "sanitizer\|runtime error" "$T/daemon.log"; then ok
 else bad "daemon log"; cat "$T/daemon.log"; fi
 
-echo "live: $pass passed, $fail failed"
+tally live "$pass" "$fail"
 [ "$fail" -eq 0 ]

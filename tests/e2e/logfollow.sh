@@ -20,7 +20,8 @@ SANITIZER=${SANITIZER:-}
 ROUNDS=${ROUNDS:-8}
 BATCH=${BATCH:-1000}
 
-skip() { echo "logfollow: SKIP: $*"; exit 77; }
+. "$(dirname "$0")/tally.sh"
+skip() { skip_all logfollow "$@"; }
 command -v "$CC" >/dev/null 2>&1 || skip "no C compiler ($CC)"
 pkg-config --exists libevent zlib 2>/dev/null ||
 	skip "libevent or zlib development files not installed"
@@ -170,5 +171,5 @@ run_case() {
 run_case inotify
 run_case poll -n -p 200 -d 1500
 
-echo "logfollow: $pass passed, $fail failed"
+tally logfollow "$pass" "$fail"
 [ "$fail" -eq 0 ]

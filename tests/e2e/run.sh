@@ -2,6 +2,7 @@
 # End-to-end tests: replay the shipped captures and compare stdout with the
 # expected files byte for byte; plus gzip, stdin, determinism and error cases.
 set -u
+. "$(dirname "$0")/tally.sh"
 BUILD=${BUILD:-build}
 EXFILD="$BUILD/exfild"
 tmp=$(mktemp -d)
@@ -123,5 +124,5 @@ $EXFILD -c conf/demo.yaml -r "$tmp/trunc.pcap" >/dev/null 2>"$tmp/t.err"
 rc=$?
 if [ $rc -eq 0 ] && grep -q "trunc.pcap" "$tmp/t.err"; then ok; else bad "truncated file: rc=$rc"; cat "$tmp/t.err"; fi
 
-echo "e2e: $pass passed, $fail failed"
+tally run "$pass" "$fail"
 [ "$fail" -eq 0 ]

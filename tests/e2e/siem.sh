@@ -26,7 +26,8 @@ BURST=10000
 NS="exfild-siem-$$"
 PATH="$PATH:/usr/sbin:/sbin"
 
-skip() { echo "siem: SKIP: $*"; exit 77; }
+. "$(dirname "$0")/tally.sh"
+skip() { skip_all siem "$@"; }
 [ "$(id -u)" -eq 0 ] || skip "needs root (network namespace, capture)"
 missing=""
 command -v rsyslogd >/dev/null 2>&1 || missing="$missing rsyslog"
@@ -449,5 +450,5 @@ if grep -q "out.siem.dropped=0" "$T/d/daemon2.log"; then ok; else bad "daemon dr
 if ! grep -qi "sanitizer\|runtime error" "$T/d/daemon.log" "$T/d/daemon2.log" "$T"/*.err; then ok
 else bad "sanitizer report:"; grep -il "sanitizer\|runtime error" "$T/d/daemon.log" "$T/d/daemon2.log" "$T"/*.err; fi
 
-echo "siem: $pass passed, $fail failed ($(( $(date +%s) - started )) s)"
+tally siem "$pass" "$fail" "$(( $(date +%s) - started )) s"
 [ "$fail" -eq 0 ]
