@@ -284,6 +284,8 @@ EOF
 in_ns "$EXFILD" -c "$T/transports.yaml" -r "$T/hostile.pcap" --to-outputs >"$T/transports.out" 2>"$T/transports.err"
 rc=$?
 if [ "$rc" -eq 0 ]; then ok; else bad "transports replay --to-outputs: exit $rc"; tail -5 "$T/transports.err"; fi
+# (check_run compares what arrived with the replay's alerts: none would pass)
+if cmp -s "$T/transports.out" "$T/hostile.out"; then ok; else bad "transports replay: stdout differs from the hostile run's"; fi
 check_run transports "$T/transports.out" 8192
 
 # ---- 4. UDP burst: 10,000 alerts at once ----
