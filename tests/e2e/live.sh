@@ -13,6 +13,7 @@ EXFILD="$(pwd)/$BUILD/exfild"
 SPEED=1000
 NS="exfild-live-$$"
 
+# shellcheck source=SCRIPTDIR/tally.sh
 . "$(dirname "$0")/tally.sh"
 skip() { skip_all live "$@"; }
 [ "$(id -u)" -eq 0 ] || skip "needs root (network namespace, capture)"

@@ -7,6 +7,7 @@
 # when the corpus is absent.
 #   BUILD=build sh tests/e2e/logcorpus.sh      (build-san: ASan+UBSan driver)
 set -eu
+# shellcheck source=SCRIPTDIR/tally.sh
 . "$(dirname "$0")/tally.sh"
 BUILD=${BUILD:-build}
 CORPUS=${CORPUS:-../shared/corpus}

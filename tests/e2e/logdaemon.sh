@@ -30,6 +30,7 @@ FORMAT='%ts.%03tu %6tr %>a %Ss/%03>Hs %<st %>st %rm %ru %[un %Sh/%<a %mt'
 FOLLOW_LINES=5000 # logdaemon_lines.py's story
 SYSLOG_LINES=300
 
+# shellcheck source=SCRIPTDIR/tally.sh
 . "$(dirname "$0")/tally.sh"
 skip() { skip_all logdaemon "$@"; }
 [ -x "$EXFILD" ] || skip "$EXFILD not built"

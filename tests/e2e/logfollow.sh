@@ -20,6 +20,7 @@ SANITIZER=${SANITIZER:-}
 ROUNDS=${ROUNDS:-8}
 BATCH=${BATCH:-1000}
 
+# shellcheck source=SCRIPTDIR/tally.sh
 . "$(dirname "$0")/tally.sh"
 skip() { skip_all logfollow "$@"; }
 command -v "$CC" >/dev/null 2>&1 || skip "no C compiler ($CC)"

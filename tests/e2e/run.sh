@@ -2,6 +2,7 @@
 # End-to-end tests: replay the shipped captures and compare stdout with the
 # expected files byte for byte; plus gzip, stdin, determinism and error cases.
 set -u
+# shellcheck source=SCRIPTDIR/tally.sh
 . "$(dirname "$0")/tally.sh"
 BUILD=${BUILD:-build}
 EXFILD="$BUILD/exfild"
@@ -39,7 +40,7 @@ while IFS='|' read -r name args expected; do
 		bad "$name: exit status $?"; cat "$tmp/$name.err"; continue
 	fi
 	expect_same "$name" "$tmp/$name.out" "$expected"
-	# shellcheck disable=SC2086 # the -r arguments of the case
+	# shellcheck disable=SC2046,SC2086 # the -r arguments of the case, split
 	expect_packets "$name" "$tmp/$name.err" $(echo $args | tr ' ' '\n' | sed -n '/^-r$/{n;p}')
 	# every line is JSON
 	if [ -s "$tmp/$name.out" ] && ! jq -e . "$tmp/$name.out" >/dev/null 2>&1; then

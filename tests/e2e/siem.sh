@@ -26,6 +26,7 @@ BURST=10000
 NS="exfild-siem-$$"
 PATH="$PATH:/usr/sbin:/sbin"
 
+# shellcheck source=SCRIPTDIR/tally.sh
 . "$(dirname "$0")/tally.sh"
 skip() { skip_all siem "$@"; }
 [ "$(id -u)" -eq 0 ] || skip "needs root (network namespace, capture)"

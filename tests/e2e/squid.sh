@@ -27,6 +27,7 @@ EXFILD="$(pwd)/$BUILD/exfild"
 FORMAT='%ts.%03tu %6tr %>a %Ss/%03>Hs %<st %>st %rm %ru %[un %Sh/%<a %mt'
 SPACED_USER='J. "Q" Döe' # basic auth; Squid logs it lowercased, UTF-8 %-encoded
 
+# shellcheck source=SCRIPTDIR/tally.sh
 . "$(dirname "$0")/tally.sh"
 skip() { skip_all squid "$@"; }
 [ -x "$EXFILD" ] || skip "$EXFILD not built"
