@@ -110,25 +110,28 @@ $(GEN_BIN): tests/gen/pcapgen.c
 deps:
 	@sh tests/deps.sh build
 
+# Every test step appends its counts to CHECK_RESULTS (tests/check.sh); the
+# last line of `make check` sums both passes: "N passed, N failed[, N
+# skipped]". A failing test does not stop the rest; a build that fails is
+# counted as a failure too. Scripts that exit 77 (this machine cannot run
+# them: no root, no network namespaces) count as skipped, with the reason.
+check: export CHECK_RESULTS := $(CURDIR)/$(BUILD)/check-results
 check:
-	@sh tests/deps.sh check
-	@$(MAKE) --no-print-directory check-unit check-e2e
-	@$(MAKE) --no-print-directory SANITIZER=address,undefined check-unit check-e2e
+	@sh tests/check.sh start
+	@sh tests/deps.sh check || sh tests/check.sh fail "deps" "tests/deps.sh check: exit $$?"
+	@$(MAKE) --no-print-directory check-unit check-e2e || \
+	    sh tests/check.sh fail "make [$(BUILD)]" "stopped: exit $$?"
+	@$(MAKE) --no-print-directory SANITIZER=address,undefined check-unit check-e2e || \
+	    sh tests/check.sh fail "make [build-san]" "stopped: exit $$?"
+	@sh tests/check.sh total
 
+# Alone (not under `make check`), each ends with its own total.
 check-unit: $(UNIT_BINS) $(BIN)
-	@sh tests/run-unit.sh $(UNIT_BINS)
+	@BUILD=$(BUILD) sh tests/check.sh unit $(UNIT_BINS)
 
-# live.sh and systemd.sh exit 77 when this machine cannot run them (no
-# network namespaces, no root): they say why, and the rest still counts.
 check-e2e: $(BIN) $(GEN_BIN)
-	@BUILD=$(BUILD) sh tests/e2e/run.sh
-	@BUILD=$(BUILD) sh tests/e2e/live.sh || [ $$? -eq 77 ]
-	@BUILD=$(BUILD) MAKE=$(MAKE) sh tests/e2e/systemd.sh || [ $$? -eq 77 ]
-	@BUILD=$(BUILD) sh tests/e2e/logfollow.sh || [ $$? -eq 77 ]
-	@BUILD=$(BUILD) sh tests/e2e/logcorpus.sh || [ $$? -eq 77 ]
-	@BUILD=$(BUILD) sh tests/e2e/siem.sh || [ $$? -eq 77 ]
-	@BUILD=$(BUILD) sh tests/e2e/squid.sh || [ $$? -eq 77 ]
-	@BUILD=$(BUILD) sh tests/e2e/logdaemon.sh || [ $$? -eq 77 ]
+	@BUILD=$(BUILD) MAKE=$(MAKE) sh tests/check.sh e2e run live systemd logfollow \
+	    logcorpus siem squid logdaemon
 
 demo: deps
 	@$(MAKE) --no-print-directory $(BIN)

@@ -1,8 +1,4 @@
 #!/bin/sh
-# Runs every cmocka unit-test binary given; prints a closing tally line.
-pass=0; fail=0; failed=""
-for t in "$@"; do
-	if "$t"; then pass=$((pass + 1)); else fail=$((fail + 1)); failed="$failed $t"; fi
-done
-echo "unit: $pass passed, $fail failed"
-[ "$fail" -eq 0 ] || { echo "failed:$failed"; exit 1; }
+# Runs every cmocka unit-test binary given, counted by test case, and ends
+# with a closing tally line (see tests/check.sh).
+exec sh "$(dirname "$0")/check.sh" unit "$@"

@@ -13,7 +13,9 @@ EXFILD="$(pwd)/$BUILD/exfild"
 SPEED=1000
 NS="exfild-live-$$"
 
-skip() { echo "live: SKIP: $*"; exit 77; }
+# shellcheck source=SCRIPTDIR/tally.sh
+. "$(dirname "$0")/tally.sh"
+skip() { skip_all live "$@"; }
 [ "$(id -u)" -eq 0 ] || skip "needs root (network namespace, capture)"
 command -v ip >/dev/null 2>&1 || skip "ip (iproute2) not installed"
 command -v tcpreplay >/dev/null 2>&1 || skip "tcpreplay not installed"
@@ -46,6 +48,19 @@ wait_for() {
 count_alerts() { [ -f "$T/out/alerts.json" ] && wc -l <"$T/out/alerts.json" | tr -d ' ' || echo 0; }
 has_alerts() { [ "$(count_alerts)" -ge "$1" ]; }
 log_has() { grep -q "$1" "$T/daemon.log"; }
+# metric NAME: its value on the daemon's /metrics now
+metric() {
+	in_ns python3 -c 'import urllib.request as u; print(u.urlopen("http://127.0.0.1:9477/metrics").read().decode())' 2>/dev/null |
+	    awk -v m="$1" '$1 == m {print $2}'
+}
+frames_are() { [ "$(metric exfild_frames_total)" = "$1" ]; }
+# expect_frames WHAT WANT: the positive control beside a "stays quiet": the
+# daemon read every frame tcpreplay sent (exfild_frames_total), so silence
+# is not a capture that stopped early
+expect_frames() {
+	if wait_for 10 frames_are "$2"; then ok
+	else bad "$1: exfild_frames_total '$(metric exfild_frames_total)', want $2"; fi
+}
 notified() { grep -q "$1" "$T/notify.log" 2>/dev/null; }
 
 # ---- the namespace: a veth pair, no IPv6 chatter (counts stay exact) ----
@@ -136,7 +151,10 @@ else bad "broken reload not reported"; tail -5 "$T/daemon.log"; fi
 if kill -0 "$daemon_pid" 2>/dev/null; then ok; else bad "daemon died on a broken reload"; exit 1; fi
 if notified "RELOADING=1"; then ok; else bad "no RELOADING=1"; fi
 # the old thresholds (100MB) still rule: the egress sample's upload is quiet
+frames0=$(metric exfild_frames_total)
+egress_frames=$(python3 tests/e2e/pcapcount.py pcaps/egress-xff.pcap)
 in_ns tcpreplay -q -x "$SPEED" -i veth-in pcaps/egress-xff.pcap >/dev/null 2>&1 || bad "tcpreplay egress-xff"
+expect_frames "egress-xff under the old thresholds" $((${frames0:-0} + egress_frames))
 sleep 2
 if [ "$(count_alerts)" -eq 0 ]; then ok; else bad "alert under the old 100MB thresholds"; fi
 
@@ -161,6 +179,11 @@ sleep 2
 
 # ---- the benign day stays quiet ----
 in_ns tcpreplay -q -x "$SPEED" -i veth-in pcaps/benign-day.pcap >/dev/null 2>&1 || bad "tcpreplay benign-day"
+# (counted from the start: frames of the JAL day still arriving would not
+# be taken for the benign day's)
+expect_frames "benign day" $((${frames0:-0} + egress_frames + \
+    $(python3 tests/e2e/pcapcount.py pcaps/jal-day.pcap) + \
+    $(python3 tests/e2e/pcapcount.py pcaps/benign-day.pcap)))
 sleep 2
 jq -r '[.src, .rule, (if .dst_host == "" then "-" else .dst_host end), .dst_country, .via, (.bytes_out|tostring), .source, .sensor] | join(" ")' \
     "$T/out/alerts.json" >"$T/got" 2>/dev/null
@@ -199,5 +222,5 @@ else bad "baseline not saved at stop"; fi
 if grep -q "^exfild: " "$T/daemon.log" && ! grep -qi "sanitizer\|runtime error" "$T/daemon.log"; then ok
 else bad "daemon log"; cat "$T/daemon.log"; fi
 
-echo "live: $pass passed, $fail failed"
+tally live "$pass" "$fail"
 [ "$fail" -eq 0 ]

@@ -7,11 +7,12 @@
 # when the corpus is absent.
 #   BUILD=build sh tests/e2e/logcorpus.sh      (build-san: ASan+UBSan driver)
 set -eu
+# shellcheck source=SCRIPTDIR/tally.sh
+. "$(dirname "$0")/tally.sh"
 BUILD=${BUILD:-build}
 CORPUS=${CORPUS:-../shared/corpus}
 if [ ! -d "$CORPUS/proxylogs" ] && [ ! -d "$CORPUS/zeek-logs" ]; then
-	echo "logcorpus: skipped: $CORPUS absent"
-	exit 77
+	skip_all logcorpus "$CORPUS absent"
 fi
 
 # elastic/integrations' extended Squid sample (see its README in the corpus
@@ -56,6 +57,10 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT INT TERM
 fail=0
 files=0
+# one line per check in a file: the loops below run in subshells
+: >"$TMP/tally"
+ok() { echo ok >>"$TMP/tally"; }
+bad() { echo fail >>"$TMP/tally"; }
 
 format_of() {
 	case $1 in
@@ -102,7 +107,7 @@ check_file() {
 	printf '%-80s lines=%-5s records=%-5s rejected=%-5s headers=%-3s %s\n' \
 	    "$rel" "$lines" "$records" "$rejected" "$headers" "$status"
 	sed -n '2,$p' "$TMP/out"
-	case $status in ok) ;; *) fail=1 ;; esac
+	case $status in ok) ok ;; *) fail=1; bad ;; esac
 	files=$((files + 1))
 }
 
@@ -132,10 +137,10 @@ printf '%s\n' "$RESTORED" | while read -r rel want; do
 	got=$(sed 's/XXXXXXXXXX\.XXXXXX/1300000000.000000/' "$CORPUS/$rel" |
 	    "$DRIVER" count zeek - | sed -n '1s/.* records=\([0-9]*\) rejected=\([0-9]*\).*/\1 \2/p')
 	if [ "$got" = "$want 0" ]; then
-		echo "restored ts: $rel: $want records"
+		echo "restored ts: $rel: $want records"; ok
 	else
 		echo "restored ts: $rel: FAIL: records/rejected $got, expected $want 0"
-		echo fail >"$TMP/failed"
+		echo fail >"$TMP/failed"; bad
 	fi
 done
 
@@ -150,10 +155,10 @@ printf '%s\n' "$SPOT" | while read -r rel n fmt want; do
 	if [ -z "$rel" ] || [ ! -f "$CORPUS/$rel" ]; then continue; fi
 	got=$("$DRIVER" dump "$fmt" "$CORPUS/$rel" | sed -n "${n}p")
 	if [ "$got" = "$want" ]; then
-		echo "record: $rel:$n ok"
+		echo "record: $rel:$n ok"; ok
 	else
 		printf 'record: %s:%s: FAIL\n  got  %s\n  want %s\n' "$rel" "$n" "$got" "$want"
-		echo fail >"$TMP/failed"
+		echo fail >"$TMP/failed"; bad
 	fi
 done
 [ ! -f "$TMP/failed" ] || fail=1
@@ -164,10 +169,10 @@ if [ -f "$CORPUS/proxylogs/elastic-beats/access1.log" ]; then
 	a=$("$DRIVER" count squid "$CORPUS/proxylogs/elastic-beats/access1.log" | head -1)
 	b=$(zcat "$TMP/access1.log.gz" | "$DRIVER" count squid - | head -1)
 	if [ "$a" = "$b" ]; then
-		echo "gzip: access1.log.gz counts as the plain file: $b"
+		echo "gzip: access1.log.gz counts as the plain file: $b"; ok
 	else
 		echo "gzip: FAIL: plain '$a' gz '$b'"
-		fail=1
+		fail=1; bad
 	fi
 fi
 
@@ -175,10 +180,12 @@ fi
 for rel in $(printf '%s\n' "$EXPECT" | awk 'NF { print $1 }'); do
 	if [ ! -f "$CORPUS/$rel" ]; then
 		echo "missing from the corpus: $rel"
-		fail=1
+		fail=1; bad
 	fi
 done
 
+tally logcorpus "$(awk '$1 == "ok" { n++ } END { print n + 0 }' "$TMP/tally")" \
+    "$(awk '$1 == "fail" { n++ } END { print n + 0 }' "$TMP/tally")" "$files files"
 if [ "$fail" -ne 0 ]; then
 	echo "logcorpus: FAILED ($files files)"
 	exit 1

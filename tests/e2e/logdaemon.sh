@@ -30,7 +30,9 @@ FORMAT='%ts.%03tu %6tr %>a %Ss/%03>Hs %<st %>st %rm %ru %[un %Sh/%<a %mt'
 FOLLOW_LINES=5000 # logdaemon_lines.py's story
 SYSLOG_LINES=300
 
-skip() { echo "logdaemon: SKIP: $*"; exit 77; }
+# shellcheck source=SCRIPTDIR/tally.sh
+. "$(dirname "$0")/tally.sh"
+skip() { skip_all logdaemon "$@"; }
 [ -x "$EXFILD" ] || skip "$EXFILD not built"
 [ "$(id -u)" -eq 0 ] || skip "needs root (the daemon starts as root and drops to nobody)"
 getent passwd nobody >/dev/null || skip "no user nobody"
@@ -273,5 +275,5 @@ daemon_pid=
 if [ "$rc" -eq 0 ]; then ok; else bad "exit status $rc after SIGTERM"; tail -5 "$T/daemon.log"; fi
 if grep -qi "sanitizer\|runtime error\|leak" "$T/daemon.log"; then bad "daemon log:"; cat "$T/daemon.log"; else ok; fi
 
-echo "logdaemon: $pass passed, $fail failed ($renames renames, $truncations truncations)"
+tally logdaemon "$pass" "$fail" "$renames renames, $truncations truncations"
 [ "$fail" -eq 0 ]

@@ -20,7 +20,9 @@ SANITIZER=${SANITIZER:-}
 ROUNDS=${ROUNDS:-8}
 BATCH=${BATCH:-1000}
 
-skip() { echo "logfollow: SKIP: $*"; exit 77; }
+# shellcheck source=SCRIPTDIR/tally.sh
+. "$(dirname "$0")/tally.sh"
+skip() { skip_all logfollow "$@"; }
 command -v "$CC" >/dev/null 2>&1 || skip "no C compiler ($CC)"
 pkg-config --exists libevent zlib 2>/dev/null ||
 	skip "libevent or zlib development files not installed"
@@ -171,5 +173,5 @@ run_case() {
 run_case inotify
 run_case poll -n -p 200 -d 1500
 
-echo "logfollow: $pass passed, $fail failed"
+tally logfollow "$pass" "$fail"
 [ "$fail" -eq 0 ]

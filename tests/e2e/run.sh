@@ -2,6 +2,8 @@
 # End-to-end tests: replay the shipped captures and compare stdout with the
 # expected files byte for byte; plus gzip, stdin, determinism and error cases.
 set -u
+# shellcheck source=SCRIPTDIR/tally.sh
+. "$(dirname "$0")/tally.sh"
 BUILD=${BUILD:-build}
 EXFILD="$BUILD/exfild"
 tmp=$(mktemp -d)
@@ -16,6 +18,19 @@ expect_same() {
 	if cmp -s "$2" "$3"; then ok; else bad "$1: output differs"; diff "$3" "$2" | head -20; fi
 }
 
+# expect_packets NAME STDERR CAPTURE...: the replay summary on STDERR counts
+# every record of the captures, as pcapcount.py reads them. The positive
+# control beside an empty output: a reader that stopped early would also
+# have nothing to say.
+expect_packets() {
+	name=$1 err=$2; shift 2
+	want=0
+	for f in "$@"; do want=$((want + $(python3 tests/e2e/pcapcount.py "$f"))); done
+	got=$(sed -n 's/.*replay: files=[0-9]* failed=0 packets=\([0-9]*\) .*/\1/p' "$err")
+	if [ "$want" -gt 0 ] && [ "$got" = "$want" ]; then ok
+	else bad "$name: summary packets='$got', the capture(s) hold $want"; cat "$err"; fi
+}
+
 while IFS='|' read -r name args expected; do
 	name=$(echo "$name" | tr -d ' ')
 	case "$name" in ''|'#'*) continue ;; esac
@@ -25,17 +40,21 @@ while IFS='|' read -r name args expected; do
 		bad "$name: exit status $?"; cat "$tmp/$name.err"; continue
 	fi
 	expect_same "$name" "$tmp/$name.out" "$expected"
+	# shellcheck disable=SC2046,SC2086 # the -r arguments of the case, split
+	expect_packets "$name" "$tmp/$name.err" $(echo $args | tr ' ' '\n' | sed -n '/^-r$/{n;p}')
 	# every line is JSON
 	if [ -s "$tmp/$name.out" ] && ! jq -e . "$tmp/$name.out" >/dev/null 2>&1; then
 		bad "$name: stdout is not JSON lines"
 	fi
 done < tests/e2e/TESTLIST
 
-# The alerts are the ones the scenario calls for (hand-written list).
+# The alerts of this run (above) are the ones the scenario calls for
+# (hand-written list), not only those of the checked-in .out files; an
+# empty list is backed by the packet counts above.
 for cap in jal-day benign-day egress-xff; do
 	grep "^$cap " tests/e2e/expected-alerts.txt | cut -d' ' -f2- >"$tmp/want.$cap"
 	jq -r '[.src, .rule, (if .dst_host == "" then "-" else .dst_host end), .dst_country, .via, (.dst_port|tostring)] | join(" ")' \
-	    "tests/e2e/$cap.out" >"$tmp/got.$cap"
+	    "$tmp/$cap.out" >"$tmp/got.$cap"
 	expect_same "scenario-$cap" "$tmp/got.$cap" "$tmp/want.$cap"
 done
 
@@ -83,8 +102,9 @@ expect_same state-reload-alerts "$tmp/s2.out" tests/e2e/jal-day.out
 expect_same state-not-rewritten "$tmp/baseline.state" "$tmp/baseline.copy"
 # A later replay of the benign day with the JAL day's state: hk-files was
 # never seen there, the learned sites stay familiar, still quiet.
-$EXFILD -c "$tmp/state.yaml" -r pcaps/benign-day.pcap >"$tmp/s3.out" 2>/dev/null
+$EXFILD -c "$tmp/state.yaml" -r pcaps/benign-day.pcap >"$tmp/s3.out" 2>"$tmp/s3.err"
 if [ ! -s "$tmp/s3.out" ]; then ok; else bad "benign day with loaded state alerted"; cat "$tmp/s3.out"; fi
+expect_packets "benign day with loaded state" "$tmp/s3.err" pcaps/benign-day.pcap
 
 # Malformed packets are counted by reason in the summary: a capture made
 # here with one good frame, one IPv4 header length of 16 and one TCP data
@@ -123,5 +143,5 @@ $EXFILD -c conf/demo.yaml -r "$tmp/trunc.pcap" >/dev/null 2>"$tmp/t.err"
 rc=$?
 if [ $rc -eq 0 ] && grep -q "trunc.pcap" "$tmp/t.err"; then ok; else bad "truncated file: rc=$rc"; cat "$tmp/t.err"; fi
 
-echo "e2e: $pass passed, $fail failed"
+tally run "$pass" "$fail"
 [ "$fail" -eq 0 ]

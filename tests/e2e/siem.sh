@@ -26,7 +26,9 @@ BURST=10000
 NS="exfild-siem-$$"
 PATH="$PATH:/usr/sbin:/sbin"
 
-skip() { echo "siem: SKIP: $*"; exit 77; }
+# shellcheck source=SCRIPTDIR/tally.sh
+. "$(dirname "$0")/tally.sh"
+skip() { skip_all siem "$@"; }
 [ "$(id -u)" -eq 0 ] || skip "needs root (network namespace, capture)"
 missing=""
 command -v rsyslogd >/dev/null 2>&1 || missing="$missing rsyslog"
@@ -283,6 +285,8 @@ EOF
 in_ns "$EXFILD" -c "$T/transports.yaml" -r "$T/hostile.pcap" --to-outputs >"$T/transports.out" 2>"$T/transports.err"
 rc=$?
 if [ "$rc" -eq 0 ]; then ok; else bad "transports replay --to-outputs: exit $rc"; tail -5 "$T/transports.err"; fi
+# (check_run compares what arrived with the replay's alerts: none would pass)
+if cmp -s "$T/transports.out" "$T/hostile.out"; then ok; else bad "transports replay: stdout differs from the hostile run's"; fi
 check_run transports "$T/transports.out" 8192
 
 # ---- 4. UDP burst: 10,000 alerts at once ----
@@ -449,5 +453,5 @@ if grep -q "out.siem.dropped=0" "$T/d/daemon2.log"; then ok; else bad "daemon dr
 if ! grep -qi "sanitizer\|runtime error" "$T/d/daemon.log" "$T/d/daemon2.log" "$T"/*.err; then ok
 else bad "sanitizer report:"; grep -il "sanitizer\|runtime error" "$T/d/daemon.log" "$T/d/daemon2.log" "$T"/*.err; fi
 
-echo "siem: $pass passed, $fail failed ($(( $(date +%s) - started )) s)"
+tally siem "$pass" "$fail" "$(( $(date +%s) - started )) s"
 [ "$fail" -eq 0 ]

@@ -27,7 +27,9 @@ EXFILD="$(pwd)/$BUILD/exfild"
 FORMAT='%ts.%03tu %6tr %>a %Ss/%03>Hs %<st %>st %rm %ru %[un %Sh/%<a %mt'
 SPACED_USER='J. "Q" Döe' # basic auth; Squid logs it lowercased, UTF-8 %-encoded
 
-skip() { echo "squid: SKIP: $*"; exit 77; }
+# shellcheck source=SCRIPTDIR/tally.sh
+. "$(dirname "$0")/tally.sh"
+skip() { skip_all squid "$@"; }
 [ -x "$EXFILD" ] || skip "$EXFILD not built"
 if ! command -v squid >/dev/null 2>&1; then
 	# Debian and Ubuntu put it in /usr/sbin, outside a user's PATH
@@ -310,5 +312,5 @@ if grep -qi "sanitizer\|runtime error" "$T/replay.err" "$T/native.err"; then
 	bad "sanitizer report"; cat "$T/replay.err" "$T/native.err"
 else ok; fi
 
-echo "squid: $pass passed, $fail failed"
+tally squid "$pass" "$fail"
 [ "$fail" -eq 0 ]

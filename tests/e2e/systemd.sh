@@ -7,6 +7,7 @@
 # Exit 0 passed, 1 failed, 77 skipped (no systemd-analyze and none installable).
 set -u
 cd "$(dirname "$0")/../.." || exit 1
+. tests/e2e/tally.sh
 MAKE=${MAKE:-make}
 MAX_EXPOSURE=${MAX_EXPOSURE:-2.0}
 tmp=$(mktemp -d)
@@ -31,8 +32,7 @@ have_or_install() {
 }
 
 if ! have_or_install systemd-analyze systemd; then
-	echo "systemd: SKIP: systemd-analyze is missing and could not be installed (apt-get install systemd)"
-	exit 77
+	skip_all systemd "systemd-analyze is missing and could not be installed (apt-get install systemd)"
 fi
 
 # run_make LOG TARGET VAR=VALUE...: quiet unless it fails.
@@ -172,5 +172,5 @@ run_make "$tmp/uninstall2.log" uninstall $ldirs
 left=$(cd "$live" && find . -name '*exfild*' ! -path ./etc/exfild ! -path ./etc/exfild/exfild.yaml | sort)
 if [ -z "$left" ]; then ok; else bad "make uninstall (prefix) left: $left"; fi
 
-echo "systemd: $pass passed, $fail failed"
+tally systemd "$pass" "$fail"
 [ "$fail" -eq 0 ]
