@@ -8,12 +8,18 @@ DESTDIR   ?=
 SANITIZER ?=
 PKGS      := libpcap libevent zlib yaml-0.1
 
+# Link-time optimisation: a packet crosses several stages' files (decode,
+# conn, track, agg, table) and LTO inlines across them (make bench: about
+# 30 instructions a packet). Off for sanitizer builds; LTO= turns it off.
+LTO       ?= -flto=auto
 ifeq ($(SANITIZER),)
 BUILD     ?= build
 SANFLAGS  :=
+LTOFLAGS  := $(LTO)
 else
 BUILD     ?= build-san
 SANFLAGS  := -fsanitize=$(SANITIZER) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LTOFLAGS  :=
 endif
 
 WARN      := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -22,9 +28,9 @@ OPT       ?= -O2 -g
 HARDEN    := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) $(SANFLAGS) \
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(OPT) $(LTOFLAGS) $(WARN) $(HARDEN) $(SANFLAGS) \
              -Iinclude $(PKG_CFLAGS) $(CFLAGS) -MMD -MP
-ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(SANFLAGS) $(LDFLAGS)
+ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(OPT) $(LTOFLAGS) $(SANFLAGS) $(LDFLAGS)
 TEST_LIBS  = $(shell pkg-config --libs cmocka 2>/dev/null)
 
 SRCS      := $(wildcard src/*.c src/*/*.c)
