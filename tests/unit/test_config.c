@@ -625,6 +625,17 @@ test_rules(void **state)
 	    "t.yaml:2:24: rules.compressed_upload: unknown key \"min_ratio\"");
 	expect_error("rules:\n  bulk_upload: { bytez: 1MB }\n",
 	    "t.yaml:2:18: rules.bulk_upload: unknown key \"bytez\"");
+	/* a rule's keys come from its own table (src/detect/rule_beacon.c) */
+	expect_error("rules:\n  beacon: { score: high }\n",
+	    "t.yaml:2:20: rules.beacon.score: invalid ratio \"high\" "
+	    "(expected a number >= 0)");
+	expect_error("rules:\n  beacon: { min_connections: 0 }\n",
+	    "t.yaml:2:30: rules.beacon.min_connections: invalid number \"0\" "
+	    "(expected a whole number from 1 to 1000000000)");
+	expect_error("rules:\n  beacon: { window: 0s }\n",
+	    "t.yaml:2:21: rules.beacon.window: must be greater than 0");
+	expect_error("rules:\n  no_such_rule: {}\n",
+	    "t.yaml:2:3: rules: unknown key \"no_such_rule\"");
 	expect_error("rules:\n  window: 0\n", "t.yaml:2:11: rules.window: must be greater than 0");
 	expect_error("rules:\n  suppress: 0s\n",
 	    "t.yaml:2:13: rules.suppress: must be greater than 0");

@@ -154,10 +154,12 @@ test_min_connections_edge_and_evidence(void **state)
 static void
 test_score_edge(void **state)
 {
-	struct fixture *fx;
+	struct fixture *fx = *state;
 	int i;
 
-	(void)state;
+	/* (the setup's fixture is replaced: free it first) */
+	detect_free(fx->d);
+	config_free(fx->cfg);
 	fx = make_fixture("score: 1.0");
 	for (i = 0; i < 24; i++)
 		contact(fx, 600.0 * i, false);
