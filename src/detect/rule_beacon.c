@@ -30,7 +30,7 @@
 #include "exfild/track/baseline.h"
 #include "exfild/track/event.h"
 
-#define BEACON_TIMES     64   /* contacts kept per pair */
+#define BEACON_TIMES     32   /* contacts kept per pair */
 #define BEACON_BURST_NS  (2ULL * NS_PER_SEC)
 #define BEACON_DISP_ZERO 0.5  /* MAD/median at which dispersion scores 0 */
 #define BEACON_SPREAD_FULL 0.5 /* IQR/median from which skew counts whole */

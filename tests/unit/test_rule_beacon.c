@@ -225,7 +225,7 @@ exponential(uint64_t *seed, double mean)
 	return -mean * log(1.0 - uniform(seed));
 }
 
-/* 64 contacts each: every jittered beacon scores above 0.8, every run of
+/* N_CONTACTS contacts each: every jittered beacon scores above 0.8, every run of
  * random visits below it. */
 static void
 test_scores_separate(void **state)
