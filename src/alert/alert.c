@@ -290,6 +290,7 @@ pair_format_json(const struct pair_report *r, struct strbuf *sb)
 	put_country(sb, "dst_country", r->dst_country);
 	put_u64(sb, "bytes_out", r->bytes_out);
 	put_u64(sb, "bytes_in", r->bytes_in);
+	put_u64(sb, "bytes_served", r->bytes_served);
 	put_u64(sb, "flows", r->flows);
 	put_time(sb, "first", r->first_ns);
 	put_time(sb, "last", r->last_ns);

@@ -133,6 +133,7 @@ config_defaults(struct config *c)
 	c->limit_pairs = 131072;
 	c->limit_destinations = 131072;
 	c->limit_names = 65536;
+	c->limit_hosts = 65536;
 	c->limit_app_parsers = 4096;
 	c->flow_timeout_s = 300;
 	c->flow_closed_timeout_s = 10;
@@ -1875,6 +1876,7 @@ static const struct key_handler limits_keys[] = {
 	{ "pairs", parse_limit_field, offsetof(struct config, limit_pairs), NULL, NULL },
 	{ "destinations", parse_limit_field, offsetof(struct config, limit_destinations), NULL, NULL },
 	{ "names", parse_limit_field, offsetof(struct config, limit_names), NULL, NULL },
+	{ "hosts", parse_limit_field, offsetof(struct config, limit_hosts), NULL, NULL },
 	{ "app_parsers", parse_limit_field, offsetof(struct config, limit_app_parsers), NULL, NULL },
 };
 static const struct key_table limits_table = KEY_TABLE(limits_keys);

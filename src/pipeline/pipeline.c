@@ -306,6 +306,7 @@ collect_pair(void *ctx, const struct pair *pr)
 	r->dst_country = pr->country;
 	r->bytes_out = pr->total_out;
 	r->bytes_in = pr->total_in;
+	r->bytes_served = pr->total_served;
 	r->flows = pr->total_flows;
 	r->first_ns = pr->first_ns;
 	r->last_ns = pr->last_ns;
@@ -353,6 +354,7 @@ warn_restart_only(const struct config *old, const struct config *cfg)
 	    old->limit_pairs != cfg->limit_pairs ||
 	    old->limit_destinations != cfg->limit_destinations ||
 	    old->limit_names != cfg->limit_names ||
+	    old->limit_hosts != cfg->limit_hosts ||
 	    old->limit_app_parsers != cfg->limit_app_parsers)
 		log_warnx("%s: limits: changes take effect at the next restart",
 		    cfg->path);

@@ -167,6 +167,7 @@ agg_get(struct aggtab *t, const struct netaddr *host, uint32_t dest_id,
 	p->dest_id = dest_id;
 	p->dest_gen = dest_gen;
 	p->country = COUNTRY_UNKNOWN;
+	p->host_id = AGG_NONE;
 	p->first_ns = p->last_ns = p->lru_ns = ts_ns;
 	p->newest_bucket = ts_ns / t->bucket_ns;
 	p->bucket_end_ns = p->newest_bucket >= UINT64_MAX / t->bucket_ns - 1 ?

@@ -593,6 +593,7 @@ segment_start(struct segment_ctx *s, struct conntrack *c, struct flow *f,
 	s->ev.ts_ns = ts_ns;
 	s->ev.proto = f->key.proto;
 	s->ev.conn_start = false;
+	s->ev.opened_by_peer = f->opened_by_peer;
 	s->ev.source = EVENT_PACKETS;
 	s->ev.kinds = 0;
 	s->consumed = 0;

@@ -30,6 +30,7 @@ struct tracker {
 	const struct config *cfg;
 	struct aggtab *pairs;
 	struct baseline *baseline;
+	struct hosttab *hosts;
 	struct names *names;
 	struct geo *geo;
 	struct detect *detect;
@@ -41,6 +42,8 @@ struct tracker {
 	track_lookup_fn lookup_fn;
 	void *lookup_ctx;
 	uint64_t now_ns;
+	uint64_t conn_idle_ns;        /* the host's quiet time before the
+				       * connection being evaluated */
 	struct track_stats stats;
 };
 
@@ -59,13 +62,15 @@ track_new(const struct config *cfg, const struct hash_key *key,
 	t->pairs = aggtab_new(cfg->limit_pairs, cfg->rules_window_s * NS_PER_SEC,
 	    key);
 	t->baseline = baseline_new(cfg->limit_destinations, cfg, key);
-	if (t->pairs == NULL || t->baseline == NULL) {
+	t->hosts = hosttab_new(cfg->limit_hosts, key);
+	if (t->pairs == NULL || t->baseline == NULL || t->hosts == NULL) {
 		track_free(t);
 		return NULL;
 	}
 	/* calloc'd pages stay untouched (and cost nothing) without logs */
 	t->notes = xcalloc(cfg->limit_pairs, sizeof(*t->notes));
 	cap[RULE_SCOPE_PAIR] = cfg->limit_pairs;
+	cap[RULE_SCOPE_HOST] = hosttab_capacity(t->hosts);
 	cap[RULE_SCOPE_DEST] = cfg->limit_destinations;
 	t->detect = detect_new(cfg, cap);
 	t->gate_bytes = detect_gate(t->detect, RULE_ON_BYTES);
@@ -81,6 +86,7 @@ track_free(struct tracker *t)
 		return;
 	aggtab_free(t->pairs);
 	baseline_free(t->baseline);
+	hosttab_free(t->hosts);
 	detect_free(t->detect);
 	free(t->notes);
 	free(t);
@@ -224,6 +230,9 @@ evaluate_gated(struct tracker *t, struct pair *pr, uint64_t ts, const
 	in.ev = ev;
 	in.pair = pr;
 	in.dest = d;
+	in.host = pr->host_id != AGG_NONE ?
+	    hosts_get(t->hosts, pr->host_id, pr->host_gen) : NULL;
+	in.host_idle_ns = why == RULE_ON_CONN ? t->conn_idle_ns : 0;
 	if (pr->suspect) {
 		in.familiar = false;
 		in.foreign = true;
@@ -246,6 +255,10 @@ evaluate_gated(struct tracker *t, struct pair *pr, uint64_t ts, const
 	ids.gen[RULE_SCOPE_PAIR] = pr->gen;
 	ids.id[RULE_SCOPE_DEST] = pr->dest_id;
 	ids.gen[RULE_SCOPE_DEST] = pr->dest_gen;
+	if (in.host != NULL) {
+		ids.id[RULE_SCOPE_HOST] = pr->host_id;
+		ids.gen[RULE_SCOPE_HOST] = pr->host_gen;
+	}
 	e.t = t;
 	e.pair = pr;
 	e.dest = d;
@@ -298,6 +311,26 @@ note_log(struct tracker *t, const struct traffic_event *ev, const struct pair *p
 	str_copy(note->user, ev->user != NULL ? ev->user : "", sizeof(note->user));
 }
 
+/*
+ * A connection (or request) of the pair's host starts: the host's activity
+ * is noted, and the rules that observe connections are asked, for those
+ * the host opened (a connection opened from outside feeds no rule).
+ */
+static void
+note_connection(struct tracker *t, const struct traffic_event *ev,
+    struct pair *pr)
+{
+	struct host *h;
+	uint32_t id;
+
+	h = hosts_connection(t->hosts, &ev->host, ev->opened_by_peer, ev->conn_ns,
+	    baseline_learn_start_ns(t->baseline), &t->conn_idle_ns, &id);
+	pr->host_id = id;
+	pr->host_gen = h->gen;
+	if (!ev->opened_by_peer)
+		evaluate(t, pr, ev->ts_ns, ev, t->gate_conn, RULE_ON_CONN);
+}
+
 struct pair *
 track_bind(struct tracker *t, const struct traffic_event *ev, struct flow *f)
 {
@@ -327,8 +360,31 @@ track_bind(struct tracker *t, const struct traffic_event *ev, struct flow *f)
 	if (ev->source != EVENT_PACKETS)
 		note_log(t, ev, pr, pair_id);
 	if (ev->conn_start)
-		evaluate(t, pr, ev->ts_ns, ev, t->gate_conn, RULE_ON_CONN);
+		note_connection(t, ev, pr);
 	return pr;
+}
+
+/* A destination in use must not be evicted from the baseline: marked at
+ * most once a second per flow. */
+static inline void
+touch_dest(struct tracker *t, struct flow *touch, uint64_t ts)
+{
+	if (touch != NULL && ts - touch->dest_touch_ns >= DEST_TOUCH_NS) {
+		touch->dest_touch_ns = ts;
+		baseline_touch(t->baseline, touch->dest_id, touch->dest_gen, ts);
+	}
+}
+
+/* What a host sends on a connection opened from outside (a public server
+ * answering visitors) is served, not uploaded: counted apart, and no rule
+ * is asked. What it receives counts as usual. */
+static RARE void
+serve(struct tracker *t, struct pair *pr, const struct traffic_event *ev,
+    struct flow *touch)
+{
+	pr->total_served += ev->bytes_out;
+	agg_add_bytes(t->pairs, pr, ev->ts_ns, 0, ev->bytes_in);
+	touch_dest(t, touch, ev->ts_ns);
 }
 
 void
@@ -338,13 +394,13 @@ track_account(struct tracker *t, struct pair *pr, const struct traffic_event *ev
 	uint32_t kinds;
 	unsigned k;
 
+	if (ev->opened_by_peer) {
+		serve(t, pr, ev, touch);
+		return;
+	}
 	/* (also moves the window to the event's time) */
 	agg_add_bytes(t->pairs, pr, ev->ts_ns, ev->bytes_out, ev->bytes_in);
-	/* a destination in use must not be evicted from the baseline */
-	if (touch != NULL && ev->ts_ns - touch->dest_touch_ns >= DEST_TOUCH_NS) {
-		touch->dest_touch_ns = ev->ts_ns;
-		baseline_touch(t->baseline, touch->dest_id, touch->dest_gen, ev->ts_ns);
-	}
+	touch_dest(t, touch, ev->ts_ns);
 	for (kinds = ev->kinds; kinds != 0; kinds &= kinds - 1) {
 		k = (unsigned)__builtin_ctz(kinds);
 		agg_add_kind(t->pairs, pr, ev->ts_ns, (enum payload_kind)k,
@@ -422,6 +478,12 @@ struct aggtab *
 track_pairs(struct tracker *t)
 {
 	return t->pairs;
+}
+
+struct hosttab *
+track_hosts(struct tracker *t)
+{
+	return t->hosts;
 }
 
 struct baseline *

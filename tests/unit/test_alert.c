@@ -695,13 +695,14 @@ test_pair_exact(void **state)
 	static const char want[] =
 	    "{\"src\":\"10.1.20.21\",\"dst\":\"203.0.113.66\","
 	    "\"dst_host\":\"hk-files.example.net\",\"dst_country\":\"HK\","
-	    "\"bytes_out\":1574000,\"bytes_in\":4210,\"flows\":2,"
-	    "\"first\":\"2014-09-18T04:11:58.000Z\","
+	    "\"bytes_out\":1574000,\"bytes_in\":4210,\"bytes_served\":77,"
+	    "\"flows\":2,\"first\":\"2014-09-18T04:11:58.000Z\","
 	    "\"last\":\"2014-09-18T04:12:07.123Z\","
 	    "\"payload\":{\"text\":912,\"rar\":1572864}}";
 	static const char want_empty[] =
 	    "{\"src\":\"\",\"dst\":\"\",\"dst_host\":\"\\u0007" FFFD "\","
-	    "\"dst_country\":\"??\",\"bytes_out\":0,\"bytes_in\":0,\"flows\":0,"
+	    "\"dst_country\":\"??\",\"bytes_out\":0,\"bytes_in\":0,"
+	    "\"bytes_served\":0,\"flows\":0,"
 	    "\"first\":\"1970-01-01T00:00:00.000Z\","
 	    "\"last\":\"1970-01-01T00:00:00.000Z\",\"payload\":{}}";
 	struct pair_report r;
@@ -716,6 +717,7 @@ test_pair_exact(void **state)
 	strcpy(r.dst_host, "hk-files.example.net");
 	r.dst_country = country_parse("HK");
 	r.bytes_out = 1574000;
+	r.bytes_served = 77;
 	r.bytes_in = 4210;
 	r.flows = 2;
 	r.first_ns = TS_FIRST_SEEN;

@@ -799,6 +799,7 @@ test_flow_table_stays_bounded(void **state)
 
 static unsigned npairs;
 static char first_pair_host[64];
+static uint64_t served_of_first, out_of_first; /* of the first serving pair */
 
 static void
 count_pair(void *ctx, const struct pair_report *r)
@@ -806,6 +807,10 @@ count_pair(void *ctx, const struct pair_report *r)
 	(void)ctx;
 	if (npairs++ == 0)
 		str_copy(first_pair_host, r->dst_host, sizeof(first_pair_host));
+	if (r->bytes_served > 0 && served_of_first == 0) {
+		served_of_first = r->bytes_served;
+		out_of_first = r->bytes_out;
+	}
 }
 
 static void
@@ -1106,10 +1111,55 @@ test_name_lookup_answer_places_destination(void **state)
 	assert_int_equal(lookups, 0); /* placed: not asked again */
 }
 
+
+/* A public server answering visitors: the bytes it sends on connections
+ * opened from outside are served, never an upload (no alert, counted
+ * apart in --pairs); the same bytes on a connection it opened alert. */
+static void
+test_served_bytes_are_not_uploads(void **state)
+{
+	struct fixture *fx = *state;
+	static uint8_t zip[30000];
+	static uint8_t frame[70000];
+	struct conn c = { "10.1.20.24", "203.0.113.99", 443, 50001, 1 };
+	size_t i, n;
+
+	learn_destination(fx->p, "198.51.100.10", 40000); /* starts learning at T0 */
+	fill_archive(zip, sizeof(zip), "PK\x03\x04", 4);
+	/* the visitor's SYN opens the connection to the internal server */
+	n = tcp_frame(frame, c.server, c.client, c.sport, c.cport, 7, TCP_SYN,
+	    NULL, 0);
+	pipeline_frame(fx->p, DLT_EN10MB, frame, (uint32_t)n, (uint32_t)n,
+	    T0 + 2 * 3600 * SEC);
+	for (i = 0; i < 30; i++)
+		send_out(fx->p, &c, T0 + 2 * 3600 * SEC + (i + 1) * SEC,
+		    zip + i * 1000, 1000);
+	assert_int_equal(nalerts, 0);
+	npairs = 0;
+	pipeline_report_pairs(fx->p, count_pair, NULL);
+	assert_int_equal(served_of_first, 30 * 1040);
+	assert_int_equal(out_of_first, 0);
+	/* positive control: the server opens a connection of its own and
+	 * sends the same bytes: an upload, and an alert */
+	c.cport = 50002;
+	n = tcp_frame(frame, c.client, c.server, c.cport, c.sport, 0, TCP_SYN,
+	    NULL, 0);
+	pipeline_frame(fx->p, DLT_EN10MB, frame, (uint32_t)n, (uint32_t)n,
+	    T0 + 3 * 3600 * SEC);
+	for (i = 0; i < 30; i++)
+		send_out(fx->p, &c, T0 + 3 * 3600 * SEC + (i + 1) * SEC,
+		    zip + i * 1000, 1000);
+	assert_int_equal(nalerts, 1);
+	assert_string_equal(alerts[0].rule, "compressed-upload");
+	assert_int_equal(alerts[0].bytes_out, 40 + 20 * 1040);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_served_bytes_are_not_uploads,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_direct_zip_upload_alerts_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_familiar_and_domestic_stay_quiet, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connect_tunnel_binds_name_and_credits_pending, setup, teardown),

@@ -58,6 +58,7 @@ struct pair_report {
 	char dst_host[ALERT_HOST_MAX];
 	country_t dst_country;
 	uint64_t bytes_out, bytes_in;
+	uint64_t bytes_served;  /* sent on connections the far side opened */
 	uint64_t flows;
 	uint64_t first_ns, last_ns;
 	uint64_t payload[PK_COUNT];

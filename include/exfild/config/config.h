@@ -160,6 +160,7 @@ struct config {
 	size_t limit_pairs;
 	size_t limit_destinations;
 	size_t limit_names;
+	size_t limit_hosts;
 	size_t limit_app_parsers;
 	uint64_t flow_timeout_s;     /* idle TCP/UDP flow timeout */
 	uint64_t flow_closed_timeout_s; /* after FIN/RST */

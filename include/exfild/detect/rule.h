@@ -20,6 +20,7 @@ struct finding;
 struct pair;
 struct dest;
 struct traffic_event;
+struct host;
 
 /*
  * Where a rule's state lives. Pair: one (internal host, destination);
@@ -57,6 +58,10 @@ struct rule_input {
 	const struct traffic_event *ev; /* NULL when asked from the timer */
 	const struct pair *pair;
 	const struct dest *dest;
+	const struct host *host;        /* the internal host; NULL when not
+					 * known yet (no connection seen) */
+	uint64_t host_idle_ns;          /* RULE_ON_CONN: how long the host had
+					 * been quiet before this connection */
 	bool familiar; /* destination in the baseline or allow-listed */
 	bool foreign;  /* destination not at home (unknown country = foreign) */
 };

@@ -58,6 +58,11 @@ struct pair {
 	uint32_t dest_id, dest_gen; /* baseline destination */
 	uint64_t first_ns;
 	uint64_t total_flows;
+	uint64_t total_served;    /* bytes the host sent on connections the far
+				   * side opened (a server answering): not
+				   * uploads, counted apart */
+	uint32_t host_id, host_gen; /* its internal host (hosts.h), AGG_NONE
+				     * until a connection of it was seen */
 };
 
 struct agg_stats {

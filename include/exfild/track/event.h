@@ -39,8 +39,8 @@ event_source_name(enum event_source s)
 
 /*
  * A packet of a flow already bound to its pair carries only its time,
- * bytes, kinds, protocol and source: its host, destination and who opened
- * the connection are the binding event's (and the pair's). The other events (a binding, a log
+ * bytes, kinds, protocol, who opened the connection and its source: its
+ * host and destination are the binding event's (and the pair's). The other events (a binding, a log
  * line, a stray fragment) fill every field.
  */
 struct traffic_event {
@@ -56,7 +56,9 @@ struct traffic_event {
 	bool conn_start;           /* a connection (or a request) starts: a flow */
 	uint64_t conn_ns;          /* when it started (a log line: its time less
 				    * its duration); with conn_start */
-	bool opened_by_peer;       /* the far side opened the connection */
+	bool opened_by_peer;       /* the far side opened the connection: the host
+				    * serves it (its bytes are served, never an
+				    * upload, and no rule is asked) */
 	bool from_host;            /* it carries bytes the host sent: rules are asked */
 	uint64_t bytes_out;        /* bytes the host sent, and received */
 	uint64_t bytes_in;

@@ -57,13 +57,13 @@ struct flow {
 	bool host_is_proxy;             /* egress tap: host is the proxy itself */
 	bool closed;                    /* FIN or RST seen */
 	bool classified;                /* kind decided for current client stream */
+	bool opened_by_peer;            /* the far side opened it (SYN, first datagram) */
 	uint32_t dest_id, dest_gen;     /* its destination, to rebind after eviction */
 	/* the rest: when the flow starts, binds or leaves */
 	uint64_t first_ns;
 	uint64_t pending_out, pending_in; /* bytes before the destination was known */
 	uint64_t pending_text;          /* client payload bytes before that */
 	struct netaddr pair_host;       /* its host (X-Forwarded-For on an egress tap) */
-	bool opened_by_peer;            /* the far side opened it (SYN, first datagram) */
 	uint16_t dst_port;              /* its destination port (CONNECT/URI port) */
 };
 

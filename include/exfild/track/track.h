@@ -22,6 +22,7 @@
 #include "exfild/track/baseline.h"
 #include "exfild/track/event.h"
 #include "exfild/track/flow.h"
+#include "exfild/track/hosts.h"
 
 /* A rule fired for a pair: what an alert is made of. */
 struct detection {
@@ -95,6 +96,7 @@ void track_evaluate_recent(struct tracker *t, uint64_t since_ns, uint64_t now_ns
 bool track_dest_address(struct tracker *t, struct dest *d, struct netaddr *out);
 
 struct aggtab *track_pairs(struct tracker *t);
+struct hosttab *track_hosts(struct tracker *t);
 struct baseline *track_baseline(struct tracker *t);
 struct detect *track_detect(struct tracker *t);
 void track_get_stats(const struct tracker *t, struct track_stats *out);

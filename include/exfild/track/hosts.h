@@ -1,0 +1,50 @@
+/*
+ * hosts.h - the internal hosts seen, in a fixed-capacity table (util/table,
+ * least recently active evicted): when each was first and last active (a
+ * connection it opened or accepted) and how many connections it opened to
+ * the outside and accepted from it. Looked up once per connection, never
+ * per packet; rules keep host-scope state by a host's slot id and
+ * generation.
+ */
+#ifndef EXFILD_TRACK_HOSTS_H
+#define EXFILD_TRACK_HOSTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "exfild/util/netaddr.h"
+#include "exfild/util/util.h"
+
+struct host {
+	struct netaddr addr;
+	uint32_t gen;             /* bumped when the slot is reused */
+	uint64_t first_ns;        /* first connection seen */
+	uint64_t last_ns;         /* latest connection seen */
+	uint64_t opened;          /* connections it opened to the outside */
+	uint64_t accepted;        /* connections opened to it from outside */
+};
+
+struct hosts_stats {
+	uint64_t hosts, created, evicted;
+};
+
+struct hosttab;
+struct hosttab *hosttab_new(size_t capacity, const struct hash_key *key);
+void hosttab_free(struct hosttab *t);
+/*
+ * A connection of host a at ts (opened by the far side when inbound). The
+ * host is made if new (evicting the least recently active when full).
+ * *idle_ns: how long it had been quiet before (since its last connection;
+ * for a new host, since since_ns, when observation began). Returns the
+ * host; *id its slot.
+ */
+struct host *hosts_connection(struct hosttab *t, const struct netaddr *a,
+    bool inbound, uint64_t ts_ns, uint64_t since_ns, uint64_t *idle_ns,
+    uint32_t *id);
+/* The host in slot id if it still has generation gen, else NULL. */
+struct host *hosts_get(struct hosttab *t, uint32_t id, uint32_t gen);
+size_t hosttab_capacity(const struct hosttab *t);
+void hosts_get_stats(const struct hosttab *t, struct hosts_stats *out);
+
+#endif

@@ -1,0 +1,110 @@
+/*
+ * hosts.c - the internal hosts table (see hosts.h): keyed by address
+ * (keyed SipHash), one recency list by last activity.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "exfild/track/hosts.h"
+#include "exfild/util/log.h"
+#include "exfild/util/table.h"
+
+struct hosttab {
+	struct table tab; /* of struct host */
+	struct hash_key key;
+	struct hosts_stats stats;
+};
+
+static void
+host_evicted(void *ctx, uint32_t id, void *entry)
+{
+	struct hosttab *t = ctx;
+
+	(void)id;
+	(void)entry;
+	t->stats.evicted++;
+}
+
+struct hosttab *
+hosttab_new(size_t capacity, const struct hash_key *key)
+{
+	struct hosttab *t = xcalloc(1, sizeof(*t));
+	struct table_conf conf = {
+		.entry_size = sizeof(struct host),
+		.gen_offset = offsetof(struct host, gen), .lists = 1,
+		.evict = host_evicted, .ctx = t,
+	};
+
+	conf.capacity = capacity > 0 ? capacity : 1;
+	conf.min_buckets = conf.capacity;
+	if (table_init(&t->tab, &conf) != 0) {
+		free(t);
+		return NULL;
+	}
+	t->key = *key;
+	return t;
+}
+
+void
+hosttab_free(struct hosttab *t)
+{
+	if (t == NULL)
+		return;
+	table_fini(&t->tab);
+	free(t);
+}
+
+static bool
+host_matches(void *probe, const void *entry)
+{
+	return netaddr_eq(probe, &((const struct host *)entry)->addr);
+}
+
+struct host *
+hosts_connection(struct hosttab *t, const struct netaddr *a, bool inbound,
+    uint64_t ts_ns, uint64_t since_ns, uint64_t *idle_ns, uint32_t *id)
+{
+	uint64_t hash = hash_bytes(&t->key, a->a, sizeof(a->a));
+	uint32_t i = table_find(&t->tab, hash, host_matches, (void *)(uintptr_t)a);
+	struct host *h;
+
+	if (i == TABLE_NONE) {
+		i = table_insert(&t->tab, hash, 0);
+		h = table_entry(&t->tab, i);
+		h->addr = *a;
+		h->first_ns = h->last_ns = ts_ns;
+		*idle_ns = ts_ns > since_ns ? ts_ns - since_ns : 0;
+		t->stats.created++;
+	} else {
+		h = table_entry(&t->tab, i);
+		*idle_ns = ts_ns > h->last_ns ? ts_ns - h->last_ns : 0;
+		if (ts_ns > h->last_ns)
+			h->last_ns = ts_ns;
+		table_touch(&t->tab, i);
+	}
+	if (inbound)
+		h->accepted++;
+	else
+		h->opened++;
+	*id = i;
+	return h;
+}
+
+struct host *
+hosts_get(struct hosttab *t, uint32_t id, uint32_t gen)
+{
+	return table_get(&t->tab, id, gen);
+}
+
+size_t
+hosttab_capacity(const struct hosttab *t)
+{
+	return table_capacity(&t->tab);
+}
+
+void
+hosts_get_stats(const struct hosttab *t, struct hosts_stats *out)
+{
+	*out = t->stats;
+	out->hosts = table_count(&t->tab);
+}
