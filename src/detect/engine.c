@@ -113,6 +113,7 @@ detect_apply_config(struct detect *d, const struct config *cfg)
 	for (k = 0; k < RULE_ON_KINDS; k++) {
 		d->gate[k].all_unfamiliar_foreign = true;
 		d->gate[k].min_window_out = UINT64_MAX;
+		d->gate[k].every_bytes_out = UINT64_MAX;
 	}
 	for (i = 0; i < d->n_rules; i++) {
 		struct rule_gate *g = &d->gates[i];
@@ -126,7 +127,10 @@ detect_apply_config(struct detect *d, const struct config *cfg)
 				continue;
 			if (!g->unfamiliar_foreign_only)
 				d->gate[k].all_unfamiliar_foreign = false;
-			if (g->min_window_out < d->gate[k].min_window_out)
+			if (g->every_bytes_out > 0 &&
+			    g->every_bytes_out < d->gate[k].every_bytes_out)
+				d->gate[k].every_bytes_out = g->every_bytes_out;
+			else if (g->min_window_out < d->gate[k].min_window_out)
 				d->gate[k].min_window_out = g->min_window_out;
 		}
 	}
@@ -178,12 +182,15 @@ rule_state(struct detect *d, size_t i, const struct detect_ids *ids,
 	return true;
 }
 
+/* A rule asked at byte milestones is asked whenever the pair is (at a
+ * milestone, a connection or the timer); a window rule only with enough
+ * bytes in the window. */
 static bool
 passes_gate(const struct rule_gate *g, const struct rule_input *in)
 {
 	if (g->unfamiliar_foreign_only && (in->familiar || !in->foreign))
 		return false;
-	return in->pair->win.out >= g->min_window_out;
+	return g->every_bytes_out > 0 || in->pair->win.out >= g->min_window_out;
 }
 
 size_t

@@ -338,6 +338,7 @@ reset_verdict(void *ctx, uint32_t id, void *entry)
 	(void)id;
 	p->benign = false;
 	p->suspect = false;
+	p->next_eval_out = 0; /* the rules at byte milestones: ask at once */
 	p->country = COUNTRY_UNKNOWN;
 	return true;
 }

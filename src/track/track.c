@@ -270,12 +270,26 @@ static inline void
 evaluate(struct tracker *t, struct pair *pr, uint64_t ts, const
     struct traffic_event *ev, const struct detect_gate *g, unsigned why)
 {
-	if ((pr->benign && g->all_unfamiliar_foreign) || pr->win.out < g->min_window_out)
+	if (pr->benign && g->all_unfamiliar_foreign)
 		return;
+	if (pr->win.out < g->min_window_out && pr->total_out < pr->next_eval_out)
+		return;
+	if (pr->total_out >= pr->next_eval_out)
+		pr->next_eval_out = g->every_bytes_out == UINT64_MAX ? UINT64_MAX :
+		    pr->total_out + g->every_bytes_out;
 	evaluate_gated(t, pr, ts, ev, g, why);
 }
 
 /* ---- binding ---- */
+
+/* A new pair is asked at its first byte milestone (none when no rule
+ * wants milestones). */
+static void
+first_milestone(struct tracker *t, struct pair *pr)
+{
+	if (pr->next_eval_out == 0 && pr->total_out == 0)
+		pr->next_eval_out = t->gate_bytes->every_bytes_out;
+}
 
 static void
 credit_pending(struct tracker *t, struct flow *f, struct pair *pr, uint64_t ts)
@@ -344,6 +358,7 @@ track_bind(struct tracker *t, const struct traffic_event *ev, struct flow *f)
 	if (d == NULL)
 		return NULL; /* neither a name nor an address: nothing to key on */
 	pr = agg_get(t->pairs, &ev->host, dest_id, d->gen, ev->ts_ns, &pair_id);
+	first_milestone(t, pr);
 	new_flow = f != NULL ? f->pair_id != pair_id || f->pair_gen != pr->gen :
 	    ev->conn_start;
 	if (new_flow)
@@ -439,6 +454,7 @@ track_flow_rebind(struct tracker *t, struct flow *f, uint64_t ts)
 		return NULL;
 	}
 	pr = agg_get(t->pairs, &f->pair_host, f->dest_id, f->dest_gen, ts, &pair_id);
+	first_milestone(t, pr);
 	agg_add_flow(t->pairs, pr, ts);
 	f->pair_id = pair_id;
 	f->pair_gen = pr->gen;

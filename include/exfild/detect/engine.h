@@ -22,8 +22,10 @@
  * together: the packet path's test. */
 struct detect_gate {
 	bool all_unfamiliar_foreign; /* no enabled rule looks at other destinations */
-	uint64_t min_window_out;     /* no enabled rule matches below this (or
+	uint64_t min_window_out;     /* no window rule matches below this (or
 				      * UINT64_MAX when no rule is enabled) */
+	uint64_t every_bytes_out;    /* the smallest step of the rules asked at
+				      * byte milestones (UINT64_MAX: none) */
 };
 
 /* The entries an evaluation concerns, by scope: slot id and generation

@@ -48,6 +48,11 @@ enum rule_scope { RULE_SCOPE_NONE, RULE_SCOPE_PAIR, RULE_SCOPE_HOST,
 struct rule_gate {
 	bool unfamiliar_foreign_only; /* only unfamiliar, foreign destinations */
 	uint64_t min_window_out;      /* bytes out in the window it needs at least */
+	/* For rules over longer spans than the window (slow uploads, a host
+	 * waking up): ask again each time the pair's bytes out since first
+	 * seen have grown by this much (0: not needed). On RULE_ON_BYTES the
+	 * rule is asked when either condition holds. */
+	uint64_t every_bytes_out;
 };
 
 /* What a rule sees when it is asked. */

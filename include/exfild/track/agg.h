@@ -50,6 +50,9 @@ struct pair {
 	uint64_t last_ns;
 	uint64_t lru_ns;          /* packet time of the last LRU relink (private) */
 	uint64_t total_out, total_in;
+	uint64_t next_eval_out;   /* total_out at which the rules asked at byte
+				   * milestones are asked next (track.c; 0: at
+				   * once, UINT64_MAX: none is enabled) */
 	struct agg_bucket win;    /* running sum of b[] */
 	uint64_t kind_bytes[PK_COUNT]; /* client payload bytes per kind, total */
 	struct agg_bucket b[AGG_BUCKETS];
