@@ -192,6 +192,7 @@ config_free(struct config *c)
 	free(c->baseline_state);
 	netset_free(&c->baseline_allow_nets);
 	netset_free(&c->resolvers);
+	netset_free(&c->servers);
 	free_strings(c->baseline_allow_domains, c->n_baseline_allow_domains);
 	free(c->daemon_user);
 	free(c->state_dir);
@@ -1695,6 +1696,7 @@ static const struct key_handler networks_keys[] = {
 	{ "internal", parse_cidr_list, offsetof(struct config, internal), NULL, NULL },
 	{ "proxies", parse_proxies, 0, NULL, NULL },
 	{ "resolvers", parse_cidr_list, offsetof(struct config, resolvers), NULL, NULL },
+	{ "servers", parse_cidr_list, offsetof(struct config, servers), NULL, NULL },
 };
 static const struct key_table networks_table = KEY_TABLE(networks_keys);
 
@@ -1729,7 +1731,105 @@ static struct key_table rule_tables[RULES_MAX];
 static struct key_handler rules_keys[ARRAY_LEN(rules_engine_keys) + RULES_MAX];
 static struct key_table rules_table;
 
+/* The rule parameter a handler of rule_keys stands for (the tables are
+ * laid out as build_rule_table writes them: enabled, severity, params). */
+static const struct rule_param *
+param_of(const struct key_handler *h)
+{
+	const struct rule_def *const *defs;
+	size_t n, at = (size_t)(h - &rule_keys[0][0]);
+	size_t i = at / (RULE_PARAMS_MAX + 2), j = at % (RULE_PARAMS_MAX + 2);
+
+	defs = rules_registry(&n);
+	if (i >= n || j < 2 || j - 2 >= defs[i]->settings.n_params)
+		fatalx("config: no rule parameter for key %s", h->key);
+	return &defs[i]->settings.params[j - 2];
+}
+
+/* One scalar (of a TEXT, a LIST item or a MAP entry) to the rule. */
+static int
+rule_scalar(struct loader *ld, const char *path, const yaml_node_t *node,
+    const struct rule_param *rp, void *conf, const char *key, const char *text)
+{
+	char why[160], q[QUOTE_LEN];
+
+	why[0] = '\0';
+	if (rp->parse(conf, key, text, why, sizeof(why)) == 0)
+		return 0;
+	return fail_at(ld, node, path, "invalid value \"%s\"%s%s",
+	    quote(text, strlen(text), q), why[0] != '\0' ? ": " : "", why);
+}
+
+static int
+parse_rule_text(struct loader *ld, const struct key_handler *h,
+    const char *path, yaml_node_t *value, void *target)
+{
+	const struct rule_param *rp = param_of(h);
+	const char *s;
+	char why[8];
+
+	if (scalar_text(ld, path, value, &s) != 0)
+		return -1;
+	(void)rp->parse(target, NULL, NULL, why, sizeof(why));
+	return rule_scalar(ld, path, value, rp, target, NULL, s);
+}
+
+static int
+parse_rule_list(struct loader *ld, const struct key_handler *h,
+    const char *path, yaml_node_t *value, void *target)
+{
+	const struct rule_param *rp = param_of(h);
+	const yaml_node_item_t *it;
+	const char *text;
+	char why[8];
+
+	if (value->type != YAML_SEQUENCE_NODE)
+		return fail_at(ld, value, path, "expected a list");
+	(void)rp->parse(target, NULL, NULL, why, sizeof(why));
+	for (it = value->data.sequence.items.start;
+	    it < value->data.sequence.items.top; it++) {
+		const yaml_node_t *item = get_node(ld, *it);
+
+		if (item == NULL)
+			return fail_at(ld, value, path, "malformed list");
+		if (scalar_text(ld, path, item, &text) != 0 ||
+		    rule_scalar(ld, path, item, rp, target, NULL, text) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+parse_rule_map(struct loader *ld, const struct key_handler *h,
+    const char *path, yaml_node_t *value, void *target)
+{
+	const struct rule_param *rp = param_of(h);
+	const yaml_node_pair_t *pair;
+	const char *k, *v;
+	char why[8];
+
+	if (value->type != YAML_MAPPING_NODE)
+		return fail_at(ld, value, path, "expected a mapping");
+	(void)rp->parse(target, NULL, NULL, why, sizeof(why));
+	for (pair = value->data.mapping.pairs.start;
+	    pair < value->data.mapping.pairs.top; pair++) {
+		yaml_node_t *key = get_node(ld, pair->key);
+		yaml_node_t *val = get_node(ld, pair->value);
+
+		if (key == NULL || val == NULL)
+			return fail_at(ld, value, path, "malformed mapping");
+		if (scalar_text(ld, path, key, &k) != 0 ||
+		    scalar_text(ld, path, val, &v) != 0 ||
+		    rule_scalar(ld, path, val, rp, target, k, v) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 static key_fn *const param_parsers[] = {
+	[RULE_PARAM_TEXT] = parse_rule_text,
+	[RULE_PARAM_LIST] = parse_rule_list,
+	[RULE_PARAM_MAP] = parse_rule_map,
 	[RULE_PARAM_BOOL] = parse_bool_field,
 	[RULE_PARAM_SIZE] = parse_size_field,
 	[RULE_PARAM_PERIOD] = parse_period_field,
@@ -1781,12 +1881,41 @@ build_rules_table(void)
 	rules_table = (struct key_table){ rules_keys, nk };
 }
 
+/* A LIST or MAP default: entries separated by ';', a MAP's as key=value. */
+static int
+param_entries(const struct rule_param *rp, void *conf)
+{
+	char buf[512], why[160], *entry, *next, *eq;
+
+	(void)rp->parse(conf, NULL, NULL, why, sizeof(why));
+	if (strlen(rp->dflt) >= sizeof(buf))
+		return -1;
+	strcpy(buf, rp->dflt);
+	for (entry = buf; entry != NULL && *entry != '\0'; entry = next) {
+		if ((next = strchr(entry, ';')) != NULL)
+			*next++ = '\0';
+		eq = rp->type == RULE_PARAM_MAP ? strchr(entry, '=') : NULL;
+		if (rp->type == RULE_PARAM_MAP && eq == NULL)
+			return -1;
+		if (eq != NULL)
+			*eq++ = '\0';
+		if (rp->parse(conf, eq != NULL ? entry : NULL, eq != NULL ? eq : entry,
+		    why, sizeof(why)) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* A default as written in a rule's table; a bad one is a bug in that rule
  * (test_config loads every rule's defaults). */
 static int
 param_from_text(enum rule_param_type type, const char *s, void *field)
 {
 	switch (type) {
+	case RULE_PARAM_TEXT:
+	case RULE_PARAM_LIST:
+	case RULE_PARAM_MAP:
+		return -1; /* the rule's own parser: param_entries */
 	case RULE_PARAM_BOOL:
 		return bool_from_text(s, field);
 	case RULE_PARAM_SIZE:
@@ -1801,6 +1930,23 @@ param_from_text(enum rule_param_type type, const char *s, void *field)
 		return count_from_text(s, field);
 	}
 	return -1;
+}
+
+static int
+rule_default(const struct rule_param *rp, unsigned char *conf)
+{
+	char why[160];
+
+	switch (rp->type) {
+	case RULE_PARAM_TEXT:
+		(void)rp->parse(conf, NULL, NULL, why, sizeof(why));
+		return rp->parse(conf, NULL, rp->dflt, why, sizeof(why));
+	case RULE_PARAM_LIST:
+	case RULE_PARAM_MAP:
+		return param_entries(rp, conf);
+	default:
+		return param_from_text(rp->type, rp->dflt, conf + rp->offset);
+	}
 }
 
 static double
@@ -1839,6 +1985,8 @@ config_rule_get(const struct config *c, const char *section, const char *key,
 		}
 		for (j = 0; j < sec->n_params; j++) {
 			if (strcmp(sec->params[j].key, key) == 0) {
+				if (sec->params[j].parse != NULL)
+					return -1; /* not a number */
 				*out = param_value(sec->params[j].type,
 				    c->rules[i].bytes + sec->params[j].offset);
 				return 0;
@@ -1863,8 +2011,7 @@ rule_defaults(struct config *c)
 		c->rules[i].base.enabled = sec->enabled;
 		c->rules[i].base.severity = sec->severity;
 		for (j = 0; j < sec->n_params; j++)
-			if (param_from_text(sec->params[j].type, sec->params[j].dflt,
-			    conf + sec->params[j].offset) != 0)
+			if (rule_default(&sec->params[j], conf) != 0)
 				fatalx("rule %s: bad default \"%s\" for %s",
 				    defs[i]->name, sec->params[j].dflt,
 				    sec->params[j].key);

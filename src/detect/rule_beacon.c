@@ -44,10 +44,10 @@ struct beacon_conf {
 };
 
 static const struct rule_param params[] = {
-	{ "window", RULE_PARAM_PERIOD, offsetof(struct beacon_conf, window_s), "24h" },
-	{ "min_connections", RULE_PARAM_COUNT,
-	    offsetof(struct beacon_conf, min_connections), "24" },
-	{ "score", RULE_PARAM_RATIO, offsetof(struct beacon_conf, score), "0.8" },
+	RULE_KEY("window", RULE_PARAM_PERIOD, struct beacon_conf, window_s, "24h"),
+	RULE_KEY("min_connections", RULE_PARAM_COUNT,
+	    struct beacon_conf, min_connections, "24"),
+	RULE_KEY("score", RULE_PARAM_RATIO, struct beacon_conf, score, "0.8"),
 };
 
 static const char *const attack[] = { "T1071", "T1573", NULL };

@@ -17,8 +17,8 @@ struct bulk_upload_conf {
 };
 
 static const struct rule_param params[] = {
-	{ "bytes", RULE_PARAM_SIZE, offsetof(struct bulk_upload_conf, bytes), "50MB" },
-	{ "min_ratio", RULE_PARAM_RATIO, offsetof(struct bulk_upload_conf, min_ratio), "3" },
+	RULE_KEY("bytes", RULE_PARAM_SIZE, struct bulk_upload_conf, bytes, "50MB"),
+	RULE_KEY("min_ratio", RULE_PARAM_RATIO, struct bulk_upload_conf, min_ratio, "3"),
 };
 
 static const char *const attack[] = { "T1041", "T1048", "T1567", NULL };

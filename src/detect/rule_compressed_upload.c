@@ -16,7 +16,7 @@ struct compressed_upload_conf {
 };
 
 static const struct rule_param params[] = {
-	{ "bytes", RULE_PARAM_SIZE, offsetof(struct compressed_upload_conf, bytes), "1MB" },
+	RULE_KEY("bytes", RULE_PARAM_SIZE, struct compressed_upload_conf, bytes, "1MB"),
 };
 
 static const char *const attack[] = { "T1560", "T1041", "T1048", NULL };

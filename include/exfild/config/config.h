@@ -52,14 +52,36 @@ enum rule_param_type {
 	RULE_PARAM_DURATION, /* uint64_t seconds >= 0 */
 	RULE_PARAM_RATIO,    /* double >= 0 */
 	RULE_PARAM_COUNT,    /* uint64_t, 1 .. 1e9 */
+	/* Read by the rule's own parse function (below), into its struct: */
+	RULE_PARAM_TEXT,     /* a scalar ("Asia/Tokyo") */
+	RULE_PARAM_LIST,     /* a list of scalars, each handed over in turn */
+	RULE_PARAM_MAP,      /* a mapping of scalars, each key and value */
 };
+
+/*
+ * A rule's parser for TEXT, LIST and MAP keys: text NULL first (forget
+ * what was there: a list in the file replaces the default), then each
+ * scalar (key: a MAP entry's key, else NULL). -1 with why (a short reason,
+ * shown after the file:line:col of the value) refuses it.
+ */
+typedef int rule_param_fn(void *conf, const char *key, const char *text,
+    char *why, size_t whylen);
 
 struct rule_param {
 	const char *key;
 	enum rule_param_type type;
 	size_t offset;       /* offsetof() in the rule's settings struct */
-	const char *dflt;    /* the default, written as in the file */
+	/* the default, written as in the file; for LIST and MAP, entries
+	 * separated by ';', a MAP entry as key=value ("24h=10MB;7d=20MB") */
+	const char *dflt;
+	rule_param_fn *parse; /* TEXT, LIST and MAP */
 };
+
+/* A rule's key: a value type read into the field, or a TEXT, LIST or MAP
+ * read by the rule's own function. */
+#define RULE_KEY(key, type, st, field, dflt) \
+	{ (key), (type), offsetof(st, field), (dflt), NULL }
+#define RULE_KEY_FN(key, type, dflt, fn) { (key), (type), 0, (dflt), (fn) }
 
 struct rule_section {
 	const char *key;     /* "bulk_upload" */
@@ -138,6 +160,9 @@ struct config {
 	size_t n_proxies;
 	/* DNS servers whose answers teach names' addresses; empty: any */
 	struct netset resolvers;
+	/* Hosts that serve the outside (DMZ, public servers): their opening a
+	 * connection to the outside is itself suspect (rule server-egress) */
+	struct netset servers;
 
 	country_t *geo_home;
 	size_t n_geo_home;
