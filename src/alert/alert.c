@@ -203,6 +203,28 @@ put_payload(struct strbuf *sb, const uint64_t payload[PK_COUNT])
 }
 
 void
+alert_records(uint64_t bytes, const uint64_t kinds[PK_COUNT],
+    uint64_t bytes_per_record, double compression, uint64_t *low,
+    uint64_t *high)
+{
+	uint64_t all = 0, text = kinds[PK_TEXT];
+	double may, est;
+	int k;
+
+	for (k = 0; k < PK_COUNT; k++)
+		all += kinds[k];
+	if (bytes_per_record == 0)
+		bytes_per_record = 1;
+	*low = bytes / bytes_per_record;
+	may = all > 0 ? (double)bytes * (double)(all - text) / (double)all :
+	    (double)bytes;
+	est = ((double)bytes - may + may * compression) / (double)bytes_per_record;
+	*high = est >= 18446744073709549568.0 ? UINT64_MAX : (uint64_t)est;
+	if (*high < *low)
+		*high = *low;
+}
+
+void
 json_put_evidence(struct strbuf *sb, const struct finding *f)
 {
 	char buf[32];
@@ -271,6 +293,8 @@ alert_format_json(const struct alert *a, struct strbuf *sb)
 	put_u64(sb, "window_s", a->window_s);
 	put_payload(sb, a->payload);
 	put_time(sb, "first_seen", a->first_seen_ns);
+	put_u64(sb, "records_est_low", a->records_low);
+	put_u64(sb, "records_est_high", a->records_high);
 	put_finding(sb, &a->finding);
 	sb_putc(sb, '}');
 	return !sb->overflow;
@@ -295,6 +319,8 @@ pair_format_json(const struct pair_report *r, struct strbuf *sb)
 	put_time(sb, "first", r->first_ns);
 	put_time(sb, "last", r->last_ns);
 	put_payload(sb, r->payload);
+	put_u64(sb, "records_est_low", r->records_low);
+	put_u64(sb, "records_est_high", r->records_high);
 	sb_putc(sb, '}');
 	return !sb->overflow;
 }

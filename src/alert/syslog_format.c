@@ -396,6 +396,8 @@ ecs_exfild(struct strbuf *sb, int *n, const struct alert *a)
 			ecs_u64(sb, &p, payload_kind_name((enum payload_kind)k),
 			    a->payload[k]);
 	sb_putc(sb, '}');
+	ecs_u64(sb, &m, "records_est_low", a->records_low);
+	ecs_u64(sb, &m, "records_est_high", a->records_high);
 	if (a->finding.n > 0) {
 		ecs_key(sb, &m, "evidence");
 		json_put_evidence(sb, &a->finding);
@@ -558,6 +560,14 @@ camel_key(const char *key, char *out, size_t outlen)
 	out[o] = '\0';
 }
 
+/* Records at risk, as custom keys. */
+static void
+kv_records(struct kv_list *l, const struct alert *a)
+{
+	kv_u64(l, "exfildRecordsEstLow", a->records_low);
+	kv_u64(l, "exfildRecordsEstHigh", a->records_high);
+}
+
 /* reason= and one custom key per evidence field, when the rule gave them. */
 static void
 kv_finding(struct kv_list *l, const struct finding *f)
@@ -615,6 +625,7 @@ format_cef(const struct alert *a, struct strbuf *sb)
 	kv_u64(&l, "cn1", a->flows);
 	kv_cstr(&l, "cn2Label", "Window Seconds");
 	kv_u64(&l, "cn2", a->window_s);
+	kv_records(&l, a);
 	kv_finding(&l, &a->finding);
 }
 
@@ -672,6 +683,7 @@ format_leef(const struct alert *a, struct strbuf *sb)
 	kv_payload(&l, "payload", a);
 	kv_cstr(&l, "sensor", a->sensor);
 	kv_cstr(&l, "inputSource", a->source);
+	kv_records(&l, a);
 	kv_finding(&l, &a->finding);
 }
 
@@ -756,6 +768,8 @@ sd_element(struct strbuf *sb, const struct alert *a)
 	sd_u64(sb, "bytes_in", a->bytes_in);
 	sd_u64(sb, "window_s", a->window_s);
 	sd_cstr(sb, "source", a->source);
+	sd_u64(sb, "records_est_low", a->records_low);
+	sd_u64(sb, "records_est_high", a->records_high);
 	sd_finding(sb, &a->finding);
 	sb_putc(sb, ']');
 }

@@ -134,6 +134,8 @@ config_defaults(struct config *c)
 	c->limit_destinations = 131072;
 	c->limit_names = 65536;
 	c->limit_hosts = 65536;
+	c->records_bytes_per_record = 500;
+	c->records_compression = 5;
 	c->limit_app_parsers = 4096;
 	c->flow_timeout_s = 300;
 	c->flow_closed_timeout_s = 10;
@@ -2062,6 +2064,26 @@ static const struct key_handler stats_keys[] = {
 };
 static const struct key_table stats_table = KEY_TABLE(stats_keys);
 
+/* A compression factor: a ratio of at least 1. */
+static int
+parse_compression(struct loader *ld, const struct key_handler *h,
+    const char *path, yaml_node_t *value, void *target)
+{
+	if (parse_ratio_field(ld, h, path, value, target) != 0)
+		return -1;
+	if (*FIELD(double, target, h) < 1)
+		return fail_at(ld, value, path, "must be at least 1");
+	return 0;
+}
+
+static const struct key_handler records_keys[] = {
+	{ "bytes_per_record", parse_size_field,
+	    offsetof(struct config, records_bytes_per_record), NULL, NULL },
+	{ "compression", parse_compression,
+	    offsetof(struct config, records_compression), NULL, NULL },
+};
+static const struct key_table records_table = KEY_TABLE(records_keys);
+
 /* The top level: one row per section. */
 static const struct key_handler section_keys[] = {
 	{ "sensor", parse_sensor, 0, NULL, NULL },
@@ -2069,6 +2091,7 @@ static const struct key_handler section_keys[] = {
 	{ "geo", parse_section, 0, &geo_table, NULL },
 	{ "baseline", parse_section, 0, &baseline_table, NULL },
 	{ "rules", parse_section, 0, &rules_table, NULL },
+	{ "records", parse_section, 0, &records_table, NULL },
 	{ "limits", parse_section, 0, &limits_table, NULL },
 	{ "flow", parse_section, 0, &flow_table, NULL },
 	{ "daemon", parse_section, 0, &daemon_table, NULL },

@@ -137,6 +137,8 @@ on_detection(void *ctx, const struct detection *d)
 	a.window_s = p->cfg->rules_window_s;
 	memcpy(a.payload, pr->kind_bytes, sizeof(a.payload));
 	a.first_seen_ns = d->dest->first_seen_ns;
+	alert_records(a.bytes_out, pr->kind_bytes, p->cfg->records_bytes_per_record,
+	    p->cfg->records_compression, &a.records_low, &a.records_high);
 	finding_copy(&a.finding, d->finding);
 	alert_make_id(&a, ++p->alert_seq);
 	p->alert_fn(p->alert_ctx, &a);
@@ -309,6 +311,9 @@ collect_pair(void *ctx, const struct pair *pr)
 	r->bytes_served = pr->total_served;
 	r->flows = pr->total_flows;
 	r->first_ns = pr->first_ns;
+	alert_records(r->bytes_out, pr->kind_bytes,
+	    l->p->cfg->records_bytes_per_record, l->p->cfg->records_compression,
+	    &r->records_low, &r->records_high);
 	r->last_ns = pr->last_ns;
 	memcpy(r->payload, pr->kind_bytes, sizeof(r->payload));
 }

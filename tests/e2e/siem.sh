@@ -169,7 +169,7 @@ def sd_text: explode | map(if c0c1 then 65533 else . end) | implode;
 def cef_text: explode | map(if c0c1 and . != 10 and . != 13 then 65533 else . end) | implode;
 def leef_text: explode | map(if c0c1 or . == 94 or . == 124 then 65533 else . end) | implode;
 def none: if . == "" or . == 0 then null else . end;
-def fields: {id, rule, severity, src, dst, dst_port, dst_host, dst_country, via, bytes_out, bytes_in};
+def fields: {id, rule, severity, src, dst, dst_port, dst_host, dst_country, via, bytes_out, bytes_in, records_est_low, records_est_high};
 ($fmt | split("-")) as [$hdr, $body] |
 ({part: "syslog", id, sev: (.severity | sevnum), fac: (if $hdr == "rfc5424" then 20 else 22 end), app: "exfild"}
     + (if $hdr == "rfc5424" then {msgid: .rule} else {} end)),

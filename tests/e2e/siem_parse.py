@@ -33,7 +33,8 @@ SD_ID = "exfild@32473"
 FORMATS = ("rfc5424-json", "rfc5424-ecs", "rfc5424-cef", "rfc5424-leef",
            "rfc3164-json")
 FIELDS = ("id", "rule", "severity", "src", "dst", "dst_port", "dst_host",
-          "dst_country", "via", "bytes_out", "bytes_in")
+          "dst_country", "via", "bytes_out", "bytes_in", "records_est_low",
+          "records_est_high")
 CEF_LABELS = {"cs1Label": "Destination Country", "cs2Label": "Via",
               "cs3Label": "Alert ID", "cs4Label": "Payload Bytes",
               "cs5Label": "Input Source", "cn1Label": "Flows",
@@ -51,6 +52,9 @@ LEEF_KEYS = {"devTime", "devTimeFormat", "cat", "sev", "src", "dst",
              "dstHost", "dstCountry", "via", "flows", "windowSeconds",
              "payload", "sensor", "inputSource"}
 KEY = re.compile(r"[A-Za-z0-9_]+")
+# a rule's reason, and custom keys (vendor prefix, camel case): evidence,
+# records at risk
+CUSTOM_KEY = re.compile(r"reason|exfild[A-Z][A-Za-z0-9]*")
 
 
 class ParseError(Exception):
@@ -224,7 +228,7 @@ def split_cef(msg):
     for n, (k, p) in enumerate(starts):
         end = starts[n + 1][0] - 1 if n + 1 < len(starts) else len(ext)
         key = ext[k:p]
-        if key not in CEF_KEYS:
+        if key not in CEF_KEYS and not CUSTOM_KEY.fullmatch(key):
             raise ParseError("unknown CEF key %r" % key)
         if key in kv:
             raise ParseError("CEF key %s twice" % key)
@@ -252,7 +256,7 @@ def split_leef(msg):
     kv = {}
     for attr in parts[6].split(delim):
         key, eq, value = attr.partition("=")
-        if not eq or key not in LEEF_KEYS:
+        if not eq or (key not in LEEF_KEYS and not CUSTOM_KEY.fullmatch(key)):
             raise ParseError("bad LEEF attribute %r" % attr[:80])
         if key in kv:
             raise ParseError("LEEF key %s twice" % key)
@@ -266,7 +270,8 @@ def project(values):
     out = {"part": "body"}
     for f in FIELDS:
         out[f] = values.get(f)
-    for f in ("dst_port", "bytes_out", "bytes_in", "severity"):
+    for f in ("dst_port", "bytes_out", "bytes_in", "severity",
+              "records_est_low", "records_est_high"):
         out[f] = number(out[f])
     return out
 
@@ -303,7 +308,9 @@ def body_ecs(msg):
         "dst_host": get("destination.domain"),
         "dst_country": get("destination.geo.country_iso_code"),
         "via": get("labels.via"), "bytes_out": get("source.bytes"),
-        "bytes_in": get("destination.bytes")})
+        "bytes_in": get("destination.bytes"),
+        "records_est_low": get("exfild.records_est_low"),
+        "records_est_high": get("exfild.records_est_high")})
 
 
 def body_cef(msg):
@@ -322,7 +329,9 @@ def body_cef(msg):
         "src": kv.get("src"), "dst": kv.get("dst"), "dst_port": kv.get("dpt"),
         "dst_host": kv.get("dhost"), "dst_country": kv.get("cs1"),
         "via": kv.get("cs2"), "bytes_out": kv.get("out"),
-        "bytes_in": kv.get("in")})
+        "bytes_in": kv.get("in"),
+        "records_est_low": kv.get("exfildRecordsEstLow"),
+        "records_est_high": kv.get("exfildRecordsEstHigh")})
 
 
 def body_leef(msg):
@@ -341,7 +350,9 @@ def body_leef(msg):
         "src": kv.get("src"), "dst": kv.get("dst"),
         "dst_port": kv.get("dstPort"), "dst_host": kv.get("dstHost"),
         "dst_country": kv.get("dstCountry"), "via": kv.get("via"),
-        "bytes_out": kv.get("srcBytes"), "bytes_in": kv.get("dstBytes")})
+        "bytes_out": kv.get("srcBytes"), "bytes_in": kv.get("dstBytes"),
+        "records_est_low": kv.get("exfildRecordsEstLow"),
+        "records_est_high": kv.get("exfildRecordsEstHigh")})
 
 
 BODIES = {"json": body_json, "ecs": body_ecs, "cef": body_cef,
@@ -372,7 +383,8 @@ def split_message(fmt, rec):
         sd = dict(theirs[SD_ID])
         sd["part"] = "sd"
         sdp = {f: sd.get(f) for f in ("part",) + FIELDS}
-        for f in ("dst_port", "bytes_out", "bytes_in"):
+        for f in ("dst_port", "bytes_out", "bytes_in", "records_est_low",
+                  "records_est_high"):
             sdp[f] = number(sdp[f])
         parts.append(sdp)
     else:

@@ -269,7 +269,8 @@ static const char full_json[] =
     "\"dst_country\":\"HK\",\"via\":\"proxy\",\"bytes_out\":1574000,"
     "\"bytes_in\":4210,\"flows\":2,\"window_s\":3600,"
     "\"payload\":{\"text\":912,\"rar\":1572864},"
-    "\"first_seen\":\"2014-09-18T04:11:58.000Z\"}";
+    "\"first_seen\":\"2014-09-18T04:11:58.000Z\","
+    "\"records_est_low\":0,\"records_est_high\":0}";
 
 /* Formats into a fresh buffer; returns the result of the formatter. */
 static bool
@@ -307,7 +308,8 @@ test_alert_src_user_and_ipv6(void **state)
 	    "\"via\":\"direct\",\"bytes_out\":18446744073709551615,"
 	    "\"bytes_in\":0,\"flows\":1,\"window_s\":0,"
 	    "\"payload\":{\"other\":1,\"high-entropy\":7},"
-	    "\"first_seen\":\"1970-01-01T00:00:00.000Z\"}";
+	    "\"first_seen\":\"1970-01-01T00:00:00.000Z\","
+    "\"records_est_low\":0,\"records_est_high\":0}";
 	struct alert a;
 	char buf[2048];
 
@@ -345,7 +347,8 @@ test_alert_minimal(void **state)
 	    "\"dst\":\"\",\"dst_port\":0,\"dst_host\":\"\",\"dst_country\":\"??\","
 	    "\"via\":\"direct\",\"bytes_out\":0,\"bytes_in\":0,\"flows\":0,"
 	    "\"window_s\":0,\"payload\":{},"
-	    "\"first_seen\":\"1970-01-01T00:00:00.000Z\"}";
+	    "\"first_seen\":\"1970-01-01T00:00:00.000Z\","
+    "\"records_est_low\":0,\"records_est_high\":0}";
 	struct alert a;
 	char buf[1024];
 
@@ -394,7 +397,8 @@ test_alert_hostile_fields(void **state)
 	    "\"dst_country\":\"HK\",\"via\":\"proxy\",\"bytes_out\":1574000,"
 	    "\"bytes_in\":4210,\"flows\":2,\"window_s\":3600,"
 	    "\"payload\":{\"text\":912,\"rar\":1572864},"
-	    "\"first_seen\":\"2014-09-18T04:11:58.000Z\"}";
+	    "\"first_seen\":\"2014-09-18T04:11:58.000Z\","
+    "\"records_est_low\":0,\"records_est_high\":0}";
 	struct alert a;
 	char buf[2048];
 
@@ -698,13 +702,15 @@ test_pair_exact(void **state)
 	    "\"bytes_out\":1574000,\"bytes_in\":4210,\"bytes_served\":77,"
 	    "\"flows\":2,\"first\":\"2014-09-18T04:11:58.000Z\","
 	    "\"last\":\"2014-09-18T04:12:07.123Z\","
-	    "\"payload\":{\"text\":912,\"rar\":1572864}}";
+	    "\"payload\":{\"text\":912,\"rar\":1572864},"
+	    "\"records_est_low\":3148,\"records_est_high\":15740}";
 	static const char want_empty[] =
 	    "{\"src\":\"\",\"dst\":\"\",\"dst_host\":\"\\u0007" FFFD "\","
 	    "\"dst_country\":\"??\",\"bytes_out\":0,\"bytes_in\":0,"
 	    "\"bytes_served\":0,\"flows\":0,"
 	    "\"first\":\"1970-01-01T00:00:00.000Z\","
-	    "\"last\":\"1970-01-01T00:00:00.000Z\",\"payload\":{}}";
+	    "\"last\":\"1970-01-01T00:00:00.000Z\",\"payload\":{},"
+	    "\"records_est_low\":0,\"records_est_high\":0}";
 	struct pair_report r;
 	char buf[1024];
 	struct strbuf sb;
@@ -724,6 +730,8 @@ test_pair_exact(void **state)
 	r.last_ns = TS_ALERT;
 	r.payload[PK_TEXT] = 912;
 	r.payload[PK_RAR] = 1572864;
+	r.records_low = 3148;
+	r.records_high = 15740;
 	sb_init(&sb, buf, sizeof(buf));
 	assert_true(pair_format_json(&r, &sb));
 	assert_string_equal(buf, want);
@@ -737,6 +745,38 @@ test_pair_exact(void **state)
 	sb_init(&sb, buf, sizeof(buf));
 	assert_true(pair_format_json(&r, &sb));
 	assert_string_equal(buf, want_empty);
+}
+
+
+/* Records at risk: at face value, and with what may be compressed (not
+ * text) multiplied; no payload known: all of it may be. */
+static void
+test_records_estimate(void **state)
+{
+	uint64_t kinds[PK_COUNT] = { 0 }, low, high;
+
+	(void)state;
+	kinds[PK_TEXT] = 200000;
+	kinds[PK_RAR] = 800000;
+	alert_records(1000000, kinds, 500, 5, &low, &high);
+	assert_int_equal(low, 2000);
+	assert_int_equal(high, 8400);   /* (200000 + 800000 x 5) / 500 */
+	memset(kinds, 0, sizeof(kinds));
+	alert_records(1000, kinds, 500, 5, &low, &high);
+	assert_int_equal(low, 2);
+	assert_int_equal(high, 10);
+	kinds[PK_TEXT] = 7;             /* text only: nothing compressed */
+	alert_records(1000, kinds, 500, 5, &low, &high);
+	assert_int_equal(low, 2);
+	assert_int_equal(high, 2);
+	kinds[PK_TEXT] = 0;
+	kinds[PK_TLS] = 1;
+	alert_records(999, kinds, 1000, 6, &low, &high); /* under one record */
+	assert_int_equal(low, 0);
+	assert_int_equal(high, 5);
+	alert_records(UINT64_MAX, kinds, 1, 5, &low, &high); /* saturates */
+	assert_int_equal(low, UINT64_MAX);
+	assert_int_equal(high, UINT64_MAX);
 }
 
 int
@@ -759,6 +799,7 @@ main(void)
 		cmocka_unit_test(test_id_exact),
 		cmocka_unit_test(test_id_deterministic_and_distinct),
 		cmocka_unit_test(test_pair_exact),
+		cmocka_unit_test(test_records_estimate),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -636,6 +636,17 @@ test_rules(void **state)
 	    "t.yaml:2:21: rules.beacon.window: must be greater than 0");
 	expect_error("rules:\n  no_such_rule: {}\n",
 	    "t.yaml:2:3: rules: unknown key \"no_such_rule\"");
+	/* records at risk: defaults, values, a compression under 1 refused */
+	c = load_ok("sensor: s\n");
+	assert_int_equal(c->records_bytes_per_record, 500);
+	assert_true(c->records_compression == 5.0);
+	config_free(c);
+	c = load_ok("records: { bytes_per_record: 600, compression: 6 }\n");
+	assert_int_equal(c->records_bytes_per_record, 600);
+	assert_true(c->records_compression == 6.0);
+	config_free(c);
+	expect_error("records: { compression: 0.5 }\n",
+	    "t.yaml:1:25: records.compression: must be at least 1");
 	expect_error("rules:\n  window: 0\n", "t.yaml:2:11: rules.window: must be greater than 0");
 	expect_error("rules:\n  suppress: 0s\n",
 	    "t.yaml:2:13: rules.suppress: must be greater than 0");

@@ -63,6 +63,8 @@ full_alert(struct alert *a)
 	a->payload[PK_TEXT] = 912;
 	a->payload[PK_RAR] = 1572864;
 	a->first_seen_ns = TS_FIRST_SEEN;
+	a->records_low = 3148;
+	a->records_high = 15740;
 }
 
 /* IPv6, a user, no destination name, port or country. */
@@ -106,7 +108,8 @@ format_msg(const struct alert *a, enum syslog_header h, enum output_format f,
 	"dst=\"203.0.113.66\" dst_port=\"80\" "                               \
 	"dst_host=\"hk-files.example.net\" dst_country=\"HK\" via=\"proxy\" " \
 	"bytes_out=\"1574000\" bytes_in=\"4210\" window_s=\"3600\" "          \
-	"source=\"pcap\"]"
+	"source=\"pcap\" records_est_low=\"3148\" "                        \
+	"records_est_high=\"15740\"]"
 #define H5424_FULL                                                           \
 	"<162>1 2014-09-18T04:12:07.123Z tap01.corp.example exfild 4242 "    \
 	"compressed-upload " SD_FULL " "
@@ -121,7 +124,8 @@ format_msg(const struct alert *a, enum syslog_header h, enum output_format f,
 	"\"dst_country\":\"HK\",\"via\":\"proxy\",\"bytes_out\":1574000,"      \
 	"\"bytes_in\":4210,\"flows\":2,\"window_s\":3600,"                    \
 	"\"payload\":{\"text\":912,\"rar\":1572864},"                         \
-	"\"first_seen\":\"2014-09-18T04:11:58.000Z\"}"
+	"\"first_seen\":\"2014-09-18T04:11:58.000Z\","                        \
+	"\"records_est_low\":3148,\"records_est_high\":15740}"
 #define ECS_FULL                                                             \
 	"{\"@timestamp\":\"2014-09-18T04:12:07.123Z\","                       \
 	"\"ecs\":{\"version\":\"8.11.0\"},"                                   \
@@ -137,7 +141,8 @@ format_msg(const struct alert *a, enum syslog_header h, enum output_format f,
 	"\"observer\":{\"name\":\"hq-proxy-tap\"},"                           \
 	"\"labels\":{\"via\":\"proxy\"},"                                     \
 	"\"exfild\":{\"source\":\"pcap\",\"flows\":2,\"window_s\":3600,"      \
-	"\"payload\":{\"text\":912,\"rar\":1572864}}}"
+	"\"payload\":{\"text\":912,\"rar\":1572864},"                       \
+	"\"records_est_low\":3148,\"records_est_high\":15740}}"
 #define CEF_FULL                                                             \
 	"CEF:0|exfild|exfild|0.1.0|compressed-upload|"                        \
 	"Compressed upload to an unfamiliar foreign destination|10|"          \
@@ -148,7 +153,8 @@ format_msg(const struct alert *a, enum syslog_header h, enum output_format f,
 	"cs3Label=Alert ID cs3=0b7f3c1e-5a2d-8e4f-9c61-2d3e4f5a6b7c "         \
 	"cs4Label=Payload Bytes cs4=text:912,rar:1572864 "                    \
 	"cs5Label=Input Source cs5=pcap cn1Label=Flows cn1=2 "                \
-	"cn2Label=Window Seconds cn2=3600"
+	"cn2Label=Window Seconds cn2=3600 "                                   \
+	"exfildRecordsEstLow=3148 exfildRecordsEstHigh=15740"
 #define LEEF_FULL                                                            \
 	"LEEF:2.0|exfild|exfild|0.1.0|compressed-upload|^|"                   \
 	"devTime=Sep 18 2014 04:12:07.123 GMT^"                               \
@@ -157,7 +163,8 @@ format_msg(const struct alert *a, enum syslog_header h, enum output_format f,
 	"dstBytes=4210^alertId=0b7f3c1e-5a2d-8e4f-9c61-2d3e4f5a6b7c^"         \
 	"dstHost=hk-files.example.net^dstCountry=HK^via=proxy^flows=2^"       \
 	"windowSeconds=3600^payload=text:912,rar:1572864^"                    \
-	"sensor=hq-proxy-tap^inputSource=pcap"
+	"sensor=hq-proxy-tap^inputSource=pcap^"                               \
+	"exfildRecordsEstLow=3148^exfildRecordsEstHigh=15740"
 
 static const char *const full_bodies[] = { JSON_FULL, ECS_FULL, CEF_FULL,
 	LEEF_FULL };
@@ -210,7 +217,8 @@ test_exact_body(void **state)
 	"rule=\"bulk-upload\" severity=\"low\" src=\"fd00::1:2\" "            \
 	"src_user=\"CORP\\\\alice\" dst=\"2001:db8::9\" dst_port=\"0\" "      \
 	"dst_host=\"\" dst_country=\"??\" via=\"direct\" bytes_out=\"5\" "    \
-	"bytes_in=\"0\" window_s=\"0\" source=\"squid-log\"] "
+	"bytes_in=\"0\" window_s=\"0\" source=\"squid-log\" "               \
+	"records_est_low=\"0\" records_est_high=\"0\"] "
 #define ECS_SPARSE                                                           \
 	"{\"@timestamp\":\"2014-09-18T00:00:05.007Z\","                       \
 	"\"ecs\":{\"version\":\"8.11.0\"},\"event\":{\"kind\":\"alert\","     \
@@ -221,7 +229,8 @@ test_exact_body(void **state)
 	"\"destination\":{\"ip\":\"2001:db8::9\",\"bytes\":0},"               \
 	"\"network\":{\"direction\":\"outbound\"},\"observer\":{\"name\":\"s\"}," \
 	"\"labels\":{\"via\":\"direct\"},\"exfild\":{\"source\":\"squid-log\"," \
-	"\"flows\":0,\"window_s\":0,\"payload\":{}}}"
+	"\"flows\":0,\"window_s\":0,\"payload\":{},"                        \
+	"\"records_est_low\":0,\"records_est_high\":0}}"
 #define CEF_SPARSE                                                           \
 	"CEF:0|exfild|exfild|0.1.0|bulk-upload|"                              \
 	"Bulk upload to an unfamiliar foreign destination|3|"                 \
@@ -232,7 +241,8 @@ test_exact_body(void **state)
 	"cs2Label=Via cs2=direct "                                            \
 	"cs3Label=Alert ID cs3=6de9fed8-5261-8076-9988-54a72d90ac4d "         \
 	"cs4Label=Payload Bytes cs4= cs5Label=Input Source cs5=squid-log "    \
-	"cn1Label=Flows cn1=0 cn2Label=Window Seconds cn2=0"
+	"cn1Label=Flows cn1=0 cn2Label=Window Seconds cn2=0 "                 \
+	"exfildRecordsEstLow=0 exfildRecordsEstHigh=0"
 #define LEEF_SPARSE                                                          \
 	"LEEF:2.0|exfild|exfild|0.1.0|bulk-upload|^|"                         \
 	"devTime=Sep 18 2014 00:00:05.007 GMT^"                               \
@@ -240,7 +250,8 @@ test_exact_body(void **state)
 	"src=fd00::1:2^dst=2001:db8::9^usrName=CORP\\alice^srcBytes=5^"       \
 	"dstBytes=0^alertId=6de9fed8-5261-8076-9988-54a72d90ac4d^"            \
 	"dstCountry=??^via=direct^flows=0^windowSeconds=0^payload=^"          \
-	"sensor=s^inputSource=squid-log"
+	"sensor=s^inputSource=squid-log^exfildRecordsEstLow=0^"               \
+	"exfildRecordsEstHigh=0"
 
 /* No hostname, app name or procid; IPv6; a user; unknown destination. */
 static void
@@ -1043,7 +1054,7 @@ test_parsers_accept_reference(void **state)
 				v = kv_find(&p->sd, "dst_host");
 				assert_non_null(v);
 				assert_memory_equal(v->val, "hk-files.example.net", 20);
-				assert_int_equal(p->sd.n, 13);
+				assert_int_equal(p->sd.n, 15);
 				assert_string_equal(p->hdr.v[5].val, "compressed-upload");
 			} else {
 				assert_string_equal(p->hdr.v[3].val, "exfild");
@@ -1413,7 +1424,7 @@ test_buffer_room(void **state)
 {
 	struct alert a;
 	struct strbuf sb;
-	char buf[600];
+	char buf[700];
 	size_t full;
 
 	(void)state;
@@ -1533,7 +1544,8 @@ test_finding_every_format(void **state)
 		"\"evidence\":{\"hosts\":3,\"score\":0.875,"
 		"\"first_host\":\"a|b=c]\\\"\\\\d\"}}",
 		/* ECS: message, and exfild.evidence */
-		"\"payload\":{},\"evidence\":{\"hosts\":3,\"score\":0.875,"
+		"\"payload\":{},\"records_est_low\":0,\"records_est_high\":0,"
+		"\"evidence\":{\"hosts\":3,\"score\":0.875,"
 		"\"first_host\":\"a|b=c]\\\"\\\\d\"}}}",
 		/* CEF: reason, vendor-prefixed camel-case keys; = and \ escaped */
 		" reason=3 hosts sent to \"x|y\\=z]\"\\\\ today exfildHosts=3 "
@@ -1564,7 +1576,8 @@ test_finding_every_format(void **state)
 	/* RFC 5424 structured data: reason and ev_<key>, ] " \ escaped */
 	assert_int_equal(format_msg(&a, SYSLOG_RFC5424, OUTPUT_FORMAT_JSON, &meta,
 	    8192, buf, sizeof(buf)), 0);
-	assert_non_null(strstr(buf, " source=\"squid-log\" reason=\"3 hosts "
+	assert_non_null(strstr(buf, " source=\"squid-log\" records_est_low=\"0\" "
+	    "records_est_high=\"0\" reason=\"3 hosts "
 	    "sent to \\\"x|y=z\\]\\\"\\\\ today\" ev_hosts=\"3\" "
 	    "ev_score=\"0.875\" ev_first_host=\"a|b=c\\]\\\"\\\\d\"] {"));
 }

@@ -42,8 +42,20 @@ struct alert {
 	uint64_t payload[PK_COUNT]; /* client payload bytes per kind, since the
 				     * pair was first seen */
 	uint64_t first_seen_ns;
+	uint64_t records_low, records_high; /* records at risk (alert_records) */
 	struct finding finding;    /* the rule's reason and evidence (may be empty) */
 };
+
+/*
+ * Records at risk in `bytes` sent: low = bytes / bytes_per_record (every
+ * byte at face value); high = (text + other x compression) /
+ * bytes_per_record, where the share of text is the pair's text payload
+ * among its payload kinds (archives, high-entropy, TLS and unrecognised
+ * bytes may be compressed; text is not; no payload known: all may be).
+ */
+void alert_records(uint64_t bytes, const uint64_t kinds[PK_COUNT],
+    uint64_t bytes_per_record, double compression, uint64_t *low,
+    uint64_t *high);
 
 /* Deterministic id: a UUID-formatted keyed hash of (sensor, rule, src,
  * destination, ts, seq) so that the same input gives the same ids. */
@@ -59,6 +71,7 @@ struct pair_report {
 	country_t dst_country;
 	uint64_t bytes_out, bytes_in;
 	uint64_t bytes_served;  /* sent on connections the far side opened */
+	uint64_t records_low, records_high;
 	uint64_t flows;
 	uint64_t first_ns, last_ns;
 	uint64_t payload[PK_COUNT];

@@ -180,6 +180,12 @@ struct config {
 	uint64_t rules_suppress_s;
 	union rule_conf_slot rules[RULES_MAX]; /* by rule registry index */
 
+	/* records: how many customer records the bytes may hold (JAL sized
+	 * its leak so): bytes / bytes_per_record, and for bytes that may be
+	 * compressed, times compression */
+	uint64_t records_bytes_per_record;
+	double records_compression;
+
 	/* limits: fixed capacities of the tables (memory stays bounded) */
 	size_t limit_flows;
 	size_t limit_pairs;
