@@ -195,6 +195,7 @@ config_free(struct config *c)
 	netset_free(&c->baseline_allow_nets);
 	netset_free(&c->resolvers);
 	netset_free(&c->servers);
+	free(c->crown_jewels);
 	free_strings(c->baseline_allow_domains, c->n_baseline_allow_domains);
 	free(c->daemon_user);
 	free(c->state_dir);
@@ -240,6 +241,20 @@ bool
 config_is_internal(const struct config *c, const struct netaddr *a)
 {
 	return netset_contains(&c->internal, a);
+}
+
+int
+config_crown_jewel(const struct config *c, const struct netaddr *a,
+    uint16_t port)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_crown_jewels; i++) {
+		const struct crown_jewel *j = &c->crown_jewels[i];
+		if (netaddr_eq(&j->addr, a) && (j->port == 0 || j->port == port))
+			return (int)i;
+	}
+	return -1;
 }
 
 bool
@@ -1692,6 +1707,105 @@ parse_logs(struct loader *ld, const struct key_handler *h, const char *path,
 	return for_each_mapping(ld, path, value, parse_log_item, target);
 }
 
+/* A compression factor: a ratio of at least 1. */
+static int
+parse_compression(struct loader *ld, const struct key_handler *h,
+    const char *path, yaml_node_t *value, void *target)
+{
+	if (parse_ratio_field(ld, h, path, value, target) != 0)
+		return -1;
+	if (*FIELD(double, target, h) < 1)
+		return fail_at(ld, value, path, "must be at least 1");
+	return 0;
+}
+
+/* ---- networks.crown_jewels ---------------------------------------------- */
+
+/* "address", "address:port" or "[IPv6]:port", as proxies are written. */
+static int
+parse_jewel_address(struct loader *ld, const struct key_handler *h,
+    const char *path, yaml_node_t *value, void *target)
+{
+	struct crown_jewel *j = target;
+	struct proxy_addr p;
+	const char *s;
+
+	(void)h;
+	if (scalar_text(ld, path, value, &s) != 0)
+		return -1;
+	if (proxy_parse(s, &p) != PROXY_OK)
+		return fail_invalid(ld, value, path, "address", s,
+		    " (expected address, address:port or [IPv6]:port)");
+	j->addr = p.addr;
+	j->port = p.port;
+	return 0;
+}
+
+static int
+parse_jewel_name(struct loader *ld, const struct key_handler *h,
+    const char *path, yaml_node_t *value, void *target)
+{
+	struct crown_jewel *j = target;
+	const char *s;
+
+	(void)h;
+	if (plain_string(ld, path, value, &s) != 0)
+		return -1;
+	if (strlen(s) >= sizeof(j->name))
+		return fail_at(ld, value, path, "longer than %zu bytes",
+		    sizeof(j->name) - 1);
+	str_copy(j->name, s, sizeof(j->name));
+	return 0;
+}
+
+static const struct key_handler jewel_keys[] = {
+	{ "address", parse_jewel_address, 0, NULL, NULL },
+	{ "name", parse_jewel_name, 0, NULL, NULL },
+	{ "bytes_per_record", parse_size_field,
+	    offsetof(struct crown_jewel, bytes_per_record), NULL, NULL },
+	{ "compression", parse_compression,
+	    offsetof(struct crown_jewel, compression), NULL, NULL },
+};
+static const struct key_table jewel_table = KEY_TABLE(jewel_keys);
+
+/* Each item: "address:port", or a mapping with address (required), name,
+ * bytes_per_record and compression. */
+static int
+parse_crown_jewels(struct loader *ld, const struct key_handler *h,
+    const char *path, yaml_node_t *value, void *target)
+{
+	struct config *c = target;
+	const yaml_node_item_t *it;
+	struct crown_jewel j;
+
+	(void)h;
+	if (value->type != YAML_SEQUENCE_NODE)
+		return fail_at(ld, value, path, "expected a list");
+	for (it = value->data.sequence.items.start;
+	    it < value->data.sequence.items.top; it++) {
+		yaml_node_t *item = get_node(ld, *it);
+
+		if (item == NULL)
+			return fail_at(ld, value, path, "malformed list");
+		if (c->n_crown_jewels == CROWN_JEWELS_MAX)
+			return fail_at(ld, item, path, "more than %d crown jewels",
+			    CROWN_JEWELS_MAX);
+		memset(&j, 0, sizeof(j));
+		if (item->type == YAML_MAPPING_NODE) {
+			if (parse_mapping(ld, path, item, &jewel_table, &j) != 0)
+				return -1;
+			if (!netaddr_is_set(&j.addr))
+				return fail_at(ld, item, path, "a crown jewel needs an address");
+		} else if (parse_jewel_address(ld, NULL, path, item, &j) != 0) {
+			return -1;
+		}
+		c->crown_jewels = xreallocarray(c->crown_jewels,
+		    c->n_crown_jewels + 1, sizeof(*c->crown_jewels));
+		c->crown_jewels[c->n_crown_jewels++] = j;
+	}
+	return 0;
+}
+
 /* ---- The tables ------------------------------------------------------ */
 
 static const struct key_handler networks_keys[] = {
@@ -1699,6 +1813,7 @@ static const struct key_handler networks_keys[] = {
 	{ "proxies", parse_proxies, 0, NULL, NULL },
 	{ "resolvers", parse_cidr_list, offsetof(struct config, resolvers), NULL, NULL },
 	{ "servers", parse_cidr_list, offsetof(struct config, servers), NULL, NULL },
+	{ "crown_jewels", parse_crown_jewels, 0, NULL, NULL },
 };
 static const struct key_table networks_table = KEY_TABLE(networks_keys);
 
@@ -2063,18 +2178,6 @@ static const struct key_handler stats_keys[] = {
 	{ "listen", parse_stats_listen, 0, NULL, NULL },
 };
 static const struct key_table stats_table = KEY_TABLE(stats_keys);
-
-/* A compression factor: a ratio of at least 1. */
-static int
-parse_compression(struct loader *ld, const struct key_handler *h,
-    const char *path, yaml_node_t *value, void *target)
-{
-	if (parse_ratio_field(ld, h, path, value, target) != 0)
-		return -1;
-	if (*FIELD(double, target, h) < 1)
-		return fail_at(ld, value, path, "must be at least 1");
-	return 0;
-}
 
 static const struct key_handler records_keys[] = {
 	{ "bytes_per_record", parse_size_field,

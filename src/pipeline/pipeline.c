@@ -108,6 +108,40 @@ pipeline_free(struct pipeline *p)
 
 /* ---- alerts ---- */
 
+/* The crown jewel the pair's host read from within the last day, when it
+ * gives its own records figures: they size what it sends next. */
+static const struct crown_jewel *
+recent_jewel(struct pipeline *p, const struct pair *pr, uint64_t ts_ns)
+{
+	const struct crown_jewel *j;
+	const struct host *h;
+
+	if (pr->host_id == AGG_NONE || (h = hosts_get(track_hosts(p->track),
+	    pr->host_id, pr->host_gen)) == NULL || h->pull_jewel == 0 ||
+	    h->pull_jewel > p->cfg->n_crown_jewels || ts_ns < h->pull_last_ns ||
+	    ts_ns - h->pull_last_ns > HOST_PULL_HOURS * 3600ULL * NS_PER_SEC)
+		return NULL;
+	j = &p->cfg->crown_jewels[h->pull_jewel - 1];
+	return j->bytes_per_record > 0 || j->compression > 0 ? j : NULL;
+}
+
+/* Records at risk in bytes of the pair: by the crown jewel its host read
+ * lately, if that one says, else by records:. */
+static void
+records_of(struct pipeline *p, const struct pair *pr, uint64_t bytes,
+    uint64_t ts_ns, uint64_t *low, uint64_t *high)
+{
+	const struct crown_jewel *j = recent_jewel(p, pr, ts_ns);
+	uint64_t bpr = p->cfg->records_bytes_per_record;
+	double comp = p->cfg->records_compression;
+
+	if (j != NULL && j->bytes_per_record > 0)
+		bpr = j->bytes_per_record;
+	if (j != NULL && j->compression > 0)
+		comp = j->compression;
+	alert_records(bytes, pr->kind_bytes, bpr, comp, low, high);
+}
+
 /* What a detection's pair and destination say, as an alert. */
 static void
 on_detection(void *ctx, const struct detection *d)
@@ -137,8 +171,7 @@ on_detection(void *ctx, const struct detection *d)
 	a.window_s = p->cfg->rules_window_s;
 	memcpy(a.payload, pr->kind_bytes, sizeof(a.payload));
 	a.first_seen_ns = d->dest->first_seen_ns;
-	alert_records(a.bytes_out, pr->kind_bytes, p->cfg->records_bytes_per_record,
-	    p->cfg->records_compression, &a.records_low, &a.records_high);
+	records_of(p, pr, a.bytes_out, a.ts_ns, &a.records_low, &a.records_high);
 	finding_copy(&a.finding, d->finding);
 	alert_make_id(&a, ++p->alert_seq);
 	p->alert_fn(p->alert_ctx, &a);
@@ -213,13 +246,29 @@ _Static_assert(PIPELINE_BATCH_MAX <= CONN_BATCH_MAX,
 void
 pipeline_event(struct pipeline *p, const struct traffic_event *ev)
 {
+	struct traffic_event pull;
+	int jewel;
+
 	p->stats.log_records++;
 	note_time(p, ev->ts_ns);
-	/* the host must be ours, the destination not */
-	if (!config_is_internal(p->cfg, &ev->host) ||
-	    (netaddr_is_set(&ev->dst_addr) &&
-	    config_is_internal(p->cfg, &ev->dst_addr)) ||
-	    !track_event(p->track, ev))
+	if (!config_is_internal(p->cfg, &ev->host)) {
+		p->stats.not_tracked++;
+		return;
+	}
+	/* the destination must not be ours either, but a crown jewel (a
+	 * conn.log line of a host reading the CRM: a pull) */
+	if (netaddr_is_set(&ev->dst_addr) &&
+	    config_is_internal(p->cfg, &ev->dst_addr)) {
+		jewel = config_crown_jewel(p->cfg, &ev->dst_addr, ev->dst_port);
+		if (jewel < 0) {
+			p->stats.not_tracked++;
+			return;
+		}
+		pull = *ev;
+		pull.jewel = (uint8_t)(jewel + 1);
+		ev = &pull;
+	}
+	if (!track_event(p->track, ev))
 		p->stats.not_tracked++;
 }
 
@@ -311,9 +360,8 @@ collect_pair(void *ctx, const struct pair *pr)
 	r->bytes_served = pr->total_served;
 	r->flows = pr->total_flows;
 	r->first_ns = pr->first_ns;
-	alert_records(r->bytes_out, pr->kind_bytes,
-	    l->p->cfg->records_bytes_per_record, l->p->cfg->records_compression,
-	    &r->records_low, &r->records_high);
+	records_of(l->p, pr, r->bytes_out, pr->last_ns, &r->records_low,
+	    &r->records_high);
 	r->last_ns = pr->last_ns;
 	memcpy(r->payload, pr->kind_bytes, sizeof(r->payload));
 }

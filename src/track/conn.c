@@ -170,8 +170,14 @@ bind_flow(struct conntrack *c, struct flow *f, const struct netaddr *host,
     const char *name, const struct netaddr *addr, uint16_t port, uint64_t ts)
 {
 	struct traffic_event ev;
+	int jewel;
 
 	memset(&ev, 0, sizeof(ev));
+	/* a direct flow to a crown jewel (an internal system): its pulls */
+	if (c->cfg->n_crown_jewels > 0 && addr != NULL &&
+	    (jewel = config_crown_jewel(c->cfg, addr, port)) >= 0 &&
+	    config_is_internal(c->cfg, addr))
+		ev.jewel = (uint8_t)(jewel + 1);
 	ev.ts_ns = ts;
 	ev.host = *host;
 	ev.dst_name = name;
@@ -492,6 +498,12 @@ assign_roles(const struct config *cfg, const struct packet *pkt,
 	} else if (src_int && !dst_int) {
 		*out = true;
 	} else if (dst_int && !src_int) {
+		*out = false;
+	} else if (src_int && dst_int && cfg->n_crown_jewels > 0 &&
+	    config_crown_jewel(cfg, &pkt->dst, pkt->dport) >= 0) {
+		*out = true;  /* an internal host reading a crown jewel */
+	} else if (src_int && dst_int && cfg->n_crown_jewels > 0 &&
+	    config_crown_jewel(cfg, &pkt->src, pkt->sport) >= 0) {
 		*out = false;
 	} else {
 		return false;

@@ -90,6 +90,62 @@ hosts_connection(struct hosttab *t, const struct netaddr *a, bool inbound,
 	return h;
 }
 
+#define HOUR_NS (3600ULL * NS_PER_SEC)
+
+/* Moves the ring to ts's hour: hours that fall out are cleared. */
+static void
+pull_advance(struct host *h, uint64_t hour)
+{
+	uint64_t k;
+
+	if (hour <= h->pull_hour)
+		return;
+	for (k = h->pull_hour + 1; k <= hour && k - h->pull_hour <= HOST_PULL_HOURS; k++)
+		h->pull_b[k % HOST_PULL_HOURS] = 0;
+	h->pull_hour = hour;
+}
+
+void
+hosts_pull(struct host *h, unsigned jewel, uint64_t n, uint64_t ts_ns)
+{
+	uint64_t hour = ts_ns / HOUR_NS;
+
+	if (n == 0)
+		return;
+	if (h->pull_last_ns == 0)
+		h->pull_hour = hour; /* an empty ring: start at this hour */
+	pull_advance(h, hour);
+	/* a pull stamped before the ring's newest hour (merged captures)
+	 * counts in the newest, if not too old to count at all */
+	if (h->pull_hour - hour < HOST_PULL_HOURS)
+		h->pull_b[(hour <= h->pull_hour ? hour : h->pull_hour) %
+		    HOST_PULL_HOURS] += n;
+	if (ts_ns >= h->pull_last_ns) {
+		h->pull_last_ns = ts_ns;
+		h->pull_jewel = (uint8_t)(jewel + 1);
+	}
+}
+
+uint64_t
+hosts_pulled(const struct host *h, uint64_t now_ns, uint64_t within_ns)
+{
+	uint64_t now = now_ns / HOUR_NS, hours = (within_ns + HOUR_NS - 1) / HOUR_NS;
+	uint64_t k, sum = 0;
+
+	if (h->pull_last_ns == 0 || hours == 0)
+		return 0;
+	if (hours > HOST_PULL_HOURS)
+		hours = HOST_PULL_HOURS;
+	for (k = 0; k < hours && k <= now; k++) {
+		uint64_t hour = now - k;
+
+		if (hour > h->pull_hour || h->pull_hour - hour >= HOST_PULL_HOURS)
+			continue; /* not in the ring (ahead of it, or gone) */
+		sum += h->pull_b[hour % HOST_PULL_HOURS];
+	}
+	return sum;
+}
+
 struct host *
 hosts_get(struct hosttab *t, uint32_t id, uint32_t gen)
 {

@@ -272,11 +272,16 @@ evaluate(struct tracker *t, struct pair *pr, uint64_t ts, const
 {
 	if (pr->benign && g->all_unfamiliar_foreign)
 		return;
-	if (pr->win.out < g->min_window_out && pr->total_out < pr->next_eval_out)
+	/* the timer asks the rules at milestones about every pair it visits
+	 * (a pair that has stopped sending is never at its next one) */
+	if (pr->win.out < g->min_window_out && pr->total_out < pr->next_eval_out &&
+	    !(why == RULE_ON_TICK && g->every_bytes_out != UINT64_MAX))
 		return;
+	/* milestones at multiples of the step: an upload that stops at a
+	 * threshold that is one is asked there */
 	if (pr->total_out >= pr->next_eval_out)
 		pr->next_eval_out = g->every_bytes_out == UINT64_MAX ? UINT64_MAX :
-		    pr->total_out + g->every_bytes_out;
+		    (pr->total_out / g->every_bytes_out + 1) * g->every_bytes_out;
 	evaluate_gated(t, pr, ts, ev, g, why);
 }
 
@@ -369,6 +374,7 @@ track_bind(struct tracker *t, const struct traffic_event *ev, struct flow *f)
 		pr->dst_port = ev->dst_port;
 	if (f != NULL || ev->conn_start)
 		pr->via_proxy = ev->via_proxy;
+	pr->jewel = ev->jewel;
 	resolve_country(t, pr, d);
 	if (f != NULL)
 		credit_pending(t, f, pr, ev->ts_ns);
@@ -388,6 +394,18 @@ touch_dest(struct tracker *t, struct flow *touch, uint64_t ts)
 		touch->dest_touch_ns = ts;
 		baseline_touch(t->baseline, touch->dest_id, touch->dest_gen, ts);
 	}
+}
+
+/* Bytes a host reads from a crown jewel: its pulls (rule staging). */
+static RARE void
+note_pull(struct tracker *t, struct pair *pr, const struct traffic_event *ev)
+{
+	struct host *h;
+
+	if (pr->host_id == AGG_NONE ||
+	    (h = hosts_get(t->hosts, pr->host_id, pr->host_gen)) == NULL)
+		return;
+	hosts_pull(h, pr->jewel - 1u, ev->bytes_in, ev->ts_ns);
 }
 
 /* What a host sends on a connection opened from outside (a public server
@@ -413,6 +431,8 @@ track_account(struct tracker *t, struct pair *pr, const struct traffic_event *ev
 		serve(t, pr, ev, touch);
 		return;
 	}
+	if (pr->jewel != 0 && ev->bytes_in > 0)
+		note_pull(t, pr, ev);
 	/* (also moves the window to the event's time) */
 	agg_add_bytes(t->pairs, pr, ev->ts_ns, ev->bytes_out, ev->bytes_in);
 	touch_dest(t, touch, ev->ts_ns);

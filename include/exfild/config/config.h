@@ -29,6 +29,18 @@ struct proxy_addr {
 	uint16_t port; /* 0 = any port */
 };
 
+/* A system whose bulk reads matter (the CRM, JAL's VIPS): traffic of
+ * internal hosts to it is tracked as pulls (rule staging). */
+#define CROWN_JEWELS_MAX 64
+#define CROWN_JEWEL_NAME_MAX 64
+struct crown_jewel {
+	struct netaddr addr;
+	uint16_t port;               /* 0 = any port */
+	char name[CROWN_JEWEL_NAME_MAX]; /* "" when not named */
+	uint64_t bytes_per_record;   /* 0: records.bytes_per_record */
+	double compression;          /* 0: records.compression */
+};
+
 /*
  * Rules' settings. Each rule (src/detect/rule_*.c) declares its section
  * rules.<key>: typed keys with defaults written as in the file, read into
@@ -163,6 +175,8 @@ struct config {
 	/* Hosts that serve the outside (DMZ, public servers): their opening a
 	 * connection to the outside is itself suspect (rule server-egress) */
 	struct netset servers;
+	struct crown_jewel *crown_jewels;
+	size_t n_crown_jewels;
 
 	country_t *geo_home;
 	size_t n_geo_home;
@@ -227,6 +241,9 @@ const char *syslog_facility_name(int facility);
 bool config_log_format_valid(const char *s);
 
 bool config_is_internal(const struct config *c, const struct netaddr *a);
+/* The index of the crown jewel at (addr, port); -1 when none. */
+int config_crown_jewel(const struct config *c, const struct netaddr *a,
+    uint16_t port);
 /* Is (addr, port) one of networks.proxies? */
 bool config_is_proxy(const struct config *c, const struct netaddr *a, uint16_t port);
 bool config_is_home(const struct config *c, country_t cc);

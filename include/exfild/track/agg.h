@@ -41,6 +41,8 @@ struct pair {
 	/* The opposite, settled: unfamiliar, and foreign with a known
 	 * country (until a reload); the rules' inputs need no look-up. */
 	bool suspect;
+	uint8_t jewel;            /* the destination is a crown jewel (index +
+				   * 1): its bytes in are the host's pulls */
 	uint16_t dst_port;        /* last destination port used */
 	country_t country;        /* COUNTRY_UNKNOWN until resolved */
 	/* sliding window */

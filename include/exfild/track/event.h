@@ -66,6 +66,8 @@ struct traffic_event {
 	uint64_t kind_bytes[PK_COUNT]; /* client payload bytes by kind (of bytes_out) */
 	enum event_source source;
 	const char *user;          /* the log's user name; NULL: none */
+	uint8_t jewel;             /* the destination is crown jewel jewel - 1
+				    * (a pull); 0: not a crown jewel */
 };
 
 /* Payload bytes of a kind in the event. */

@@ -16,6 +16,8 @@
 #include "exfild/util/netaddr.h"
 #include "exfild/util/util.h"
 
+#define HOST_PULL_HOURS 24   /* pulls from crown jewels kept, by hour */
+
 struct host {
 	struct netaddr addr;
 	uint32_t gen;             /* bumped when the slot is reused */
@@ -23,6 +25,13 @@ struct host {
 	uint64_t last_ns;         /* latest connection seen */
 	uint64_t opened;          /* connections it opened to the outside */
 	uint64_t accepted;        /* connections opened to it from outside */
+	/* bytes it read from crown jewels (networks.crown_jewels), per hour
+	 * of the last HOST_PULL_HOURS; pull_hour is the absolute hour of
+	 * pull_b[pull_hour % HOST_PULL_HOURS] */
+	uint64_t pull_hour;
+	uint64_t pull_b[HOST_PULL_HOURS];
+	uint64_t pull_last_ns;    /* its latest pull */
+	uint8_t pull_jewel;       /* crown jewel of that pull: index + 1 */
 };
 
 struct hosts_stats {
@@ -42,6 +51,12 @@ void hosttab_free(struct hosttab *t);
 struct host *hosts_connection(struct hosttab *t, const struct netaddr *a,
     bool inbound, uint64_t ts_ns, uint64_t since_ns, uint64_t *idle_ns,
     uint32_t *id);
+/* The host read n bytes from crown jewel `jewel` (index) at ts. */
+void hosts_pull(struct host *h, unsigned jewel, uint64_t n, uint64_t ts_ns);
+/* Bytes it read from crown jewels within the `within` before now (whole
+ * hours: the hour of now and the hours before it, at most
+ * HOST_PULL_HOURS). */
+uint64_t hosts_pulled(const struct host *h, uint64_t now_ns, uint64_t within_ns);
 /* The host in slot id if it still has generation gen, else NULL. */
 struct host *hosts_get(struct hosttab *t, uint32_t id, uint32_t gen);
 size_t hosttab_capacity(const struct hosttab *t);
