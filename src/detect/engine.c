@@ -38,6 +38,8 @@ struct detect {
 	struct detect_gate gate[RULE_ON_KINDS];    /* by kind (gate_index) */
 	struct suppress_slot *suppress[RULES_MAX]; /* per pair slot */
 	struct state_table state[RULES_MAX][RULE_SCOPE_COUNT];
+	struct netaddr related[DETECT_RELATED_MAX];
+	size_t n_related;
 	struct detect_stats stats;
 };
 
@@ -227,8 +229,22 @@ detect_eval(struct detect *d, const struct rule_input *in,
 		d->stats.by_rule[i]++;
 		emit(ctx, r, b->severity, &f);
 		emitted++;
+		if (r->related != NULL)
+			d->n_related += r->related(in, config_rule(d->cfg, i), &state,
+			    d->related + d->n_related,
+			    DETECT_RELATED_MAX - d->n_related);
 	}
 	return emitted;
+}
+
+size_t
+detect_take_related(struct detect *d, struct netaddr *out, size_t max)
+{
+	size_t n = d->n_related < max ? d->n_related : max;
+
+	memcpy(out, d->related, n * sizeof(*out));
+	d->n_related = 0;
+	return n;
 }
 
 void

@@ -11,7 +11,8 @@
 	X(bulk_upload) \
 	X(compressed_upload) \
 	X(beacon) \
-	X(staging)
+	X(staging) \
+	X(campaign)
 
 #define DECLARE_RULE(n) extern const struct rule_def rule_##n;
 #define LIST_RULE(n) &rule_##n,

@@ -143,6 +143,20 @@ match_pair(void *probe, const void *entry)
 }
 
 struct pair *
+agg_find(struct aggtab *t, const struct netaddr *host, uint32_t dest_id,
+    uint32_t dest_gen, uint32_t *id)
+{
+	struct pair_probe probe = { host, dest_id, dest_gen };
+	uint32_t i = table_find(&t->tab, pair_hash(t, host, dest_id, dest_gen),
+	    match_pair, &probe);
+
+	if (i == TABLE_NONE)
+		return NULL;
+	*id = i;
+	return table_entry(&t->tab, i);
+}
+
+struct pair *
 agg_get(struct aggtab *t, const struct netaddr *host, uint32_t dest_id,
     uint32_t dest_gen, uint64_t ts_ns, uint32_t *id)
 {

@@ -44,6 +44,7 @@ struct tracker {
 	uint64_t now_ns;
 	uint64_t conn_idle_ns;        /* the host's quiet time before the
 				       * connection being evaluated */
+	bool asking_related;          /* in ask_related (it does not nest) */
 	struct track_stats stats;
 };
 
@@ -205,6 +206,8 @@ emit_detection(void *ctx, const struct rule_def *r, enum severity sev,
  * settled as benign (until a reload) when every enabled rule wants
  * unfamiliar foreign destinations.
  */
+static void ask_related(struct tracker *t, const struct pair *pr, uint64_t ts);
+
 static RARE void
 evaluate_gated(struct tracker *t, struct pair *pr, uint64_t ts, const
     struct traffic_event *ev, const struct detect_gate *g, unsigned why)
@@ -264,6 +267,32 @@ evaluate_gated(struct tracker *t, struct pair *pr, uint64_t ts, const
 	e.dest = d;
 	e.ts_ns = ts;
 	detect_eval(t->detect, &in, &ids, emit_detection, &e);
+	ask_related(t, pr, ts);
+}
+
+/*
+ * The hosts a rule that matched named as related (a campaign's earlier
+ * members): their pairs with the same destination are asked now, as the
+ * timer would ask them, so that every member alerts at the moment the
+ * campaign is complete. Not again from there.
+ */
+static void
+ask_related(struct tracker *t, const struct pair *pr, uint64_t ts)
+{
+	struct netaddr hosts[DETECT_RELATED_MAX];
+	struct pair *other;
+	uint32_t dest_id = pr->dest_id, dest_gen = pr->dest_gen, id;
+	size_t i, n = detect_take_related(t->detect, hosts, DETECT_RELATED_MAX);
+
+	if (n == 0 || t->asking_related)
+		return;
+	t->asking_related = true;
+	for (i = 0; i < n; i++) {
+		other = agg_find(t->pairs, &hosts[i], dest_id, dest_gen, &id);
+		if (other != NULL && other != pr)
+			evaluate_gated(t, other, ts, NULL, t->gate_tick, RULE_ON_TICK);
+	}
+	t->asking_related = false;
 }
 
 static inline void

@@ -62,5 +62,10 @@ const struct detect_gate *detect_gate(const struct detect *d, unsigned why);
 size_t detect_eval(struct detect *d, const struct rule_input *in,
     const struct detect_ids *ids, detect_emit_fn emit, void *ctx);
 void detect_get_stats(const struct detect *d, struct detect_stats *out);
+/* The hosts the rules that matched in the last detect_eval named as
+ * related (rule_def.related): their pairs with the same destination are
+ * the caller's to ask. Empties the list. */
+#define DETECT_RELATED_MAX 32
+size_t detect_take_related(struct detect *d, struct netaddr *out, size_t max);
 
 #endif

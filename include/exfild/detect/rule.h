@@ -92,6 +92,11 @@ struct rule_def {
 	 * it is asked for. */
 	bool (*match)(const struct rule_input *in, const void *conf,
 	    const struct rule_state *state, struct finding *out);
+	/* Optional, after a match: other internal hosts whose pairs with the
+	 * same destination are to be asked at once (the members of a
+	 * campaign its last member completed). Returns how many it wrote. */
+	size_t (*related)(const struct rule_input *in, const void *conf,
+	    const struct rule_state *state, struct netaddr *out, size_t max);
 };
 
 #endif

@@ -86,6 +86,9 @@ uint64_t aggtab_window_ns(const struct aggtab *t);
 /* Find or create the pair; *id receives its slot. */
 struct pair *agg_get(struct aggtab *t, const struct netaddr *host,
     uint32_t dest_id, uint32_t dest_gen, uint64_t ts_ns, uint32_t *id);
+/* The pair if it exists (nothing made, nothing touched); *id its slot. */
+struct pair *agg_find(struct aggtab *t, const struct netaddr *host,
+    uint32_t dest_id, uint32_t dest_gen, uint32_t *id);
 /* The slot id of a pair of this table. */
 uint32_t agg_pair_id(const struct aggtab *t, const struct pair *p);
 /* The pair in slot id if it still has generation gen, else NULL. */
