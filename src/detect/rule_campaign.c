@@ -28,7 +28,7 @@
 
 #define CAMPAIGN_BUCKETS 8  /* a window in buckets of window/8 */
 #define CAMPAIGN_KEEP    16 /* member hosts kept per destination */
-#define CAMPAIGN_STEPS   4  /* a pair is asked every bytes/4 of bytes out */
+#define CAMPAIGN_STEPS   2  /* a pair is asked every bytes/2 of bytes out */
 
 struct campaign_conf {
 	struct rule_base base;

@@ -8,7 +8,7 @@
  * covers the hour of the evaluation and the hours before it, `within`
  * rounded up to whole hours (at most 24 h). The upload is the growth of
  * the pair's bytes out since the rule first saw the pull (asked at byte
- * milestones of upload/16 and at connections): up to one milestone of
+ * milestones of upload/4 and at connections): up to one milestone of
  * bytes sent between the pull and that first look is not counted.
  */
 #include <stddef.h>
@@ -49,7 +49,7 @@ gate(const void *conf, struct rule_gate *out)
 	const struct staging_conf *c = conf;
 
 	out->unfamiliar_foreign_only = true;
-	out->every_bytes_out = c->upload / 16 > 0 ? c->upload / 16 : 1;
+	out->every_bytes_out = c->upload / 4 > 0 ? c->upload / 4 : 1;
 }
 
 static void
