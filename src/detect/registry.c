@@ -11,7 +11,8 @@
 	X(bulk_upload) \
 	X(compressed_upload) \
 	X(beacon) \
-	X(slow_upload)
+	X(slow_upload) \
+	X(dormant_host)
 
 #define DECLARE_RULE(n) extern const struct rule_def rule_##n;
 #define LIST_RULE(n) &rule_##n,
