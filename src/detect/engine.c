@@ -105,6 +105,23 @@ gate_index(unsigned why)
 	return why == RULE_ON_BYTES ? 0 : why == RULE_ON_CONN ? 1 : 2;
 }
 
+/* The rule's gate into the combined gate of one kind of event. */
+static void
+combine(struct detect_gate *k, const struct rule_gate *g, unsigned kind)
+{
+	k->any = true;
+	if (!g->unfamiliar_foreign_only || (g->any_dest_on & kind))
+		k->all_unfamiliar_foreign = false;
+	if (kind != RULE_ON_BYTES)
+		return;
+	if (g->every_bytes_out > 0) {
+		if (g->every_bytes_out < k->every_bytes_out)
+			k->every_bytes_out = g->every_bytes_out;
+	} else if (g->min_window_out < k->min_window_out) {
+		k->min_window_out = g->min_window_out;
+	}
+}
+
 void
 detect_apply_config(struct detect *d, const struct config *cfg)
 {
@@ -113,6 +130,7 @@ detect_apply_config(struct detect *d, const struct config *cfg)
 
 	d->cfg = cfg;
 	for (k = 0; k < RULE_ON_KINDS; k++) {
+		d->gate[k].any = false;
 		d->gate[k].all_unfamiliar_foreign = true;
 		d->gate[k].min_window_out = UINT64_MAX;
 		d->gate[k].every_bytes_out = UINT64_MAX;
@@ -124,17 +142,9 @@ detect_apply_config(struct detect *d, const struct config *cfg)
 		if (!config_rule_base(cfg, i)->enabled)
 			continue;
 		d->rules[i]->gate(config_rule(cfg, i), g);
-		for (k = 0; k < RULE_ON_KINDS; k++) {
-			if (!(d->rules[i]->observes & (1u << k)))
-				continue;
-			if (!g->unfamiliar_foreign_only)
-				d->gate[k].all_unfamiliar_foreign = false;
-			if (g->every_bytes_out > 0 &&
-			    g->every_bytes_out < d->gate[k].every_bytes_out)
-				d->gate[k].every_bytes_out = g->every_bytes_out;
-			else if (g->min_window_out < d->gate[k].min_window_out)
-				d->gate[k].min_window_out = g->min_window_out;
-		}
+		for (k = 0; k < RULE_ON_KINDS; k++)
+			if (d->rules[i]->observes & (1u << k))
+				combine(&d->gate[k], g, 1u << k);
 	}
 }
 
@@ -184,15 +194,20 @@ rule_state(struct detect *d, size_t i, const struct detect_ids *ids,
 	return true;
 }
 
-/* A rule asked at byte milestones is asked whenever the pair is (at a
- * milestone, a connection or the timer); a window rule only with enough
- * bytes in the window. */
+/* Is the rule asked on this evaluation? Destinations first (unless it
+ * wants every one on this kind), then, on bytes, its window or its own
+ * milestone; connections and the timer ask every rule observing them. */
 static bool
 passes_gate(const struct rule_gate *g, const struct rule_input *in)
 {
-	if (g->unfamiliar_foreign_only && (in->familiar || !in->foreign))
+	if (g->unfamiliar_foreign_only && !(g->any_dest_on & in->why) &&
+	    (in->familiar || !in->foreign))
 		return false;
-	return g->every_bytes_out > 0 || in->pair->win.out >= g->min_window_out;
+	if (in->why != RULE_ON_BYTES)
+		return true;
+	if (g->every_bytes_out > 0)
+		return in->at_milestone;
+	return in->pair->win.out >= g->min_window_out;
 }
 
 size_t

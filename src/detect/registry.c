@@ -12,7 +12,9 @@
 	X(compressed_upload) \
 	X(beacon) \
 	X(staging) \
-	X(campaign)
+	X(campaign) \
+	X(slow_upload) \
+	X(dormant_host)
 
 #define DECLARE_RULE(n) extern const struct rule_def rule_##n;
 #define LIST_RULE(n) &rule_##n,

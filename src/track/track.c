@@ -208,9 +208,22 @@ emit_detection(void *ctx, const struct rule_def *r, enum severity sev,
  */
 static void ask_related(struct tracker *t, const struct pair *pr, uint64_t ts);
 
+/* When the baseline's learning period ends (0: none, or not begun). */
+static uint64_t
+learn_end(const struct tracker *t)
+{
+	uint64_t start = baseline_learn_start_ns(t->baseline);
+	uint64_t learn = t->cfg->baseline_learn_s * NS_PER_SEC;
+
+	if (start == 0 || learn == 0)
+		return 0;
+	return UINT64_MAX - start < learn ? UINT64_MAX : start + learn;
+}
+
 static RARE void
 evaluate_gated(struct tracker *t, struct pair *pr, uint64_t ts, const
-    struct traffic_event *ev, const struct detect_gate *g, unsigned why)
+    struct traffic_event *ev, const struct detect_gate *g, unsigned why,
+    bool milestone)
 {
 	struct rule_input in;
 	struct detect_ids ids;
@@ -230,6 +243,8 @@ evaluate_gated(struct tracker *t, struct pair *pr, uint64_t ts, const
 	in.cfg = t->cfg;
 	in.ts_ns = ts;
 	in.why = why;
+	in.at_milestone = milestone;
+	in.learn_end_ns = learn_end(t);
 	in.ev = ev;
 	in.pair = pr;
 	in.dest = d;
@@ -290,7 +305,8 @@ ask_related(struct tracker *t, const struct pair *pr, uint64_t ts)
 	for (i = 0; i < n; i++) {
 		other = agg_find(t->pairs, &hosts[i], dest_id, dest_gen, &id);
 		if (other != NULL && other != pr)
-			evaluate_gated(t, other, ts, NULL, t->gate_tick, RULE_ON_TICK);
+			evaluate_gated(t, other, ts, NULL, t->gate_tick, RULE_ON_TICK,
+			    false);
 	}
 	t->asking_related = false;
 }
@@ -299,19 +315,23 @@ static inline void
 evaluate(struct tracker *t, struct pair *pr, uint64_t ts, const
     struct traffic_event *ev, const struct detect_gate *g, unsigned why)
 {
-	if (pr->benign && g->all_unfamiliar_foreign)
+	bool milestone;
+
+	if (!g->any || (pr->benign && g->all_unfamiliar_foreign))
 		return;
-	/* the timer asks the rules at milestones about every pair it visits
-	 * (a pair that has stopped sending is never at its next one) */
-	if (pr->win.out < g->min_window_out && pr->total_out < pr->next_eval_out &&
-	    !(why == RULE_ON_TICK && g->every_bytes_out != UINT64_MAX))
+	if (why != RULE_ON_BYTES) {
+		evaluate_gated(t, pr, ts, ev, g, why, false);
+		return;
+	}
+	milestone = pr->total_out >= pr->next_eval_out;
+	if (pr->win.out < g->min_window_out && !milestone)
 		return;
 	/* milestones at multiples of the step: an upload that stops at a
 	 * threshold that is one is asked there */
-	if (pr->total_out >= pr->next_eval_out)
+	if (milestone)
 		pr->next_eval_out = g->every_bytes_out == UINT64_MAX ? UINT64_MAX :
 		    (pr->total_out / g->every_bytes_out + 1) * g->every_bytes_out;
-	evaluate_gated(t, pr, ts, ev, g, why);
+	evaluate_gated(t, pr, ts, ev, g, why, milestone);
 }
 
 /* ---- binding ---- */

@@ -15,6 +15,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "rule_test.h"
+
 #include "exfild/detect/engine.h"
 #include "exfild/detect/registry.h"
 #include "exfild/track/agg.h"
@@ -55,10 +57,10 @@ make_fixture(const char *rules)
 {
 	static struct fixture fx;
 	const size_t cap[RULE_SCOPE_COUNT] = { 0, 4, 0, 4 };
-	char yaml[512], err[CONFIG_ERR_LEN];
+	char yaml[1024], err[CONFIG_ERR_LEN];
 
 	memset(&fx, 0, sizeof(fx));
-	snprintf(yaml, sizeof(yaml), "rules: { beacon: { %s } }\n", rules);
+	rule_test_yaml(yaml, sizeof(yaml), "", "beacon", rules);
 	assert_int_equal(config_load_string("t.yaml", yaml, strlen(yaml), &fx.cfg,
 	    err, sizeof(err)), 0);
 	fx.d = detect_new(fx.cfg, cap);

@@ -14,6 +14,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "rule_test.h"
+
 #include "exfild/detect/engine.h"
 #include "exfild/detect/registry.h"
 #include "exfild/track/agg.h"
@@ -57,13 +59,11 @@ make_fixture(const char *rules)
 {
 	static struct fixture fx;
 	const size_t cap[RULE_SCOPE_COUNT] = { 0, HOSTS, 0, 2 };
-	char yaml[512], err[CONFIG_ERR_LEN], a[32];
+	char yaml[1024], err[CONFIG_ERR_LEN], a[32];
 	int i;
 
 	memset(&fx, 0, sizeof(fx));
-	snprintf(yaml, sizeof(yaml), "rules: { bulk_upload: { enabled: false }, "
-	    "compressed_upload: { enabled: false }, beacon: { enabled: false }, "
-	    "campaign: { %s } }\n", rules);
+	rule_test_yaml(yaml, sizeof(yaml), "", "campaign", rules);
 	assert_int_equal(config_load_string("t.yaml", yaml, strlen(yaml), &fx.cfg,
 	    err, sizeof(err)), 0);
 	fx.d = detect_new(fx.cfg, cap);
@@ -114,6 +114,7 @@ send_at(struct fixture *fx, int h, uint64_t out, uint64_t in, uint64_t t_s,
 	ri.cfg = fx->cfg;
 	ri.ts_ns = T0 + t_s * SEC + ns;
 	ri.why = why;
+	ri.at_milestone = why == RULE_ON_BYTES; /* asked as at a byte milestone */
 	ri.pair = &fx->pair[h];
 	ri.dest = &fx->dest;
 	ri.foreign = fx->foreign;

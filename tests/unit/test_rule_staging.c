@@ -13,6 +13,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "rule_test.h"
+
 #include "exfild/detect/engine.h"
 #include "exfild/detect/registry.h"
 #include "exfild/track/agg.h"
@@ -51,13 +53,13 @@ setup(void **state)
 {
 	static struct fixture fx;
 	const size_t cap[RULE_SCOPE_COUNT] = { 0, 4, 4, 4 };
-	const char *yaml = "networks: { crown_jewels: [ { address: "
-	    "\"10.20.9.5:1521\", name: VIPS, bytes_per_record: 600, "
-	    "compression: 6 }, \"10.20.9.6\" ] }\n"
-	    "rules: { staging: { pull: 20MB, within: 6h, upload: 1MB } }\n";
-	char err[CONFIG_ERR_LEN];
+	char yaml[1024], err[CONFIG_ERR_LEN];
 
 	memset(&fx, 0, sizeof(fx));
+	rule_test_yaml(yaml, sizeof(yaml), "networks: { crown_jewels: [ { "
+	    "address: \"10.20.9.5:1521\", name: VIPS, bytes_per_record: 600, "
+	    "compression: 6 }, \"10.20.9.6\" ] }\n", "staging",
+	    "pull: 20MB, within: 6h, upload: 1MB");
 	assert_int_equal(config_load_string("t.yaml", yaml, strlen(yaml), &fx.cfg,
 	    err, sizeof(err)), 0);
 	fx.d = detect_new(fx.cfg, cap);
@@ -92,6 +94,7 @@ sent_at(struct fixture *fx, uint64_t ts, uint64_t out, bool familiar)
 	in.cfg = fx->cfg;
 	in.ts_ns = ts;
 	in.why = RULE_ON_BYTES;
+	in.at_milestone = true; /* asked as at a byte milestone */
 	in.pair = &fx->pair;
 	in.dest = &fx->dest;
 	in.host = &fx->host;

@@ -21,6 +21,7 @@
 /* The gates of the enabled rules that observe one kind of event, taken
  * together: the packet path's test. */
 struct detect_gate {
+	bool any;                    /* an enabled rule observes this kind */
 	bool all_unfamiliar_foreign; /* no enabled rule looks at other destinations */
 	uint64_t min_window_out;     /* no window rule matches below this (or
 				      * UINT64_MAX when no rule is enabled) */

@@ -47,11 +47,16 @@ enum rule_scope { RULE_SCOPE_NONE, RULE_SCOPE_PAIR, RULE_SCOPE_HOST,
  */
 struct rule_gate {
 	bool unfamiliar_foreign_only; /* only unfamiliar, foreign destinations */
-	uint64_t min_window_out;      /* bytes out in the window it needs at least */
-	/* For rules over longer spans than the window (slow uploads, a host
-	 * waking up): ask again each time the pair's bytes out since first
-	 * seen have grown by this much (0: not needed). On RULE_ON_BYTES the
-	 * rule is asked when either condition holds. */
+	unsigned any_dest_on;         /* RULE_ON_* kinds on which it wants every
+				       * destination all the same (it checks
+				       * in->familiar and in->foreign itself) */
+	/* On RULE_ON_BYTES a rule is asked either by the window (a window
+	 * rule: when the bytes out in rules.window reach min_window_out) or,
+	 * for rules over other spans (slow uploads, a host waking up), at
+	 * byte milestones: each time the pair's bytes out since first seen
+	 * pass a multiple of every_bytes_out (> 0). Connections and the timer
+	 * ask every rule that observes them. */
+	uint64_t min_window_out;
 	uint64_t every_bytes_out;
 };
 
@@ -60,6 +65,9 @@ struct rule_input {
 	const struct config *cfg;
 	uint64_t ts_ns;
 	unsigned why;                   /* RULE_ON_BYTES, _CONN or _TICK */
+	bool at_milestone;              /* RULE_ON_BYTES: a byte milestone */
+	uint64_t learn_end_ns;          /* when the baseline's learning ends
+					 * (0: no learning period) */
 	const struct traffic_event *ev; /* NULL when asked from the timer */
 	const struct pair *pair;
 	const struct dest *dest;
