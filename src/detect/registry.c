@@ -10,7 +10,8 @@
 #define EXFILD_RULES(X) \
 	X(bulk_upload) \
 	X(compressed_upload) \
-	X(beacon)
+	X(beacon) \
+	X(off_hours)
 
 #define DECLARE_RULE(n) extern const struct rule_def rule_##n;
 #define LIST_RULE(n) &rule_##n,
