@@ -11,7 +11,8 @@
 	X(bulk_upload) \
 	X(compressed_upload) \
 	X(beacon) \
-	X(off_hours)
+	X(off_hours) \
+	X(server_egress)
 
 #define DECLARE_RULE(n) extern const struct rule_def rule_##n;
 #define LIST_RULE(n) &rule_##n,
