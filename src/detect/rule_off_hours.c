@@ -69,11 +69,15 @@ struct off_hours_conf {
 _Static_assert(sizeof(struct off_hours_conf) <= RULE_CONF_MAX,
     "off_hours settings fit a rule's slot");
 
-/* Per pair (24 bytes): what was counted, and where the spell began. */
+/* Per pair (32 bytes): what was counted, where the spell began, and the
+ * UTC minute last placed (working time and spells change on whole minutes:
+ * the packets of one minute need no new look-up). */
 struct off_hours_state {
 	uint64_t seen_out;      /* the pair's total_out at the last evaluation */
 	uint64_t spell_bytes;   /* sent off-hours in the current spell */
 	int64_t spell_local;    /* the spell's start, local seconds */
+	uint32_t minute;        /* UTC minute placed last, plus 1 (0: none) */
+	bool working;           /* that minute is working time */
 };
 
 static const char *const day_names[7] = {
@@ -583,25 +587,42 @@ describe(const struct rule_input *in, const struct off_hours_conf *c,
 	finding_str(out, "tz", zones[c->zone].name);
 }
 
+/* Places UTC second t: working time, or the start of its spell (local
+ * seconds) in *spell. */
+static bool
+place(const struct off_hours_conf *c, int64_t t, int64_t *spell)
+{
+	struct local l;
+	int32_t since;
+
+	local_split(t + zone_offset(&zones[c->zone], t), &l);
+	if ((since = since_work(c, l.week_min)) < 0)
+		return true;
+	*spell = since == WEEK_MIN ? NO_SPELL :
+	    l.secs - l.sec_of_min - (int64_t)since * 60;
+	return false;
+}
+
 static bool
 match(const struct rule_input *in, const void *conf,
     const struct rule_state *state, struct finding *out)
 {
 	const struct off_hours_conf *c = conf;
 	struct off_hours_state *st = state->at[RULE_SCOPE_PAIR];
-	uint64_t grown = in->pair->total_out - st->seen_out;
-	int64_t t = (int64_t)(in->ts_ns / NS_PER_SEC), spell;
-	struct local l;
-	int32_t since;
+	int64_t t = (int64_t)(in->ts_ns / NS_PER_SEC), spell = st->spell_local;
+	uint32_t minute = (uint32_t)(t / 60) + 1;
+	uint64_t grown;
 
-	if (in->pair->total_out < st->seen_out)
-		grown = in->pair->total_out;
+	if (in->pair->total_out <= st->seen_out)
+		return false; /* nothing new (a connection, a fresh slot) */
+	grown = in->pair->total_out - st->seen_out;
 	st->seen_out = in->pair->total_out;
-	local_split(t + zone_offset(&zones[c->zone], t), &l);
-	if ((since = since_work(c, l.week_min)) < 0)
+	if (minute != st->minute) {
+		st->minute = minute;
+		st->working = place(c, t, &spell);
+	}
+	if (st->working)
 		return false;
-	spell = since == WEEK_MIN ? NO_SPELL :
-	    l.secs - l.sec_of_min - (int64_t)since * 60;
 	if (spell != st->spell_local) {
 		st->spell_local = spell;
 		st->spell_bytes = 0;
@@ -609,7 +630,7 @@ match(const struct rule_input *in, const void *conf,
 	st->spell_bytes += grown;
 	if (st->spell_bytes < c->bytes)
 		return false;
-	describe(in, c, st, l.secs, out);
+	describe(in, c, st, t + zone_offset(&zones[c->zone], t), out);
 	return true;
 }
 
