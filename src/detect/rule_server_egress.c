@@ -2,9 +2,9 @@
  * rule_server_egress.c - server-egress: a server opens a connection to an
  * unfamiliar foreign destination (JTB's first sign). A server is a host in
  * networks.servers, or one learned: it had accepted connections from
- * outside and opened none before this one, and had been seen serving for
- * at least baseline.learn (the engine gives no learning end: see
- * learned()). With `bytes` > 0 the alert waits until the pair's bytes out
+ * outside (at least LEARNED_ACCEPTED) and opened none before this one,
+ * and had been seen serving for at least baseline.learn (the engine gives
+ * no learning end: see learned()). With `bytes` > 0 the alert waits until the pair's bytes out
  * reach it (byte milestones).
  */
 #include <stdio.h>
@@ -17,6 +17,8 @@
 #include "exfild/track/hosts.h"
 
 #define MILESTONE (64 * 1024) /* bytes out between evaluations, at most */
+#define LEARNED_ACCEPTED 10   /* connections accepted that make a learned
+			       * server (a stray inbound probe does not) */
 
 struct server_egress_conf {
 	struct rule_base base;
@@ -71,7 +73,7 @@ gate(const void *conf, struct rule_gate *out)
 }
 
 /*
- * Learned during baseline.learn: it accepted connections, opened none
+ * Learned: it accepted at least LEARNED_ACCEPTED connections, opened none
  * before this one (opened counts it), and was first seen at least
  * baseline.learn ago. The last stands in for "first seen before the
  * learning period ended", which the engine does not tell rules: it misses
@@ -85,7 +87,7 @@ learned(const struct rule_input *in)
 	const struct host *h = in->host;
 	uint64_t learn_ns = in->cfg->baseline_learn_s * NS_PER_SEC;
 
-	return h != NULL && h->accepted > 0 && h->opened == 1 &&
+	return h != NULL && h->accepted >= LEARNED_ACCEPTED && h->opened == 1 &&
 	    in->cfg->baseline_learn_s > 0 && in->ts_ns >= h->first_ns &&
 	    in->ts_ns - h->first_ns >= learn_ns;
 }

@@ -208,22 +208,30 @@ test_learned_edge(void **state)
 	assert_int_equal(field("bytes_out")->u64, 5000);
 }
 
-/* A PC opens connections all the time: its second one is no server's
- * first (quiet), nor is a host that never accepted one; the positive
- * control is the learned server above. */
+/* A PC opens connections all the time: a host that never accepted one is
+ * no server, nor is its second connection a server's first; fewer than 10
+ * accepted connections do not make a server. */
 static void
 test_pc_trap(void **state)
 {
 	(void)state;
 	opens(T0 + 5 * HOUR, 0);
 	assert_int_equal(fx.alerts, 0);
-	fx.host.accepted = 1;
+	fx.host.accepted = 10;
+	opens(T0 + 6 * HOUR, 0);
+	assert_int_equal(fx.alerts, 0);
+	/* one inbound probe short of a server: quiet; at 10 accepted: alert */
+	fx.pair.gen++;
+	fx.host.opened = 0;
+	fx.host.accepted = 9;
 	opens(T0 + 6 * HOUR, 0);
 	assert_int_equal(fx.alerts, 0);
 	fx.pair.gen++;
 	fx.host.opened = 0;
+	fx.host.accepted = 10;
 	opens(T0 + 6 * HOUR, 0);
 	assert_int_equal(fx.alerts, 1);
+	assert_int_equal(field("accepted")->u64, 10);
 }
 
 /* No learning period: no learned servers. */
