@@ -14,7 +14,9 @@
 	X(staging) \
 	X(campaign) \
 	X(slow_upload) \
-	X(dormant_host)
+	X(dormant_host) \
+	X(off_hours) \
+	X(server_egress)
 
 #define DECLARE_RULE(n) extern const struct rule_def rule_##n;
 #define LIST_RULE(n) &rule_##n,
