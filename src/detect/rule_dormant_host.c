@@ -5,11 +5,12 @@
  * unfamiliar foreign destinations, all of them together: an implant or a
  * thief using a machine nobody uses (PlugX's quiet form). The pair whose
  * bytes make the total reach `bytes` alerts, once per waking.
- * The host wakes at a connection to any destination (the rule asks for
- * every destination's connections) that the host table says came after at
- * least `idle` without one; its quiet is the shorter of that and the time
- * since the rule last saw the host's bytes (a long-lived connection is not
- * quiet). Only bytes to unfamiliar foreign destinations are added up.
+ * The host table notes when a host wakes (a connection, to any
+ * destination, after a quiet spell; hosts.h) and the rule reads it when
+ * it is next asked about one of the host's unfamiliar foreign pairs; the
+ * quiet is the shorter of the table's and the time since the rule last saw
+ * the host's bytes (a long-lived connection is not quiet). Only bytes to
+ * unfamiliar foreign destinations are added up.
  */
 #include <stdio.h>
 #include <time.h>
@@ -17,6 +18,7 @@
 #include "exfild/detect/finding.h"
 #include "exfild/detect/rule.h"
 #include "exfild/track/agg.h"
+#include "exfild/track/hosts.h"
 #include "exfild/track/baseline.h"
 
 #define DORMANT_STEPS 4 /* evaluations per `bytes`, at least */
@@ -40,6 +42,7 @@ static const char *const attack[] = { "T1041", "T1048", "T1078", NULL };
  * last waking, what it sent to unfamiliar foreign destinations. */
 struct dormant_host {
 	uint64_t active_ns;  /* the latest evaluation of any of its pairs */
+	uint64_t seen_wake_ns; /* the table's latest waking, looked at */
 	uint64_t woke_ns;    /* 0: not woken since the rule has known it */
 	uint64_t idle_ns;    /* the quiet before woke_ns */
 	uint64_t sent;
@@ -57,23 +60,27 @@ gate(const void *conf, struct rule_gate *out)
 {
 	const struct dormant_conf *c = conf;
 	out->unfamiliar_foreign_only = true;
-	out->any_dest_on = RULE_ON_CONN; /* a waking is a waking */
 	out->every_bytes_out = c->bytes >= DORMANT_STEPS ? c->bytes / DORMANT_STEPS : 1;
 }
 
-/* A connection: does the host wake (quiet for at least idle)? */
+/* Has the host woken (after at least idle) since the rule last looked? */
 static bool
 wake(const struct rule_input *in, const struct dormant_conf *c,
     struct dormant_host *h)
 {
-	uint64_t quiet = in->host_idle_ns;
+	const struct host *host = in->host;
+	uint64_t quiet;
 
-	if (h->active_ns != 0 && in->ts_ns >= h->active_ns &&
-	    in->ts_ns - h->active_ns < quiet)
-		quiet = in->ts_ns - h->active_ns;
+	if (host == NULL || host->woke_ns == 0 || host->woke_ns == h->seen_wake_ns)
+		return false;
+	h->seen_wake_ns = host->woke_ns;
+	quiet = host->woke_idle_ns;
+	if (h->active_ns != 0 && h->active_ns < host->woke_ns &&
+	    host->woke_ns - h->active_ns < quiet)
+		quiet = host->woke_ns - h->active_ns;
 	if (quiet < c->idle_s * NS_PER_SEC)
 		return false;
-	h->woke_ns = in->ts_ns;
+	h->woke_ns = host->woke_ns;
 	h->idle_ns = quiet;
 	h->sent = 0;
 	h->alerted = false;
@@ -134,13 +141,12 @@ match(const struct rule_input *in, const void *conf,
 	struct dormant_host *h = state->at[RULE_SCOPE_HOST];
 	uint64_t sent = growth(in->pair, state->at[RULE_SCOPE_PAIR]);
 
-	/* (what the pair sent before the waking connection does not count) */
-	if (in->why == RULE_ON_CONN && wake(in, c, h))
+	/* what the waking connection's pair sent before it does not count
+	 * (seen at a byte milestone, the growth is taken as after it) */
+	if (wake(in, c, h) && in->why == RULE_ON_CONN)
 		sent = 0;
 	if (in->ts_ns > h->active_ns)
 		h->active_ns = in->ts_ns;
-	if (in->familiar || !in->foreign)
-		return false; /* woken, or not, but nothing to add up */
 	if (h->woke_ns == 0 || h->alerted ||
 	    (in->ts_ns > h->woke_ns &&
 	    in->ts_ns - h->woke_ns > c->within_s * NS_PER_SEC))

@@ -60,6 +60,20 @@ host_matches(void *probe, const void *entry)
 	return netaddr_eq(probe, &((const struct host *)entry)->addr);
 }
 
+/* A connection after a quiet spell: the waking is kept, unless the one
+ * kept followed a longer spell and is recent. */
+static void
+note_waking(struct host *h, uint64_t ts, uint64_t idle)
+{
+	if (idle < HOST_WAKE_MIN_NS)
+		return;
+	if (h->woke_ns != 0 && ts >= h->woke_ns &&
+	    ts - h->woke_ns <= HOST_WAKE_KEEP_NS && idle < h->woke_idle_ns)
+		return;
+	h->woke_ns = ts;
+	h->woke_idle_ns = idle;
+}
+
 struct host *
 hosts_connection(struct hosttab *t, const struct netaddr *a, bool inbound,
     uint64_t ts_ns, uint64_t since_ns, uint64_t *idle_ns, uint32_t *id)
@@ -82,6 +96,7 @@ hosts_connection(struct hosttab *t, const struct netaddr *a, bool inbound,
 			h->last_ns = ts_ns;
 		table_touch(&t->tab, i);
 	}
+	note_waking(h, ts_ns, *idle_ns);
 	if (inbound)
 		h->accepted++;
 	else

@@ -21,6 +21,7 @@
 #include "exfild/detect/engine.h"
 #include "exfild/detect/registry.h"
 #include "exfild/track/agg.h"
+#include "exfild/track/hosts.h"
 #include "exfild/track/baseline.h"
 #include "exfild/track/event.h"
 
@@ -36,6 +37,7 @@ struct fixture {
 	struct pair pair[3];
 	struct dest dest[3];
 	uint32_t host_gen;
+	struct host host;   /* what the hosts table says of the host */
 	size_t alerts;
 	size_t last_pair;
 	struct finding last;
@@ -119,6 +121,12 @@ ask(struct fixture *fx, size_t k, uint64_t t, uint64_t idle, uint64_t out,
 	ri.why = idle == NO_CONN ? RULE_ON_BYTES : RULE_ON_CONN;
 	ri.at_milestone = ri.why == RULE_ON_BYTES; /* as at a byte milestone */
 	ri.host_idle_ns = idle == NO_CONN ? 0 : idle;
+	/* the hosts table notes a waking at a connection after a quiet spell */
+	if (idle != NO_CONN && idle >= HOST_WAKE_MIN_NS) {
+		fx->host.woke_ns = T0 + t;
+		fx->host.woke_idle_ns = idle;
+	}
+	ri.host = &fx->host;
 	ri.ev = &ev;
 	ri.pair = &fx->pair[k];
 	ri.dest = &fx->dest[k];
@@ -144,6 +152,7 @@ next_host(struct fixture *fx)
 	size_t i;
 
 	fx->host_gen++;
+	memset(&fx->host, 0, sizeof(fx->host));
 	for (i = 0; i < 3; i++) {
 		fx->pair[i].gen++;
 		fx->pair[i].total_out = 0;

@@ -17,6 +17,11 @@
 #include "exfild/util/util.h"
 
 #define HOST_PULL_HOURS 24   /* pulls from crown jewels kept, by hour */
+/* A host wakes when a connection follows at least HOST_WAKE_MIN_NS without
+ * one; a waking is kept HOST_WAKE_KEEP_NS unless a longer quiet spell
+ * ends before (rule dormant-host reads it). */
+#define HOST_WAKE_MIN_NS  (3600ULL * NS_PER_SEC)
+#define HOST_WAKE_KEEP_NS (86400ULL * NS_PER_SEC)
 
 struct host {
 	struct netaddr addr;
@@ -25,6 +30,8 @@ struct host {
 	uint64_t last_ns;         /* latest connection seen */
 	uint64_t opened;          /* connections it opened to the outside */
 	uint64_t accepted;        /* connections opened to it from outside */
+	uint64_t woke_ns;         /* its latest waking (0: none) ... */
+	uint64_t woke_idle_ns;    /* ... and the quiet spell before it */
 	/* bytes it read from crown jewels (networks.crown_jewels), per hour
 	 * of the last HOST_PULL_HOURS; pull_hour is the absolute hour of
 	 * pull_b[pull_hour % HOST_PULL_HOURS] */
