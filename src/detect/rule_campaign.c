@@ -349,7 +349,7 @@ const struct rule_def rule_campaign = {
 	.attack = attack,
 	.state_size = { [RULE_SCOPE_PAIR] = sizeof(struct campaign_pair),
 	    [RULE_SCOPE_DEST] = sizeof(struct campaign_dest) },
-	.observes = RULE_ON_BYTES | RULE_ON_CONN | RULE_ON_TICK,
+	.observes = RULE_ON_BYTES | RULE_ON_TICK, /* milestones and the timer */
 	.gate = gate,
 	.match = match,
 	.related = related,

@@ -168,7 +168,7 @@ const struct rule_def rule_dormant_host = {
 	.attack = attack,
 	.state_size = { [RULE_SCOPE_PAIR] = sizeof(struct dormant_pair),
 	    [RULE_SCOPE_HOST] = sizeof(struct dormant_host) },
-	.observes = RULE_ON_BYTES | RULE_ON_CONN,
+	.observes = RULE_ON_BYTES | RULE_ON_TICK, /* milestones and the timer */
 	.gate = gate,
 	.match = match,
 };

@@ -540,9 +540,9 @@ local_format(int64_t secs, char *buf, size_t len)
 	d = doy - (153 * mp + 2) / 5 + 1;
 	m = mp < 10 ? mp + 3 : mp - 9;
 	y = yoe + era * 400 + (m <= 2);
-	snprintf(buf, len, "%04lld-%02lld-%02lld %02u:%02u %s", (long long)y,
-	    (long long)m, (long long)d, l.week_min % DAY_MIN / 60,
-	    l.week_min % 60, day_names[l.week_min / DAY_MIN]);
+	snprintf(buf, len, "%04d-%02d-%02d %02u:%02u %.3s", (int)y, (int)m, (int)d,
+	    (unsigned)(l.week_min % DAY_MIN / 60) % 100,
+	    (unsigned)(l.week_min % 60) % 100, day_names[l.week_min / DAY_MIN]);
 }
 
 /* ---- the rule ---- */
@@ -564,7 +564,7 @@ describe(const struct rule_input *in, const struct off_hours_conf *c,
     const struct off_hours_state *st, int64_t now_local, struct finding *out)
 {
 	char host[NETADDR_STRLEN], dst[NETADDR_STRLEN], cc[3];
-	char now[32], since[32];
+	char now[64], since[64];
 
 	netaddr_format(&in->pair->host, host, sizeof(host));
 	if (in->dest->name[0] != '\0')
@@ -641,7 +641,7 @@ const struct rule_def rule_off_hours = {
 	    sizeof(params) / sizeof(params[0]), sizeof(struct off_hours_conf) },
 	.attack = attack,
 	.state_size = { [RULE_SCOPE_PAIR] = sizeof(struct off_hours_state) },
-	.observes = RULE_ON_BYTES | RULE_ON_CONN,
+	.observes = RULE_ON_BYTES | RULE_ON_TICK, /* milestones and the timer */
 	.gate = gate,
 	.match = match,
 };

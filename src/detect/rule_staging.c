@@ -63,7 +63,7 @@ describe(const struct rule_input *in, uint64_t pulled, uint64_t sent,
     const struct config *cfg, struct finding *out)
 {
 	const struct host *h = in->host;
-	char host[NETADDR_STRLEN], dst[NETADDR_STRLEN], cc[3], jewel[96];
+	char host[NETADDR_STRLEN], dst[NETADDR_STRLEN], cc[3], jewel[128];
 	char p[32], s[32], when[32];
 	const struct crown_jewel *j = NULL;
 	time_t t = (time_t)(h->pull_last_ns / NS_PER_SEC);
@@ -133,7 +133,7 @@ const struct rule_def rule_staging = {
 	    sizeof(params) / sizeof(params[0]), sizeof(struct staging_conf) },
 	.attack = attack,
 	.state_size = { [RULE_SCOPE_PAIR] = sizeof(struct staging_state) },
-	.observes = RULE_ON_BYTES | RULE_ON_CONN | RULE_ON_TICK,
+	.observes = RULE_ON_BYTES | RULE_ON_TICK, /* milestones and the timer */
 	.gate = gate,
 	.match = match,
 };

@@ -225,12 +225,14 @@ test_spells(void **state)
 	assert_string_equal(text("local_time"), "2024-06-09 12:00 Sun");
 }
 
-/* Connections count the growth too. */
+/* Connections do not ask it (byte milestones and the timer do). */
 static void
 test_connection(void **state)
 {
 	(void)state;
 	eval_at(jst(5, 10, 0), 2 * MB, RULE_ON_CONN, false, true);
+	assert_int_equal(fx.alerts, 0);
+	eval_at(jst(5, 10, 0), 2 * MB, RULE_ON_TICK, false, true);
 	assert_int_equal(fx.alerts, 1);
 }
 
