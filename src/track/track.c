@@ -45,6 +45,9 @@ struct tracker {
 	uint64_t conn_idle_ns;        /* the host's quiet time before the
 				       * connection being evaluated */
 	bool asking_related;          /* in ask_related (it does not nest) */
+	uint64_t run_start_ns;        /* this run's first input: the hosts table
+				       * starts empty, so a host is observed
+				       * from then on */
 	struct track_stats stats;
 };
 
@@ -115,6 +118,8 @@ track_set_lookup(struct tracker *t, track_lookup_fn fn, void *ctx)
 void
 track_set_now(struct tracker *t, uint64_t ts_ns)
 {
+	if (t->run_start_ns == 0)
+		t->run_start_ns = ts_ns;
 	t->now_ns = ts_ns;
 }
 
@@ -391,8 +396,12 @@ note_connection(struct tracker *t, const struct traffic_event *ev,
 	struct host *h;
 	uint32_t id;
 
+	/* a new host has been quiet since this run began (the hosts table is
+	 * not kept across restarts: a baseline loaded from its file may have
+	 * begun learning long before) */
 	h = hosts_connection(t->hosts, &ev->host, ev->opened_by_peer, ev->conn_ns,
-	    baseline_learn_start_ns(t->baseline), &t->conn_idle_ns, &id);
+	    t->run_start_ns != 0 ? t->run_start_ns : ev->conn_ns, &t->conn_idle_ns,
+	    &id);
 	pr->host_id = id;
 	pr->host_gen = h->gen;
 	if (!ev->opened_by_peer)

@@ -356,6 +356,15 @@ rules:
   eval_interval: 1s
   bulk_upload: { bytes: 2MB, min_ratio: 3, severity: high }
   compressed_upload: { bytes: 1MB, severity: critical }
+  # (a delivery test of the window rules: those over other spans are off;
+  # tests/e2e/run.sh and the unit tests cover them)
+  beacon: { enabled: false }
+  campaign: { enabled: false }
+  slow_upload: { enabled: false }
+  dormant_host: { enabled: false }
+  off_hours: { enabled: false }
+  server_egress: { enabled: false }
+  staging: { enabled: false }
 capture:
   interfaces: [veth-tap]
   snaplen: 2048

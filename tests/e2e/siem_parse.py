@@ -42,6 +42,18 @@ CEF_LABELS = {"cs1Label": "Destination Country", "cs2Label": "Via",
 CEF_NAMES = {
     "compressed-upload": "Compressed upload to an unfamiliar foreign destination",
     "bulk-upload": "Bulk upload to an unfamiliar foreign destination",
+    "beacon": "Regular contact with an unfamiliar foreign destination (beacon)",
+    "campaign": "Several internal hosts upload to one unfamiliar foreign "
+                "destination (campaign)",
+    "dormant-host": "A host quiet for days wakes and uploads to unfamiliar "
+                    "foreign destinations",
+    "off-hours": "Upload to an unfamiliar foreign destination outside working "
+                 "hours",
+    "server-egress": "A server opened a connection to an unfamiliar foreign "
+                     "destination",
+    "slow-upload": "Slow upload to an unfamiliar foreign destination over days",
+    "staging": "Upload to an unfamiliar foreign destination after a bulk read "
+               "of a crown jewel",
 }
 CEF_KEYS = {"rt", "start", "dvchost", "src", "dst", "c6a2", "c6a2Label",
             "c6a3", "c6a3Label", "suser", "dpt", "dhost", "out", "in",

@@ -1128,7 +1128,7 @@ test_served_bytes_are_not_uploads(void **state)
 	fill_archive(zip, sizeof(zip), "PK\x03\x04", 4);
 	/* the visitor's SYN opens the connection to the internal server */
 	n = tcp_frame(frame, c.server, c.client, c.sport, c.cport, 7, TCP_SYN,
-	    NULL, 0);
+	    "", 0);
 	pipeline_frame(fx->p, DLT_EN10MB, frame, (uint32_t)n, (uint32_t)n,
 	    T0 + 2 * 3600 * SEC);
 	for (i = 0; i < 30; i++)
@@ -1143,7 +1143,7 @@ test_served_bytes_are_not_uploads(void **state)
 	 * sends the same bytes: an upload, and an alert */
 	c.cport = 50002;
 	n = tcp_frame(frame, c.client, c.server, c.cport, c.sport, 0, TCP_SYN,
-	    NULL, 0);
+	    "", 0);
 	pipeline_frame(fx->p, DLT_EN10MB, frame, (uint32_t)n, (uint32_t)n,
 	    T0 + 3 * 3600 * SEC);
 	for (i = 0; i < 30; i++)
