@@ -1,7 +1,8 @@
 /*
  * rule_test.h - for the test of one rule: its configuration with every
  * other rule of the registry disabled, so that each rule is tested alone
- * (its own alerts, its own gate) however many rules are added later.
+ * (its own alerts, its own gate) however many rules are added later; an
+ * evidence field by its key. Include after cmocka.h.
  */
 #ifndef EXFILD_TEST_RULE_TEST_H
 #define EXFILD_TEST_RULE_TEST_H
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "exfild/detect/finding.h"
 #include "exfild/detect/registry.h"
 
 /* "<prefix>rules: { other: { enabled: false }, ..., <section>: { <keys> } }" */
@@ -27,6 +29,19 @@ rule_test_yaml(char *out, size_t n, const char *prefix, const char *section,
 			    defs[i]->settings.key);
 	if (o < n)
 		snprintf(out + o, n - o, "%s: { %s } }\n", section, keys);
+}
+
+/* The evidence field called key; the test fails when there is none. */
+static inline const struct finding_field *
+rule_test_field(const struct finding *f, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < f->n; i++)
+		if (strcmp(f->f[i].key, key) == 0)
+			return &f->f[i];
+	fail_msg("no evidence field %s", key);
+	return NULL;
 }
 
 #endif

@@ -116,18 +116,6 @@ contact(struct fixture *fx, double t_s, bool familiar)
 	detect_eval(fx->d, &in, &ids, record, fx);
 }
 
-static const struct finding_field *
-field(const struct finding *f, const char *key)
-{
-	size_t i;
-
-	for (i = 0; i < f->n; i++)
-		if (strcmp(f->f[i].key, key) == 0)
-			return &f->f[i];
-	fail_msg("no evidence field %s", key);
-	return NULL;
-}
-
 /* 23 regular contacts: quiet; the 24th (min_connections): the alert,
  * with exact evidence; the 25th: suppressed. */
 static void
@@ -143,11 +131,11 @@ test_min_connections_edge_and_evidence(void **state)
 	assert_int_equal(fx->alerts, 1);
 	assert_string_equal(fx->last.reason, "10.1.20.21 contacted c2.example (HK) "
 	    "24 times within 24 h, every 300 s (MAD 0.0 s): beacon score 1.00");
-	assert_int_equal(field(&fx->last, "connections")->u64, 24);
-	assert_true(field(&fx->last, "median_gap_s")->dbl == 300.0);
-	assert_true(field(&fx->last, "mad_s")->dbl == 0.0);
-	assert_true(field(&fx->last, "skew")->dbl == 0.0);
-	assert_true(field(&fx->last, "score")->dbl == 1.0);
+	assert_int_equal(rule_test_field(&fx->last, "connections")->u64, 24);
+	assert_true(rule_test_field(&fx->last, "median_gap_s")->dbl == 300.0);
+	assert_true(rule_test_field(&fx->last, "mad_s")->dbl == 0.0);
+	assert_true(rule_test_field(&fx->last, "skew")->dbl == 0.0);
+	assert_true(rule_test_field(&fx->last, "score")->dbl == 1.0);
 	contact(fx, 300.0 * 24, false);
 	assert_int_equal(fx->alerts, 1);
 }
@@ -206,7 +194,7 @@ score_of(double (*gap)(uint64_t *, double), double period, uint64_t seed,
 		t += gap(&seed, period);
 	}
 	if (fx->alerts > 0)
-		score = field(&fx->last, "score")->dbl;
+		score = rule_test_field(&fx->last, "score")->dbl;
 	*alerts = (int)fx->alerts;
 	detect_free(fx->d);
 	config_free(fx->cfg);
@@ -293,7 +281,7 @@ test_bursts_are_one_check_in(void **state)
 	assert_int_equal(fx->alerts, 0);
 	contact(fx, 300.0 * 23, false);
 	assert_int_equal(fx->alerts, 1);
-	assert_int_equal(field(&fx->last, "connections")->u64, 24);
+	assert_int_equal(rule_test_field(&fx->last, "connections")->u64, 24);
 }
 
 /* Contacts older than the window do not count. */

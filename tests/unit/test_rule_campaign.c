@@ -133,28 +133,16 @@ upload(struct fixture *fx, int h, uint64_t out, uint64_t t_s)
 	return send_at(fx, h, out, 0, t_s, 0, RULE_ON_BYTES);
 }
 
-static const struct finding_field *
-field(const struct finding *f, const char *key)
-{
-	size_t i;
-
-	for (i = 0; i < f->n; i++)
-		if (strcmp(f->f[i].key, key) == 0)
-			return &f->f[i];
-	fail_msg("no evidence field %s", key);
-	return NULL;
-}
-
 static uint64_t
 u64_of(const struct fixture *fx, const char *key)
 {
-	return field(&fx->last, key)->u64;
+	return rule_test_field(&fx->last, key)->u64;
 }
 
 static const char *
 str_of(const struct fixture *fx, const char *key)
 {
-	return finding_text(&fx->last, field(&fx->last, key));
+	return finding_text(&fx->last, rule_test_field(&fx->last, key));
 }
 
 /* hosts - 1 quiet; hosts: the one that completes it alerts, with exact

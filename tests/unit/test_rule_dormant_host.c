@@ -159,18 +159,6 @@ next_host(struct fixture *fx)
 	}
 }
 
-static const struct finding_field *
-field(const struct finding *f, const char *key)
-{
-	size_t i;
-
-	for (i = 0; i < f->n; i++)
-		if (strcmp(f->f[i].key, key) == 0)
-			return &f->f[i];
-	fail_msg("no evidence field %s", key);
-	return NULL;
-}
-
 /* Quiet 1 ns under 3 d: no waking; 3 d: woken, and 1 MB since alerts
  * (1 byte under does not), with exact evidence; once a waking. */
 static void
@@ -187,10 +175,10 @@ test_idle_and_bytes_edges(void **state)
 	assert_string_equal(fx->last.reason, "10.1.20.40 was quiet for 3.0 d, "
 	    "woke Sat 2014-09-20 08:00 UTC and has sent 1.00 MB to unfamiliar "
 	    "foreign destinations since, the last to d0.example (HK)");
-	assert_int_equal(field(&fx->last, "idle_s")->u64, 3 * 86400);
-	assert_string_equal(finding_text(&fx->last, field(&fx->last, "woke_at")),
+	assert_int_equal(rule_test_field(&fx->last, "idle_s")->u64, 3 * 86400);
+	assert_string_equal(finding_text(&fx->last, rule_test_field(&fx->last, "woke_at")),
 	    "2014-09-20T08:00:00.000Z");
-	assert_int_equal(field(&fx->last, "bytes_since_waking")->u64, MB);
+	assert_int_equal(rule_test_field(&fx->last, "bytes_since_waking")->u64, MB);
 	/* once a waking: more bytes, later, to another destination */
 	assert_int_equal(ask(fx, 0, 3 * HOUR, NO_CONN, 3 * MB, false), 0);
 	assert_int_equal(ask(fx, 1, 3 * HOUR, 60 * SEC, 0, false), 0);
@@ -198,8 +186,8 @@ test_idle_and_bytes_edges(void **state)
 	/* quiet again for 3 d: a new waking alerts again */
 	assert_int_equal(ask(fx, 2, 8 * DAY, 4 * DAY, 0, false), 0);
 	assert_int_equal(ask(fx, 2, 8 * DAY + HOUR, NO_CONN, MB + 1, false), 1);
-	assert_int_equal(field(&fx->last, "idle_s")->u64, 4 * 86400);
-	assert_int_equal(field(&fx->last, "bytes_since_waking")->u64, MB + 1);
+	assert_int_equal(rule_test_field(&fx->last, "idle_s")->u64, 4 * 86400);
+	assert_int_equal(rule_test_field(&fx->last, "bytes_since_waking")->u64, MB + 1);
 }
 
 /* Destinations add up: the pair whose bytes reach 1 MB alerts. */
@@ -244,7 +232,7 @@ test_bytes_before_waking(void **state)
 	assert_int_equal(ask(fx, 0, 4 * DAY, 4 * DAY, 900000, false), 0);
 	assert_int_equal(ask(fx, 0, 4 * DAY + HOUR, NO_CONN, 990000, false), 0);
 	assert_int_equal(ask(fx, 0, 4 * DAY + HOUR, NO_CONN, 1000000, false), 1);
-	assert_int_equal(field(&fx->last, "bytes_since_waking")->u64, MB);
+	assert_int_equal(rule_test_field(&fx->last, "bytes_since_waking")->u64, MB);
 }
 
 /* A host whose bytes the rule saw a day ago (a long-lived connection) is

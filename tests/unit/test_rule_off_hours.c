@@ -127,22 +127,10 @@ bytes_at(uint64_t t, uint64_t total)
 	eval_at(t, total, RULE_ON_BYTES, false, true);
 }
 
-static const struct finding_field *
-field(const char *key)
-{
-	size_t i;
-
-	for (i = 0; i < fx.last.n; i++)
-		if (strcmp(fx.last.f[i].key, key) == 0)
-			return &fx.last.f[i];
-	fail_msg("no evidence field %s", key);
-	return NULL;
-}
-
 static const char *
 text(const char *key)
 {
-	return finding_text(&fx.last, field(key));
+	return finding_text(&fx.last, rule_test_field(&fx.last, key));
 }
 
 /* One byte under bytes: quiet; at it: the alert, exact evidence; more:
@@ -159,7 +147,7 @@ test_bytes_edge_evidence_suppression(void **state)
 	    "files.example (US) outside working hours, since 2024-06-03 20:00 Mon "
 	    "(Asia/Tokyo); local time 2024-06-03 21:05 Mon");
 	assert_int_equal(fx.last.n, 4);
-	assert_int_equal(field("off_hours_bytes")->u64, 2 * MB);
+	assert_int_equal(rule_test_field(&fx.last, "off_hours_bytes")->u64, 2 * MB);
 	assert_string_equal(text("spell_start"), "2024-06-03 20:00 Mon");
 	assert_string_equal(text("local_time"), "2024-06-03 21:05 Mon");
 	assert_string_equal(text("tz"), "Asia/Tokyo");
@@ -167,7 +155,7 @@ test_bytes_edge_evidence_suppression(void **state)
 	assert_int_equal(fx.alerts, 1);
 	bytes_at(jst(0, 22, 5), 3 * MB + 1);
 	assert_int_equal(fx.alerts, 2);
-	assert_int_equal(field("off_hours_bytes")->u64, 3 * MB + 1);
+	assert_int_equal(rule_test_field(&fx.last, "off_hours_bytes")->u64, 3 * MB + 1);
 }
 
 /* One byte over, at once (a fresh pair): the alert. */
@@ -194,7 +182,7 @@ test_working_time_edges(void **state)
 	assert_int_equal(fx.alerts, 0);
 	bytes_at(jst(1, 20, 0), 22 * MB);
 	assert_int_equal(fx.alerts, 1);
-	assert_int_equal(field("off_hours_bytes")->u64, 2 * MB);
+	assert_int_equal(rule_test_field(&fx.last, "off_hours_bytes")->u64, 2 * MB);
 	assert_string_equal(text("local_time"), "2024-06-04 20:00 Tue");
 	unload();
 	load("");
@@ -214,7 +202,7 @@ test_spells(void **state)
 	assert_int_equal(fx.alerts, 0);
 	bytes_at(jst(2, 3, 0), 3 * MB);
 	assert_int_equal(fx.alerts, 1);
-	assert_int_equal(field("off_hours_bytes")->u64, 2 * MB);
+	assert_int_equal(rule_test_field(&fx.last, "off_hours_bytes")->u64, 2 * MB);
 	assert_string_equal(text("spell_start"), "2024-06-04 20:00 Tue");
 	unload();
 	load("");

@@ -135,18 +135,6 @@ opens(uint64_t ts, uint64_t total_out)
 	ask(ts, RULE_ON_CONN, total_out, false, true);
 }
 
-static const struct finding_field *
-field(const char *key)
-{
-	size_t i;
-
-	for (i = 0; i < fx.last.n; i++)
-		if (strcmp(fx.last.f[i].key, key) == 0)
-			return &fx.last.f[i];
-	fail_msg("no evidence field %s", key);
-	return NULL;
-}
-
 /* A listed server's first connection out: the alert, exact evidence; the
  * next within rules.suppress: none; after it: again. */
 static void
@@ -160,16 +148,16 @@ test_listed(void **state)
 	    "connection to drop.example (RU) and sent 0 bytes; it had accepted "
 	    "1234 connections from outside");
 	assert_int_equal(fx.last.n, 4);
-	assert_string_equal(finding_text(&fx.last, field("server")),
+	assert_string_equal(finding_text(&fx.last, rule_test_field(&fx.last, "server")),
 	    "listed in networks.servers");
-	assert_int_equal(field("accepted")->u64, 1234);
-	assert_int_equal(field("opened")->u64, 1);
-	assert_int_equal(field("bytes_out")->u64, 0);
+	assert_int_equal(rule_test_field(&fx.last, "accepted")->u64, 1234);
+	assert_int_equal(rule_test_field(&fx.last, "opened")->u64, 1);
+	assert_int_equal(rule_test_field(&fx.last, "bytes_out")->u64, 0);
 	opens(T0 + HOUR + 9 * SEC, 100);
 	assert_int_equal(fx.alerts, 1);
 	opens(T0 + HOUR + 10 * SEC, 200);
 	assert_int_equal(fx.alerts, 2);
-	assert_int_equal(field("opened")->u64, 1);
+	assert_int_equal(rule_test_field(&fx.last, "opened")->u64, 1);
 }
 
 /* A public server answering foreign visitors: its bytes go out on
@@ -204,11 +192,11 @@ test_learned_edge(void **state)
 	assert_string_equal(fx.last.reason, "Server 10.1.20.21 (learned) opened a "
 	    "connection to drop.example (RU) and sent 5000 bytes; it had accepted "
 	    "40 connections from outside");
-	assert_string_equal(finding_text(&fx.last, field("server")),
+	assert_string_equal(finding_text(&fx.last, rule_test_field(&fx.last, "server")),
 	    "learned: accepted connections from outside, opened none");
-	assert_int_equal(field("accepted")->u64, 40);
-	assert_int_equal(field("opened")->u64, 1);
-	assert_int_equal(field("bytes_out")->u64, 5000);
+	assert_int_equal(rule_test_field(&fx.last, "accepted")->u64, 40);
+	assert_int_equal(rule_test_field(&fx.last, "opened")->u64, 1);
+	assert_int_equal(rule_test_field(&fx.last, "bytes_out")->u64, 5000);
 }
 
 /* A PC opens connections all the time: a host that never accepted one is
@@ -234,7 +222,7 @@ test_pc_trap(void **state)
 	fx.host.accepted = 10;
 	opens(T0 + 6 * HOUR, 0);
 	assert_int_equal(fx.alerts, 1);
-	assert_int_equal(field("accepted")->u64, 10);
+	assert_int_equal(rule_test_field(&fx.last, "accepted")->u64, 10);
 }
 
 /* No learning period: no learned servers. */
@@ -276,7 +264,7 @@ test_bytes_edge(void **state)
 	assert_int_equal(fx.alerts, 0);
 	ask(T0 + SEC, RULE_ON_BYTES, 1000, false, true);
 	assert_int_equal(fx.alerts, 1);
-	assert_int_equal(field("bytes_out")->u64, 1000);
+	assert_int_equal(rule_test_field(&fx.last, "bytes_out")->u64, 1000);
 	fx.pair.gen++;
 	opens(T0, 1001);
 	assert_int_equal(fx.alerts, 2);

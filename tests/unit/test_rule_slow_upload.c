@@ -128,18 +128,6 @@ next_pair(struct fixture *fx)
 	fx->pair.first_ns = T0;
 }
 
-static const struct finding_field *
-field(const struct finding *f, const char *key)
-{
-	size_t i;
-
-	for (i = 0; i < f->n; i++)
-		if (strcmp(f->f[i].key, key) == 0)
-			return &f->f[i];
-	fail_msg("no evidence field %s", key);
-	return NULL;
-}
-
 /* 10 MB in 24 h: one byte under is quiet, at it alerts with exact
  * evidence, one byte over alerts too; the next bytes are suppressed. */
 static void
@@ -153,11 +141,11 @@ test_threshold_edge_and_evidence(void **state)
 	assert_string_equal(fx->last.reason, "10.1.20.21 sent 10.0 MB to "
 	    "img.example (HK) within 24 h, 1.0 kB back; first seen "
 	    "Sat 2014-09-20 08:00 UTC");
-	assert_int_equal(field(&fx->last, "long_window_s")->u64, 86400);
-	assert_int_equal(field(&fx->last, "long_out")->u64, 10 * MB);
-	assert_int_equal(field(&fx->last, "long_in")->u64, 1000);
-	assert_int_equal(field(&fx->last, "threshold")->u64, 10 * MB);
-	assert_string_equal(finding_text(&fx->last, field(&fx->last,
+	assert_int_equal(rule_test_field(&fx->last, "long_window_s")->u64, 86400);
+	assert_int_equal(rule_test_field(&fx->last, "long_out")->u64, 10 * MB);
+	assert_int_equal(rule_test_field(&fx->last, "long_in")->u64, 1000);
+	assert_int_equal(rule_test_field(&fx->last, "threshold")->u64, 10 * MB);
+	assert_string_equal(finding_text(&fx->last, rule_test_field(&fx->last,
 	    "first_contact")), "2014-09-20T08:00:00.000Z");
 	assert_int_equal(at(fx, 7 * HOUR - 1, 11 * MB, 1000, false), 0);
 	/* rules.suppress (1 h) after the alert, still over: again */
@@ -166,7 +154,7 @@ test_threshold_edge_and_evidence(void **state)
 	next_pair(fx);
 	assert_int_equal(at(fx, 0, 0, 0, false), 0);
 	assert_int_equal(at(fx, HOUR, 10 * MB + 1, 0, false), 1);
-	assert_int_equal(field(&fx->last, "long_out")->u64, 10 * MB + 1);
+	assert_int_equal(rule_test_field(&fx->last, "long_out")->u64, 10 * MB + 1);
 }
 
 /* out/in at min_ratio (3) alerts, just under it does not: a busy
@@ -193,7 +181,7 @@ test_bucket_edges(void **state)
 	assert_int_equal(at(fx, 0, 0, 0, false), 0);
 	assert_int_equal(at(fx, 0, 6 * MB, 0, false), 0);
 	assert_int_equal(at(fx, DAY - 1, 10 * MB, 0, false), 1);
-	assert_int_equal(field(&fx->last, "long_window_s")->u64, 86400);
+	assert_int_equal(rule_test_field(&fx->last, "long_window_s")->u64, 86400);
 
 	next_pair(fx);
 	assert_int_equal(at(fx, 0, 0, 0, false), 0);
@@ -217,9 +205,9 @@ test_seven_day_window(void **state)
 	}
 	assert_int_equal(fx->alerts, 1);
 	assert_int_equal(day, 5);
-	assert_int_equal(field(&fx->last, "long_window_s")->u64, 7 * 86400);
-	assert_int_equal(field(&fx->last, "long_out")->u64, 20 * MB);
-	assert_int_equal(field(&fx->last, "threshold")->u64, 20 * MB);
+	assert_int_equal(rule_test_field(&fx->last, "long_window_s")->u64, 7 * 86400);
+	assert_int_equal(rule_test_field(&fx->last, "long_out")->u64, 20 * MB);
+	assert_int_equal(rule_test_field(&fx->last, "threshold")->u64, 20 * MB);
 	assert_string_equal(fx->last.reason, "10.1.20.21 sent 20.0 MB to "
 	    "img.example (HK) within 7 d, 100.0 kB back; first seen "
 	    "Sat 2014-09-20 08:00 UTC");
@@ -250,7 +238,7 @@ test_first_look_at_an_old_pair(void **state)
 	next_pair(fx);
 	/* 3 days old: too old for 24 h, young enough for 7 d */
 	assert_int_equal(at(fx, 3 * DAY, 30 * MB, 0, false), 1);
-	assert_int_equal(field(&fx->last, "long_window_s")->u64, 7 * 86400);
+	assert_int_equal(rule_test_field(&fx->last, "long_window_s")->u64, 7 * 86400);
 }
 
 /* The windows map replaces the defaults; min_ratio and the byte step. */
@@ -270,7 +258,7 @@ test_settings(void **state)
 	assert_int_equal(detect_gate(fx->d, RULE_ON_BYTES)->every_bytes_out, 62500);
 	assert_int_equal(at(fx, 0, 0, 0, false), 0);
 	assert_int_equal(at(fx, HOUR, MB, 50 * MB, false), 1);
-	assert_int_equal(field(&fx->last, "long_window_s")->u64, 5400);
+	assert_int_equal(rule_test_field(&fx->last, "long_window_s")->u64, 5400);
 	assert_string_equal(fx->last.reason, "10.1.20.21 sent 1.0 MB to "
 	    "img.example (HK) within 90 min, 50.0 MB back; first seen "
 	    "Sat 2014-09-20 08:00 UTC");

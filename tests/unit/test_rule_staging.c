@@ -108,18 +108,6 @@ sent_at(struct fixture *fx, uint64_t ts, uint64_t out, bool familiar)
 	detect_eval(fx->d, &in, &ids, record, fx);
 }
 
-static const struct finding_field *
-field(const struct finding *f, const char *key)
-{
-	size_t i;
-
-	for (i = 0; i < f->n; i++)
-		if (strcmp(f->f[i].key, key) == 0)
-			return &f->f[i];
-	fail_msg("no evidence field %s", key);
-	return NULL;
-}
-
 /* 20 MB pulled over three hours, then 1 MB out: the alert, exact. */
 static void
 test_pull_then_upload(void **state)
@@ -137,10 +125,10 @@ test_pull_then_upload(void **state)
 	assert_string_equal(fx->last.reason, "10.1.20.21 read 20.0 MB from VIPS "
 	    "(10.20.9.5) until 2014-09-18T02:30:00Z, then sent 1.0 MB to "
 	    "hk-files.example.net (HK)");
-	assert_int_equal(field(&fx->last, "pulled_bytes")->u64, 20000000);
-	assert_string_equal(finding_text(&fx->last, field(&fx->last, "pulled_from")),
+	assert_int_equal(rule_test_field(&fx->last, "pulled_bytes")->u64, 20000000);
+	assert_string_equal(finding_text(&fx->last, rule_test_field(&fx->last, "pulled_from")),
 	    "VIPS (10.20.9.5)");
-	assert_int_equal(field(&fx->last, "sent_bytes")->u64, 1000000);
+	assert_int_equal(rule_test_field(&fx->last, "sent_bytes")->u64, 1000000);
 	sent_at(fx, T0 + 3 * HOUR + 3 * SEC, 5000000, false); /* suppressed */
 	assert_int_equal(fx->alerts, 1);
 }
@@ -159,7 +147,7 @@ test_pull_edge(void **state)
 	sent_at(fx, T0 + HOUR + 3 * SEC, 1, false); /* a new spell counts from here */
 	sent_at(fx, T0 + HOUR + 4 * SEC, 1000000, false);
 	assert_int_equal(fx->alerts, 1);
-	assert_string_equal(finding_text(&fx->last, field(&fx->last, "pulled_from")),
+	assert_string_equal(finding_text(&fx->last, rule_test_field(&fx->last, "pulled_from")),
 	    "10.20.9.6");
 }
 
