@@ -3,9 +3,9 @@
  * unfamiliar foreign destination (JTB's first sign). A server is a host in
  * networks.servers, or one learned: it had accepted connections from
  * outside (at least LEARNED_ACCEPTED) and opened none before this one,
- * and had been seen serving for at least baseline.learn (the engine gives
- * no learning end: see learned()). With `bytes` > 0 the alert waits until the pair's bytes out
- * reach it (byte milestones).
+ * first seen while the baseline was learning (see learned()). With
+ * `bytes` > 0 the alert waits until the pair's bytes out reach it (byte
+ * milestones).
  */
 #include <stdio.h>
 #include <string.h>
@@ -73,23 +73,21 @@ gate(const void *conf, struct rule_gate *out)
 }
 
 /*
- * Learned: it accepted at least LEARNED_ACCEPTED connections, opened none
- * before this one (opened counts it), and was first seen at least
- * baseline.learn ago. The last stands in for "first seen before the
- * learning period ended", which the engine does not tell rules: it misses
- * a server first seen late in learning that opens a connection less than
- * baseline.learn after, and counts one first seen after learning that
- * served for a whole baseline.learn. No learning period: none learned.
+ * Learned: first seen while the baseline was learning, the learning over
+ * now, it accepted at least LEARNED_ACCEPTED connections and opened none
+ * before this one (opened counts it). No learning period: none learned.
+ * (The hosts table starts empty at each start: a host is first seen in
+ * this run, so after a restart with a loaded baseline none is learned
+ * until the table is kept in the state file.)
  */
 static bool
 learned(const struct rule_input *in)
 {
 	const struct host *h = in->host;
-	uint64_t learn_ns = in->cfg->baseline_learn_s * NS_PER_SEC;
 
 	return h != NULL && h->accepted >= LEARNED_ACCEPTED && h->opened == 1 &&
-	    in->cfg->baseline_learn_s > 0 && in->ts_ns >= h->first_ns &&
-	    in->ts_ns - h->first_ns >= learn_ns;
+	    in->learn_end_ns != 0 && h->first_ns < in->learn_end_ns &&
+	    in->ts_ns >= in->learn_end_ns;
 }
 
 /* On a connection: is the host a server? Remembered with its counts. */

@@ -116,6 +116,9 @@ ask(uint64_t ts, unsigned why, uint64_t total_out, bool familiar, bool foreign)
 	in.ts_ns = ts;
 	in.why = why;
 	in.at_milestone = why == RULE_ON_BYTES; /* asked as at a byte milestone */
+	/* learning began at T0 */
+	in.learn_end_ns = fx.cfg->baseline_learn_s == 0 ? 0 :
+	    T0 + fx.cfg->baseline_learn_s * NS_PER_SEC;
 	in.pair = &fx.pair;
 	in.dest = &fx.dest;
 	in.host = &fx.host;
@@ -176,8 +179,9 @@ test_public_server_trap(void **state)
 	assert_int_equal(fx.alerts, 1);
 }
 
-/* Learned (not listed): accepted connections, opened none before, seen
- * serving for baseline.learn (2h) - 1 ns: quiet; for 2h: the alert. */
+/* Learned (not listed): accepted connections, opened none before, first
+ * seen in learning (2h from T0); its first connection out 1 ns before
+ * learning ends: quiet; when it ends: the alert. */
 static void
 test_learned_edge(void **state)
 {
@@ -197,6 +201,13 @@ test_learned_edge(void **state)
 	assert_int_equal(rule_test_field(&fx.last, "accepted")->u64, 40);
 	assert_int_equal(rule_test_field(&fx.last, "opened")->u64, 1);
 	assert_int_equal(rule_test_field(&fx.last, "bytes_out")->u64, 5000);
+	/* first seen after learning (however long it served since): not a
+	 * learned server */
+	fx.pair.gen++;
+	fx.host.opened = 0;
+	fx.host.first_ns = T0 + 2 * HOUR;
+	opens(T0 + 50 * HOUR, 5000);
+	assert_int_equal(fx.alerts, 1);
 }
 
 /* A PC opens connections all the time: a host that never accepted one is
