@@ -19,6 +19,8 @@ have_pc yaml-0.1 || need_pkgs="$need_pkgs libyaml-dev"
 have_pc cmocka || need_pkgs="$need_pkgs libcmocka-dev"
 have_cmd jq || need_pkgs="$need_pkgs jq"
 have_cmd python3 || need_pkgs="$need_pkgs python3"
+# the off-hours rule reads its zone from the system's tzdata
+[ -e /usr/share/zoneinfo/Asia/Tokyo ] || need_pkgs="$need_pkgs tzdata"
 if [ "$what" = check ]; then
 	have_cmd tcpreplay || need_pkgs="$need_pkgs tcpreplay"
 	have_cmd ip || need_pkgs="$need_pkgs iproute2"

@@ -2127,11 +2127,21 @@ rule_defaults(struct config *c)
 
 		c->rules[i].base.enabled = sec->enabled;
 		c->rules[i].base.severity = sec->severity;
-		for (j = 0; j < sec->n_params; j++)
-			if (rule_default(&sec->params[j], conf) != 0)
+		for (j = 0; j < sec->n_params; j++) {
+			const struct rule_param *rp = &sec->params[j];
+
+			if (rule_default(rp, conf) == 0)
+				continue;
+			if (rp->parse == NULL) /* a value: a bug in the rule's table */
 				fatalx("rule %s: bad default \"%s\" for %s",
-				    defs[i]->name, sec->params[j].dflt,
-				    sec->params[j].key);
+				    defs[i]->name, rp->dflt, rp->key);
+			/* a rule's own default may need the system (tzdata): off,
+			 * unless the configuration turns it on with its own value */
+			log_warnx("rule %s: default %s \"%s\" cannot be used here: "
+			    "the rule is off unless rules.%s sets it", defs[i]->name,
+			    rp->key, rp->dflt, sec->key);
+			c->rules[i].base.enabled = false;
+		}
 	}
 }
 
