@@ -21,9 +21,9 @@
  */
 #include <math.h>
 #include <stddef.h>
-#include <stdio.h>
 #include <string.h>
 
+#include "exfild/detect/describe.h"
 #include "exfild/detect/finding.h"
 #include "exfild/detect/rule.h"
 #include "exfild/track/agg.h"
@@ -176,16 +176,11 @@ static void
 describe(const struct rule_input *in, const struct beacon_conf *c,
     const struct beacon_score *s, struct finding *out)
 {
-	char host[NETADDR_STRLEN], dst[NETADDR_STRLEN], cc[3];
+	struct rule_where w;
 
-	netaddr_format(&in->pair->host, host, sizeof(host));
-	if (in->dest->name[0] != '\0')
-		snprintf(dst, sizeof(dst), "%.*s", (int)sizeof(dst) - 1, in->dest->name);
-	else
-		netaddr_format(&in->dest->addr, dst, sizeof(dst));
-	country_format(in->pair->country, cc);
+	describe_where(in, &w);
 	finding_reason(out, "%s contacted %s (%s) %zu times within %llu h, "
-	    "every %.0f s (MAD %.1f s): beacon score %.2f", host, dst, cc,
+	    "every %.0f s (MAD %.1f s): beacon score %.2f", w.host, w.dst, w.cc,
 	    s->connections, (unsigned long long)(c->window_s / 3600),
 	    s->median_s, s->mad_s, s->score);
 	finding_u64(out, "connections", s->connections);

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "exfild/detect/describe.h"
 #include "exfild/detect/finding.h"
 #include "exfild/detect/rule.h"
 #include "exfild/track/agg.h"
@@ -273,15 +274,14 @@ describe(const struct rule_input *in, const struct campaign_conf *c,
     const struct campaign_dest *d, uint64_t now, uint64_t hosts,
     uint64_t sent, struct finding *out)
 {
-	char dst[NETADDR_STRLEN], cc[3], amount[48], size[16], span[24], when[32];
+	char amount[48], size[16], span[24], when[32];
+	struct rule_where w;
 	struct listing l;
 	uint64_t span_s;
 
 	list(d, c, now, &l);
 	span_s = now > l.first_ns ? (now - l.first_ns) / NS_PER_SEC : 0;
-	if (in->dest->name[0] == '\0')
-		netaddr_format(&in->dest->addr, dst, sizeof(dst));
-	country_format(in->pair->country, cc);
+	describe_where(in, &w);
 	format_size(l.n == hosts ? l.bytes : c->bytes, size, sizeof(size));
 	snprintf(amount, sizeof(amount), l.n == hosts ? "%s" : "at least %s each",
 	    size);
@@ -289,7 +289,7 @@ describe(const struct rule_input *in, const struct campaign_conf *c,
 	format_when(in->dest->first_seen_ns, when, sizeof(when));
 	finding_reason(out, "%llu internal hosts sent %s to %s (%s) within %s; "
 	    "first seen %s", (unsigned long long)hosts, amount,
-	    in->dest->name[0] != '\0' ? in->dest->name : dst, cc, span, when);
+	    w.dst, w.cc, span, when);
 	finding_u64(out, "hosts", hosts);
 	finding_u64(out, "hosts_listed", l.n);
 	finding_str(out, "host_list", l.text);

@@ -12,9 +12,8 @@
  * the host's bytes (a long-lived connection is not quiet). Only bytes to
  * unfamiliar foreign destinations are added up.
  */
-#include <stdio.h>
-#include <time.h>
 
+#include "exfild/detect/describe.h"
 #include "exfild/detect/finding.h"
 #include "exfild/detect/rule.h"
 #include "exfild/track/agg.h"
@@ -97,37 +96,20 @@ growth(const struct pair *p, struct dormant_pair *ps)
 	return d;
 }
 
-/* "Thu 2014-09-18 03:04 UTC" */
-static void
-when_text(uint64_t ns, char *buf, size_t len)
-{
-	time_t t = (time_t)(ns / NS_PER_SEC);
-	struct tm tm;
-
-	if (gmtime_r(&t, &tm) == NULL || strftime(buf, len, "%a %Y-%m-%d %H:%M UTC",
-	    &tm) == 0)
-		buf[0] = '\0';
-}
-
 static void
 describe(const struct rule_input *in, const struct dormant_host *h,
     struct finding *out)
 {
-	char host[NETADDR_STRLEN], dst[NETADDR_STRLEN], cc[3], woke[32];
-	char at[RFC3339_LEN];
+	char woke[32], at[RFC3339_LEN];
+	struct rule_where w;
 
-	netaddr_format(&in->pair->host, host, sizeof(host));
-	if (in->dest->name[0] != '\0')
-		snprintf(dst, sizeof(dst), "%.*s", (int)sizeof(dst) - 1, in->dest->name);
-	else
-		netaddr_format(&in->dest->addr, dst, sizeof(dst));
-	country_format(in->pair->country, cc);
-	when_text(h->woke_ns, woke, sizeof(woke));
+	describe_where(in, &w);
+	describe_day(h->woke_ns, woke, sizeof(woke));
 	format_rfc3339_ms(h->woke_ns, at);
 	finding_reason(out, "%s was quiet for %.1f d, woke %s and has sent "
 	    "%.2f MB to unfamiliar foreign destinations since, the last to %s (%s)",
-	    host, (double)h->idle_ns / (86400.0 * NS_PER_SEC), woke,
-	    (double)h->sent / 1e6, dst, cc);
+	    w.host, (double)h->idle_ns / (86400.0 * NS_PER_SEC), woke,
+	    (double)h->sent / 1e6, w.dst, w.cc);
 	finding_u64(out, "idle_s", h->idle_ns / NS_PER_SEC);
 	finding_str(out, "woke_at", at);
 	finding_u64(out, "bytes_since_waking", h->sent);

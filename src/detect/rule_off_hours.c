@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exfild/detect/describe.h"
 #include "exfild/detect/finding.h"
 #include "exfild/detect/rule.h"
 #include "exfild/track/agg.h"
@@ -563,23 +564,18 @@ static void
 describe(const struct rule_input *in, const struct off_hours_conf *c,
     const struct off_hours_state *st, int64_t now_local, struct finding *out)
 {
-	char host[NETADDR_STRLEN], dst[NETADDR_STRLEN], cc[3];
 	char now[64], since[64];
+	struct rule_where w;
 
-	netaddr_format(&in->pair->host, host, sizeof(host));
-	if (in->dest->name[0] != '\0')
-		snprintf(dst, sizeof(dst), "%.*s", (int)sizeof(dst) - 1, in->dest->name);
-	else
-		netaddr_format(&in->dest->addr, dst, sizeof(dst));
-	country_format(in->pair->country, cc);
+	describe_where(in, &w);
 	local_format(now_local, now, sizeof(now));
 	if (st->spell_local == NO_SPELL)
 		snprintf(since, sizeof(since), "(no working time)");
 	else
 		local_format(st->spell_local, since, sizeof(since));
 	finding_reason(out, "%s sent %llu bytes to %s (%s) outside working hours, "
-	    "since %s (%s); local time %s", host,
-	    (unsigned long long)st->spell_bytes, dst, cc, since,
+	    "since %s (%s); local time %s", w.host,
+	    (unsigned long long)st->spell_bytes, w.dst, w.cc, since,
 	    zones[c->zone].name, now);
 	finding_u64(out, "off_hours_bytes", st->spell_bytes);
 	finding_str(out, "spell_start", since);

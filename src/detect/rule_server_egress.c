@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "exfild/detect/describe.h"
 #include "exfild/detect/finding.h"
 #include "exfild/detect/rule.h"
 #include "exfild/track/agg.h"
@@ -111,19 +112,14 @@ static void
 describe(const struct rule_input *in, const struct server_egress_state *st,
     struct finding *out)
 {
-	char host[NETADDR_STRLEN], dst[NETADDR_STRLEN], cc[3];
+	struct rule_where w;
 	const char *why = st->why == SERVER_LISTED ? "listed in networks.servers" :
 	    "learned: accepted connections from outside, opened none";
 
-	netaddr_format(&in->pair->host, host, sizeof(host));
-	if (in->dest->name[0] != '\0')
-		snprintf(dst, sizeof(dst), "%.*s", (int)sizeof(dst) - 1, in->dest->name);
-	else
-		netaddr_format(&in->dest->addr, dst, sizeof(dst));
-	country_format(in->pair->country, cc);
+	describe_where(in, &w);
 	finding_reason(out, "Server %s (%s) opened a connection to %s (%s) and "
 	    "sent %llu bytes; it had accepted %llu connections from outside",
-	    host, st->why == SERVER_LISTED ? "listed" : "learned", dst, cc,
+	    w.host, st->why == SERVER_LISTED ? "listed" : "learned", w.dst, w.cc,
 	    (unsigned long long)in->pair->total_out,
 	    (unsigned long long)st->accepted);
 	finding_str(out, "server", why);

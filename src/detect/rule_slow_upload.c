@@ -14,8 +14,8 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
+#include "exfild/detect/describe.h"
 #include "exfild/detect/finding.h"
 #include "exfild/detect/rule.h"
 #include "exfild/track/agg.h"
@@ -230,26 +230,17 @@ static void
 describe(const struct rule_input *in, const struct slow_conf *c,
     const struct slow_sum *s, struct finding *out)
 {
-	char host[NETADDR_STRLEN], dst[NETADDR_STRLEN], cc[3];
 	char sent[16], back[16], span[24], first[RFC3339_LEN], day[32];
-	time_t t = (time_t)(in->pair->first_ns / NS_PER_SEC);
-	struct tm tm;
+	struct rule_where w;
 
-	netaddr_format(&in->pair->host, host, sizeof(host));
-	if (in->dest->name[0] == '\0')
-		netaddr_format(&in->dest->addr, dst, sizeof(dst));
-	else
-		snprintf(dst, sizeof(dst), "%.*s", (int)sizeof(dst) - 1, in->dest->name);
-	country_format(in->pair->country, cc);
+	describe_where(in, &w);
 	size_text(s->out, sent, sizeof(sent));
 	size_text(s->in, back, sizeof(back));
 	period_text(c->window_s[s->i], span, sizeof(span));
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(day, sizeof(day), "%a %Y-%m-%d %H:%M UTC", &tm) == 0)
-		day[0] = '\0';
+	describe_day(in->pair->first_ns, day, sizeof(day));
 	format_rfc3339_ms(in->pair->first_ns, first);
 	finding_reason(out, "%s sent %s to %s (%s) within %s, %s back; "
-	    "first seen %s", host, sent, dst, cc, span, back, day);
+	    "first seen %s", w.host, sent, w.dst, w.cc, span, back, day);
 	finding_u64(out, "long_window_s", c->window_s[s->i]);
 	finding_u64(out, "long_out", s->out);
 	finding_u64(out, "long_in", s->in);

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "exfild/detect/describe.h"
 #include "exfild/detect/finding.h"
 #include "exfild/detect/rule.h"
 #include "exfild/track/agg.h"
@@ -63,7 +64,8 @@ describe(const struct rule_input *in, uint64_t pulled, uint64_t sent,
     const struct config *cfg, struct finding *out)
 {
 	const struct host *h = in->host;
-	char host[NETADDR_STRLEN], dst[NETADDR_STRLEN], cc[3], jewel[128];
+	char jewel[128];
+	struct rule_where w;
 	char p[32], s[32], when[32];
 	const struct crown_jewel *j = NULL;
 	time_t t = (time_t)(h->pull_last_ns / NS_PER_SEC);
@@ -71,12 +73,7 @@ describe(const struct rule_input *in, uint64_t pulled, uint64_t sent,
 
 	if (h->pull_jewel > 0 && h->pull_jewel <= cfg->n_crown_jewels)
 		j = &cfg->crown_jewels[h->pull_jewel - 1];
-	netaddr_format(&in->pair->host, host, sizeof(host));
-	if (in->dest->name[0] != '\0')
-		snprintf(dst, sizeof(dst), "%.*s", (int)sizeof(dst) - 1, in->dest->name);
-	else
-		netaddr_format(&in->dest->addr, dst, sizeof(dst));
-	country_format(in->pair->country, cc);
+	describe_where(in, &w);
 	jewel[0] = '\0';
 	if (j != NULL) {
 		char addr[NETADDR_STRLEN];
@@ -91,7 +88,8 @@ describe(const struct rule_input *in, uint64_t pulled, uint64_t sent,
 	if (gmtime_r(&t, &tm) != NULL)
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	finding_reason(out, "%s read %s from %s until %s, then sent %s to %s (%s)",
-	    host, p, jewel[0] != '\0' ? jewel : "a crown jewel", when, s, dst, cc);
+	    w.host, p, jewel[0] != '\0' ? jewel : "a crown jewel", when, s, w.dst,
+	    w.cc);
 	finding_u64(out, "pulled_bytes", pulled);
 	finding_str(out, "pulled_from", jewel);
 	finding_str(out, "last_pull", when);
