@@ -150,22 +150,38 @@ track_dest_address(struct tracker *t, struct dest *d, struct netaddr *out)
 	return false;
 }
 
+/* The pair's country, when not known yet and the destination's address
+ * is; *a, *have: that address, for the caller's own use. */
+static void
+locate(struct tracker *t, struct pair *pr, struct dest *d, struct netaddr *a,
+    bool *have)
+{
+	*have = track_dest_address(t, d, a);
+	if (*have && pr->country == COUNTRY_UNKNOWN)
+		pr->country = geo_lookup(t->geo, a);
+}
+
 static void
 resolve_country(struct tracker *t, struct pair *pr, struct dest *d)
 {
 	struct netaddr a;
+	bool have;
 
-	if (pr->country != COUNTRY_UNKNOWN || !track_dest_address(t, d, &a))
-		return;
-	pr->country = geo_lookup(t->geo, &a);
+	if (pr->country == COUNTRY_UNKNOWN)
+		locate(t, pr, d, &a, &have);
 }
 
+/* Its country resolved if it can be, is the destination foreign? Not when
+ * its address is internal or its country at home (unknown: foreign). The
+ * address is looked up once. */
 static bool
-dest_is_foreign(struct tracker *t, const struct pair *pr, struct dest *d)
+resolve_foreign(struct tracker *t, struct pair *pr, struct dest *d)
 {
 	struct netaddr a;
+	bool have;
 
-	if (track_dest_address(t, d, &a) && config_is_internal(t->cfg, &a))
+	locate(t, pr, d, &a, &have);
+	if (have && config_is_internal(t->cfg, &a))
 		return false;
 	return !config_is_home(t->cfg, pr->country);
 }
@@ -260,9 +276,8 @@ evaluate_gated(struct tracker *t, struct pair *pr, uint64_t ts, const
 		in.familiar = false;
 		in.foreign = true;
 	} else {
-		resolve_country(t, pr, d);
 		in.familiar = d->familiar;
-		in.foreign = dest_is_foreign(t, pr, d);
+		in.foreign = resolve_foreign(t, pr, d);
 		/* familiar, or at home: a home country or an internal address
 		 * (an unknown country counts as foreign, so it is not settled) */
 		if (in.familiar || !in.foreign) {
