@@ -682,8 +682,10 @@ parse_limit_field(struct loader *ld, const struct key_handler *h,
 }
 
 static int
-bool_from_text(const char *s, bool *out)
+bool_from_text(const char *s, void *field)
 {
+	bool *out = field;
+
 	if (strcasecmp(s, "true") == 0 || strcasecmp(s, "yes") == 0)
 		*out = true;
 	else if (strcasecmp(s, "false") == 0 || strcasecmp(s, "no") == 0)
@@ -696,8 +698,9 @@ bool_from_text(const char *s, bool *out)
 #define COUNT_MAX 1000000000ULL
 
 static int
-count_from_text(const char *s, uint64_t *out)
+count_from_text(const char *s, void *field)
 {
+	uint64_t *out = field;
 	unsigned long long v;
 
 	if (!all_digits(s))
@@ -710,32 +713,37 @@ count_from_text(const char *s, uint64_t *out)
 	return 0;
 }
 
+/* A scalar read by from_text into field; refused as an invalid `what`
+ * with the hint. The typed handlers below and the rules' defaults share
+ * the *_from_text readers. */
 static int
-parse_count_field(struct loader *ld, const struct key_handler *h,
-    const char *path, yaml_node_t *value, void *target)
+scalar_into(struct loader *ld, const char *path, yaml_node_t *value,
+    int (*from_text)(const char *, void *), void *field, const char *what,
+    const char *hint)
 {
 	const char *s;
 
 	if (scalar_text(ld, path, value, &s) != 0)
 		return -1;
-	if (count_from_text(s, FIELD(uint64_t, target, h)) != 0)
-		return fail_invalid(ld, value, path, "number", s,
-		    " (expected a whole number from 1 to 1000000000)");
+	if (from_text(s, field) != 0)
+		return fail_invalid(ld, value, path, what, s, hint);
 	return 0;
+}
+
+static int
+parse_count_field(struct loader *ld, const struct key_handler *h,
+    const char *path, yaml_node_t *value, void *target)
+{
+	return scalar_into(ld, path, value, count_from_text, FIELD(uint64_t, target, h),
+	    "number", " (expected a whole number from 1 to 1000000000)");
 }
 
 static int
 parse_bool_field(struct loader *ld, const struct key_handler *h,
     const char *path, yaml_node_t *value, void *target)
 {
-	const char *s;
-
-	if (scalar_text(ld, path, value, &s) != 0)
-		return -1;
-	if (bool_from_text(s, FIELD(bool, target, h)) != 0)
-		return fail_invalid(ld, value, path, "boolean", s,
-		    " (expected true, false, yes or no)");
-	return 0;
+	return scalar_into(ld, path, value, bool_from_text, FIELD(bool, target, h),
+	    "boolean", " (expected true, false, yes or no)");
 }
 
 /* " (expected a, b or c)" from the words. */
@@ -780,17 +788,19 @@ static const struct keywords severity_words =
 
 /* A finite decimal number >= 0 ("3", "2.5"); no sign, hex, inf or nan. */
 static int
-ratio_from_text(const char *s, double *out)
+ratio_from_text(const char *s, void *field)
 {
+	double *out = field, v;
 	char *end;
 
 	if ((s[0] < '0' || s[0] > '9') && s[0] != '.')
 		return -1;
 	errno = 0;
-	*out = strtod(s, &end);
-	if (errno != 0 || end == s || *end != '\0' || !isfinite(*out) ||
+	v = strtod(s, &end);
+	if (errno != 0 || end == s || *end != '\0' || !isfinite(v) ||
 	    strpbrk(s, "xX") != NULL)
 		return -1;
+	*out = v;
 	return 0;
 }
 
@@ -798,16 +808,8 @@ static int
 parse_ratio_field(struct loader *ld, const struct key_handler *h,
     const char *path, yaml_node_t *value, void *target)
 {
-	const char *s;
-	double v;
-
-	if (scalar_text(ld, path, value, &s) != 0)
-		return -1;
-	if (ratio_from_text(s, &v) != 0)
-		return fail_invalid(ld, value, path, "ratio", s,
-		    " (expected a number >= 0)");
-	*FIELD(double, target, h) = v;
-	return 0;
+	return scalar_into(ld, path, value, ratio_from_text, FIELD(double, target, h),
+	    "ratio", " (expected a number >= 0)");
 }
 
 /* A file path (char *), kept as written: relative to the working directory. */
