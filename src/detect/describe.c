@@ -20,6 +20,20 @@ describe_where(const struct rule_input *in, struct rule_where *out)
 }
 
 void
+describe_size(uint64_t bytes, char *buf, size_t len)
+{
+	static const char *const unit[] = { "B", "kB", "MB", "GB", "TB" };
+	double x = (double)bytes;
+	size_t u = 0;
+
+	while (x >= 1000 && u + 1 < ARRAY_LEN(unit)) {
+		x /= 1000;
+		u++;
+	}
+	snprintf(buf, len, u == 0 ? "%.0f %s" : "%.1f %s", x, unit[u]);
+}
+
+void
 describe_day(uint64_t ts_ns, char *buf, size_t len)
 {
 	time_t t = (time_t)(ts_ns / NS_PER_SEC);

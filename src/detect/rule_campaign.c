@@ -231,20 +231,6 @@ list(const struct campaign_dest *d, const struct campaign_conf *c,
 	}
 }
 
-/* 1.8 MB (decimal, as the config's sizes). */
-static void
-format_size(uint64_t n, char *buf, size_t len)
-{
-	if (n < 1000)
-		snprintf(buf, len, "%llu B", (unsigned long long)n);
-	else if (n < 1000000)
-		snprintf(buf, len, "%.1f KB", (double)n / 1e3);
-	else if (n < 1000000000)
-		snprintf(buf, len, "%.1f MB", (double)n / 1e6);
-	else
-		snprintf(buf, len, "%.1f GB", (double)n / 1e9);
-}
-
 /* 45 s, 12 min, 3 h (rounded down). */
 static void
 format_span(uint64_t s, char *buf, size_t len)
@@ -282,7 +268,7 @@ describe(const struct rule_input *in, const struct campaign_conf *c,
 	list(d, c, now, &l);
 	span_s = now > l.first_ns ? (now - l.first_ns) / NS_PER_SEC : 0;
 	describe_where(in, &w);
-	format_size(l.n == hosts ? l.bytes : c->bytes, size, sizeof(size));
+	describe_size(l.n == hosts ? l.bytes : c->bytes, size, sizeof(size));
 	snprintf(amount, sizeof(amount), l.n == hosts ? "%s" : "at least %s each",
 	    size);
 	format_span(span_s, span, sizeof(span));

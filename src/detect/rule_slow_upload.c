@@ -196,21 +196,6 @@ crossed(const struct slow_conf *c, const struct slow_state *st,
 	return false;
 }
 
-/* "1.8 MB" (powers of 1000, as the settings are written). */
-static void
-size_text(uint64_t v, char *buf, size_t len)
-{
-	static const char *const unit[] = { "B", "kB", "MB", "GB", "TB" };
-	double x = (double)v;
-	size_t u = 0;
-
-	while (x >= 1000 && u + 1 < sizeof(unit) / sizeof(unit[0])) {
-		x /= 1000;
-		u++;
-	}
-	snprintf(buf, len, u == 0 ? "%.0f %s" : "%.1f %s", x, unit[u]);
-}
-
 /* "24 h", "7 d", "90 min", "45 s": the largest unit that divides it
  * (days from two on). */
 static void
@@ -234,8 +219,8 @@ describe(const struct rule_input *in, const struct slow_conf *c,
 	struct rule_where w;
 
 	describe_where(in, &w);
-	size_text(s->out, sent, sizeof(sent));
-	size_text(s->in, back, sizeof(back));
+	describe_size(s->out, sent, sizeof(sent));
+	describe_size(s->in, back, sizeof(back));
 	period_text(c->window_s[s->i], span, sizeof(span));
 	describe_day(in->pair->first_ns, day, sizeof(day));
 	format_rfc3339_ms(in->pair->first_ns, first);

@@ -54,12 +54,6 @@ gate(const void *conf, struct rule_gate *out)
 }
 
 static void
-format_mb(char *out, size_t outlen, uint64_t bytes)
-{
-	snprintf(out, outlen, "%.1f MB", (double)bytes / 1e6);
-}
-
-static void
 describe(const struct rule_input *in, uint64_t pulled, uint64_t sent,
     const struct config *cfg, struct finding *out)
 {
@@ -82,8 +76,8 @@ describe(const struct rule_input *in, uint64_t pulled, uint64_t sent,
 		snprintf(jewel, sizeof(jewel), "%s%s%s%s", j->name,
 		    j->name[0] != '\0' ? " (" : "", addr, j->name[0] != '\0' ? ")" : "");
 	}
-	format_mb(p, sizeof(p), pulled);
-	format_mb(s, sizeof(s), sent);
+	describe_size(pulled, p, sizeof(p));
+	describe_size(sent, s, sizeof(s));
 	when[0] = '\0';
 	if (gmtime_r(&t, &tm) != NULL)
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);

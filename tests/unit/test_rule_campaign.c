@@ -156,7 +156,7 @@ test_hosts_edge_and_evidence(void **state)
 	assert_int_equal(upload(fx, 1, 120 * KB, 600), 0);
 	assert_int_equal(upload(fx, 2, 150 * KB, 1800), 1);
 	assert_int_equal(fx->last_host, 2);
-	assert_string_equal(fx->last.reason, "3 internal hosts sent 370.0 KB to "
+	assert_string_equal(fx->last.reason, "3 internal hosts sent 370.0 kB to "
 	    "img.example (HK) within 30 min; first seen Thu 18 Sep 00:26 UTC");
 	assert_int_equal(fx->last.n, 6);
 	assert_int_equal(u64_of(fx, "hosts"), 3);
@@ -170,7 +170,7 @@ test_hosts_edge_and_evidence(void **state)
 	assert_int_equal(u64_of(fx, "hosts"), 4);
 	assert_string_equal(str_of(fx, "host_list"),
 	    "10.1.20.21,10.1.20.22,10.1.20.23,10.1.20.24");
-	assert_string_equal(fx->last.reason, "4 internal hosts sent 470.0 KB to "
+	assert_string_equal(fx->last.reason, "4 internal hosts sent 470.0 kB to "
 	    "img.example (HK) within 3 h; first seen Thu 18 Sep 00:26 UTC");
 }
 
@@ -333,7 +333,7 @@ test_more_than_kept(void **state)
 	    "10.1.20.35,10.1.20.36");
 	assert_int_equal(u64_of(fx, "bytes_listed"), 1600 * KB);
 	assert_string_equal(fx->last.reason, "20 internal hosts sent at least "
-	    "100.0 KB each to img.example (HK) within 19 min; first seen Thu 18 "
+	    "100.0 kB each to img.example (HK) within 19 min; first seen Thu 18 "
 	    "Sep 00:26 UTC");
 	/* the first host again, after its qualification expired: one host */
 	assert_int_equal(upload(fx, 0, 100 * KB, 86400 + 120), 1);

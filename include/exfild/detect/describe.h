@@ -21,6 +21,8 @@ struct rule_where {
 };
 
 void describe_where(const struct rule_input *in, struct rule_where *out);
+/* "950 B", "1.8 MB", "20.0 GB": decimal units, as the config's sizes. */
+void describe_size(uint64_t bytes, char *buf, size_t len);
 /* "Thu 2014-09-18 03:04 UTC" ("" when the time cannot be shown). */
 void describe_day(uint64_t ts_ns, char *buf, size_t len);
 
