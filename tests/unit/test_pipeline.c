@@ -15,6 +15,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "rule_test.h"
+
 #include "exfild/pipeline/pipeline.h"
 
 #define SEC 1000000000ULL
@@ -1154,10 +1156,102 @@ test_served_bytes_are_not_uploads(void **state)
 	assert_int_equal(alerts[0].bytes_out, 40 + 20 * 1040);
 }
 
+
+/* The fixture's YAML with `add` after the line `after` and `add2` after
+ * the line `after2`. */
+static void
+yaml_with(char *out, size_t n, const char *after, const char *add,
+    const char *after2, const char *add2)
+{
+	char base[2048], one[2560];
+	const char *at;
+	size_t head;
+
+	snprintf(base, sizeof(base), CONFIG_YAML, tmpdir);
+	assert_non_null(at = strstr(base, after));
+	head = (size_t)(at - base) + strlen(after);
+	snprintf(one, sizeof(one), "%.*s%s%s", (int)head, base, add, base + head);
+	assert_non_null(at = strstr(one, after2));
+	head = (size_t)(at - one) + strlen(after2);
+	snprintf(out, n, "%.*s%s%s", (int)head, one, add2, one + head);
+}
+
+/* A PC reads 300 KB from a crown jewel (an internal system: tracked as a
+ * pull), then uploads a ZIP abroad: staging alerts with where the pull
+ * came from, and the upload's records at risk use the crown jewel's own
+ * figures (600 bytes a record, 6 times compressed). The same upload from
+ * a PC that read nothing: compressed-upload only, sized by records:. */
+static void
+test_crown_jewel_pull_then_upload(void **state)
+{
+	struct fixture *fx = *state;
+	static uint8_t zip[30000], rows[1000];
+	struct conn q = { "10.1.20.30", "10.20.9.5", 41000, 1521, 1 };
+	struct conn up = { "10.1.20.30", "203.0.113.50", 41001, 443, 1 };
+	struct conn up2 = { "10.1.20.31", "203.0.113.50", 41002, 443, 1 };
+	struct pipeline *p;
+	struct config *cfg;
+	char yaml[3072], err[512];
+	const struct alert *staging = NULL, *compressed = NULL;
+	size_t i;
+
+	yaml_with(yaml, sizeof(yaml), "  resolvers: [10.1.1.53]\n",
+	    "  crown_jewels: [ { address: \"10.20.9.5:1521\", name: VIPS, "
+	    "bytes_per_record: 600, compression: 6 } ]\n", "  suppress: 1h\n",
+	    "  staging: { pull: 300KB, within: 6h, upload: 20KB }\n");
+	assert_int_equal(config_load_string("t.yaml", yaml, strlen(yaml), &cfg,
+	    err, sizeof(err)), 0);
+	p = pipeline_new(cfg, "pcap", on_alert, NULL, err, sizeof(err));
+	assert_non_null(p);
+	learn_destination(p, "198.51.100.10", 40000); /* learning starts at T0 */
+	fill_archive(zip, sizeof(zip), "PK\x03\x04", 4);
+	memset(rows, 'r', sizeof(rows));
+	/* 1 query, 300 answers of 1000 bytes (IP: 1040 each) */
+	send_out(p, &q, T0 + 2 * 3600 * SEC, "SELECT * FROM customers", 23);
+	for (i = 0; i < 300; i++)
+		send_in(p, &q, T0 + 2 * 3600 * SEC + i * SEC / 10, rows, sizeof(rows));
+	assert_int_equal(nalerts, 0); /* reading is no alert */
+	for (i = 0; i < 30; i++)
+		send_out(p, &up, T0 + 3 * 3600 * SEC + i * SEC, zip + i * 1000, 1000);
+	for (i = 0; i < nalerts && i < 16; i++) {
+		if (strcmp(alerts[i].rule, "staging") == 0)
+			staging = &alerts[i];
+		if (strcmp(alerts[i].rule, "compressed-upload") == 0)
+			compressed = &alerts[i];
+	}
+	assert_non_null(staging);
+	assert_non_null(compressed);
+	/* 300 answers of 1040 IP bytes; 20800 bytes out since the pull when
+	 * the upload reached 20 KB */
+	assert_string_equal(staging->finding.reason, "10.1.20.30 read 312.0 kB "
+	    "from VIPS (10.20.9.5) until 2014-09-18T02:27:09Z, then sent 20.8 kB "
+	    "to 203.0.113.50 (HK)");
+	assert_int_equal(rule_test_field(&staging->finding, "pulled_bytes")->u64,
+	    300 * 1040);
+	/* 20 segments of 1040 bytes: 20800 bytes out, by the jewel's figures */
+	assert_int_equal(compressed->bytes_out, 20800);
+	assert_int_equal(compressed->records_low, 20800 / 600);
+	assert_int_equal(compressed->records_high, 20800 * 6 / 600);
+	pipeline_free(p);
+	config_free(cfg);
+	/* positive control for the sizes, negative for staging */
+	nalerts = 0;
+	learn_destination(fx->p, "198.51.100.10", 40000);
+	for (i = 0; i < 30; i++)
+		send_out(fx->p, &up2, T0 + 3 * 3600 * SEC + i * SEC, zip + i * 1000,
+		    1000);
+	assert_int_equal(nalerts, 1);
+	assert_string_equal(alerts[0].rule, "compressed-upload");
+	assert_int_equal(alerts[0].records_low, 20800 / 500);
+	assert_int_equal(alerts[0].records_high, 20800 * 5 / 500);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_crown_jewel_pull_then_upload,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_served_bytes_are_not_uploads,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_direct_zip_upload_alerts_once, setup, teardown),
