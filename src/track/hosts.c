@@ -12,18 +12,7 @@
 struct hosttab {
 	struct table tab; /* of struct host */
 	struct hash_key key;
-	struct hosts_stats stats;
 };
-
-static void
-host_evicted(void *ctx, uint32_t id, void *entry)
-{
-	struct hosttab *t = ctx;
-
-	(void)id;
-	(void)entry;
-	t->stats.evicted++;
-}
 
 struct hosttab *
 hosttab_new(size_t capacity, const struct hash_key *key)
@@ -32,7 +21,6 @@ hosttab_new(size_t capacity, const struct hash_key *key)
 	struct table_conf conf = {
 		.entry_size = sizeof(struct host),
 		.gen_offset = offsetof(struct host, gen), .lists = 1,
-		.evict = host_evicted, .ctx = t,
 	};
 
 	conf.capacity = capacity > 0 ? capacity : 1;
@@ -88,7 +76,6 @@ hosts_connection(struct hosttab *t, const struct netaddr *a, bool inbound,
 		h->addr = *a;
 		h->first_ns = h->last_ns = ts_ns;
 		*idle_ns = ts_ns > since_ns ? ts_ns - since_ns : 0;
-		t->stats.created++;
 	} else {
 		h = table_entry(&t->tab, i);
 		*idle_ns = ts_ns > h->last_ns ? ts_ns - h->last_ns : 0;
@@ -171,11 +158,4 @@ size_t
 hosttab_capacity(const struct hosttab *t)
 {
 	return table_capacity(&t->tab);
-}
-
-void
-hosts_get_stats(const struct hosttab *t, struct hosts_stats *out)
-{
-	*out = t->stats;
-	out->hosts = table_count(&t->tab);
 }

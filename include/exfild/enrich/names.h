@@ -31,12 +31,6 @@ int names_load_hosts(struct names *n, const char *path, char *err, size_t errlen
 void names_get_stats(const struct names *n, struct names_stats *out);
 /* Changes whenever a name is added or its address changes: a look-up that
  * failed need not be tried again until it does. */
-static inline uint64_t
-names_version(const struct names_stats *st)
-{
-	return st->inserts + st->updates;
-}
-/* The same, read cheaply from the table. */
 uint64_t names_changes(const struct names *n);
 
 #endif

@@ -41,10 +41,6 @@ struct host {
 	uint8_t pull_jewel;       /* crown jewel of that pull: index + 1 */
 };
 
-struct hosts_stats {
-	uint64_t hosts, created, evicted;
-};
-
 struct hosttab;
 struct hosttab *hosttab_new(size_t capacity, const struct hash_key *key);
 void hosttab_free(struct hosttab *t);
@@ -67,6 +63,5 @@ uint64_t hosts_pulled(const struct host *h, uint64_t now_ns, uint64_t within_ns)
 /* The host in slot id if it still has generation gen, else NULL. */
 struct host *hosts_get(struct hosttab *t, uint32_t id, uint32_t gen);
 size_t hosttab_capacity(const struct hosttab *t);
-void hosts_get_stats(const struct hosttab *t, struct hosts_stats *out);
 
 #endif
