@@ -29,19 +29,6 @@ mime_kind(const char *mime)
 	return PK_OTHER;
 }
 
-static enum event_source
-source_of(enum log_record_kind k)
-{
-	switch (k) {
-	case LOGREC_SQUID:
-		return EVENT_SQUID_LOG;
-	case LOGREC_ZEEK_CONN:
-		return EVENT_ZEEK_CONN;
-	default:
-		return EVENT_ZEEK_HTTP;
-	}
-}
-
 void
 log_record_event(const struct log_record *r, struct traffic_event *ev)
 {
@@ -64,6 +51,6 @@ log_record_event(const struct log_record *r, struct traffic_event *ev)
 	if (r->has_bytes_up)
 		event_add_kind(ev, r->kind == LOGREC_ZEEK_HTTP ?
 		    mime_kind(r->mime) : PK_OTHER, r->bytes_up);
-	ev->source = source_of(r->kind);
+	ev->source = log_record_event_source(r->kind);
 	ev->user = r->user;
 }

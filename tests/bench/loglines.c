@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "exfild/logs/logevent.h"
 #include "exfild/logs/logparse_squid.h"
 #include "exfild/logs/logparse_zeek.h"
 

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "exfild/logs/logevent.h"
 #include "exfild/logs/logparse_squid.h"
 
 #define ISSUE_FORMAT \

@@ -97,13 +97,6 @@ log_reject_name(enum log_reject r)
 	return (unsigned)r < LOGREJ_COUNT ? names[r] : "unknown";
 }
 
-static inline const char *
-log_record_source(enum log_record_kind k)
-{
-	return k == LOGREC_SQUID ? "squid-log" :
-	    k == LOGREC_ZEEK_CONN ? "zeek-conn" : "zeek-http";
-}
-
 #ifdef LOG_SIMD
 /*
  * 16 bytes of the left bytes at p, from index i (i < left, left >= 16):
