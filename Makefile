@@ -81,6 +81,7 @@ TEST_DEPS_test_spool        := spool $(BASE)
 TEST_DEPS_test_resolver     := resolver netaddr $(BASE)
 TEST_DEPS_test_pipeline     := $(LIB_MODS)
 TEST_DEPS_test_logfeed      := $(LIB_MODS)
+TEST_DEPS_test_state        := $(LIB_MODS)
 TEST_DEPS_test_output_set   := output_set output_syslog output_json syslog_format spool alert strbuf classify config $(RULES) netaddr $(BASE)
 # A rule's own test (tests/unit/test_rule_<name>.c) links the engine and the rules.
 $(foreach t,$(basename $(notdir $(wildcard tests/unit/test_rule_*.c))),\
@@ -136,7 +137,7 @@ check-unit: $(UNIT_BINS) $(BIN)
 	@BUILD=$(BUILD) sh tests/check.sh unit $(UNIT_BINS)
 
 check-e2e: $(BIN) $(GEN_BIN)
-	@BUILD=$(BUILD) MAKE=$(MAKE) sh tests/check.sh e2e run live systemd logfollow \
+	@BUILD=$(BUILD) MAKE=$(MAKE) sh tests/check.sh e2e run split live systemd logfollow \
 	    logcorpus siem squid logdaemon
 
 demo: deps

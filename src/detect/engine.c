@@ -165,28 +165,38 @@ suppressed(const struct suppress_slot *s, uint32_t gen, uint64_t ts_ns,
 	return ts_ns < s->last_ns || ts_ns - s->last_ns < suppress_ns;
 }
 
+/* The header of a rule's entry at a scope; NULL when it keeps none there
+ * or the slot is out of range. */
+static struct state_hdr *
+state_slot(const struct detect *d, size_t i, enum rule_scope s, uint32_t id)
+{
+	const struct state_table *st;
+
+	if (i >= d->n_rules || s <= RULE_SCOPE_NONE || s >= RULE_SCOPE_COUNT)
+		return NULL;
+	st = &d->state[i][s];
+	if (st->v == NULL || id >= d->cap[s])
+		return NULL;
+	return (struct state_hdr *)(void *)(st->v + (size_t)id * st->stride);
+}
+
 /* The rule's entry at each scope it keeps state at; false when one of
  * them was not given (the rule is not asked then). */
 static bool
 rule_state(struct detect *d, size_t i, const struct detect_ids *ids,
     struct rule_state *out)
 {
-	const struct state_table *st;
 	struct state_hdr *h;
-	uint32_t id;
 	int s;
 
 	memset(out, 0, sizeof(*out));
 	for (s = RULE_SCOPE_PAIR; s < RULE_SCOPE_COUNT; s++) {
 		if (d->rules[i]->state_size[s] == 0)
 			continue;
-		st = &d->state[i][s];
-		id = ids->id[s];
-		if (st->v == NULL || id == DETECT_NONE || id >= d->cap[s])
+		if ((h = state_slot(d, i, (enum rule_scope)s, ids->id[s])) == NULL)
 			return false;
-		h = (struct state_hdr *)(void *)(st->v + (size_t)id * st->stride);
 		if (h->gen != ids->gen[s]) {
-			memset(h + 1, 0, st->stride - sizeof(*h));
+			memset(h + 1, 0, d->state[i][s].stride - sizeof(*h));
 			h->gen = ids->gen[s];
 		}
 		out->at[s] = h + 1;
@@ -266,4 +276,64 @@ void
 detect_get_stats(const struct detect *d, struct detect_stats *out)
 {
 	*out = d->stats;
+}
+
+const void *
+detect_state_peek(const struct detect *d, size_t rule, enum rule_scope scope,
+    uint32_t id, uint32_t gen)
+{
+	const struct state_hdr *h = state_slot(d, rule, scope, id);
+
+	return h != NULL && gen != 0 && h->gen == gen ? h + 1 : NULL;
+}
+
+size_t
+detect_state_size(const struct detect *d, size_t rule, enum rule_scope scope)
+{
+	if (rule >= d->n_rules || scope <= RULE_SCOPE_NONE ||
+	    scope >= RULE_SCOPE_COUNT)
+		return 0;
+	return d->rules[rule]->state_size[scope];
+}
+
+bool
+detect_state_restore(struct detect *d, size_t rule, enum rule_scope scope,
+    uint32_t id, uint32_t gen, const void *state, size_t len)
+{
+	struct state_hdr *h = state_slot(d, rule, scope, id);
+	const struct rule_def *r;
+
+	if (h == NULL || gen == 0 || len != detect_state_size(d, rule, scope))
+		return false;
+	r = d->rules[rule];
+	if (r->state_ok == NULL || !r->state_ok(scope, state))
+		return false;
+	memset(h + 1, 0, d->state[rule][scope].stride - sizeof(*h));
+	memcpy(h + 1, state, len);
+	h->gen = gen;
+	return true;
+}
+
+uint64_t
+detect_suppress_peek(const struct detect *d, size_t rule, uint32_t pair_id,
+    uint32_t pair_gen)
+{
+	const struct suppress_slot *s;
+
+	if (rule >= d->n_rules || d->suppress[rule] == NULL ||
+	    pair_id >= d->cap[RULE_SCOPE_PAIR])
+		return 0;
+	s = &d->suppress[rule][pair_id];
+	return s->gen == pair_gen ? s->last_ns : 0;
+}
+
+void
+detect_suppress_restore(struct detect *d, size_t rule, uint32_t pair_id,
+    uint32_t pair_gen, uint64_t last_ns)
+{
+	if (rule >= d->n_rules || d->suppress[rule] == NULL ||
+	    pair_id >= d->cap[RULE_SCOPE_PAIR] || last_ns == 0)
+		return;
+	d->suppress[rule][pair_id].last_ns = last_ns;
+	d->suppress[rule][pair_id].gen = pair_gen;
 }

@@ -38,10 +38,17 @@ rules_registry(size_t *n)
 int
 rules_index(const char *name)
 {
+	return rules_index_n(name, strlen(name));
+}
+
+int
+rules_index_n(const char *name, size_t len)
+{
 	size_t i;
 
 	for (i = 0; i < ARRAY_LEN(registry); i++)
-		if (strcmp(registry[i]->name, name) == 0)
+		if (strlen(registry[i]->name) == len &&
+		    memcmp(registry[i]->name, name, len) == 0)
 			return (int)i;
 	return -1;
 }

@@ -208,6 +208,17 @@ match(const struct rule_input *in, const void *conf,
 	return true;
 }
 
+/* Saved state: the ring's count and next slot in range. */
+static bool
+state_ok(enum rule_scope scope, const void *state)
+{
+	(void)scope;
+	return rule_state_u32_below(state, offsetof(struct beacon_state, n),
+	    BEACON_TIMES + 1) &&
+	    rule_state_u32_below(state, offsetof(struct beacon_state, next),
+	    BEACON_TIMES);
+}
+
 const struct rule_def rule_beacon = {
 	.name = "beacon",
 	.title = "Regular contact with an unfamiliar foreign destination (beacon)",
@@ -218,4 +229,5 @@ const struct rule_def rule_beacon = {
 	.observes = RULE_ON_CONN,
 	.gate = gate,
 	.match = match,
+	.state_ok = state_ok,
 };

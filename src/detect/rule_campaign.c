@@ -326,6 +326,25 @@ related(const struct rule_input *in, const void *conf,
 	return n;
 }
 
+/* Saved state: a member's address is none, IPv4 or IPv6 (the rings are
+ * read modulo their size and any counts will do). */
+static bool
+state_ok(enum rule_scope scope, const void *state)
+{
+	struct member m;
+	size_t i;
+
+	if (scope != RULE_SCOPE_DEST)
+		return true;
+	for (i = 0; i < CAMPAIGN_KEEP; i++) {
+		memcpy(&m, (const unsigned char *)state +
+		    offsetof(struct campaign_dest, m) + i * sizeof(m), sizeof(m));
+		if (m.host.family != 0 && m.host.family != 4 && m.host.family != 6)
+			return false;
+	}
+	return true;
+}
+
 const struct rule_def rule_campaign = {
 	.name = "campaign",
 	.title = "Several internal hosts upload to one unfamiliar foreign "
@@ -338,5 +357,6 @@ const struct rule_def rule_campaign = {
 	.observes = RULE_ON_BYTES | RULE_ON_TICK, /* milestones and the timer */
 	.gate = gate,
 	.match = match,
+	.state_ok = state_ok,
 	.related = related,
 };

@@ -141,6 +141,14 @@ match(const struct rule_input *in, const void *conf,
 	return true;
 }
 
+/* Saved state: the host's flag is a boolean. */
+static bool
+state_ok(enum rule_scope scope, const void *state)
+{
+	return scope != RULE_SCOPE_HOST ||
+	    rule_state_bool_ok(state, offsetof(struct dormant_host, alerted));
+}
+
 const struct rule_def rule_dormant_host = {
 	.name = "dormant-host",
 	.title = "A host quiet for days wakes and uploads to unfamiliar foreign "
@@ -153,4 +161,5 @@ const struct rule_def rule_dormant_host = {
 	.observes = RULE_ON_BYTES | RULE_ON_TICK, /* milestones and the timer */
 	.gate = gate,
 	.match = match,
+	.state_ok = state_ok,
 };

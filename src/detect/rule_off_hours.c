@@ -630,6 +630,21 @@ match(const struct rule_input *in, const void *conf,
 	return true;
 }
 
+/* Saved state: a boolean, and a spell start within a sane range of
+ * seconds (or none). */
+static bool
+state_ok(enum rule_scope scope, const void *state)
+{
+	int64_t spell;
+
+	(void)scope;
+	memcpy(&spell, (const unsigned char *)state +
+	    offsetof(struct off_hours_state, spell_local), sizeof(spell));
+	return rule_state_bool_ok(state, offsetof(struct off_hours_state, working)) &&
+	    (spell == NO_SPELL || (spell > -(INT64_C(1) << 40) &&
+	    spell < (INT64_C(1) << 40)));
+}
+
 const struct rule_def rule_off_hours = {
 	.name = "off-hours",
 	.title = "Upload to an unfamiliar foreign destination outside working hours",
@@ -640,4 +655,5 @@ const struct rule_def rule_off_hours = {
 	.observes = RULE_ON_BYTES | RULE_ON_TICK, /* milestones and the timer */
 	.gate = gate,
 	.match = match,
+	.state_ok = state_ok,
 };

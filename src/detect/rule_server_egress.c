@@ -143,6 +143,18 @@ match(const struct rule_input *in, const void *conf,
 	return true;
 }
 
+/* Saved state: why is one of enum server_why. */
+static bool
+state_ok(enum rule_scope scope, const void *state)
+{
+	unsigned char why;
+
+	(void)scope;
+	memcpy(&why, (const unsigned char *)state +
+	    offsetof(struct server_egress_state, why), 1);
+	return why <= SERVER_LEARNED;
+}
+
 const struct rule_def rule_server_egress = {
 	.name = "server-egress",
 	.title = "A server opened a connection to an unfamiliar foreign destination",
@@ -153,4 +165,5 @@ const struct rule_def rule_server_egress = {
 	.observes = RULE_ON_CONN | RULE_ON_BYTES,
 	.gate = gate,
 	.match = match,
+	.state_ok = state_ok,
 };

@@ -134,6 +134,12 @@ ring_advance(struct slow_ring *r, uint64_t width, uint64_t ts)
 		return;
 	n = (ts - r->end_ns) / width + 1;
 	r->end_ns += n * width;
+	if (n >= SLOW_BUCKETS) { /* a whole turn or more: all of it is gone */
+		memset(r->out, 0, sizeof(r->out));
+		memset(r->in, 0, sizeof(r->in));
+		r->sum_out = r->sum_in = 0;
+		return;
+	}
 	for (; n > 0; n--) {
 		r->head = (r->head + 1) % SLOW_BUCKETS;
 		r->sum_out -= r->out[r->head];
@@ -266,6 +272,23 @@ match(const struct rule_input *in, const void *conf,
 	return true;
 }
 
+/* Saved state: a boolean and each ring's newest index in range. */
+static bool
+state_ok(enum rule_scope scope, const void *state)
+{
+	size_t i;
+
+	(void)scope;
+	if (!rule_state_bool_ok(state, offsetof(struct slow_state, started)))
+		return false;
+	for (i = 0; i < SLOW_WINDOWS_MAX; i++)
+		if (!rule_state_u32_below(state, offsetof(struct slow_state, ring) +
+		    i * sizeof(struct slow_ring) + offsetof(struct slow_ring, head),
+		    SLOW_BUCKETS))
+			return false;
+	return true;
+}
+
 const struct rule_def rule_slow_upload = {
 	.name = "slow-upload",
 	.title = "Slow upload to an unfamiliar foreign destination over days",
@@ -276,4 +299,5 @@ const struct rule_def rule_slow_upload = {
 	.observes = RULE_ON_BYTES | RULE_ON_TICK,
 	.gate = gate,
 	.match = match,
+	.state_ok = state_ok,
 };

@@ -12,6 +12,7 @@
 #include "exfild/detect/finding.h"
 #include "exfild/pipeline/pipeline.h"
 #include "exfild/track/conn.h"
+#include "exfild/track/state.h"
 #include "exfild/track/track.h"
 #include "exfild/util/log.h"
 
@@ -30,15 +31,31 @@ struct pipeline {
 	struct tracker *track;
 	struct conntrack *conn;
 
-	uint64_t alert_seq;
 	char *baseline_state;         /* the file it was loaded from (a reload
 				       * does not move it: restart only) */
 	struct pipeline_stats stats;
+	struct track_state_stats state_loaded; /* what the state file held */
 };
 
 static void on_detection(void *ctx, const struct detection *d);
 
 /* ---- start-up ---- */
+
+static void
+log_state_loaded(struct pipeline *p, const char *path)
+{
+	const struct track_state_stats *s = &p->state_loaded;
+	struct baseline_stats b;
+
+	baseline_get_stats(track_baseline(p->track), &b);
+	if (b.destinations == 0 && s->hosts == 0 && s->pairs == 0)
+		return; /* no file yet, or an empty one */
+	log_info("state %s: %llu destinations, %llu hosts, %llu pairs, %llu rule "
+	    "states, %llu suppressions; %llu records dropped", path,
+	    (unsigned long long)b.destinations, (unsigned long long)s->hosts,
+	    (unsigned long long)s->pairs, (unsigned long long)s->rule_states,
+	    (unsigned long long)s->suppressions, (unsigned long long)s->dropped);
+}
 
 static int
 load_inputs(struct pipeline *p, char *err, size_t errlen)
@@ -53,9 +70,11 @@ load_inputs(struct pipeline *p, char *err, size_t errlen)
 	    names_load_hosts(p->names, cfg->geo_hosts, err, errlen) != 0)
 		return -1;
 	if (cfg->baseline_state != NULL &&
-	    baseline_load(track_baseline(p->track), cfg->baseline_state, err,
-	    errlen) != 0)
+	    track_state_load(p->track, cfg->baseline_state, &p->state_loaded,
+	    err, errlen) != 0)
 		return -1;
+	if (cfg->baseline_state != NULL)
+		log_state_loaded(p, cfg->baseline_state);
 	return 0;
 }
 
@@ -173,7 +192,7 @@ on_detection(void *ctx, const struct detection *d)
 	a.first_seen_ns = d->dest->first_seen_ns;
 	records_of(p, pr, a.bytes_out, a.ts_ns, &a.records_low, &a.records_high);
 	finding_copy(&a.finding, d->finding);
-	alert_make_id(&a, ++p->alert_seq);
+	alert_make_id(&a, 0);
 	p->alert_fn(p->alert_ctx, &a);
 }
 
@@ -297,8 +316,7 @@ pipeline_save_baseline(struct pipeline *p, char *err, size_t errlen)
 		snprintf(err, errlen, "baseline.state is not set in the config");
 		return -1;
 	}
-	return baseline_save(track_baseline(p->track), p->baseline_state, err,
-	    errlen);
+	return track_state_save(p->track, p->baseline_state, err, errlen);
 }
 
 bool

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "exfild/proto/proto_http.h"
+#include "exfild/util/util.h"
 #include "exfild/util/cursor.h"
 
 /* p->state */
@@ -122,17 +123,6 @@ static bool
 is_alpha(uint8_t c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static int
-hex_value(uint8_t c)
-{
-	if (is_digit(c))
-		return c - '0';
-	c = ascii_lower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
 }
 
 static bool
@@ -690,7 +680,7 @@ xff_element(struct span e, struct netaddr *out)
 		e = span_sub(e, 0, span_find(e, ':'));
 	}
 	for (i = 0; i < e.n; i++)
-		if (hex_value(e.p[i]) < 0 && e.p[i] != ':' && e.p[i] != '.')
+		if (hex_digit_value(e.p[i]) < 0 && e.p[i] != ':' && e.p[i] != '.')
 			return false;
 	return netaddr_parse_n((const char *)e.p, e.n, out) == 0;
 }
@@ -846,7 +836,7 @@ chunk_size_parse(struct span line, uint64_t *out)
 	size_t i;
 	int d;
 
-	for (i = 0; i < line.n && (d = hex_value(line.p[i])) >= 0; i++) {
+	for (i = 0; i < line.n && (d = hex_digit_value(line.p[i])) >= 0; i++) {
 		if (v > UINT64_MAX >> 4)
 			return -1;
 		v = v << 4 | (uint64_t)d;

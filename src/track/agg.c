@@ -84,20 +84,30 @@ aggtab_free(struct aggtab *t)
 	free(t);
 }
 
+/* Where bucket number n ends in this width (UINT64_MAX past the end of
+ * time). */
+static uint64_t
+bucket_end(uint64_t n, uint64_t width)
+{
+	return n >= UINT64_MAX / width - 1 ? UINT64_MAX : (n + 1) * width;
+}
+
 /* Bucket numbers change meaning: keep the pair's window sum, moved into
  * its newest bucket in the new width (it then ages out as one). */
+static void
+rewindow(struct pair *p, uint64_t width)
+{
+	memset(p->b, 0, sizeof(p->b));
+	p->newest_bucket = p->last_ns / width;
+	p->bucket_end_ns = bucket_end(p->newest_bucket, width);
+	p->b[p->newest_bucket % AGG_BUCKETS] = p->win;
+}
+
 static bool
 rewindow_pair(void *ctx, uint32_t id, void *entry)
 {
-	uint64_t width = ((struct pair_walk *)ctx)->t->bucket_ns;
-	struct pair *p = entry;
-
 	(void)id;
-	memset(p->b, 0, sizeof(p->b));
-	p->newest_bucket = p->last_ns / width;
-	p->bucket_end_ns = p->newest_bucket >= UINT64_MAX / width - 1 ?
-	    UINT64_MAX : (p->newest_bucket + 1) * width;
-	p->b[p->newest_bucket % AGG_BUCKETS] = p->win;
+	rewindow(entry, ((struct pair_walk *)ctx)->t->bucket_ns);
 	return true;
 }
 
@@ -184,8 +194,7 @@ agg_get(struct aggtab *t, const struct netaddr *host, uint32_t dest_id,
 	p->host_id = AGG_NONE;
 	p->first_ns = p->last_ns = p->lru_ns = ts_ns;
 	p->newest_bucket = ts_ns / t->bucket_ns;
-	p->bucket_end_ns = p->newest_bucket >= UINT64_MAX / t->bucket_ns - 1 ?
-	    UINT64_MAX : (p->newest_bucket + 1) * t->bucket_ns;
+	p->bucket_end_ns = bucket_end(p->newest_bucket, t->bucket_ns);
 	t->stats.created++;
 	t->stats.active++;
 	*id = i;
@@ -233,8 +242,7 @@ advance_buckets(struct aggtab *t, struct pair *p, uint64_t ts_ns)
 		}
 	}
 	p->newest_bucket = now;
-	p->bucket_end_ns = now >= UINT64_MAX / t->bucket_ns - 1 ? UINT64_MAX :
-	    (now + 1) * t->bucket_ns;
+	p->bucket_end_ns = bucket_end(now, t->bucket_ns);
 }
 
 void
@@ -367,4 +375,53 @@ void
 agg_get_stats(const struct aggtab *t, struct agg_stats *out)
 {
 	*out = t->stats;
+}
+
+uint64_t
+aggtab_bucket_ns(const struct aggtab *t)
+{
+	return t->bucket_ns;
+}
+
+static void
+bucket_add(struct agg_bucket *sum, const struct agg_bucket *b)
+{
+	sum->out += b->out;
+	sum->in += b->in;
+	sum->compressed += b->compressed;
+	sum->flows += b->flows;
+}
+
+struct pair *
+agg_restore(struct aggtab *t, const struct pair *saved, uint64_t bucket_ns,
+    uint32_t *id)
+{
+	struct pair *p = agg_get(t, &saved->host, saved->dest_id,
+	    saved->dest_gen, saved->last_ns, id);
+	size_t i;
+
+	p->via_proxy = saved->via_proxy;
+	p->jewel = saved->jewel;
+	p->dst_port = saved->dst_port;
+	p->first_ns = saved->first_ns;
+	p->last_ns = p->lru_ns = saved->last_ns;
+	p->total_out = saved->total_out;
+	p->total_in = saved->total_in;
+	p->total_flows = saved->total_flows;
+	p->total_served = saved->total_served;
+	p->next_eval_out = saved->next_eval_out;
+	memcpy(p->kind_bytes, saved->kind_bytes, sizeof(p->kind_bytes));
+	memcpy(p->b, saved->b, sizeof(p->b));
+	memset(&p->win, 0, sizeof(p->win));
+	for (i = 0; i < AGG_BUCKETS; i++)
+		bucket_add(&p->win, &p->b[i]);
+	p->newest_bucket = saved->newest_bucket;
+	if (bucket_ns != t->bucket_ns || bucket_ns == 0)
+		rewindow(p, t->bucket_ns);
+	else
+		p->bucket_end_ns = bucket_end(p->newest_bucket, t->bucket_ns);
+	p->benign = p->suspect = false;
+	p->country = COUNTRY_UNKNOWN;
+	p->host_id = AGG_NONE;
+	return p;
 }

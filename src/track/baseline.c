@@ -15,9 +15,12 @@
  * then the least recently seen entry overall (recency is the order of
  * observation; a timestamp older than last_seen moves nothing). The state
  * file is text, one destination a line, flags kept for human readers only:
- *	exfild-baseline 1 learn_start=<ns|->
+ *	exfild-baseline 2 learn_start=<ns|->
  *	<first_seen_ns> <last_seen_ns> <allowed|learned|unfamiliar> <addr|-> <name|->
- * names percent-encoded outside [a-z0-9._-] (the name "-" as %2D); written
+ * names percent-encoded outside [a-z0-9._-] (the name "-" as %2D); then,
+ * from version 2, the records of the rest of the state (track/state.c),
+ * each a line starting with a lowercase word, read back through the
+ * caller's hooks. Version 1 files (destinations only) still load. Written
  * to a temp file, fsync'd, renamed over the old one, directory fsync'd.
  */
 #include <errno.h>
@@ -36,8 +39,8 @@
 #define NAME_MAX_LEN (DEST_NAME_MAX - 1)
 #define BASELINE_NIL TABLE_NONE
 #define STATE_MAGIC "exfild-baseline"
-#define STATE_VERSION 1
-#define STATE_LINE_MAX 4096
+#define STATE_VERSION 2
+#define STATE_LINE_MAX 8192
 
 /* Recency lists, in the order they give up entries when the table is full. */
 enum { LIST_UNFAMILIAR, LIST_FAMILIAR, LIST_COUNT };
@@ -76,8 +79,7 @@ struct dest_key {
 /* One parsed state-file line. */
 struct state_record {
 	uint64_t first_seen_ns, last_seen_ns;
-	struct netaddr addr;
-	char name[DEST_NAME_MAX];
+	struct dest_ref ref;
 };
 
 /*
@@ -508,8 +510,8 @@ dest_flags(const struct dest *d)
 	return d->familiar ? "learned" : "unfamiliar";
 }
 
-static int
-write_dest(FILE *fp, const struct dest *d)
+int
+baseline_write_ref(FILE *fp, const struct dest *d)
 {
 	char addr[NETADDR_STRLEN];
 
@@ -517,30 +519,29 @@ write_dest(FILE *fp, const struct dest *d)
 		netaddr_format(&d->addr, addr, sizeof(addr));
 	else
 		str_copy(addr, "-", sizeof(addr));
-	if (fprintf(fp, "%" PRIu64 " %" PRIu64 " %s %s ", d->first_seen_ns,
-	    d->last_seen_ns, dest_flags(d), addr) < 0 ||
-	    write_name(fp, d->name) != 0 || fputc('\n', fp) == EOF)
+	if (fprintf(fp, "%s ", addr) < 0 || write_name(fp, d->name) != 0)
 		return -1;
 	return 0;
 }
 
-/* Header, then every entry from least to most recently seen. */
 static int
-write_state(const struct baseline *b, FILE *fp)
+write_dest(FILE *fp, const struct dest *d)
+{
+	if (fprintf(fp, "%" PRIu64 " %" PRIu64 " %s ", d->first_seen_ns,
+	    d->last_seen_ns, dest_flags(d)) < 0 ||
+	    baseline_write_ref(fp, d) != 0 || fputc('\n', fp) == EOF)
+		return -1;
+	return 0;
+}
+
+void
+baseline_foreach(const struct baseline *b, baseline_visit_fn fn, void *ctx)
 {
 	uint32_t u = table_oldest(&b->tab, LIST_UNFAMILIAR);
 	uint32_t f = table_oldest(&b->tab, LIST_FAMILIAR);
 	const struct dest *du, *df;
 	uint32_t idx;
 
-	if (b->learn_started) {
-		if (fprintf(fp, STATE_MAGIC " %d learn_start=%" PRIu64 "\n",
-		    STATE_VERSION, b->learn_start_ns) < 0)
-			return -1;
-	} else if (fprintf(fp, STATE_MAGIC " %d learn_start=-\n",
-	    STATE_VERSION) < 0) {
-		return -1;
-	}
 	while (u != BASELINE_NIL || f != BASELINE_NIL) {
 		du = u != BASELINE_NIL ? table_entry(&b->tab, u) : NULL;
 		df = f != BASELINE_NIL ? table_entry(&b->tab, f) : NULL;
@@ -552,10 +553,43 @@ write_state(const struct baseline *b, FILE *fp)
 			idx = f;
 			f = table_newer(&b->tab, f);
 		}
-		if (write_dest(fp, table_entry(&b->tab, idx)) != 0)
-			return -1;
+		fn(ctx, idx, table_entry(&b->tab, idx));
 	}
-	return 0;
+}
+
+struct write_walk {
+	FILE *fp;
+	int rc;
+};
+
+static void
+write_visit(void *ctx, uint32_t id, const struct dest *d)
+{
+	struct write_walk *w = ctx;
+
+	(void)id;
+	if (w->rc == 0)
+		w->rc = write_dest(w->fp, d);
+}
+
+/* Header, every entry from least to most recently seen, the extra records. */
+static int
+write_state(const struct baseline *b, const struct baseline_extra *x, FILE *fp)
+{
+	struct write_walk w = { fp, 0 };
+
+	if (b->learn_started) {
+		if (fprintf(fp, STATE_MAGIC " %d learn_start=%" PRIu64 "\n",
+		    STATE_VERSION, b->learn_start_ns) < 0)
+			return -1;
+	} else if (fprintf(fp, STATE_MAGIC " %d learn_start=-\n",
+	    STATE_VERSION) < 0) {
+		return -1;
+	}
+	baseline_foreach(b, write_visit, &w);
+	if (w.rc != 0)
+		return -1;
+	return x != NULL && x->write != NULL ? x->write(x->ctx, fp) : 0;
 }
 
 static int
@@ -587,8 +621,8 @@ fsync_parent_dir(const char *path)
 }
 
 int
-baseline_save(const struct baseline *b, const char *path, char *err,
-    size_t errlen)
+baseline_save(const struct baseline *b, const char *path,
+    const struct baseline_extra *x, char *err, size_t errlen)
 {
 	char tmp[4096];
 	const char *what;
@@ -615,7 +649,7 @@ baseline_save(const struct baseline *b, const char *path, char *err,
 		goto fail;
 	}
 	errno = 0;
-	if (write_state(b, fp) != 0 || fflush(fp) != 0) {
+	if (write_state(b, x, fp) != 0 || fflush(fp) != 0) {
 		what = "write";
 		saved = errno != 0 ? errno : EIO;
 		goto fail_close;
@@ -658,38 +692,6 @@ field_is(const struct cursor *f, const char *s)
 	return cur_left(f) == n && (n == 0 || memcmp(cur_rest(f), s, n) == 0);
 }
 
-/* A decimal uint64 with no sign, no blanks and no overflow. */
-static int
-parse_u64(const struct cursor *field, uint64_t *out)
-{
-	struct cursor c = *field;
-	uint64_t v = 0;
-	unsigned d;
-
-	if (cur_left(&c) == 0 || cur_left(&c) > 20)
-		return -1;
-	while (cur_left(&c) > 0) {
-		d = (unsigned)cur_u8(&c) - '0';
-		if (d > 9 || v > (UINT64_MAX - d) / 10)
-			return -1;
-		v = v * 10 + d;
-	}
-	*out = v;
-	return 0;
-}
-
-static int
-hex_value(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Undoes write_name: [A-Za-z0-9._-] as is, %XX for any other byte but 0. */
 static int
 parse_name(const struct cursor *field, char out[DEST_NAME_MAX])
@@ -703,8 +705,8 @@ parse_name(const struct cursor *field, char out[DEST_NAME_MAX])
 	while (cur_left(&c) > 0) {
 		ch = cur_u8(&c);
 		if (ch == '%') {
-			hi = hex_value(cur_u8(&c));
-			lo = hex_value(cur_u8(&c));
+			hi = hex_digit_value(cur_u8(&c));
+			lo = hex_digit_value(cur_u8(&c));
 			if (c.err || hi < 0 || lo < 0 || (hi == 0 && lo == 0))
 				return -1;
 			ch = (uint8_t)(hi << 4 | lo);
@@ -756,12 +758,12 @@ state_parse_line(const uint8_t *line, size_t len, struct state_record *r,
 		return STATE_LINE_ERROR;
 	}
 	memset(r, 0, sizeof(*r));
-	if (parse_u64(&f[0], &r->first_seen_ns) != 0) {
+	if (parse_dec_u64(&f[0], &r->first_seen_ns) != 0) {
 		quote_bytes(&f[0], quoted, sizeof(quoted));
 		snprintf(msg, msglen, "invalid first_seen %s", quoted);
 		return STATE_LINE_ERROR;
 	}
-	if (parse_u64(&f[1], &r->last_seen_ns) != 0) {
+	if (parse_dec_u64(&f[1], &r->last_seen_ns) != 0) {
 		quote_bytes(&f[1], quoted, sizeof(quoted));
 		snprintf(msg, msglen, "invalid last_seen %s", quoted);
 		return STATE_LINE_ERROR;
@@ -776,27 +778,54 @@ state_parse_line(const uint8_t *line, size_t len, struct state_record *r,
 		snprintf(msg, msglen, "invalid flags %s", quoted);
 		return STATE_LINE_ERROR;
 	}
-	if (!field_is(&f[3], "-") && parse_addr(&f[3], &r->addr) != 0) {
-		quote_bytes(&f[3], quoted, sizeof(quoted));
-		snprintf(msg, msglen, "invalid address %s", quoted);
+	if (baseline_parse_ref(&f[3], &f[4], &r->ref, msg, msglen) != 0)
 		return STATE_LINE_ERROR;
-	}
-	if (!field_is(&f[4], "-") && parse_name(&f[4], r->name) != 0) {
-		quote_bytes(&f[4], quoted, sizeof(quoted));
-		snprintf(msg, msglen, "invalid name %s", quoted);
-		return STATE_LINE_ERROR;
-	}
-	if (r->name[0] == '\0' && !netaddr_is_set(&r->addr)) {
-		snprintf(msg, msglen, "neither a name nor an address");
-		return STATE_LINE_ERROR;
-	}
 	return STATE_LINE_RECORD;
 }
 
-/* "exfild-baseline 1 learn_start=<ns|->". */
+int
+baseline_parse_ref(const struct cursor *addr, const struct cursor *name,
+    struct dest_ref *out, char *msg, size_t msglen)
+{
+	char quoted[QUOTE_BUF];
+
+	memset(out, 0, sizeof(*out));
+	if (!field_is(addr, "-") && parse_addr(addr, &out->addr) != 0) {
+		quote_bytes(addr, quoted, sizeof(quoted));
+		snprintf(msg, msglen, "invalid address %s", quoted);
+		return -1;
+	}
+	if (!field_is(name, "-") && parse_name(name, out->name) != 0) {
+		quote_bytes(name, quoted, sizeof(quoted));
+		snprintf(msg, msglen, "invalid name %s", quoted);
+		return -1;
+	}
+	if (out->name[0] == '\0' && !netaddr_is_set(&out->addr)) {
+		snprintf(msg, msglen, "neither a name nor an address");
+		return -1;
+	}
+	return 0;
+}
+
+bool
+baseline_find_ref(struct baseline *b, const struct dest_ref *r, uint32_t *id,
+    uint32_t *gen)
+{
+	struct dest_key k;
+	uint32_t i;
+
+	if (!key_make(b, r->name, &r->addr, &k) ||
+	    (i = dests_find(b, &k)) == BASELINE_NIL)
+		return false;
+	*id = i;
+	*gen = ((const struct dest *)table_entry(&b->tab, i))->gen;
+	return true;
+}
+
+/* "exfild-baseline <1|2> learn_start=<ns|->". */
 static int
 state_parse_header(const uint8_t *line, size_t len, bool *started,
-    uint64_t *learn_start_ns, char *msg, size_t msglen)
+    uint64_t *learn_start_ns, unsigned *version_out, char *msg, size_t msglen)
 {
 	struct cursor c, magic, version, learn, value, extra;
 	char quoted[QUOTE_BUF];
@@ -812,7 +841,7 @@ state_parse_header(const uint8_t *line, size_t len, bool *started,
 		    STATE_MAGIC " %d learn_start=<ns>\")", STATE_VERSION);
 		return -1;
 	}
-	if (!field_is(&version, "1")) {
+	if (!field_is(&version, "1") && !field_is(&version, "2")) {
 		quote_bytes(&version, quoted, sizeof(quoted));
 		snprintf(msg, msglen, "unsupported version %s", quoted);
 		return -1;
@@ -823,11 +852,12 @@ state_parse_header(const uint8_t *line, size_t len, bool *started,
 		snprintf(msg, msglen, "invalid learn_start %s", quoted);
 		return -1;
 	}
+	*version_out = field_is(&version, "1") ? 1 : 2;
 	cur_skip(&learn, 12);
 	value = learn;
 	*started = !field_is(&value, "-");
 	*learn_start_ns = 0;
-	if (*started && parse_u64(&value, learn_start_ns) != 0) {
+	if (*started && parse_dec_u64(&value, learn_start_ns) != 0) {
 		quote_bytes(&value, quoted, sizeof(quoted));
 		snprintf(msg, msglen, "invalid learn_start %s", quoted);
 		return -1;
@@ -846,11 +876,35 @@ u64_cmp(const void *x, const void *y)
 /* Loading reads the file twice (see state_read). */
 struct load_pass {
 	int pass;
+	const struct baseline_extra *x;
+	bool in_extra;      /* an extra record was read: no destination may follow */
 	uint64_t *seen;
 	size_t n_seen, cap_seen;
 	uint64_t cutoff;
 	size_t ties;
 };
+
+/* A record of the rest of the state (version 2): the caller's to parse
+ * (pass 0) and apply (pass 1, after every destination is in). */
+static int
+state_extra_line(struct load_pass *lp, unsigned version, const uint8_t *line,
+    size_t len, char *msg, size_t msglen)
+{
+	struct cursor c;
+
+	if (version < 2 || lp->x == NULL || lp->x->read == NULL) {
+		snprintf(msg, msglen, version < 2 ?
+		    "state record in a version 1 file" : "unexpected state record");
+		return -1;
+	}
+	if (len > STATE_LINE_MAX) {
+		snprintf(msg, msglen, "line longer than %d bytes", STATE_LINE_MAX);
+		return -1;
+	}
+	lp->in_extra = true;
+	cur_init(&c, line, len);
+	return lp->x->read(lp->x->ctx, &c, lp->pass == 1, msg, msglen);
+}
 
 /*
  * Reads the file once. Pass 0 validates and notes every last_seen;
@@ -869,8 +923,10 @@ state_read(struct baseline *b, FILE *fp, const char *path,
 	ssize_t got;
 	bool started = false;
 	uint64_t learn_start = 0;
+	unsigned version = 0;
 	int rc = -1;
 
+	lp->in_extra = false;
 	while ((got = getline(&line, &linecap, fp)) != -1) {
 		len = (size_t)got;
 		lineno++;
@@ -878,9 +934,21 @@ state_read(struct baseline *b, FILE *fp, const char *path,
 			len--;
 		if (lineno == 1) {
 			if (state_parse_header((const uint8_t *)line, len,
-			    &started, &learn_start, msg, sizeof(msg)) != 0)
+			    &started, &learn_start, &version, msg,
+			    sizeof(msg)) != 0)
 				goto bad_line;
 			continue;
+		}
+		if (len > 0 && line[0] >= 'a' && line[0] <= 'z') {
+			if (state_extra_line(lp, version, (const uint8_t *)line,
+			    len, msg, sizeof(msg)) != 0)
+				goto bad_line;
+			continue;
+		}
+		if (lp->in_extra && len > 0) {
+			snprintf(msg, sizeof(msg),
+			    "destination after the state records");
+			goto bad_line;
 		}
 		switch (state_parse_line((const uint8_t *)line, len, &rec, msg,
 		    sizeof(msg))) {
@@ -912,13 +980,14 @@ state_read(struct baseline *b, FILE *fp, const char *path,
 				continue;
 			lp->ties--;
 		}
-		if (!key_make(b, rec.name, &rec.addr, &k))
+		if (!key_make(b, rec.ref.name, &rec.ref.addr, &k))
 			continue; /* cannot happen: checked by the parser */
 		if (dests_find(b, &k) != BASELINE_NIL) {
 			snprintf(msg, sizeof(msg), "duplicate destination");
 			goto bad_line;
 		}
-		slot_fill(b, &k, &rec.addr, rec.first_seen_ns, rec.last_seen_ns);
+		slot_fill(b, &k, &rec.ref.addr, rec.first_seen_ns,
+		    rec.last_seen_ns);
 	}
 	if (ferror(fp)) {
 		snprintf(err, errlen, "%s: read: %s", path, strerror(errno));
@@ -958,7 +1027,8 @@ load_choose_cutoff(const struct baseline *b, struct load_pass *lp)
 }
 
 int
-baseline_load(struct baseline *b, const char *path, char *err, size_t errlen)
+baseline_load(struct baseline *b, const char *path,
+    const struct baseline_extra *x, char *err, size_t errlen)
 {
 	bool started = b->learn_started;
 	uint64_t learn_start = b->learn_start_ns;
@@ -974,6 +1044,7 @@ baseline_load(struct baseline *b, const char *path, char *err, size_t errlen)
 		return -1;
 	}
 	memset(&lp, 0, sizeof(lp));
+	lp.x = x;
 	if (state_read(b, fp, path, &lp, err, errlen) != 0)
 		goto done;
 	load_choose_cutoff(b, &lp);

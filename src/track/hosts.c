@@ -62,26 +62,37 @@ note_waking(struct host *h, uint64_t ts, uint64_t idle)
 	h->woke_idle_ns = idle;
 }
 
+/* The slot of an address, made (as the newest) if new. */
+static uint32_t
+host_slot(struct hosttab *t, const struct netaddr *a, bool *made)
+{
+	uint64_t hash = hash_bytes(&t->key, a->a, sizeof(a->a));
+	uint32_t i = table_find(&t->tab, hash, host_matches, (void *)(uintptr_t)a);
+
+	*made = i == TABLE_NONE;
+	if (*made)
+		i = table_insert(&t->tab, hash, 0);
+	else
+		table_touch(&t->tab, i);
+	return i;
+}
+
 struct host *
 hosts_connection(struct hosttab *t, const struct netaddr *a, bool inbound,
     uint64_t ts_ns, uint64_t since_ns, uint64_t *idle_ns, uint32_t *id)
 {
-	uint64_t hash = hash_bytes(&t->key, a->a, sizeof(a->a));
-	uint32_t i = table_find(&t->tab, hash, host_matches, (void *)(uintptr_t)a);
-	struct host *h;
+	bool made;
+	uint32_t i = host_slot(t, a, &made);
+	struct host *h = table_entry(&t->tab, i);
 
-	if (i == TABLE_NONE) {
-		i = table_insert(&t->tab, hash, 0);
-		h = table_entry(&t->tab, i);
+	if (made) {
 		h->addr = *a;
 		h->first_ns = h->last_ns = ts_ns;
 		*idle_ns = ts_ns > since_ns ? ts_ns - since_ns : 0;
 	} else {
-		h = table_entry(&t->tab, i);
 		*idle_ns = ts_ns > h->last_ns ? ts_ns - h->last_ns : 0;
 		if (ts_ns > h->last_ns)
 			h->last_ns = ts_ns;
-		table_touch(&t->tab, i);
 	}
 	note_waking(h, ts_ns, *idle_ns);
 	if (inbound)
@@ -158,4 +169,52 @@ size_t
 hosttab_capacity(const struct hosttab *t)
 {
 	return table_capacity(&t->tab);
+}
+
+struct host_walk {
+	hosts_visit_fn fn;
+	void *ctx;
+};
+
+static bool
+visit_host(void *ctx, uint32_t id, void *entry)
+{
+	struct host_walk *w = ctx;
+
+	w->fn(w->ctx, id, entry);
+	return true;
+}
+
+void
+hosts_foreach(const struct hosttab *t, hosts_visit_fn fn, void *ctx)
+{
+	struct host_walk w = { fn, ctx };
+
+	table_foreach(&t->tab, 0, visit_host, &w);
+}
+
+struct host *
+hosts_find(struct hosttab *t, const struct netaddr *a, uint32_t *id)
+{
+	uint64_t hash = hash_bytes(&t->key, a->a, sizeof(a->a));
+	uint32_t i = table_find(&t->tab, hash, host_matches, (void *)(uintptr_t)a);
+
+	if (i == TABLE_NONE)
+		return NULL;
+	*id = i;
+	return table_entry(&t->tab, i);
+}
+
+struct host *
+hosts_restore(struct hosttab *t, const struct host *saved, uint32_t *id)
+{
+	bool made;
+	uint32_t i = host_slot(t, &saved->addr, &made);
+	struct host *h = table_entry(&t->tab, i);
+	uint32_t gen = h->gen;
+
+	*h = *saved;
+	h->gen = gen;
+	*id = i;
+	return h;
 }

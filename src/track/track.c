@@ -37,6 +37,7 @@ struct tracker {
 	/* the engine's gates (read per packet): bytes, connections, timer */
 	const struct detect_gate *gate_bytes, *gate_conn, *gate_tick;
 	struct pair_note *notes;      /* per pair slot */
+	size_t n_notes;
 	track_alert_fn alert_fn;
 	void *alert_ctx;
 	track_lookup_fn lookup_fn;
@@ -73,6 +74,7 @@ track_new(const struct config *cfg, const struct hash_key *key,
 	}
 	/* calloc'd pages stay untouched (and cost nothing) without logs */
 	t->notes = xcalloc(cfg->limit_pairs, sizeof(*t->notes));
+	t->n_notes = cfg->limit_pairs;
 	cap[RULE_SCOPE_PAIR] = cfg->limit_pairs;
 	cap[RULE_SCOPE_HOST] = hosttab_capacity(t->hosts);
 	cap[RULE_SCOPE_DEST] = cfg->limit_destinations;
@@ -200,7 +202,6 @@ emit_detection(void *ctx, const struct rule_def *r, enum severity sev,
     const struct finding *f)
 {
 	struct emit_ctx *e = ctx;
-	const struct pair_note *note;
 	struct detection d;
 
 	d.rule = r;
@@ -209,13 +210,8 @@ emit_detection(void *ctx, const struct rule_def *r, enum severity sev,
 	d.pair = e->pair;
 	d.dest = e->dest;
 	d.ts_ns = e->ts_ns;
-	d.source = EVENT_PACKETS;
-	d.user = "";
-	note = &e->t->notes[agg_pair_id(e->t->pairs, e->pair)];
-	if (note->source != EVENT_PACKETS && note->gen == e->pair->gen) {
-		d.source = (enum event_source)note->source;
-		d.user = note->user;
-	}
+	d.source = track_pair_log(e->t, agg_pair_id(e->t->pairs, e->pair),
+	    e->pair->gen, &d.user);
 	e->t->alert_fn(e->t->alert_ctx, &d);
 }
 
@@ -392,11 +388,49 @@ static void
 note_log(struct tracker *t, const struct traffic_event *ev, const struct pair *pr,
     uint32_t pair_id)
 {
-	struct pair_note *note = &t->notes[pair_id];
+	track_restore_pair_log(t, pair_id, pr->gen, ev->source, ev->user);
+}
 
-	note->gen = pr->gen;
-	note->source = (uint8_t)ev->source;
-	str_copy(note->user, ev->user != NULL ? ev->user : "", sizeof(note->user));
+void
+track_restore_pair_log(struct tracker *t, uint32_t pair_id, uint32_t pair_gen,
+    enum event_source source, const char *user)
+{
+	struct pair_note *note;
+
+	if (pair_id >= t->n_notes)
+		return;
+	note = &t->notes[pair_id];
+	note->gen = pair_gen;
+	note->source = (uint8_t)source;
+	str_copy(note->user, user != NULL ? user : "", sizeof(note->user));
+}
+
+enum event_source
+track_pair_log(const struct tracker *t, uint32_t pair_id, uint32_t pair_gen,
+    const char **user)
+{
+	const struct pair_note *note;
+
+	*user = "";
+	if (pair_id >= t->n_notes)
+		return EVENT_PACKETS;
+	note = &t->notes[pair_id];
+	if (note->source == EVENT_PACKETS || note->gen != pair_gen)
+		return EVENT_PACKETS;
+	*user = note->user;
+	return (enum event_source)note->source;
+}
+
+uint64_t
+track_observed_since(const struct tracker *t)
+{
+	return t->run_start_ns;
+}
+
+void
+track_restore_observed_since(struct tracker *t, uint64_t ts_ns)
+{
+	t->run_start_ns = ts_ns;
 }
 
 /*
@@ -411,9 +445,9 @@ note_connection(struct tracker *t, const struct traffic_event *ev,
 	struct host *h;
 	uint32_t id;
 
-	/* a new host has been quiet since this run began (the hosts table is
-	 * not kept across restarts: a baseline loaded from its file may have
-	 * begun learning long before) */
+	/* a new host has been quiet since observation began (this run's
+	 * first input, or the first run's when the state was loaded: the hosts
+	 * table is saved with it) */
 	h = hosts_connection(t->hosts, &ev->host, ev->opened_by_peer, ev->conn_ns,
 	    t->run_start_ns != 0 ? t->run_start_ns : ev->conn_ns, &t->conn_idle_ns,
 	    &id);

@@ -157,6 +157,56 @@ quote_bytes(const struct cursor *bytes, char *out, size_t outlen)
 	out[o] = '\0';
 }
 
+int
+hex_digit_value(uint8_t c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+parse_dec_u64(const struct cursor *field, uint64_t *out)
+{
+	struct cursor c = *field;
+	uint64_t v = 0;
+	unsigned d;
+
+	if (cur_left(&c) == 0 || cur_left(&c) > 20)
+		return -1;
+	while (cur_left(&c) > 0) {
+		d = (unsigned)cur_u8(&c) - '0';
+		if (d > 9 || v > (UINT64_MAX - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
+}
+
+int
+parse_hex_bytes(const struct cursor *field, uint8_t *out, size_t len)
+{
+	struct cursor c = *field;
+	size_t i;
+	int hi, lo;
+
+	if (cur_left(&c) / 2 != len || cur_left(&c) % 2 != 0)
+		return -1;
+	for (i = 0; i < len; i++) {
+		hi = hex_digit_value(cur_u8(&c));
+		lo = hex_digit_value(cur_u8(&c));
+		if (hi < 0 || lo < 0)
+			return -1;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}
+
 /* SipHash-2-4 (Aumasson and Bernstein), written from the paper. */
 #define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
 #define SIPROUND                                                            \

@@ -97,8 +97,21 @@ if grep -q ' unfamiliar 203.0.113.66 hk-files.example.net$' "$tmp/baseline.state
     grep -q ' learned 198.51.100.140 www.search.example.com$' "$tmp/baseline.state" &&
     [ "$(ls "$tmp" | grep -c 'baseline.state.tmp')" -eq 0 ]; then ok; else bad "baseline state content"; cat "$tmp/baseline.state"; fi
 cp "$tmp/baseline.state" "$tmp/baseline.copy"
-$EXFILD -c "$tmp/state.yaml" -r pcaps/jal-day.pcap >"$tmp/s2.out" 2>/dev/null
-expect_same state-reload-alerts "$tmp/s2.out" tests/e2e/jal-day.out
+# The egress sample after the JAL day's state: the alerts one replay of
+# the two captures back to back has beyond the JAL day's own (hk-files
+# still unfamiliar; the campaign's members kept: tests/e2e/split.sh splits
+# further)
+$EXFILD -c "$tmp/state.yaml" -r pcaps/egress-xff.pcap >"$tmp/s2.out" 2>/dev/null
+python3 - pcaps/jal-day.pcap pcaps/egress-xff.pcap "$tmp/jal-then-egress.pcap" <<'PY'
+import sys
+a, b = open(sys.argv[1], "rb").read(), open(sys.argv[2], "rb").read()
+assert a[20:24] == b[20:24]  # one link type
+open(sys.argv[3], "wb").write(a + b[24:])
+PY
+$EXFILD -c conf/demo.yaml -r "$tmp/jal-then-egress.pcap" 2>/dev/null |
+    grep -vxFf tests/e2e/jal-day.out >"$tmp/s2.want"
+expect_same state-reload-alerts "$tmp/s2.out" "$tmp/s2.want"
+if [ -s "$tmp/s2.want" ]; then ok; else bad "state-reload-alerts: no alert to compare"; fi
 expect_same state-not-rewritten "$tmp/baseline.state" "$tmp/baseline.copy"
 # A later replay of the benign day with the JAL day's state: hk-files was
 # never seen there, the learned sites stay familiar, still quiet.

@@ -135,23 +135,23 @@ fuzz_baseline(const uint8_t *data, size_t size)
 	size_t n1, n2;
 
 	set_input(data, size);
-	if (baseline_load(b, input_path, err, sizeof(err)) != 0)
+	if (baseline_load(b, input_path, NULL, err, sizeof(err)) != 0)
 		goto done;
 	/*
 	 * The recency lists follow the order of observation and a reload
 	 * sorts by last_seen: observe at the latest time so they agree.
 	 */
 	(void)baseline_observe(b, "new.example", NULL, UINT64_MAX, NULL);
-	if (baseline_save(b, state_path, err, sizeof(err)) != 0)
+	if (baseline_save(b, state_path, NULL, err, sizeof(err)) != 0)
 		abort();
 	n1 = slurp(state_path, first, sizeof(first));
 	baseline_free(b);
 	b = baseline_new(8, &cfg, &fuzz_key);
-	if (baseline_load(b, state_path, err, sizeof(err)) != 0) {
+	if (baseline_load(b, state_path, NULL, err, sizeof(err)) != 0) {
 		fprintf(stderr, "reload failed: %s\n", err);
 		abort();
 	}
-	if (baseline_save(b, state_path, err, sizeof(err)) != 0)
+	if (baseline_save(b, state_path, NULL, err, sizeof(err)) != 0)
 		abort();
 	n2 = slurp(state_path, second, sizeof(second));
 	if (n1 != n2 || memcmp(first, second, n1) != 0) {

@@ -323,10 +323,10 @@ test_use_never_makes_familiar(void **state)
 	d = peek(b, "late.example");
 	assert_false(d->familiar);
 	/* Nor a save and load. */
-	assert_int_equal(baseline_save(b, f->path, err, sizeof(err)), 0);
+	assert_int_equal(baseline_save(b, f->path, NULL, err, sizeof(err)), 0);
 	baseline_free(b);
 	b = baseline_new(8, &f->cfg, &test_key);
-	assert_int_equal(baseline_load(b, f->path, err, sizeof(err)), 0);
+	assert_int_equal(baseline_load(b, f->path, NULL, err, sizeof(err)), 0);
 	assert_false(peek(b, "late.example")->familiar);
 	assert_true(peek(b, "learned.example")->familiar);
 	baseline_get_stats(b, &st);
@@ -513,10 +513,10 @@ test_save_load_round_trip(void **state)
 	see_addr(b, "203.0.113.7", T0 + 300 * SEC);
 	see(b, "learned.example", T0 + 400 * SEC);
 
-	assert_int_equal(baseline_save(b, f->path, err, sizeof(err)), 0);
+	assert_int_equal(baseline_save(b, f->path, NULL, err, sizeof(err)), 0);
 	n = read_file(f->path, text, sizeof(text));
 	assert_string_equal(text,
-	    "exfild-baseline 1 learn_start=1700000000000000000\n"
+	    "exfild-baseline 2 learn_start=1700000000000000000\n"
 	    "1700000050000000000 1700000050000000000 learned 2001:db8::42 "
 	    "evil%20name%0Awith%20newline%20%2541%20%C3%A9%E2%9C%93%09-%01.example\n"
 	    "1700000150000000000 1700000150000000000 unfamiliar - %2D\n"
@@ -526,7 +526,7 @@ test_save_load_round_trip(void **state)
 	    "1700000000000000000 1700000400000000000 learned - learned.example\n");
 
 	b2 = baseline_new(16, &f->cfg, &test_key);
-	assert_int_equal(baseline_load(b2, f->path, err, sizeof(err)), 0);
+	assert_int_equal(baseline_load(b2, f->path, NULL, err, sizeof(err)), 0);
 	assert_int_equal(baseline_learn_start_ns(b2), T0);
 	baseline_get_stats(b, &st);
 	baseline_get_stats(b2, &st2);
@@ -551,7 +551,7 @@ test_save_load_round_trip(void **state)
 	assert_true(netaddr_eq(&d2->addr, &a4));
 
 	/* Saving what was loaded gives the same bytes. */
-	assert_int_equal(baseline_save(b2, f->path, err, sizeof(err)), 0);
+	assert_int_equal(baseline_save(b2, f->path, NULL, err, sizeof(err)), 0);
 	n2 = read_file(f->path, text2, sizeof(text2));
 	assert_int_equal(n2, n);
 	assert_string_equal(text2, text);
@@ -566,16 +566,16 @@ test_save_empty_and_not_started(void **state)
 	struct baseline *b = baseline_new(4, &f->cfg, &test_key);
 	char err[256], text[256];
 
-	assert_int_equal(baseline_save(b, f->path, err, sizeof(err)), 0);
+	assert_int_equal(baseline_save(b, f->path, NULL, err, sizeof(err)), 0);
 	read_file(f->path, text, sizeof(text));
-	assert_string_equal(text, "exfild-baseline 1 learn_start=-\n");
+	assert_string_equal(text, "exfild-baseline 2 learn_start=-\n");
 	see(b, "a", T0);
-	assert_int_equal(baseline_load(b, f->path, err, sizeof(err)), 0);
+	assert_int_equal(baseline_load(b, f->path, NULL, err, sizeof(err)), 0);
 	/* learn_start=- in the file: the next observation starts learning. */
 	baseline_free(b);
 	f->cfg.baseline_learn_s = 1;
 	b = baseline_new(4, &f->cfg, &test_key);
-	assert_int_equal(baseline_load(b, f->path, err, sizeof(err)), 0);
+	assert_int_equal(baseline_load(b, f->path, NULL, err, sizeof(err)), 0);
 	assert_true(see(b, "b", T0 + 5)->familiar);
 	assert_int_equal(baseline_learn_start_ns(b), T0 + 5);
 	baseline_free(b);
@@ -594,10 +594,10 @@ test_save_atomic(void **state)
 	/* A temp file left by a crash under the same pid is replaced. */
 	snprintf(path, sizeof(path), "%s.tmp.%ld", f->path, (long)getpid());
 	write_text(path, "stale\n");
-	assert_int_equal(baseline_save(b, f->path, err, sizeof(err)), 0);
+	assert_int_equal(baseline_save(b, f->path, NULL, err, sizeof(err)), 0);
 	assert_int_equal(count_dir_entries(f->dir), 1);
 	read_file(f->path, want, sizeof(want));
-	assert_string_equal(want, "exfild-baseline 1 "
+	assert_string_equal(want, "exfild-baseline 2 "
 	    "learn_start=1700000000000000000\n1700000000000000000 "
 	    "1700000000000000000 unfamiliar - a.example\n");
 	assert_int_equal(stat(f->path, &sb), 0);
@@ -608,7 +608,7 @@ test_save_atomic(void **state)
 	assert_int_equal(mkdir(path, 0700), 0);
 	snprintf(want, sizeof(want), "%s/x", path);
 	write_text(want, "keep\n");
-	assert_int_equal(baseline_save(b, path, err, sizeof(err)), -1);
+	assert_int_equal(baseline_save(b, path, NULL, err, sizeof(err)), -1);
 	snprintf(want, sizeof(want), "%s: rename: Is a directory", path);
 	assert_string_equal(err, want);
 	assert_int_equal(count_dir_entries(f->dir), 2); /* state, isdir */
@@ -617,7 +617,7 @@ test_save_atomic(void **state)
 
 	/* No such directory. */
 	snprintf(path, sizeof(path), "%s/nodir/state", f->dir);
-	assert_int_equal(baseline_save(b, path, err, sizeof(err)), -1);
+	assert_int_equal(baseline_save(b, path, NULL, err, sizeof(err)), -1);
 	snprintf(want, sizeof(want),
 	    "%s: create temp file: No such file or directory", path);
 	assert_string_equal(err, want);
@@ -638,13 +638,19 @@ test_load_errors(void **state)
 	static const struct error_case cases[] = {
 		{ "", "1: empty file (no header)" },
 		{ "hello\n", "1: not a baseline state file (expected "
-		    "\"exfild-baseline 1 learn_start=<ns>\")" },
+		    "\"exfild-baseline 2 learn_start=<ns>\")" },
 		{ "exfild-baseline 1\n", "1: not a baseline state file (expected "
-		    "\"exfild-baseline 1 learn_start=<ns>\")" },
+		    "\"exfild-baseline 2 learn_start=<ns>\")" },
 		{ "exfild-baseline 1 learn_start=1 x\n", "1: not a baseline state "
-		    "file (expected \"exfild-baseline 1 learn_start=<ns>\")" },
-		{ "exfild-baseline 2 learn_start=1\n",
-		    "1: unsupported version \"2\"" },
+		    "file (expected \"exfild-baseline 2 learn_start=<ns>\")" },
+		{ "exfild-baseline 3 learn_start=1\n",
+		    "1: unsupported version \"3\"" },
+		/* the records after the destinations: version 2 only, after
+		 * every destination, and only with someone to read them */
+		{ HDR "1 2 learned - a\npair x\n",
+		    "3: state record in a version 1 file" },
+		{ "exfild-baseline 2 learn_start=1\n1 2 learned - a\npair x\n",
+		    "3: unexpected state record" },
 		{ "exfild-baseline 1 learn_start=abc\n",
 		    "1: invalid learn_start \"abc\"" },
 		{ "exfild-baseline 1 start=1\n", "1: invalid learn_start \"start=1\"" },
@@ -689,7 +695,7 @@ test_load_errors(void **state)
 	for (i = 0; i < ARRAY_LEN(cases); i++) {
 		see(b, "before.example", T0);
 		write_text(f->path, cases[i].text);
-		assert_int_equal(baseline_load(b, f->path, err, sizeof(err)), -1);
+		assert_int_equal(baseline_load(b, f->path, NULL, err, sizeof(err)), -1);
 		snprintf(want, sizeof(want), "%s:%s", f->path, cases[i].message);
 		assert_string_equal(err, want);
 		/* A failed load leaves an empty table, learning as it was. */
@@ -701,13 +707,13 @@ test_load_errors(void **state)
 	/* A missing file is an empty table. */
 	unlink(f->path);
 	see(b, "before.example", T0);
-	assert_int_equal(baseline_load(b, f->path, err, sizeof(err)), 0);
+	assert_int_equal(baseline_load(b, f->path, NULL, err, sizeof(err)), 0);
 	baseline_get_stats(b, &st);
 	assert_int_equal(st.destinations, 0);
 	/* An unreadable path is an error. */
 	snprintf(want, sizeof(want), "%s/x", f->path);
 	write_text(f->path, HDR);
-	assert_int_equal(baseline_load(b, want, err, sizeof(err)), -1);
+	assert_int_equal(baseline_load(b, want, NULL, err, sizeof(err)), -1);
 	snprintf(want, sizeof(want), "%s/x: open: Not a directory", f->path);
 	assert_string_equal(err, want);
 	baseline_free(b);
@@ -728,7 +734,7 @@ test_load_tolerant_forms(void **state)
 	    "1 2 learned  - Upper.Example. \r\n"
 	    "\t5\t6\tunfamiliar\t::ffff:192.0.2.1\t%61%2e%62\n"
 	    "7 8 allowed 2001:db8::1 -");
-	assert_int_equal(baseline_load(b, f->path, err, sizeof(err)), 0);
+	assert_int_equal(baseline_load(b, f->path, NULL, err, sizeof(err)), 0);
 	baseline_get_stats(b, &st);
 	assert_int_equal(st.destinations, 3);
 	/* Flags are recomputed: all first seen in [1000, 1000 + 10 s). */
@@ -754,7 +760,7 @@ test_load_keeps_most_recent(void **state)
 	    "1 40 unfamiliar - c\n"
 	    "1 20 unfamiliar - d\n"
 	    "1 30 unfamiliar - e\n");
-	assert_int_equal(baseline_load(b, f->path, err, sizeof(err)), 0);
+	assert_int_equal(baseline_load(b, f->path, NULL, err, sizeof(err)), 0);
 	baseline_get_stats(b, &st);
 	assert_int_equal(st.destinations, 3);
 	assert_int_equal(st.evictions, 0);
@@ -775,7 +781,7 @@ test_load_keeps_most_recent(void **state)
 	    "1 20 unfamiliar - b\n"
 	    "1 10 unfamiliar - c\n"
 	    "1 5 unfamiliar - d\n");
-	assert_int_equal(baseline_load(b, f->path, err, sizeof(err)), 0);
+	assert_int_equal(baseline_load(b, f->path, NULL, err, sizeof(err)), 0);
 	assert_int_equal(peek(b, "b")->last_seen_ns, 20);
 	assert_int_equal(peek(b, "a")->last_seen_ns, 10);
 	baseline_free(b);
@@ -804,7 +810,7 @@ test_load_recomputes_flags(void **state)
 	    /* allowed by the list now */
 	    "40000000000 40000000000 unfamiliar - a.ok.test\n"
 	    "40000000000 40000000000 unfamiliar 192.0.2.77 -\n");
-	assert_int_equal(baseline_load(b, f->path, err, sizeof(err)), 0);
+	assert_int_equal(baseline_load(b, f->path, NULL, err, sizeof(err)), 0);
 	assert_false(peek(b, "claims.example")->familiar);
 	assert_false(peek(b, "fake.example")->allowed);
 	assert_false(peek(b, "fake.example")->familiar);
@@ -832,14 +838,14 @@ test_load_truncation(void **state)
 	see(b, hostile_name, T0);
 	see_addr(b, "2001:db8::1", T0 + 20 * SEC);
 	see(b, "plain.example", T0 + 30 * SEC);
-	assert_int_equal(baseline_save(b, f->path, err, sizeof(err)), 0);
+	assert_int_equal(baseline_save(b, f->path, NULL, err, sizeof(err)), 0);
 	baseline_free(b);
 	n = read_file(f->path, text, sizeof(text));
 	for (k = 0; k <= n; k++) {
 		b = baseline_new(8, &f->cfg, &test_key);
 		write_bytes(f->path, text, k);
 		err[0] = '\0';
-		rc = baseline_load(b, f->path, err, sizeof(err));
+		rc = baseline_load(b, f->path, NULL, err, sizeof(err));
 		if (rc != 0) {
 			assert_int_equal(rc, -1);
 			assert_int_equal(strncmp(err, f->path, strlen(f->path)), 0);

@@ -58,7 +58,11 @@ void alert_records(uint64_t bytes, const uint64_t kinds[PK_COUNT],
     uint64_t *high);
 
 /* Deterministic id: a UUID-formatted keyed hash of (sensor, rule, src,
- * destination, ts, seq) so that the same input gives the same ids. */
+ * destination, ts, seq) so that the same input gives the same ids, in one
+ * run or split over several with the state saved between. seq tells apart
+ * alerts alike in all the rest; the pipeline passes 0 (a rule alerts a
+ * pair at most once at one time, unless rules.suppress is 0 and two
+ * packets share a timestamp). */
 void alert_make_id(struct alert *a, uint64_t seq);
 
 /* One JSON object, no trailing newline. Returns false when it did not fit. */

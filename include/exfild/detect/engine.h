@@ -69,4 +69,24 @@ void detect_get_stats(const struct detect *d, struct detect_stats *out);
 #define DETECT_RELATED_MAX 32
 size_t detect_take_related(struct detect *d, struct netaddr *out, size_t max);
 
+/*
+ * The state file (track/state.h): a rule's state for one entry (slot id
+ * and generation) as it is, or NULL when the rule keeps none for it; and
+ * put back into an entry of this run. Restoring checks the size and asks
+ * the rule (rule_def.state_ok): false, nothing written, when refused.
+ */
+const void *detect_state_peek(const struct detect *d, size_t rule,
+    enum rule_scope scope, uint32_t id, uint32_t gen);
+bool detect_state_restore(struct detect *d, size_t rule, enum rule_scope scope,
+    uint32_t id, uint32_t gen, const void *state, size_t len);
+/* The state size a rule keeps at a scope (0: none). */
+size_t detect_state_size(const struct detect *d, size_t rule,
+    enum rule_scope scope);
+/* The pair's last alert by the rule (0: none in this generation), and the
+ * same put back. */
+uint64_t detect_suppress_peek(const struct detect *d, size_t rule,
+    uint32_t pair_id, uint32_t pair_gen);
+void detect_suppress_restore(struct detect *d, size_t rule, uint32_t pair_id,
+    uint32_t pair_gen, uint64_t last_ns);
+
 #endif

@@ -14,5 +14,7 @@
 const struct rule_def *const *rules_registry(size_t *n);
 /* The registry index of the rule called name; -1 when there is none. */
 int rules_index(const char *name);
+/* The same for len bytes at name (not NUL-terminated). */
+int rules_index_n(const char *name, size_t len);
 
 #endif

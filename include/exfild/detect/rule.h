@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "exfild/config/config.h"
 
@@ -100,11 +101,36 @@ struct rule_def {
 	 * it is asked for. */
 	bool (*match)(const struct rule_input *in, const void *conf,
 	    const struct rule_state *state, struct finding *out);
+	/* Is this state, read back from a state file, one the rule can work
+	 * with (indices in range, booleans 0 or 1)? Every rule that keeps
+	 * state has one: a saved file is as hostile as any input, and a state
+	 * it refuses is dropped (the entry starts from zeros). */
+	bool (*state_ok)(enum rule_scope scope, const void *state);
 	/* Optional, after a match: other internal hosts whose pairs with the
 	 * same destination are to be asked at once (the members of a
 	 * campaign its last member completed). Returns how many it wrote. */
 	size_t (*related)(const struct rule_input *in, const void *conf,
 	    const struct rule_state *state, struct netaddr *out, size_t max);
 };
+
+/* Helpers for state_ok: the byte at off of a state is a valid bool; a
+ * uint32_t at off is below limit. Read as bytes: the state may be any. */
+static inline bool
+rule_state_bool_ok(const void *state, size_t off)
+{
+	unsigned char v;
+
+	memcpy(&v, (const unsigned char *)state + off, 1);
+	return v <= 1;
+}
+
+static inline bool
+rule_state_u32_below(const void *state, size_t off, uint32_t limit)
+{
+	uint32_t v;
+
+	memcpy(&v, (const unsigned char *)state + off, sizeof(v));
+	return v < limit;
+}
 
 #endif

@@ -113,5 +113,17 @@ void agg_foreach_recent(struct aggtab *t, uint64_t since_ns, agg_update_fn fn,
  * "benign" verdict, the country) is worked out again. */
 void aggtab_reset_verdicts(struct aggtab *t);
 void agg_get_stats(const struct aggtab *t, struct agg_stats *out);
+/* The width of a window bucket now (rules.window / AGG_BUCKETS). */
+uint64_t aggtab_bucket_ns(const struct aggtab *t);
+/*
+ * The state file (track/state.h): a saved pair put back as the most
+ * recently used, under its destination's slot in this run. What is saved
+ * is its history (totals, kinds, window buckets numbered in width
+ * bucket_ns, the next byte milestone, via_proxy, jewel, port); verdicts
+ * and the country are worked out again, the window sums recomputed, and a
+ * window saved in another width kept as one lump. *id its slot.
+ */
+struct pair *agg_restore(struct aggtab *t, const struct pair *saved,
+    uint64_t bucket_ns, uint32_t *id);
 
 #endif

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "exfild/config/config.h"
 #include "exfild/util/netaddr.h"
@@ -63,10 +64,45 @@ uint64_t baseline_learn_start_ns(const struct baseline *b);
  * pipeline calls it with the first packet's time). */
 void baseline_start_learning(struct baseline *b, uint64_t ts_ns);
 
-/* Missing file: 0 and an empty table. -1 with "file:line: message". */
-int baseline_load(struct baseline *b, const char *path, char *err, size_t errlen);
-int baseline_save(const struct baseline *b, const char *path, char *err,
-    size_t errlen);
+/*
+ * The rest of the state (track/state.h) travels in the same file, after
+ * the destinations: write adds its lines (each starting with a lowercase
+ * word); read is given each such line twice, first to check it (apply
+ * false: nothing may change), then, once every destination is in, to
+ * apply it. Either returns 0, or -1 with a message for "file:line: ".
+ */
+struct cursor;
+struct baseline_extra {
+	int (*write)(void *ctx, FILE *fp);
+	int (*read)(void *ctx, const struct cursor *line, bool apply, char *msg,
+	    size_t msglen);
+	void *ctx;
+};
+
+/* Missing file: 0 and an empty table. -1 with "file:line: message" (the
+ * table is then empty; what x applied is the caller's to undo). x may be
+ * NULL: destinations only. */
+int baseline_load(struct baseline *b, const char *path,
+    const struct baseline_extra *x, char *err, size_t errlen);
+int baseline_save(const struct baseline *b, const char *path,
+    const struct baseline_extra *x, char *err, size_t errlen);
+
+/* A destination as the state file names it: "<addr|-> <name|->". */
+struct dest_ref {
+	struct netaddr addr;
+	char name[DEST_NAME_MAX];
+};
+int baseline_write_ref(FILE *fp, const struct dest *d);
+/* The two fields; -1 with msg when they are not a destination. */
+int baseline_parse_ref(const struct cursor *addr, const struct cursor *name,
+    struct dest_ref *out, char *msg, size_t msglen);
+/* The destination of a ref in the table now, without touching it: its
+ * slot and generation; false when it is not there. */
+bool baseline_find_ref(struct baseline *b, const struct dest_ref *r,
+    uint32_t *id, uint32_t *gen);
+/* Each destination, least recently seen first (either list). */
+typedef void (*baseline_visit_fn)(void *ctx, uint32_t id, const struct dest *d);
+void baseline_foreach(const struct baseline *b, baseline_visit_fn fn, void *ctx);
 void baseline_get_stats(const struct baseline *b, struct baseline_stats *out);
 
 #endif

@@ -64,4 +64,15 @@ uint64_t hosts_pulled(const struct host *h, uint64_t now_ns, uint64_t within_ns)
 struct host *hosts_get(struct hosttab *t, uint32_t id, uint32_t gen);
 size_t hosttab_capacity(const struct hosttab *t);
 
+/* The state file (track/state.h). Each host, least recently active first. */
+typedef void (*hosts_visit_fn)(void *ctx, uint32_t id, const struct host *h);
+void hosts_foreach(const struct hosttab *t, hosts_visit_fn fn, void *ctx);
+/* The host of an address, untouched (*id its slot), or NULL. */
+struct host *hosts_find(struct hosttab *t, const struct netaddr *a,
+    uint32_t *id);
+/* A saved host put back as the most recently active (evicting the least
+ * when full; an address already in is overwritten). Returns it. */
+struct host *hosts_restore(struct hosttab *t, const struct host *saved,
+    uint32_t *id);
+
 #endif

@@ -99,6 +99,16 @@ struct aggtab *track_pairs(struct tracker *t);
 struct hosttab *track_hosts(struct tracker *t);
 struct baseline *track_baseline(struct tracker *t);
 struct detect *track_detect(struct tracker *t);
+
+/* For the state file (track/state.h): when observation began (the first
+ * input of the first run; 0: not yet), and the log a pair was last fed by
+ * (EVENT_PACKETS: none) with its user. */
+uint64_t track_observed_since(const struct tracker *t);
+void track_restore_observed_since(struct tracker *t, uint64_t ts_ns);
+enum event_source track_pair_log(const struct tracker *t, uint32_t pair_id,
+    uint32_t pair_gen, const char **user);
+void track_restore_pair_log(struct tracker *t, uint32_t pair_id,
+    uint32_t pair_gen, enum event_source source, const char *user);
 void track_get_stats(const struct tracker *t, struct track_stats *out);
 
 #endif

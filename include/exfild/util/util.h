@@ -67,6 +67,14 @@ size_t str_copy_lower(char *dst, size_t dstlen, const uint8_t *src, size_t n);
 #define QUOTE_BUF (QUOTE_MAX + 16)
 void quote_bytes(const struct cursor *bytes, char *out, size_t outlen);
 
+/* A hex digit's value, -1 for any other byte. */
+int hex_digit_value(uint8_t c);
+/* A whole field as a decimal uint64: no sign, no blanks, no overflow.
+ * 0, or -1. */
+int parse_dec_u64(const struct cursor *field, uint64_t *out);
+/* A whole field of exactly 2 * len hex digits into len bytes. 0, or -1. */
+int parse_hex_bytes(const struct cursor *field, uint8_t *out, size_t len);
+
 /* SipHash-2-4 with a 128-bit key. */
 struct hash_key {
 	uint64_t k0, k1;
