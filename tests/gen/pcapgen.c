@@ -8,11 +8,16 @@
  * (RFC 1035), HTTP/1.1 (RFC 9112), TLS 1.2 (RFC 5246), RAR 5.0 and RAR 4.x
  * (RARLAB technotes), ZIP (PKWARE APPNOTE).
  *
+ * --week DIR writes a week at the tap (DIR/week.pcap) and the same
+ * conversations as the proxy's and a Zeek sensor's logs (week-squid.log,
+ * week-conn.log, week-http.log): the end-to-end test tests/e2e/week.sh.
+ *
  * Usage: pcapgen -o DIR | --bench PATH | --bench-small PATH | --hostile PATH
- *        | --burst N PATH
+ *        | --burst N PATH | --week DIR
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -555,7 +560,7 @@ capture_put(struct sink *s, uint64_t ts_us, const uint8_t *frame, size_t len)
 static int
 frec_cmp(const void *a, const void *b)
 {
-	const struct frec *x = a, *y = b;
+	const struct frec *x = a, *y = b; /* by time, then as made */
 
 	if (x->ts != y->ts)
 		return x->ts < y->ts ? -1 : 1;
@@ -620,7 +625,14 @@ struct conn {
 	uint32_t rtt;        /* tap -> server -> tap, µs */
 	uint32_t cack_delay; /* tap -> client -> tap, µs */
 	uint32_t crate, srate; /* bytes per second when streaming */
+	struct convlog *log;   /* NULL: not logged (see convlog_*) */
+	size_t log_conn;       /* its index in log->conns */
 };
+
+static void convlog_open(struct conn *c);
+static void convlog_data(struct conn *c, enum dir d, const uint8_t *data,
+    size_t len, uint64_t start);
+static void convlog_close(struct conn *c);
 
 /* Windows-like SYN: MSS, NOP, WS 8, NOP, NOP, SACK permitted. */
 static const uint8_t syn_opt_client[12] = { 2, 4, 0x05, 0xb4, 1, 3, 3, 8, 1, 1, 4, 2 };
@@ -716,6 +728,8 @@ tcp_connect(struct conn *c)
 {
 	uint8_t opt[12];
 
+	if (c->log != NULL)
+		convlog_open(c);
 	syn_options(c, C2S, opt);
 	c->cwin = 8192;
 	conn_emit(c, C2S, c->t, TH_SYN, opt, sizeof(opt), NULL, 0);
@@ -740,7 +754,7 @@ tcp_send_split(struct conn *c, enum dir d, const uint8_t *data, size_t len,
 	uint32_t rate = d == C2S ? c->crate : c->srate;
 	uint32_t ack_delay = d == C2S ? c->rtt : c->cack_delay;
 	enum dir rd = d == C2S ? S2C : C2S;
-	uint64_t t = c->t, end = c->t;
+	uint64_t t = c->t, end = c->t, start = c->t;
 	size_t off = 0;
 	int unacked = 0;
 
@@ -763,6 +777,8 @@ tcp_send_split(struct conn *c, enum dir d, const uint8_t *data, size_t len,
 			t += gap_us;
 	}
 	c->t = (t > end ? t : end) + 20;
+	if (c->log != NULL)
+		convlog_data(c, d, data, len, start);
 }
 
 static void
@@ -791,6 +807,8 @@ tcp_close(struct conn *c)
 	conn_emit(c, S2C, c->t + c->rtt, TH_FIN | TH_ACK, NULL, 0, NULL, 0);
 	c->t += c->rtt + c->cack_delay;
 	conn_emit(c, C2S, c->t, TH_ACK, NULL, 0, NULL, 0);
+	if (c->log != NULL)
+		convlog_close(c);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1368,6 +1386,7 @@ struct world {
 	uint8_t gw_mac[6]; /* the router every tapped frame crosses */
 	struct addr proxy, resolver;
 	struct buf b1, b2;
+	struct convlog *log; /* NULL: conversations are not logged */
 };
 
 static void
@@ -1419,6 +1438,7 @@ world_conn(struct world *w, struct conn *c, struct host *h,
 	conn_init(c, &w->cap.sink, h, w->gw_mac, sip, sport, sttl, &w->rng);
 	c->t = t;
 	c->rtt = rtt;
+	c->log = w->log;
 	tcp_connect(c);
 }
 
@@ -1817,6 +1837,22 @@ tls_upload_via_proxy(struct world *w, struct host *pc, const char *site,
 	tcp_close(&c);
 }
 
+/* POSTs the multipart body in w->b2 to host through the proxy connection
+ * c, takes the small reply after reply_ms, closes after close_ms. */
+static void
+proxy_post_and_close(struct world *w, struct conn *c, const char *host,
+    const char *path, uint32_t reply_ms, uint32_t close_ms)
+{
+	w->b1.len = 0;
+	http_proxy_post_head(&w->b1, host, path, ua_ie11, w->b2.len);
+	put_mem(&w->b1, w->b2.p, w->b2.len);
+	tcp_send_buf(c, C2S, &w->b1);
+	c->t += MS(reply_ms);
+	small_ok_response(c, &w->b1, true);
+	c->t += MS(close_ms);
+	tcp_close(c);
+}
+
 /* .32: a RAR backup POSTed to a new but domestic (JP) server. */
 static void
 benign_jp_backup(struct world *w, struct host *pc, uint64_t t)
@@ -1830,35 +1866,37 @@ benign_jp_backup(struct world *w, struct host *pc, uint64_t t)
 	rar5_archive(&rar, BENIGN_JP_RAR_SIZE, &rf, &w->rng);
 	w->b2.len = 0;
 	multipart_body(&w->b2, "dept", "sales", "sales_2014-09.rar", rar.p, rar.len);
-	w->b1.len = 0;
-	http_proxy_post_head(&w->b1, "backup.jp-dc.example", "/store", ua_ie11, w->b2.len);
-	put_mem(&w->b1, w->b2.p, w->b2.len);
-	tcp_send_buf(&c, C2S, &w->b1);
-	c.t += MS(35);
-	small_ok_response(&c, &w->b1, true);
-	c.t += MS(2000);
-	tcp_close(&c);
+	proxy_post_and_close(w, &c, "backup.jp-dc.example", "/store", 35, 2000);
 	buf_free(&rar);
 }
 
-/* .33: a large download from a foreign, unfamiliar mirror. */
+/* A GET through the proxy of `size` random bytes from host. */
 static void
-benign_download(struct world *w, struct host *pc, uint64_t t)
+proxy_download(struct world *w, struct host *pc, uint64_t t, const char *host,
+    const char *path, size_t size)
 {
 	struct conn c;
 
 	world_proxy_conn(w, &c, pc, t);
 	c.srate = 4000000;
 	w->b1.len = 0;
-	http_proxy_get(&w->b1, "cdn.us-mirror.example.com", "/iso/part.bin", false);
+	http_proxy_get(&w->b1, host, path, false);
 	tcp_send_buf(&c, C2S, &w->b1);
 	c.t += MS(130);
 	w->b1.len = 0;
-	http_response_head(&w->b1, c.t, "application/octet-stream", BENIGN_DOWNLOAD_SIZE, true);
-	put_rand(&w->b1, &w->rng, BENIGN_DOWNLOAD_SIZE);
+	http_response_head(&w->b1, c.t, "application/octet-stream", size, true);
+	put_rand(&w->b1, &w->rng, size);
 	tcp_send_buf(&c, S2C, &w->b1);
 	c.t += MS(1500);
 	tcp_close(&c);
+}
+
+/* .33: a large download from a foreign, unfamiliar mirror. */
+static void
+benign_download(struct world *w, struct host *pc, uint64_t t)
+{
+	proxy_download(w, pc, t, "cdn.us-mirror.example.com", "/iso/part.bin",
+	    BENIGN_DOWNLOAD_SIZE);
 }
 
 static void
@@ -2203,6 +2241,689 @@ write_samples(const char *dir)
 		capture_write(&w.cap, path);
 		world_free(&w);
 	}
+}
+
+/* ------------------------------------------------------------------ */
+/* conversation log: what the proxy (Squid) and a sensor at the tap     */
+/* (Zeek) log of the conversations a world writes (--week)              */
+
+/* A TCP connection as Zeek's conn.log has it. */
+struct logconn {
+	uint64_t start, end;
+	struct addr cli, srv;
+	uint16_t cport, sport;
+	uint64_t up, down; /* payload bytes each way */
+	size_t req;        /* its latest request's index + 1; 0: none */
+	unsigned depth;    /* requests so far */
+};
+
+/* An HTTP request (a CONNECT: with its tunnel) as Squid and http.log
+ * have it. */
+struct logreq {
+	size_t conn;
+	uint64_t start, end;
+	char method[12], target[256], host[256], mime[64];
+	uint64_t up, down;           /* all bytes each way (Squid %>st, %<st) */
+	uint64_t up_body, down_body; /* bodies (http.log); 0 for a tunnel */
+	uint16_t status;
+	unsigned depth;
+	bool replied;
+};
+
+struct convlog {
+	struct logconn *conns;
+	size_t nconns, capconns;
+	struct logreq *reqs;
+	size_t nreqs, capreqs;
+};
+
+/* Where an HTTP head of n bytes ends (after CRLF CRLF); n if it does not. */
+static size_t
+head_len(const uint8_t *p, size_t n)
+{
+	const uint8_t *e = memmem(p, n, "\r\n\r\n", 4);
+
+	return e != NULL ? (size_t)(e - p) + 4 : n;
+}
+
+/* The value of header `name` in the head p[0..n), up to CR or ';'. */
+static void
+head_value(const uint8_t *p, size_t n, const char *name, char *out, size_t outlen)
+{
+	char key[64];
+	const uint8_t *v;
+	size_t k, i = 0;
+
+	out[0] = '\0';
+	k = (size_t)snprintf(key, sizeof(key), "\r\n%s: ", name);
+	if ((v = memmem(p, n, key, k)) == NULL)
+		return;
+	v += k;
+	while (v + i < p + n && v[i] != '\r' && v[i] != ';' && i + 1 < outlen) {
+		out[i] = (char)v[i];
+		i++;
+	}
+	out[i] = '\0';
+}
+
+/* Copies the word of p[0..n) starting at *off (up to a space or CR). */
+static void
+head_word(const uint8_t *p, size_t n, size_t *off, char *out, size_t outlen)
+{
+	size_t i = 0;
+
+	while (*off < n && p[*off] != ' ' && p[*off] != '\r') {
+		if (i + 1 < outlen)
+			out[i++] = (char)p[*off];
+		(*off)++;
+	}
+	out[i] = '\0';
+	if (*off < n && p[*off] == ' ')
+		(*off)++;
+}
+
+static bool
+is_request(const uint8_t *p, size_t n)
+{
+	static const char *const methods[] = { "GET ", "POST ", "CONNECT ", "HEAD ", "PUT " };
+
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (n > strlen(methods[i]) && memcmp(p, methods[i], strlen(methods[i])) == 0)
+			return true;
+	return false;
+}
+
+static void
+convlog_open(struct conn *c)
+{
+	struct convlog *l = c->log;
+	struct logconn *k;
+
+	if (l->nconns == l->capconns) {
+		l->capconns = l->capconns ? l->capconns * 2 : 1024;
+		l->conns = xrealloc(l->conns, l->capconns * sizeof(*l->conns));
+	}
+	c->log_conn = l->nconns++;
+	k = &l->conns[c->log_conn];
+	memset(k, 0, sizeof(*k));
+	k->start = k->end = c->t;
+	k->cli = c->cip;
+	k->srv = c->sip;
+	k->cport = c->cport;
+	k->sport = c->sport;
+}
+
+static struct logreq *
+convlog_request(struct convlog *l, struct logconn *k, const uint8_t *p,
+    size_t n, uint64_t start)
+{
+	struct logreq *q;
+	size_t off = 0, hl = head_len(p, n);
+
+	if (l->nreqs == l->capreqs) {
+		l->capreqs = l->capreqs ? l->capreqs * 2 : 1024;
+		l->reqs = xrealloc(l->reqs, l->capreqs * sizeof(*l->reqs));
+	}
+	q = &l->reqs[l->nreqs++];
+	memset(q, 0, sizeof(*q));
+	q->conn = (size_t)(k - l->conns);
+	q->start = start;
+	q->depth = ++k->depth;
+	k->req = l->nreqs;
+	head_word(p, hl, &off, q->method, sizeof(q->method));
+	head_word(p, hl, &off, q->target, sizeof(q->target));
+	head_value(p, hl, "Host", q->host, sizeof(q->host));
+	q->up_body = n - hl;
+	return q;
+}
+
+/* len bytes went one way from `start` to c->t. */
+static void
+convlog_data(struct conn *c, enum dir d, const uint8_t *data, size_t len,
+    uint64_t start)
+{
+	struct convlog *l = c->log;
+	struct logconn *k = &l->conns[c->log_conn];
+	struct logreq *q = k->req != 0 ? &l->reqs[k->req - 1] : NULL;
+	bool tunnel = q != NULL && strcmp(q->method, "CONNECT") == 0;
+
+	if (d == C2S) {
+		k->up += len;
+		if (!tunnel && is_request(data, len))
+			q = convlog_request(l, k, data, len, start);
+		else if (q != NULL && !tunnel)
+			q->up_body += len;
+		if (q != NULL)
+			q->up += len;
+	} else {
+		k->down += len;
+		if (q != NULL && !q->replied && len > 12 && memcmp(data, "HTTP/1.", 7) == 0) {
+			size_t hl = head_len(data, len);
+
+			q->replied = true;
+			q->status = (uint16_t)((data[9] - '0') * 100 + (data[10] - '0') * 10 +
+			    (data[11] - '0'));
+			head_value(data, hl, "Content-Type", q->mime, sizeof(q->mime));
+			if (!tunnel)
+				q->down_body += len - hl;
+		} else if (q != NULL && !tunnel) {
+			q->down_body += len;
+		}
+		if (q != NULL)
+			q->down += len;
+	}
+	k->end = c->t;
+	if (q != NULL)
+		q->end = c->t;
+}
+
+/* The connection closes: a tunnel ends with it. */
+static void
+convlog_close(struct conn *c)
+{
+	struct convlog *l = c->log;
+	struct logconn *k = &l->conns[c->log_conn];
+
+	k->end = c->t;
+	if (k->req != 0 && strcmp(l->reqs[k->req - 1].method, "CONNECT") == 0)
+		l->reqs[k->req - 1].end = c->t;
+}
+
+static void
+convlog_free(struct convlog *l)
+{
+	free(l->conns);
+	free(l->reqs);
+}
+
+static void
+addr_text(const struct addr *a, char *s, size_t n)
+{
+	inet_ntop(a->v6 ? AF_INET6 : AF_INET, a->b, s, (socklen_t)n);
+}
+
+/* The host a request names (CONNECT host:port, or an absolute URI). */
+static void
+req_site(const struct logreq *q, char *out, size_t n)
+{
+	const char *p = q->target;
+	size_t i = 0;
+
+	if (strncmp(p, "http://", 7) == 0)
+		p += 7;
+	while (p[i] != '\0' && p[i] != ':' && p[i] != '/' && i + 1 < n) {
+		out[i] = p[i];
+		i++;
+	}
+	out[i] = '\0';
+}
+
+static FILE *
+open_out(const char *dir, const char *name, char *path, size_t n)
+{
+	FILE *fp;
+
+	snprintf(path, n, "%s/%s", dir, name);
+	if ((fp = fopen(path, "w")) == NULL)
+		die("%s: %s", path, strerror(errno));
+	return fp;
+}
+
+static void
+close_out(FILE *fp, const char *path, size_t lines)
+{
+	if (ferror(fp) || fclose(fp) != 0)
+		die("%s: write failed", path);
+	printf("%s: %zu lines\n", path, lines);
+}
+
+/*
+ * Squid's access.log, as the proxy writes it: each request through it when
+ * it ends, in the logformat
+ * "%ts.%03tu %6tr %>a %Ss/%03>Hs %<st %>st %rm %ru %[un %Sh/%<a %mt"
+ * (native with %>st added); addr_of gives the origin's address.
+ */
+static void
+convlog_write_squid(const struct convlog *l, const struct addr *proxy,
+    const char *(*addr_of)(const char *), const char *dir, const char *name)
+{
+	struct frec *o = xrealloc(NULL, (l->nreqs + 1) * sizeof(*o));
+	size_t n = 0;
+	char path[4096], cli[64], site[256];
+	FILE *fp = open_out(dir, name, path, sizeof(path));
+
+	for (size_t i = 0; i < l->nreqs; i++)
+		if (memcmp(&l->conns[l->reqs[i].conn].srv, proxy, sizeof(*proxy)) == 0)
+			o[n++] = (struct frec){ .ts = l->reqs[i].end, .order = i };
+	qsort(o, n, sizeof(*o), frec_cmp);
+	for (size_t i = 0; i < n; i++) {
+		const struct logreq *q = &l->reqs[o[i].order];
+		bool tunnel = strcmp(q->method, "CONNECT") == 0;
+
+		addr_text(&l->conns[q->conn].cli, cli, sizeof(cli));
+		req_site(q, site, sizeof(site));
+		fprintf(fp, "%llu.%03u %6llu %s %s/%03u %llu %llu %s %s - HIER_DIRECT/%s %s\n",
+		    (unsigned long long)(q->end / US_PER_S),
+		    (unsigned)(q->end % US_PER_S / 1000),
+		    (unsigned long long)((q->end - q->start) / 1000), cli,
+		    tunnel ? "TCP_TUNNEL" : "TCP_MISS", q->status,
+		    (unsigned long long)q->down, (unsigned long long)q->up,
+		    q->method, q->target, addr_of(site),
+		    q->mime[0] != '\0' ? q->mime : "-");
+	}
+	close_out(fp, path, n);
+	free(o);
+}
+
+static void
+zeek_header(FILE *fp, const char *path, const char *fields, const char *types)
+{
+	fprintf(fp, "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n"
+	    "#unset_field\t-\n#path\t%s\n#open\t2014-09-21-15-00-00\n"
+	    "#fields\t%s\n#types\t%s\n", path, fields, types);
+}
+
+static void
+zeek_ids(FILE *fp, const struct logconn *k, size_t i, uint64_t ts)
+{
+	char cli[64], srv[64];
+
+	addr_text(&k->cli, cli, sizeof(cli));
+	addr_text(&k->srv, srv, sizeof(srv));
+	fprintf(fp, "%llu.%06u\tCwk%014zu\t%s\t%u\t%s\t%u",
+	    (unsigned long long)(ts / US_PER_S), (unsigned)(ts % US_PER_S), i,
+	    cli, k->cport, srv, k->sport);
+}
+
+/*
+ * Zeek's conn.log (every TCP connection, by start) and http.log (every
+ * request, by start; a CONNECT's tunnel is not its body), TSV.
+ */
+static void
+convlog_write_zeek(const struct convlog *l, const char *dir, const char *conn_name,
+    const char *http_name)
+{
+	size_t most = l->nconns > l->nreqs ? l->nconns : l->nreqs;
+	struct frec *o = xrealloc(NULL, (most + 1) * sizeof(*o));
+	char path[4096];
+	FILE *fp = open_out(dir, conn_name, path, sizeof(path));
+
+	zeek_header(fp, "conn", "ts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\t"
+	    "proto\tservice\tduration\torig_bytes\tresp_bytes\tconn_state\t"
+	    "missed_bytes\thistory", "time\tstring\taddr\tport\taddr\tport\tenum\t"
+	    "string\tinterval\tcount\tcount\tstring\tcount\tstring");
+	for (size_t i = 0; i < l->nconns; i++)
+		o[i] = (struct frec){ .ts = l->conns[i].start, .order = i };
+	qsort(o, l->nconns, sizeof(*o), frec_cmp);
+	for (size_t i = 0; i < l->nconns; i++) {
+		const struct logconn *k = &l->conns[o[i].order];
+		uint64_t dur = k->end - k->start;
+
+		zeek_ids(fp, k, (size_t)o[i].order, k->start);
+		fprintf(fp, "\ttcp\t%s\t%llu.%06u\t%llu\t%llu\tSF\t0\tShADadFf\n",
+		    k->sport == 443 ? "ssl" : k->sport == PROXY_PORT ? "http" : "-",
+		    (unsigned long long)(dur / US_PER_S), (unsigned)(dur % US_PER_S),
+		    (unsigned long long)k->up, (unsigned long long)k->down);
+	}
+	fprintf(fp, "#close\t2014-09-28-15-00-00\n");
+	close_out(fp, path, l->nconns);
+
+	fp = open_out(dir, http_name, path, sizeof(path));
+	zeek_header(fp, "http", "ts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\t"
+	    "trans_depth\tmethod\thost\turi\tversion\trequest_body_len\t"
+	    "response_body_len\tstatus_code\tusername\torig_mime_types\tresp_mime_types",
+	    "time\tstring\taddr\tport\taddr\tport\tcount\tstring\tstring\tstring\t"
+	    "string\tcount\tcount\tcount\tstring\tvector[string]\tvector[string]");
+	for (size_t i = 0; i < l->nreqs; i++)
+		o[i] = (struct frec){ .ts = l->reqs[i].start, .order = i };
+	qsort(o, l->nreqs, sizeof(*o), frec_cmp);
+	for (size_t i = 0; i < l->nreqs; i++) {
+		const struct logreq *q = &l->reqs[o[i].order];
+
+		zeek_ids(fp, &l->conns[q->conn], q->conn, q->start);
+		fprintf(fp, "\t%u\t%s\t%s\t%s\t1.1\t%llu\t%llu\t%u\t-\t-\t%s\n",
+		    q->depth, q->method, q->host[0] != '\0' ? q->host : "-", q->target,
+		    (unsigned long long)q->up_body, (unsigned long long)q->down_body,
+		    q->status, q->mime[0] != '\0' ? q->mime : "-");
+	}
+	fprintf(fp, "#close\t2014-09-28-15-00-00\n");
+	close_out(fp, path, l->nreqs);
+	free(o);
+}
+
+/* ------------------------------------------------------------------ */
+/* --week DIR: a week at the tap, with every pattern of the issue-10   */
+/* rules and the traps beside them; the same conversations as Squid's  */
+/* access.log and Zeek's conn.log and http.log (tests/e2e/week.sh)      */
+
+#define WEEK0_S 1411311600ULL /* Monday 2014-09-22 00:00 JST (UTC+9) */
+#define WT(d, h, m) \
+	((WEEK0_S + (uint64_t)(d) * 86400 + (uint64_t)(h) * 3600 + \
+	(uint64_t)(m) * 60) * US_PER_S)
+#define MIN_US(x) ((uint64_t)(x) * 60 * US_PER_S)
+
+enum week_day { MON, TUE, WED, THU, FRI, SAT, SUN, WEEK_DAYS };
+
+/* Names reached through the proxy and their addresses (the same as
+ * tests/e2e/week-hosts; countries in tests/e2e/week-geo.csv). */
+static const struct week_site {
+	const char *name, *addr;
+} week_sites[] = {
+	/* familiar: first seen on Monday, while the baseline learns */
+	{ "www.search.example.com", "198.51.100.40" },       /* JP */
+	{ "www.jal.example.jp", "198.51.100.10" },           /* JP */
+	{ "backup.cloudvault.example.com", "198.51.100.200" }, /* US: the cloud backup */
+	{ "app.boxsaas.example.com", "198.51.100.150" },     /* US: the familiar SaaS */
+	/* first seen after learning */
+	{ "app.kintai.example.jp", "198.51.100.30" },        /* JP: new SaaS */
+	{ "cdn.fastmirror.example.net", "192.0.2.200" },     /* US: new CDN */
+	{ "forms.survey.example.de", "192.0.2.30" },         /* DE: form posts */
+	{ "www.travelblog.example.sg", "203.0.113.140" },    /* SG: browsing */
+	{ "sync.cloudnote.example.net", "192.0.2.40" },      /* DE: slow-upload */
+	{ "hk-files.example.net", "203.0.113.66" },          /* HK: campaign */
+	{ "update.cdn-check.example.com", "203.0.113.77" },  /* HK: beacon */
+	{ "paste.example.net", "203.0.113.99" },             /* HK: dormant-host */
+	{ "nightdrop.example.com", "192.0.2.160" },          /* US: off-hours */
+};
+
+static const char *
+week_addr_of(const char *name)
+{
+	for (size_t i = 0; i < sizeof(week_sites) / sizeof(week_sites[0]); i++)
+		if (strcmp(week_sites[i].name, name) == 0)
+			return week_sites[i].addr;
+	if (strcmp(name, "news.example.org") == 0)
+		return "198.51.100.170"; /* browse_news's DNS answer */
+	die("--week: no address for %s", name);
+}
+
+/* Any host by address: internal ones Windows-like, visitors Linux-like. */
+static void
+week_host(struct host *h, const char *ip, struct rng *r)
+{
+	memset(h, 0, sizeof(*h));
+	h->ip = addr_parse(ip);
+	h->mac[0] = 0x00;
+	h->mac[1] = 0x1a;
+	h->mac[2] = 0x4b;
+	memcpy(h->mac + 3, h->ip.b + 1, 3);
+	h->ttl = h->ip.b[0] == 10 ? 128 : 52;
+	h->next_port = (uint16_t)rng_range(r, 49152, 60000);
+}
+
+/* A TLS conversation straight to dst:443 (no proxy), `up` bytes of
+ * records out and `down` back. */
+static void
+tls_direct(struct world *w, struct host *cli, const char *dst, const char *sni,
+    uint64_t t, size_t up, size_t down)
+{
+	struct addr a = addr_parse(dst);
+	struct conn c;
+
+	world_conn(w, &c, cli, &a, 443, 50, t, MS(rng_range(&w->rng, 20, 90)));
+	c.crate = 2000000;
+	tls_session(w, &c, sni, up, down, rng_range(&w->rng, 30, 110));
+	c.t += MS(rng_range(&w->rng, 200, 2000));
+	tcp_close(&c);
+}
+
+/* A small form (text, `size` bytes) POSTed through the proxy. */
+static void
+form_post_via_proxy(struct world *w, struct host *pc, const char *site,
+    uint64_t t, size_t size)
+{
+	struct buf text = { 0 };
+	struct conn c;
+
+	world_proxy_conn(w, &c, pc, t);
+	put_html(&text, size, "survey", &w->rng);
+	w->b2.len = 0;
+	multipart_body(&w->b2, "q1", "yes", "comments.html", text.p, text.len);
+	proxy_post_and_close(w, &c, site, "/submit", 180, 1500);
+	buf_free(&text);
+}
+
+/* A bulk read of the crown jewel (VIPS, 10.20.9.5:1521): a query out,
+ * `size` bytes of rows back. */
+static void
+crown_jewel_pull(struct world *w, struct host *pc, uint64_t t, size_t size)
+{
+	struct addr vips = addr_parse("10.20.9.5");
+	struct conn c;
+
+	world_conn(w, &c, pc, &vips, 1521, 64, t, 300);
+	w->b1.len = 0;
+	put_str(&w->b1, "SELECT * FROM VIPS.CUSTOMER WHERE REGION IN ('KANTO','KANSAI')");
+	tcp_send_buf(&c, C2S, &w->b1);
+	c.t += MS(400);
+	w->b1.len = 0;
+	put_rand(&w->b1, &w->rng, size);
+	tcp_send_buf(&c, S2C, &w->b1);
+	c.t += MS(200);
+	tcp_close(&c);
+}
+
+/* An exponential gap of mean `mean_s` seconds (a person's visits). */
+static uint64_t
+gap_exp(struct rng *r, double mean_s)
+{
+	double u = ((double)rng_u32(r) + 1.0) / 4294967297.0;
+
+	return (uint64_t)(-log(u) * mean_s * (double)US_PER_S);
+}
+
+/* A period of `period_s` seconds, ±10 %. */
+static uint64_t
+gap_jitter(struct rng *r, uint64_t period_s)
+{
+	return period_s * US_PER_S * rng_range(r, 900, 1100) / 1000;
+}
+
+/* Ordinary browsing of domestic and familiar sites: `actions` a day
+ * between 08:30 and 18:30 of day d. */
+static void
+week_browse(struct world *w, struct host *pc, enum week_day d, unsigned actions)
+{
+	uint64_t slot = MIN_US(600) / actions;
+
+	for (unsigned k = 0; k < actions; k++)
+		ordinary_action(w, pc, WT(d, 8, 30) + k * slot +
+		    rng_u64(&w->rng) % (slot - MIN_US(2)));
+}
+
+/*
+ * The week (Monday 00:00 to Sunday 24:00 JST; the baseline learns on
+ * Monday). Each pattern's hosts (10.1.20.x unless said):
+ *   slow-upload   .40 via the proxy, .41 direct: 5.2 MB a day, Tue-Fri in
+ *                 working hours, in 10 parts (520 kB an hour)
+ *   campaign      .80-.83 via the proxy (Wed), .84-.86 direct (Thu):
+ *                 150 kB each to one Hong Kong server
+ *   beacon        .50 CONNECT every 300 s ±10 % (Wed 09:00 to Thu 09:00),
+ *                 .51 direct TLS every 600 s ±10 % (Tue 12:00 to Wed 12:00)
+ *   dormant-host  .90 first seen Fri (proxy), .91 quiet Tue-Thu (direct):
+ *                 1.3 MB abroad on Friday
+ *   off-hours     .60 Wed 22:30 (proxy), .61 Sat 14:00 (direct): 2.2 MB
+ *   server-egress 10.50.0.11 (listed) opens out Thu 03:10; 10.50.0.20
+ *                 (learned: visitors from Monday) Fri 04:00
+ *   staging       .70 reads 21 MB of VIPS Thu 10:00, uploads 1.2 MB to
+ *                 Hong Kong at 12:00
+ * and the traps, each to stay quiet:
+ *   nightly backup 10.1.30.5 -> the familiar cloud, 3 MB at 02:00 daily
+ *   .16-.27 adopt a new domestic SaaS (150 kB each, Wed)
+ *   .12-.15 download 600 kB each from a new foreign CDN (Tue)
+ *   .87-.89 and .11 post 20 kB forms abroad (Thu)
+ *   .52 browses a new foreign site at random times (Thu, ~60 visits)
+ *   .92 back from holiday (quiet Tue-Thu) uploads 2 MB to the familiar SaaS
+ *   .62 works late (Thu 21:30) with a new domestic partner: 2.2 MB
+ *   10.50.0.10 (listed) answers foreign visitors all week, opens nothing
+ *   .70, after its VIPS read, uploads 1.2 MB to the familiar SaaS (11:00)
+ *   and 1.2 MB to a new domestic host (11:30)
+ */
+#define WEEK_SLOW_PART 520000
+#define WEEK_CAMPAIGN_SIZE 150000
+#define WEEK_DORMANT_SIZE 1300000
+#define WEEK_OFF_HOURS_SIZE 2200000
+#define WEEK_BACKUP_SIZE 3000000
+#define WEEK_PULL_SIZE 21000000
+#define WEEK_STAGED_SIZE 1200000
+#define WEEK_VISITS 12 /* a day, per public server */
+
+static const unsigned week_office[] = {
+	11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27,
+	28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 50, 51, 52,
+	60, 61, 62, 70, 80, 81, 82, 83, 84, 85, 86, 87, 88, 89,
+};
+
+#define NOFFICE (sizeof(week_office) / sizeof(week_office[0]))
+
+static void
+week_servers(struct world *w)
+{
+	static const char *const servers[] = { "10.50.0.10", "10.50.0.11", "10.50.0.20" };
+	static const char *const visitors[] = {
+		"203.0.113.200", "203.0.113.201", "203.0.113.202",
+		"192.0.2.220", "192.0.2.221", "192.0.2.222",
+	};
+	struct host srv[3], vis[6];
+
+	for (size_t i = 0; i < 3; i++)
+		week_host(&srv[i], servers[i], &w->rng);
+	for (size_t i = 0; i < 6; i++)
+		week_host(&vis[i], visitors[i], &w->rng);
+	for (unsigned d = MON; d < WEEK_DAYS; d++)
+		for (size_t s = 0; s < 3; s++)
+			for (unsigned k = 0; k < WEEK_VISITS; k++) {
+				uint64_t slot = MIN_US(24 * 60) / WEEK_VISITS;
+				uint64_t t = WT(d, 0, 0) + k * slot +
+				    (d == MON && k == 0 ? 0 : rng_u64(&w->rng) % (slot - MIN_US(1)));
+
+				tls_direct(w, &vis[rng_u32(&w->rng) % 6],
+				    servers[s],
+				    "www.corp.example.jp", t, rng_range(&w->rng, 400, 900),
+				    rng_range(&w->rng, 4000, 12000));
+			}
+	/* the listed server and the learned one open connections out */
+	tls_direct(w, &srv[1], "203.0.113.120", "dl.hk-mirror.example.net",
+	    WT(THU, 3, 10), 4200, 2100);
+	tls_direct(w, &srv[2], "192.0.2.90", "c2.example.de", WT(FRI, 4, 0), 3800, 1900);
+}
+
+static void
+gen_week(struct world *w)
+{
+	struct host pc[256], backup;
+	uint64_t t;
+
+	for (unsigned i = 1; i < 256; i++) {
+		char ip[32];
+
+		snprintf(ip, sizeof(ip), "10.1.20.%u", i);
+		week_host(&pc[i], ip, &w->rng);
+	}
+	week_host(&backup, "10.1.30.5", &w->rng);
+
+	week_servers(w);
+	/* ordinary browsing, weekdays; the holiday PCs only Mon and Fri,
+	 * .90 only from Friday (first seen then) */
+	for (unsigned d = MON; d <= FRI; d++)
+		for (size_t i = 0; i < NOFFICE; i++)
+			week_browse(w, &pc[week_office[i]], (enum week_day)d, 3);
+	week_browse(w, &pc[91], MON, 3);
+	week_browse(w, &pc[92], MON, 3);
+	/* the familiar SaaS and cloud are seen while the baseline learns */
+	browse_https(w, &pc[13], "app.boxsaas.example.com", WT(MON, 10, 12), 2400, 6100);
+	browse_https(w, &pc[29], "app.boxsaas.example.com", WT(MON, 14, 40), 3100, 5200);
+
+	/* the nightly backup to the familiar cloud, every night */
+	for (unsigned d = MON; d < WEEK_DAYS; d++)
+		tls_upload_via_proxy(w, &backup, "backup.cloudvault.example.com",
+		    WT(d, 2, 0) + MIN_US(rng_range(&w->rng, 0, 5)), WEEK_BACKUP_SIZE);
+
+	/* slow-upload */
+	for (unsigned d = TUE; d <= FRI; d++)
+		for (unsigned k = 0; k < 10; k++) {
+			tls_upload_via_proxy(w, &pc[40], "sync.cloudnote.example.net",
+			    WT(d, 9 + k, 10) + MIN_US(rng_range(&w->rng, 0, 8)), WEEK_SLOW_PART);
+			tls_direct(w, &pc[41], "192.0.2.45", "sync2.cloudnote.example.net",
+			    WT(d, 9 + k, 20) + MIN_US(rng_range(&w->rng, 0, 8)), WEEK_SLOW_PART, 600);
+		}
+
+	/* campaign, and the domestic SaaS, the CDN and the forms beside it */
+	for (unsigned i = 0; i < 4; i++)
+		tls_upload_via_proxy(w, &pc[80 + i], "hk-files.example.net",
+		    WT(WED, 10, 0) + MIN_US(90 * i), WEEK_CAMPAIGN_SIZE);
+	for (unsigned i = 0; i < 3; i++)
+		tls_direct(w, &pc[84 + i], "203.0.113.67", "up.hk-files.example.net",
+		    WT(THU, 10, 0) + MIN_US(60 * i), WEEK_CAMPAIGN_SIZE, 800);
+	for (unsigned i = 0; i < 12; i++)
+		tls_upload_via_proxy(w, &pc[16 + i], "app.kintai.example.jp",
+		    WT(WED, 9, 0) + MIN_US(20 * i), WEEK_CAMPAIGN_SIZE);
+	for (unsigned i = 0; i < 4; i++)
+		proxy_download(w, &pc[12 + i], WT(TUE, 10, 0) + MIN_US(45 * i),
+		    "cdn.fastmirror.example.net", "/pkg/viewer-2.4.msi", 600000);
+	{
+		static const unsigned posters[] = { 87, 88, 89, 11 };
+
+		for (unsigned i = 0; i < 4; i++)
+			form_post_via_proxy(w, &pc[posters[i]], "forms.survey.example.de",
+			    WT(THU, 13, 0) + MIN_US(25 * i), 20000);
+	}
+
+	/* beacons, and a person's random visits beside them */
+	for (t = WT(WED, 9, 0); t < WT(THU, 9, 0); t += gap_jitter(&w->rng, 300))
+		browse_https(w, &pc[50], "update.cdn-check.example.com", t, 420, 910);
+	for (t = WT(TUE, 12, 0); t < WT(WED, 12, 0); t += gap_jitter(&w->rng, 600))
+		tls_direct(w, &pc[51], "203.0.113.88", "api.cdn-check.example.com", t, 380, 760);
+	for (t = WT(THU, 9, 0); t < WT(THU, 19, 0); t += MS(2500) + gap_exp(&w->rng, 600))
+		browse_https(w, &pc[52], "www.travelblog.example.sg", t,
+		    rng_range(&w->rng, 900, 2600), rng_range(&w->rng, 9000, 40000));
+
+	/* dormant hosts, and the one back from holiday */
+	tls_upload_via_proxy(w, &pc[90], "paste.example.net", WT(FRI, 10, 0), WEEK_DORMANT_SIZE);
+	week_browse(w, &pc[90], FRI, 3);
+	tls_direct(w, &pc[91], "203.0.113.101", "files.example.hk", WT(FRI, 10, 30),
+	    WEEK_DORMANT_SIZE, 900);
+	tls_upload_via_proxy(w, &pc[92], "app.boxsaas.example.com", WT(FRI, 11, 0), 2000000);
+	week_browse(w, &pc[91], FRI, 3);
+	week_browse(w, &pc[92], FRI, 3);
+
+	/* off-hours, and late work with a new domestic partner */
+	tls_upload_via_proxy(w, &pc[60], "nightdrop.example.com", WT(WED, 22, 30),
+	    WEEK_OFF_HOURS_SIZE);
+	tls_direct(w, &pc[61], "192.0.2.170", "drop.example.com", WT(SAT, 14, 0),
+	    WEEK_OFF_HOURS_SIZE, 1100);
+	tls_direct(w, &pc[62], "198.51.100.50", "partner.example.co.jp", WT(THU, 21, 30),
+	    WEEK_OFF_HOURS_SIZE, 1200);
+
+	/* staging: a VIPS read, then uploads to the familiar SaaS, a new
+	 * domestic host, and abroad */
+	crown_jewel_pull(w, &pc[70], WT(THU, 10, 0), WEEK_PULL_SIZE);
+	tls_upload_via_proxy(w, &pc[70], "app.boxsaas.example.com", WT(THU, 11, 0),
+	    WEEK_STAGED_SIZE);
+	tls_direct(w, &pc[70], "198.51.100.60", "dc.jpstore.example.jp", WT(THU, 11, 30),
+	    WEEK_STAGED_SIZE, 1000);
+	tls_direct(w, &pc[70], "203.0.113.30", "cdn.hk-share.example.net", WT(THU, 12, 0),
+	    WEEK_STAGED_SIZE, 1000);
+}
+
+static void
+write_week(const char *dir)
+{
+	struct world w;
+	struct convlog log = { 0 };
+	char path[4096];
+
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+		die("%s: %s", dir, strerror(errno));
+	world_init(&w, 0x5745454b20140922ULL, pc_gw_mac);
+	w.log = &log;
+	gen_week(&w);
+	snprintf(path, sizeof(path), "%s/week.pcap", dir);
+	capture_write(&w.cap, path);
+	convlog_write_squid(&log, &w.proxy, week_addr_of, dir, "week-squid.log");
+	convlog_write_zeek(&log, dir, "week-conn.log", "week-http.log");
+	convlog_free(&log);
+	world_free(&w);
 }
 
 /* ------------------------------------------------------------------ */
@@ -2889,7 +3610,8 @@ usage(void)
 	    "       pcapgen --bench PATH    write a large benchmark capture\n"
 	    "       pcapgen --bench-small PATH  the same mix, about 20k packets\n"
 	    "       pcapgen --hostile PATH  uploads to hostile Host names\n"
-	    "       pcapgen --burst N PATH  N hosts, one small RAR upload each\n");
+	    "       pcapgen --burst N PATH  N hosts, one small RAR upload each\n"
+	    "       pcapgen --week DIR      a week at the tap, with Squid and Zeek logs\n");
 	exit(2);
 }
 
@@ -2911,6 +3633,8 @@ main(int argc, char **argv)
 		run_bench(argv[2], &bench_small);
 	else if (strcmp(argv[1], "--hostile") == 0)
 		write_hostile(argv[2]);
+	else if (strcmp(argv[1], "--week") == 0)
+		write_week(argv[2]);
 	else
 		usage();
 	return 0;
