@@ -134,7 +134,9 @@ const struct rule_def rule_staging = {
 	    sizeof(params) / sizeof(params[0]), sizeof(struct staging_conf) },
 	.attack = attack,
 	.state_size = { [RULE_SCOPE_PAIR] = sizeof(struct staging_state) },
-	.observes = RULE_ON_BYTES | RULE_ON_TICK, /* milestones and the timer */
+	/* connections too: a pull followed by one log line of upload is seen
+	 * before that line's bytes count */
+	.observes = RULE_ON_BYTES | RULE_ON_CONN | RULE_ON_TICK,
 	.gate = gate,
 	.match = match,
 	.state_ok = state_ok,

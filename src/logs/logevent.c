@@ -38,7 +38,7 @@ log_record_event(const struct log_record *r, struct traffic_event *ev)
 	ev->dst_name = r->host[0] != '\0' ? r->host : NULL;
 	ev->dst_addr = r->server; /* family 0 when the log names none */
 	ev->dst_port = r->port;
-	ev->via_proxy = r->kind == LOGREC_SQUID;
+	ev->via_proxy = r->kind == LOGREC_SQUID || r->via_proxy;
 	ev->conn_start = true;
 	/* Squid logs a request when it ends: it started its duration before */
 	ev->conn_ns = r->ts_ns >= r->duration_ns && r->kind == LOGREC_SQUID ?

@@ -891,6 +891,7 @@ proxy_target(struct log_record *r, struct cursor u, bool connect)
 	if (r->port == 0)
 		r->port = defport;
 	r->server = literal; /* id.resp_h was the proxy */
+	r->via_proxy = true;
 	return 0;
 }
 

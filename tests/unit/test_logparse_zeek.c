@@ -69,12 +69,12 @@ record_str(const struct log_record *r, char *out, size_t outlen)
 	netaddr_format(&r->server, server, sizeof(server));
 	snprintf(out, outlen, "%s ts=%llu dur=%llu client=%s user=%s "
 	    "method=%s host=%s port=%u server=%s up=%s%llu down=%llu "
-	    "status=%u mime=%s uid=%s", log_record_source(r->kind),
+	    "status=%u mime=%s uid=%s%s", log_record_source(r->kind),
 	    (unsigned long long)r->ts_ns, (unsigned long long)r->duration_ns,
 	    client, r->user, r->method, r->host, r->port,
 	    server[0] != '\0' ? server : "-", r->has_bytes_up ? "" : "?",
 	    (unsigned long long)r->bytes_up, (unsigned long long)r->bytes_down,
-	    r->status, r->mime, r->zeek_uid);
+	    r->status, r->mime, r->zeek_uid, r->via_proxy ? " via=proxy" : "");
 }
 
 /* One line through the reader, copied to a buffer of exactly its size. */
@@ -220,14 +220,14 @@ test_tsv_http(void **state)
 	    "-\t-\t-\t-\t-\t-\t-\t-\t-",
 	    "zeek-http ts=1300000000123456000 dur=0 client=79.26.245.236 user= "
 	    "method=CONNECT host=mailin03.sul.t-online.de port=25 server=- "
-	    "up=0 down=0 status=200 mime= uid=CHhAvVGS1DHFjwGM9");
+	    "up=0 down=0 status=200 mime= uid=CHhAvVGS1DHFjwGM9 via=proxy");
 	/* An absolute URI to a proxy; the Host header wins for the name. */
 	expect_record(z, "1300000000\tC1\t10.0.0.1\t1\t10.0.0.254\t3128\t1\tGET\t"
 	    "www.example.org\thttp://user@www.example.org:8000/x\t-\t1.1\t-\t-\t"
 	    "0\t10\t200\tOK\t-\t-\t(empty)\t-\t-\t-\t-\t-\t(empty)\t-\t-\t-",
 	    "zeek-http ts=1300000000000000000 dur=0 client=10.0.0.1 user= "
 	    "method=GET host=www.example.org port=8000 server=- up=0 down=10 "
-	    "status=200 mime= uid=C1");
+	    "status=200 mime= uid=C1 via=proxy");
 	/* An address in the Host header is no name; escapes are decoded
 	 * and control bytes cut text short. */
 	expect_record(z, "1300000000\tC2\t10.0.0.1\t1\t198.51.100.1\t80\t1\tG\\x45T"

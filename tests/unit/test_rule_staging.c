@@ -81,10 +81,11 @@ teardown(void **state)
 	return 0;
 }
 
-/* The host sends `out` more bytes at ts: the engine is asked at a byte
- * milestone. */
+/* The engine asked on why at ts, the pair's bytes out grown by out first:
+ * a byte milestone, or a connection (before its bytes). */
 static void
-sent_at(struct fixture *fx, uint64_t ts, uint64_t out, bool familiar)
+asked_at(struct fixture *fx, unsigned why, uint64_t ts, uint64_t out,
+    bool familiar)
 {
 	struct rule_input in;
 	struct detect_ids ids;
@@ -93,8 +94,8 @@ sent_at(struct fixture *fx, uint64_t ts, uint64_t out, bool familiar)
 	memset(&in, 0, sizeof(in));
 	in.cfg = fx->cfg;
 	in.ts_ns = ts;
-	in.why = RULE_ON_BYTES;
-	in.at_milestone = true; /* asked as at a byte milestone */
+	in.why = why;
+	in.at_milestone = why == RULE_ON_BYTES;
 	in.pair = &fx->pair;
 	in.dest = &fx->dest;
 	in.host = &fx->host;
@@ -102,10 +103,36 @@ sent_at(struct fixture *fx, uint64_t ts, uint64_t out, bool familiar)
 	in.foreign = true;
 	memset(&ids, 0xff, sizeof(ids));
 	ids.id[RULE_SCOPE_PAIR] = 1;
-	ids.gen[RULE_SCOPE_PAIR] = 0;
+	ids.gen[RULE_SCOPE_PAIR] = fx->pair.gen;
 	ids.id[RULE_SCOPE_HOST] = 1;
 	ids.gen[RULE_SCOPE_HOST] = 0;
 	detect_eval(fx->d, &in, &ids, record, fx);
+}
+
+static void
+sent_at(struct fixture *fx, uint64_t ts, uint64_t out, bool familiar)
+{
+	asked_at(fx, RULE_ON_BYTES, ts, out, familiar);
+}
+
+/* A whole upload in one event (one conn.log line): the connection is
+ * seen before its bytes, so all of them count; without that look (the
+ * control) the rule's first sight of the pair is after them. */
+static void
+test_one_line_upload(void **state)
+{
+	struct fixture *fx = *state;
+
+	hosts_pull(&fx->host, 0, 21000000, T0);
+	asked_at(fx, RULE_ON_CONN, T0 + 2 * HOUR, 0, false);
+	sent_at(fx, T0 + 2 * HOUR, 1200265, false);
+	assert_int_equal(fx->alerts, 1);
+	assert_int_equal(rule_test_field(&fx->last, "sent_bytes")->u64, 1200265);
+	/* the control: another host's pair, the same line without the look */
+	fx->pair.total_out = 0;
+	fx->pair.gen = 1;
+	sent_at(fx, T0 + 2 * HOUR + SEC, 1200265, false);
+	assert_int_equal(fx->alerts, 1);
 }
 
 /* 20 MB pulled over three hours, then 1 MB out: the alert, exact. */
@@ -245,6 +272,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_pull_then_upload, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_one_line_upload, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pull_edge, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_within, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_traps, setup, teardown),

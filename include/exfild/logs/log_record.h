@@ -48,6 +48,9 @@ struct log_record {
 	uint16_t status;       /* HTTP status (0 unknown) */
 	char mime[64];         /* squid %mt, zeek orig_mime_types (first) */
 	char zeek_uid[24];     /* zeek uid ("" for squid) */
+	bool via_proxy;        /* through a proxy: every squid line; a zeek
+	                        * http request in proxy form (CONNECT, an
+	                        * absolute URI), whose id.resp_h was the proxy */
 };
 
 /* What one line was. Headers are zeek's '#' lines and blank lines. */
