@@ -494,8 +494,7 @@ replay_logs(const struct options *o, const struct config *cfg)
 		    "compressed-upload cannot fire; destinations and the baseline "
 		    "are still learned. Log %%>st (squid:... format) to measure "
 		    "uploads.\n");
-	memset(&ss, 0, sizeof(ss));
-	if (logsrc_replay(o->logs, o->n_logs, logfeed_line, feed, &ss, err,
+	if (logfeed_replay(feed, o->logs, o->n_logs, &ss, err,
 	    sizeof(err)) != 0) {
 		fprintf(stderr, "exfild: %s\n", err);
 		rc = 1;

@@ -78,31 +78,24 @@ count_reject(struct logfeed *f, enum log_reject why, const char *source,
 	}
 }
 
-void
-logfeed_line(void *ctx, const char *source, uint64_t lineno, const char *line,
-    size_t len)
+/* One line through the format's parser (zeek: the header context z), counted;
+ * true when it is a record (in *rec). */
+static bool
+parse_line(struct logfeed *f, struct zeek_reader *z, const char *source,
+    uint64_t lineno, const char *line, size_t len, struct log_record *rec)
 {
-	struct logfeed *f = ctx;
 	enum log_reject why = LOGREJ_NONE;
 	enum log_parse_result r;
-	struct traffic_event ev;
 
 	f->stats.lines++;
-	if (f->zeek != NULL && strncmp(f->source, source, sizeof(f->source)) != 0) {
-		/* another file: its own #fields */
-		zeek_reader_reset(f->zeek);
-		str_copy(f->source, source, sizeof(f->source));
-	}
 	if (f->squid != NULL)
-		r = squid_parse_line(f->squid, (const uint8_t *)line, len, &f->rec, &why);
+		r = squid_parse_line(f->squid, (const uint8_t *)line, len, rec, &why);
 	else
-		r = zeek_reader_line(f->zeek, (const uint8_t *)line, len, &f->rec, &why);
+		r = zeek_reader_line(z, (const uint8_t *)line, len, rec, &why);
 	switch (r) {
 	case LOGPARSE_RECORD:
 		f->stats.records++;
-		log_record_event(&f->rec, &ev);
-		pipeline_event(f->pipe, &ev);
-		break;
+		return true;
 	case LOGPARSE_HEADER:
 		f->stats.headers++;
 		break;
@@ -110,6 +103,111 @@ logfeed_line(void *ctx, const char *source, uint64_t lineno, const char *line,
 		count_reject(f, why, source, lineno);
 		break;
 	}
+	return false;
+}
+
+static void
+emit(struct logfeed *f, const struct log_record *rec)
+{
+	struct traffic_event ev;
+
+	log_record_event(rec, &ev);
+	pipeline_event(f->pipe, &ev);
+}
+
+void
+logfeed_line(void *ctx, const char *source, uint64_t lineno, const char *line,
+    size_t len)
+{
+	struct logfeed *f = ctx;
+
+	if (f->zeek != NULL && strncmp(f->source, source, sizeof(f->source)) != 0) {
+		/* another file: its own #fields */
+		zeek_reader_reset(f->zeek);
+		str_copy(f->source, source, sizeof(f->source));
+	}
+	if (parse_line(f, f->zeek, source, lineno, line, len, &f->rec))
+		emit(f, &f->rec);
+}
+
+/* ---- replay of several files as one time line ---- */
+
+struct merge_input {
+	struct logsrc_file *file;
+	struct zeek_reader *zeek; /* its own header context (zeek) */
+	struct log_record rec;    /* its next record, when has */
+	bool has;
+};
+
+/* The input's next record, or has = false at its end. */
+static void
+merge_advance(struct logfeed *f, struct merge_input *in)
+{
+	struct logsrc_line l;
+
+	in->has = false;
+	while (!in->has && logsrc_file_next(in->file, &l) == 1)
+		in->has = parse_line(f, in->zeek, logsrc_file_name(in->file),
+		    l.lineno, l.text, l.len, &in->rec);
+}
+
+/* The input whose next record is the earliest (ties: the first given);
+ * NULL when all are done. */
+static struct merge_input *
+merge_earliest(struct merge_input *in, size_t n)
+{
+	struct merge_input *best = NULL;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (in[i].has && (best == NULL || in[i].rec.ts_ns < best->rec.ts_ns))
+			best = &in[i];
+	return best;
+}
+
+static void
+merge_close(struct merge_input *in, size_t n, struct logsrc_stats *sum)
+{
+	struct logsrc_stats s;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (in[i].file != NULL) {
+			logsrc_file_report(in[i].file);
+			logsrc_file_get_stats(in[i].file, &s);
+			logsrc_stats_add(sum, &s);
+			logsrc_file_close(in[i].file);
+		}
+		zeek_reader_free(in[i].zeek);
+	}
+	free(in);
+}
+
+int
+logfeed_replay(struct logfeed *f, const char *const *paths, size_t n,
+    struct logsrc_stats *stats, char *err, size_t errlen)
+{
+	struct merge_input *in = xcalloc(n > 0 ? n : 1, sizeof(*in));
+	struct merge_input *next;
+	size_t i;
+
+	memset(stats, 0, sizeof(*stats));
+	for (i = 0; i < n; i++) {
+		if ((in[i].file = logsrc_file_open(paths[i], err, errlen)) == NULL) {
+			merge_close(in, n, stats);
+			return -1;
+		}
+		if (f->zeek != NULL)
+			in[i].zeek = zeek_reader_new();
+	}
+	for (i = 0; i < n; i++)
+		merge_advance(f, &in[i]);
+	while ((next = merge_earliest(in, n)) != NULL) {
+		emit(f, &next->rec);
+		merge_advance(f, next);
+	}
+	merge_close(in, n, stats);
+	return 0;
 }
 
 void

@@ -378,8 +378,8 @@ logsrc_file_close(struct logsrc_file *f)
 	free(f);
 }
 
-static void
-stats_add(struct logsrc_stats *sum, const struct logsrc_stats *s)
+void
+logsrc_stats_add(struct logsrc_stats *sum, const struct logsrc_stats *s)
 {
 	sum->lines += s->lines;
 	sum->bytes += s->bytes;
@@ -390,6 +390,16 @@ stats_add(struct logsrc_stats *sum, const struct logsrc_stats *s)
 		note_first(&sum->first_read_error, s->first_read_error);
 }
 
+void
+logsrc_file_report(const struct logsrc_file *f)
+{
+	if (f->stats.overlong > 0)
+		log_warnx("%s: %llu lines longer than %u bytes skipped, the "
+		    "first at line %llu", f->name,
+		    (unsigned long long)f->stats.overlong, LOGSRC_LINE_MAX,
+		    (unsigned long long)f->stats.first_overlong);
+}
+
 static void
 replay_one(struct logsrc_file *f, logline_fn fn, void *ctx)
 {
@@ -397,11 +407,7 @@ replay_one(struct logsrc_file *f, logline_fn fn, void *ctx)
 
 	while (logsrc_file_next(f, &line) == 1)
 		fn(ctx, f->name, line.lineno, line.text, line.len);
-	if (f->stats.overlong > 0)
-		log_warnx("%s: %llu lines longer than %u bytes skipped, the "
-		    "first at line %llu", f->name,
-		    (unsigned long long)f->stats.overlong, LOGSRC_LINE_MAX,
-		    (unsigned long long)f->stats.first_overlong);
+	logsrc_file_report(f);
 }
 
 int
@@ -424,7 +430,7 @@ logsrc_replay(const char *const *paths, size_t n, logline_fn fn, void *ctx,
 	}
 	for (i = 0; rc == 0 && i < n; i++) {
 		replay_one(files[i], fn, ctx);
-		stats_add(&sum, &files[i]->stats);
+		logsrc_stats_add(&sum, &files[i]->stats);
 	}
 	for (i = 0; i < n; i++)
 		logsrc_file_close(files[i]);

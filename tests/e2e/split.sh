@@ -4,8 +4,9 @@
 # loaded at start). Each shipped capture is split at several packets where
 # no TCP connection is open (tests/e2e/pcapsplit.py --quiet: flows in
 # progress are not kept, see track/state.h), a two-file replay between its
-# files; and, the positive control, part two without the saved state
-# misses alerts that need part one.
+# files; the generated week (tests/e2e/week.sh) at quiet packets and its
+# Squid log at any line; and, the positive control, part two without the
+# saved state misses alerts that need part one.
 set -u
 # shellcheck source=SCRIPTDIR/tally.sh
 . "$(dirname "$0")/tally.sh"
@@ -71,6 +72,43 @@ if [ -n "$found" ]; then ok
 else bad "jal-day: no split at which the saved state made the campaign (it did not matter)"; fi
 if grep -q "state $tmp/state: [0-9]* destinations, [1-9][0-9]* hosts, [1-9][0-9]* pairs, [1-9][0-9]* rule states" "$tmp/keep.err2"; then ok
 else bad "part two did not say what state it loaded:"; head -1 "$tmp/keep.err2"; fi
+
+# The week (tests/e2e/week.sh): slow uploads over days, beacon series,
+# dormant hosts, campaigns, crown-jewel pulls, split at quiet packets; its
+# Squid log split at any line (a log has no connection in progress).
+if [ -x "$BUILD/pcapgen" ] && "$BUILD/pcapgen" --week "$tmp/w" >/dev/null; then
+	sed "s|^baseline:|baseline:\n  state: $tmp/state|" tests/e2e/week.yaml >"$tmp/week.yaml"
+	rm -f "$tmp/state"
+	"$EXFILD" -c "$tmp/week.yaml" -r "$tmp/w/week.pcap" >"$tmp/week.one" 2>/dev/null
+	for n in $(python3 tests/e2e/pcapsplit.py --quiet "$tmp/w/week.pcap" 4); do
+		python3 tests/e2e/pcapsplit.py "$tmp/w/week.pcap" "$n" "$tmp/a.pcap" "$tmp/b.pcap"
+		rm -f "$tmp/state"
+		"$EXFILD" -c "$tmp/week.yaml" -r "$tmp/a.pcap" --save-baseline >"$tmp/week.$n.two" 2>/dev/null
+		"$EXFILD" -c "$tmp/week.yaml" -r "$tmp/b.pcap" >>"$tmp/week.$n.two" 2>/dev/null
+		if cmp -s "$tmp/week.one" "$tmp/week.$n.two" && [ "$(wc -l <"$tmp/week.one")" -ge 10 ]; then ok
+		else bad "week split at packet $n: alerts differ from one replay"
+			diff "$tmp/week.one" "$tmp/week.$n.two" | cut -c1-300 | head -6; fi
+	done
+	squid_format='squid:%ts.%03tu %6tr %>a %Ss/%03>Hs %<st %>st %rm %ru %[un %Sh/%<a %mt'
+	log="$tmp/w/week-squid.log"
+	rm -f "$tmp/state"
+	"$EXFILD" -c "$tmp/week.yaml" --log-format "$squid_format" -l "$log" >"$tmp/squid.one" 2>/dev/null
+	lines=$(wc -l <"$log")
+	for k in 1 2 3 4 5; do
+		n=$((lines * k / 6 + k))
+		head -n "$n" "$log" >"$tmp/a.log"; tail -n +"$((n + 1))" "$log" >"$tmp/b.log"
+		rm -f "$tmp/state"
+		"$EXFILD" -c "$tmp/week.yaml" --log-format "$squid_format" -l "$tmp/a.log" \
+		    --save-baseline >"$tmp/squid.$n.two" 2>/dev/null
+		"$EXFILD" -c "$tmp/week.yaml" --log-format "$squid_format" -l "$tmp/b.log" \
+		    >>"$tmp/squid.$n.two" 2>/dev/null
+		if cmp -s "$tmp/squid.one" "$tmp/squid.$n.two" && [ -s "$tmp/squid.one" ]; then ok
+		else bad "week Squid log split at line $n: alerts differ from one replay"
+			diff "$tmp/squid.one" "$tmp/squid.$n.two" | cut -c1-300 | head -6; fi
+	done
+else
+	bad "pcapgen --week failed"
+fi
 
 tally split "$pass" "$fail"
 [ "$fail" -eq 0 ]

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "exfild/logs/logfeed.h"
+#include "exfild/logs/logsource.h"
 
 #define CONFIG_YAML \
     "sensor: unit\n" \
@@ -131,6 +132,56 @@ test_squid_upload_alerts_with_user(void **state)
 }
 
 static void
+write_log(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "w");
+
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+}
+
+/* Two files given in one replay are one time line: the earlier record
+ * first, whichever file it is in (read one file after the other, the
+ * upload's second half would come before its first). */
+static void
+test_replay_merges_files_by_time(void **state)
+{
+	struct fixture *fx = *state;
+	char err[256], a[64], b[64];
+	const char *paths[2] = { a, b };
+	struct logfeed *f = logfeed_new(SQUID_FMT, fx->p, err, sizeof(err));
+	struct logsrc_stats ss;
+	struct logfeed_stats st;
+
+	strcpy(a, "/tmp/exfild-logfeed-a-XXXXXX");
+	strcpy(b, "/tmp/exfild-logfeed-b-XXXXXX");
+	close(mkstemp(a));
+	close(mkstemp(b));
+	write_log(a, "1411000000.000    100 10.1.20.9 TCP_MISS/200 5000 400 GET "
+	    "http://www.jal.example.jp/ - HIER_DIRECT/198.51.100.10 text/html\n"
+	    "1411007300.000  90000 10.1.20.23 TCP_TUNNEL/200 30000 1000000 "
+	    "CONNECT hk-files.example.net:443 alice HIER_DIRECT/203.0.113.66 -\n");
+	write_log(b, "1411007200.000  90000 10.1.20.23 TCP_TUNNEL/200 20000 1500000 "
+	    "CONNECT hk-files.example.net:443 alice HIER_DIRECT/203.0.113.66 -\n");
+	assert_non_null(f);
+	assert_int_equal(logfeed_replay(f, paths, 2, &ss, err, sizeof(err)), 0);
+	assert_int_equal(ss.lines, 3);
+	logfeed_get_stats(f, &st);
+	assert_int_equal(st.records, 3);
+	assert_int_equal(nalerts, 1);
+	assert_int_equal(alerts[0].bytes_out, 2500000);
+	assert_int_equal(alerts[0].ts_ns, 1411007300ULL * 1000000000ULL);
+	/* a file that cannot be opened: nothing is read */
+	paths[1] = "/nonexistent/exfild.log";
+	assert_int_equal(logfeed_replay(f, paths, 2, &ss, err, sizeof(err)), -1);
+	assert_string_equal(err, "/nonexistent/exfild.log: No such file or directory");
+	logfeed_free(f);
+	unlink(a);
+	unlink(b);
+}
+
+static void
 test_squid_native_measures_no_uploads(void **state)
 {
 	struct fixture *fx = *state;
@@ -227,6 +278,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_squid_upload_alerts_with_user,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_replay_merges_files_by_time,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_squid_native_measures_no_uploads,
 		    setup, teardown),

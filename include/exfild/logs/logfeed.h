@@ -39,6 +39,18 @@ bool logfeed_measures_uploads(const struct logfeed *f);
  * new Zeek header context. */
 void logfeed_line(void *ctx, const char *source, uint64_t lineno,
     const char *line, size_t len);
+/*
+ * A replay of n files (logsource.h's replay files: plain, gzip, "-") as
+ * one time line: each file parsed with its own header context, records
+ * handed on in order of their time stamps (each file's own order kept;
+ * ties go to the file given first), so that a Zeek conn.log and http.log
+ * of the same hours, or a Squid log and its rotated predecessor, read as
+ * the sensor saw them. All files are opened first: -1 with "path: reason"
+ * when one cannot be, nothing read. stats: the files' counters summed.
+ */
+struct logsrc_stats;
+int logfeed_replay(struct logfeed *f, const char *const *paths, size_t n,
+    struct logsrc_stats *stats, char *err, size_t errlen);
 /* Zeek files followed from their end: their '#' header lines, read first. */
 void logfeed_prime_headers(struct logfeed *f, const char *path);
 void logfeed_get_stats(const struct logfeed *f, struct logfeed_stats *out);

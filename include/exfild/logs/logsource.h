@@ -98,6 +98,11 @@ const char *logsrc_file_name(const struct logsrc_file *f);
 void logsrc_file_get_stats(const struct logsrc_file *f,
     struct logsrc_stats *out);
 void logsrc_file_close(struct logsrc_file *f);
+/* At the end of a replayed file: a warning for its overlong lines. */
+void logsrc_file_report(const struct logsrc_file *f);
+/* Adds one file's replay counters to a sum (lines, bytes, overlong, read
+ * errors, and the first of each). */
+void logsrc_stats_add(struct logsrc_stats *sum, const struct logsrc_stats *s);
 
 /*
  * Replays n files one after the other, in the order given, every line to
