@@ -116,6 +116,10 @@ rules:
   eval_interval: 1s
   bulk_upload: { bytes: 2MB, min_ratio: 3, severity: high }
   compressed_upload: { bytes: 1MB, severity: critical }
+  # the traffic is made now, at the wall clock: off-hours would fire or not
+  # by the time of day the test runs (tests/unit/test_rule_off_hours.c and
+  # tests/e2e/week.sh test it on fixed times)
+  off_hours: { enabled: false }
 daemon:
   state_dir: $T/out
 stats:

@@ -146,6 +146,10 @@ rules:
   suppress: 1h
   bulk_upload: { bytes: 2MB, min_ratio: 3, severity: high }
   compressed_upload: { bytes: 1MB, severity: critical }
+  # the traffic is made now, at the wall clock: off-hours would fire or not
+  # by the time of day the test runs (tests/unit/test_rule_off_hours.c and
+  # tests/e2e/week.sh test it on fixed times)
+  off_hours: { enabled: false }
 EOF
 # The daemon follows squid's log while squid writes it: it runs as proxy,
 # the user whose group may read squid's logs (mode 0640)
