@@ -424,9 +424,9 @@ replay(const struct options *o, const struct config *cfg)
 	}
 	while ((n = capfile_next_batch(cap, batch, PIPELINE_BATCH_MAX)) > 0)
 		pipeline_frames(pl, batch, n);
-	pipeline_finish(pl);
 	if (finish_replay(o, pl, &sink) != 0)
 		rc = 1;
+	pipeline_finish(pl); /* after the save: flows in progress are kept */
 	pipeline_get_stats(pl, &st);
 	capfile_get_stats(cap, &cs);
 	print_summary(&st, &cs, (double)(clock_mono_ns() - t0) / 1e9);

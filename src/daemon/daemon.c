@@ -778,9 +778,9 @@ stop(struct daemon *d)
 	stats_http_stop(d->http);
 	d->http = NULL;
 	if (d->pipe != NULL) {
-		pipeline_finish(d->pipe);
-		if (save_baseline(d) != 0)
+		if (save_baseline(d) != 0) /* before the flows are let go */
 			d->exit_code = 1;
+		pipeline_finish(d->pipe);
 		pipeline_set_name_lookup(d->pipe, NULL, NULL);
 	}
 	resolver_free(d->resolver);

@@ -61,6 +61,7 @@ static int
 load_inputs(struct pipeline *p, char *err, size_t errlen)
 {
 	const struct config *cfg = p->cfg;
+	struct track_state_more flows;
 	size_t i;
 
 	for (i = 0; i < cfg->n_geo_databases; i++)
@@ -69,10 +70,12 @@ load_inputs(struct pipeline *p, char *err, size_t errlen)
 	if (cfg->geo_hosts != NULL &&
 	    names_load_hosts(p->names, cfg->geo_hosts, err, errlen) != 0)
 		return -1;
-	if (cfg->baseline_state != NULL &&
-	    track_state_load(p->track, cfg->baseline_state, &p->state_loaded,
-	    err, errlen) != 0)
-		return -1;
+	if (cfg->baseline_state != NULL) {
+		conn_state_hooks(p->conn, &flows);
+		if (track_state_load(p->track, cfg->baseline_state, &flows,
+		    &p->state_loaded, err, errlen) != 0)
+			return -1;
+	}
 	if (cfg->baseline_state != NULL)
 		log_state_loaded(p, cfg->baseline_state);
 	return 0;
@@ -312,11 +315,15 @@ pipeline_evaluate_recent(struct pipeline *p, uint64_t since_ns, uint64_t now_ns)
 int
 pipeline_save_baseline(struct pipeline *p, char *err, size_t errlen)
 {
+	struct track_state_more flows;
+
 	if (p->baseline_state == NULL) {
 		snprintf(err, errlen, "baseline.state is not set in the config");
 		return -1;
 	}
-	return track_state_save(p->track, p->baseline_state, err, errlen);
+	conn_state_hooks(p->conn, &flows);
+	return track_state_save(p->track, p->baseline_state, &flows, err,
+	    errlen);
 }
 
 bool

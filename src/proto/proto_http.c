@@ -1431,3 +1431,58 @@ http_parser_gap(struct http_parser *p, const struct http_events *ev)
 	p->line_len = 0;
 	p->line_truncated = false;
 }
+
+size_t
+http_parser_saved_len(const struct http_parser *p)
+{
+	size_t n = p->line_len <= HTTP_LINE_MAX ? p->line_len : HTTP_LINE_MAX;
+
+	return offsetof(struct http_parser, line) + n;
+}
+
+/* The booleans of a saved state, as bytes (read as bool, another value
+ * would be undefined). */
+static bool
+saved_bools_ok(const uint8_t *b)
+{
+	static const size_t at[] = {
+		offsetof(struct http_parser, line_truncated),
+		offsetof(struct http_parser, in_tunnel),
+		offsetof(struct http_parser, req.is_connect),
+		offsetof(struct http_parser, req.absolute_uri),
+		offsetof(struct http_parser, req.has_xff),
+		offsetof(struct http_parser, req.chunked),
+		offsetof(struct http_parser, req.has_content_length),
+		offsetof(struct http_parser, req.multipart),
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(at) / sizeof(at[0]); i++)
+		if (b[at[i]] > 1)
+			return false;
+	return true;
+}
+
+bool
+http_parser_restore(struct http_parser *p, const uint8_t *bytes, size_t len)
+{
+	struct http_parser t;
+	size_t head = offsetof(struct http_parser, line);
+
+	if (len < head || len > sizeof(t) || !saved_bools_ok(bytes))
+		return false;
+	memset(&t, 0, sizeof(t));
+	memcpy(&t, bytes, len);
+	if (t.state > HS_RESYNC || t.chunk_state > CS_TRAILERS ||
+	    t.multipart_state > MP_EPILOGUE || t.line_len > HTTP_LINE_MAX ||
+	    len != head + t.line_len || t.boundary_len > HTTP_BOUNDARY_MAX + 3 ||
+	    (t.match_len > t.boundary_len && t.match_len > 1) || /* 1: a line
+	    start, also before any boundary is known */
+	    memchr(t.req.method, '\0', sizeof(t.req.method)) == NULL ||
+	    memchr(t.req.host, '\0', sizeof(t.req.host)) == NULL ||
+	    (t.req.xff.family != 0 && t.req.xff.family != 4 &&
+	    t.req.xff.family != 6))
+		return false;
+	*p = t;
+	return true;
+}

@@ -246,3 +246,28 @@ tls_parser_feed(struct tls_parser *p, const uint8_t *data, size_t len,
 		return res;
 	return finish(p, res);
 }
+
+size_t
+tls_parser_saved_len(const struct tls_parser *p)
+{
+	size_t n = p->have <= TLS_HELLO_MAX ? p->have : TLS_HELLO_MAX;
+
+	return offsetof(struct tls_parser, buf) + n;
+}
+
+bool
+tls_parser_restore(struct tls_parser *p, const uint8_t *bytes, size_t len)
+{
+	struct tls_parser t;
+	size_t head = offsetof(struct tls_parser, buf);
+
+	if (len < head || len > sizeof(t))
+		return false;
+	memset(&t, 0, sizeof(t));
+	memcpy(&t, bytes, len);
+	if (t.have > TLS_HELLO_MAX || len != head + t.have ||
+	    t.rec_hdr_len > sizeof(t.rec_hdr) || t.done > TLS_MALFORMED)
+		return false;
+	*p = t;
+	return true;
+}

@@ -40,7 +40,7 @@
 #define BASELINE_NIL TABLE_NONE
 #define STATE_MAGIC "exfild-baseline"
 #define STATE_VERSION 2
-#define STATE_LINE_MAX 8192
+#define STATE_LINE_MAX 32768 /* a flow with a ClientHello gathered: 16 KiB of hex */
 
 /* Recency lists, in the order they give up entries when the table is full. */
 enum { LIST_UNFAMILIAR, LIST_FAMILIAR, LIST_COUNT };

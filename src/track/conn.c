@@ -6,6 +6,7 @@
  * request or TLS SNI names it; bytes before that wait in the flow and are
  * credited on binding. Everything here runs per packet: no allocation.
  */
+#include <inttypes.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -871,4 +872,309 @@ conn_get_stats(const struct conntrack *c, struct conn_stats *out,
 {
 	*out = c->stats;
 	flowtab_get_stats(c->flows, flows);
+}
+
+/* ---- the state file: flows in progress (track/state.h) ----
+ *
+ *	flow <host> <host_port> <peer> <peer_port> <proto> <first> <last>
+ *	    <bytes_out> <bytes_in> <pkts_out> <pkts_in> <flags> <app> <kind>
+ *	    <next_seq_out> <dst_port> <pair_host|-> <dest_addr|-> <dest_name|->
+ *	    <pending_out> <pending_in> <pending_text> <dest_touch>
+ *	    <parser: -|http|tls> <its bytes as hex|->
+ *
+ * The flow's pair is named by its host and destination (bound: flags
+ * FS_BOUND), which the tracker's records before it put back; a parser in
+ * progress by the bytes that hold its state, checked by its module.
+ */
+#define FS_SEQ_VALID  0x01
+#define FS_VIA_PROXY  0x02
+#define FS_HOST_PROXY 0x04
+#define FS_CLOSED     0x08
+#define FS_CLASSIFIED 0x10
+#define FS_BY_PEER    0x20
+#define FS_BOUND      0x40
+#define FS_ALL        0x7f
+#define FLOW_FIELDS   26
+
+struct flow_writer {
+	struct conntrack *c;
+	FILE *fp;
+	int rc;
+};
+
+static unsigned
+flow_flags(const struct flow *f)
+{
+	return (f->seq_valid ? FS_SEQ_VALID : 0) | (f->via_proxy ? FS_VIA_PROXY : 0) |
+	    (f->host_is_proxy ? FS_HOST_PROXY : 0) | (f->closed ? FS_CLOSED : 0) |
+	    (f->classified ? FS_CLASSIFIED : 0) |
+	    (f->opened_by_peer ? FS_BY_PEER : 0) |
+	    (f->pair_id != FLOW_NONE ? FS_BOUND : 0);
+}
+
+static void
+put_flow_parser(struct flow_writer *w, const struct flow *f)
+{
+	const union app_parser *ap;
+
+	if (f->app_slot == FLOW_NONE || f->app_slot >= w->c->nslots ||
+	    (f->app != FLOW_APP_HTTP && f->app != FLOW_APP_TLS)) {
+		if (fprintf(w->fp, " - -") < 0)
+			w->rc = -1;
+		return;
+	}
+	ap = &w->c->slots[f->app_slot];
+	if (fprintf(w->fp, f->app == FLOW_APP_HTTP ? " http" : " tls") < 0)
+		w->rc = -1;
+	if (f->app == FLOW_APP_HTTP)
+		state_put_hex(w->fp, &ap->http, http_parser_saved_len(&ap->http),
+		    &w->rc);
+	else
+		state_put_hex(w->fp, &ap->tls, tls_parser_saved_len(&ap->tls),
+		    &w->rc);
+}
+
+static void
+write_flow(void *ctx, const struct flow *f)
+{
+	struct flow_writer *w = ctx;
+	const struct dest *d = baseline_get(track_baseline(w->c->track),
+	    f->dest_id, f->dest_gen);
+
+	if (fprintf(w->fp, "flow") < 0)
+		w->rc = -1;
+	state_put_addr(w->fp, &f->key.host, &w->rc);
+	if (fprintf(w->fp, " %u", f->key.host_port) < 0)
+		w->rc = -1;
+	state_put_addr(w->fp, &f->key.peer, &w->rc);
+	if (fprintf(w->fp, " %u %u %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
+	    " %" PRIu64 " %" PRIu64 " %u %u %u %" PRIu32 " %u", f->key.peer_port,
+	    f->key.proto, f->first_ns, f->last_ns, f->bytes_out, f->bytes_in,
+	    f->pkts_out, f->pkts_in, flow_flags(f), f->app, f->kind,
+	    f->next_seq_out, f->dst_port) < 0)
+		w->rc = -1;
+	if (netaddr_is_set(&f->pair_host))
+		state_put_addr(w->fp, &f->pair_host, &w->rc);
+	else if (fprintf(w->fp, " -") < 0)
+		w->rc = -1;
+	if (d != NULL) {
+		if (fputc(' ', w->fp) == EOF || baseline_write_ref(w->fp, d) != 0)
+			w->rc = -1;
+	} else if (fprintf(w->fp, " - -") < 0) {
+		w->rc = -1;
+	}
+	if (fprintf(w->fp, " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64,
+	    f->pending_out, f->pending_in, f->pending_text, f->dest_touch_ns) < 0)
+		w->rc = -1;
+	put_flow_parser(w, f);
+	if (fputc('\n', w->fp) == EOF)
+		w->rc = -1;
+}
+
+static int
+write_flows(void *ctx, FILE *fp)
+{
+	struct flow_writer w = { ctx, fp, 0 };
+
+	flowtab_foreach(((struct conntrack *)ctx)->flows, write_flow, &w);
+	return w.rc;
+}
+
+/* A saved flow, parsed. */
+struct saved_flow {
+	struct flow f;
+	unsigned flags;
+	bool has_dest;
+	struct dest_ref dest;
+	uint8_t parser;               /* FLOW_APP_HTTP, _TLS, or 0: none */
+	uint8_t bytes[sizeof(union app_parser)];
+	size_t nbytes;
+};
+
+static int
+parse_flow_numbers(const struct state_words *ws, struct saved_flow *sf,
+    char *msg, size_t msglen)
+{
+	struct flow *f = &sf->f;
+	uint64_t v[21];
+	size_t i;
+	static const uint8_t at[] = { 2, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+		15, 16, 20, 21, 22, 23 };
+	static const uint64_t max[] = { UINT16_MAX, UINT16_MAX, UINT8_MAX,
+		UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX,
+		UINT64_MAX, FS_ALL, FLOW_APP_OTHER, PK_COUNT - 1, UINT32_MAX,
+		UINT16_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX };
+
+	for (i = 0; i < sizeof(at); i++)
+		if (state_get_u64(&ws->w[at[i]], "number", &v[i], msg, msglen) != 0 ||
+		    v[i] > max[i])
+			return state_bad_field(&ws->w[at[i]], "flow field", msg,
+			    msglen);
+	f->key.host_port = (uint16_t)v[0];
+	f->key.peer_port = (uint16_t)v[1];
+	f->key.proto = (uint8_t)v[2];
+	f->first_ns = v[3];
+	f->last_ns = v[4];
+	f->bytes_out = v[5];
+	f->bytes_in = v[6];
+	f->pkts_out = v[7];
+	f->pkts_in = v[8];
+	sf->flags = (unsigned)v[9];
+	f->app = (uint8_t)v[10];
+	f->kind = (uint8_t)v[11];
+	f->next_seq_out = (uint32_t)v[12];
+	f->dst_port = (uint16_t)v[13];
+	f->pending_out = v[14];
+	f->pending_in = v[15];
+	f->pending_text = v[16];
+	f->dest_touch_ns = v[17];
+	return 0;
+}
+
+static int
+parse_flow_parser(const struct state_words *ws, struct saved_flow *sf,
+    char *msg, size_t msglen)
+{
+	const struct cursor *kind = &ws->w[24], *hex = &ws->w[25];
+
+	sf->parser = 0;
+	if (state_word_is(kind, "-") && state_word_is(hex, "-"))
+		return 0;
+	if (state_word_is(kind, "http"))
+		sf->parser = FLOW_APP_HTTP;
+	else if (state_word_is(kind, "tls"))
+		sf->parser = FLOW_APP_TLS;
+	else
+		return state_bad_field(kind, "parser", msg, msglen);
+	sf->nbytes = cur_left(hex) / 2;
+	if (sf->nbytes > sizeof(sf->bytes) ||
+	    parse_hex_bytes(hex, sf->bytes, sf->nbytes) != 0)
+		return state_bad_field(hex, "parser bytes", msg, msglen);
+	return 0;
+}
+
+static int
+parse_flow(const struct state_words *ws, struct saved_flow *sf, char *msg,
+    size_t msglen)
+{
+	memset(sf, 0, sizeof(*sf));
+	if (state_need_fields(ws, FLOW_FIELDS, "flow", msg, msglen) != 0 ||
+	    state_get_addr(&ws->w[1], &sf->f.key.host, msg, msglen) != 0 ||
+	    state_get_addr(&ws->w[3], &sf->f.key.peer, msg, msglen) != 0 ||
+	    parse_flow_numbers(ws, sf, msg, msglen) != 0 ||
+	    parse_flow_parser(ws, sf, msg, msglen) != 0)
+		return -1;
+	if (!state_word_is(&ws->w[17], "-") &&
+	    state_get_addr(&ws->w[17], &sf->f.pair_host, msg, msglen) != 0)
+		return -1;
+	sf->has_dest = !(state_word_is(&ws->w[18], "-") &&
+	    state_word_is(&ws->w[19], "-"));
+	if (sf->has_dest && baseline_parse_ref(&ws->w[18], &ws->w[19],
+	    &sf->dest, msg, msglen) != 0)
+		return -1;
+	return 0;
+}
+
+/* The flow's destination and pair in this run's tables. */
+static void
+restore_binding(struct conntrack *c, struct flow *f, const struct saved_flow *sf)
+{
+	struct aggtab *pairs = track_pairs(c->track);
+	struct pair *p;
+	uint32_t id, gen;
+
+	if (!sf->has_dest ||
+	    !baseline_find_ref(track_baseline(c->track), &sf->dest, &id, &gen))
+		return;
+	f->dest_id = id;
+	f->dest_gen = gen;
+	if (!(sf->flags & FS_BOUND) ||
+	    (p = agg_find(pairs, &f->pair_host, id, gen, &id)) == NULL)
+		return;
+	f->pair_id = id;
+	f->pair_gen = p->gen;
+	f->pair = p;
+}
+
+/* False when the saved parser state could not be put back. */
+static bool
+restore_parser(struct conntrack *c, struct flow *f, const struct saved_flow *sf)
+{
+	union app_parser *ap;
+	bool ok;
+
+	if (sf->parser == 0)
+		return true;
+	if (sf->parser != f->app || (ap = slot_get(c, f)) == NULL)
+		return false;
+	ok = f->app == FLOW_APP_HTTP ?
+	    http_parser_restore(&ap->http, sf->bytes, sf->nbytes) :
+	    tls_parser_restore(&ap->tls, sf->bytes, sf->nbytes);
+	if (!ok)
+		slot_put(c, f); /* refused: the flow goes on without one */
+	return ok;
+}
+
+/* False when a part of it was not kept (its pair, its parser state). */
+static bool
+restore_flow(struct conntrack *c, const struct saved_flow *sf)
+{
+	const struct flow *s = &sf->f;
+	struct flow *f = flowtab_get(c->flows, &s->key, s->last_ns, true, NULL);
+	bool whole;
+
+	slot_put(c, f); /* a key saved twice: the last one counts */
+	f->first_ns = s->first_ns;
+	f->last_ns = f->lru_ns = s->last_ns;
+	f->bytes_out = s->bytes_out;
+	f->bytes_in = s->bytes_in;
+	f->pkts_out = s->pkts_out;
+	f->pkts_in = s->pkts_in;
+	f->app = s->app;
+	f->kind = s->kind;
+	f->next_seq_out = s->next_seq_out;
+	f->dst_port = s->dst_port;
+	f->pair_host = s->pair_host;
+	f->pending_out = s->pending_out;
+	f->pending_in = s->pending_in;
+	f->pending_text = s->pending_text;
+	f->dest_touch_ns = s->dest_touch_ns;
+	f->seq_valid = (sf->flags & FS_SEQ_VALID) != 0;
+	f->via_proxy = (sf->flags & FS_VIA_PROXY) != 0;
+	f->host_is_proxy = (sf->flags & FS_HOST_PROXY) != 0;
+	f->classified = (sf->flags & FS_CLASSIFIED) != 0;
+	f->opened_by_peer = (sf->flags & FS_BY_PEER) != 0;
+	f->pair_id = f->pair_gen = FLOW_NONE;
+	f->pair = NULL;
+	restore_binding(c, f, sf);
+	whole = restore_parser(c, f, sf) &&
+	    (!(sf->flags & FS_BOUND) || f->pair_id != FLOW_NONE);
+	if (sf->flags & FS_CLOSED)
+		flowtab_mark_closed(c->flows, f);
+	return whole;
+}
+
+static int
+read_flow(void *ctx, const struct cursor *line, bool apply, char *msg,
+    size_t msglen)
+{
+	struct conntrack *c = ctx;
+	static struct saved_flow sf; /* 8 KiB of parser bytes: not on the stack */
+	struct state_words ws;
+
+	if (state_split(line, &ws, msg, msglen) != 0)
+		return -1;
+	if (ws.n == 0 || !state_word_is(&ws.w[0], "flow"))
+		return 0;
+	if (parse_flow(&ws, &sf, msg, msglen) != 0)
+		return -1;
+	return !apply || restore_flow(c, &sf) ? 1 : 2;
+}
+
+void
+conn_state_hooks(struct conntrack *c, struct track_state_more *out)
+{
+	out->write = write_flows;
+	out->read = read_flow;
+	out->ctx = c;
 }

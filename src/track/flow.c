@@ -364,3 +364,27 @@ flowtab_capacity(const struct flowtab *t)
 {
 	return table_capacity(&t->tab);
 }
+
+struct flow_walk {
+	flow_visit_fn fn;
+	void *ctx;
+};
+
+static bool
+visit_flow(void *ctx, uint32_t id, void *entry)
+{
+	const struct flow_walk *w = ctx;
+
+	(void)id;
+	w->fn(w->ctx, entry);
+	return true;
+}
+
+void
+flowtab_foreach(const struct flowtab *t, flow_visit_fn fn, void *ctx)
+{
+	struct flow_walk w = { fn, ctx };
+
+	table_foreach(&t->tab, LIST_OPEN, visit_flow, &w);
+	table_foreach(&t->tab, LIST_CLOSED, visit_flow, &w);
+}

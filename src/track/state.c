@@ -35,7 +35,6 @@
 #include "exfild/util/cursor.h"
 #include "exfild/util/log.h"
 
-#define FIELDS_MAX 20
 #define STATE_BYTES_MAX 2048 /* a rule's state at one scope, at most */
 
 static const char *const scope_names[RULE_SCOPE_COUNT] = {
@@ -51,27 +50,39 @@ struct writer {
 	int rc;
 };
 
-static void
-put_addr(struct writer *w, const struct netaddr *a)
+void
+state_put_addr(FILE *fp, const struct netaddr *a, int *rc)
 {
 	char buf[NETADDR_STRLEN];
 
 	netaddr_format(a, buf, sizeof(buf));
-	if (fprintf(w->fp, " %s", buf) < 0)
-		w->rc = -1;
+	if (fprintf(fp, " %s", buf) < 0)
+		*rc = -1;
+}
+
+void
+state_put_hex(FILE *fp, const void *bytes, size_t len, int *rc)
+{
+	const unsigned char *p = bytes;
+	size_t i;
+
+	if (fputc(' ', fp) == EOF)
+		*rc = -1;
+	for (i = 0; i < len; i++)
+		if (fprintf(fp, "%02x", p[i]) < 0)
+			*rc = -1;
+}
+
+static void
+put_addr(struct writer *w, const struct netaddr *a)
+{
+	state_put_addr(w->fp, a, &w->rc);
 }
 
 static void
 put_hex(struct writer *w, const void *bytes, size_t len)
 {
-	const unsigned char *p = bytes;
-	size_t i;
-
-	if (fputc(' ', w->fp) == EOF)
-		w->rc = -1;
-	for (i = 0; i < len; i++)
-		if (fprintf(w->fp, "%02x", p[i]) < 0)
-			w->rc = -1;
+	state_put_hex(w->fp, bytes, len, &w->rc);
 }
 
 static void
@@ -261,10 +272,18 @@ write_dest_states(void *ctx, uint32_t id, const struct dest *d)
 	put_rule_states(ctx, RULE_SCOPE_DEST, id, d->gen, dest_key, d);
 }
 
+/* What the baseline's hooks are given: the tracker and the later stage's. */
+struct state_io {
+	struct tracker *t;
+	const struct track_state_more *more;
+	struct reader *r;
+};
+
 static int
 write_records(void *ctx, FILE *fp)
 {
-	struct writer w = { ctx, fp, 0 };
+	const struct state_io *io = ctx;
+	struct writer w = { io->t, fp, 0 };
 
 	if (fprintf(fp, "observed %" PRIu64 "\n",
 	    track_observed_since(w.t)) < 0)
@@ -275,6 +294,8 @@ write_records(void *ctx, FILE *fp)
 		return -1;
 	agg_foreach(track_pairs(w.t), write_pair, &w);
 	baseline_foreach(track_baseline(w.t), write_dest_states, &w);
+	if (w.rc == 0 && io->more != NULL && io->more->write != NULL)
+		w.rc = io->more->write(io->more->ctx, fp);
 	return w.rc;
 }
 
@@ -286,14 +307,8 @@ struct reader {
 	struct track_state_stats stats;
 };
 
-/* One line in words. */
-struct words {
-	struct cursor w[FIELDS_MAX];
-	size_t n;
-};
-
-static int
-split_words(const struct cursor *line, struct words *out, char *msg,
+int
+state_split(const struct cursor *line, struct state_words *out, char *msg,
     size_t msglen)
 {
 	struct cursor c = *line, word;
@@ -303,8 +318,9 @@ split_words(const struct cursor *line, struct words *out, char *msg,
 		word = cur_next_word(&c);
 		if (cur_left(&word) == 0)
 			break;
-		if (out->n == FIELDS_MAX) {
-			snprintf(msg, msglen, "more than %d fields", FIELDS_MAX);
+		if (out->n == STATE_FIELDS_MAX) {
+			snprintf(msg, msglen, "more than %d fields",
+			    STATE_FIELDS_MAX);
 			return -1;
 		}
 		out->w[out->n++] = word;
@@ -312,14 +328,15 @@ split_words(const struct cursor *line, struct words *out, char *msg,
 	return 0;
 }
 
-static bool
-word_is(const struct cursor *w, const char *s)
+bool
+state_word_is(const struct cursor *w, const char *s)
 {
 	return cur_eq(w, s, strlen(s));
 }
 
-static int
-bad_field(const struct cursor *f, const char *what, char *msg, size_t msglen)
+int
+state_bad_field(const struct cursor *f, const char *what, char *msg,
+    size_t msglen)
 {
 	char quoted[QUOTE_BUF];
 
@@ -328,33 +345,34 @@ bad_field(const struct cursor *f, const char *what, char *msg, size_t msglen)
 	return -1;
 }
 
-static int
-get_u64(const struct cursor *f, const char *what, uint64_t *out, char *msg,
-    size_t msglen)
+int
+state_get_u64(const struct cursor *f, const char *what, uint64_t *out,
+    char *msg, size_t msglen)
 {
 	if (parse_dec_u64(f, out) != 0)
-		return bad_field(f, what, msg, msglen);
+		return state_bad_field(f, what, msg, msglen);
 	return 0;
 }
 
-static int
-get_addr(const struct cursor *f, struct netaddr *out, char *msg, size_t msglen)
+int
+state_get_addr(const struct cursor *f, struct netaddr *out, char *msg,
+    size_t msglen)
 {
 	if (cur_left(f) == 0 || cur_left(f) >= NETADDR_STRLEN ||
 	    netaddr_parse_n((const char *)cur_rest(f), cur_left(f), out) != 0)
-		return bad_field(f, "address", msg, msglen);
+		return state_bad_field(f, "address", msg, msglen);
 	return 0;
 }
 
 /* Fields from..from+n-1 as uint64s. */
 static int
-get_u64s(const struct words *ws, size_t from, uint64_t *const out[], size_t n,
+get_u64s(const struct state_words *ws, size_t from, uint64_t *const out[], size_t n,
     char *msg, size_t msglen)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (get_u64(&ws->w[from + i], "number", out[i], msg, msglen) != 0)
+		if (state_get_u64(&ws->w[from + i], "number", out[i], msg, msglen) != 0)
 			return -1;
 	return 0;
 }
@@ -371,14 +389,14 @@ get_list(const struct cursor *f, uint8_t sep, uint64_t *out, size_t n,
 		item = cur_until(&c, sep);
 		if (parse_dec_u64(&item, &out[i]) != 0 ||
 		    (i + 1 < n && !cur_eat(&c, sep)))
-			return bad_field(f, what, msg, msglen);
+			return state_bad_field(f, what, msg, msglen);
 	}
-	return cur_left(&c) == 0 ? 0 : bad_field(f, what, msg, msglen);
+	return cur_left(&c) == 0 ? 0 : state_bad_field(f, what, msg, msglen);
 }
 
-static int
-need_fields(const struct words *ws, size_t n, const char *what, char *msg,
-    size_t msglen)
+int
+state_need_fields(const struct state_words *ws, size_t n, const char *what,
+    char *msg, size_t msglen)
 {
 	if (ws->n == n)
 		return 0;
@@ -387,13 +405,13 @@ need_fields(const struct words *ws, size_t n, const char *what, char *msg,
 }
 
 static int
-read_observed(struct reader *r, const struct words *ws, bool apply, char *msg,
+read_observed(struct reader *r, const struct state_words *ws, bool apply, char *msg,
     size_t msglen)
 {
 	uint64_t ns;
 
-	if (need_fields(ws, 2, "observed", msg, msglen) != 0 ||
-	    get_u64(&ws->w[1], "time", &ns, msg, msglen) != 0)
+	if (state_need_fields(ws, 2, "observed", msg, msglen) != 0 ||
+	    state_get_u64(&ws->w[1], "time", &ns, msg, msglen) != 0)
 		return -1;
 	if (apply)
 		track_restore_observed_since(r->t, ns);
@@ -401,7 +419,7 @@ read_observed(struct reader *r, const struct words *ws, bool apply, char *msg,
 }
 
 static int
-parse_host(const struct words *ws, struct host *h, char *msg, size_t msglen)
+parse_host(const struct state_words *ws, struct host *h, char *msg, size_t msglen)
 {
 	uint64_t jewel;
 	uint64_t *const f[] = { &h->first_ns, &h->last_ns, &h->opened,
@@ -409,20 +427,20 @@ parse_host(const struct words *ws, struct host *h, char *msg, size_t msglen)
 		&h->pull_last_ns, &jewel };
 
 	memset(h, 0, sizeof(*h));
-	if (need_fields(ws, 12, "host", msg, msglen) != 0 ||
-	    get_addr(&ws->w[1], &h->addr, msg, msglen) != 0 ||
+	if (state_need_fields(ws, 12, "host", msg, msglen) != 0 ||
+	    state_get_addr(&ws->w[1], &h->addr, msg, msglen) != 0 ||
 	    get_u64s(ws, 2, f, sizeof(f) / sizeof(f[0]), msg, msglen) != 0 ||
 	    get_list(&ws->w[11], ',', h->pull_b, HOST_PULL_HOURS, "pulls", msg,
 	    msglen) != 0)
 		return -1;
 	if (jewel > UINT8_MAX)
-		return bad_field(&ws->w[10], "crown jewel", msg, msglen);
+		return state_bad_field(&ws->w[10], "crown jewel", msg, msglen);
 	h->pull_jewel = (uint8_t)jewel;
 	return 0;
 }
 
 static int
-read_host(struct reader *r, const struct words *ws, bool apply, char *msg,
+read_host(struct reader *r, const struct state_words *ws, bool apply, char *msg,
     size_t msglen)
 {
 	struct host h;
@@ -438,13 +456,13 @@ read_host(struct reader *r, const struct words *ws, bool apply, char *msg,
 }
 
 static int
-read_window(struct reader *r, const struct words *ws, bool apply, char *msg,
+read_window(struct reader *r, const struct state_words *ws, bool apply, char *msg,
     size_t msglen)
 {
 	uint64_t ns;
 
-	if (need_fields(ws, 2, "window", msg, msglen) != 0 ||
-	    get_u64(&ws->w[1], "bucket width", &ns, msg, msglen) != 0)
+	if (state_need_fields(ws, 2, "window", msg, msglen) != 0 ||
+	    state_get_u64(&ws->w[1], "bucket width", &ns, msg, msglen) != 0)
 		return -1;
 	if (apply)
 		r->bucket_ns = ns;
@@ -461,18 +479,18 @@ get_kinds(const struct cursor *f, uint64_t out[PK_COUNT], char *msg,
 	size_t k;
 
 	memset(out, 0, PK_COUNT * sizeof(*out));
-	if (word_is(f, "-"))
+	if (state_word_is(f, "-"))
 		return 0;
 	do {
 		item = cur_until(&c, ',');
 		name = cur_until(&item, '=');
 		if (!cur_eat(&item, '=') || parse_dec_u64(&item, &v) != 0)
-			return bad_field(f, "payload kinds", msg, msglen);
+			return state_bad_field(f, "payload kinds", msg, msglen);
 		for (k = 0; k < PK_COUNT; k++)
-			if (word_is(&name, payload_kind_name((enum payload_kind)k)))
+			if (state_word_is(&name, payload_kind_name((enum payload_kind)k)))
 				out[k] = v;
 	} while (cur_eat(&c, ','));
-	return cur_left(&c) == 0 ? 0 : bad_field(f, "payload kinds", msg, msglen);
+	return cur_left(&c) == 0 ? 0 : state_bad_field(f, "payload kinds", msg, msglen);
 }
 
 static int
@@ -487,13 +505,13 @@ get_buckets(const struct cursor *f, struct agg_bucket b[AGG_BUCKETS], char *msg,
 		item = cur_until(&c, ',');
 		if (get_list(&item, ':', v, 4, "window bucket", msg, msglen) != 0 ||
 		    (i + 1 < AGG_BUCKETS && !cur_eat(&c, ',')))
-			return bad_field(f, "window buckets", msg, msglen);
+			return state_bad_field(f, "window buckets", msg, msglen);
 		b[i].out = v[0];
 		b[i].in = v[1];
 		b[i].compressed = v[2];
 		b[i].flows = v[3];
 	}
-	return cur_left(&c) == 0 ? 0 : bad_field(f, "window buckets", msg, msglen);
+	return cur_left(&c) == 0 ? 0 : state_bad_field(f, "window buckets", msg, msglen);
 }
 
 /* The log that fed a pair: "-", or a source name and its user. */
@@ -505,19 +523,19 @@ get_log(const struct cursor *src, const struct cursor *user,
 
 	*s = EVENT_PACKETS;
 	name[0] = '\0';
-	if (!word_is(src, "-")) {
+	if (!state_word_is(src, "-")) {
 		for (k = EVENT_SQUID_LOG; k <= EVENT_ZEEK_HTTP; k++)
-			if (word_is(src, event_source_name(k)))
+			if (state_word_is(src, event_source_name(k)))
 				*s = k;
 		if (*s == EVENT_PACKETS)
-			return bad_field(src, "log source", msg, msglen);
+			return state_bad_field(src, "log source", msg, msglen);
 	}
-	if (word_is(user, "-"))
+	if (state_word_is(user, "-"))
 		return 0;
 	if (cur_left(user) / 2 >= namelen ||
 	    parse_hex_bytes(user, (uint8_t *)name, cur_left(user) / 2) != 0 ||
 	    memchr(name, '\0', cur_left(user) / 2) != NULL)
-		return bad_field(user, "user", msg, msglen);
+		return state_bad_field(user, "user", msg, msglen);
 	name[cur_left(user) / 2] = '\0';
 	return 0;
 }
@@ -531,7 +549,7 @@ struct saved_pair {
 };
 
 static int
-parse_pair(const struct words *ws, struct saved_pair *sp, char *msg,
+parse_pair(const struct state_words *ws, struct saved_pair *sp, char *msg,
     size_t msglen)
 {
 	struct pair *p = &sp->p;
@@ -541,8 +559,8 @@ parse_pair(const struct words *ws, struct saved_pair *sp, char *msg,
 		&p->next_eval_out, &via, &jewel, &port, &p->newest_bucket };
 
 	memset(sp, 0, sizeof(*sp));
-	if (need_fields(ws, 19, "pair", msg, msglen) != 0 ||
-	    get_addr(&ws->w[1], &p->host, msg, msglen) != 0 ||
+	if (state_need_fields(ws, 19, "pair", msg, msglen) != 0 ||
+	    state_get_addr(&ws->w[1], &p->host, msg, msglen) != 0 ||
 	    baseline_parse_ref(&ws->w[2], &ws->w[3], &sp->dest, msg, msglen) != 0 ||
 	    get_u64s(ws, 4, f, sizeof(f) / sizeof(f[0]), msg, msglen) != 0 ||
 	    get_buckets(&ws->w[15], p->b, msg, msglen) != 0 ||
@@ -551,11 +569,11 @@ parse_pair(const struct words *ws, struct saved_pair *sp, char *msg,
 	    sizeof(sp->user), msg, msglen) != 0)
 		return -1;
 	if (via > 1)
-		return bad_field(&ws->w[11], "via_proxy", msg, msglen);
+		return state_bad_field(&ws->w[11], "via_proxy", msg, msglen);
 	if (jewel > UINT8_MAX)
-		return bad_field(&ws->w[12], "crown jewel", msg, msglen);
+		return state_bad_field(&ws->w[12], "crown jewel", msg, msglen);
 	if (port > UINT16_MAX)
-		return bad_field(&ws->w[13], "port", msg, msglen);
+		return state_bad_field(&ws->w[13], "port", msg, msglen);
 	p->via_proxy = via == 1;
 	p->jewel = (uint8_t)jewel;
 	p->dst_port = (uint16_t)port;
@@ -590,7 +608,7 @@ find_pair(struct reader *r, const struct netaddr *host,
 }
 
 static int
-read_pair(struct reader *r, const struct words *ws, bool apply, char *msg,
+read_pair(struct reader *r, const struct state_words *ws, bool apply, char *msg,
     size_t msglen)
 {
 	struct saved_pair sp;
@@ -615,7 +633,7 @@ read_pair(struct reader *r, const struct words *ws, bool apply, char *msg,
 
 /* "state <rule> <scope> <key...> <hex>": where it goes, by scope. */
 static int
-rule_state_entry(struct reader *r, enum rule_scope scope, const struct words *ws,
+rule_state_entry(struct reader *r, enum rule_scope scope, const struct state_words *ws,
     uint32_t *id, uint32_t *gen, bool apply, char *msg, size_t msglen)
 {
 	const struct host *h;
@@ -625,8 +643,8 @@ rule_state_entry(struct reader *r, enum rule_scope scope, const struct words *ws
 
 	switch (scope) {
 	case RULE_SCOPE_PAIR:
-		if (need_fields(ws, 7, "state", msg, msglen) != 0 ||
-		    get_addr(&ws->w[3], &host, msg, msglen) != 0 ||
+		if (state_need_fields(ws, 7, "state", msg, msglen) != 0 ||
+		    state_get_addr(&ws->w[3], &host, msg, msglen) != 0 ||
 		    baseline_parse_ref(&ws->w[4], &ws->w[5], &ref, msg, msglen) != 0)
 			return -1;
 		if (apply && (p = find_pair(r, &host, &ref, id)) != NULL) {
@@ -635,8 +653,8 @@ rule_state_entry(struct reader *r, enum rule_scope scope, const struct words *ws
 		}
 		return 0;
 	case RULE_SCOPE_HOST:
-		if (need_fields(ws, 5, "state", msg, msglen) != 0 ||
-		    get_addr(&ws->w[3], &host, msg, msglen) != 0)
+		if (state_need_fields(ws, 5, "state", msg, msglen) != 0 ||
+		    state_get_addr(&ws->w[3], &host, msg, msglen) != 0)
 			return -1;
 		if (apply && (h = hosts_find(track_hosts(r->t), &host, id)) != NULL) {
 			*gen = h->gen;
@@ -645,7 +663,7 @@ rule_state_entry(struct reader *r, enum rule_scope scope, const struct words *ws
 		r->stats.dropped += apply;
 		return 0;
 	default:
-		if (need_fields(ws, 6, "state", msg, msglen) != 0 ||
+		if (state_need_fields(ws, 6, "state", msg, msglen) != 0 ||
 		    baseline_parse_ref(&ws->w[3], &ws->w[4], &ref, msg, msglen) != 0)
 			return -1;
 		return apply && find_dest(r, &ref, id, gen) ? 1 : 0;
@@ -653,7 +671,7 @@ rule_state_entry(struct reader *r, enum rule_scope scope, const struct words *ws
 }
 
 static int
-read_state(struct reader *r, const struct words *ws, bool apply, char *msg,
+read_state(struct reader *r, const struct state_words *ws, bool apply, char *msg,
     size_t msglen)
 {
 	unsigned char bytes[STATE_BYTES_MAX];
@@ -668,14 +686,14 @@ read_state(struct reader *r, const struct words *ws, bool apply, char *msg,
 		return -1;
 	}
 	for (s = RULE_SCOPE_PAIR; s < RULE_SCOPE_COUNT; s++)
-		if (word_is(&ws->w[2], scope_names[s]))
+		if (state_word_is(&ws->w[2], scope_names[s]))
 			scope = s;
 	if (scope == RULE_SCOPE_NONE)
-		return bad_field(&ws->w[2], "scope", msg, msglen);
+		return state_bad_field(&ws->w[2], "scope", msg, msglen);
 	hex = &ws->w[ws->n - 1];
 	len = cur_left(hex) / 2;
 	if (len > sizeof(bytes) || parse_hex_bytes(hex, bytes, len) != 0)
-		return bad_field(hex, "state bytes", msg, msglen);
+		return state_bad_field(hex, "state bytes", msg, msglen);
 	if ((found = rule_state_entry(r, scope, ws, &id, &gen, apply, msg,
 	    msglen)) < 0)
 		return -1;
@@ -691,7 +709,7 @@ read_state(struct reader *r, const struct words *ws, bool apply, char *msg,
 }
 
 static int
-read_suppress(struct reader *r, const struct words *ws, bool apply, char *msg,
+read_suppress(struct reader *r, const struct state_words *ws, bool apply, char *msg,
     size_t msglen)
 {
 	struct netaddr host;
@@ -701,10 +719,10 @@ read_suppress(struct reader *r, const struct words *ws, bool apply, char *msg,
 	uint32_t id;
 	int rule;
 
-	if (need_fields(ws, 6, "suppress", msg, msglen) != 0 ||
-	    get_addr(&ws->w[2], &host, msg, msglen) != 0 ||
+	if (state_need_fields(ws, 6, "suppress", msg, msglen) != 0 ||
+	    state_get_addr(&ws->w[2], &host, msg, msglen) != 0 ||
 	    baseline_parse_ref(&ws->w[3], &ws->w[4], &ref, msg, msglen) != 0 ||
-	    get_u64(&ws->w[5], "time", &last, msg, msglen) != 0)
+	    state_get_u64(&ws->w[5], "time", &last, msg, msglen) != 0)
 		return -1;
 	if (!apply || (p = find_pair(r, &host, &ref, &id)) == NULL)
 		return 0;
@@ -718,7 +736,7 @@ read_suppress(struct reader *r, const struct words *ws, bool apply, char *msg,
 	return 0;
 }
 
-typedef int (*record_fn)(struct reader *r, const struct words *ws, bool apply,
+typedef int (*record_fn)(struct reader *r, const struct state_words *ws, bool apply,
     char *msg, size_t msglen);
 
 static const struct {
@@ -734,34 +752,43 @@ static int
 read_record(void *ctx, const struct cursor *line, bool apply, char *msg,
     size_t msglen)
 {
-	struct reader *r = ctx;
-	struct words ws;
+	const struct state_io *io = ctx;
+	struct reader *r = io->r;
+	struct state_words ws;
 	size_t i;
+	int rc;
 
 	msg[0] = '\0';
-	if (split_words(line, &ws, msg, msglen) != 0 || ws.n == 0)
+	if (state_split(line, &ws, msg, msglen) != 0 || ws.n == 0)
 		return ws.n == 0 ? 0 : -1;
 	for (i = 0; i < sizeof(records) / sizeof(records[0]); i++)
-		if (word_is(&ws.w[0], records[i].type))
+		if (state_word_is(&ws.w[0], records[i].type))
 			return records[i].read(r, &ws, apply, msg, msglen);
-	r->stats.dropped += apply; /* a newer version's record */
-	return 0;
+	rc = io->more != NULL && io->more->read != NULL ?
+	    io->more->read(io->more->ctx, line, apply, msg, msglen) : 0;
+	if (rc == 0 || rc == 2)
+		r->stats.dropped += apply; /* a newer version's, or cut short */
+	return rc < 0 ? -1 : 0;
 }
 
 int
-track_state_save(struct tracker *t, const char *path, char *err, size_t errlen)
+track_state_save(struct tracker *t, const char *path,
+    const struct track_state_more *more, char *err, size_t errlen)
 {
-	struct baseline_extra x = { write_records, NULL, t };
+	struct state_io io = { t, more, NULL };
+	struct baseline_extra x = { write_records, NULL, &io };
 
 	return baseline_save(track_baseline(t), path, &x, err, errlen);
 }
 
 int
 track_state_load(struct tracker *t, const char *path,
-    struct track_state_stats *stats, char *err, size_t errlen)
+    const struct track_state_more *more, struct track_state_stats *stats,
+    char *err, size_t errlen)
 {
 	struct reader r = { .t = t };
-	struct baseline_extra x = { NULL, read_record, &r };
+	struct state_io io = { t, more, &r };
+	struct baseline_extra x = { NULL, read_record, &io };
 	int rc;
 
 	rc = baseline_load(track_baseline(t), path, &x, err, errlen);

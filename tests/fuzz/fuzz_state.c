@@ -1,8 +1,9 @@
 /*
  * fuzz_state.c - libFuzzer target for the detection state file
  * (track/state.h): the input is loaded as a saved state into a tracker with
- * every rule on; then traffic to the destinations and from the hosts it
- * names asks the rules with whatever state they were given (each rule's
+ * every rule on, and its flows into a connection tracker; then traffic to
+ * the destinations and from the hosts it names asks the rules with
+ * whatever state they were given (each rule's
  * state_ok stands between the file and its code). A state that loads must
  * save, and a saved state must load and save the same bytes again.
  * Built by `make fuzz` (build-fuzz/fuzz_state); seeds in
@@ -17,6 +18,7 @@
 #include "exfild/config/config.h"
 #include "exfild/enrich/geo.h"
 #include "exfild/enrich/names.h"
+#include "exfild/track/conn.h"
 #include "exfild/track/state.h"
 #include "exfild/util/log.h"
 
@@ -38,7 +40,8 @@ static const char yaml[] =
     "rules: { campaign: { hosts: 2, bytes: 1KB }, beacon: { min_connections: 4 },\n"
     "  slow_upload: { windows: { 1h: 2KB } }, dormant_host: { idle: 1h, bytes: 1KB },\n"
     "  off_hours: { bytes: 1KB }, staging: { pull: 1KB, upload: 1KB } }\n"
-    "limits: { flows: 16, pairs: 16, destinations: 16, names: 16, hosts: 16 }\n";
+    "limits: { flows: 16, pairs: 16, destinations: 16, names: 16, hosts: 16,\n"
+    "  app_parsers: 4 }\n";
 
 static void
 remove_state_dir(void)
@@ -134,15 +137,45 @@ slurp(const char *path, char *buf, size_t len)
 	return n;
 }
 
+static struct conntrack *conn; /* the flows of the tracker made last */
+
 static struct tracker *
 tracker(void)
 {
 	struct tracker *t = track_new(cfg, &fuzz_key, geo, names, ignore_alert,
 	    NULL);
+	char err[256];
 
-	if (t == NULL)
+	if (t == NULL || (conn = conn_new(cfg, &fuzz_key, t, names, err,
+	    sizeof(err))) == NULL)
 		abort();
 	return t;
+}
+
+static void
+tracker_free(struct tracker *t)
+{
+	conn_finish(conn); /* the flows let go: their parser slots back */
+	conn_free(conn);
+	track_free(t);
+}
+
+static int
+load(struct tracker *t, const char *path, char *err, size_t errlen)
+{
+	struct track_state_more flows;
+
+	conn_state_hooks(conn, &flows);
+	return track_state_load(t, path, &flows, NULL, err, errlen);
+}
+
+static int
+save(struct tracker *t, const char *path, char *err, size_t errlen)
+{
+	struct track_state_more flows;
+
+	conn_state_hooks(conn, &flows);
+	return track_state_save(t, path, &flows, err, errlen);
 }
 
 int
@@ -157,28 +190,28 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (ftruncate(input_fd, 0) != 0 ||
 	    pwrite(input_fd, data, size, 0) != (ssize_t)size)
 		abort();
-	if (track_state_load(t, input_path, NULL, err, sizeof(err)) != 0)
+	if (load(t, input_path, err, sizeof(err)) != 0)
 		goto done;
 	loaded.n = 0;
 	agg_foreach(track_pairs(t), collect_pair, &loaded);
 	for (i = 0; i < loaded.n; i++)
 		send_on_pair(t, &loaded.p[i]);
 	track_evaluate_recent(t, 0, UINT64_MAX / 2);
-	if (track_state_save(t, state_path, err, sizeof(err)) != 0)
+	if (save(t, state_path, err, sizeof(err)) != 0)
 		abort();
-	track_free(t);
+	tracker_free(t);
 	t = tracker();
-	if (track_state_load(t, state_path, NULL, err, sizeof(err)) != 0) {
+	if (load(t, state_path, err, sizeof(err)) != 0) {
 		fprintf(stderr, "reload failed: %s\n", err);
 		abort();
 	}
-	if (track_state_save(t, state_path, err, sizeof(err)) != 0)
+	if (save(t, state_path, err, sizeof(err)) != 0)
 		abort();
 	n1 = slurp(state_path, first, sizeof(first));
-	track_free(t);
+	tracker_free(t);
 	t = tracker();
-	if (track_state_load(t, state_path, NULL, err, sizeof(err)) != 0 ||
-	    track_state_save(t, state_path, err, sizeof(err)) != 0)
+	if (load(t, state_path, err, sizeof(err)) != 0 ||
+	    save(t, state_path, err, sizeof(err)) != 0)
 		abort();
 	n2 = slurp(state_path, second, sizeof(second));
 	if (n1 != n2 || memcmp(first, second, n1) != 0) {
@@ -187,6 +220,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	}
 done:
-	track_free(t);
+	tracker_free(t);
 	return 0;
 }

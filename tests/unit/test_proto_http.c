@@ -1226,6 +1226,61 @@ test_null_stats_and_callbacks(void **state)
 }
 
 /* Run last: no test above asked for a span outside its parent. */
+/* The parser's saved state (a restart: track/state.h) taken at every byte
+ * of a stream with keep-alive, a chunked multipart upload and a CONNECT,
+ * put back into another parser, goes on as if never stopped; a state
+ * that is not one is refused. */
+static void
+test_saved_state_resumes(void **state)
+{
+	static const char stream[] =
+	    "POST /up HTTP/1.1\r\nHost: a.example\r\nTransfer-Encoding: chunked\r\n"
+	    "Content-Type: multipart/form-data; boundary=XyZ\r\n\r\n"
+	    "2b\r\n--XyZ\r\nContent-Disposition: form-data\r\n\r\nAB\r\n"
+	    "b\r\n\r\n--XyZ--\r\n\r\n0\r\n\r\n"
+	    "CONNECT b.example:443 HTTP/1.1\r\nHost: b.example:443\r\n\r\n"
+	    "\x16\x03\x01tunnel bytes";
+	struct http_events ev = { on_request, on_body, on_tunnel, NULL };
+	static struct http_parser p1, p2;
+	static uint8_t saved[sizeof(struct http_parser)];
+	size_t k, n, len = sizeof(stream) - 1;
+
+	(void)state;
+	run((const struct step[]){ { stream, len } }, 1, false, &rec_a);
+	assert_int_equal(rec_a.nreq, 2);
+	for (k = 0; k <= len; k++) {
+		memset(&rec_b, 0, sizeof(rec_b));
+		ev.stats = &rec_b.stats;
+		http_parser_init(&p1);
+		http_parser_feed(&p1, (const uint8_t *)stream, k, &ev, &rec_b);
+		n = http_parser_saved_len(&p1);
+		memcpy(saved, &p1, n);
+		memset(&p2, 0xa5, sizeof(p2));
+		assert_true(http_parser_restore(&p2, saved, n));
+		http_parser_feed(&p2, (const uint8_t *)stream + k, len - k, &ev,
+		    &rec_b);
+		assert_int_equal(rec_b.log_len, rec_a.log_len);
+		assert_memory_equal(rec_b.log, rec_a.log, rec_a.log_len);
+	}
+	/* refused: a state out of range, a boolean of 2, a length that is not
+	 * the line's, an unterminated host, less than the fixed part */
+	http_parser_init(&p1);
+	n = http_parser_saved_len(&p1);
+	memcpy(saved, &p1, n);
+	assert_true(http_parser_restore(&p2, saved, n));
+	saved[offsetof(struct http_parser, state)] = 9;
+	assert_false(http_parser_restore(&p2, saved, n));
+	memcpy(saved, &p1, n);
+	saved[offsetof(struct http_parser, in_tunnel)] = 2;
+	assert_false(http_parser_restore(&p2, saved, n));
+	memcpy(saved, &p1, n);
+	assert_false(http_parser_restore(&p2, saved, n + 1));
+	memset(saved + offsetof(struct http_parser, req.host), 'a', HTTP_HOST_MAX);
+	assert_false(http_parser_restore(&p2, saved, n));
+	memcpy(saved, &p1, n);
+	assert_false(http_parser_restore(&p2, saved, n - 1));
+}
+
 static void
 test_no_span_errors(void **state)
 {
@@ -1266,6 +1321,7 @@ main(void)
 		cmocka_unit_test(test_line_max_edges),
 		cmocka_unit_test(test_multipart_near_misses),
 		cmocka_unit_test(test_methods_first_letter),
+		cmocka_unit_test(test_saved_state_resumes),
 		cmocka_unit_test(test_no_span_errors),	/* last */
 	};
 

@@ -317,7 +317,7 @@ test_hostile_records_dropped_and_counted(void **state)
 	write_all(state_path, text);
 	t = track_new(cfg, &(struct hash_key){ 1, 2 }, geo, names, NULL, NULL);
 	assert_non_null(t);
-	assert_int_equal(track_state_load(t, state_path, &st, err, sizeof(err)), 0);
+	assert_int_equal(track_state_load(t, state_path, NULL, &st, err, sizeof(err)), 0);
 	assert_int_equal(st.hosts, 4);
 	assert_int_equal(st.pairs, 4);
 	assert_int_equal(st.dropped, 3);
@@ -363,7 +363,7 @@ test_bad_lines_refused_with_their_line(void **state)
 			lineno += at[-1] == '\n';
 		t = track_new(cfg, &(struct hash_key){ 1, 2 }, geo, names, NULL,
 		    NULL);
-		assert_int_equal(track_state_load(t, state_path, &st, err,
+		assert_int_equal(track_state_load(t, state_path, NULL, &st, err,
 		    sizeof(err)), -1);
 		snprintf(want, sizeof(want), "%s:%zu: %s", state_path, lineno,
 		    cases[i].message);

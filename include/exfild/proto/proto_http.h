@@ -79,6 +79,13 @@ struct http_parser {
 };
 
 void http_parser_init(struct http_parser *p);
+/* The state file (track/state.h): the bytes of p that hold its state (the
+ * struct up to the line buffer, and the line's bytes), and the same put
+ * back. Restoring checks them as hostile (states, lengths, booleans,
+ * strings terminated); false, p untouched, when they are not a state. */
+size_t http_parser_saved_len(const struct http_parser *p);
+bool http_parser_restore(struct http_parser *p, const uint8_t *bytes,
+    size_t len);
 void http_parser_feed(struct http_parser *p, const uint8_t *data, size_t len,
     const struct http_events *ev, void *ctx);
 /* Bytes were lost (a TCP gap): drop the partial state and resynchronise on

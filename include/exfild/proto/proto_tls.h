@@ -33,6 +33,10 @@ struct tls_parser {
 /* Does the stream start with a TLS record header (handshake/app data)? */
 bool tls_looks_like_record(const uint8_t *data, size_t len);
 void tls_parser_init(struct tls_parser *p);
+/* As http_parser_saved_len and http_parser_restore (proto_http.h): the
+ * struct up to the buffer, and the bytes gathered in it. */
+size_t tls_parser_saved_len(const struct tls_parser *p);
+bool tls_parser_restore(struct tls_parser *p, const uint8_t *bytes, size_t len);
 /* sni receives the lowercased server name (NUL-terminated) on TLS_SNI_FOUND. */
 enum tls_result tls_parser_feed(struct tls_parser *p, const uint8_t *data,
     size_t len, char sni[TLS_SNI_MAX]);

@@ -18,6 +18,7 @@
 #include "exfild/enrich/names.h"
 #include "exfild/proto/proto_http.h"
 #include "exfild/track/flow.h"
+#include "exfild/track/state.h"
 #include "exfild/track/track.h"
 
 struct conn_stats {
@@ -60,5 +61,9 @@ void conn_tick(struct conntrack *c, uint64_t now_ns);
 void conn_finish(struct conntrack *c);
 void conn_get_stats(const struct conntrack *c, struct conn_stats *out,
     struct flow_stats *flows);
+/* The flows in progress in the state file, after the tracker's records
+ * (track/state.h): a restart takes a connection up where it was, its
+ * destination, pair, payload kind and parser state. */
+void conn_state_hooks(struct conntrack *c, struct track_state_more *out);
 
 #endif

@@ -120,5 +120,10 @@ void flowtab_expire(struct flowtab *t, uint64_t now_ns, uint64_t idle_ns,
 void flowtab_flush(struct flowtab *t);
 void flowtab_get_stats(const struct flowtab *t, struct flow_stats *out);
 size_t flowtab_capacity(const struct flowtab *t);
+/* Every flow: the open ones, then the closed ones, each least recently
+ * used first (the state file: track/state.h). fn must not change the
+ * table. */
+typedef void (*flow_visit_fn)(void *ctx, const struct flow *f);
+void flowtab_foreach(const struct flowtab *t, flow_visit_fn fn, void *ctx);
 
 #endif
