@@ -111,38 +111,41 @@ load32(const uint8_t *p)
  * Symmetric hash: the two endpoints in a fixed order (the smaller first)
  * and the protocol, as 64-bit words, so that both directions of a
  * connection land in the same bucket. Words are loaded in host order: the
- * order only has to be the same for both directions. Two words when both
- * ends are IPv4.
+ * order only has to be the same for both directions. Two words, kept in
+ * registers, when both ends are IPv4; the rest out of line.
  */
-static size_t
-bucket_of(const struct flowtab *t, const struct flow_key *k)
+static __attribute__((noinline)) uint64_t
+hash_of_v6(const struct flowtab *t, const struct flow_key *k)
 {
 	uint64_t w[5], x0, x1, y0, y1;
 	bool swap;
 
-	if (k->host.family == 4 && k->peer.family == 4) {
-		x0 = load32(k->host.a + 12) << 16 | k->host_port;
-		y0 = load32(k->peer.a + 12) << 16 | k->peer_port;
-		swap = x0 > y0;
-		w[0] = (swap ? y0 : x0) | (uint64_t)k->proto << 48;
-		w[1] = swap ? x0 : y0;
-		return table_bucket(&t->tab, hash_words(&t->key, w, 2));
-	}
-	{
-		x0 = load64(k->host.a);
-		x1 = load64(k->host.a + 8);
-		y0 = load64(k->peer.a);
-		y1 = load64(k->peer.a + 8);
-		swap = x0 != y0 ? x0 > y0 : x1 != y1 ? x1 > y1 :
-		    k->host_port > k->peer_port;
-		w[0] = swap ? y0 : x0;
-		w[1] = swap ? y1 : x1;
-		w[2] = swap ? x0 : y0;
-		w[3] = swap ? x1 : y1;
-		w[4] = (uint64_t)(swap ? k->peer_port : k->host_port) << 32 |
-		    (uint64_t)(swap ? k->host_port : k->peer_port) << 16 | k->proto;
-	}
-	return table_bucket(&t->tab, hash_words(&t->key, w, 5));
+	x0 = load64(k->host.a);
+	x1 = load64(k->host.a + 8);
+	y0 = load64(k->peer.a);
+	y1 = load64(k->peer.a + 8);
+	swap = x0 != y0 ? x0 > y0 : x1 != y1 ? x1 > y1 :
+	    k->host_port > k->peer_port;
+	w[0] = swap ? y0 : x0;
+	w[1] = swap ? y1 : x1;
+	w[2] = swap ? x0 : y0;
+	w[3] = swap ? x1 : y1;
+	w[4] = (uint64_t)(swap ? k->peer_port : k->host_port) << 32 |
+	    (uint64_t)(swap ? k->host_port : k->peer_port) << 16 | k->proto;
+	return hash_words(&t->key, w, 5);
+}
+
+static inline size_t
+bucket_of(const struct flowtab *t, const struct flow_key *k)
+{
+	uint64_t x, y;
+
+	if (__builtin_expect(k->host.family != 4 || k->peer.family != 4, 0))
+		return table_bucket(&t->tab, hash_of_v6(t, k));
+	x = load32(k->host.a + 12) << 16 | k->host_port;
+	y = load32(k->peer.a + 12) << 16 | k->peer_port;
+	return table_bucket(&t->tab, hash_words2(&t->key,
+	    (x < y ? x : y) | (uint64_t)k->proto << 48, x < y ? y : x));
 }
 
 static bool
