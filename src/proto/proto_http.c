@@ -1340,11 +1340,17 @@ http_response_is_2xx(const uint8_t *data, size_t len)
 	    data[11] >= '0' && data[11] <= '9';
 }
 
+bool
+http_parser_awaits_tunnel_reply(const struct http_parser *p)
+{
+	return p->in_tunnel && (p->flags & HF_TUNNEL_FRESH);
+}
+
 void
 http_parser_tunnel_confirmed(struct http_parser *p, const struct http_events *ev,
     void *ctx)
 {
-	if (!p->in_tunnel || !(p->flags & HF_TUNNEL_FRESH))
+	if (!http_parser_awaits_tunnel_reply(p))
 		return;
 	p->flags &= (uint8_t)~HF_TUNNEL_FRESH;
 	if (p->line_len > 0 && ev != NULL && ev->on_tunnel != NULL)

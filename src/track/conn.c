@@ -564,9 +564,12 @@ static RARE void
 server_reply(struct conntrack *c, struct flow *f, const struct packet *pkt,
     struct segment_ctx *s)
 {
-	if (http_response_is_2xx(pkt->payload, pkt->payload_len))
-		http_parser_tunnel_confirmed(&c->slots[f->app_slot].http,
-		    http_events(c), s);
+	struct http_parser *hp = &c->slots[f->app_slot].http;
+
+	/* (only a CONNECT's fresh tunnel has a reply to wait for) */
+	if (http_parser_awaits_tunnel_reply(hp) &&
+	    http_response_is_2xx(pkt->payload, pkt->payload_len))
+		http_parser_tunnel_confirmed(hp, http_events(c), s);
 }
 
 /*
