@@ -172,22 +172,6 @@ match_key(void *probe, const void *entry)
 	return key_eq(&f->key, ((struct flow_probe *)probe)->k);
 }
 
-/* Either direction; says which. */
-static bool
-match_packet(void *probe, const void *entry)
-{
-	struct flow_probe *p = probe;
-	const struct flow *f = entry;
-
-	if (key_eq(&f->key, p->k))
-		p->from_host = true;
-	else if (key_eq_reversed(&f->key, p->k))
-		p->from_host = false;
-	else
-		return false;
-	return true;
-}
-
 /*
  * A packet of the flow at ts. The flow moves to its list's newest end at
  * most once per LRU_GRAIN_NS of packet time: the lists are therefore
@@ -201,7 +185,7 @@ flow_used(struct flowtab *t, uint32_t id, uint64_t ts_ns)
 
 	if (ts_ns > f->last_ns)
 		f->last_ns = ts_ns;
-	table_touch_coarse(&t->tab, f, &f->lru_ns, f->last_ns, LRU_GRAIN_NS);
+	table_touch_coarse_id(&t->tab, id, &f->lru_ns, f->last_ns, LRU_GRAIN_NS);
 	return f;
 }
 
@@ -277,13 +261,23 @@ struct flow *
 flowtab_find_packet_at(struct flowtab *t, const struct flow_key *k,
     size_t bucket, uint64_t ts_ns, bool *from_host)
 {
-	struct flow_probe probe = { k, true };
-	uint32_t id = table_find(&t->tab, bucket, match_packet, &probe);
+	const struct flow *f;
+	uint32_t id;
 
-	if (id == TABLE_NONE)
-		return NULL;
-	*from_host = probe.from_host;
-	return flow_used(t, id, ts_ns);
+	/* (the bucket walked here, not through table_find: the comparisons
+	 * stay inline wherever this is) */
+	for (id = table_head(&t->tab, bucket); id != TABLE_NONE;
+	    id = table_next(&t->tab, id)) {
+		f = flow_at(t, id);
+		if (key_eq(&f->key, k))
+			*from_host = true;
+		else if (key_eq_reversed(&f->key, k))
+			*from_host = false;
+		else
+			continue;
+		return flow_used(t, id, ts_ns);
+	}
+	return NULL;
 }
 
 struct flow *

@@ -60,38 +60,6 @@ table_clear(struct table *t)
 	t->count = 0;
 }
 
-static inline void
-list_unlink(struct table *t, uint32_t id)
-{
-	struct table_link *l = &t->links[id];
-	struct table_list *list = &t->list[l->list];
-
-	if (l->newer != TABLE_NONE)
-		t->links[l->newer].older = l->older;
-	else
-		list->newest = l->older;
-	if (l->older != TABLE_NONE)
-		t->links[l->older].newer = l->newer;
-	else
-		list->oldest = l->newer;
-}
-
-static inline void
-list_push_newest(struct table *t, uint32_t id, unsigned which)
-{
-	struct table_link *l = &t->links[id];
-	struct table_list *list = &t->list[which];
-
-	l->list = (uint8_t)which;
-	l->newer = TABLE_NONE;
-	l->older = list->newest;
-	if (list->newest != TABLE_NONE)
-		t->links[list->newest].newer = id;
-	else
-		list->oldest = id;
-	list->newest = id;
-}
-
 static void
 bucket_unlink(struct table *t, uint32_t id)
 {
@@ -109,7 +77,7 @@ void
 table_remove(struct table *t, uint32_t id)
 {
 	bucket_unlink(t, id);
-	list_unlink(t, id);
+	table_list_unlink(t, id);
 	t->links[id].list = TABLE_FREE;
 	t->links[id].next = t->free_head;
 	t->free_head = id;
@@ -171,27 +139,16 @@ table_insert(struct table *t, uint64_t hash, unsigned list)
 	l->bucket = (uint32_t)(hash & t->mask);
 	l->next = *bucket;
 	*bucket = id;
-	list_push_newest(t, id, list);
+	table_list_push(t, id, list);
 	t->count++;
 	return id;
 }
 
 void
-table_touch(struct table *t, uint32_t id)
-{
-	unsigned list = t->links[id].list;
-
-	if (t->list[list].newest == id)
-		return;
-	list_unlink(t, id);
-	list_push_newest(t, id, list);
-}
-
-void
 table_move(struct table *t, uint32_t id, unsigned list)
 {
-	list_unlink(t, id);
-	list_push_newest(t, id, list);
+	table_list_unlink(t, id);
+	table_list_push(t, id, list);
 }
 
 void
