@@ -111,7 +111,7 @@ load32(const uint8_t *p)
  * Symmetric hash: the two endpoints in a fixed order (the smaller first)
  * and the protocol, as 64-bit words, so that both directions of a
  * connection land in the same bucket. Words are loaded in host order: the
- * order only has to be the same for both directions. Two words, kept in
+ * order only has to be the same for both directions. 13 bytes, kept in
  * registers, when both ends are IPv4; the rest out of line.
  */
 static __attribute__((noinline)) uint64_t
@@ -138,14 +138,17 @@ hash_of_v6(const struct flowtab *t, const struct flow_key *k)
 static inline size_t
 bucket_of(const struct flowtab *t, const struct flow_key *k)
 {
-	uint64_t x, y;
+	uint64_t x, y, lo, hi;
 
 	if (__builtin_expect(k->host.family != 4 || k->peer.family != 4, 0))
 		return table_bucket(&t->tab, hash_of_v6(t, k));
+	/* 13 bytes: the smaller end, the larger, the protocol (6 + 6 + 1) */
 	x = load32(k->host.a + 12) << 16 | k->host_port;
 	y = load32(k->peer.a + 12) << 16 | k->peer_port;
-	return table_bucket(&t->tab, hash_words2(&t->key,
-	    (x < y ? x : y) | (uint64_t)k->proto << 48, x < y ? y : x));
+	lo = x < y ? x : y;
+	hi = x < y ? y : x;
+	return table_bucket(&t->tab, hash_word_tail(&t->key, lo | hi << 48,
+	    hi >> 16 | (uint64_t)k->proto << 32, 13));
 }
 
 static bool

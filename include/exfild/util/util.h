@@ -114,10 +114,12 @@ hash_word(struct hash_state *s, uint64_t w)
 	s->v0 ^= w;
 }
 
+/* tail: the message's last 0..7 bytes (little-endian) after its whole
+ * words; len: the message's length in bytes. */
 static inline uint64_t
-hash_finish(struct hash_state *s, size_t n)
+hash_finish(struct hash_state *s, uint64_t tail, size_t len)
 {
-	uint64_t b = (uint64_t)(n * 8) << 56;
+	uint64_t b = tail | (uint64_t)len << 56;
 
 	s->v3 ^= b;
 	HASH_SIPROUND(s->v0, s->v1, s->v2, s->v3);
@@ -137,18 +139,20 @@ hash_words(const struct hash_key *key, const uint64_t *w, size_t n)
 
 	for (i = 0; i < n; i++)
 		hash_word(&s, w[i]);
-	return hash_finish(&s, n);
+	return hash_finish(&s, 0, n * 8);
 }
 
-/* The same over two words, kept in registers (the IPv4 flow key). */
+/* The same over a message of 8 to 15 bytes, kept in registers: its first
+ * word and the len - 8 bytes after it (the IPv4 flow key: one compression
+ * fewer than two whole words). */
 static inline uint64_t
-hash_words2(const struct hash_key *key, uint64_t w0, uint64_t w1)
+hash_word_tail(const struct hash_key *key, uint64_t w, uint64_t tail,
+    size_t len)
 {
 	struct hash_state s = hash_start(key);
 
-	hash_word(&s, w0);
-	hash_word(&s, w1);
-	return hash_finish(&s, 2);
+	hash_word(&s, w);
+	return hash_finish(&s, tail, len);
 }
 /* Fill a key from the system's random source (getrandom); 0 or -1. */
 int hash_key_random(struct hash_key *key);
