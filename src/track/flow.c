@@ -260,7 +260,8 @@ flowtab_prefetch_flows(const struct flowtab *t, const size_t *bucket, size_t n,
 	}
 }
 
-struct flow *
+/* (inline: link-time optimisation may then inline it into the packet path) */
+inline struct flow *
 flowtab_find_packet_at(struct flowtab *t, const struct flow_key *k,
     size_t bucket, uint64_t ts_ns, bool *from_host)
 {
