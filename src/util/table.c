@@ -11,12 +11,29 @@
 #include "exfild/util/table.h"
 #include "exfild/util/util.h"
 
+/* entry_size as odd << *shift, and the odd factor's inverse mod 2^64
+ * (Newton's iteration: each step doubles the correct low bits). */
+static uint64_t
+odd_inverse(size_t size, unsigned *shift)
+{
+	uint64_t odd = size, inv;
+	int i;
+
+	for (*shift = 0; (odd & 1) == 0; odd >>= 1)
+		(*shift)++;
+	inv = odd; /* correct to 3 bits: odd * odd = 1 (mod 8) */
+	for (i = 0; i < 5; i++)
+		inv *= 2 - odd * inv;
+	return inv;
+}
+
 int
 table_init(struct table *t, const struct table_conf *conf)
 {
 	size_t nbuckets;
 
 	if (conf->capacity == 0 || conf->capacity >= TABLE_NONE ||
+	    conf->entry_size == 0 ||
 	    conf->lists == 0 || conf->lists > TABLE_LISTS ||
 	    (conf->gen_offset != TABLE_NO_GEN &&
 	    conf->gen_offset + sizeof(uint32_t) > conf->entry_size))
@@ -25,6 +42,7 @@ table_init(struct table *t, const struct table_conf *conf)
 	nbuckets = round_pow2(conf->min_buckets > 0 ? conf->min_buckets : 1);
 	t->entries = xcalloc(conf->capacity, conf->entry_size);
 	t->entry_size = conf->entry_size;
+	t->id_inverse = odd_inverse(conf->entry_size, &t->id_shift);
 	t->links = xcalloc(conf->capacity, sizeof(*t->links));
 	t->buckets = xreallocarray(NULL, nbuckets, sizeof(*t->buckets));
 	t->mask = nbuckets - 1;

@@ -54,6 +54,8 @@ struct table_list {
 struct table {
 	char *entries;
 	size_t entry_size;
+	unsigned id_shift;      /* entry_size = odd << id_shift */
+	uint64_t id_inverse;    /* odd * id_inverse = 1 (mod 2^64) */
 	struct table_link *links;
 	uint32_t *buckets;
 	size_t mask;            /* buckets - 1 */
@@ -116,10 +118,14 @@ table_entry(const struct table *t, uint32_t id)
 	return t->entries + (size_t)id * t->entry_size;
 }
 
+/* The offset is a multiple of entry_size: dividing it exactly is a shift
+ * and a multiplication by the odd factor's inverse (no division). */
 static inline uint32_t
 table_id(const struct table *t, const void *entry)
 {
-	return (uint32_t)(((const char *)entry - t->entries) / t->entry_size);
+	uint64_t off = (uint64_t)((const char *)entry - t->entries);
+
+	return (uint32_t)((off >> t->id_shift) * t->id_inverse);
 }
 
 /* The first slot of the hash's bucket (TABLE_NONE: empty), and the next. */
