@@ -1334,7 +1334,8 @@ tunnel_first_bytes(struct http_parser *p, const uint8_t *data, size_t len,
 bool
 http_response_is_2xx(const uint8_t *data, size_t len)
 {
-	return len >= 12 && memcmp(data, "HTTP/1.", 7) == 0 &&
+	/* (most server segments are body bytes: the first one turns them away) */
+	return len >= 12 && data[0] == 'H' && memcmp(data, "HTTP/1.", 7) == 0 &&
 	    (data[7] == '0' || data[7] == '1') && data[8] == ' ' &&
 	    data[9] == '2' && data[10] >= '0' && data[10] <= '9' &&
 	    data[11] >= '0' && data[11] <= '9';

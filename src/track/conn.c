@@ -566,9 +566,10 @@ server_reply(struct conntrack *c, struct flow *f, const struct packet *pkt,
 {
 	struct http_parser *hp = &c->slots[f->app_slot].http;
 
-	/* (only a CONNECT's fresh tunnel has a reply to wait for) */
-	if (http_parser_awaits_tunnel_reply(hp) &&
-	    http_response_is_2xx(pkt->payload, pkt->payload_len))
+	/* (only a CONNECT's fresh tunnel has a reply to wait for; the
+	 * segment, in cache, is read before the parser's slot) */
+	if (http_response_is_2xx(pkt->payload, pkt->payload_len) &&
+	    http_parser_awaits_tunnel_reply(hp))
 		http_parser_tunnel_confirmed(hp, http_events(c), s);
 }
 
