@@ -838,7 +838,7 @@ conn_batch(struct conntrack *c, const struct packet *pkts, const bool *ok,
     size_t n)
 {
 	struct flow_key keys[CONN_BATCH_MAX];
-	size_t bucket[CONN_BATCH_MAX];
+	size_t bucket[CONN_BATCH_MAX] = { 0 }; /* (all set below; GCC cannot tell) */
 	const struct flow *hint[CONN_BATCH_MAX];
 	size_t i;
 
