@@ -272,22 +272,37 @@ capfile_open(const char *const *paths, size_t n, char *err, size_t errlen)
 	return s;
 }
 
+/* A record of file i as handed out. */
+static inline void
+capfile_pkt(const struct capfile *f, size_t i, const struct pcap_record *r,
+    struct capture_pkt *out)
+{
+	out->ts_ns = r->ts_ns;
+	out->linktype = f->linktype;
+	out->data = r->data;
+	out->caplen = r->caplen;
+	out->wirelen = r->wirelen;
+	out->file_index = (unsigned)i;
+}
+
+/* Counts n packets of file i, of bytes captured bytes, handed out. */
+static inline void
+capfile_count(struct capfile_set *s, size_t i, uint64_t n, uint64_t bytes)
+{
+	s->files[i].packets += n;
+	s->stats.packets += n;
+	s->stats.bytes += bytes;
+	s->last = i;
+}
+
 /* Hands out the head of file i (which holds a packet). */
 static void
 capfile_take(struct capfile_set *s, size_t i, struct capture_pkt *out)
 {
 	struct capfile *f = &s->files[i];
 
-	out->ts_ns = f->head.ts_ns;
-	out->linktype = f->linktype;
-	out->data = f->head.data;
-	out->caplen = f->head.caplen;
-	out->wirelen = f->head.wirelen;
-	out->file_index = (unsigned)i;
-	f->packets++;
-	s->stats.packets++;
-	s->stats.bytes += f->head.caplen;
-	s->last = i;
+	capfile_pkt(f, i, &f->head, out);
+	capfile_count(s, i, 1, f->head.caplen);
 }
 
 /* One plain pcap file (the usual replay): straight from its reader. */
@@ -351,17 +366,22 @@ size_t
 capfile_next_batch(struct capfile_set *s, struct capture_pkt *out, size_t max)
 {
 	struct capfile *f = &s->files[0];
+	struct pcap_record r;
+	uint64_t bytes = 0;
 	size_t n;
 
 	if (max == 0 || capfile_next(s, &out[0]) != 1)
 		return 0;
 	if (!capfile_is_single_fast(s))
 		return 1; /* merged files and libpcap hand out one at a time */
+	/* the rest of the batch straight from the reader, counted at the end */
 	for (n = 1; n < max; n++) {
-		if (pcap_reader_next_buffered(f->fast, &f->head) != 1)
+		if (pcap_reader_next_buffered(f->fast, &r) != 1)
 			break;
-		capfile_take(s, 0, &out[n]);
+		capfile_pkt(f, 0, &r, &out[n]);
+		bytes += r.caplen;
 	}
+	capfile_count(s, 0, n - 1, bytes);
 	return n;
 }
 

@@ -1324,17 +1324,24 @@ tunnel_first_bytes(struct http_parser *p, const uint8_t *data, size_t len,
 bool
 http_response_is_2xx(const uint8_t *data, size_t len)
 {
-	return len >= 12 && memcmp(data, "HTTP/1.", 7) == 0 &&
+	/* (most server segments are body bytes: the first one turns them away) */
+	return len >= 12 && data[0] == 'H' && memcmp(data, "HTTP/1.", 7) == 0 &&
 	    (data[7] == '0' || data[7] == '1') && data[8] == ' ' &&
 	    data[9] == '2' && data[10] >= '0' && data[10] <= '9' &&
 	    data[11] >= '0' && data[11] <= '9';
+}
+
+bool
+http_parser_awaits_tunnel_reply(const struct http_parser *p)
+{
+	return p->in_tunnel && (p->flags & HF_TUNNEL_FRESH);
 }
 
 void
 http_parser_tunnel_confirmed(struct http_parser *p, const struct http_events *ev,
     void *ctx)
 {
-	if (!p->in_tunnel || !(p->flags & HF_TUNNEL_FRESH))
+	if (!http_parser_awaits_tunnel_reply(p))
 		return;
 	p->flags &= (uint8_t)~HF_TUNNEL_FRESH;
 	if (p->line_len > 0 && ev != NULL && ev->on_tunnel != NULL)

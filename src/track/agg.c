@@ -265,7 +265,8 @@ current_bucket(struct aggtab *t, struct pair *p, uint64_t ts_ns)
 	return &p->b[p->newest_bucket % AGG_BUCKETS];
 }
 
-void
+/* (inline: link-time optimisation may then inline it into the packet path) */
+inline void
 agg_add_bytes(struct aggtab *t, struct pair *p, uint64_t ts_ns, uint64_t out,
     uint64_t in)
 {

@@ -565,9 +565,13 @@ static RARE void
 server_reply(struct conntrack *c, struct flow *f, const struct packet *pkt,
     struct segment_ctx *s)
 {
-	if (http_response_is_2xx(pkt->payload, pkt->payload_len))
-		http_parser_tunnel_confirmed(&c->slots[f->app_slot].http,
-		    http_events(c), s);
+	struct http_parser *hp = &c->slots[f->app_slot].http;
+
+	/* (only a CONNECT's fresh tunnel has a reply to wait for; the
+	 * segment, in cache, is read before the parser's slot) */
+	if (http_response_is_2xx(pkt->payload, pkt->payload_len) &&
+	    http_parser_awaits_tunnel_reply(hp))
+		http_parser_tunnel_confirmed(hp, http_events(c), s);
 }
 
 /*
@@ -824,8 +828,9 @@ prefetch_pair(const struct pair *pr)
 /*
  * The table lookups of a packet are cache misses, each waiting on the one
  * before (bucket, flow, pair): here they are started for the whole batch at
- * once, a step at a time (the buckets, then the flows, then their pairs),
- * and only then is each packet handled, in order, with its full lookup.
+ * once, a step at a time (the buckets, each as soon as its hash is known,
+ * then the flows, then their pairs), and only then is each packet handled,
+ * in order, with its full lookup.
  * Prefetches are hints: a table that changes within the batch only makes
  * one of them useless.
  */
@@ -834,16 +839,17 @@ conn_batch(struct conntrack *c, const struct packet *pkts, const bool *ok,
     size_t n)
 {
 	struct flow_key keys[CONN_BATCH_MAX];
-	size_t bucket[CONN_BATCH_MAX] = { 0 };
+	size_t bucket[CONN_BATCH_MAX] = { 0 }; /* (all set below; GCC cannot tell) */
 	const struct flow *hint[CONN_BATCH_MAX];
 	size_t i;
 
 	if (n > CONN_BATCH_MAX)
 		n = CONN_BATCH_MAX;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		/* (bucket 0 for the rest: prefetched for nothing) */
 		bucket[i] = ok[i] ? packet_lookup(c, &pkts[i], &keys[i]) : 0;
-	flowtab_prefetch_buckets(c->flows, bucket, n);
+		flowtab_prefetch_buckets(c->flows, &bucket[i], 1);
+	}
 	flowtab_prefetch_flows(c->flows, bucket, n, hint);
 	for (i = 0; i < n; i++)
 		if (hint[i] != NULL && hint[i]->pair_id != FLOW_NONE)

@@ -111,38 +111,44 @@ load32(const uint8_t *p)
  * Symmetric hash: the two endpoints in a fixed order (the smaller first)
  * and the protocol, as 64-bit words, so that both directions of a
  * connection land in the same bucket. Words are loaded in host order: the
- * order only has to be the same for both directions. Two words when both
- * ends are IPv4.
+ * order only has to be the same for both directions. 13 bytes, kept in
+ * registers, when both ends are IPv4; the rest out of line.
  */
-static size_t
-bucket_of(const struct flowtab *t, const struct flow_key *k)
+static __attribute__((noinline)) uint64_t
+hash_of_v6(const struct flowtab *t, const struct flow_key *k)
 {
 	uint64_t w[5], x0, x1, y0, y1;
 	bool swap;
 
-	if (k->host.family == 4 && k->peer.family == 4) {
-		x0 = load32(k->host.a + 12) << 16 | k->host_port;
-		y0 = load32(k->peer.a + 12) << 16 | k->peer_port;
-		swap = x0 > y0;
-		w[0] = (swap ? y0 : x0) | (uint64_t)k->proto << 48;
-		w[1] = swap ? x0 : y0;
-		return table_bucket(&t->tab, hash_words(&t->key, w, 2));
-	}
-	{
-		x0 = load64(k->host.a);
-		x1 = load64(k->host.a + 8);
-		y0 = load64(k->peer.a);
-		y1 = load64(k->peer.a + 8);
-		swap = x0 != y0 ? x0 > y0 : x1 != y1 ? x1 > y1 :
-		    k->host_port > k->peer_port;
-		w[0] = swap ? y0 : x0;
-		w[1] = swap ? y1 : x1;
-		w[2] = swap ? x0 : y0;
-		w[3] = swap ? x1 : y1;
-		w[4] = (uint64_t)(swap ? k->peer_port : k->host_port) << 32 |
-		    (uint64_t)(swap ? k->host_port : k->peer_port) << 16 | k->proto;
-	}
-	return table_bucket(&t->tab, hash_words(&t->key, w, 5));
+	x0 = load64(k->host.a);
+	x1 = load64(k->host.a + 8);
+	y0 = load64(k->peer.a);
+	y1 = load64(k->peer.a + 8);
+	swap = x0 != y0 ? x0 > y0 : x1 != y1 ? x1 > y1 :
+	    k->host_port > k->peer_port;
+	w[0] = swap ? y0 : x0;
+	w[1] = swap ? y1 : x1;
+	w[2] = swap ? x0 : y0;
+	w[3] = swap ? x1 : y1;
+	w[4] = (uint64_t)(swap ? k->peer_port : k->host_port) << 32 |
+	    (uint64_t)(swap ? k->host_port : k->peer_port) << 16 | k->proto;
+	return hash_words(&t->key, w, 5);
+}
+
+static inline size_t
+bucket_of(const struct flowtab *t, const struct flow_key *k)
+{
+	uint64_t x, y, lo, hi;
+
+	if (__builtin_expect(k->host.family != 4 || k->peer.family != 4, 0))
+		return table_bucket(&t->tab, hash_of_v6(t, k));
+	/* 13 bytes: the smaller end, the larger, the protocol (6 + 6 + 1) */
+	x = load32(k->host.a + 12) << 16 | k->host_port;
+	y = load32(k->peer.a + 12) << 16 | k->peer_port;
+	lo = x < y ? x : y;
+	hi = x < y ? y : x;
+	return table_bucket(&t->tab, hash_word_tail(&t->key, lo | hi << 48,
+	    hi >> 16 | (uint64_t)k->proto << 32, 13));
 }
 
 static bool
@@ -169,22 +175,6 @@ match_key(void *probe, const void *entry)
 	return key_eq(&f->key, ((struct flow_probe *)probe)->k);
 }
 
-/* Either direction; says which. */
-static bool
-match_packet(void *probe, const void *entry)
-{
-	struct flow_probe *p = probe;
-	const struct flow *f = entry;
-
-	if (key_eq(&f->key, p->k))
-		p->from_host = true;
-	else if (key_eq_reversed(&f->key, p->k))
-		p->from_host = false;
-	else
-		return false;
-	return true;
-}
-
 /*
  * A packet of the flow at ts. The flow moves to its list's newest end at
  * most once per LRU_GRAIN_NS of packet time: the lists are therefore
@@ -198,7 +188,7 @@ flow_used(struct flowtab *t, uint32_t id, uint64_t ts_ns)
 
 	if (ts_ns > f->last_ns)
 		f->last_ns = ts_ns;
-	table_touch_coarse(&t->tab, f, &f->lru_ns, f->last_ns, LRU_GRAIN_NS);
+	table_touch_coarse_id(&t->tab, id, &f->lru_ns, f->last_ns, LRU_GRAIN_NS);
 	return f;
 }
 
@@ -270,17 +260,28 @@ flowtab_prefetch_flows(const struct flowtab *t, const size_t *bucket, size_t n,
 	}
 }
 
-struct flow *
+/* (inline: link-time optimisation may then inline it into the packet path) */
+inline struct flow *
 flowtab_find_packet_at(struct flowtab *t, const struct flow_key *k,
     size_t bucket, uint64_t ts_ns, bool *from_host)
 {
-	struct flow_probe probe = { k, true };
-	uint32_t id = table_find(&t->tab, bucket, match_packet, &probe);
+	const struct flow *f;
+	uint32_t id;
 
-	if (id == TABLE_NONE)
-		return NULL;
-	*from_host = probe.from_host;
-	return flow_used(t, id, ts_ns);
+	/* (the bucket walked here, not through table_find: the comparisons
+	 * stay inline wherever this is) */
+	for (id = table_head(&t->tab, bucket); id != TABLE_NONE;
+	    id = table_next(&t->tab, id)) {
+		f = flow_at(t, id);
+		if (key_eq(&f->key, k))
+			*from_host = true;
+		else if (key_eq_reversed(&f->key, k))
+			*from_host = false;
+		else
+			continue;
+		return flow_used(t, id, ts_ns);
+	}
+	return NULL;
 }
 
 struct flow *

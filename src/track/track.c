@@ -139,7 +139,9 @@ track_dest_address(struct tracker *t, struct dest *d, struct netaddr *out)
 	if (d->name[0] == '\0' ||
 	    d->lookup_version == names_changes(t->names) + 1)
 		return false;
-	if (netaddr_parse(d->name, out) == 0 || names_get(t->names, d->name, out)) {
+	/* (a name that is an address literal parses the first time or never) */
+	if ((d->lookup_version == 0 && netaddr_parse(d->name, out) == 0) ||
+	    names_get(t->names, d->name, out)) {
 		d->addr = *out;
 		return true;
 	}

@@ -2,6 +2,7 @@
  * netaddr.c - IPv4/IPv6 addresses (IPv4 held IPv4-mapped) and prefixes.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,13 +18,27 @@ netaddr_is_set(const struct netaddr *a)
 	return a->family == 4 || a->family == 6;
 }
 
+/* Could it be an address literal at all? inet_pton reads decimal digits
+ * and dots (AF_INET), hex digits, colons and dots (AF_INET6): a host name
+ * with any other letter is turned away without copying it. */
+static bool
+literal_chars_only(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!isxdigit((unsigned char)s[i]) && s[i] != ':' && s[i] != '.')
+			return false;
+	return true;
+}
+
 int
 netaddr_parse_n(const char *s, size_t n, struct netaddr *out)
 {
 	char buf[NETADDR_STRLEN];
 	uint8_t raw[16];
 
-	if (n == 0 || n >= sizeof(buf))
+	if (n == 0 || n >= sizeof(buf) || !literal_chars_only(s, n))
 		return -1;
 	memcpy(buf, s, n);
 	buf[n] = '\0';

@@ -11,12 +11,29 @@
 #include "exfild/util/table.h"
 #include "exfild/util/util.h"
 
+/* entry_size as odd << *shift, and the odd factor's inverse mod 2^64
+ * (Newton's iteration: each step doubles the correct low bits). */
+static uint64_t
+odd_inverse(size_t size, unsigned *shift)
+{
+	uint64_t odd = size, inv;
+	int i;
+
+	for (*shift = 0; (odd & 1) == 0; odd >>= 1)
+		(*shift)++;
+	inv = odd; /* correct to 3 bits: odd * odd = 1 (mod 8) */
+	for (i = 0; i < 5; i++)
+		inv *= 2 - odd * inv;
+	return inv;
+}
+
 int
 table_init(struct table *t, const struct table_conf *conf)
 {
 	size_t nbuckets;
 
 	if (conf->capacity == 0 || conf->capacity >= TABLE_NONE ||
+	    conf->entry_size == 0 ||
 	    conf->lists == 0 || conf->lists > TABLE_LISTS ||
 	    (conf->gen_offset != TABLE_NO_GEN &&
 	    conf->gen_offset + sizeof(uint32_t) > conf->entry_size))
@@ -25,6 +42,7 @@ table_init(struct table *t, const struct table_conf *conf)
 	nbuckets = round_pow2(conf->min_buckets > 0 ? conf->min_buckets : 1);
 	t->entries = xcalloc(conf->capacity, conf->entry_size);
 	t->entry_size = conf->entry_size;
+	t->id_inverse = odd_inverse(conf->entry_size, &t->id_shift);
 	t->links = xcalloc(conf->capacity, sizeof(*t->links));
 	t->buckets = xreallocarray(NULL, nbuckets, sizeof(*t->buckets));
 	t->mask = nbuckets - 1;
@@ -60,38 +78,6 @@ table_clear(struct table *t)
 	t->count = 0;
 }
 
-static inline void
-list_unlink(struct table *t, uint32_t id)
-{
-	struct table_link *l = &t->links[id];
-	struct table_list *list = &t->list[l->list];
-
-	if (l->newer != TABLE_NONE)
-		t->links[l->newer].older = l->older;
-	else
-		list->newest = l->older;
-	if (l->older != TABLE_NONE)
-		t->links[l->older].newer = l->newer;
-	else
-		list->oldest = l->newer;
-}
-
-static inline void
-list_push_newest(struct table *t, uint32_t id, unsigned which)
-{
-	struct table_link *l = &t->links[id];
-	struct table_list *list = &t->list[which];
-
-	l->list = (uint8_t)which;
-	l->newer = TABLE_NONE;
-	l->older = list->newest;
-	if (list->newest != TABLE_NONE)
-		t->links[list->newest].newer = id;
-	else
-		list->oldest = id;
-	list->newest = id;
-}
-
 static void
 bucket_unlink(struct table *t, uint32_t id)
 {
@@ -109,7 +95,7 @@ void
 table_remove(struct table *t, uint32_t id)
 {
 	bucket_unlink(t, id);
-	list_unlink(t, id);
+	table_list_unlink(t, id);
 	t->links[id].list = TABLE_FREE;
 	t->links[id].next = t->free_head;
 	t->free_head = id;
@@ -171,27 +157,16 @@ table_insert(struct table *t, uint64_t hash, unsigned list)
 	l->bucket = (uint32_t)(hash & t->mask);
 	l->next = *bucket;
 	*bucket = id;
-	list_push_newest(t, id, list);
+	table_list_push(t, id, list);
 	t->count++;
 	return id;
 }
 
 void
-table_touch(struct table *t, uint32_t id)
-{
-	unsigned list = t->links[id].list;
-
-	if (t->list[list].newest == id)
-		return;
-	list_unlink(t, id);
-	list_push_newest(t, id, list);
-}
-
-void
 table_move(struct table *t, uint32_t id, unsigned list)
 {
-	list_unlink(t, id);
-	list_push_newest(t, id, list);
+	table_list_unlink(t, id);
+	table_list_push(t, id, list);
 }
 
 void

@@ -159,6 +159,30 @@ test_init_rejects(void **state)
 	assert_int_equal(table_init(&t, &conf), 0);
 	assert_int_equal(table_capacity(&t), 4);
 	table_fini(&t);
+	conf.gen_offset = TABLE_NO_GEN;
+	conf.entry_size = 0;
+	assert_int_equal(table_init(&t, &conf), -1);
+}
+
+/* A slot's id from its entry's address, for odd and even entry sizes. */
+static void
+test_id_of_entry(void **state)
+{
+	static const size_t sizes[] = { 1, 3, 8, 24, 40, 136, 200, 4096 + 12 };
+	struct table t;
+	struct table_conf conf = { .capacity = 1000, .gen_offset = TABLE_NO_GEN,
+		.lists = 1 };
+	size_t i;
+	uint32_t id;
+
+	(void)state;
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		conf.entry_size = sizes[i];
+		assert_int_equal(table_init(&t, &conf), 0);
+		for (id = 0; id < 1000; id++)
+			assert_int_equal(table_id(&t, table_entry(&t, id)), id);
+		table_fini(&t);
+	}
 }
 
 static void
@@ -347,6 +371,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_init_rejects),
+		cmocka_unit_test(test_id_of_entry),
 		cmocka_unit_test_setup_teardown(test_insert_find_remove, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_collisions_in_one_bucket, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lru_eviction_at_capacity, setup, teardown),

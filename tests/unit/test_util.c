@@ -97,6 +97,9 @@ test_siphash13_words(void **state)
 	(void)state;
 	assert_int_equal(hash_words(&k, w, 2), 0x6511d8f212065f8bULL);
 	assert_int_equal(hash_words(&k, w, 0), 0xabac0158050fc4dcULL);
+	/* bytes 0..12: a whole word and five bytes of tail */
+	assert_int_equal(hash_word_tail(&k, 0x0706050403020100ULL,
+	    0x0c0b0a0908ULL, 13), 0x306f760c1229ffa7ULL);
 }
 
 static void

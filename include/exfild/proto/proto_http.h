@@ -95,6 +95,9 @@ void http_parser_gap(struct http_parser *p, const struct http_events *ev);
  * good, even if it looks like a request (bytes held back are delivered). */
 void http_parser_tunnel_confirmed(struct http_parser *p,
     const struct http_events *ev, void *ctx);
+/* Would a confirmation change anything now (a CONNECT's tunnel that has
+ * seen no byte yet)? Lets the caller skip reading the server's replies. */
+bool http_parser_awaits_tunnel_reply(const struct http_parser *p);
 /* True for a status line "HTTP/1.x 2xx" at the start of data. */
 bool http_response_is_2xx(const uint8_t *data, size_t len);
 /* Does this look like the start of an HTTP request ("METHOD SP")? */

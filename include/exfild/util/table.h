@@ -54,6 +54,8 @@ struct table_list {
 struct table {
 	char *entries;
 	size_t entry_size;
+	unsigned id_shift;      /* entry_size = odd << id_shift */
+	uint64_t id_inverse;    /* odd * id_inverse = 1 (mod 2^64) */
 	struct table_link *links;
 	uint32_t *buckets;
 	size_t mask;            /* buckets - 1 */
@@ -80,8 +82,6 @@ void table_clear(struct table *t);
  */
 uint32_t table_insert(struct table *t, uint64_t hash, unsigned list);
 void table_remove(struct table *t, uint32_t id);
-/* Makes the slot the newest of its list. */
-void table_touch(struct table *t, uint32_t id);
 /* Makes the slot the newest of another list. */
 void table_move(struct table *t, uint32_t id, unsigned list);
 /* Walks a list from the oldest slot, or from the newest (_recent). */
@@ -118,10 +118,14 @@ table_entry(const struct table *t, uint32_t id)
 	return t->entries + (size_t)id * t->entry_size;
 }
 
+/* The offset is a multiple of entry_size: dividing it exactly is a shift
+ * and a multiplication by the odd factor's inverse (no division). */
 static inline uint32_t
 table_id(const struct table *t, const void *entry)
 {
-	return (uint32_t)(((const char *)entry - t->entries) / t->entry_size);
+	uint64_t off = (uint64_t)((const char *)entry - t->entries);
+
+	return (uint32_t)((off >> t->id_shift) * t->id_inverse);
 }
 
 /* The first slot of the hash's bucket (TABLE_NONE: empty), and the next. */
@@ -172,6 +176,53 @@ table_find(const struct table *t, uint64_t hash, table_match_fn match,
 	return TABLE_NONE;
 }
 
+/* A slot out of its recency list, and in as the newest of one (for the
+ * inline functions here and table.c). */
+static inline void
+table_list_unlink(struct table *t, uint32_t id)
+{
+	struct table_link *l = &t->links[id];
+	struct table_list *list = &t->list[l->list];
+
+	if (l->newer != TABLE_NONE)
+		t->links[l->newer].older = l->older;
+	else
+		list->newest = l->older;
+	if (l->older != TABLE_NONE)
+		t->links[l->older].newer = l->newer;
+	else
+		list->oldest = l->newer;
+}
+
+static inline void
+table_list_push(struct table *t, uint32_t id, unsigned which)
+{
+	struct table_link *l = &t->links[id];
+	struct table_list *list = &t->list[which];
+
+	l->list = (uint8_t)which;
+	l->newer = TABLE_NONE;
+	l->older = list->newest;
+	if (list->newest != TABLE_NONE)
+		t->links[list->newest].newer = id;
+	else
+		list->oldest = id;
+	list->newest = id;
+}
+
+/* Makes the slot the newest of its list (inline: flows, pairs and
+ * destinations in use are touched as their packets come). */
+static inline void
+table_touch(struct table *t, uint32_t id)
+{
+	unsigned list = t->links[id].list;
+
+	if (t->list[list].newest == id)
+		return;
+	table_list_unlink(t, id);
+	table_list_push(t, id, list);
+}
+
 /* The ends of a list and the neighbours of a slot in it (TABLE_NONE: none). */
 static inline uint32_t
 table_oldest(const struct table *t, unsigned list)
@@ -196,12 +247,29 @@ table_newer(const struct table *t, uint32_t id)
  * a relink touches its neighbours' cache lines. *relinked_ns (in the
  * entry) is the time of its last relink, so each list stays ordered by it.
  */
+static inline bool
+table_relink_due(uint64_t relinked_ns, uint64_t now_ns, uint64_t grain_ns)
+{
+	return now_ns >= relinked_ns && now_ns - relinked_ns >= grain_ns;
+}
+
 static inline void
 table_touch_coarse(struct table *t, const void *entry, uint64_t *relinked_ns,
     uint64_t now_ns, uint64_t grain_ns)
 {
-	if (now_ns >= *relinked_ns && now_ns - *relinked_ns >= grain_ns)
+	if (table_relink_due(*relinked_ns, now_ns, grain_ns))
 		table_relink_at(t, entry, relinked_ns, now_ns);
+}
+
+/* The same for a caller that knows the slot (no division to find it). */
+static inline void
+table_touch_coarse_id(struct table *t, uint32_t id, uint64_t *relinked_ns,
+    uint64_t now_ns, uint64_t grain_ns)
+{
+	if (table_relink_due(*relinked_ns, now_ns, grain_ns)) {
+		*relinked_ns = now_ns;
+		table_touch(t, id);
+	}
 }
 
 #endif

@@ -98,29 +98,69 @@ uint64_t hash_bytes(const struct hash_key *key, const void *data, size_t len);
 		v2 = HASH_ROTL(v2, 32);                                   \
 	} while (0)
 
+/* Its state, and the steps: start, one word, the end (n: words hashed). */
+struct hash_state {
+	uint64_t v0, v1, v2, v3;
+};
+
+static inline struct hash_state
+hash_start(const struct hash_key *key)
+{
+	struct hash_state s = {
+		0x736f6d6570736575ULL ^ key->k0, 0x646f72616e646f6dULL ^ key->k1,
+		0x6c7967656e657261ULL ^ key->k0, 0x7465646279746573ULL ^ key->k1,
+	};
+
+	return s;
+}
+
+static inline void
+hash_word(struct hash_state *s, uint64_t w)
+{
+	s->v3 ^= w;
+	HASH_SIPROUND(s->v0, s->v1, s->v2, s->v3);
+	s->v0 ^= w;
+}
+
+/* tail: the message's last 0..7 bytes (little-endian) after its whole
+ * words; len: the message's length in bytes. */
+static inline uint64_t
+hash_finish(struct hash_state *s, uint64_t tail, size_t len)
+{
+	uint64_t b = tail | (uint64_t)len << 56;
+
+	s->v3 ^= b;
+	HASH_SIPROUND(s->v0, s->v1, s->v2, s->v3);
+	s->v0 ^= b;
+	s->v2 ^= 0xff;
+	HASH_SIPROUND(s->v0, s->v1, s->v2, s->v3);
+	HASH_SIPROUND(s->v0, s->v1, s->v2, s->v3);
+	HASH_SIPROUND(s->v0, s->v1, s->v2, s->v3);
+	return s->v0 ^ s->v1 ^ s->v2 ^ s->v3;
+}
+
 static inline uint64_t
 hash_words(const struct hash_key *key, const uint64_t *w, size_t n)
 {
-	uint64_t v0 = 0x736f6d6570736575ULL ^ key->k0;
-	uint64_t v1 = 0x646f72616e646f6dULL ^ key->k1;
-	uint64_t v2 = 0x6c7967656e657261ULL ^ key->k0;
-	uint64_t v3 = 0x7465646279746573ULL ^ key->k1;
-	uint64_t b = (uint64_t)(n * 8) << 56;
+	struct hash_state s = hash_start(key);
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		v3 ^= w[i];
-		HASH_SIPROUND(v0, v1, v2, v3);
-		v0 ^= w[i];
-	}
-	v3 ^= b;
-	HASH_SIPROUND(v0, v1, v2, v3);
-	v0 ^= b;
-	v2 ^= 0xff;
-	HASH_SIPROUND(v0, v1, v2, v3);
-	HASH_SIPROUND(v0, v1, v2, v3);
-	HASH_SIPROUND(v0, v1, v2, v3);
-	return v0 ^ v1 ^ v2 ^ v3;
+	for (i = 0; i < n; i++)
+		hash_word(&s, w[i]);
+	return hash_finish(&s, 0, n * 8);
+}
+
+/* The same over a message of 8 to 15 bytes, kept in registers: its first
+ * word and the len - 8 bytes after it (the IPv4 flow key: one compression
+ * fewer than two whole words). */
+static inline uint64_t
+hash_word_tail(const struct hash_key *key, uint64_t w, uint64_t tail,
+    size_t len)
+{
+	struct hash_state s = hash_start(key);
+
+	hash_word(&s, w);
+	return hash_finish(&s, tail, len);
 }
 /* Fill a key from the system's random source (getrandom); 0 or -1. */
 int hash_key_random(struct hash_key *key);
