@@ -117,6 +117,9 @@ combine(struct detect_gate *k, const struct rule_gate *g, unsigned kind)
 	if (g->every_bytes_out > 0) {
 		if (g->every_bytes_out < k->every_bytes_out)
 			k->every_bytes_out = g->every_bytes_out;
+	} else if (g->min_window_compressed > 0) {
+		if (g->min_window_compressed < k->min_window_compressed)
+			k->min_window_compressed = g->min_window_compressed;
 	} else if (g->min_window_out < k->min_window_out) {
 		k->min_window_out = g->min_window_out;
 	}
@@ -133,6 +136,7 @@ detect_apply_config(struct detect *d, const struct config *cfg)
 		d->gate[k].any = false;
 		d->gate[k].all_unfamiliar_foreign = true;
 		d->gate[k].min_window_out = UINT64_MAX;
+		d->gate[k].min_window_compressed = UINT64_MAX;
 		d->gate[k].every_bytes_out = UINT64_MAX;
 	}
 	for (i = 0; i < d->n_rules; i++) {
@@ -217,6 +221,8 @@ passes_gate(const struct rule_gate *g, const struct rule_input *in)
 		return true;
 	if (g->every_bytes_out > 0)
 		return in->at_milestone;
+	if (g->min_window_compressed > 0)
+		return in->pair->win.compressed >= g->min_window_compressed;
 	return in->pair->win.out >= g->min_window_out;
 }
 

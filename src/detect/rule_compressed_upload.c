@@ -27,7 +27,7 @@ gate(const void *conf, struct rule_gate *out)
 	const struct compressed_upload_conf *c = conf;
 
 	out->unfamiliar_foreign_only = true;
-	out->min_window_out = c->bytes;
+	out->min_window_compressed = c->bytes; /* (a size: never 0) */
 }
 
 static bool

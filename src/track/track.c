@@ -342,7 +342,8 @@ evaluate(struct tracker *t, struct pair *pr, uint64_t ts, const
 		return;
 	}
 	milestone = pr->total_out >= pr->next_eval_out;
-	if (pr->win.out < g->min_window_out && !milestone)
+	if (pr->win.out < g->min_window_out &&
+	    pr->win.compressed < g->min_window_compressed && !milestone)
 		return;
 	/* milestones at multiples of the step: an upload that stops at a
 	 * threshold that is one is asked there */

@@ -189,14 +189,20 @@ test_disabled_rule_and_gate(void **state)
 	    err, sizeof(err)), 0);
 	detect_apply_config(fx->d, cfg);
 	assert_true(detect_gate(fx->d, RULE_ON_BYTES)->all_unfamiliar_foreign);
-	assert_int_equal(detect_gate(fx->d, RULE_ON_BYTES)->min_window_out, 700);
+	/* only the rule over compressed bytes is on: no window of plain
+	 * bytes asks the rules */
+	assert_true(detect_gate(fx->d, RULE_ON_BYTES)->min_window_out == UINT64_MAX);
+	assert_int_equal(detect_gate(fx->d, RULE_ON_BYTES)->min_window_compressed,
+	    700);
 	fx->p.win.out = 5000;
 	assert_int_equal(eval(fx, false, true, SEC), 0);
 	fx->p.win.compressed = 700; /* positive control */
 	assert_int_equal(eval(fx, false, true, SEC), 1);
 	assert_string_equal(fired[0], "compressed-upload");
 	detect_apply_config(fx->d, fx->cfg);
-	assert_int_equal(detect_gate(fx->d, RULE_ON_BYTES)->min_window_out, 500);
+	assert_int_equal(detect_gate(fx->d, RULE_ON_BYTES)->min_window_out, 1000);
+	assert_int_equal(detect_gate(fx->d, RULE_ON_BYTES)->min_window_compressed,
+	    500);
 	config_free(cfg);
 }
 

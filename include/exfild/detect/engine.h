@@ -25,6 +25,8 @@ struct detect_gate {
 	bool all_unfamiliar_foreign; /* no enabled rule looks at other destinations */
 	uint64_t min_window_out;     /* no window rule matches below this (or
 				      * UINT64_MAX when no rule is enabled) */
+	uint64_t min_window_compressed; /* ... nor one over compressed bytes
+				      * below this many in the window */
 	uint64_t every_bytes_out;    /* the smallest step of the rules asked at
 				      * byte milestones (UINT64_MAX: none) */
 };

@@ -52,12 +52,15 @@ struct rule_gate {
 				       * destination all the same (it checks
 				       * in->familiar and in->foreign itself) */
 	/* On RULE_ON_BYTES a rule is asked either by the window (a window
-	 * rule: when the bytes out in rules.window reach min_window_out) or,
-	 * for rules over other spans (slow uploads, a host waking up), at
-	 * byte milestones: each time the pair's bytes out since first seen
-	 * pass a multiple of every_bytes_out (> 0). Connections and the timer
-	 * ask every rule that observes them. */
+	 * rule: when the bytes out in rules.window reach min_window_out, or,
+	 * for a rule over archives and other compressed payload
+	 * (min_window_compressed > 0), when the window's compressed bytes
+	 * reach that) or, for rules over other spans (slow uploads, a host
+	 * waking up), at byte milestones: each time the pair's bytes out
+	 * since first seen pass a multiple of every_bytes_out (> 0).
+	 * Connections and the timer ask every rule that observes them. */
 	uint64_t min_window_out;
+	uint64_t min_window_compressed;
 	uint64_t every_bytes_out;
 };
 
