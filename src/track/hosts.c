@@ -78,12 +78,20 @@ host_slot(struct hosttab *t, const struct netaddr *a, bool *made)
 }
 
 struct host *
-hosts_connection(struct hosttab *t, const struct netaddr *a, bool inbound,
-    uint64_t ts_ns, uint64_t since_ns, uint64_t *idle_ns, uint32_t *id)
+hosts_connection(struct hosttab *t, const struct netaddr *a, uint32_t hint_id,
+    uint32_t hint_gen, bool inbound, uint64_t ts_ns, uint64_t since_ns,
+    uint64_t *idle_ns, uint32_t *id)
 {
-	bool made;
-	uint32_t i = host_slot(t, a, &made);
-	struct host *h = table_entry(&t->tab, i);
+	bool made = false;
+	uint32_t i = hint_id;
+	struct host *h = table_get(&t->tab, hint_id, hint_gen);
+
+	if (h != NULL && netaddr_eq(&h->addr, a)) {
+		table_touch(&t->tab, i); /* the caller's slot still holds it */
+	} else {
+		i = host_slot(t, a, &made);
+		h = table_entry(&t->tab, i);
+	}
 
 	if (made) {
 		h->addr = *a;

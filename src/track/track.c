@@ -451,7 +451,8 @@ note_connection(struct tracker *t, const struct traffic_event *ev,
 	/* a new host has been quiet since observation began (this run's
 	 * first input, or the first run's when the state was loaded: the hosts
 	 * table is saved with it) */
-	h = hosts_connection(t->hosts, &ev->host, ev->opened_by_peer, ev->conn_ns,
+	h = hosts_connection(t->hosts, &ev->host, pr->host_id, pr->host_gen,
+	    ev->opened_by_peer, ev->conn_ns,
 	    t->run_start_ns != 0 ? t->run_start_ns : ev->conn_ns, &t->conn_idle_ns,
 	    &id);
 	pr->host_id = id;

@@ -47,13 +47,15 @@ void hosttab_free(struct hosttab *t);
 /*
  * A connection of host a at ts (opened by the far side when inbound). The
  * host is made if new (evicting the least recently active when full).
- * *idle_ns: how long it had been quiet before (since its last connection;
- * for a new host, since since_ns, when observation began). Returns the
- * host; *id its slot.
+ * hint_id, hint_gen: the slot the caller last had for a (a pair's host;
+ * any value when none): no look-up while it still holds a. *idle_ns: how
+ * long it had been quiet before (since its last connection; for a new
+ * host, since since_ns, when observation began). Returns the host; *id its
+ * slot.
  */
 struct host *hosts_connection(struct hosttab *t, const struct netaddr *a,
-    bool inbound, uint64_t ts_ns, uint64_t since_ns, uint64_t *idle_ns,
-    uint32_t *id);
+    uint32_t hint_id, uint32_t hint_gen, bool inbound, uint64_t ts_ns,
+    uint64_t since_ns, uint64_t *idle_ns, uint32_t *id);
 /* The host read n bytes from crown jewel `jewel` (index) at ts. */
 void hosts_pull(struct host *h, unsigned jewel, uint64_t n, uint64_t ts_ns);
 /* Bytes it read from crown jewels within the `within` before now (whole
