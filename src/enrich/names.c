@@ -257,3 +257,27 @@ names_changes(const struct names *n)
 {
 	return n->stats.inserts + n->stats.updates;
 }
+
+struct names_walk {
+	names_visit_fn fn;
+	void *ctx;
+};
+
+static bool
+visit_name(void *ctx, uint32_t id, void *entry)
+{
+	const struct names_walk *w = ctx;
+	const struct name_entry *e = entry;
+
+	(void)id;
+	w->fn(w->ctx, e->name, &e->addr, (enum name_source)e->src, e->ts_ns);
+	return true;
+}
+
+void
+names_foreach(const struct names *n, names_visit_fn fn, void *ctx)
+{
+	struct names_walk w = { fn, ctx };
+
+	table_foreach(&n->tab, 0, visit_name, &w);
+}

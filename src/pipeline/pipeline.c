@@ -50,9 +50,10 @@ log_state_loaded(struct pipeline *p, const char *path)
 	baseline_get_stats(track_baseline(p->track), &b);
 	if (b.destinations == 0 && s->hosts == 0 && s->pairs == 0)
 		return; /* no file yet, or an empty one */
-	log_info("state %s: %llu destinations, %llu hosts, %llu pairs, %llu rule "
-	    "states, %llu suppressions; %llu records dropped", path,
-	    (unsigned long long)b.destinations, (unsigned long long)s->hosts,
+	log_info("state %s: %llu destinations, %llu names, %llu hosts, %llu pairs, "
+	    "%llu rule states, %llu suppressions; %llu records dropped", path,
+	    (unsigned long long)b.destinations, (unsigned long long)s->names,
+	    (unsigned long long)s->hosts,
 	    (unsigned long long)s->pairs, (unsigned long long)s->rule_states,
 	    (unsigned long long)s->suppressions, (unsigned long long)s->dropped);
 }

@@ -4,6 +4,7 @@
  * each starting with its type:
  *
  *	observed <ns>
+ *	name <addr> <name> <2: DNS answer|3: look-up> <ns>
  *	host <addr> <first> <last> <opened> <accepted> <woke> <woke_idle>
  *	    <pull_hour> <pull_last> <pull_jewel> <pull_b,... (HOST_PULL_HOURS)>
  *	window <bucket_ns>
@@ -279,6 +280,25 @@ struct state_io {
 	struct reader *r;
 };
 
+/* A name learned from the wire (DNS answers, the daemon's look-ups); the
+ * hosts file's are read from it again at start. */
+static void
+write_name(void *ctx, const char *name, const struct netaddr *addr,
+    enum name_source src, uint64_t ts_ns)
+{
+	struct writer *w = ctx;
+	struct dest d;
+
+	if (src == NAME_FROM_HOSTS)
+		return;
+	memset(&d, 0, sizeof(d));
+	str_copy(d.name, name, sizeof(d.name));
+	d.addr = *addr;
+	if (fprintf(w->fp, "name ") < 0 || baseline_write_ref(w->fp, &d) != 0 ||
+	    fprintf(w->fp, " %d %" PRIu64 "\n", (int)src, ts_ns) < 0)
+		w->rc = -1;
+}
+
 static int
 write_records(void *ctx, FILE *fp)
 {
@@ -288,6 +308,7 @@ write_records(void *ctx, FILE *fp)
 	if (fprintf(fp, "observed %" PRIu64 "\n",
 	    track_observed_since(w.t)) < 0)
 		return -1;
+	names_foreach(track_names(w.t), write_name, &w);
 	hosts_foreach(track_hosts(w.t), write_host, &w);
 	if (fprintf(fp, "window %" PRIu64 "\n",
 	    aggtab_bucket_ns(track_pairs(w.t))) < 0)
@@ -452,6 +473,29 @@ read_host(struct reader *r, const struct state_words *ws, bool apply, char *msg,
 		return 0;
 	hosts_restore(track_hosts(r->t), &h, &id);
 	r->stats.hosts++;
+	return 0;
+}
+
+static int
+read_name(struct reader *r, const struct state_words *ws, bool apply, char *msg,
+    size_t msglen)
+{
+	struct dest_ref ref;
+	uint64_t src, ts;
+
+	if (state_need_fields(ws, 5, "name", msg, msglen) != 0 ||
+	    baseline_parse_ref(&ws->w[1], &ws->w[2], &ref, msg, msglen) != 0 ||
+	    state_get_u64(&ws->w[3], "name source", &src, msg, msglen) != 0 ||
+	    state_get_u64(&ws->w[4], "time", &ts, msg, msglen) != 0)
+		return -1;
+	if ((src != NAME_FROM_DNS && src != NAME_FROM_LOOKUP) ||
+	    ref.name[0] == '\0' || !netaddr_is_set(&ref.addr))
+		return state_bad_field(&ws->w[3], "name record", msg, msglen);
+	if (apply) {
+		names_put(track_names(r->t), ref.name, &ref.addr,
+		    (enum name_source)src, ts);
+		r->stats.names++;
+	}
 	return 0;
 }
 
@@ -743,7 +787,7 @@ static const struct {
 	const char *type;
 	record_fn read;
 } records[] = {
-	{ "observed", read_observed }, { "host", read_host },
+	{ "observed", read_observed }, { "name", read_name }, { "host", read_host },
 	{ "window", read_window }, { "pair", read_pair },
 	{ "state", read_state }, { "suppress", read_suppress },
 };

@@ -627,6 +627,12 @@ track_pairs(struct tracker *t)
 	return t->pairs;
 }
 
+struct names *
+track_names(struct tracker *t)
+{
+	return t->names;
+}
+
 struct hosttab *
 track_hosts(struct tracker *t)
 {

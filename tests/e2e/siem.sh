@@ -454,7 +454,7 @@ else bad "daemon did not say it kept undelivered alerts"; fi
 daemon_start "$T/d/daemon2.log"
 if grep -q "spool $T/d/state/spool/siem: 1 alerts (.*) left from before" "$T/d/daemon2.log"; then ok
 else bad "restarted daemon did not find the spooled alert"; cat "$T/d/daemon2.log"; fi
-if grep -q "state $T/d/state/baseline.state: [0-9]* destinations, [0-9]* hosts, [1-9][0-9]* pairs" "$T/d/daemon2.log"; then ok
+if grep -q "state $T/d/state/baseline.state: [0-9]* destinations, [0-9]* names, [0-9]* hosts, [1-9][0-9]* pairs" "$T/d/daemon2.log"; then ok
 else bad "restarted daemon did not load the saved state"; grep state "$T/d/daemon2.log"; fi
 while [ $(( $(date +%s) - jal_done )) -le 6 ]; do sleep 0.5; done
 replay jal-day

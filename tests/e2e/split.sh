@@ -36,6 +36,7 @@ two_runs() {
 }
 
 midflow=0 # splits inside an HTTP request or tunnel (a parser state saved)
+names=0   # splits after DNS answers (names saved)
 for cap in jal-day egress-xff benign-day; do
 	rm -f "$tmp/state"
 	"$EXFILD" -c "$tmp/demo.yaml" -r "pcaps/$cap.pcap" >"$tmp/$cap.one" 2>/dev/null
@@ -45,12 +46,14 @@ for cap in jal-day egress-xff benign-day; do
 		python3 tests/e2e/pcapsplit.py "pcaps/$cap.pcap" "$n" "$tmp/a.pcap" "$tmp/b.pcap"
 		two_runs "$cap.$n" "$tmp/a.pcap" "$tmp/b.pcap"
 		grep -q '^flow .* http [0-9a-f]*$' "$tmp/state" && midflow=$((midflow + 1))
+		grep -q '^name ' "$tmp/state" && names=$((names + 1))
 		if cmp -s "$tmp/$cap.one" "$tmp/$cap.$n.two"; then ok
 		else bad "$cap split at packet $n: alerts differ from one replay"
 			diff "$tmp/$cap.one" "$tmp/$cap.$n.two" | cut -c1-300 | head -6; fi
 	done
 done
 [ "$midflow" -ge 3 ] && ok || bad "only $midflow splits inside a request: the test does not cut connections"
+[ "$names" -ge 3 ] && ok || bad "only $names states with names from DNS answers"
 # the JAL day alerts: the state must matter somewhere (a campaign whose
 # first members came before the split)
 [ "$(wc -l <"$tmp/jal-day.one")" -eq 7 ] && ok || bad "jal-day: $(wc -l <"$tmp/jal-day.one") alerts, want 7"
@@ -74,7 +77,7 @@ for n in $(python3 tests/e2e/pcapsplit.py --points pcaps/jal-day.pcap 8); do
 done
 if [ -n "$found" ]; then ok
 else bad "jal-day: no split at which the saved state made the campaign (it did not matter)"; fi
-if grep -q "state $tmp/state: [0-9]* destinations, [1-9][0-9]* hosts, [1-9][0-9]* pairs, [0-9]* rule states" "$tmp/keep.err2"; then ok
+if grep -q "state $tmp/state: [0-9]* destinations, [0-9]* names, [1-9][0-9]* hosts, [1-9][0-9]* pairs, [0-9]* rule states" "$tmp/keep.err2"; then ok
 else bad "part two did not say what state it loaded:"; head -1 "$tmp/keep.err2"; fi
 
 # The week (tests/e2e/week.sh): slow uploads over days, beacon series,

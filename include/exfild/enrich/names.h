@@ -29,6 +29,10 @@ bool names_get(struct names *n, const char *name, struct netaddr *out);
 /* "addr name [aliases...]" lines, '#' comments. -1 with "file:line: msg". */
 int names_load_hosts(struct names *n, const char *path, char *err, size_t errlen);
 void names_get_stats(const struct names *n, struct names_stats *out);
+/* Each name, least recently put first (the state file: track/state.h). */
+typedef void (*names_visit_fn)(void *ctx, const char *name,
+    const struct netaddr *addr, enum name_source src, uint64_t ts_ns);
+void names_foreach(const struct names *n, names_visit_fn fn, void *ctx);
 /* Changes whenever a name is added or its address changes: a look-up that
  * failed need not be tried again until it does. */
 uint64_t names_changes(const struct names *n);

@@ -1,6 +1,7 @@
 /*
  * state.h - what exfild knows besides its destinations, kept across a
- * restart: when observation began, the internal hosts (activity, wakings,
+ * restart: when observation began, the names learned from DNS answers,
+ * the internal hosts (activity, wakings,
  * crown-jewel pulls), every (host, destination) pair with its totals and
  * window, each rule's state at every scope (long windows, campaign
  * members, beacon series ...) and the rules' suppression. Saved in the
@@ -26,7 +27,7 @@
  * kept, a rule that refused its state or is not in this version, a
  * record type this version does not know). */
 struct track_state_stats {
-	uint64_t hosts, pairs, rule_states, suppressions;
+	uint64_t names, hosts, pairs, rule_states, suppressions;
 	uint64_t dropped;
 };
 

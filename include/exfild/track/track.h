@@ -99,6 +99,7 @@ struct aggtab *track_pairs(struct tracker *t);
 struct hosttab *track_hosts(struct tracker *t);
 struct baseline *track_baseline(struct tracker *t);
 struct detect *track_detect(struct tracker *t);
+struct names *track_names(struct tracker *t);
 
 /* For the state file (track/state.h): when observation began (the first
  * input of the first run; 0: not yet), and the log a pair was last fed by
