@@ -11,10 +11,8 @@
 #include "exfild/util/log.h"
 
 #define RARE __attribute__((noinline, cold))
-/* how often a flow marks its destination in use (the baseline's recency:
- * which unfamiliar destination goes first when the table is full, and
- * last_seen in the state file; a binding marks it at once) */
-#define DEST_TOUCH_NS (10ULL * NS_PER_SEC)
+/* how often a flow marks its destination in use (baseline LRU) */
+#define DEST_TOUCH_NS (1ULL * NS_PER_SEC)
 
 /*
  * What a pair fed by a proxy log needs for its alerts that packets do not
@@ -385,7 +383,6 @@ keep_binding(struct flow *f, const struct traffic_event *ev, struct pair *pr,
 	f->pair = pr;
 	f->dest_id = dest_id;
 	f->dest_gen = d->gen;
-	f->dest_touch_ns = ev->ts_ns; /* the binding's look-up marked it */
 	f->pair_host = ev->host;
 	f->dst_port = ev->dst_port;
 }
@@ -500,7 +497,7 @@ track_bind(struct tracker *t, const struct traffic_event *ev, struct flow *f)
 }
 
 /* A destination in use must not be evicted from the baseline: marked at
- * most once every DEST_TOUCH_NS per flow. */
+ * most once a second per flow. */
 static inline void
 touch_dest(struct tracker *t, struct flow *touch, uint64_t ts)
 {
