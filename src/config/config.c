@@ -146,6 +146,7 @@ config_defaults(struct config *c)
 	c->capture_promiscuous = true;
 	c->rules_eval_interval_s = 5;
 	c->stats_interval_s = 300;
+	c->daemon_save_interval_s = 900;
 }
 
 static void
@@ -2167,6 +2168,8 @@ static const struct key_table flow_table = KEY_TABLE(flow_keys);
 static const struct key_handler daemon_keys[] = {
 	{ "user", parse_path_field, offsetof(struct config, daemon_user), NULL, NULL },
 	{ "state_dir", parse_path_field, offsetof(struct config, state_dir), NULL, NULL },
+	{ "save_interval", parse_duration_field,
+	    offsetof(struct config, daemon_save_interval_s), NULL, NULL },
 };
 static const struct key_table daemon_table = KEY_TABLE(daemon_keys);
 

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 
@@ -32,7 +34,6 @@
 #define DISPATCH_BATCH   512  /* frames per interface per wake-up */
 #define TICK_SEC         1    /* flow expiry on wall-clock time, status */
 #define STATUS_EVERY     30   /* ticks between STATUS= updates */
-#define BASELINE_SAVE_SEC (15 * 60)
 #define STATS_LINE_MAX   8192
 #define MAX_OUTPUT_ROWS  32
 #define MAX_LOG_SOURCES  16
@@ -72,6 +73,7 @@ struct daemon {
 	uint64_t last_eval_ns;
 	unsigned ticks;
 	int exit_code;
+	pid_t saver;        /* a background state save running (0: none) */
 };
 
 /* ---- time ---- */
@@ -632,12 +634,65 @@ save_baseline(struct daemon *d)
 	return 0;
 }
 
+/* The last background save, if it has ended: its outcome logged. True
+ * when none is running. */
+static bool
+reap_saver(struct daemon *d, bool wait)
+{
+	int status;
+	pid_t pid;
+
+	if (d->saver <= 0)
+		return true;
+	do
+		pid = waitpid(d->saver, &status, wait ? 0 : WNOHANG);
+	while (pid == -1 && errno == EINTR);
+	if (pid == 0)
+		return false;
+	if (pid == d->saver && WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		log_debug("state saved in the background (pid %ld)", (long)pid);
+	else if (pid == d->saver && WIFSIGNALED(status) &&
+	    WTERMSIG(status) == SIGTERM)
+		log_debug("background state save %ld stopped", (long)pid);
+	else
+		log_warnx("background state save (pid %ld) failed", (long)d->saver);
+	d->saver = 0;
+	return true;
+}
+
+/*
+ * The periodic save, in a forked child: it writes the tables as they were
+ * at the fork (a copy-on-write snapshot, as Redis's BGSAVE) while the
+ * capture goes on; one at a time. Without fork, in the loop.
+ */
 static void
 on_save(evutil_socket_t fd, short what, void *arg)
 {
+	struct daemon *d = arg;
+	pid_t pid;
+
 	(void)fd;
 	(void)what;
-	save_baseline(arg);
+	if (!reap_saver(d, false)) {
+		log_warnx("state save: the previous one still runs, skipped");
+		return;
+	}
+	if ((pid = fork()) == -1) {
+		log_warnx("state save: fork: %s (saving in the loop)",
+		    strerror(errno));
+		save_baseline(d);
+		return;
+	}
+	if (pid == 0) {
+		/* the loop's signal handlers are the parent's business: a
+		 * SIGTERM ends the child */
+		(void)signal(SIGTERM, SIG_DFL);
+		(void)signal(SIGINT, SIG_DFL);
+		(void)signal(SIGHUP, SIG_DFL);
+		(void)signal(SIGUSR1, SIG_DFL);
+		_exit(save_baseline(d) == 0 ? 0 : 1);
+	}
+	d->saver = pid;
 }
 
 static void
@@ -688,8 +743,9 @@ add_events(struct daemon *d)
 		d->ev_stats = add_timer(d, d->cfg->stats_interval_s * 1000000ULL, on_stats);
 	if (d->notify.watchdog_usec > 0)
 		d->ev_watchdog = add_timer(d, d->notify.watchdog_usec / 2, on_watchdog);
-	if (pipeline_has_baseline_state(d->pipe))
-		d->ev_save = add_timer(d, BASELINE_SAVE_SEC * 1000000ULL, on_save);
+	if (pipeline_has_baseline_state(d->pipe) && d->cfg->daemon_save_interval_s > 0)
+		d->ev_save = add_timer(d, d->cfg->daemon_save_interval_s * 1000000ULL,
+		    on_save);
 }
 
 static void
@@ -778,6 +834,11 @@ stop(struct daemon *d)
 	stats_http_stop(d->http);
 	d->http = NULL;
 	if (d->pipe != NULL) {
+		/* the last word is this save's: a background one still
+		 * writing an older snapshot is stopped first */
+		if (d->saver > 0)
+			(void)kill(d->saver, SIGTERM);
+		(void)reap_saver(d, true);
 		if (save_baseline(d) != 0) /* before the flows are let go */
 			d->exit_code = 1;
 		pipeline_finish(d->pipe);

@@ -374,7 +374,7 @@ capture:
   buffer: 8MiB
 stats:
   interval: 1h
-daemon: { state_dir: $T/d/state }
+daemon: { state_dir: $T/d/state, save_interval: 1s }
 outputs:
   - file: { path: $T/d/out/alerts.json, format: json }
   - syslog: { target: "tcp://127.0.0.1:10660", format: rfc5424-json, name: siem }
@@ -438,6 +438,10 @@ outage_stop
 replay jal-day
 jal_done=$(date +%s)
 wait_for 10 has_lines "$FILE_OUT" 4 || bad "daemon: JAL alerts did not come ($(lines "$FILE_OUT"))"
+# the state is saved in the background while the daemon runs
+# (daemon.save_interval, a forked child): a JAL host active today is in it
+saved_today() { grep -q '^host 10\.1\.20\.21 [0-9]* 1[7-9][0-9]\{17\} ' "$T/d/state/baseline.state"; }
+if wait_for 10 saved_today; then ok; else bad "no background save of the state while running"; fi
 outage_start
 check_delivered "outage"
 if [ "$(lines "$FILE_OUT")" -eq 4 ]; then ok; else bad "daemon: $(lines "$FILE_OUT") alerts for the JAL day, want 4"; fi

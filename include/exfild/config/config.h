@@ -222,6 +222,8 @@ struct config {
 	bool capture_promiscuous;
 	uint64_t rules_eval_interval_s;
 	uint64_t stats_interval_s; /* 0: no periodic stats line */
+	uint64_t daemon_save_interval_s; /* the state saved in the background
+				    * this often (0: at stop only) */
 	char *stats_listen;        /* "127.0.0.1:9477"; NULL: no listener */
 	struct output_conf *outputs;
 	size_t n_outputs;
