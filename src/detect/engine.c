@@ -245,7 +245,8 @@ detect_eval(struct detect *d, const struct rule_input *in,
 		const struct rule_base *b = config_rule_base(d->cfg, i);
 
 		if (!b->enabled || !(r->observes & in->why) ||
-		    !passes_gate(&d->gates[i], in))
+		    !passes_gate(&d->gates[i], in) ||
+		    (r->wants != NULL && !r->wants(in, config_rule(d->cfg, i))))
 			continue;
 		s = &d->suppress[i][pair_id];
 		if (suppressed(s, pair_gen, in->ts_ns, suppress_ns) ||

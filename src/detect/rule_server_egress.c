@@ -91,6 +91,16 @@ learned(const struct rule_input *in)
 	    in->ts_ns >= in->learn_end_ns;
 }
 
+/* On a connection, only a server's (listed or learned) can start
+ * anything; bytes look at what a connection remembered. */
+static bool
+wants(const struct rule_input *in, const void *conf)
+{
+	(void)conf;
+	return in->why != RULE_ON_CONN ||
+	    netset_contains(&in->cfg->servers, &in->pair->host) || learned(in);
+}
+
 /* On a connection: is the host a server? Remembered with its counts. */
 static void
 note_connection(const struct rule_input *in, struct server_egress_state *st)
@@ -164,6 +174,7 @@ const struct rule_def rule_server_egress = {
 	.state_size = { [RULE_SCOPE_PAIR] = sizeof(struct server_egress_state) },
 	.observes = RULE_ON_CONN | RULE_ON_BYTES,
 	.gate = gate,
+	.wants = wants,
 	.match = match,
 	.state_ok = state_ok,
 };

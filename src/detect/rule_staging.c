@@ -90,6 +90,17 @@ describe(const struct rule_input *in, uint64_t pulled, uint64_t sent,
 	finding_u64(out, "sent_bytes", sent);
 }
 
+/* Only a host with a pull within `within` (most have none). */
+static bool
+wants(const struct rule_input *in, const void *conf)
+{
+	const struct staging_conf *c = conf;
+	const struct host *h = in->host;
+
+	return h != NULL && h->pull_last_ns != 0 && in->ts_ns >= h->pull_last_ns &&
+	    in->ts_ns - h->pull_last_ns <= c->within_s * NS_PER_SEC;
+}
+
 static bool
 match(const struct rule_input *in, const void *conf,
     const struct rule_state *state, struct finding *out)
@@ -99,8 +110,7 @@ match(const struct rule_input *in, const void *conf,
 	const struct host *h = in->host;
 	uint64_t within_ns = c->within_s * NS_PER_SEC, pulled, sent;
 
-	if (h == NULL || h->pull_last_ns == 0 || in->ts_ns < h->pull_last_ns ||
-	    in->ts_ns - h->pull_last_ns > within_ns)
+	if (!wants(in, conf))
 		return false;
 	pulled = hosts_pulled(h, h->pull_last_ns, within_ns);
 	if (pulled < c->pull)
@@ -138,6 +148,7 @@ const struct rule_def rule_staging = {
 	 * before that line's bytes count */
 	.observes = RULE_ON_BYTES | RULE_ON_CONN | RULE_ON_TICK,
 	.gate = gate,
+	.wants = wants,
 	.match = match,
 	.state_ok = state_ok,
 };

@@ -99,6 +99,11 @@ struct rule_def {
 	size_t state_size[RULE_SCOPE_COUNT];
 	unsigned observes;   /* RULE_ON_* */
 	void (*gate)(const void *conf, struct rule_gate *out);
+	/* Optional, before its state is fetched: false when this evaluation
+	 * can change nothing for it (no state is touched then; a cache miss
+	 * saved at every connection of an unfamiliar foreign pair). It must
+	 * answer from in alone, the same way match would begin. */
+	bool (*wants)(const struct rule_input *in, const void *conf);
 	/* Does it match now? Fills the finding when it does. state->at[s]:
 	 * its entry at scope s (NULL where it keeps none). why: the RULE_ON_*
 	 * it is asked for. */
