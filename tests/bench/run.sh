@@ -11,7 +11,8 @@ mkdir -p "$DIR"
 cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -o "$BUILD/bare_loop" tests/bench/bare_loop.c $(pkg-config --cflags --libs libpcap)
 [ -s "$DIR/large.pcap" ] || "$BUILD/pcapgen" --bench "$DIR/large.pcap"
 [ -s "$DIR/small.pcap" ] || "$BUILD/pcapgen" --bench-small "$DIR/small.pcap"
-python3 tests/bench/prefix.py "$DIR/small.pcap" "$DIR/half.pcap"
+python3 tests/e2e/pcapsplit.py "$DIR/small.pcap" \
+    "$(( $(python3 tests/e2e/pcapcount.py "$DIR/small.pcap") / 2 ))" "$DIR/half.pcap" /dev/null
 
 echo "== throughput on $(du -h "$DIR/large.pcap" | cut -f1) capture, page cache warm (CPU-bound; best of 3)"
 cat "$DIR/large.pcap" >/dev/null

@@ -9,10 +9,14 @@ import sys
 
 
 def records(data):
+    """(offset, bytes) of each whole record of a classic pcap file (a
+    truncated last record is not one)."""
     endian = "<" if data[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
     off = 24
     while off + 16 <= len(data):
         incl = struct.unpack(endian + "I", data[off + 8:off + 12])[0]
+        if off + 16 + incl > len(data):
+            return
         yield off, data[off + 16:off + 16 + incl]
         off += 16 + incl
 
@@ -40,4 +44,5 @@ def main():
         f.write(data[:24] + data[cut:])
 
 
-main()
+if __name__ == "__main__":
+    main()
