@@ -651,9 +651,6 @@ reap_saver(struct daemon *d, bool wait)
 		return false;
 	if (pid == d->saver && WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		log_debug("state saved in the background (pid %ld)", (long)pid);
-	else if (pid == d->saver && WIFSIGNALED(status) &&
-	    WTERMSIG(status) == SIGTERM)
-		log_debug("background state save %ld stopped", (long)pid);
 	else
 		log_warnx("background state save (pid %ld) failed", (long)d->saver);
 	d->saver = 0;
@@ -684,8 +681,8 @@ on_save(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	if (pid == 0) {
-		/* the loop's signal handlers are the parent's business: a
-		 * SIGTERM ends the child */
+		/* the loop's signal handlers are the parent's business (a
+		 * signal must not reach it through the child) */
 		(void)signal(SIGTERM, SIG_DFL);
 		(void)signal(SIGINT, SIG_DFL);
 		(void)signal(SIGHUP, SIG_DFL);
@@ -835,9 +832,8 @@ stop(struct daemon *d)
 	d->http = NULL;
 	if (d->pipe != NULL) {
 		/* the last word is this save's: a background one still
-		 * writing an older snapshot is stopped first */
-		if (d->saver > 0)
-			(void)kill(d->saver, SIGTERM);
+		 * writing an older snapshot is waited for (not killed: its
+		 * temp file would be left behind) */
 		(void)reap_saver(d, true);
 		if (save_baseline(d) != 0) /* before the flows are let go */
 			d->exit_code = 1;
