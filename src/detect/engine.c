@@ -110,7 +110,7 @@ static void
 combine(struct detect_gate *k, const struct rule_gate *g, unsigned kind)
 {
 	k->any = true;
-	if (!g->unfamiliar_foreign_only || (g->any_dest_on & kind))
+	if (!g->unfamiliar_foreign_only)
 		k->all_unfamiliar_foreign = false;
 	if (kind != RULE_ON_BYTES)
 		return;
@@ -214,8 +214,7 @@ rule_state(struct detect *d, size_t i, const struct detect_ids *ids,
 static bool
 passes_gate(const struct rule_gate *g, const struct rule_input *in)
 {
-	if (g->unfamiliar_foreign_only && !(g->any_dest_on & in->why) &&
-	    (in->familiar || !in->foreign))
+	if (g->unfamiliar_foreign_only && (in->familiar || !in->foreign))
 		return false;
 	if (in->why != RULE_ON_BYTES)
 		return true;
@@ -334,13 +333,14 @@ detect_suppress_peek(const struct detect *d, size_t rule, uint32_t pair_id,
 	return s->gen == pair_gen ? s->last_ns : 0;
 }
 
-void
+bool
 detect_suppress_restore(struct detect *d, size_t rule, uint32_t pair_id,
     uint32_t pair_gen, uint64_t last_ns)
 {
 	if (rule >= d->n_rules || d->suppress[rule] == NULL ||
 	    pair_id >= d->cap[RULE_SCOPE_PAIR] || last_ns == 0)
-		return;
+		return false;
 	d->suppress[rule][pair_id].last_ns = last_ns;
 	d->suppress[rule][pair_id].gen = pair_gen;
+	return true;
 }

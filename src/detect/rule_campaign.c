@@ -5,7 +5,7 @@
  *
  * A pair counts its bytes out over `window` in CAMPAIGN_BUCKETS buckets,
  * fed at each evaluation with the growth of its total since the last one
- * (it is asked every bytes/CAMPAIGN_STEPS of bytes out, at connections and
+ * (it is asked every bytes/CAMPAIGN_STEPS of bytes out and
  * on the timer, never per packet). It qualifies when that sum reaches
  * `bytes`, and again once a whole window has passed since. Its destination
  * keeps the hosts that qualified and when: the first CAMPAIGN_KEEP by

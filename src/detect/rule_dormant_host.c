@@ -123,10 +123,9 @@ match(const struct rule_input *in, const void *conf,
 	struct dormant_host *h = state->at[RULE_SCOPE_HOST];
 	uint64_t sent = growth(in->pair, state->at[RULE_SCOPE_PAIR]);
 
-	/* what the waking connection's pair sent before it does not count
-	 * (seen at a byte milestone, the growth is taken as after it) */
-	if (wake(in, c, h) && in->why == RULE_ON_CONN)
-		sent = 0;
+	/* (the growth seen at the milestone after a waking counts as sent
+	 * after it) */
+	(void)wake(in, c, h);
 	if (in->ts_ns > h->active_ns)
 		h->active_ns = in->ts_ns;
 	if (h->woke_ns == 0 || h->alerted ||

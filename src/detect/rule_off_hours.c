@@ -3,7 +3,7 @@
  * one unfamiliar foreign destination outside working time (`work`, read in
  * the IANA zone `tz`) within one off-hours spell (from the end of a working
  * range to the start of the next). The bytes are the growth of the pair's
- * bytes out between two evaluations (byte milestones and connections),
+ * bytes out between two evaluations (byte milestones and the timer),
  * placed at the later one. The zone is read from the system's tzdata
  * (RFC 8536, TZif) into a per-process table at config load: converting a
  * time needs no setenv/tzset.
@@ -610,7 +610,7 @@ match(const struct rule_input *in, const void *conf,
 	uint64_t grown;
 
 	if (in->pair->total_out <= st->seen_out)
-		return false; /* nothing new (a connection, a fresh slot) */
+		return false; /* nothing new (the timer, a fresh slot) */
 	grown = in->pair->total_out - st->seen_out;
 	st->seen_out = in->pair->total_out;
 	if (minute != st->minute) {

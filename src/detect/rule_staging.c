@@ -115,7 +115,9 @@ match(const struct rule_input *in, const void *conf,
 	pulled = hosts_pulled(h, h->pull_last_ns, within_ns);
 	if (pulled < c->pull)
 		return false;
-	if (st->pull_ns == 0 || st->pull_ns + within_ns < h->pull_last_ns) {
+	/* (a count ahead of the pair's, from a state file, starts over) */
+	if (st->pull_ns == 0 || st->pull_ns + within_ns < h->pull_last_ns ||
+	    st->out_at_pull > in->pair->total_out) {
 		/* a new staging spell: count this pair's bytes from now */
 		st->pull_ns = h->pull_last_ns;
 		st->out_at_pull = in->pair->total_out;
@@ -127,7 +129,8 @@ match(const struct rule_input *in, const void *conf,
 	return true;
 }
 
-/* Saved state: any two counts will do. */
+/* Saved state: any two counts will do (match starts a spell over when its
+ * count is ahead of the pair's). */
 static bool
 state_ok(enum rule_scope scope, const void *state)
 {

@@ -112,17 +112,6 @@ key_field(const uint8_t *key, size_t n)
 	return field_by_name(c);
 }
 
-static int
-hex_val(uint8_t ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	ch |= 0x20;
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	return -1;
-}
-
 /* The scratch buffer holds at most one line's worth of decoded bytes:
  * decoding never lengthens, so it cannot run out; checked all the same. */
 static uint8_t *
@@ -148,8 +137,8 @@ unescape_hex(struct cursor in, uint8_t *out, size_t outlen)
 	while (cur_left(&in) > 0 && n < outlen) {
 		ch = cur_u8(&in);
 		if (ch == '\\' && cur_peek(&in, 0) == 'x' && cur_left(&in) >= 3 &&
-		    (hi = hex_val(cur_peek(&in, 1))) >= 0 &&
-		    (lo = hex_val(cur_peek(&in, 2))) >= 0) {
+		    (hi = hex_digit_value(cur_peek(&in, 1))) >= 0 &&
+		    (lo = hex_digit_value(cur_peek(&in, 2))) >= 0) {
 			cur_skip(&in, 3);
 			ch = (uint8_t)(hi << 4 | lo);
 		}
@@ -424,7 +413,7 @@ json_hex4(struct cursor *c, unsigned *out)
 	int h;
 
 	for (i = 0; i < 4; i++) {
-		if ((h = hex_val(cur_u8(c))) < 0 || c->err)
+		if ((h = hex_digit_value(cur_u8(c))) < 0 || c->err)
 			return -1;
 		v = v << 4 | (unsigned)h;
 	}

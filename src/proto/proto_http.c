@@ -679,9 +679,7 @@ xff_element(struct span e, struct netaddr *out)
 	} else if (span_count(e, ':') == 1 && span_count(e, '.') == 3) {
 		e = span_sub(e, 0, span_find(e, ':'));
 	}
-	for (i = 0; i < e.n; i++)
-		if (hex_digit_value(e.p[i]) < 0 && e.p[i] != ':' && e.p[i] != '.')
-			return false;
+	/* (netaddr_parse_n turns away any byte no address literal has) */
 	return netaddr_parse_n((const char *)e.p, e.n, out) == 0;
 }
 
@@ -1483,8 +1481,11 @@ http_parser_restore(struct http_parser *p, const uint8_t *bytes, size_t len)
 	if (t.state > HS_RESYNC || t.chunk_state > CS_TRAILERS ||
 	    t.multipart_state > MP_EPILOGUE || t.line_len > HTTP_LINE_MAX ||
 	    len != head + t.line_len || t.boundary_len > HTTP_BOUNDARY_MAX + 3 ||
-	    (t.match_len > t.boundary_len && t.match_len > 1) || /* 1: a line
-	    start, also before any boundary is known */
+	    (t.boundary_len != 0 && t.boundary_len < 4) ||
+	    (t.multipart_state != MP_NONE && t.boundary_len == 0) ||
+	    /* the scan reads boundary[match_len] until it reaches the end:
+	     * below it (1: a line start, also before any boundary is known) */
+	    (t.match_len >= t.boundary_len && t.match_len > 1) ||
 	    memchr(t.req.method, '\0', sizeof(t.req.method)) == NULL ||
 	    memchr(t.req.host, '\0', sizeof(t.req.host)) == NULL ||
 	    (t.req.xff.family != 0 && t.req.xff.family != 4 &&

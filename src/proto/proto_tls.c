@@ -268,6 +268,12 @@ tls_parser_restore(struct tls_parser *p, const uint8_t *bytes, size_t len)
 	if (t.have > TLS_HELLO_MAX || len != head + t.have ||
 	    t.rec_hdr_len > sizeof(t.rec_hdr) || t.done > TLS_MALFORMED)
 		return false;
+	/* a hello being gathered: its header says a ClientHello that fits,
+	 * not yet whole (record_payload copies up to its length) */
+	if (t.done == TLS_NEED_MORE && t.have >= TLS_HS_HDR &&
+	    (t.buf[0] != TLS_HS_CLIENT_HELLO || hello_total(&t) > TLS_HELLO_MAX ||
+	    t.have >= hello_total(&t)))
+		return false;
 	*p = t;
 	return true;
 }

@@ -417,7 +417,12 @@ agg_restore(struct aggtab *t, const struct pair *saved, uint64_t bucket_ns,
 	for (i = 0; i < AGG_BUCKETS; i++)
 		bucket_add(&p->win, &p->b[i]);
 	p->newest_bucket = saved->newest_bucket;
-	if (bucket_ns != t->bucket_ns || bucket_ns == 0)
+	/* buckets in another width, or numbered where the pair's last
+	 * traffic cannot have put them (a file's: a window that would never
+	 * age), are kept as one lump */
+	if (bucket_ns != t->bucket_ns || bucket_ns == 0 ||
+	    p->newest_bucket < p->last_ns / bucket_ns ||
+	    p->newest_bucket - p->last_ns / bucket_ns > AGG_BUCKETS)
 		rewindow(p, t->bucket_ns);
 	else
 		p->bucket_end_ns = bucket_end(p->newest_bucket, t->bucket_ns);

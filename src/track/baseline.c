@@ -685,14 +685,6 @@ fail:
 	return -1;
 }
 
-static bool
-field_is(const struct cursor *f, const char *s)
-{
-	size_t n = strlen(s);
-
-	return cur_left(f) == n && (n == 0 || memcmp(cur_rest(f), s, n) == 0);
-}
-
 /* Undoes write_name: [A-Za-z0-9._-] as is, %XX for any other byte but 0. */
 static int
 parse_name(const struct cursor *field, char out[DEST_NAME_MAX])
@@ -773,8 +765,8 @@ state_parse_line(const uint8_t *line, size_t len, struct state_record *r,
 		snprintf(msg, msglen, "first_seen after last_seen");
 		return STATE_LINE_ERROR;
 	}
-	if (!field_is(&f[2], "allowed") && !field_is(&f[2], "learned") &&
-	    !field_is(&f[2], "unfamiliar")) {
+	if (!cur_eq_str(&f[2], "allowed") && !cur_eq_str(&f[2], "learned") &&
+	    !cur_eq_str(&f[2], "unfamiliar")) {
 		quote_bytes(&f[2], quoted, sizeof(quoted));
 		snprintf(msg, msglen, "invalid flags %s", quoted);
 		return STATE_LINE_ERROR;
@@ -791,12 +783,12 @@ baseline_parse_ref(const struct cursor *addr, const struct cursor *name,
 	char quoted[QUOTE_BUF];
 
 	memset(out, 0, sizeof(*out));
-	if (!field_is(addr, "-") && parse_addr(addr, &out->addr) != 0) {
+	if (!cur_eq_str(addr, "-") && parse_addr(addr, &out->addr) != 0) {
 		quote_bytes(addr, quoted, sizeof(quoted));
 		snprintf(msg, msglen, "invalid address %s", quoted);
 		return -1;
 	}
-	if (!field_is(name, "-") && parse_name(name, out->name) != 0) {
+	if (!cur_eq_str(name, "-") && parse_name(name, out->name) != 0) {
 		quote_bytes(name, quoted, sizeof(quoted));
 		snprintf(msg, msglen, "invalid name %s", quoted);
 		return -1;
@@ -836,13 +828,13 @@ state_parse_header(const uint8_t *line, size_t len, bool *started,
 	version = cur_next_word(&c);
 	learn = cur_next_word(&c);
 	extra = cur_next_word(&c);
-	if (!field_is(&magic, STATE_MAGIC) || cur_left(&learn) == 0 ||
+	if (!cur_eq_str(&magic, STATE_MAGIC) || cur_left(&learn) == 0 ||
 	    cur_left(&extra) > 0) {
 		snprintf(msg, msglen, "not a baseline state file (expected \""
 		    STATE_MAGIC " %d learn_start=<ns>\")", STATE_VERSION);
 		return -1;
 	}
-	if (!field_is(&version, "1") && !field_is(&version, "2")) {
+	if (!cur_eq_str(&version, "1") && !cur_eq_str(&version, "2")) {
 		quote_bytes(&version, quoted, sizeof(quoted));
 		snprintf(msg, msglen, "unsupported version %s", quoted);
 		return -1;
@@ -853,10 +845,10 @@ state_parse_header(const uint8_t *line, size_t len, bool *started,
 		snprintf(msg, msglen, "invalid learn_start %s", quoted);
 		return -1;
 	}
-	*version_out = field_is(&version, "1") ? 1 : 2;
+	*version_out = cur_eq_str(&version, "1") ? 1 : 2;
 	cur_skip(&learn, 12);
 	value = learn;
-	*started = !field_is(&value, "-");
+	*started = !cur_eq_str(&value, "-");
 	*learn_start_ns = 0;
 	if (*started && parse_dec_u64(&value, learn_start_ns) != 0) {
 		quote_bytes(&value, quoted, sizeof(quoted));

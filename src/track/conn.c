@@ -1002,7 +1002,7 @@ parse_flow_numbers(const struct state_words *ws, struct saved_flow *sf,
     char *msg, size_t msglen)
 {
 	struct flow *f = &sf->f;
-	uint64_t v[21];
+	uint64_t v[18];
 	size_t i;
 	static const uint8_t at[] = { 2, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
 		15, 16, 20, 21, 22, 23 };
@@ -1044,11 +1044,11 @@ parse_flow_parser(const struct state_words *ws, struct saved_flow *sf,
 	const struct cursor *kind = &ws->w[24], *hex = &ws->w[25];
 
 	sf->parser = 0;
-	if (state_word_is(kind, "-") && state_word_is(hex, "-"))
+	if (cur_eq_str(kind, "-") && cur_eq_str(hex, "-"))
 		return 0;
-	if (state_word_is(kind, "http"))
+	if (cur_eq_str(kind, "http"))
 		sf->parser = FLOW_APP_HTTP;
-	else if (state_word_is(kind, "tls"))
+	else if (cur_eq_str(kind, "tls"))
 		sf->parser = FLOW_APP_TLS;
 	else
 		return state_bad_field(kind, "parser", msg, msglen);
@@ -1070,11 +1070,11 @@ parse_flow(const struct state_words *ws, struct saved_flow *sf, char *msg,
 	    parse_flow_numbers(ws, sf, msg, msglen) != 0 ||
 	    parse_flow_parser(ws, sf, msg, msglen) != 0)
 		return -1;
-	if (!state_word_is(&ws->w[17], "-") &&
+	if (!cur_eq_str(&ws->w[17], "-") &&
 	    state_get_addr(&ws->w[17], &sf->f.pair_host, msg, msglen) != 0)
 		return -1;
-	sf->has_dest = !(state_word_is(&ws->w[18], "-") &&
-	    state_word_is(&ws->w[19], "-"));
+	sf->has_dest = !(cur_eq_str(&ws->w[18], "-") &&
+	    cur_eq_str(&ws->w[19], "-"));
 	if (sf->has_dest && baseline_parse_ref(&ws->w[18], &ws->w[19],
 	    &sf->dest, msg, msglen) != 0)
 		return -1;
@@ -1126,10 +1126,11 @@ static bool
 restore_flow(struct conntrack *c, const struct saved_flow *sf)
 {
 	const struct flow *s = &sf->f;
-	struct flow *f = flowtab_get(c->flows, &s->key, s->last_ns, true, NULL);
-	bool whole;
+	bool whole, made;
+	struct flow *f = flowtab_get(c->flows, &s->key, s->last_ns, true, &made);
 
-	slot_put(c, f); /* a key saved twice: the last one counts */
+	if (!made)
+		return false; /* a key saved twice: the first one counts */
 	f->first_ns = s->first_ns;
 	f->last_ns = f->lru_ns = s->last_ns;
 	f->bytes_out = s->bytes_out;
@@ -1170,7 +1171,7 @@ read_flow(void *ctx, const struct cursor *line, bool apply, char *msg,
 
 	if (state_split(line, &ws, msg, msglen) != 0)
 		return -1;
-	if (ws.n == 0 || !state_word_is(&ws.w[0], "flow"))
+	if (ws.n == 0 || !cur_eq_str(&ws.w[0], "flow"))
 		return 0;
 	if (parse_flow(&ws, &sf, msg, msglen) != 0)
 		return -1;

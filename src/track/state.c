@@ -349,12 +349,6 @@ state_split(const struct cursor *line, struct state_words *out, char *msg,
 	return 0;
 }
 
-bool
-state_word_is(const struct cursor *w, const char *s)
-{
-	return cur_eq(w, s, strlen(s));
-}
-
 int
 state_bad_field(const struct cursor *f, const char *what, char *msg,
     size_t msglen)
@@ -523,7 +517,7 @@ get_kinds(const struct cursor *f, uint64_t out[PK_COUNT], char *msg,
 	size_t k;
 
 	memset(out, 0, PK_COUNT * sizeof(*out));
-	if (state_word_is(f, "-"))
+	if (cur_eq_str(f, "-"))
 		return 0;
 	do {
 		item = cur_until(&c, ',');
@@ -531,7 +525,7 @@ get_kinds(const struct cursor *f, uint64_t out[PK_COUNT], char *msg,
 		if (!cur_eat(&item, '=') || parse_dec_u64(&item, &v) != 0)
 			return state_bad_field(f, "payload kinds", msg, msglen);
 		for (k = 0; k < PK_COUNT; k++)
-			if (state_word_is(&name, payload_kind_name((enum payload_kind)k)))
+			if (cur_eq_str(&name, payload_kind_name((enum payload_kind)k)))
 				out[k] = v;
 	} while (cur_eat(&c, ','));
 	return cur_left(&c) == 0 ? 0 : state_bad_field(f, "payload kinds", msg, msglen);
@@ -567,14 +561,14 @@ get_log(const struct cursor *src, const struct cursor *user,
 
 	*s = EVENT_PACKETS;
 	name[0] = '\0';
-	if (!state_word_is(src, "-")) {
+	if (!cur_eq_str(src, "-")) {
 		for (k = EVENT_SQUID_LOG; k <= EVENT_ZEEK_HTTP; k++)
-			if (state_word_is(src, event_source_name(k)))
+			if (cur_eq_str(src, event_source_name(k)))
 				*s = k;
 		if (*s == EVENT_PACKETS)
 			return state_bad_field(src, "log source", msg, msglen);
 	}
-	if (state_word_is(user, "-"))
+	if (cur_eq_str(user, "-"))
 		return 0;
 	if (cur_left(user) / 2 >= namelen ||
 	    parse_hex_bytes(user, (uint8_t *)name, cur_left(user) / 2) != 0 ||
@@ -730,7 +724,7 @@ read_state(struct reader *r, const struct state_words *ws, bool apply, char *msg
 		return -1;
 	}
 	for (s = RULE_SCOPE_PAIR; s < RULE_SCOPE_COUNT; s++)
-		if (state_word_is(&ws->w[2], scope_names[s]))
+		if (cur_eq_str(&ws->w[2], scope_names[s]))
 			scope = s;
 	if (scope == RULE_SCOPE_NONE)
 		return state_bad_field(&ws->w[2], "scope", msg, msglen);
@@ -771,12 +765,11 @@ read_suppress(struct reader *r, const struct state_words *ws, bool apply, char *
 	if (!apply || (p = find_pair(r, &host, &ref, &id)) == NULL)
 		return 0;
 	rule = rules_index_n((const char *)cur_rest(&ws->w[1]), cur_left(&ws->w[1]));
-	if (rule < 0) {
+	if (rule >= 0 && detect_suppress_restore(track_detect(r->t), (size_t)rule,
+	    id, p->gen, last))
+		r->stats.suppressions++;
+	else
 		r->stats.dropped++;
-		return 0;
-	}
-	detect_suppress_restore(track_detect(r->t), (size_t)rule, id, p->gen, last);
-	r->stats.suppressions++;
 	return 0;
 }
 
@@ -806,7 +799,7 @@ read_record(void *ctx, const struct cursor *line, bool apply, char *msg,
 	if (state_split(line, &ws, msg, msglen) != 0 || ws.n == 0)
 		return ws.n == 0 ? 0 : -1;
 	for (i = 0; i < sizeof(records) / sizeof(records[0]); i++)
-		if (state_word_is(&ws.w[0], records[i].type))
+		if (cur_eq_str(&ws.w[0], records[i].type))
 			return records[i].read(r, &ws, apply, msg, msglen);
 	rc = io->more != NULL && io->more->read != NULL ?
 	    io->more->read(io->more->ctx, line, apply, msg, msglen) : 0;

@@ -43,8 +43,6 @@ struct tracker {
 	track_lookup_fn lookup_fn;
 	void *lookup_ctx;
 	uint64_t now_ns;
-	uint64_t conn_idle_ns;        /* the host's quiet time before the
-				       * connection being evaluated */
 	bool asking_related;          /* in ask_related (it does not nest) */
 	uint64_t run_start_ns;        /* this run's first input: the hosts table
 				       * starts empty, so a host is observed
@@ -269,7 +267,6 @@ evaluate_gated(struct tracker *t, struct pair *pr, uint64_t ts, const
 	in.dest = d;
 	in.host = pr->host_id != AGG_NONE ?
 	    hosts_get(t->hosts, pr->host_id, pr->host_gen) : NULL;
-	in.host_idle_ns = why == RULE_ON_CONN ? t->conn_idle_ns : 0;
 	if (pr->suspect) {
 		in.familiar = false;
 		in.foreign = true;
@@ -329,6 +326,15 @@ ask_related(struct tracker *t, const struct pair *pr, uint64_t ts)
 	t->asking_related = false;
 }
 
+/* The multiple of step after total (UINT64_MAX: none, or past the end). */
+static uint64_t
+next_milestone(uint64_t total, uint64_t step)
+{
+	uint64_t k = total / step + 1;
+
+	return step == UINT64_MAX || k > UINT64_MAX / step ? UINT64_MAX : k * step;
+}
+
 static inline void
 evaluate(struct tracker *t, struct pair *pr, uint64_t ts, const
     struct traffic_event *ev, const struct detect_gate *g, unsigned why)
@@ -348,8 +354,8 @@ evaluate(struct tracker *t, struct pair *pr, uint64_t ts, const
 	/* milestones at multiples of the step: an upload that stops at a
 	 * threshold that is one is asked there */
 	if (milestone)
-		pr->next_eval_out = g->every_bytes_out == UINT64_MAX ? UINT64_MAX :
-		    (pr->total_out / g->every_bytes_out + 1) * g->every_bytes_out;
+		pr->next_eval_out = next_milestone(pr->total_out,
+		    g->every_bytes_out);
 	evaluate_gated(t, pr, ts, ev, g, why, milestone);
 }
 
@@ -446,6 +452,7 @@ note_connection(struct tracker *t, const struct traffic_event *ev,
     struct pair *pr)
 {
 	struct host *h;
+	uint64_t idle; /* (the hosts table notes the waking itself) */
 	uint32_t id;
 
 	/* a new host has been quiet since observation began (this run's
@@ -453,8 +460,7 @@ note_connection(struct tracker *t, const struct traffic_event *ev,
 	 * table is saved with it) */
 	h = hosts_connection(t->hosts, &ev->host, pr->host_id, pr->host_gen,
 	    ev->opened_by_peer, ev->conn_ns,
-	    t->run_start_ns != 0 ? t->run_start_ns : ev->conn_ns, &t->conn_idle_ns,
-	    &id);
+	    t->run_start_ns != 0 ? t->run_start_ns : ev->conn_ns, &idle, &id);
 	pr->host_id = id;
 	pr->host_gen = h->gen;
 	if (!ev->opened_by_peer)

@@ -1279,6 +1279,20 @@ test_saved_state_resumes(void **state)
 	assert_false(http_parser_restore(&p2, saved, n));
 	memcpy(saved, &p1, n);
 	assert_false(http_parser_restore(&p2, saved, n - 1));
+	/* a boundary scan that could never reach its end (the scan would read
+	 * past the boundary), or a multipart body without a boundary */
+	p1.multipart_state = 1; /* MP_SCAN */
+	p1.boundary_len = 8;
+	p1.match_len = 7;
+	memcpy(saved, &p1, n);
+	assert_true(http_parser_restore(&p2, saved, n));
+	p1.match_len = 8;
+	memcpy(saved, &p1, n);
+	assert_false(http_parser_restore(&p2, saved, n));
+	p1.match_len = 0;
+	p1.boundary_len = 0;
+	memcpy(saved, &p1, n);
+	assert_false(http_parser_restore(&p2, saved, n));
 }
 
 static void

@@ -185,6 +185,7 @@ feed_bytewise(const uint8_t *b, size_t n, char sni[TLS_SNI_MAX],
 
 /* The parser's saved state put back into another (a restart between two
  * segments: track/state.h), over bytes that are no state. */
+static size_t resumed_mid_hello; /* restores tried with a hostile length */
 static void
 resume_saved(void)
 {
@@ -196,6 +197,18 @@ resume_saved(void)
 	memset(&other, 0x5a, sizeof(other));
 	assert_true(tls_parser_restore(&other, saved, n));
 	assert_false(tls_parser_restore(&other, saved, n + 1));
+	/* a hello being gathered whose header claims more than fits (the
+	 * next bytes would be copied past the buffer): refused */
+	if (parser.done == TLS_NEED_MORE && parser.have >= 4) {
+		uint8_t keep[3];
+		size_t at = offsetof(struct tls_parser, buf) + 1;
+
+		memcpy(keep, saved + at, 3);
+		memset(saved + at, 0xff, 3);
+		assert_false(tls_parser_restore(&other, saved, n));
+		memcpy(saved + at, keep, 3);
+		resumed_mid_hello++;
+	}
 	parser = other;
 }
 
@@ -251,6 +264,7 @@ test_sni_found(void **state)
 	assert_int_equal(at, s->n);
 	assert_string_equal(sni, "www.example.com");
 	assert_all_ways(s, TLS_SNI_FOUND, "www.example.com");
+	assert_true(resumed_mid_hello > 0); /* the hostile-length check ran */
 }
 
 static void

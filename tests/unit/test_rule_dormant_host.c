@@ -120,7 +120,6 @@ ask(struct fixture *fx, size_t k, uint64_t t, uint64_t idle, uint64_t out,
 	ri.ts_ns = T0 + t;
 	ri.why = idle == NO_CONN ? RULE_ON_BYTES : RULE_ON_CONN;
 	ri.at_milestone = ri.why == RULE_ON_BYTES; /* as at a byte milestone */
-	ri.host_idle_ns = idle == NO_CONN ? 0 : idle;
 	/* the hosts table notes a waking at a connection after a quiet spell */
 	if (idle != NO_CONN && idle >= HOST_WAKE_MIN_NS) {
 		fx->host.woke_ns = T0 + t;

@@ -326,6 +326,29 @@ test_hostile_records_dropped_and_counted(void **state)
 	geo_free(geo);
 }
 
+/* A version 1 file (destinations only, from before the state was kept)
+ * still loads, familiarity and all: the learned destination stays quiet,
+ * the unfamiliar one alerts (the control). */
+static void
+test_version_1_file_still_loads(void **state)
+{
+	struct pipeline *p;
+
+	(void)state;
+	write_all(state_path, "exfild-baseline 1 learn_start=1411000000000000000\n"
+	    "1411000000000000000 1411000000000000000 learned 203.0.113.5 old.example\n"
+	    "1411007200000000000 1411007200000000000 unfamiliar 203.0.113.66 hk.example\n");
+	p = start();
+	upload(p, "10.1.1.4", "old.example", "203.0.113.5", T0 + 2 * HOUR, 600 * KB);
+	upload(p, "10.1.1.4", "old.example", "203.0.113.5", T0 + 3 * HOUR, 600 * KB);
+	assert_int_equal(nalerts, 0);
+	upload(p, "10.1.1.4", "hk.example", "203.0.113.66", T0 + 2 * HOUR, 600 * KB);
+	upload(p, "10.1.1.4", "hk.example", "203.0.113.66", T0 + 3 * HOUR, 600 * KB);
+	assert_int_equal(nalerts, 1);
+	assert_string_equal(alerts[0].rule, "slow-upload");
+	pipeline_free(p);
+}
+
 static void
 test_bad_lines_refused_with_their_line(void **state)
 {
@@ -384,6 +407,8 @@ main(void)
 		    test_without_state_the_same_traffic_is_quiet, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_hostile_records_dropped_and_counted, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_version_1_file_still_loads, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_bad_lines_refused_with_their_line, setup, teardown),
 	};

@@ -85,10 +85,10 @@ bool detect_state_restore(struct detect *d, size_t rule, enum rule_scope scope,
 size_t detect_state_size(const struct detect *d, size_t rule,
     enum rule_scope scope);
 /* The pair's last alert by the rule (0: none in this generation), and the
- * same put back. */
+ * same put back (false: not, a time of 0 or a slot out of range). */
 uint64_t detect_suppress_peek(const struct detect *d, size_t rule,
     uint32_t pair_id, uint32_t pair_gen);
-void detect_suppress_restore(struct detect *d, size_t rule, uint32_t pair_id,
+bool detect_suppress_restore(struct detect *d, size_t rule, uint32_t pair_id,
     uint32_t pair_gen, uint64_t last_ns);
 
 #endif

@@ -48,9 +48,6 @@ enum rule_scope { RULE_SCOPE_NONE, RULE_SCOPE_PAIR, RULE_SCOPE_HOST,
  */
 struct rule_gate {
 	bool unfamiliar_foreign_only; /* only unfamiliar, foreign destinations */
-	unsigned any_dest_on;         /* RULE_ON_* kinds on which it wants every
-				       * destination all the same (it checks
-				       * in->familiar and in->foreign itself) */
 	/* On RULE_ON_BYTES a rule is asked either by the window (a window
 	 * rule: when the bytes out in rules.window reach min_window_out, or,
 	 * for a rule over archives and other compressed payload
@@ -77,8 +74,6 @@ struct rule_input {
 	const struct dest *dest;
 	const struct host *host;        /* the internal host; NULL when not
 					 * known yet (no connection seen) */
-	uint64_t host_idle_ns;          /* RULE_ON_CONN: how long the host had
-					 * been quiet before this connection */
 	bool familiar; /* destination in the baseline or allow-listed */
 	bool foreign;  /* destination not at home (unknown country = foreign) */
 };

@@ -65,7 +65,6 @@ struct state_words {
 /* 0, or -1 with msg (more than STATE_FIELDS_MAX words). */
 int state_split(const struct cursor *line, struct state_words *out, char *msg,
     size_t msglen);
-bool state_word_is(const struct cursor *w, const char *s);
 /* -1 with "what: expected n fields, not m" unless there are n. */
 int state_need_fields(const struct state_words *ws, size_t n, const char *what,
     char *msg, size_t msglen);

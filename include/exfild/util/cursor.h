@@ -301,6 +301,13 @@ cur_eq(const struct cursor *c, const void *s, size_t n)
 	return cur_left(c) == n && cur_starts_with(c, s, n);
 }
 
+/* Is the rest exactly the NUL-terminated string s? */
+static inline bool
+cur_eq_str(const struct cursor *c, const char *s)
+{
+	return cur_eq(c, s, strlen(s));
+}
+
 /* Text files (geo CSV, hosts, baseline state): blanks are space, tab and
  * the CR of a CRLF line end. */
 static inline bool
