@@ -698,6 +698,14 @@ bool_from_text(const char *s, void *field)
 
 #define COUNT_MAX 1000000000ULL
 
+static int count_from_text(const char *s, void *field);
+
+int
+config_count_from_text(const char *s, uint64_t *out)
+{
+	return count_from_text(s, out);
+}
+
 static int
 count_from_text(const char *s, void *field)
 {

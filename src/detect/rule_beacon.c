@@ -20,6 +20,7 @@
  * implant or a browser may open several connections at once).
  */
 #include <math.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -43,14 +44,38 @@ struct beacon_conf {
 	double score;
 };
 
+static int parse_min_connections(void *conf, const char *key,
+    const char *text, char *why, size_t whylen);
+
 static const struct rule_param params[] = {
 	RULE_KEY("window", RULE_PARAM_PERIOD, struct beacon_conf, window_s, "24h"),
-	RULE_KEY("min_connections", RULE_PARAM_COUNT,
-	    struct beacon_conf, min_connections, "24"),
+	RULE_KEY_FN("min_connections", RULE_PARAM_TEXT, "24",
+	    parse_min_connections),
 	RULE_KEY("score", RULE_PARAM_RATIO, struct beacon_conf, score, "0.8"),
 };
 
 static const char *const attack[] = { "T1071", "T1573", NULL };
+
+/* A count the ring of kept contacts can reach (more would never fire). */
+static int
+parse_min_connections(void *conf, const char *key, const char *text,
+    char *why, size_t whylen)
+{
+	struct beacon_conf *c = conf;
+
+	(void)key;
+	if (text == NULL) {
+		c->min_connections = 0;
+		return 0;
+	}
+	if (config_count_from_text(text, &c->min_connections) != 0 ||
+	    c->min_connections < 3 || c->min_connections > BEACON_TIMES) {
+		snprintf(why, whylen, "expected a count from 3 to %d (the contacts "
+		    "kept per pair)", BEACON_TIMES);
+		return -1;
+	}
+	return 0;
+}
 
 /* A pair's last contacts, in milliseconds after base_ns (a ring). */
 struct beacon_state {

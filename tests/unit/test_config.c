@@ -630,8 +630,12 @@ test_rules(void **state)
 	    "t.yaml:2:20: rules.beacon.score: invalid ratio \"high\" "
 	    "(expected a number >= 0)");
 	expect_error("rules:\n  beacon: { min_connections: 0 }\n",
-	    "t.yaml:2:30: rules.beacon.min_connections: invalid number \"0\" "
-	    "(expected a whole number from 1 to 1000000000)");
+	    "t.yaml:2:30: rules.beacon.min_connections: invalid value \"0\": "
+	    "expected a count from 3 to 32 (the contacts kept per pair)");
+	/* more contacts than a pair keeps could never be reached */
+	expect_error("rules:\n  beacon: { min_connections: 33 }\n",
+	    "t.yaml:2:30: rules.beacon.min_connections: invalid value \"33\": "
+	    "expected a count from 3 to 32 (the contacts kept per pair)");
 	expect_error("rules:\n  beacon: { window: 0s }\n",
 	    "t.yaml:2:21: rules.beacon.window: must be greater than 0");
 	expect_error("rules:\n  no_such_rule: {}\n",

@@ -246,6 +246,9 @@ bool config_is_internal(const struct config *c, const struct netaddr *a);
 /* The index of the crown jewel at (addr, port); -1 when none. */
 int config_crown_jewel(const struct config *c, const struct netaddr *a,
     uint16_t port);
+/* A count as the config reads one (digits, 1 .. COUNT_MAX): 0, or -1.
+ * For a rule's own keys (RULE_PARAM_TEXT) that bound a count further. */
+int config_count_from_text(const char *s, uint64_t *out);
 /* Is (addr, port) one of networks.proxies? */
 bool config_is_proxy(const struct config *c, const struct netaddr *a, uint16_t port);
 bool config_is_home(const struct config *c, country_t cc);

@@ -54,7 +54,9 @@ struct rule_gate {
 	 * (min_window_compressed > 0), when the window's compressed bytes
 	 * reach that) or, for rules over other spans (slow uploads, a host
 	 * waking up), at byte milestones: each time the pair's bytes out
-	 * since first seen pass a multiple of every_bytes_out (> 0).
+	 * since first seen pass a multiple of the smallest every_bytes_out (> 0)
+	 * of the enabled rules (one milestone a pair, shared: a rule is asked
+	 * at least as often as its own step).
 	 * Connections and the timer ask every rule that observes them. */
 	uint64_t min_window_out;
 	uint64_t min_window_compressed;
