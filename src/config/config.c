@@ -137,6 +137,7 @@ config_defaults(struct config *c)
 	c->records_bytes_per_record = 500;
 	c->records_compression = 5;
 	c->limit_app_parsers = 4096;
+	c->limit_half_open_per_host = 128;
 	c->flow_timeout_s = 300;
 	c->flow_closed_timeout_s = 10;
 
@@ -2163,6 +2164,7 @@ static const struct key_handler limits_keys[] = {
 	{ "names", parse_limit_field, offsetof(struct config, limit_names), NULL, NULL },
 	{ "hosts", parse_limit_field, offsetof(struct config, limit_hosts), NULL, NULL },
 	{ "app_parsers", parse_limit_field, offsetof(struct config, limit_app_parsers), NULL, NULL },
+	{ "half_open_per_host", parse_limit_field, offsetof(struct config, limit_half_open_per_host), NULL, NULL },
 };
 static const struct key_table limits_table = KEY_TABLE(limits_keys);
 

@@ -207,6 +207,7 @@ struct config {
 	size_t limit_names;
 	size_t limit_hosts;
 	size_t limit_app_parsers;
+	size_t limit_half_open_per_host; /* flows a host opened that carried no payload yet */
 	uint64_t flow_timeout_s;     /* idle TCP/UDP flow timeout */
 	uint64_t flow_closed_timeout_s; /* after FIN/RST */
 
