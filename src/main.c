@@ -384,6 +384,22 @@ print_summary(const struct pipeline_stats *st, const struct capfile_stats *cs,
 	    (unsigned long long)st->conn.dns_answers,
 	    (unsigned long long)st->conn.dns_untrusted,
 	    (unsigned long long)st->conn.parser_slots_exhausted);
+	fprintf(stderr,
+	    "exfild: limits: flows_evicted=%llu half_open_evicted=%llu "
+	    "half_open_refused=%llu flows_resumed=%llu pairs_evicted=%llu "
+	    "pairs_rebound=%llu destinations_evicted=%llu "
+	    "flows_lost_destination=%llu parser_slots_reclaimed=%llu "
+	    "parser_slots_exhausted=%llu\n",
+	    (unsigned long long)st->flows.evicted,
+	    (unsigned long long)st->flows.evicted_half_open,
+	    (unsigned long long)st->flows.half_open_refused,
+	    (unsigned long long)st->flows.resumed,
+	    (unsigned long long)st->pairs.evicted,
+	    (unsigned long long)st->pairs_rebound,
+	    (unsigned long long)st->dests.evictions,
+	    (unsigned long long)st->flows_lost_destination,
+	    (unsigned long long)st->conn.parser_slots_reclaimed,
+	    (unsigned long long)st->conn.parser_slots_exhausted);
 	fprintf(stderr, "exfild: alerts=%llu", (unsigned long long)st->alerts);
 	print_alerts_by_rule(st);
 	getrusage(RUSAGE_SELF, &ru);

@@ -145,9 +145,14 @@ static const struct line_counter line_tracking[] = {
 	{ "flows_created", PIPE_OFF(flows.created) },
 	{ "flows_expired", PIPE_OFF(flows.expired) },
 	{ "flows_evicted", PIPE_OFF(flows.evicted) },
+	{ "flows_evicted_half_open", PIPE_OFF(flows.evicted_half_open) },
+	{ "flows_half_open_refused", PIPE_OFF(flows.half_open_refused) },
+	{ "flows_resumed", PIPE_OFF(flows.resumed) },
 	{ "pairs_active", PIPE_OFF(pairs.active) },
 	{ "pairs_created", PIPE_OFF(pairs.created) },
 	{ "pairs_evicted", PIPE_OFF(pairs.evicted) },
+	{ "pairs_rebound", PIPE_OFF(pairs_rebound) },
+	{ "flows_lost_destination", PIPE_OFF(flows_lost_destination) },
 	{ "destinations", PIPE_OFF(dests.destinations) },
 	{ "destinations_evicted", PIPE_OFF(dests.evictions) },
 	{ "proxy_unidentified", PIPE_OFF(conn.proxy_unidentified) },
@@ -157,6 +162,7 @@ static const struct line_counter line_tracking[] = {
 	{ "dns_untrusted", PIPE_OFF(conn.dns_untrusted) },
 	{ "not_tracked", PIPE_OFF(not_tracked) },
 	{ "parser_slots_exhausted", PIPE_OFF(conn.parser_slots_exhausted) },
+	{ "parser_slots_reclaimed", PIPE_OFF(conn.parser_slots_reclaimed) },
 };
 
 static void
@@ -361,6 +367,15 @@ static const struct prom_counter prom_pipeline[] = {
 	{ "exfild_flows_evicted_total", COUNTER,
 	    "Flows evicted because the flow table was full.",
 	    PIPE_OFF(flows.evicted) },
+	{ "exfild_flows_evicted_half_open_total", COUNTER,
+	    "Flows without client payload evicted because the flow table "
+	    "was full.", PIPE_OFF(flows.evicted_half_open) },
+	{ "exfild_flows_half_open_refused_total", COUNTER,
+	    "Flows not made: their host held limits.half_open_per_host "
+	    "flows without client payload.", PIPE_OFF(flows.half_open_refused) },
+	{ "exfild_flows_resumed_total", COUNTER,
+	    "Evicted flows taken up again where they were.",
+	    PIPE_OFF(flows.resumed) },
 	{ "exfild_pairs_active", GAUGE,
 	    "(host, destination) pairs in the aggregation table.",
 	    PIPE_OFF(pairs.active) },
@@ -369,6 +384,11 @@ static const struct prom_counter prom_pipeline[] = {
 	{ "exfild_pairs_evicted_total", COUNTER,
 	    "(host, destination) pairs evicted because the table was full.",
 	    PIPE_OFF(pairs.evicted) },
+	{ "exfild_pairs_rebound_total", COUNTER,
+	    "Flows whose evicted pair was made again.", PIPE_OFF(pairs_rebound) },
+	{ "exfild_flows_lost_destination_total", COUNTER,
+	    "Flows whose destination was evicted while in use.",
+	    PIPE_OFF(flows_lost_destination) },
 	{ "exfild_destinations_active", GAUGE,
 	    "Destinations in the baseline table.",
 	    PIPE_OFF(dests.destinations) },
@@ -392,8 +412,11 @@ static const struct prom_counter prom_pipeline[] = {
 	    "not TCP or UDP.",
 	    PIPE_OFF(not_tracked) },
 	{ "exfild_parser_slots_exhausted_total", COUNTER,
-	    "Flows left unparsed because every parser slot was in use.",
-	    PIPE_OFF(conn.parser_slots_exhausted) },
+	    "Flows left unparsed: there are no parser slots "
+	    "(limits.app_parsers).", PIPE_OFF(conn.parser_slots_exhausted) },
+	{ "exfild_parser_slots_reclaimed_total", COUNTER,
+	    "Parser slots taken from the least recently used flow for another.",
+	    PIPE_OFF(conn.parser_slots_reclaimed) },
 };
 
 static void

@@ -434,7 +434,8 @@ warn_restart_only(const struct config *old, const struct config *cfg)
 	    old->limit_destinations != cfg->limit_destinations ||
 	    old->limit_names != cfg->limit_names ||
 	    old->limit_hosts != cfg->limit_hosts ||
-	    old->limit_app_parsers != cfg->limit_app_parsers)
+	    old->limit_app_parsers != cfg->limit_app_parsers ||
+	    old->limit_half_open_per_host != cfg->limit_half_open_per_host)
 		log_warnx("%s: limits: changes take effect at the next restart",
 		    cfg->path);
 	if (!str_eq_nullable(old->baseline_state, cfg->baseline_state))

@@ -1330,6 +1330,25 @@ http_response_is_2xx(const uint8_t *data, size_t len)
 }
 
 bool
+http_parser_busy(const struct http_parser *p)
+{
+	return p->state != HS_REQ_LINE || p->line_len != 0 || p->in_tunnel ||
+	    p->flags != 0;
+}
+
+bool
+http_parser_in_body(const struct http_parser *p)
+{
+	return !p->in_tunnel && (p->state == HS_BODY || p->state == HS_CHUNKED);
+}
+
+bool
+http_parser_tunnel_steady(const struct http_parser *p)
+{
+	return p->in_tunnel && !(p->flags & HF_TUNNEL_FRESH) && p->line_len == 0;
+}
+
+bool
 http_parser_awaits_tunnel_reply(const struct http_parser *p)
 {
 	return p->in_tunnel && (p->flags & HF_TUNNEL_FRESH);
@@ -1368,6 +1387,13 @@ tunnel_feed(struct http_parser *p, const uint8_t *data, size_t len,
 	return 0;
 }
 
+static void
+skipped(const struct http_events *ev, void *ctx, const uint8_t *data, size_t len)
+{
+	if (len > 0 && ev != NULL && ev->on_skipped != NULL)
+		ev->on_skipped(ctx, data, len);
+}
+
 /* A segment of the request stream (not of a tunnel). */
 OUT_OF_LINE static void
 stream_feed(struct http_parser *p, const uint8_t *data, size_t len,
@@ -1377,8 +1403,11 @@ stream_feed(struct http_parser *p, const uint8_t *data, size_t len,
 
 	if (p->state == HS_RESYNC) {
 		off = resync_step(p, data, len);
-		if (p->state == HS_RESYNC)
+		if (p->state == HS_RESYNC) {
+			if (p->line_len == 0) /* (else held: a method may follow) */
+				skipped(ev, ctx, data, len);
 			return;
+		}
 	}
 	while (off < len) {
 		if (p->in_tunnel && tunnel_feed(p, data + off, len - off, ev,
@@ -1402,6 +1431,7 @@ stream_feed(struct http_parser *p, const uint8_t *data, size_t len,
 			break;
 		default:
 			/* Garbage: the rest of this feed is dropped. */
+			skipped(ev, ctx, data + off, len - off);
 			return;
 		}
 	}

@@ -207,6 +207,8 @@ dest_allowed(const struct baseline *b, const struct dest *d)
 static bool
 dest_familiar(const struct baseline *b, const struct dest *d)
 {
+	if (d->unidentified)
+		return false;
 	return d->allowed ||
 	    (b->learn_started && d->first_seen_ns < learn_end_ns(b));
 }
@@ -228,7 +230,7 @@ dest_reevaluate(void *ctx, uint32_t id, void *entry)
 	struct baseline *b = ctx;
 	struct dest *d = entry;
 
-	d->allowed = dest_allowed(b, d);
+	d->allowed = !d->unidentified && dest_allowed(b, d);
 	d->familiar = dest_familiar(b, d);
 	if (d->familiar)
 		b->n_familiar++;
@@ -388,7 +390,8 @@ slot_fill(struct baseline *b, const struct dest_key *k,
 		d->addr = *addr;
 	d->first_seen_ns = first_seen_ns;
 	d->last_seen_ns = last_seen_ns;
-	d->allowed = dest_allowed(b, d);
+	d->unidentified = strcmp(d->name, DEST_UNIDENTIFIED) == 0;
+	d->allowed = !d->unidentified && dest_allowed(b, d);
 	d->familiar = dest_familiar(b, d);
 	if (d->familiar) {
 		b->n_familiar++;

@@ -17,6 +17,7 @@
 #include "exfild/proto/proto_dns.h"
 #include "exfild/proto/proto_tls.h"
 #include "exfild/track/conn.h"
+#include "exfild/util/table.h"
 
 #define EXPIRE_EVERY_NS (1ULL * NS_PER_SEC)
 /* Rare paths stay out of the per-packet function's frame. */
@@ -29,6 +30,8 @@ union app_parser {
 	struct tls_parser tls;
 };
 
+
+
 struct conntrack {
 	const struct config *cfg;
 	struct tracker *track;
@@ -37,8 +40,13 @@ struct conntrack {
 	struct fragtab *frags;
 	struct classifier *classifier;
 	union app_parser *slots;
-	uint32_t *slot_next;
+	/* beside each slot: the free list (next), or the recency list of the
+	 * slots in use (reclaimed from the oldest when none is free), and its
+	 * flow */
+	struct table_link *slot_links;
+	struct flow **slot_owner;
 	uint32_t slot_free;
+	struct table_list slots_used;
 	size_t nslots;
 	uint64_t next_expire_ns;
 	struct http_events http_events; /* the parser's callbacks into this file */
@@ -60,6 +68,7 @@ static void on_http_request(void *ctx, const struct http_request *req);
 static void on_http_body(void *ctx, const uint8_t *data, size_t len,
     bool part_start);
 static void on_http_tunnel(void *ctx, const uint8_t *data, size_t len);
+static void on_http_skipped(void *ctx, const uint8_t *data, size_t len);
 
 struct conntrack *
 conn_new(const struct config *cfg, const struct hash_key *key,
@@ -71,7 +80,8 @@ conn_new(const struct config *cfg, const struct hash_key *key,
 	c->cfg = cfg;
 	c->track = track;
 	c->names = names;
-	c->flows = flowtab_new(cfg->limit_flows, key, release_flow, c);
+	c->flows = flowtab_new(cfg->limit_flows, cfg->limit_half_open_per_host,
+	    key, release_flow, c);
 	c->classifier = classifier_new();
 	if (c->flows == NULL || c->classifier == NULL) {
 		snprintf(err, errlen, "cannot allocate the tables (see limits:)");
@@ -81,12 +91,15 @@ conn_new(const struct config *cfg, const struct hash_key *key,
 	c->frags = fragtab_new(key);
 	c->nslots = cfg->limit_app_parsers;
 	c->slots = xcalloc(c->nslots, sizeof(*c->slots));
-	c->slot_next = xcalloc(c->nslots, sizeof(*c->slot_next));
+	c->slot_links = xcalloc(c->nslots, sizeof(*c->slot_links));
+	c->slot_owner = xcalloc(c->nslots, sizeof(*c->slot_owner));
 	for (i = 0; i < c->nslots; i++)
-		c->slot_next[i] = i + 1 < c->nslots ? (uint32_t)(i + 1) : FLOW_NONE;
+		c->slot_links[i].next = i + 1 < c->nslots ? (uint32_t)(i + 1) :
+		    FLOW_NONE;
 	c->slot_free = c->nslots > 0 ? 0 : FLOW_NONE;
+	c->slots_used.newest = c->slots_used.oldest = TABLE_NONE;
 	c->http_events = (struct http_events){ on_http_request, on_http_body,
-	    on_http_tunnel, &c->stats.http };
+	    on_http_tunnel, &c->stats.http, on_http_skipped };
 	return c;
 }
 
@@ -99,7 +112,8 @@ conn_free(struct conntrack *c)
 	fragtab_free(c->frags);
 	classifier_free(c->classifier);
 	free(c->slots);
-	free(c->slot_next);
+	free(c->slot_links);
+	free(c->slot_owner);
 	free(c);
 }
 
@@ -109,46 +123,123 @@ conn_apply_config(struct conntrack *c, const struct config *cfg)
 	c->cfg = cfg;
 }
 
-/* ---- parser slots ---- */
+/* ---- parser slots ----
+ *
+ * A flow holds a slot only while its parser holds state: a request's head
+ * (and a body with a structure to follow: chunks, multipart parts), a
+ * CONNECT awaiting its reply, a ClientHello. When none is free, the least
+ * recently used is reclaimed: its flow goes on with its destination and
+ * payload kind, and its parser starts again by looking for a request.
+ */
+
+/* A slot for a flow: a free one, else the least recently used one taken
+ * from its flow (FLOW_NONE: there are no slots at all). */
+static uint32_t
+slot_take(struct conntrack *c)
+{
+	uint32_t id = c->slot_free;
+	struct flow *owner;
+
+	if (id != FLOW_NONE) {
+		c->slot_free = c->slot_links[id].next;
+		return id;
+	}
+	if ((id = c->slots_used.oldest) == TABLE_NONE) {
+		c->stats.parser_slots_exhausted++;
+		return FLOW_NONE;
+	}
+	slot_list_unlink(c->slot_links, &c->slots_used, id);
+	owner = c->slot_owner[id];
+	owner->app_slot = FLOW_NONE;
+	owner->parser_lost = true;
+	/* taken mid-head: the kind it has is an earlier request's */
+	if (owner->app == FLOW_APP_HTTP &&
+	    !http_parser_in_body(&c->slots[id].http))
+		owner->classified = false;
+	c->stats.parser_slots_reclaimed++;
+	return id;
+}
 
 static union app_parser *
 slot_get(struct conntrack *c, struct flow *f)
 {
-	if (f->app_slot == FLOW_NONE) {
-		if (c->slot_free == FLOW_NONE) {
-			c->stats.parser_slots_exhausted++;
-			return NULL;
+	union app_parser *ap;
+	uint32_t id = f->app_slot;
+
+	if (id != FLOW_NONE) {
+		if (c->slots_used.newest != id) {
+			slot_list_unlink(c->slot_links, &c->slots_used, id);
+			slot_list_push(c->slot_links, &c->slots_used, id);
 		}
-		f->app_slot = c->slot_free;
-		c->slot_free = c->slot_next[f->app_slot];
-		/* a recycled slot holds another flow's state: start clean */
-		if (f->app == FLOW_APP_HTTP)
-			http_parser_init(&c->slots[f->app_slot].http);
-		else
-			tls_parser_init(&c->slots[f->app_slot].tls);
+		return &c->slots[id];
 	}
-	return &c->slots[f->app_slot];
+	if ((id = slot_take(c)) == FLOW_NONE)
+		return NULL;
+	f->app_slot = id;
+	c->slot_owner[id] = f;
+	slot_list_push(c->slot_links, &c->slots_used, id);
+	/* a recycled slot holds another flow's state: start clean */
+	ap = &c->slots[id];
+	if (f->app == FLOW_APP_HTTP) {
+		http_parser_init(&ap->http);
+		/* taken away mid-request: look for the next one */
+		if (f->parser_lost)
+			http_parser_gap(&ap->http, &c->http_events);
+	} else if (f->app == FLOW_APP_TLS) {
+		tls_parser_init(&ap->tls);
+	}
+	f->parser_lost = false;
+	return ap;
 }
 
 static void
 slot_put(struct conntrack *c, struct flow *f)
 {
-	if (f->app_slot == FLOW_NONE)
+	uint32_t id = f->app_slot;
+
+	if (id == FLOW_NONE)
 		return;
-	c->slot_next[f->app_slot] = c->slot_free;
-	c->slot_free = f->app_slot;
+	slot_list_unlink(c->slot_links, &c->slots_used, id);
+	c->slot_links[id].next = c->slot_free;
+	c->slot_owner[id] = NULL;
+	c->slot_free = id;
 	f->app_slot = FLOW_NONE;
 }
 
+/* After a feed or a reply: an HTTP parser between requests, or inside a
+ * tunnel for good, holds nothing the flow needs; its slot goes back. */
+static void
+slot_done(struct conntrack *c, struct flow *f)
+{
+	const struct http_parser *hp;
+
+	if (f->app_slot == FLOW_NONE || f->app != FLOW_APP_HTTP)
+		return;
+	hp = &c->slots[f->app_slot].http;
+	if (http_parser_tunnel_steady(hp))
+		f->in_tunnel = true;
+	else if (http_parser_busy(hp))
+		return;
+	slot_put(c, f);
+}
+
+static void bind_unidentified(struct conntrack *c, struct flow *f, uint64_t ts);
+
+/* A flow leaves: bytes still waiting for a destination are not left
+ * behind (a proxied flow that never named one). */
 static void
 release_flow(void *ctx, struct flow *f)
 {
 	struct conntrack *c = ctx;
 
-	if ((f->via_proxy || f->host_is_proxy) && f->pair_id == FLOW_NONE &&
-	    f->app != FLOW_APP_UNKNOWN)
-		c->stats.proxy_unidentified++;
 	slot_put(c, f);
+	if (f->pair_id != FLOW_NONE || !(f->via_proxy || f->host_is_proxy) ||
+	    f->app == FLOW_APP_UNKNOWN)
+		return;
+	if (f->via_proxy && f->pending_out > 0)
+		bind_unidentified(c, f, f->last_ns);
+	else
+		c->stats.proxy_unidentified++;
 }
 
 /* ---- binding ---- */
@@ -192,6 +283,17 @@ bind_flow(struct conntrack *c, struct flow *f, const struct netaddr *host,
 	ev.opened_by_peer = f->opened_by_peer;
 	ev.source = EVENT_PACKETS;
 	(void)track_bind(c->track, &ev, f);
+}
+
+/* A proxied flow whose destination cannot be named (it resumed mid-body,
+ * lost its parser, or sent no request, Host or SNI): its bytes go to the
+ * host's "unidentified via proxy" destination, which is never familiar
+ * and of no known country, so that the rules still see them. */
+static void
+bind_unidentified(struct conntrack *c, struct flow *f, uint64_t ts)
+{
+	c->stats.proxy_unidentified++;
+	bind_flow(c, f, &f->key.host, DEST_UNIDENTIFIED, NULL, 0, ts);
 }
 
 /*
@@ -239,9 +341,11 @@ on_http_request(void *ctx, const struct http_request *req)
 	if (name != NULL && netaddr_parse(name, &addr) == 0)
 		name = NULL;
 	if (f->via_proxy) {
-		if (name == NULL && !netaddr_is_set(&addr))
-			return;
-		bind_flow(s->c, f, host, name, &addr, req->port, s->ev.ts_ns);
+		if (name != NULL || netaddr_is_set(&addr))
+			bind_flow(s->c, f, host, name, &addr, req->port,
+			    s->ev.ts_ns);
+		else if (f->pair_id == FLOW_NONE)
+			bind_unidentified(s->c, f, s->ev.ts_ns);
 	} else if (f->host_is_proxy) {
 		/* the proxy's own X-Forwarded-For entry names the client; one that
 		 * is not internal is not ours to believe */
@@ -282,6 +386,19 @@ on_http_tunnel(void *ctx, const uint8_t *data, size_t len)
 	on_client_bytes(ctx, data, len, false);
 }
 
+/* Bytes the parser dropped while looking for a request: most likely the
+ * rest of the body it lost, so of that body's kind when known, else of
+ * their own. */
+static void
+on_http_skipped(void *ctx, const uint8_t *data, size_t len)
+{
+	struct segment_ctx *s = ctx;
+
+	event_add_kind(&s->ev, s->f->classified ? s->f->kind :
+	    classify_bytes(s->c->classifier, data, len), len);
+	s->consumed += len;
+}
+
 static const struct http_events *
 http_events(struct conntrack *c)
 {
@@ -293,9 +410,17 @@ feed_http(struct conntrack *c, struct segment_ctx *s, const uint8_t *data,
     size_t len, bool gap, bool missing_after)
 {
 	const struct http_events *ev = http_events(c);
-	union app_parser *ap = slot_get(c, s->f);
+	struct flow *f = s->f;
+	union app_parser *ap;
 
-	if (ap == NULL) {
+	if (f->in_tunnel) {
+		on_client_bytes(s, data, len, false);
+		return;
+	}
+	/* its parser was taken mid-request before it named a destination */
+	if (f->parser_lost && f->via_proxy && f->pair_id == FLOW_NONE)
+		bind_unidentified(c, f, s->ev.ts_ns);
+	if ((ap = slot_get(c, f)) == NULL) {
 		event_add_kind(&s->ev, PK_TEXT, len);
 		return;
 	}
@@ -305,10 +430,23 @@ feed_http(struct conntrack *c, struct segment_ctx *s, const uint8_t *data,
 	/* the capture cut this segment short: the parser lost the rest */
 	if (missing_after)
 		http_parser_gap(&ap->http, ev);
+	slot_done(c, f);
 	/* The rest were request lines and headers. (Tunnel bytes held back by
 	 * the parser from an earlier segment can make consumed exceed len.) */
 	event_add_kind(&s->ev, PK_TEXT, len > s->consumed + s->heads ?
 	    len - s->consumed - s->heads : 0);
+}
+
+/* A TLS flow to or from a proxy that names no server: on an egress tap
+ * its peer is the destination; through a proxy it is unidentified. */
+static void
+tls_unnamed(struct conntrack *c, struct flow *f, uint64_t ts)
+{
+	if (f->host_is_proxy)
+		bind_flow(c, f, &f->key.host, NULL, &f->key.peer,
+		    f->key.peer_port, ts);
+	else
+		bind_unidentified(c, f, ts);
 }
 
 /* Deferred flows (to or from a proxy) learn their destination from SNI. */
@@ -324,6 +462,12 @@ feed_tls(struct conntrack *c, struct segment_ctx *s, const uint8_t *data,
 	event_add_kind(&s->ev, PK_TLS, len);
 	if (!(f->via_proxy || f->host_is_proxy) || f->pair_id != FLOW_NONE)
 		return;
+	if (f->parser_lost) {
+		/* a ClientHello cut off mid-read cannot be read on */
+		f->parser_lost = false;
+		tls_unnamed(c, f, s->ev.ts_ns);
+		return;
+	}
 	if ((ap = slot_get(c, f)) == NULL)
 		return;
 	r = tls_parser_feed(&ap->tls, data, len, sni);
@@ -341,15 +485,15 @@ feed_tls(struct conntrack *c, struct segment_ctx *s, const uint8_t *data,
 		c->stats.tls_no_sni++;
 	else
 		c->stats.tls_malformed++;
-	if (f->host_is_proxy)
-		bind_flow(c, f, &f->key.host, NULL, &f->key.peer,
-		    f->key.peer_port, s->ev.ts_ns);
+	tls_unnamed(c, f, s->ev.ts_ns);
 }
 
-/* First client bytes decide what the flow speaks. */
+/* First client bytes decide what the flow speaks (and keep it before
+ * flows without client payload in the table). */
 static void
 start_app(struct conntrack *c, struct flow *f, const struct packet *pkt)
 {
+	flowtab_assure(c->flows, f);
 	if (pkt->proto == IPPROTO_TCP &&
 	    http_looks_like_request(pkt->payload, pkt->payload_len)) {
 		f->app = FLOW_APP_HTTP;
@@ -372,6 +516,8 @@ start_app(struct conntrack *c, struct flow *f, const struct packet *pkt)
 	if (f->host_is_proxy)
 		bind_flow(c, f, &f->key.host, NULL, &f->key.peer, f->key.peer_port,
 		    pkt->ts_ns);
+	else if (f->via_proxy) /* to a proxy, yet no request: mid-stream */
+		bind_unidentified(c, f, pkt->ts_ns);
 }
 
 /* In-order check on the client stream: 1 = new data at data_off, 0 = a
@@ -422,7 +568,7 @@ client_payload(struct conntrack *c, struct flow *f, const struct packet *pkt,
 	if (off >= pkt->payload_len) {
 		/* nothing new was captured, but new bytes went by */
 		if (f->app == FLOW_APP_HTTP && f->app_slot != FLOW_NONE) {
-			const struct http_events ev = { NULL, NULL, NULL, &c->stats.http };
+			const struct http_events ev = { .stats = &c->stats.http };
 			http_parser_gap(&c->slots[f->app_slot].http, &ev);
 		}
 		event_add_kind(&s->ev, f->kind, pkt->l4_payload_wire - off);
@@ -528,6 +674,8 @@ init_flow(struct conntrack *c, struct flow *f, const struct packet *pkt,
 	f->host_is_proxy = !via_proxy && is_proxy_address(c->cfg, &f->key.host);
 	f->opened_by_peer = !out && (pkt->proto != IPPROTO_TCP ||
 	    (pkt->tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN);
+	f->in_tunnel = false;
+	f->parser_lost = false;
 	if (!f->via_proxy && !f->host_is_proxy)
 		bind_flow(c, f, &f->key.host, NULL, &f->key.peer, f->key.peer_port,
 		    pkt->ts_ns);
@@ -572,6 +720,7 @@ server_reply(struct conntrack *c, struct flow *f, const struct packet *pkt,
 	if (http_response_is_2xx(pkt->payload, pkt->payload_len) &&
 	    http_parser_awaits_tunnel_reply(hp))
 		http_parser_tunnel_confirmed(hp, http_events(c), s);
+	slot_done(c, f);
 }
 
 /*
@@ -700,6 +849,39 @@ packet_key(const struct packet *pkt, struct flow_key *k)
 	k->proto = pkt->proto;
 }
 
+/* A flow evicted from the full table that this payload continues: taken
+ * up where it was (destination, pair, payload kind, stream position). */
+static struct flow *
+resume_flow(struct conntrack *c, const struct packet *pkt,
+    const struct flow_key *k, size_t bucket)
+{
+	if (pkt->proto == IPPROTO_TCP && (pkt->tcp_flags & TCP_SYN))
+		return NULL;
+	return flowtab_resume_at(c->flows, k, bucket, pkt->ts_ns,
+	    pkt->proto == IPPROTO_TCP ? &pkt->tcp_seq : NULL);
+}
+
+/* A flow made for the packet. One the host starts without payload counts
+ * against its half-open cap; beyond the cap it is not made (its first
+ * payload will make it). */
+static struct flow *
+new_flow(struct conntrack *c, const struct packet *pkt, const struct flow_key *k,
+    size_t bucket, bool out, bool via_proxy)
+{
+	bool by_peer = !out && (pkt->proto != IPPROTO_TCP ||
+	    (pkt->tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN);
+	bool half_open = !by_peer && !(out && pkt->l4_payload_wire > 0);
+	struct flow *f;
+
+	if (half_open && !flowtab_may_open(c->flows, &k->host))
+		return NULL;
+	f = flowtab_get_at(c->flows, k, bucket, pkt->ts_ns, true, NULL);
+	init_flow(c, f, pkt, out, via_proxy);
+	if (half_open)
+		flowtab_hold_half_open(c->flows, f);
+	return f;
+}
+
 /* The flow of a packet (pk: its packet_key, in bucket), made when it is
  * new and tracked; *out tells whether the packet goes from the internal
  * host to the far side. */
@@ -735,9 +917,9 @@ packet_flow(struct conntrack *c, const struct packet *pkt,
 		return NULL;
 	}
 	/* the flow's key has its ends in role order: the same bucket */
-	f = flowtab_get_at(c->flows, &k, bucket, pkt->ts_ns, true, NULL);
-	init_flow(c, f, pkt, *out, via_proxy);
-	return f;
+	if (pkt->l4_payload_wire > 0 && (f = resume_flow(c, pkt, &k, bucket)) != NULL)
+		return f;
+	return new_flow(c, pkt, &k, bucket, *out, via_proxy);
 }
 
 static void
@@ -763,6 +945,9 @@ track_packet(struct conntrack *c, const struct packet *pkt,
 	if (out) {
 		f->bytes_out += pkt->ip_bytes;
 		f->pkts_out++;
+		if (__builtin_expect(f->bytes_out >= FLOW_HEAVY_BYTES, 0) &&
+		    f->bytes_out - pkt->ip_bytes < FLOW_HEAVY_BYTES)
+			flowtab_heavy(c->flows, f);
 		if (pkt->l4_payload_wire > 0)
 			client_payload(c, f, pkt, &s);
 	} else {
@@ -899,7 +1084,9 @@ conn_get_stats(const struct conntrack *c, struct conn_stats *out,
 #define FS_CLASSIFIED 0x10
 #define FS_BY_PEER    0x20
 #define FS_BOUND      0x40
-#define FS_ALL        0x7f
+#define FS_TUNNEL     0x80
+#define FS_PARSER_LOST 0x100
+#define FS_ALL        0x1ff
 #define FLOW_FIELDS   26
 
 struct flow_writer {
@@ -915,7 +1102,9 @@ flow_flags(const struct flow *f)
 	    (f->host_is_proxy ? FS_HOST_PROXY : 0) | (f->closed ? FS_CLOSED : 0) |
 	    (f->classified ? FS_CLASSIFIED : 0) |
 	    (f->opened_by_peer ? FS_BY_PEER : 0) |
-	    (f->pair_id != FLOW_NONE ? FS_BOUND : 0);
+	    (f->pair_id != FLOW_NONE ? FS_BOUND : 0) |
+	    (f->in_tunnel ? FS_TUNNEL : 0) |
+	    (f->parser_lost ? FS_PARSER_LOST : 0);
 }
 
 static void
@@ -1151,11 +1340,17 @@ restore_flow(struct conntrack *c, const struct saved_flow *sf)
 	f->host_is_proxy = (sf->flags & FS_HOST_PROXY) != 0;
 	f->classified = (sf->flags & FS_CLASSIFIED) != 0;
 	f->opened_by_peer = (sf->flags & FS_BY_PEER) != 0;
+	f->in_tunnel = (sf->flags & FS_TUNNEL) != 0;
+	f->parser_lost = (sf->flags & FS_PARSER_LOST) != 0;
 	f->pair_id = f->pair_gen = FLOW_NONE;
 	f->pair = NULL;
 	restore_binding(c, f, sf);
 	whole = restore_parser(c, f, sf) &&
 	    (!(sf->flags & FS_BOUND) || f->pair_id != FLOW_NONE);
+	if (f->app != FLOW_APP_UNKNOWN)
+		flowtab_assure(c->flows, f);
+	else if (!f->opened_by_peer)
+		flowtab_hold_half_open(c->flows, f);
 	if (sf->flags & FS_CLOSED)
 		flowtab_mark_closed(c->flows, f);
 	return whole;

@@ -1,7 +1,12 @@
 /*
- * flow.c - the flow table: a util/table of struct flow with two recency
- * lists (closed flows, evicted first, and open flows, each ordered by last
- * activity) so expiry only looks at the oldest of each.
+ * flow.c - the flow table: a util/table of struct flow with four recency
+ * lists, in the order they give up flows when the table is full (closed
+ * flows; open flows without client payload; open flows with it; open flows
+ * that sent FLOW_HEAVY_BYTES or more), each ordered by last activity so
+ * expiry only looks at the oldest of each.
+ * Beside it, the count of each host's flows without client payload (a
+ * keyed sketch) and a smaller table remembering evicted flows with client
+ * payload, so that an upload pushed out by a flood is taken up again.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -9,13 +14,30 @@
 #include "exfild/track/flow.h"
 #include "exfild/util/table.h"
 
-enum { LIST_CLOSED, LIST_OPEN, LIST_COUNT };
+/* Eviction takes the oldest of the first non-empty list. */
+enum { LIST_CLOSED, LIST_UNASSURED, LIST_ASSURED, LIST_HEAVY, LIST_COUNT };
+/* ... and the memory's: light flows are forgotten first */
+enum { MEM_LIGHT, MEM_HEAVY, MEM_COUNT };
 
 #define LRU_GRAIN_NS 1000000000ULL /* relink a busy flow at most once a second */
+#define RESUME_SEQ_WINDOW 65535u   /* how far a resuming segment may start */
+
+/*
+ * Flows without client payload per host, counted in two rows of cells
+ * indexed by two halves of the host's keyed hash: a host's count is the
+ * smaller of its two cells (a count-min sketch), so another host inflates
+ * it only when both of its cells collide with that host's. Increments and
+ * decrements pair up through flow->half_open.
+ */
+#define HALF_OPEN_CELLS 16384u
 
 struct flowtab {
 	struct table tab;
+	struct table memory;          /* evicted flows with client payload */
 	struct hash_key key;
+	uint32_t half_open[2][HALF_OPEN_CELLS];
+	size_t half_open_cap;
+	uint64_t idle_ns;             /* the last expiry's idle timeout */
 	flow_release_fn release;
 	void *ctx;
 	struct flow_stats stats;
@@ -33,12 +55,16 @@ flow_at(const struct flowtab *t, uint32_t id)
 	return table_entry(&t->tab, id);
 }
 
+static void half_open_end(struct flowtab *t, struct flow *f);
+static void remember(struct flowtab *t, const struct flow *f, bool had_slot);
+
 /* Tells the owner a flow leaves (it is still in the table). */
 static void
 release_notify(struct flowtab *t, struct flow *f)
 {
 	if (t->release != NULL)
 		t->release(t->ctx, f);
+	half_open_end(t, f);
 	t->stats.active--;
 }
 
@@ -53,15 +79,34 @@ static void
 flow_evicted(void *ctx, uint32_t id, void *entry)
 {
 	struct flowtab *t = ctx;
+	struct flow *f = entry;
 
-	(void)id;
-	release_notify(t, entry);
+	unsigned list = t->tab.links[id].list;
+	bool had_slot = f->app_slot != FLOW_NONE;
+
+	if (list == LIST_UNASSURED)
+		t->stats.evicted_half_open++;
+	release_notify(t, f);
+	if (list == LIST_ASSURED || list == LIST_HEAVY)
+		remember(t, f, had_slot);
 	t->stats.evicted++;
 }
 
+/* Evicted flows remembered: a sixteenth of the table (at least 64, or the
+ * table's size when smaller). */
+static size_t
+memory_capacity(size_t capacity)
+{
+	size_t n = capacity / 16;
+
+	if (n < 64)
+		n = capacity < 64 ? capacity : 64;
+	return n;
+}
+
 struct flowtab *
-flowtab_new(size_t capacity, const struct hash_key *key, flow_release_fn release,
-    void *ctx)
+flowtab_new(size_t capacity, size_t half_open_per_host,
+    const struct hash_key *key, flow_release_fn release, void *ctx)
 {
 	struct flowtab *t = xcalloc(1, sizeof(*t));
 	struct table_conf conf = {
@@ -69,12 +114,24 @@ flowtab_new(size_t capacity, const struct hash_key *key, flow_release_fn release
 		.entry_size = sizeof(struct flow), .gen_offset = TABLE_NO_GEN,
 		.lists = LIST_COUNT, .evict = flow_evicted, .ctx = t,
 	};
+	struct table_conf mem = {
+		.capacity = memory_capacity(capacity),
+		.min_buckets = memory_capacity(capacity),
+		.entry_size = sizeof(struct flow), .gen_offset = TABLE_NO_GEN,
+		.lists = MEM_COUNT,
+	};
 
 	if (table_init(&t->tab, &conf) != 0) {
 		free(t);
 		return NULL;
 	}
+	if (table_init(&t->memory, &mem) != 0) {
+		table_fini(&t->tab);
+		free(t);
+		return NULL;
+	}
 	t->key = *key;
+	t->half_open_cap = half_open_per_host;
 	t->release = release;
 	t->ctx = ctx;
 	return t;
@@ -86,6 +143,7 @@ flowtab_free(struct flowtab *t)
 	if (t == NULL)
 		return;
 	table_fini(&t->tab);
+	table_fini(&t->memory);
 	free(t);
 }
 
@@ -135,20 +193,26 @@ hash_of_v6(const struct flowtab *t, const struct flow_key *k)
 	return hash_words(&t->key, w, 5);
 }
 
-static inline size_t
-bucket_of(const struct flowtab *t, const struct flow_key *k)
+static inline uint64_t
+hash_of(const struct flowtab *t, const struct flow_key *k)
 {
 	uint64_t x, y, lo, hi;
 
 	if (__builtin_expect(k->host.family != 4 || k->peer.family != 4, 0))
-		return table_bucket(&t->tab, hash_of_v6(t, k));
+		return hash_of_v6(t, k);
 	/* 13 bytes: the smaller end, the larger, the protocol (6 + 6 + 1) */
 	x = load32(k->host.a + 12) << 16 | k->host_port;
 	y = load32(k->peer.a + 12) << 16 | k->peer_port;
 	lo = x < y ? x : y;
 	hi = x < y ? y : x;
-	return table_bucket(&t->tab, hash_word_tail(&t->key, lo | hi << 48,
-	    hi >> 16 | (uint64_t)k->proto << 32, 13));
+	return hash_word_tail(&t->key, lo | hi << 48,
+	    hi >> 16 | (uint64_t)k->proto << 32, 13);
+}
+
+static inline size_t
+bucket_of(const struct flowtab *t, const struct flow_key *k)
+{
+	return table_bucket(&t->tab, hash_of(t, k));
 }
 
 static bool
@@ -192,6 +256,167 @@ flow_used(struct flowtab *t, uint32_t id, uint64_t ts_ns)
 	return f;
 }
 
+/* ---- flows without client payload, per host ---- */
+
+static void
+half_open_cells(const struct flowtab *t, const struct netaddr *host,
+    uint32_t *cell)
+{
+	uint64_t w[2], h;
+
+	w[0] = load64(host->a);
+	w[1] = load64(host->a + 8);
+	h = hash_words(&t->key, w, 2);
+	cell[0] = (uint32_t)(h % HALF_OPEN_CELLS);
+	cell[1] = (uint32_t)((h >> 32) % HALF_OPEN_CELLS);
+}
+
+static uint32_t
+half_open_count(const struct flowtab *t, const uint32_t *cell)
+{
+	uint32_t a = t->half_open[0][cell[0]], b = t->half_open[1][cell[1]];
+
+	return a < b ? a : b;
+}
+
+void
+flowtab_hold_half_open(struct flowtab *t, struct flow *f)
+{
+	uint32_t cell[2];
+
+	if (f->half_open)
+		return;
+	half_open_cells(t, &f->key.host, cell);
+	t->half_open[0][cell[0]]++;
+	t->half_open[1][cell[1]]++;
+	f->half_open = true;
+}
+
+static void
+half_open_end(struct flowtab *t, struct flow *f)
+{
+	uint32_t cell[2];
+
+	if (!f->half_open)
+		return;
+	half_open_cells(t, &f->key.host, cell);
+	t->half_open[0][cell[0]]--;
+	t->half_open[1][cell[1]]--;
+	f->half_open = false;
+}
+
+bool
+flowtab_may_open(struct flowtab *t, const struct netaddr *host)
+{
+	uint32_t cell[2];
+
+	half_open_cells(t, host, cell);
+	if (half_open_count(t, cell) < t->half_open_cap)
+		return true;
+	t->stats.half_open_refused++;
+	return false;
+}
+
+static unsigned
+open_list(const struct flow *f)
+{
+	return f->bytes_out >= FLOW_HEAVY_BYTES ? LIST_HEAVY : LIST_ASSURED;
+}
+
+void
+flowtab_assure(struct flowtab *t, struct flow *f)
+{
+	uint32_t id = table_id(&t->tab, f);
+
+	half_open_end(t, f);
+	if (t->tab.links[id].list == LIST_UNASSURED)
+		table_move(&t->tab, id, open_list(f));
+}
+
+void
+flowtab_heavy(struct flowtab *t, struct flow *f)
+{
+	uint32_t id = table_id(&t->tab, f);
+
+	if (t->tab.links[id].list == LIST_ASSURED)
+		table_move(&t->tab, id, LIST_HEAVY);
+}
+
+/* ---- evicted flows remembered ---- */
+
+static uint32_t
+memory_find(const struct flowtab *t, const struct flow_key *k)
+{
+	struct flow_probe probe = { k, true };
+
+	if (table_count(&t->memory) == 0)
+		return TABLE_NONE;
+	return table_find(&t->memory, hash_of(t, k), match_key, &probe);
+}
+
+/* A new connection with the key: what was remembered of an older one goes. */
+static void
+forget(struct flowtab *t, const struct flow_key *k)
+{
+	uint32_t id = memory_find(t, k);
+
+	if (id != TABLE_NONE)
+		table_remove(&t->memory, id);
+}
+
+/* An evicted flow with client payload (had_slot: it was reading a head). */
+static void
+remember(struct flowtab *t, const struct flow *f, bool had_slot)
+{
+	uint32_t id = memory_find(t, &f->key);
+	struct flow *m;
+
+	if (id != TABLE_NONE)
+		table_remove(&t->memory, id);
+	id = table_insert(&t->memory, hash_of(t, &f->key),
+	    f->bytes_out >= FLOW_HEAVY_BYTES ? MEM_HEAVY : MEM_LIGHT);
+	m = table_entry(&t->memory, id);
+	memcpy(m, f, sizeof(*f));
+	m->app_slot = FLOW_NONE;
+	m->parser_lost = f->parser_lost || had_slot;
+}
+
+/* Does the segment at seq continue the remembered client stream? */
+static bool
+continues(const struct flow *m, const uint32_t *seq)
+{
+	uint32_t d;
+
+	if (seq == NULL || !m->seq_valid)
+		return true;
+	d = *seq - m->next_seq_out;
+	return d <= RESUME_SEQ_WINDOW || (uint32_t)-d <= RESUME_SEQ_WINDOW;
+}
+
+struct flow *
+flowtab_resume_at(struct flowtab *t, const struct flow_key *k, size_t bucket,
+    uint64_t ts_ns, const uint32_t *seq)
+{
+	uint32_t id = memory_find(t, k);
+	struct flow m, *f;
+
+	if (id == TABLE_NONE)
+		return NULL;
+	/* (a copy: making room below may evict into the memory) */
+	memcpy(&m, table_entry(&t->memory, id), sizeof(m));
+	table_remove(&t->memory, id);
+	if ((t->idle_ns != 0 && ts_ns > m.last_ns &&
+	    ts_ns - m.last_ns > t->idle_ns) || !continues(&m, seq))
+		return NULL;
+	f = flow_at(t, table_insert(&t->tab, bucket, open_list(&m)));
+	memcpy(f, &m, sizeof(*f));
+	f->last_ns = f->lru_ns = ts_ns > f->last_ns ? ts_ns : f->last_ns;
+	t->stats.created++;
+	t->stats.active++;
+	t->stats.resumed++;
+	return f;
+}
+
 struct flow *
 flowtab_get(struct flowtab *t, const struct flow_key *k, uint64_t ts_ns,
     bool create, bool *created)
@@ -214,11 +439,12 @@ flowtab_get_at(struct flowtab *t, const struct flow_key *k, size_t bucket,
 		return flow_used(t, id, ts_ns);
 	if (!create)
 		return NULL;
-	f = flow_at(t, table_insert(&t->tab, bucket, LIST_OPEN));
+	f = flow_at(t, table_insert(&t->tab, bucket, LIST_UNASSURED));
 	f->key = *k;
 	f->first_ns = f->last_ns = f->lru_ns = ts_ns;
 	f->pair_id = f->pair_gen = FLOW_NONE;
 	f->app_slot = FLOW_NONE;
+	forget(t, k);
 	t->stats.created++;
 	t->stats.active++;
 	if (created != NULL)
@@ -305,6 +531,7 @@ flowtab_mark_closed(struct flowtab *t, struct flow *f)
 		return;
 	f->closed = true;
 	f->lru_ns = f->last_ns;
+	half_open_end(t, f);
 	table_move(&t->tab, table_id(&t->tab, f), LIST_CLOSED);
 }
 
@@ -339,8 +566,11 @@ void
 flowtab_expire(struct flowtab *t, uint64_t now_ns, uint64_t idle_ns,
     uint64_t closed_ns)
 {
+	t->idle_ns = idle_ns;
 	expire_list(t, LIST_CLOSED, now_ns, closed_ns);
-	expire_list(t, LIST_OPEN, now_ns, idle_ns);
+	expire_list(t, LIST_UNASSURED, now_ns, idle_ns);
+	expire_list(t, LIST_ASSURED, now_ns, idle_ns);
+	expire_list(t, LIST_HEAVY, now_ns, idle_ns);
 }
 
 void
@@ -348,10 +578,12 @@ flowtab_flush(struct flowtab *t)
 {
 	uint32_t id;
 
-	while ((id = table_oldest(&t->tab, LIST_CLOSED)) != TABLE_NONE)
-		release_flow(t, id);
-	while ((id = table_oldest(&t->tab, LIST_OPEN)) != TABLE_NONE)
-		release_flow(t, id);
+	unsigned list;
+
+	for (list = 0; list < LIST_COUNT; list++)
+		while ((id = table_oldest(&t->tab, list)) != TABLE_NONE)
+			release_flow(t, id);
+	table_clear(&t->memory);
 }
 
 void
@@ -386,6 +618,8 @@ flowtab_foreach(const struct flowtab *t, flow_visit_fn fn, void *ctx)
 {
 	struct flow_walk w = { fn, ctx };
 
-	table_foreach(&t->tab, LIST_OPEN, visit_flow, &w);
+	table_foreach(&t->tab, LIST_UNASSURED, visit_flow, &w);
+	table_foreach(&t->tab, LIST_ASSURED, visit_flow, &w);
+	table_foreach(&t->tab, LIST_HEAVY, visit_flow, &w);
 	table_foreach(&t->tab, LIST_CLOSED, visit_flow, &w);
 }

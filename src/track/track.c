@@ -134,7 +134,7 @@ track_dest_address(struct tracker *t, struct dest *d, struct netaddr *out)
 	}
 	/* a name that was not known is looked up again only once the names
 	 * table has changed (per destination, not per packet or request) */
-	if (d->name[0] == '\0' ||
+	if (d->name[0] == '\0' || d->unidentified ||
 	    d->lookup_version == names_changes(t->names) + 1)
 		return false;
 	/* (a name that is an address literal parses the first time or never) */

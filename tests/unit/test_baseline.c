@@ -223,6 +223,30 @@ test_learning_boundary(void **state)
 	baseline_free(b);
 }
 
+/* The destination of proxied bytes that named none is never learned,
+ * nor allowed, however early it is seen (the positive control beside it
+ * is learned). */
+static void
+test_unidentified_never_familiar(void **state)
+{
+	struct fixture *f = *state;
+	struct baseline *b;
+	struct dest *d;
+	char all[] = "*.";
+
+	f->cfg.baseline_learn_s = 10;
+	f->domains[0] = all;
+	f->cfg.n_baseline_allow_domains = 1;
+	b = baseline_new(16, &f->cfg, &test_key);
+	assert_true(see(b, "first.example", T0)->familiar);
+	d = see(b, DEST_UNIDENTIFIED, T0 + 1);
+	assert_true(d->unidentified);
+	assert_false(d->familiar);
+	assert_false(d->allowed);
+	assert_false(see(b, "first.example", T0)->unidentified);
+	baseline_free(b);
+}
+
 static void
 test_no_learning(void **state)
 {
@@ -944,6 +968,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_learning_boundary),
 		T(test_no_learning),
+		T(test_unidentified_never_familiar),
 		T(test_allow_list),
 		T(test_use_never_makes_familiar),
 		T(test_eviction_unfamiliar_first),

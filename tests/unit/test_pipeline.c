@@ -799,6 +799,105 @@ test_flow_table_stays_bounded(void **state)
 	assert_int_equal(st.flows.evicted, 936);
 }
 
+
+/* Keep-alive connections whose requests are complete and answered hold no
+ * parser slot: more of them than limits.app_parsers (8) leave the upload
+ * that follows parsed, named and alerted on. */
+static void
+test_answered_requests_hold_no_parser_slot(void **state)
+{
+	struct fixture *fx = *state;
+	static uint8_t rar[25000];
+	static const char get[] =
+	    "GET http://www.example.jp/ HTTP/1.1\r\nHost: www.example.jp\r\n\r\n";
+	static const char post[] =
+	    "POST http://hk-files.example.net/u HTTP/1.1\r\n"
+	    "Host: hk-files.example.net\r\nContent-Length: 25000\r\n\r\n";
+	struct conn c = { "10.1.20.40", "10.77.1.2", 0, 3128, 1 };
+	struct pipeline_stats st;
+	uint64_t t = T0 + 2 * 3600 * SEC;
+	unsigned i;
+
+	learn_destination(fx->p, "198.51.100.10", 40005);
+	fill_archive(rar, sizeof(rar), "Rar!\x1a\x07\x01\x00", 8);
+	for (i = 0; i < 20; i++) {
+		c.cport = (uint16_t)(30000 + i);
+		c.seq = 1;
+		send_out(fx->p, &c, t + i, get, sizeof(get) - 1);
+		send_in(fx->p, &c, t + i, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", 38);
+	}
+	c.cport = 31000;
+	c.seq = 1;
+	send_out(fx->p, &c, t + 100, post, sizeof(post) - 1);
+	for (i = 0; i < 25; i++)
+		send_out(fx->p, &c, t + 101 + i, rar + i * 1000, 1000);
+	pipeline_get_stats(fx->p, &st);
+	assert_int_equal(st.conn.parser_slots_reclaimed, 0);
+	assert_int_equal(st.conn.parser_slots_exhausted, 0);
+	assert_int_equal(st.conn.http.requests, 22); /* and the learning GET */
+	assert_int_equal(nalerts, 1);
+	assert_string_equal(alerts[0].rule, "compressed-upload");
+	assert_string_equal(alerts[0].dst_host, "hk-files.example.net");
+	assert_int_equal(alerts[0].payload[PK_RAR], 20000);
+}
+
+/* When every slot is reading a head, the least recently used is taken
+ * (counted); its flow, whose destination was never named, sends its bytes
+ * to the host's "unidentified via proxy" destination, which alerts. */
+static void
+test_parser_slot_reclaimed_bytes_go_unidentified(void **state)
+{
+	struct fixture *fx = *state;
+	static uint8_t rar[25000];
+	static const char part[] = "POST http://hk-files.example.net/u HTTP/1.1\r\nHo";
+	struct conn c[9], up = { "10.1.20.41", "10.77.1.2", 32000, 3128, 1 };
+	struct pipeline_stats st;
+	uint64_t t = T0 + 2 * 3600 * SEC;
+	unsigned i;
+
+	learn_destination(fx->p, "198.51.100.10", 40006);
+	fill_archive(rar, sizeof(rar), "Rar!\x1a\x07\x01\x00", 8);
+	send_out(fx->p, &up, t, part, sizeof(part) - 1);   /* oldest slot */
+	for (i = 0; i < 8; i++) {
+		c[i] = (struct conn){ "10.1.20.42", "10.77.1.2",
+		    (uint16_t)(33000 + i), 3128, 1 };
+		send_out(fx->p, &c[i], t + 1 + i, part, sizeof(part) - 1);
+	}
+	pipeline_get_stats(fx->p, &st);
+	assert_int_equal(st.conn.parser_slots_reclaimed, 1);
+	for (i = 0; i < 25; i++)
+		send_out(fx->p, &up, t + 20 + i, rar + i * 1000, 1000);
+	pipeline_get_stats(fx->p, &st);
+	assert_int_equal(st.conn.proxy_unidentified, 1);
+	assert_int_equal(nalerts, 1);
+	assert_string_equal(alerts[0].rule, "compressed-upload");
+	assert_string_equal(alerts[0].dst_host, "(unidentified via proxy)");
+	assert_int_equal(alerts[0].dst_country, COUNTRY_UNKNOWN);
+	assert_true(alerts[0].via_proxy);
+	/* every byte the host sent on it: the head's part and the archive */
+	assert_int_equal(alerts[0].bytes_out, 40 + sizeof(part) - 1 + 20 * 1040);
+}
+
+/* A proxied flow first seen mid-body (evicted and forgotten, or the capture
+ * started late) names no destination: its bytes are not left waiting. */
+static void
+test_proxy_flow_resumed_mid_body_goes_unidentified(void **state)
+{
+	struct fixture *fx = *state;
+	static uint8_t rar[25000];
+	struct conn up = { "10.1.20.43", "10.77.1.2", 34000, 3128, 1 };
+	unsigned i;
+
+	learn_destination(fx->p, "198.51.100.10", 40007);
+	fill_archive(rar, sizeof(rar), "Rar!\x1a\x07\x01\x00", 8);
+	for (i = 0; i < 25; i++)
+		send_out(fx->p, &up, T0 + 2 * 3600 * SEC + i, rar + 500 + i * 900, 900);
+	assert_int_equal(nalerts, 1);
+	assert_string_equal(alerts[0].dst_host, "(unidentified via proxy)");
+	assert_int_equal(alerts[0].bytes_out, 23 * 940);
+	assert_int_equal(alerts[0].payload[PK_HIGH_ENTROPY], 23 * 900);
+}
+
 static unsigned npairs;
 static char first_pair_host[64];
 static uint64_t served_of_first, out_of_first; /* of the first serving pair */
@@ -1261,6 +1360,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_segment_split_between_requests, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_syn_after_close_is_new_connection, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pair_eviction_does_not_hide_upload, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_answered_requests_hold_no_parser_slot, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_parser_slot_reclaimed_bytes_go_unidentified, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_proxy_flow_resumed_mid_body_goes_unidentified, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_xff_must_be_internal_and_connect_literal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dns_answers_only_from_resolvers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fragmented_udp_upload_counted, setup, teardown),

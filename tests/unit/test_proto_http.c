@@ -125,7 +125,7 @@ struct step {
 static void
 run(const struct step *steps, size_t n, bool bytewise, struct rec *r)
 {
-	struct http_events ev = { on_request, on_body, on_tunnel, NULL };
+	struct http_events ev = { on_request, on_body, on_tunnel, NULL, NULL };
 	struct http_parser p;
 	const uint8_t *d;
 	size_t i, k;
@@ -1240,7 +1240,7 @@ test_saved_state_resumes(void **state)
 	    "b\r\n\r\n--XyZ--\r\n\r\n0\r\n\r\n"
 	    "CONNECT b.example:443 HTTP/1.1\r\nHost: b.example:443\r\n\r\n"
 	    "\x16\x03\x01tunnel bytes";
-	struct http_events ev = { on_request, on_body, on_tunnel, NULL };
+	struct http_events ev = { on_request, on_body, on_tunnel, NULL, NULL };
 	static struct http_parser p1, p2;
 	static uint8_t saved[sizeof(struct http_parser)];
 	size_t k, n, len = sizeof(stream) - 1;

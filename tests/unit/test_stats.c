@@ -53,6 +53,12 @@ fill_fixture(void)
 	p->flows.created = 22;
 	p->flows.expired = 23;
 	p->flows.evicted = 24;
+	p->flows.evicted_half_open = 25;
+	p->flows.half_open_refused = 26;
+	p->flows.resumed = 27;
+	p->pairs_rebound = 34;
+	p->flows_lost_destination = 35;
+	p->conn.parser_slots_reclaimed = 58;
 	p->pairs.active = 31;
 	p->pairs.created = 32;
 	p->pairs.evicted = 33;
@@ -100,10 +106,12 @@ static const char expected_line_head[] =
     "packets=1000 bytes=654321 "
     "malformed=7 ip4_short=3 tcp_hlen=4 http=11 dns=12 tls=13 "
     "flows_active=21 flows_created=22 flows_expired=23 flows_evicted=24 "
+    "flows_evicted_half_open=25 flows_half_open_refused=26 flows_resumed=27 "
     "pairs_active=31 pairs_created=32 pairs_evicted=33 "
+    "pairs_rebound=34 flows_lost_destination=35 "
     "destinations=41 destinations_evicted=42 proxy_unidentified=51 "
     "http_requests=52 tls_sni=53 dns_answers=54 dns_untrusted=55 "
-    "not_tracked=56 parser_slots_exhausted=57 "
+    "not_tracked=56 parser_slots_exhausted=57 parser_slots_reclaimed=58 "
     "alerts=3";
 
 static const char expected_prom_head[] =
@@ -149,6 +157,18 @@ static const char expected_prom_head[] =
     "was full.\n"
     "# TYPE exfild_flows_evicted_total counter\n"
     "exfild_flows_evicted_total 24\n"
+    "# HELP exfild_flows_evicted_half_open_total Flows without client "
+    "payload evicted because the flow table was full.\n"
+    "# TYPE exfild_flows_evicted_half_open_total counter\n"
+    "exfild_flows_evicted_half_open_total 25\n"
+    "# HELP exfild_flows_half_open_refused_total Flows not made: their host "
+    "held limits.half_open_per_host flows without client payload.\n"
+    "# TYPE exfild_flows_half_open_refused_total counter\n"
+    "exfild_flows_half_open_refused_total 26\n"
+    "# HELP exfild_flows_resumed_total Evicted flows taken up again where "
+    "they were.\n"
+    "# TYPE exfild_flows_resumed_total counter\n"
+    "exfild_flows_resumed_total 27\n"
     "# HELP exfild_pairs_active (host, destination) pairs in the aggregation "
     "table.\n"
     "# TYPE exfild_pairs_active gauge\n"
@@ -160,6 +180,14 @@ static const char expected_prom_head[] =
     "because the table was full.\n"
     "# TYPE exfild_pairs_evicted_total counter\n"
     "exfild_pairs_evicted_total 33\n"
+    "# HELP exfild_pairs_rebound_total Flows whose evicted pair was made "
+    "again.\n"
+    "# TYPE exfild_pairs_rebound_total counter\n"
+    "exfild_pairs_rebound_total 34\n"
+    "# HELP exfild_flows_lost_destination_total Flows whose destination was "
+    "evicted while in use.\n"
+    "# TYPE exfild_flows_lost_destination_total counter\n"
+    "exfild_flows_lost_destination_total 35\n"
     "# HELP exfild_destinations_active Destinations in the baseline table.\n"
     "# TYPE exfild_destinations_active gauge\n"
     "exfild_destinations_active 41\n"
@@ -188,10 +216,14 @@ static const char expected_prom_head[] =
     "internal, transit, not TCP or UDP.\n"
     "# TYPE exfild_not_tracked_total counter\n"
     "exfild_not_tracked_total 56\n"
-    "# HELP exfild_parser_slots_exhausted_total Flows left unparsed because "
-    "every parser slot was in use.\n"
+    "# HELP exfild_parser_slots_exhausted_total Flows left unparsed: there "
+    "are no parser slots (limits.app_parsers).\n"
     "# TYPE exfild_parser_slots_exhausted_total counter\n"
     "exfild_parser_slots_exhausted_total 57\n"
+    "# HELP exfild_parser_slots_reclaimed_total Parser slots taken from the "
+    "least recently used flow for another.\n"
+    "# TYPE exfild_parser_slots_reclaimed_total counter\n"
+    "exfild_parser_slots_reclaimed_total 58\n"
     "# HELP exfild_malformed_total Packets or messages rejected as "
     "malformed, by reason.\n"
     "# TYPE exfild_malformed_total counter\n"
@@ -343,13 +375,13 @@ test_prometheus_structure(void **state)
 	(void)state;
 	sb_init(&sb, buf, sizeof(buf));
 	assert_int_equal(stats_format_prometheus(&fixture, &sb), 0);
-	assert_int_equal(check_exposition(buf), 25);
+	assert_int_equal(check_exposition(buf), 31);
 
 	/* no pipeline yet, no interface, no names: still every family */
 	memset(&empty, 0, sizeof(empty));
 	sb_init(&sb, buf, sizeof(buf));
 	assert_int_equal(stats_format_prometheus(&empty, &sb), 0);
-	assert_int_equal(check_exposition(buf), 25);
+	assert_int_equal(check_exposition(buf), 31);
 	assert_non_null(strstr(buf, "\nexfild_info{sensor=\"\",version=\"\"} 1\n"));
 	assert_non_null(strstr(buf, "\nexfild_alerts_total{rule=\"bulk-upload\"} 0\n"
 	    "exfild_alerts_total{rule=\"compressed-upload\"} 0\n"));
@@ -375,10 +407,13 @@ test_line_empty(void **state)
 	snprintf(want, sizeof(want), "%s%s",
 	    "uptime=0s rss_kb=0 packets=0 bytes=0 malformed=0 http=0 dns=0 tls=0 "
 	    "flows_active=0 flows_created=0 flows_expired=0 flows_evicted=0 "
-	    "pairs_active=0 pairs_created=0 pairs_evicted=0 destinations=0 "
+	    "flows_evicted_half_open=0 flows_half_open_refused=0 "
+	    "flows_resumed=0 "
+	    "pairs_active=0 pairs_created=0 pairs_evicted=0 pairs_rebound=0 "
+	    "flows_lost_destination=0 destinations=0 "
 	    "destinations_evicted=0 proxy_unidentified=0 http_requests=0 "
 	    "tls_sni=0 dns_answers=0 dns_untrusted=0 not_tracked=0 "
-	    "parser_slots_exhausted=0 alerts=0", rules);
+	    "parser_slots_exhausted=0 parser_slots_reclaimed=0 alerts=0", rules);
 	assert_string_equal(buf, want);
 	assert_true(strstr(buf, " bulk-upload=0 compressed-upload=0") != NULL);
 }
@@ -416,7 +451,7 @@ test_prometheus_hostile_labels(void **state)
 	    "\nexfild_packets_dropped_total{interface=\"e\\\"t\\\\h\\n0} 9\\n\","
 	    "where=\"kernel\"} 0\n"));
 	/* still well formed: one sample per line, families intact */
-	assert_int_equal(check_exposition(buf), 25);
+	assert_int_equal(check_exposition(buf), 31);
 }
 
 static void

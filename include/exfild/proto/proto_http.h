@@ -58,6 +58,9 @@ struct http_events {
 	/* Client bytes after a CONNECT request's headers (the tunnel). */
 	void (*on_tunnel)(void *ctx, const uint8_t *data, size_t len);
 	struct http_stats *stats; /* may be NULL */
+	/* Client bytes dropped while looking for the next request after a gap
+	 * (most likely the rest of a body). May be NULL. */
+	void (*on_skipped)(void *ctx, const uint8_t *data, size_t len);
 };
 
 /* Parser state: plain struct so flows can embed it; fields are private. */
@@ -95,6 +98,14 @@ void http_parser_gap(struct http_parser *p, const struct http_events *ev);
  * good, even if it looks like a request (bytes held back are delivered). */
 void http_parser_tunnel_confirmed(struct http_parser *p,
     const struct http_events *ev, void *ctx);
+/* Does the parser hold anything a fresh one lacks? False between
+ * requests (a request's head and body complete, nothing held back), so
+ * its state can be let go and made again with http_parser_init. */
+bool http_parser_busy(const struct http_parser *p);
+/* Reading a request's body (its kind is that of the body's first bytes). */
+bool http_parser_in_body(const struct http_parser *p);
+/* Inside a CONNECT's tunnel for good: every later byte is the tunnel's. */
+bool http_parser_tunnel_steady(const struct http_parser *p);
 /* Would a confirmation change anything now (a CONNECT's tunnel that has
  * seen no byte yet)? Lets the caller skip reading the server's replies. */
 bool http_parser_awaits_tunnel_reply(const struct http_parser *p);

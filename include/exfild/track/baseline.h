@@ -20,6 +20,9 @@
 #include "exfild/util/util.h"
 
 #define DEST_NAME_MAX 256
+/* The destination of proxied bytes whose real one could not be named:
+ * never familiar, no address, no country (see track/conn.c). */
+#define DEST_UNIDENTIFIED "(unidentified via proxy)"
 
 struct dest {
 	struct netaddr addr;        /* last known address (may be unset) */
@@ -28,6 +31,7 @@ struct dest {
 	uint64_t last_seen_ns;
 	bool familiar;              /* learned or allowed */
 	bool allowed;               /* matched baseline.allow */
+	bool unidentified;          /* DEST_UNIDENTIFIED: never familiar */
 	uint32_t gen;               /* bumped when the slot is reused */
 	uint64_t lookup_version;    /* names table version at a name's last failed
 				     * address look-up, plus 1 (0: none failed) */

@@ -32,9 +32,11 @@ struct conn_stats {
 	uint64_t tls_sni, tls_no_sni, tls_malformed;
 	uint64_t dns_answers, dns_malformed;
 	uint64_t dns_untrusted;    /* answers from outside networks.resolvers */
-	uint64_t proxy_unidentified; /* proxy flows whose destination stayed unknown */
+	uint64_t proxy_unidentified; /* proxy flows whose destination stayed unknown
+				      * (their bytes: DEST_UNIDENTIFIED) */
 	uint64_t xff_not_internal; /* X-Forwarded-For addresses not used */
-	uint64_t parser_slots_exhausted;
+	uint64_t parser_slots_exhausted; /* no slot at all (limits.app_parsers) */
+	uint64_t parser_slots_reclaimed; /* least recently used taken for another */
 };
 
 /* Packets in a batch, at most. */

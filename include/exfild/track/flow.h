@@ -3,9 +3,19 @@
  * A flow's key says which end is `host` (the internal host whose traffic
  * we account for) and which is `peer` (a proxy or an external address).
  * The hash is symmetric and keyed randomly (SipHash), so a packet in
- * either direction finds its flow with one lookup. Flows leave by idle timeout, a shorter
- * timeout after FIN/RST, or eviction of the least recently used when the
- * table is full; every way out is counted.
+ * either direction finds its flow with one lookup.
+ *
+ * Flows leave by idle timeout, a shorter timeout after FIN/RST, or, when
+ * the table is full, eviction in this order (as conntrack drops unassured
+ * entries first): closed flows, then flows that carried no client payload
+ * yet (half-open SYNs, unanswered datagrams), then flows with client
+ * payload, each least recently used first. One internal host may hold at
+ * most limits.half_open_per_host flows without client payload. Flows that
+ * sent FLOW_HEAVY_BYTES or more (uploads) go last of all, so a flood of
+ * small flows cannot push them out. A flow with
+ * client payload that is evicted is remembered (a copy, in a smaller table)
+ * so that its next packet takes it up where it was: destination, pair,
+ * payload kind, stream position. Every way out is counted.
  */
 #ifndef EXFILD_FLOW_H
 #define EXFILD_FLOW_H
@@ -18,6 +28,7 @@
 #include "exfild/util/util.h"
 
 #define FLOW_NONE UINT32_MAX
+#define FLOW_HEAVY_BYTES (8 * 1024) /* bytes out that make a flow evicted last */
 
 struct pair;
 
@@ -65,13 +76,19 @@ struct flow {
 	uint64_t pending_text;          /* client payload bytes before that */
 	struct netaddr pair_host;       /* its host (X-Forwarded-For on an egress tap) */
 	uint16_t dst_port;              /* its destination port (CONNECT/URI port) */
+	bool half_open;                 /* counted against its host's half-open cap */
+	bool parser_lost;               /* its parser slot was reclaimed mid-read */
+	bool in_tunnel;                 /* past a CONNECT: every client byte tunnels */
 };
 
 struct flow_stats {
 	uint64_t created;
 	uint64_t active;
 	uint64_t expired;     /* idle or closed timeout */
-	uint64_t evicted;     /* table full: least recently used removed */
+	uint64_t evicted;     /* table full: closed, then unassured, then LRU */
+	uint64_t evicted_half_open; /* ... of them, flows without client payload */
+	uint64_t half_open_refused; /* not made: the host was at its half-open cap */
+	uint64_t resumed;     /* evicted flows taken up again from memory */
 };
 
 struct flowtab;
@@ -79,8 +96,9 @@ struct flowtab;
 /* Called for a flow that leaves the table, before its slot is reused. */
 typedef void (*flow_release_fn)(void *ctx, struct flow *f);
 
-struct flowtab *flowtab_new(size_t capacity, const struct hash_key *key,
-    flow_release_fn release, void *ctx);
+/* half_open_per_host: flows without client payload one host may hold. */
+struct flowtab *flowtab_new(size_t capacity, size_t half_open_per_host,
+    const struct hash_key *key, flow_release_fn release, void *ctx);
 void flowtab_free(struct flowtab *t);
 
 /* Finds the flow; with create, makes it (evicting the LRU if full).
@@ -109,6 +127,24 @@ struct flow *flowtab_find_packet_at(struct flowtab *t, const struct flow_key *k,
 /* flowtab_get with the key's bucket already known (either direction's). */
 struct flow *flowtab_get_at(struct flowtab *t, const struct flow_key *k,
     size_t bucket, uint64_t ts_ns, bool create, bool *created);
+/* May the host start another flow without client payload? False (and
+ * counted) when it holds limits.half_open_per_host of them already. */
+bool flowtab_may_open(struct flowtab *t, const struct netaddr *host);
+/* A new flow its host started (not the far side) that carried no client
+ * payload yet: it counts against the host's half-open cap until it does
+ * (flowtab_assure), closes or leaves. */
+void flowtab_hold_half_open(struct flowtab *t, struct flow *f);
+/* The flow carried client payload: it is kept before flows that did not. */
+void flowtab_assure(struct flowtab *t, struct flow *f);
+/* Its bytes out have just reached FLOW_HEAVY_BYTES: kept before lighter
+ * flows (a flow with client payload; see flowtab_assure). */
+void flowtab_heavy(struct flowtab *t, struct flow *f);
+/* The flow evicted with this key (bucket: flowtab_bucket's), made again as
+ * it was (no parser slot; parser_lost when it had one), when the packet
+ * continues it: seq (TCP; NULL for UDP) within 64 KiB of where the client's
+ * stream stopped. NULL when none is remembered. */
+struct flow *flowtab_resume_at(struct flowtab *t, const struct flow_key *k,
+    size_t bucket, uint64_t ts_ns, const uint32_t *seq);
 /* Releases one flow now (a new connection reuses its 5-tuple). */
 void flowtab_remove(struct flowtab *t, struct flow *f);
 /* Marks a flow closed (moves it to the list with the shorter timeout). */

@@ -16,7 +16,7 @@
 
 #define TABLE_NONE UINT32_MAX
 #define TABLE_FREE UINT8_MAX          /* struct table_link.list of a free slot */
-#define TABLE_LISTS 2                 /* recency lists at most */
+#define TABLE_LISTS 4                 /* recency lists at most */
 #define TABLE_NO_GEN SIZE_MAX         /* struct table_conf.gen_offset */
 
 /* Called for a slot about to be evicted, while it is still in the table. */
@@ -176,38 +176,51 @@ table_find(const struct table *t, uint64_t hash, table_match_fn match,
 	return TABLE_NONE;
 }
 
-/* A slot out of its recency list, and in as the newest of one (for the
- * inline functions here and table.c). */
+/* A recency list over slot indices, links beside the slots: id out of its
+ * list, or in as the newest of one (also for other pools of slots, such as
+ * the parser slots of track/conn.c). */
 static inline void
-table_list_unlink(struct table *t, uint32_t id)
+slot_list_unlink(struct table_link *links, struct table_list *list, uint32_t id)
 {
-	struct table_link *l = &t->links[id];
-	struct table_list *list = &t->list[l->list];
+	struct table_link *l = &links[id];
 
 	if (l->newer != TABLE_NONE)
-		t->links[l->newer].older = l->older;
+		links[l->newer].older = l->older;
 	else
 		list->newest = l->older;
 	if (l->older != TABLE_NONE)
-		t->links[l->older].newer = l->newer;
+		links[l->older].newer = l->newer;
 	else
 		list->oldest = l->newer;
 }
 
 static inline void
-table_list_push(struct table *t, uint32_t id, unsigned which)
+slot_list_push(struct table_link *links, struct table_list *list, uint32_t id)
 {
-	struct table_link *l = &t->links[id];
-	struct table_list *list = &t->list[which];
+	struct table_link *l = &links[id];
 
-	l->list = (uint8_t)which;
 	l->newer = TABLE_NONE;
 	l->older = list->newest;
 	if (list->newest != TABLE_NONE)
-		t->links[list->newest].newer = id;
+		links[list->newest].newer = id;
 	else
 		list->oldest = id;
 	list->newest = id;
+}
+
+/* The same on the table's own lists (for the inline functions here and
+ * table.c). */
+static inline void
+table_list_unlink(struct table *t, uint32_t id)
+{
+	slot_list_unlink(t->links, &t->list[t->links[id].list], id);
+}
+
+static inline void
+table_list_push(struct table *t, uint32_t id, unsigned which)
+{
+	t->links[id].list = (uint8_t)which;
+	slot_list_push(t->links, &t->list[which], id);
 }
 
 /* Makes the slot the newest of its list (inline: flows, pairs and
