@@ -1,34 +1,44 @@
 #!/usr/bin/env python3
 """Independent oracle for the end-to-end tests: sums IP-layer bytes between
 two addresses in a classic pcap (Ethernet, 802.1Q tags, IPv4/IPv6), without
-any of exfild's code. Usage: ipbytes.py FILE HOST PEER -> "out in"."""
+any of exfild's code. Usage: ipbytes.py FILE HOST PEER -> "out in".
+ip_packets() is the walk, for the other oracles (uploadbytes.py)."""
 import ipaddress
-import struct
 import sys
 
-path, host, peer = sys.argv[1], ipaddress.ip_address(sys.argv[2]), ipaddress.ip_address(sys.argv[3])
-data = open(path, "rb").read()
-endian = "<" if data[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
-off, out_b, in_b = 24, 0, 0
-while off + 16 <= len(data):
-    incl = struct.unpack(endian + "I", data[off + 8:off + 12])[0]
-    frame = data[off + 16:off + 16 + incl]
-    off += 16 + incl
-    p, etype = 12, struct.unpack("!H", frame[12:14])[0]
-    while etype in (0x8100, 0x88A8):
-        p += 4
-        etype = struct.unpack("!H", frame[p:p + 2])[0]
-    ip = frame[p + 2:]
-    if etype == 0x0800:
-        src, dst = ipaddress.ip_address(ip[12:16]), ipaddress.ip_address(ip[16:20])
-        length = struct.unpack("!H", ip[2:4])[0]
-    elif etype == 0x86DD:
-        src, dst = ipaddress.ip_address(ip[8:24]), ipaddress.ip_address(ip[24:40])
-        length = 40 + struct.unpack("!H", ip[4:6])[0]
-    else:
-        continue
-    if (src, dst) == (host, peer):
-        out_b += length
-    elif (src, dst) == (peer, host):
-        in_b += length
-print(out_b, in_b)
+from pcapsplit import records
+
+
+def ip_packets(data):
+    """(src, dst, IP length, frame, offset of the IP header in the frame)
+    of each IPv4 or IPv6 packet of a classic pcap file, addresses as
+    packed bytes."""
+    for _, f in records(data):
+        p, etype = 12, f[12] << 8 | f[13]
+        while etype in (0x8100, 0x88A8):
+            p += 4
+            etype = f[p] << 8 | f[p + 1]
+        p += 2
+        if etype == 0x0800:
+            yield f[p + 12:p + 16], f[p + 16:p + 20], f[p + 2] << 8 | f[p + 3], f, p
+        elif etype == 0x86DD:
+            yield f[p + 8:p + 24], f[p + 24:p + 40], 40 + (f[p + 4] << 8 | f[p + 5]), f, p
+
+
+def main():
+    path = sys.argv[1]
+    host = ipaddress.ip_address(sys.argv[2]).packed
+    peer = ipaddress.ip_address(sys.argv[3]).packed
+    with open(path, "rb") as f:
+        data = f.read()
+    out_b, in_b = 0, 0
+    for src, dst, length, _, _ in ip_packets(data):
+        if (src, dst) == (host, peer):
+            out_b += length
+        elif (src, dst) == (peer, host):
+            in_b += length
+    print(out_b, in_b)
+
+
+if __name__ == "__main__":
+    main()

@@ -12,8 +12,11 @@
  * conversations as the proxy's and a Zeek sensor's logs (week-squid.log,
  * week-conn.log, week-http.log): the end-to-end test tests/e2e/week.sh.
  *
+ * --blind ATTACK[:N] PATH writes a PC's 20 MB upload and its attempt to
+ * blind exfild first (issue 11): the end-to-end test tests/e2e/blinding.sh.
+ *
  * Usage: pcapgen -o DIR | --bench PATH | --bench-small PATH | --hostile PATH
- *        | --burst N PATH | --week DIR
+ *        | --burst N PATH | --week DIR | --blind ATTACK[:N] PATH
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -36,7 +39,9 @@
 
 #define MSS4 1460
 #define MSS6 1440
-#define FRAME_MAX 1600
+/* A capture on a PC whose NIC segments for it (TSO) sees 16 KiB segments. */
+#define TSO_SEG 16384
+#define FRAME_MAX (TSO_SEG + 128)
 #define SNAPLEN 65535
 #define LINKTYPE_ETHERNET 1
 #define PROTO_TCP 6
@@ -52,6 +57,8 @@ enum dir { C2S = 0, S2C = 1 };
 
 static const char ua_ie11[] =
     "Mozilla/5.0 (Windows NT 6.1; WOW64; Trident/7.0; rv:11.0) like Gecko";
+/* The uploader of the JAL case. */
+static const char ua_msie7[] = "Mozilla/4.0 (compatible; MSIE 7.0; Windows NT 6.1)";
 static const char via_squid[] = "1.1 proxy01.corp.example (squid/3.3.8)";
 
 /* ------------------------------------------------------------------ */
@@ -1180,7 +1187,9 @@ rar5_file_fields(struct buf *f, const struct rar5_file *rf, uint64_t data_size)
 	put_vint(f, rf->unpacked);
 	put_vint(f, 0x20);   /* FILE_ATTRIBUTE_ARCHIVE */
 	put_le32(f, rf->mtime);
-	put_vint(f, 0x1580); /* version 0, method 3, dictionary 4 MB */
+	/* a file packed to its own size is stored (method 0); else version 0,
+	 * method 3, dictionary 4 MB */
+	put_vint(f, rf->unpacked == data_size ? 0 : 0x1580);
 	put_vint(f, 0);      /* Windows */
 	put_vint(f, strlen(rf->name));
 	put_str(f, rf->name);
@@ -1195,6 +1204,21 @@ rar5_end_fields(struct buf *f, const struct rar5_file *rf)
 }
 
 static const uint8_t rar5_sig[8] = { 'R', 'a', 'r', '!', 0x1a, 0x07, 0x01, 0x00 };
+
+/* Signature, main and file headers before a data area of `data` bytes. */
+static void
+rar5_put_heads(struct buf *out, const struct rar5_file *rf, uint64_t data)
+{
+	struct buf mh = { 0 }, fh = { 0 };
+
+	rar5_main_fields(&mh, rf);
+	rar5_file_fields(&fh, rf, data);
+	put_mem(out, rar5_sig, sizeof(rar5_sig));
+	rar5_block(out, &mh);
+	rar5_block(out, &fh);
+	buf_free(&mh);
+	buf_free(&fh);
+}
 
 /* Signature, main and file headers of an archive of exactly total bytes;
  * returns the size of the data area that must follow (then the end). */
@@ -1217,12 +1241,10 @@ rar5_head(struct buf *out, size_t total, const struct rar5_file *rf)
 	rar5_file_fields(&fh, rf, data);
 	if (fixed + rar5_block_len(&fh) + data != total)
 		die("rar5: size did not converge");
-	put_mem(out, rar5_sig, sizeof(rar5_sig));
-	rar5_block(out, &mh);
-	rar5_block(out, &fh);
 	buf_free(&mh);
 	buf_free(&fh);
 	buf_free(&eh);
+	rar5_put_heads(out, rf, data);
 	return data;
 }
 
@@ -1248,6 +1270,20 @@ rar5_archive(struct buf *out, size_t total, const struct rar5_file *rf, struct r
 	rar5_tail(out, rf);
 	if (out->len - start != total)
 		die("rar5: wrote %zu of %zu bytes", out->len - start, total);
+}
+
+/* A RAR 5.0 archive that stores (method 0) the len bytes at data as they
+ * are: text inside stays text, only the headers say "archive". */
+static void
+rar5_stored_archive(struct buf *out, const uint8_t *data, size_t len,
+    const struct rar5_file *file)
+{
+	struct rar5_file rf = *file;
+
+	rf.unpacked = len;
+	rar5_put_heads(out, &rf, len);
+	put_mem(out, data, len);
+	rar5_tail(out, &rf);
 }
 
 /* RAR 4.x block with HEAD_CRC = low 16 bits of CRC32 from HEAD_TYPE on. */
@@ -1637,17 +1673,22 @@ multipart_body(struct buf *b, const char *field, const char *value,
 	put_fmt(b, "\r\n--%s--\r\n", mp_boundary);
 }
 
+/* A multipart POST's head: through the proxy (absolute-form target) or
+ * straight to the server (origin-form). */
 static void
-http_proxy_post_head(struct buf *b, const char *host, const char *path,
-    const char *ua, size_t content_length)
+http_post_head(struct buf *b, const char *host, const char *path,
+    const char *ua, size_t content_length, bool via_proxy)
 {
-	put_fmt(b, "POST http://%s%s HTTP/1.1\r\n", host, path);
+	if (via_proxy)
+		put_fmt(b, "POST http://%s%s HTTP/1.1\r\n", host, path);
+	else
+		put_fmt(b, "POST %s HTTP/1.1\r\n", path);
 	put_str(b, "Accept: */*\r\n");
 	put_fmt(b, "User-Agent: %s\r\n", ua);
 	put_fmt(b, "Host: %s\r\n", host);
 	put_fmt(b, "Content-Type: multipart/form-data; boundary=%s\r\n", mp_boundary);
 	put_fmt(b, "Content-Length: %zu\r\n", content_length);
-	put_str(b, "Proxy-Connection: Keep-Alive\r\n");
+	put_str(b, via_proxy ? "Proxy-Connection: Keep-Alive\r\n" : "Connection: Keep-Alive\r\n");
 	put_str(b, "Pragma: no-cache\r\n\r\n");
 }
 
@@ -1672,7 +1713,6 @@ small_ok_response(struct conn *c, struct buf *b, bool via_proxy)
 static void
 attack_post_rar(struct world *w, struct host *pc, uint64_t t)
 {
-	static const char ua[] = "Mozilla/4.0 (compatible; MSIE 7.0; Windows NT 6.1)";
 	struct conn c;
 	struct buf vol = { 0 };
 
@@ -1691,7 +1731,8 @@ attack_post_rar(struct world *w, struct host *pc, uint64_t t)
 		multipart_body(&w->b2, "id", value, fname, vol.p, vol.len);
 		body_len = w->b2.len;
 		w->b1.len = 0;
-		http_proxy_post_head(&w->b1, "hk-files.example.net", "/upload.php", ua, body_len);
+		http_post_head(&w->b1, "hk-files.example.net", "/upload.php", ua_msie7,
+		    body_len, true);
 		put_mem(&w->b1, w->b2.p, w->b2.len);
 		tcp_send_buf(&c, C2S, &w->b1);
 		c.t += MS(240);
@@ -1844,7 +1885,7 @@ proxy_post_and_close(struct world *w, struct conn *c, const char *host,
     const char *path, uint32_t reply_ms, uint32_t close_ms)
 {
 	w->b1.len = 0;
-	http_proxy_post_head(&w->b1, host, path, ua_ie11, w->b2.len);
+	http_post_head(&w->b1, host, path, ua_ie11, w->b2.len, true);
 	put_mem(&w->b1, w->b2.p, w->b2.len);
 	tcp_send_buf(c, C2S, &w->b1);
 	c->t += MS(reply_ms);
@@ -1986,7 +2027,7 @@ egress_attack(struct world *w, struct host *proxy, uint64_t t)
 	w->b1.len = 0;
 	put_str(&w->b1, "POST /upload.php HTTP/1.1\r\n");
 	put_str(&w->b1, "Accept: */*\r\n");
-	put_str(&w->b1, "User-Agent: Mozilla/4.0 (compatible; MSIE 7.0; Windows NT 6.1)\r\n");
+	put_fmt(&w->b1, "User-Agent: %s\r\n", ua_msie7);
 	put_str(&w->b1, "Host: hk-files.example.net\r\n");
 	put_str(&w->b1, "Content-Type: application/octet-stream\r\n");
 	put_fmt(&w->b1, "Content-Length: %u\r\n", EGRESS_RAR4_SIZE);
@@ -2199,19 +2240,243 @@ gen_burst(struct world *w, unsigned n)
 	}
 }
 
-static void
-write_burst(const char *count, const char *path)
+/* A count given to option `what`, from lo to hi. */
+static unsigned long
+parse_count(const char *what, const char *count, unsigned long lo, unsigned long hi)
 {
-	struct world w;
 	char *end;
 	unsigned long n;
 
 	errno = 0;
 	n = strtoul(count, &end, 10);
-	if (errno != 0 || end == count || *end != '\0' || n == 0 || n > BURST_MAX)
-		die("--burst: count \"%s\" is not 1 to %u", count, BURST_MAX);
+	if (errno != 0 || end == count || *end != '\0' || *count == '-' || n < lo || n > hi)
+		die("%s: count \"%s\" is not %lu to %lu", what, count, lo, hi);
+	return n;
+}
+
+static void
+write_burst(const char *count, const char *path)
+{
+	struct world w;
+	unsigned long n = parse_count("--burst", count, 1, BURST_MAX);
+
 	world_init(&w, 0x4255525354ULL, pc_gw_mac);
 	gen_burst(&w, (unsigned)n);
+	capture_write(&w.cap, path);
+	world_free(&w);
+}
+
+/* ------------------------------------------------------------------ */
+/* --blind ATTACK[:N] PATH: a PC tries to blind exfild (issue 11)      */
+
+/*
+ * The PC of the JAL case's first upload, 10.1.20.21, browses at 00:00 (the
+ * learning window starts at the first packet). At 04:10 it POSTs a 20 MB
+ * RAR5 (multipart, as in jal-day.pcap) to hk-files.example.net, through
+ * the proxy 10.77.1.2:3128 or straight to 203.0.113.66:80 (HK), its
+ * segments 16 KiB (a capture on the PC, which segments by offload). Before
+ * or around it the PC tries to blind exfild with N of something:
+ *   keepalive-proxy   keep-alive connections to the proxy, opened from
+ *                     04:08 over 90 s, each an answered GET, never closed
+ *   keepalive-direct  the same; the upload goes straight to Hong Kong
+ *   synflood-proxy    the upload's head and first 16 KiB, then N bare SYNs
+ *                     to 198.51.100.99 over 4 minutes (262300: 1.1k a
+ *                     second), then the rest of the upload
+ *   synflood-direct   the same straight to Hong Kong, the RAR one that
+ *                     stores text (only its first bytes say "archive")
+ *   flows             one-packet flows (a byte of payload) to 198.51.100.99
+ *   pairs             one-packet flows from 1024 spoofed neighbours
+ *                     (10.2.0.1-10.2.4.0) to N/1024 addresses in 100.64/10
+ *   dests             one-packet flows to N addresses in 100.64.0.0/10
+ * the last three over the minute up to 12 s into the upload (which takes
+ * 15 s, so that its pair is still the most recent at the end). N = 0: the
+ * upload alone.
+ */
+#define BLIND_PC 21
+#define BLIND_RAR_SIZE 20000000
+#define BLIND_PORT0 49152        /* the keep-alive connections' first port */
+#define BLIND_KEEPALIVE_MAX 16000 /* Windows' dynamic ports: 16384 */
+#define BLIND_FLOOD_MAX 4000000
+#define BLIND_PAUSE_S 240        /* the upload's pause for the SYN flood */
+#define BLIND_AROUND_S 60        /* the one-packet flows' span */
+#define BLIND_INTO_S 12          /* ... which ends this far into the upload */
+#define BLIND_NEIGHBOURS 1024
+#define BLIND_TARGET "198.51.100.99"
+#define BLIND_SHARED 0x64400000U /* 100.64.0.0/10 (RFC 6598): 4M addresses */
+#define BLIND_SPOOFED 0x0a020000U /* 10.2.0.0 */
+
+enum blind_flood { FLOOD_KEEPALIVE, FLOOD_SYN, FLOOD_FLOWS, FLOOD_PAIRS, FLOOD_DESTS };
+
+static const struct blind_attack {
+	const char *name;
+	enum blind_flood flood;
+	bool direct; /* the upload bypasses the proxy */
+	bool stored; /* its RAR stores text */
+	unsigned long count, max;
+} blind_attacks[] = {
+	{ "keepalive-proxy", FLOOD_KEEPALIVE, false, false, 4096, BLIND_KEEPALIVE_MAX },
+	{ "keepalive-direct", FLOOD_KEEPALIVE, true, false, 4096, BLIND_KEEPALIVE_MAX },
+	{ "synflood-proxy", FLOOD_SYN, false, false, 262300, BLIND_FLOOD_MAX },
+	{ "synflood-direct", FLOOD_SYN, true, true, 262300, BLIND_FLOOD_MAX },
+	{ "flows", FLOOD_FLOWS, false, false, 1000000, BLIND_FLOOD_MAX },
+	{ "pairs", FLOOD_PAIRS, false, false, 1000000, BLIND_FLOOD_MAX },
+	{ "dests", FLOOD_DESTS, false, false, 1000000, BLIND_FLOOD_MAX },
+};
+
+#define NBLIND (sizeof(blind_attacks) / sizeof(blind_attacks[0]))
+
+/* n keep-alive connections to the proxy, one a port, each a GET answered
+ * and never closed; the PC's next connection takes the port after. */
+static void
+keepalive_conns(struct world *w, struct host *pc, unsigned long n,
+    uint64_t from, uint64_t span)
+{
+	struct conn c;
+
+	for (unsigned long i = 0; i < n; i++) {
+		pc->next_port = (uint16_t)(BLIND_PORT0 + i);
+		world_proxy_conn(w, &c, pc, from + span * i / n);
+		w->b1.len = 0;
+		http_proxy_get(&w->b1, "www.jal.example.jp", "/", false);
+		tcp_send_buf(&c, C2S, &w->b1);
+		c.t += MS(30);
+		small_ok_response(&c, &w->b1, true);
+	}
+	pc->next_port = (uint16_t)(BLIND_PORT0 + n);
+}
+
+/* Flow i of a flood of one-packet flows: its ends and ports. */
+static void
+flood_flow(enum blind_flood k, unsigned long i, struct addr *src,
+    struct addr *dst, struct pkt *p)
+{
+	p->sport = (uint16_t)(1024 + i % 64512);
+	p->dport = (uint16_t)(1 + i / 64512);
+	if (k == FLOOD_PAIRS) {
+		*src = addr_v4(BLIND_SPOOFED + 1 + (uint32_t)(i % BLIND_NEIGHBOURS));
+		*dst = addr_v4(BLIND_SHARED + 1 + (uint32_t)(i / BLIND_NEIGHBOURS));
+	} else if (k == FLOOD_DESTS) {
+		*dst = addr_v4(BLIND_SHARED + 1 + (uint32_t)i);
+	}
+}
+
+/* n flows of one packet each from the PC's MAC, a bare SYN or a byte of
+ * payload, spread evenly over [from, from + span). */
+static void
+flood(struct world *w, const struct host *pc, enum blind_flood k,
+    unsigned long n, uint64_t from, uint64_t span)
+{
+	static const uint8_t byte = 'x';
+	struct addr src = pc->ip, dst = addr_parse(BLIND_TARGET);
+	struct pkt p;
+
+	memset(&p, 0, sizeof(p));
+	p.smac = pc->mac;
+	p.dmac = w->gw_mac;
+	p.src = &src;
+	p.dst = &dst;
+	p.ttl = pc->ttl;
+	p.proto = PROTO_TCP;
+	p.win = 8192;
+	p.flags = k == FLOOD_SYN ? TH_SYN : TH_ACK | TH_PSH;
+	p.pl = k == FLOOD_SYN ? NULL : &byte;
+	p.len = k == FLOOD_SYN ? 0 : 1;
+	for (unsigned long i = 0; i < n; i++) {
+		flood_flow(k, i, &src, &dst, &p);
+		p.ipid = (uint16_t)i;
+		p.seq = rng_u32(&w->rng);
+		p.ack = k == FLOOD_SYN ? 0 : rng_u32(&w->rng);
+		emit_pkt(&w->cap.sink, from + span * i / n, &p);
+	}
+}
+
+/* The 20 MB RAR in a multipart POST to hk-files.example.net: its head in
+ * one segment, its body in 16 KiB ones, paused after the first for
+ * pause_us (0: no pause). */
+static void
+blind_upload(struct world *w, struct host *pc, const struct blind_attack *a,
+    uint64_t t, uint64_t pause_us)
+{
+	struct rar5_file rf = { "vips_0917.csv", 94371840, 1410997690, 0, 1 };
+	struct addr hk = addr_parse("203.0.113.66");
+	struct buf rar = { 0 }, text = { 0 };
+	struct conn c;
+
+	if (a->direct)
+		world_conn(w, &c, pc, &hk, 80, 47, t, MS(55));
+	else
+		world_proxy_conn(w, &c, pc, t);
+	c.crate = 1500000;
+	c.mss = TSO_SEG;
+	if (a->stored) {
+		put_html(&text, BLIND_RAR_SIZE - 64, "VIPS members", &w->rng);
+		rar5_stored_archive(&rar, text.p, text.len, &rf);
+	} else {
+		rar5_archive(&rar, BLIND_RAR_SIZE, &rf, &w->rng);
+	}
+	w->b2.len = 0;
+	multipart_body(&w->b2, "id", "PC0121-1", "vips_0917.rar", rar.p, rar.len);
+	w->b1.len = 0;
+	http_post_head(&w->b1, "hk-files.example.net", "/upload.php", ua_msie7,
+	    w->b2.len, !a->direct);
+	tcp_send_buf(&c, C2S, &w->b1);
+	tcp_send_split(&c, C2S, w->b2.p, w->b2.len, pause_us ? TSO_SEG : 0,
+	    (uint32_t)pause_us);
+	c.t += MS(240);
+	small_ok_response(&c, &w->b1, !a->direct);
+	c.t += MS(1800);
+	tcp_close(&c);
+	buf_free(&rar);
+	buf_free(&text);
+}
+
+static void
+gen_blind(struct world *w, const struct blind_attack *a, unsigned long n)
+{
+	uint64_t up = AT(4, 10, 0), around = (uint64_t)BLIND_AROUND_S * US_PER_S;
+	uint64_t into = (uint64_t)BLIND_INTO_S * US_PER_S;
+	uint64_t pause = (uint64_t)BLIND_PAUSE_S * US_PER_S;
+	struct host pc;
+
+	pc_init(&pc, BLIND_PC, 0, &w->rng);
+	browse_http(w, &pc, "www.jal.example.jp", "/", "/ja/", AT(0, 0, 0));
+	switch (a->flood) {
+	case FLOOD_KEEPALIVE:
+		keepalive_conns(w, &pc, n, AT(4, 8, 0), 90 * US_PER_S);
+		blind_upload(w, &pc, a, up, 0);
+		break;
+	case FLOOD_SYN:
+		/* the upload's first 16 KiB are out within a second */
+		flood(w, &pc, a->flood, n, up + US_PER_S, pause - 2 * US_PER_S);
+		blind_upload(w, &pc, a, up, pause);
+		break;
+	default:
+		flood(w, &pc, a->flood, n, up + into - around, around);
+		blind_upload(w, &pc, a, up, 0);
+		break;
+	}
+}
+
+/* spec: ATTACK or ATTACK:N */
+static void
+write_blind(const char *spec, const char *path)
+{
+	const struct blind_attack *a = NULL;
+	const char *colon = strchr(spec, ':');
+	size_t len = colon != NULL ? (size_t)(colon - spec) : strlen(spec);
+	struct world w;
+	unsigned long n;
+
+	for (size_t i = 0; i < NBLIND; i++)
+		if (strlen(blind_attacks[i].name) == len &&
+		    strncmp(blind_attacks[i].name, spec, len) == 0)
+			a = &blind_attacks[i];
+	if (a == NULL)
+		die("--blind: no attack \"%.*s\" (keepalive-proxy, keepalive-direct, "
+		    "synflood-proxy, synflood-direct, flows, pairs, dests)", (int)len, spec);
+	n = colon != NULL ? parse_count("--blind", colon + 1, 0, a->max) : a->count;
+	world_init(&w, 0x424c494e4431ULL, pc_gw_mac);
+	gen_blind(&w, a, n);
 	capture_write(&w.cap, path);
 	world_free(&w);
 }
@@ -3611,7 +3876,10 @@ usage(void)
 	    "       pcapgen --bench-small PATH  the same mix, about 20k packets\n"
 	    "       pcapgen --hostile PATH  uploads to hostile Host names\n"
 	    "       pcapgen --burst N PATH  N hosts, one small RAR upload each\n"
-	    "       pcapgen --week DIR      a week at the tap, with Squid and Zeek logs\n");
+	    "       pcapgen --week DIR      a week at the tap, with Squid and Zeek logs\n"
+	    "       pcapgen --blind ATTACK[:N] PATH  a PC's upload and its try to blind\n"
+	    "                               exfild (issue 11): keepalive-proxy, keepalive-direct,\n"
+	    "                               synflood-proxy, synflood-direct, flows, pairs, dests\n");
 	exit(2);
 }
 
@@ -3621,6 +3889,10 @@ main(int argc, char **argv)
 	crc32_init();
 	if (argc == 4 && strcmp(argv[1], "--burst") == 0) {
 		write_burst(argv[2], argv[3]);
+		return 0;
+	}
+	if (argc == 4 && strcmp(argv[1], "--blind") == 0) {
+		write_blind(argv[2], argv[3]);
 		return 0;
 	}
 	if (argc != 3)
