@@ -26,8 +26,16 @@ struct name_entry {
 	uint64_t ts_ns;           /* last put */
 };
 
+/* A label: the name a client reached an address by. */
+struct label_entry {
+	struct netaddr client, addr;
+	uint8_t len;
+	char name[NAME_MAX_LEN + 1];
+};
+
 struct names {
 	struct table tab;         /* of struct name_entry, one recency list */
+	struct table labels;      /* of struct label_entry, one recency list */
 	struct hash_key key;
 	struct names_stats stats;
 };
@@ -96,6 +104,11 @@ names_new(size_t capacity, const struct hash_key *key)
 	conf.min_buckets = capacity * 2;
 	if (table_init(&n->tab, &conf) != 0)
 		fatalx("names: table of %zu names", capacity);
+	conf.entry_size = sizeof(struct label_entry);
+	conf.evict = NULL;
+	conf.min_buckets = capacity;
+	if (table_init(&n->labels, &conf) != 0)
+		fatalx("names: table of %zu labels", capacity);
 	n->key = *key;
 	return n;
 }
@@ -106,6 +119,7 @@ names_free(struct names *n)
 	if (n == NULL)
 		return;
 	table_fini(&n->tab);
+	table_fini(&n->labels);
 	free(n);
 }
 
@@ -175,6 +189,81 @@ names_get(struct names *n, const char *name, struct netaddr *out)
 	table_touch(&n->tab, idx);
 	n->stats.hits++;
 	*out = ((struct name_entry *)table_entry(&n->tab, idx))->addr;
+	return true;
+}
+
+/* ---- labels ---- */
+
+struct label_probe {
+	const struct netaddr *client, *addr;
+};
+
+static bool
+label_matches(void *probe, const void *entry)
+{
+	const struct label_probe *p = probe;
+	const struct label_entry *e = entry;
+
+	return netaddr_eq(&e->client, p->client) && netaddr_eq(&e->addr, p->addr);
+}
+
+static uint64_t
+label_hash(const struct names *n, const struct netaddr *client,
+    const struct netaddr *addr)
+{
+	uint8_t raw[34];
+
+	raw[0] = client->family;
+	memcpy(raw + 1, client->a, 16);
+	raw[17] = addr->family;
+	memcpy(raw + 18, addr->a, 16);
+	return hash_bytes(&n->key, raw, sizeof(raw));
+}
+
+void
+names_label_put(struct names *n, const struct netaddr *client,
+    const struct netaddr *addr, const char *name)
+{
+	struct label_probe p = { client, addr };
+	struct label_entry *e;
+	struct name_key k;
+	uint64_t hash;
+	uint32_t idx;
+
+	if (!netaddr_is_set(client) || !netaddr_is_set(addr) ||
+	    !name_normalise(name, &k))
+		return;
+	hash = label_hash(n, client, addr);
+	idx = table_find(&n->labels, hash, label_matches, &p);
+	if (idx == NAMES_NIL) {
+		idx = table_insert(&n->labels, hash, 0);
+		e = table_entry(&n->labels, idx);
+		e->client = *client;
+		e->addr = *addr;
+	} else {
+		e = table_entry(&n->labels, idx);
+		table_touch(&n->labels, idx);
+	}
+	memcpy(e->name, k.s, k.len + 1);
+	e->len = (uint8_t)k.len;
+}
+
+bool
+names_label_get(struct names *n, const struct netaddr *client,
+    const struct netaddr *addr, char *out, size_t outlen)
+{
+	struct label_probe p = { client, addr };
+	const struct label_entry *e;
+	uint32_t idx;
+
+	if (outlen == 0 || !netaddr_is_set(client) || !netaddr_is_set(addr))
+		return false;
+	idx = table_find(&n->labels, label_hash(n, client, addr), label_matches,
+	    &p);
+	if (idx == NAMES_NIL)
+		return false;
+	e = table_entry(&n->labels, idx);
+	str_copy(out, e->name, outlen);
 	return true;
 }
 
@@ -272,6 +361,30 @@ visit_name(void *ctx, uint32_t id, void *entry)
 	(void)id;
 	w->fn(w->ctx, e->name, &e->addr, (enum name_source)e->src, e->ts_ns);
 	return true;
+}
+
+struct label_walk {
+	names_label_visit_fn fn;
+	void *ctx;
+};
+
+static bool
+visit_label(void *ctx, uint32_t id, void *entry)
+{
+	const struct label_walk *w = ctx;
+	const struct label_entry *e = entry;
+
+	(void)id;
+	w->fn(w->ctx, &e->client, &e->addr, e->name);
+	return true;
+}
+
+void
+names_label_foreach(const struct names *n, names_label_visit_fn fn, void *ctx)
+{
+	struct label_walk w = { fn, ctx };
+
+	table_foreach(&n->labels, 0, visit_label, &w);
 }
 
 void

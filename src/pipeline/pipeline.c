@@ -166,6 +166,17 @@ records_of(struct pipeline *p, const struct pair *pr, uint64_t bytes,
 }
 
 /* What a detection's pair and destination say, as an alert. */
+/* What a destination is called: its name, or for an address the name its
+ * host last reached it by (DNS answer, TLS SNI, HTTP Host), else "". */
+static void
+dest_host_name(struct pipeline *p, const struct pair *pr, const struct dest *d,
+    char *out, size_t outlen)
+{
+	if (d->name[0] != '\0' || !names_label_get(track_names(p->track),
+	    &pr->host, &d->addr, out, outlen))
+		str_copy(out, d->name, outlen);
+}
+
 static void
 on_detection(void *ctx, const struct detection *d)
 {
@@ -185,7 +196,7 @@ on_detection(void *ctx, const struct detection *d)
 	a.src = pr->host;
 	track_dest_address(p->track, d->dest, &a.dst);
 	a.dst_port = pr->dst_port;
-	str_copy(a.dst_host, d->dest->name, sizeof(a.dst_host));
+	dest_host_name(p, pr, d->dest, a.dst_host, sizeof(a.dst_host));
 	a.dst_country = pr->country;
 	a.via_proxy = pr->via_proxy;
 	a.bytes_out = pr->win.out;
@@ -378,7 +389,7 @@ collect_pair(void *ctx, const struct pair *pr)
 	d = baseline_get(track_baseline(l->p->track), pr->dest_id, pr->dest_gen);
 	if (d != NULL) {
 		track_dest_address(l->p->track, d, &r->dst);
-		str_copy(r->dst_host, d->name, sizeof(r->dst_host));
+		dest_host_name(l->p, pr, d, r->dst_host, sizeof(r->dst_host));
 	}
 	r->dst_country = pr->country;
 	r->bytes_out = pr->total_out;

@@ -1343,6 +1343,12 @@ http_parser_in_body(const struct http_parser *p)
 }
 
 bool
+http_parser_in_tunnel(const struct http_parser *p)
+{
+	return p->in_tunnel;
+}
+
+bool
 http_parser_tunnel_steady(const struct http_parser *p)
 {
 	return p->in_tunnel && !(p->flags & HF_TUNNEL_FRESH) && p->line_len == 0;

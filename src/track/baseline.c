@@ -386,11 +386,13 @@ slot_fill(struct baseline *b, const struct dest_key *k,
 	struct dest *d = table_entry(&b->tab, idx);
 
 	memcpy(d->name, k->name, k->len + 1);
-	if (addr != NULL && netaddr_is_set(addr))
+	d->unidentified = strcmp(d->name, DEST_UNIDENTIFIED) == 0;
+	/* (the unidentified destination never has one, whatever came with its
+	 * name from the wire or a log: it must stay of no country) */
+	if (addr != NULL && netaddr_is_set(addr) && !d->unidentified)
 		d->addr = *addr;
 	d->first_seen_ns = first_seen_ns;
 	d->last_seen_ns = last_seen_ns;
-	d->unidentified = strcmp(d->name, DEST_UNIDENTIFIED) == 0;
 	d->allowed = !d->unidentified && dest_allowed(b, d);
 	d->familiar = dest_familiar(b, d);
 	if (d->familiar) {
@@ -425,7 +427,7 @@ baseline_observe(struct baseline *b, const char *name,
 		idx = slot_fill(b, &k, addr, ts_ns, ts_ns);
 	} else {
 		d = table_entry(&b->tab, idx);
-		if (addr != NULL && netaddr_is_set(addr))
+		if (addr != NULL && netaddr_is_set(addr) && !d->unidentified)
 			d->addr = *addr;
 		if (ts_ns > d->last_seen_ns) {
 			d->last_seen_ns = ts_ns;

@@ -50,6 +50,7 @@ struct conntrack {
 	size_t nslots;
 	uint64_t next_expire_ns;
 	struct http_events http_events; /* the parser's callbacks into this file */
+	bool finishing;                 /* conn_finish: flows let go, no more events */
 	struct conn_stats stats;
 };
 
@@ -132,6 +133,28 @@ conn_apply_config(struct conntrack *c, const struct config *cfg)
  * payload kind, and its parser starts again by looking for a request.
  */
 
+/*
+ * An HTTP flow's parser taken away. After a CONNECT the rest is the
+ * tunnel's (a tunnel cannot be left by a request the proxy never saw
+ * answered); in a body, the bytes go on with the body's kind until the
+ * next request; in a head, the request it started is lost with its
+ * destination and kind (see feed_http).
+ */
+static void
+parser_taken(struct flow *f, const struct http_parser *hp)
+{
+	if (http_parser_in_tunnel(hp)) {
+		f->in_tunnel = true;
+		return;
+	}
+	if (http_parser_in_body(hp)) {
+		f->parser_lost = PARSER_LOST;
+		return;
+	}
+	f->parser_lost = PARSER_LOST_HEAD;
+	f->classified = false;
+}
+
 /* A slot for a flow: a free one, else the least recently used one taken
  * from its flow (FLOW_NONE: there are no slots at all). */
 static uint32_t
@@ -151,12 +174,11 @@ slot_take(struct conntrack *c)
 	slot_list_unlink(c->slot_links, &c->slots_used, id);
 	owner = c->slot_owner[id];
 	owner->app_slot = FLOW_NONE;
-	owner->parser_lost = true;
-	/* taken mid-head: the kind it has is an earlier request's */
-	if (owner->app == FLOW_APP_HTTP &&
-	    !http_parser_in_body(&c->slots[id].http))
-		owner->classified = false;
 	c->stats.parser_slots_reclaimed++;
+	if (owner->app == FLOW_APP_HTTP)
+		parser_taken(owner, &c->slots[id].http);
+	else
+		owner->parser_lost = PARSER_LOST;
 	return id;
 }
 
@@ -183,12 +205,12 @@ slot_get(struct conntrack *c, struct flow *f)
 	if (f->app == FLOW_APP_HTTP) {
 		http_parser_init(&ap->http);
 		/* taken away mid-request: look for the next one */
-		if (f->parser_lost)
+		if (f->parser_lost != PARSER_KEPT)
 			http_parser_gap(&ap->http, &c->http_events);
 	} else if (f->app == FLOW_APP_TLS) {
 		tls_parser_init(&ap->tls);
 	}
-	f->parser_lost = false;
+	f->parser_lost = PARSER_KEPT;
 	return ap;
 }
 
@@ -236,7 +258,9 @@ release_flow(void *ctx, struct flow *f)
 	if (f->pair_id != FLOW_NONE || !(f->via_proxy || f->host_is_proxy) ||
 	    f->app == FLOW_APP_UNKNOWN)
 		return;
-	if (f->via_proxy && f->pending_out > 0)
+	/* (not at the end of input: the outputs are closed by then, and the
+	 * state file keeps the flow's waiting bytes for the next run) */
+	if (f->via_proxy && f->pending_out > 0 && !c->finishing)
 		bind_unidentified(c, f, f->last_ns);
 	else
 		c->stats.proxy_unidentified++;
@@ -346,7 +370,12 @@ on_http_request(void *ctx, const struct http_request *req)
 			    s->ev.ts_ns);
 		else if (f->pair_id == FLOW_NONE)
 			bind_unidentified(s->c, f, s->ev.ts_ns);
-	} else if (f->host_is_proxy) {
+	} else if (!f->host_is_proxy) {
+		/* a direct request: its Host names the address it went to */
+		if (name != NULL)
+			names_label_put(s->c->names, &f->key.host, &f->key.peer,
+			    name);
+	} else {
 		/* the proxy's own X-Forwarded-For entry names the client; one that
 		 * is not internal is not ours to believe */
 		if (req->has_xff && config_is_internal(s->c->cfg, &req->xff))
@@ -386,16 +415,40 @@ on_http_tunnel(void *ctx, const uint8_t *data, size_t len)
 	on_client_bytes(ctx, data, len, false);
 }
 
-/* Bytes the parser dropped while looking for a request: most likely the
- * rest of the body it lost, so of that body's kind when known, else of
- * their own. */
+/* Where a part's content starts in skipped bytes: after the first empty
+ * line within their first PART_HEAD_MAX bytes (the headers of a multipart
+ * part, or the rest of a request's head), else at the start. */
+#define PART_HEAD_MAX 1024
+
+static size_t
+content_start(const uint8_t *data, size_t len)
+{
+	size_t n = len < PART_HEAD_MAX ? len : PART_HEAD_MAX, i;
+
+	for (i = 0; i + 3 < n; i++)
+		if (data[i] == '\r' && data[i + 1] == '\n' && data[i + 2] == '\r' &&
+		    data[i + 3] == '\n')
+			return i + 4 < len ? i + 4 : 0;
+	return 0;
+}
+
+/*
+ * Bytes the parser dropped while looking for a request (its state was lost
+ * or bytes were missed): most likely the rest of a body, or a later part
+ * of it. Of their own kind when that is not text (a part's content after
+ * its headers is looked at, so a new part keeps its archive kind), else of
+ * the body's known kind (the rest of an archive of stored text).
+ */
 static void
 on_http_skipped(void *ctx, const uint8_t *data, size_t len)
 {
 	struct segment_ctx *s = ctx;
+	size_t at = content_start(data, len);
+	enum payload_kind k = classify_bytes(s->c->classifier, data + at, len - at);
 
-	event_add_kind(&s->ev, s->f->classified ? s->f->kind :
-	    classify_bytes(s->c->classifier, data, len), len);
+	if (k == PK_TEXT && s->f->classified)
+		k = (enum payload_kind)s->f->kind;
+	event_add_kind(&s->ev, k, len);
 	s->consumed += len;
 }
 
@@ -417,8 +470,10 @@ feed_http(struct conntrack *c, struct segment_ctx *s, const uint8_t *data,
 		on_client_bytes(s, data, len, false);
 		return;
 	}
-	/* its parser was taken mid-request before it named a destination */
-	if (f->parser_lost && f->via_proxy && f->pair_id == FLOW_NONE)
+	/* its parser was taken before the request named its destination: not
+	 * the destination of an earlier request on the connection either */
+	if (f->via_proxy && (f->parser_lost == PARSER_LOST_HEAD ||
+	    (f->parser_lost != PARSER_KEPT && f->pair_id == FLOW_NONE)))
 		bind_unidentified(c, f, s->ev.ts_ns);
 	if ((ap = slot_get(c, f)) == NULL) {
 		event_add_kind(&s->ev, PK_TEXT, len);
@@ -449,6 +504,36 @@ tls_unnamed(struct conntrack *c, struct flow *f, uint64_t ts)
 		bind_unidentified(c, f, ts);
 }
 
+/* A direct TLS connection: its SNI names the address (a label, for the
+ * alerts and reports; the pair stays keyed by address). */
+static void
+feed_tls_direct(struct conntrack *c, struct flow *f, const uint8_t *data,
+    size_t len)
+{
+	union app_parser *ap;
+	char sni[TLS_SNI_MAX];
+	enum tls_result r;
+
+	if (f->sni_read || f->key.proto != IPPROTO_TCP)
+		return;
+	if (f->parser_lost != PARSER_KEPT || (ap = slot_get(c, f)) == NULL) {
+		f->sni_read = true;
+		return;
+	}
+	if ((r = tls_parser_feed(&ap->tls, data, len, sni)) == TLS_NEED_MORE)
+		return;
+	slot_put(c, f);
+	f->sni_read = true;
+	if (r == TLS_SNI_FOUND) {
+		c->stats.tls_sni++;
+		names_label_put(c->names, &f->key.host, &f->key.peer, sni);
+	} else if (r == TLS_NO_SNI) {
+		c->stats.tls_no_sni++;
+	} else {
+		c->stats.tls_malformed++;
+	}
+}
+
 /* Deferred flows (to or from a proxy) learn their destination from SNI. */
 static void
 feed_tls(struct conntrack *c, struct segment_ctx *s, const uint8_t *data,
@@ -460,11 +545,15 @@ feed_tls(struct conntrack *c, struct segment_ctx *s, const uint8_t *data,
 	enum tls_result r;
 
 	event_add_kind(&s->ev, PK_TLS, len);
-	if (!(f->via_proxy || f->host_is_proxy) || f->pair_id != FLOW_NONE)
+	if (!(f->via_proxy || f->host_is_proxy)) {
+		feed_tls_direct(c, f, data, len);
 		return;
-	if (f->parser_lost) {
+	}
+	if (f->pair_id != FLOW_NONE)
+		return;
+	if (f->parser_lost != PARSER_KEPT) {
 		/* a ClientHello cut off mid-read cannot be read on */
-		f->parser_lost = false;
+		f->parser_lost = PARSER_KEPT;
 		tls_unnamed(c, f, s->ev.ts_ns);
 		return;
 	}
@@ -488,12 +577,10 @@ feed_tls(struct conntrack *c, struct segment_ctx *s, const uint8_t *data,
 	tls_unnamed(c, f, s->ev.ts_ns);
 }
 
-/* First client bytes decide what the flow speaks (and keep it before
- * flows without client payload in the table). */
+/* First client bytes decide what the flow speaks. */
 static void
 start_app(struct conntrack *c, struct flow *f, const struct packet *pkt)
 {
-	flowtab_assure(c->flows, f);
 	if (pkt->proto == IPPROTO_TCP &&
 	    http_looks_like_request(pkt->payload, pkt->payload_len)) {
 		f->app = FLOW_APP_HTTP;
@@ -505,7 +592,7 @@ start_app(struct conntrack *c, struct flow *f, const struct packet *pkt)
 		f->app = FLOW_APP_TLS;
 		f->kind = PK_TLS;
 		f->classified = true;
-		if ((f->via_proxy || f->host_is_proxy) && pkt->proto == IPPROTO_TCP)
+		if (pkt->proto == IPPROTO_TCP)
 			(void)slot_get(c, f);
 		return;
 	}
@@ -561,8 +648,13 @@ client_payload(struct conntrack *c, struct flow *f, const struct packet *pkt,
 	const uint8_t *data;
 	size_t len, missing;
 
-	if (f->app == FLOW_APP_UNKNOWN && pkt->payload_len > 0)
-		start_app(c, f, pkt);
+	if (f->app == FLOW_APP_UNKNOWN) {
+		/* client payload on the wire (captured or not): kept before
+		 * flows without it in the table */
+		flowtab_assure(c->flows, f);
+		if (pkt->payload_len > 0)
+			start_app(c, f, pkt);
+	}
 	if (client_stream_order(f, pkt, &off, &gap) == 0)
 		return;
 	if (off >= pkt->payload_len) {
@@ -570,6 +662,9 @@ client_payload(struct conntrack *c, struct flow *f, const struct packet *pkt,
 		if (f->app == FLOW_APP_HTTP && f->app_slot != FLOW_NONE) {
 			const struct http_events ev = { .stats = &c->stats.http };
 			http_parser_gap(&c->slots[f->app_slot].http, &ev);
+		} else if (f->app == FLOW_APP_HTTP && !f->in_tunnel &&
+		    f->parser_lost == PARSER_KEPT) {
+			f->parser_lost = PARSER_LOST; /* (the next slot resyncs) */
 		}
 		event_add_kind(&s->ev, f->kind, pkt->l4_payload_wire - off);
 		return;
@@ -596,6 +691,7 @@ client_payload(struct conntrack *c, struct flow *f, const struct packet *pkt,
 struct dns_ctx {
 	struct conntrack *c;
 	uint64_t ts_ns;
+	const struct netaddr *client; /* the answer's internal client, or NULL */
 };
 
 static void
@@ -606,12 +702,15 @@ on_dns_answer(void *ctx, const char *name, const struct netaddr *addr, uint32_t 
 	(void)ttl;
 	d->c->stats.dns_answers++;
 	names_put(d->c->names, name, addr, NAME_FROM_DNS, d->ts_ns);
+	if (d->client != NULL)
+		names_label_put(d->c->names, d->client, addr, name);
 }
 
 static RARE void
 handle_dns(struct conntrack *c, const struct packet *pkt)
 {
-	struct dns_ctx d = { c, pkt->ts_ns };
+	struct dns_ctx d = { c, pkt->ts_ns,
+	    config_is_internal(c->cfg, &pkt->dst) ? &pkt->dst : NULL };
 
 	/* With networks.resolvers set, only their answers are believed: a PC
 	 * that forges an answer could otherwise move a foreign destination
@@ -675,7 +774,8 @@ init_flow(struct conntrack *c, struct flow *f, const struct packet *pkt,
 	f->opened_by_peer = !out && (pkt->proto != IPPROTO_TCP ||
 	    (pkt->tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN);
 	f->in_tunnel = false;
-	f->parser_lost = false;
+	f->parser_lost = PARSER_KEPT;
+	f->sni_read = false;
 	if (!f->via_proxy && !f->host_is_proxy)
 		bind_flow(c, f, &f->key.host, NULL, &f->key.peer, f->key.peer_port,
 		    pkt->ts_ns);
@@ -853,26 +953,29 @@ packet_key(const struct packet *pkt, struct flow_key *k)
  * up where it was (destination, pair, payload kind, stream position). */
 static struct flow *
 resume_flow(struct conntrack *c, const struct packet *pkt,
-    const struct flow_key *k, size_t bucket)
+    const struct flow_key *k, size_t bucket, bool out)
 {
 	if (pkt->proto == IPPROTO_TCP && (pkt->tcp_flags & TCP_SYN))
 		return NULL;
+	/* (the far side's sequence numbers are not tracked) */
 	return flowtab_resume_at(c->flows, k, bucket, pkt->ts_ns,
-	    pkt->proto == IPPROTO_TCP ? &pkt->tcp_seq : NULL);
+	    out && pkt->proto == IPPROTO_TCP ? &pkt->tcp_seq : NULL);
 }
 
-/* A flow made for the packet. One the host starts without payload counts
- * against its half-open cap; beyond the cap it is not made (its first
- * payload will make it). */
+/* A flow made for the packet. One the internal host starts without payload
+ * (its SYN) counts against its half-open cap; beyond the cap it is not made
+ * (its first payload will make it). Packets from the far side never count
+ * against an internal host. */
 static struct flow *
 new_flow(struct conntrack *c, const struct packet *pkt, const struct flow_key *k,
     size_t bucket, bool out, bool via_proxy)
 {
-	bool by_peer = !out && (pkt->proto != IPPROTO_TCP ||
-	    (pkt->tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN);
-	bool half_open = !by_peer && !(out && pkt->l4_payload_wire > 0);
+	bool half_open = out && pkt->l4_payload_wire == 0;
 	struct flow *f;
 
+	/* the host's SYN: a new connection, not one evicted on this key */
+	if (out && pkt->proto == IPPROTO_TCP && (pkt->tcp_flags & TCP_SYN))
+		flowtab_forget(c->flows, k);
 	if (half_open && !flowtab_may_open(c->flows, &k->host))
 		return NULL;
 	f = flowtab_get_at(c->flows, k, bucket, pkt->ts_ns, true, NULL);
@@ -917,7 +1020,8 @@ packet_flow(struct conntrack *c, const struct packet *pkt,
 		return NULL;
 	}
 	/* the flow's key has its ends in role order: the same bucket */
-	if (pkt->l4_payload_wire > 0 && (f = resume_flow(c, pkt, &k, bucket)) != NULL)
+	if (pkt->l4_payload_wire > 0 &&
+	    (f = resume_flow(c, pkt, &k, bucket, *out)) != NULL)
 		return f;
 	return new_flow(c, pkt, &k, bucket, *out, via_proxy);
 }
@@ -961,11 +1065,14 @@ track_packet(struct conntrack *c, const struct packet *pkt,
 	if (pkt->proto == IPPROTO_TCP && (pkt->tcp_flags & (TCP_FIN | TCP_RST)) &&
 	    close_is_plausible(c, f, pkt, out)) {
 		/* once the client has finished (or the connection is reset) no
-		 * request can follow: give the parser slot back now. After the
-		 * server's FIN the client may still be sending. */
-		if ((out && (pkt->tcp_flags & TCP_FIN)) || (pkt->tcp_flags & TCP_RST))
+		 * request can follow: give the parser slot back now, and the flow
+		 * goes among those evicted first. After the server's FIN the
+		 * client may still be sending (an upload the server half-closed
+		 * on is not made easier to evict). */
+		if ((out && (pkt->tcp_flags & TCP_FIN)) || (pkt->tcp_flags & TCP_RST)) {
 			slot_put(c, f);
-		flowtab_mark_closed(c->flows, f);
+			flowtab_mark_closed(c->flows, f);
+		}
 	}
 }
 
@@ -1054,7 +1161,9 @@ conn_tick(struct conntrack *c, uint64_t now_ns)
 void
 conn_finish(struct conntrack *c)
 {
+	c->finishing = true;
 	flowtab_flush(c->flows);
+	c->finishing = false;
 }
 
 void
@@ -1086,7 +1195,9 @@ conn_get_stats(const struct conntrack *c, struct conn_stats *out,
 #define FS_BOUND      0x40
 #define FS_TUNNEL     0x80
 #define FS_PARSER_LOST 0x100
-#define FS_ALL        0x1ff
+#define FS_SNI_READ   0x200
+#define FS_HEAD_LOST  0x400
+#define FS_ALL        0x7ff
 #define FLOW_FIELDS   26
 
 struct flow_writer {
@@ -1104,7 +1215,9 @@ flow_flags(const struct flow *f)
 	    (f->opened_by_peer ? FS_BY_PEER : 0) |
 	    (f->pair_id != FLOW_NONE ? FS_BOUND : 0) |
 	    (f->in_tunnel ? FS_TUNNEL : 0) |
-	    (f->parser_lost ? FS_PARSER_LOST : 0);
+	    (f->parser_lost != PARSER_KEPT ? FS_PARSER_LOST : 0) |
+	    (f->parser_lost == PARSER_LOST_HEAD ? FS_HEAD_LOST : 0) |
+	    (f->sni_read ? FS_SNI_READ : 0);
 }
 
 static void
@@ -1341,7 +1454,9 @@ restore_flow(struct conntrack *c, const struct saved_flow *sf)
 	f->classified = (sf->flags & FS_CLASSIFIED) != 0;
 	f->opened_by_peer = (sf->flags & FS_BY_PEER) != 0;
 	f->in_tunnel = (sf->flags & FS_TUNNEL) != 0;
-	f->parser_lost = (sf->flags & FS_PARSER_LOST) != 0;
+	f->parser_lost = (sf->flags & FS_HEAD_LOST) ? PARSER_LOST_HEAD :
+	    (sf->flags & FS_PARSER_LOST) ? PARSER_LOST : PARSER_KEPT;
+	f->sni_read = (sf->flags & FS_SNI_READ) != 0;
 	f->pair_id = f->pair_gen = FLOW_NONE;
 	f->pair = NULL;
 	restore_binding(c, f, sf);

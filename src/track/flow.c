@@ -355,8 +355,8 @@ memory_find(const struct flowtab *t, const struct flow_key *k)
 }
 
 /* A new connection with the key: what was remembered of an older one goes. */
-static void
-forget(struct flowtab *t, const struct flow_key *k)
+void
+flowtab_forget(struct flowtab *t, const struct flow_key *k)
 {
 	uint32_t id = memory_find(t, k);
 
@@ -378,7 +378,8 @@ remember(struct flowtab *t, const struct flow *f, bool had_slot)
 	m = table_entry(&t->memory, id);
 	memcpy(m, f, sizeof(*f));
 	m->app_slot = FLOW_NONE;
-	m->parser_lost = f->parser_lost || had_slot;
+	if (had_slot && m->parser_lost == PARSER_KEPT)
+		m->parser_lost = PARSER_LOST;
 }
 
 /* Does the segment at seq continue the remembered client stream? */
@@ -404,10 +405,13 @@ flowtab_resume_at(struct flowtab *t, const struct flow_key *k, size_t bucket,
 		return NULL;
 	/* (a copy: making room below may evict into the memory) */
 	memcpy(&m, table_entry(&t->memory, id), sizeof(m));
-	table_remove(&t->memory, id);
-	if ((t->idle_ns != 0 && ts_ns > m.last_ns &&
-	    ts_ns - m.last_ns > t->idle_ns) || !continues(&m, seq))
+	if (t->idle_ns != 0 && ts_ns > m.last_ns && ts_ns - m.last_ns > t->idle_ns) {
+		table_remove(&t->memory, id);
 		return NULL;
+	}
+	if (!continues(&m, seq))
+		return NULL;
+	table_remove(&t->memory, id);
 	f = flow_at(t, table_insert(&t->tab, bucket, open_list(&m)));
 	memcpy(f, &m, sizeof(*f));
 	f->last_ns = f->lru_ns = ts_ns > f->last_ns ? ts_ns : f->last_ns;
@@ -444,7 +448,7 @@ flowtab_get_at(struct flowtab *t, const struct flow_key *k, size_t bucket,
 	f->first_ns = f->last_ns = f->lru_ns = ts_ns;
 	f->pair_id = f->pair_gen = FLOW_NONE;
 	f->app_slot = FLOW_NONE;
-	forget(t, k);
+	flowtab_forget(t, k);
 	t->stats.created++;
 	t->stats.active++;
 	if (created != NULL)

@@ -5,6 +5,7 @@
  *
  *	observed <ns>
  *	name <addr> <name> <2: DNS answer|3: look-up> <ns>
+ *	label <client> <addr> <name>   (the name a client reached an address by)
  *	host <addr> <first> <last> <opened> <accepted> <woke> <woke_idle>
  *	    <pull_hour> <pull_last> <pull_jewel> <pull_b,... (HOST_PULL_HOURS)>
  *	window <bucket_ns>
@@ -299,6 +300,24 @@ write_name(void *ctx, const char *name, const struct netaddr *addr,
 		w->rc = -1;
 }
 
+static void
+write_label(void *ctx, const struct netaddr *client, const struct netaddr *addr,
+    const char *name)
+{
+	struct writer *w = ctx;
+	struct dest d;
+
+	memset(&d, 0, sizeof(d));
+	str_copy(d.name, name, sizeof(d.name));
+	d.addr = *addr;
+	if (fprintf(w->fp, "label") < 0)
+		w->rc = -1;
+	state_put_addr(w->fp, client, &w->rc);
+	if (fputc(' ', w->fp) == EOF || baseline_write_ref(w->fp, &d) != 0 ||
+	    fputc('\n', w->fp) == EOF)
+		w->rc = -1;
+}
+
 static int
 write_records(void *ctx, FILE *fp)
 {
@@ -309,6 +328,7 @@ write_records(void *ctx, FILE *fp)
 	    track_observed_since(w.t)) < 0)
 		return -1;
 	names_foreach(track_names(w.t), write_name, &w);
+	names_label_foreach(track_names(w.t), write_label, &w);
 	hosts_foreach(track_hosts(w.t), write_host, &w);
 	if (fprintf(fp, "window %" PRIu64 "\n",
 	    aggtab_bucket_ns(track_pairs(w.t))) < 0)
@@ -490,6 +510,24 @@ read_name(struct reader *r, const struct state_words *ws, bool apply, char *msg,
 		    (enum name_source)src, ts);
 		r->stats.names++;
 	}
+	return 0;
+}
+
+static int
+read_label(struct reader *r, const struct state_words *ws, bool apply, char *msg,
+    size_t msglen)
+{
+	struct dest_ref ref;
+	struct netaddr client;
+
+	if (state_need_fields(ws, 4, "label", msg, msglen) != 0 ||
+	    state_get_addr(&ws->w[1], &client, msg, msglen) != 0 ||
+	    baseline_parse_ref(&ws->w[2], &ws->w[3], &ref, msg, msglen) != 0)
+		return -1;
+	if (ref.name[0] == '\0' || !netaddr_is_set(&ref.addr))
+		return state_bad_field(&ws->w[2], "label record", msg, msglen);
+	if (apply)
+		names_label_put(track_names(r->t), &client, &ref.addr, ref.name);
 	return 0;
 }
 
@@ -780,7 +818,8 @@ static const struct {
 	const char *type;
 	record_fn read;
 } records[] = {
-	{ "observed", read_observed }, { "name", read_name }, { "host", read_host },
+	{ "observed", read_observed }, { "name", read_name },
+	{ "label", read_label }, { "host", read_host },
 	{ "window", read_window }, { "pair", read_pair },
 	{ "state", read_state }, { "suppress", read_suppress },
 };

@@ -99,10 +99,10 @@ expect_counter() { # KEY VALUE
 	else bad "$1=$(counter "$1" "$tmp/err"), want $2"; fi
 }
 
-# The alert: one compressed-upload for the PC to Hong Kong, as it must
-# appear (via the proxy the name, straight the address).
+# The alert: one compressed-upload for the PC to Hong Kong, named (through
+# the proxy by its request; straight, the address by the request's Host).
 check_alert() { # VIA
-	if [ "$1" = proxy ]; then name=$HK_NAME; else name=; fi
+	name=$HK_NAME
 	found=$(jq -r --arg pc "$PC" --arg hk "$HK" --arg name "$name" --arg via "$1" \
 	    'select(.rule == "compressed-upload" and .severity == "critical" and
 	        .src == $pc and .dst == $hk and .dst_host == $name and

@@ -90,6 +90,53 @@ get(struct names *n, const char *name)
 	return buf;
 }
 
+/* The label a client reached an address by, "" when none. */
+static const char *
+label(struct names *n, const char *client, const char *addr)
+{
+	static char buf[256];
+	struct netaddr c = addr_of(client), a = addr_of(addr);
+
+	if (!names_label_get(n, &c, &a, buf, sizeof(buf)))
+		return "";
+	return buf;
+}
+
+static void
+put_label(struct names *n, const char *client, const char *addr,
+    const char *name)
+{
+	struct netaddr c = addr_of(client), a = addr_of(addr);
+
+	names_label_put(n, &c, &a, name);
+}
+
+/* Each client its own label, the latest winning, lowercased, bounded by
+ * the capacity (least recently used out); a bad name changes nothing. */
+static void
+test_labels(void **state)
+{
+	struct names *n = names_new(2, &test_key);
+
+	(void)state;
+	put_label(n, "10.1.20.5", "203.0.113.9", "First.Example.");
+	assert_string_equal(label(n, "10.1.20.5", "203.0.113.9"), "first.example");
+	assert_string_equal(label(n, "10.1.20.6", "203.0.113.9"), "");
+	assert_string_equal(label(n, "10.1.20.5", "203.0.113.10"), "");
+	put_label(n, "10.1.20.5", "203.0.113.9", "second.example");
+	assert_string_equal(label(n, "10.1.20.5", "203.0.113.9"), "second.example");
+	put_label(n, "10.1.20.5", "203.0.113.9", "");
+	assert_string_equal(label(n, "10.1.20.5", "203.0.113.9"), "second.example");
+	put_label(n, "10.1.20.6", "203.0.113.9", "other.example");
+	put_label(n, "10.1.20.7", "203.0.113.9", "third.example");
+	assert_string_equal(label(n, "10.1.20.5", "203.0.113.9"), "");
+	assert_string_equal(label(n, "10.1.20.6", "203.0.113.9"), "other.example");
+	assert_string_equal(label(n, "10.1.20.7", "203.0.113.9"), "third.example");
+	/* labels are not names: no address comes of them */
+	assert_string_equal(get(n, "third.example"), "");
+	names_free(n);
+}
+
 static void
 test_put_get(void **state)
 {
@@ -413,6 +460,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_put_get),
+		cmocka_unit_test(test_labels),
 		cmocka_unit_test(test_normalisation),
 		cmocka_unit_test(test_hosts_then_dns),
 		cmocka_unit_test(test_dns_then_hosts),

@@ -148,6 +148,8 @@ struct fixture {
 	struct pipeline *p;
 };
 
+static size_t half_open_cap = 128; /* limits.half_open_per_host of the next setup */
+
 static int
 setup(void **state)
 {
@@ -165,11 +167,25 @@ setup(void **state)
 	snprintf(yaml, sizeof(yaml), CONFIG_YAML, tmpdir);
 	assert_int_equal(config_load_string("t.yaml", yaml, strlen(yaml), &fx.cfg,
 	    err, sizeof(err)), 0);
+	fx.cfg->limit_half_open_per_host = half_open_cap;
 	fx.p = pipeline_new(fx.cfg, "pcap", on_alert, NULL, err, sizeof(err));
 	assert_non_null(fx.p);
 	nalerts = 0;
+	memset(alerts, 0, sizeof(alerts)); /* an earlier test's are not this one's */
 	*state = &fx;
 	return 0;
+}
+
+/* The same with a host allowed 2 flows without payload. */
+static int
+setup_cap2(void **state)
+{
+	int rc;
+
+	half_open_cap = 2;
+	rc = setup(state);
+	half_open_cap = 128;
+	return rc;
 }
 
 static int
@@ -469,16 +485,18 @@ test_xff_must_be_internal_and_connect_literal(void **state)
 }
 
 /* Ethernet + IPv4 + UDP frame from port 53 carrying a DNS answer
- * "evil.example A 198.51.100.10" (198.51.100.0/24 is JP in the test geo). */
+ * "evil.example A <a>". */
 static size_t
-dns_answer_frame(uint8_t *f, const char *src, const char *dst)
+dns_answer_frame_for(uint8_t *f, const char *src, const char *dst,
+    const uint8_t a[4])
 {
-	static const uint8_t msg[] = {
+	uint8_t msg[] = {
 		0x12, 0x34, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0,
 		4, 'e', 'v', 'i', 'l', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 0,
 		0, 1, 0, 1,
-		0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0x0e, 0x10, 0, 4, 198, 51, 100, 10,
+		0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0x0e, 0x10, 0, 4, 0, 0, 0, 0,
 	};
+	memcpy(msg + sizeof(msg) - 4, a, 4);
 	ip4_frame_header(f, src, dst, 17, 28 + sizeof(msg), 0, 0);
 	memset(f + 34, 0, 8);
 	f[34] = 0;
@@ -489,6 +507,86 @@ dns_answer_frame(uint8_t *f, const char *src, const char *dst)
 	f[39] = (uint8_t)(8 + sizeof(msg));
 	memcpy(f + 42, msg, sizeof(msg));
 	return 42 + sizeof(msg);
+}
+
+/* ... "evil.example A 198.51.100.10" (198.51.100.0/24 is JP in the test
+ * geo). */
+static size_t
+dns_answer_frame(uint8_t *f, const char *src, const char *dst)
+{
+	static const uint8_t jp[4] = { 198, 51, 100, 10 };
+
+	return dns_answer_frame_for(f, src, dst, jp);
+}
+
+/* A TLS record holding a ClientHello with server name sni; its length. */
+static size_t
+client_hello(uint8_t *b, const char *sni)
+{
+	size_t n = strlen(sni), ext = 9 + n, hs = 2 + 32 + 1 + 4 + 2 + 2 + ext;
+	size_t o = 0;
+
+	b[o++] = 22, b[o++] = 3, b[o++] = 1;
+	b[o++] = (uint8_t)((hs + 4) >> 8), b[o++] = (uint8_t)(hs + 4);
+	b[o++] = 1, b[o++] = 0, b[o++] = (uint8_t)(hs >> 8), b[o++] = (uint8_t)hs;
+	b[o++] = 3, b[o++] = 3;
+	memset(b + o, 0x42, 32), o += 32;
+	b[o++] = 0;                                   /* session id */
+	b[o++] = 0, b[o++] = 2, b[o++] = 0x13, b[o++] = 0x01; /* one suite */
+	b[o++] = 1, b[o++] = 0;                       /* null compression */
+	b[o++] = (uint8_t)(ext >> 8), b[o++] = (uint8_t)ext;
+	b[o++] = 0, b[o++] = 0;                       /* server_name */
+	b[o++] = (uint8_t)((n + 5) >> 8), b[o++] = (uint8_t)(n + 5);
+	b[o++] = (uint8_t)((n + 3) >> 8), b[o++] = (uint8_t)(n + 3);
+	b[o++] = 0, b[o++] = (uint8_t)(n >> 8), b[o++] = (uint8_t)n;
+	memcpy(b + o, sni, n);
+	return o + n;
+}
+
+/* Direct flows carry the name their host reached the address by: its DNS
+ * answer, its HTTP Host, its TLS SNI; each host its own, the pair still
+ * keyed by the address. */
+static void
+test_direct_flows_named(void **state)
+{
+	struct fixture *fx = *state;
+	static uint8_t frame[512], zip[25000], hello[512];
+	static const uint8_t hk[4] = { 203, 0, 113, 81 };
+	static const char post[] = "POST /u HTTP/1.1\r\nHost: B-Files.Example.org\r\n"
+	    "Content-Length: 25000\r\n\r\n";
+	struct conn a = { "10.1.20.60", "203.0.113.81", 50070, 8443, 1 };
+	struct conn b = { "10.1.20.61", "203.0.113.81", 50071, 80, 1 };
+	struct conn c = { "10.1.20.62", "203.0.113.81", 50072, 443, 1 };
+	struct conn d = { "10.1.20.63", "203.0.113.81", 50073, 8443, 1 };
+	uint64_t t = T0 + 2 * 3600 * SEC;
+	char dst[NETADDR_STRLEN];
+	size_t i, n;
+
+	learn_destination(fx->p, "198.51.100.11", 40008);
+	fill_archive(zip, sizeof(zip), "PK\x03\x04", 4);
+	n = dns_answer_frame_for(frame, "10.1.1.53", "10.1.20.60", hk);
+	pipeline_frame(fx->p, DLT_EN10MB, frame, (uint32_t)n, (uint32_t)n, t);
+	send_out(fx->p, &b, t + 1, post, sizeof(post) - 1);
+	n = client_hello(hello, "c.tls.example");
+	send_out(fx->p, &c, t + 1, hello, n);
+	for (i = 0; i < 25; i++) {
+		send_out(fx->p, &a, t + 2 + i, zip + i * 1000, 1000);
+		send_out(fx->p, &b, t + 2 + i, zip + i * 1000, 1000);
+		send_out(fx->p, &d, t + 2 + i, zip + i * 1000, 1000);
+	}
+	/* c's bytes are TLS: 110 KB of them make a bulk upload */
+	for (i = 0; i < 110; i++)
+		send_out(fx->p, &c, t + 30 + i, zip, 1000);
+	assert_int_equal(nalerts, 4);
+	assert_string_equal(alerts[0].dst_host, "evil.example");
+	assert_string_equal(alerts[1].dst_host, "b-files.example.org");
+	assert_string_equal(alerts[2].dst_host, "");   /* d: no name of its own */
+	assert_string_equal(alerts[3].rule, "bulk-upload");
+	assert_string_equal(alerts[3].dst_host, "c.tls.example");
+	for (i = 0; i < 4; i++) {
+		netaddr_format(&alerts[i].dst, dst, sizeof(dst));
+		assert_string_equal(dst, "203.0.113.81");
+	}
 }
 
 /* Review finding: a PC forging a DNS answer that places its destination at
@@ -896,6 +994,382 @@ test_proxy_flow_resumed_mid_body_goes_unidentified(void **state)
 	assert_string_equal(alerts[0].dst_host, "(unidentified via proxy)");
 	assert_int_equal(alerts[0].bytes_out, 23 * 940);
 	assert_int_equal(alerts[0].payload[PK_HIGH_ENTROPY], 23 * 900);
+}
+
+static void
+send_flags(struct pipeline *p, struct conn *c, uint64_t ts, uint8_t flags,
+    const void *data, size_t len, uint32_t caplen_cut)
+{
+	static uint8_t frame[70000];
+	size_t n = tcp_frame(frame, c->client, c->server, c->cport, c->sport, c->seq,
+	    flags, data, len);
+
+	pipeline_frame(p, DLT_EN10MB, frame, caplen_cut ? caplen_cut : (uint32_t)n,
+	    (uint32_t)n, ts);
+	c->seq += (uint32_t)len + ((flags & TCP_SYN) ? 1 : 0);
+}
+
+static void
+send_in_seq(struct pipeline *p, struct conn *c, uint64_t ts, uint32_t seq, const void *data, size_t len)
+{
+	static uint8_t frame[70000];
+	size_t n = tcp_frame(frame, c->server, c->client, c->sport, c->cport, seq,
+	    TCP_ACK, data, len);
+
+	pipeline_frame(p, DLT_EN10MB, frame, (uint32_t)n, (uint32_t)n, ts);
+}
+
+static const char learn_get[] =
+    "GET http://www.example.jp/ HTTP/1.1\r\nHost: www.example.jp\r\n\r\n";
+
+static void
+learn_named(struct pipeline *p)
+{
+	struct conn l = { "10.1.20.9", "10.77.1.2", 41000, 3128, 1 };
+
+	learn_destination(p, "198.51.100.10", 40009);
+	send_out(p, &l, T0 + 1, learn_get, sizeof(learn_get) - 1);
+}
+
+/* a keep-alive flow bound to a familiar destination loses its parser
+ * slot mid-head; the next request (to an unfamiliar host) and its body are
+ * credited to the familiar one. flood=false is the control. */
+static void
+run_midhead(void **state, bool flood)
+{
+	struct fixture *fx = *state;
+	static uint8_t rar[25000];
+	static const char part1[] = "POST http://hk-files.example.net/u HTTP/1.1\r\n";
+	static const char part2[] = "Host: hk-files.example.net\r\nContent-Length: 25000\r\n\r\n";
+	static const char other[] = "GET http://a.example.org/ HTTP/1.1\r\nHo";
+	struct conn f = { "10.1.20.61", "10.77.1.2", 42000, 3128, 1 }, o;
+	uint64_t t = T0 + 2 * 3600 * SEC;
+	unsigned i;
+
+	learn_named(fx->p);
+	fill_archive(rar, sizeof(rar), "Rar!\x1a\x07\x01\x00", 8);
+	send_out(fx->p, &f, t, learn_get, sizeof(learn_get) - 1);
+	send_in(fx->p, &f, t + 1, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", 38);
+	send_out(fx->p, &f, t + 2, part1, sizeof(part1) - 1);
+	if (flood)
+		for (i = 0; i < 8; i++) {
+			o = (struct conn){ "10.1.20.62", "10.77.1.2",
+			    (uint16_t)(44000 + i), 3128, 1 };
+			send_out(fx->p, &o, t + 3 + i, other, sizeof(other) - 1);
+		}
+	send_out(fx->p, &f, t + 20, part2, sizeof(part2) - 1);
+	for (i = 0; i < 25; i++)
+		send_out(fx->p, &f, t + 21 + i, rar + i * 1000, 1000);
+}
+
+
+/* a request naming Host "(unidentified via proxy)" seen on the proxy's
+ * egress side gives the shared destination a home-country address. */
+static void
+run_poison(void **state, bool poison)
+{
+	struct fixture *fx = *state;
+	static uint8_t rar[25000];
+	static const char req[] = "GET / HTTP/1.1\r\nHost: (unidentified via proxy)\r\n\r\n";
+	struct conn e = { "10.77.1.2", "198.51.100.20", 45000, 80, 1 };
+	struct conn up = { "10.1.20.43", "10.77.1.2", 34000, 3128, 1 };
+	unsigned i;
+
+	learn_destination(fx->p, "198.51.100.10", 40007);
+	fill_archive(rar, sizeof(rar), "Rar!\x1a\x07\x01\x00", 8);
+	if (poison)
+		send_out(fx->p, &e, T0 + 2 * 3600 * SEC - 5, req, sizeof(req) - 1);
+	for (i = 0; i < 25; i++)
+		send_out(fx->p, &up, T0 + 2 * 3600 * SEC + i, rar + 500 + i * 900, 900);
+}
+
+
+/* a remembered CONNECT tunnel to a familiar host is resumed by a new
+ * connection on its 5-tuple whose SYN was refused (half-open cap) and whose
+ * ISN continues the old stream: the new CONNECT is read as tunnel bytes. */
+static void
+run_hijack(void **state, bool refuse)
+{
+	struct fixture *fx = *state;
+	static uint8_t rar[25000], tls[200];
+	static const char c1[] = "CONNECT www.example.jp:443 HTTP/1.1\r\n\r\n";
+	static const char c2[] = "CONNECT hk-files.example.net:443 HTTP/1.1\r\n\r\n";
+	struct conn a = { "10.1.20.70", "10.77.1.2", 43000, 3128, 1 }, o, b;
+	uint64_t t = T0 + 2 * 3600 * SEC;
+	uint32_t next;
+	unsigned i;
+
+	learn_named(fx->p);
+	send_out(fx->p, &(struct conn){ "10.1.20.9", "10.77.1.2", 41001, 3128, 1 },
+	    T0 + 2, "CONNECT www.example.jp:443 HTTP/1.1\r\n\r\n", sizeof(c1) - 1);
+	fill_archive(rar, sizeof(rar), "Rar!\x1a\x07\x01\x00", 8);
+	memset(tls, 0x17, sizeof(tls));
+	send_out(fx->p, &a, t, c1, sizeof(c1) - 1);
+	send_in(fx->p, &a, t + 1, "HTTP/1.1 200 Connection established\r\n\r\n", 39);
+	send_out(fx->p, &a, t + 2, tls, sizeof(tls));
+	next = a.seq;
+	for (i = 0; i < 70; i++) {
+		o = (struct conn){ "10.1.20.71", "203.0.113.9", (uint16_t)(46000 + i), 80, 1 };
+		send_out(fx->p, &o, t + 3 + i, "abc", 3);
+	}
+	for (i = 0; i < 70; i++) {
+		o = (struct conn){ "10.1.20.71", "203.0.113.9", (uint16_t)(46000 + i), 80, 4 };
+		send_flags(fx->p, &o, t + 75, TCP_FIN | TCP_ACK, "", 0, 0);
+	}
+	/* two SYNs elsewhere: the host is at its half-open cap (2) */
+	for (i = 0; i < 2; i++) {
+		o = (struct conn){ "10.1.20.70", "203.0.113.9", (uint16_t)(47000 + i), 443, 7 };
+		send_flags(fx->p, &o, t + 80, TCP_SYN, "", 0, 0);
+	}
+	b = (struct conn){ "10.1.20.70", "10.77.1.2", 43000, 3128, next - 1 };
+	if (refuse)
+		send_flags(fx->p, &b, t + 81, TCP_SYN, "", 0, 0);
+	else
+		b.seq = next;
+	send_out(fx->p, &b, t + 82, c2, sizeof(c2) - 1);
+	send_in(fx->p, &b, t + 83, "HTTP/1.1 200 Connection established\r\n\r\n", 39);
+	for (i = 0; i < 25; i++)
+		send_out(fx->p, &b, t + 84 + i, rar + i * 1000, 1000);
+}
+
+
+/* after eviction, a server segment with payload comes first: the memory
+ * is dropped (its seq is the server's), the flow is not resumed. */
+static void
+run_inbound_first(void **state, bool inbound)
+{
+	struct fixture *fx = *state;
+	static uint8_t rar[25000];
+	static const char c1[] = "CONNECT hk-files.example.net:443 HTTP/1.1\r\n\r\n";
+	struct conn a = { "10.1.20.90", "10.77.1.2", 43100, 3128, 1 }, o;
+	uint64_t t = T0 + 2 * 3600 * SEC;
+	unsigned i;
+
+	learn_destination(fx->p, "198.51.100.10", 40007);
+	fill_archive(rar, sizeof(rar), "Rar!\x1a\x07\x01\x00", 8);
+	send_out(fx->p, &a, t, c1, sizeof(c1) - 1);
+	send_in(fx->p, &a, t + 1, "HTTP/1.1 200 Connection established\r\n\r\n", 39);
+	send_out(fx->p, &a, t + 2, rar, 1000);
+	for (i = 0; i < 70; i++) {
+		o = (struct conn){ "10.1.20.71", "203.0.113.9", (uint16_t)(46000 + i), 80, 1 };
+		send_out(fx->p, &o, t + 3 + i, "abc", 3);
+	}
+	if (inbound)
+		send_in_seq(fx->p, &a, t + 80, 0x80000000u, "\x17\x03\x03\x00\x20xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", 37);
+	for (i = 1; i < 25; i++)
+		send_out(fx->p, &a, t + 81 + i, rar + i * 1000, 1000);
+}
+
+
+/* a capture cut at the headers (snaplen): flows with client payload
+ * stay "without payload" and count against the half-open cap. */
+static void
+test_snaplen(void **state)
+{
+	struct fixture *fx = *state;
+	static uint8_t data[1000];
+	struct conn c;
+	struct pipeline_stats st;
+	unsigned i;
+
+	for (i = 0; i < 4; i++) {
+		c = (struct conn){ "10.1.20.95", "203.0.113.9", (uint16_t)(48000 + i), 443, 1 };
+		send_flags(fx->p, &c, T0 + i, TCP_SYN, "", 0, 0);
+		send_flags(fx->p, &c, T0 + i, TCP_ACK | TCP_PSH, data, sizeof(data), 54);
+	}
+	pipeline_get_stats(fx->p, &st);
+	assert_int_equal(st.flows.half_open_refused, 0);
+}
+
+/* a CONNECT's slot reclaimed while it awaits the proxy's reply: the
+ * 2xx is not seen, and a request inside the tunnel rebinds it. */
+static void
+run_connect_reclaim(void **state, bool flood)
+{
+	struct fixture *fx = *state;
+	static uint8_t rar[25000];
+	static const char c1[] = "CONNECT hk-files.example.net:443 HTTP/1.1\r\n\r\n";
+	static const char other[] = "GET http://a.example.org/ HTTP/1.1\r\nHo";
+	struct conn a = { "10.1.20.97", "10.77.1.2", 43300, 3128, 1 }, o;
+	uint64_t t = T0 + 2 * 3600 * SEC;
+	unsigned i;
+
+	learn_named(fx->p);
+	fill_archive(rar, sizeof(rar), "Rar!\x1a\x07\x01\x00", 8);
+	send_out(fx->p, &a, t, c1, sizeof(c1) - 1);
+	if (flood)
+		for (i = 0; i < 8; i++) {
+			o = (struct conn){ "10.1.20.62", "10.77.1.2",
+			    (uint16_t)(44000 + i), 3128, 1 };
+			send_out(fx->p, &o, t + 1 + i, other, sizeof(other) - 1);
+		}
+	send_in(fx->p, &a, t + 10, "HTTP/1.1 200 Connection established\r\n\r\n", 39);
+	send_out(fx->p, &a, t + 11, rar, 1000);
+	send_out(fx->p, &a, t + 11, learn_get, sizeof(learn_get) - 1);
+	for (i = 1; i < 25; i++)
+		send_out(fx->p, &a, t + 12 + i, rar + i * 1000, 1000);
+}
+
+
+/* multipart: slot reclaimed inside a text part; the RAR part after it
+ * is counted as text. */
+static void
+run_multipart(void **state, bool flood)
+{
+	struct fixture *fx = *state;
+	static uint8_t rar[25000];
+	static const char head[] =
+	    "POST http://hk-files.example.net/u HTTP/1.1\r\nHost: hk-files.example.net\r\n"
+	    "Content-Type: multipart/form-data; boundary=XyZ\r\n"
+	    "Content-Length: 30000\r\n\r\n"
+	    "--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nhello there, plain text\r\n";
+	static const char part2[] =
+	    "--XyZ\r\nContent-Disposition: form-data; name=\"f\"; filename=\"x.rar\"\r\n\r\n";
+	static const char other[] = "GET http://a.example.org/ HTTP/1.1\r\nHo";
+	struct conn a = { "10.1.20.98", "10.77.1.2", 43400, 3128, 1 }, o;
+	uint64_t t = T0 + 2 * 3600 * SEC;
+	unsigned i;
+
+	learn_named(fx->p);
+	fill_archive(rar, sizeof(rar), "Rar!\x1a\x07\x01\x00", 8);
+	send_out(fx->p, &a, t, head, sizeof(head) - 1);
+	if (flood)
+		for (i = 0; i < 8; i++) {
+			o = (struct conn){ "10.1.20.62", "10.77.1.2",
+			    (uint16_t)(44000 + i), 3128, 1 };
+			send_out(fx->p, &o, t + 1 + i, other, sizeof(other) - 1);
+		}
+	send_out(fx->p, &a, t + 10, part2, sizeof(part2) - 1);
+	for (i = 0; i < 25; i++)
+		send_out(fx->p, &a, t + 12 + i, rar + i * 1000, 1000);
+}
+
+
+/* Review findings on issue 11 (each attack beside its control). */
+static uint64_t
+stat_reclaimed(struct pipeline *p)
+{
+	struct pipeline_stats st;
+
+	pipeline_get_stats(p, &st);
+	return st.conn.parser_slots_reclaimed;
+}
+
+static void
+test_midhead_control(void **s)
+{
+	run_midhead(s, false);
+	assert_int_equal(nalerts, 1);
+	assert_string_equal(alerts[0].dst_host, "hk-files.example.net");
+	assert_int_equal(alerts[0].payload[PK_RAR], 20000);
+}
+
+/* the slot lost mid-head: not the earlier, familiar request's destination */
+static void
+test_midhead_reclaimed(void **s)
+{
+	struct fixture *fx = *s;
+
+	run_midhead(s, true);
+	assert_int_equal(stat_reclaimed(fx->p), 2);
+	assert_int_equal(nalerts, 1);
+	assert_string_equal(alerts[0].rule, "compressed-upload");
+	assert_string_equal(alerts[0].dst_host, "(unidentified via proxy)");
+}
+
+static void
+test_unidentified_control(void **s)
+{
+	run_poison(s, false);
+	assert_int_equal(nalerts, 1);
+	assert_int_equal(alerts[0].dst_country, COUNTRY_UNKNOWN);
+}
+
+/* a Host "(unidentified via proxy)" to a home server gives it no address */
+static void
+test_unidentified_not_poisoned(void **s)
+{
+	run_poison(s, true);
+	assert_int_equal(nalerts, 1);
+	assert_string_equal(alerts[0].dst_host, "(unidentified via proxy)");
+	assert_int_equal(alerts[0].dst_country, COUNTRY_UNKNOWN);
+	assert_int_equal(alerts[0].dst.family, 0);
+}
+
+static void
+test_resume_control(void **s)
+{
+	run_inbound_first(s, false);
+	assert_int_equal(nalerts, 1);
+	assert_string_equal(alerts[0].dst_host, "hk-files.example.net");
+	assert_int_equal(alerts[0].payload[PK_RAR], 20000);
+}
+
+/* the server's segment first after the eviction still takes it up */
+static void
+test_resume_by_server_segment(void **s)
+{
+	run_inbound_first(s, true);
+	assert_int_equal(nalerts, 1);
+	assert_string_equal(alerts[0].dst_host, "hk-files.example.net");
+	assert_int_equal(alerts[0].payload[PK_RAR], 20000);
+}
+
+static void
+test_connect_control(void **s)
+{
+	run_connect_reclaim(s, false);
+	assert_int_equal(nalerts, 1);
+	assert_string_equal(alerts[0].dst_host, "hk-files.example.net");
+}
+
+/* a CONNECT's slot taken before the 2xx: still a tunnel for good */
+static void
+test_connect_reclaimed_stays_tunnel(void **s)
+{
+	struct fixture *fx = *s;
+
+	run_connect_reclaim(s, true);
+	assert_true(stat_reclaimed(fx->p) > 0);
+	assert_int_equal(nalerts, 1);
+	assert_string_equal(alerts[0].dst_host, "hk-files.example.net");
+}
+
+static void
+test_multipart_control(void **s)
+{
+	run_multipart(s, false);
+	assert_int_equal(nalerts, 1);
+	assert_int_equal(alerts[0].payload[PK_RAR], 20000);
+}
+
+/* the slot taken in a text part: the archive part after it still counts */
+static void
+test_multipart_reclaimed(void **s)
+{
+	struct fixture *fx = *s;
+
+	run_multipart(s, true);
+	assert_true(stat_reclaimed(fx->p) > 0);
+	assert_int_equal(nalerts, 1);
+	assert_string_equal(alerts[0].rule, "compressed-upload");
+	assert_string_equal(alerts[0].dst_host, "hk-files.example.net");
+}
+
+/* a refused SYN on a remembered flow's key: a new connection, not the old
+ * (familiar) tunnel taken up again */
+static void
+test_refused_syn_forgets(void **s)
+{
+	struct fixture *fx = *s;
+	struct pipeline_stats st;
+
+	run_hijack(s, true);
+	pipeline_get_stats(fx->p, &st);
+	assert_int_equal(st.flows.half_open_refused, 1);
+	assert_int_equal(st.flows.resumed, 0);
+	assert_int_equal(nalerts, 1);
+	assert_string_equal(alerts[0].dst_host, "hk-files.example.net");
 }
 
 static unsigned npairs;
@@ -1363,8 +1837,21 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_answered_requests_hold_no_parser_slot, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_parser_slot_reclaimed_bytes_go_unidentified, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_proxy_flow_resumed_mid_body_goes_unidentified, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_midhead_control, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_midhead_reclaimed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unidentified_control, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unidentified_not_poisoned, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resume_control, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resume_by_server_segment, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_connect_control, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_connect_reclaimed_stays_tunnel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_multipart_control, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_multipart_reclaimed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refused_syn_forgets, setup_cap2, teardown),
+		cmocka_unit_test_setup_teardown(test_snaplen, setup_cap2, teardown),
 		cmocka_unit_test_setup_teardown(test_xff_must_be_internal_and_connect_literal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dns_answers_only_from_resolvers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_direct_flows_named, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fragmented_udp_upload_counted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fragments_before_first_still_counted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tunnel_after_200_stays_tunnel, setup, teardown),

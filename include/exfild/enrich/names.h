@@ -2,6 +2,9 @@
  * names.h - host name to address cache, filled from DNS answers seen on the
  * wire and from a hosts-format file. Fixed capacity; the least recently
  * used entry is evicted when full. A DNS answer overrides the hosts file.
+ * Beside it, the labels: the name by which a client last reached an
+ * address (a DNS answer to it, or its own TLS SNI or HTTP Host on a direct
+ * connection), which names direct destinations in alerts and reports.
  */
 #ifndef EXFILD_NAMES_H
 #define EXFILD_NAMES_H
@@ -33,6 +36,20 @@ void names_get_stats(const struct names *n, struct names_stats *out);
 typedef void (*names_visit_fn)(void *ctx, const char *name,
     const struct netaddr *addr, enum name_source src, uint64_t ts_ns);
 void names_foreach(const struct names *n, names_visit_fn fn, void *ctx);
+/* The name a client reached an address by, most recent first (a DNS answer
+ * to that client, its TLS SNI or HTTP Host). For display only: it comes
+ * from the wire, so it decides nothing. Same capacity as the names, least
+ * recently used evicted. */
+void names_label_put(struct names *n, const struct netaddr *client,
+    const struct netaddr *addr, const char *name);
+/* The label, lowercased, into out (NUL-terminated); false when none. */
+bool names_label_get(struct names *n, const struct netaddr *client,
+    const struct netaddr *addr, char *out, size_t outlen);
+/* Each label, least recently put first (the state file). */
+typedef void (*names_label_visit_fn)(void *ctx, const struct netaddr *client,
+    const struct netaddr *addr, const char *name);
+void names_label_foreach(const struct names *n, names_label_visit_fn fn,
+    void *ctx);
 /* Changes whenever a name is added or its address changes: a look-up that
  * failed need not be tried again until it does. */
 uint64_t names_changes(const struct names *n);

@@ -104,6 +104,8 @@ void http_parser_tunnel_confirmed(struct http_parser *p,
 bool http_parser_busy(const struct http_parser *p);
 /* Reading a request's body (its kind is that of the body's first bytes). */
 bool http_parser_in_body(const struct http_parser *p);
+/* After a CONNECT's head (its tunnel confirmed or not). */
+bool http_parser_in_tunnel(const struct http_parser *p);
 /* Inside a CONNECT's tunnel for good: every later byte is the tunnel's. */
 bool http_parser_tunnel_steady(const struct http_parser *p);
 /* Would a confirmation change anything now (a CONNECT's tunnel that has

@@ -40,6 +40,15 @@ struct flow_key {
 	uint8_t proto;
 };
 
+/* Its parser's state was lost (slot reclaimed, bytes not captured): the
+ * next one looks for a request; lost in a request's head, the bytes until
+ * that request do not belong to the destination the flow had. */
+enum flow_parser_lost {
+	PARSER_KEPT = 0,
+	PARSER_LOST,
+	PARSER_LOST_HEAD,
+};
+
 /* What the application layer of the flow is, as far as we know. */
 enum flow_app {
 	FLOW_APP_UNKNOWN = 0, /* no client payload yet */
@@ -77,8 +86,9 @@ struct flow {
 	struct netaddr pair_host;       /* its host (X-Forwarded-For on an egress tap) */
 	uint16_t dst_port;              /* its destination port (CONNECT/URI port) */
 	bool half_open;                 /* counted against its host's half-open cap */
-	bool parser_lost;               /* its parser slot was reclaimed mid-read */
+	uint8_t parser_lost;            /* enum flow_parser_lost */
 	bool in_tunnel;                 /* past a CONNECT: every client byte tunnels */
+	bool sni_read;                  /* direct TLS: its ClientHello was read */
 };
 
 struct flow_stats {
@@ -127,6 +137,8 @@ struct flow *flowtab_find_packet_at(struct flowtab *t, const struct flow_key *k,
 /* flowtab_get with the key's bucket already known (either direction's). */
 struct flow *flowtab_get_at(struct flowtab *t, const struct flow_key *k,
     size_t bucket, uint64_t ts_ns, bool create, bool *created);
+/* A new connection on the key (the client's SYN): forget an evicted one. */
+void flowtab_forget(struct flowtab *t, const struct flow_key *k);
 /* May the host start another flow without client payload? False (and
  * counted) when it holds limits.half_open_per_host of them already. */
 bool flowtab_may_open(struct flowtab *t, const struct netaddr *host);
@@ -141,8 +153,9 @@ void flowtab_assure(struct flowtab *t, struct flow *f);
 void flowtab_heavy(struct flowtab *t, struct flow *f);
 /* The flow evicted with this key (bucket: flowtab_bucket's), made again as
  * it was (no parser slot; parser_lost when it had one), when the packet
- * continues it: seq (TCP; NULL for UDP) within 64 KiB of where the client's
- * stream stopped. NULL when none is remembered. */
+ * continues it: seq (a client TCP segment's; NULL otherwise) within 64 KiB
+ * of where the client's stream stopped. NULL when none is remembered (or
+ * the segment does not continue it: the memory is kept for one that does). */
 struct flow *flowtab_resume_at(struct flowtab *t, const struct flow_key *k,
     size_t bucket, uint64_t ts_ns, const uint32_t *seq);
 /* Releases one flow now (a new connection reuses its 5-tuple). */
