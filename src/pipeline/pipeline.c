@@ -51,11 +51,13 @@ log_state_loaded(struct pipeline *p, const char *path)
 	if (b.destinations == 0 && s->hosts == 0 && s->pairs == 0)
 		return; /* no file yet, or an empty one */
 	log_info("state %s: %llu destinations, %llu names, %llu hosts, %llu pairs, "
-	    "%llu rule states, %llu suppressions; %llu records dropped", path,
+	    "%llu rule states, %llu suppressions; %llu records dropped, "
+	    "%llu destinations not loaded (limits.destinations)", path,
 	    (unsigned long long)b.destinations, (unsigned long long)s->names,
 	    (unsigned long long)s->hosts,
 	    (unsigned long long)s->pairs, (unsigned long long)s->rule_states,
-	    (unsigned long long)s->suppressions, (unsigned long long)s->dropped);
+	    (unsigned long long)s->suppressions, (unsigned long long)s->dropped,
+	    (unsigned long long)b.not_loaded);
 }
 
 static int

@@ -66,6 +66,7 @@ struct baseline {
 
 	uint64_t n_familiar;
 	uint64_t evictions;
+	uint64_t not_loaded;      /* the last file's destinations left out */
 };
 
 /* What a destination is keyed by: a normalised name, else an address. */
@@ -476,6 +477,7 @@ baseline_get_stats(const struct baseline *b, struct baseline_stats *out)
 	out->destinations = table_count(&b->tab);
 	out->familiar = b->n_familiar;
 	out->evictions = b->evictions;
+	out->not_loaded = b->not_loaded;
 }
 
 /* --- state file ------------------------------------------------------ */
@@ -1022,6 +1024,21 @@ load_choose_cutoff(const struct baseline *b, struct load_pass *lp)
 		lp->ties++;
 }
 
+/* Said once, and counted: a file saved with a larger limits.destinations
+ * (or by another sensor) loses its least recently seen destinations. */
+static void
+load_warn_cut(struct baseline *b, const char *path, const struct load_pass *lp)
+{
+	size_t cap = table_capacity(&b->tab);
+
+	if (lp->n_seen <= cap)
+		return;
+	b->not_loaded = lp->n_seen - cap;
+	log_warnx("baseline %s: %zu destinations saved, limits.destinations is "
+	    "%zu: the %zu least recently seen were not loaded", path,
+	    lp->n_seen, cap, lp->n_seen - cap);
+}
+
 int
 baseline_load(struct baseline *b, const char *path,
     const struct baseline_extra *x, char *err, size_t errlen)
@@ -1033,6 +1050,7 @@ baseline_load(struct baseline *b, const char *path,
 	int rc = -1;
 
 	dests_clear(b);
+	b->not_loaded = 0;
 	if ((fp = fopen(path, "r")) == NULL) {
 		if (errno == ENOENT)
 			return 0;
@@ -1052,6 +1070,7 @@ baseline_load(struct baseline *b, const char *path,
 	if (state_read(b, fp, path, &lp, err, errlen) != 0)
 		goto done;
 	dests_reevaluate(b);
+	load_warn_cut(b, path, &lp);
 	rc = 0;
 done:
 	if (rc != 0) {

@@ -119,6 +119,19 @@ $EXFILD -c "$tmp/state.yaml" -r pcaps/benign-day.pcap >"$tmp/s3.out" 2>"$tmp/s3.
 if [ ! -s "$tmp/s3.out" ]; then ok; else bad "benign day with loaded state alerted"; cat "$tmp/s3.out"; fi
 expect_packets "benign day with loaded state" "$tmp/s3.err" pcaps/benign-day.pcap
 
+# A state file with more destinations than limits.destinations loads the
+# most recently seen, saying so with both numbers (and in the start-up line).
+printf 'limits:\n  destinations: 4\n' | cat "$tmp/state.yaml" - >"$tmp/cut4.yaml"
+printf 'limits:\n  destinations: 2\n' | cat "$tmp/state.yaml" - >"$tmp/cut2.yaml"
+rm -f "$tmp/baseline.state"
+$EXFILD -c "$tmp/cut4.yaml" --save-baseline -r pcaps/jal-day.pcap >/dev/null 2>"$tmp/cut4.err"
+saved=$(grep -c '^[0-9]' "$tmp/baseline.state")
+if [ "$saved" = 4 ] && ! grep -q 'not loaded' "$tmp/cut4.err"; then ok; else bad "limits.destinations 4: $saved saved"; cat "$tmp/cut4.err"; fi
+$EXFILD -c "$tmp/cut2.yaml" -r pcaps/benign-day.pcap >/dev/null 2>"$tmp/cut2.err"
+if grep -qxF "exfild: baseline $tmp/baseline.state: 4 destinations saved, limits.destinations is 2: the 2 least recently seen were not loaded" "$tmp/cut2.err" &&
+    grep -q "^exfild: state $tmp/baseline.state: 2 destinations, .*; [0-9]* records dropped, 2 destinations not loaded (limits.destinations)$" "$tmp/cut2.err"
+then ok; else bad "state over limits.destinations: no warning"; cat "$tmp/cut2.err"; fi
+
 # Malformed packets are counted by reason in the summary: a capture made
 # here with one good frame, one IPv4 header length of 16 and one TCP data
 # offset of 4.

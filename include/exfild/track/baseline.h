@@ -39,6 +39,8 @@ struct dest {
 
 struct baseline_stats {
 	uint64_t destinations, familiar, evictions;
+	uint64_t not_loaded; /* the last file's destinations beyond the
+			      * capacity (limits.destinations): left out */
 };
 
 struct baseline;
@@ -85,7 +87,9 @@ struct baseline_extra {
 
 /* Missing file: 0 and an empty table. -1 with "file:line: message" (the
  * table is then empty; what x applied is the caller's to undo). x may be
- * NULL: destinations only. */
+ * NULL: destinations only. A file with more destinations than the
+ * capacity loads the most recently seen, with a warning naming both
+ * numbers (the rest are counted in baseline_stats.not_loaded). */
 int baseline_load(struct baseline *b, const char *path,
     const struct baseline_extra *x, char *err, size_t errlen);
 int baseline_save(const struct baseline *b, const char *path,
