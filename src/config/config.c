@@ -291,6 +291,7 @@ struct loader {
 	yaml_document_t *doc;
 	char *err;
 	size_t errlen;
+	struct config *cfg; /* what is being loaded */
 };
 
 static void set_error(char *err, size_t errlen, const char *fmt, ...)
@@ -665,6 +666,37 @@ all_digits(const char *s)
 	return true;
 }
 
+/* Notes where the value of a field of the config was (config_where). */
+static void
+mark_field(struct loader *ld, const void *field, const yaml_node_t *value)
+{
+	struct config *c = ld->cfg;
+	uintptr_t at = (uintptr_t)field, base = (uintptr_t)c;
+	struct config_mark *m;
+
+	if (at < base || at - base >= sizeof(*c) || c->n_marks == CONFIG_MARKS_MAX)
+		return;
+	m = &c->marks[c->n_marks++];
+	m->field = at - base;
+	m->line = value->start_mark.line + 1;
+	m->col = value->start_mark.column + 1;
+}
+
+bool
+config_where(const struct config *c, const void *field, size_t *line,
+    size_t *col)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_marks; i++)
+		if ((const char *)c + c->marks[i].field == (const char *)field) {
+			*line = c->marks[i].line;
+			*col = c->marks[i].col;
+			return true;
+		}
+	return false;
+}
+
 static int
 parse_limit_field(struct loader *ld, const struct key_handler *h,
     const char *path, yaml_node_t *value, void *target)
@@ -681,6 +713,7 @@ parse_limit_field(struct loader *ld, const struct key_handler *h,
 	if (errno != 0 || v < 1 || v > LIMIT_MAX)
 		return fail_at(ld, value, path, "must be between 1 and %u", LIMIT_MAX);
 	*FIELD(size_t, target, h) = (size_t)v;
+	mark_field(ld, FIELD(size_t, target, h), value);
 	return 0;
 }
 
@@ -2350,7 +2383,7 @@ config_load_string(const char *name, const char *yaml, size_t len,
 {
 	yaml_parser_t parser;
 	yaml_document_t doc;
-	struct loader ld = { name, &doc, err, errlen };
+	struct loader ld = { name, &doc, err, errlen, NULL };
 	struct config *c;
 	int rc;
 
@@ -2371,6 +2404,7 @@ config_load_string(const char *name, const char *yaml, size_t len,
 	c = xcalloc(1, sizeof(*c));
 	config_defaults(c);
 	c->path = xstrdup(name);
+	ld.cfg = c;
 	rc = load_root(&ld, c);
 	if (rc == 0)
 		rc = check_single_document(&parser, &ld, yaml, len);

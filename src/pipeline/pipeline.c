@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "exfild/detect/finding.h"
+#include "exfild/pipeline/limits.h"
 #include "exfild/pipeline/pipeline.h"
 #include "exfild/track/conn.h"
 #include "exfild/track/state.h"
@@ -84,12 +85,28 @@ load_inputs(struct pipeline *p, char *err, size_t errlen)
 	return 0;
 }
 
+/* The limits fit this machine (-t and start-up alike refuse them before
+ * anything is allocated): 0, or -1 with err. */
+static int
+limits_fit(const struct config *cfg, char *err, size_t errlen)
+{
+	struct limits_need need;
+	struct limits_room room;
+
+	limits_need(cfg, &need);
+	limits_room(&room);
+	return limits_check(cfg, &need, &room, err, errlen);
+}
+
 struct pipeline *
 pipeline_new(const struct config *cfg, const char *source, pipeline_alert_fn fn,
     void *ctx, char *err, size_t errlen)
 {
-	struct pipeline *p = xcalloc(1, sizeof(*p));
+	struct pipeline *p;
 
+	if (limits_fit(cfg, err, errlen) != 0)
+		return NULL;
+	p = xcalloc(1, sizeof(*p));
 	p->cfg = cfg;
 	p->baseline_state = cfg->baseline_state != NULL ? xstrdup(cfg->baseline_state) : NULL;
 	p->source = source;

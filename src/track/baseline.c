@@ -343,11 +343,10 @@ dest_evicted(void *ctx, uint32_t id, void *entry)
 	b->evictions++;
 }
 
-struct baseline *
-baseline_new(size_t capacity, const struct config *cfg,
-    const struct hash_key *key)
+/* The destinations' table: two buckets a destination. */
+static struct table_conf
+dests_conf(size_t capacity, struct baseline *b)
 {
-	struct baseline *b = xcalloc(1, sizeof(*b));
 	struct table_conf conf = {
 		.entry_size = sizeof(struct dest),
 		.gen_offset = offsetof(struct dest, gen),
@@ -360,9 +359,28 @@ baseline_new(size_t capacity, const struct config *cfg,
 		capacity = UINT32_MAX / 4;
 	conf.capacity = capacity;
 	conf.min_buckets = capacity * 2;
+	return conf;
+}
+
+uint64_t
+baseline_bytes(size_t capacity)
+{
+	struct table_conf conf = dests_conf(capacity, NULL);
+
+	return table_bytes(conf) +
+	    (uint64_t)conf.capacity * sizeof(struct order_item);
+}
+
+struct baseline *
+baseline_new(size_t capacity, const struct config *cfg,
+    const struct hash_key *key)
+{
+	struct baseline *b = xcalloc(1, sizeof(*b));
+	struct table_conf conf = dests_conf(capacity, b);
+
 	if (table_init(&b->tab, &conf) != 0)
-		fatalx("baseline: table of %zu destinations", capacity);
-	b->order = xcalloc(capacity, sizeof(*b->order));
+		fatalx("baseline: table of %zu destinations", conf.capacity);
+	b->order = xcalloc(conf.capacity, sizeof(*b->order));
 	b->key = *key;
 	baseline_apply_config(b, cfg);
 	return b;

@@ -46,6 +46,9 @@ struct baseline_stats {
 struct baseline;
 struct baseline *baseline_new(size_t capacity, const struct config *cfg,
     const struct hash_key *key);
+/* The bytes baseline_new allocates for capacity destinations (the table,
+ * and the order it sorts them in at a save: pipeline/limits.h). */
+uint64_t baseline_bytes(size_t capacity);
 void baseline_free(struct baseline *b);
 /* New learn period and allow list (SIGHUP); re-evaluates "allowed". */
 void baseline_apply_config(struct baseline *b, const struct config *cfg);

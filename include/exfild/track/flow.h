@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "exfild/util/netaddr.h"
+#include "exfild/util/table.h"
 #include "exfild/util/util.h"
 
 #define FLOW_NONE UINT32_MAX
@@ -100,6 +101,22 @@ typedef void (*flow_release_fn)(void *ctx, struct flow *f);
 struct flowtab *flowtab_new(size_t capacity, size_t half_open_per_host,
     const struct hash_key *key, flow_release_fn release, void *ctx);
 void flowtab_free(struct flowtab *t);
+
+/* The bytes flowtab_new allocates for capacity flows, as flow.c sets
+ * them up: its table and the memory of evicted flows (a sixteenth of it,
+ * at least 64 or all when smaller), one bucket a flow each; test_limits
+ * holds it to what is allocated (pipeline/limits.h). */
+static inline uint64_t
+flowtab_bytes(size_t capacity)
+{
+	size_t mem = capacity / 16 >= 64 ? capacity / 16 :
+	    capacity < 64 ? capacity : 64;
+
+	return table_bytes((struct table_conf){ .capacity = capacity,
+	    .min_buckets = capacity, .entry_size = sizeof(struct flow) }) +
+	    table_bytes((struct table_conf){ .capacity = mem,
+	    .min_buckets = mem, .entry_size = sizeof(struct flow) });
+}
 
 /* Finds the flow; with create, makes it (evicting the LRU if full).
  * Marks it used at ts. NULL only when !create and absent. */
