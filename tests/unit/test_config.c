@@ -904,40 +904,47 @@ nested_block(size_t n)
 static void
 test_nesting_depth(void **state)
 {
+	static const struct {
+		const char *prefix;
+		char open;
+		size_t n_open;
+		char close;
+		size_t n_close;
+		const char *msg;
+	} flow[] = {
+		/* the top mapping is level 1: 63 lists inside it make 64 */
+		{ "sensor: ", '[', 63, ']', 63,
+		    "t.yaml:1:9: sensor: expected a scalar, not a list" },
+		{ "sensor: ", '[', 64, ']', 64,
+		    "t.yaml:1:72: nesting deeper than 64 levels" },
+		{ "", '{', 64, '}', 64,
+		    "t.yaml:1:2: keys must be scalars, not a mapping" },
+		{ "", '{', 65, '}', 65, "t.yaml:1:65: nesting deeper than 64 levels" },
+		/* never closed, and closed */
+		{ "sensor: ", '[', 100000, ']', 0,
+		    "t.yaml:1:72: nesting deeper than 64 levels" },
+		{ "", '[', 100000, ']', 100000,
+		    "t.yaml:1:65: nesting deeper than 64 levels" },
+		/* a syntax error before the depth is reached is libyaml's */
+		{ "sensor: ", '[', 10, '}', 1, "t.yaml:1:19: did not find expected "
+		    "node content (while parsing a flow node at 1:19)" },
+	};
 	char *y;
+	size_t i;
 
 	(void)state;
-	/* the top mapping is level 1: 63 lists inside it make 64 */
-	y = nested("sensor: ", '[', 63, ']', 63);
-	expect_error(y, "t.yaml:1:9: sensor: expected a scalar, not a list");
-	free(y);
-	y = nested("sensor: ", '[', 64, ']', 64);
-	expect_error(y, "t.yaml:1:72: nesting deeper than 64 levels");
-	free(y);
-	y = nested("", '{', 64, '}', 64);
-	expect_error(y, "t.yaml:1:2: keys must be scalars, not a mapping");
-	free(y);
-	y = nested("", '{', 65, '}', 65);
-	expect_error(y, "t.yaml:1:65: nesting deeper than 64 levels");
-	free(y);
-	y = nested_block(64);
-	expect_error(y, "t.yaml:1:1: unknown key \"k\"");
-	free(y);
-	y = nested_block(65);
-	expect_error(y, "t.yaml:65:65: nesting deeper than 64 levels");
-	free(y);
-	/* never closed, and closed */
-	y = nested("sensor: ", '[', 100000, ']', 0);
-	expect_error(y, "t.yaml:1:72: nesting deeper than 64 levels");
-	free(y);
-	y = nested("", '[', 100000, ']', 100000);
-	expect_error(y, "t.yaml:1:65: nesting deeper than 64 levels");
-	free(y);
-	/* a syntax error before the depth is reached is libyaml's to report */
-	y = nested("sensor: ", '[', 10, '}', 1);
-	expect_error(y, "t.yaml:1:19: did not find expected node content "
-	    "(while parsing a flow node at 1:19)");
-	free(y);
+	for (i = 0; i < ARRAY_LEN(flow); i++) {
+		y = nested(flow[i].prefix, flow[i].open, flow[i].n_open,
+		    flow[i].close, flow[i].n_close);
+		expect_error(y, flow[i].msg);
+		free(y);
+	}
+	for (i = 64; i <= 65; i++) {
+		y = nested_block(i);
+		expect_error(y, i == 64 ? "t.yaml:1:1: unknown key \"k\"" :
+		    "t.yaml:65:65: nesting deeper than 64 levels");
+		free(y);
+	}
 }
 
 static void
