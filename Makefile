@@ -82,6 +82,7 @@ TEST_DEPS_test_resolver     := resolver netaddr $(BASE)
 TEST_DEPS_test_pipeline     := $(LIB_MODS)
 TEST_DEPS_test_logfeed      := $(LIB_MODS)
 TEST_DEPS_test_state        := $(LIB_MODS)
+TEST_DEPS_test_limits       := $(LIB_MODS)
 TEST_DEPS_test_output_set   := output_set output_syslog output_json syslog_format spool alert strbuf classify config $(RULES) netaddr $(BASE)
 # A rule's own test (tests/unit/test_rule_<name>.c) links the engine and the rules.
 $(foreach t,$(basename $(notdir $(wildcard tests/unit/test_rule_*.c))),\

@@ -22,6 +22,7 @@
 #include "exfild/logs/logsource.h"
 #include "exfild/output/output.h"
 #include "exfild/output/output_set.h"
+#include "exfild/pipeline/limits.h"
 #include "exfild/pipeline/pipeline.h"
 #include "exfild/detect/registry.h"
 #include "exfild/util/util.h"
@@ -554,8 +555,24 @@ test_log_sources(const struct config *cfg, struct pipeline *pl)
 	return 0;
 }
 
-/* -t: the file parses, the capture filter compiles, and the files it
- * names (geo databases, hosts, baseline state) load. */
+/* -t's line on the memory the limits need (pipeline_new refused them
+ * if this machine could not give it). */
+static void
+print_memory(const struct config *cfg)
+{
+	struct limits_need need;
+	struct limits_room room;
+	char line[512];
+
+	limits_need(cfg, &need);
+	limits_room(&room);
+	limits_describe(&need, &room, line, sizeof(line));
+	printf("%s\n", line);
+}
+
+/* -t: the file parses, the limits fit this machine, the capture filter
+ * compiles, and the files it names (geo databases, hosts, baseline state)
+ * load. */
 static int
 test_config(const struct config *cfg)
 {
@@ -576,6 +593,7 @@ test_config(const struct config *cfg)
 		return 1;
 	}
 	pipeline_free(pl);
+	print_memory(cfg);
 	printf("configuration OK\n");
 	return 0;
 }

@@ -50,6 +50,23 @@ stride_of(size_t state_size)
 	return sizeof(struct state_hdr) + ((state_size + 7) & ~(size_t)7);
 }
 
+uint64_t
+detect_bytes(enum rule_scope s, size_t cap)
+{
+	const struct rule_def *const *rules;
+	uint64_t per_entry = 0;
+	size_t n, i;
+
+	rules = rules_registry(&n);
+	for (i = 0; i < n; i++) {
+		if (s == RULE_SCOPE_PAIR)
+			per_entry += sizeof(struct suppress_slot);
+		if (rules[i]->state_size[s] != 0)
+			per_entry += stride_of(rules[i]->state_size[s]);
+	}
+	return per_entry * cap;
+}
+
 static void
 alloc_state(struct detect *d, size_t i)
 {

@@ -86,10 +86,10 @@ name_evicted(void *ctx, uint32_t id, void *entry)
 	n->stats.evictions++;
 }
 
-struct names *
-names_new(size_t capacity, const struct hash_key *key)
+/* The names' table: two buckets a name. */
+static struct table_conf
+names_conf(size_t capacity, struct names *n)
 {
-	struct names *n = xcalloc(1, sizeof(*n));
 	struct table_conf conf = {
 		.entry_size = sizeof(struct name_entry),
 		.gen_offset = TABLE_NO_GEN, .lists = 1,
@@ -102,13 +102,41 @@ names_new(size_t capacity, const struct hash_key *key)
 		capacity = UINT32_MAX / 4;
 	conf.capacity = capacity;
 	conf.min_buckets = capacity * 2;
+	return conf;
+}
+
+/* The labels' table: as many as names, a bucket each. */
+static struct table_conf
+labels_conf(size_t capacity)
+{
+	struct table_conf conf = {
+		.entry_size = sizeof(struct label_entry),
+		.gen_offset = TABLE_NO_GEN, .lists = 1,
+		.capacity = capacity, .min_buckets = capacity,
+	};
+
+	return conf;
+}
+
+uint64_t
+names_bytes(size_t capacity)
+{
+	struct table_conf names = names_conf(capacity, NULL);
+
+	return table_bytes(names) + table_bytes(labels_conf(names.capacity));
+}
+
+struct names *
+names_new(size_t capacity, const struct hash_key *key)
+{
+	struct names *n = xcalloc(1, sizeof(*n));
+	struct table_conf conf = names_conf(capacity, n);
+
 	if (table_init(&n->tab, &conf) != 0)
-		fatalx("names: table of %zu names", capacity);
-	conf.entry_size = sizeof(struct label_entry);
-	conf.evict = NULL;
-	conf.min_buckets = capacity;
+		fatalx("names: table of %zu names", conf.capacity);
+	conf = labels_conf(conf.capacity);
 	if (table_init(&n->labels, &conf) != 0)
-		fatalx("names: table of %zu labels", capacity);
+		fatalx("names: table of %zu labels", conf.capacity);
 	n->key = *key;
 	return n;
 }

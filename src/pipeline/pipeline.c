@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "exfild/detect/finding.h"
+#include "exfild/pipeline/limits.h"
 #include "exfild/pipeline/pipeline.h"
 #include "exfild/track/conn.h"
 #include "exfild/track/state.h"
@@ -51,11 +52,13 @@ log_state_loaded(struct pipeline *p, const char *path)
 	if (b.destinations == 0 && s->hosts == 0 && s->pairs == 0)
 		return; /* no file yet, or an empty one */
 	log_info("state %s: %llu destinations, %llu names, %llu hosts, %llu pairs, "
-	    "%llu rule states, %llu suppressions; %llu records dropped", path,
+	    "%llu rule states, %llu suppressions; %llu records dropped, "
+	    "%llu destinations not loaded (limits.destinations)", path,
 	    (unsigned long long)b.destinations, (unsigned long long)s->names,
 	    (unsigned long long)s->hosts,
 	    (unsigned long long)s->pairs, (unsigned long long)s->rule_states,
-	    (unsigned long long)s->suppressions, (unsigned long long)s->dropped);
+	    (unsigned long long)s->suppressions, (unsigned long long)s->dropped,
+	    (unsigned long long)b.not_loaded);
 }
 
 static int
@@ -82,12 +85,28 @@ load_inputs(struct pipeline *p, char *err, size_t errlen)
 	return 0;
 }
 
+/* The limits fit this machine (-t and start-up alike refuse them before
+ * anything is allocated): 0, or -1 with err. */
+static int
+limits_fit(const struct config *cfg, char *err, size_t errlen)
+{
+	struct limits_need need;
+	struct limits_room room;
+
+	limits_need(cfg, &need);
+	limits_room(&room);
+	return limits_check(cfg, &need, &room, err, errlen);
+}
+
 struct pipeline *
 pipeline_new(const struct config *cfg, const char *source, pipeline_alert_fn fn,
     void *ctx, char *err, size_t errlen)
 {
-	struct pipeline *p = xcalloc(1, sizeof(*p));
+	struct pipeline *p;
 
+	if (limits_fit(cfg, err, errlen) != 0)
+		return NULL;
+	p = xcalloc(1, sizeof(*p));
 	p->cfg = cfg;
 	p->baseline_state = cfg->baseline_state != NULL ? xstrdup(cfg->baseline_state) : NULL;
 	p->source = source;

@@ -55,16 +55,31 @@ pair_evicted(void *ctx, uint32_t id, void *entry)
 	t->stats.active--;
 }
 
-struct aggtab *
-aggtab_new(size_t capacity, uint64_t window_ns, const struct hash_key *key)
+/* The pairs' table: one bucket a pair. */
+static struct table_conf
+pairs_conf(size_t capacity, struct aggtab *t)
 {
-	struct aggtab *t = xcalloc(1, sizeof(*t));
 	struct table_conf conf = {
 		.capacity = capacity, .min_buckets = capacity,
 		.entry_size = sizeof(struct pair),
 		.gen_offset = offsetof(struct pair, gen),
 		.lists = 1, .evict = pair_evicted, .ctx = t,
 	};
+
+	return conf;
+}
+
+uint64_t
+aggtab_bytes(size_t capacity)
+{
+	return table_bytes(pairs_conf(capacity, NULL));
+}
+
+struct aggtab *
+aggtab_new(size_t capacity, uint64_t window_ns, const struct hash_key *key)
+{
+	struct aggtab *t = xcalloc(1, sizeof(*t));
+	struct table_conf conf = pairs_conf(capacity, t);
 
 	if (table_init(&t->tab, &conf) != 0) {
 		free(t);

@@ -66,6 +66,7 @@ struct baseline {
 
 	uint64_t n_familiar;
 	uint64_t evictions;
+	uint64_t not_loaded;      /* the last file's destinations left out */
 };
 
 /* What a destination is keyed by: a normalised name, else an address. */
@@ -342,11 +343,10 @@ dest_evicted(void *ctx, uint32_t id, void *entry)
 	b->evictions++;
 }
 
-struct baseline *
-baseline_new(size_t capacity, const struct config *cfg,
-    const struct hash_key *key)
+/* The destinations' table: two buckets a destination. */
+static struct table_conf
+dests_conf(size_t capacity, struct baseline *b)
 {
-	struct baseline *b = xcalloc(1, sizeof(*b));
 	struct table_conf conf = {
 		.entry_size = sizeof(struct dest),
 		.gen_offset = offsetof(struct dest, gen),
@@ -359,9 +359,28 @@ baseline_new(size_t capacity, const struct config *cfg,
 		capacity = UINT32_MAX / 4;
 	conf.capacity = capacity;
 	conf.min_buckets = capacity * 2;
+	return conf;
+}
+
+uint64_t
+baseline_bytes(size_t capacity)
+{
+	struct table_conf conf = dests_conf(capacity, NULL);
+
+	return table_bytes(conf) +
+	    (uint64_t)conf.capacity * sizeof(struct order_item);
+}
+
+struct baseline *
+baseline_new(size_t capacity, const struct config *cfg,
+    const struct hash_key *key)
+{
+	struct baseline *b = xcalloc(1, sizeof(*b));
+	struct table_conf conf = dests_conf(capacity, b);
+
 	if (table_init(&b->tab, &conf) != 0)
-		fatalx("baseline: table of %zu destinations", capacity);
-	b->order = xcalloc(capacity, sizeof(*b->order));
+		fatalx("baseline: table of %zu destinations", conf.capacity);
+	b->order = xcalloc(conf.capacity, sizeof(*b->order));
 	b->key = *key;
 	baseline_apply_config(b, cfg);
 	return b;
@@ -478,6 +497,7 @@ baseline_get_stats(const struct baseline *b, struct baseline_stats *out)
 	out->destinations = table_count(&b->tab);
 	out->familiar = b->n_familiar;
 	out->evictions = b->evictions;
+	out->not_loaded = b->not_loaded;
 }
 
 /* --- state file ------------------------------------------------------ */
@@ -1024,6 +1044,21 @@ load_choose_cutoff(const struct baseline *b, struct load_pass *lp)
 		lp->ties++;
 }
 
+/* Said once, and counted: a file saved with a larger limits.destinations
+ * (or by another sensor) loses its least recently seen destinations. */
+static void
+load_warn_cut(struct baseline *b, const char *path, const struct load_pass *lp)
+{
+	size_t cap = table_capacity(&b->tab);
+
+	if (lp->n_seen <= cap)
+		return;
+	b->not_loaded = lp->n_seen - cap;
+	log_warnx("baseline %s: %zu destinations saved, limits.destinations is "
+	    "%zu: the %zu least recently seen were not loaded", path,
+	    lp->n_seen, cap, lp->n_seen - cap);
+}
+
 int
 baseline_load(struct baseline *b, const char *path,
     const struct baseline_extra *x, char *err, size_t errlen)
@@ -1035,6 +1070,7 @@ baseline_load(struct baseline *b, const char *path,
 	int rc = -1;
 
 	dests_clear(b);
+	b->not_loaded = 0;
 	if ((fp = fopen(path, "r")) == NULL) {
 		if (errno == ENOENT)
 			return 0;
@@ -1054,6 +1090,7 @@ baseline_load(struct baseline *b, const char *path,
 	if (state_read(b, fp, path, &lp, err, errlen) != 0)
 		goto done;
 	dests_reevaluate(b);
+	load_warn_cut(b, path, &lp);
 	rc = 0;
 done:
 	if (rc != 0) {

@@ -104,6 +104,13 @@ conn_new(const struct config *cfg, const struct hash_key *key,
 	return c;
 }
 
+uint64_t
+conn_parser_bytes(size_t n)
+{
+	return (uint64_t)n * (sizeof(union app_parser) + sizeof(struct table_link) +
+	    sizeof(struct flow *));
+}
+
 void
 conn_free(struct conntrack *c)
 {

@@ -104,22 +104,46 @@ memory_capacity(size_t capacity)
 	return n;
 }
 
-struct flowtab *
-flowtab_new(size_t capacity, size_t half_open_per_host,
-    const struct hash_key *key, flow_release_fn release, void *ctx)
+/* The flows' table, and the memory of evicted ones. */
+static struct table_conf
+flows_conf(size_t capacity, struct flowtab *t)
 {
-	struct flowtab *t = xcalloc(1, sizeof(*t));
 	struct table_conf conf = {
 		.capacity = capacity, .min_buckets = capacity,
 		.entry_size = sizeof(struct flow), .gen_offset = TABLE_NO_GEN,
 		.lists = LIST_COUNT, .evict = flow_evicted, .ctx = t,
 	};
-	struct table_conf mem = {
+
+	return conf;
+}
+
+static struct table_conf
+memory_conf(size_t capacity)
+{
+	struct table_conf conf = {
 		.capacity = memory_capacity(capacity),
 		.min_buckets = memory_capacity(capacity),
 		.entry_size = sizeof(struct flow), .gen_offset = TABLE_NO_GEN,
 		.lists = MEM_COUNT,
 	};
+
+	return conf;
+}
+
+uint64_t
+flowtab_bytes(size_t capacity)
+{
+	return table_bytes(flows_conf(capacity, NULL)) +
+	    table_bytes(memory_conf(capacity));
+}
+
+struct flowtab *
+flowtab_new(size_t capacity, size_t half_open_per_host,
+    const struct hash_key *key, flow_release_fn release, void *ctx)
+{
+	struct flowtab *t = xcalloc(1, sizeof(*t));
+	struct table_conf conf = flows_conf(capacity, t);
+	struct table_conf mem = memory_conf(capacity);
 
 	if (table_init(&t->tab, &conf) != 0) {
 		free(t);

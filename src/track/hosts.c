@@ -14,10 +14,10 @@ struct hosttab {
 	struct hash_key key;
 };
 
-struct hosttab *
-hosttab_new(size_t capacity, const struct hash_key *key)
+/* The hosts' table: one bucket a host. */
+static struct table_conf
+hosts_conf(size_t capacity)
 {
-	struct hosttab *t = xcalloc(1, sizeof(*t));
 	struct table_conf conf = {
 		.entry_size = sizeof(struct host),
 		.gen_offset = offsetof(struct host, gen), .lists = 1,
@@ -25,6 +25,21 @@ hosttab_new(size_t capacity, const struct hash_key *key)
 
 	conf.capacity = capacity > 0 ? capacity : 1;
 	conf.min_buckets = conf.capacity;
+	return conf;
+}
+
+uint64_t
+hosttab_bytes(size_t capacity)
+{
+	return table_bytes(hosts_conf(capacity));
+}
+
+struct hosttab *
+hosttab_new(size_t capacity, const struct hash_key *key)
+{
+	struct hosttab *t = xcalloc(1, sizeof(*t));
+	struct table_conf conf = hosts_conf(capacity);
+
 	if (table_init(&t->tab, &conf) != 0) {
 		free(t);
 		return NULL;

@@ -50,6 +50,12 @@ struct tracker {
 	struct track_stats stats;
 };
 
+uint64_t
+track_note_bytes(size_t pairs)
+{
+	return (uint64_t)pairs * sizeof(struct pair_note);
+}
+
 struct tracker *
 track_new(const struct config *cfg, const struct hash_key *key,
     struct geo *geo, struct names *names, track_alert_fn fn, void *ctx)

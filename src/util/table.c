@@ -27,6 +27,20 @@ odd_inverse(size_t size, unsigned *shift)
 	return inv;
 }
 
+static size_t
+bucket_count(const struct table_conf *conf)
+{
+	return round_pow2(conf->min_buckets > 0 ? conf->min_buckets : 1);
+}
+
+uint64_t
+table_bytes(struct table_conf conf)
+{
+	return (uint64_t)conf.capacity *
+	    (conf.entry_size + sizeof(struct table_link)) +
+	    (uint64_t)bucket_count(&conf) * sizeof(uint32_t);
+}
+
 int
 table_init(struct table *t, const struct table_conf *conf)
 {
@@ -39,7 +53,7 @@ table_init(struct table *t, const struct table_conf *conf)
 	    conf->gen_offset + sizeof(uint32_t) > conf->entry_size))
 		return -1;
 	memset(t, 0, sizeof(*t));
-	nbuckets = round_pow2(conf->min_buckets > 0 ? conf->min_buckets : 1);
+	nbuckets = bucket_count(conf);
 	t->entries = xcalloc(conf->capacity, conf->entry_size);
 	t->entry_size = conf->entry_size;
 	t->id_inverse = odd_inverse(conf->entry_size, &t->id_shift);

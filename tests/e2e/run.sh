@@ -119,6 +119,48 @@ $EXFILD -c "$tmp/state.yaml" -r pcaps/benign-day.pcap >"$tmp/s3.out" 2>"$tmp/s3.
 if [ ! -s "$tmp/s3.out" ]; then ok; else bad "benign day with loaded state alerted"; cat "$tmp/s3.out"; fi
 expect_packets "benign day with loaded state" "$tmp/s3.err" pcaps/benign-day.pcap
 
+# A state file with more destinations than limits.destinations loads the
+# most recently seen, saying so with both numbers (and in the start-up line).
+printf 'limits:\n  destinations: 4\n' | cat "$tmp/state.yaml" - >"$tmp/cut4.yaml"
+printf 'limits:\n  destinations: 2\n' | cat "$tmp/state.yaml" - >"$tmp/cut2.yaml"
+rm -f "$tmp/baseline.state"
+$EXFILD -c "$tmp/cut4.yaml" --save-baseline -r pcaps/jal-day.pcap >/dev/null 2>"$tmp/cut4.err"
+saved=$(grep -c '^[0-9]' "$tmp/baseline.state")
+if [ "$saved" = 4 ] && ! grep -q 'not loaded' "$tmp/cut4.err"; then ok; else bad "limits.destinations 4: $saved saved"; cat "$tmp/cut4.err"; fi
+$EXFILD -c "$tmp/cut2.yaml" -r pcaps/benign-day.pcap >/dev/null 2>"$tmp/cut2.err"
+if grep -qxF "exfild: baseline $tmp/baseline.state: 4 destinations saved, limits.destinations is 2: the 2 least recently seen were not loaded" "$tmp/cut2.err" &&
+    grep -q "^exfild: state $tmp/baseline.state: 2 destinations, .*; [0-9]* records dropped, 2 destinations not loaded (limits.destinations)$" "$tmp/cut2.err"
+then ok; else bad "state over limits.destinations: no warning"; cat "$tmp/cut2.err"; fi
+
+# -t says what memory the limits need, and refuses (exit 1), as start-up
+# does, limits this machine cannot hold, naming the key, where it is set
+# and the bytes: under RLIMIT_DATA (when the build runs under one: not
+# ASan's), and every key at its largest (206 GB) on a smaller machine.
+$EXFILD -t -c conf/demo.yaml >"$tmp/t.out" 2>"$tmp/t.err"
+rc=$?
+if [ $rc -eq 0 ] && [ ! -s "$tmp/t.err" ] && [ "$(sed -n '$=' "$tmp/t.out")" = 2 ] &&
+    grep -q '^memory: the limits need [0-9]* bytes ([0-9.]* MB) of the [0-9.]* [GTM]B of [A-Za-z_ ]*: flows [0-9.]* MB, pairs .*, app_parsers [0-9.]* MB$' "$tmp/t.out" &&
+    [ "$(tail -1 "$tmp/t.out")" = "configuration OK" ]; then ok; else bad "-t with the defaults: rc=$rc"; cat "$tmp/t.out" "$tmp/t.err"; fi
+printf 'sensor: s\nlimits:\n  flows: 16777216\n' >"$tmp/flows.yaml"
+if (ulimit -d 1048576 && $EXFILD -V) >/dev/null 2>&1; then
+	want="^exfild: $tmp/flows.yaml:3:10: limits.flows: 16777216 needs [0-9]* bytes ([0-9.]* GB); the limits need [0-9]* bytes ([0-9.]* GB) in all, more than the 1073741824 bytes (1.1 GB) of RLIMIT_DATA\$"
+	(ulimit -d 1048576; $EXFILD -t -c "$tmp/flows.yaml") >"$tmp/l.out" 2>"$tmp/l.err"
+	rc=$?
+	if [ $rc -eq 1 ] && [ ! -s "$tmp/l.out" ] && grep -q "$want" "$tmp/l.err"; then ok; else bad "-t over RLIMIT_DATA: rc=$rc"; cat "$tmp/l.out" "$tmp/l.err"; fi
+	(ulimit -d 1048576; $EXFILD -c "$tmp/flows.yaml" -r pcaps/jal-day.pcap) >"$tmp/l.out" 2>"$tmp/l.err"
+	rc=$?
+	if [ $rc -eq 1 ] && [ ! -s "$tmp/l.out" ] && grep -q "$want" "$tmp/l.err"; then ok; else bad "replay over RLIMIT_DATA: rc=$rc"; cat "$tmp/l.out" "$tmp/l.err"; fi
+fi
+mem_kb=$(sed -n 's/^MemTotal: *\([0-9]*\) kB$/\1/p' /proc/meminfo 2>/dev/null)
+if [ -n "$mem_kb" ] && [ "$mem_kb" -lt 190000000 ]; then
+	printf 'limits: { flows: 16777216, pairs: 16777216, destinations: 16777216, names: 16777216, hosts: 16777216, app_parsers: 16777216 }\n' >"$tmp/huge.yaml"
+	$EXFILD -t -c "$tmp/huge.yaml" >"$tmp/h.out" 2>"$tmp/h.err"
+	rc=$?
+	if [ $rc -eq 1 ] && [ ! -s "$tmp/h.out" ] &&
+	    grep -q "^exfild: $tmp/huge.yaml:1:116: limits.app_parsers: 16777216 needs [0-9]* bytes ([0-9.]* GB); the limits need [0-9]* bytes ([0-9.]* GB) in all, more than the [0-9]* bytes ([0-9.]* [GMT]B) of [A-Za-z_ ]*\$" "$tmp/h.err"
+	then ok; else bad "-t with every limit at its largest: rc=$rc"; cat "$tmp/h.out" "$tmp/h.err"; fi
+fi
+
 # Malformed packets are counted by reason in the summary: a capture made
 # here with one good frame, one IPv4 header length of 16 and one TCP data
 # offset of 4.

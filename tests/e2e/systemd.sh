@@ -142,7 +142,9 @@ fi
 # The installed sample configuration is valid and usable from / (where
 # systemd starts the service): its geo and hosts files are found.
 out=$("$live/sbin/exfild" -t -c "$live/etc/exfild/exfild.yaml" 2>&1)
-if [ "$out" = "configuration OK" ]; then ok; else bad "exfild -t on the installed config: $out"; fi
+if [ "$(printf '%s\n' "$out" | sed -n '$=')" = 2 ] &&
+    printf '%s\n' "$out" | head -1 | grep -q '^memory: the limits need [0-9]* bytes ' &&
+    [ "$(printf '%s\n' "$out" | tail -1)" = "configuration OK" ]; then ok; else bad "exfild -t on the installed config: $out"; fi
 pcap="$(pwd)/pcaps/egress-xff.pcap"
 if (cd / && "$live/sbin/exfild" -c "$live/etc/exfild/exfild.yaml" -r "$pcap") \
     >/dev/null 2>"$tmp/replay.err"; then ok; else

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "exfild/track/baseline.h"
+#include "stderr_capture.h"
 
 static const struct hash_key test_key = { 0x0123456789abcdefULL, 0xfedcba9876543210ULL };
 
@@ -768,13 +769,15 @@ test_load_tolerant_forms(void **state)
 	baseline_free(b);
 }
 
+/* More destinations saved than the capacity (limits.destinations): the
+ * most recently seen are loaded, with one warning naming both numbers. */
 static void
 test_load_keeps_most_recent(void **state)
 {
 	struct fixture *f = *state;
 	struct baseline *b;
 	struct baseline_stats st;
-	char err[256];
+	char err[256], log[512], want[512];
 
 	f->cfg.baseline_learn_s = 0;
 	b = baseline_new(3, &f->cfg, &test_key);
@@ -784,9 +787,17 @@ test_load_keeps_most_recent(void **state)
 	    "1 40 unfamiliar - c\n"
 	    "1 20 unfamiliar - d\n"
 	    "1 30 unfamiliar - e\n");
+	stderr_capture_begin();
 	assert_int_equal(baseline_load(b, f->path, NULL, err, sizeof(err)), 0);
+	stderr_capture_end(log, sizeof(log));
+	/* said once, with both numbers, and counted */
+	snprintf(want, sizeof(want), "exfild: baseline %s: 5 destinations saved, "
+	    "limits.destinations is 3: the 2 least recently seen were not "
+	    "loaded\n", f->path);
+	assert_string_equal(log, want);
 	baseline_get_stats(b, &st);
 	assert_int_equal(st.destinations, 3);
+	assert_int_equal(st.not_loaded, 2);
 	assert_int_equal(st.evictions, 0);
 	/* The next new one evicts the least recently seen: e (30). */
 	see(b, "new", 100);
@@ -805,9 +816,25 @@ test_load_keeps_most_recent(void **state)
 	    "1 20 unfamiliar - b\n"
 	    "1 10 unfamiliar - c\n"
 	    "1 5 unfamiliar - d\n");
+	stderr_capture_begin();
 	assert_int_equal(baseline_load(b, f->path, NULL, err, sizeof(err)), 0);
+	stderr_capture_end(log, sizeof(log));
+	snprintf(want, sizeof(want), "exfild: baseline %s: 4 destinations saved, "
+	    "limits.destinations is 2: the 2 least recently seen were not "
+	    "loaded\n", f->path);
+	assert_string_equal(log, want);
 	assert_int_equal(peek(b, "b")->last_seen_ns, 20);
 	assert_int_equal(peek(b, "a")->last_seen_ns, 10);
+
+	/* What fits loads in silence; the count is the last file's. */
+	write_text(f->path, HDR "1 10 unfamiliar - a\n");
+	stderr_capture_begin();
+	assert_int_equal(baseline_load(b, f->path, NULL, err, sizeof(err)), 0);
+	stderr_capture_end(log, sizeof(log));
+	assert_string_equal(log, "");
+	baseline_get_stats(b, &st);
+	assert_int_equal(st.destinations, 1);
+	assert_int_equal(st.not_loaded, 0);
 	baseline_free(b);
 }
 

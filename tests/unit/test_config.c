@@ -866,6 +866,87 @@ test_multiple_documents(void **state)
 	    "(while parsing a flow node at 3:1)");
 }
 
+/* prefix, then open times open, then close times close (a heap string). */
+static char *
+nested(const char *prefix, char open, size_t n_open, char close, size_t n_close)
+{
+	size_t plen = strlen(prefix);
+	char *s = xmalloc(plen + n_open + n_close + 2);
+
+	memcpy(s, prefix, plen);
+	memset(s + plen, open, n_open);
+	memset(s + plen + n_open, close, n_close);
+	s[plen + n_open + n_close] = '\n';
+	s[plen + n_open + n_close + 1] = '\0';
+	return s;
+}
+
+/* A block mapping n levels deep: "k:\n k:\n  k:\n ... k: v". */
+static char *
+nested_block(size_t n)
+{
+	char *s = xmalloc(n * (n + 4) + 8), *p = s;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		memset(p, ' ', i);
+		p += i;
+		memcpy(p, "k:\n", 3);
+		p += 3;
+	}
+	strcpy(p - 1, " v\n");
+	return s;
+}
+
+/* Nesting deeper than 64 levels is refused at the first collection beyond
+ * it, before libyaml builds the document (a file 100000 deep took 20 s);
+ * 64 levels reach the loader, which says what is wrong with them. */
+static void
+test_nesting_depth(void **state)
+{
+	static const struct {
+		const char *prefix;
+		char open;
+		size_t n_open;
+		char close;
+		size_t n_close;
+		const char *msg;
+	} flow[] = {
+		/* the top mapping is level 1: 63 lists inside it make 64 */
+		{ "sensor: ", '[', 63, ']', 63,
+		    "t.yaml:1:9: sensor: expected a scalar, not a list" },
+		{ "sensor: ", '[', 64, ']', 64,
+		    "t.yaml:1:72: nesting deeper than 64 levels" },
+		{ "", '{', 64, '}', 64,
+		    "t.yaml:1:2: keys must be scalars, not a mapping" },
+		{ "", '{', 65, '}', 65, "t.yaml:1:65: nesting deeper than 64 levels" },
+		/* never closed, and closed */
+		{ "sensor: ", '[', 100000, ']', 0,
+		    "t.yaml:1:72: nesting deeper than 64 levels" },
+		{ "", '[', 100000, ']', 100000,
+		    "t.yaml:1:65: nesting deeper than 64 levels" },
+		/* a syntax error before the depth is reached is libyaml's */
+		{ "sensor: ", '[', 10, '}', 1, "t.yaml:1:19: did not find expected "
+		    "node content (while parsing a flow node at 1:19)" },
+	};
+	char *y;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_LEN(flow); i++) {
+		y = nested(flow[i].prefix, flow[i].open, flow[i].n_open,
+		    flow[i].close, flow[i].n_close);
+		expect_error(y, flow[i].msg);
+		free(y);
+	}
+	for (i = 64; i <= 65; i++) {
+		y = nested_block(i);
+		expect_error(y, i == 64 ? "t.yaml:1:1: unknown key \"k\"" :
+		    "t.yaml:65:65: nesting deeper than 64 levels");
+		free(y);
+	}
+}
+
 static void
 test_config_load_files(void **state)
 {
@@ -1371,6 +1452,7 @@ main(void)
 		cmocka_unit_test(test_anchors),
 		cmocka_unit_test(test_yaml_syntax_errors),
 		cmocka_unit_test(test_multiple_documents),
+		cmocka_unit_test(test_nesting_depth),
 		cmocka_unit_test(test_config_load_files),
 		cmocka_unit_test(test_small_error_buffers),
 		cmocka_unit_test(test_severity_and_country),

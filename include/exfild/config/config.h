@@ -159,6 +159,14 @@ struct log_source_conf {
 	char *format;  /* "squid", "squid:<logformat>", "zeek" */
 };
 
+/* Where a key was set in the file, for checks made after loading (what
+ * the limits need in memory: pipeline/limits.h). */
+#define CONFIG_MARKS_MAX 16
+struct config_mark {
+	size_t field;     /* offsetof() in struct config */
+	size_t line, col; /* of its value, from 1 */
+};
+
 #define CONFIG_DEFAULT_STATE_DIR "/var/lib/exfild"
 #define CONFIG_ERR_LEN 512
 #define CONFIG_IFNAME_MAX 15 /* IFNAMSIZ - 1 */
@@ -208,6 +216,8 @@ struct config {
 	size_t limit_hosts;
 	size_t limit_app_parsers;
 	size_t limit_half_open_per_host; /* flows a host opened that carried no payload yet */
+	struct config_mark marks[CONFIG_MARKS_MAX]; /* where limits.* were set */
+	size_t n_marks;
 	uint64_t flow_timeout_s;     /* idle TCP/UDP flow timeout */
 	uint64_t flow_closed_timeout_s; /* after FIN/RST */
 
@@ -242,6 +252,12 @@ void config_free(struct config *c);
 const char *output_format_name(enum output_format f);
 const char *syslog_facility_name(int facility);
 bool config_log_format_valid(const char *s);
+
+/* Where the key whose value is field (a member of c: &c->limit_flows) was
+ * set: true with its line and column, false when the file did not set it
+ * (limits.* only). */
+bool config_where(const struct config *c, const void *field, size_t *line,
+    size_t *col);
 
 bool config_is_internal(const struct config *c, const struct netaddr *a);
 /* The index of the crown jewel at (addr, port); -1 when none. */

@@ -53,6 +53,10 @@ struct detect;
 struct detect *detect_new(const struct config *cfg,
     const size_t cap[RULE_SCOPE_COUNT]);
 void detect_free(struct detect *d);
+/* The bytes detect_new allocates for cap entries of scope s: every rule's
+ * state there, and at RULE_SCOPE_PAIR every rule's suppression
+ * (pipeline/limits.h). */
+uint64_t detect_bytes(enum rule_scope s, size_t cap);
 /* A reload: new settings and gates (state and suppression are kept). */
 void detect_apply_config(struct detect *d, const struct config *cfg);
 /* The gate of the enabled rules that observe why (RULE_ON_BYTES, _CONN or

@@ -24,6 +24,8 @@ struct names_stats {
 
 struct names;
 struct names *names_new(size_t capacity, const struct hash_key *key);
+/* The bytes names_new allocates for capacity names (pipeline/limits.h). */
+uint64_t names_bytes(size_t capacity);
 void names_free(struct names *n);
 /* name: any case, trailing dot allowed; stored lowercased. */
 void names_put(struct names *n, const char *name, const struct netaddr *addr,

@@ -77,6 +77,8 @@ struct agg_stats {
 struct aggtab;
 struct aggtab *aggtab_new(size_t capacity, uint64_t window_ns,
     const struct hash_key *key);
+/* The bytes aggtab_new allocates for capacity pairs (pipeline/limits.h). */
+uint64_t aggtab_bytes(size_t capacity);
 void aggtab_free(struct aggtab *t);
 /* New window length (SIGHUP): each pair's window sum is kept, moved into
  * its newest bucket (it ages out as one lump in the new width). */

@@ -39,11 +39,16 @@ struct dest {
 
 struct baseline_stats {
 	uint64_t destinations, familiar, evictions;
+	uint64_t not_loaded; /* the last file's destinations beyond the
+			      * capacity (limits.destinations): left out */
 };
 
 struct baseline;
 struct baseline *baseline_new(size_t capacity, const struct config *cfg,
     const struct hash_key *key);
+/* The bytes baseline_new allocates for capacity destinations (the table,
+ * and the order it sorts them in at a save: pipeline/limits.h). */
+uint64_t baseline_bytes(size_t capacity);
 void baseline_free(struct baseline *b);
 /* New learn period and allow list (SIGHUP); re-evaluates "allowed". */
 void baseline_apply_config(struct baseline *b, const struct config *cfg);
@@ -85,7 +90,9 @@ struct baseline_extra {
 
 /* Missing file: 0 and an empty table. -1 with "file:line: message" (the
  * table is then empty; what x applied is the caller's to undo). x may be
- * NULL: destinations only. */
+ * NULL: destinations only. A file with more destinations than the
+ * capacity loads the most recently seen, with a warning naming both
+ * numbers (the rest are counted in baseline_stats.not_loaded). */
 int baseline_load(struct baseline *b, const char *path,
     const struct baseline_extra *x, char *err, size_t errlen);
 int baseline_save(const struct baseline *b, const char *path,

@@ -17,6 +17,7 @@
 #include "exfild/decode/decode.h"
 #include "exfild/enrich/names.h"
 #include "exfild/proto/proto_http.h"
+#include "exfild/proto/proto_tls.h"
 #include "exfild/track/flow.h"
 #include "exfild/track/state.h"
 #include "exfild/track/track.h"
@@ -47,6 +48,11 @@ struct conntrack;
 struct conntrack *conn_new(const struct config *cfg, const struct hash_key *key,
     struct tracker *track, struct names *names, char *err, size_t errlen);
 void conn_free(struct conntrack *c);
+/* The bytes conn_new allocates for n parser slots (limits.app_parsers):
+ * an HTTP or a TLS parser each, as conn.c's union app_parser holds them,
+ * its links and its flow; test_limits holds it to what is allocated
+ * (pipeline/limits.h). */
+uint64_t conn_parser_bytes(size_t n);
 /* A reload: networks apply to flows that start afterwards. */
 void conn_apply_config(struct conntrack *c, const struct config *cfg);
 

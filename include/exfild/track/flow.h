@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "exfild/util/netaddr.h"
+#include "exfild/util/table.h"
 #include "exfild/util/util.h"
 
 #define FLOW_NONE UINT32_MAX
@@ -110,6 +111,12 @@ typedef void (*flow_release_fn)(void *ctx, struct flow *f);
 struct flowtab *flowtab_new(size_t capacity, size_t half_open_per_host,
     const struct hash_key *key, flow_release_fn release, void *ctx);
 void flowtab_free(struct flowtab *t);
+
+/* The bytes flowtab_new allocates for capacity flows, as flow.c sets
+ * them up: its table and the memory of evicted flows (a sixteenth of it,
+ * at least 64 or all when smaller), one bucket a flow each; test_limits
+ * holds it to what is allocated (pipeline/limits.h). */
+uint64_t flowtab_bytes(size_t capacity);
 
 /* Finds the flow; with create, makes it (evicting the LRU if full).
  * Marks it used at ts. NULL only when !create and absent. */

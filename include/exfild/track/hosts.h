@@ -43,6 +43,8 @@ struct host {
 
 struct hosttab;
 struct hosttab *hosttab_new(size_t capacity, const struct hash_key *key);
+/* The bytes hosttab_new allocates for capacity hosts (pipeline/limits.h). */
+uint64_t hosttab_bytes(size_t capacity);
 void hosttab_free(struct hosttab *t);
 /*
  * A connection of host a at ts (opened by the far side when inbound). The

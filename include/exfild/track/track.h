@@ -49,6 +49,10 @@ struct tracker;
 struct tracker *track_new(const struct config *cfg, const struct hash_key *key,
     struct geo *geo, struct names *names, track_alert_fn fn, void *ctx);
 void track_free(struct tracker *t);
+/* The bytes track_new allocates a pair slot beside the pairs' table and
+ * the rules' state: track.c's struct pair_note (the log and user of a
+ * pair fed by a proxy log), 64 bytes (pipeline/limits.h). */
+uint64_t track_note_bytes(size_t pairs);
 /* A reload: new settings and geo (countries and verdicts are worked out
  * again; windows, state and suppression are kept). */
 void track_apply_config(struct tracker *t, const struct config *cfg,

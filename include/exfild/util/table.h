@@ -71,6 +71,9 @@ struct table {
 
 /* 0, or -1 for a capacity or list count out of range. */
 int table_init(struct table *t, const struct table_conf *conf);
+/* The bytes table_init allocates for conf (entries, links and buckets),
+ * without allocating them: what a table module's size function adds up. */
+uint64_t table_bytes(struct table_conf conf);
 void table_fini(struct table *t);
 /* Empties the table (generations are kept). */
 void table_clear(struct table *t);
