@@ -25,8 +25,6 @@
 #define KEYPATH_LEN      96  /* "rules.compressed_upload.severity" and the like */
 #define QUOTE_LEN        80  /* a hostile value is shown escaped and cut short */
 #define QUOTE_SHOWN      48
-#define DOMAIN_MAX       253
-#define LABEL_MAX        63
 
 /*
  * The default networks.internal: RFC 1918 and RFC 4193 (fc00::/7), IPv4
@@ -1010,48 +1008,6 @@ parse_geo_databases(struct loader *ld, const struct key_handler *h,
 	return for_each_item(ld, path, value, add_database, target);
 }
 
-/*
- * "*.example.com", ".example.com" and "example.com" all become "example.com"
- * (the name and every subdomain), lowercased, without a trailing dot. Labels
- * are 1..63 of [a-z0-9_-]; an all-digit last label is a mistyped address.
- */
-static int
-domain_normalise(const char *s, char *out, size_t outlen)
-{
-	size_t len, i, label = 0;
-	bool numeric = true;
-
-	if (strncmp(s, "*.", 2) == 0)
-		s += 2;
-	else if (s[0] == '.')
-		s++;
-	len = strlen(s);
-	if (len > 0 && s[len - 1] == '.')
-		len--;
-	if (len == 0 || len > DOMAIN_MAX || len >= outlen)
-		return -1;
-	for (i = 0; i < len; i++) {
-		char ch = ascii_lower(s[i]);
-		if (ch == '.') {
-			if (label == 0)
-				return -1;
-			label = 0;
-			numeric = true;
-		} else if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
-		    ch == '-' || ch == '_') {
-			if (++label > LABEL_MAX)
-				return -1;
-			if (ch < '0' || ch > '9')
-				numeric = false;
-		} else {
-			return -1;
-		}
-		out[i] = ch;
-	}
-	out[len] = '\0';
-	return label == 0 || numeric ? -1 : 0;
-}
-
 static int
 add_allow_entry(struct loader *ld, const char *path, const yaml_node_t *item,
     const char *text, void *target)
@@ -1064,7 +1020,7 @@ add_allow_entry(struct loader *ld, const char *path, const yaml_node_t *item,
 		netset_add(&c->baseline_allow_nets, &p);
 		return 0;
 	}
-	if (domain_normalise(text, domain, sizeof(domain)) != 0)
+	if (domain_normalise(text, strlen(text), domain, sizeof(domain)) != 0)
 		return fail_invalid(ld, item, path, "CIDR or domain", text, "");
 	append_string(&c->baseline_allow_domains, &c->n_baseline_allow_domains, domain);
 	return 0;
@@ -1354,7 +1310,8 @@ host_port_parse(const char *hp, unsigned flags, struct netaddr_hostport *out)
 	    out) != NETADDR_HP_OK)
 		return -1;
 	if (out->addr.family == 0 &&
-	    domain_normalise(out->host, out->host, sizeof(out->host)) != 0)
+	    domain_normalise(out->host, strlen(out->host), out->host,
+	    sizeof(out->host)) != 0)
 		return -1;
 	return 0;
 }
