@@ -146,6 +146,7 @@ config_defaults(struct config *c)
 	c->rules_eval_interval_s = 5;
 	c->stats_interval_s = 300;
 	c->daemon_save_interval_s = 900;
+	c->indicators_check_s = 300;
 }
 
 static void
@@ -211,6 +212,9 @@ config_free(struct config *c)
 		free(c->logs[i].format);
 	}
 	free(c->logs);
+	for (size_t i = 0; i < c->n_indicators; i++)
+		free(c->indicators[i].file);
+	free(c->indicators);
 	free(c);
 }
 
@@ -220,6 +224,15 @@ const char *
 output_format_name(enum output_format f)
 {
 	return (size_t)f < ARRAY_LEN(format_names) ? format_names[f] : "unknown";
+}
+
+static const char *const ioc_format_names[] = { "plain", "feodo", "hostfile" };
+
+const char *
+ioc_format_name(enum ioc_format f)
+{
+	return (size_t)f < ARRAY_LEN(ioc_format_names) ? ioc_format_names[f] :
+	    "unknown";
 }
 
 /* RFC 5424 6.2.1 facility codes 0..23 */
@@ -1775,6 +1788,50 @@ parse_crown_jewels(struct loader *ld, const struct key_handler *h,
 	return 0;
 }
 
+/* ---- indicators: lists for rule indicator-match ------------------------ */
+
+static const struct keywords ioc_format_words =
+    KEYWORDS("format", ioc_format_names, NULL);
+
+static const struct key_handler indicator_keys[] = {
+	{ "file", parse_path_field, offsetof(struct indicator_conf, file), NULL, NULL },
+	{ "format", parse_keyword_field, offsetof(struct indicator_conf, format),
+	    NULL, &ioc_format_words },
+	{ "severity", parse_keyword_field, offsetof(struct indicator_conf, severity),
+	    NULL, &severity_words },
+};
+static const struct key_table indicator_table = KEY_TABLE(indicator_keys);
+
+/* Each item: file (required), format (plain) and severity (the rule's). */
+static int
+parse_indicator_item(struct loader *ld, const char *path, yaml_node_t *item,
+    struct config *c)
+{
+	struct indicator_conf l = { NULL, IOC_FORMAT_PLAIN, -1 };
+
+	if (c->n_indicators == INDICATOR_LISTS_MAX)
+		return fail_at(ld, item, path, "more than %d indicator lists",
+		    INDICATOR_LISTS_MAX);
+	if (parse_mapping(ld, path, item, &indicator_table, &l) != 0) {
+		free(l.file);
+		return -1;
+	}
+	if (l.file == NULL)
+		return fail_at(ld, item, path, "missing key \"file\"");
+	c->indicators = xreallocarray(c->indicators, c->n_indicators + 1,
+	    sizeof(*c->indicators));
+	c->indicators[c->n_indicators++] = l;
+	return 0;
+}
+
+static int
+parse_indicators(struct loader *ld, const struct key_handler *h,
+    const char *path, yaml_node_t *value, void *target)
+{
+	(void)h;
+	return for_each_mapping(ld, path, value, parse_indicator_item, target);
+}
+
 /* ---- The tables ------------------------------------------------------ */
 
 static const struct key_handler networks_keys[] = {
@@ -2185,6 +2242,9 @@ static const struct key_handler section_keys[] = {
 	{ "stats", parse_section, 0, &stats_table, NULL },
 	{ "outputs", parse_outputs, 0, NULL, NULL },
 	{ "logs", parse_logs, 0, NULL, NULL },
+	{ "indicators", parse_indicators, 0, NULL, NULL },
+	{ "indicators_check", parse_duration_field,
+	    offsetof(struct config, indicators_check_s), NULL, NULL },
 };
 static const struct key_table section_table = KEY_TABLE(section_keys);
 

@@ -596,6 +596,7 @@ client_payload(struct conntrack *c, struct flow *f, const struct packet *pkt,
 struct dns_ctx {
 	struct conntrack *c;
 	uint64_t ts_ns;
+	struct netaddr client;    /* the answer's destination */
 };
 
 static void
@@ -606,12 +607,13 @@ on_dns_answer(void *ctx, const char *name, const struct netaddr *addr, uint32_t 
 	(void)ttl;
 	d->c->stats.dns_answers++;
 	names_put(d->c->names, name, addr, NAME_FROM_DNS, d->ts_ns);
+	track_dns_answer(d->c->track, &d->client, name, addr, d->ts_ns);
 }
 
 static RARE void
 handle_dns(struct conntrack *c, const struct packet *pkt)
 {
-	struct dns_ctx d = { c, pkt->ts_ns };
+	struct dns_ctx d = { c, pkt->ts_ns, pkt->dst };
 
 	/* With networks.resolvers set, only their answers are believed: a PC
 	 * that forges an answer could otherwise move a foreign destination

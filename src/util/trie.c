@@ -39,13 +39,15 @@ key_bit(const uint8_t key[16], unsigned i)
 static unsigned
 common_bits(const uint8_t x[16], const uint8_t y[16], unsigned limit)
 {
-	unsigned i = 0;
+	unsigned i = 0, diff;
 
-	while (i < limit && i % 8 == 0 && limit - i >= 8 && x[i / 8] == y[i / 8])
+	while (i + 8 <= limit && x[i / 8] == y[i / 8])
 		i += 8;
-	while (i < limit && key_bit(x, i) == key_bit(y, i))
-		i++;
-	return i;
+	if (i >= limit)
+		return limit;
+	diff = (unsigned)(x[i / 8] ^ y[i / 8]);
+	i += diff == 0 ? 8 : (unsigned)__builtin_clz(diff) - 24;
+	return i < limit ? i : limit;
 }
 
 static void
