@@ -142,7 +142,7 @@ check-unit: $(UNIT_BINS) $(BIN)
 
 check-e2e: $(BIN) $(GEN_BIN)
 	@BUILD=$(BUILD) MAKE=$(MAKE) sh tests/check.sh e2e run split live systemd logfollow \
-	    logcorpus siem squid logdaemon week
+	    logcorpus siem squid logdaemon week indicators
 
 demo: deps
 	@$(MAKE) --no-print-directory $(BIN)
