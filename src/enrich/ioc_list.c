@@ -5,7 +5,8 @@
  * row naming dst_ip, dst_port and malware) and hosts-file lines ("address
  * name..." as URLhaus publishes). Entries are 16 bytes in an array, their
  * texts and notes in one string pool; addresses and CIDRs go to a trie,
- * names to an open-addressing hash set (8-byte slots, at most half full).
+ * names to an open-addressing hash set (8-byte slots, at most half full),
+ * both filled in sorted order once the file is read.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -32,10 +33,16 @@ struct ioc_entry {
 	uint8_t kind;    /* enum entry_kind */
 };
 
-/* A name's slot: the top half of its hash, and its entry + 1 (0: empty). */
+/* A name's slot: the low half of its hash, and its entry + 1 (0: empty). */
 struct name_slot {
 	uint32_t tag;
 	uint32_t entry1;
+};
+
+/* An address or CIDR read, put in the trie once the file is read. */
+struct pending_prefix {
+	struct netprefix p;
+	uint32_t entry;
 };
 
 struct ioc_list {
@@ -47,6 +54,13 @@ struct ioc_list {
 	size_t slot_mask, n_names;
 	struct ioc_entry *entries;
 	size_t n, cap;
+	/* read, not placed yet: placed in sorted order once the whole file is
+	 * read (the trie's paths and the slots are then walked in order, in
+	 * cache, not at random: 1M random addresses in 0.4 s, not 3.6 s) */
+	struct pending_prefix *pp;
+	size_t n_pp, cap_pp;
+	struct name_slot *pn;
+	size_t n_pn, cap_pn;
 	char *pool;                  /* offset 0: "" */
 	size_t pool_len, pool_cap;
 	/* Feodo: the header's columns (-1: none) */
@@ -78,6 +92,8 @@ ioc_list_free(struct ioc_list *l)
 	if (l == NULL)
 		return;
 	trie_free(l->addrs);
+	free(l->pp);
+	free(l->pn);
 	free(l->slots);
 	free(l->entries);
 	free(l->pool);
@@ -170,15 +186,6 @@ entry_add(struct ioc_list *l, enum entry_kind kind, const char *text,
 	return true;
 }
 
-/* The last entry taken back (it was a duplicate). */
-static void
-entry_drop(struct ioc_list *l)
-{
-	l->n--;
-	l->pool_len = l->entries[l->n].text;
-	l->stats.duplicates++;
-}
-
 static bool
 name_equal(const struct ioc_list *l, uint32_t entry, const char *s, size_t n)
 {
@@ -210,46 +217,26 @@ name_slot(const struct ioc_list *l, const char *s, size_t n, uint32_t tag)
 	}
 }
 
-/* Twice the room, every name placed again. */
-static void
-names_grow(struct ioc_list *l)
+/* Room for one more in an array that grows (load paths only). */
+static void *
+room_for_one(void *v, size_t n, size_t *cap, size_t size)
 {
-	struct name_slot *old = l->slots;
-	size_t i, j, old_n = l->slots != NULL ? l->slot_mask + 1 : 0;
-	size_t n = old_n == 0 ? 1024 : old_n * 2;
-
-	l->slots = xcalloc(n, sizeof(*l->slots));
-	l->slot_mask = n - 1;
-	for (i = 0; i < old_n; i++) {
-		if (old[i].entry1 == 0)
-			continue;
-		for (j = old[i].tag & l->slot_mask; l->slots[j].entry1 != 0;
-		    j = (j + 1) & l->slot_mask)
-			;
-		l->slots[j] = old[i];
-	}
-	free(old);
+	if (n < *cap)
+		return v;
+	*cap = *cap == 0 ? 1024 : *cap * 2;
+	return xreallocarray(v, *cap, size);
 }
 
 static void
 name_add(struct ioc_list *l, const char *name, const char *note)
 {
-	size_t n = strlen(name);
-	uint32_t tag = name_tag(l, name, n), idx;
-	struct name_slot *slot;
+	uint32_t idx;
 
-	if (l->slots == NULL || (l->n_names + 1) * 2 > l->slot_mask + 1)
-		names_grow(l);
-	slot = name_slot(l, name, n, tag);
-	if (slot->entry1 != 0) {
-		l->stats.duplicates++;
-		return;
-	}
 	if (!entry_add(l, KIND_NAME, name, note, 0, &idx))
 		return;
-	slot->tag = tag;
-	slot->entry1 = idx + 1;
-	l->n_names++;
+	l->pn = room_for_one(l->pn, l->n_pn, &l->cap_pn, sizeof(*l->pn));
+	l->pn[l->n_pn].tag = name_tag(l, name, strlen(name));
+	l->pn[l->n_pn++].entry1 = idx + 1;
 	l->stats.names++;
 }
 
@@ -263,14 +250,121 @@ prefix_add(struct ioc_list *l, const struct netprefix *p, const char *text,
 	if (!entry_add(l, address ? KIND_ADDRESS : KIND_NETWORK, text, note, port,
 	    &idx))
 		return;
-	if (trie_insert(l->addrs, p, idx + 1, false) != idx + 1) {
-		entry_drop(l);
-		return;
-	}
+	l->pp = room_for_one(l->pp, l->n_pp, &l->cap_pp, sizeof(*l->pp));
+	l->pp[l->n_pp].p = *p;
+	l->pp[l->n_pp++].entry = idx;
 	if (address)
 		l->stats.addresses++;
 	else
 		l->stats.networks++;
+}
+
+typedef uint32_t radix_key_fn(const void *rec, uint32_t arg);
+
+/*
+ * Stable LSD radix sort of n records of size bytes by a key of `bits`
+ * bits (8 a pass; tmp holds n records): placing in this order walks the
+ * set's slots and the trie's paths in order, not at random.
+ */
+static void
+radix_sort(void *v, size_t n, size_t size, radix_key_fn *key, uint32_t arg,
+    unsigned bits)
+{
+	unsigned char *src = v, *dst = xreallocarray(NULL, n > 0 ? n : 1, size);
+	unsigned char *tmp = dst, *swap;
+	size_t count[257], i;
+	unsigned shift;
+
+	for (shift = 0; shift < bits; shift += 8) {
+		memset(count, 0, sizeof(count));
+		for (i = 0; i < n; i++)
+			count[((key(src + i * size, arg) >> shift) & 255) + 1]++;
+		for (i = 1; i < 257; i++)
+			count[i] += count[i - 1];
+		for (i = 0; i < n; i++)
+			memcpy(dst + count[(key(src + i * size, arg) >> shift) & 255]++ *
+			    size, src + i * size, size);
+		swap = src;
+		src = dst;
+		dst = swap;
+	}
+	if (src != v)
+		memcpy(v, src, n * size);
+	free(tmp);
+}
+
+/* A name's home slot (arg: the mask). */
+static uint32_t
+name_home(const void *rec, uint32_t mask)
+{
+	return ((const struct name_slot *)rec)->tag & mask;
+}
+
+/* The names into a set at most half full, by home slot (a name listed
+ * again counts as a duplicate: the first is kept, the sort is stable). */
+static void
+place_names(struct ioc_list *l)
+{
+	size_t i, cap = round_pow2(l->n_pn * 2);
+
+	if (l->n_pn == 0)
+		return;
+	l->slots = xcalloc(cap, sizeof(*l->slots));
+	l->slot_mask = cap - 1;
+	radix_sort(l->pn, l->n_pn, sizeof(*l->pn), name_home,
+	    (uint32_t)l->slot_mask, (unsigned)__builtin_ctzll(cap));
+	for (i = 0; i < l->n_pn; i++) {
+		const char *t = l->pool + l->entries[l->pn[i].entry1 - 1].text;
+		struct name_slot *slot = name_slot(l, t, strlen(t), l->pn[i].tag);
+
+		if (slot->entry1 != 0) {
+			l->stats.duplicates++;
+			l->stats.names--;
+			continue;
+		}
+		*slot = l->pn[i];
+		l->n_names++;
+	}
+	free(l->pn);
+	l->pn = NULL;
+	l->n_pn = l->cap_pn = 0;
+}
+
+/* A prefix's leading 32 bits (an IPv4 address's own): neighbours in the
+ * trie come close together. */
+static uint32_t
+prefix_lead(const void *rec, uint32_t arg)
+{
+	const uint8_t *a = ((const struct pending_prefix *)rec)->p.addr.a;
+	unsigned at = ((const struct pending_prefix *)rec)->p.addr.family == 4 ?
+	    12 : 0;
+
+	(void)arg;
+	return (uint32_t)a[at] << 24 | (uint32_t)a[at + 1] << 16 |
+	    (uint32_t)a[at + 2] << 8 | a[at + 3];
+}
+
+/* The addresses and CIDRs into the trie; one listed again counts as a
+ * duplicate (the first is kept). */
+static void
+place_prefixes(struct ioc_list *l)
+{
+	size_t i;
+
+	radix_sort(l->pp, l->n_pp, sizeof(*l->pp), prefix_lead, 0, 32);
+	for (i = 0; i < l->n_pp; i++) {
+		if (trie_insert(l->addrs, &l->pp[i].p, l->pp[i].entry + 1, false) ==
+		    l->pp[i].entry + 1)
+			continue;
+		l->stats.duplicates++;
+		if (l->entries[l->pp[i].entry].kind == KIND_ADDRESS)
+			l->stats.addresses--;
+		else
+			l->stats.networks--;
+	}
+	free(l->pp);
+	l->pp = NULL;
+	l->n_pp = l->cap_pp = 0;
 }
 
 /* ---- entries ---- */
@@ -617,6 +711,8 @@ load_line(void *ctx, const uint8_t *line, size_t len, char *msg, size_t msglen)
 static void
 finish(struct ioc_list *l)
 {
+	place_names(l);
+	place_prefixes(l);
 	if (l->n > 0) {
 		l->entries = xreallocarray(l->entries, l->n, sizeof(*l->entries));
 		l->cap = l->n;
@@ -662,7 +758,7 @@ ioc_list_stats(const struct ioc_list *l)
 uint64_t
 ioc_list_entries(const struct ioc_list *l)
 {
-	return l->n;
+	return l->stats.addresses + l->stats.networks + l->stats.names;
 }
 
 /* ---- look-ups ---- */
