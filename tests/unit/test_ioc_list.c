@@ -86,23 +86,34 @@ assert_bad(struct fixture *f, size_t i, unsigned line, const char *reason)
 	assert_string_equal(ioc_list_stats(f->l)->bad_kept[i], want);
 }
 
-/* The entry listing addr (a literal): its text, line, how and note. */
+/* The entry a look-up found (ok): its text, line, how and note. */
 static void
-assert_addr(struct fixture *f, const char *addr, const char *text,
-    unsigned line, enum ioc_how how, const char *note)
+assert_found(struct fixture *f, bool ok, uint32_t e, enum ioc_how h,
+    const char *text, unsigned line, enum ioc_how how, const char *note)
 {
 	struct ioc_entry_view v;
-	struct netaddr a;
-	enum ioc_how h;
-	uint32_t e;
 
-	assert_int_equal(netaddr_parse(addr, &a), 0);
-	assert_true(ioc_list_match_addr(f->l, &a, &e, &h));
+	assert_true(ok);
 	ioc_list_entry(f->l, e, &v);
 	assert_string_equal(v.text, text);
 	assert_int_equal(v.line, line);
 	assert_int_equal(h, how);
 	assert_string_equal(v.note, note);
+}
+
+/* The entry listing addr (a literal). */
+static void
+assert_addr(struct fixture *f, const char *addr, const char *text,
+    unsigned line, enum ioc_how how, const char *note)
+{
+	struct netaddr a;
+	enum ioc_how h = IOC_MATCH_ADDRESS;
+	uint32_t e = 0;
+	bool ok;
+
+	assert_int_equal(netaddr_parse(addr, &a), 0);
+	ok = ioc_list_match_addr(f->l, &a, &e, &h);
+	assert_found(f, ok, e, h, text, line, how, note);
 }
 
 static bool
@@ -116,20 +127,16 @@ addr_listed(struct fixture *f, const char *addr)
 	return ioc_list_match_addr(f->l, &a, &e, &h);
 }
 
+/* The entry listing the name. */
 static void
 assert_name(struct fixture *f, const char *name, const char *text,
     unsigned line, enum ioc_how how, const char *note)
 {
-	struct ioc_entry_view v;
-	enum ioc_how h;
-	uint32_t e;
+	enum ioc_how h = IOC_MATCH_NAME;
+	uint32_t e = 0;
+	bool ok = ioc_list_match_name(f->l, name, &e, &h);
 
-	assert_true(ioc_list_match_name(f->l, name, &e, &h));
-	ioc_list_entry(f->l, e, &v);
-	assert_string_equal(v.text, text);
-	assert_int_equal(v.line, line);
-	assert_int_equal(h, how);
-	assert_string_equal(v.note, note);
+	assert_found(f, ok, e, h, text, line, how, note);
 }
 
 static bool
