@@ -61,7 +61,9 @@ TEST_DEPS_test_proto_http   := proto_http netaddr $(BASE)
 TEST_DEPS_test_proto_tls    := proto_tls $(BASE)
 TEST_DEPS_test_proto_dns    := proto_dns netaddr $(BASE)
 TEST_DEPS_test_classify     := classify $(BASE)
-TEST_DEPS_test_geo          := geo config $(RULES) netaddr $(BASE)
+TEST_DEPS_test_geo          := geo trie config $(RULES) netaddr $(BASE)
+TEST_DEPS_test_ioc_list     := ioc_list trie config $(RULES) netaddr $(BASE)
+TEST_DEPS_test_indicators   := indicators ioc_list trie config $(RULES) netaddr $(BASE)
 TEST_DEPS_test_names        := names table netaddr $(BASE)
 TEST_DEPS_test_baseline     := baseline table config $(RULES) netaddr $(BASE)
 TEST_DEPS_test_alert        := alert strbuf classify config $(RULES) netaddr $(BASE)
@@ -87,6 +89,8 @@ TEST_DEPS_test_output_set   := output_set output_syslog output_json syslog_forma
 # A rule's own test (tests/unit/test_rule_<name>.c) links the engine and the rules.
 $(foreach t,$(basename $(notdir $(wildcard tests/unit/test_rule_*.c))),\
     $(eval TEST_DEPS_$(t) := engine table agg classify config $$(RULES) netaddr $$(BASE)))
+# ... and indicator-match's, the lists it is given hits from.
+TEST_DEPS_test_rule_indicator_match += indicators ioc_list trie
 
 .PHONY: all deps check check-unit check-e2e check-san demo bench corpus \
         install uninstall clean pcaps fuzz
@@ -143,7 +147,7 @@ check-unit: $(UNIT_BINS) $(BIN)
 
 check-e2e: $(BIN) $(GEN_BIN)
 	@BUILD=$(BUILD) MAKE=$(MAKE) sh tests/check.sh e2e run split live systemd logfollow \
-	    logcorpus siem squid logdaemon week $(E2E_BLINDING)
+	    logcorpus siem squid logdaemon week indicators $(E2E_BLINDING)
 
 demo: deps
 	@$(MAKE) --no-print-directory $(BIN)

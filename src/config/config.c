@@ -25,8 +25,6 @@
 #define KEYPATH_LEN      96  /* "rules.compressed_upload.severity" and the like */
 #define QUOTE_LEN        80  /* a hostile value is shown escaped and cut short */
 #define QUOTE_SHOWN      48
-#define DOMAIN_MAX       253
-#define LABEL_MAX        63
 #define YAML_DEPTH_MAX   64  /* collections nested in one another, at most */
 
 /*
@@ -149,6 +147,7 @@ config_defaults(struct config *c)
 	c->rules_eval_interval_s = 5;
 	c->stats_interval_s = 300;
 	c->daemon_save_interval_s = 900;
+	c->indicators_check_s = 300;
 }
 
 static void
@@ -214,6 +213,9 @@ config_free(struct config *c)
 		free(c->logs[i].format);
 	}
 	free(c->logs);
+	for (size_t i = 0; i < c->n_indicators; i++)
+		free(c->indicators[i].file);
+	free(c->indicators);
 	free(c);
 }
 
@@ -223,6 +225,15 @@ const char *
 output_format_name(enum output_format f)
 {
 	return (size_t)f < ARRAY_LEN(format_names) ? format_names[f] : "unknown";
+}
+
+static const char *const ioc_format_names[] = { "plain", "feodo", "hostfile" };
+
+const char *
+ioc_format_name(enum ioc_format f)
+{
+	return (size_t)f < ARRAY_LEN(ioc_format_names) ? ioc_format_names[f] :
+	    "unknown";
 }
 
 /* RFC 5424 6.2.1 facility codes 0..23 */
@@ -1044,48 +1055,6 @@ parse_geo_databases(struct loader *ld, const struct key_handler *h,
 	return for_each_item(ld, path, value, add_database, target);
 }
 
-/*
- * "*.example.com", ".example.com" and "example.com" all become "example.com"
- * (the name and every subdomain), lowercased, without a trailing dot. Labels
- * are 1..63 of [a-z0-9_-]; an all-digit last label is a mistyped address.
- */
-static int
-domain_normalise(const char *s, char *out, size_t outlen)
-{
-	size_t len, i, label = 0;
-	bool numeric = true;
-
-	if (strncmp(s, "*.", 2) == 0)
-		s += 2;
-	else if (s[0] == '.')
-		s++;
-	len = strlen(s);
-	if (len > 0 && s[len - 1] == '.')
-		len--;
-	if (len == 0 || len > DOMAIN_MAX || len >= outlen)
-		return -1;
-	for (i = 0; i < len; i++) {
-		char ch = ascii_lower(s[i]);
-		if (ch == '.') {
-			if (label == 0)
-				return -1;
-			label = 0;
-			numeric = true;
-		} else if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
-		    ch == '-' || ch == '_') {
-			if (++label > LABEL_MAX)
-				return -1;
-			if (ch < '0' || ch > '9')
-				numeric = false;
-		} else {
-			return -1;
-		}
-		out[i] = ch;
-	}
-	out[len] = '\0';
-	return label == 0 || numeric ? -1 : 0;
-}
-
 static int
 add_allow_entry(struct loader *ld, const char *path, const yaml_node_t *item,
     const char *text, void *target)
@@ -1098,7 +1067,7 @@ add_allow_entry(struct loader *ld, const char *path, const yaml_node_t *item,
 		netset_add(&c->baseline_allow_nets, &p);
 		return 0;
 	}
-	if (domain_normalise(text, domain, sizeof(domain)) != 0)
+	if (domain_normalise(text, strlen(text), domain, sizeof(domain)) != 0)
 		return fail_invalid(ld, item, path, "CIDR or domain", text, "");
 	append_string(&c->baseline_allow_domains, &c->n_baseline_allow_domains, domain);
 	return 0;
@@ -1388,7 +1357,8 @@ host_port_parse(const char *hp, unsigned flags, struct netaddr_hostport *out)
 	    out) != NETADDR_HP_OK)
 		return -1;
 	if (out->addr.family == 0 &&
-	    domain_normalise(out->host, out->host, sizeof(out->host)) != 0)
+	    domain_normalise(out->host, strlen(out->host), out->host,
+	    sizeof(out->host)) != 0)
 		return -1;
 	return 0;
 }
@@ -1852,6 +1822,50 @@ parse_crown_jewels(struct loader *ld, const struct key_handler *h,
 	return 0;
 }
 
+/* ---- indicators: lists for rule indicator-match ------------------------ */
+
+static const struct keywords ioc_format_words =
+    KEYWORDS("format", ioc_format_names, NULL);
+
+static const struct key_handler indicator_keys[] = {
+	{ "file", parse_path_field, offsetof(struct indicator_conf, file), NULL, NULL },
+	{ "format", parse_keyword_field, offsetof(struct indicator_conf, format),
+	    NULL, &ioc_format_words },
+	{ "severity", parse_keyword_field, offsetof(struct indicator_conf, severity),
+	    NULL, &severity_words },
+};
+static const struct key_table indicator_table = KEY_TABLE(indicator_keys);
+
+/* Each item: file (required), format (plain) and severity (the rule's). */
+static int
+parse_indicator_item(struct loader *ld, const char *path, yaml_node_t *item,
+    struct config *c)
+{
+	struct indicator_conf l = { NULL, IOC_FORMAT_PLAIN, -1 };
+
+	if (c->n_indicators == INDICATOR_LISTS_MAX)
+		return fail_at(ld, item, path, "more than %d indicator lists",
+		    INDICATOR_LISTS_MAX);
+	if (parse_mapping(ld, path, item, &indicator_table, &l) != 0) {
+		free(l.file);
+		return -1;
+	}
+	if (l.file == NULL)
+		return fail_at(ld, item, path, "missing key \"file\"");
+	c->indicators = xreallocarray(c->indicators, c->n_indicators + 1,
+	    sizeof(*c->indicators));
+	c->indicators[c->n_indicators++] = l;
+	return 0;
+}
+
+static int
+parse_indicators(struct loader *ld, const struct key_handler *h,
+    const char *path, yaml_node_t *value, void *target)
+{
+	(void)h;
+	return for_each_mapping(ld, path, value, parse_indicator_item, target);
+}
+
 /* ---- The tables ------------------------------------------------------ */
 
 static const struct key_handler networks_keys[] = {
@@ -2262,6 +2276,9 @@ static const struct key_handler section_keys[] = {
 	{ "stats", parse_section, 0, &stats_table, NULL },
 	{ "outputs", parse_outputs, 0, NULL, NULL },
 	{ "logs", parse_logs, 0, NULL, NULL },
+	{ "indicators", parse_indicators, 0, NULL, NULL },
+	{ "indicators_check", parse_duration_field,
+	    offsetof(struct config, indicators_check_s), NULL, NULL },
 };
 static const struct key_table section_table = KEY_TABLE(section_keys);
 

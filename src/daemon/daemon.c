@@ -67,6 +67,7 @@ struct daemon {
 	} logs[MAX_LOG_SOURCES];
 	size_t nlogs;
 	struct event *ev_tick, *ev_eval, *ev_stats, *ev_watchdog, *ev_save;
+	struct event *ev_ioc;   /* indicator lists' files checked */
 	struct event *ev_signals[4];
 	uint64_t started_mono_ns;
 	uint64_t last_frame_ns; /* newest packet time */
@@ -513,6 +514,20 @@ warn_restart_changes(const struct config *old, const struct config *cfg)
 		    "at the next restart", cfg->path);
 }
 
+static void arm_ioc_check(struct daemon *d);
+
+/* Pairs of the last window asked again (verdicts were worked out anew),
+ * their alerts delivered. */
+static void
+evaluate_window(struct daemon *d)
+{
+	uint64_t now = packet_now(d);
+
+	pipeline_evaluate_recent(d->pipe, now - d->cfg->rules_window_s * NS_PER_SEC,
+	    now);
+	outputs_flush(d);
+}
+
 /* Loads, validates and applies the file; 0, or -1 with err (nothing
  * changed then). */
 static int
@@ -521,7 +536,6 @@ reload_config(struct daemon *d, char *err, size_t errlen)
 	struct pipeline_update *u;
 	struct output_set fresh;
 	struct config *cfg;
-	uint64_t now;
 
 	if (config_load(d->opts->config_path, &cfg, err, errlen) != 0)
 		return -1;
@@ -545,10 +559,9 @@ reload_config(struct daemon *d, char *err, size_t errlen)
 	d->cfg = cfg;
 	if (!d->opts->level_forced)
 		log_set_level(cfg->log_level);
+	arm_ioc_check(d);
 	/* verdicts settled under the old file are made again now */
-	now = packet_now(d);
-	pipeline_evaluate_recent(d->pipe, now - cfg->rules_window_s * NS_PER_SEC, now);
-	outputs_flush(d);
+	evaluate_window(d);
 	return 0;
 }
 
@@ -600,6 +613,18 @@ on_eval(evutil_socket_t fd, short what, void *arg)
 	    d->last_eval_ns - NS_PER_SEC : 0, now);
 	d->last_eval_ns = now;
 	outputs_flush(d);
+}
+
+/* indicators_check: a list whose file changed is read again. */
+static void
+on_ioc_check(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)fd;
+	(void)what;
+	if (pipeline_refresh_indicators(d->pipe))
+		evaluate_window(d);
 }
 
 static void
@@ -723,6 +748,19 @@ add_timer(struct daemon *d, uint64_t usec, event_callback_fn fn)
 	return ev;
 }
 
+/* The indicator files' check at the configured interval (again after a
+ * reload: the interval may have changed); none for 0. */
+static void
+arm_ioc_check(struct daemon *d)
+{
+	if (d->ev_ioc != NULL)
+		event_free(d->ev_ioc);
+	d->ev_ioc = NULL;
+	if (d->cfg->indicators_check_s > 0 && d->cfg->n_indicators > 0)
+		d->ev_ioc = add_timer(d, d->cfg->indicators_check_s * 1000000ULL,
+		    on_ioc_check);
+}
+
 static void
 add_events(struct daemon *d)
 {
@@ -743,20 +781,22 @@ add_events(struct daemon *d)
 	if (pipeline_has_baseline_state(d->pipe) && d->cfg->daemon_save_interval_s > 0)
 		d->ev_save = add_timer(d, d->cfg->daemon_save_interval_s * 1000000ULL,
 		    on_save);
+	arm_ioc_check(d);
 }
 
 static void
 free_events(struct daemon *d)
 {
 	struct event *evs[] = { d->ev_tick, d->ev_eval, d->ev_stats,
-		d->ev_watchdog, d->ev_save, d->ev_signals[0], d->ev_signals[1],
-		d->ev_signals[2], d->ev_signals[3] };
+		d->ev_watchdog, d->ev_save, d->ev_ioc, d->ev_signals[0],
+		d->ev_signals[1], d->ev_signals[2], d->ev_signals[3] };
 	size_t i;
 
 	for (i = 0; i < ARRAY_LEN(evs); i++)
 		if (evs[i] != NULL)
 			event_free(evs[i]);
 	d->ev_tick = d->ev_eval = d->ev_stats = d->ev_watchdog = d->ev_save = NULL;
+	d->ev_ioc = NULL;
 	memset(d->ev_signals, 0, sizeof(d->ev_signals));
 }
 

@@ -127,7 +127,9 @@ static void
 combine(struct detect_gate *k, const struct rule_gate *g, unsigned kind)
 {
 	k->any = true;
-	if (!g->unfamiliar_foreign_only)
+	if (g->listed_only)
+		k->any_listed = true;
+	else if (!g->unfamiliar_foreign_only)
 		k->all_unfamiliar_foreign = false;
 	if (kind != RULE_ON_BYTES)
 		return;
@@ -152,6 +154,7 @@ detect_apply_config(struct detect *d, const struct config *cfg)
 	for (k = 0; k < RULE_ON_KINDS; k++) {
 		d->gate[k].any = false;
 		d->gate[k].all_unfamiliar_foreign = true;
+		d->gate[k].any_listed = false;
 		d->gate[k].min_window_out = UINT64_MAX;
 		d->gate[k].min_window_compressed = UINT64_MAX;
 		d->gate[k].every_bytes_out = UINT64_MAX;
@@ -233,6 +236,8 @@ passes_gate(const struct rule_gate *g, const struct rule_input *in)
 {
 	if (g->unfamiliar_foreign_only && (in->familiar || !in->foreign))
 		return false;
+	if (g->listed_only && in->ioc == NULL)
+		return false;
 	if (in->why != RULE_ON_BYTES)
 		return true;
 	if (g->every_bytes_out > 0)
@@ -275,7 +280,9 @@ detect_eval(struct detect *d, const struct rule_input *in,
 		s->gen = pair_gen;
 		d->stats.alerts++;
 		d->stats.by_rule[i]++;
-		emit(ctx, r, b->severity, &f);
+		/* (a finding may carry its own: an indicator list's) */
+		emit(ctx, r, f.severity >= 0 ? (enum severity)f.severity :
+		    b->severity, &f);
 		emitted++;
 		if (r->related != NULL)
 			d->n_related += r->related(in, config_rule(d->cfg, i), &state,

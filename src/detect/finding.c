@@ -13,6 +13,7 @@ void
 finding_init(struct finding *f)
 {
 	f->reason[0] = '\0';
+	f->severity = -1;
 	f->n = 0;
 	f->text_len = 0;
 }
@@ -25,6 +26,12 @@ finding_reason(struct finding *f, const char *fmt, ...)
 	va_start(ap, fmt);
 	(void)vsnprintf(f->reason, sizeof(f->reason), fmt, ap);
 	va_end(ap);
+}
+
+void
+finding_severity(struct finding *f, int severity)
+{
+	f->severity = severity;
 }
 
 static struct finding_field *

@@ -16,7 +16,8 @@
 	X(slow_upload) \
 	X(dormant_host) \
 	X(off_hours) \
-	X(server_egress)
+	X(server_egress) \
+	X(indicator_match)
 
 #define DECLARE_RULE(n) extern const struct rule_def rule_##n;
 #define LIST_RULE(n) &rule_##n,

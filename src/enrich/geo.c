@@ -1,8 +1,7 @@
 /*
  * geo.c - country of an address from "CIDR,CC" CSV files, held in a
- * path-compressed binary trie over the 128-bit IPv4-mapped form (an IPv4
- * /8 is a /104 there). Nodes live in one array that grows only while
- * loading; a lookup walks at most 128 levels and allocates nothing.
+ * longest-prefix trie (util/trie.h: IPv4 and IPv6 alike); a lookup
+ * allocates nothing.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -12,27 +11,13 @@
 #include "exfild/util/cursor.h"
 #include "exfild/enrich/geo.h"
 #include "exfild/util/log.h"
+#include "exfild/util/trie.h"
 #include "exfild/util/util.h"
 
-#define GEO_NO_CHILD 0 /* the root (node 0) is never anyone's child */
-#define GEO_NO_COUNTRY ((country_t)0)
 #define GEO_LINE_MAX 4096
 
-/*
- * One node: the first `bits` bits of `key` (the rest zero), the country
- * when this exact prefix was loaded, and the two subtrees by the next bit.
- */
-struct geo_node {
-	uint8_t key[16];
-	uint8_t bits;
-	country_t cc;
-	uint32_t child[2];
-};
-
 struct geo {
-	struct geo_node *nodes;
-	size_t n_nodes, cap_nodes;
-	size_t n_prefixes;
+	struct trie *prefixes; /* value: the country */
 };
 
 /* One parsed CSV line. */
@@ -43,116 +28,12 @@ struct geo_entry {
 
 enum geo_line { GEO_LINE_SKIP, GEO_LINE_ENTRY, GEO_LINE_ERROR };
 
-static unsigned
-key_bit(const uint8_t key[16], unsigned i)
-{
-	return (key[i / 8] >> (7 - i % 8)) & 1u;
-}
-
-/* Number of leading bits equal in x and y, at most limit. */
-static unsigned
-common_bits(const uint8_t x[16], const uint8_t y[16], unsigned limit)
-{
-	unsigned i = 0;
-
-	while (i < limit && i % 8 == 0 && limit - i >= 8 && x[i / 8] == y[i / 8])
-		i += 8;
-	while (i < limit && key_bit(x, i) == key_bit(y, i))
-		i++;
-	return i;
-}
-
-static void
-mask_key(uint8_t key[16], unsigned bits)
-{
-	unsigned i;
-
-	for (i = 0; i < 16; i++) {
-		if (bits >= 8) {
-			bits -= 8;
-			continue;
-		}
-		key[i] &= (uint8_t)(0xff << (8 - bits));
-		bits = 0;
-	}
-}
-
-static uint32_t
-node_add(struct geo *g, const uint8_t key[16], unsigned bits, country_t cc)
-{
-	struct geo_node *n;
-
-	if (g->n_nodes == g->cap_nodes) {
-		g->cap_nodes = g->cap_nodes * 2;
-		g->nodes = xreallocarray(g->nodes, g->cap_nodes, sizeof(*g->nodes));
-	}
-	n = &g->nodes[g->n_nodes];
-	memcpy(n->key, key, 16);
-	mask_key(n->key, bits);
-	n->bits = (uint8_t)bits;
-	n->cc = cc;
-	n->child[0] = n->child[1] = GEO_NO_CHILD;
-	if (cc != GEO_NO_COUNTRY)
-		g->n_prefixes++;
-	return (uint32_t)g->n_nodes++;
-}
-
-static void
-node_set_country(struct geo *g, uint32_t idx, country_t cc)
-{
-	if (g->nodes[idx].cc == GEO_NO_COUNTRY)
-		g->n_prefixes++;
-	g->nodes[idx].cc = cc;
-}
-
-/* Adds key/bits (bits over the mapped form, 0..128); equal prefix: cc wins. */
-static void
-geo_insert(struct geo *g, const uint8_t key[16], unsigned bits, country_t cc)
-{
-	uint32_t cur = 0, next, split, leaf;
-	unsigned b, common, nbits;
-
-	for (;;) {
-		if (g->nodes[cur].bits == bits) {
-			node_set_country(g, cur, cc);
-			return;
-		}
-		b = key_bit(key, g->nodes[cur].bits);
-		next = g->nodes[cur].child[b];
-		if (next == GEO_NO_CHILD) {
-			leaf = node_add(g, key, bits, cc);
-			g->nodes[cur].child[b] = leaf;
-			return;
-		}
-		nbits = g->nodes[next].bits;
-		common = common_bits(g->nodes[next].key, key,
-		    nbits < bits ? nbits : bits);
-		if (common == nbits) {
-			cur = next;
-			continue;
-		}
-		/* The new prefix and the child part ways at bit `common`. */
-		split = node_add(g, key, common,
-		    common == bits ? cc : GEO_NO_COUNTRY);
-		g->nodes[split].child[key_bit(g->nodes[next].key, common)] = next;
-		g->nodes[cur].child[b] = split;
-		if (common < bits) {
-			leaf = node_add(g, key, bits, cc);
-			g->nodes[split].child[key_bit(key, common)] = leaf;
-		}
-		return;
-	}
-}
-
 struct geo *
 geo_new(void)
 {
-	static const uint8_t zero[16];
 	struct geo *g = xcalloc(1, sizeof(*g));
 
-	g->cap_nodes = 64;
-	g->nodes = xreallocarray(NULL, g->cap_nodes, sizeof(*g->nodes));
-	node_add(g, zero, 0, GEO_NO_COUNTRY);
+	g->prefixes = trie_new();
 	return g;
 }
 
@@ -161,36 +42,23 @@ geo_free(struct geo *g)
 {
 	if (g == NULL)
 		return;
-	free(g->nodes);
+	trie_free(g->prefixes);
 	free(g);
 }
 
 country_t
 geo_lookup(const struct geo *g, const struct netaddr *a)
 {
-	const struct geo_node *n = &g->nodes[0];
-	country_t best = n->cc;
-	uint32_t next;
+	uint32_t cc = trie_lookup(g->prefixes, a);
 
-	if (!netaddr_is_set(a))
-		return COUNTRY_UNKNOWN;
-	while (n->bits < 128) {
-		next = n->child[key_bit(a->a, n->bits)];
-		if (next == GEO_NO_CHILD)
-			break;
-		n = &g->nodes[next];
-		if (common_bits(n->key, a->a, n->bits) != n->bits)
-			break;
-		if (n->cc != GEO_NO_COUNTRY)
-			best = n->cc;
-	}
-	return best == GEO_NO_COUNTRY ? COUNTRY_UNKNOWN : best;
+	/* (a country code is two letters: never 0, the trie's "none") */
+	return cc == 0 ? COUNTRY_UNKNOWN : (country_t)cc;
 }
 
 size_t
 geo_prefix_count(const struct geo *g)
 {
-	return g->n_prefixes;
+	return trie_prefixes(g->prefixes);
 }
 
 /* The bytes up to (not including) stop or the end, blanks trimmed. */
@@ -288,10 +156,7 @@ geo_parse_line(const uint8_t *line, size_t len, struct geo_entry *out,
 static void
 geo_add_entry(struct geo *g, const struct geo_entry *e)
 {
-	unsigned bits = e->prefix.addr.family == 4 ? 96u + e->prefix.len :
-	    e->prefix.len;
-
-	geo_insert(g, e->prefix.addr.a, bits, e->cc);
+	(void)trie_insert(g->prefixes, &e->prefix, e->cc, true);
 }
 
 /* One CSV line into the trie (file_each_line's callback). */

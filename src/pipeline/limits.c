@@ -9,6 +9,7 @@
 
 #include "exfild/detect/describe.h"
 #include "exfild/detect/engine.h"
+#include "exfild/enrich/indicators.h"
 #include "exfild/enrich/names.h"
 #include "exfild/pipeline/limits.h"
 #include "exfild/track/agg.h"
@@ -59,7 +60,7 @@ limits_need(const struct config *cfg, struct limits_need *out)
 	out->bytes[LIMITS_PAIRS] = aggtab_bytes(pairs) + track_note_bytes(pairs) +
 	    detect_bytes(RULE_SCOPE_PAIR, pairs);
 	out->bytes[LIMITS_DESTINATIONS] = baseline_bytes(dests) +
-	    detect_bytes(RULE_SCOPE_DEST, dests);
+	    detect_bytes(RULE_SCOPE_DEST, dests) + indicators_cache_bytes(dests);
 	out->bytes[LIMITS_NAMES] = names_bytes(cfg->limit_names);
 	out->bytes[LIMITS_HOSTS] = hosttab_bytes(hosts) +
 	    detect_bytes(RULE_SCOPE_HOST, hosts);

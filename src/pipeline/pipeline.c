@@ -29,6 +29,7 @@ struct pipeline {
 	struct hash_key key;
 	struct geo *geo;
 	struct names *names;
+	struct indicators *ioc;
 	struct tracker *track;
 	struct conntrack *conn;
 
@@ -74,6 +75,8 @@ load_inputs(struct pipeline *p, char *err, size_t errlen)
 	if (cfg->geo_hosts != NULL &&
 	    names_load_hosts(p->names, cfg->geo_hosts, err, errlen) != 0)
 		return -1;
+	if (indicators_load(p->ioc, cfg, err, errlen) != 0)
+		return -1;
 	if (cfg->baseline_state != NULL) {
 		conn_state_hooks(p->conn, &flows);
 		if (track_state_load(p->track, cfg->baseline_state, &flows,
@@ -118,12 +121,14 @@ pipeline_new(const struct config *cfg, const char *source, pipeline_alert_fn fn,
 	}
 	p->names = names_new(cfg->limit_names, &p->key);
 	p->geo = geo_new();
+	p->ioc = indicators_new(cfg->limit_destinations, &p->key);
 	if (p->names == NULL || p->geo == NULL ||
 	    (p->track = track_new(cfg, &p->key, p->geo, p->names, on_detection,
 	    p)) == NULL) {
 		snprintf(err, errlen, "cannot allocate the tables (see limits:)");
 		goto fail;
 	}
+	track_set_indicators(p->track, p->ioc);
 	if ((p->conn = conn_new(cfg, &p->key, p->track, p->names, err,
 	    errlen)) == NULL)
 		goto fail;
@@ -144,6 +149,7 @@ pipeline_free(struct pipeline *p)
 	track_free(p->track);
 	names_free(p->names);
 	geo_free(p->geo);
+	indicators_free(p->ioc);
 	free(p->baseline_state);
 	free(p);
 }
@@ -516,6 +522,7 @@ check_hosts(const struct config *cfg, const struct hash_key *key, char *err,
 struct pipeline_update {
 	const struct config *cfg;
 	struct geo *geo;
+	struct ioc_lists *ioc;
 };
 
 struct pipeline_update *
@@ -534,6 +541,11 @@ pipeline_prepare_config(struct pipeline *p, const struct config *cfg,
 	u = xcalloc(1, sizeof(*u));
 	u->cfg = cfg;
 	u->geo = geo;
+	/* the new indicator lists first: on failure the old ones stay */
+	if ((u->ioc = indicators_prepare(p->ioc, cfg, err, errlen)) == NULL) {
+		pipeline_discard_config(u);
+		return NULL;
+	}
 	return u;
 }
 
@@ -543,6 +555,7 @@ pipeline_discard_config(struct pipeline_update *u)
 	if (u == NULL)
 		return;
 	geo_free(u->geo);
+	indicators_discard(u->ioc);
 	free(u);
 }
 
@@ -559,6 +572,7 @@ pipeline_commit_config(struct pipeline *p, struct pipeline_update *u)
 	geo_free(p->geo);
 	p->geo = u->geo;
 	p->cfg = cfg;
+	indicators_commit(p->ioc, u->ioc);
 	track_apply_config(p->track, cfg, p->geo);
 	conn_apply_config(p->conn, cfg);
 	free(u);
@@ -576,6 +590,15 @@ pipeline_apply_config(struct pipeline *p, const struct config *cfg, char *err,
 	return 0;
 }
 
+bool
+pipeline_refresh_indicators(struct pipeline *p)
+{
+	if (!indicators_refresh(p->ioc))
+		return false;
+	/* pairs settled as benign are asked again (a listed one never is) */
+	aggtab_reset_verdicts(track_pairs(p->track));
+	return true;
+}
 
 void
 pipeline_set_name_lookup(struct pipeline *p, pipeline_lookup_fn fn, void *ctx)

@@ -698,7 +698,8 @@ client_payload(struct conntrack *c, struct flow *f, const struct packet *pkt,
 struct dns_ctx {
 	struct conntrack *c;
 	uint64_t ts_ns;
-	const struct netaddr *client; /* the answer's internal client, or NULL */
+	struct netaddr client;    /* the answer's destination */
+	bool client_internal;     /* ... an internal host: its labels */
 };
 
 static void
@@ -709,15 +710,16 @@ on_dns_answer(void *ctx, const char *name, const struct netaddr *addr, uint32_t 
 	(void)ttl;
 	d->c->stats.dns_answers++;
 	names_put(d->c->names, name, addr, NAME_FROM_DNS, d->ts_ns);
-	if (d->client != NULL)
-		names_label_put(d->c->names, d->client, addr, name);
+	if (d->client_internal)
+		names_label_put(d->c->names, &d->client, addr, name);
+	track_dns_answer(d->c->track, &d->client, name, addr, d->ts_ns);
 }
 
 static RARE void
 handle_dns(struct conntrack *c, const struct packet *pkt)
 {
-	struct dns_ctx d = { c, pkt->ts_ns,
-	    config_is_internal(c->cfg, &pkt->dst) ? &pkt->dst : NULL };
+	struct dns_ctx d = { c, pkt->ts_ns, pkt->dst,
+	    config_is_internal(c->cfg, &pkt->dst) };
 
 	/* With networks.resolvers set, only their answers are believed: a PC
 	 * that forges an answer could otherwise move a foreign destination

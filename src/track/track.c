@@ -34,6 +34,8 @@ struct tracker {
 	struct names *names;
 	struct geo *geo;
 	struct detect *detect;
+	struct indicators *ioc;       /* indicator lists (NULL: none) */
+	bool answering;               /* asking for a DNS answer (track_dns_answer) */
 	/* the engine's gates (read per packet): bytes, connections, timer */
 	const struct detect_gate *gate_bytes, *gate_conn, *gate_tick;
 	struct pair_note *notes;      /* per pair slot */
@@ -119,6 +121,12 @@ track_set_lookup(struct tracker *t, track_lookup_fn fn, void *ctx)
 {
 	t->lookup_fn = fn;
 	t->lookup_ctx = ctx;
+}
+
+void
+track_set_indicators(struct tracker *t, struct indicators *ioc)
+{
+	t->ioc = ioc;
 }
 
 void
@@ -243,6 +251,22 @@ learn_end(const struct tracker *t)
 	return UINT64_MAX - start < learn ? UINT64_MAX : start + learn;
 }
 
+/* The destination's indicator-list match (cached per destination by the
+ * lists: indicators.h), copied to hit; NULL when not listed. */
+static const struct ioc_hit *
+listed(struct tracker *t, const struct pair *pr, const struct dest *d,
+    struct ioc_hit *hit)
+{
+	const struct ioc_hit *h;
+
+	if (t->ioc == NULL || (h = indicators_dest(t->ioc, pr->dest_id, d->gen,
+	    d->name, &d->addr)) == NULL)
+		return NULL;
+	*hit = *h;
+	hit->dns_answer = t->answering;
+	return hit;
+}
+
 static RARE void
 evaluate_gated(struct tracker *t, struct pair *pr, uint64_t ts, const
     struct traffic_event *ev, const struct detect_gate *g, unsigned why,
@@ -251,6 +275,8 @@ evaluate_gated(struct tracker *t, struct pair *pr, uint64_t ts, const
 	struct rule_input in;
 	struct detect_ids ids;
 	struct emit_ctx e;
+	struct ioc_hit hit;
+	bool looked_up = false;
 	struct dest *d;
 
 	d = baseline_get(t->baseline, pr->dest_id, pr->dest_gen);
@@ -273,6 +299,7 @@ evaluate_gated(struct tracker *t, struct pair *pr, uint64_t ts, const
 	in.dest = d;
 	in.host = pr->host_id != AGG_NONE ?
 	    hosts_get(t->hosts, pr->host_id, pr->host_gen) : NULL;
+	in.ioc = NULL;
 	if (pr->suspect) {
 		in.familiar = false;
 		in.foreign = true;
@@ -280,15 +307,22 @@ evaluate_gated(struct tracker *t, struct pair *pr, uint64_t ts, const
 		in.familiar = d->familiar;
 		in.foreign = resolve_foreign(t, pr, d);
 		/* familiar, or at home: a home country or an internal address
-		 * (an unknown country counts as foreign, so it is not settled) */
+		 * (an unknown country counts as foreign, so it is not settled);
+		 * never a destination on an indicator list */
 		if (in.familiar || !in.foreign) {
-			pr->benign = true;
-			if (g->all_unfamiliar_foreign)
-				return;
+			in.ioc = listed(t, pr, d, &hit);
+			looked_up = true;
+			if (in.ioc == NULL) {
+				pr->benign = true;
+				if (g->all_unfamiliar_foreign)
+					return;
+			}
 		} else if (pr->country != COUNTRY_UNKNOWN) {
 			pr->suspect = true;
 		}
 	}
+	if (!looked_up && g->any_listed)
+		in.ioc = listed(t, pr, d, &hit);
 	memset(&ids, 0xff, sizeof(ids));
 	ids.id[RULE_SCOPE_PAIR] = agg_pair_id(t->pairs, pr);
 	ids.gen[RULE_SCOPE_PAIR] = pr->gen;
@@ -517,6 +551,41 @@ touch_dest(struct tracker *t, struct flow *touch, uint64_t ts)
 		touch->dest_touch_ns = ts;
 		baseline_touch(t->baseline, touch->dest_id, touch->dest_gen, ts);
 	}
+}
+
+/*
+ * A DNS answer to an internal host: name has address addr. When either is
+ * on an indicator list, the pair (host, name) is made and asked as by the
+ * timer (nothing counts as a connection or as bytes); the host's pair with
+ * a listed name's address, settled before, is asked again.
+ */
+void
+track_dns_answer(struct tracker *t, const struct netaddr *client,
+    const char *name, const struct netaddr *addr, uint64_t ts_ns)
+{
+	struct dest_ref ref;
+	struct pair *pr;
+	struct dest *d;
+	uint32_t dest_id, dest_gen, pair_id;
+	bool learned;
+
+	if (t->ioc == NULL || !config_is_internal(t->cfg, client) ||
+	    !indicators_answer(t->ioc, name, addr, &learned))
+		return;
+	memset(&ref, 0, sizeof(ref));
+	ref.addr = *addr;
+	if (learned && baseline_find_ref(t->baseline, &ref, &dest_id, &dest_gen) &&
+	    (pr = agg_find(t->pairs, client, dest_id, dest_gen, &pair_id)) != NULL)
+		pr->benign = false;
+	dest_id = baseline_observe(t->baseline, name, addr, ts_ns, &d);
+	if (d == NULL)
+		return;
+	pr = agg_get(t->pairs, client, dest_id, d->gen, ts_ns, &pair_id);
+	first_milestone(t, pr);
+	resolve_country(t, pr, d);
+	t->answering = true;
+	evaluate(t, pr, ts_ns, NULL, t->gate_tick, RULE_ON_TICK);
+	t->answering = false;
 }
 
 /* Bytes a host reads from a crown jewel: its pulls (rule staging). */

@@ -495,3 +495,43 @@ str_eq_nullable(const char *a, const char *b)
 {
 	return a == NULL || b == NULL ? a == b : strcmp(a, b) == 0;
 }
+
+int
+domain_normalise(const char *s, size_t len, char *out, size_t outlen)
+{
+	size_t i, label = 0;
+	bool numeric = true;
+
+	if (len >= 2 && s[0] == '*' && s[1] == '.') {
+		s += 2;
+		len -= 2;
+	} else if (len > 0 && s[0] == '.') {
+		s++;
+		len--;
+	}
+	if (len > 0 && s[len - 1] == '.')
+		len--;
+	if (len == 0 || len > DOMAIN_MAX || len >= outlen)
+		return -1;
+	for (i = 0; i < len; i++) {
+		char ch = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] - 'A' + 'a') : s[i];
+
+		if (ch == '.') {
+			if (label == 0)
+				return -1;
+			label = 0;
+			numeric = true;
+		} else if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+		    ch == '-' || ch == '_') {
+			if (++label > 63)
+				return -1;
+			if (ch < '0' || ch > '9')
+				numeric = false;
+		} else {
+			return -1;
+		}
+		out[i] = ch;
+	}
+	out[len] = '\0';
+	return label == 0 || numeric ? -1 : 0;
+}

@@ -31,6 +31,18 @@ if [ "$(id -u)" -eq 0 ] && [ -w /proc/sys/vm/drop_caches ]; then
 	python3 tests/bench/report.py "$DIR/bare.cold.out" -- "$DIR/exfild.cold.err"
 fi
 
+# Indicator lists (rule indicator-match): a plain list of 1M entries (half
+# IPv4 addresses, a quarter names with a comment, a quarter IPv6 CIDRs), as
+# exfild -t reads it: time and bytes an entry (target: under a second).
+echo "== indicator lists: a list of 1M entries read (target: under a second)"
+[ -s "$DIR/iocs-1m.txt" ] || awk 'BEGIN { for (i = 0; i < 1000000; i++) {
+	v = 184549376 + i * 7
+	if (i % 4 < 2) printf "%d.%d.%d.%d\n", int(v / 16777216), int(v / 65536) % 256, int(v / 256) % 256, v % 256
+	else if (i % 4 == 2) printf "host%d.c2-%d.example # seen %d\n", i, i % 977, i
+	else printf "2001:db8:%x:%x::/64\n", int(i / 65536), i % 65536 } }' >"$DIR/iocs-1m.txt"
+printf 'indicators:\n  - { file: %s }\n' "$DIR/iocs-1m.txt" >"$DIR/iocs.yaml"
+"$BUILD/exfild" -t -c "$DIR/iocs.yaml" 2>&1 | sed -n 's/.*indicators: //p'
+
 if command -v valgrind >/dev/null 2>&1; then
 	echo "== instructions per packet (callgrind, marginal over $(python3 tests/e2e/pcapcount.py "$DIR/small.pcap") - $(python3 tests/e2e/pcapcount.py "$DIR/half.pcap") packets)"
 	for which in bare exfild; do

@@ -257,6 +257,63 @@ test_sample_file(void **state)
 	config_free(c);
 }
 
+/* indicators: a list of mappings (file required, format plain by
+ * default, severity the rule's by default); indicators_check: a duration,
+ * 5m by default, 0 allowed. */
+static void
+test_indicators(void **state)
+{
+	struct config *c;
+	char yaml[4096];
+	size_t i, n;
+
+	(void)state;
+	c = load_ok("indicators:\n"
+	    "  - { file: /etc/exfild/iocs.txt, severity: high }\n"
+	    "  - { file: /var/lib/exfild/feodo.csv, format: feodo, severity: critical }\n"
+	    "  - file: /var/lib/exfild/urlhaus.txt\n"
+	    "    format: HostFile\n"
+	    "indicators_check: 1m\n");
+	assert_int_equal(c->n_indicators, 3);
+	assert_string_equal(c->indicators[0].file, "/etc/exfild/iocs.txt");
+	assert_int_equal(c->indicators[0].format, IOC_FORMAT_PLAIN);
+	assert_int_equal(c->indicators[0].severity, SEV_HIGH);
+	assert_int_equal(c->indicators[1].format, IOC_FORMAT_FEODO);
+	assert_int_equal(c->indicators[1].severity, SEV_CRITICAL);
+	assert_int_equal(c->indicators[2].format, IOC_FORMAT_HOSTFILE);
+	assert_int_equal(c->indicators[2].severity, -1);
+	assert_int_equal(c->indicators_check_s, 60);
+	assert_string_equal(ioc_format_name(IOC_FORMAT_HOSTFILE), "hostfile");
+	config_free(c);
+	c = load_ok("indicators_check: 0\n");
+	assert_int_equal(c->n_indicators, 0);
+	assert_int_equal(c->indicators_check_s, 0);
+	config_free(c);
+	c = load_ok("sensor: x\n");
+	assert_int_equal(c->indicators_check_s, 300);
+	config_free(c);
+	expect_error("indicators:\n  - { format: feodo }\n",
+	    "t.yaml:2:5: indicators: missing key \"file\"");
+	expect_error("indicators:\n  - { file: a, format: stix }\n",
+	    "t.yaml:2:24: indicators.format: invalid format \"stix\" (expected "
+	    "plain, feodo or hostfile)");
+	expect_error("indicators:\n  - { file: a, severity: urgent }\n",
+	    "t.yaml:2:26: indicators.severity: invalid severity \"urgent\" "
+	    "(expected low, medium, high or critical)");
+	expect_error("indicators:\n  - { file: a, colour: red }\n",
+	    "t.yaml:2:16: indicators: unknown key \"colour\"");
+	expect_error("indicators:\n  - /etc/exfild/iocs.txt\n",
+	    "t.yaml:2:5: indicators: expected a mapping, not a scalar");
+	expect_error("indicators: /etc/exfild/iocs.txt\n",
+	    "t.yaml:1:13: indicators: expected a list");
+	expect_error("indicators_check: soon\n",
+	    "t.yaml:1:19: indicators_check: invalid duration \"soon\"");
+	n = (size_t)snprintf(yaml, sizeof(yaml), "indicators:\n");
+	for (i = 0; i <= INDICATOR_LISTS_MAX; i++)
+		n += (size_t)snprintf(yaml + n, sizeof(yaml) - n, "  - { file: f%zu }\n", i);
+	expect_error(yaml, "t.yaml:34:5: indicators: more than 32 indicator lists");
+}
+
 static void
 test_sensor(void **state)
 {
@@ -1438,6 +1495,7 @@ main(void)
 		cmocka_unit_test(test_empty_inputs),
 		cmocka_unit_test(test_sample_file),
 		cmocka_unit_test(test_sensor),
+		cmocka_unit_test(test_indicators),
 		cmocka_unit_test(test_networks_internal),
 		cmocka_unit_test(test_proxies),
 		cmocka_unit_test(test_geo),

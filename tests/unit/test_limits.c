@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "exfild/enrich/indicators.h"
 #include "exfild/pipeline/limits.h"
 #include "exfild/pipeline/pipeline.h"
 #include "exfild/track/track.h"
@@ -73,7 +74,7 @@ test_need_is_the_tables_sum(void **state)
 	want[LIMITS_PAIRS] = aggtab_bytes(2000) + track_note_bytes(2000) +
 	    detect_bytes(RULE_SCOPE_PAIR, 2000);
 	want[LIMITS_DESTINATIONS] = baseline_bytes(3000) +
-	    detect_bytes(RULE_SCOPE_DEST, 3000);
+	    detect_bytes(RULE_SCOPE_DEST, 3000) + indicators_cache_bytes(3000);
 	want[LIMITS_NAMES] = names_bytes(4000);
 	want[LIMITS_HOSTS] = hosttab_bytes(5000) +
 	    detect_bytes(RULE_SCOPE_HOST, 5000);

@@ -41,6 +41,20 @@ struct crown_jewel {
 	double compression;          /* 0: records.compression */
 };
 
+/* An indicator list (indicators:, rule indicator-match): a file of
+ * addresses, CIDRs and names in one of these formats. */
+#define INDICATOR_LISTS_MAX 32
+enum ioc_format {
+	IOC_FORMAT_PLAIN,    /* one address, CIDR or name a line, # comments */
+	IOC_FORMAT_FEODO,    /* abuse.ch Feodo Tracker IP blocklist CSV */
+	IOC_FORMAT_HOSTFILE, /* hosts-file lines ("127.0.0.1 name"): URLhaus */
+};
+struct indicator_conf {
+	char *file;
+	enum ioc_format format;
+	int severity;        /* enum severity of its alerts; -1: the rule's */
+};
+
 /*
  * Rules' settings. Each rule (src/detect/rule_*.c) declares its section
  * rules.<key>: typed keys with defaults written as in the file, read into
@@ -221,6 +235,12 @@ struct config {
 	uint64_t flow_timeout_s;     /* idle TCP/UDP flow timeout */
 	uint64_t flow_closed_timeout_s; /* after FIN/RST */
 
+	/* indicator lists (rule indicator-match), and how often their
+	 * files are checked for changes (0: at a reload only) */
+	struct indicator_conf *indicators;
+	size_t n_indicators;
+	uint64_t indicators_check_s;
+
 	/* the daemon (issue 3) */
 	char *daemon_user;         /* dropped to when started as root */
 	char *state_dir;           /* NULL: /var/lib/exfild (output spools) */
@@ -250,6 +270,7 @@ int config_load_string(const char *name, const char *yaml, size_t len,
     struct config **out, char *err, size_t errlen);
 void config_free(struct config *c);
 const char *output_format_name(enum output_format f);
+const char *ioc_format_name(enum ioc_format f);
 const char *syslog_facility_name(int facility);
 bool config_log_format_valid(const char *s);
 

@@ -22,7 +22,9 @@
  * together: the packet path's test. */
 struct detect_gate {
 	bool any;                    /* an enabled rule observes this kind */
-	bool all_unfamiliar_foreign; /* no enabled rule looks at other destinations */
+	bool all_unfamiliar_foreign; /* no enabled rule looks at other destinations
+				      * (but listed ones: rule_gate.listed_only) */
+	bool any_listed;             /* an enabled rule wants rule_input.ioc */
 	uint64_t min_window_out;     /* no window rule matches below this (or
 				      * UINT64_MAX when no rule is enabled) */
 	uint64_t min_window_compressed; /* ... nor one over compressed bytes

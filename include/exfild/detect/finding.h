@@ -28,6 +28,8 @@ struct finding_field {
 
 struct finding {
 	char reason[FINDING_REASON_MAX]; /* "" when the rule gives none */
+	int severity;        /* -1: the rule's (the engine's setting); else the
+			      * enum severity of this finding (finding_severity) */
 	size_t n;
 	struct finding_field f[FINDING_FIELDS_MAX];
 	size_t text_len;
@@ -38,6 +40,8 @@ void finding_init(struct finding *f);
 /* The sentence, printf-style; cut to FINDING_REASON_MAX - 1 bytes. */
 void finding_reason(struct finding *f, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* This finding's own severity (an indicator list's), not the rule's. */
+void finding_severity(struct finding *f, int severity);
 /* Each adds one field; false (and nothing added) when the finding is full.
  * A string is copied, cut short to fit the text that is left. */
 bool finding_u64(struct finding *f, const char *key, uint64_t v);

@@ -22,6 +22,7 @@ struct pair;
 struct dest;
 struct traffic_event;
 struct host;
+struct ioc_hit;
 
 /*
  * Where a rule's state lives. Pair: one (internal host, destination);
@@ -48,6 +49,10 @@ enum rule_scope { RULE_SCOPE_NONE, RULE_SCOPE_PAIR, RULE_SCOPE_HOST,
  */
 struct rule_gate {
 	bool unfamiliar_foreign_only; /* only unfamiliar, foreign destinations */
+	/* only destinations on an indicator list (rule_input.ioc), familiar
+	 * or not, foreign or not: such a rule leaves the other destinations
+	 * settled (the tracker never settles a listed one as benign) */
+	bool listed_only;
 	/* On RULE_ON_BYTES a rule is asked either by the window (a window
 	 * rule: when the bytes out in rules.window reach min_window_out, or,
 	 * for a rule over archives and other compressed payload
@@ -78,6 +83,10 @@ struct rule_input {
 					 * known yet (no connection seen) */
 	bool familiar; /* destination in the baseline or allow-listed */
 	bool foreign;  /* destination not at home (unknown country = foreign) */
+	/* the destination on an indicator list (enrich/indicators.h); NULL
+	 * when not listed, or when no enabled rule of this kind is
+	 * listed_only (not looked up then) */
+	const struct ioc_hit *ioc;
 };
 
 /* A rule's state for one evaluation, by scope. */

@@ -88,7 +88,8 @@ void pipeline_finish(struct pipeline *p);
 
 /*
  * SIGHUP: switch to cfg (validated by config_load) without losing flows or
- * windows. Geo databases and the hosts file are loaded first; on any error
+ * windows. Geo databases, the hosts file and the indicator lists are
+ * loaded first; on any error
  * nothing changes and -1 is returned with err. Networks apply to flows that
  * start afterwards; the window width, rules, allow-list and learning period
  * at once; table sizes (limits:) and baseline.state only at a restart (a
@@ -104,6 +105,11 @@ struct pipeline_update *pipeline_prepare_config(struct pipeline *p,
     const struct config *cfg, char *err, size_t errlen);
 void pipeline_commit_config(struct pipeline *p, struct pipeline_update *u);
 void pipeline_discard_config(struct pipeline_update *u);
+
+/* The indicator lists whose files changed (mtime, size, inode), read
+ * again (the daemon's indicators_check timer); one that fails keeps its
+ * entries. True when any changed: verdicts are worked out again. */
+bool pipeline_refresh_indicators(struct pipeline *p);
 
 int pipeline_save_baseline(struct pipeline *p, char *err, size_t errlen);
 /* baseline.state was set when the pipeline was made (its path stays until

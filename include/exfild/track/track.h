@@ -17,6 +17,7 @@
 #include "exfild/config/config.h"
 #include "exfild/detect/engine.h"
 #include "exfild/enrich/geo.h"
+#include "exfild/enrich/indicators.h"
 #include "exfild/enrich/names.h"
 #include "exfild/track/agg.h"
 #include "exfild/track/baseline.h"
@@ -58,6 +59,8 @@ uint64_t track_note_bytes(size_t pairs);
 void track_apply_config(struct tracker *t, const struct config *cfg,
     struct geo *geo);
 void track_set_lookup(struct tracker *t, track_lookup_fn fn, void *ctx);
+/* The indicator lists the rules see (rule_input.ioc); stay the caller's. */
+void track_set_indicators(struct tracker *t, struct indicators *ioc);
 /* The newest input time (for name look-ups). */
 void track_set_now(struct tracker *t, uint64_t ts_ns);
 
@@ -78,6 +81,10 @@ void track_account(struct tracker *t, struct pair *pr,
 /* Both, for an event without a flow (a log line, a stray fragment).
  * False when it names no destination. */
 bool track_event(struct tracker *t, const struct traffic_event *ev);
+
+/* A DNS answer to client (rule indicator-match): see track.c. */
+void track_dns_answer(struct tracker *t, const struct netaddr *client,
+    const char *name, const struct netaddr *addr, uint64_t ts_ns);
 
 /* The flow's pair: the bound one, or made again after an eviction; NULL
  * when unbound (or its destination is gone). */

@@ -60,6 +60,17 @@ bool tls_record_header_ok(const uint8_t *d, size_t len, size_t need,
 /* Copy n bytes of src (not NUL-terminated), lowercased, truncating. */
 size_t str_copy_lower(char *dst, size_t dstlen, const uint8_t *src, size_t n);
 
+/*
+ * A domain name as the config and the indicator lists write it, the len
+ * bytes at s (not NUL-terminated): "*.example.com", ".example.com" and
+ * "example.com" all become "example.com" (the name and every subdomain),
+ * lowercased, without a trailing dot, NUL-terminated in out (which may be
+ * s). Labels are 1..63 of [a-z0-9_-], at most DOMAIN_MAX bytes; an
+ * all-digit last label is a mistyped address. 0, or -1.
+ */
+#define DOMAIN_MAX 253
+int domain_normalise(const char *s, size_t len, char *out, size_t outlen);
+
 /* Untrusted bytes quoted for an error message: "text", bytes that are not
  * printable ASCII (and '"', '\\') as \xNN, cut with "..." after QUOTE_MAX
  * bytes of output. out needs QUOTE_BUF bytes to hold the longest. */
