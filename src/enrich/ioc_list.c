@@ -111,17 +111,21 @@ static void
 bad_line(struct ioc_list *l, const char *fmt, ...)
 {
 	struct ioc_list_stats *s = &l->stats;
-	char msg[IOC_BAD_LEN];
+	char *out;
 	va_list ap;
+	int n;
 
 	s->bad++;
 	if (s->n_bad_kept == IOC_BAD_KEPT)
 		return;
+	out = s->bad_kept[s->n_bad_kept++];
+	n = snprintf(out, IOC_BAD_LEN, "%s:%llu: ", l->path,
+	    (unsigned long long)s->lines);
+	if (n < 0 || (size_t)n >= IOC_BAD_LEN)
+		return; /* (cut: the path alone fills it) */
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(out + n, IOC_BAD_LEN - (size_t)n, fmt, ap);
 	va_end(ap);
-	snprintf(s->bad_kept[s->n_bad_kept++], IOC_BAD_LEN, "%s:%llu: %s", l->path,
-	    (unsigned long long)s->lines, msg);
 }
 
 /* "quoted" bytes of a field, for a message. */
