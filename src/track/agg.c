@@ -59,8 +59,10 @@ struct aggtab *
 aggtab_new(size_t capacity, uint64_t window_ns, const struct hash_key *key)
 {
 	struct aggtab *t = xcalloc(1, sizeof(*t));
+	/* twice the buckets: a new pair's look-up, which walks its whole
+	 * chain, reads half as many other pairs (a cache miss each) */
 	struct table_conf conf = {
-		.capacity = capacity, .min_buckets = capacity,
+		.capacity = capacity, .min_buckets = capacity * 2,
 		.entry_size = sizeof(struct pair),
 		.gen_offset = offsetof(struct pair, gen),
 		.lists = 1, .evict = pair_evicted, .ctx = t,
