@@ -38,6 +38,10 @@ struct detect {
 	struct detect_gate gate[RULE_ON_KINDS];    /* by kind (gate_index) */
 	struct suppress_slot *suppress[RULES_MAX]; /* per pair slot */
 	struct state_table state[RULES_MAX][RULE_SCOPE_COUNT];
+	/* the enabled rules asked on every connection, without a pre-check
+	 * (wants) that could spare their state: detect_prefetch_conn */
+	size_t conn_rules[RULES_MAX];
+	size_t n_conn_rules;
 	struct netaddr related[DETECT_RELATED_MAX];
 	size_t n_related;
 	struct detect_stats stats;
@@ -139,12 +143,15 @@ detect_apply_config(struct detect *d, const struct config *cfg)
 		d->gate[k].min_window_compressed = UINT64_MAX;
 		d->gate[k].every_bytes_out = UINT64_MAX;
 	}
+	d->n_conn_rules = 0;
 	for (i = 0; i < d->n_rules; i++) {
 		struct rule_gate *g = &d->gates[i];
 
 		memset(g, 0, sizeof(*g));
 		if (!config_rule_base(cfg, i)->enabled)
 			continue;
+		if ((d->rules[i]->observes & RULE_ON_CONN) && d->rules[i]->wants == NULL)
+			d->conn_rules[d->n_conn_rules++] = i;
 		d->rules[i]->gate(config_rule(cfg, i), g);
 		for (k = 0; k < RULE_ON_KINDS; k++)
 			if (d->rules[i]->observes & (1u << k))
@@ -223,6 +230,23 @@ passes_gate(const struct rule_gate *g, const struct rule_input *in)
 	if (g->min_window_compressed > 0)
 		return in->pair->win.compressed >= g->min_window_compressed;
 	return in->pair->win.out >= g->min_window_out;
+}
+
+void
+detect_prefetch_conn(const struct detect *d, uint32_t pair_id)
+{
+	const struct state_table *st;
+	size_t k, i;
+
+	if (pair_id >= d->cap[RULE_SCOPE_PAIR])
+		return;
+	for (k = 0; k < d->n_conn_rules; k++) {
+		i = d->conn_rules[k];
+		__builtin_prefetch(&d->suppress[i][pair_id]);
+		st = &d->state[i][RULE_SCOPE_PAIR];
+		if (st->v != NULL)
+			__builtin_prefetch(st->v + (size_t)pair_id * st->stride, 1);
+	}
 }
 
 size_t

@@ -475,11 +475,19 @@ track_bind(struct tracker *t, const struct traffic_event *ev, struct flow *f)
 	uint32_t dest_id, pair_id;
 	bool new_flow;
 
+	/* the host's look-up (note_connection) waits on two cache misses that
+	 * do not depend on the destination's: started now, they overlap it */
+	if (ev->conn_start)
+		hosts_prefetch(t->hosts, &ev->host);
 	dest_id = baseline_observe(t->baseline, ev->dst_name, &ev->dst_addr,
 	    ev->ts_ns, &d);
 	if (d == NULL)
 		return NULL; /* neither a name nor an address: nothing to key on */
+	if (ev->conn_start)
+		hosts_prefetch_entry(t->hosts);
 	pr = agg_get(t->pairs, &ev->host, dest_id, d->gen, ev->ts_ns, &pair_id);
+	if (ev->conn_start && !ev->opened_by_peer)
+		detect_prefetch_conn(t->detect, pair_id);
 	first_milestone(t, pr);
 	new_flow = f != NULL ? f->pair_id != pair_id || f->pair_gen != pr->gen :
 	    ev->conn_start;
