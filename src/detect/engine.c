@@ -54,6 +54,13 @@ stride_of(size_t state_size)
 	return sizeof(struct state_hdr) + ((state_size + 7) & ~(size_t)7);
 }
 
+/* Asked on every connection, with no pre-check to spare its state. */
+static bool
+asked_every_connection(const struct rule_def *r)
+{
+	return (r->observes & RULE_ON_CONN) && r->wants == NULL;
+}
+
 static void
 alloc_state(struct detect *d, size_t i)
 {
@@ -65,6 +72,12 @@ alloc_state(struct detect *d, size_t i)
 			continue;
 		d->state[i][s].stride = stride_of(r->state_size[s]);
 		d->state[i][s].v = xcalloc(d->cap[s], d->state[i][s].stride);
+		/* written at each connection of a new pair (pair slots are
+		 * handed out in order): it fills from the start, as the pairs
+		 * table does */
+		if (s == RULE_SCOPE_PAIR && asked_every_connection(r))
+			mem_huge_pages(d->state[i][s].v,
+			    d->cap[s] * d->state[i][s].stride);
 	}
 }
 
@@ -150,7 +163,7 @@ detect_apply_config(struct detect *d, const struct config *cfg)
 		memset(g, 0, sizeof(*g));
 		if (!config_rule_base(cfg, i)->enabled)
 			continue;
-		if ((d->rules[i]->observes & RULE_ON_CONN) && d->rules[i]->wants == NULL)
+		if (asked_every_connection(d->rules[i]))
 			d->conn_rules[d->n_conn_rules++] = i;
 		d->rules[i]->gate(config_rule(cfg, i), g);
 		for (k = 0; k < RULE_ON_KINDS; k++)
