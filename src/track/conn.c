@@ -817,19 +817,12 @@ conn_packet(struct conntrack *c, const struct packet *pkt)
 	handle_packet(c, pkt, &k, bucket);
 }
 
-/* The lines of a pair that every packet reads and writes (see agg.h). */
-static HOT_INLINE void
-prefetch_pair(const struct pair *pr)
-{
-	__builtin_prefetch(pr, 1);
-	__builtin_prefetch((const char *)pr + 64, 1);
-}
-
 /*
  * The table lookups of a packet are cache misses, each waiting on the one
  * before (bucket, flow, pair): here they are started for the whole batch at
  * once, a step at a time (the buckets, each as soon as its hash is known,
- * then the flows, then their pairs), and only then is each packet handled,
+ * then the flows, then their pairs and the destinations due to be marked in
+ * use: track_prefetch), and only then is each packet handled,
  * in order, with its full lookup.
  * Prefetches are hints: a table that changes within the batch only makes
  * one of them useless.
@@ -853,7 +846,7 @@ conn_batch(struct conntrack *c, const struct packet *pkts, const bool *ok,
 	flowtab_prefetch_flows(c->flows, bucket, n, hint);
 	for (i = 0; i < n; i++)
 		if (hint[i] != NULL && hint[i]->pair_id != FLOW_NONE)
-			prefetch_pair(hint[i]->pair);
+			track_prefetch(c->track, hint[i], pkts[i].ts_ns);
 	for (i = 0; i < n; i++)
 		if (ok[i])
 			handle_packet(c, &pkts[i], &keys[i], bucket[i]);

@@ -521,6 +521,16 @@ touch_dest(struct tracker *t, struct flow *touch, uint64_t ts)
 	}
 }
 
+void
+track_prefetch(const struct tracker *t, const struct flow *f, uint64_t ts_ns)
+{
+	/* the lines of a pair that every packet reads and writes (agg.h) */
+	__builtin_prefetch(f->pair, 1);
+	__builtin_prefetch((const char *)f->pair + 64, 1);
+	if (ts_ns - f->dest_touch_ns >= DEST_TOUCH_NS)
+		baseline_prefetch(t->baseline, f->dest_id);
+}
+
 /* Bytes a host reads from a crown jewel: its pulls (rule staging). */
 static RARE void
 note_pull(struct tracker *t, struct pair *pr, const struct traffic_event *ev)

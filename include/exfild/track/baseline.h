@@ -57,6 +57,9 @@ uint32_t baseline_observe(struct baseline *b, const char *name,
 /* A destination in use at ts (traffic on a flow bound to it): updates
  * last_seen and keeps it from eviction, without a lookup. */
 void baseline_touch(struct baseline *b, uint32_t id, uint32_t gen, uint64_t ts_ns);
+/* What baseline_touch of slot id will read first, fetched into the cache
+ * (a hint). */
+void baseline_prefetch(const struct baseline *b, uint32_t id);
 /* The slot if it still holds generation gen, else NULL. */
 struct dest *baseline_get(struct baseline *b, uint32_t id, uint32_t gen);
 uint64_t baseline_learn_start_ns(const struct baseline *b);
