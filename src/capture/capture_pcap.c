@@ -20,6 +20,7 @@
 #define READ_AHEAD (32u << 20) /* asked of the kernel beyond what we read */
 #define FILE_HEADER_LEN 24
 #define RECORD_HEADER_LEN 16
+#define PREFETCH_AHEAD 2048 /* bytes: about four records of make bench */
 
 struct pcap_reader {
 	int fd;
@@ -220,6 +221,12 @@ take_record(struct pcap_reader *r, const uint8_t *h, uint32_t caplen,
 	out->wirelen = header_u32(h, 3, r->big_endian);
 	out->data = h + RECORD_HEADER_LEN;
 	r->off += RECORD_HEADER_LEN + (size_t)caplen;
+	/* Each record's header is found from the one before, and the block
+	 * has left the cache by the time it is read: the stretch a few
+	 * records on is fetched now (a hint: an address past the block's end,
+	 * worked out as a number, fetches nothing). */
+	__builtin_prefetch((const void *)((uintptr_t)out->data + caplen +
+	    PREFETCH_AHEAD));
 }
 
 int
