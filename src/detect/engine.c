@@ -38,6 +38,10 @@ struct detect {
 	struct detect_gate gate[RULE_ON_KINDS];    /* by kind (gate_index) */
 	struct suppress_slot *suppress[RULES_MAX]; /* per pair slot */
 	struct state_table state[RULES_MAX][RULE_SCOPE_COUNT];
+	/* the enabled rules asked on every connection, without a pre-check
+	 * (wants) that could spare their state: detect_prefetch_conn */
+	size_t conn_rules[RULES_MAX];
+	size_t n_conn_rules;
 	struct netaddr related[DETECT_RELATED_MAX];
 	size_t n_related;
 	struct detect_stats stats;
@@ -67,6 +71,13 @@ detect_bytes(enum rule_scope s, size_t cap)
 	return per_entry * cap;
 }
 
+/* Asked on every connection, with no pre-check to spare its state. */
+static bool
+asked_every_connection(const struct rule_def *r)
+{
+	return (r->observes & RULE_ON_CONN) && r->wants == NULL;
+}
+
 static void
 alloc_state(struct detect *d, size_t i)
 {
@@ -78,6 +89,12 @@ alloc_state(struct detect *d, size_t i)
 			continue;
 		d->state[i][s].stride = stride_of(r->state_size[s]);
 		d->state[i][s].v = xcalloc(d->cap[s], d->state[i][s].stride);
+		/* written at each connection of a new pair (pair slots are
+		 * handed out in order): it fills from the start, as the pairs
+		 * table does */
+		if (s == RULE_SCOPE_PAIR && asked_every_connection(r))
+			mem_huge_pages(d->state[i][s].v,
+			    d->cap[s] * d->state[i][s].stride);
 	}
 }
 
@@ -159,12 +176,15 @@ detect_apply_config(struct detect *d, const struct config *cfg)
 		d->gate[k].min_window_compressed = UINT64_MAX;
 		d->gate[k].every_bytes_out = UINT64_MAX;
 	}
+	d->n_conn_rules = 0;
 	for (i = 0; i < d->n_rules; i++) {
 		struct rule_gate *g = &d->gates[i];
 
 		memset(g, 0, sizeof(*g));
 		if (!config_rule_base(cfg, i)->enabled)
 			continue;
+		if (asked_every_connection(d->rules[i]))
+			d->conn_rules[d->n_conn_rules++] = i;
 		d->rules[i]->gate(config_rule(cfg, i), g);
 		for (k = 0; k < RULE_ON_KINDS; k++)
 			if (d->rules[i]->observes & (1u << k))
@@ -245,6 +265,23 @@ passes_gate(const struct rule_gate *g, const struct rule_input *in)
 	if (g->min_window_compressed > 0)
 		return in->pair->win.compressed >= g->min_window_compressed;
 	return in->pair->win.out >= g->min_window_out;
+}
+
+void
+detect_prefetch_conn(const struct detect *d, uint32_t pair_id)
+{
+	const struct state_table *st;
+	size_t k, i;
+
+	if (pair_id >= d->cap[RULE_SCOPE_PAIR])
+		return;
+	for (k = 0; k < d->n_conn_rules; k++) {
+		i = d->conn_rules[k];
+		__builtin_prefetch(&d->suppress[i][pair_id]);
+		st = &d->state[i][RULE_SCOPE_PAIR];
+		if (st->v != NULL)
+			__builtin_prefetch(st->v + (size_t)pair_id * st->stride, 1);
+	}
 }
 
 size_t

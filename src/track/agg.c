@@ -55,12 +55,14 @@ pair_evicted(void *ctx, uint32_t id, void *entry)
 	t->stats.active--;
 }
 
-/* The pairs' table: one bucket a pair. */
+/* The pairs' table: two buckets a pair. */
 static struct table_conf
 pairs_conf(size_t capacity, struct aggtab *t)
 {
+	/* twice the buckets: a new pair's look-up, which walks its whole
+	 * chain, reads half as many other pairs (a cache miss each) */
 	struct table_conf conf = {
-		.capacity = capacity, .min_buckets = capacity,
+		.capacity = capacity, .min_buckets = capacity * 2,
 		.entry_size = sizeof(struct pair),
 		.gen_offset = offsetof(struct pair, gen),
 		.lists = 1, .evict = pair_evicted, .ctx = t,
@@ -237,6 +239,34 @@ bucket_sub(struct agg_bucket *sum, const struct agg_bucket *b)
 	sum->flows -= b->flows;
 }
 
+/* The newest bucket's counts: what the window holds beyond the others
+ * (packets add to the window sums only, see agg.h). */
+static struct agg_bucket
+newest_counts(const struct pair *p)
+{
+	struct agg_bucket c = p->win;
+	size_t i, newest = p->newest_bucket % AGG_BUCKETS;
+
+	for (i = 0; i < AGG_BUCKETS; i++)
+		if (i != newest)
+			bucket_sub(&c, &p->b[i]);
+	return c;
+}
+
+/* The newest bucket written out before it becomes an older one. */
+static void
+settle_newest(struct pair *p)
+{
+	p->b[p->newest_bucket % AGG_BUCKETS] = newest_counts(p);
+}
+
+void
+agg_buckets(const struct pair *p, struct agg_bucket out[AGG_BUCKETS])
+{
+	memcpy(out, p->b, sizeof(p->b));
+	out[p->newest_bucket % AGG_BUCKETS] = newest_counts(p);
+}
+
 /* The window moves into a later bucket (see agg_advance). */
 static void __attribute__((noinline))
 advance_buckets(struct aggtab *t, struct pair *p, uint64_t ts_ns)
@@ -246,6 +276,7 @@ advance_buckets(struct aggtab *t, struct pair *p, uint64_t ts_ns)
 	now = ts_ns / t->bucket_ns;
 	if (now <= p->newest_bucket)
 		return;
+	settle_newest(p);
 	if (now - p->newest_bucket >= AGG_BUCKETS) {
 		memset(p->b, 0, sizeof(p->b));
 		memset(&p->win, 0, sizeof(p->win));
@@ -269,15 +300,16 @@ agg_advance(struct aggtab *t, struct pair *p, uint64_t ts_ns)
 }
 
 /* Per packet: inline, with the rare work out of line (advance_buckets;
- * traffic keeps a pair recent, relinked at most once a second). */
-static inline __attribute__((always_inline)) struct agg_bucket *
+ * traffic keeps a pair recent, relinked at most once a second). What
+ * comes in counts in the newest bucket: in the window sums alone, so that
+ * a packet touches only the pair's first two cache lines. */
+static inline __attribute__((always_inline)) void
 current_bucket(struct aggtab *t, struct pair *p, uint64_t ts_ns)
 {
 	agg_advance(t, p, ts_ns);
 	if (ts_ns > p->last_ns)
 		p->last_ns = ts_ns;
 	table_touch_coarse(&t->tab, p, &p->lru_ns, ts_ns, AGG_LRU_GRAIN_NS);
-	return &p->b[p->newest_bucket % AGG_BUCKETS];
 }
 
 /* (inline: link-time optimisation may then inline it into the packet path) */
@@ -285,10 +317,7 @@ inline void
 agg_add_bytes(struct aggtab *t, struct pair *p, uint64_t ts_ns, uint64_t out,
     uint64_t in)
 {
-	struct agg_bucket *b = current_bucket(t, p, ts_ns);
-
-	b->out += out;
-	b->in += in;
+	current_bucket(t, p, ts_ns);
 	p->win.out += out;
 	p->win.in += in;
 	p->total_out += out;
@@ -299,24 +328,19 @@ void
 agg_add_kind(struct aggtab *t, struct pair *p, uint64_t ts_ns,
     enum payload_kind kind, uint64_t bytes)
 {
-	struct agg_bucket *b;
-
 	if ((unsigned)kind >= PK_COUNT || bytes == 0)
 		return;
 	p->kind_bytes[kind] += bytes;
 	if (!payload_kind_is_compressed(kind))
 		return;
-	b = current_bucket(t, p, ts_ns);
-	b->compressed += bytes;
+	current_bucket(t, p, ts_ns);
 	p->win.compressed += bytes;
 }
 
 void
 agg_add_flow(struct aggtab *t, struct pair *p, uint64_t ts_ns)
 {
-	struct agg_bucket *b = current_bucket(t, p, ts_ns);
-
-	b->flows++;
+	current_bucket(t, p, ts_ns);
 	p->win.flows++;
 	p->total_flows++;
 }

@@ -470,6 +470,13 @@ baseline_touch(struct baseline *b, uint32_t id, uint32_t gen, uint64_t ts_ns)
 	table_touch(&b->tab, id);
 }
 
+void
+baseline_prefetch(const struct baseline *b, uint32_t id)
+{
+	if (id < table_capacity(&b->tab))
+		table_prefetch_slot(&b->tab, id, offsetof(struct dest, gen));
+}
+
 struct dest *
 baseline_get(struct baseline *b, uint32_t id, uint32_t gen)
 {

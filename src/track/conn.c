@@ -1118,19 +1118,21 @@ conn_packet(struct conntrack *c, const struct packet *pkt)
 	handle_packet(c, pkt, &k, bucket);
 }
 
-/* The lines of a pair that every packet reads and writes (see agg.h). */
+/* The start of a flow's parser state: what each of its segments reads
+ * first, either way (see proto_http.h). */
 static HOT_INLINE void
-prefetch_pair(const struct pair *pr)
+prefetch_slot(const union app_parser *ap)
 {
-	__builtin_prefetch(pr, 1);
-	__builtin_prefetch((const char *)pr + 64, 1);
+	__builtin_prefetch(ap, 1);
+	__builtin_prefetch((const char *)ap + 64, 1);
 }
 
 /*
  * The table lookups of a packet are cache misses, each waiting on the one
  * before (bucket, flow, pair): here they are started for the whole batch at
  * once, a step at a time (the buckets, each as soon as its hash is known,
- * then the flows, then their pairs), and only then is each packet handled,
+ * then the flows, then their pairs, the destinations due to be marked in
+ * use (track_prefetch) and their parsers), and only then is each packet handled,
  * in order, with its full lookup.
  * Prefetches are hints: a table that changes within the batch only makes
  * one of them useless.
@@ -1152,9 +1154,14 @@ conn_batch(struct conntrack *c, const struct packet *pkts, const bool *ok,
 		flowtab_prefetch_buckets(c->flows, &bucket[i], 1);
 	}
 	flowtab_prefetch_flows(c->flows, bucket, n, hint);
-	for (i = 0; i < n; i++)
-		if (hint[i] != NULL && hint[i]->pair_id != FLOW_NONE)
-			prefetch_pair(hint[i]->pair);
+	for (i = 0; i < n; i++) {
+		if (hint[i] == NULL)
+			continue;
+		if (hint[i]->pair_id != FLOW_NONE)
+			track_prefetch(c->track, hint[i], pkts[i].ts_ns);
+		if (hint[i]->app_slot < c->nslots)
+			prefetch_slot(&c->slots[hint[i]->app_slot]);
+	}
 	for (i = 0; i < n; i++)
 		if (ok[i])
 			handle_packet(c, &pkts[i], &keys[i], bucket[i]);

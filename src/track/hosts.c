@@ -12,7 +12,16 @@
 struct hosttab {
 	struct table tab; /* of struct host */
 	struct hash_key key;
+	/* the address hosts_prefetch was last asked about, and its hash */
+	struct netaddr ahead;
+	uint64_t ahead_hash;
 };
+
+static uint64_t
+addr_hash(const struct hosttab *t, const struct netaddr *a)
+{
+	return hash_bytes(&t->key, a->a, sizeof(a->a));
+}
 
 /* The hosts' table: one bucket a host. */
 static struct table_conf
@@ -45,6 +54,7 @@ hosttab_new(size_t capacity, const struct hash_key *key)
 		return NULL;
 	}
 	t->key = *key;
+	t->ahead_hash = addr_hash(t, &t->ahead);
 	return t;
 }
 
@@ -77,11 +87,40 @@ note_waking(struct host *h, uint64_t ts, uint64_t idle)
 	h->woke_idle_ns = idle;
 }
 
+/* The hash of an address (kept from hosts_prefetch when it was asked). */
+static uint64_t
+host_hash(const struct hosttab *t, const struct netaddr *a)
+{
+	return memcmp(a->a, t->ahead.a, sizeof(a->a)) == 0 ? t->ahead_hash :
+	    addr_hash(t, a);
+}
+
+void
+hosts_prefetch(struct hosttab *t, const struct netaddr *a)
+{
+	t->ahead = *a;
+	t->ahead_hash = addr_hash(t, a);
+	table_prefetch_bucket(&t->tab, t->ahead_hash);
+}
+
+void
+hosts_prefetch_entry(const struct hosttab *t)
+{
+	uint32_t id = table_head(&t->tab, t->ahead_hash);
+	const char *e;
+
+	if (id == TABLE_NONE)
+		return;
+	e = table_entry(&t->tab, id);
+	__builtin_prefetch(e, 1);
+	__builtin_prefetch(e + 64, 1);
+}
+
 /* The slot of an address, made (as the newest) if new. */
 static uint32_t
 host_slot(struct hosttab *t, const struct netaddr *a, bool *made)
 {
-	uint64_t hash = hash_bytes(&t->key, a->a, sizeof(a->a));
+	uint64_t hash = host_hash(t, a);
 	uint32_t i = table_find(&t->tab, hash, host_matches, (void *)(uintptr_t)a);
 
 	*made = i == TABLE_NONE;
@@ -219,7 +258,7 @@ hosts_foreach(const struct hosttab *t, hosts_visit_fn fn, void *ctx)
 struct host *
 hosts_find(struct hosttab *t, const struct netaddr *a, uint32_t *id)
 {
-	uint64_t hash = hash_bytes(&t->key, a->a, sizeof(a->a));
+	uint64_t hash = host_hash(t, a);
 	uint32_t i = table_find(&t->tab, hash, host_matches, (void *)(uintptr_t)a);
 
 	if (i == TABLE_NONE)

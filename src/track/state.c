@@ -173,9 +173,11 @@ pair_key(struct writer *w, const void *entry)
 static void
 put_pair_fields(struct writer *w, const struct pair *p)
 {
+	struct agg_bucket b[AGG_BUCKETS];
 	size_t i;
 	bool any = false;
 
+	agg_buckets(p, b);
 	if (fprintf(w->fp, " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
 	    " %" PRIu64 " %" PRIu64 " %" PRIu64 " %d %u %u %" PRIu64 " ",
 	    p->first_ns, p->last_ns, p->total_out, p->total_in, p->total_flows,
@@ -184,8 +186,8 @@ put_pair_fields(struct writer *w, const struct pair *p)
 		w->rc = -1;
 	for (i = 0; i < AGG_BUCKETS; i++)
 		if (fprintf(w->fp, "%s%" PRIu64 ":%" PRIu64 ":%" PRIu64 ":%" PRIu64,
-		    i > 0 ? "," : "", p->b[i].out, p->b[i].in, p->b[i].compressed,
-		    p->b[i].flows) < 0)
+		    i > 0 ? "," : "", b[i].out, b[i].in, b[i].compressed,
+		    b[i].flows) < 0)
 			w->rc = -1;
 	if (fputc(' ', w->fp) == EOF)
 		w->rc = -1;

@@ -515,11 +515,19 @@ track_bind(struct tracker *t, const struct traffic_event *ev, struct flow *f)
 	uint32_t dest_id, pair_id;
 	bool new_flow;
 
+	/* the host's look-up (note_connection) waits on two cache misses that
+	 * do not depend on the destination's: started now, they overlap it */
+	if (ev->conn_start)
+		hosts_prefetch(t->hosts, &ev->host);
 	dest_id = baseline_observe(t->baseline, ev->dst_name, &ev->dst_addr,
 	    ev->ts_ns, &d);
 	if (d == NULL)
 		return NULL; /* neither a name nor an address: nothing to key on */
+	if (ev->conn_start)
+		hosts_prefetch_entry(t->hosts);
 	pr = agg_get(t->pairs, &ev->host, dest_id, d->gen, ev->ts_ns, &pair_id);
+	if (ev->conn_start && !ev->opened_by_peer)
+		detect_prefetch_conn(t->detect, pair_id);
 	first_milestone(t, pr);
 	new_flow = f != NULL ? f->pair_id != pair_id || f->pair_gen != pr->gen :
 	    ev->conn_start;
@@ -586,6 +594,16 @@ track_dns_answer(struct tracker *t, const struct netaddr *client,
 	t->answering = true;
 	evaluate(t, pr, ts_ns, NULL, t->gate_tick, RULE_ON_TICK);
 	t->answering = false;
+}
+
+void
+track_prefetch(const struct tracker *t, const struct flow *f, uint64_t ts_ns)
+{
+	/* the lines of a pair that every packet reads and writes (agg.h) */
+	__builtin_prefetch(f->pair, 1);
+	__builtin_prefetch((const char *)f->pair + 64, 1);
+	if (ts_ns - f->dest_touch_ns >= DEST_TOUCH_NS)
+		baseline_prefetch(t->baseline, f->dest_id);
 }
 
 /* Bytes a host reads from a crown jewel: its pulls (rule staging). */

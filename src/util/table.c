@@ -55,6 +55,8 @@ table_init(struct table *t, const struct table_conf *conf)
 	memset(t, 0, sizeof(*t));
 	nbuckets = bucket_count(conf);
 	t->entries = xcalloc(conf->capacity, conf->entry_size);
+	/* slots are handed out in order: the entries fill from the start */
+	mem_huge_pages(t->entries, conf->capacity * conf->entry_size);
 	t->entry_size = conf->entry_size;
 	t->id_inverse = odd_inverse(conf->entry_size, &t->id_shift);
 	t->links = xcalloc(conf->capacity, sizeof(*t->links));

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <time.h>
 
@@ -42,6 +43,18 @@ xreallocarray(void *p, size_t nmemb, size_t size)
 	if (q == NULL)
 		fatal("reallocarray %zu x %zu bytes", nmemb, size);
 	return q;
+}
+
+#define HUGE_PAGE ((uintptr_t)2 << 20)
+
+void
+mem_huge_pages(void *p, size_t len)
+{
+	uintptr_t from = ((uintptr_t)p + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+	uintptr_t to = ((uintptr_t)p + len) & ~(HUGE_PAGE - 1);
+
+	if (to > from)
+		(void)madvise((void *)from, to - from, MADV_HUGEPAGE);
 }
 
 char *

@@ -70,6 +70,11 @@ const struct detect_gate *detect_gate(const struct detect *d, unsigned why);
  * emitted. */
 size_t detect_eval(struct detect *d, const struct rule_input *in,
     const struct detect_ids *ids, detect_emit_fn emit, void *ctx);
+/* A connection of the pair in slot pair_id is to be evaluated: the
+ * suppression and pair state of the rules that will read them whatever
+ * the connection (no rule_def.wants) are fetched into the cache meanwhile.
+ * A hint only. */
+void detect_prefetch_conn(const struct detect *d, uint32_t pair_id);
 void detect_get_stats(const struct detect *d, struct detect_stats *out);
 /* The hosts the rules that matched in the last detect_eval named as
  * related (rule_def.related): their pairs with the same destination are

@@ -57,6 +57,9 @@ struct pair {
 				   * once, UINT64_MAX: none is enabled) */
 	struct agg_bucket win;    /* running sum of b[] */
 	uint64_t kind_bytes[PK_COUNT]; /* client payload bytes per kind, total */
+	/* The buckets. Traffic adds to win only: the newest bucket's slot is
+	 * written when the window moves past it (its counts until then are
+	 * win less the others; agg_buckets gives all eight). */
 	struct agg_bucket b[AGG_BUCKETS];
 	/* the rest: when the pair is found, made or alerts */
 	struct netaddr host;      /* internal host */
@@ -96,6 +99,8 @@ uint32_t agg_pair_id(const struct aggtab *t, const struct pair *p);
 /* The pair in slot id if it still has generation gen, else NULL. */
 struct pair *agg_by_id(struct aggtab *t, uint32_t id, uint32_t gen);
 
+/* The pair's buckets as they stand, the newest one included (see b). */
+void agg_buckets(const struct pair *p, struct agg_bucket out[AGG_BUCKETS]);
 /* Moves the window forward to ts (old buckets drop out of the sums). */
 void agg_advance(struct aggtab *t, struct pair *p, uint64_t ts_ns);
 void agg_add_bytes(struct aggtab *t, struct pair *p, uint64_t ts_ns,

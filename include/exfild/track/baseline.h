@@ -24,15 +24,17 @@
  * never familiar, no address, no country (see track/conn.c). */
 #define DEST_UNIDENTIFIED "(unidentified via proxy)"
 
+/* What a look-up, a binding and a flow's touch read comes first: with the
+ * name's first 27 bytes, in one cache line. */
 struct dest {
-	struct netaddr addr;        /* last known address (may be unset) */
-	char name[DEST_NAME_MAX];   /* "" when the destination is an address */
-	uint64_t first_seen_ns;
-	uint64_t last_seen_ns;
+	uint32_t gen;               /* bumped when the slot is reused */
 	bool familiar;              /* learned or allowed */
 	bool allowed;               /* matched baseline.allow */
 	bool unidentified;          /* DEST_UNIDENTIFIED: never familiar */
-	uint32_t gen;               /* bumped when the slot is reused */
+	uint64_t last_seen_ns;
+	struct netaddr addr;        /* last known address (may be unset) */
+	char name[DEST_NAME_MAX];   /* "" when the destination is an address */
+	uint64_t first_seen_ns;
 	uint64_t lookup_version;    /* names table version at a name's last failed
 				     * address look-up, plus 1 (0: none failed) */
 };
@@ -66,6 +68,9 @@ uint32_t baseline_observe(struct baseline *b, const char *name,
 /* A destination in use at ts (traffic on a flow bound to it): updates
  * last_seen and keeps it from eviction, without a lookup. */
 void baseline_touch(struct baseline *b, uint32_t id, uint32_t gen, uint64_t ts_ns);
+/* What baseline_touch of slot id will read first, fetched into the cache
+ * (a hint). */
+void baseline_prefetch(const struct baseline *b, uint32_t id);
 /* The slot if it still holds generation gen, else NULL. */
 struct dest *baseline_get(struct baseline *b, uint32_t id, uint32_t gen);
 uint64_t baseline_learn_start_ns(const struct baseline *b);

@@ -58,6 +58,14 @@ void hosttab_free(struct hosttab *t);
 struct host *hosts_connection(struct hosttab *t, const struct netaddr *a,
     uint32_t hint_id, uint32_t hint_gen, bool inbound, uint64_t ts_ns,
     uint64_t since_ns, uint64_t *idle_ns, uint32_t *id);
+/*
+ * A connection of host a is coming: its hash bucket is fetched into the
+ * cache now (and the hash kept), then, with hosts_prefetch_entry once
+ * other work has given the bucket time to arrive, the entry it leads to.
+ * Hints only: hosts_connection finds the host either way.
+ */
+void hosts_prefetch(struct hosttab *t, const struct netaddr *a);
+void hosts_prefetch_entry(const struct hosttab *t);
 /* The host read n bytes from crown jewel `jewel` (index) at ts. */
 void hosts_pull(struct host *h, unsigned jewel, uint64_t n, uint64_t ts_ns);
 /* Bytes it read from crown jewels within the `within` before now (whole

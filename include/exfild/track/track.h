@@ -78,6 +78,12 @@ struct pair *track_bind(struct tracker *t, const struct traffic_event *ev,
  * most once a second), or NULL. */
 void track_account(struct tracker *t, struct pair *pr,
     const struct traffic_event *ev, struct flow *touch);
+/* A packet of bound flow f at ts is coming (the flow may be another
+ * one's, read ahead by a batch): the cache lines track_account will touch
+ * are fetched meanwhile, the pair's and, when the destination is due to be
+ * marked in use, the destination's. Hints only. */
+void track_prefetch(const struct tracker *t, const struct flow *f,
+    uint64_t ts_ns);
 /* Both, for an event without a flow (a log line, a stray fragment).
  * False when it names no destination. */
 bool track_event(struct tracker *t, const struct traffic_event *ev);

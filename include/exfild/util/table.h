@@ -150,6 +150,14 @@ table_prefetch_bucket(const struct table *t, uint64_t hash)
 	__builtin_prefetch(&t->buckets[hash & t->mask]);
 }
 
+/* Warms slot id's link and the line of its entry at offset (a hint). */
+static inline void
+table_prefetch_slot(const struct table *t, uint32_t id, size_t offset)
+{
+	__builtin_prefetch(&t->links[id]);
+	__builtin_prefetch((const char *)table_entry(t, id) + offset, 1);
+}
+
 /* The entry of slot id if it is in use and has generation gen, else NULL
  * (inline: the packet path checks a destination each packet). */
 static inline void *

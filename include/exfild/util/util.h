@@ -19,6 +19,10 @@ void *xmalloc(size_t n);
 void *xcalloc(size_t nmemb, size_t size);
 void *xreallocarray(void *p, size_t nmemb, size_t size);
 char *xstrdup(const char *s);
+/* Asks for transparent huge pages over the whole 2 MiB stretches of
+ * [p, p + len) (a hint; nothing happens where THP is off). For memory that
+ * fills from its start, so that a fault brings in 2 MiB, not 4 KiB. */
+void mem_huge_pages(void *p, size_t len);
 
 /*
  * Calls fn for each line of the text file at path (without its '\n'),
