@@ -3,6 +3,7 @@
  * from TLS records (RFC 8446 5.1, 4.1.2; RFC 5246 7.4.1.2) across TCP
  * segments and records, then reads server_name (RFC 6066 3).
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "exfild/util/cursor.h"
@@ -37,7 +38,8 @@ tls_looks_like_record(const uint8_t *data, size_t len)
 void
 tls_parser_init(struct tls_parser *p)
 {
-	memset(p, 0, sizeof(*p));
+	/* p->buf is only ever read below p->have: no need to clear it */
+	memset(p, 0, offsetof(struct tls_parser, buf));
 }
 
 /*

@@ -353,8 +353,10 @@ flowtab_assure(struct flowtab *t, struct flow *f)
 	uint32_t id = table_id(&t->tab, f);
 
 	half_open_end(t, f);
-	if (t->tab.links[id].list == LIST_UNASSURED)
+	if (t->tab.links[id].list == LIST_UNASSURED) {
+		f->lru_ns = f->last_ns; /* (each list stays ordered by lru_ns) */
 		table_move(&t->tab, id, open_list(f));
+	}
 }
 
 void
@@ -362,8 +364,10 @@ flowtab_heavy(struct flowtab *t, struct flow *f)
 {
 	uint32_t id = table_id(&t->tab, f);
 
-	if (t->tab.links[id].list == LIST_ASSURED)
+	if (t->tab.links[id].list == LIST_ASSURED) {
+		f->lru_ns = f->last_ns;
 		table_move(&t->tab, id, LIST_HEAVY);
+	}
 }
 
 /* ---- evicted flows remembered ---- */
@@ -569,7 +573,8 @@ flowtab_mark_closed(struct flowtab *t, struct flow *f)
  * expired; an oldest whose last packet is recent despite an old lru_ns is
  * made the newest (at most the table's capacity of such moves per call).
  */
-static void
+/* (inline: four lists are looked at every second of packet time) */
+static inline __attribute__((always_inline)) void
 expire_list(struct flowtab *t, unsigned list, uint64_t now_ns, uint64_t timeout_ns)
 {
 	size_t moves = 0;
