@@ -6,7 +6,7 @@ CC        ?= cc
 PREFIX    ?= /usr/local
 DESTDIR   ?=
 SANITIZER ?=
-PKGS      := libpcap libevent zlib yaml-0.1
+PKGS      := libpcap libevent zlib yaml-0.1 libmaxminddb
 
 # Link-time optimisation: a packet crosses several stages' files (decode,
 # conn, track, agg, table) and LTO inlines across them (make bench: about
@@ -61,7 +61,8 @@ TEST_DEPS_test_proto_http   := proto_http netaddr $(BASE)
 TEST_DEPS_test_proto_tls    := proto_tls $(BASE)
 TEST_DEPS_test_proto_dns    := proto_dns netaddr $(BASE)
 TEST_DEPS_test_classify     := classify $(BASE)
-TEST_DEPS_test_geo          := geo config $(RULES) netaddr $(BASE)
+TEST_DEPS_test_geo          := geo geo_mmdb config $(RULES) netaddr $(BASE)
+TEST_DEPS_test_geo_mmdb     := geo geo_mmdb config $(RULES) netaddr $(BASE)
 TEST_DEPS_test_names        := names table netaddr $(BASE)
 TEST_DEPS_test_baseline     := baseline table config $(RULES) netaddr $(BASE)
 TEST_DEPS_test_alert        := alert strbuf classify config $(RULES) netaddr $(BASE)
@@ -152,7 +153,8 @@ demo: deps
 pcaps: $(GEN_BIN)
 	$(GEN_BIN) -o pcaps
 
-bench: deps
+bench:
+	@sh tests/deps.sh bench
 	@$(MAKE) --no-print-directory $(BIN) $(GEN_BIN)
 	@BUILD=$(BUILD) sh tests/bench/run.sh
 	@BUILD=$(BUILD) sh tests/bench/loglines.sh

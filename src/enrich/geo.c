@@ -1,8 +1,10 @@
 /*
- * geo.c - country of an address from "CIDR,CC" CSV files, held in a
- * path-compressed binary trie over the 128-bit IPv4-mapped form (an IPv4
- * /8 is a /104 there). Nodes live in one array that grows only while
- * loading; a lookup walks at most 128 levels and allocates nothing.
+ * geo.c - country and autonomous system of an address. Geo databases are
+ * asked in their order, the first that knows an address wins: a MaxMind
+ * DB (geo_mmdb.c), or "CIDR,CC" CSV files (consecutive ones merged) held
+ * in a path-compressed binary trie over the 128-bit IPv4-mapped form (an
+ * IPv4 /8 is a /104 there). Trie nodes live in one array that grows only
+ * while loading; a lookup walks at most 128 levels and allocates nothing.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -11,6 +13,7 @@
 
 #include "exfild/util/cursor.h"
 #include "exfild/enrich/geo.h"
+#include "exfild/enrich/geo_mmdb.h"
 #include "exfild/util/log.h"
 #include "exfild/util/util.h"
 
@@ -29,10 +32,22 @@ struct geo_node {
 	uint32_t child[2];
 };
 
-struct geo {
+struct geo_trie {
 	struct geo_node *nodes;
 	size_t n_nodes, cap_nodes;
 	size_t n_prefixes;
+};
+
+/* One database of geo.databases: a trie of CSV files, or a MaxMind DB. */
+struct geo_source {
+	struct geo_trie *trie;
+	struct geo_mmdb *mmdb;
+};
+
+struct geo {
+	struct geo_source *src;
+	size_t n_src;
+	struct geo_mmdb *asn; /* geo.asn (may be NULL) */
 };
 
 /* One parsed CSV line. */
@@ -78,7 +93,7 @@ mask_key(uint8_t key[16], unsigned bits)
 }
 
 static uint32_t
-node_add(struct geo *g, const uint8_t key[16], unsigned bits, country_t cc)
+node_add(struct geo_trie *g, const uint8_t key[16], unsigned bits, country_t cc)
 {
 	struct geo_node *n;
 
@@ -98,7 +113,7 @@ node_add(struct geo *g, const uint8_t key[16], unsigned bits, country_t cc)
 }
 
 static void
-node_set_country(struct geo *g, uint32_t idx, country_t cc)
+node_set_country(struct geo_trie *g, uint32_t idx, country_t cc)
 {
 	if (g->nodes[idx].cc == GEO_NO_COUNTRY)
 		g->n_prefixes++;
@@ -107,7 +122,7 @@ node_set_country(struct geo *g, uint32_t idx, country_t cc)
 
 /* Adds key/bits (bits over the mapped form, 0..128); equal prefix: cc wins. */
 static void
-geo_insert(struct geo *g, const uint8_t key[16], unsigned bits, country_t cc)
+geo_insert(struct geo_trie *g, const uint8_t key[16], unsigned bits, country_t cc)
 {
 	uint32_t cur = 0, next, split, leaf;
 	unsigned b, common, nbits;
@@ -144,11 +159,11 @@ geo_insert(struct geo *g, const uint8_t key[16], unsigned bits, country_t cc)
 	}
 }
 
-struct geo *
-geo_new(void)
+static struct geo_trie *
+trie_new(void)
 {
 	static const uint8_t zero[16];
-	struct geo *g = xcalloc(1, sizeof(*g));
+	struct geo_trie *g = xcalloc(1, sizeof(*g));
 
 	g->cap_nodes = 64;
 	g->nodes = xreallocarray(NULL, g->cap_nodes, sizeof(*g->nodes));
@@ -156,8 +171,8 @@ geo_new(void)
 	return g;
 }
 
-void
-geo_free(struct geo *g)
+static void
+trie_free(struct geo_trie *g)
 {
 	if (g == NULL)
 		return;
@@ -165,15 +180,13 @@ geo_free(struct geo *g)
 	free(g);
 }
 
-country_t
-geo_lookup(const struct geo *g, const struct netaddr *a)
+static country_t
+trie_lookup(const struct geo_trie *g, const struct netaddr *a)
 {
 	const struct geo_node *n = &g->nodes[0];
 	country_t best = n->cc;
 	uint32_t next;
 
-	if (!netaddr_is_set(a))
-		return COUNTRY_UNKNOWN;
 	while (n->bits < 128) {
 		next = n->child[key_bit(a->a, n->bits)];
 		if (next == GEO_NO_CHILD)
@@ -187,10 +200,62 @@ geo_lookup(const struct geo *g, const struct netaddr *a)
 	return best == GEO_NO_COUNTRY ? COUNTRY_UNKNOWN : best;
 }
 
+struct geo *
+geo_new(void)
+{
+	return xcalloc(1, sizeof(struct geo));
+}
+
+void
+geo_free(struct geo *g)
+{
+	size_t i;
+
+	if (g == NULL)
+		return;
+	for (i = 0; i < g->n_src; i++) {
+		trie_free(g->src[i].trie);
+		geo_mmdb_close(g->src[i].mmdb);
+	}
+	free(g->src);
+	geo_mmdb_close(g->asn);
+	free(g);
+}
+
+country_t
+geo_lookup(const struct geo *g, const struct netaddr *a)
+{
+	country_t cc = COUNTRY_UNKNOWN;
+	size_t i;
+
+	if (!netaddr_is_set(a))
+		return COUNTRY_UNKNOWN;
+	for (i = 0; i < g->n_src && cc == COUNTRY_UNKNOWN; i++)
+		cc = g->src[i].trie != NULL ? trie_lookup(g->src[i].trie, a) :
+		    geo_mmdb_country(g->src[i].mmdb, a);
+	return cc;
+}
+
+uint32_t
+geo_asn(const struct geo *g, const struct netaddr *a, char *org,
+    size_t orglen)
+{
+	if (org != NULL && orglen > 0)
+		org[0] = '\0';
+	if (g->asn == NULL)
+		return 0;
+	return geo_mmdb_asn(g->asn, a, org, orglen);
+}
+
 size_t
 geo_prefix_count(const struct geo *g)
 {
-	return g->n_prefixes;
+	size_t i, n = 0;
+
+	for (i = 0; i < g->n_src; i++)
+		if (g->src[i].trie != NULL)
+			n += g->src[i].trie->n_prefixes;
+	return n;
 }
 
 /* The bytes up to (not including) stop or the end, blanks trimmed. */
@@ -286,7 +351,7 @@ geo_parse_line(const uint8_t *line, size_t len, struct geo_entry *out,
 }
 
 static void
-geo_add_entry(struct geo *g, const struct geo_entry *e)
+geo_add_entry(struct geo_trie *g, const struct geo_entry *e)
 {
 	unsigned bits = e->prefix.addr.family == 4 ? 96u + e->prefix.len :
 	    e->prefix.len;
@@ -312,8 +377,56 @@ geo_load_line(void *ctx, const uint8_t *line, size_t len, char *msg,
 	}
 }
 
+static struct geo_source *
+source_add(struct geo *g)
+{
+	struct geo_source *s;
+
+	g->src = xreallocarray(g->src, g->n_src + 1, sizeof(*g->src));
+	s = &g->src[g->n_src++];
+	memset(s, 0, sizeof(*s));
+	return s;
+}
+
 int
 geo_load_csv(struct geo *g, const char *path, char *err, size_t errlen)
 {
-	return file_each_line(path, geo_load_line, g, err, errlen);
+	struct geo_trie *t;
+
+	if (g->n_src > 0 && g->src[g->n_src - 1].trie != NULL)
+		t = g->src[g->n_src - 1].trie;
+	else
+		t = source_add(g)->trie = trie_new();
+	return file_each_line(path, geo_load_line, t, err, errlen);
+}
+
+static int
+geo_load_mmdb(struct geo *g, const char *path, char *err, size_t errlen)
+{
+	struct geo_mmdb *m = geo_mmdb_open(path, GEO_MMDB_COUNTRY, err, errlen);
+
+	if (m == NULL)
+		return -1;
+	source_add(g)->mmdb = m;
+	return 0;
+}
+
+int
+geo_load(struct geo *g, const char *path, char *err, size_t errlen)
+{
+	if (geo_mmdb_sniff(path))
+		return geo_load_mmdb(g, path, err, errlen);
+	return geo_load_csv(g, path, err, errlen);
+}
+
+int
+geo_load_asn(struct geo *g, const char *path, char *err, size_t errlen)
+{
+	struct geo_mmdb *m = geo_mmdb_open(path, GEO_MMDB_ASN, err, errlen);
+
+	if (m == NULL)
+		return -1;
+	geo_mmdb_close(g->asn);
+	g->asn = m;
+	return 0;
 }
