@@ -2,11 +2,12 @@
 # mkmmdb.pl - writes a small MaxMind DB (.mmdb) for the tests and the bench,
 # with Debian's libmaxmind-db-writer-perl (MaxMind::DB::Writer::Tree).
 #
-#   perl tests/mkmmdb.pl TYPE IP_VERSION OUT.mmdb < SPEC
+#   perl tests/mkmmdb.pl [TYPE IP_VERSION] OUT.mmdb < SPEC
 #
 # TYPE is the metadata's database_type (GeoLite2-Country, GeoIP2-City,
-# GeoLite2-ASN, ...), IP_VERSION 4 or 6. SPEC has one network a line ('#'
-# comments and blank lines skipped), in either form:
+# GeoLite2-ASN, ...), IP_VERSION 4 or 6; without them, SPEC's first line
+# must name them: "# mkmmdb.pl TYPE IP_VERSION" (tests/mmdb/*.spec). SPEC
+# has one network a line ('#' comments and blank lines skipped), either:
 #   CIDR,CC                           a geo CSV line: country.iso_code = CC
 #   CIDR|path=value|path=value...     dotted paths into the record, e.g.
 #                                     registered_country.iso_code=US or
@@ -20,8 +21,14 @@ use strict;
 use warnings;
 use MaxMind::DB::Writer::Tree;
 
-die "usage: mkmmdb.pl TYPE IP_VERSION OUT.mmdb < SPEC\n" unless @ARGV == 3;
-my ($type, $ipv, $out) = @ARGV;
+die "usage: mkmmdb.pl [TYPE IP_VERSION] OUT.mmdb < SPEC\n"
+    unless @ARGV == 1 || @ARGV == 3;
+my ($type, $ipv, $out) = @ARGV == 3 ? @ARGV : (undef, undef, $ARGV[0]);
+if (!defined $type) {
+	my $first = <STDIN> // '';
+	($type, $ipv) = $first =~ /^#\s*mkmmdb\.pl\s+(\S+)\s+([46])\s*$/
+	    or die "mkmmdb.pl: the spec's first line is not '# mkmmdb.pl TYPE IP_VERSION'\n";
+}
 
 sub unescape {
 	my ($s) = @_;
@@ -78,6 +85,8 @@ my $tree = MaxMind::DB::Writer::Tree->new(
 		return $value =~ /^\d{1,9}\z/ ? 'uint32' : 'utf8_string';
 	},
 );
+# reproducible files: the build time from SOURCE_DATE_EPOCH when it is set
+$tree->_set_build_epoch($ENV{SOURCE_DATE_EPOCH}) if defined $ENV{SOURCE_DATE_EPOCH};
 for my $n (sort { $a->[0] <=> $b->[0] || $a->[1] <=> $b->[1] } @nets) {
 	$tree->insert_network($n->[2], $n->[3]);
 }

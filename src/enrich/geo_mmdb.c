@@ -84,6 +84,19 @@ type_fits(const char *type, enum geo_mmdb_kind kind)
 	    strstr(type, "Enterprise") != NULL;
 }
 
+/* libmaxminddb before 1.9 sizes the search tree in 32 bits: a node count
+ * that overflows it passes the library's check, and look-ups then read
+ * past the file. Sized again here in 64. */
+static bool
+tree_fits(const MMDB_s *db)
+{
+	uint64_t tree = (uint64_t)db->metadata.node_count *
+	    db->full_record_byte_size;
+
+	return db->file_size > 0 &&
+	    tree + 16 + 3 <= (uint64_t)db->file_size; /* separator, data */
+}
+
 static void
 open_failed(const char *path, int rc, char *err, size_t errlen)
 {
@@ -110,6 +123,13 @@ geo_mmdb_open(const char *path, enum geo_mmdb_kind kind, char *err,
 	if (rc != MMDB_SUCCESS) { /* (MMDB_open has freed what it held) */
 		open_failed(path, rc, err, errlen);
 		free(m);
+		return NULL;
+	}
+	if (!tree_fits(&m->db)) {
+		snprintf(err, errlen, "%s: %s (a search tree of %lu nodes does not "
+		    "fit in the file)", path, MMDB_strerror(MMDB_INVALID_METADATA_ERROR),
+		    (unsigned long)m->db.metadata.node_count);
+		geo_mmdb_close(m);
 		return NULL;
 	}
 	type = m->db.metadata.database_type;
