@@ -209,6 +209,19 @@ test_asn_and_org(void **state)
 	geo_free(g);
 }
 
+/* path is refused as geo.databases with "path: reason". */
+static void
+assert_refused(const char *path, const char *reason)
+{
+	struct geo *g = geo_new();
+	char err[512], want[512];
+
+	assert_int_equal(geo_load(g, path, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "%s: %s", path, reason);
+	assert_string_equal(err, want);
+	geo_free(g);
+}
+
 /* A database where the other kind is wanted is refused, with its type. */
 static void
 test_wrong_type_refused(void **state)
@@ -217,10 +230,8 @@ test_wrong_type_refused(void **state)
 	struct geo *g = geo_new();
 	char err[512], want[512];
 
-	assert_int_equal(geo_load(g, d->asn, err, sizeof(err)), -1);
-	snprintf(want, sizeof(want), "%s: database type \"GeoLite2-ASN\" is not "
-	    "a Country, City or Enterprise database", d->asn);
-	assert_string_equal(err, want);
+	assert_refused(d->asn, "database type \"GeoLite2-ASN\" is not a Country, "
+	    "City or Enterprise database");
 	assert_int_equal(geo_load_asn(g, d->country, err, sizeof(err)), -1);
 	snprintf(want, sizeof(want), "%s: database type \"GeoLite2-Country\" is "
 	    "not an ASN or ISP database", d->country);
@@ -298,16 +309,7 @@ test_truncated_every_length(void **state)
 	marker = memmem(db, len, "\xab\xcd\xefMaxMind.com", 14);
 	assert_non_null(marker);
 	write_bytes(d->scratch, db, (size_t)(marker - db));
-	{
-		struct geo *g = geo_new();
-		char want[512];
-
-		assert_int_equal(geo_load(g, d->scratch, err, sizeof(err)), -1);
-		snprintf(want, sizeof(want), "%s: The MaxMind DB file contains "
-		    "invalid metadata", d->scratch);
-		assert_string_equal(err, want);
-		geo_free(g);
-	}
+	assert_refused(d->scratch, "The MaxMind DB file contains invalid metadata");
 	free(db);
 }
 
@@ -318,10 +320,8 @@ static void
 test_node_count_overflow(void **state)
 {
 	struct dbs *d = *state;
-	struct geo *g = geo_new();
 	const uint8_t *marker, *key;
 	uint8_t *db, *bad;
-	char err[512], want[512];
 	size_t len, at, size;
 
 	len = slurp(d->city, &db);
@@ -337,14 +337,10 @@ test_node_count_overflow(void **state)
 	memcpy(bad + at, "\xc4\xff\xff\xff\xff", 5); /* uint32 0xffffffff */
 	memcpy(bad + at + 5, db + at + size, len - at - size);
 	write_bytes(d->scratch, bad, len - size + 5);
-	assert_int_equal(geo_load(g, d->scratch, err, sizeof(err)), -1);
-	snprintf(want, sizeof(want), "%s: The MaxMind DB file contains invalid "
-	    "metadata (a search tree of 4294967295 nodes does not fit in the "
-	    "file)", d->scratch);
-	assert_string_equal(err, want);
+	assert_refused(d->scratch, "The MaxMind DB file contains invalid metadata "
+	    "(a search tree of 4294967295 nodes does not fit in the file)");
 	free(bad);
 	free(db);
-	geo_free(g);
 }
 
 /* Databases are asked in order; the first that knows an address wins. CSV
