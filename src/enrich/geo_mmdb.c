@@ -158,14 +158,22 @@ geo_mmdb_close(struct geo_mmdb *m)
 
 /* ---- look-ups ---- */
 
+/* An IPv4-mapped IPv6 address (::ffff:a.b.c.d) is looked up as the IPv4
+ * address, as the CSV tables hold IPv4 (not every database aliases it). */
 static bool
 find(const struct geo_mmdb *m, const struct netaddr *a, MMDB_entry_s *out)
 {
 	struct sockaddr_storage ss;
 	MMDB_lookup_result_s r;
+	struct netaddr v4;
 	socklen_t len;
 	int rc;
 
+	if (a->family == 6) {
+		netaddr_from_v4(&v4, a->a + 12);
+		if (memcmp(v4.a, a->a, 12) == 0)
+			a = &v4;
+	}
 	if (!netaddr_is_set(a) || (a->family == 6 && !m->v6))
 		return false;
 	netaddr_to_sockaddr(a, 0, &ss, &len);

@@ -158,7 +158,7 @@ EOF
 	chmod 755 "$T/d" "$T/d/logs" "$T/d/geo"; chmod 644 "$T/d/exfild.yaml" "$T/d/geo"/* "$log"
 	"$EXFILD" -f -u nobody -c "$T/d/exfild.yaml" 2>"$T/d/daemon.log" &
 	daemon_pid=$!
-	if wait_for 10 grep -q "logs: following $log" "$T/d/daemon.log"; then ok
+	if wait_for 10 grep -qs "logs: following $log" "$T/d/daemon.log"; then ok
 	else bad "daemon did not start"; cat "$T/d/daemon.log"; return; fi
 	t0=$(($(date +%s) - 100))
 	# learning starts with the first line; the uploads come after it

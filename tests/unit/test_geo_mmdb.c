@@ -143,6 +143,7 @@ test_country_fields(void **state)
 	assert_string_equal(cc_of(g, "100.64.4.1"), "JP");      /* any case */
 	assert_string_equal(cc_of(g, "133.2.3.4"), "JP");
 	assert_string_equal(cc_of(g, "133.1.3.4"), "KR");       /* longer wins */
+	assert_string_equal(cc_of(g, "::ffff:133.1.3.4"), "KR");
 	assert_string_equal(cc_of(g, "2001:db8:100::1"), "JP");
 	assert_string_equal(cc_of(g, "2001:db8:200:ffff::1"), "US");
 	assert_string_equal(cc_of(g, "2001:db8:300::1"), "??");
@@ -165,7 +166,8 @@ test_city_ipv4_only(void **state)
 
 	assert_string_equal(cc_of(g, "198.51.100.7"), "BR");
 	assert_string_equal(cc_of(g, "2001:db8:100::1"), "??");
-	assert_string_equal(cc_of(g, "::ffff:198.51.100.7"), "??");
+	/* an IPv4-mapped address is its IPv4 address, as in the CSV */
+	assert_string_equal(cc_of(g, "::ffff:198.51.100.7"), "BR");
 	geo_free(g);
 }
 
@@ -395,6 +397,7 @@ test_csv_and_mmdb_agree(void **state)
 		"210.128.0.0", "210.159.255.255", "210.160.0.0", "2001:200::",
 		"2001:3ff:ffff::1", "2001:400::", "8.8.8.8", "8.8.9.1",
 		"2001:4860::1", "2001:4861::1", "10.0.0.1", "::1",
+		"::ffff:198.51.100.1", "::ffff:8.8.8.8", "::ffff:0:0",
 	};
 	struct dbs *d = *state;
 	struct geo *csv = geo_new(), *mm = load_one(d->csv_twin);
