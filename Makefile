@@ -6,7 +6,7 @@ CC        ?= cc
 PREFIX    ?= /usr/local
 DESTDIR   ?=
 SANITIZER ?=
-PKGS      := libpcap libevent zlib yaml-0.1
+PKGS      := libpcap libevent zlib yaml-0.1 libmaxminddb
 
 # Link-time optimisation: a packet crosses several stages' files (decode,
 # conn, track, agg, table) and LTO inlines across them (make bench: about
@@ -61,7 +61,8 @@ TEST_DEPS_test_proto_http   := proto_http netaddr $(BASE)
 TEST_DEPS_test_proto_tls    := proto_tls $(BASE)
 TEST_DEPS_test_proto_dns    := proto_dns netaddr $(BASE)
 TEST_DEPS_test_classify     := classify $(BASE)
-TEST_DEPS_test_geo          := geo trie config $(RULES) netaddr $(BASE)
+TEST_DEPS_test_geo          := geo geo_mmdb trie config $(RULES) netaddr $(BASE)
+TEST_DEPS_test_geo_mmdb     := geo geo_mmdb trie config $(RULES) netaddr $(BASE)
 TEST_DEPS_test_ioc_list     := ioc_list trie config $(RULES) netaddr $(BASE)
 TEST_DEPS_test_indicators   := indicators ioc_list trie config $(RULES) netaddr $(BASE)
 TEST_DEPS_test_names        := names table netaddr $(BASE)
@@ -147,7 +148,7 @@ check-unit: $(UNIT_BINS) $(BIN)
 
 check-e2e: $(BIN) $(GEN_BIN)
 	@BUILD=$(BUILD) MAKE=$(MAKE) sh tests/check.sh e2e run split live systemd logfollow \
-	    logcorpus siem squid logdaemon week indicators $(E2E_BLINDING)
+	    logcorpus siem squid logdaemon week indicators mmdb $(E2E_BLINDING)
 
 demo: deps
 	@$(MAKE) --no-print-directory $(BIN)
@@ -156,7 +157,8 @@ demo: deps
 pcaps: $(GEN_BIN)
 	$(GEN_BIN) -o pcaps
 
-bench: deps
+bench:
+	@sh tests/deps.sh bench
 	@$(MAKE) --no-print-directory $(BIN) $(GEN_BIN)
 	@BUILD=$(BUILD) sh tests/bench/run.sh
 	@BUILD=$(BUILD) sh tests/bench/loglines.sh

@@ -16,6 +16,7 @@ have_pc libpcap || need_pkgs="$need_pkgs libpcap-dev"
 have_pc libevent || need_pkgs="$need_pkgs libevent-dev"
 have_pc zlib || need_pkgs="$need_pkgs zlib1g-dev"
 have_pc yaml-0.1 || need_pkgs="$need_pkgs libyaml-dev"
+have_pc libmaxminddb || need_pkgs="$need_pkgs libmaxminddb-dev"
 have_pc cmocka || need_pkgs="$need_pkgs libcmocka-dev"
 have_cmd jq || need_pkgs="$need_pkgs jq"
 have_cmd python3 || need_pkgs="$need_pkgs python3"
@@ -29,6 +30,12 @@ if [ "$what" = check ]; then
 	have_cmd rsyslogd || need_pkgs="$need_pkgs rsyslog"
 	have_cmd squid || need_pkgs="$need_pkgs squid"
 	have_cmd curl || need_pkgs="$need_pkgs curl"
+fi
+# the tests and make bench write MaxMind DB files (tests/mkmmdb.pl)
+if [ "$what" = check ] || [ "$what" = bench ]; then
+	perl -MMaxMind::DB::Writer::Tree -e 1 2>/dev/null ||
+	    need_pkgs="$need_pkgs libmaxmind-db-writer-perl"
+	have_cmd mmdblookup || need_pkgs="$need_pkgs mmdb-bin"
 fi
 
 [ -z "$need_pkgs" ] && exit 0
@@ -44,5 +51,5 @@ if command -v apt-get >/dev/null 2>&1; then
 		exit 1
 	fi
 fi
-echo "deps: please install:$need_pkgs (Debian package names; on other systems the equivalent libpcap, libevent, zlib, libyaml and cmocka development packages)" >&2
+echo "deps: please install:$need_pkgs (Debian package names; on other systems the equivalent libpcap, libevent, zlib, libyaml, libmaxminddb and cmocka development packages)" >&2
 exit 1

@@ -180,6 +180,17 @@ put_country(struct strbuf *sb, const char *key, country_t cc)
 	put_field(sb, buf, sizeof(buf));
 }
 
+/* "dst_asn" and "dst_org", only when the autonomous system is known. */
+static void
+put_as(struct strbuf *sb, uint32_t asn, const char *org, size_t orgsize)
+{
+	if (asn == 0)
+		return;
+	put_u64(sb, "dst_asn", asn);
+	put_key(sb, "dst_org");
+	put_field(sb, org, orgsize);
+}
+
 /* {"kind":bytes,...} in enum order, kinds with bytes only. */
 static void
 put_payload(struct strbuf *sb, const uint64_t payload[PK_COUNT])
@@ -285,6 +296,7 @@ alert_format_json(const struct alert *a, struct strbuf *sb)
 	put_key(sb, "dst_host");
 	put_field(sb, a->dst_host, sizeof(a->dst_host));
 	put_country(sb, "dst_country", a->dst_country);
+	put_as(sb, a->dst_asn, a->dst_org, sizeof(a->dst_org));
 	put_key(sb, "via");
 	put_cstr(sb, a->via_proxy ? "proxy" : "direct");
 	put_u64(sb, "bytes_out", a->bytes_out);
@@ -312,6 +324,7 @@ pair_format_json(const struct pair_report *r, struct strbuf *sb)
 	put_key(sb, "dst_host");
 	put_field(sb, r->dst_host, sizeof(r->dst_host));
 	put_country(sb, "dst_country", r->dst_country);
+	put_as(sb, r->dst_asn, r->dst_org, sizeof(r->dst_org));
 	put_u64(sb, "bytes_out", r->bytes_out);
 	put_u64(sb, "bytes_in", r->bytes_in);
 	put_u64(sb, "bytes_served", r->bytes_served);

@@ -341,6 +341,27 @@ ecs_source(struct strbuf *sb, int *n, const struct alert *a)
 	sb_putc(sb, '}');
 }
 
+/* "as":{"number":N,"organization":{"name":"..."}} when the AS is known. */
+static void
+ecs_as(struct strbuf *sb, int *n, const struct alert *a)
+{
+	size_t org = strnlen(a->dst_org, sizeof(a->dst_org));
+	int m = 0, o = 0;
+
+	if (a->dst_asn == 0)
+		return;
+	ecs_key(sb, n, "as");
+	sb_putc(sb, '{');
+	ecs_u64(sb, &m, "number", a->dst_asn);
+	if (org > 0) {
+		ecs_key(sb, &m, "organization");
+		sb_putc(sb, '{');
+		ecs_str(sb, &o, "name", a->dst_org, org);
+		sb_putc(sb, '}');
+	}
+	sb_putc(sb, '}');
+}
+
 static void
 ecs_destination(struct strbuf *sb, int *n, const struct alert *a)
 {
@@ -356,6 +377,7 @@ ecs_destination(struct strbuf *sb, int *n, const struct alert *a)
 	if (host > 0)
 		ecs_str(sb, &m, "domain", a->dst_host, host);
 	ecs_u64(sb, &m, "bytes", a->bytes_in);
+	ecs_as(sb, &m, a);
 	if (country_known(a->dst_country)) {
 		country_format(a->dst_country, cc);
 		ecs_key(sb, &m, "geo");
@@ -625,6 +647,12 @@ format_cef(const struct alert *a, struct strbuf *sb)
 	kv_u64(&l, "cn1", a->flows);
 	kv_cstr(&l, "cn2Label", "Window Seconds");
 	kv_u64(&l, "cn2", a->window_s);
+	if (a->dst_asn != 0) {
+		kv_cstr(&l, "cn3Label", "Destination ASN");
+		kv_u64(&l, "cn3", a->dst_asn);
+		kv_cstr(&l, "cs6Label", "Destination AS Organization");
+		kv_field(&l, "cs6", a->dst_org, sizeof(a->dst_org));
+	}
 	kv_records(&l, a);
 	kv_finding(&l, &a->finding);
 }
@@ -677,6 +705,10 @@ format_leef(const struct alert *a, struct strbuf *sb)
 	kv_field(&l, "alertId", a->id, sizeof(a->id));
 	kv_field(&l, "dstHost", a->dst_host, sizeof(a->dst_host));
 	kv_country(&l, "dstCountry", a->dst_country);
+	if (a->dst_asn != 0) {
+		kv_u64(&l, "dstAsn", a->dst_asn);
+		kv_field(&l, "dstOrg", a->dst_org, sizeof(a->dst_org));
+	}
 	kv_cstr(&l, "via", via_name(a));
 	kv_u64(&l, "flows", a->flows);
 	kv_u64(&l, "windowSeconds", a->window_s);
@@ -763,6 +795,11 @@ sd_element(struct strbuf *sb, const struct alert *a)
 	    strnlen(a->dst_host, sizeof(a->dst_host)));
 	country_format(a->dst_country, cc);
 	sd_param(sb, "dst_country", cc, strnlen(cc, sizeof(cc)));
+	if (a->dst_asn != 0) {
+		sd_u64(sb, "dst_asn", a->dst_asn);
+		sd_param(sb, "dst_org", a->dst_org,
+		    strnlen(a->dst_org, sizeof(a->dst_org)));
+	}
 	sd_cstr(sb, "via", via_name(a));
 	sd_u64(sb, "bytes_out", a->bytes_out);
 	sd_u64(sb, "bytes_in", a->bytes_in);
@@ -918,6 +955,7 @@ shorten(struct alert *tmp, const struct alert *a, size_t keep)
 {
 	shorten_field(tmp->dst_host, sizeof(tmp->dst_host), a->dst_host, keep);
 	shorten_field(tmp->src_user, sizeof(tmp->src_user), a->src_user, keep);
+	shorten_field(tmp->dst_org, sizeof(tmp->dst_org), a->dst_org, keep);
 	shorten_finding(&tmp->finding, &a->finding, keep);
 }
 
@@ -931,7 +969,7 @@ format_fitted(const struct alert *a, const struct request *r,
     size_t max_len, struct strbuf *out)
 {
 	struct alert tmp;
-	size_t start = out->len, limit, lo, hi, mid, host, user;
+	size_t start = out->len, limit, lo, hi, mid, host, user, org;
 
 	if (out->overflow || out->cap == 0)
 		return -1;
@@ -942,7 +980,10 @@ format_fitted(const struct alert *a, const struct request *r,
 		return 0;
 	host = strnlen(a->dst_host, sizeof(a->dst_host));
 	user = strnlen(a->src_user, sizeof(a->src_user));
+	org = strnlen(a->dst_org, sizeof(a->dst_org));
 	hi = host > user ? host : user;
+	if (org > hi)
+		hi = org;
 	if (finding_longest(&a->finding) > hi)
 		hi = finding_longest(&a->finding);
 	if (hi == 0)

@@ -193,8 +193,10 @@ config_free(struct config *c)
 	free(c->geo_home);
 	free_strings(c->geo_databases, c->n_geo_databases);
 	free(c->geo_hosts);
+	free(c->geo_asn);
 	free(c->baseline_state);
 	netset_free(&c->baseline_allow_nets);
+	free(c->baseline_allow_asns);
 	netset_free(&c->resolvers);
 	netset_free(&c->servers);
 	free(c->crown_jewels);
@@ -1055,6 +1057,30 @@ parse_geo_databases(struct loader *ld, const struct key_handler *h,
 	return for_each_item(ld, path, value, add_database, target);
 }
 
+/* "AS" (any case) and digits: an autonomous system number, 1..2^32-1
+ * (RFC 6793; AS 0 is reserved, RFC 7607). 1: it is one, 0: not that
+ * shape, -1: that shape but no valid number. */
+static int
+parse_as_entry(const char *s, uint32_t *out)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (ascii_lower(s[0]) != 'a' || ascii_lower(s[1]) != 's' || s[2] == '\0')
+		return 0;
+	for (i = 2; s[i] != '\0'; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+		if (i >= 12) /* more than 10 digits */
+			return -1;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	if (v == 0 || v > UINT32_MAX)
+		return -1;
+	*out = (uint32_t)v;
+	return 1;
+}
+
 static int
 add_allow_entry(struct loader *ld, const char *path, const yaml_node_t *item,
     const char *text, void *target)
@@ -1062,7 +1088,18 @@ add_allow_entry(struct loader *ld, const char *path, const yaml_node_t *item,
 	struct config *c = target;
 	char domain[DOMAIN_MAX + 1];
 	struct netprefix p;
+	uint32_t asn;
+	int as;
 
+	if ((as = parse_as_entry(text, &asn)) != 0) {
+		if (as < 0)
+			return fail_invalid(ld, item, path, "AS number", text,
+			    " (expected AS1 to AS4294967295)");
+		c->baseline_allow_asns = xreallocarray(c->baseline_allow_asns,
+		    c->n_baseline_allow_asns + 1, sizeof(*c->baseline_allow_asns));
+		c->baseline_allow_asns[c->n_baseline_allow_asns++] = asn;
+		return 0;
+	}
 	if (netprefix_parse(text, &p) == 0) {
 		netset_add(&c->baseline_allow_nets, &p);
 		return 0;
@@ -1881,6 +1918,7 @@ static const struct key_handler geo_keys[] = {
 	{ "home", parse_geo_home, 0, NULL, NULL },
 	{ "databases", parse_geo_databases, 0, NULL, NULL },
 	{ "hosts", parse_path_field, offsetof(struct config, geo_hosts), NULL, NULL },
+	{ "asn", parse_path_field, offsetof(struct config, geo_asn), NULL, NULL },
 };
 static const struct key_table geo_table = KEY_TABLE(geo_keys);
 

@@ -1,6 +1,8 @@
 /*
- * geo.c - country of an address from "CIDR,CC" CSV files, held in a
- * longest-prefix trie (util/trie.h: IPv4 and IPv6 alike); a lookup
+ * geo.c - country and autonomous system of an address. Geo databases are
+ * asked in their order, the first that knows an address wins: a MaxMind
+ * DB (geo_mmdb.c), or "CIDR,CC" CSV files (consecutive ones merged) held
+ * in a longest-prefix trie (util/trie.h: IPv4 and IPv6 alike); a lookup
  * allocates nothing.
  */
 #include <errno.h>
@@ -10,14 +12,24 @@
 
 #include "exfild/util/cursor.h"
 #include "exfild/enrich/geo.h"
+#include "exfild/enrich/geo_mmdb.h"
 #include "exfild/util/log.h"
 #include "exfild/util/trie.h"
 #include "exfild/util/util.h"
 
 #define GEO_LINE_MAX 4096
 
+/* One database of geo.databases: a trie of CSV files (value: the
+ * country), or a MaxMind DB. */
+struct geo_source {
+	struct trie *trie;
+	struct geo_mmdb *mmdb;
+};
+
 struct geo {
-	struct trie *prefixes; /* value: the country */
+	struct geo_source *src;
+	size_t n_src;
+	struct geo_mmdb *asn; /* geo.asn (may be NULL) */
 };
 
 /* One parsed CSV line. */
@@ -28,37 +40,71 @@ struct geo_entry {
 
 enum geo_line { GEO_LINE_SKIP, GEO_LINE_ENTRY, GEO_LINE_ERROR };
 
+static country_t
+trie_country(const struct trie *t, const struct netaddr *a)
+{
+	uint32_t cc = trie_lookup(t, a);
+
+	/* (a country code is two letters: never 0, the trie's "none") */
+	return cc == 0 ? COUNTRY_UNKNOWN : (country_t)cc;
+}
+
 struct geo *
 geo_new(void)
 {
-	struct geo *g = xcalloc(1, sizeof(*g));
-
-	g->prefixes = trie_new();
-	return g;
+	return xcalloc(1, sizeof(struct geo));
 }
 
 void
 geo_free(struct geo *g)
 {
+	size_t i;
+
 	if (g == NULL)
 		return;
-	trie_free(g->prefixes);
+	for (i = 0; i < g->n_src; i++) {
+		trie_free(g->src[i].trie);
+		geo_mmdb_close(g->src[i].mmdb);
+	}
+	free(g->src);
+	geo_mmdb_close(g->asn);
 	free(g);
 }
 
 country_t
 geo_lookup(const struct geo *g, const struct netaddr *a)
 {
-	uint32_t cc = trie_lookup(g->prefixes, a);
+	country_t cc = COUNTRY_UNKNOWN;
+	size_t i;
 
-	/* (a country code is two letters: never 0, the trie's "none") */
-	return cc == 0 ? COUNTRY_UNKNOWN : (country_t)cc;
+	if (!netaddr_is_set(a))
+		return COUNTRY_UNKNOWN;
+	for (i = 0; i < g->n_src && cc == COUNTRY_UNKNOWN; i++)
+		cc = g->src[i].trie != NULL ? trie_country(g->src[i].trie, a) :
+		    geo_mmdb_country(g->src[i].mmdb, a);
+	return cc;
+}
+
+uint32_t
+geo_asn(const struct geo *g, const struct netaddr *a, char *org,
+    size_t orglen)
+{
+	if (org != NULL && orglen > 0)
+		org[0] = '\0';
+	if (g->asn == NULL)
+		return 0;
+	return geo_mmdb_asn(g->asn, a, org, orglen);
 }
 
 size_t
 geo_prefix_count(const struct geo *g)
 {
-	return trie_prefixes(g->prefixes);
+	size_t i, n = 0;
+
+	for (i = 0; i < g->n_src; i++)
+		if (g->src[i].trie != NULL)
+			n += trie_prefixes(g->src[i].trie);
+	return n;
 }
 
 /* The bytes up to (not including) stop or the end, blanks trimmed. */
@@ -154,9 +200,9 @@ geo_parse_line(const uint8_t *line, size_t len, struct geo_entry *out,
 }
 
 static void
-geo_add_entry(struct geo *g, const struct geo_entry *e)
+geo_add_entry(struct trie *t, const struct geo_entry *e)
 {
-	(void)trie_insert(g->prefixes, &e->prefix, e->cc, true);
+	(void)trie_insert(t, &e->prefix, e->cc, true);
 }
 
 /* One CSV line into the trie (file_each_line's callback). */
@@ -177,8 +223,56 @@ geo_load_line(void *ctx, const uint8_t *line, size_t len, char *msg,
 	}
 }
 
+static struct geo_source *
+source_add(struct geo *g)
+{
+	struct geo_source *s;
+
+	g->src = xreallocarray(g->src, g->n_src + 1, sizeof(*g->src));
+	s = &g->src[g->n_src++];
+	memset(s, 0, sizeof(*s));
+	return s;
+}
+
 int
 geo_load_csv(struct geo *g, const char *path, char *err, size_t errlen)
 {
-	return file_each_line(path, geo_load_line, g, err, errlen);
+	struct trie *t;
+
+	if (g->n_src > 0 && g->src[g->n_src - 1].trie != NULL)
+		t = g->src[g->n_src - 1].trie;
+	else
+		t = source_add(g)->trie = trie_new();
+	return file_each_line(path, geo_load_line, t, err, errlen);
+}
+
+static int
+geo_load_mmdb(struct geo *g, const char *path, char *err, size_t errlen)
+{
+	struct geo_mmdb *m = geo_mmdb_open(path, GEO_MMDB_COUNTRY, err, errlen);
+
+	if (m == NULL)
+		return -1;
+	source_add(g)->mmdb = m;
+	return 0;
+}
+
+int
+geo_load(struct geo *g, const char *path, char *err, size_t errlen)
+{
+	if (geo_mmdb_sniff(path))
+		return geo_load_mmdb(g, path, err, errlen);
+	return geo_load_csv(g, path, err, errlen);
+}
+
+int
+geo_load_asn(struct geo *g, const char *path, char *err, size_t errlen)
+{
+	struct geo_mmdb *m = geo_mmdb_open(path, GEO_MMDB_ASN, err, errlen);
+
+	if (m == NULL)
+		return -1;
+	geo_mmdb_close(g->asn);
+	g->asn = m;
+	return 0;
 }

@@ -40,6 +40,7 @@ struct pipeline {
 };
 
 static void on_detection(void *ctx, const struct detection *d);
+static struct geo *load_geo(const struct config *cfg, char *err, size_t errlen);
 
 /* ---- start-up ---- */
 
@@ -67,11 +68,7 @@ load_inputs(struct pipeline *p, char *err, size_t errlen)
 {
 	const struct config *cfg = p->cfg;
 	struct track_state_more flows;
-	size_t i;
 
-	for (i = 0; i < cfg->n_geo_databases; i++)
-		if (geo_load_csv(p->geo, cfg->geo_databases[i], err, errlen) != 0)
-			return -1;
 	if (cfg->geo_hosts != NULL &&
 	    names_load_hosts(p->names, cfg->geo_hosts, err, errlen) != 0)
 		return -1;
@@ -119,10 +116,11 @@ pipeline_new(const struct config *cfg, const char *source, pipeline_alert_fn fn,
 		snprintf(err, errlen, "cannot seed the hash tables");
 		goto fail;
 	}
+	if ((p->geo = load_geo(cfg, err, errlen)) == NULL)
+		goto fail;
 	p->names = names_new(cfg->limit_names, &p->key);
-	p->geo = geo_new();
 	p->ioc = indicators_new(cfg->limit_destinations, &p->key);
-	if (p->names == NULL || p->geo == NULL ||
+	if (p->names == NULL ||
 	    (p->track = track_new(cfg, &p->key, p->geo, p->names, on_detection,
 	    p)) == NULL) {
 		snprintf(err, errlen, "cannot allocate the tables (see limits:)");
@@ -219,7 +217,8 @@ on_detection(void *ctx, const struct detection *d)
 	    event_source_name(d->source);
 	str_copy(a.src_user, d->user, sizeof(a.src_user));
 	a.src = pr->host;
-	track_dest_address(p->track, d->dest, &a.dst);
+	if (track_dest_address(p->track, d->dest, &a.dst))
+		a.dst_asn = geo_asn(p->geo, &a.dst, a.dst_org, sizeof(a.dst_org));
 	a.dst_port = pr->dst_port;
 	dest_host_name(p, pr, d->dest, a.dst_host, sizeof(a.dst_host));
 	a.dst_country = pr->country;
@@ -413,7 +412,9 @@ collect_pair(void *ctx, const struct pair *pr)
 	r->src = pr->host;
 	d = baseline_get(track_baseline(l->p->track), pr->dest_id, pr->dest_gen);
 	if (d != NULL) {
-		track_dest_address(l->p->track, d, &r->dst);
+		if (track_dest_address(l->p->track, d, &r->dst))
+			r->dst_asn = geo_asn(l->p->geo, &r->dst, r->dst_org,
+			    sizeof(r->dst_org));
 		dest_host_name(l->p, pr, d, r->dst_host, sizeof(r->dst_host));
 	}
 	r->dst_country = pr->country;
@@ -479,24 +480,28 @@ warn_restart_only(const struct config *old, const struct config *cfg)
 		    "restart", cfg->path);
 }
 
-/* Geo databases of cfg into a new table; NULL with err on any error. */
+/* Geo databases of cfg (geo.databases, geo.asn) into a new table, the
+ * files opened anew; NULL with err on any error (at start-up, or a reload
+ * that keeps the old tables). */
 static struct geo *
 load_geo(const struct config *cfg, char *err, size_t errlen)
 {
 	struct geo *g = geo_new();
 	size_t i;
 
-	if (g == NULL) {
-		snprintf(err, errlen, "cannot allocate the geo table");
-		return NULL;
-	}
-	for (i = 0; i < cfg->n_geo_databases; i++) {
-		if (geo_load_csv(g, cfg->geo_databases[i], err, errlen) != 0) {
-			geo_free(g);
-			return NULL;
-		}
-	}
+	for (i = 0; i < cfg->n_geo_databases; i++)
+		if (geo_load(g, cfg->geo_databases[i], err, errlen) != 0)
+			goto fail;
+	if (cfg->geo_asn != NULL &&
+	    geo_load_asn(g, cfg->geo_asn, err, errlen) != 0)
+		goto fail;
+	if (cfg->n_baseline_allow_asns > 0 && cfg->geo_asn == NULL)
+		log_warnx("%s: baseline.allow: AS entries match nothing without "
+		    "geo.asn", cfg->path);
 	return g;
+fail:
+	geo_free(g);
+	return NULL;
 }
 
 /* The hosts file is checked in a scratch table before its names join the

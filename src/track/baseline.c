@@ -9,7 +9,9 @@
  * being used: familiarity is decided by first_seen and the allow list,
  * never by volume or repetition. A named destination is allowed by its
  * name only (its address is a hint that DNS answers can steer); an
- * address-only destination by baseline.allow's networks.
+ * address-only destination by baseline.allow's networks, or by its
+ * autonomous system (AS<number> entries; asked of the caller's look-up,
+ * once per destination and at a reload).
  *
  * Full table: the least recently seen unfamiliar entry is evicted first,
  * then the least recently seen entry overall (recency is the order of
@@ -63,6 +65,10 @@ struct baseline {
 	size_t n_allow_nets;
 	char **allow_domains;
 	size_t n_allow_domains;
+	uint32_t *allow_asns;
+	size_t n_allow_asns;
+	baseline_asn_fn asn_fn;
+	void *asn_ctx;
 
 	uint64_t n_familiar;
 	uint64_t evictions;
@@ -188,6 +194,22 @@ domain_matches(const char *name, size_t len, const char *domain)
 	return dlen == len || name[len - dlen - 1] == '.';
 }
 
+/* The address's autonomous system is an AS<number> entry. */
+static bool
+asn_allowed(const struct baseline *b, const struct netaddr *a)
+{
+	uint32_t asn;
+	size_t i;
+
+	if (b->n_allow_asns == 0 || b->asn_fn == NULL || !netaddr_is_set(a) ||
+	    (asn = b->asn_fn(b->asn_ctx, a)) == 0)
+		return false;
+	for (i = 0; i < b->n_allow_asns; i++)
+		if (b->allow_asns[i] == asn)
+			return true;
+	return false;
+}
+
 static bool
 dest_allowed(const struct baseline *b, const struct dest *d)
 {
@@ -202,7 +224,7 @@ dest_allowed(const struct baseline *b, const struct dest *d)
 	for (i = 0; i < b->n_allow_nets; i++)
 		if (netprefix_contains(&b->allow_nets[i], &d->addr))
 			return true;
-	return false;
+	return asn_allowed(b, &d->addr);
 }
 
 static bool
@@ -277,9 +299,11 @@ allow_free(struct baseline *b)
 		free(b->allow_domains[i]);
 	free(b->allow_domains);
 	free(b->allow_nets);
+	free(b->allow_asns);
 	b->allow_domains = NULL;
 	b->allow_nets = NULL;
-	b->n_allow_domains = b->n_allow_nets = 0;
+	b->allow_asns = NULL;
+	b->n_allow_domains = b->n_allow_nets = b->n_allow_asns = 0;
 }
 
 /* Copies the allow list; domains lowercased, "*." / "." and a final dot cut. */
@@ -296,6 +320,13 @@ allow_copy(struct baseline *b, const struct config *cfg)
 		memcpy(b->allow_nets, cfg->baseline_allow_nets.v,
 		    cfg->baseline_allow_nets.n * sizeof(*b->allow_nets));
 		b->n_allow_nets = cfg->baseline_allow_nets.n;
+	}
+	if (cfg->n_baseline_allow_asns > 0) {
+		b->allow_asns = xreallocarray(NULL, cfg->n_baseline_allow_asns,
+		    sizeof(*b->allow_asns));
+		memcpy(b->allow_asns, cfg->baseline_allow_asns,
+		    cfg->n_baseline_allow_asns * sizeof(*b->allow_asns));
+		b->n_allow_asns = cfg->n_baseline_allow_asns;
 	}
 	if (cfg->n_baseline_allow_domains == 0)
 		return;
@@ -328,6 +359,13 @@ baseline_apply_config(struct baseline *b, const struct config *cfg)
 		allow_copy(b, cfg);
 	}
 	dests_reevaluate(b);
+}
+
+void
+baseline_set_asn_lookup(struct baseline *b, baseline_asn_fn fn, void *ctx)
+{
+	b->asn_fn = fn;
+	b->asn_ctx = ctx;
 }
 
 /* A full table gives up its least recently seen unfamiliar entry. */

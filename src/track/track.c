@@ -58,6 +58,15 @@ track_note_bytes(size_t pairs)
 	return (uint64_t)pairs * sizeof(struct pair_note);
 }
 
+/* baseline.allow's AS<number> entries ask the geo tables (per destination). */
+static uint32_t
+dest_asn(void *ctx, const struct netaddr *a)
+{
+	const struct tracker *t = ctx;
+
+	return geo_asn(t->geo, a, NULL, 0);
+}
+
 struct tracker *
 track_new(const struct config *cfg, const struct hash_key *key,
     struct geo *geo, struct names *names, track_alert_fn fn, void *ctx)
@@ -78,6 +87,7 @@ track_new(const struct config *cfg, const struct hash_key *key,
 		track_free(t);
 		return NULL;
 	}
+	baseline_set_asn_lookup(t->baseline, dest_asn, t);
 	/* calloc'd pages stay untouched (and cost nothing) without logs */
 	t->notes = xcalloc(cfg->limit_pairs, sizeof(*t->notes));
 	t->n_notes = cfg->limit_pairs;

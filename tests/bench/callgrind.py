@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Marginal instructions per packet from callgrind totals of two capture sizes."""
+"""Marginal instructions per packet from callgrind totals of two capture sizes
+(bare loop, exfild, and exfild with its geo from a MaxMind DB when run)."""
 import os
 import sys
 
@@ -14,8 +15,15 @@ def total(path):
     raise SystemExit("no totals in " + path)
 
 
-for which in ("bare", "exfild"):
+per_packet = {}
+for which in ("bare", "exfild", "exfild-mmdb"):
+    if not os.path.exists(os.path.join(d, "cg.%s.small" % which)):
+        continue
     small = total(os.path.join(d, "cg.%s.small" % which))
     half = total(os.path.join(d, "cg.%s.half" % which))
-    print("%-7s %12d Ir (%d pkts) %12d Ir (%d pkts): %.0f instructions/packet"
-          % (which, small, n_small, half, n_half, (small - half) / (n_small - n_half)))
+    per_packet[which] = (small - half) / (n_small - n_half)
+    print("%-11s %12d Ir (%d pkts) %12d Ir (%d pkts): %.1f instructions/packet"
+          % (which, small, n_small, half, n_half, per_packet[which]))
+if "exfild-mmdb" in per_packet:
+    print("geo from the mmdb: %+.2f%% instructions/packet against the CSV (target within 3%%)"
+          % (100.0 * (per_packet["exfild-mmdb"] / per_packet["exfild"] - 1)))

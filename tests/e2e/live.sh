@@ -36,15 +36,6 @@ cleanup() {
 trap cleanup EXIT INT TERM
 in_ns() { ip netns exec "$NS" "$@"; }
 
-# wait_for SECONDS COMMAND...: polls every 0.1 s
-wait_for() {
-	n=$(($1 * 10)); shift
-	while [ "$n" -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.1; n=$((n - 1))
-	done
-	return 1
-}
 count_alerts() { [ -f "$T/out/alerts.json" ] && wc -l <"$T/out/alerts.json" | tr -d ' ' || echo 0; }
 has_alerts() { [ "$(count_alerts)" -ge "$1" ]; }
 log_has() { grep -q "$1" "$T/daemon.log"; }

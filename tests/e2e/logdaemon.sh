@@ -59,15 +59,6 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-# wait_for SECONDS COMMAND...: polls every 0.1 s
-wait_for() {
-	n=$(($1 * 10)); shift
-	while [ "$n" -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.1; n=$((n - 1))
-	done
-	return 1
-}
 free_port() { # udp|tcp
 	python3 -c 'import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM if sys.argv[1] == "udp" else socket.SOCK_STREAM)

@@ -68,15 +68,6 @@ trap 'exit 1' INT TERM
 # the program, not a subshell)
 in_ns() { ip netns exec "$NS" "$@"; }
 
-# wait_for SECONDS COMMAND...: polls every 0.1 s
-wait_for() {
-	wait_left=$(($1 * 10)); shift
-	while [ "$wait_left" -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.1; wait_left=$((wait_left - 1))
-	done
-	return 1
-}
 lines() { if [ -f "$1" ]; then wc -l <"$1" | tr -d ' '; else echo 0; fi; }
 has_lines() { [ "$(lines "$1")" -ge "$2" ]; }
 listening() { in_ns ss -Hltun "sport = :$1" | grep -q .; }

@@ -1,4 +1,5 @@
-# tally.sh - sourced by the end-to-end scripts: how a script reports.
+# tally.sh - sourced by the end-to-end scripts: how a script reports (and
+# wait_for, the polling they share).
 # Under tests/check.sh (CHECK_STEP names a file) the counts and skip reasons
 # go to that file and make check sums them into its one closing line; run
 # alone, a script prints its own line.
@@ -18,4 +19,15 @@ skip_all() {
 	echo "$tally_name: SKIP: $*"
 	[ -z "${CHECK_STEP:-}" ] || echo "skip $*" >>"$CHECK_STEP"
 	exit 77
+}
+
+# wait_for SECONDS COMMAND...: polls every 0.1 s until COMMAND succeeds;
+# false when it never did
+wait_for() {
+	wait_left=$(($1 * 10)); shift
+	while [ "$wait_left" -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.1; wait_left=$((wait_left - 1))
+	done
+	return 1
 }

@@ -6,9 +6,9 @@
  * same bytes.
  *
  *   clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
- *       -Iinclude tests/fuzz/fuzz_geo_csv.c src/enrich/geo.c src/enrich/names.c \
- *       src/track/baseline.c src/config/config.c src/util/netaddr.c src/util/util.c src/util/log.c \
- *       -lyaml -o fuzz_geo_csv
+ *       -Iinclude tests/fuzz/fuzz_geo_csv.c src/enrich/geo.c src/enrich/geo_mmdb.c \
+ *       src/enrich/names.c src/track/baseline.c src/config/config.c src/util/netaddr.c \
+ *       src/util/util.c src/util/log.c -lyaml -lmaxminddb -o fuzz_geo_csv
  *   cp -r tests/fuzz/corpus_geo_csv /tmp/c  # libFuzzer adds to it
  *   ./fuzz_geo_csv -max_total_time=60 /tmp/c
  */

@@ -779,6 +779,46 @@ test_records_estimate(void **state)
 	assert_int_equal(high, UINT64_MAX);
 }
 
+/* dst_asn and dst_org follow dst_country in alerts and pair rows, only
+ * when the autonomous system is known; the organisation is escaped. */
+static void
+test_as_fields_json(void **state)
+{
+	struct pair_report r;
+	struct alert a;
+	char buf[4096];
+	struct strbuf sb;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	r.dst_country = country_parse("HK");
+	r.dst_asn = 64496;
+	strcpy(r.dst_org, "Ex \"H\"\n\xff");
+	sb_init(&sb, buf, sizeof(buf));
+	assert_true(pair_format_json(&r, &sb));
+	assert_non_null(strstr(buf, ",\"dst_country\":\"HK\",\"dst_asn\":64496,"
+	    "\"dst_org\":\"Ex \\\"H\\\"\\n" FFFD "\",\"bytes_out\":0,"));
+	r.dst_asn = 0;
+	sb_init(&sb, buf, sizeof(buf));
+	assert_true(pair_format_json(&r, &sb));
+	assert_null(strstr(buf, "dst_asn"));
+	assert_null(strstr(buf, "dst_org"));
+
+	memset(&a, 0, sizeof(a));
+	a.dst_country = country_parse("HK");
+	a.dst_asn = 4294967295u;
+	strcpy(a.dst_org, "Org");
+	sb_init(&sb, buf, sizeof(buf));
+	assert_true(alert_format_json(&a, &sb));
+	assert_non_null(strstr(buf, ",\"dst_country\":\"HK\",\"dst_asn\":4294967295,"
+	    "\"dst_org\":\"Org\",\"via\":"));
+	a.dst_asn = 0;
+	sb_init(&sb, buf, sizeof(buf));
+	assert_true(alert_format_json(&a, &sb));
+	assert_null(strstr(buf, "dst_asn"));
+	assert_null(strstr(buf, "dst_org"));
+}
+
 int
 main(void)
 {
@@ -800,6 +840,7 @@ main(void)
 		cmocka_unit_test(test_id_deterministic_and_distinct),
 		cmocka_unit_test(test_pair_exact),
 		cmocka_unit_test(test_records_estimate),
+		cmocka_unit_test(test_as_fields_json),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,8 +1,8 @@
 /*
  * test_baseline.c - destination baseline: the learning window boundary,
- * the allow list (networks, domain suffixes), no familiarity by use,
- * eviction order, slot generations, state file save/load (round trip,
- * atomicity, exact errors, truncation) and config changes.
+ * the allow list (networks, domain suffixes, AS numbers), no familiarity
+ * by use, eviction order, slot generations, state file save/load (round
+ * trip, atomicity, exact errors, truncation) and config changes.
  */
 #include <dirent.h>
 #include <ftw.h>
@@ -988,6 +988,68 @@ test_apply_config_reorders_eviction(void **state)
 	baseline_free(b);
 }
 
+/* A pretend ASN database: 198.51.100.0/24 is AS64500, 2001:db8::/32
+ * AS64501, the rest unknown; counts the look-ups. */
+static unsigned asn_lookups;
+
+static uint32_t
+fake_asn(void *ctx, const struct netaddr *a)
+{
+	struct netaddr v4 = addr_of("198.51.100.0"), v6 = addr_of("2001:db8::");
+
+	(void)ctx;
+	asn_lookups++;
+	if (memcmp(a->a, v4.a, 15) == 0)
+		return 64500;
+	if (memcmp(a->a, v6.a, 4) == 0)
+		return 64501;
+	return 0;
+}
+
+/* AS<number> entries allow address-only destinations by their autonomous
+ * system, asked once when first seen (and again at a reload); a named
+ * destination is allowed by its name only, as with networks. */
+static void
+test_allow_as(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t asns[] = { 64501, 64500 };
+	struct netaddr a = addr_of("198.51.100.7");
+	struct baseline *b;
+	struct dest *d = NULL;
+
+	f->cfg.baseline_allow_asns = asns;
+	f->cfg.n_baseline_allow_asns = 2;
+	f->cfg.baseline_learn_s = 0;
+	b = baseline_new(32, &f->cfg, &test_key);
+	/* no look-up yet: AS entries match nothing */
+	assert_false(see_addr(b, "198.51.100.1", T0)->allowed);
+	baseline_set_asn_lookup(b, fake_asn, NULL);
+	asn_lookups = 0;
+	assert_true(see_addr(b, "198.51.100.7", T0)->allowed);
+	assert_true(see_addr(b, "198.51.100.7", T0 + SEC)->familiar);
+	assert_int_equal(asn_lookups, 1);
+	assert_true(see_addr(b, "2001:db8:5::1", T0)->allowed);
+	assert_false(see_addr(b, "203.0.113.1", T0)->allowed);
+	assert_false(see_addr(b, "203.0.113.1", T0)->familiar);
+	baseline_observe(b, "named.example", &a, T0, &d);
+	assert_non_null(d);
+	assert_false(d->allowed);
+	/* a reload asks again: the one seen before the look-up is allowed */
+	assert_false(see_addr(b, "198.51.100.1", T0)->allowed);
+	baseline_apply_config(b, &f->cfg);
+	assert_true(see_addr(b, "198.51.100.1", T0)->allowed);
+	/* without AS entries, nothing is asked */
+	f->cfg.n_baseline_allow_asns = 0;
+	baseline_apply_config(b, &f->cfg);
+	asn_lookups = 0;
+	assert_false(see_addr(b, "198.51.100.9", T0)->allowed);
+	assert_false(see_addr(b, "198.51.100.7", T0)->allowed);
+	assert_int_equal(asn_lookups, 0);
+	baseline_free(b);
+	f->cfg.baseline_allow_asns = NULL;
+}
+
 int
 main(void)
 {
@@ -997,6 +1059,7 @@ main(void)
 		T(test_no_learning),
 		T(test_unidentified_never_familiar),
 		T(test_allow_list),
+		T(test_allow_as),
 		T(test_use_never_makes_familiar),
 		T(test_eviction_unfamiliar_first),
 		T(test_generation),

@@ -1486,6 +1486,46 @@ test_log_sources(void **state)
 	    "t.yaml:1:9: logs: expected a mapping, not a scalar");
 }
 
+/* geo.asn is a path; baseline.allow takes "AS<number>" entries beside
+ * CIDRs and domains. */
+static void
+test_geo_asn_and_allow_as(void **state)
+{
+	struct config *c;
+
+	(void)state;
+	c = load_ok("geo:\n  asn: /var/lib/GeoIP/GeoLite2-ASN.mmdb\n"
+	    "baseline:\n  allow: [AS13335, as64500, AS4294967295, 192.0.2.0/24,"
+	    " as.example, AS12x.example]\n");
+	assert_string_equal(c->geo_asn, "/var/lib/GeoIP/GeoLite2-ASN.mmdb");
+	assert_int_equal(c->n_baseline_allow_asns, 3);
+	assert_int_equal(c->baseline_allow_asns[0], 13335);
+	assert_int_equal(c->baseline_allow_asns[1], 64500);
+	assert_int_equal(c->baseline_allow_asns[2], 4294967295u);
+	assert_int_equal(c->baseline_allow_nets.n, 1);
+	assert_int_equal(c->n_baseline_allow_domains, 2);
+	assert_string_equal(c->baseline_allow_domains[0], "as.example");
+	assert_string_equal(c->baseline_allow_domains[1], "as12x.example");
+	config_free(c);
+
+	c = load_ok("geo:\n  home: [JP]\n");
+	assert_null(c->geo_asn);
+	assert_int_equal(c->n_baseline_allow_asns, 0);
+	config_free(c);
+
+	expect_error("baseline:\n  allow: [AS0]\n",
+	    "t.yaml:2:11: baseline.allow: invalid AS number \"AS0\" "
+	    "(expected AS1 to AS4294967295)");
+	expect_error("baseline:\n  allow: [AS4294967296]\n",
+	    "t.yaml:2:11: baseline.allow: invalid AS number \"AS4294967296\" "
+	    "(expected AS1 to AS4294967295)");
+	expect_error("baseline:\n  allow: [AS000000000001]\n",
+	    "t.yaml:2:11: baseline.allow: invalid AS number \"AS000000000001\" "
+	    "(expected AS1 to AS4294967295)");
+	expect_error("geo:\n  asn: [a.mmdb]\n",
+	    "t.yaml:2:8: geo.asn: expected a scalar, not a list");
+}
+
 int
 main(void)
 {
@@ -1499,6 +1539,7 @@ main(void)
 		cmocka_unit_test(test_networks_internal),
 		cmocka_unit_test(test_proxies),
 		cmocka_unit_test(test_geo),
+		cmocka_unit_test(test_geo_asn_and_allow_as),
 		cmocka_unit_test(test_baseline),
 		cmocka_unit_test(test_domain_length_limits),
 		cmocka_unit_test(test_rules),

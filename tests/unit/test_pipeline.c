@@ -1511,6 +1511,114 @@ test_reload_error_keeps_old_config(void **state)
 	assert_string_equal(alerts[0].sensor, "unit");
 }
 
+/* The geo of config_yaml_mmdb: MaxMind DBs written by tests/mkmmdb.pl
+ * (run from the repository root). */
+#define CONFIG_YAML_MMDB \
+    "sensor: unit\n" \
+    "networks:\n" \
+    "  internal: [10.0.0.0/8]\n" \
+    "geo:\n" \
+    "  home: [JP]\n" \
+    "  databases: [%s]\n" \
+    "  asn: %s/asn.mmdb\n" \
+    "baseline:\n" \
+    "  learn: 1h\n" \
+    "  allow: [%s]\n" \
+    "rules:\n" \
+    "  compressed_upload: { bytes: 20KB, severity: critical }\n" \
+    "limits: { flows: 64, pairs: 64, destinations: 64, names: 64, app_parsers: 8 }\n"
+
+static void
+apply_mmdb_config(struct fixture *fx, const char *databases, const char *allow,
+    int want_rc, char *err, size_t errlen)
+{
+	char yaml[1024];
+	struct config *cfg2;
+
+	snprintf(yaml, sizeof(yaml), CONFIG_YAML_MMDB, databases, tmpdir, allow);
+	assert_int_equal(config_load_string("t2.yaml", yaml, strlen(yaml), &cfg2,
+	    err, errlen), 0);
+	assert_int_equal(pipeline_apply_config(fx->p, cfg2, err, errlen), want_rc);
+	if (want_rc != 0) {
+		config_free(cfg2);
+		return;
+	}
+	config_free(fx->cfg);
+	fx->cfg = cfg2;
+}
+
+static void
+zip_upload(struct pipeline *p, const char *server, uint16_t cport, uint64_t t)
+{
+	static uint8_t zip[25000];
+	struct conn c = { "10.1.20.24", server, cport, 443, 1 };
+	size_t i;
+
+	fill_archive(zip, sizeof(zip), "PK\x03\x04", 4);
+	for (i = 0; i < 25; i++)
+		send_out(p, &c, t + i * SEC, zip + i * 1000, 1000);
+}
+
+/* MaxMind DBs as the only geo source and the ASN database: alerts carry
+ * the country, ASN and organisation; a reload to a truncated database is
+ * refused (path and reason) and the old tables stay; an AS<number> allow
+ * entry makes the AS's addresses familiar. */
+static void
+test_reload_mmdb_geo_and_asn(void **state)
+{
+	struct fixture *fx = *state;
+	char err[512], country[128], cut[128], cmd[512], want[300];
+	uint64_t t1 = T0 + 2 * 3600 * SEC;
+	FILE *in, *out;
+	int ch;
+	long n = 0;
+
+	snprintf(country, sizeof(country), "%s/country.mmdb", tmpdir);
+	snprintf(cut, sizeof(cut), "%s/cut.mmdb", tmpdir);
+	snprintf(cmd, sizeof(cmd), "perl tests/mkmmdb.pl %s < tests/mmdb/country.spec"
+	    " && perl tests/mkmmdb.pl %s/asn.mmdb < tests/mmdb/asn.spec", country,
+	    tmpdir);
+	assert_int_equal(system(cmd), 0);
+	in = fopen(country, "rb");
+	out = fopen(cut, "wb");
+	assert_non_null(in);
+	assert_non_null(out);
+	while ((ch = fgetc(in)) != EOF && n++ < 700)
+		fputc(ch, out);
+	fclose(in);
+	fclose(out);
+
+	learn_destination(fx->p, "192.0.2.1", 40000);
+	apply_mmdb_config(fx, country, "192.0.2.0/24", 0, err, sizeof(err));
+	zip_upload(fx->p, "198.51.100.200", 50000, t1);
+	assert_int_equal(nalerts, 1);
+	assert_int_equal(alerts[0].dst_country, ('U' << 8) | 'S');
+	assert_int_equal(alerts[0].dst_asn, 64500);
+	assert_string_equal(alerts[0].dst_org, "Example Net");
+
+	apply_mmdb_config(fx, cut, "192.0.2.0/24", -1, err, sizeof(err));
+	snprintf(want, sizeof(want), "%s: The MaxMind DB file contains invalid "
+	    "metadata", cut);
+	assert_string_equal(err, want);
+	zip_upload(fx->p, "198.51.100.201", 50001, t1 + 100 * SEC);
+	assert_int_equal(nalerts, 2);
+	assert_int_equal(alerts[1].dst_country, ('U' << 8) | 'S');
+	assert_int_equal(alerts[1].dst_asn, 64500);
+
+	apply_mmdb_config(fx, country, "AS64500", 0, err, sizeof(err));
+	zip_upload(fx->p, "198.51.100.202", 50002, t1 + 200 * SEC);
+	assert_int_equal(nalerts, 2);
+	zip_upload(fx->p, "203.0.113.5", 50003, t1 + 300 * SEC);
+	assert_int_equal(nalerts, 3);
+	assert_int_equal(alerts[2].dst_country, ('H' << 8) | 'K');
+	assert_int_equal(alerts[2].dst_asn, 0); /* its number is text: unknown */
+	assert_string_equal(alerts[2].dst_org, "");
+	unlink(country);
+	unlink(cut);
+	snprintf(cut, sizeof(cut), "%s/asn.mmdb", tmpdir);
+	unlink(cut);
+}
+
 /* A recorded stream of frames, fed to a pipeline one way or the other. */
 #define TAPE_MAX 256
 struct tape {
@@ -1865,6 +1973,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_reload_lower_threshold_applies_at_timer,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reload_geo_change_unsettles_verdicts,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reload_mmdb_geo_and_asn,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reload_error_keeps_old_config,
 		    setup, teardown),

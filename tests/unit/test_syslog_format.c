@@ -1611,6 +1611,174 @@ test_finding_shortened(void **state)
 	}
 }
 
+/* ---- the destination's autonomous system ---- */
+
+static const char *
+asn_key(enum output_format f)
+{
+	static const char *const keys[] = { "dst_asn", "destination.as.number",
+		"cn3", "dstAsn" };
+
+	return keys[f];
+}
+
+static const char *
+org_key(enum output_format f)
+{
+	static const char *const keys[] = { "dst_org",
+		"destination.as.organization.name", "cs6", "dstOrg" };
+
+	return keys[f];
+}
+
+/* key reads back as the oracle's rendering of s. */
+static void
+assert_reads_back(const struct kvlist *l, const char *key, const char *s,
+    enum oracle o, struct kv *want)
+{
+	const struct kv *v = kv_find(l, key);
+
+	assert_non_null(v);
+	oracle_value(s, strlen(s), o, want);
+	assert_int_equal(v->len, want->len);
+	assert_memory_equal(v->val, want->val, want->len);
+}
+
+/* An organisation name from a database is hostile text like a host name:
+ * it reads back right from every header and body, with its number. */
+static void
+test_as_hostile_every_format(void **state)
+{
+	struct parsed *p = calloc(1, sizeof(*p));
+	struct kv *want = calloc(1, sizeof(*want));
+	struct alert a;
+	struct strbuf sb;
+	char buf[BIG];
+	size_t i, h, f;
+
+	(void)state;
+	assert_non_null(p);
+	assert_non_null(want);
+	full_alert(&a);
+	a.dst_asn = 4294967295u;
+	for (i = 0; i < sizeof(hostile_values) / sizeof(hostile_values[0]); i++) {
+		str_copy(a.dst_org, hostile_values[i].s, sizeof(a.dst_org));
+		for (f = 0; f < 4; f++) {
+			for (h = 0; h < 3; h++) {
+				sb_init(&sb, buf, sizeof(buf));
+				if (h < 2)
+					assert_int_equal(syslog_format_message(&a,
+					    headers[h], formats[f], &meta, 8192,
+					    &sb), 0);
+				else
+					assert_int_equal(syslog_format_body(&a,
+					    formats[f], 8192, &sb), 0);
+				parse_message(buf, sb.len, h < 2, headers[h % 2],
+				    formats[f], p);
+				assert_reads_back(&p->body, asn_key(formats[f]),
+				    "4294967295", body_oracle(formats[f]), want);
+				assert_reads_back(&p->body, org_key(formats[f]),
+				    a.dst_org, body_oracle(formats[f]), want);
+				if (h != 0)
+					continue;
+				assert_reads_back(&p->sd, "dst_asn", "4294967295",
+				    OR_SD, want);
+				assert_reads_back(&p->sd, "dst_org", a.dst_org,
+				    OR_SD, want);
+			}
+		}
+	}
+	free(p);
+	free(want);
+}
+
+/* Exact renderings; none of the fields when the AS is unknown. */
+static void
+test_as_exact(void **state)
+{
+	static const struct {
+		enum output_format f;
+		const char *want;
+	} cases[] = {
+		{ OUTPUT_FORMAT_JSON, "\"dst_country\":\"HK\",\"dst_asn\":64496,"
+		  "\"dst_org\":\"Ex \\\"H\\\" | Ltd=^\\n\",\"via\"" },
+		{ OUTPUT_FORMAT_ECS, "\"bytes\":4210,\"as\":{\"number\":64496,"
+		  "\"organization\":{\"name\":\"Ex \\\"H\\\" | Ltd=^\\n\"}},"
+		  "\"geo\"" },
+		{ OUTPUT_FORMAT_CEF, " cn2=3600 cn3Label=Destination ASN cn3=64496 "
+		  "cs6Label=Destination AS Organization cs6=Ex \"H\" | Ltd\\=^\\n "
+		  "exfildRecordsEstLow" },
+		{ OUTPUT_FORMAT_LEEF, "^dstCountry=HK^dstAsn=64496^dstOrg=Ex \"H\" "
+		  FFFD " Ltd=" FFFD FFFD "^via=" },
+	};
+	static const char sd_want[] = " dst_country=\"HK\" dst_asn=\"64496\" "
+	    "dst_org=\"Ex \\\"H\\\" | Ltd=^" FFFD "\" via=";
+	struct alert a;
+	char buf[BIG];
+	size_t i;
+
+	(void)state;
+	full_alert(&a);
+	a.dst_asn = 64496;
+	strcpy(a.dst_org, "Ex \"H\" | Ltd=^\n");
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(format_msg(&a, SYSLOG_RFC5424, cases[i].f, &meta,
+		    8192, buf, sizeof(buf)), 0);
+		if (strstr(buf, cases[i].want) == NULL)
+			fail_msg("%s\nhas no\n%s", buf, cases[i].want);
+		assert_non_null(strstr(buf, sd_want));
+	}
+	a.dst_org[0] = '\0';
+	assert_int_equal(format_msg(&a, SYSLOG_RFC5424, OUTPUT_FORMAT_ECS, &meta,
+	    8192, buf, sizeof(buf)), 0);
+	assert_non_null(strstr(buf, "\"as\":{\"number\":64496},"));
+	a.dst_asn = 0;
+	strcpy(a.dst_org, "ignored");
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(format_msg(&a, SYSLOG_RFC5424, cases[i].f, &meta,
+		    8192, buf, sizeof(buf)), 0);
+		assert_null(strstr(buf, "64496"));
+		assert_null(strstr(buf, "ignored"));
+		assert_null(strstr(buf, "Organization"));
+	}
+}
+
+/* Too long a message cuts the organisation as it cuts the host. */
+static void
+test_as_shortened(void **state)
+{
+	struct parsed *p = calloc(1, sizeof(*p));
+	struct kv *whole = calloc(1, sizeof(*whole));
+	struct alert a;
+	struct strbuf sb;
+	const struct kv *v;
+	char buf[BIG], big[1024];
+	size_t f;
+
+	(void)state;
+	assert_non_null(p);
+	assert_non_null(whole);
+	full_alert(&a);
+	a.dst_asn = 64496;
+	make_10k(big, sizeof(big));
+	str_copy(a.dst_org, big, sizeof(a.dst_org));
+	for (f = 0; f < 4; f++) {
+		sb_init(&sb, buf, sizeof(buf));
+		assert_int_equal(syslog_format_message(&a, SYSLOG_RFC5424,
+		    formats[f], &meta, 1100, &sb), 0);
+		assert_true(sb.len <= 1100);
+		parse_message(buf, sb.len, true, SYSLOG_RFC5424, formats[f], p);
+		v = kv_find(&p->body, org_key(formats[f]));
+		assert_non_null(v);
+		oracle_value(a.dst_org, strlen(a.dst_org), body_oracle(formats[f]),
+		    whole);
+		assert_prefix_or_whole(v, whole);
+		assert_true(v->len < whole->len);
+	}
+	free(p);
+	free(whole);
+}
+
 int
 main(void)
 {
@@ -1632,6 +1800,9 @@ main(void)
 		cmocka_unit_test(test_unterminated_fields),
 		cmocka_unit_test(test_finding_every_format),
 		cmocka_unit_test(test_finding_shortened),
+		cmocka_unit_test(test_as_hostile_every_format),
+		cmocka_unit_test(test_as_exact),
+		cmocka_unit_test(test_as_shortened),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

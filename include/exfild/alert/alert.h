@@ -1,7 +1,8 @@
 /*
  * alert.h - an alert as a plain value, and its JSON line. Every string that
- * came from the wire is escaped (RFC 8259), invalid UTF-8 replaced by
- * U+FFFD. Also the JSON line of the --pairs forensic table.
+ * came from the wire or a database is escaped (RFC 8259), invalid UTF-8
+ * replaced by U+FFFD. Also the JSON line of the --pairs forensic table.
+ * dst_asn and dst_org are written only when the autonomous system is known.
  */
 #ifndef EXFILD_ALERT_H
 #define EXFILD_ALERT_H
@@ -19,6 +20,7 @@
 #define ALERT_ID_LEN 37 /* 36 chars (UUID form) + NUL */
 #define ALERT_HOST_MAX 256
 #define ALERT_USER_MAX 128
+#define ALERT_ORG_MAX 128  /* an AS organisation, as a database names it */
 
 struct alert {
 	char id[ALERT_ID_LEN];
@@ -34,6 +36,8 @@ struct alert {
 	uint16_t dst_port;
 	char dst_host[ALERT_HOST_MAX]; /* "" when unknown */
 	country_t dst_country;
+	uint32_t dst_asn;          /* autonomous system (geo.asn); 0: unknown */
+	char dst_org[ALERT_ORG_MAX]; /* its organisation ("" when unknown) */
 	bool via_proxy;
 	uint64_t bytes_out;
 	uint64_t bytes_in;
@@ -73,6 +77,8 @@ struct pair_report {
 	struct netaddr dst;
 	char dst_host[ALERT_HOST_MAX];
 	country_t dst_country;
+	uint32_t dst_asn;          /* 0: unknown */
+	char dst_org[ALERT_ORG_MAX];
 	uint64_t bytes_out, bytes_in;
 	uint64_t bytes_served;  /* sent on connections the far side opened */
 	uint64_t records_low, records_high;

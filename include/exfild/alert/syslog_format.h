@@ -13,8 +13,9 @@
  *   name): printable US-ASCII (any other byte becomes '_'), at most 255, 48,
  *   128 and 32 bytes, "-" when empty (PROCID: procid <= 0). One SD-ELEMENT
  *   SYSLOG_SD_ID with id, rule, severity, src, src_user (only when known),
- *   dst, dst_port, dst_host, dst_country, via, bytes_out, bytes_in,
- *   window_s, source; PARAM-VALUE escapes '"', '\' and ']' (6.3.3).
+ *   dst, dst_port, dst_host, dst_country, dst_asn and dst_org (only when
+ *   the AS is known), via, bytes_out, bytes_in, window_s, source;
+ *   PARAM-VALUE escapes '"', '\' and ']' (6.3.3).
  *   MSG is sent without the UTF-8 BOM (6.4 MSG-ANY): SIEM parsers anchor on
  *   the body's first bytes ("{", "CEF:", "LEEF:"), and a BOM in front of
  *   them breaks JSON decoding and CEF/LEEF detection in several of them.
@@ -33,11 +34,13 @@
  *          event.start, rule.name, source.ip, source.bytes,
  *          source.user.name, destination.ip, destination.port,
  *          destination.domain, destination.bytes,
- *          destination.geo.country_iso_code, network.direction "outbound",
+ *          destination.geo.country_iso_code, destination.as.number,
+ *          destination.as.organization.name, network.direction "outbound",
  *          observer.name (the sensor), labels.via, exfild.source,
  *          exfild.flows, exfild.window_s, exfild.payload.<kind>. Fields
  *          with no value (an unknown address, domain, country, user, port
- *          0) are left out: ECS types them (ip, keyword).
+ *          0, an unknown AS) are left out: ECS types them (ip, keyword,
+ *          long).
  *   CEF    CEF:0|exfild|exfild|EXFILD_VERSION|<rule>|<name>|<severity>|ext
  *          ("Implementing ArcSight Common Event Format" rev 25). Header
  *          fields escape '|' and '\'; extension values escape '\' and '=',
@@ -45,13 +48,15 @@
  *          epoch), dvchost (sensor), src/dst (IPv4) or c6a2/c6a3 (IPv6),
  *          suser, dpt, dhost, out, in, deviceDirection=1, cs1 country, cs2
  *          via, cs3 alert id, cs4 payload ("rar:1600000,tls:200"), cs5
- *          input source, cn1 flows, cn2 window seconds (each with its
+ *          input source, cn1 flows, cn2 window seconds, and when the AS is
+ *          known cn3 its number and cs6 its organisation (each with its
  *          csNLabel/cnNLabel).
  *   LEEF   LEEF:2.0|exfild|exfild|EXFILD_VERSION|<rule>|^|key=value^...
  *          (IBM QRadar LEEF 2.0). devTime with devTimeFormat
  *          "MMM dd yyyy HH:mm:ss.SSS z", cat, sev, src, dst, dstPort,
  *          usrName, srcBytes, dstBytes, then alertId, dstHost, dstCountry,
- *          via, flows, windowSeconds, payload, sensor, inputSource. The
+ *          dstAsn and dstOrg (when the AS is known), via, flows,
+ *          windowSeconds, payload, sensor, inputSource. The
  *          delimiter is '^', not tab: rsyslog rewrites a received tab as
  *          "#011" by default. LEEF has no escape: the delimiter and '|'
  *          (IBM's guidelines) in a value become U+FFFD.
@@ -62,12 +67,13 @@
  * for becomes U+FFFD too: in the SD, CEF and LEEF every C0 control, DEL
  * and C1 control (in CEF values CR and LF are escaped instead).
  *
- * Shortening: when the whole message is longer than max_len, the two
- * wire-borne fields, dst_host and src_user, are cut at a character
+ * Shortening: when the whole message is longer than max_len, the fields
+ * from the wire or a database, dst_host, src_user and dst_org (and the
+ * finding's text), are cut at a character
  * boundary to at most the same number of their own bytes (as many as fit,
  * found by bisection) and end with SYSLOG_TRUNC_MARKER, in every place they
  * appear; escaping is done after the cut, so no escape is ever cut. When
- * the message does not fit even with both cut to nothing but the marker,
+ * the message does not fit even with all cut to nothing but the marker,
  * nothing is written.
  */
 #ifndef EXFILD_SYSLOG_FORMAT_H

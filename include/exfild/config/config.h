@@ -205,12 +205,15 @@ struct config {
 	char **geo_databases;
 	size_t n_geo_databases;
 	char *geo_hosts; /* may be NULL */
+	char *geo_asn;   /* the ASN database (may be NULL) */
 
 	char *baseline_state; /* may be NULL */
 	uint64_t baseline_learn_s;
 	struct netset baseline_allow_nets;
 	char **baseline_allow_domains; /* "*.example.com" kept as "example.com" */
 	size_t n_baseline_allow_domains;
+	uint32_t *baseline_allow_asns; /* "AS<number>" entries */
+	size_t n_baseline_allow_asns;
 
 	uint64_t rules_window_s;
 	uint64_t rules_suppress_s;

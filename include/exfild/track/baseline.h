@@ -54,6 +54,12 @@ uint64_t baseline_bytes(size_t capacity);
 void baseline_free(struct baseline *b);
 /* New learn period and allow list (SIGHUP); re-evaluates "allowed". */
 void baseline_apply_config(struct baseline *b, const struct config *cfg);
+/* The autonomous system of an address (0: unknown), for baseline.allow's
+ * AS<number> entries: asked when an address-only destination is first
+ * seen and at baseline_apply_config. Without one, they match nothing. */
+typedef uint32_t (*baseline_asn_fn)(void *ctx, const struct netaddr *a);
+void baseline_set_asn_lookup(struct baseline *b, baseline_asn_fn fn,
+    void *ctx);
 
 /*
  * Record that a destination is used at ts. A destination with a name is
