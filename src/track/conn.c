@@ -430,13 +430,11 @@ on_http_tunnel(void *ctx, const uint8_t *data, size_t len)
 static size_t
 content_start(const uint8_t *data, size_t len)
 {
-	size_t n = len < PART_HEAD_MAX ? len : PART_HEAD_MAX, i;
+	const uint8_t *end = memmem(data, len < PART_HEAD_MAX ? len : PART_HEAD_MAX,
+	    "\r\n\r\n", 4);
+	size_t at = end != NULL ? (size_t)(end - data) + 4 : 0;
 
-	for (i = 0; i + 3 < n; i++)
-		if (data[i] == '\r' && data[i + 1] == '\n' && data[i + 2] == '\r' &&
-		    data[i + 3] == '\n')
-			return i + 4 < len ? i + 4 : 0;
-	return 0;
+	return at < len ? at : 0;
 }
 
 /*
@@ -511,6 +509,19 @@ tls_unnamed(struct conntrack *c, struct flow *f, uint64_t ts)
 		bind_unidentified(c, f, ts);
 }
 
+/* A ClientHello read to its end, counted: true when it named a server. */
+static bool
+count_hello(struct conntrack *c, enum tls_result r)
+{
+	if (r == TLS_SNI_FOUND)
+		c->stats.tls_sni++;
+	else if (r == TLS_NO_SNI)
+		c->stats.tls_no_sni++;
+	else
+		c->stats.tls_malformed++;
+	return r == TLS_SNI_FOUND;
+}
+
 /* A direct TLS connection: its SNI names the address (a label, for the
  * alerts and reports; the pair stays keyed by address). */
 static void
@@ -531,14 +542,8 @@ feed_tls_direct(struct conntrack *c, struct flow *f, const uint8_t *data,
 		return;
 	slot_put(c, f);
 	f->sni_read = true;
-	if (r == TLS_SNI_FOUND) {
-		c->stats.tls_sni++;
+	if (count_hello(c, r))
 		names_label_put(c->names, &f->key.host, &f->key.peer, sni);
-	} else if (r == TLS_NO_SNI) {
-		c->stats.tls_no_sni++;
-	} else {
-		c->stats.tls_malformed++;
-	}
 }
 
 /* Deferred flows (to or from a proxy) learn their destination from SNI. */
@@ -570,17 +575,12 @@ feed_tls(struct conntrack *c, struct segment_ctx *s, const uint8_t *data,
 	if (r == TLS_NEED_MORE)
 		return;
 	slot_put(c, f);
-	if (r == TLS_SNI_FOUND) {
-		c->stats.tls_sni++;
+	if (count_hello(c, r)) {
 		bind_flow(c, f, &f->key.host, sni,
 		    f->host_is_proxy ? &f->key.peer : NULL, f->key.peer_port,
 		    s->ev.ts_ns);
 		return;
 	}
-	if (r == TLS_NO_SNI)
-		c->stats.tls_no_sni++;
-	else
-		c->stats.tls_malformed++;
 	tls_unnamed(c, f, s->ev.ts_ns);
 }
 
@@ -839,18 +839,11 @@ server_reply(struct conntrack *c, struct flow *f, const struct packet *pkt,
  * binding and carry on uploading. The server side's numbers are not
  * tracked: its FIN/RST is taken as it comes.
  */
-#define CLOSE_SEQ_WINDOW 65535u
-
 static bool
 close_is_plausible(struct conntrack *c, const struct flow *f,
     const struct packet *pkt, bool out)
 {
-	uint32_t d;
-
-	if (!out || !f->seq_valid)
-		return true;
-	d = pkt->tcp_seq - f->next_seq_out;
-	if (d <= CLOSE_SEQ_WINDOW || (uint32_t)-d <= CLOSE_SEQ_WINDOW)
+	if (!out || flow_seq_near(f, pkt->tcp_seq))
 		return true;
 	c->stats.tcp_close_ignored++;
 	return false;

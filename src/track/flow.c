@@ -20,7 +20,6 @@ enum { LIST_CLOSED, LIST_UNASSURED, LIST_ASSURED, LIST_HEAVY, LIST_COUNT };
 enum { MEM_LIGHT, MEM_HEAVY, MEM_COUNT };
 
 #define LRU_GRAIN_NS 1000000000ULL /* relink a busy flow at most once a second */
-#define RESUME_SEQ_WINDOW 65535u   /* how far a resuming segment may start */
 
 /*
  * Flows without client payload per host, counted in two rows of cells
@@ -410,18 +409,6 @@ remember(struct flowtab *t, const struct flow *f, bool had_slot)
 		m->parser_lost = PARSER_LOST;
 }
 
-/* Does the segment at seq continue the remembered client stream? */
-static bool
-continues(const struct flow *m, const uint32_t *seq)
-{
-	uint32_t d;
-
-	if (seq == NULL || !m->seq_valid)
-		return true;
-	d = *seq - m->next_seq_out;
-	return d <= RESUME_SEQ_WINDOW || (uint32_t)-d <= RESUME_SEQ_WINDOW;
-}
-
 struct flow *
 flowtab_resume_at(struct flowtab *t, const struct flow_key *k, size_t bucket,
     uint64_t ts_ns, const uint32_t *seq)
@@ -437,7 +424,7 @@ flowtab_resume_at(struct flowtab *t, const struct flow_key *k, size_t bucket,
 		table_remove(&t->memory, id);
 		return NULL;
 	}
-	if (!continues(&m, seq))
+	if ((seq != NULL && !flow_seq_near(&m, *seq)))
 		return NULL;
 	table_remove(&t->memory, id);
 	f = flow_at(t, table_insert(&t->tab, bucket, open_list(&m)));

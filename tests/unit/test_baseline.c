@@ -17,6 +17,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "test_files.h"
+
 #include "exfild/track/baseline.h"
 #include "stderr_capture.h"
 
@@ -77,22 +79,6 @@ allow_net(struct config *c, const char *cidr)
 
 	assert_int_equal(netprefix_parse(cidr, &p), 0);
 	netset_add(&c->baseline_allow_nets, &p);
-}
-
-static void
-write_bytes(const char *path, const char *data, size_t len)
-{
-	FILE *fp = fopen(path, "wb");
-
-	assert_non_null(fp);
-	assert_int_equal(fwrite(data, 1, len, fp), len);
-	assert_int_equal(fclose(fp), 0);
-}
-
-static void
-write_text(const char *path, const char *text)
-{
-	write_bytes(path, text, strlen(text));
 }
 
 static size_t

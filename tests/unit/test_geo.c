@@ -13,6 +13,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "test_files.h"
+
 #include "exfild/enrich/geo.h"
 #include "exfild/util/util.h"
 
@@ -51,22 +53,6 @@ teardown(void **state)
 	geo_free(f->g);
 	free(f);
 	return 0;
-}
-
-static void
-write_bytes(const char *path, const char *data, size_t len)
-{
-	FILE *fp = fopen(path, "wb");
-
-	assert_non_null(fp);
-	assert_int_equal(fwrite(data, 1, len, fp), len);
-	assert_int_equal(fclose(fp), 0);
-}
-
-static void
-write_text(const char *path, const char *text)
-{
-	write_bytes(path, text, strlen(text));
 }
 
 /* The country of addr as a 2-letter string ("??" when unknown). */

@@ -20,6 +20,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "test_files.h"
+
 #include "exfild/enrich/geo.h"
 #include "exfild/enrich/geo_mmdb.h"
 #include "exfild/util/util.h"
@@ -261,16 +263,6 @@ slurp(const char *path, uint8_t **out)
 	assert_int_equal(fread(*out, 1, (size_t)n, fp), (size_t)n);
 	fclose(fp);
 	return (size_t)n;
-}
-
-static void
-write_bytes(const char *path, const uint8_t *data, size_t len)
-{
-	FILE *fp = fopen(path, "wb");
-
-	assert_non_null(fp);
-	assert_int_equal(fwrite(data, 1, len, fp), len);
-	assert_int_equal(fclose(fp), 0);
 }
 
 /* Every shorter copy is refused with its path and a reason, or (cut in

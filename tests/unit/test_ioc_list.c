@@ -16,6 +16,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "test_files.h"
+
 #include "exfild/enrich/ioc_list.h"
 
 static const struct hash_key key = { 11, 22 };
@@ -51,16 +53,6 @@ teardown(void **state)
 	rmdir(f->dir);
 	free(f);
 	return 0;
-}
-
-static void
-write_bytes(const char *path, const char *data, size_t len)
-{
-	FILE *fp = fopen(path, "wb");
-
-	assert_non_null(fp);
-	assert_int_equal(fwrite(data, 1, len, fp), len);
-	assert_int_equal(fclose(fp), 0);
 }
 
 /* The file holds text; loaded in format fmt (must succeed). */

@@ -13,6 +13,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "test_files.h"
+
 #include "exfild/enrich/names.h"
 
 static const struct hash_key test_key = { 0x0123456789abcdefULL, 0xfedcba9876543210ULL };
@@ -46,16 +48,6 @@ teardown(void **state)
 	rmdir(f->dir);
 	free(f);
 	return 0;
-}
-
-static void
-write_bytes(const char *path, const char *data, size_t len)
-{
-	FILE *fp = fopen(path, "wb");
-
-	assert_non_null(fp);
-	assert_int_equal(fwrite(data, 1, len, fp), len);
-	assert_int_equal(fclose(fp), 0);
 }
 
 static struct netaddr

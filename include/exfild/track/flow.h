@@ -92,6 +92,20 @@ struct flow {
 	bool sni_read;                  /* direct TLS: its ClientHello was read */
 };
 
+/* Is seq within 64 KiB (either way) of where the client's stream is, or
+ * is that not known? A client FIN/RST, or a segment taking an evicted flow
+ * up, must be (RFC 5961 asks as much of RSTs). */
+#define FLOW_SEQ_WINDOW 65535u
+
+static inline bool
+flow_seq_near(const struct flow *f, uint32_t seq)
+{
+	uint32_t d = seq - f->next_seq_out;
+
+	return !f->seq_valid || d <= FLOW_SEQ_WINDOW ||
+	    (uint32_t)-d <= FLOW_SEQ_WINDOW;
+}
+
 struct flow_stats {
 	uint64_t created;
 	uint64_t active;
