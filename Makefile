@@ -6,7 +6,7 @@ CC        ?= cc
 PREFIX    ?= /usr/local
 DESTDIR   ?=
 SANITIZER ?=
-PKGS      := libpcap libevent zlib yaml-0.1 libmaxminddb
+PKGS      := libpcap libevent zlib yaml-0.1 libmaxminddb libpsl
 
 # Link-time optimisation: a packet crosses several stages' files (decode,
 # conn, track, agg, table) and LTO inlines across them (make bench: about
@@ -66,7 +66,7 @@ TEST_DEPS_test_geo_mmdb     := geo geo_mmdb trie config $(RULES) netaddr $(BASE)
 TEST_DEPS_test_ioc_list     := ioc_list trie config $(RULES) netaddr $(BASE)
 TEST_DEPS_test_indicators   := indicators ioc_list trie config $(RULES) netaddr $(BASE)
 TEST_DEPS_test_names        := names table netaddr $(BASE)
-TEST_DEPS_test_baseline     := baseline table config $(RULES) netaddr $(BASE)
+TEST_DEPS_test_baseline     := baseline prevalence table config $(RULES) netaddr $(BASE)
 TEST_DEPS_test_alert        := alert strbuf classify config $(RULES) netaddr $(BASE)
 TEST_DEPS_test_flow         := flow table netaddr $(BASE)
 TEST_DEPS_test_agg          := agg table classify netaddr $(BASE)
@@ -148,7 +148,7 @@ check-unit: $(UNIT_BINS) $(BIN)
 
 check-e2e: $(BIN) $(GEN_BIN)
 	@BUILD=$(BUILD) MAKE=$(MAKE) sh tests/check.sh e2e run split live systemd logfollow \
-	    logcorpus siem squid logdaemon week indicators mmdb $(E2E_BLINDING)
+	    logcorpus siem squid logdaemon week indicators mmdb baseline $(E2E_BLINDING)
 
 demo: deps
 	@$(MAKE) --no-print-directory $(BIN)

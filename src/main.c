@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 
@@ -25,6 +26,7 @@
 #include "exfild/output/output_set.h"
 #include "exfild/pipeline/limits.h"
 #include "exfild/pipeline/pipeline.h"
+#include "exfild/track/baseline.h"
 #include "exfild/detect/registry.h"
 #include "exfild/util/util.h"
 #include "exfild/version.h"
@@ -47,6 +49,8 @@ struct options {
 	bool test_config;
 	bool pairs;
 	bool save_baseline;
+	const char *print_baseline; /* --baseline FILE */
+	bool config_given;
 	bool to_outputs;
 	bool level_forced;
 	enum log_level level;
@@ -59,6 +63,7 @@ usage(FILE *fp)
 	    "usage: exfild -r FILE [-r FILE ...] [-c CONFIG] [--pairs] [--save-baseline]\n"
 	    "       exfild -l LOG [-l LOG ...] [--log-format FORMAT] [-c CONFIG] [--pairs]\n"
 	    "       exfild -t [-c CONFIG]\n"
+	    "       exfild --baseline FILE [-c CONFIG]\n"
 	    "       exfild [-c CONFIG] [-i IFACE ...] [-f] [-u USER]\n"
 	    "\n"
 	    "  -r, --read FILE      replay a capture (pcap, pcapng, .gz, - for stdin);\n"
@@ -76,6 +81,8 @@ usage(FILE *fp)
 	    "      --pairs          after the alerts, print one JSON object per\n"
 	    "                       (internal host, destination) seen\n"
 	    "      --save-baseline  write baseline.state after the replay\n"
+	    "      --baseline FILE  print a saved baseline (baseline.state) as a\n"
+	    "                       table: familiar or not, and why\n"
 	    "      --to-outputs     also deliver the alerts to the configured outputs\n"
 	    "                       (the SIEM), waiting up to 15 s at the end\n"
 	    "  -v, --verbose        more log output (repeat for debug)\n"
@@ -87,7 +94,8 @@ usage(FILE *fp)
 static int
 parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_PAIRS = 256, OPT_SAVE_BASELINE, OPT_TO_OUTPUTS, OPT_LOG_FORMAT };
+	enum { OPT_PAIRS = 256, OPT_SAVE_BASELINE, OPT_TO_OUTPUTS, OPT_LOG_FORMAT,
+		OPT_BASELINE };
 	static const struct option longopts[] = {
 		{ "read", required_argument, NULL, 'r' },
 		{ "log", required_argument, NULL, 'l' },
@@ -99,6 +107,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "user", required_argument, NULL, 'u' },
 		{ "pairs", no_argument, NULL, OPT_PAIRS },
 		{ "save-baseline", no_argument, NULL, OPT_SAVE_BASELINE },
+		{ "baseline", required_argument, NULL, OPT_BASELINE },
 		{ "to-outputs", no_argument, NULL, OPT_TO_OUTPUTS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -132,6 +141,7 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'c':
 			o->config_path = optarg;
+			o->config_given = true;
 			break;
 		case 't':
 			o->test_config = true;
@@ -155,6 +165,9 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_SAVE_BASELINE:
 			o->save_baseline = true;
+			break;
+		case OPT_BASELINE:
+			o->print_baseline = optarg;
 			break;
 		case OPT_TO_OUTPUTS:
 			o->to_outputs = true;
@@ -185,6 +198,12 @@ parse_options(int argc, char **argv, struct options *o)
 	}
 	if ((o->n_inputs > 0 || o->n_logs > 0) && (o->n_interfaces > 0 || o->user != NULL)) {
 		fprintf(stderr, "exfild: -r and -l replay files; -i and -u are for the daemon\n");
+		return -1;
+	}
+	if (o->print_baseline != NULL && (o->n_inputs > 0 || o->n_logs > 0 ||
+	    o->test_config || o->n_interfaces > 0)) {
+		fprintf(stderr, "exfild: --baseline prints a file; it takes no "
+		    "-r, -l, -t or -i\n");
 		return -1;
 	}
 	if (o->n_inputs > 0 && o->n_logs > 0) {
@@ -361,6 +380,34 @@ print_alerts_by_rule(const struct pipeline_stats *st)
 		    (unsigned long long)st->alerts_by_rule[i]);
 }
 
+/* A replay that learned says what, and until when (README "Familiar
+ * destinations"): a replay shorter than baseline.learn alerts on almost
+ * nothing, and that must not pass for a clean bill. */
+static void
+print_learning(const struct pipeline_stats *st)
+{
+	const struct baseline_stats *b = &st->dests;
+	char start[RFC3339_LEN], end[RFC3339_LEN];
+
+	if (b->learn_end_ns == 0 || b->learn_end_ns <= st->first_ns ||
+	    b->learn_end_ns == b->learn_start_ns)
+		return; /* no learning, or it was over before this input */
+	format_rfc3339_ms(b->learn_start_ns, start);
+	format_rfc3339_ms(b->learn_end_ns, end);
+	if (b->learning)
+		fprintf(stderr, "exfild: baseline: still learning at the end of "
+		    "the input (from %s until %s): nothing but baseline.allow "
+		    "is familiar yet and only compressed-upload and "
+		    "indicator-match alert; %llu destinations seen\n", start, end,
+		    (unsigned long long)b->destinations);
+	else
+		fprintf(stderr, "exfild: baseline: learned %llu destinations "
+		    "(%llu familiar of %llu) from %s until %s\n",
+		    (unsigned long long)b->learned,
+		    (unsigned long long)b->familiar,
+		    (unsigned long long)b->destinations, start, end);
+}
+
 static void
 print_summary(const struct pipeline_stats *st, const struct capfile_stats *cs,
     double elapsed)
@@ -421,6 +468,7 @@ print_summary(const struct pipeline_stats *st, const struct capfile_stats *cs,
 	    (unsigned long long)st->conn.dns_untrusted,
 	    (unsigned long long)st->conn.parser_slots_exhausted);
 	print_limit_counters(st);
+	print_learning(st);
 	fprintf(stderr, "exfild: alerts=%llu", (unsigned long long)st->alerts);
 	print_alerts_by_rule(st);
 	getrusage(RUSAGE_SELF, &ru);
@@ -486,6 +534,7 @@ print_log_summary(const struct logfeed_stats *ls, const struct logsrc_stats *ss,
 	fprintf(stderr, "exfild: logs: %s bytes=%llu overlong=%llu read_errors=%llu\n",
 	    line, (unsigned long long)ss->bytes, (unsigned long long)ss->overlong,
 	    (unsigned long long)ss->read_errors);
+	print_learning(st);
 	fprintf(stderr, "exfild: pairs=%llu destinations=%llu not_tracked=%llu alerts=%llu",
 	    (unsigned long long)st->pairs.created,
 	    (unsigned long long)st->dests.destinations,
@@ -636,6 +685,50 @@ run_daemon(const struct options *o)
 	return daemon_run(&d);
 }
 
+/* The rest of the state (names, hosts, pairs) is not for this table. */
+static int
+skip_state_record(void *ctx, const struct cursor *line, bool apply, char *msg,
+    size_t msglen)
+{
+	(void)ctx;
+	(void)line;
+	(void)apply;
+	(void)msg;
+	(void)msglen;
+	return 0;
+}
+
+/* --baseline FILE: a saved baseline for people (the config gives the
+ * thresholds and the allow list the verdicts are worked out with). */
+static int
+print_baseline(const struct options *o, const struct config *cfg)
+{
+	struct baseline_extra x = { NULL, skip_state_record, NULL };
+	struct hash_key key;
+	struct baseline *b;
+	char err[CONFIG_ERR_LEN];
+	int rc = 1;
+
+	if (hash_key_random(&key) != 0)
+		memset(&key, 0x5a, sizeof(key));
+	b = baseline_new(cfg->limit_destinations, cfg, &key);
+	if (access(o->print_baseline, R_OK) != 0) {
+		fprintf(stderr, "exfild: %s: %s\n", o->print_baseline,
+		    strerror(errno));
+	} else if (baseline_load(b, o->print_baseline, &x, err,
+	    sizeof(err)) != 0) {
+		fprintf(stderr, "exfild: %s\n", err);
+	} else if (baseline_print(b, o->print_baseline, stdout) != 0 ||
+	    fflush(stdout) != 0) {
+		fprintf(stderr, "exfild: writing to stdout failed: %s\n",
+		    strerror(errno));
+	} else {
+		rc = 0;
+	}
+	baseline_free(b);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -646,12 +739,26 @@ main(int argc, char **argv)
 
 	if (parse_options(argc, argv, &o) != 0)
 		return 1;
-	if (!o.test_config && o.n_inputs == 0 && o.n_logs == 0)
+	if (!o.test_config && o.n_inputs == 0 && o.n_logs == 0 &&
+	    o.print_baseline == NULL)
 		return run_daemon(&o);
 	log_init("exfild", true, o.level);
-	if (config_load(o.config_path, &cfg, err, sizeof(err)) != 0) {
+	if (o.print_baseline != NULL && !o.config_given &&
+	    access(o.config_path, F_OK) != 0) {
+		/* no config: the defaults' thresholds */
+		if (config_load_string("(defaults)", "{}", 2, &cfg, err,
+		    sizeof(err)) != 0) {
+			fprintf(stderr, "exfild: %s\n", err);
+			return 1;
+		}
+	} else if (config_load(o.config_path, &cfg, err, sizeof(err)) != 0) {
 		fprintf(stderr, "exfild: %s\n", err);
 		return 1;
+	}
+	if (o.print_baseline != NULL) {
+		rc = print_baseline(&o, cfg);
+		config_free(cfg);
+		return rc;
 	}
 	rc = o.test_config ? test_config(cfg) : o.n_logs > 0 ?
 	    replay_logs(&o, cfg) : replay(&o, cfg);

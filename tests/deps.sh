@@ -17,6 +17,10 @@ have_pc libevent || need_pkgs="$need_pkgs libevent-dev"
 have_pc zlib || need_pkgs="$need_pkgs zlib1g-dev"
 have_pc yaml-0.1 || need_pkgs="$need_pkgs libyaml-dev"
 have_pc libmaxminddb || need_pkgs="$need_pkgs libmaxminddb-dev"
+have_pc libpsl || need_pkgs="$need_pkgs libpsl-dev"
+# the Public Suffix List libpsl reads (registered domains: baseline.familiar_by)
+[ -e /usr/share/publicsuffix/public_suffix_list.dafsa ] ||
+    need_pkgs="$need_pkgs publicsuffix"
 have_pc cmocka || need_pkgs="$need_pkgs libcmocka-dev"
 have_cmd jq || need_pkgs="$need_pkgs jq"
 have_cmd python3 || need_pkgs="$need_pkgs python3"
@@ -51,5 +55,5 @@ if command -v apt-get >/dev/null 2>&1; then
 		exit 1
 	fi
 fi
-echo "deps: please install:$need_pkgs (Debian package names; on other systems the equivalent libpcap, libevent, zlib, libyaml, libmaxminddb and cmocka development packages)" >&2
+echo "deps: please install:$need_pkgs (Debian package names; on other systems the equivalent libpcap, libevent, zlib, libyaml, libmaxminddb, libpsl and cmocka development packages)" >&2
 exit 1

@@ -307,6 +307,10 @@ alert_format_json(const struct alert *a, struct strbuf *sb)
 	put_time(sb, "first_seen", a->first_seen_ns);
 	put_u64(sb, "records_est_low", a->records_low);
 	put_u64(sb, "records_est_high", a->records_high);
+	if (a->during_learning) {
+		put_key(sb, "during_learning");
+		sb_puts(sb, "true");
+	}
 	put_finding(sb, &a->finding);
 	sb_putc(sb, '}');
 	return !sb->overflow;

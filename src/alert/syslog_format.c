@@ -409,6 +409,10 @@ ecs_exfild(struct strbuf *sb, int *n, const struct alert *a)
 	ecs_key(sb, n, "exfild");
 	sb_putc(sb, '{');
 	ecs_cstr(sb, &m, "source", a->source);
+	if (a->during_learning) {
+		ecs_key(sb, &m, "during_learning");
+		sb_puts(sb, "true");
+	}
 	ecs_u64(sb, &m, "flows", a->flows);
 	ecs_u64(sb, &m, "window_s", a->window_s);
 	ecs_key(sb, &m, "payload");
@@ -653,6 +657,8 @@ format_cef(const struct alert *a, struct strbuf *sb)
 		kv_cstr(&l, "cs6Label", "Destination AS Organization");
 		kv_field(&l, "cs6", a->dst_org, sizeof(a->dst_org));
 	}
+	if (a->during_learning)
+		kv_cstr(&l, "exfildDuringLearning", "true");
 	kv_records(&l, a);
 	kv_finding(&l, &a->finding);
 }
@@ -715,6 +721,8 @@ format_leef(const struct alert *a, struct strbuf *sb)
 	kv_payload(&l, "payload", a);
 	kv_cstr(&l, "sensor", a->sensor);
 	kv_cstr(&l, "inputSource", a->source);
+	if (a->during_learning)
+		kv_cstr(&l, "duringLearning", "true");
 	kv_records(&l, a);
 	kv_finding(&l, &a->finding);
 }
@@ -805,6 +813,8 @@ sd_element(struct strbuf *sb, const struct alert *a)
 	sd_u64(sb, "bytes_in", a->bytes_in);
 	sd_u64(sb, "window_s", a->window_s);
 	sd_cstr(sb, "source", a->source);
+	if (a->during_learning)
+		sd_cstr(sb, "during_learning", "true");
 	sd_u64(sb, "records_est_low", a->records_low);
 	sd_u64(sb, "records_est_high", a->records_high);
 	sd_finding(sb, &a->finding);

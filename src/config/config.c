@@ -4,6 +4,7 @@
  * value is validated, and errors say "file:line:column: key.path: message".
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -124,6 +125,10 @@ config_defaults(struct config *c)
 	c->internal.n = ARRAY_LEN(default_internal);
 
 	c->baseline_learn_s = 7 * 86400;
+	c->baseline_familiar_by = BASELINE_BY_ADDRESS | BASELINE_BY_NAME |
+	    BASELINE_BY_DOMAIN;
+	c->baseline_min_hosts = 2;
+	c->baseline_min_days = 2;
 	c->rules_window_s = 3600;
 	c->rules_suppress_s = 3600;
 	rule_defaults(c);
@@ -194,6 +199,7 @@ config_free(struct config *c)
 	free_strings(c->geo_databases, c->n_geo_databases);
 	free(c->geo_hosts);
 	free(c->geo_asn);
+	free(c->baseline_psl);
 	free(c->baseline_state);
 	netset_free(&c->baseline_allow_nets);
 	free(c->baseline_allow_asns);
@@ -1118,6 +1124,75 @@ parse_baseline_allow(struct loader *ld, const struct key_handler *h,
 	return for_each_item(ld, path, value, add_allow_entry, target);
 }
 
+/* baseline.familiar_by's words, in BASELINE_BY_* bit order. */
+static const char *const familiar_by_names[] = {
+	"address", "name", "registered_domain", "asn",
+};
+
+static int
+add_familiar_by(struct loader *ld, const char *path, const yaml_node_t *item,
+    const char *text, void *target)
+{
+	struct config *c = target;
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(familiar_by_names); i++)
+		if (strcmp(text, familiar_by_names[i]) == 0) {
+			c->baseline_familiar_by |= 1u << i;
+			return 0;
+		}
+	return fail_invalid(ld, item, path, "familiarity", text,
+	    " (expected address, name, registered_domain or asn)");
+}
+
+static int
+parse_familiar_by(struct loader *ld, const struct key_handler *h,
+    const char *path, yaml_node_t *value, void *target)
+{
+	struct config *c = target;
+
+	(void)h;
+	c->baseline_familiar_by = 0;
+	if (for_each_item(ld, path, value, add_familiar_by, target) != 0)
+		return -1;
+	if (c->baseline_familiar_by == 0)
+		return fail_at(ld, value, path, "must not be empty "
+		    "(nothing would ever be familiar but baseline.allow)");
+	return 0;
+}
+
+/* A whole number within [lo, hi] (the low bound of a count is 1). */
+static int
+parse_bounded(struct loader *ld, const char *path, yaml_node_t *value,
+    uint64_t *out, uint64_t hi)
+{
+	if (parse_count_field(ld, &(struct key_handler){ .field = 0 }, path,
+	    value, out) != 0)
+		return -1;
+	if (*out > hi)
+		return fail_at(ld, value, path, "must be between 1 and %" PRIu64,
+		    hi);
+	return 0;
+}
+
+static int
+parse_min_hosts(struct loader *ld, const struct key_handler *h,
+    const char *path, yaml_node_t *value, void *target)
+{
+	(void)h;
+	return parse_bounded(ld, path, value,
+	    &((struct config *)target)->baseline_min_hosts, 8);
+}
+
+static int
+parse_min_days(struct loader *ld, const struct key_handler *h,
+    const char *path, yaml_node_t *value, void *target)
+{
+	(void)h;
+	return parse_bounded(ld, path, value,
+	    &((struct config *)target)->baseline_min_days, 32);
+}
+
 /* ---- The daemon's sections (issue 3) ------------------------------------ */
 
 static int
@@ -1926,6 +2001,11 @@ static const struct key_handler baseline_keys[] = {
 	{ "state", parse_path_field, offsetof(struct config, baseline_state), NULL, NULL },
 	{ "learn", parse_duration_field, offsetof(struct config, baseline_learn_s), NULL, NULL },
 	{ "allow", parse_baseline_allow, 0, NULL, NULL },
+	{ "familiar_by", parse_familiar_by, 0, NULL, NULL },
+	{ "min_hosts", parse_min_hosts, 0, NULL, NULL },
+	{ "min_days", parse_min_days, 0, NULL, NULL },
+	{ "public_suffix_list", parse_path_field,
+	    offsetof(struct config, baseline_psl), NULL, NULL },
 };
 static const struct key_table baseline_table = KEY_TABLE(baseline_keys);
 

@@ -303,6 +303,7 @@ detect_eval(struct detect *d, const struct rule_input *in,
 		const struct rule_base *b = config_rule_base(d->cfg, i);
 
 		if (!b->enabled || !(r->observes & in->why) ||
+		    (in->learning && !r->during_learning) ||
 		    !passes_gate(&d->gates[i], in) ||
 		    (r->wants != NULL && !r->wants(in, config_rule(d->cfg, i))))
 			continue;

@@ -47,6 +47,7 @@ const struct rule_def rule_compressed_upload = {
 	.settings = { "compressed_upload", true, SEV_CRITICAL, params,
 	    sizeof(params) / sizeof(params[0]), sizeof(struct compressed_upload_conf) },
 	.attack = attack,
+	.during_learning = true,
 	.observes = RULE_ON_BYTES | RULE_ON_TICK,
 	.gate = gate,
 	.match = match,

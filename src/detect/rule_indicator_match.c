@@ -95,6 +95,7 @@ const struct rule_def rule_indicator_match = {
 	.settings = { "indicator_match", true, SEV_HIGH, NULL, 0,
 	    sizeof(struct indicator_match_conf) },
 	.attack = attack,
+	.during_learning = true,
 	.observes = RULE_ON_CONN | RULE_ON_TICK,
 	.gate = gate,
 	.match = match,

@@ -30,6 +30,7 @@ struct name_entry {
 struct label_entry {
 	struct netaddr client, addr;
 	uint8_t len;
+	bool from_dns;
 	char name[NAME_MAX_LEN + 1];
 };
 
@@ -250,7 +251,7 @@ label_hash(const struct names *n, const struct netaddr *client,
 
 void
 names_label_put(struct names *n, const struct netaddr *client,
-    const struct netaddr *addr, const char *name)
+    const struct netaddr *addr, const char *name, bool from_dns)
 {
 	struct label_probe p = { client, addr };
 	struct label_entry *e;
@@ -268,17 +269,21 @@ names_label_put(struct names *n, const struct netaddr *client,
 		e = table_entry(&n->labels, idx);
 		e->client = *client;
 		e->addr = *addr;
+		e->from_dns = false;
+		e->len = 0;
 	} else {
 		e = table_entry(&n->labels, idx);
 		table_touch(&n->labels, idx);
 	}
+	e->from_dns = from_dns || (e->from_dns && e->len == k.len &&
+	    memcmp(e->name, k.s, k.len) == 0);
 	memcpy(e->name, k.s, k.len + 1);
 	e->len = (uint8_t)k.len;
 }
 
 bool
 names_label_get(struct names *n, const struct netaddr *client,
-    const struct netaddr *addr, char *out, size_t outlen)
+    const struct netaddr *addr, char *out, size_t outlen, bool *from_dns)
 {
 	struct label_probe p = { client, addr };
 	const struct label_entry *e;
@@ -292,6 +297,8 @@ names_label_get(struct names *n, const struct netaddr *client,
 		return false;
 	e = table_entry(&n->labels, idx);
 	str_copy(out, e->name, outlen);
+	if (from_dns != NULL)
+		*from_dns = e->from_dns;
 	return true;
 }
 
@@ -403,7 +410,7 @@ visit_label(void *ctx, uint32_t id, void *entry)
 	const struct label_entry *e = entry;
 
 	(void)id;
-	w->fn(w->ctx, &e->client, &e->addr, e->name);
+	w->fn(w->ctx, &e->client, &e->addr, e->name, e->from_dns);
 	return true;
 }
 

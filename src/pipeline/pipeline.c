@@ -44,6 +44,22 @@ static struct geo *load_geo(const struct config *cfg, char *err, size_t errlen);
 
 /* ---- start-up ---- */
 
+/* Where learning stands in the file loaded: it goes on from the file's
+ * start, on the input's clock (said again when it ends). */
+static void
+log_learning_loaded(const char *path, const struct baseline_stats *b,
+    const struct config *cfg)
+{
+	char start[RFC3339_LEN], end[RFC3339_LEN];
+
+	if (b->learn_start_ns == 0 || cfg->baseline_learn_s == 0)
+		return;
+	format_rfc3339_ms(b->learn_start_ns, start);
+	format_rfc3339_ms(b->learn_end_ns, end);
+	log_info("baseline: loaded from %s: learning from %s until %s "
+	    "(over if the input is later)", path, start, end);
+}
+
 static void
 log_state_loaded(struct pipeline *p, const char *path)
 {
@@ -61,6 +77,7 @@ log_state_loaded(struct pipeline *p, const char *path)
 	    (unsigned long long)s->pairs, (unsigned long long)s->rule_states,
 	    (unsigned long long)s->suppressions, (unsigned long long)s->dropped,
 	    (unsigned long long)b.not_loaded);
+	log_learning_loaded(path, &b, p->cfg);
 }
 
 static int
@@ -196,7 +213,7 @@ dest_host_name(struct pipeline *p, const struct pair *pr, const struct dest *d,
     char *out, size_t outlen)
 {
 	if (d->name[0] != '\0' || !names_label_get(track_names(p->track),
-	    &pr->host, &d->addr, out, outlen))
+	    &pr->host, &d->addr, out, outlen, NULL))
 		str_copy(out, d->name, outlen);
 }
 
@@ -223,6 +240,7 @@ on_detection(void *ctx, const struct detection *d)
 	dest_host_name(p, pr, d->dest, a.dst_host, sizeof(a.dst_host));
 	a.dst_country = pr->country;
 	a.via_proxy = pr->via_proxy;
+	a.during_learning = d->during_learning;
 	a.bytes_out = pr->win.out;
 	a.bytes_in = pr->win.in;
 	a.flows = pr->win.flows;
@@ -498,6 +516,9 @@ load_geo(const struct config *cfg, char *err, size_t errlen)
 	if (cfg->n_baseline_allow_asns > 0 && cfg->geo_asn == NULL)
 		log_warnx("%s: baseline.allow: AS entries match nothing without "
 		    "geo.asn", cfg->path);
+	if ((cfg->baseline_familiar_by & BASELINE_BY_ASN) && cfg->geo_asn == NULL)
+		log_warnx("%s: baseline.familiar_by: asn makes nothing familiar "
+		    "without geo.asn", cfg->path);
 	return g;
 fail:
 	geo_free(g);
@@ -601,7 +622,7 @@ pipeline_refresh_indicators(struct pipeline *p)
 	if (!indicators_refresh(p->ioc))
 		return false;
 	/* pairs settled as benign are asked again (a listed one never is) */
-	aggtab_reset_verdicts(track_pairs(p->track));
+	aggtab_reset_verdicts(track_pairs(p->track), false);
 	return true;
 }
 

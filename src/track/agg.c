@@ -395,20 +395,21 @@ static bool
 reset_verdict(void *ctx, uint32_t id, void *entry)
 {
 	struct pair *p = entry;
+	const bool *countries_too = ctx;
 
-	(void)ctx;
 	(void)id;
 	p->benign = false;
 	p->suspect = false;
 	p->next_eval_out = 0; /* the rules at byte milestones: ask at once */
-	p->country = COUNTRY_UNKNOWN;
+	if (*countries_too)
+		p->country = COUNTRY_UNKNOWN;
 	return true;
 }
 
 void
-aggtab_reset_verdicts(struct aggtab *t)
+aggtab_reset_verdicts(struct aggtab *t, bool countries_too)
 {
-	table_foreach(&t->tab, AGG_LIST, reset_verdict, NULL);
+	table_foreach(&t->tab, AGG_LIST, reset_verdict, &countries_too);
 }
 
 void

@@ -33,7 +33,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <libpsl.h>
+
 #include "exfild/track/baseline.h"
+#include "exfild/track/prevalence.h"
 #include "exfild/util/cursor.h"
 #include "exfild/util/log.h"
 #include "exfild/util/table.h"
@@ -41,7 +44,7 @@
 #define NAME_MAX_LEN (DEST_NAME_MAX - 1)
 #define BASELINE_NIL TABLE_NONE
 #define STATE_MAGIC "exfild-baseline"
-#define STATE_VERSION 2
+#define STATE_VERSION 3
 #define STATE_LINE_MAX 32768 /* a flow with a ClientHello gathered: 16 KiB of hex */
 
 /* Recency lists, in the order they give up entries when the table is full. */
@@ -70,7 +73,17 @@ struct baseline {
 	baseline_asn_fn asn_fn;
 	void *asn_ctx;
 
+	/* prevalence: what learning saw, and what makes a destination
+	 * familiar once it is over */
+	struct prevtab *seen;
+	bool learn_over;
+	unsigned familiar_by;     /* BASELINE_BY_* */
+	unsigned min_hosts, min_days;
+	psl_ctx_t *psl;           /* the Public Suffix List (registered domains) */
+	char *psl_path;           /* its file; NULL: libpsl's newest */
+
 	uint64_t n_familiar;
+	uint64_t n_learned;       /* familiar, not by baseline.allow */
 	uint64_t evictions;
 	uint64_t not_loaded;      /* the last file's destinations left out */
 };
@@ -227,13 +240,139 @@ dest_allowed(const struct baseline *b, const struct dest *d)
 	return asn_allowed(b, &d->addr);
 }
 
+/* The registered domain of a normalised name (public suffix + 1 label,
+ * from the Public Suffix List); the name itself when it has none (one
+ * label, or a public suffix itself). */
+static void
+registered_domain(const struct baseline *b, const char *name, char *out)
+{
+	const char *r = b->psl != NULL ?
+	    psl_registrable_domain(b->psl, name) : NULL;
+
+	str_copy(out, r != NULL ? r : name, PREV_NAME_MAX);
+}
+
+/* The keys a destination (and, for an address, the name its client
+ * resolved it by: label, or NULL) is known by, with the familiar_by bit of
+ * each. At most 4. */
+struct dest_keys {
+	struct prev_key k[4];
+	unsigned by[4];
+	size_t n;
+};
+
+static void
+add_key(struct dest_keys *ks, enum prev_kind kind, unsigned by)
+{
+	ks->k[ks->n].kind = kind;
+	ks->by[ks->n] = by;
+	ks->n++;
+}
+
+static void
+add_name_keys(const struct baseline *b, struct dest_keys *ks, const char *name)
+{
+	struct prev_key *k = &ks->k[ks->n];
+
+	memset(k, 0, 2 * sizeof(*k));
+	str_copy(k[0].name, name, PREV_NAME_MAX);
+	add_key(ks, PREV_NAME, BASELINE_BY_NAME);
+	registered_domain(b, name, k[1].name);
+	add_key(ks, PREV_DOMAIN, BASELINE_BY_DOMAIN);
+}
+
+static void
+dest_keys(const struct baseline *b, const struct dest *d, const char *label,
+    struct dest_keys *ks)
+{
+	struct prev_key *k;
+	uint32_t asn;
+
+	ks->n = 0;
+	if (d->name[0] != '\0') {
+		add_name_keys(b, ks, d->name);
+		return;
+	}
+	k = &ks->k[ks->n];
+	memset(k, 0, sizeof(*k));
+	k->addr = d->addr;
+	add_key(ks, PREV_ADDRESS, BASELINE_BY_ADDRESS);
+	/* (an ASN look-up only when asked for: what learning saw of ASes is
+	 * counted while familiar_by names asn) */
+	if ((b->familiar_by & BASELINE_BY_ASN) && b->asn_fn != NULL &&
+	    (asn = b->asn_fn(b->asn_ctx, &d->addr)) != 0) {
+		k = &ks->k[ks->n];
+		memset(k, 0, sizeof(*k));
+		k->asn = asn;
+		add_key(ks, PREV_ASN, BASELINE_BY_ASN);
+	}
+	if (label != NULL && label[0] != '\0')
+		add_name_keys(b, ks, label);
+}
+
+/*
+ * Why a destination is familiar or not. Familiar: allowed, or, once
+ * learning is over, one of its keys that baseline.familiar_by names was
+ * used during learning by min_hosts hosts or on min_days days (hosts that
+ * alerted on it not counted).
+ */
+static void
+verdict_of(const struct baseline *b, const struct dest *d, const char *label,
+    struct baseline_verdict *v)
+{
+	struct dest_keys ks;
+	struct prev_count c;
+	size_t i;
+
+	memset(v, 0, sizeof(*v));
+	if (d->unidentified) {
+		v->why = VERDICT_UNIDENTIFIED;
+		return;
+	}
+	if (d->allowed) {
+		v->familiar = true;
+		v->why = VERDICT_ALLOWED;
+		return;
+	}
+	v->why = b->learn_over ? VERDICT_NOT_PREVALENT : VERDICT_LEARNING;
+	dest_keys(b, d, label, &ks);
+	for (i = 0; i < ks.n; i++) {
+		if (!(b->familiar_by & ks.by[i]) ||
+		    !prevtab_count(b->seen, &ks.k[i], &c))
+			continue;
+		if (b->learn_over &&
+		    prev_count_enough(&c, b->min_hosts, b->min_days)) {
+			v->familiar = true;
+			v->why = VERDICT_LEARNED;
+			v->key = ks.k[i];
+			v->count = c;
+			return;
+		}
+		/* the widest use so far, for the reason */
+		if (!v->have_count || c.hosts > v->count.hosts ||
+		    (c.hosts == v->count.hosts && c.days > v->count.days)) {
+			v->have_count = true;
+			v->key = ks.k[i];
+			v->count = c;
+		}
+	}
+	if (!v->have_count && b->learn_over)
+		v->why = VERDICT_UNSEEN;
+}
+
 static bool
 dest_familiar(const struct baseline *b, const struct dest *d)
 {
+	struct baseline_verdict v;
+
 	if (d->unidentified)
 		return false;
-	return d->allowed ||
-	    (b->learn_started && d->first_seen_ns < learn_end_ns(b));
+	if (d->allowed)
+		return true;
+	if (!b->learn_over)
+		return false;
+	verdict_of(b, d, NULL, &v);
+	return v.familiar;
 }
 
 static int
@@ -257,6 +396,8 @@ dest_reevaluate(void *ctx, uint32_t id, void *entry)
 	d->familiar = dest_familiar(b, d);
 	if (d->familiar)
 		b->n_familiar++;
+	if (d->familiar && !d->allowed)
+		b->n_learned++;
 	b->order[b->n_order].last_seen_ns = d->last_seen_ns;
 	b->order[b->n_order].idx = id;
 	b->n_order++;
@@ -274,6 +415,7 @@ dests_reevaluate(struct baseline *b)
 	size_t i;
 
 	b->n_familiar = 0;
+	b->n_learned = 0;
 	b->n_order = 0;
 	for (l = 0; l < LIST_COUNT; l++)
 		table_foreach(&b->tab, l, dest_reevaluate, b);
@@ -287,7 +429,9 @@ static void
 dests_clear(struct baseline *b)
 {
 	table_clear(&b->tab);
+	prevtab_clear(b->seen);
 	b->n_familiar = 0;
+	b->n_learned = 0;
 }
 
 static void
@@ -348,16 +492,50 @@ allow_copy(struct baseline *b, const struct config *cfg)
 	}
 }
 
+/* The Public Suffix List: the file given (baseline.public_suffix_list),
+ * else libpsl's newest (its built-in list or the system's file, e.g.
+ * Debian's publicsuffix package), else none: every name is then its own
+ * registered domain, which makes nothing familiar by another's. */
+static void
+psl_apply(struct baseline *b, const char *path)
+{
+	psl_ctx_t *psl;
+
+	if (b->psl != NULL && str_eq_nullable(b->psl_path, path))
+		return;
+	psl = path != NULL ? psl_load_file(path) : psl_latest(NULL);
+	if (psl == NULL && path == NULL)
+		psl = (psl_ctx_t *)(uintptr_t)psl_builtin();
+	if (psl == NULL) {
+		log_warnx("baseline: %s: cannot load the Public Suffix List%s",
+		    path != NULL ? path : "libpsl",
+		    b->psl != NULL ? ": keeping the one loaded" : "");
+		return;
+	}
+	if (b->psl != NULL && b->psl != psl_builtin())
+		psl_free(b->psl);
+	b->psl = psl;
+	free(b->psl_path);
+	b->psl_path = path != NULL ? xstrdup(path) : NULL;
+}
+
 void
 baseline_apply_config(struct baseline *b, const struct config *cfg)
 {
 	allow_free(b);
 	b->learn_ns = 0;
+	b->familiar_by = BASELINE_BY_ADDRESS | BASELINE_BY_NAME |
+	    BASELINE_BY_DOMAIN;
+	b->min_hosts = b->min_days = 2;
 	if (cfg != NULL) {
 		b->learn_ns = cfg->baseline_learn_s > UINT64_MAX / NS_PER_SEC ?
 		    UINT64_MAX : cfg->baseline_learn_s * NS_PER_SEC;
 		allow_copy(b, cfg);
+		b->familiar_by = cfg->baseline_familiar_by;
+		b->min_hosts = (unsigned)cfg->baseline_min_hosts;
+		b->min_days = (unsigned)cfg->baseline_min_days;
 	}
+	psl_apply(b, cfg != NULL ? cfg->baseline_psl : NULL);
 	dests_reevaluate(b);
 }
 
@@ -378,6 +556,8 @@ dest_evicted(void *ctx, uint32_t id, void *entry)
 	(void)id;
 	if (d->familiar)
 		b->n_familiar--;
+	if (d->familiar && !d->allowed)
+		b->n_learned--;
 	b->evictions++;
 }
 
@@ -400,13 +580,22 @@ dests_conf(size_t capacity, struct baseline *b)
 	return conf;
 }
 
+/* What learning saw: two keys a destination (a name and its registered
+ * domain, or an address and its AS; domains and ASes are shared). */
+static size_t
+prev_capacity(size_t dests)
+{
+	return dests > SIZE_MAX / 2 ? dests : dests * 2;
+}
+
 uint64_t
 baseline_bytes(size_t capacity)
 {
 	struct table_conf conf = dests_conf(capacity, NULL);
 
 	return table_bytes(conf) +
-	    (uint64_t)conf.capacity * sizeof(struct order_item);
+	    (uint64_t)conf.capacity * sizeof(struct order_item) +
+	    prevtab_bytes(prev_capacity(conf.capacity));
 }
 
 struct baseline *
@@ -420,6 +609,8 @@ baseline_new(size_t capacity, const struct config *cfg,
 		fatalx("baseline: table of %zu destinations", conf.capacity);
 	b->order = xcalloc(conf.capacity, sizeof(*b->order));
 	b->key = *key;
+	if ((b->seen = prevtab_new(prev_capacity(conf.capacity), key)) == NULL)
+		fatalx("baseline: table of %zu learned keys", conf.capacity);
 	baseline_apply_config(b, cfg);
 	return b;
 }
@@ -431,6 +622,10 @@ baseline_free(struct baseline *b)
 		return;
 	allow_free(b);
 	table_fini(&b->tab);
+	prevtab_free(b->seen);
+	if (b->psl != NULL && b->psl != psl_builtin())
+		psl_free(b->psl);
+	free(b->psl_path);
 	free(b->order);
 	free(b);
 }
@@ -454,6 +649,7 @@ slot_fill(struct baseline *b, const struct dest_key *k,
 	d->familiar = dest_familiar(b, d);
 	if (d->familiar) {
 		b->n_familiar++;
+		b->n_learned += !d->allowed;
 		table_move(&b->tab, idx, LIST_FAMILIAR);
 	}
 	return idx;
@@ -536,42 +732,158 @@ baseline_learn_start_ns(const struct baseline *b)
 	return b->learn_start_ns;
 }
 
+uint64_t
+baseline_learn_end_ns(const struct baseline *b)
+{
+	return b->learn_started ? learn_end_ns(b) : 0;
+}
+
+void
+baseline_set_learning_over(struct baseline *b, bool over)
+{
+	if (b->learn_over == over)
+		return;
+	b->learn_over = over;
+	dests_reevaluate(b);
+}
+
+bool
+baseline_learning_over(const struct baseline *b)
+{
+	return b->learn_over;
+}
+
+/* Each of d's keys counts host at ts, or marks it as alerted. */
+static void
+note_keys(struct baseline *b, const struct dest *d, const char *label,
+    const struct netaddr *host, uint64_t ts_ns, bool alerted)
+{
+	struct dest_keys ks;
+	uint32_t tag = prev_host_tag(host);
+	size_t i;
+
+	if (d->unidentified)
+		return;
+	dest_keys(b, d, label, &ks);
+	for (i = 0; i < ks.n; i++)
+		prevtab_note(b->seen, &ks.k[i], tag, ts_ns, alerted);
+}
+
+void
+baseline_note(struct baseline *b, const struct dest *d, const char *label,
+    const struct netaddr *host, uint64_t ts_ns)
+{
+	note_keys(b, d, label, host, ts_ns, false);
+}
+
+void
+baseline_alerted(struct baseline *b, const struct dest *d, const char *label,
+    const struct netaddr *host, uint64_t ts_ns)
+{
+	note_keys(b, d, label, host, ts_ns, true);
+}
+
+void
+baseline_verdict(const struct baseline *b, const struct dest *d,
+    const char *label, struct baseline_verdict *v)
+{
+	verdict_of(b, d, label, v);
+}
+
+bool
+baseline_label_familiar(const struct baseline *b, const struct dest *d,
+    const char *label)
+{
+	struct baseline_verdict v;
+
+	if (!b->learn_over || d->name[0] != '\0' || d->unidentified ||
+	    !(b->familiar_by & (BASELINE_BY_NAME | BASELINE_BY_DOMAIN)))
+		return false;
+	verdict_of(b, d, label, &v);
+	return v.familiar;
+}
+
+static void
+key_text(const struct prev_key *k, char *out, size_t outlen)
+{
+	char addr[NETADDR_STRLEN];
+
+	switch (k->kind) {
+	case PREV_ADDRESS:
+		netaddr_format(&k->addr, addr, sizeof(addr));
+		snprintf(out, outlen, "address %s", addr);
+		break;
+	case PREV_ASN:
+		snprintf(out, outlen, "AS%" PRIu32, k->asn);
+		break;
+	case PREV_NAME:
+		snprintf(out, outlen, "name %s", k->name);
+		break;
+	default:
+		snprintf(out, outlen, "registered domain %s", k->name);
+		break;
+	}
+}
+
+void
+baseline_verdict_text(const struct baseline *b,
+    const struct baseline_verdict *v, char *out, size_t outlen)
+{
+	char key[PREV_NAME_MAX + 32];
+
+	key_text(&v->key, key, sizeof(key));
+	switch (v->why) {
+	case VERDICT_UNIDENTIFIED:
+		snprintf(out, outlen, "never familiar (proxied bytes whose "
+		    "destination could not be named)");
+		return;
+	case VERDICT_ALLOWED:
+		snprintf(out, outlen, "allowed (baseline.allow)");
+		return;
+	case VERDICT_UNSEEN:
+		snprintf(out, outlen, "not used while learning");
+		return;
+	case VERDICT_LEARNED:
+		if (v->count.legacy) {
+			snprintf(out, outlen, "learned: %s (a baseline saved "
+			    "before prevalence)", key);
+			return;
+		}
+		snprintf(out, outlen, "learned: %s used by %u host%s on %u "
+		    "day%s", key, v->count.hosts, v->count.hosts == 1 ? "" : "s",
+		    v->count.days, v->count.days == 1 ? "" : "s");
+		return;
+	default:
+		break;
+	}
+	if (!v->have_count) {
+		snprintf(out, outlen, "learning");
+		return;
+	}
+	snprintf(out, outlen, "%s: %s used by %u host%s on %u day%s%s "
+	    "(needs %u hosts or %u days)",
+	    v->why == VERDICT_LEARNING ? "learning" : "not learned", key,
+	    v->count.hosts, v->count.hosts == 1 ? "" : "s", v->count.days,
+	    v->count.days == 1 ? "" : "s",
+	    v->count.alerted > 0 ? ", not counting hosts that alerted" : "",
+	    b->min_hosts, b->min_days);
+}
+
 void
 baseline_get_stats(const struct baseline *b, struct baseline_stats *out)
 {
 	out->destinations = table_count(&b->tab);
 	out->familiar = b->n_familiar;
+	out->learned = b->n_learned;
+	out->learning = b->learn_started && !b->learn_over;
+	out->learn_end_s = baseline_learn_end_ns(b) / NS_PER_SEC;
+	out->learn_start_ns = b->learn_started ? b->learn_start_ns : 0;
+	out->learn_end_ns = baseline_learn_end_ns(b);
 	out->evictions = b->evictions;
 	out->not_loaded = b->not_loaded;
 }
 
 /* --- state file ------------------------------------------------------ */
-
-static bool
-name_byte_plain(uint8_t c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
-	    c == '_' || c == '-';
-}
-
-static int
-write_name(FILE *fp, const char *name)
-{
-	const uint8_t *p = (const uint8_t *)name;
-	bool plain = strcmp(name, "-") != 0;
-
-	if (name[0] == '\0')
-		return fputc('-', fp) == EOF ? -1 : 0;
-	for (; *p != '\0'; p++) {
-		if (plain && name_byte_plain(*p)) {
-			if (fputc(*p, fp) == EOF)
-				return -1;
-		} else if (fprintf(fp, "%%%02X", *p) < 0) {
-			return -1;
-		}
-	}
-	return 0;
-}
 
 static const char *
 dest_flags(const struct dest *d)
@@ -590,7 +902,7 @@ baseline_write_ref(FILE *fp, const struct dest *d)
 		netaddr_format(&d->addr, addr, sizeof(addr));
 	else
 		str_copy(addr, "-", sizeof(addr));
-	if (fprintf(fp, "%s ", addr) < 0 || write_name(fp, d->name) != 0)
+	if (fprintf(fp, "%s ", addr) < 0 || field_write_name(fp, d->name) != 0)
 		return -1;
 	return 0;
 }
@@ -658,7 +970,7 @@ write_state(const struct baseline *b, const struct baseline_extra *x, FILE *fp)
 		return -1;
 	}
 	baseline_foreach(b, write_visit, &w);
-	if (w.rc != 0)
+	if (w.rc != 0 || prevtab_write(b->seen, fp) != 0)
 		return -1;
 	return x != NULL && x->write != NULL ? x->write(x->ctx, fp) : 0;
 }
@@ -755,31 +1067,15 @@ fail:
 	return -1;
 }
 
-/* Undoes write_name: [A-Za-z0-9._-] as is, %XX for any other byte but 0. */
+/* A name field: field_parse_name, then normalised. */
 static int
 parse_name(const struct cursor *field, char out[DEST_NAME_MAX])
 {
-	struct cursor c = *field;
 	char raw[DEST_NAME_MAX];
-	size_t n = 0, len;
-	uint8_t ch;
-	int hi, lo;
+	size_t n, len;
 
-	while (cur_left(&c) > 0) {
-		ch = cur_u8(&c);
-		if (ch == '%') {
-			hi = hex_digit_value(cur_u8(&c));
-			lo = hex_digit_value(cur_u8(&c));
-			if (c.err || hi < 0 || lo < 0 || (hi == 0 && lo == 0))
-				return -1;
-			ch = (uint8_t)(hi << 4 | lo);
-		} else if (!name_byte_plain(ch) && !(ch >= 'A' && ch <= 'Z')) {
-			return -1;
-		}
-		if (n == sizeof(raw) - 1)
-			return -1;
-		raw[n++] = (char)ch;
-	}
+	if (field_parse_name(field, raw, sizeof(raw), &n) != 0)
+		return -1;
 	return name_normalise(raw, n, out, &len) ? 0 : -1;
 }
 
@@ -885,7 +1181,7 @@ baseline_find_ref(struct baseline *b, const struct dest_ref *r, uint32_t *id,
 	return true;
 }
 
-/* "exfild-baseline <1|2> learn_start=<ns|->". */
+/* "exfild-baseline <1|2|3> learn_start=<ns|->". */
 static int
 state_parse_header(const uint8_t *line, size_t len, bool *started,
     uint64_t *learn_start_ns, unsigned *version_out, char *msg, size_t msglen)
@@ -904,7 +1200,8 @@ state_parse_header(const uint8_t *line, size_t len, bool *started,
 		    STATE_MAGIC " %d learn_start=<ns>\")", STATE_VERSION);
 		return -1;
 	}
-	if (!cur_eq_str(&version, "1") && !cur_eq_str(&version, "2")) {
+	if (!cur_eq_str(&version, "1") && !cur_eq_str(&version, "2") &&
+	    !cur_eq_str(&version, "3")) {
 		quote_bytes(&version, quoted, sizeof(quoted));
 		snprintf(msg, msglen, "unsupported version %s", quoted);
 		return -1;
@@ -915,7 +1212,7 @@ state_parse_header(const uint8_t *line, size_t len, bool *started,
 		snprintf(msg, msglen, "invalid learn_start %s", quoted);
 		return -1;
 	}
-	*version_out = cur_eq_str(&version, "1") ? 1 : 2;
+	*version_out = (unsigned)(cur_rest(&version)[0] - '0');
 	cur_skip(&learn, 12);
 	value = learn;
 	*started = !cur_eq_str(&value, "-");
@@ -936,8 +1233,29 @@ u64_cmp(const void *x, const void *y)
 	return a < c ? -1 : a > c;
 }
 
+/* A destination of a file saved before prevalence (version 1 or 2) that
+ * was first seen while learning stays familiar, as it was: its key is
+ * prevalent by fiat (the file does not say by how many hosts). */
+static void
+add_legacy(struct baseline *b, const struct dest_key *dk,
+    const struct state_record *rec)
+{
+	struct prev_key k;
+
+	memset(&k, 0, sizeof(k));
+	if (dk->len > 0) {
+		k.kind = PREV_NAME;
+		str_copy(k.name, dk->name, sizeof(k.name));
+	} else {
+		k.kind = PREV_ADDRESS;
+		k.addr = dk->addr;
+	}
+	prevtab_add_legacy(b->seen, &k, rec->first_seen_ns, rec->last_seen_ns);
+}
+
 /* Loading reads the file twice (see state_read). */
 struct load_pass {
+	struct baseline *b;
 	int pass;
 	const struct baseline_extra *x;
 	bool in_extra;      /* an extra record was read: no destination may follow */
@@ -955,9 +1273,8 @@ state_extra_line(struct load_pass *lp, unsigned version, const uint8_t *line,
 {
 	struct cursor c;
 
-	if (version < 2 || lp->x == NULL || lp->x->read == NULL) {
-		snprintf(msg, msglen, version < 2 ?
-		    "state record in a version 1 file" : "unexpected state record");
+	if (version < 2) {
+		snprintf(msg, msglen, "state record in a version 1 file");
 		return -1;
 	}
 	if (len > STATE_LINE_MAX) {
@@ -966,6 +1283,18 @@ state_extra_line(struct load_pass *lp, unsigned version, const uint8_t *line,
 	}
 	lp->in_extra = true;
 	cur_init(&c, line, len);
+	if (len > 5 && memcmp(line, "seen ", 5) == 0) {
+		if (version < 3) {
+			snprintf(msg, msglen, "seen record in a version %u file",
+			    version);
+			return -1;
+		}
+		return prevtab_read(lp->b->seen, &c, lp->pass == 1, msg, msglen);
+	}
+	if (lp->x == NULL || lp->x->read == NULL) {
+		snprintf(msg, msglen, "unexpected state record");
+		return -1;
+	}
 	return lp->x->read(lp->x->ctx, &c, lp->pass == 1, msg, msglen);
 }
 
@@ -1049,6 +1378,10 @@ state_read(struct baseline *b, FILE *fp, const char *path,
 			snprintf(msg, sizeof(msg), "duplicate destination");
 			goto bad_line;
 		}
+		/* (before prevalence, first seen while learning was learned) */
+		if (version < 3 && started && (rec.first_seen_ns < learn_start ||
+		    rec.first_seen_ns - learn_start < b->learn_ns))
+			add_legacy(b, &k, &rec);
 		slot_fill(b, &k, &rec.ref.addr, rec.first_seen_ns,
 		    rec.last_seen_ns);
 	}
@@ -1123,6 +1456,7 @@ baseline_load(struct baseline *b, const char *path,
 		return -1;
 	}
 	memset(&lp, 0, sizeof(lp));
+	lp.b = b;
 	lp.x = x;
 	if (state_read(b, fp, path, &lp, err, errlen) != 0)
 		goto done;
@@ -1146,4 +1480,131 @@ done:
 	free(lp.seen);
 	fclose(fp);
 	return rc;
+}
+
+/* --- exfild --baseline: a saved baseline for people ------------------- */
+
+/* Bytes from the wire, printable: \xNN for control, non-ASCII and '\'
+ * (and blanks, unless in_text: a name must stay one column). */
+static void
+print_escaped(FILE *fp, const char *s, bool in_text)
+{
+	const uint8_t *p = (const uint8_t *)s;
+
+	if (*p == '\0') {
+		fputc('-', fp);
+		return;
+	}
+	for (; *p != '\0'; p++) {
+		if (*p < (in_text ? 0x20 : 0x21) || *p > 0x7e || *p == '\\')
+			fprintf(fp, "\\x%02x", *p);
+		else
+			fputc(*p, fp);
+	}
+}
+
+struct print_walk {
+	const struct baseline *b;
+	FILE *fp;
+	uint64_t newest_ns;
+};
+
+static void
+newest_visit(void *ctx, uint32_t id, const struct dest *d)
+{
+	struct print_walk *w = ctx;
+
+	(void)id;
+	if (d->last_seen_ns > w->newest_ns)
+		w->newest_ns = d->last_seen_ns;
+}
+
+static void
+print_dest(void *ctx, uint32_t id, const struct dest *d)
+{
+	struct print_walk *w = ctx;
+	struct baseline_verdict v;
+	char first[RFC3339_LEN], last[RFC3339_LEN], addr[NETADDR_STRLEN];
+	char why[PREV_NAME_MAX * 4 + 128];
+
+	(void)id;
+	format_rfc3339_ms(d->first_seen_ns, first);
+	format_rfc3339_ms(d->last_seen_ns, last);
+	if (netaddr_is_set(&d->addr))
+		netaddr_format(&d->addr, addr, sizeof(addr));
+	else
+		str_copy(addr, "-", sizeof(addr));
+	verdict_of(w->b, d, NULL, &v);
+	baseline_verdict_text(w->b, &v, why, sizeof(why));
+	fprintf(w->fp, "%s  %s  %-3s  %-39s  ", first, last,
+	    d->familiar ? "yes" : "no", addr);
+	print_escaped(w->fp, d->name, false);
+	fprintf(w->fp, "  (");
+	print_escaped(w->fp, why, true);
+	fprintf(w->fp, ")\n");
+}
+
+static void
+print_key(void *ctx, const struct prev_key *k, const struct prev_count *c)
+{
+	struct print_walk *w = ctx;
+	char first[RFC3339_LEN], last[RFC3339_LEN], addr[NETADDR_STRLEN];
+
+	format_rfc3339_ms(c->first_ns, first);
+	format_rfc3339_ms(c->last_ns, last);
+	fprintf(w->fp, "%-8s  %-3s  %5u  %4u  %7u  %s  %s  ",
+	    prev_kind_name(k->kind),
+	    prev_count_enough(c, w->b->min_hosts, w->b->min_days) ? "yes" : "no",
+	    c->hosts, c->days, c->alerted, first, last);
+	if (k->kind == PREV_ADDRESS) {
+		netaddr_format(&k->addr, addr, sizeof(addr));
+		fputs(addr, w->fp);
+	} else if (k->kind == PREV_ASN) {
+		fprintf(w->fp, "AS%" PRIu32, k->asn);
+	} else {
+		print_escaped(w->fp, k->name, false);
+	}
+	fputs(c->legacy ? "  (saved before prevalence)\n" : "\n", w->fp);
+}
+
+int
+baseline_print(struct baseline *b, const char *path, FILE *fp)
+{
+	struct print_walk w = { b, fp, 0 };
+	char start[RFC3339_LEN], end[RFC3339_LEN];
+	static const char *const by[] = { "address", "name",
+		"registered_domain", "asn" };
+	unsigned i;
+	bool first = true;
+
+	baseline_foreach(b, newest_visit, &w);
+	/* learning is over if it ended before the newest record */
+	baseline_set_learning_over(b, b->learn_started &&
+	    learn_end_ns(b) <= w.newest_ns);
+	fprintf(fp, "# baseline %s\n", path);
+	if (!b->learn_started) {
+		fprintf(fp, "# learning: not begun\n");
+	} else {
+		format_rfc3339_ms(b->learn_start_ns, start);
+		format_rfc3339_ms(learn_end_ns(b), end);
+		fprintf(fp, "# learning: from %s until %s (%s at the newest "
+		    "record)\n", start, end, b->learn_over ? "over" :
+		    "under way");
+	}
+	fprintf(fp, "# familiar: baseline.allow, or a key (");
+	for (i = 0; i < ARRAY_LEN(by); i++)
+		if (b->familiar_by & 1u << i) {
+			fprintf(fp, "%s%s", first ? "" : ", ", by[i]);
+			first = false;
+		}
+	fprintf(fp, ") used while learning by %u hosts or on %u days\n",
+	    b->min_hosts, b->min_days);
+	fprintf(fp, "# %zu destinations, %" PRIu64 " familiar (%" PRIu64
+	    " learned)\n", table_count(&b->tab), b->n_familiar, b->n_learned);
+	fprintf(fp, "# first_seen  last_seen  familiar  address  name  (why)\n");
+	baseline_foreach(b, print_dest, &w);
+	fprintf(fp, "#\n# what learning saw: kind  enough  hosts  days  "
+	    "alerted  first  last  key\n");
+	prevtab_foreach(b->seen, print_key, &w);
+	return ferror(fp) ? -1 : 0;
 }

@@ -381,7 +381,7 @@ on_http_request(void *ctx, const struct http_request *req)
 		/* a direct request: its Host names the address it went to */
 		if (name != NULL)
 			names_label_put(s->c->names, &f->key.host, &f->key.peer,
-			    name);
+			    name, false);
 	} else {
 		/* the proxy's own X-Forwarded-For entry names the client; one that
 		 * is not internal is not ours to believe */
@@ -543,7 +543,8 @@ feed_tls_direct(struct conntrack *c, struct flow *f, const uint8_t *data,
 	slot_put(c, f);
 	f->sni_read = true;
 	if (count_hello(c, r))
-		names_label_put(c->names, &f->key.host, &f->key.peer, sni);
+		names_label_put(c->names, &f->key.host, &f->key.peer, sni,
+		    false);
 }
 
 /* Deferred flows (to or from a proxy) learn their destination from SNI. */
@@ -711,7 +712,7 @@ on_dns_answer(void *ctx, const char *name, const struct netaddr *addr, uint32_t 
 	d->c->stats.dns_answers++;
 	names_put(d->c->names, name, addr, NAME_FROM_DNS, d->ts_ns);
 	if (d->client_internal)
-		names_label_put(d->c->names, &d->client, addr, name);
+		names_label_put(d->c->names, &d->client, addr, name, true);
 	track_dns_answer(d->c->track, &d->client, name, addr, d->ts_ns);
 }
 

@@ -5,7 +5,8 @@
  *
  *	observed <ns>
  *	name <addr> <name> <2: DNS answer|3: look-up> <ns>
- *	label <client> <addr> <name>   (the name a client reached an address by)
+ *	label <client> <addr> <name> <dns|wire>   (the name a client reached an
+ *	                               address by, and where it came from)
  *	host <addr> <first> <last> <opened> <accepted> <woke> <woke_idle>
  *	    <pull_hour> <pull_last> <pull_jewel> <pull_b,... (HOST_PULL_HOURS)>
  *	window <bucket_ns>
@@ -304,7 +305,7 @@ write_name(void *ctx, const char *name, const struct netaddr *addr,
 
 static void
 write_label(void *ctx, const struct netaddr *client, const struct netaddr *addr,
-    const char *name)
+    const char *name, bool from_dns)
 {
 	struct writer *w = ctx;
 	struct dest d;
@@ -316,7 +317,7 @@ write_label(void *ctx, const struct netaddr *client, const struct netaddr *addr,
 		w->rc = -1;
 	state_put_addr(w->fp, client, &w->rc);
 	if (fputc(' ', w->fp) == EOF || baseline_write_ref(w->fp, &d) != 0 ||
-	    fputc('\n', w->fp) == EOF)
+	    fprintf(w->fp, " %s\n", from_dns ? "dns" : "wire") < 0)
 		w->rc = -1;
 }
 
@@ -522,14 +523,17 @@ read_label(struct reader *r, const struct state_words *ws, bool apply, char *msg
 	struct dest_ref ref;
 	struct netaddr client;
 
-	if (state_need_fields(ws, 4, "label", msg, msglen) != 0 ||
+	if (state_need_fields(ws, 5, "label", msg, msglen) != 0 ||
 	    state_get_addr(&ws->w[1], &client, msg, msglen) != 0 ||
 	    baseline_parse_ref(&ws->w[2], &ws->w[3], &ref, msg, msglen) != 0)
 		return -1;
 	if (ref.name[0] == '\0' || !netaddr_is_set(&ref.addr))
 		return state_bad_field(&ws->w[2], "label record", msg, msglen);
+	if (!cur_eq_str(&ws->w[4], "dns") && !cur_eq_str(&ws->w[4], "wire"))
+		return state_bad_field(&ws->w[4], "label source", msg, msglen);
 	if (apply)
-		names_label_put(track_names(r->t), &client, &ref.addr, ref.name);
+		names_label_put(track_names(r->t), &client, &ref.addr, ref.name,
+		    cur_eq_str(&ws->w[4], "dns"));
 	return 0;
 }
 
@@ -872,5 +876,7 @@ track_state_load(struct tracker *t, const char *path,
 	rc = baseline_load(track_baseline(t), path, &x, err, errlen);
 	if (stats != NULL)
 		*stats = r.stats;
+	/* the file's learning period, on the input's clock */
+	track_recheck_learning(t);
 	return rc;
 }

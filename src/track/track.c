@@ -3,6 +3,7 @@
  * to its (internal host, destination) pair, the pair's windows, and the
  * rule engine. Runs per event without allocating.
  */
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,6 +46,10 @@ struct tracker {
 	track_lookup_fn lookup_fn;
 	void *lookup_ctx;
 	uint64_t now_ns;
+	/* the baseline's learning period, on the input's clock: under way,
+	 * and the time at which to look again (learn_check) */
+	bool learning;
+	uint64_t learn_due_ns;
 	bool asking_related;          /* in ask_related (it does not nest) */
 	uint64_t run_start_ns;        /* this run's first input: the hosts table
 				       * starts empty, so a host is observed
@@ -123,7 +128,8 @@ track_apply_config(struct tracker *t, const struct config *cfg, struct geo *geo)
 	baseline_apply_config(t->baseline, cfg);
 	aggtab_set_window(t->pairs, cfg->rules_window_s * NS_PER_SEC);
 	/* countries and verdicts were settled under the old geo and baseline */
-	aggtab_reset_verdicts(t->pairs);
+	aggtab_reset_verdicts(t->pairs, true);
+	track_recheck_learning(t);
 }
 
 void
@@ -139,12 +145,69 @@ track_set_indicators(struct tracker *t, struct indicators *ioc)
 	t->ioc = ioc;
 }
 
+static void
+log_learning(const struct tracker *t, uint64_t end_ns, bool over)
+{
+	struct baseline_stats st;
+	char when[RFC3339_LEN];
+
+	format_rfc3339_ms(end_ns, when);
+	if (!over) {
+		log_info("baseline: learning until %s (baseline.learn); during "
+		    "it only rules that alert while learning can fire, and a "
+		    "destination is learned when %" PRIu64 " hosts or %" PRIu64
+		    " days use it", when, t->cfg->baseline_min_hosts,
+		    t->cfg->baseline_min_days);
+		return;
+	}
+	baseline_get_stats(t->baseline, &st);
+	log_info("baseline: learning over at %s: %" PRIu64 " of %" PRIu64
+	    " destinations familiar (%" PRIu64 " learned)", when, st.familiar,
+	    st.destinations, st.learned);
+}
+
+/* Is the baseline learning at ts? Moves it into or out of the period,
+ * and says so. Pairs settled during learning are settled again after. */
+static RARE void
+learn_check(struct tracker *t, uint64_t ts_ns)
+{
+	uint64_t end = baseline_learn_end_ns(t->baseline);
+	bool learning;
+
+	if (end == 0) {
+		t->learn_due_ns = 0; /* not begun: the first input starts it */
+		return;
+	}
+	learning = ts_ns < end;
+	t->learn_due_ns = learning ? end : UINT64_MAX;
+	if (learning == t->learning &&
+	    learning != baseline_learning_over(t->baseline))
+		return;
+	t->learning = learning;
+	baseline_set_learning_over(t->baseline, !learning);
+	/* pairs settled while learning (only allowed destinations were
+	 * familiar then) are judged again */
+	aggtab_reset_verdicts(t->pairs, false);
+	if (t->cfg->baseline_learn_s > 0)
+		log_learning(t, end, !learning);
+}
+
+void
+track_recheck_learning(struct tracker *t)
+{
+	t->learn_due_ns = 0;
+	if (t->now_ns != 0)
+		learn_check(t, t->now_ns);
+}
+
 void
 track_set_now(struct tracker *t, uint64_t ts_ns)
 {
 	if (t->run_start_ns == 0)
 		t->run_start_ns = ts_ns;
 	t->now_ns = ts_ns;
+	if (ts_ns >= t->learn_due_ns)
+		learn_check(t, ts_ns);
 }
 
 /* ---- destinations ---- */
@@ -212,6 +275,54 @@ resolve_foreign(struct tracker *t, struct pair *pr, struct dest *d)
 	return !config_is_home(t->cfg, pr->country);
 }
 
+/* ---- learning ---- */
+
+/* The name the pair's host resolved its address destination by, from a
+ * DNS answer (not an SNI or Host it wrote itself); NULL when none. */
+static const char *
+dns_label(struct tracker *t, const struct pair *pr, const struct dest *d,
+    char *buf, size_t buflen)
+{
+	bool from_dns;
+
+	if (d->name[0] != '\0' || pr->via_proxy || !netaddr_is_set(&d->addr) ||
+	    !names_label_get(t->names, &pr->host, &d->addr, buf, buflen,
+	    &from_dns) || !from_dns)
+		return NULL;
+	return buf;
+}
+
+/* A connection the host opened while learning: the destination's keys
+ * count it, once a day per pair. */
+static RARE void
+note_learning(struct tracker *t, struct pair *pr, const struct dest *d,
+    uint64_t ts_ns)
+{
+	char buf[DEST_NAME_MAX];
+	uint32_t day = (uint32_t)(ts_ns / (86400 * NS_PER_SEC)) + 1;
+
+	if (pr->learn_day == day)
+		return;
+	pr->learn_day = day;
+	baseline_note(t->baseline, d, dns_label(t, pr, d, buf, sizeof(buf)),
+	    &pr->host, ts_ns);
+}
+
+/* Once learning is over, is the destination familiar for this pair: by
+ * its own keys, or an address by the name its host resolved it by? */
+static bool
+pair_familiar(struct tracker *t, const struct pair *pr, const struct dest *d)
+{
+	char buf[DEST_NAME_MAX];
+	const char *label;
+
+	if (d->familiar)
+		return true;
+	if (t->learning || (label = dns_label(t, pr, d, buf, sizeof(buf))) == NULL)
+		return false;
+	return baseline_label_familiar(t->baseline, d, label);
+}
+
 /* ---- rules ---- */
 
 struct emit_ctx {
@@ -227,7 +338,13 @@ emit_detection(void *ctx, const struct rule_def *r, enum severity sev,
 {
 	struct emit_ctx *e = ctx;
 	struct detection d;
+	char buf[DEST_NAME_MAX];
 
+	/* a host whose traffic alerts teaches the baseline nothing of it */
+	if (e->t->learning)
+		baseline_alerted(e->t->baseline, e->dest, dns_label(e->t, e->pair,
+		    e->dest, buf, sizeof(buf)), &e->pair->host, e->ts_ns);
+	d.during_learning = e->t->learning;
 	d.rule = r;
 	d.severity = sev;
 	d.finding = f;
@@ -304,6 +421,7 @@ evaluate_gated(struct tracker *t, struct pair *pr, uint64_t ts, const
 	in.why = why;
 	in.at_milestone = milestone;
 	in.learn_end_ns = learn_end(t);
+	in.learning = t->learning;
 	in.ev = ev;
 	in.pair = pr;
 	in.dest = d;
@@ -314,7 +432,7 @@ evaluate_gated(struct tracker *t, struct pair *pr, uint64_t ts, const
 		in.familiar = false;
 		in.foreign = true;
 	} else {
-		in.familiar = d->familiar;
+		in.familiar = pair_familiar(t, pr, d);
 		in.foreign = resolve_foreign(t, pr, d);
 		/* familiar, or at home: a home country or an internal address
 		 * (an unknown country counts as foreign, so it is not settled);
@@ -555,6 +673,8 @@ track_bind(struct tracker *t, const struct traffic_event *ev, struct flow *f)
 		credit_pending(t, f, pr, ev->ts_ns);
 	if (ev->source != EVENT_PACKETS)
 		note_log(t, ev, pr, pair_id);
+	if (ev->conn_start && !ev->opened_by_peer && t->learning)
+		note_learning(t, pr, d, ev->ts_ns);
 	if (ev->conn_start)
 		note_connection(t, ev, pr);
 	return pr;

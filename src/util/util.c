@@ -220,6 +220,63 @@ parse_hex_bytes(const struct cursor *field, uint8_t *out, size_t len)
 	return 0;
 }
 
+static bool
+name_byte_plain(uint8_t c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+	    c == '_' || c == '-';
+}
+
+int
+field_write_name(FILE *fp, const char *name)
+{
+	const uint8_t *p = (const uint8_t *)name;
+	bool plain = strcmp(name, "-") != 0;
+
+	if (name[0] == '\0')
+		return fputc('-', fp) == EOF ? -1 : 0;
+	for (; *p != '\0'; p++) {
+		if (plain && name_byte_plain(*p)) {
+			if (fputc(*p, fp) == EOF)
+				return -1;
+		} else if (fprintf(fp, "%%%02X", *p) < 0) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+field_parse_name(const struct cursor *field, char *out, size_t outlen,
+    size_t *len)
+{
+	struct cursor c = *field;
+	size_t n = 0;
+	uint8_t ch;
+	int hi, lo;
+
+	if (outlen == 0)
+		return -1;
+	while (cur_left(&c) > 0) {
+		ch = cur_u8(&c);
+		if (ch == '%') {
+			hi = hex_digit_value(cur_u8(&c));
+			lo = hex_digit_value(cur_u8(&c));
+			if (c.err || hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+				return -1;
+			ch = (uint8_t)(hi << 4 | lo);
+		} else if (!name_byte_plain(ch) && !(ch >= 'A' && ch <= 'Z')) {
+			return -1;
+		}
+		if (n == outlen - 1)
+			return -1;
+		out[n++] = (char)ch;
+	}
+	out[n] = '\0';
+	*len = n;
+	return 0;
+}
+
 /* SipHash-2-4 (Aumasson and Bernstein), written from the paper. */
 #define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
 #define SIPROUND                                                            \

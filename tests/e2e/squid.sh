@@ -132,6 +132,9 @@ geo:
   databases: [$T/geo.csv]
 baseline:
   learn: 2s
+  # every client here is 127.0.0.1 and learning lasts 2 s: one host on
+  # one day is enough (the default needs 2 hosts or 2 days)
+  min_hosts: 1
 rules:
   window: 1h
   suppress: 1h

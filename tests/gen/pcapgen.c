@@ -3169,6 +3169,12 @@ gen_week(struct world *w)
 	    WEEK_STAGED_SIZE, 1000);
 	tls_direct(w, &pc[70], "203.0.113.30", "cdn.hk-share.example.net", WT(THU, 12, 0),
 	    WEEK_STAGED_SIZE, 1000);
+
+	/* the company's own cloud: an administrator checks the backups'
+	 * console while the baseline learns, so two hosts use it then (one
+	 * host on one day is not learned: baseline.min_hosts, min_days) */
+	browse_https(w, &pc[31], "backup.cloudvault.example.com",
+	    WT(MON, 11, 5), 1800, 4200);
 }
 
 static void

@@ -217,7 +217,7 @@ test_reset_verdicts(void **state)
 	b = agg_get(t, &h, 2, 1, SEC, &id);
 	a->benign = b->benign = true;
 	a->country = (country_t)('H' << 8 | 'K');
-	aggtab_reset_verdicts(t);
+	aggtab_reset_verdicts(t, true);
 	assert_false(a->benign);
 	assert_false(b->benign);
 	assert_int_equal(a->country, COUNTRY_UNKNOWN);

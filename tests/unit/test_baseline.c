@@ -46,6 +46,12 @@ setup(void **state)
 		return -1;
 	snprintf(f->path, sizeof(f->path), "%s/state", f->dir);
 	f->cfg.baseline_allow_domains = f->domains;
+	/* one host's use while learning makes a destination familiar (the
+	 * tests of prevalence set their own) */
+	f->cfg.baseline_familiar_by = BASELINE_BY_ADDRESS | BASELINE_BY_NAME |
+	    BASELINE_BY_DOMAIN;
+	f->cfg.baseline_min_hosts = 1;
+	f->cfg.baseline_min_days = 1;
 	*state = f;
 	return 0;
 }
@@ -119,6 +125,35 @@ addr_of(const char *s)
 	return a;
 }
 
+static const struct netaddr *
+host_a(void)
+{
+	static struct netaddr h;
+
+	h = addr_of("10.0.0.1");
+	return &h;
+}
+
+static const struct netaddr *
+addr_of_ptr(const char *s)
+{
+	static struct netaddr h;
+
+	h = addr_of(s);
+	return &h;
+}
+
+/* As the tracker does: a use while learning is noted, by host 10.0.0.1
+ * (ts 0: a look that notes nothing). */
+static void
+note_if_learning(struct baseline *b, const struct dest *d, uint64_t ts)
+{
+	uint64_t end = baseline_learn_end_ns(b);
+
+	if (ts != 0 && !baseline_learning_over(b) && ts < end)
+		baseline_note(b, d, NULL, host_a(), ts);
+}
+
 static struct dest *
 see(struct baseline *b, const char *name, uint64_t ts)
 {
@@ -126,6 +161,7 @@ see(struct baseline *b, const char *name, uint64_t ts)
 
 	assert_int_not_equal(baseline_observe(b, name, NULL, ts, &d), UINT32_MAX);
 	assert_non_null(d);
+	note_if_learning(b, d, ts);
 	return d;
 }
 
@@ -137,7 +173,15 @@ see_addr(struct baseline *b, const char *addr, uint64_t ts)
 
 	assert_int_not_equal(baseline_observe(b, NULL, &a, ts, &d), UINT32_MAX);
 	assert_non_null(d);
+	note_if_learning(b, d, ts);
 	return d;
+}
+
+/* The learning period is over (the tracker's clock passed its end). */
+static void
+over(struct baseline *b)
+{
+	baseline_set_learning_over(b, true);
 }
 
 /*
@@ -186,26 +230,35 @@ test_learning_boundary(void **state)
 	struct baseline *b;
 	struct baseline_stats st;
 	uint64_t end = T0 + 10 * SEC;
-	struct dest *d;
+	struct dest *d, *before, *v4;
 
 	f->cfg.baseline_learn_s = 10;
 	b = baseline_new(16, &f->cfg, &test_key);
 	d = see(b, "first.example", T0);
 	assert_int_equal(baseline_learn_start_ns(b), T0);
-	assert_true(d->familiar);
+	assert_int_equal(baseline_learn_end_ns(b), end);
+	/* while learning, nothing but the allow list is familiar */
+	assert_false(d->familiar);
 	assert_false(d->allowed);
 	assert_int_equal(d->first_seen_ns, T0);
 	assert_int_equal(d->last_seen_ns, T0);
-	assert_true(see(b, "before.example", end - 1)->familiar);
+	before = see(b, "before.example", end - 1);
+	assert_false(before->familiar);
+	v4 = see_addr(b, "203.0.113.4", end - 1);
+	over(b);
+	assert_true(d->familiar);
+	assert_true(before->familiar);
+	assert_true(v4->familiar);
 	assert_false(see(b, "at.example", end)->familiar);
 	assert_false(see(b, "after.example", end + 1)->familiar);
 	assert_false(see_addr(b, "203.0.113.5", end)->familiar);
-	assert_true(see_addr(b, "203.0.113.4", end - 1)->familiar);
 	/* The learning start does not move with later observations. */
 	assert_int_equal(baseline_learn_start_ns(b), T0);
 	baseline_get_stats(b, &st);
 	assert_int_equal(st.destinations, 6);
 	assert_int_equal(st.familiar, 3);
+	assert_int_equal(st.learned, 3);
+	assert_false(st.learning);
 	assert_int_equal(st.evictions, 0);
 	baseline_free(b);
 }
@@ -225,8 +278,10 @@ test_unidentified_never_familiar(void **state)
 	f->domains[0] = all;
 	f->cfg.n_baseline_allow_domains = 1;
 	b = baseline_new(16, &f->cfg, &test_key);
-	assert_true(see(b, "first.example", T0)->familiar);
+	see(b, "first.example", T0);
 	d = see(b, DEST_UNIDENTIFIED, T0 + 1);
+	over(b);
+	assert_true(peek(b, "first.example")->familiar);
 	assert_true(d->unidentified);
 	assert_false(d->familiar);
 	assert_false(d->allowed);
@@ -314,6 +369,7 @@ test_use_never_makes_familiar(void **state)
 	f->cfg.baseline_learn_s = 60;
 	b = baseline_new(8, &f->cfg, &test_key);
 	see(b, "learned.example", T0);
+	over(b);
 	id = baseline_observe(b, "late.example", NULL, end, &d);
 	assert_false(d->familiar);
 	for (i = 1; i <= 100000; i++) {
@@ -338,6 +394,7 @@ test_use_never_makes_familiar(void **state)
 	baseline_free(b);
 	b = baseline_new(8, &f->cfg, &test_key);
 	assert_int_equal(baseline_load(b, f->path, NULL, err, sizeof(err)), 0);
+	over(b);
 	assert_false(peek(b, "late.example")->familiar);
 	assert_true(peek(b, "learned.example")->familiar);
 	baseline_get_stats(b, &st);
@@ -359,6 +416,7 @@ test_eviction_unfamiliar_first(void **state)
 	b = baseline_new(3, &f->cfg, &test_key);
 	f1 = ref_of(b, "f1", T0);
 	f2 = ref_of(b, "f2", T0 + 1);
+	over(b);
 	u1 = ref_of(b, "u1", end + 1);
 	/* Full: u1 is evicted although f1 and f2 were seen earlier. */
 	u2 = ref_of(b, "u2", end + 2);
@@ -375,6 +433,7 @@ test_eviction_unfamiliar_first(void **state)
 	/* Two unfamiliar: the least recently seen of them goes. */
 	b = baseline_new(3, &f->cfg, &test_key);
 	f1 = ref_of(b, "f1", T0);
+	over(b);
 	u1 = ref_of(b, "u1", end + 1);
 	u2 = ref_of(b, "u2", end + 2);
 	see(b, "u1", end + 3);
@@ -393,6 +452,7 @@ test_eviction_unfamiliar_first(void **state)
 	f2 = ref_of(b, "f2", T0 + 1);
 	see(b, "f1", T0 + 2);
 	f3 = ref_of(b, "f3", T0 + 3); /* evicts f2 */
+	over(b);
 	assert_true(alive(b, f1));
 	assert_false(alive(b, f2));
 	assert_true(alive(b, f3));
@@ -518,7 +578,9 @@ test_save_load_round_trip(void **state)
 	f->cfg.n_baseline_allow_domains = 1;
 	b = baseline_new(16, &f->cfg, &test_key);
 	see(b, "learned.example", T0);
-	baseline_observe(b, hostile_name, &a6, T0 + 50 * SEC, NULL);
+	baseline_observe(b, hostile_name, &a6, T0 + 50 * SEC, &d);
+	note_if_learning(b, d, T0 + 50 * SEC);
+	over(b);
 	baseline_observe(b, "-", NULL, T0 + 150 * SEC, NULL);
 	baseline_observe(b, "x.allowed.test", &a4, T0 + 200 * SEC, NULL);
 	see_addr(b, "203.0.113.7", T0 + 300 * SEC);
@@ -527,17 +589,29 @@ test_save_load_round_trip(void **state)
 	assert_int_equal(baseline_save(b, f->path, NULL, err, sizeof(err)), 0);
 	n = read_file(f->path, text, sizeof(text));
 	assert_string_equal(text,
-	    "exfild-baseline 2 learn_start=1700000000000000000\n"
+	    "exfild-baseline 3 learn_start=1700000000000000000\n"
 	    "1700000050000000000 1700000050000000000 learned 2001:db8::42 "
 	    "evil%20name%0Awith%20newline%20%2541%20%C3%A9%E2%9C%93%09-%01.example\n"
 	    "1700000150000000000 1700000150000000000 unfamiliar - %2D\n"
 	    "1700000200000000000 1700000200000000000 allowed 192.0.2.9 "
 	    "x.allowed.test\n"
 	    "1700000300000000000 1700000300000000000 unfamiliar 203.0.113.7 -\n"
-	    "1700000000000000000 1700000400000000000 learned - learned.example\n");
+	    "1700000000000000000 1700000400000000000 learned - learned.example\n"
+	    /* what learning saw: host 10.0.0.1's tag, day 19675 % 32 */
+	    "seen name learned.example 1700000000000000000 1700000000000000000 "
+	    "0 729a42ff:8000000:0\n"
+	    "seen domain learned.example 1700000000000000000 "
+	    "1700000000000000000 0 729a42ff:8000000:0\n"
+	    "seen name evil%20name%0Awith%20newline%20%2541%20%C3%A9%E2%9C%93%09"
+	    "-%01.example 1700000050000000000 1700000050000000000 0 "
+	    "729a42ff:8000000:0\n"
+	    "seen domain evil%20name%0Awith%20newline%20%2541%20%C3%A9%E2%9C%93"
+	    "%09-%01.example 1700000050000000000 1700000050000000000 0 "
+	    "729a42ff:8000000:0\n");
 
 	b2 = baseline_new(16, &f->cfg, &test_key);
 	assert_int_equal(baseline_load(b2, f->path, NULL, err, sizeof(err)), 0);
+	over(b2);
 	assert_int_equal(baseline_learn_start_ns(b2), T0);
 	baseline_get_stats(b, &st);
 	baseline_get_stats(b2, &st2);
@@ -579,7 +653,7 @@ test_save_empty_and_not_started(void **state)
 
 	assert_int_equal(baseline_save(b, f->path, NULL, err, sizeof(err)), 0);
 	read_file(f->path, text, sizeof(text));
-	assert_string_equal(text, "exfild-baseline 2 learn_start=-\n");
+	assert_string_equal(text, "exfild-baseline 3 learn_start=-\n");
 	see(b, "a", T0);
 	assert_int_equal(baseline_load(b, f->path, NULL, err, sizeof(err)), 0);
 	/* learn_start=- in the file: the next observation starts learning. */
@@ -587,7 +661,9 @@ test_save_empty_and_not_started(void **state)
 	f->cfg.baseline_learn_s = 1;
 	b = baseline_new(4, &f->cfg, &test_key);
 	assert_int_equal(baseline_load(b, f->path, NULL, err, sizeof(err)), 0);
-	assert_true(see(b, "b", T0 + 5)->familiar);
+	see(b, "b", T0 + 5);
+	over(b);
+	assert_true(peek(b, "b")->familiar);
 	assert_int_equal(baseline_learn_start_ns(b), T0 + 5);
 	baseline_free(b);
 }
@@ -608,7 +684,7 @@ test_save_atomic(void **state)
 	assert_int_equal(baseline_save(b, f->path, NULL, err, sizeof(err)), 0);
 	assert_int_equal(count_dir_entries(f->dir), 1);
 	read_file(f->path, want, sizeof(want));
-	assert_string_equal(want, "exfild-baseline 2 "
+	assert_string_equal(want, "exfild-baseline 3 "
 	    "learn_start=1700000000000000000\n1700000000000000000 "
 	    "1700000000000000000 unfamiliar - a.example\n");
 	assert_int_equal(stat(f->path, &sb), 0);
@@ -642,6 +718,7 @@ struct error_case {
 };
 
 #define HDR "exfild-baseline 1 learn_start=1000\n"
+#define V3 "exfild-baseline 3 learn_start=1000\n"
 
 static void
 test_load_errors(void **state)
@@ -649,13 +726,39 @@ test_load_errors(void **state)
 	static const struct error_case cases[] = {
 		{ "", "1: empty file (no header)" },
 		{ "hello\n", "1: not a baseline state file (expected "
-		    "\"exfild-baseline 2 learn_start=<ns>\")" },
+		    "\"exfild-baseline 3 learn_start=<ns>\")" },
 		{ "exfild-baseline 1\n", "1: not a baseline state file (expected "
-		    "\"exfild-baseline 2 learn_start=<ns>\")" },
+		    "\"exfild-baseline 3 learn_start=<ns>\")" },
 		{ "exfild-baseline 1 learn_start=1 x\n", "1: not a baseline state "
-		    "file (expected \"exfild-baseline 2 learn_start=<ns>\")" },
-		{ "exfild-baseline 3 learn_start=1\n",
-		    "1: unsupported version \"3\"" },
+		    "file (expected \"exfild-baseline 3 learn_start=<ns>\")" },
+		{ "exfild-baseline 4 learn_start=1\n",
+		    "1: unsupported version \"4\"" },
+		/* what learning saw (version 3) */
+		{ "exfild-baseline 2 learn_start=1\nseen name a 1 2 0\n",
+		    "2: seen record in a version 2 file" },
+		{ V3 "seen bogus a 1 2 0\n", "2: invalid seen key \"bogus\"" },
+		{ V3 "seen name A.b 1 2 0\n", "2: invalid seen key \"A.b\"" },
+		{ V3 "seen name a. 1 2 0\n", "2: invalid seen key \"a.\"" },
+		{ V3 "seen asn 0 1 2 0\n", "2: invalid seen key \"0\"" },
+		{ V3 "seen asn 4294967296 1 2 0\n",
+		    "2: invalid seen key \"4294967296\"" },
+		{ V3 "seen address 192.0.2 1 2 0\n",
+		    "2: invalid seen key \"192.0.2\"" },
+		{ V3 "seen name a 2 1 0\n", "2: invalid seen times or legacy flag" },
+		{ V3 "seen name a 1 2 2\n", "2: invalid seen times or legacy flag" },
+		{ V3 "seen name a 1 2\n", "2: expected seen <kind> <key> "
+		    "<first_ns> <last_ns> <legacy> [<tag>:<days>:<alerted>]..." },
+		{ V3 "seen name a 1 2 0 0:1:0\n", "2: invalid host \"0:1:0\"" },
+		{ V3 "seen name a 1 2 0 1:1:2\n", "2: invalid host \"1:1:2\"" },
+		{ V3 "seen name a 1 2 0 1:1\n", "2: invalid host \"1:1\"" },
+		{ V3 "seen name a 1 2 0 1:1:0:\n", "2: invalid host \"1:1:0:\"" },
+		{ V3 "seen name a 1 2 0 123456789:1:0\n",
+		    "2: invalid host \"123456789:1:0\"" },
+		{ V3 "seen name a 1 2 0 1:g:0\n", "2: invalid host \"1:g:0\"" },
+		{ V3 "seen name a 1 2 0 1:0:0 2:0:0 3:0:0 4:0:0 5:0:0 6:0:0 "
+		    "7:0:0 8:0:0 9:0:0\n", "2: more than 8 hosts" },
+		{ V3 "seen name a 1 2 0\nseen name a 1 2 0\n",
+		    "3: duplicate seen key" },
 		/* the records after the destinations: version 2 only, after
 		 * every destination, and only with someone to read them */
 		{ HDR "1 2 learned - a\npair x\n",
@@ -746,6 +849,7 @@ test_load_tolerant_forms(void **state)
 	    "\t5\t6\tunfamiliar\t::ffff:192.0.2.1\t%61%2e%62\n"
 	    "7 8 allowed 2001:db8::1 -");
 	assert_int_equal(baseline_load(b, f->path, NULL, err, sizeof(err)), 0);
+	over(b);
 	baseline_get_stats(b, &st);
 	assert_int_equal(st.destinations, 3);
 	/* Flags are recomputed: all first seen in [1000, 1000 + 10 s). */
@@ -848,6 +952,7 @@ test_load_recomputes_flags(void **state)
 	    "40000000000 40000000000 unfamiliar - a.ok.test\n"
 	    "40000000000 40000000000 unfamiliar 192.0.2.77 -\n");
 	assert_int_equal(baseline_load(b, f->path, NULL, err, sizeof(err)), 0);
+	over(b);
 	assert_false(peek(b, "claims.example")->familiar);
 	assert_false(peek(b, "fake.example")->allowed);
 	assert_false(peek(b, "fake.example")->familiar);
@@ -929,16 +1034,20 @@ test_apply_config(void **state)
 	baseline_get_stats(b, &st);
 	assert_int_equal(st.familiar, 2);
 
-	/* A longer learning period, no allow list. */
+	/* A longer learning period, no allow list: what was not noted while
+	 * learning is not learned after the fact. */
 	memset(&cfg2, 0, sizeof(cfg2));
 	cfg2.baseline_learn_s = 60;
+	cfg2.baseline_familiar_by = f->cfg.baseline_familiar_by;
+	cfg2.baseline_min_hosts = cfg2.baseline_min_days = 1;
 	baseline_apply_config(b, &cfg2);
+	over(b);
 	assert_false(baseline_get(b, id, gen)->allowed);
-	assert_true(baseline_get(b, id, gen)->familiar);
-	assert_true(peek(b, "other.test")->familiar);
+	assert_false(baseline_get(b, id, gen)->familiar);
+	assert_false(peek(b, "other.test")->familiar);
 	assert_false(peek(b, "late.test")->familiar);
 	baseline_get_stats(b, &st);
-	assert_int_equal(st.familiar, 3);
+	assert_int_equal(st.familiar, 0);
 
 	/* Back to nothing: eviction then prefers the unfamiliar again. */
 	baseline_apply_config(b, &f->cfg);
@@ -992,6 +1101,187 @@ fake_asn(void *ctx, const struct netaddr *a)
 	return 0;
 }
 
+/* The host b of the prevalence tests. */
+static const struct netaddr *
+host_b(void)
+{
+	static struct netaddr h;
+
+	h = addr_of("10.0.0.2");
+	return &h;
+}
+
+#define DAY (86400 * SEC)
+
+/* Prevalence: familiar once learning is over when min_hosts hosts or
+ * min_days days used a key (its name, registered domain, address, AS);
+ * a host that alerted on it counts for nothing; an attacker's name under
+ * an unseen registered domain stays unfamiliar; the reason in words. */
+static void
+test_prevalence(void **state)
+{
+	struct fixture *f = *state;
+	struct baseline_verdict v;
+	struct baseline_stats st;
+	struct baseline *b;
+	struct netaddr a = addr_of("198.51.100.7"), c = addr_of("198.51.100.9");
+	struct dest *wide, *one, *days, *fed, *addr, *d;
+	char why[512];
+
+	f->cfg.baseline_learn_s = 7 * 86400;
+	f->cfg.baseline_min_hosts = 2;
+	f->cfg.baseline_min_days = 2;
+	b = baseline_new(64, &f->cfg, &test_key);
+	baseline_start_learning(b, T0);
+	wide = see(b, "app.saas-example.com", T0);           /* host a */
+	baseline_note(b, wide, NULL, host_b(), T0 + SEC);     /* host b */
+	one = see(b, "one.example.net", T0);                  /* a only */
+	days = see(b, "nightly.backup.example.org", T0);      /* a, day 0 */
+	see(b, "nightly.backup.example.org", T0 + DAY);       /* a, day 1 */
+	/* the thief's server: two hosts, one of which alerted */
+	fed = see(b, "upload.hk-mirror.example.net", T0);
+	baseline_note(b, fed, NULL, host_b(), T0);
+	baseline_alerted(b, fed, NULL, host_b(), T0 + 2 * SEC);
+	/* ... and its later uses count for nothing either */
+	baseline_note(b, fed, NULL, host_b(), T0 + DAY);
+	/* an address reached by a name resolved in DNS: the name counts */
+	assert_int_equal(baseline_observe(b, NULL, &a, T0, &addr) != UINT32_MAX,
+	    1);
+	baseline_note(b, addr, "cdn.saas-example.com", host_a(), T0);
+	/* nothing but the allow list is familiar while learning */
+	baseline_get_stats(b, &st);
+	assert_true(st.learning);
+	assert_int_equal(st.familiar, 0);
+	baseline_verdict(b, wide, NULL, &v);
+	assert_int_equal(v.why, VERDICT_LEARNING);
+	over(b);
+	assert_true(wide->familiar);
+	assert_false(one->familiar);
+	assert_true(days->familiar);
+	assert_false(fed->familiar);
+	/* the address: by its own key one host, one day; by the resolved
+	 * name's registered domain (saas-example.com: 2 hosts), familiar */
+	assert_false(addr->familiar);
+	assert_true(baseline_label_familiar(b, addr, "cdn.saas-example.com"));
+	assert_true(baseline_label_familiar(b, addr, "other.saas-example.com"));
+	assert_false(baseline_label_familiar(b, addr, "upd.hk-mirror-cdn.net"));
+	/* after learning: a new name under a familiar registered domain is
+	 * familiar, one under an unseen one is not */
+	assert_true(see(b, "new.saas-example.com", T0 + 8 * DAY)->familiar);
+	assert_false(see(b, "upd.hk-mirror-cdn.net", T0 + 8 * DAY)->familiar);
+	/* a new address of the same network stays unfamiliar by address */
+	d = NULL;
+	baseline_observe(b, NULL, &c, T0 + 8 * DAY, &d);
+	assert_false(d->familiar);
+	baseline_get_stats(b, &st);
+	assert_false(st.learning);
+	assert_int_equal(st.learned, 3);
+
+	baseline_verdict(b, wide, NULL, &v);
+	baseline_verdict_text(b, &v, why, sizeof(why));
+	assert_string_equal(why, "learned: name app.saas-example.com used by 2 "
+	    "hosts on 1 day");
+	baseline_verdict(b, days, NULL, &v);
+	baseline_verdict_text(b, &v, why, sizeof(why));
+	assert_string_equal(why, "learned: name nightly.backup.example.org used "
+	    "by 1 host on 2 days");
+	baseline_verdict(b, fed, NULL, &v);
+	baseline_verdict_text(b, &v, why, sizeof(why));
+	assert_string_equal(why, "not learned: name upload.hk-mirror.example.net "
+	    "used by 1 host on 1 day, not counting hosts that alerted (needs 2 "
+	    "hosts or 2 days)");
+	baseline_verdict(b, d, NULL, &v);
+	baseline_verdict_text(b, &v, why, sizeof(why));
+	assert_string_equal(why, "not used while learning");
+	baseline_verdict(b, peek(b, "new.saas-example.com"), NULL, &v);
+	baseline_verdict_text(b, &v, why, sizeof(why));
+	assert_string_equal(why, "learned: registered domain saas-example.com "
+	    "used by 2 hosts on 1 day");
+
+	/* familiar_by without registered_domain: the new name is not */
+	f->cfg.baseline_familiar_by = BASELINE_BY_ADDRESS | BASELINE_BY_NAME;
+	baseline_apply_config(b, &f->cfg);
+	assert_false(peek(b, "new.saas-example.com")->familiar);
+	assert_true(peek(b, "app.saas-example.com")->familiar);
+	assert_false(baseline_label_familiar(b, addr, "other.saas-example.com"));
+	/* stricter thresholds, judged again from what was saved */
+	f->cfg.baseline_familiar_by |= BASELINE_BY_DOMAIN;
+	f->cfg.baseline_min_hosts = 3;
+	f->cfg.baseline_min_days = 3;
+	baseline_apply_config(b, &f->cfg);
+	assert_false(peek(b, "app.saas-example.com")->familiar);
+	assert_false(peek(b, "nightly.backup.example.org")->familiar);
+	baseline_free(b);
+}
+
+/* What learning saw survives a save and a load, alerted hosts included. */
+static void
+test_prevalence_saved(void **state)
+{
+	struct fixture *f = *state;
+	struct baseline *b;
+	struct dest *d;
+	char err[256];
+
+	f->cfg.baseline_learn_s = 86400;
+	f->cfg.baseline_min_hosts = 2;
+	f->cfg.baseline_min_days = 2;
+	b = baseline_new(16, &f->cfg, &test_key);
+	baseline_start_learning(b, T0);
+	d = see(b, "two.example.com", T0);
+	baseline_note(b, d, NULL, host_b(), T0);
+	d = see(b, "fed.example.net", T0);
+	baseline_alerted(b, d, NULL, host_b(), T0);
+	assert_int_equal(baseline_save(b, f->path, NULL, err, sizeof(err)), 0);
+	baseline_free(b);
+	b = baseline_new(16, &f->cfg, &test_key);
+	assert_int_equal(baseline_load(b, f->path, NULL, err, sizeof(err)), 0);
+	/* the learning goes on: host b's alert still keeps it out */
+	d = peek(b, "fed.example.net");
+	baseline_note(b, d, NULL, host_b(), T0 + 10 * SEC);
+	over(b);
+	assert_true(peek(b, "two.example.com")->familiar);
+	assert_false(peek(b, "fed.example.net")->familiar);
+	/* positive control: a second host that did not alert makes it so */
+	baseline_set_learning_over(b, false);
+	baseline_note(b, d, NULL, addr_of_ptr("10.0.0.3"), T0 + 11 * SEC);
+	over(b);
+	assert_true(peek(b, "fed.example.net")->familiar);
+	baseline_free(b);
+}
+
+/* familiar_by asn: an address of an autonomous system that two hosts used
+ * while learning is familiar, in any of its addresses; without asn in
+ * familiar_by it is not (the control). */
+static void
+test_familiar_by_asn(void **state)
+{
+	struct fixture *f = *state;
+	struct baseline *b;
+	struct dest *d;
+	struct netaddr a = addr_of("198.51.100.7"), c = addr_of("198.51.100.99");
+
+	f->cfg.baseline_learn_s = 3600;
+	f->cfg.baseline_min_hosts = 2;
+	f->cfg.baseline_min_days = 2;
+	f->cfg.baseline_familiar_by = BASELINE_BY_ADDRESS | BASELINE_BY_ASN;
+	b = baseline_new(16, &f->cfg, &test_key);
+	baseline_set_asn_lookup(b, fake_asn, NULL);
+	baseline_start_learning(b, T0);
+	baseline_observe(b, NULL, &a, T0, &d);
+	baseline_note(b, d, NULL, host_a(), T0);
+	baseline_note(b, d, NULL, host_b(), T0);
+	over(b);
+	d = NULL;
+	baseline_observe(b, NULL, &c, T0 + 7200 * SEC, &d);
+	assert_true(d->familiar);
+	f->cfg.baseline_familiar_by = BASELINE_BY_ADDRESS;
+	baseline_apply_config(b, &f->cfg);
+	assert_false(d->familiar);
+	assert_true(see_addr(b, "198.51.100.7", 0)->familiar);
+	baseline_free(b);
+}
+
 /* AS<number> entries allow address-only destinations by their autonomous
  * system, asked once when first seen (and again at a reload); a named
  * destination is allowed by its name only, as with networks. */
@@ -1042,6 +1332,9 @@ main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_learning_boundary),
+		T(test_prevalence),
+		T(test_prevalence_saved),
+		T(test_familiar_by_asn),
 		T(test_no_learning),
 		T(test_unidentified_never_familiar),
 		T(test_allow_list),

@@ -1526,6 +1526,46 @@ test_geo_asn_and_allow_as(void **state)
 	    "t.yaml:2:8: geo.asn: expected a scalar, not a list");
 }
 
+/* baseline.familiar_by, min_hosts, min_days, public_suffix_list: the
+ * defaults, every word, and each refusal with its place. */
+static void
+test_baseline_prevalence(void **state)
+{
+	struct config *c;
+
+	(void)state;
+	c = load_ok("geo:\n  home: [JP]\n");
+	assert_int_equal(c->baseline_familiar_by, BASELINE_BY_ADDRESS |
+	    BASELINE_BY_NAME | BASELINE_BY_DOMAIN);
+	assert_int_equal(c->baseline_min_hosts, 2);
+	assert_int_equal(c->baseline_min_days, 2);
+	assert_null(c->baseline_psl);
+	config_free(c);
+
+	c = load_ok("baseline:\n  familiar_by: [asn, name]\n  min_hosts: 8\n"
+	    "  min_days: 32\n  public_suffix_list: /etc/exfild/psl.dat\n");
+	assert_int_equal(c->baseline_familiar_by, BASELINE_BY_ASN |
+	    BASELINE_BY_NAME);
+	assert_int_equal(c->baseline_min_hosts, 8);
+	assert_int_equal(c->baseline_min_days, 32);
+	assert_string_equal(c->baseline_psl, "/etc/exfild/psl.dat");
+	config_free(c);
+
+	expect_error("baseline:\n  familiar_by: [address, domain]\n",
+	    "t.yaml:2:26: baseline.familiar_by: invalid familiarity \"domain\" "
+	    "(expected address, name, registered_domain or asn)");
+	expect_error("baseline:\n  familiar_by: []\n",
+	    "t.yaml:2:16: baseline.familiar_by: must not be empty (nothing "
+	    "would ever be familiar but baseline.allow)");
+	expect_error("baseline:\n  min_hosts: 9\n",
+	    "t.yaml:2:14: baseline.min_hosts: must be between 1 and 8");
+	expect_error("baseline:\n  min_hosts: 0\n",
+	    "t.yaml:2:14: baseline.min_hosts: invalid number \"0\" (expected a "
+	    "whole number from 1 to 1000000000)");
+	expect_error("baseline:\n  min_days: 33\n",
+	    "t.yaml:2:13: baseline.min_days: must be between 1 and 32");
+}
+
 int
 main(void)
 {
@@ -1540,6 +1580,7 @@ main(void)
 		cmocka_unit_test(test_proxies),
 		cmocka_unit_test(test_geo),
 		cmocka_unit_test(test_geo_asn_and_allow_as),
+		cmocka_unit_test(test_baseline_prevalence),
 		cmocka_unit_test(test_baseline),
 		cmocka_unit_test(test_domain_length_limits),
 		cmocka_unit_test(test_rules),

@@ -89,7 +89,7 @@ label(struct names *n, const char *client, const char *addr)
 	static char buf[256];
 	struct netaddr c = addr_of(client), a = addr_of(addr);
 
-	if (!names_label_get(n, &c, &a, buf, sizeof(buf)))
+	if (!names_label_get(n, &c, &a, buf, sizeof(buf), NULL))
 		return "";
 	return buf;
 }
@@ -100,7 +100,7 @@ put_label(struct names *n, const char *client, const char *addr,
 {
 	struct netaddr c = addr_of(client), a = addr_of(addr);
 
-	names_label_put(n, &c, &a, name);
+	names_label_put(n, &c, &a, name, false);
 }
 
 /* Each client its own label, the latest winning, lowercased, bounded by
@@ -126,6 +126,35 @@ test_labels(void **state)
 	assert_string_equal(label(n, "10.1.20.7", "203.0.113.9"), "third.example");
 	/* labels are not names: no address comes of them */
 	assert_string_equal(get(n, "third.example"), "");
+	names_free(n);
+}
+
+/* A label remembers whether DNS gave it: an SNI or Host equal to the DNS
+ * name keeps that, another name (what the client wrote) does not, and a
+ * later DNS answer gives it back. */
+static void
+test_label_from_dns(void **state)
+{
+	struct names *n = names_new(4, &test_key);
+	struct netaddr c = addr_of("10.1.20.5"), a = addr_of("203.0.113.9");
+	char buf[256];
+	bool dns = false;
+
+	(void)state;
+	names_label_put(n, &c, &a, "App.Example.", true);
+	assert_true(names_label_get(n, &c, &a, buf, sizeof(buf), &dns));
+	assert_true(dns);
+	names_label_put(n, &c, &a, "app.example", false);
+	assert_true(names_label_get(n, &c, &a, buf, sizeof(buf), &dns));
+	assert_string_equal(buf, "app.example");
+	assert_true(dns);
+	names_label_put(n, &c, &a, "fronted.example", false);
+	assert_true(names_label_get(n, &c, &a, buf, sizeof(buf), &dns));
+	assert_string_equal(buf, "fronted.example");
+	assert_false(dns);
+	names_label_put(n, &c, &a, "fronted.example", true);
+	assert_true(names_label_get(n, &c, &a, buf, sizeof(buf), &dns));
+	assert_true(dns);
 	names_free(n);
 }
 
@@ -453,6 +482,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_put_get),
 		cmocka_unit_test(test_labels),
+		cmocka_unit_test(test_label_from_dns),
 		cmocka_unit_test(test_normalisation),
 		cmocka_unit_test(test_hosts_then_dns),
 		cmocka_unit_test(test_dns_then_hosts),

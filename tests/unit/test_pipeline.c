@@ -202,13 +202,72 @@ teardown(void **state)
 	return 0;
 }
 
-/* A destination seen during learning is familiar: no alert later. */
+/* A destination two hosts use during learning is familiar: no alert
+ * later (baseline.min_hosts, 2 by default). */
 static void
 learn_destination(struct pipeline *p, const char *server, uint16_t cport)
 {
 	struct conn c = { "10.1.20.9", server, cport, 80, 1000 };
+	struct conn c2 = { "10.1.20.8", server, cport, 80, 1000 };
 
 	send_out(p, &c, T0, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 27);
+	send_out(p, &c2, T0 + 1, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 27);
+}
+
+/*
+ * Learning: only compressed-upload (and indicator-match) alert during it,
+ * marked during_learning; a destination is learned when two hosts use it
+ * (one that alerted does not count), so the server a host fed archives to
+ * while learning alerts again after it, and a widely used one does not.
+ */
+static void
+test_learning_needs_prevalence(void **state)
+{
+	struct fixture *fx = *state;
+	static uint8_t rar[30000];
+	struct conn thief = { "10.1.20.40", "203.0.113.60", 50040, 443, 1 };
+	struct conn peer = { "10.1.20.41", "203.0.113.60", 50041, 443, 1 };
+	struct conn later = { "10.1.20.41", "203.0.113.60", 50042, 443, 1 };
+	struct conn wide1 = { "10.1.20.42", "203.0.113.61", 50043, 443, 1 };
+	struct conn wide2 = { "10.1.20.43", "203.0.113.61", 50044, 443, 1 };
+	struct conn wide3 = { "10.1.20.42", "203.0.113.61", 50045, 443, 1 };
+	struct conn bulk = { "10.1.20.44", "203.0.113.62", 50046, 443, 1 };
+	static uint8_t text[200000];
+	struct pipeline_stats st;
+	char src[NETADDR_STRLEN];
+	size_t i;
+
+	fill_archive(rar, sizeof(rar), "Rar!\x1a\x07\x01\x00", 8);
+	memset(text, 'a', sizeof(text));
+	send_out(fx->p, &peer, T0, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 27);
+	for (i = 0; i < 25; i++)
+		send_out(fx->p, &thief, T0 + 10 * SEC + i, rar + i * 1000, 1000);
+	send_out(fx->p, &wide1, T0 + 20 * SEC, "GET / HTTP/1.1\r\n\r\n", 18);
+	send_out(fx->p, &wide2, T0 + 21 * SEC, "GET / HTTP/1.1\r\n\r\n", 18);
+	/* a loud plain upload while learning: bulk-upload does not alert */
+	for (i = 0; i < 150; i++)
+		send_out(fx->p, &bulk, T0 + 30 * SEC + i, text + i * 1000, 1000);
+	assert_int_equal(nalerts, 1);
+	assert_string_equal(alerts[0].rule, "compressed-upload");
+	assert_true(alerts[0].during_learning);
+	pipeline_get_stats(fx->p, &st);
+	assert_true(st.dests.learning);
+	assert_int_equal(st.dests.familiar, 0);
+	/* after learning (1 h): the fed server alerts for the other host */
+	for (i = 0; i < 25; i++) {
+		send_out(fx->p, &later, T0 + 2 * 3600 * SEC + i, rar + i * 1000,
+		    1000);
+		send_out(fx->p, &wide3, T0 + 2 * 3600 * SEC + i, rar + i * 1000,
+		    1000);
+	}
+	assert_int_equal(nalerts, 2);
+	assert_string_equal(alerts[1].rule, "compressed-upload");
+	netaddr_format(&alerts[1].src, src, sizeof(src));
+	assert_string_equal(src, "10.1.20.41");
+	assert_false(alerts[1].during_learning);
+	pipeline_get_stats(fx->p, &st);
+	assert_false(st.dests.learning);
+	assert_int_equal(st.dests.learned, 1);
 }
 
 static void
@@ -256,12 +315,14 @@ test_familiar_and_domestic_stay_quiet(void **state)
 	struct fixture *fx = *state;
 	static uint8_t rar[30000];
 	struct conn fam = { "10.1.20.30", "203.0.113.50", 50001, 443, 1 };
+	struct conn fam2 = { "10.1.20.33", "203.0.113.50", 50003, 443, 1 };
 	struct conn jp = { "10.1.20.31", "198.51.100.20", 50002, 80, 1 };
 	size_t i;
 
 	fill_archive(rar, sizeof(rar), "Rar!\x1a\x07\x01\x00", 8);
-	/* 203.0.113.50 is first seen during learning */
+	/* 203.0.113.50 is used by two hosts during learning */
 	send_out(fx->p, &fam, T0, rar, 100);
+	send_out(fx->p, &fam2, T0 + 1, rar, 100);
 	for (i = 0; i < 30; i++) {
 		send_out(fx->p, &fam, T0 + 2 * 3600 * SEC + i, rar + i * 1000, 1000);
 		send_out(fx->p, &jp, T0 + 2 * 3600 * SEC + i, rar + i * 1000, 1000);
@@ -589,6 +650,53 @@ test_direct_flows_named(void **state)
 	}
 }
 
+/*
+ * Familiar by the name a host resolved: two hosts reach evil.example at
+ * 203.0.113.90 while learning (DNS answers from the resolver); after it,
+ * a third host's upload to the name's new address 203.0.113.91 is quiet,
+ * while an upload to another new address that only an SNI names alerts
+ * (an SNI is what the client wrote, never a reason to trust it).
+ */
+static void
+test_familiar_by_resolved_name(void **state)
+{
+	struct fixture *fx = *state;
+	static uint8_t frame[512], zip[25000], hello[512];
+	static const uint8_t old_a[4] = { 203, 0, 113, 90 };
+	static const uint8_t new_a[4] = { 203, 0, 113, 91 };
+	struct conn l1 = { "10.1.20.64", "203.0.113.90", 50080, 443, 1 };
+	struct conn l2 = { "10.1.20.65", "203.0.113.90", 50081, 443, 1 };
+	struct conn up = { "10.1.20.66", "203.0.113.91", 50082, 443, 1 };
+	struct conn sni = { "10.1.20.67", "203.0.113.92", 50083, 443, 1 };
+	uint64_t t = T0 + 2 * 3600 * SEC;
+	char dst[NETADDR_STRLEN];
+	size_t i, n;
+
+	n = dns_answer_frame_for(frame, "10.1.1.53", "10.1.20.64", old_a);
+	pipeline_frame(fx->p, DLT_EN10MB, frame, (uint32_t)n, (uint32_t)n, T0);
+	n = dns_answer_frame_for(frame, "10.1.1.53", "10.1.20.65", old_a);
+	pipeline_frame(fx->p, DLT_EN10MB, frame, (uint32_t)n, (uint32_t)n, T0);
+	send_out(fx->p, &l1, T0 + 1, "hello", 5);
+	send_out(fx->p, &l2, T0 + 2, "hello", 5);
+	fill_archive(zip, sizeof(zip), "PK\x03\x04", 4);
+	n = dns_answer_frame_for(frame, "10.1.1.53", "10.1.20.66", new_a);
+	pipeline_frame(fx->p, DLT_EN10MB, frame, (uint32_t)n, (uint32_t)n, t);
+	n = client_hello(hello, "evil.example");
+	send_out(fx->p, &sni, t + 1, hello, n);
+	send_out(fx->p, &up, t + 1, hello, n);
+	/* TLS bytes: 110 KB of them make a bulk upload */
+	for (i = 0; i < 110; i++) {
+		send_out(fx->p, &up, t + 2 + i, zip, 1000);
+		send_out(fx->p, &sni, t + 2 + i, zip, 1000);
+	}
+	assert_int_equal(nalerts, 1);
+	assert_string_equal(alerts[0].rule, "bulk-upload");
+	assert_string_equal(alerts[0].dst_host, "evil.example");
+	netaddr_format(&alerts[0].dst, dst, sizeof(dst));
+	assert_string_equal(dst, "203.0.113.92");
+	assert_false(alerts[0].during_learning);
+}
+
 /* Review finding: a PC forging a DNS answer that places its destination at
  * home is not believed when networks.resolvers is set; the resolver is. */
 static void
@@ -828,7 +936,7 @@ test_retransmission_counts_bytes_not_kind(void **state)
 		send_out(fx->p, &c, T0 + 2 * 3600 * SEC + 1 + i, rar, 1000);
 	}
 	pipeline_get_stats(fx->p, &st);
-	assert_int_equal(st.flows.created, 2);
+	assert_int_equal(st.flows.created, 3); /* and the two learning GETs */
 	assert_int_equal(nalerts, 0);
 	/* 4 x 1040 IP bytes, but only 1000 RAR bytes: check via a threshold
 	 * crossing: 19 more fresh KB make 20 KB of RAR exactly */
@@ -932,7 +1040,7 @@ test_answered_requests_hold_no_parser_slot(void **state)
 	pipeline_get_stats(fx->p, &st);
 	assert_int_equal(st.conn.parser_slots_reclaimed, 0);
 	assert_int_equal(st.conn.parser_slots_exhausted, 0);
-	assert_int_equal(st.conn.http.requests, 22); /* and the learning GET */
+	assert_int_equal(st.conn.http.requests, 23); /* and the learning GETs */
 	assert_int_equal(nalerts, 1);
 	assert_string_equal(alerts[0].rule, "compressed-upload");
 	assert_string_equal(alerts[0].dst_host, "hk-files.example.net");
@@ -1937,6 +2045,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_direct_zip_upload_alerts_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_familiar_and_domestic_stay_quiet, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_learning_needs_prevalence, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_familiar_by_resolved_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connect_tunnel_binds_name_and_credits_pending, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connect_after_proxy_auth_407, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_segment_split_between_requests, setup, teardown),

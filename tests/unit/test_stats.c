@@ -64,6 +64,10 @@ fill_fixture(void)
 	p->pairs.evicted = 33;
 	p->dests.destinations = 41;
 	p->dests.evictions = 42;
+	p->dests.familiar = 43;
+	p->dests.learned = 44;
+	p->dests.learning = 1;
+	p->dests.learn_end_s = 1410998400;
 	p->conn.proxy_unidentified = 51;
 	p->conn.http.requests = 52;
 	p->conn.tls_sni = 53;
@@ -109,7 +113,9 @@ static const char expected_line_head[] =
     "flows_evicted_half_open=25 flows_half_open_refused=26 flows_resumed=27 "
     "pairs_active=31 pairs_created=32 pairs_evicted=33 "
     "pairs_rebound=34 flows_lost_destination=35 "
-    "destinations=41 destinations_evicted=42 proxy_unidentified=51 "
+    "destinations=41 destinations_evicted=42 destinations_familiar=43 "
+    "destinations_learned=44 baseline_learning=1 "
+    "baseline_learn_end=1410998400 proxy_unidentified=51 "
     "http_requests=52 tls_sni=53 dns_answers=54 dns_untrusted=55 "
     "not_tracked=56 parser_slots_exhausted=57 parser_slots_reclaimed=58 "
     "alerts=3";
@@ -195,6 +201,22 @@ static const char expected_prom_head[] =
     "the baseline table was full.\n"
     "# TYPE exfild_destinations_evicted_total counter\n"
     "exfild_destinations_evicted_total 42\n"
+    "# HELP exfild_destinations_familiar Destinations familiar: allowed, or "
+    "learned.\n"
+    "# TYPE exfild_destinations_familiar gauge\n"
+    "exfild_destinations_familiar 43\n"
+    "# HELP exfild_destinations_learned Destinations familiar by what the "
+    "learning period saw.\n"
+    "# TYPE exfild_destinations_learned gauge\n"
+    "exfild_destinations_learned 44\n"
+    "# HELP exfild_baseline_learning 1 while the baseline is learning (only "
+    "compressed-upload and indicator-match alert), else 0.\n"
+    "# TYPE exfild_baseline_learning gauge\n"
+    "exfild_baseline_learning 1\n"
+    "# HELP exfild_baseline_learn_end_seconds When the learning period ends "
+    "or ended (Unix time; 0: not begun).\n"
+    "# TYPE exfild_baseline_learn_end_seconds gauge\n"
+    "exfild_baseline_learn_end_seconds 1410998400\n"
     "# HELP exfild_http_requests_total HTTP requests parsed.\n"
     "# TYPE exfild_http_requests_total counter\n"
     "exfild_http_requests_total 52\n"
@@ -375,13 +397,13 @@ test_prometheus_structure(void **state)
 	(void)state;
 	sb_init(&sb, buf, sizeof(buf));
 	assert_int_equal(stats_format_prometheus(&fixture, &sb), 0);
-	assert_int_equal(check_exposition(buf), 31);
+	assert_int_equal(check_exposition(buf), 35);
 
 	/* no pipeline yet, no interface, no names: still every family */
 	memset(&empty, 0, sizeof(empty));
 	sb_init(&sb, buf, sizeof(buf));
 	assert_int_equal(stats_format_prometheus(&empty, &sb), 0);
-	assert_int_equal(check_exposition(buf), 31);
+	assert_int_equal(check_exposition(buf), 35);
 	assert_non_null(strstr(buf, "\nexfild_info{sensor=\"\",version=\"\"} 1\n"));
 	assert_non_null(strstr(buf, "\nexfild_alerts_total{rule=\"bulk-upload\"} 0\n"
 	    "exfild_alerts_total{rule=\"compressed-upload\"} 0\n"));
@@ -411,7 +433,9 @@ test_line_empty(void **state)
 	    "flows_resumed=0 "
 	    "pairs_active=0 pairs_created=0 pairs_evicted=0 pairs_rebound=0 "
 	    "flows_lost_destination=0 destinations=0 "
-	    "destinations_evicted=0 proxy_unidentified=0 http_requests=0 "
+	    "destinations_evicted=0 destinations_familiar=0 "
+	    "destinations_learned=0 baseline_learning=0 baseline_learn_end=0 "
+	    "proxy_unidentified=0 http_requests=0 "
 	    "tls_sni=0 dns_answers=0 dns_untrusted=0 not_tracked=0 "
 	    "parser_slots_exhausted=0 parser_slots_reclaimed=0 alerts=0", rules);
 	assert_string_equal(buf, want);
@@ -451,7 +475,7 @@ test_prometheus_hostile_labels(void **state)
 	    "\nexfild_packets_dropped_total{interface=\"e\\\"t\\\\h\\n0} 9\\n\","
 	    "where=\"kernel\"} 0\n"));
 	/* still well formed: one sample per line, families intact */
-	assert_int_equal(check_exposition(buf), 31);
+	assert_int_equal(check_exposition(buf), 35);
 }
 
 static void

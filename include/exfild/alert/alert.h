@@ -39,6 +39,8 @@ struct alert {
 	uint32_t dst_asn;          /* autonomous system (geo.asn); 0: unknown */
 	char dst_org[ALERT_ORG_MAX]; /* its organisation ("" when unknown) */
 	bool via_proxy;
+	bool during_learning;      /* raised while the baseline was learning
+				    * (written only when true) */
 	uint64_t bytes_out;
 	uint64_t bytes_in;
 	uint64_t flows;

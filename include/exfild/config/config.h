@@ -185,6 +185,11 @@ struct config_mark {
 #define CONFIG_ERR_LEN 512
 #define CONFIG_IFNAME_MAX 15 /* IFNAMSIZ - 1 */
 
+#define BASELINE_BY_ADDRESS 0x1u
+#define BASELINE_BY_NAME    0x2u
+#define BASELINE_BY_DOMAIN  0x4u
+#define BASELINE_BY_ASN     0x8u
+
 struct config {
 	char *path;
 	char sensor[64];
@@ -214,6 +219,12 @@ struct config {
 	size_t n_baseline_allow_domains;
 	uint32_t *baseline_allow_asns; /* "AS<number>" entries */
 	size_t n_baseline_allow_asns;
+	/* baseline.familiar_by: what makes a destination familiar, as
+	 * BASELINE_BY_* bits (in the order of track/prevalence.h's kinds) */
+	unsigned baseline_familiar_by;
+	uint64_t baseline_min_hosts; /* 1 .. 8 */
+	uint64_t baseline_min_days;  /* 1 .. 32 */
+	char *baseline_psl;          /* a Public Suffix List file; NULL: libpsl's */
 
 	uint64_t rules_window_s;
 	uint64_t rules_suppress_s;

@@ -76,6 +76,8 @@ struct rule_input {
 	bool at_milestone;              /* RULE_ON_BYTES: a byte milestone */
 	uint64_t learn_end_ns;          /* when the baseline's learning ends
 					 * (0: no learning period) */
+	bool learning;                  /* it is under way: only rules that
+					 * alert while learning are asked */
 	const struct traffic_event *ev; /* NULL when asked from the timer */
 	const struct pair *pair;
 	const struct dest *dest;
@@ -101,6 +103,10 @@ struct rule_def {
 	struct rule_section settings;
 	/* MITRE ATT&CK technique ids, NULL-terminated */
 	const char *const *attack;
+	/* Asked while the baseline is learning too (nothing but the allow
+	 * list is familiar then): for what is suspect whatever the baseline
+	 * will say, an archive leaving, a listed indicator. */
+	bool during_learning;
 	/* bytes of state it keeps per entry of each scope (0: none) */
 	size_t state_size[RULE_SCOPE_COUNT];
 	unsigned observes;   /* RULE_ON_* */

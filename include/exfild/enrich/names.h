@@ -39,17 +39,21 @@ typedef void (*names_visit_fn)(void *ctx, const char *name,
     const struct netaddr *addr, enum name_source src, uint64_t ts_ns);
 void names_foreach(const struct names *n, names_visit_fn fn, void *ctx);
 /* The name a client reached an address by, most recent first (a DNS answer
- * to that client, its TLS SNI or HTTP Host). For display only: it comes
- * from the wire, so it decides nothing. Same capacity as the names, least
- * recently used evicted. */
+ * to that client, its TLS SNI or HTTP Host), with whether it came from
+ * DNS: only such a name may make the address familiar (the baseline's
+ * name keys); a TLS SNI or a Host is whatever the client wrote, so it only
+ * names the destination for people. An SNI or Host equal to the DNS name
+ * keeps it "from DNS". Same capacity as the names, least recently used
+ * evicted. */
 void names_label_put(struct names *n, const struct netaddr *client,
-    const struct netaddr *addr, const char *name);
-/* The label, lowercased, into out (NUL-terminated); false when none. */
+    const struct netaddr *addr, const char *name, bool from_dns);
+/* The label, lowercased, into out (NUL-terminated), and whether it came
+ * from DNS (from_dns may be NULL); false when none. */
 bool names_label_get(struct names *n, const struct netaddr *client,
-    const struct netaddr *addr, char *out, size_t outlen);
+    const struct netaddr *addr, char *out, size_t outlen, bool *from_dns);
 /* Each label, least recently put first (the state file). */
 typedef void (*names_label_visit_fn)(void *ctx, const struct netaddr *client,
-    const struct netaddr *addr, const char *name);
+    const struct netaddr *addr, const char *name, bool from_dns);
 void names_label_foreach(const struct names *n, names_label_visit_fn fn,
     void *ctx);
 /* Changes whenever a name is added or its address changes: a look-up that

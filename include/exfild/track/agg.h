@@ -71,6 +71,8 @@ struct pair {
 				   * uploads, counted apart */
 	uint32_t host_id, host_gen; /* its internal host (hosts.h), AGG_NONE
 				     * until a connection of it was seen */
+	uint32_t learn_day;       /* UTC day + 1 of its last note to the
+				   * learning baseline (track.c): once a day */
 };
 
 struct agg_stats {
@@ -117,8 +119,9 @@ typedef void (*agg_update_fn)(void *ctx, struct pair *p);
 void agg_foreach_recent(struct aggtab *t, uint64_t since_ns, agg_update_fn fn,
     void *ctx);
 /* A config reload: what was settled under the old geo and baseline (the
- * "benign" verdict, the country) is worked out again. */
-void aggtab_reset_verdicts(struct aggtab *t);
+ * "benign" verdict, and with countries_too the country) is worked out
+ * again; the end of learning and new indicator lists keep the countries. */
+void aggtab_reset_verdicts(struct aggtab *t, bool countries_too);
 void agg_get_stats(const struct aggtab *t, struct agg_stats *out);
 /* The width of a window bucket now (rules.window / AGG_BUCKETS). */
 uint64_t aggtab_bucket_ns(const struct aggtab *t);

@@ -1,11 +1,15 @@
 /*
  * baseline.h - the destinations this network already talks to. A
  * destination (a host name seen through a proxy, else an address) is
- * familiar when it was first seen during the learning period or matches
- * baseline.allow; one first seen later stays unfamiliar however much it is
- * used, so a suspect cannot make its own destination familiar. Fixed
- * capacity (least recently seen unfamiliar entries go first); saved
- * atomically (temp file, fsync, rename) and loaded at start.
+ * familiar when it matches baseline.allow or, once the learning period is
+ * over, when one of its keys (its address, its name, its registered
+ * domain, its autonomous system: baseline.familiar_by) was used during
+ * learning by baseline.min_hosts internal hosts or on baseline.min_days
+ * days (track/prevalence.h), not counting hosts whose traffic to it
+ * alerted. Nothing is learned after the period, however much it is used,
+ * and nothing but the allow list is familiar during it. Fixed capacity
+ * (least recently seen unfamiliar entries go first); saved atomically
+ * (temp file, fsync, rename) and loaded at start.
  */
 #ifndef EXFILD_BASELINE_H
 #define EXFILD_BASELINE_H
@@ -16,6 +20,7 @@
 #include <stdio.h>
 
 #include "exfild/config/config.h"
+#include "exfild/track/prevalence.h"
 #include "exfild/util/netaddr.h"
 #include "exfild/util/util.h"
 
@@ -41,6 +46,10 @@ struct dest {
 
 struct baseline_stats {
 	uint64_t destinations, familiar, evictions;
+	uint64_t learned;      /* familiar by what learning saw (not allowed) */
+	uint64_t learning;     /* 1: the learning period is under way */
+	uint64_t learn_start_ns, learn_end_ns; /* 0, 0: not begun */
+	uint64_t learn_end_s;  /* learn_end_ns in seconds (the metrics) */
 	uint64_t not_loaded; /* the last file's destinations beyond the
 			      * capacity (limits.destinations): left out */
 };
@@ -80,6 +89,49 @@ void baseline_prefetch(const struct baseline *b, uint32_t id);
 /* The slot if it still holds generation gen, else NULL. */
 struct dest *baseline_get(struct baseline *b, uint32_t id, uint32_t gen);
 uint64_t baseline_learn_start_ns(const struct baseline *b);
+/* learn_start + baseline.learn; 0 before learning has begun. */
+uint64_t baseline_learn_end_ns(const struct baseline *b);
+/* The tracker says when learning is over (its clock is the input's); the
+ * destinations are judged again when that changes. */
+void baseline_set_learning_over(struct baseline *b, bool over);
+bool baseline_learning_over(const struct baseline *b);
+/*
+ * Learning: host used d at ts (a connection it opened); label, for an
+ * address, the name the host resolved it by in DNS (or NULL). Each of the
+ * destination's keys counts the host and the day.
+ */
+void baseline_note(struct baseline *b, const struct dest *d, const char *label,
+    const struct netaddr *host, uint64_t ts_ns);
+/* host's traffic to d raised an alert: it counts for none of d's keys. */
+void baseline_alerted(struct baseline *b, const struct dest *d,
+    const char *label, const struct netaddr *host, uint64_t ts_ns);
+/* An address destination reached by a name resolved in DNS (label) is
+ * familiar by that name or its registered domain (familiar_by allowing). */
+bool baseline_label_familiar(const struct baseline *b, const struct dest *d,
+    const char *label);
+
+/* Why a destination is familiar or not. */
+enum verdict_why {
+	VERDICT_UNIDENTIFIED,  /* DEST_UNIDENTIFIED */
+	VERDICT_ALLOWED,       /* baseline.allow */
+	VERDICT_LEARNED,       /* key, count: the key that made it familiar */
+	VERDICT_LEARNING,      /* learning under way: nothing is familiar yet */
+	VERDICT_NOT_PREVALENT, /* used while learning, not widely enough */
+	VERDICT_UNSEEN,        /* not used while learning */
+};
+struct baseline_verdict {
+	bool familiar;
+	enum verdict_why why;
+	bool have_count;       /* key and count hold its widest use */
+	struct prev_key key;
+	struct prev_count count;
+};
+void baseline_verdict(const struct baseline *b, const struct dest *d,
+    const char *label, struct baseline_verdict *v);
+/* The verdict in words: "learned: registered domain example.com used by 3
+ * hosts on 2 days". */
+void baseline_verdict_text(const struct baseline *b,
+    const struct baseline_verdict *v, char *out, size_t outlen);
 /* Starts the learning period at ts unless it has started already (the
  * pipeline calls it with the first packet's time). */
 void baseline_start_learning(struct baseline *b, uint64_t ts_ns);
@@ -126,5 +178,10 @@ bool baseline_find_ref(struct baseline *b, const struct dest_ref *r,
 typedef void (*baseline_visit_fn)(void *ctx, uint32_t id, const struct dest *d);
 void baseline_foreach(const struct baseline *b, baseline_visit_fn fn, void *ctx);
 void baseline_get_stats(const struct baseline *b, struct baseline_stats *out);
+/* exfild --baseline: the loaded file (path, for the heading) as a table
+ * for people: RFC 3339 times, names with their bytes escaped, familiar or
+ * not and why, then what learning saw. Learning counts as over when it
+ * ended before the newest record. 0, or -1 on a write error. */
+int baseline_print(struct baseline *b, const char *path, FILE *fp);
 
 #endif

@@ -35,6 +35,7 @@ struct detection {
 	uint64_t ts_ns;
 	enum event_source source; /* the log the pair was last fed by, or packets */
 	const char *user;         /* that log's user ("" none) */
+	bool during_learning;     /* raised while the baseline was learning */
 };
 typedef void (*track_alert_fn)(void *ctx, const struct detection *d);
 /* Live mode: ask for the address of a name (must not block). */
@@ -63,6 +64,9 @@ void track_set_lookup(struct tracker *t, track_lookup_fn fn, void *ctx);
 void track_set_indicators(struct tracker *t, struct indicators *ioc);
 /* The newest input time (for name look-ups). */
 void track_set_now(struct tracker *t, uint64_t ts_ns);
+/* The baseline's learning period is to be checked against the input's
+ * time again (a state file was loaded, the config changed). */
+void track_recheck_learning(struct tracker *t);
 
 /*
  * The one binding path. Binds the event to its pair (made if new) and

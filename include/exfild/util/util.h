@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "exfild/util/cursor.h"
 
@@ -89,6 +90,14 @@ int hex_digit_value(uint8_t c);
 int parse_dec_u64(const struct cursor *field, uint64_t *out);
 /* A whole field of exactly 2 * len hex digits into len bytes. 0, or -1. */
 int parse_hex_bytes(const struct cursor *field, uint8_t *out, size_t len);
+/* A name as a state-file field: [a-z0-9._-] as they are, any other byte
+ * %XX; "" as "-" and the name "-" as %2D. 0, or -1 (write error). */
+int field_write_name(FILE *fp, const char *name);
+/* Undoes field_write_name (upper-case letters are taken as they are): the
+ * raw bytes into out, NUL-terminated, their count in *len. -1 for a bad or
+ * %00 escape, another byte, or more than outlen - 1 bytes. */
+int field_parse_name(const struct cursor *field, char *out, size_t outlen,
+    size_t *len);
 
 /* SipHash-2-4 with a 128-bit key. */
 struct hash_key {
