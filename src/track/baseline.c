@@ -45,7 +45,8 @@
 #define BASELINE_NIL TABLE_NONE
 #define STATE_MAGIC "exfild-baseline"
 #define STATE_VERSION 3
-#define STATE_LINE_MAX 32768 /* a flow with a ClientHello gathered: 16 KiB of hex */
+#define STATE_LINE_MAX 32768
+#define PSL_MEMO 256 /* entries of the public-suffix memo (a power of two) */ /* a flow with a ClientHello gathered: 16 KiB of hex */
 
 /* Recency lists, in the order they give up entries when the table is full. */
 enum { LIST_UNFAMILIAR, LIST_FAMILIAR, LIST_COUNT };
@@ -81,6 +82,16 @@ struct baseline {
 	unsigned min_hosts, min_days;
 	psl_ctx_t *psl;           /* the Public Suffix List (registered domains) */
 	char *psl_path;           /* its file; NULL: libpsl's newest */
+	/* a filter of the keys prevalent when learning ended: a new
+	 * destination whose keys miss it is judged without a hash look-up */
+	uint64_t *filter;
+	size_t filter_mask;       /* its bits - 1 */
+	/* libpsl's answers for the labels between a new name and a learned
+	 * domain (e.g. dscb.akamaiedge.net): they repeat, new names do not */
+	struct psl_memo {
+		uint64_t hash;    /* keyed hash of the suffix | 1 (0: empty) */
+		bool public_suffix;
+	} memo[PSL_MEMO];
 
 	uint64_t n_familiar;
 	uint64_t n_learned;       /* familiar, not by baseline.allow */
@@ -241,23 +252,29 @@ dest_allowed(const struct baseline *b, const struct dest *d)
 }
 
 /* The registered domain of a normalised name (public suffix + 1 label,
- * from the Public Suffix List); the name itself when it has none (one
- * label, or a public suffix itself). */
-static void
+ * from the Public Suffix List) into out; false when it has none (one
+ * label, a public suffix itself, no list loaded). */
+static bool
 registered_domain(const struct baseline *b, const char *name, char *out)
 {
 	const char *r = b->psl != NULL ?
 	    psl_registrable_domain(b->psl, name) : NULL;
 
-	str_copy(out, r != NULL ? r : name, PREV_NAME_MAX);
+	if (r == NULL)
+		return false;
+	str_copy(out, r, PREV_NAME_MAX);
+	return true;
 }
 
 /* The keys a destination (and, for an address, the name its client
  * resolved it by: label, or NULL) is known by, with the familiar_by bit of
- * each. At most 4. */
+ * each. At most 4. A registered domain is worked out by libpsl (some
+ * 10,000 instructions a name) only when asked for (exact); otherwise its
+ * key holds the whole name, to be matched by suffix (domain_prevalent). */
 struct dest_keys {
 	struct prev_key k[4];
 	unsigned by[4];
+	bool by_suffix[4];
 	size_t n;
 };
 
@@ -266,31 +283,42 @@ add_key(struct dest_keys *ks, enum prev_kind kind, unsigned by)
 {
 	ks->k[ks->n].kind = kind;
 	ks->by[ks->n] = by;
+	ks->by_suffix[ks->n] = false;
 	ks->n++;
 }
 
 static void
-add_name_keys(const struct baseline *b, struct dest_keys *ks, const char *name)
+add_name_keys(const struct baseline *b, struct dest_keys *ks, const char *name,
+    bool exact)
 {
 	struct prev_key *k = &ks->k[ks->n];
 
-	memset(k, 0, 2 * sizeof(*k));
+	/* (a name key is its kind and its NUL-terminated name: no memset of
+	 * the 300 bytes, this runs for every new destination) */
 	str_copy(k[0].name, name, PREV_NAME_MAX);
 	add_key(ks, PREV_NAME, BASELINE_BY_NAME);
-	registered_domain(b, name, k[1].name);
+	if (!exact) {
+		/* the name and its registered domain in one pass: see
+		 * name_prevalent */
+		ks->by[ks->n - 1] |= BASELINE_BY_DOMAIN;
+		ks->by_suffix[ks->n - 1] = true;
+		return;
+	}
+	if (!registered_domain(b, name, k[1].name))
+		return; /* a name without one has its name key only */
 	add_key(ks, PREV_DOMAIN, BASELINE_BY_DOMAIN);
 }
 
 static void
 dest_keys(const struct baseline *b, const struct dest *d, const char *label,
-    struct dest_keys *ks)
+    bool exact, struct dest_keys *ks)
 {
 	struct prev_key *k;
 	uint32_t asn;
 
 	ks->n = 0;
 	if (d->name[0] != '\0') {
-		add_name_keys(b, ks, d->name);
+		add_name_keys(b, ks, d->name, exact);
 		return;
 	}
 	k = &ks->k[ks->n];
@@ -307,18 +335,186 @@ dest_keys(const struct baseline *b, const struct dest *d, const char *label,
 		add_key(ks, PREV_ASN, BASELINE_BY_ASN);
 	}
 	if (label != NULL && label[0] != '\0')
-		add_name_keys(b, ks, label);
+		add_name_keys(b, ks, label, exact);
+}
+
+/* ---- the filter of prevalent keys ---- */
+
+/* FNV-1a over the bytes from the last to the first, so that a name's hash
+ * passes through each of its suffixes' on the way. Not keyed: the filter
+ * only lets a look-up be skipped, it never decides. */
+#define FNV_OFFSET 0xcbf29ce484222325ULL
+#define FNV_PRIME 0x100000001b3ULL
+#define FILTER_BITS_PER_KEY 16
+
+static uint64_t
+fnv_reverse(uint64_t h, const uint8_t *p, size_t n)
+{
+	while (n-- > 0)
+		h = (h ^ p[n]) * FNV_PRIME;
+	return h;
+}
+
+static uint64_t
+filter_mix(uint64_t h, enum prev_kind kind)
+{
+	h ^= (uint64_t)(kind + 1) * 0x9e3779b97f4a7c15ULL;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return h;
+}
+
+static uint64_t
+key_filter_hash(const struct prev_key *k)
+{
+	uint64_t h = FNV_OFFSET;
+
+	switch (k->kind) {
+	case PREV_ADDRESS:
+		h = fnv_reverse(h, &k->addr.family, 1);
+		h = fnv_reverse(h, k->addr.a, sizeof(k->addr.a));
+		break;
+	case PREV_ASN:
+		h = fnv_reverse(h, (const uint8_t *)&k->asn, sizeof(k->asn));
+		break;
+	default:
+		h = fnv_reverse(h, (const uint8_t *)k->name, strlen(k->name));
+		break;
+	}
+	return filter_mix(h, k->kind);
+}
+
+/* Two bits a key. */
+static bool
+filter_test(const struct baseline *b, uint64_t h)
+{
+	size_t i = h & b->filter_mask, j = (h >> 32) & b->filter_mask;
+
+	return (b->filter[i / 64] >> (i % 64) & 1) &&
+	    (b->filter[j / 64] >> (j % 64) & 1);
+}
+
+static void
+filter_visit(void *ctx, const struct prev_key *k, const struct prev_count *c)
+{
+	struct baseline *b = ctx;
+	uint64_t h;
+	size_t i, j;
+
+	if (!prev_count_enough(c, b->min_hosts, b->min_days))
+		return;
+	h = key_filter_hash(k);
+	i = h & b->filter_mask;
+	j = (h >> 32) & b->filter_mask;
+	b->filter[i / 64] |= 1ULL << (i % 64);
+	b->filter[j / 64] |= 1ULL << (j % 64);
+}
+
+/* Made again whenever the destinations are judged again (learning over,
+ * a reload, a load); alerts after learning only take hosts away, which
+ * leaves bits the exact look-up then answers. */
+static void
+filter_rebuild(struct baseline *b)
+{
+	memset(b->filter, 0, (b->filter_mask + 1) / 8);
+	prevtab_foreach(b->seen, filter_visit, b);
+}
+
+static size_t
+filter_bits(size_t keys)
+{
+	size_t bits = 1024;
+
+	while (bits / FILTER_BITS_PER_KEY < keys && bits < SIZE_MAX / 4)
+		bits *= 2;
+	return bits;
+}
+
+/* psl_is_public_suffix, remembered (the list changes only with a reload,
+ * which empties the memo). */
+static bool
+public_suffix_memo(const struct baseline *b, const char *suffix)
+{
+	struct psl_memo *m;
+	uint64_t h = hash_bytes(&b->key, suffix, strlen(suffix)) | 1;
+
+	/* (the memo is a cache: writable behind the const of a verdict) */
+	m = (struct psl_memo *)(uintptr_t)&b->memo[(h >> 1) & (PSL_MEMO - 1)];
+	if (m->hash != h) {
+		m->hash = h;
+		m->public_suffix = psl_is_public_suffix(b->psl, suffix) != 0;
+	}
+	return m->public_suffix;
+}
+
+/*
+ * Is the name in k, or its registered domain, prevalent (as familiar_by
+ * asks)? One pass over the name from its end gives the filter's hash of
+ * each suffix; only a suffix the filter may hold is looked up. A domain
+ * key is always a registered domain (made by registered_domain, checked
+ * again when loaded), so a prevalent suffix S is the name's own
+ * registered domain unless a longer suffix is a public suffix (the
+ * list's private section: a bucket under s3.amazonaws.com is not
+ * amazonaws.com): libpsl is asked that, for the labels before S only (one
+ * look-up for a name one label under it). k then holds the key that
+ * made it, and c its count.
+ */
+static bool
+name_prevalent(const struct baseline *b, struct prev_key *k,
+    struct prev_count *c)
+{
+	struct prev_key probe;
+	const char *name = k->name, *q;
+	size_t len = strlen(name), i;
+	uint64_t h = FNV_OFFSET;
+	bool dot = false;
+
+	probe.kind = PREV_DOMAIN;
+	for (i = len; i-- > 0;) {
+		h = (h ^ (uint8_t)name[i]) * FNV_PRIME;
+		if (i > 0 && name[i - 1] != '.') {
+			dot = dot || name[i] == '.';
+			continue;
+		}
+		if (i == 0 && (b->familiar_by & BASELINE_BY_NAME) &&
+		    filter_test(b, filter_mix(h, PREV_NAME)) &&
+		    prevtab_count(b->seen, k, c) &&
+		    prev_count_enough(c, b->min_hosts, b->min_days))
+			return true;
+		/* (a registered domain has two labels at least) */
+		if (!dot || !(b->familiar_by & BASELINE_BY_DOMAIN) ||
+		    !filter_test(b, filter_mix(h, PREV_DOMAIN))) {
+			dot = true;
+			continue;
+		}
+		dot = true;
+		str_copy(probe.name, name + i, sizeof(probe.name));
+		if (!prevtab_count(b->seen, &probe, c) ||
+		    !prev_count_enough(c, b->min_hosts, b->min_days))
+			continue;
+		if (b->psl == NULL)
+			return false;
+		for (q = name; q < name + i; q = strchr(q, '.') + 1)
+			if (q == name ? psl_is_public_suffix(b->psl, q) :
+			    public_suffix_memo(b, q))
+				return false;
+		*k = probe;
+		return true;
+	}
+	return false;
 }
 
 /*
  * Why a destination is familiar or not. Familiar: allowed, or, once
  * learning is over, one of its keys that baseline.familiar_by names was
  * used during learning by min_hosts hosts or on min_days days (hosts that
- * alerted on it not counted).
+ * alerted on it not counted). exact: the widest use of its keys, for the
+ * reason in words, else only whether it is familiar (the cheap way).
  */
 static void
 verdict_of(const struct baseline *b, const struct dest *d, const char *label,
-    struct baseline_verdict *v)
+    bool exact, struct baseline_verdict *v)
 {
 	struct dest_keys ks;
 	struct prev_count c;
@@ -335,9 +531,22 @@ verdict_of(const struct baseline *b, const struct dest *d, const char *label,
 		return;
 	}
 	v->why = b->learn_over ? VERDICT_NOT_PREVALENT : VERDICT_LEARNING;
-	dest_keys(b, d, label, &ks);
+	dest_keys(b, d, label, exact, &ks);
 	for (i = 0; i < ks.n; i++) {
-		if (!(b->familiar_by & ks.by[i]) ||
+		if (!(b->familiar_by & ks.by[i]))
+			continue;
+		if (ks.by_suffix[i]) {
+			if (b->learn_over && name_prevalent(b, &ks.k[i], &c)) {
+				v->familiar = true;
+				v->why = VERDICT_LEARNED;
+				v->key = ks.k[i];
+				v->count = c;
+				return;
+			}
+			continue;
+		}
+		/* (the cheap way asks only what the filter may hold) */
+		if ((!exact && !filter_test(b, key_filter_hash(&ks.k[i]))) ||
 		    !prevtab_count(b->seen, &ks.k[i], &c))
 			continue;
 		if (b->learn_over &&
@@ -371,7 +580,7 @@ dest_familiar(const struct baseline *b, const struct dest *d)
 		return true;
 	if (!b->learn_over)
 		return false;
-	verdict_of(b, d, NULL, &v);
+	verdict_of(b, d, NULL, false, &v);
 	return v.familiar;
 }
 
@@ -414,6 +623,7 @@ dests_reevaluate(struct baseline *b)
 	unsigned l;
 	size_t i;
 
+	filter_rebuild(b);
 	b->n_familiar = 0;
 	b->n_learned = 0;
 	b->n_order = 0;
@@ -515,6 +725,7 @@ psl_apply(struct baseline *b, const char *path)
 	if (b->psl != NULL && b->psl != psl_builtin())
 		psl_free(b->psl);
 	b->psl = psl;
+	memset(b->memo, 0, sizeof(b->memo));
 	free(b->psl_path);
 	b->psl_path = path != NULL ? xstrdup(path) : NULL;
 }
@@ -595,7 +806,8 @@ baseline_bytes(size_t capacity)
 
 	return table_bytes(conf) +
 	    (uint64_t)conf.capacity * sizeof(struct order_item) +
-	    prevtab_bytes(prev_capacity(conf.capacity));
+	    prevtab_bytes(prev_capacity(conf.capacity)) +
+	    filter_bits(prev_capacity(conf.capacity)) / 8;
 }
 
 struct baseline *
@@ -611,6 +823,8 @@ baseline_new(size_t capacity, const struct config *cfg,
 	b->key = *key;
 	if ((b->seen = prevtab_new(prev_capacity(conf.capacity), key)) == NULL)
 		fatalx("baseline: table of %zu learned keys", conf.capacity);
+	b->filter_mask = filter_bits(prev_capacity(conf.capacity)) - 1;
+	b->filter = xcalloc((b->filter_mask + 1) / 64, sizeof(*b->filter));
 	baseline_apply_config(b, cfg);
 	return b;
 }
@@ -623,6 +837,7 @@ baseline_free(struct baseline *b)
 	allow_free(b);
 	table_fini(&b->tab);
 	prevtab_free(b->seen);
+	free(b->filter);
 	if (b->psl != NULL && b->psl != psl_builtin())
 		psl_free(b->psl);
 	free(b->psl_path);
@@ -764,7 +979,7 @@ note_keys(struct baseline *b, const struct dest *d, const char *label,
 
 	if (d->unidentified)
 		return;
-	dest_keys(b, d, label, &ks);
+	dest_keys(b, d, label, true, &ks);
 	for (i = 0; i < ks.n; i++)
 		prevtab_note(b->seen, &ks.k[i], tag, ts_ns, alerted);
 }
@@ -787,7 +1002,7 @@ void
 baseline_verdict(const struct baseline *b, const struct dest *d,
     const char *label, struct baseline_verdict *v)
 {
-	verdict_of(b, d, label, v);
+	verdict_of(b, d, label, true, v);
 }
 
 bool
@@ -799,7 +1014,7 @@ baseline_label_familiar(const struct baseline *b, const struct dest *d,
 	if (!b->learn_over || d->name[0] != '\0' || d->unidentified ||
 	    !(b->familiar_by & (BASELINE_BY_NAME | BASELINE_BY_DOMAIN)))
 		return false;
-	verdict_of(b, d, label, &v);
+	verdict_of(b, d, label, false, &v);
 	return v.familiar;
 }
 
@@ -1404,6 +1619,29 @@ done:
 	return rc;
 }
 
+/* A domain key is a registered domain (domain_prevalent relies on it). */
+static bool
+domain_key_valid(void *ctx, const struct prev_key *k)
+{
+	const struct baseline *b = ctx;
+	char reg[PREV_NAME_MAX];
+
+	return k->kind != PREV_DOMAIN || (registered_domain(b, k->name, reg) &&
+	    strcmp(reg, k->name) == 0);
+}
+
+/* A file's domain keys that are no registered domain (under this list, or
+ * written by hand) are dropped, with a warning. */
+static void
+load_check_domains(struct baseline *b, const char *path)
+{
+	size_t n = prevtab_filter(b->seen, domain_key_valid, b);
+
+	if (n > 0)
+		log_warnx("baseline %s: %zu registered domains are none under "
+		    "the Public Suffix List loaded: dropped", path, n);
+}
+
 /* Keep the capacity most recently seen: the cutoff and how many ties. */
 static void
 load_choose_cutoff(const struct baseline *b, struct load_pass *lp)
@@ -1468,6 +1706,7 @@ baseline_load(struct baseline *b, const char *path,
 	}
 	if (state_read(b, fp, path, &lp, err, errlen) != 0)
 		goto done;
+	load_check_domains(b, path);
 	dests_reevaluate(b);
 	load_warn_cut(b, path, &lp);
 	rc = 0;
@@ -1534,7 +1773,7 @@ print_dest(void *ctx, uint32_t id, const struct dest *d)
 		netaddr_format(&d->addr, addr, sizeof(addr));
 	else
 		str_copy(addr, "-", sizeof(addr));
-	verdict_of(w->b, d, NULL, &v);
+	verdict_of(w->b, d, NULL, true, &v);
 	baseline_verdict_text(w->b, &v, why, sizeof(why));
 	fprintf(w->fp, "%s  %s  %-3s  %-39s  ", first, last,
 	    d->familiar ? "yes" : "no", addr);

@@ -312,6 +312,42 @@ prevtab_add_legacy(struct prevtab *p, const struct prev_key *k,
 	table_move(&p->tab, idx, LIST_WIDE);
 }
 
+struct filter_walk {
+	prev_keep_fn keep;
+	void *ctx;
+	uint32_t *drop;
+	size_t n;
+};
+
+static bool
+filter_visit(void *ctx, uint32_t id, void *entry)
+{
+	struct filter_walk *w = ctx;
+	const struct prev_entry *e = entry;
+
+	if (!w->keep(w->ctx, &e->key))
+		w->drop[w->n++] = id;
+	return true;
+}
+
+size_t
+prevtab_filter(struct prevtab *p, prev_keep_fn keep, void *ctx)
+{
+	struct filter_walk w = { keep, ctx, NULL, 0 };
+	size_t i;
+	unsigned l;
+
+	if (table_count(&p->tab) == 0)
+		return 0;
+	w.drop = xcalloc(table_count(&p->tab), sizeof(*w.drop));
+	for (l = 0; l < LIST_COUNT; l++)
+		table_foreach(&p->tab, l, filter_visit, &w);
+	for (i = 0; i < w.n; i++)
+		table_remove(&p->tab, w.drop[i]);
+	free(w.drop);
+	return w.n;
+}
+
 /* ---- walking, and the state file ---- */
 
 struct prev_walk {

@@ -63,6 +63,11 @@ bool prevtab_count(const struct prevtab *p, const struct prev_key *k,
 uint32_t prev_host_tag(const struct netaddr *host);
 const char *prev_kind_name(enum prev_kind k);
 
+/* Drops the keys keep says no to (a state file's, checked after loading);
+ * how many. */
+typedef bool (*prev_keep_fn)(void *ctx, const struct prev_key *k);
+size_t prevtab_filter(struct prevtab *p, prev_keep_fn keep, void *ctx);
+
 /* Each key, least recently used first. */
 typedef void (*prev_visit_fn)(void *ctx, const struct prev_key *k,
     const struct prev_count *c);
