@@ -313,6 +313,10 @@ pipeline_event(struct pipeline *p, const struct traffic_event *ev)
 		p->stats.not_tracked++;
 		return;
 	}
+	if (netaddr_is_never_destination(&ev->dst_addr)) {
+		p->stats.not_destination++;
+		return;
+	}
 	/* the destination must not be ours either, but a crown jewel (a
 	 * conn.log line of a host reading the CRM: a pull) */
 	if (netaddr_is_set(&ev->dst_addr) &&
@@ -383,6 +387,7 @@ pipeline_get_stats(const struct pipeline *p, struct pipeline_stats *out)
 	baseline_get_stats(track_baseline(p->track), &out->dests);
 	names_get_stats(p->names, &out->names);
 	out->not_tracked += out->conn.not_tracked;
+	out->not_destination += out->conn.not_destination;
 	out->pairs_rebound = ts.pairs_rebound;
 	out->flows_lost_destination = ts.flows_lost_destination;
 	out->alerts = ds.alerts;

@@ -898,6 +898,10 @@ fragment_to_pair(struct conntrack *c, const struct packet *pkt)
 	} else {
 		ev.bytes_in = pkt->ip_bytes;
 	}
+	if (netaddr_is_never_destination(&ev.dst_addr)) {
+		c->stats.not_destination++;
+		return;
+	}
 	if (src_int == dst_int || is_proxy_address(c->cfg, &ev.host) ||
 	    is_proxy_address(c->cfg, &ev.dst_addr) || !track_event(c->track, &ev)) {
 		c->stats.fragments_unmatched++;
@@ -1019,6 +1023,12 @@ packet_flow(struct conntrack *c, const struct packet *pkt,
 	/* Roles are worked out once, when a flow starts. */
 	if (!assign_roles(c->cfg, pkt, &k, out, &via_proxy)) {
 		c->stats.not_tracked++;
+		return NULL;
+	}
+	/* SSDP, mDNS, LLMNR, DHCP broadcasts, APIPA: never a destination
+	 * (a few compares, only for packets that have no flow) */
+	if (netaddr_is_never_destination(&k.peer)) {
+		c->stats.not_destination++;
 		return NULL;
 	}
 	/* the flow's key has its ends in role order: the same bucket */

@@ -180,6 +180,52 @@ $EXFILD -c conf/demo.yaml -r "$tmp/bad.pcap" >/dev/null 2>"$tmp/bad.err"
 if grep -q "malformed: total=2 ip4_hlen=1 tcp_hlen=1 " "$tmp/bad.err" &&
     grep -q "packets=3 " "$tmp/bad.err"; then ok; else bad "malformed reasons in the summary"; cat "$tmp/bad.err"; fi
 
+# Multicast, broadcast, link-local and unspecified addresses are never
+# destinations (issue 13): an internal host sends the same UDP datagrams to
+# SSDP, LLMNR, the limited broadcast, 169.254/16, 0.0.0.0, ff02::fb,
+# fe80::/10 and ::, and to one public address (the positive control), two
+# hours after a first packet (past demo.yaml's learning). Only the control
+# becomes a pair and alerts; the others are counted as not_destination.
+python3 - "$tmp/cast.pcap" <<'PY'
+import ipaddress, struct, sys
+def ip4(src, dst, payload, sport, dport):
+    udp = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0, 64, 17, 0,
+                     ipaddress.ip_address(src).packed, ipaddress.ip_address(dst).packed)
+    return b"\0" * 12 + b"\x08\x00" + ip + udp
+def ip6(src, dst, payload, sport, dport):
+    udp = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
+    ip = struct.pack("!IHBB16s16s", 6 << 28, len(udp), 17, 64,
+                     ipaddress.ip_address(src).packed, ipaddress.ip_address(dst).packed)
+    return b"\0" * 12 + b"\x86\xdd" + ip + udp
+frames = [(1411000000, ip4("10.1.20.77", "198.51.100.250", b"x", 40000, 53))]
+t = 1411000000 + 3 * 3600
+body = b"\xa5" * 20000
+for dst in ("239.255.255.250", "224.0.0.252", "255.255.255.255", "169.254.7.7",
+            "0.0.0.0", "203.0.113.207"):
+    for i in range(10):
+        t += 1
+        frames.append((t, ip4("10.1.20.77", dst, body, 41000, 1900)))
+for dst in ("ff02::fb", "fe80::1", "::"):
+    for i in range(10):
+        t += 1
+        frames.append((t, ip6("fd00::77", dst, body, 41000, 5353)))
+with open(sys.argv[1], "wb") as f:
+    f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+    for ts, fr in frames:
+        f.write(struct.pack("<IIII", ts, 0, len(fr), len(fr)) + fr)
+PY
+sed 's/bulk_upload: { bytes: 2MB,/bulk_upload: { bytes: 150KB,/' conf/demo.yaml >"$tmp/cast.yaml"
+$EXFILD -c "$tmp/cast.yaml" --pairs -r "$tmp/cast.pcap" >"$tmp/cast.out" 2>"$tmp/cast.err"
+got=$(jq -r 'select(.rule == null) | "\(.dst) \(.bytes_out)"' "$tmp/cast.out" | sort | tr '\n' ' ')
+if [ "$got" = "198.51.100.250 29 203.0.113.207 200280 " ]; then ok
+else bad "multicast: pairs '$got', want only the two public addresses"; cat "$tmp/cast.out"; fi
+got=$(jq -r 'select(.rule != null) | "\(.rule) \(.dst)"' "$tmp/cast.out")
+if [ "$got" = "bulk-upload 203.0.113.207" ]; then ok
+else bad "multicast: alerts '$got', want one, the control's"; fi
+if grep -q " not_destination=80 " "$tmp/cast.err"; then ok
+else bad "multicast: not_destination in the summary"; cat "$tmp/cast.err"; fi
+
 # Errors: exit 1 and a one-line reason naming the file.
 $EXFILD -c conf/demo.yaml -r "$tmp/missing.pcap" >"$tmp/e.out" 2>"$tmp/e.err"
 rc=$?

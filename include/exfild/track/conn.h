@@ -25,6 +25,8 @@
 struct conn_stats {
 	struct http_stats http;
 	uint64_t not_tracked;      /* internal-to-internal, transit, non-TCP/UDP */
+	uint64_t not_destination;  /* packets whose far end is multicast,
+				    * broadcast, link-local or unspecified */
 	uint64_t fragments_counted;   /* later fragments credited to their flow */
 	uint64_t fragments_by_address; /* ... credited to (host, address) instead */
 	uint64_t fragments_unmatched; /* ... that could not be placed at all */
