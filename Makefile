@@ -48,7 +48,7 @@ GEN_BIN   := $(BUILD)/pcapgen
 # loader reads every rule's section from the rule registry, so whatever
 # links config links the rules (RULES: the registry and src/detect/rule_*.c).
 BASE := util log
-RULES := registry finding describe hosts table $(basename $(notdir $(wildcard src/detect/rule_*.c)))
+RULES := registry finding describe attack hosts table $(basename $(notdir $(wildcard src/detect/rule_*.c)))
 TEST_DEPS_test_cursor       :=
 TEST_DEPS_test_util         := $(BASE) strbuf
 TEST_DEPS_test_table        := table $(BASE)

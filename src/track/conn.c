@@ -111,6 +111,18 @@ conn_parser_bytes(size_t n)
 	    sizeof(struct flow *));
 }
 
+const struct http_request *
+conn_flow_request(const struct conntrack *c, const struct flow *f)
+{
+	const struct http_parser *hp;
+
+	if (f->app != FLOW_APP_HTTP || f->app_slot == FLOW_NONE ||
+	    f->app_slot >= c->nslots || c->slot_owner[f->app_slot] != f)
+		return NULL;
+	hp = &c->slots[f->app_slot].http;
+	return hp->req.method[0] != '\0' ? &hp->req : NULL;
+}
+
 void
 conn_free(struct conntrack *c)
 {
@@ -313,6 +325,8 @@ bind_flow(struct conntrack *c, struct flow *f, const struct netaddr *host,
 	ev.conn_ns = ts;
 	ev.opened_by_peer = f->opened_by_peer;
 	ev.source = EVENT_PACKETS;
+	ev.tuple = &f->key;
+	ev.flow = f;
 	(void)track_bind(c->track, &ev, f);
 }
 
@@ -864,6 +878,9 @@ segment_start(struct segment_ctx *s, struct conntrack *c, struct flow *f,
 	s->ev.opened_by_peer = f->opened_by_peer;
 	s->ev.source = EVENT_PACKETS;
 	s->ev.kinds = 0;
+	s->ev.tuple = &f->key; /* (two stores: the alert's join keys) */
+	s->ev.flow = f;
+	s->ev.uid = NULL;
 	s->consumed = 0;
 	s->flushed = 0;
 	s->heads = 0;

@@ -58,6 +58,37 @@ for cap in jal-day benign-day egress-xff; do
 	expect_same "scenario-$cap" "$tmp/got.$cap" "$tmp/want.$cap"
 done
 
+# Join keys (issue 13): each alert's community_id is the Community ID v1
+# (seed 0) of its connection, worked out here independently from the
+# alert's own fields: the host's port and the proxy (conf/demo.yaml's
+# 10.77.1.2:3128) for a proxied flow, the destination for a direct one.
+# The spec's reference vector first, so that the helper itself is checked.
+cat >"$tmp/cid.py" <<'PY'
+import base64, hashlib, ipaddress, json, struct, sys
+def cid(proto, s, d, sp, dp):
+    s, d = ipaddress.ip_address(s).packed, ipaddress.ip_address(d).packed
+    if not (s < d or (s == d and sp < dp)):
+        s, d, sp, dp = d, s, dp, sp
+    h = hashlib.sha1(struct.pack("!H", 0) + s + d + struct.pack("!BBHH", proto, 0, sp, dp))
+    return "1:" + base64.b64encode(h.digest()).decode()
+assert cid(6, "128.232.110.120", "66.35.250.204", 34855, 80) == "1:LQU9qZlK+B5F3KDmev6m5PMibrg="
+n = 0
+for line in sys.stdin:
+    a = json.loads(line)
+    if "community_id" not in a:
+        continue
+    peer = ("10.77.1.2", 3128) if a["via"] == "proxy" else (a["dst"], a["dst_port"])
+    want = cid({"tcp": 6, "udp": 17}[a["proto"]], a["src"], peer[0], a["src_port"], peer[1])
+    if a["community_id"] != want:
+        sys.exit("%s %s: community_id %s, want %s" % (a["rule"], a["src"], a["community_id"], want))
+    n += 1
+print(n)
+PY
+got=$(python3 "$tmp/cid.py" <tests/e2e/jal-day.out 2>&1)
+# (5: the campaign's two earlier members alert when a third host's packet
+# completes it, not on a packet of their own, and carry none)
+if [ "$got" = "5" ]; then ok; else bad "community_id of the JAL day's alerts: $got"; fi
+
 # Byte counts agree with an independent reading of the capture (ipbytes.py).
 check_pair_bytes() { # capture src dst
 	want=$(python3 tests/e2e/ipbytes.py "pcaps/$1.pcap" "$2" "$3")
@@ -223,6 +254,10 @@ else bad "multicast: pairs '$got', want only the two public addresses"; cat "$tm
 got=$(jq -r 'select(.rule != null) | "\(.rule) \(.dst)"' "$tmp/cast.out")
 if [ "$got" = "bulk-upload 203.0.113.207" ]; then ok
 else bad "multicast: alerts '$got', want one, the control's"; fi
+got=$(jq -r 'select(.rule != null) | "\(.proto) \(.src_port) \(.community_id)"' "$tmp/cast.out")
+want="udp 41000 $(python3 -c 'exec(open("'"$tmp"'/cid.py").read().split("n = 0")[0]); print(cid(17, "10.1.20.77", "203.0.113.207", 41000, 1900))')"
+if [ "$got" = "$want" ]; then ok
+else bad "multicast: the control's join keys '$got', want '$want'"; fi
 if grep -q " not_destination=80 " "$tmp/cast.err"; then ok
 else bad "multicast: not_destination in the summary"; cat "$tmp/cast.err"; fi
 

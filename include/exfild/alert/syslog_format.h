@@ -92,7 +92,7 @@
  * 32473 is the number reserved for documentation (RFC 5612): a site that has
  * its own PEN replaces it here, and the receivers' rules match the new SD-ID.
  */
-#define SYSLOG_PEN 32473
+#define SYSLOG_PEN SYSLOG_DEFAULT_PEN
 #define SYSLOG_PEN_STR_(n) #n
 #define SYSLOG_PEN_STR(n) SYSLOG_PEN_STR_(n)
 #define SYSLOG_SD_ID "exfild@" SYSLOG_PEN_STR(SYSLOG_PEN)
@@ -106,6 +106,7 @@ struct syslog_meta {
 	const char *hostname; /* NULL or "" -> "-" */
 	const char *app_name; /* NULL or "" -> "-" */
 	int procid;           /* <= 0: none */
+	uint32_t enterprise_number; /* the SD-ID's PEN; 0: SYSLOG_PEN */
 };
 
 /*

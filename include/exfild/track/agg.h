@@ -120,6 +120,9 @@ void agg_foreach_recent(struct aggtab *t, uint64_t since_ns, agg_update_fn fn,
  * "benign" verdict, the country) is worked out again. */
 void aggtab_reset_verdicts(struct aggtab *t);
 void agg_get_stats(const struct aggtab *t, struct agg_stats *out);
+/* Where the pair's window now begins: the start of its oldest bucket, or
+ * the pair's first traffic when that came later. */
+uint64_t agg_window_start(const struct aggtab *t, const struct pair *p);
 /* The width of a window bucket now (rules.window / AGG_BUCKETS). */
 uint64_t aggtab_bucket_ns(const struct aggtab *t);
 /*

@@ -65,6 +65,12 @@ void conn_packet(struct conntrack *c, const struct packet *pkt);
  * CONN_BATCH_MAX are taken. */
 void conn_batch(struct conntrack *c, const struct packet *pkts, const bool *ok,
     size_t n);
+/* The HTTP request the flow's parser holds (its head read: method, URI,
+ * User-Agent, a part's filename), for an alert the flow's packet raised;
+ * NULL when it holds none (not HTTP, or between requests: the parser's
+ * slot given back). Read at once: the slot goes to another flow later. */
+const struct http_request *conn_flow_request(const struct conntrack *c,
+    const struct flow *f);
 /* Time passes: expire idle flows. */
 void conn_tick(struct conntrack *c, uint64_t now_ns);
 /* End of input: release every flow. */
