@@ -261,6 +261,25 @@ else bad "multicast: the control's join keys '$got', want '$want'"; fi
 if grep -q " not_destination=80 " "$tmp/cast.err"; then ok
 else bad "multicast: not_destination in the summary"; cat "$tmp/cast.err"; fi
 
+# An alert raised by a Zeek conn.log line carries the line's uid and its
+# connection's join keys (issue 13); a Squid line (no client port) has
+# neither, the positive control of "left out".
+{
+	printf '#separator \\x09\n#path\tconn\n'
+	printf '#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice\tduration\torig_bytes\tresp_bytes\tconn_state\n'
+	printf '1411000000.0\tCfirst0000000001\t10.1.20.77\t40000\t198.51.100.250\t443\ttcp\tssl\t1.0\t100\t100\tSF\n'
+	printf '1411010800.0\tCZeekUid4Exfil01\t10.1.20.77\t40001\t203.0.113.77\t443\ttcp\tssl\t9.0\t3000000\t1000\tSF\n'
+} >"$tmp/conn.log"
+$EXFILD -c conf/demo.yaml --log-format zeek -l "$tmp/conn.log" >"$tmp/zeek.out" 2>"$tmp/zeek.err"
+got=$(jq -r '"\(.rule) \(.source) \(.uid) \(.proto) \(.src_port) \(.community_id)"' "$tmp/zeek.out")
+want="bulk-upload zeek-conn CZeekUid4Exfil01 tcp 40001 $(python3 -c 'exec(open("'"$tmp"'/cid.py").read().split("n = 0")[0]); print(cid(6, "10.1.20.77", "203.0.113.77", 40001, 443))')"
+if [ "$got" = "$want" ]; then ok; else bad "zeek uid and join keys: '$got', want '$want'"; cat "$tmp/zeek.err"; fi
+printf '1411000000.000      5 10.1.20.77 TCP_MISS/200 100 CONNECT 198.51.100.250:443 - HIER_DIRECT/198.51.100.250 - 100\n1411010800.000   9000 10.1.20.77 TCP_TUNNEL/200 1000 CONNECT 203.0.113.77:443 - HIER_DIRECT/203.0.113.77 - 3000000\n' >"$tmp/squid.log"
+$EXFILD -c conf/demo.yaml --log-format 'squid:%ts.%03tu %6tr %>a %Ss/%03>Hs %<st %rm %ru %[un %Sh/%<a %mt %>st' -l "$tmp/squid.log" >"$tmp/squid.out" 2>"$tmp/squid.err"
+got=$(jq -r '"\(.rule) \(.source) \(.uid) \(.proto) \(.community_id)"' "$tmp/squid.out")
+if [ "$got" = "bulk-upload squid-log null null null" ]; then ok
+else bad "squid line: '$got', want no uid and no join keys"; cat "$tmp/squid.err"; fi
+
 # Errors: exit 1 and a one-line reason naming the file.
 $EXFILD -c conf/demo.yaml -r "$tmp/missing.pcap" >"$tmp/e.out" 2>"$tmp/e.err"
 rc=$?

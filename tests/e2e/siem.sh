@@ -304,7 +304,7 @@ in_ns "$EXFILD" -c "$T/burst.yaml" -r "$T/burst.pcap" --to-outputs >"$T/burst.ou
 rc=$?
 if [ "$rc" -eq 0 ]; then ok; else bad "burst replay --to-outputs: exit $rc"; tail -5 "$T/burst.err"; fi
 # the pipeline alerted once per host
-jq -r '"\(.src) \(.rule) \(.dst) \(.payload.rar)"' "$T/burst.out" | sort -u >"$T/burst.hosts"
+jq -r '"\(.src) \(.rule) \(.dst) \(.payload_total.rar)"' "$T/burst.out" | sort -u >"$T/burst.hosts"
 if [ "$(lines "$T/burst.out")" -eq "$BURST" ] && [ "$(lines "$T/burst.hosts")" -eq "$BURST" ] &&
     [ "$(cut -d' ' -f2- "$T/burst.hosts" | sort -u)" = "compressed-upload 203.0.113.66 1200" ]; then ok
 else bad "burst: $(lines "$T/burst.out") alerts from $(lines "$T/burst.hosts") hosts, want $BURST, one each"; fi
