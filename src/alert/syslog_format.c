@@ -489,6 +489,21 @@ ecs_network(struct strbuf *sb, int *n, const struct alert *a)
 	sb_putc(sb, '}');
 }
 
+/* "key":{"inner":"value"} for len bytes of wire text; nothing when empty. */
+static void
+ecs_object_str(struct strbuf *sb, int *n, const char *key, const char *inner,
+    const char *s, size_t len)
+{
+	int m = 0;
+
+	if (len == 0)
+		return;
+	ecs_key(sb, n, key);
+	sb_putc(sb, '{');
+	ecs_str(sb, &m, inner, s, len);
+	sb_putc(sb, '}');
+}
+
 /* url.original, http.request.method, user_agent.original, file.name: the
  * HTTP request of the flow, when its parser held one. */
 static void
@@ -509,27 +524,9 @@ ecs_http(struct strbuf *sb, int *n, const struct alert *a)
 		sb_putc(sb, '}');
 		sb_putc(sb, '}');
 	}
-	if (uri > 0) {
-		m = 0;
-		ecs_key(sb, n, "url");
-		sb_putc(sb, '{');
-		ecs_str(sb, &m, "original", a->http_uri, uri);
-		sb_putc(sb, '}');
-	}
-	if (ua > 0) {
-		m = 0;
-		ecs_key(sb, n, "user_agent");
-		sb_putc(sb, '{');
-		ecs_str(sb, &m, "original", a->http_user_agent, ua);
-		sb_putc(sb, '}');
-	}
-	if (fn > 0) {
-		m = 0;
-		ecs_key(sb, n, "file");
-		sb_putc(sb, '{');
-		ecs_str(sb, &m, "name", a->http_filename, fn);
-		sb_putc(sb, '}');
-	}
+	ecs_object_str(sb, n, "url", "original", a->http_uri, uri);
+	ecs_object_str(sb, n, "user_agent", "original", a->http_user_agent, ua);
+	ecs_object_str(sb, n, "file", "name", a->http_filename, fn);
 }
 
 /* exfild.threshold: {"name":..,"limit":..,"value":..} */

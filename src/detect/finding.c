@@ -19,14 +19,20 @@ finding_init(struct finding *f)
 	f->threshold = NULL;
 }
 
-void
-finding_threshold(struct finding *f, const char *key, uint64_t limit,
-    uint64_t value)
+static void
+threshold_start(struct finding *f, const char *key, enum finding_type type)
 {
 	memset(&f->limit, 0, sizeof(f->limit));
 	memset(&f->value, 0, sizeof(f->value));
 	f->threshold = key;
-	f->limit.type = f->value.type = FINDING_U64;
+	f->limit.type = f->value.type = type;
+}
+
+void
+finding_threshold(struct finding *f, const char *key, uint64_t limit,
+    uint64_t value)
+{
+	threshold_start(f, key, FINDING_U64);
 	f->limit.u64 = limit;
 	f->value.u64 = value;
 }
@@ -35,10 +41,7 @@ void
 finding_threshold_double(struct finding *f, const char *key, double limit,
     double value)
 {
-	memset(&f->limit, 0, sizeof(f->limit));
-	memset(&f->value, 0, sizeof(f->value));
-	f->threshold = key;
-	f->limit.type = f->value.type = FINDING_DOUBLE;
+	threshold_start(f, key, FINDING_DOUBLE);
 	f->limit.dbl = limit;
 	f->value.dbl = value;
 }
