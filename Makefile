@@ -48,11 +48,13 @@ GEN_BIN   := $(BUILD)/pcapgen
 # loader reads every rule's section from the rule registry, so whatever
 # links config links the rules (RULES: the registry and src/detect/rule_*.c).
 BASE := util log
-RULES := registry finding describe hosts table $(basename $(notdir $(wildcard src/detect/rule_*.c)))
+RULES := registry finding describe attack hosts table $(basename $(notdir $(wildcard src/detect/rule_*.c)))
 TEST_DEPS_test_cursor       :=
 TEST_DEPS_test_util         := $(BASE) strbuf
 TEST_DEPS_test_table        := table $(BASE)
 TEST_DEPS_test_netaddr      := netaddr $(BASE)
+TEST_DEPS_test_sha1         := sha1
+TEST_DEPS_test_community_id := community_id sha1 netaddr $(BASE)
 TEST_DEPS_test_config       := config $(RULES) netaddr $(BASE)
 TEST_DEPS_test_capture_file := capture_file capture_pcap $(BASE)
 TEST_DEPS_test_capture_live := capture_live $(BASE)

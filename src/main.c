@@ -427,7 +427,7 @@ print_summary(const struct pipeline_stats *st, const struct capfile_stats *cs,
 	fprintf(stderr,
 	    "exfild: decode: ipv4=%llu ipv6=%llu tcp=%llu udp=%llu fragments=%llu "
 	    "non_ip=%llu unsupported_link=%llu not_tracked=%llu "
-	    "flowless_tcp=%llu tcp_close_ignored=%llu fragments_counted=%llu "
+	    "not_destination=%llu flowless_tcp=%llu tcp_close_ignored=%llu fragments_counted=%llu "
 	    "fragments_by_address=%llu fragments_unmatched=%llu\n",
 	    (unsigned long long)st->decode.ip4, (unsigned long long)st->decode.ip6,
 	    (unsigned long long)st->decode.tcp, (unsigned long long)st->decode.udp,
@@ -435,6 +435,7 @@ print_summary(const struct pipeline_stats *st, const struct capfile_stats *cs,
 	    (unsigned long long)st->decode.non_ip,
 	    (unsigned long long)st->decode.unsupported_link,
 	    (unsigned long long)st->not_tracked,
+	    (unsigned long long)st->not_destination,
 	    (unsigned long long)st->conn.flowless_tcp,
 	    (unsigned long long)st->conn.tcp_close_ignored,
 	    (unsigned long long)st->conn.fragments_counted,

@@ -14,7 +14,7 @@ replay() { # capture, description
 		exit 1
 	fi
 	if [ -s "$tmp/out" ]; then
-		jq -r '"  ALERT \(.ts) \(.rule) (\(.severity)): \(.src) -> \(if .dst_host != "" then .dst_host else .dst end):\(.dst_port) [\(.dst_country), \(.via)] \(.bytes_out) bytes out, \(.bytes_in) in; payload \(.payload | to_entries | map("\(.key)=\(.value)") | join(" ")); records at risk \(.records_est_low)-\(.records_est_high)\(if .reason then "\n    " + .reason else "" end)"' "$tmp/out"
+		jq -r '"  ALERT \(.ts) \(.rule) (\(.severity)): \(.src) -> \(if .dst_host != "" then .dst_host else .dst end):\(.dst_port) [\(.dst_country), \(.via)] \(.bytes_out) bytes out, \(.bytes_in) in; payload \(.payload_total | to_entries | map("\(.key)=\(.value)") | join(" ")); records at risk \(.records_est_low)-\(.records_est_high)\(if .reason then "\n    " + .reason else "" end)"' "$tmp/out"
 		echo "  -- as JSON lines:"
 		cat "$tmp/out"
 	else

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "exfild/alert/alert.h"
+#include "exfild/detect/attack.h"
 #include "exfild/util/util.h"
 
 static const char hex_digits[] = "0123456789abcdef";
@@ -198,7 +199,7 @@ put_payload(struct strbuf *sb, const uint64_t payload[PK_COUNT])
 	bool first = true;
 	int k;
 
-	put_key(sb, "payload");
+	put_key(sb, "payload_total");
 	sb_putc(sb, '{');
 	for (k = 0; k < PK_COUNT; k++) {
 		if (payload[k] == 0)
@@ -258,6 +259,98 @@ json_put_evidence(struct strbuf *sb, const struct finding *f)
 	sb_putc(sb, '}');
 }
 
+const char *
+alert_transport(uint8_t proto)
+{
+	return proto == 6 ? "tcp" : proto == 17 ? "udp" : NULL;
+}
+
+/* A field from the wire, only when there is one. */
+static void
+put_field_set(struct strbuf *sb, const char *key, const char *s, size_t size)
+{
+	if (s[0] == '\0')
+		return;
+	put_key(sb, key);
+	put_field(sb, s, size);
+}
+
+/* "proto", "src_port" and "community_id" of the connection, when known. */
+static void
+put_connection(struct strbuf *sb, const struct alert *a)
+{
+	if (a->proto == 0)
+		return;
+	put_key(sb, "proto");
+	put_cstr(sb, alert_transport(a->proto));
+	put_u64(sb, "src_port", a->src_port);
+	put_key(sb, "community_id");
+	put_field(sb, a->community_id, sizeof(a->community_id));
+}
+
+/* "threshold" (the setting crossed), "threshold_limit" (its value) and
+ * "threshold_value" (the figure that reached it). */
+static void
+put_threshold(struct strbuf *sb, const struct finding *f)
+{
+	char buf[32];
+	const char *v;
+	bool number;
+
+	if (f->threshold == NULL)
+		return;
+	put_key(sb, "threshold");
+	put_cstr(sb, f->threshold);
+	v = finding_value(f, &f->limit, buf, sizeof(buf), &number);
+	put_key(sb, "threshold_limit");
+	sb_puts(sb, number ? v : "null");
+	v = finding_value(f, &f->value, buf, sizeof(buf), &number);
+	put_key(sb, "threshold_value");
+	sb_puts(sb, number ? v : "null");
+}
+
+/* The request of an HTTP flow, and a CONNECT tunnel. */
+static void
+put_http(struct strbuf *sb, const struct alert *a)
+{
+	put_field_set(sb, "http_method", a->http_method, sizeof(a->http_method));
+	put_field_set(sb, "http_uri", a->http_uri, sizeof(a->http_uri));
+	put_field_set(sb, "http_user_agent", a->http_user_agent,
+	    sizeof(a->http_user_agent));
+	put_field_set(sb, "http_filename", a->http_filename,
+	    sizeof(a->http_filename));
+	if (a->tunnel_connect) {
+		put_key(sb, "tunnel");
+		put_cstr(sb, "connect");
+	}
+}
+
+/* "attack":{"techniques":["T1041",...],"tactics":["Exfiltration",...]} */
+static void
+put_attack(struct strbuf *sb, const char *const *ids)
+{
+	const struct attack_technique *tac[ATTACK_TACTICS_MAX];
+	size_t i, n;
+
+	if (ids == NULL || ids[0] == NULL)
+		return;
+	put_key(sb, "attack");
+	sb_puts(sb, "{\"techniques\":[");
+	for (i = 0; ids[i] != NULL; i++) {
+		if (i > 0)
+			sb_putc(sb, ',');
+		put_cstr(sb, ids[i]);
+	}
+	sb_puts(sb, "],\"tactics\":[");
+	n = attack_tactics(ids, tac, ATTACK_TACTICS_MAX);
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			sb_putc(sb, ',');
+		put_cstr(sb, tac[i]->tactic);
+	}
+	sb_puts(sb, "]}");
+}
+
 /* "reason" and "evidence", when the rule gave them. */
 static void
 put_finding(struct strbuf *sb, const struct finding *f)
@@ -286,6 +379,7 @@ alert_format_json(const struct alert *a, struct strbuf *sb)
 	put_cstr(sb, severity_name(a->severity));
 	put_key(sb, "source");
 	put_cstr(sb, a->source);
+	put_field_set(sb, "uid", a->uid, sizeof(a->uid));
 	put_addr(sb, "src", &a->src);
 	if (a->src_user[0] != '\0') {
 		put_key(sb, "src_user");
@@ -293,6 +387,7 @@ alert_format_json(const struct alert *a, struct strbuf *sb)
 	}
 	put_addr(sb, "dst", &a->dst);
 	put_u64(sb, "dst_port", a->dst_port);
+	put_connection(sb, a);
 	put_key(sb, "dst_host");
 	put_field(sb, a->dst_host, sizeof(a->dst_host));
 	put_country(sb, "dst_country", a->dst_country);
@@ -303,14 +398,20 @@ alert_format_json(const struct alert *a, struct strbuf *sb)
 	put_u64(sb, "bytes_in", a->bytes_in);
 	put_u64(sb, "flows", a->flows);
 	put_u64(sb, "window_s", a->window_s);
+	put_time(sb, "window_start", a->window_start_ns);
 	put_payload(sb, a->payload);
 	put_time(sb, "first_seen", a->first_seen_ns);
+	if (a->learn_end_ns != 0)
+		put_time(sb, "learn_end", a->learn_end_ns);
 	put_u64(sb, "records_est_low", a->records_low);
 	put_u64(sb, "records_est_high", a->records_high);
 	if (a->during_learning) {
 		put_key(sb, "during_learning");
 		sb_puts(sb, "true");
 	}
+	put_threshold(sb, &a->finding);
+	put_http(sb, a);
+	put_attack(sb, a->attack);
 	put_finding(sb, &a->finding);
 	sb_putc(sb, '}');
 	return !sb->overflow;

@@ -9,6 +9,7 @@
 
 #include "exfild/proto/classify.h"
 #include "exfild/alert/syslog_format.h"
+#include "exfild/detect/attack.h"
 #include "exfild/util/util.h"
 
 #define VENDOR "exfild"
@@ -315,10 +316,15 @@ ecs_event(struct strbuf *sb, int *n, const struct alert *a)
 	ecs_key(sb, n, "event");
 	sb_putc(sb, '{');
 	ecs_cstr(sb, &m, "kind", "alert");
+	ecs_key(sb, &m, "category");
+	sb_puts(sb, "[\"network\"]");
+	ecs_key(sb, &m, "type");
+	sb_puts(sb, "[\"connection\"]");
 	ecs_str(sb, &m, "id", a->id, strnlen(a->id, sizeof(a->id)));
 	ecs_u64(sb, &m, "severity", severity_scale10(a->severity));
 	ecs_cstr(sb, &m, "module", "exfild");
-	ecs_time(sb, &m, "start", a->first_seen_ns);
+	ecs_time(sb, &m, "start", a->window_start_ns);
+	ecs_time(sb, &m, "end", a->ts_ns);
 	sb_putc(sb, '}');
 }
 
@@ -331,6 +337,8 @@ ecs_source(struct strbuf *sb, int *n, const struct alert *a)
 	ecs_key(sb, n, "source");
 	sb_putc(sb, '{');
 	ecs_ip(sb, &m, "ip", &a->src);
+	if (a->proto != 0)
+		ecs_u64(sb, &m, "port", a->src_port);
 	if (user > 0) {
 		ecs_key(sb, &m, "user");
 		sb_putc(sb, '{');
@@ -388,6 +396,162 @@ ecs_destination(struct strbuf *sb, int *n, const struct alert *a)
 	sb_putc(sb, '}');
 }
 
+/* A JSON array of strings (constants of exfild, or catalogue names). */
+static void
+ecs_array(struct strbuf *sb, int *n, const char *key, const char *const *v,
+    size_t nv)
+{
+	size_t i;
+
+	ecs_key(sb, n, key);
+	sb_putc(sb, '[');
+	for (i = 0; i < nv; i++) {
+		if (i > 0)
+			sb_putc(sb, ',');
+		json_put_string(sb, v[i], strlen(v[i]));
+	}
+	sb_putc(sb, ']');
+}
+
+/* The rule's ATT&CK techniques and their tactics, as arrays of ids and
+ * names; *nt: the techniques the catalogue knows (at most max). */
+struct attack_lists {
+	const char *tech_id[8], *tech_name[8];
+	const char *tac_id[ATTACK_TACTICS_MAX], *tac_name[ATTACK_TACTICS_MAX];
+	size_t ntech, ntac;
+};
+
+static void
+attack_lists(const char *const *ids, struct attack_lists *l)
+{
+	const struct attack_technique *t, *tac[ATTACK_TACTICS_MAX];
+	size_t i;
+
+	l->ntech = 0;
+	for (i = 0; ids != NULL && ids[i] != NULL && l->ntech < 8; i++) {
+		if ((t = attack_technique(ids[i])) == NULL)
+			continue;
+		l->tech_id[l->ntech] = t->id;
+		l->tech_name[l->ntech++] = t->name;
+	}
+	l->ntac = attack_tactics(ids, tac, ATTACK_TACTICS_MAX);
+	for (i = 0; i < l->ntac; i++) {
+		l->tac_id[i] = tac[i]->tactic_id;
+		l->tac_name[i] = tac[i]->tactic;
+	}
+}
+
+/* "threat":{"framework":"MITRE ATT&CK","technique":{"id":[..],"name":[..]},
+ * "tactic":{"id":[..],"name":[..]}} */
+static void
+ecs_threat(struct strbuf *sb, int *n, const struct alert *a)
+{
+	struct attack_lists l;
+	int m = 0, t = 0, c = 0;
+
+	attack_lists(a->attack, &l);
+	if (l.ntech == 0)
+		return;
+	ecs_key(sb, n, "threat");
+	sb_putc(sb, '{');
+	ecs_cstr(sb, &m, "framework", "MITRE ATT&CK");
+	ecs_key(sb, &m, "technique");
+	sb_putc(sb, '{');
+	ecs_array(sb, &t, "id", l.tech_id, l.ntech);
+	ecs_array(sb, &t, "name", l.tech_name, l.ntech);
+	sb_putc(sb, '}');
+	ecs_key(sb, &m, "tactic");
+	sb_putc(sb, '{');
+	ecs_array(sb, &c, "id", l.tac_id, l.ntac);
+	ecs_array(sb, &c, "name", l.tac_name, l.ntac);
+	sb_putc(sb, '}');
+	sb_putc(sb, '}');
+}
+
+/* "network":{"direction":"outbound","transport":..,"iana_number":..,
+ * "community_id":..} */
+static void
+ecs_network(struct strbuf *sb, int *n, const struct alert *a)
+{
+	char num[4];
+	int m = 0;
+
+	ecs_key(sb, n, "network");
+	sb_putc(sb, '{');
+	ecs_cstr(sb, &m, "direction", "outbound");
+	if (a->proto != 0) {
+		ecs_cstr(sb, &m, "transport", alert_transport(a->proto));
+		snprintf(num, sizeof(num), "%u", a->proto);
+		ecs_cstr(sb, &m, "iana_number", num);
+		ecs_str(sb, &m, "community_id", a->community_id,
+		    strnlen(a->community_id, sizeof(a->community_id)));
+	}
+	sb_putc(sb, '}');
+}
+
+/* "key":{"inner":"value"} for len bytes of wire text; nothing when empty. */
+static void
+ecs_object_str(struct strbuf *sb, int *n, const char *key, const char *inner,
+    const char *s, size_t len)
+{
+	int m = 0;
+
+	if (len == 0)
+		return;
+	ecs_key(sb, n, key);
+	sb_putc(sb, '{');
+	ecs_str(sb, &m, inner, s, len);
+	sb_putc(sb, '}');
+}
+
+/* url.original, http.request.method, user_agent.original, file.name: the
+ * HTTP request of the flow, when its parser held one. */
+static void
+ecs_http(struct strbuf *sb, int *n, const struct alert *a)
+{
+	size_t uri = strnlen(a->http_uri, sizeof(a->http_uri));
+	size_t ua = strnlen(a->http_user_agent, sizeof(a->http_user_agent));
+	size_t fn = strnlen(a->http_filename, sizeof(a->http_filename));
+	int m = 0, r = 0;
+
+	if (a->http_method[0] != '\0') {
+		ecs_key(sb, n, "http");
+		sb_putc(sb, '{');
+		ecs_key(sb, &m, "request");
+		sb_putc(sb, '{');
+		ecs_str(sb, &r, "method", a->http_method,
+		    strnlen(a->http_method, sizeof(a->http_method)));
+		sb_putc(sb, '}');
+		sb_putc(sb, '}');
+	}
+	ecs_object_str(sb, n, "url", "original", a->http_uri, uri);
+	ecs_object_str(sb, n, "user_agent", "original", a->http_user_agent, ua);
+	ecs_object_str(sb, n, "file", "name", a->http_filename, fn);
+}
+
+/* exfild.threshold: {"name":..,"limit":..,"value":..} */
+static void
+ecs_threshold(struct strbuf *sb, int *n, const struct finding *f)
+{
+	char buf[32];
+	const char *v;
+	bool number;
+	int m = 0;
+
+	if (f->threshold == NULL)
+		return;
+	ecs_key(sb, n, "threshold");
+	sb_putc(sb, '{');
+	ecs_cstr(sb, &m, "name", f->threshold);
+	v = finding_value(f, &f->limit, buf, sizeof(buf), &number);
+	ecs_key(sb, &m, "limit");
+	sb_puts(sb, number ? v : "null");
+	v = finding_value(f, &f->value, buf, sizeof(buf), &number);
+	ecs_key(sb, &m, "value");
+	sb_puts(sb, number ? v : "null");
+	sb_putc(sb, '}');
+}
+
 /* "key":{"inner":"value"} */
 static void
 ecs_object1(struct strbuf *sb, int *n, const char *key, const char *inner,
@@ -415,7 +579,13 @@ ecs_exfild(struct strbuf *sb, int *n, const struct alert *a)
 	}
 	ecs_u64(sb, &m, "flows", a->flows);
 	ecs_u64(sb, &m, "window_s", a->window_s);
-	ecs_key(sb, &m, "payload");
+	ecs_time(sb, &m, "first_seen", a->first_seen_ns);
+	if (a->learn_end_ns != 0)
+		ecs_time(sb, &m, "learn_end", a->learn_end_ns);
+	ecs_threshold(sb, &m, &a->finding);
+	if (a->tunnel_connect)
+		ecs_cstr(sb, &m, "tunnel", "connect");
+	ecs_key(sb, &m, "payload_total");
 	sb_putc(sb, '{');
 	for (k = 0; k < PK_COUNT; k++)
 		if (a->payload[k] != 0)
@@ -443,7 +613,11 @@ format_ecs(const struct alert *a, struct strbuf *sb)
 	ecs_object1(sb, &n, "rule", "name", a->rule);
 	ecs_source(sb, &n, a);
 	ecs_destination(sb, &n, a);
-	ecs_object1(sb, &n, "network", "direction", "outbound");
+	ecs_network(sb, &n, a);
+	ecs_http(sb, &n, a);
+	ecs_threat(sb, &n, a);
+	if (a->uid[0] != '\0')
+		ecs_object1(sb, &n, "zeek", "session_id", a->uid);
 	ecs_object1(sb, &n, "observer", "name", a->sensor);
 	ecs_object1(sb, &n, "labels", "via", via_name(a));
 	if (a->finding.reason[0] != '\0')
@@ -594,6 +768,64 @@ kv_records(struct kv_list *l, const struct alert *a)
 	kv_u64(l, "exfildRecordsEstHigh", a->records_high);
 }
 
+/* The threshold crossed, the learning end and the Community ID as custom
+ * keys (CEF and LEEF alike). */
+static void
+kv_why(struct kv_list *l, const struct alert *a)
+{
+	char buf[32], ts[RFC3339_LEN];
+	const char *v;
+	bool number;
+
+	if (a->proto != 0)
+		kv_field(l, "exfildCommunityId", a->community_id,
+		    sizeof(a->community_id));
+	if (a->finding.threshold != NULL) {
+		kv_cstr(l, "exfildThresholdName", a->finding.threshold);
+		v = finding_value(&a->finding, &a->finding.limit, buf,
+		    sizeof(buf), &number);
+		kv_cstr(l, "exfildThresholdLimit", v);
+		v = finding_value(&a->finding, &a->finding.value, buf,
+		    sizeof(buf), &number);
+		kv_cstr(l, "exfildThresholdValue", v);
+	}
+	format_rfc3339_ms(a->first_seen_ns, ts);
+	kv_cstr(l, "exfildFirstSeen", ts);
+	if (a->learn_end_ns != 0) {
+		format_rfc3339_ms(a->learn_end_ns, ts);
+		kv_cstr(l, "exfildLearnEnd", ts);
+	}
+	if (a->tunnel_connect)
+		kv_cstr(l, "exfildTunnel", "connect");
+}
+
+/* "T1041,T1048" or "Exfiltration,Collection": the rule's ATT&CK
+ * techniques, or their tactics. */
+static void
+put_attack_list(struct strbuf *sb, const char *const *ids, bool tactics)
+{
+	struct attack_lists al;
+	const char *const *v;
+	size_t i, n;
+
+	attack_lists(ids, &al);
+	v = tactics ? al.tac_name : al.tech_id;
+	n = tactics ? al.ntac : al.ntech;
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			sb_putc(sb, ',');
+		sb_puts(sb, v[i]);
+	}
+}
+
+static void
+kv_attack(struct kv_list *l, const char *key, const struct alert *a,
+    bool tactics)
+{
+	kv_key(l, key);
+	put_attack_list(l->sb, a->attack, tactics);
+}
+
 /* reason= and one custom key per evidence field, when the rule gave them. */
 static void
 kv_finding(struct kv_list *l, const struct finding *f)
@@ -626,9 +858,14 @@ format_cef(const struct alert *a, struct strbuf *sb)
 	sb_putc(sb, '|');
 
 	kv_u64(&l, "rt", a->ts_ns / 1000000);
-	kv_u64(&l, "start", a->first_seen_ns / 1000000);
+	kv_u64(&l, "start", a->window_start_ns / 1000000);
 	kv_cstr(&l, "dvchost", a->sensor);
 	kv_ip(&l, &a->src, &cef_src_keys);
+	if (a->proto != 0) {
+		kv_u64(&l, "spt", a->src_port);
+		kv_cstr(&l, "proto", a->proto == 6 ? "TCP" : "UDP");
+	}
+	kv_field(&l, "externalId", a->uid, sizeof(a->uid));
 	kv_field(&l, "suser", a->src_user, sizeof(a->src_user));
 	kv_ip(&l, &a->dst, &cef_dst_keys);
 	if (a->dst_port != 0)
@@ -643,7 +880,7 @@ format_cef(const struct alert *a, struct strbuf *sb)
 	kv_cstr(&l, "cs2", via_name(a));
 	kv_cstr(&l, "cs3Label", "Alert ID");
 	kv_field(&l, "cs3", a->id, sizeof(a->id));
-	kv_cstr(&l, "cs4Label", "Payload Bytes");
+	kv_cstr(&l, "cs4Label", "Payload Bytes Total");
 	kv_payload(&l, "cs4", a);
 	kv_cstr(&l, "cs5Label", "Input Source");
 	kv_cstr(&l, "cs5", a->source);
@@ -659,7 +896,19 @@ format_cef(const struct alert *a, struct strbuf *sb)
 	}
 	if (a->during_learning)
 		kv_cstr(&l, "exfildDuringLearning", "true");
+	kv_field(&l, "requestMethod", a->http_method, sizeof(a->http_method));
+	kv_field(&l, "request", a->http_uri, sizeof(a->http_uri));
+	kv_field(&l, "requestClientApplication", a->http_user_agent,
+	    sizeof(a->http_user_agent));
+	kv_field(&l, "fname", a->http_filename, sizeof(a->http_filename));
+	if (a->attack != NULL && a->attack[0] != NULL) {
+		kv_cstr(&l, "flexString1Label", "MITRE ATT&CK Techniques");
+		kv_attack(&l, "flexString1", a, false);
+		kv_cstr(&l, "flexString2Label", "MITRE ATT&CK Tactics");
+		kv_attack(&l, "flexString2", a, true);
+	}
 	kv_records(&l, a);
+	kv_why(&l, a);
 	kv_finding(&l, &a->finding);
 }
 
@@ -703,6 +952,10 @@ format_leef(const struct alert *a, struct strbuf *sb)
 	kv_u64(&l, "sev", severity_scale10(a->severity));
 	kv_ip(&l, &a->src, &leef_src_keys);
 	kv_ip(&l, &a->dst, &leef_dst_keys);
+	if (a->proto != 0) {
+		kv_u64(&l, "srcPort", a->src_port);
+		kv_u64(&l, "proto", a->proto);
+	}
 	if (a->dst_port != 0)
 		kv_u64(&l, "dstPort", a->dst_port);
 	kv_field(&l, "usrName", a->src_user, sizeof(a->src_user));
@@ -718,12 +971,22 @@ format_leef(const struct alert *a, struct strbuf *sb)
 	kv_cstr(&l, "via", via_name(a));
 	kv_u64(&l, "flows", a->flows);
 	kv_u64(&l, "windowSeconds", a->window_s);
-	kv_payload(&l, "payload", a);
+	kv_payload(&l, "payloadTotal", a);
 	kv_cstr(&l, "sensor", a->sensor);
 	kv_cstr(&l, "inputSource", a->source);
 	if (a->during_learning)
 		kv_cstr(&l, "duringLearning", "true");
+	kv_field(&l, "zeekUid", a->uid, sizeof(a->uid));
+	kv_field(&l, "httpMethod", a->http_method, sizeof(a->http_method));
+	kv_field(&l, "url", a->http_uri, sizeof(a->http_uri));
+	kv_field(&l, "userAgent", a->http_user_agent, sizeof(a->http_user_agent));
+	kv_field(&l, "fileName", a->http_filename, sizeof(a->http_filename));
+	if (a->attack != NULL && a->attack[0] != NULL) {
+		kv_attack(&l, "attackTechniques", a, false);
+		kv_attack(&l, "attackTactics", a, true);
+	}
 	kv_records(&l, a);
+	kv_why(&l, a);
 	kv_finding(&l, &a->finding);
 }
 
@@ -782,13 +1045,75 @@ sd_finding(struct strbuf *sb, const struct finding *f)
 	}
 }
 
+/* A wire field as an SD-PARAM, only when there is one. */
 static void
-sd_element(struct strbuf *sb, const struct alert *a)
+sd_field(struct strbuf *sb, const char *name, const char *s, size_t size)
+{
+	size_t n = strnlen(s, size);
+
+	if (n > 0)
+		sd_param(sb, name, s, n);
+}
+
+static void
+sd_time(struct strbuf *sb, const char *name, uint64_t ts_ns)
+{
+	char ts[RFC3339_LEN];
+
+	format_rfc3339_ms(ts_ns, ts);
+	sd_cstr(sb, name, ts);
+}
+
+/* Join keys, why it fired, the HTTP request and ATT&CK. */
+static void
+sd_more(struct strbuf *sb, const struct alert *a)
+{
+	char buf[32];
+	const char *v;
+	bool number;
+
+	if (a->proto != 0) {
+		sd_cstr(sb, "proto", alert_transport(a->proto));
+		sd_u64(sb, "src_port", a->src_port);
+		sd_field(sb, "community_id", a->community_id,
+		    sizeof(a->community_id));
+	}
+	sd_field(sb, "uid", a->uid, sizeof(a->uid));
+	sd_time(sb, "window_start", a->window_start_ns);
+	if (a->learn_end_ns != 0)
+		sd_time(sb, "learn_end", a->learn_end_ns);
+	if (a->finding.threshold != NULL) {
+		sd_cstr(sb, "threshold", a->finding.threshold);
+		v = finding_value(&a->finding, &a->finding.limit, buf,
+		    sizeof(buf), &number);
+		sd_cstr(sb, "threshold_limit", v);
+		v = finding_value(&a->finding, &a->finding.value, buf,
+		    sizeof(buf), &number);
+		sd_cstr(sb, "threshold_value", v);
+	}
+	sd_field(sb, "http_method", a->http_method, sizeof(a->http_method));
+	sd_field(sb, "http_uri", a->http_uri, sizeof(a->http_uri));
+	sd_field(sb, "http_user_agent", a->http_user_agent,
+	    sizeof(a->http_user_agent));
+	sd_field(sb, "http_filename", a->http_filename, sizeof(a->http_filename));
+	if (a->tunnel_connect)
+		sd_cstr(sb, "tunnel", "connect");
+	if (a->attack != NULL && a->attack[0] != NULL) {
+		sb_puts(sb, " attack_techniques=\"");
+		put_attack_list(sb, a->attack, false);
+		sb_puts(sb, "\" attack_tactics=\"");
+		put_attack_list(sb, a->attack, true);
+		sb_putc(sb, '"');
+	}
+}
+
+static void
+sd_element(struct strbuf *sb, const struct alert *a, uint32_t pen)
 {
 	size_t user = strnlen(a->src_user, sizeof(a->src_user));
 	char addr[NETADDR_STRLEN], cc[3];
 
-	sb_puts(sb, "[" SYSLOG_SD_ID);
+	sb_printf(sb, "[exfild@%u", pen != 0 ? pen : SYSLOG_PEN);
 	sd_param(sb, "id", a->id, strnlen(a->id, sizeof(a->id)));
 	sd_cstr(sb, "rule", a->rule);
 	sd_cstr(sb, "severity", severity_name(a->severity));
@@ -817,6 +1142,7 @@ sd_element(struct strbuf *sb, const struct alert *a)
 		sd_cstr(sb, "during_learning", "true");
 	sd_u64(sb, "records_est_low", a->records_low);
 	sd_u64(sb, "records_est_high", a->records_high);
+	sd_more(sb, a);
 	sd_finding(sb, &a->finding);
 	sb_putc(sb, ']');
 }
@@ -840,7 +1166,7 @@ header_rfc5424(struct strbuf *sb, const struct alert *a,
 	sb_putc(sb, ' ');
 	put_header_field(sb, a->rule, MSGID_MAX, "");
 	sb_putc(sb, ' ');
-	sd_element(sb, a);
+	sd_element(sb, a, m->enterprise_number);
 	sb_putc(sb, ' ');
 }
 
@@ -966,7 +1292,27 @@ shorten(struct alert *tmp, const struct alert *a, size_t keep)
 	shorten_field(tmp->dst_host, sizeof(tmp->dst_host), a->dst_host, keep);
 	shorten_field(tmp->src_user, sizeof(tmp->src_user), a->src_user, keep);
 	shorten_field(tmp->dst_org, sizeof(tmp->dst_org), a->dst_org, keep);
+	shorten_field(tmp->http_uri, sizeof(tmp->http_uri), a->http_uri, keep);
+	shorten_field(tmp->http_user_agent, sizeof(tmp->http_user_agent),
+	    a->http_user_agent, keep);
+	shorten_field(tmp->http_filename, sizeof(tmp->http_filename),
+	    a->http_filename, keep);
 	shorten_finding(&tmp->finding, &a->finding, keep);
+}
+
+/* The longest of hi and the HTTP fields, in bytes. */
+static size_t
+longest_http(const struct alert *a, size_t hi)
+{
+	size_t n[3] = { strnlen(a->http_uri, sizeof(a->http_uri)),
+		strnlen(a->http_user_agent, sizeof(a->http_user_agent)),
+		strnlen(a->http_filename, sizeof(a->http_filename)) };
+	size_t i;
+
+	for (i = 0; i < 3; i++)
+		if (n[i] > hi)
+			hi = n[i];
+	return hi;
 }
 
 /*
@@ -994,6 +1340,7 @@ format_fitted(const struct alert *a, const struct request *r,
 	hi = host > user ? host : user;
 	if (org > hi)
 		hi = org;
+	hi = longest_http(a, hi);
 	if (finding_longest(&a->finding) > hi)
 		hi = finding_longest(&a->finding);
 	if (hi == 0)

@@ -1572,6 +1572,8 @@ static const struct key_handler output_syslog_keys[] = {
 	{ "framing", parse_keyword_field, offsetof(struct output_conf, framing), NULL,
 	    &framing_kw },
 	{ "max_message", parse_max_message, offsetof(struct output_conf, max_message), NULL, NULL },
+	{ "enterprise_number", parse_count_field,
+	    offsetof(struct output_conf, enterprise_number), NULL, NULL },
 	{ "queue", parse_size_field, offsetof(struct output_conf, queue_bytes), NULL, NULL },
 	{ "spool", parse_size0_field, offsetof(struct output_conf, spool_bytes), NULL, NULL },
 	{ "fsync", parse_keyword_field, offsetof(struct output_conf, spool_fsync), NULL,
@@ -1623,6 +1625,7 @@ output_defaults(struct output_conf *o)
 	o->framing = SYSLOG_FRAMING_OCTET;
 	o->header = SYSLOG_RFC5424;
 	o->max_message = SYSLOG_DEFAULT_MAX_MESSAGE;
+	o->enterprise_number = SYSLOG_DEFAULT_PEN;
 	o->queue_bytes = 4 * 1024 * 1024;
 	o->spool_bytes = 256 * 1024 * 1024;
 	o->spool_fsync = SPOOL_FSYNC_INTERVAL;

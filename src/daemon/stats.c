@@ -165,6 +165,7 @@ static const struct line_counter line_tracking[] = {
 	{ "dns_answers", PIPE_OFF(conn.dns_answers) },
 	{ "dns_untrusted", PIPE_OFF(conn.dns_untrusted) },
 	{ "not_tracked", PIPE_OFF(not_tracked) },
+	{ "not_destination", PIPE_OFF(not_destination) },
 	{ "parser_slots_exhausted", PIPE_OFF(conn.parser_slots_exhausted) },
 	{ "parser_slots_reclaimed", PIPE_OFF(conn.parser_slots_reclaimed) },
 };
@@ -427,6 +428,10 @@ static const struct prom_counter prom_pipeline[] = {
 	    "Packets not tracked: internal to internal, transit, "
 	    "not TCP or UDP.",
 	    PIPE_OFF(not_tracked) },
+	{ "exfild_not_destination_total", COUNTER,
+	    "Packets and log lines not tracked: their far end is multicast, "
+	    "broadcast, link-local or unspecified.",
+	    PIPE_OFF(not_destination) },
 	{ "exfild_parser_slots_exhausted_total", COUNTER,
 	    "Flows left unparsed: there are no parser slots "
 	    "(limits.app_parsers).", PIPE_OFF(conn.parser_slots_exhausted) },

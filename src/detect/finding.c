@@ -16,6 +16,34 @@ finding_init(struct finding *f)
 	f->severity = -1;
 	f->n = 0;
 	f->text_len = 0;
+	f->threshold = NULL;
+}
+
+static void
+threshold_start(struct finding *f, const char *key, enum finding_type type)
+{
+	memset(&f->limit, 0, sizeof(f->limit));
+	memset(&f->value, 0, sizeof(f->value));
+	f->threshold = key;
+	f->limit.type = f->value.type = type;
+}
+
+void
+finding_threshold(struct finding *f, const char *key, uint64_t limit,
+    uint64_t value)
+{
+	threshold_start(f, key, FINDING_U64);
+	f->limit.u64 = limit;
+	f->value.u64 = value;
+}
+
+void
+finding_threshold_double(struct finding *f, const char *key, double limit,
+    double value)
+{
+	threshold_start(f, key, FINDING_DOUBLE);
+	f->limit.dbl = limit;
+	f->value.dbl = value;
 }
 
 void
@@ -97,6 +125,9 @@ finding_copy(struct finding *dst, const struct finding *src)
 		dst->f[i] = src->f[i];
 	dst->text_len = src->text_len;
 	memcpy(dst->text, src->text, src->text_len);
+	dst->threshold = src->threshold;
+	dst->limit = src->limit;
+	dst->value = src->value;
 }
 
 const char *

@@ -230,6 +230,7 @@ match(const struct rule_input *in, const void *conf,
 	if (s.connections < c->min_connections || s.score < c->score)
 		return false;
 	describe(in, c, &s, out);
+	finding_threshold_double(out, "rules.beacon.score", c->score, s.score);
 	return true;
 }
 

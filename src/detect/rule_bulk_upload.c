@@ -40,11 +40,13 @@ match(const struct rule_input *in, const void *conf,
 	const struct agg_bucket *w = &in->pair->win;
 
 	(void)state;
-	(void)out;
 	if (w->out < c->bytes)
 		return false;
 	/* out/in >= ratio, computed without division by zero */
-	return (double)w->out >= c->min_ratio * (double)w->in;
+	if ((double)w->out < c->min_ratio * (double)w->in)
+		return false;
+	finding_threshold(out, "rules.bulk_upload.bytes", c->bytes, w->out);
+	return true;
 }
 
 const struct rule_def rule_bulk_upload = {

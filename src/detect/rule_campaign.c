@@ -44,7 +44,7 @@ static const struct rule_param params[] = {
 	RULE_KEY("window", RULE_PARAM_PERIOD, struct campaign_conf, window_s, "24h"),
 };
 
-static const char *const attack[] = { "T1041", "T1048", "T1567", NULL };
+static const char *const attack[] = { "T1041", "T1048", "T1567", "T1020", NULL };
 
 /* Sums over the last CAMPAIGN_BUCKETS buckets (72 bytes). */
 struct ring {
@@ -305,6 +305,7 @@ match(const struct rule_input *in, const void *conf,
 	if (hosts < c->hosts)
 		return false;
 	describe(in, c, d, now, hosts, sent, out);
+	finding_threshold(out, "rules.campaign.hosts", c->hosts, hosts);
 	return true;
 }
 

@@ -37,8 +37,11 @@ match(const struct rule_input *in, const void *conf,
 	const struct compressed_upload_conf *c = conf;
 
 	(void)state;
-	(void)out;
-	return in->pair->win.compressed >= c->bytes;
+	if (in->pair->win.compressed < c->bytes)
+		return false;
+	finding_threshold(out, "rules.compressed_upload.bytes", c->bytes,
+	    in->pair->win.compressed);
+	return true;
 }
 
 const struct rule_def rule_compressed_upload = {

@@ -35,7 +35,7 @@ static const struct rule_param params[] = {
 	RULE_KEY("within", RULE_PARAM_PERIOD, struct dormant_conf, within_s, "24h"),
 };
 
-static const char *const attack[] = { "T1041", "T1048", "T1078", NULL };
+static const char *const attack[] = { "T1041", "T1048", NULL };
 
 /* A host's state (40 bytes): when it was last seen active, and since its
  * last waking, what it sent to unfamiliar foreign destinations. */
@@ -137,6 +137,7 @@ match(const struct rule_input *in, const void *conf,
 		return false;
 	h->alerted = true;
 	describe(in, h, out);
+	finding_threshold(out, "rules.dormant_host.bytes", c->bytes, h->sent);
 	return true;
 }
 

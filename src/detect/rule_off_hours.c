@@ -627,6 +627,7 @@ match(const struct rule_input *in, const void *conf,
 	if (st->spell_bytes < c->bytes)
 		return false;
 	describe(in, c, st, t + zone_offset(&zones[c->zone], t), out);
+	finding_threshold(out, "rules.off_hours.bytes", c->bytes, st->spell_bytes);
 	return true;
 }
 

@@ -150,6 +150,8 @@ match(const struct rule_input *in, const void *conf,
 	if (st->why == NOT_SERVER || in->pair->total_out < c->bytes)
 		return false;
 	describe(in, st, out);
+	finding_threshold(out, "rules.server_egress.bytes", c->bytes,
+	    in->pair->total_out);
 	return true;
 }
 

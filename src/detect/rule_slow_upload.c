@@ -237,6 +237,8 @@ describe(const struct rule_input *in, const struct slow_conf *c,
 	finding_u64(out, "long_in", s->in);
 	finding_u64(out, "threshold", c->bytes[s->i]);
 	finding_str(out, "first_contact", first);
+	finding_threshold(out, "rules.slow_upload.windows", c->bytes[s->i],
+	    s->out);
 }
 
 /* Cheap: can the pair's bytes out not yet fed make a window cross (its

@@ -126,6 +126,7 @@ match(const struct rule_input *in, const void *conf,
 	if (sent < c->upload)
 		return false;
 	describe(in, pulled, sent, in->cfg, out);
+	finding_threshold(out, "rules.staging.upload", c->upload, sent);
 	return true;
 }
 

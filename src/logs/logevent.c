@@ -53,4 +53,8 @@ log_record_event(const struct log_record *r, struct traffic_event *ev)
 		    mime_kind(r->mime) : PK_OTHER, r->bytes_up);
 	ev->source = log_record_event_source(r->kind);
 	ev->user = r->user;
+	if (r->kind != LOGREC_SQUID) {
+		ev->tuple = r->tuple.proto != 0 ? &r->tuple : NULL;
+		ev->uid = r->zeek_uid[0] != '\0' ? r->zeek_uid : NULL;
+	}
 }

@@ -32,6 +32,8 @@ enum zeek_field {
 	ZF_ORIG_MIME_TYPES,
 	ZF_USERNAME,
 	ZF_PATH,        /* JSON "_path" */
+	ZF_ORIG_P,      /* id.orig_p, proto: the connection, for join keys */
+	ZF_PROTO,
 	ZF_CONN_HINT,   /* conn_state, orig_pkts, missed_bytes */
 	ZF_HTTP_HINT,   /* trans_depth */
 	ZF_OTHER_HINT,  /* server_name (ssl, quic), call_id (sip), query (dns), fuid */
@@ -44,6 +46,7 @@ static const struct zeek_name {
 } zeek_names[] = {
 	{ "ts", ZF_TS }, { "uid", ZF_UID }, { "id.orig_h", ZF_ORIG_H },
 	{ "id.resp_h", ZF_RESP_H }, { "id.resp_p", ZF_RESP_P },
+	{ "id.orig_p", ZF_ORIG_P }, { "proto", ZF_PROTO },
 	{ "duration", ZF_DURATION }, { "orig_bytes", ZF_ORIG_BYTES },
 	{ "resp_bytes", ZF_RESP_BYTES }, { "method", ZF_METHOD },
 	{ "host", ZF_HOST }, { "uri", ZF_URI },
@@ -826,6 +829,32 @@ fill_common(const struct zeek_reader *z, struct log_record *r)
 	return LOGREJ_NONE;
 }
 
+/* The connection as Zeek saw it (id.* and proto; an http.log line is
+ * TCP), for the alerts' join keys; proto 0 when a part is missing. A bad
+ * value here rejects nothing: the line was read for its bytes. */
+static void
+fill_tuple(const struct zeek_reader *z, enum zeek_kind kind,
+    struct log_record *r)
+{
+	const struct zval *v = z->val;
+	char proto[8] = "";
+	uint64_t port;
+
+	memset(&r->tuple, 0, sizeof(r->tuple));
+	if (!zval_set(&v[ZF_RESP_H]) || !zval_set(&v[ZF_ORIG_P]) ||
+	    zval_u64(&v[ZF_ORIG_P], &port, 65535) != 0 ||
+	    zval_addr(&v[ZF_RESP_H], &r->tuple.peer) != 0)
+		return;
+	r->tuple.host = r->client;
+	r->tuple.host_port = (uint16_t)port;
+	r->tuple.peer_port = r->port;
+	zval_text(&v[ZF_PROTO], proto, sizeof(proto), true);
+	if (kind == ZK_HTTP || strcmp(proto, "tcp") == 0)
+		r->tuple.proto = 6;
+	else if (strcmp(proto, "udp") == 0)
+		r->tuple.proto = 17;
+}
+
 static enum log_reject
 fill_conn(const struct zeek_reader *z, struct log_record *r)
 {
@@ -931,6 +960,7 @@ build_record(const struct zeek_reader *z, enum zeek_kind kind,
 		return LOGREJ_UNSUPPORTED_LOG;
 	if ((why = fill_common(z, r)) != LOGREJ_NONE)
 		return why;
+	fill_tuple(z, kind, r);
 	return kind == ZK_CONN ? fill_conn(z, r) : fill_http(z, r);
 }
 

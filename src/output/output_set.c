@@ -109,6 +109,7 @@ same_syslog(const struct output_conf *a, const struct output_conf *b)
 	    str_eq_nullable(a->host, b->host) && a->port == b->port &&
 	    str_eq_nullable(a->socket_path, b->socket_path) && a->facility == b->facility &&
 	    a->framing == b->framing && a->max_message == b->max_message &&
+	    a->enterprise_number == b->enterprise_number &&
 	    a->queue_bytes == b->queue_bytes && a->spool_bytes == b->spool_bytes &&
 	    a->spool_fsync == b->spool_fsync && a->spool_fsync_ms == b->spool_fsync_ms &&
 	    str_eq_nullable(a->name, b->name);

@@ -1592,6 +1592,7 @@ setup_meta(struct syslog_out *so, const struct syslog_meta *meta)
 	so->meta.hostname = so->hostname;
 	so->meta.app_name = so->app_name;
 	so->meta.procid = meta != NULL ? meta->procid : (int)getpid();
+	so->meta.enterprise_number = (uint32_t)so->oc.enterprise_number;
 }
 
 static int

@@ -217,6 +217,42 @@ dest_host_name(struct pipeline *p, const struct pair *pr, const struct dest *d,
 		str_copy(out, d->name, outlen);
 }
 
+/*
+ * What the event that made the rule match says of its connection: the
+ * join keys (protocol, source port, Community ID over the flow's own
+ * endpoints: for a proxied flow the host and the proxy, as a sensor beside
+ * exfild sees it), a Zeek uid, and the HTTP request its flow's parser
+ * holds. Nothing when the timer asked.
+ */
+static void
+connection_of(struct pipeline *p, const struct traffic_event *ev,
+    struct alert *a)
+{
+	const struct flow_key *k;
+	const struct http_request *req;
+
+	if (ev == NULL)
+		return;
+	if ((k = ev->tuple) != NULL && alert_transport(k->proto) != NULL &&
+	    community_id(0, &k->host, &k->peer, k->proto, k->host_port,
+	    k->peer_port, a->community_id) == 0) {
+		a->proto = k->proto;
+		a->src_port = k->host_port;
+	}
+	if (ev->uid != NULL)
+		str_copy(a->uid, ev->uid, sizeof(a->uid));
+	if (ev->flow == NULL)
+		return;
+	a->tunnel_connect = ev->flow->in_tunnel;
+	if ((req = conn_flow_request(p->conn, ev->flow)) == NULL)
+		return;
+	str_copy(a->http_method, req->method, sizeof(a->http_method));
+	str_copy(a->http_uri, req->uri, sizeof(a->http_uri));
+	str_copy(a->http_user_agent, req->user_agent, sizeof(a->http_user_agent));
+	str_copy(a->http_filename, req->filename, sizeof(a->http_filename));
+	a->tunnel_connect = a->tunnel_connect || req->is_connect;
+}
+
 static void
 on_detection(void *ctx, const struct detection *d)
 {
@@ -247,8 +283,12 @@ on_detection(void *ctx, const struct detection *d)
 	a.window_s = p->cfg->rules_window_s;
 	memcpy(a.payload, pr->kind_bytes, sizeof(a.payload));
 	a.first_seen_ns = d->dest->first_seen_ns;
+	a.window_start_ns = agg_window_start(track_pairs(p->track), pr);
+	a.learn_end_ns = d->learn_end_ns;
 	records_of(p, pr, a.bytes_out, a.ts_ns, &a.records_low, &a.records_high);
 	finding_copy(&a.finding, d->finding);
+	a.attack = d->rule->attack;
+	connection_of(p, d->ev, &a);
 	alert_make_id(&a, 0);
 	p->alert_fn(p->alert_ctx, &a);
 }
@@ -331,6 +371,10 @@ pipeline_event(struct pipeline *p, const struct traffic_event *ev)
 		p->stats.not_tracked++;
 		return;
 	}
+	if (netaddr_is_never_destination(&ev->dst_addr)) {
+		p->stats.not_destination++;
+		return;
+	}
 	/* the destination must not be ours either, but a crown jewel (a
 	 * conn.log line of a host reading the CRM: a pull) */
 	if (netaddr_is_set(&ev->dst_addr) &&
@@ -401,6 +445,7 @@ pipeline_get_stats(const struct pipeline *p, struct pipeline_stats *out)
 	baseline_get_stats(track_baseline(p->track), &out->dests);
 	names_get_stats(p->names, &out->names);
 	out->not_tracked += out->conn.not_tracked;
+	out->not_destination += out->conn.not_destination;
 	out->pairs_rebound = ts.pairs_rebound;
 	out->flows_lost_destination = ts.flows_lost_destination;
 	out->alerts = ds.alerts;

@@ -50,6 +50,9 @@ enum multipart_state {
 #define HF_TE_OTHER	0x08 /* Transfer-Encoding not ending in chunked */
 #define HF_TUNNEL_FRESH	0x10 /* after CONNECT, no tunnel byte seen yet */
 
+/* Where part_headers_scan is in a filename parameter (fn_state). */
+enum { FN_NAME, FN_VALUE_START, FN_QUOTED, FN_TOKEN, FN_DONE };
+
 /* Methods http_looks_like_request() accepts, each followed by SP. */
 struct method {
 	const char *name;
@@ -472,6 +475,17 @@ target_parse(struct http_request *req, struct span t)
  * (longer than HTTP_LINE_MAX) is taken without its version: its target's
  * start, where the host is, was kept. 0 or -1.
  */
+/* A span as a C string, cut to fit (raw bytes: escaped at output). */
+static void
+span_copy(char *dst, size_t size, struct span s)
+{
+	size_t n = s.n < size - 1 ? s.n : size - 1;
+
+	if (n > 0)
+		memcpy(dst, s.p, n);
+	dst[n] = '\0';
+}
+
 OUT_OF_LINE static int
 request_line_parse(struct http_parser *p, struct span line)
 {
@@ -481,6 +495,9 @@ request_line_parse(struct http_parser *p, struct span line)
 
 	memset(req, 0, sizeof(*req));
 	p->flags = 0;
+	p->fn_state = FN_NAME;
+	p->fn_match = 0;
+	p->fn_len = 0;
 	for (i = 0; i < line.n && is_tchar(line.p[i]); i++)
 		;
 	if (i == 0 || i >= HTTP_METHOD_MAX || i == line.n || line.p[i] != ' ')
@@ -503,6 +520,7 @@ request_line_parse(struct http_parser *p, struct span line)
 			return -1;
 	}
 	req->port = 80;
+	span_copy(req->uri, sizeof(req->uri), target);
 	target_parse(req, target);
 	return 0;
 }
@@ -733,6 +751,11 @@ header_parse(struct http_parser *p, struct span line,
 	case 4:
 		if (name_eq(name, "host"))
 			header_host(p, span_trim(value));
+		break;
+	case 10:
+		if (name_eq(name, "user-agent") && p->req.user_agent[0] == '\0')
+			span_copy(p->req.user_agent, sizeof(p->req.user_agent),
+			    span_trim(value));
 		break;
 	case 12:
 		if (name_eq(name, "content-type"))
@@ -1142,16 +1165,70 @@ multipart_byte(struct http_parser *p, uint8_t c)
  * than CRs). Returns where the scan stopped: just past the empty line's
  * LF, where the part's content starts (state MP_SCAN), else len.
  */
+/*
+ * One byte of a part header line, looking for filename="..." or
+ * filename=token (RFC 7578 4.2, RFC 6266 4.1; "filename*=" is not read):
+ * its value replaces req.filename, cut to fit. Streaming, nothing held but
+ * the value: a line may come in any number of pieces.
+ */
+static void
+filename_byte(struct http_parser *p, uint8_t c)
+{
+	static const char name[] = "filename=";
+	struct http_request *req = &p->req;
+
+	switch (p->fn_state) {
+	case FN_NAME:
+		if (ascii_lower(c) == (uint8_t)name[p->fn_match]) {
+			if (++p->fn_match < sizeof(name) - 1)
+				return;
+			p->fn_state = FN_VALUE_START;
+			p->fn_len = 0;
+			req->filename[0] = '\0';
+		}
+		p->fn_match = ascii_lower(c) == 'f' ? 1 : 0;
+		return;
+	case FN_VALUE_START:
+		if (c == '"') {
+			p->fn_state = FN_QUOTED;
+			return;
+		}
+		p->fn_state = FN_TOKEN;
+		break;
+	case FN_QUOTED:
+	case FN_TOKEN:
+		break;
+	default:
+		return;
+	}
+	if (c == '\0' || c == '\r' || (p->fn_state == FN_QUOTED && c == '"') ||
+	    (p->fn_state == FN_TOKEN && (c == ';' || c == ' ' || c == '\t'))) {
+		p->fn_state = FN_DONE;
+		return;
+	}
+	if (p->fn_len < sizeof(req->filename) - 1) {
+		req->filename[p->fn_len++] = (char)c;
+		req->filename[p->fn_len] = '\0';
+	}
+}
+
 static size_t
 part_headers_scan(struct http_parser *p, const uint8_t *data, size_t len,
     size_t i)
 {
 	const uint8_t *lf;
-	size_t end;
+	size_t end, j;
 
 	for (;;) {
 		lf = memchr(data + i, '\n', len - i);
 		end = lf != NULL ? (size_t)(lf - data) : len;
+		for (j = i; j < end; j++)
+			filename_byte(p, data[j]);
+		if (lf != NULL) {
+			/* a parameter does not go on past its line */
+			p->fn_state = FN_NAME;
+			p->fn_match = 0;
+		}
 		for (; i < end && !(p->flags & HF_MP_LINE_DATA); i++)
 			if (data[i] != '\r')
 				p->flags |= HF_MP_LINE_DATA;
@@ -1524,6 +1601,11 @@ http_parser_restore(struct http_parser *p, const uint8_t *bytes, size_t len)
 	    (t.match_len >= t.boundary_len && t.match_len > 1) ||
 	    memchr(t.req.method, '\0', sizeof(t.req.method)) == NULL ||
 	    memchr(t.req.host, '\0', sizeof(t.req.host)) == NULL ||
+	    memchr(t.req.uri, '\0', sizeof(t.req.uri)) == NULL ||
+	    memchr(t.req.user_agent, '\0', sizeof(t.req.user_agent)) == NULL ||
+	    t.fn_state > FN_DONE || t.fn_match >= sizeof("filename=") - 1 ||
+	    t.fn_len >= sizeof(t.req.filename) ||
+	    strnlen(t.req.filename, sizeof(t.req.filename)) != t.fn_len ||
 	    (t.req.xff.family != 0 && t.req.xff.family != 4 &&
 	    t.req.xff.family != 6))
 		return false;

@@ -419,6 +419,17 @@ agg_get_stats(const struct aggtab *t, struct agg_stats *out)
 }
 
 uint64_t
+agg_window_start(const struct aggtab *t, const struct pair *p)
+{
+	uint64_t oldest = p->newest_bucket >= AGG_BUCKETS - 1 ?
+	    p->newest_bucket - (AGG_BUCKETS - 1) : 0;
+	uint64_t start = oldest > UINT64_MAX / t->bucket_ns ? UINT64_MAX :
+	    oldest * t->bucket_ns;
+
+	return start > p->first_ns ? start : p->first_ns;
+}
+
+uint64_t
 aggtab_bucket_ns(const struct aggtab *t)
 {
 	return t->bucket_ns;

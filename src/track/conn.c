@@ -111,6 +111,18 @@ conn_parser_bytes(size_t n)
 	    sizeof(struct flow *));
 }
 
+const struct http_request *
+conn_flow_request(const struct conntrack *c, const struct flow *f)
+{
+	const struct http_parser *hp;
+
+	if (f->app != FLOW_APP_HTTP || f->app_slot == FLOW_NONE ||
+	    f->app_slot >= c->nslots || c->slot_owner[f->app_slot] != f)
+		return NULL;
+	hp = &c->slots[f->app_slot].http;
+	return hp->req.method[0] != '\0' ? &hp->req : NULL;
+}
+
 void
 conn_free(struct conntrack *c)
 {
@@ -313,6 +325,8 @@ bind_flow(struct conntrack *c, struct flow *f, const struct netaddr *host,
 	ev.conn_ns = ts;
 	ev.opened_by_peer = f->opened_by_peer;
 	ev.source = EVENT_PACKETS;
+	ev.tuple = &f->key;
+	ev.flow = f;
 	(void)track_bind(c->track, &ev, f);
 }
 
@@ -865,6 +879,9 @@ segment_start(struct segment_ctx *s, struct conntrack *c, struct flow *f,
 	s->ev.opened_by_peer = f->opened_by_peer;
 	s->ev.source = EVENT_PACKETS;
 	s->ev.kinds = 0;
+	s->ev.tuple = &f->key; /* (two stores: the alert's join keys) */
+	s->ev.flow = f;
+	s->ev.uid = NULL;
 	s->consumed = 0;
 	s->flushed = 0;
 	s->heads = 0;
@@ -898,6 +915,10 @@ fragment_to_pair(struct conntrack *c, const struct packet *pkt)
 		event_add_kind(&ev, PK_OTHER, pkt->l4_payload_wire);
 	} else {
 		ev.bytes_in = pkt->ip_bytes;
+	}
+	if (netaddr_is_never_destination(&ev.dst_addr)) {
+		c->stats.not_destination++;
+		return;
 	}
 	if (src_int == dst_int || is_proxy_address(c->cfg, &ev.host) ||
 	    is_proxy_address(c->cfg, &ev.dst_addr) || !track_event(c->track, &ev)) {
@@ -1020,6 +1041,12 @@ packet_flow(struct conntrack *c, const struct packet *pkt,
 	/* Roles are worked out once, when a flow starts. */
 	if (!assign_roles(c->cfg, pkt, &k, out, &via_proxy)) {
 		c->stats.not_tracked++;
+		return NULL;
+	}
+	/* SSDP, mDNS, LLMNR, DHCP broadcasts, APIPA: never a destination
+	 * (a few compares, only for packets that have no flow) */
+	if (netaddr_is_never_destination(&k.peer)) {
+		c->stats.not_destination++;
 		return NULL;
 	}
 	/* the flow's key has its ends in role order: the same bucket */

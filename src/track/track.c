@@ -330,6 +330,8 @@ struct emit_ctx {
 	const struct pair *pair;
 	struct dest *dest;
 	uint64_t ts_ns;
+	const struct traffic_event *ev;
+	uint64_t learn_end_ns;
 };
 
 static void
@@ -351,6 +353,8 @@ emit_detection(void *ctx, const struct rule_def *r, enum severity sev,
 	d.pair = e->pair;
 	d.dest = e->dest;
 	d.ts_ns = e->ts_ns;
+	d.ev = e->ev;
+	d.learn_end_ns = e->learn_end_ns;
 	d.source = track_pair_log(e->t, agg_pair_id(e->t->pairs, e->pair),
 	    e->pair->gen, &d.user);
 	e->t->alert_fn(e->t->alert_ctx, &d);
@@ -464,6 +468,8 @@ evaluate_gated(struct tracker *t, struct pair *pr, uint64_t ts, const
 	e.pair = pr;
 	e.dest = d;
 	e.ts_ns = ts;
+	e.ev = ev;
+	e.learn_end_ns = in.learn_end_ns;
 	detect_eval(t->detect, &in, &ids, emit_detection, &e);
 	ask_related(t, pr, ts);
 }

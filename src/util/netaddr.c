@@ -63,6 +63,23 @@ netaddr_is_loopback(const struct netaddr *a)
 	return a->family == 6 && memcmp(a->a, v6_loopback, 16) == 0;
 }
 
+bool
+netaddr_is_never_destination(const struct netaddr *a)
+{
+	static const uint8_t zero[16];
+	const uint8_t *v4 = a->a + 12;
+
+	if (a->family == 4)
+		return (v4[0] & 0xf0) == 224 || /* multicast 224.0.0.0/4 */
+		    (v4[0] == 255 && v4[1] == 255 && v4[2] == 255 && v4[3] == 255) ||
+		    (v4[0] == 169 && v4[1] == 254) ||
+		    (v4[0] == 0 && v4[1] == 0 && v4[2] == 0 && v4[3] == 0);
+	if (a->family != 6)
+		return false;
+	return a->a[0] == 0xff || (a->a[0] == 0xfe && (a->a[1] & 0xc0) == 0x80) ||
+	    memcmp(a->a, zero, sizeof(zero)) == 0;
+}
+
 int
 netaddr_parse(const char *s, struct netaddr *out)
 {

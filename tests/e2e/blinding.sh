@@ -116,7 +116,7 @@ check_alert() { # VIA
 check_credit() { # UPLOAD
 	jq -r --arg pc "$PC" --arg hk "$HK" \
 	    'select(has("rule") | not) | select(.src == $pc and .dst == $hk) |
-	        "\(.bytes_out) \(.payload.rar // 0)"' "$tmp/out" |
+	        "\(.bytes_out) \(.payload_total.rar // 0)"' "$tmp/out" |
 	    awk '{ o += $1; r += $2 } END { print o + 0, r + 0 }' >"$tmp/credit"
 	read -r credited rar <"$tmp/credit"
 	if at_least "$credited" "$1" 95; then ok

@@ -34,9 +34,9 @@ FORMATS = ("rfc5424-json", "rfc5424-ecs", "rfc5424-cef", "rfc5424-leef",
            "rfc3164-json")
 FIELDS = ("id", "rule", "severity", "src", "dst", "dst_port", "dst_host",
           "dst_country", "via", "bytes_out", "bytes_in", "records_est_low",
-          "records_est_high")
+          "records_est_high", "src_port", "community_id")
 CEF_LABELS = {"cs1Label": "Destination Country", "cs2Label": "Via",
-              "cs3Label": "Alert ID", "cs4Label": "Payload Bytes",
+              "cs3Label": "Alert ID", "cs4Label": "Payload Bytes Total",
               "cs5Label": "Input Source", "cn1Label": "Flows",
               "cn2Label": "Window Seconds"}
 CEF_NAMES = {
@@ -58,11 +58,17 @@ CEF_NAMES = {
 CEF_KEYS = {"rt", "start", "dvchost", "src", "dst", "c6a2", "c6a2Label",
             "c6a3", "c6a3Label", "suser", "dpt", "dhost", "out", "in",
             "deviceDirection", "cs1", "cs2", "cs3", "cs4", "cs5", "cn1",
-            "cn2"} | set(CEF_LABELS)
+            "cn2", "cn3", "cn3Label", "cs6", "cs6Label", "spt", "proto",
+            "externalId", "requestMethod", "request",
+            "requestClientApplication", "fname", "flexString1",
+            "flexString1Label", "flexString2", "flexString2Label"} | \
+    set(CEF_LABELS)
 LEEF_KEYS = {"devTime", "devTimeFormat", "cat", "sev", "src", "dst",
              "dstPort", "usrName", "srcBytes", "dstBytes", "alertId",
              "dstHost", "dstCountry", "via", "flows", "windowSeconds",
-             "payload", "sensor", "inputSource"}
+             "payloadTotal", "sensor", "inputSource", "dstAsn", "dstOrg",
+             "srcPort", "proto", "zeekUid", "httpMethod", "url",
+             "userAgent", "fileName", "attackTechniques", "attackTactics"}
 KEY = re.compile(r"[A-Za-z0-9_]+")
 # a rule's reason, and custom keys (vendor prefix, camel case): evidence,
 # records at risk
@@ -283,7 +289,7 @@ def project(values):
     for f in FIELDS:
         out[f] = values.get(f)
     for f in ("dst_port", "bytes_out", "bytes_in", "severity",
-              "records_est_low", "records_est_high"):
+              "records_est_low", "records_est_high", "src_port"):
         out[f] = number(out[f])
     return out
 
@@ -322,7 +328,9 @@ def body_ecs(msg):
         "via": get("labels.via"), "bytes_out": get("source.bytes"),
         "bytes_in": get("destination.bytes"),
         "records_est_low": get("exfild.records_est_low"),
-        "records_est_high": get("exfild.records_est_high")})
+        "records_est_high": get("exfild.records_est_high"),
+        "src_port": get("source.port"),
+        "community_id": get("network.community_id")})
 
 
 def body_cef(msg):
@@ -343,7 +351,9 @@ def body_cef(msg):
         "via": kv.get("cs2"), "bytes_out": kv.get("out"),
         "bytes_in": kv.get("in"),
         "records_est_low": kv.get("exfildRecordsEstLow"),
-        "records_est_high": kv.get("exfildRecordsEstHigh")})
+        "records_est_high": kv.get("exfildRecordsEstHigh"),
+        "src_port": kv.get("spt"),
+        "community_id": kv.get("exfildCommunityId")})
 
 
 def body_leef(msg):
@@ -364,7 +374,9 @@ def body_leef(msg):
         "dst_country": kv.get("dstCountry"), "via": kv.get("via"),
         "bytes_out": kv.get("srcBytes"), "bytes_in": kv.get("dstBytes"),
         "records_est_low": kv.get("exfildRecordsEstLow"),
-        "records_est_high": kv.get("exfildRecordsEstHigh")})
+        "records_est_high": kv.get("exfildRecordsEstHigh"),
+        "src_port": kv.get("srcPort"),
+        "community_id": kv.get("exfildCommunityId")})
 
 
 BODIES = {"json": body_json, "ecs": body_ecs, "cef": body_cef,
@@ -396,7 +408,7 @@ def split_message(fmt, rec):
         sd["part"] = "sd"
         sdp = {f: sd.get(f) for f in ("part",) + FIELDS}
         for f in ("dst_port", "bytes_out", "bytes_in", "records_est_low",
-                  "records_est_high"):
+                  "records_est_high", "src_port"):
             sdp[f] = number(sdp[f])
         parts.append(sdp)
     else:

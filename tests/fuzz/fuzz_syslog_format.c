@@ -132,6 +132,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		OUTPUT_FORMAT_ECS, OUTPUT_FORMAT_CEF, OUTPUT_FORMAT_LEEF };
 	static char fields[NFIELDS][FIELD_MAX + 1];
 	static char buf[ROOM];
+	static const char *const attack[] = { "T1560", "T1041", "T1048", NULL };
 	const uint8_t *p = data + 3, *end = data + size;
 	struct syslog_meta m;
 	struct alert a;
@@ -165,8 +166,30 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	a.flows = data[2];
 	a.window_s = 3600;
 	a.payload[data[2] % PK_COUNT] = size;
+	/* issue 13's fields: the wire's strings again as HTTP fields and a
+	 * uid, join keys, a threshold and ATT&CK */
+	str_copy(a.http_method, fields[4], sizeof(a.http_method));
+	str_copy(a.http_uri, fields[0], sizeof(a.http_uri));
+	str_copy(a.http_user_agent, fields[1], sizeof(a.http_user_agent));
+	str_copy(a.http_filename, fields[5], sizeof(a.http_filename));
+	str_copy(a.uid, fields[2], sizeof(a.uid));
+	a.tunnel_connect = (data[2] & 1) != 0;
+	if (data[2] & 2) {
+		a.proto = 6;
+		a.src_port = (uint16_t)max_len;
+		(void)community_id(0, &a.src, &a.dst, 6, a.src_port, a.dst_port,
+		    a.community_id);
+		a.finding.threshold = "rules.bulk_upload.bytes";
+		a.finding.limit.type = a.finding.value.type = FINDING_U64;
+		a.finding.limit.u64 = max_len;
+		a.finding.value.u64 = size;
+		a.attack = attack;
+		a.learn_end_ns = a.first_seen_ns;
+		a.window_start_ns = a.first_seen_ns;
+	}
 
 	m.facility = data[2] % 24;
+	m.enterprise_number = data[2] & 4 ? 0 : (uint32_t)max_len;
 	m.hostname = fields[5];
 	m.app_name = fields[3];
 	m.procid = data[2] & 128 ? 0 : (int)max_len;

@@ -2137,11 +2137,16 @@ hostile_long_host(struct buf *b)
 }
 
 /* POST of a RAR5 archive through the proxy, origin-form, so that the
- * destination comes from the Host header (written byte for byte). */
+ * destination comes from the Host header (written byte for byte); with
+ * `wild`, its request target and User-Agent are ~240 bytes of the hostile
+ * characters too (shorter than the host, so that a cut message cuts the
+ * host too; the alert's http_uri and http_user_agent: issue 13). */
 static void
 hostile_upload(struct world *w, struct host *pc, const char *host,
-    size_t host_len, uint64_t t)
+    size_t host_len, bool wild, uint64_t t)
 {
+	static const char piece[] = "a|b=c\\d]e\"f\xff\xfe\xc0\xaf\x80g^";
+	size_t i;
 	struct rar5_file rf = { "hr_export.csv", 6291456, 1411000000, 0, 1 };
 	struct conn c;
 
@@ -2149,10 +2154,20 @@ hostile_upload(struct world *w, struct host *pc, const char *host,
 	w->b2.len = 0;
 	rar5_archive(&w->b2, HOSTILE_RAR_SIZE, &rf, &w->rng);
 	w->b1.len = 0;
-	put_str(&w->b1, "POST /upload.php HTTP/1.1\r\nHost: ");
+	put_str(&w->b1, "POST /upload.php");
+	for (i = 0; wild && i < 13; i++)
+		put_mem(&w->b1, piece, sizeof(piece) - 1);
+	put_str(&w->b1, " HTTP/1.1\r\nHost: ");
 	put_mem(&w->b1, host, host_len);
 	put_str(&w->b1, "\r\n");
-	put_fmt(&w->b1, "User-Agent: %s\r\n", ua_ie11);
+	if (wild) {
+		put_str(&w->b1, "User-Agent: ");
+		for (i = 0; i < 14; i++)
+			put_mem(&w->b1, piece, sizeof(piece) - 1);
+		put_str(&w->b1, "\r\n");
+	} else {
+		put_fmt(&w->b1, "User-Agent: %s\r\n", ua_ie11);
+	}
 	put_str(&w->b1, "Content-Type: application/x-rar-compressed\r\n");
 	put_fmt(&w->b1, "Content-Length: %zu\r\n", w->b2.len);
 	put_str(&w->b1, "Proxy-Connection: Keep-Alive\r\n\r\n");
@@ -2180,9 +2195,9 @@ gen_hostile(struct world *w)
 	browse_http(w, &pc, "www.jal.example.jp", "/", "/ja/", AT(0, 0, 0));
 	for (i = 0; i < n; i++)
 		hostile_upload(w, &pc, hostile_hosts[i].name, hostile_hosts[i].len,
-		    AT(2, 10 + 3 * i, 0));
+		    false, AT(2, 10 + 3 * i, 0));
 	hostile_long_host(&longhost);
-	hostile_upload(w, &pc, (const char *)longhost.p, longhost.len,
+	hostile_upload(w, &pc, (const char *)longhost.p, longhost.len, true,
 	    AT(2, 10 + 3 * n, 0));
 	buf_free(&longhost);
 }

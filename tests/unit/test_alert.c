@@ -185,6 +185,25 @@ jp_object(struct jp *j, int depth)
 }
 
 static bool
+jp_array(struct jp *j, int depth)
+{
+	if (!jp_lit(j, "["))
+		return false;
+	jp_ws(j);
+	if (jp_lit(j, "]"))
+		return true;
+	for (;;) {
+		if (!jp_value(j, depth + 1))
+			return false;
+		jp_ws(j);
+		if (jp_lit(j, "]"))
+			return true;
+		if (!jp_lit(j, ","))
+			return false;
+	}
+}
+
+static bool
 jp_value(struct jp *j, int depth)
 {
 	if (depth > 8)
@@ -195,6 +214,8 @@ jp_value(struct jp *j, int depth)
 	switch (j->p[j->off]) {
 	case '{':
 		return jp_object(j, depth);
+	case '[':
+		return jp_array(j, depth);
 	case '"':
 		return jp_string(j);
 	default:
@@ -258,6 +279,7 @@ full_alert(struct alert *a)
 	a->payload[PK_TEXT] = 912;
 	a->payload[PK_RAR] = 1572864;
 	a->first_seen_ns = TS_FIRST_SEEN;
+	a->window_start_ns = TS_FIRST_SEEN;
 }
 
 static const char full_json[] =
@@ -268,7 +290,8 @@ static const char full_json[] =
     "\"dst_port\":80,\"dst_host\":\"hk-files.example.net\","
     "\"dst_country\":\"HK\",\"via\":\"proxy\",\"bytes_out\":1574000,"
     "\"bytes_in\":4210,\"flows\":2,\"window_s\":3600,"
-    "\"payload\":{\"text\":912,\"rar\":1572864},"
+    "\"window_start\":\"2014-09-18T04:11:58.000Z\","
+    "\"payload_total\":{\"text\":912,\"rar\":1572864},"
     "\"first_seen\":\"2014-09-18T04:11:58.000Z\","
     "\"records_est_low\":0,\"records_est_high\":0}";
 
@@ -307,7 +330,8 @@ test_alert_src_user_and_ipv6(void **state)
 	    "\"dst_port\":443,\"dst_host\":\"\",\"dst_country\":\"JP\","
 	    "\"via\":\"direct\",\"bytes_out\":18446744073709551615,"
 	    "\"bytes_in\":0,\"flows\":1,\"window_s\":0,"
-	    "\"payload\":{\"other\":1,\"high-entropy\":7},"
+	    "\"window_start\":\"2014-09-18T04:11:58.000Z\","
+	    "\"payload_total\":{\"other\":1,\"high-entropy\":7},"
 	    "\"first_seen\":\"1970-01-01T00:00:00.000Z\","
     "\"records_est_low\":0,\"records_est_high\":0}";
 	struct alert a;
@@ -346,7 +370,8 @@ test_alert_minimal(void **state)
 	    "\"rule\":\"\",\"severity\":\"low\",\"source\":\"\",\"src\":\"\","
 	    "\"dst\":\"\",\"dst_port\":0,\"dst_host\":\"\",\"dst_country\":\"??\","
 	    "\"via\":\"direct\",\"bytes_out\":0,\"bytes_in\":0,\"flows\":0,"
-	    "\"window_s\":0,\"payload\":{},"
+	    "\"window_s\":0,\"window_start\":\"1970-01-01T00:00:00.000Z\","
+	    "\"payload_total\":{},"
 	    "\"first_seen\":\"1970-01-01T00:00:00.000Z\","
     "\"records_est_low\":0,\"records_est_high\":0}";
 	struct alert a;
@@ -396,7 +421,8 @@ test_alert_hostile_fields(void **state)
 	    "\"dst_port\":80,\"dst_host\":\"a|b=c\\\\d]e\\\"f\\ng" FFFD "\","
 	    "\"dst_country\":\"HK\",\"via\":\"proxy\",\"bytes_out\":1574000,"
 	    "\"bytes_in\":4210,\"flows\":2,\"window_s\":3600,"
-	    "\"payload\":{\"text\":912,\"rar\":1572864},"
+	    "\"window_start\":\"2014-09-18T04:11:58.000Z\","
+	    "\"payload_total\":{\"text\":912,\"rar\":1572864},"
 	    "\"first_seen\":\"2014-09-18T04:11:58.000Z\","
     "\"records_est_low\":0,\"records_est_high\":0}";
 	struct alert a;
@@ -413,6 +439,72 @@ test_alert_hostile_fields(void **state)
 	assert_true(format_alert(&a, buf, sizeof(buf)));
 	assert_string_equal(buf, want);
 	assert_true(json_valid(buf, strlen(buf)));
+}
+
+/* Issue 13: join keys, why it fired, the HTTP request (hostile bytes,
+ * escaped), the CONNECT tunnel and ATT&CK, in their places. */
+static void
+test_alert_join_and_why(void **state)
+{
+	static const char *const attack[] = { "T1560", "T1041", "T1048", NULL };
+	static const char want[] =
+	    "{\"id\":\"0b7f3c1e-5a2d-8e4f-9c61-2d3e4f5a6b7c\","
+	    "\"ts\":\"2014-09-18T04:12:07.123Z\",\"sensor\":\"hq-proxy-tap\","
+	    "\"rule\":\"compressed-upload\",\"severity\":\"critical\","
+	    "\"source\":\"zeek-http\",\"uid\":\"CHhAvVGS1DHFjwGM9\","
+	    "\"src\":\"10.1.20.21\",\"dst\":\"203.0.113.66\","
+	    "\"dst_port\":80,\"proto\":\"tcp\",\"src_port\":51642,"
+	    "\"community_id\":\"1:B7YelbOZTwHopzDYJdjc91K9Gy0=\","
+	    "\"dst_host\":\"hk-files.example.net\","
+	    "\"dst_country\":\"HK\",\"via\":\"proxy\",\"bytes_out\":1574000,"
+	    "\"bytes_in\":4210,\"flows\":2,\"window_s\":3600,"
+	    "\"window_start\":\"2014-09-18T04:11:58.000Z\","
+	    "\"payload_total\":{\"text\":912,\"rar\":1572864},"
+	    "\"first_seen\":\"2014-09-18T04:11:58.000Z\","
+	    "\"learn_end\":\"2014-09-18T02:00:00.000Z\","
+	    "\"records_est_low\":0,\"records_est_high\":0,"
+	    "\"threshold\":\"rules.compressed_upload.bytes\","
+	    "\"threshold_limit\":1000000,\"threshold_value\":1572864,"
+	    "\"http_method\":\"POST\",\"http_uri\":\"/up?a=\\\"\\n\\\\\","
+	    "\"http_user_agent\":\"UA\\u0001" FFFD "\","
+	    "\"http_filename\":\"x\\\"].rar\",\"tunnel\":\"connect\","
+	    "\"attack\":{\"techniques\":[\"T1560\",\"T1041\",\"T1048\"],"
+	    "\"tactics\":[\"Collection\",\"Exfiltration\"]}}";
+	struct alert a;
+	char buf[4096];
+
+	(void)state;
+	full_alert(&a);
+	a.source = "zeek-http";
+	strcpy(a.uid, "CHhAvVGS1DHFjwGM9");
+	a.proto = 6;
+	a.src_port = 51642;
+	strcpy(a.community_id, "1:B7YelbOZTwHopzDYJdjc91K9Gy0=");
+	a.learn_end_ns = 1411005600000000000ULL;
+	a.finding.threshold = "rules.compressed_upload.bytes";
+	a.finding.limit.type = a.finding.value.type = FINDING_U64;
+	a.finding.limit.u64 = 1000000;
+	a.finding.value.u64 = 1572864;
+	strcpy(a.http_method, "POST");
+	strcpy(a.http_uri, "/up?a=\"\n\\");
+	strcpy(a.http_user_agent, "UA\x01\xff");
+	strcpy(a.http_filename, "x\"].rar");
+	a.tunnel_connect = true;
+	a.attack = attack;
+	assert_true(format_alert(&a, buf, sizeof(buf)));
+	assert_string_equal(buf, want);
+	assert_true(json_valid(buf, strlen(buf)));
+	/* the positive control of "left out": an unknown protocol (a Squid
+	 * line) has no join keys, no learning end, no threshold */
+	a.proto = 0;
+	a.learn_end_ns = 0;
+	a.finding.threshold = NULL;
+	assert_true(format_alert(&a, buf, sizeof(buf)));
+	assert_null(strstr(buf, "\"proto\""));
+	assert_null(strstr(buf, "community_id"));
+	assert_null(strstr(buf, "learn_end"));
+	assert_null(strstr(buf, "threshold"));
+	assert_non_null(strstr(buf, "\"http_method\":\"POST\""));
 }
 
 /* Host and user fields filled to the last byte with no NUL. */
@@ -702,14 +794,14 @@ test_pair_exact(void **state)
 	    "\"bytes_out\":1574000,\"bytes_in\":4210,\"bytes_served\":77,"
 	    "\"flows\":2,\"first\":\"2014-09-18T04:11:58.000Z\","
 	    "\"last\":\"2014-09-18T04:12:07.123Z\","
-	    "\"payload\":{\"text\":912,\"rar\":1572864},"
+	    "\"payload_total\":{\"text\":912,\"rar\":1572864},"
 	    "\"records_est_low\":3148,\"records_est_high\":15740}";
 	static const char want_empty[] =
 	    "{\"src\":\"\",\"dst\":\"\",\"dst_host\":\"\\u0007" FFFD "\","
 	    "\"dst_country\":\"??\",\"bytes_out\":0,\"bytes_in\":0,"
 	    "\"bytes_served\":0,\"flows\":0,"
 	    "\"first\":\"1970-01-01T00:00:00.000Z\","
-	    "\"last\":\"1970-01-01T00:00:00.000Z\",\"payload\":{},"
+	    "\"last\":\"1970-01-01T00:00:00.000Z\",\"payload_total\":{},"
 	    "\"records_est_low\":0,\"records_est_high\":0}";
 	struct pair_report r;
 	char buf[1024];
@@ -825,6 +917,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_checker_rejects),
 		cmocka_unit_test(test_alert_full),
+		cmocka_unit_test(test_alert_join_and_why),
 		cmocka_unit_test(test_alert_src_user_and_ipv6),
 		cmocka_unit_test(test_alert_minimal),
 		cmocka_unit_test(test_alert_overflow_every_size),

@@ -1344,7 +1344,7 @@ test_syslog_outputs(void **state)
 	    "  - syslog: { target: \"udp://127.0.0.1:514\", format: rfc5424-json }\n"
 	    "  - syslog: { target: \"unix:///dev/log\", format: rfc3164 }\n"
 	    "  - syslog: { target: \"tcp://[2001:db8::5]\", format: rfc3164-leef, framing: lf,\n"
-	    "      max_message: 2KiB, queue: 1MiB, spool: 0, fsync: always, name: qradar }\n"
+	    "      max_message: 4KiB, queue: 1MiB, spool: 0, fsync: always, name: qradar }\n"
 	    "  - syslog: { target: \"udp://LOG.Example.COM.\", format: ecs, fsync_interval: 5s }\n");
 	const struct output_conf *o;
 
@@ -1387,7 +1387,7 @@ test_syslog_outputs(void **state)
 	assert_int_equal(o->header, SYSLOG_RFC3164);
 	assert_int_equal(o->format, OUTPUT_FORMAT_LEEF);
 	assert_int_equal(o->framing, SYSLOG_FRAMING_LF);
-	assert_int_equal(o->max_message, 2048);
+	assert_int_equal(o->max_message, 4096);
 	assert_int_equal(o->queue_bytes, 1024 * 1024);
 	assert_int_equal(o->spool_bytes, 0);
 	assert_int_equal(o->spool_fsync, SPOOL_FSYNC_ALWAYS);
@@ -1430,7 +1430,7 @@ test_syslog_output_errors(void **state)
 	    "t.yaml:2:43: outputs.syslog.framing: invalid framing \"crlf\" "
 	    "(expected octet-counting or lf)");
 	expect_error("outputs:\n  - syslog: { target: \"udp://a\", max_message: 100 }\n",
-	    "t.yaml:2:47: outputs.syslog.max_message: must be between 1024 and 65000 bytes");
+	    "t.yaml:2:47: outputs.syslog.max_message: must be between 3072 and 65000 bytes");
 	expect_error("outputs:\n  - syslog: { target: \"udp://a\", fsync: sometimes }\n",
 	    "t.yaml:2:41: outputs.syslog.fsync: invalid fsync policy \"sometimes\" "
 	    "(expected always, interval or never)");

@@ -201,6 +201,42 @@ test_tsv_conn(void **state)
 	    &(enum log_reject){ 0 }), LOGPARSE_HEADER);
 }
 
+/* The connection, for the alerts' join keys (issue 13): id.* and proto
+ * (an http.log line is TCP); without id.orig_p none. */
+static void
+test_tuple(void **state)
+{
+	struct zeek_reader *z = *state;
+	struct log_record r;
+	enum log_reject why;
+	char buf[NETADDR_STRLEN];
+
+	feed_headers(z, CONN_HEADER);
+	assert_int_equal(feed(z, CONN_LINE, &r, &why), LOGPARSE_RECORD);
+	assert_int_equal(r.tuple.proto, 6);
+	netaddr_format(&r.tuple.host, buf, sizeof(buf));
+	assert_string_equal(buf, "192.168.1.107");
+	netaddr_format(&r.tuple.peer, buf, sizeof(buf));
+	assert_string_equal(buf, "66.63.168.35");
+	assert_int_equal(r.tuple.host_port, 65164);
+	assert_int_equal(r.tuple.peer_port, 5888);
+	assert_int_equal(feed(z, "1300000000.000001\tCjhGID4nQcgTWjvg4c\t"
+	    "10.0.0.5\t5353\t203.0.113.9\t53\tudp\tdns\t-\t-\t-\t"
+	    "S0\tT\tF\t0\tD\t1\t199\t0\t0\t-", &r, &why), LOGPARSE_RECORD);
+	assert_int_equal(r.tuple.proto, 17);
+	assert_int_equal(feed(z, "1300000000.000001\tCjhGID4nQcgTWjvg4c\t"
+	    "10.0.0.5\t-\t203.0.113.9\t53\tudp\tdns\t-\t-\t-\t"
+	    "S0\tT\tF\t0\tD\t1\t199\t0\t0\t-", &r, &why), LOGPARSE_RECORD);
+	assert_int_equal(r.tuple.proto, 0);
+	zeek_reader_reset(z);
+	feed_headers(z, HTTP_HEADER);
+	assert_int_equal(feed(z, HTTP_LINE, &r, &why), LOGPARSE_RECORD);
+	assert_int_equal(r.tuple.proto, 6);
+	assert_int_equal(r.tuple.host_port, 51234);
+	assert_int_equal(r.tuple.peer_port, 80);
+	assert_string_equal(r.zeek_uid, "CHhAvVGS1DHFjwGM9");
+}
+
 static void
 test_tsv_http(void **state)
 {
@@ -511,6 +547,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_tsv_conn, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tsv_http, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tuple, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tsv_reordered_and_custom,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tsv_missing_and_other_logs,

@@ -233,6 +233,39 @@ test_to_sockaddr(void **state)
 	assert_true(IN6_IS_ADDR_LOOPBACK(&sin6.sin6_addr));
 }
 
+/* Multicast, broadcast, link-local and unspecified are never
+ * destinations; their neighbours are (the positive controls). */
+static void
+test_never_destination(void **state)
+{
+	static const char *const never[] = {
+		"239.255.255.250", "224.0.0.252", "224.0.0.0", "255.255.255.255",
+		"169.254.0.1", "169.254.255.255", "0.0.0.0", "ff02::fb", "ff0e::1",
+		"fe80::1", "febf:ffff::1", "::",
+	};
+	static const char *const ordinary[] = {
+		"223.255.255.255", "240.0.0.1", "255.255.255.254", "169.253.1.1",
+		"169.255.0.1", "0.0.0.1", "203.0.113.66", "192.168.1.255",
+		"fec0::1", "fe7f::1", "fe00::1", "::1", "2001:db8::1",
+	};
+	struct netaddr a;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(never) / sizeof(never[0]); i++) {
+		assert_int_equal(netaddr_parse(never[i], &a), 0);
+		if (!netaddr_is_never_destination(&a))
+			fail_msg("%s should never be a destination", never[i]);
+	}
+	for (i = 0; i < sizeof(ordinary) / sizeof(ordinary[0]); i++) {
+		assert_int_equal(netaddr_parse(ordinary[i], &a), 0);
+		if (netaddr_is_never_destination(&a))
+			fail_msg("%s is a destination like any", ordinary[i]);
+	}
+	memset(&a, 0, sizeof(a));
+	assert_false(netaddr_is_never_destination(&a));
+}
+
 int
 main(void)
 {
@@ -243,6 +276,7 @@ main(void)
 		cmocka_unit_test(test_hostport_cases),
 		cmocka_unit_test(test_hostport_bounds),
 		cmocka_unit_test(test_to_sockaddr),
+		cmocka_unit_test(test_never_destination),
 	};
 	return cmocka_run_group_tests_name("netaddr", tests, NULL, NULL);
 }

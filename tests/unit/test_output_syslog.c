@@ -36,7 +36,7 @@
 #define CBUF_MAX (8u << 20)
 #define WAIT_MS 15000
 
-static const struct syslog_meta test_meta = { 0, "testhost", "exfild", 4242 };
+static const struct syslog_meta test_meta = { 0, "testhost", "exfild", 4242, 0 };
 
 /* ---- alerts and the messages they must become ----------------------------- */
 

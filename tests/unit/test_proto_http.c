@@ -644,6 +644,90 @@ test_multipart(void **state)
 	assert_every_split((const uint8_t *)stream, hlen + blen);
 }
 
+/* Feeds len bytes of s whole, or one at a time. */
+static void
+feed(struct http_parser *p, const char *s, size_t len, bool bytewise,
+    struct rec *r)
+{
+	struct http_events ev = { on_request, on_body, on_tunnel, NULL, NULL };
+	size_t k;
+
+	if (!bytewise) {
+		http_parser_feed(p, (const uint8_t *)s, len, &ev, r);
+		return;
+	}
+	for (k = 0; k < len; k++)
+		http_parser_feed(p, (const uint8_t *)s + k, 1, &ev, r);
+}
+
+/* What alerts say of a request (issue 13): its target, User-Agent and the
+ * filename of the part being read, however the stream is cut; a part
+ * without a filename keeps the last one, a new request clears them. */
+static void
+test_alert_fields(void **state)
+{
+	static const char body[] = MP_BODY;
+	char stream[2048];
+	const char *part2;
+	size_t hlen, blen = sizeof(body) - 1, at2;
+	struct http_parser p, q;
+	uint8_t saved[sizeof(struct http_parser)];
+	int bytewise;
+
+	(void)state;
+	hlen = (size_t)snprintf(stream, sizeof(stream),
+	    "POST /up?x=1&y=%%22 HTTP/1.1\r\nHost: files.example\r\n"
+	    "User-Agent:  curl/8.1 \"q\"\r\nUser-Agent: second\r\n"
+	    "Content-Type: multipart/form-data; boundary=\"" MP_BOUNDARY "\"\r\n"
+	    "Content-Length: %zu\r\n\r\n", blen);
+	memcpy(stream + hlen, body, blen);
+	part2 = find(body, blen, "name=\"f2\"");
+	assert_non_null(part2);
+	at2 = hlen + (size_t)(part2 - body);
+	for (bytewise = 0; bytewise < 2; bytewise++) {
+		memset(&rec_a, 0, sizeof(rec_a));
+		http_parser_init(&p);
+		feed(&p, stream, at2, bytewise, &rec_a);
+		assert_int_equal(rec_a.nreq, 1);
+		assert_string_equal(rec_a.req[0].method, "POST");
+		assert_string_equal(rec_a.req[0].uri, "/up?x=1&y=%22");
+		assert_string_equal(rec_a.req[0].user_agent, "curl/8.1 \"q\"");
+		assert_string_equal(p.req.filename, "a.rar");
+		/* the parser state is saved and restored with them */
+		memcpy(saved, &p, http_parser_saved_len(&p));
+		assert_true(http_parser_restore(&q, saved, http_parser_saved_len(&p)));
+		assert_string_equal(q.req.filename, "a.rar");
+		feed(&p, stream + at2, hlen + blen - at2, bytewise, &rec_a);
+		assert_string_equal(p.req.filename, "b.rar");
+		assert_string_equal(p.req.uri, "/up?x=1&y=%22");
+		/* the next request starts with none */
+		feed(&p, "GET http://x.example/a HTTP/1.1\r\n", 33, bytewise, &rec_a);
+		feed(&p, "\r\n", 2, bytewise, &rec_a);
+		assert_int_equal(rec_a.nreq, 2);
+		assert_string_equal(rec_a.req[1].uri, "http://x.example/a");
+		assert_string_equal(rec_a.req[1].user_agent, "");
+		assert_string_equal(rec_a.req[1].filename, "");
+	}
+	/* an unquoted filename, a filename* that is not read, a name= that
+	 * only ends like one, and a filename cut to fit */
+	memset(&rec_a, 0, sizeof(rec_a));
+	http_parser_init(&p);
+	hlen = (size_t)snprintf(stream, sizeof(stream),
+	    "POST /u HTTP/1.1\r\nContent-Type: multipart/form-data; boundary=b1\r\n"
+	    "Content-Length: 200\r\n\r\n--b1\r\n"
+	    "Content-Disposition: form-data; xfilename*=UTF-8''z; filename=tok.zip; n=1\r\n\r\n");
+	feed(&p, stream, hlen, false, &rec_a);
+	assert_string_equal(p.req.filename, "tok.zip");
+	http_parser_init(&p);
+	hlen = (size_t)snprintf(stream, sizeof(stream),
+	    "POST /u HTTP/1.1\r\nContent-Type: multipart/form-data; boundary=b1\r\n"
+	    "Content-Length: 900\r\n\r\n--b1\r\n"
+	    "Content-Disposition: form-data; filename=\"%0300d\"\r\n\r\n", 7);
+	memset(&rec_a, 0, sizeof(rec_a));
+	feed(&p, stream, hlen, false, &rec_a);
+	assert_int_equal(strlen(p.req.filename), HTTP_FILENAME_MAX - 1);
+}
+
 /* Chunked multipart with bare LF lines, unquoted boundary, an empty part
  * without headers, and a delimiter split across two chunks. */
 static void
@@ -1318,6 +1402,7 @@ main(void)
 		cmocka_unit_test(test_resync_drops_rest_of_feed),
 		cmocka_unit_test(test_content_length_bad),
 		cmocka_unit_test(test_multipart),
+		cmocka_unit_test(test_alert_fields),
 		cmocka_unit_test(test_multipart_chunked_lf),
 		cmocka_unit_test(test_multipart_bad_boundary),
 		cmocka_unit_test(test_x_forwarded_for),

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "exfild/detect/attack.h"
 #include "exfild/detect/engine.h"
 #include "exfild/detect/registry.h"
 #include "exfild/track/agg.h"
@@ -20,6 +21,8 @@
 
 static char fired[8][32];
 static enum severity fired_sev[8];
+static const char *fired_threshold[8];
+static uint64_t fired_limit[8], fired_value[8];
 static size_t nfired;
 
 static void
@@ -27,10 +30,12 @@ record(void *ctx, const struct rule_def *r, enum severity sev,
     const struct finding *f)
 {
 	(void)ctx;
-	(void)f;
 	if (nfired < 8) {
 		strcpy(fired[nfired], r->name);
 		fired_sev[nfired] = sev;
+		fired_threshold[nfired] = f->threshold;
+		fired_limit[nfired] = f->limit.u64;
+		fired_value[nfired] = f->value.u64;
 	}
 	nfired++;
 }
@@ -110,6 +115,10 @@ test_bulk_threshold_and_ratio(void **state)
 	assert_int_equal(eval(fx, false, true, SEC), 1);
 	assert_string_equal(fired[0], "bulk-upload");
 	assert_int_equal(fired_sev[0], SEV_HIGH);
+	/* why it fired: the setting and the figure that reached it */
+	assert_string_equal(fired_threshold[0], "rules.bulk_upload.bytes");
+	assert_int_equal(fired_limit[0], 1000);
+	assert_int_equal(fired_value[0], 1000);
 	fx->p.win.out = 1001; /* over, and suppressed now */
 	assert_int_equal(eval(fx, false, true, 2 * SEC), 0);
 }
@@ -128,6 +137,9 @@ test_gates_familiar_and_domestic(void **state)
 	assert_string_equal(fired[0], "bulk-upload");
 	assert_string_equal(fired[1], "compressed-upload");
 	assert_int_equal(fired_sev[1], SEV_CRITICAL);
+	assert_string_equal(fired_threshold[1], "rules.compressed_upload.bytes");
+	assert_int_equal(fired_limit[1], 500);
+	assert_int_equal(fired_value[1], 5000);
 }
 
 static void
@@ -261,6 +273,12 @@ test_registry_declarations(void **state)
 		assert_non_null(r[i]->gate);
 		assert_non_null(r[i]->attack);
 		assert_non_null(r[i]->attack[0]);
+		/* every technique is in the catalogue, so every format names
+		 * it and its tactic */
+		for (j = 0; r[i]->attack[j] != NULL; j++)
+			if (attack_technique(r[i]->attack[j]) == NULL)
+				fail_msg("%s: %s is not in attack.c", r[i]->name,
+				    r[i]->attack[j]);
 		assert_true(r[i]->settings.size <= RULE_CONF_MAX);
 		assert_true(r[i]->settings.n_params <= RULE_PARAMS_MAX);
 		assert_int_equal(rules_index(r[i]->name), (int)i);
@@ -271,6 +289,31 @@ test_registry_declarations(void **state)
 	}
 	assert_int_equal(rules_index("compressed-upload"), 1);
 	assert_int_equal(rules_index("nope"), -1);
+}
+
+/* The catalogue's names and tactics, and a rule's tactics in order. */
+static void
+test_attack_catalogue(void **state)
+{
+	static const char *const staging[] = { "T1074", "T1041", "T1048", NULL };
+	static const char *const unknown[] = { "T9999", NULL };
+	const struct attack_technique *t, *tac[ATTACK_TACTICS_MAX];
+
+	(void)state;
+	t = attack_technique("T1041");
+	assert_non_null(t);
+	assert_string_equal(t->name, "Exfiltration Over C2 Channel");
+	assert_string_equal(t->tactic_id, "TA0010");
+	assert_string_equal(t->tactic, "Exfiltration");
+	t = attack_technique("T1573");
+	assert_non_null(t);
+	assert_string_equal(t->tactic, "Command and Control");
+	assert_null(attack_technique("T1078"));
+	assert_int_equal(attack_tactics(staging, tac, ATTACK_TACTICS_MAX), 2);
+	assert_string_equal(tac[0]->tactic, "Collection");
+	assert_string_equal(tac[1]->tactic, "Exfiltration");
+	assert_int_equal(attack_tactics(unknown, tac, ATTACK_TACTICS_MAX), 0);
+	assert_int_equal(attack_tactics(NULL, tac, ATTACK_TACTICS_MAX), 0);
 }
 
 int
@@ -285,6 +328,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_disabled_rule_and_gate, setup, teardown),
 		cmocka_unit_test(test_finding_bounds),
 		cmocka_unit_test(test_registry_declarations),
+		cmocka_unit_test(test_attack_catalogue),
 	};
 	return cmocka_run_group_tests_name("rules", tests, NULL, NULL);
 }

@@ -74,6 +74,7 @@ fill_fixture(void)
 	p->conn.dns_answers = 54;
 	p->conn.dns_untrusted = 55;
 	p->not_tracked = 56;
+	p->not_destination = 59;
 	p->conn.parser_slots_exhausted = 57;
 	p->alerts = 3;
 	p->alerts_by_rule[0] = 2;
@@ -117,7 +118,7 @@ static const char expected_line_head[] =
     "destinations_learned=44 baseline_learning=1 "
     "baseline_learn_end=1410998400 proxy_unidentified=51 "
     "http_requests=52 tls_sni=53 dns_answers=54 dns_untrusted=55 "
-    "not_tracked=56 parser_slots_exhausted=57 parser_slots_reclaimed=58 "
+    "not_tracked=56 not_destination=59 parser_slots_exhausted=57 parser_slots_reclaimed=58 "
     "alerts=3";
 
 static const char expected_prom_head[] =
@@ -238,6 +239,10 @@ static const char expected_prom_head[] =
     "internal, transit, not TCP or UDP.\n"
     "# TYPE exfild_not_tracked_total counter\n"
     "exfild_not_tracked_total 56\n"
+    "# HELP exfild_not_destination_total Packets and log lines not tracked: "
+    "their far end is multicast, broadcast, link-local or unspecified.\n"
+    "# TYPE exfild_not_destination_total counter\n"
+    "exfild_not_destination_total 59\n"
     "# HELP exfild_parser_slots_exhausted_total Flows left unparsed: there "
     "are no parser slots (limits.app_parsers).\n"
     "# TYPE exfild_parser_slots_exhausted_total counter\n"
@@ -397,13 +402,13 @@ test_prometheus_structure(void **state)
 	(void)state;
 	sb_init(&sb, buf, sizeof(buf));
 	assert_int_equal(stats_format_prometheus(&fixture, &sb), 0);
-	assert_int_equal(check_exposition(buf), 35);
+	assert_int_equal(check_exposition(buf), 36);
 
 	/* no pipeline yet, no interface, no names: still every family */
 	memset(&empty, 0, sizeof(empty));
 	sb_init(&sb, buf, sizeof(buf));
 	assert_int_equal(stats_format_prometheus(&empty, &sb), 0);
-	assert_int_equal(check_exposition(buf), 35);
+	assert_int_equal(check_exposition(buf), 36);
 	assert_non_null(strstr(buf, "\nexfild_info{sensor=\"\",version=\"\"} 1\n"));
 	assert_non_null(strstr(buf, "\nexfild_alerts_total{rule=\"bulk-upload\"} 0\n"
 	    "exfild_alerts_total{rule=\"compressed-upload\"} 0\n"));
@@ -437,7 +442,7 @@ test_line_empty(void **state)
 	    "destinations_learned=0 baseline_learning=0 baseline_learn_end=0 "
 	    "proxy_unidentified=0 http_requests=0 "
 	    "tls_sni=0 dns_answers=0 dns_untrusted=0 not_tracked=0 "
-	    "parser_slots_exhausted=0 parser_slots_reclaimed=0 alerts=0", rules);
+	    "not_destination=0 parser_slots_exhausted=0 parser_slots_reclaimed=0 alerts=0", rules);
 	assert_string_equal(buf, want);
 	assert_true(strstr(buf, " bulk-upload=0 compressed-upload=0") != NULL);
 }
@@ -475,7 +480,7 @@ test_prometheus_hostile_labels(void **state)
 	    "\nexfild_packets_dropped_total{interface=\"e\\\"t\\\\h\\n0} 9\\n\","
 	    "where=\"kernel\"} 0\n"));
 	/* still well formed: one sample per line, families intact */
-	assert_int_equal(check_exposition(buf), 35);
+	assert_int_equal(check_exposition(buf), 36);
 }
 
 static void

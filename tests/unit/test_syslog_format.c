@@ -63,8 +63,31 @@ full_alert(struct alert *a)
 	a->payload[PK_TEXT] = 912;
 	a->payload[PK_RAR] = 1572864;
 	a->first_seen_ns = TS_FIRST_SEEN;
+	a->window_start_ns = TS_FIRST_SEEN;
 	a->records_low = 3148;
 	a->records_high = 15740;
+}
+
+/* What issue 13 added: join keys, a Zeek uid, the learning end, the
+ * threshold, an HTTP request (hostile bytes), a CONNECT tunnel, ATT&CK. */
+static void
+join_fields(struct alert *a, const char *const *attack)
+{
+	a->proto = 6;
+	a->src_port = 51642;
+	strcpy(a->community_id, "1:B7YelbOZTwHopzDYJdjc91K9Gy0=");
+	strcpy(a->uid, "CHhAvVGS1DHFjwGM9");
+	a->learn_end_ns = TS_FIRST_SEEN - 7798000000000ULL; /* 02:02:00 */
+	a->finding.threshold = "rules.compressed_upload.bytes";
+	a->finding.limit.type = a->finding.value.type = FINDING_U64;
+	a->finding.limit.u64 = 1000000;
+	a->finding.value.u64 = 1572864;
+	strcpy(a->http_method, "POST");
+	strcpy(a->http_uri, "/u?a=|^=\\]\"\n\xff");
+	strcpy(a->http_user_agent, "UA|^=\\]\"\r\x01");
+	strcpy(a->http_filename, "f|^=\\]\".rar");
+	a->tunnel_connect = true;
+	a->attack = attack;
 }
 
 /* IPv6, a user, no destination name, port or country. */
@@ -85,10 +108,11 @@ sparse_alert(struct alert *a)
 	a->dst_country = COUNTRY_UNKNOWN;
 	a->bytes_out = 5;
 	a->first_seen_ns = TS_EARLY - 5007000000ULL;
+	a->window_start_ns = TS_EARLY - 5007000000ULL;
 }
 
 static const struct syslog_meta meta = { 20, "tap01.corp.example", "exfild",
-	4242 };
+	4242, 0 };
 
 static int
 format_msg(const struct alert *a, enum syslog_header h, enum output_format f,
@@ -109,7 +133,8 @@ format_msg(const struct alert *a, enum syslog_header h, enum output_format f,
 	"dst_host=\"hk-files.example.net\" dst_country=\"HK\" via=\"proxy\" " \
 	"bytes_out=\"1574000\" bytes_in=\"4210\" window_s=\"3600\" "          \
 	"source=\"pcap\" records_est_low=\"3148\" "                        \
-	"records_est_high=\"15740\"]"
+	"records_est_high=\"15740\" "                                      \
+	"window_start=\"2014-09-18T04:11:58.000Z\"]"
 #define H5424_FULL                                                           \
 	"<162>1 2014-09-18T04:12:07.123Z tap01.corp.example exfild 4242 "    \
 	"compressed-upload " SD_FULL " "
@@ -123,15 +148,18 @@ format_msg(const struct alert *a, enum syslog_header h, enum output_format f,
 	"\"dst_port\":80,\"dst_host\":\"hk-files.example.net\","              \
 	"\"dst_country\":\"HK\",\"via\":\"proxy\",\"bytes_out\":1574000,"      \
 	"\"bytes_in\":4210,\"flows\":2,\"window_s\":3600,"                    \
-	"\"payload\":{\"text\":912,\"rar\":1572864},"                         \
+	"\"window_start\":\"2014-09-18T04:11:58.000Z\","                      \
+	"\"payload_total\":{\"text\":912,\"rar\":1572864},"                   \
 	"\"first_seen\":\"2014-09-18T04:11:58.000Z\","                        \
 	"\"records_est_low\":3148,\"records_est_high\":15740}"
 #define ECS_FULL                                                             \
 	"{\"@timestamp\":\"2014-09-18T04:12:07.123Z\","                       \
 	"\"ecs\":{\"version\":\"8.11.0\"},"                                   \
-	"\"event\":{\"kind\":\"alert\","                                      \
+	"\"event\":{\"kind\":\"alert\",\"category\":[\"network\"],"           \
+	"\"type\":[\"connection\"],"                                         \
 	"\"id\":\"0b7f3c1e-5a2d-8e4f-9c61-2d3e4f5a6b7c\",\"severity\":10,"    \
-	"\"module\":\"exfild\",\"start\":\"2014-09-18T04:11:58.000Z\"},"      \
+	"\"module\":\"exfild\",\"start\":\"2014-09-18T04:11:58.000Z\","       \
+	"\"end\":\"2014-09-18T04:12:07.123Z\"},"                              \
 	"\"rule\":{\"name\":\"compressed-upload\"},"                          \
 	"\"source\":{\"ip\":\"10.1.20.21\",\"bytes\":1574000},"               \
 	"\"destination\":{\"ip\":\"203.0.113.66\",\"port\":80,"               \
@@ -141,7 +169,8 @@ format_msg(const struct alert *a, enum syslog_header h, enum output_format f,
 	"\"observer\":{\"name\":\"hq-proxy-tap\"},"                           \
 	"\"labels\":{\"via\":\"proxy\"},"                                     \
 	"\"exfild\":{\"source\":\"pcap\",\"flows\":2,\"window_s\":3600,"      \
-	"\"payload\":{\"text\":912,\"rar\":1572864},"                       \
+	"\"first_seen\":\"2014-09-18T04:11:58.000Z\","                        \
+	"\"payload_total\":{\"text\":912,\"rar\":1572864},"                 \
 	"\"records_est_low\":3148,\"records_est_high\":15740}}"
 #define CEF_FULL                                                             \
 	"CEF:0|exfild|exfild|0.1.0|compressed-upload|"                        \
@@ -151,10 +180,11 @@ format_msg(const struct alert *a, enum syslog_header h, enum output_format f,
 	"out=1574000 in=4210 deviceDirection=1 "                              \
 	"cs1Label=Destination Country cs1=HK cs2Label=Via cs2=proxy "         \
 	"cs3Label=Alert ID cs3=0b7f3c1e-5a2d-8e4f-9c61-2d3e4f5a6b7c "         \
-	"cs4Label=Payload Bytes cs4=text:912,rar:1572864 "                    \
+	"cs4Label=Payload Bytes Total cs4=text:912,rar:1572864 "              \
 	"cs5Label=Input Source cs5=pcap cn1Label=Flows cn1=2 "                \
 	"cn2Label=Window Seconds cn2=3600 "                                   \
-	"exfildRecordsEstLow=3148 exfildRecordsEstHigh=15740"
+	"exfildRecordsEstLow=3148 exfildRecordsEstHigh=15740 "                \
+	"exfildFirstSeen=2014-09-18T04:11:58.000Z"
 #define LEEF_FULL                                                            \
 	"LEEF:2.0|exfild|exfild|0.1.0|compressed-upload|^|"                   \
 	"devTime=Sep 18 2014 04:12:07.123 GMT^"                               \
@@ -162,9 +192,10 @@ format_msg(const struct alert *a, enum syslog_header h, enum output_format f,
 	"src=10.1.20.21^dst=203.0.113.66^dstPort=80^srcBytes=1574000^"        \
 	"dstBytes=4210^alertId=0b7f3c1e-5a2d-8e4f-9c61-2d3e4f5a6b7c^"         \
 	"dstHost=hk-files.example.net^dstCountry=HK^via=proxy^flows=2^"       \
-	"windowSeconds=3600^payload=text:912,rar:1572864^"                    \
+	"windowSeconds=3600^payloadTotal=text:912,rar:1572864^"               \
 	"sensor=hq-proxy-tap^inputSource=pcap^"                               \
-	"exfildRecordsEstLow=3148^exfildRecordsEstHigh=15740"
+	"exfildRecordsEstLow=3148^exfildRecordsEstHigh=15740^"                \
+	"exfildFirstSeen=2014-09-18T04:11:58.000Z"
 
 static const char *const full_bodies[] = { JSON_FULL, ECS_FULL, CEF_FULL,
 	LEEF_FULL };
@@ -193,6 +224,108 @@ test_exact_full(void **state)
 	}
 }
 
+/* Issue 13's fields in every format: exact, the wire's bytes escaped as
+ * each format escapes (and U+FFFD where it has no escape). */
+#define SD_JOIN                                                              \
+	"records_est_high=\"15740\" proto=\"tcp\" src_port=\"51642\" "          \
+	"community_id=\"1:B7YelbOZTwHopzDYJdjc91K9Gy0=\" "                     \
+	"uid=\"CHhAvVGS1DHFjwGM9\" window_start=\"2014-09-18T04:11:58.000Z\" "   \
+	"learn_end=\"2014-09-18T02:02:00.000Z\" "                              \
+	"threshold=\"rules.compressed_upload.bytes\" "                         \
+	"threshold_limit=\"1000000\" threshold_value=\"1572864\" "             \
+	"http_method=\"POST\" http_uri=\"/u?a=|^=\\\\\\]\\\"" FFFD FFFD "\" "    \
+	"http_user_agent=\"UA|^=\\\\\\]\\\"" FFFD FFFD "\" "                    \
+	"http_filename=\"f|^=\\\\\\]\\\".rar\" tunnel=\"connect\" "             \
+	"attack_techniques=\"T1074,T1041,T1048\" "                            \
+	"attack_tactics=\"Collection,Exfiltration\"] "
+
+static void
+test_join_every_format(void **state)
+{
+	static const char *const attack[] = { "T1074", "T1041", "T1048", NULL };
+	static const char *const want[4][4] = {
+		{ "\"source\":\"pcap\",\"uid\":\"CHhAvVGS1DHFjwGM9\",",
+		  "\"dst_port\":80,\"proto\":\"tcp\",\"src_port\":51642,"
+		  "\"community_id\":\"1:B7YelbOZTwHopzDYJdjc91K9Gy0=\",",
+		  "\"learn_end\":\"2014-09-18T02:02:00.000Z\",\"records_est_low\":3148,"
+		  "\"records_est_high\":15740,"
+		  "\"threshold\":\"rules.compressed_upload.bytes\","
+		  "\"threshold_limit\":1000000,\"threshold_value\":1572864,"
+		  "\"http_method\":\"POST\",\"http_uri\":\"/u?a=|^=\\\\]\\\"\\n" FFFD "\","
+		  "\"http_user_agent\":\"UA|^=\\\\]\\\"\\r\\u0001\","
+		  "\"http_filename\":\"f|^=\\\\]\\\".rar\",\"tunnel\":\"connect\",",
+		  "\"attack\":{\"techniques\":[\"T1074\",\"T1041\",\"T1048\"],"
+		  "\"tactics\":[\"Collection\",\"Exfiltration\"]}}" },
+		{ "\"source\":{\"ip\":\"10.1.20.21\",\"port\":51642,",
+		  "\"network\":{\"direction\":\"outbound\",\"transport\":\"tcp\","
+		  "\"iana_number\":\"6\","
+		  "\"community_id\":\"1:B7YelbOZTwHopzDYJdjc91K9Gy0=\"},"
+		  "\"http\":{\"request\":{\"method\":\"POST\"}},"
+		  "\"url\":{\"original\":\"/u?a=|^=\\\\]\\\"\\n" FFFD "\"},"
+		  "\"user_agent\":{\"original\":\"UA|^=\\\\]\\\"\\r\\u0001\"},"
+		  "\"file\":{\"name\":\"f|^=\\\\]\\\".rar\"},",
+		  "\"threat\":{\"framework\":\"MITRE ATT&CK\",\"technique\":{"
+		  "\"id\":[\"T1074\",\"T1041\",\"T1048\"],\"name\":[\"Data Staged\","
+		  "\"Exfiltration Over C2 Channel\","
+		  "\"Exfiltration Over Alternative Protocol\"]},\"tactic\":{"
+		  "\"id\":[\"TA0009\",\"TA0010\"],"
+		  "\"name\":[\"Collection\",\"Exfiltration\"]}},"
+		  "\"zeek\":{\"session_id\":\"CHhAvVGS1DHFjwGM9\"},",
+		  "\"learn_end\":\"2014-09-18T02:02:00.000Z\",\"threshold\":{"
+		  "\"name\":\"rules.compressed_upload.bytes\",\"limit\":1000000,"
+		  "\"value\":1572864},\"tunnel\":\"connect\"," },
+		{ "src=10.1.20.21 spt=51642 proto=TCP externalId=CHhAvVGS1DHFjwGM9 ",
+		  "requestMethod=POST request=/u?a\\=|^\\=\\\\]\"\\n" FFFD " "
+		  "requestClientApplication=UA|^\\=\\\\]\"\\r" FFFD " "
+		  "fname=f|^\\=\\\\]\".rar ",
+		  "flexString1Label=MITRE ATT&CK Techniques "
+		  "flexString1=T1074,T1041,T1048 "
+		  "flexString2Label=MITRE ATT&CK Tactics "
+		  "flexString2=Collection,Exfiltration ",
+		  "exfildCommunityId=1:B7YelbOZTwHopzDYJdjc91K9Gy0\\= "
+		  "exfildThresholdName=rules.compressed_upload.bytes "
+		  "exfildThresholdLimit=1000000 exfildThresholdValue=1572864 "
+		  "exfildFirstSeen=2014-09-18T04:11:58.000Z "
+		  "exfildLearnEnd=2014-09-18T02:02:00.000Z exfildTunnel=connect" },
+		{ "^srcPort=51642^proto=6^dstPort=80^",
+		  "^zeekUid=CHhAvVGS1DHFjwGM9^httpMethod=POST^"
+		  "url=/u?a=" FFFD FFFD "=\\]\"" FFFD FFFD "^"
+		  "userAgent=UA" FFFD FFFD "=\\]\"" FFFD FFFD "^"
+		  "fileName=f" FFFD FFFD "=\\]\".rar^",
+		  "^attackTechniques=T1074,T1041,T1048^"
+		  "attackTactics=Collection,Exfiltration^",
+		  "^exfildCommunityId=1:B7YelbOZTwHopzDYJdjc91K9Gy0=^"
+		  "exfildThresholdName=rules.compressed_upload.bytes^"
+		  "exfildThresholdLimit=1000000^exfildThresholdValue=1572864^"
+		  "exfildFirstSeen=2014-09-18T04:11:58.000Z^"
+		  "exfildLearnEnd=2014-09-18T02:02:00.000Z^exfildTunnel=connect" },
+	};
+	struct alert a;
+	char buf[BIG];
+	size_t f, i;
+
+	(void)state;
+	full_alert(&a);
+	join_fields(&a, attack);
+	for (f = 0; f < 4; f++) {
+		assert_int_equal(format_msg(&a, SYSLOG_RFC5424, formats[f], &meta,
+		    8192, buf, sizeof(buf)), 0);
+		assert_non_null(strstr(buf, SD_JOIN));
+		for (i = 0; i < 4; i++)
+			if (strstr(buf, want[f][i]) == NULL)
+				fail_msg("format %zu lacks %s in %s", f, want[f][i], buf);
+	}
+	/* enterprise_number: the SD-ID is the output's */
+	{
+		struct syslog_meta m = meta;
+
+		m.enterprise_number = 64500;
+		assert_int_equal(format_msg(&a, SYSLOG_RFC5424, formats[0], &m,
+		    8192, buf, sizeof(buf)), 0);
+		assert_non_null(strstr(buf, " compressed-upload [exfild@64500 id="));
+	}
+}
+
 static void
 test_exact_body(void **state)
 {
@@ -218,18 +351,22 @@ test_exact_body(void **state)
 	"src_user=\"CORP\\\\alice\" dst=\"2001:db8::9\" dst_port=\"0\" "      \
 	"dst_host=\"\" dst_country=\"??\" via=\"direct\" bytes_out=\"5\" "    \
 	"bytes_in=\"0\" window_s=\"0\" source=\"squid-log\" "               \
-	"records_est_low=\"0\" records_est_high=\"0\"] "
+	"records_est_low=\"0\" records_est_high=\"0\" "                      \
+	"window_start=\"2014-09-18T00:00:00.000Z\"] "
 #define ECS_SPARSE                                                           \
 	"{\"@timestamp\":\"2014-09-18T00:00:05.007Z\","                       \
 	"\"ecs\":{\"version\":\"8.11.0\"},\"event\":{\"kind\":\"alert\","     \
+	"\"category\":[\"network\"],\"type\":[\"connection\"],"             \
 	"\"id\":\"6de9fed8-5261-8076-9988-54a72d90ac4d\",\"severity\":3,"     \
-	"\"module\":\"exfild\",\"start\":\"2014-09-18T00:00:00.000Z\"},"      \
+	"\"module\":\"exfild\",\"start\":\"2014-09-18T00:00:00.000Z\","       \
+	"\"end\":\"2014-09-18T00:00:05.007Z\"},"                              \
 	"\"rule\":{\"name\":\"bulk-upload\"},\"source\":{\"ip\":\"fd00::1:2\"," \
 	"\"user\":{\"name\":\"CORP\\\\alice\"},\"bytes\":5},"                 \
 	"\"destination\":{\"ip\":\"2001:db8::9\",\"bytes\":0},"               \
 	"\"network\":{\"direction\":\"outbound\"},\"observer\":{\"name\":\"s\"}," \
 	"\"labels\":{\"via\":\"direct\"},\"exfild\":{\"source\":\"squid-log\"," \
-	"\"flows\":0,\"window_s\":0,\"payload\":{},"                        \
+	"\"flows\":0,\"window_s\":0,"                                        \
+	"\"first_seen\":\"2014-09-18T00:00:00.000Z\",\"payload_total\":{},"   \
 	"\"records_est_low\":0,\"records_est_high\":0}}"
 #define CEF_SPARSE                                                           \
 	"CEF:0|exfild|exfild|0.1.0|bulk-upload|"                              \
@@ -240,24 +377,25 @@ test_exact_body(void **state)
 	"deviceDirection=1 cs1Label=Destination Country cs1=?? "              \
 	"cs2Label=Via cs2=direct "                                            \
 	"cs3Label=Alert ID cs3=6de9fed8-5261-8076-9988-54a72d90ac4d "         \
-	"cs4Label=Payload Bytes cs4= cs5Label=Input Source cs5=squid-log "    \
+	"cs4Label=Payload Bytes Total cs4= cs5Label=Input Source cs5=squid-log " \
 	"cn1Label=Flows cn1=0 cn2Label=Window Seconds cn2=0 "                 \
-	"exfildRecordsEstLow=0 exfildRecordsEstHigh=0"
+	"exfildRecordsEstLow=0 exfildRecordsEstHigh=0 "                      \
+	"exfildFirstSeen=2014-09-18T00:00:00.000Z"
 #define LEEF_SPARSE                                                          \
 	"LEEF:2.0|exfild|exfild|0.1.0|bulk-upload|^|"                         \
 	"devTime=Sep 18 2014 00:00:05.007 GMT^"                               \
 	"devTimeFormat=MMM dd yyyy HH:mm:ss.SSS z^cat=exfiltration^sev=3^"    \
 	"src=fd00::1:2^dst=2001:db8::9^usrName=CORP\\alice^srcBytes=5^"       \
 	"dstBytes=0^alertId=6de9fed8-5261-8076-9988-54a72d90ac4d^"            \
-	"dstCountry=??^via=direct^flows=0^windowSeconds=0^payload=^"          \
+	"dstCountry=??^via=direct^flows=0^windowSeconds=0^payloadTotal=^"     \
 	"sensor=s^inputSource=squid-log^exfildRecordsEstLow=0^"               \
-	"exfildRecordsEstHigh=0"
+	"exfildRecordsEstHigh=0^exfildFirstSeen=2014-09-18T00:00:00.000Z"
 
 /* No hostname, app name or procid; IPv6; a user; unknown destination. */
 static void
 test_exact_sparse(void **state)
 {
-	static const struct syslog_meta bare = { 1, NULL, "", 0 };
+	static const struct syslog_meta bare = { 1, NULL, "", 0, 0 };
 	static const char *const want[2][3] = {
 		{ H5424_SPARSE ECS_SPARSE, H5424_SPARSE CEF_SPARSE,
 		  H5424_SPARSE LEEF_SPARSE },
@@ -676,6 +814,29 @@ jp_object(struct jp *j, const char *path, int depth)
 	free(key);
 }
 
+/* An array's elements as path.0, path.1, ... */
+static void
+jp_array(struct jp *j, const char *path, int depth)
+{
+	char sub[128], idx[8];
+	int i = 0;
+
+	jp_expect(j, '[');
+	if (jp_peek(j) == ']') {
+		j->off++;
+		return;
+	}
+	for (;;) {
+		snprintf(idx, sizeof(idx), "%d", i++);
+		jp_join(sub, sizeof(sub), path, idx);
+		jp_value(j, sub, depth + 1);
+		if (jp_peek(j) == ']')
+			break;
+		jp_expect(j, ',');
+	}
+	j->off++;
+}
+
 static void
 jp_value(struct jp *j, const char *path, int depth)
 {
@@ -687,6 +848,10 @@ jp_value(struct jp *j, const char *path, int depth)
 	c = jp_peek(j);
 	if (c == '{') {
 		jp_object(j, path, depth);
+		return;
+	}
+	if (c == '[') {
+		jp_array(j, path, depth);
 		return;
 	}
 	e = kv_add(j->out, path, strlen(path));
@@ -1054,7 +1219,7 @@ test_parsers_accept_reference(void **state)
 				v = kv_find(&p->sd, "dst_host");
 				assert_non_null(v);
 				assert_memory_equal(v->val, "hk-files.example.net", 20);
-				assert_int_equal(p->sd.n, 15);
+				assert_int_equal(p->sd.n, 16);
 				assert_string_equal(p->hdr.v[5].val, "compressed-upload");
 			} else {
 				assert_string_equal(p->hdr.v[3].val, "exfild");
@@ -1238,10 +1403,18 @@ long_hostile_alert(struct alert *a)
 {
 	char big[1024];
 
+	static const char *const attack[] = { "T1041", "T1048", "T1567", "T1020",
+		NULL };
+
 	full_alert(a);
 	make_10k(big, sizeof(big));
 	str_copy(a->dst_host, big, sizeof(a->dst_host));
 	str_copy(a->src_user, big + 3, sizeof(a->src_user));
+	/* and every field issue 13 added, the wire's hostile and long */
+	join_fields(a, attack);
+	str_copy(a->http_uri, big + 5, sizeof(a->http_uri));
+	str_copy(a->http_user_agent, big + 7, sizeof(a->http_user_agent));
+	str_copy(a->http_filename, big + 11, sizeof(a->http_filename));
 }
 
 /*
@@ -1349,7 +1522,7 @@ test_length_sweep(void **state)
 	for (f = 0; f < 4; f++) {
 		for (h = 0; h < 3; h++) {
 			min = sweep(&a, h < 2, headers[h % 2], formats[f], p, whole);
-			assert_true(min > 200 && min < 1200);
+			assert_true(min > 200 && min < SYSLOG_MIN_MESSAGE);
 		}
 	}
 	free(p);
@@ -1374,9 +1547,12 @@ test_length_minimum_exact(void **state)
 		    max_len, buf, sizeof(buf));
 	assert_non_null(strstr(buf, host_cut));
 	assert_non_null(strstr(buf, user_cut));
-	/* the same alert with both fields "…" is exactly as long */
+	/* the same alert with its wire fields "…" is exactly as long */
 	str_copy(a.dst_host, MARKER, sizeof(a.dst_host));
 	str_copy(a.src_user, MARKER, sizeof(a.src_user));
+	str_copy(a.http_uri, MARKER, sizeof(a.http_uri));
+	str_copy(a.http_user_agent, MARKER, sizeof(a.http_user_agent));
+	str_copy(a.http_filename, MARKER, sizeof(a.http_filename));
 	assert_int_equal(format_msg(&a, SYSLOG_RFC3164, OUTPUT_FORMAT_JSON,
 	    &meta, 8192, buf, sizeof(buf)), 0);
 	assert_int_equal(strlen(buf), max_len - 1);
@@ -1544,7 +1720,7 @@ test_finding_every_format(void **state)
 		"\"evidence\":{\"hosts\":3,\"score\":0.875,"
 		"\"first_host\":\"a|b=c]\\\"\\\\d\"}}",
 		/* ECS: message, and exfild.evidence */
-		"\"payload\":{},\"records_est_low\":0,\"records_est_high\":0,"
+		"\"payload_total\":{},\"records_est_low\":0,\"records_est_high\":0,"
 		"\"evidence\":{\"hosts\":3,\"score\":0.875,"
 		"\"first_host\":\"a|b=c]\\\"\\\\d\"}}}",
 		/* CEF: reason, vendor-prefixed camel-case keys; = and \ escaped */
@@ -1577,8 +1753,8 @@ test_finding_every_format(void **state)
 	assert_int_equal(format_msg(&a, SYSLOG_RFC5424, OUTPUT_FORMAT_JSON, &meta,
 	    8192, buf, sizeof(buf)), 0);
 	assert_non_null(strstr(buf, " source=\"squid-log\" records_est_low=\"0\" "
-	    "records_est_high=\"0\" reason=\"3 hosts "
-	    "sent to \\\"x|y=z\\]\\\"\\\\ today\" ev_hosts=\"3\" "
+	    "records_est_high=\"0\" window_start=\"2014-09-18T00:00:00.000Z\" "
+	    "reason=\"3 hosts sent to \\\"x|y=z\\]\\\"\\\\ today\" ev_hosts=\"3\" "
 	    "ev_score=\"0.875\" ev_first_host=\"a|b=c\\]\\\"\\\\d\"] {"));
 }
 
@@ -1765,8 +1941,8 @@ test_as_shortened(void **state)
 	for (f = 0; f < 4; f++) {
 		sb_init(&sb, buf, sizeof(buf));
 		assert_int_equal(syslog_format_message(&a, SYSLOG_RFC5424,
-		    formats[f], &meta, 1100, &sb), 0);
-		assert_true(sb.len <= 1100);
+		    formats[f], &meta, 1300, &sb), 0);
+		assert_true(sb.len <= 1300);
 		parse_message(buf, sb.len, true, SYSLOG_RFC5424, formats[f], p);
 		v = kv_find(&p->body, org_key(formats[f]));
 		assert_non_null(v);
@@ -1784,6 +1960,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exact_full),
+		cmocka_unit_test(test_join_every_format),
 		cmocka_unit_test(test_exact_body),
 		cmocka_unit_test(test_exact_sparse),
 		cmocka_unit_test(test_severity_and_priority),

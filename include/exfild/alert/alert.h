@@ -14,6 +14,8 @@
 #include "exfild/detect/finding.h"
 #include "exfild/proto/classify.h"
 #include "exfild/config/config.h"
+#include "exfild/proto/proto_http.h"
+#include "exfild/util/community_id.h"
 #include "exfild/util/netaddr.h"
 #include "exfild/util/strbuf.h"
 
@@ -21,6 +23,7 @@
 #define ALERT_HOST_MAX 256
 #define ALERT_USER_MAX 128
 #define ALERT_ORG_MAX 128  /* an AS organisation, as a database names it */
+#define ALERT_UID_MAX 24   /* a Zeek uid */
 
 struct alert {
 	char id[ALERT_ID_LEN];
@@ -46,11 +49,33 @@ struct alert {
 	uint64_t flows;
 	uint64_t window_s;
 	uint64_t payload[PK_COUNT]; /* client payload bytes per kind, since the
-				     * pair was first seen */
+				     * pair was first seen ("payload_total") */
 	uint64_t first_seen_ns;
+	uint64_t window_start_ns;  /* where the pair's window begins */
+	uint64_t learn_end_ns;     /* when learning ends; 0: no learning period */
 	uint64_t records_low, records_high; /* records at risk (alert_records) */
-	struct finding finding;    /* the rule's reason and evidence (may be empty) */
+	struct finding finding;    /* the rule's reason and evidence (may be empty)
+				    * and the threshold it crossed */
+	const char *const *attack; /* the rule's ATT&CK technique ids,
+				    * NULL-terminated (NULL: none) */
+	/* The connection whose packet (or log line) made the rule match: IP
+	 * protocol (6, 17; 0 unknown: the three are left out), its source
+	 * port, its Community ID v1 (community_id.h, seed 0); "" unknown. */
+	uint8_t proto;
+	uint16_t src_port;
+	char community_id[COMMUNITY_ID_LEN];
+	char uid[ALERT_UID_MAX];   /* a Zeek log's uid; "" none */
+	/* Its HTTP request, when the flow's parser held one (wire bytes, ""
+	 * when absent), and whether it is a CONNECT tunnel. */
+	char http_method[HTTP_METHOD_MAX];
+	char http_uri[HTTP_URI_MAX];
+	char http_user_agent[HTTP_UA_MAX];
+	char http_filename[HTTP_FILENAME_MAX];
+	bool tunnel_connect;
 };
+
+/* "tcp", "udp", or NULL for another protocol number. */
+const char *alert_transport(uint8_t proto);
 
 /*
  * Records at risk in `bytes` sent: low = bytes / bytes_per_record (every

@@ -12,9 +12,14 @@
  *   3339 UTC with milliseconds. HOSTNAME, APP-NAME, PROCID, MSGID (the rule
  *   name): printable US-ASCII (any other byte becomes '_'), at most 255, 48,
  *   128 and 32 bytes, "-" when empty (PROCID: procid <= 0). One SD-ELEMENT
- *   SYSLOG_SD_ID with id, rule, severity, src, src_user (only when known),
- *   dst, dst_port, dst_host, dst_country, dst_asn and dst_org (only when
- *   the AS is known), via, bytes_out, bytes_in, window_s, source;
+ *   exfild@<enterprise_number> (SYSLOG_PEN by default) with id, rule,
+ *   severity, src, src_user (only when known), dst, dst_port, dst_host,
+ *   dst_country, dst_asn and dst_org (only when the AS is known), via,
+ *   bytes_out, bytes_in, window_s, source, records_est_low/_high, then
+ *   (each only when known) proto, src_port, community_id, uid,
+ *   window_start, learn_end, threshold, threshold_limit, threshold_value,
+ *   http_method, http_uri, http_user_agent, http_filename, tunnel,
+ *   attack_techniques, attack_tactics, reason and ev_<key>;
  *   PARAM-VALUE escapes '"', '\' and ']' (6.3.3).
  *   MSG is sent without the UTF-8 BOM (6.4 MSG-ANY): SIEM parsers anchor on
  *   the body's first bytes ("{", "CEF:", "LEEF:"), and a BOM in front of
@@ -29,15 +34,22 @@
  * Bodies (all one line: no CR, LF or other control character in them):
  *   JSON   alert_format_json() (alert.h).
  *   ECS    JSON with Elastic Common Schema names: @timestamp, ecs.version,
- *          event.kind
- *          "alert", event.id, event.severity, event.module "exfild",
- *          event.start, rule.name, source.ip, source.bytes,
+ *          event.kind "alert", event.category ["network"], event.type
+ *          ["connection"], event.id, event.severity, event.module "exfild",
+ *          event.start (the window's start), event.end (the alert's time),
+ *          rule.name, source.ip, source.port, source.bytes,
  *          source.user.name, destination.ip, destination.port,
  *          destination.domain, destination.bytes,
  *          destination.geo.country_iso_code, destination.as.number,
  *          destination.as.organization.name, network.direction "outbound",
- *          observer.name (the sensor), labels.via, exfild.source,
- *          exfild.flows, exfild.window_s, exfild.payload.<kind>. Fields
+ *          network.transport, network.iana_number, network.community_id,
+ *          http.request.method, url.original, user_agent.original,
+ *          file.name, threat.framework "MITRE ATT&CK",
+ *          threat.technique.id/name and threat.tactic.id/name (arrays),
+ *          zeek.session_id (a Zeek uid), observer.name (the sensor),
+ *          labels.via, exfild.source, exfild.flows, exfild.window_s,
+ *          exfild.first_seen, exfild.learn_end, exfild.threshold.name/
+ *          limit/value, exfild.tunnel, exfild.payload_total.<kind>. Fields
  *          with no value (an unknown address, domain, country, user, port
  *          0, an unknown AS) are left out: ECS types them (ip, keyword,
  *          long).
@@ -45,18 +57,25 @@
  *          ("Implementing ArcSight Common Event Format" rev 25). Header
  *          fields escape '|' and '\'; extension values escape '\' and '=',
  *          CR and LF as \r and \n. Keys: rt and start (ms since the
- *          epoch), dvchost (sensor), src/dst (IPv4) or c6a2/c6a3 (IPv6),
- *          suser, dpt, dhost, out, in, deviceDirection=1, cs1 country, cs2
- *          via, cs3 alert id, cs4 payload ("rar:1600000,tls:200"), cs5
- *          input source, cn1 flows, cn2 window seconds, and when the AS is
- *          known cn3 its number and cs6 its organisation (each with its
- *          csNLabel/cnNLabel).
+ *          epoch; start is the window's), dvchost (sensor), src/dst (IPv4)
+ *          or c6a2/c6a3 (IPv6), spt and proto (TCP, UDP), externalId (a
+ *          Zeek uid), suser, dpt, dhost, out, in, deviceDirection=1, cs1
+ *          country, cs2 via, cs3 alert id, cs4 payload since first seen
+ *          ("rar:1600000,tls:200"), cs5 input source, cn1 flows, cn2 window
+ *          seconds, and when the AS is known cn3 its number and cs6 its
+ *          organisation (each with its csNLabel/cnNLabel); requestMethod,
+ *          request, requestClientApplication, fname; flexString1/2 the
+ *          ATT&CK techniques and tactics with their labels; exfild* custom
+ *          keys: CommunityId, ThresholdName/Limit/Value, FirstSeen,
+ *          LearnEnd, Tunnel, RecordsEstLow/High and the evidence.
  *   LEEF   LEEF:2.0|exfild|exfild|EXFILD_VERSION|<rule>|^|key=value^...
  *          (IBM QRadar LEEF 2.0). devTime with devTimeFormat
  *          "MMM dd yyyy HH:mm:ss.SSS z", cat, sev, src, dst, dstPort,
- *          usrName, srcBytes, dstBytes, then alertId, dstHost, dstCountry,
- *          dstAsn and dstOrg (when the AS is known), via, flows,
- *          windowSeconds, payload, sensor, inputSource. The
+ *          srcPort and proto (the number), usrName, srcBytes, dstBytes,
+ *          then alertId, dstHost, dstCountry, dstAsn and dstOrg (when the
+ *          AS is known), via, flows, windowSeconds, payloadTotal, sensor,
+ *          inputSource, zeekUid, httpMethod, url, userAgent, fileName,
+ *          attackTechniques, attackTactics and CEF's exfild* keys. The
  *          delimiter is '^', not tab: rsyslog rewrites a received tab as
  *          "#011" by default. LEEF has no escape: the delimiter and '|'
  *          (IBM's guidelines) in a value become U+FFFD.
@@ -68,8 +87,9 @@
  * and C1 control (in CEF values CR and LF are escaped instead).
  *
  * Shortening: when the whole message is longer than max_len, the fields
- * from the wire or a database, dst_host, src_user and dst_org (and the
- * finding's text), are cut at a character
+ * from the wire or a database, dst_host, src_user, dst_org, http_uri,
+ * http_user_agent and http_filename (and the finding's text), are cut at a
+ * character
  * boundary to at most the same number of their own bytes (as many as fit,
  * found by bisection) and end with SYSLOG_TRUNC_MARKER, in every place they
  * appear; escaping is done after the cut, so no escape is ever cut. When
@@ -88,11 +108,12 @@
 #include "exfild/version.h"
 
 /*
- * Private Enterprise Number of the structured data's SD-ID (RFC 5424 7.2.2).
- * 32473 is the number reserved for documentation (RFC 5612): a site that has
- * its own PEN replaces it here, and the receivers' rules match the new SD-ID.
+ * Private Enterprise Number of the structured data's SD-ID (RFC 5424 7.2.2)
+ * when the output sets none (syslog_meta.enterprise_number, the syslog
+ * output's enterprise_number key): 32473, reserved for documentation (RFC
+ * 5612).
  */
-#define SYSLOG_PEN 32473
+#define SYSLOG_PEN SYSLOG_DEFAULT_PEN
 #define SYSLOG_PEN_STR_(n) #n
 #define SYSLOG_PEN_STR(n) SYSLOG_PEN_STR_(n)
 #define SYSLOG_SD_ID "exfild@" SYSLOG_PEN_STR(SYSLOG_PEN)
@@ -106,6 +127,7 @@ struct syslog_meta {
 	const char *hostname; /* NULL or "" -> "-" */
 	const char *app_name; /* NULL or "" -> "-" */
 	int procid;           /* <= 0: none */
+	uint32_t enterprise_number; /* the SD-ID's PEN; 0: SYSLOG_PEN */
 };
 
 /*

@@ -137,10 +137,14 @@ enum syslog_header { SYSLOG_RFC5424, SYSLOG_RFC3164 };
 enum spool_fsync { SPOOL_FSYNC_ALWAYS, SPOOL_FSYNC_INTERVAL, SPOOL_FSYNC_NEVER };
 
 #define SYSLOG_DEFAULT_MAX_MESSAGE 8192
-/* The smallest max_message: an alert with its structured data and the
- * wire-borne fields cut to a marker needs up to 915 bytes (RFC 5424 + ECS);
- * every receiver worth the name takes 2048 (RFC 5424 6.1) */
-#define SYSLOG_MIN_MESSAGE 1024
+/* The RFC 5424 SD-ID's Private Enterprise Number ("exfild@32473"): the
+ * one RFC 5612 reserves for documentation, until outputs set their own */
+#define SYSLOG_DEFAULT_PEN 32473
+/* The smallest max_message: an alert with its structured data, join keys,
+ * threshold, HTTP request and ATT&CK, the wire-borne fields cut to a
+ * marker, needs up to 2.3 KB (RFC 5424 + ECS; test_length_sweep); rsyslog
+ * takes 8 KiB by default */
+#define SYSLOG_MIN_MESSAGE 3072
 
 struct output_conf {
 	enum output_kind kind;
@@ -156,6 +160,7 @@ struct output_conf {
 	enum syslog_framing framing;
 	enum syslog_header header;
 	uint64_t max_message;      /* bytes; longer messages are shortened */
+	uint64_t enterprise_number; /* the SD-ID exfild@<this> (RFC 5424 7.2.2) */
 	uint64_t queue_bytes;      /* memory queue; past it alerts go to the spool */
 	uint64_t spool_bytes;      /* disk spool cap (0: no spool) */
 	enum spool_fsync spool_fsync;

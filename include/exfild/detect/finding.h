@@ -34,6 +34,11 @@ struct finding {
 	struct finding_field f[FINDING_FIELDS_MAX];
 	size_t text_len;
 	char text[FINDING_TEXT_MAX];
+	/* Why it fired: the setting that was crossed ("rules.bulk_upload.bytes";
+	 * NULL: none, as for an indicator, which has no figure), its value
+	 * (limit) and the figure that reached it (value); their keys unused. */
+	const char *threshold;
+	struct finding_field limit, value;
 };
 
 void finding_init(struct finding *f);
@@ -47,6 +52,12 @@ void finding_severity(struct finding *f, int severity);
 bool finding_u64(struct finding *f, const char *key, uint64_t v);
 bool finding_double(struct finding *f, const char *key, double v);
 bool finding_str(struct finding *f, const char *key, const char *s);
+/* The setting the finding crossed: key (a constant of the rule, the
+ * config key), its value and the figure that reached it. */
+void finding_threshold(struct finding *f, const char *key, uint64_t limit,
+    uint64_t value);
+void finding_threshold_double(struct finding *f, const char *key,
+    double limit, double value);
 /* dst = src, copying only what src holds (dst's other bytes untouched:
  * start from a zeroed dst for a byte-exact copy). */
 void finding_copy(struct finding *dst, const struct finding *src);

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "exfild/track/flow.h"
 #include "exfild/util/cursor.h"
 #include "exfild/util/netaddr.h"
 
@@ -48,6 +49,8 @@ struct log_record {
 	uint16_t status;       /* HTTP status (0 unknown) */
 	char mime[64];         /* squid %mt, zeek orig_mime_types (first) */
 	char zeek_uid[24];     /* zeek uid ("" for squid) */
+	struct flow_key tuple; /* zeek: id.orig_h/p, id.resp_h/p and proto
+	                        * (6, 17; 0 unknown, and for squid) */
 	bool via_proxy;        /* through a proxy: every squid line; a zeek
 	                        * http request in proxy form (CONNECT, an
 	                        * absolute URI), whose id.resp_h was the proxy */

@@ -37,6 +37,9 @@ struct pipeline_stats {
 	struct conn_stats conn;    /* the per-packet stage's counters */
 	uint64_t not_tracked;      /* packets (conn.not_tracked) and log events
 				    * not ours: internal-to-internal, transit */
+	uint64_t not_destination;  /* packets (conn.not_destination) and log
+				    * events whose far end is multicast,
+				    * broadcast, link-local or unspecified */
 	uint64_t pairs_rebound;    /* flows whose evicted pair was made again */
 	uint64_t flows_lost_destination; /* ... whose destination was evicted too */
 	uint64_t log_records;      /* log events handed to pipeline_event */

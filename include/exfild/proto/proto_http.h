@@ -3,7 +3,8 @@
  * server byte stream (RFC 9110, 9112): request line (origin-form,
  * absolute-form, CONNECT authority-form), Host, Content-Length,
  * Transfer-Encoding: chunked, Content-Type multipart/form-data boundaries,
- * X-Forwarded-For. Keep-alive and pipelining: every request is reported.
+ * X-Forwarded-For; for alerts, the request target (URI), User-Agent and a
+ * multipart part's filename (RFC 7578 4.2). Keep-alive and pipelining: every request is reported.
  * Fixed-size state, no allocation; fed segment by segment in TCP order.
  */
 #ifndef EXFILD_PROTO_HTTP_H
@@ -19,6 +20,9 @@
 #define HTTP_HOST_MAX 256      /* host name as sent (raw, may be hostile) */
 #define HTTP_METHOD_MAX 16
 #define HTTP_BOUNDARY_MAX 72   /* RFC 2046: at most 70 characters */
+#define HTTP_URI_MAX 1025      /* the request target, cut at 1 KiB (+ NUL) */
+#define HTTP_UA_MAX 256        /* User-Agent, cut (+ NUL) */
+#define HTTP_FILENAME_MAX 256  /* a part's filename="...", cut (+ NUL) */
 
 struct http_request {
 	char method[HTTP_METHOD_MAX];
@@ -39,6 +43,14 @@ struct http_request {
 	 * being fed (a head split over segments counts its last part), so a
 	 * caller can credit them to this request's destination. */
 	uint32_t head_in_feed;
+	/* For alerts, raw bytes from the wire (escape before output), each
+	 * NUL-terminated and "" when absent: the request target as sent (cut
+	 * at 1 KiB, and shorter when the request line was longer than
+	 * HTTP_LINE_MAX), User-Agent, and the filename of the latest
+	 * multipart part that gave one (set while its body is read). */
+	char uri[HTTP_URI_MAX];
+	char user_agent[HTTP_UA_MAX];
+	char filename[HTTP_FILENAME_MAX];
 };
 
 struct http_stats {
@@ -74,6 +86,9 @@ struct http_parser {
 	uint16_t line_len;
 	uint16_t boundary_len;
 	uint16_t match_len;
+	uint8_t fn_match;      /* part headers: bytes of "filename=" matched */
+	uint8_t fn_state;      /* ... and where in its value */
+	uint16_t fn_len;       /* bytes of req.filename */
 	uint64_t body_left;
 	uint32_t head_feed;    /* head bytes of the current request in this feed */
 	struct http_request req;

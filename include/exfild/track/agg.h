@@ -123,6 +123,9 @@ void agg_foreach_recent(struct aggtab *t, uint64_t since_ns, agg_update_fn fn,
  * again; the end of learning and new indicator lists keep the countries. */
 void aggtab_reset_verdicts(struct aggtab *t, bool countries_too);
 void agg_get_stats(const struct aggtab *t, struct agg_stats *out);
+/* Where the pair's window now begins: the start of its oldest bucket, or
+ * the pair's first traffic when that came later. */
+uint64_t agg_window_start(const struct aggtab *t, const struct pair *p);
 /* The width of a window bucket now (rules.window / AGG_BUCKETS). */
 uint64_t aggtab_bucket_ns(const struct aggtab *t);
 /*

@@ -25,6 +25,8 @@
 struct conn_stats {
 	struct http_stats http;
 	uint64_t not_tracked;      /* internal-to-internal, transit, non-TCP/UDP */
+	uint64_t not_destination;  /* packets whose far end is multicast,
+				    * broadcast, link-local or unspecified */
 	uint64_t fragments_counted;   /* later fragments credited to their flow */
 	uint64_t fragments_by_address; /* ... credited to (host, address) instead */
 	uint64_t fragments_unmatched; /* ... that could not be placed at all */
@@ -63,6 +65,12 @@ void conn_packet(struct conntrack *c, const struct packet *pkt);
  * CONN_BATCH_MAX are taken. */
 void conn_batch(struct conntrack *c, const struct packet *pkts, const bool *ok,
     size_t n);
+/* The HTTP request the flow's parser holds (its head read: method, URI,
+ * User-Agent, a part's filename), for an alert the flow's packet raised;
+ * NULL when it holds none (not HTTP, or between requests: the parser's
+ * slot given back). Read at once: the slot goes to another flow later. */
+const struct http_request *conn_flow_request(const struct conntrack *c,
+    const struct flow *f);
 /* Time passes: expire idle flows. */
 void conn_tick(struct conntrack *c, uint64_t now_ns);
 /* End of input: release every flow. */

@@ -12,6 +12,9 @@
 #include "exfild/proto/classify.h"
 #include "exfild/util/netaddr.h"
 
+struct flow;
+struct flow_key;
+
 /* Where an event came from: packets, or a log of this kind. */
 enum event_source {
 	EVENT_PACKETS = 0,
@@ -68,6 +71,12 @@ struct traffic_event {
 	const char *user;          /* the log's user name; NULL: none */
 	uint8_t jewel;             /* the destination is crown jewel jewel - 1
 				    * (a pull); 0: not a crown jewel */
+	/* The connection the event is of, for an alert's join keys (proto,
+	 * src_port, community_id): a packet's flow key, a Zeek line's id.*
+	 * and proto; NULL when unknown (a Squid line, a stray fragment). */
+	const struct flow_key *tuple;
+	struct flow *flow;         /* a packet's flow (its HTTP request); NULL */
+	const char *uid;           /* a Zeek line's uid; NULL: none */
 };
 
 /* Payload bytes of a kind in the event. */

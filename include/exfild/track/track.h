@@ -36,6 +36,11 @@ struct detection {
 	enum event_source source; /* the log the pair was last fed by, or packets */
 	const char *user;         /* that log's user ("" none) */
 	bool during_learning;     /* raised while the baseline was learning */
+	/* the event whose bytes or connection made the rule match (its
+	 * tuple, flow, uid); NULL when asked by the timer or for a campaign's
+	 * earlier member */
+	const struct traffic_event *ev;
+	uint64_t learn_end_ns;    /* when the baseline's learning ends (0: none) */
 };
 typedef void (*track_alert_fn)(void *ctx, const struct detection *d);
 /* Live mode: ask for the address of a name (must not block). */

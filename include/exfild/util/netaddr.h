@@ -49,6 +49,10 @@ netaddr_from_v6(struct netaddr *out, const uint8_t v6[16])
 }
 bool netaddr_is_set(const struct netaddr *a);
 bool netaddr_is_loopback(const struct netaddr *a); /* 127.0.0.0/8, ::1 */
+/* Never a destination of an upload: multicast (224.0.0.0/4, ff00::/8),
+ * the limited broadcast 255.255.255.255, link-local (169.254.0.0/16,
+ * fe80::/10) and unspecified (0.0.0.0, ::). False for an unset address. */
+bool netaddr_is_never_destination(const struct netaddr *a);
 int netaddr_parse(const char *s, struct netaddr *out);     /* 0 / -1 */
 int netaddr_parse_n(const char *s, size_t n, struct netaddr *out);
 void netaddr_format(const struct netaddr *a, char *buf, size_t len);
