@@ -51,6 +51,7 @@ BASE := util log
 RULES := registry finding describe hosts table $(basename $(notdir $(wildcard src/detect/rule_*.c)))
 TEST_DEPS_test_cursor       :=
 TEST_DEPS_test_util         := $(BASE) strbuf
+TEST_DEPS_test_log          := log
 TEST_DEPS_test_table        := table $(BASE)
 TEST_DEPS_test_netaddr      := netaddr $(BASE)
 TEST_DEPS_test_config       := config $(RULES) netaddr $(BASE)
