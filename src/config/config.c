@@ -925,31 +925,28 @@ path_value(struct loader *ld, const char *path, yaml_node_t *value,
 	return 0;
 }
 
-/* A file read (char *): geo databases, hosts, indicator lists. */
-static int
-parse_read_path(struct loader *ld, const struct key_handler *h,
-    const char *path, yaml_node_t *value, void *target)
-{
-	return path_value(ld, path, value, CONFIG_REF_READ,
-	    FIELD(char *, target, h));
-}
+/* What the path keys that are not files read are for. */
+static const struct {
+	const char *key;
+	enum config_ref_use use;
+} path_uses[] = {
+	{ "outputs.file.path", CONFIG_REF_WRITE },
+	{ "baseline.state", CONFIG_REF_WRITE },
+	{ "daemon.state_dir", CONFIG_REF_DIR },
+};
 
-/* A file written (char *): its directory must be writable. */
+/* A file or directory (char *): read, unless path_uses says otherwise. */
 static int
-parse_write_path(struct loader *ld, const struct key_handler *h,
+parse_path_field(struct loader *ld, const struct key_handler *h,
     const char *path, yaml_node_t *value, void *target)
 {
-	return path_value(ld, path, value, CONFIG_REF_WRITE,
-	    FIELD(char *, target, h));
-}
+	enum config_ref_use use = CONFIG_REF_READ;
+	size_t i;
 
-/* A directory written in (char *). */
-static int
-parse_dir_path(struct loader *ld, const struct key_handler *h,
-    const char *path, yaml_node_t *value, void *target)
-{
-	return path_value(ld, path, value, CONFIG_REF_DIR,
-	    FIELD(char *, target, h));
+	for (i = 0; i < ARRAY_LEN(path_uses); i++)
+		if (strcmp(path, path_uses[i].key) == 0)
+			use = path_uses[i].use;
+	return path_value(ld, path, value, use, FIELD(char *, target, h));
 }
 
 /* daemon.user: a name, not a path. */
@@ -1603,7 +1600,7 @@ parse_output_name(struct loader *ld, const struct key_handler *h,
 }
 
 static const struct key_handler output_file_keys[] = {
-	{ "path", parse_write_path, offsetof(struct output_conf, path), NULL, NULL },
+	{ "path", parse_path_field, offsetof(struct output_conf, path), NULL, NULL },
 	{ "format", parse_output_format, 0, NULL, NULL },
 };
 static const struct key_table output_file_table = KEY_TABLE(output_file_keys);
@@ -1993,7 +1990,7 @@ static const struct keywords ioc_format_words =
     KEYWORDS("format", ioc_format_names, NULL);
 
 static const struct key_handler indicator_keys[] = {
-	{ "file", parse_read_path, offsetof(struct indicator_conf, file), NULL, NULL },
+	{ "file", parse_path_field, offsetof(struct indicator_conf, file), NULL, NULL },
 	{ "format", parse_keyword_field, offsetof(struct indicator_conf, format),
 	    NULL, &ioc_format_words },
 	{ "severity", parse_keyword_field, offsetof(struct indicator_conf, severity),
@@ -2045,13 +2042,13 @@ static const struct key_table networks_table = KEY_TABLE(networks_keys);
 static const struct key_handler geo_keys[] = {
 	{ "home", parse_geo_home, 0, NULL, NULL },
 	{ "databases", parse_geo_databases, 0, NULL, NULL },
-	{ "hosts", parse_read_path, offsetof(struct config, geo_hosts), NULL, NULL },
-	{ "asn", parse_read_path, offsetof(struct config, geo_asn), NULL, NULL },
+	{ "hosts", parse_path_field, offsetof(struct config, geo_hosts), NULL, NULL },
+	{ "asn", parse_path_field, offsetof(struct config, geo_asn), NULL, NULL },
 };
 static const struct key_table geo_table = KEY_TABLE(geo_keys);
 
 static const struct key_handler baseline_keys[] = {
-	{ "state", parse_write_path, offsetof(struct config, baseline_state), NULL, NULL },
+	{ "state", parse_path_field, offsetof(struct config, baseline_state), NULL, NULL },
 	{ "learn", parse_duration_field, offsetof(struct config, baseline_learn_s), NULL, NULL },
 	{ "allow", parse_baseline_allow, 0, NULL, NULL },
 };
@@ -2391,7 +2388,7 @@ static const struct key_table flow_table = KEY_TABLE(flow_keys);
 
 static const struct key_handler daemon_keys[] = {
 	{ "user", parse_user, offsetof(struct config, daemon_user), NULL, NULL },
-	{ "state_dir", parse_dir_path, offsetof(struct config, state_dir), NULL, NULL },
+	{ "state_dir", parse_path_field, offsetof(struct config, state_dir), NULL, NULL },
 	{ "save_interval", parse_duration_field,
 	    offsetof(struct config, daemon_save_interval_s), NULL, NULL },
 };
