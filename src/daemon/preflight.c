@@ -57,8 +57,22 @@ dir_of(const char *path, char *out, size_t outlen)
 		snprintf(out, outlen, "%.*s", (int)(slash - path), path);
 }
 
+/* The default state_dir is wanted only when a syslog output spools. */
+static bool
+spools(const struct config *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->n_outputs; i++)
+		if (cfg->outputs[i].kind == OUTPUT_SYSLOG &&
+		    cfg->outputs[i].spool_bytes > 0)
+			return true;
+	return false;
+}
+
 /* Each place, in the file's order; the default state_dir when the file
- * sets none. Stops at the first fn that returns non-zero (its value). */
+ * sets none and a spool needs it. Stops at the first fn that returns
+ * non-zero (its value). */
 static int
 for_each_place(const struct config *cfg, place_fn *fn, void *ctx)
 {
@@ -85,7 +99,7 @@ for_each_place(const struct config *cfg, place_fn *fn, void *ctx)
 		if ((rc = fn(ctx, &pl)) != 0)
 			return rc;
 	}
-	if (cfg->state_dir == NULL) {
+	if (cfg->state_dir == NULL && spools(cfg)) {
 		memset(&pl, 0, sizeof(pl));
 		snprintf(pl.where, sizeof(pl.where), "%s: daemon.state_dir "
 		    "(default %s)", cfg->path, CONFIG_DEFAULT_STATE_DIR);

@@ -2,8 +2,9 @@
  * preflight.h - what the daemon's start-up needs from the machine, checked
  * by exfild -t as the user the daemon will run as (the user exists; the
  * files the configuration names are readable by it; the directories of
- * the output files, daemon.state_dir and baseline.state's directory are
- * writable by it; the -i interfaces exist), and made at start-up as root
+ * the output files, daemon.state_dir (when set, or when a syslog output
+ * spools under its default) and baseline.state's directory are writable by
+ * it; the -i interfaces exist), and made at start-up as root
  * before privileges are dropped (missing directories created, owned by the
  * user). Each failure names the key and its file:line.
  */
