@@ -184,11 +184,17 @@ check_place(void *ctx, const struct place *pl)
 	struct check *k = ctx;
 	struct stat st;
 
-	if (pl->is_file && access(pl->path, F_OK) == 0 &&
-	    access(pl->path, R_OK | W_OK) != 0) {
-		fail(k, pl->where, "%s: not writable by user %s: %s", pl->path,
-		    k->user, strerror(errno));
-		return 0;
+	/* an existing file is appended to (outputs) or read back (the
+	 * baseline at start) */
+	if (pl->is_file && access(pl->path, F_OK) == 0) {
+		const char *how = access(pl->path, W_OK) != 0 ? "writable" :
+		    access(pl->path, R_OK) != 0 ? "readable" : NULL;
+
+		if (how != NULL) {
+			fail(k, pl->where, "%s: not %s by user %s: %s", pl->path,
+			    how, k->user, strerror(errno));
+			return 0;
+		}
 	}
 	if (stat(pl->dir, &st) != 0) {
 		if (errno == ENOENT && k->root_makes)
