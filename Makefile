@@ -51,6 +51,7 @@ BASE := util log
 RULES := registry finding describe attack hosts table $(basename $(notdir $(wildcard src/detect/rule_*.c)))
 TEST_DEPS_test_cursor       :=
 TEST_DEPS_test_util         := $(BASE) strbuf
+TEST_DEPS_test_log          := log
 TEST_DEPS_test_table        := table $(BASE)
 TEST_DEPS_test_netaddr      := netaddr $(BASE)
 TEST_DEPS_test_sha1         := sha1
@@ -96,7 +97,7 @@ $(foreach t,$(basename $(notdir $(wildcard tests/unit/test_rule_*.c))),\
 TEST_DEPS_test_rule_indicator_match += indicators ioc_list trie
 
 .PHONY: all deps check check-unit check-e2e check-san demo bench corpus \
-        install uninstall clean pcaps fuzz
+        install install-user uninstall clean pcaps fuzz
 
 all: $(BIN)
 
@@ -150,7 +151,7 @@ check-unit: $(UNIT_BINS) $(BIN)
 
 check-e2e: $(BIN) $(GEN_BIN)
 	@BUILD=$(BUILD) MAKE=$(MAKE) sh tests/check.sh e2e run split live systemd logfollow \
-	    logcorpus siem squid logdaemon week indicators mmdb baseline $(E2E_BLINDING)
+	    logcorpus siem squid logdaemon week indicators mmdb baseline startup fresh $(E2E_BLINDING)
 
 demo: deps
 	@$(MAKE) --no-print-directory $(BIN)
@@ -198,10 +199,21 @@ MANDIR         ?= $(PREFIX)/share/man
 SYSCONFDIR     ?= /etc
 SYSTEMDUNITDIR ?= $(or $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null),/lib/systemd/system)
 SYSUSERSDIR    ?= $(or $(shell pkg-config --variable=sysusersdir systemd 2>/dev/null),/usr/lib/sysusers.d)
+# The user and its directories (the unit's StateDirectory= and
+# LogsDirectory=, for a start outside systemd too): made by systemd-sysusers
+# from the sysusers file when there is one, else by useradd; in DESTDIR's
+# /etc/passwd when DESTDIR is set. INSTALL_USER=no leaves them to the
+# packaging.
+INSTALL_USER   ?= yes
+SYSUSERS       ?= $(shell command -v systemd-sysusers 2>/dev/null)
+STATEDIR       ?= /var/lib/exfild
+LOGDIR         ?= /var/log/exfild
 
 # The sample configuration goes to SYSCONFDIR only when there is none (an
-# administrator's configuration is never overwritten), with its conf/ paths
-# pointed at PKGDATADIR. The unit gets the real SBINDIR and SYSCONFDIR.
+# administrator's configuration is never overwritten), and beside it the
+# placeholder geo.csv it names (to be replaced by a real database); the
+# demo's sample data go to PKGDATADIR. The unit gets the real SBINDIR and
+# SYSCONFDIR.
 install: $(BIN)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(PKGDATADIR) \
 	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
@@ -219,18 +231,45 @@ install: $(BIN)
 	mv -f $(DESTDIR)$(SYSTEMDUNITDIR)/exfild.service.tmp \
 	    $(DESTDIR)$(SYSTEMDUNITDIR)/exfild.service
 	install -m 0644 systemd/exfild.sysusers $(DESTDIR)$(SYSUSERSDIR)/exfild.conf
-	@if [ -e $(DESTDIR)$(SYSCONFDIR)/exfild/exfild.yaml ]; then \
-	    echo "install: kept the existing $(DESTDIR)$(SYSCONFDIR)/exfild/exfild.yaml"; \
-	else \
-	    sed -e 's|\([[ ,]\)conf/|\1$(PKGDATADIR)/|g' conf/exfild.yaml \
-	        >$(DESTDIR)$(SYSCONFDIR)/exfild/exfild.yaml.tmp && \
-	    chmod 0644 $(DESTDIR)$(SYSCONFDIR)/exfild/exfild.yaml.tmp && \
-	    mv $(DESTDIR)$(SYSCONFDIR)/exfild/exfild.yaml.tmp \
-	        $(DESTDIR)$(SYSCONFDIR)/exfild/exfild.yaml && \
-	    echo "install: $(DESTDIR)$(SYSCONFDIR)/exfild/exfild.yaml (sample: edit it)"; \
-	fi
+	@for f in exfild.yaml geo.csv; do \
+	    if [ -e $(DESTDIR)$(SYSCONFDIR)/exfild/$$f ]; then \
+	        echo "install: kept the existing $(DESTDIR)$(SYSCONFDIR)/exfild/$$f"; \
+	    else \
+	        install -m 0644 conf/$$f $(DESTDIR)$(SYSCONFDIR)/exfild/$$f.tmp && \
+	        mv $(DESTDIR)$(SYSCONFDIR)/exfild/$$f.tmp $(DESTDIR)$(SYSCONFDIR)/exfild/$$f && \
+	        echo "install: $(DESTDIR)$(SYSCONFDIR)/exfild/$$f ($$( \
+	            [ $$f = geo.csv ] && echo "a placeholder: replace it" || \
+	            echo "sample: edit it"))"; \
+	    fi; \
+	done
+	@if [ "$(INSTALL_USER)" = yes ]; then $(MAKE) --no-print-directory install-user; fi
 
-# Removes what install put, except the configuration in SYSCONFDIR.
+# The exfild user (a system user, no home directory made, no login) and
+# the state and log directories it owns: 0700 and 0750.
+install-user:
+	@passwd=$(DESTDIR)/etc/passwd; \
+	if grep -q '^exfild:' $$passwd 2>/dev/null; then \
+	    echo "install: user exfild exists"; \
+	elif [ -n "$(SYSUSERS)" ]; then \
+	    mkdir -p $(DESTDIR)/etc && \
+	    $(SYSUSERS) $(if $(DESTDIR),--root=$(DESTDIR)) \
+	        $(DESTDIR)$(SYSUSERSDIR)/exfild.conf && \
+	    echo "install: user exfild (systemd-sysusers)"; \
+	else \
+	    mkdir -p $(DESTDIR)/etc && \
+	    useradd --system --no-create-home --shell /usr/sbin/nologin \
+	        --home-dir $(STATEDIR) --user-group $(if $(DESTDIR),--prefix $(DESTDIR)) \
+	        exfild && \
+	    echo "install: user exfild (useradd)"; \
+	fi || exit 1; \
+	ids=$$(awk -F: '$$1 == "exfild" { print $$3 ":" $$4 }' $$passwd); \
+	[ -n "$$ids" ] || { echo "install: no user exfild in $$passwd" >&2; exit 1; }; \
+	install -d -m 0700 -o $${ids%:*} -g $${ids#*:} $(DESTDIR)$(STATEDIR) && \
+	install -d -m 0750 -o $${ids%:*} -g $${ids#*:} $(DESTDIR)$(LOGDIR) && \
+	echo "install: $(DESTDIR)$(STATEDIR) (0700) and $(DESTDIR)$(LOGDIR) (0750), owner exfild"
+
+# Removes what install put, except the configuration in SYSCONFDIR (and
+# geo.csv there), the user and its state and log directories (data).
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/exfild
 	rm -f $(DESTDIR)$(PKGDATADIR)/exfild.yaml $(DESTDIR)$(PKGDATADIR)/geo-sample.csv \

@@ -19,6 +19,7 @@
 #include "exfild/capture/capture_live.h"
 #include "exfild/config/config.h"
 #include "exfild/daemon/daemon.h"
+#include "exfild/daemon/preflight.h"
 #include "exfild/util/log.h"
 #include "exfild/logs/logfeed.h"
 #include "exfild/logs/logsource.h"
@@ -89,6 +90,19 @@ usage(FILE *fp)
 	    "  -q, --quiet          warnings and errors only\n"
 	    "  -V, --version        print the version\n"
 	    "  -h, --help           this text\n");
+}
+
+/* The first option given that only a replay takes; NULL when none. */
+static const char *
+replay_only_option(const struct options *o)
+{
+	if (o->pairs)
+		return "--pairs";
+	if (o->to_outputs)
+		return "--to-outputs";
+	if (o->save_baseline)
+		return "--save-baseline";
+	return NULL;
 }
 
 static int
@@ -204,6 +218,11 @@ parse_options(int argc, char **argv, struct options *o)
 	    o->test_config || o->n_interfaces > 0)) {
 		fprintf(stderr, "exfild: --baseline prints a file; it takes no "
 		    "-r, -l, -t or -i\n");
+		return -1;
+	}
+	if (o->n_inputs == 0 && o->n_logs == 0 && replay_only_option(o) != NULL) {
+		fprintf(stderr, "exfild: %s is for a replay: give -r or -l\n",
+		    replay_only_option(o));
 		return -1;
 	}
 	if (o->n_inputs > 0 && o->n_logs > 0) {
@@ -641,11 +660,13 @@ print_memory(const struct config *cfg)
 }
 
 /* -t: the file parses, the limits fit this machine, the capture filter
- * compiles, and the files it names (geo databases, hosts, baseline state)
- * load. */
+ * compiles, the files it names (geo databases, hosts, baseline state)
+ * load, and what start-up needs is there for the daemon's user
+ * (preflight.h). */
 static int
-test_config(const struct config *cfg)
+test_config(const struct options *o, const struct config *cfg)
 {
+	struct preflight_opts po = { o->user, o->interfaces, o->n_interfaces };
 	char err[CONFIG_ERR_LEN];
 	struct pipeline *pl;
 
@@ -662,7 +683,10 @@ test_config(const struct config *cfg)
 		pipeline_free(pl);
 		return 1;
 	}
+	pipeline_warn_geo(pl);
 	pipeline_free(pl);
+	if (preflight_check(cfg, &po) != 0)
+		return 1;
 	print_memory(cfg);
 	printf("configuration OK\n");
 	return 0;
@@ -761,7 +785,7 @@ main(int argc, char **argv)
 		config_free(cfg);
 		return rc;
 	}
-	rc = o.test_config ? test_config(cfg) : o.n_logs > 0 ?
+	rc = o.test_config ? test_config(&o, cfg) : o.n_logs > 0 ?
 	    replay_logs(&o, cfg) : replay(&o, cfg);
 	config_free(cfg);
 	return rc;

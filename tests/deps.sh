@@ -34,6 +34,12 @@ if [ "$what" = check ]; then
 	have_cmd rsyslogd || need_pkgs="$need_pkgs rsyslog"
 	have_cmd squid || need_pkgs="$need_pkgs squid"
 	have_cmd curl || need_pkgs="$need_pkgs curl"
+	# tests/e2e/startup.sh and fresh.sh: namespaces and another user
+	# (util-linux), a terminal (bsdutils: script), make install's user
+	# (passwd: useradd)
+	have_cmd unshare && have_cmd setpriv || need_pkgs="$need_pkgs util-linux"
+	have_cmd script || need_pkgs="$need_pkgs bsdutils"
+	have_cmd useradd || need_pkgs="$need_pkgs passwd"
 fi
 # the tests and make bench write MaxMind DB files (tests/mkmmdb.pl)
 if [ "$what" = check ] || [ "$what" = bench ]; then

@@ -193,6 +193,9 @@ config_free(struct config *c)
 	if (c == NULL)
 		return;
 	free(c->path);
+	for (size_t i = 0; i < c->n_refs; i++)
+		free(c->refs[i].value);
+	free(c->refs);
 	release_netset(&c->internal);
 	free(c->proxies);
 	free(c->geo_home);
@@ -311,6 +314,7 @@ struct loader {
 	char *err;
 	size_t errlen;
 	struct config *cfg; /* what is being loaded */
+	size_t dirlen;      /* of name's directory: relative paths' base */
 };
 
 static void set_error(char *err, size_t errlen, const char *fmt, ...)
@@ -875,10 +879,86 @@ parse_ratio_field(struct loader *ld, const struct key_handler *h,
 	    "ratio", " (expected a number >= 0)");
 }
 
-/* A file path (char *), kept as written: relative to the working directory. */
+/* Notes where a key naming a file, a directory or the user was set, with
+ * its value (config_ref_find, config_blame). */
+static void
+add_ref(struct loader *ld, const char *key, const yaml_node_t *node,
+    const char *value, enum config_ref_use use)
+{
+	struct config *c = ld->cfg;
+	struct config_ref *r;
+
+	c->refs = xreallocarray(c->refs, c->n_refs + 1, sizeof(*c->refs));
+	r = &c->refs[c->n_refs++];
+	memset(r, 0, sizeof(*r));
+	str_copy(r->key, key, sizeof(r->key));
+	r->value = xstrdup(value);
+	r->line = node->start_mark.line + 1;
+	r->col = node->start_mark.column + 1;
+	r->use = use;
+}
+
+/* A path as written, or for a relative one, joined to the directory of
+ * the configuration file (a file named without a directory: as written,
+ * the working directory being its directory). */
+static char *
+resolve_path(const struct loader *ld, const char *s)
+{
+	size_t n;
+	char *out;
+
+	if (s[0] == '/' || ld->dirlen == 0)
+		return xstrdup(s);
+	n = ld->dirlen + 1 + strlen(s) + 1;
+	out = xmalloc(n);
+	snprintf(out, n, "%.*s%s%s", (int)ld->dirlen, ld->name,
+	    ld->name[ld->dirlen - 1] == '/' ? "" : "/", s);
+	return out;
+}
+
+/* A path key's value (resolved) into *field, noted as a ref. */
+static int
+path_value(struct loader *ld, const char *path, yaml_node_t *value,
+    enum config_ref_use use, char **field)
+{
+	const char *s;
+
+	if (plain_string(ld, path, value, &s) != 0)
+		return -1;
+	free(*field);
+	*field = resolve_path(ld, s);
+	add_ref(ld, path, value, *field, use);
+	return 0;
+}
+
+/* What the path keys that are not files read are for. */
+static const struct {
+	const char *key;
+	enum config_ref_use use;
+} path_uses[] = {
+	{ "outputs.file.path", CONFIG_REF_WRITE },
+	{ "baseline.state", CONFIG_REF_WRITE },
+	{ "daemon.state_dir", CONFIG_REF_DIR },
+};
+
+/* A file or directory (char *): read, unless path_uses says otherwise. */
 static int
 parse_path_field(struct loader *ld, const struct key_handler *h,
     const char *path, yaml_node_t *value, void *target)
+{
+	enum config_ref_use use = CONFIG_REF_READ;
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(path_uses); i++)
+		if (strcmp(path, path_uses[i].key) == 0)
+			use = path_uses[i].use;
+	return path_value(ld, path, value, use, FIELD(char *, target, h));
+}
+
+/* daemon.user: a name, not a path. */
+static int
+parse_user(struct loader *ld, const struct key_handler *h, const char *path,
+    yaml_node_t *value, void *target)
 {
 	char **field = FIELD(char *, target, h);
 	const char *s;
@@ -887,7 +967,51 @@ parse_path_field(struct loader *ld, const struct key_handler *h,
 		return -1;
 	free(*field);
 	*field = xstrdup(s);
+	add_ref(ld, path, value, s, CONFIG_REF_USER);
 	return 0;
+}
+
+const struct config_ref *
+config_ref_find(const struct config *c, const char *key, const char *value)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_refs; i++)
+		if ((key == NULL || strcmp(c->refs[i].key, key) == 0) &&
+		    (value == NULL || strcmp(c->refs[i].value, value) == 0))
+			return &c->refs[i];
+	return NULL;
+}
+
+void
+config_ref_where(const struct config *c, const struct config_ref *r,
+    char *out, size_t outlen)
+{
+	snprintf(out, outlen, "%s:%zu:%zu: %s", c->path, r->line, r->col, r->key);
+}
+
+bool
+config_blame(const struct config *c, char *err, size_t errlen)
+{
+	const struct config_ref *best = NULL;
+	char where[CONFIG_ERR_LEN], *msg;
+	size_t i, n, best_n = 0;
+
+	for (i = 0; i < c->n_refs; i++) {
+		n = strlen(c->refs[i].value);
+		if (c->refs[i].use != CONFIG_REF_USER && n > best_n &&
+		    strncmp(err, c->refs[i].value, n) == 0 && err[n] == ':') {
+			best = &c->refs[i];
+			best_n = n;
+		}
+	}
+	if (best == NULL)
+		return false;
+	config_ref_where(c, best, where, sizeof(where));
+	msg = xstrdup(err);
+	snprintf(err, errlen, "%s: %s", where, msg);
+	free(msg);
+	return true;
 }
 
 /* ---- Specific handlers -------------------------------------------- */
@@ -1046,12 +1170,16 @@ add_database(struct loader *ld, const char *path, const yaml_node_t *item,
     const char *text, void *target)
 {
 	struct config *c = target;
+	char *resolved;
 
 	if (text[0] == '\0')
 		return fail_at(ld, item, path, "must not be empty");
 	if (has_control(text))
 		return fail_at(ld, item, path, "contains control characters");
-	append_string(&c->geo_databases, &c->n_geo_databases, text);
+	resolved = resolve_path(ld, text);
+	append_string(&c->geo_databases, &c->n_geo_databases, resolved);
+	add_ref(ld, path, item, resolved, CONFIG_REF_READ);
+	free(resolved);
 	return 0;
 }
 
@@ -1785,13 +1913,10 @@ parse_log_follow(struct loader *ld, const struct key_handler *h,
     const char *path, yaml_node_t *value, void *target)
 {
 	struct log_source_conf *l = target;
-	const char *s;
 
 	(void)h;
-	if (plain_string(ld, path, value, &s) != 0)
+	if (path_value(ld, path, value, CONFIG_REF_READ, &l->path) != 0)
 		return -1;
-	free(l->path);
-	l->path = xstrdup(s);
 	l->kind = LOG_SOURCE_FOLLOW;
 	return 0;
 }
@@ -2345,7 +2470,7 @@ static const struct key_handler flow_keys[] = {
 static const struct key_table flow_table = KEY_TABLE(flow_keys);
 
 static const struct key_handler daemon_keys[] = {
-	{ "user", parse_path_field, offsetof(struct config, daemon_user), NULL, NULL },
+	{ "user", parse_user, offsetof(struct config, daemon_user), NULL, NULL },
 	{ "state_dir", parse_path_field, offsetof(struct config, state_dir), NULL, NULL },
 	{ "save_interval", parse_duration_field,
 	    offsetof(struct config, daemon_save_interval_s), NULL, NULL },
@@ -2521,7 +2646,8 @@ config_load_string(const char *name, const char *yaml, size_t len,
 {
 	yaml_parser_t parser;
 	yaml_document_t doc;
-	struct loader ld = { name, &doc, err, errlen, NULL };
+	struct loader ld = { name, &doc, err, errlen, NULL, 0 };
+	const char *slash = strrchr(name, '/');
 	struct config *c;
 	int rc;
 
@@ -2543,6 +2669,8 @@ config_load_string(const char *name, const char *yaml, size_t len,
 	config_defaults(c);
 	c->path = xstrdup(name);
 	ld.cfg = c;
+	/* "/x.yaml": the root is its directory */
+	ld.dirlen = slash == NULL ? 0 : slash == name ? 1 : (size_t)(slash - name);
 	rc = load_root(&ld, c);
 	if (rc == 0)
 		rc = check_single_document(&parser, &ld, yaml, len);

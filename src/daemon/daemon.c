@@ -23,6 +23,7 @@
 #include "exfild/logs/logsource.h"
 #include "exfild/output/output_set.h"
 #include "exfild/pipeline/pipeline.h"
+#include "exfild/daemon/preflight.h"
 #include "exfild/daemon/privdrop.h"
 #include "exfild/daemon/resolver.h"
 #include "exfild/daemon/sdnotify.h"
@@ -275,6 +276,7 @@ log_source_open(struct daemon *d, const struct log_source_conf *lc,
 		    l, err, sizeof(err));
 	}
 	if (l->follow == NULL && l->listen == NULL) {
+		config_blame(d->cfg, err, sizeof(err));
 		log_warnx("%s", err);
 		logfeed_free(l->feed);
 		l->feed = NULL;
@@ -552,6 +554,7 @@ reload_config(struct daemon *d, char *err, size_t errlen)
 		return -1;
 	}
 	pipeline_commit_config(d->pipe, u);
+	pipeline_warn_geo(d->pipe);
 	output_set_close(&d->outputs);
 	d->outputs = fresh;
 	warn_restart_changes(d->cfg, cfg);
@@ -806,11 +809,16 @@ static int
 start(struct daemon *d)
 {
 	char err[CONFIG_ERR_LEN];
-	const char *user = d->opts->user != NULL ? d->opts->user :
-	    d->cfg->daemon_user != NULL ? d->cfg->daemon_user : DAEMON_DEFAULT_USER;
+	const char *user = preflight_user(d->cfg, d->opts->user);
 
 	if (sdnotify_open(&d->notify, err, sizeof(err)) != 0)
 		log_warnx("systemd notification disabled: %s", err);
+	/* as root: the user exists, and the directories it will write in
+	 * (outputs, state) are there and its own */
+	if (preflight_prepare(d->cfg, d->opts->user, err, sizeof(err)) != 0) {
+		log_warnx("%s", err);
+		return -1;
+	}
 	if (captures_open(d) != 0)
 		return -1;
 	/* nothing below needs root: the captures are open */
@@ -823,6 +831,7 @@ start(struct daemon *d)
 		log_warnx("%s", err);
 		return -1;
 	}
+	pipeline_warn_geo(d->pipe);
 	if ((d->base = event_base_new()) == NULL) {
 		log_warnx("cannot create the event loop");
 		return -1;

@@ -30,7 +30,40 @@ struct geo {
 	struct geo_source *src;
 	size_t n_src;
 	struct geo_mmdb *asn; /* geo.asn (may be NULL) */
+	size_t public_prefixes; /* CSV lines holding a public address */
 };
+
+/* A CSV file being loaded: its trie, and the geo it belongs to. */
+struct csv_load {
+	struct geo *g;
+	struct trie *t;
+};
+
+/* Where no public address is (RFC 6890's special-purpose registries):
+ * a prefix inside one of these locates nothing a destination can be. */
+static const char *const non_public[] = {
+	"0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8",
+	"169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24", "192.0.2.0/24",
+	"192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24",
+	"224.0.0.0/3", "::/127", "64:ff9b:1::/48", "100::/64", "2001:db8::/32",
+	"fc00::/7", "fe80::/10", "ff00::/8",
+};
+
+static bool
+prefix_is_public(const struct netprefix *p)
+{
+	struct netprefix np;
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(non_public); i++) {
+		if (netprefix_parse(non_public[i], &np) != 0)
+			continue;
+		if (np.addr.family == p->addr.family && np.len <= p->len &&
+		    netprefix_contains(&np, &p->addr))
+			return false;
+	}
+	return true;
+}
 
 /* One parsed CSV line. */
 struct geo_entry {
@@ -94,6 +127,17 @@ geo_asn(const struct geo *g, const struct netaddr *a, char *org,
 	if (g->asn == NULL)
 		return 0;
 	return geo_mmdb_asn(g->asn, a, org, orglen);
+}
+
+bool
+geo_locates_public(const struct geo *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->n_src; i++)
+		if (g->src[i].mmdb != NULL)
+			return true; /* a MaxMind DB covers the Internet */
+	return g->public_prefixes > 0;
 }
 
 size_t
@@ -210,11 +254,13 @@ static int
 geo_load_line(void *ctx, const uint8_t *line, size_t len, char *msg,
     size_t msglen)
 {
+	struct csv_load *l = ctx;
 	struct geo_entry entry;
 
 	switch (geo_parse_line(line, len, &entry, msg, msglen)) {
 	case GEO_LINE_ENTRY:
-		geo_add_entry(ctx, &entry);
+		geo_add_entry(l->t, &entry);
+		l->g->public_prefixes += prefix_is_public(&entry.prefix);
 		return 0;
 	case GEO_LINE_SKIP:
 		return 0;
@@ -237,13 +283,13 @@ source_add(struct geo *g)
 int
 geo_load_csv(struct geo *g, const char *path, char *err, size_t errlen)
 {
-	struct trie *t;
+	struct csv_load l = { g, NULL };
 
 	if (g->n_src > 0 && g->src[g->n_src - 1].trie != NULL)
-		t = g->src[g->n_src - 1].trie;
+		l.t = g->src[g->n_src - 1].trie;
 	else
-		t = source_add(g)->trie = trie_new();
-	return file_each_line(path, geo_load_line, t, err, errlen);
+		l.t = source_add(g)->trie = trie_new();
+	return file_each_line(path, geo_load_line, &l, err, errlen);
 }
 
 static int

@@ -22,6 +22,7 @@ struct logfeed {
 	struct squid_format *squid; /* NULL: zeek */
 	struct zeek_reader *zeek;
 	char source[LOGFEED_SOURCE_MAX]; /* the source of the previous line */
+	char *format;               /* as given, for messages */
 	struct log_record rec;
 	struct logfeed_stats stats;
 };
@@ -38,10 +39,11 @@ logfeed_new(const char *format, struct pipeline *p, char *err, size_t errlen)
 	}
 	f = xcalloc(1, sizeof(*f));
 	f->pipe = p;
+	f->format = xstrdup(format);
 	if (strcmp(format, "zeek") == 0) {
 		f->zeek = zeek_reader_new();
 	} else if ((f->squid = squid_format_compile(format, err, errlen)) == NULL) {
-		free(f);
+		logfeed_free(f);
 		return NULL;
 	}
 	return f;
@@ -54,6 +56,7 @@ logfeed_free(struct logfeed *f)
 		return;
 	squid_format_free(f->squid);
 	zeek_reader_free(f->zeek);
+	free(f->format);
 	free(f);
 }
 
@@ -137,6 +140,7 @@ struct merge_input {
 	struct zeek_reader *zeek; /* its own header context (zeek) */
 	struct log_record rec;    /* its next record, when has */
 	bool has;
+	uint64_t records, rejected; /* its lines so far */
 };
 
 /* The input's next record, or has = false at its end. */
@@ -144,11 +148,35 @@ static void
 merge_advance(struct logfeed *f, struct merge_input *in)
 {
 	struct logsrc_line l;
+	uint64_t rejected;
 
 	in->has = false;
-	while (!in->has && logsrc_file_next(in->file, &l) == 1)
+	while (!in->has && logsrc_file_next(in->file, &l) == 1) {
+		rejected = f->stats.rejected;
 		in->has = parse_line(f, in->zeek, logsrc_file_name(in->file),
 		    l.lineno, l.text, l.len, &in->rec);
+		in->records += in->has;
+		in->rejected += f->stats.rejected - rejected;
+	}
+}
+
+/* A file with lines of which none parsed was read with the wrong format
+ * (or is not a log): -1 with "no line of FILE matches format F". An empty
+ * file, or Zeek headers alone, is no error. */
+static int
+merge_check_parsed(const struct logfeed *f, const struct merge_input *in,
+    size_t n, char *err, size_t errlen)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (in[i].records == 0 && in[i].rejected > 0) {
+			snprintf(err, errlen, "no line of %s matches format %s",
+			    logsrc_file_name(in[i].file), f->format);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 /* The input whose next record is the earliest (ties: the first given);
@@ -190,6 +218,7 @@ logfeed_replay(struct logfeed *f, const char *const *paths, size_t n,
 	struct merge_input *in = xcalloc(n > 0 ? n : 1, sizeof(*in));
 	struct merge_input *next;
 	size_t i;
+	int rc;
 
 	memset(stats, 0, sizeof(*stats));
 	for (i = 0; i < n; i++) {
@@ -206,8 +235,9 @@ logfeed_replay(struct logfeed *f, const char *const *paths, size_t n,
 		emit(f, &next->rec);
 		merge_advance(f, next);
 	}
+	rc = merge_check_parsed(f, in, n, err, errlen);
 	merge_close(in, n, stats);
-	return 0;
+	return rc;
 }
 
 void

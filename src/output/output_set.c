@@ -59,6 +59,7 @@ output_set_open(struct output_set *s, const struct config *cfg,
 		    err, errlen);
 
 		if (o == NULL) {
+			config_blame(cfg, err, errlen);
 			output_set_close(s);
 			return -1;
 		}
@@ -160,6 +161,7 @@ output_set_reopen_from(struct output_set *s, const struct config *cfg,
 			}
 			if ((s->v[s->n] = open_one(oc, s->state_dir, base, err,
 			    errlen)) == NULL) {
+				config_blame(cfg, err, errlen);
 				rc = -1;
 				break;
 			}

@@ -151,6 +151,7 @@ pipeline_new(const struct config *cfg, const char *source, pipeline_alert_fn fn,
 		goto fail;
 	return p;
 fail:
+	config_blame(cfg, err, errlen);
 	pipeline_free(p);
 	return NULL;
 }
@@ -424,6 +425,23 @@ pipeline_save_baseline(struct pipeline *p, char *err, size_t errlen)
 	    errlen);
 }
 
+void
+pipeline_warn_geo(const struct pipeline *p)
+{
+	const struct config_ref *r = config_ref_find(p->cfg, "geo.databases", NULL);
+	char where[CONFIG_ERR_LEN];
+
+	if (geo_locates_public(p->geo))
+		return;
+	if (r != NULL)
+		config_ref_where(p->cfg, r, where, sizeof(where));
+	else
+		snprintf(where, sizeof(where), "%s: geo.databases", p->cfg->path);
+	log_warnx("%s: the geo data locates no public address: every "
+	    "destination's country is unknown (\"??\", foreign); replace it "
+	    "with a country database (README: Running as a service)", where);
+}
+
 bool
 pipeline_has_baseline_state(const struct pipeline *p)
 {
@@ -604,10 +622,10 @@ pipeline_prepare_config(struct pipeline *p, const struct config *cfg,
 	struct geo *geo;
 
 	if ((geo = load_geo(cfg, err, errlen)) == NULL)
-		return NULL;
+		goto fail;
 	if (check_hosts(cfg, &p->key, err, errlen) != 0) {
 		geo_free(geo);
-		return NULL;
+		goto fail;
 	}
 	u = xcalloc(1, sizeof(*u));
 	u->cfg = cfg;
@@ -615,9 +633,12 @@ pipeline_prepare_config(struct pipeline *p, const struct config *cfg,
 	/* the new indicator lists first: on failure the old ones stay */
 	if ((u->ioc = indicators_prepare(p->ioc, cfg, err, errlen)) == NULL) {
 		pipeline_discard_config(u);
-		return NULL;
+		goto fail;
 	}
 	return u;
+fail:
+	config_blame(cfg, err, errlen);
+	return NULL;
 }
 
 void

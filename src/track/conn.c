@@ -52,7 +52,15 @@ struct conntrack {
 	struct http_events http_events; /* the parser's callbacks into this file */
 	bool finishing;                 /* conn_finish: flows let go, no more events */
 	struct conn_stats stats;
+	/* DNS answers weighed against networks.resolvers (dns_trust_check) */
+	uint64_t dns_trusted;
+	struct netaddr dns_first_untrusted;
+	bool dns_trust_warned;
 };
+
+/* Untrusted DNS answers weighed only once there are this many: a few
+ * stray ones at start are no sign of a wrong networks.resolvers. */
+#define DNS_UNTRUSTED_MIN 20
 
 /* What one client segment contributed, collected while parsers run. */
 struct segment_ctx {
@@ -730,6 +738,27 @@ on_dns_answer(void *ctx, const char *name, const struct netaddr *addr, uint32_t 
 	track_dns_answer(d->c->track, &d->client, name, addr, d->ts_ns);
 }
 
+/* More than half of the DNS answers ignored as untrusted: networks.resolvers
+ * is likely not this network's (the sample's, say), and names learn no
+ * address from DNS. Said once a run. */
+static void
+dns_trust_check(struct conntrack *c)
+{
+	char first[NETADDR_STRLEN];
+	uint64_t bad = c->stats.dns_untrusted;
+
+	if (c->dns_trust_warned || bad < DNS_UNTRUSTED_MIN ||
+	    bad <= c->dns_trusted)
+		return;
+	c->dns_trust_warned = true;
+	netaddr_format(&c->dns_first_untrusted, first, sizeof(first));
+	log_warnx("%s: networks.resolvers: %llu of %llu DNS answers were ignored "
+	    "as not from a listed resolver (the first from %s): list the "
+	    "resolvers this network uses, or none to believe every answer",
+	    c->cfg->path, (unsigned long long)bad,
+	    (unsigned long long)(bad + c->dns_trusted), first);
+}
+
 static RARE void
 handle_dns(struct conntrack *c, const struct packet *pkt)
 {
@@ -740,9 +769,12 @@ handle_dns(struct conntrack *c, const struct packet *pkt)
 	 * that forges an answer could otherwise move a foreign destination
 	 * home (or out of the internal networks) in the geo lookup. */
 	if (c->cfg->resolvers.n > 0 && !netset_contains(&c->cfg->resolvers, &pkt->src)) {
-		c->stats.dns_untrusted++;
+		if (c->stats.dns_untrusted++ == 0)
+			c->dns_first_untrusted = pkt->src;
+		dns_trust_check(c);
 		return;
 	}
+	c->dns_trusted++;
 	if (dns_parse_response(pkt->payload, pkt->payload_len, on_dns_answer, &d) ==
 	    DNS_MALFORMED)
 		c->stats.dns_malformed++;

@@ -1,17 +1,22 @@
 /*
  * log.c - stderr or syslog logging with levels, after OpenBSD's log.c.
+ * Syslog also copies to stderr when no one would read it otherwise: no
+ * syslog socket, or a person at the terminal.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "exfild/util/log.h"
 
 static bool log_to_stderr = true;
+static bool log_to_syslog = false;
 static enum log_level log_level = LOG_LEVEL_INFO;
 
 static const int syslog_prio[] = {
@@ -21,13 +26,30 @@ static const int syslog_prio[] = {
 	[LOG_LEVEL_DEBUG] = LOG_DEBUG,
 };
 
+/* A socket at path: where syslog(3) sends (glibc: _PATH_LOG). */
+static bool
+socket_exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+void
+log_init_syslog(const char *ident, bool to_stderr, enum log_level level,
+    const char *devlog)
+{
+	log_level = level;
+	log_to_syslog = !to_stderr;
+	log_to_stderr = to_stderr || isatty(STDERR_FILENO) || !socket_exists(devlog);
+	if (log_to_syslog)
+		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
 void
 log_init(const char *ident, bool to_stderr, enum log_level level)
 {
-	log_to_stderr = to_stderr;
-	log_level = level;
-	if (!to_stderr)
-		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	log_init_syslog(ident, to_stderr, level, LOG_SYSLOG_SOCKET);
 }
 
 void
@@ -74,7 +96,7 @@ vlog(enum log_level level, const char *fmt, va_list ap, int saved_errno)
 	}
 	if (log_to_stderr)
 		fprintf(stderr, "exfild: %s\n", msg);
-	else
+	if (log_to_syslog)
 		syslog(syslog_prio[level], "%s", msg);
 }
 

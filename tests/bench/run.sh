@@ -7,6 +7,8 @@
 # as its only geo source (made here from the bench's CSV, same networks):
 # target within 3% of the CSV's packets/s and instructions per packet.
 set -eu
+# shellcheck source=../e2e/tally.sh
+. tests/e2e/tally.sh # config_copy
 BUILD=${BUILD:-build}
 DIR=${BENCH_DIR:-${TMPDIR:-/tmp}/exfild-bench}
 mkdir -p "$DIR"
@@ -16,9 +18,10 @@ cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -o "$BUILD/bare_loop" tests/
 python3 tests/e2e/pcapsplit.py "$DIR/small.pcap" \
     "$(( $(python3 tests/e2e/pcapcount.py "$DIR/small.pcap") / 2 ))" "$DIR/half.pcap" /dev/null
 # the bench's geo CSV as a MaxMind DB, and the bench config reading it instead
-csv=$(sed -n 's/^ *databases: \[\(.*\)\]$/\1/p' tests/bench/bench.yaml)
+csv=tests/bench/$(sed -n 's/^ *databases: \[\(.*\)\]$/\1/p' tests/bench/bench.yaml)
 perl tests/mkmmdb.pl GeoLite2-Country 6 "$DIR/geo.mmdb" <"$csv"
-sed "s|databases: \[.*\]|databases: [$DIR/geo.mmdb]|" tests/bench/bench.yaml >"$DIR/bench-mmdb.yaml"
+config_copy tests/bench/bench.yaml |
+    sed "s|databases: \[.*\]|databases: [$DIR/geo.mmdb]|" >"$DIR/bench-mmdb.yaml"
 
 echo "== throughput on $(du -h "$DIR/large.pcap" | cut -f1) capture, page cache warm (CPU-bound; best of 3)"
 cat "$DIR/large.pcap" >/dev/null

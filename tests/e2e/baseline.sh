@@ -46,7 +46,7 @@ if [ "$(jq -r 'select(.during_learning) | .id' "$T/a.out" | wc -l)" -eq 0 ]; the
 else bad "demo: alerts during learning"; fi
 
 # ---- (b) the whole day inside learning ----
-sed -e "s|^  learn: 2h|  learn: 1d\n  state: $T/b.state|" conf/demo.yaml >"$T/b.yaml"
+config_copy conf/demo.yaml | sed -e "s|^  learn: 2h|  learn: 1d\n  state: $T/b.state|" >"$T/b.yaml"
 "$EXFILD" -c "$T/b.yaml" -r pcaps/jal-day.pcap --save-baseline >"$T/b.out" \
     2>"$T/b.err" || bad "learning replay: exit $?"
 jq -r '[.src, .rule, .dst_host, (.during_learning|tostring)] | join(" ")' \
@@ -64,7 +64,7 @@ if grep -q '^seen name hk-files.example.net .* [0-9a-f]*:[0-9a-f]*:1' "$T/b.stat
 else bad "state: no alerted host on hk-files.example.net"; cat "$T/b.state"; fi
 
 # ---- (c) exfild --baseline ----
-sed -e "s|^  learn: 2h|  learn: 2h\n  state: $T/b.state|" conf/demo.yaml >"$T/c.yaml"
+config_copy conf/demo.yaml | sed -e "s|^  learn: 2h|  learn: 2h\n  state: $T/b.state|" >"$T/c.yaml"
 "$EXFILD" --baseline "$T/b.state" -c "$T/c.yaml" >"$T/c.out" 2>"$T/c.err" ||
     bad "--baseline: exit $?"
 expect_line "--baseline learning" "$T/c.out" "# learning: from 2014-09-18T00:00:00.000Z until 2014-09-18T02:00:00.000Z (over at the newest record)"

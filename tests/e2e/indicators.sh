@@ -167,7 +167,7 @@ if log_has "indicators: $T/lists/iocs.txt (plain): 2 entries"; then ok; else bad
 # a reload naming a file that is not there: refused, the old lists stay
 write_config yes
 kill -HUP "$daemon_pid"
-if wait_for 10 log_has "reload failed, keeping the running configuration: $T/lists/feodo.csv: No such file or directory"; then ok
+if wait_for 10 grep -q "reload failed, keeping the running configuration: $T/exfild.yaml:[0-9]*:[0-9]*: indicators.file: $T/lists/feodo.csv: No such file or directory" "$T/daemon.log"; then ok
 else bad "reload with a missing list"; cat "$T/daemon.log"; fi
 request 10.1.20.7 example.net 203.0.113.5
 expect_alert 3 "old lists after a failed reload" "indicator-match 10.1.20.7 example.net high example.net name iocs.txt C2 domain"

@@ -41,9 +41,8 @@ expect_same() {
 # demo_config OUT DATABASES [EXTRA_GEO_LINE [ALLOW]]: conf/demo.yaml with its
 # geo databases (and allow list) replaced
 demo_config() {
-	sed -e "s|^  databases: .*|  databases: [$2]${3:+\\
-$3}|" -e "s|^  allow: .*|  allow: [${4:-\"*.windowsupdate.com\", 192.0.2.0/24}]|" \
-	    conf/demo.yaml >"$1"
+	config_copy conf/demo.yaml | sed -e "s|^  databases: .*|  databases: [$2]${3:+\\
+$3}|" -e "s|^  allow: .*|  allow: [${4:-\"*.windowsupdate.com\", 192.0.2.0/24}]|" >"$1"
 }
 
 perl tests/mkmmdb.pl GeoLite2-Country 6 "$T/geo.mmdb" <conf/geo-sample.csv || bad "mkmmdb geo"
@@ -167,7 +166,7 @@ EOF
 	head -c 900 "$T/geo.mmdb" >"$T/d/geo/new.mmdb"
 	mv "$T/d/geo/new.mmdb" "$T/d/geo/geo.mmdb"
 	kill -HUP "$daemon_pid"
-	if wait_for 5 grep -qF "reload failed, keeping the running configuration: $T/d/geo/geo.mmdb: The MaxMind DB file contains invalid metadata" "$T/d/daemon.log"; then ok
+	if wait_for 5 grep -q "reload failed, keeping the running configuration: $T/d/exfild.yaml:[0-9]*:[0-9]*: geo.databases: $T/d/geo/geo.mmdb: The MaxMind DB file contains invalid metadata" "$T/d/daemon.log"; then ok
 	else bad "the truncated database's reload not refused"; tail -5 "$T/d/daemon.log"; fi
 	kill -0 "$daemon_pid" 2>/dev/null && ok || { bad "daemon died at the reload"; return; }
 	upload_line $((t0 + 60)) 203.0.113.66 3000000 >>"$log"

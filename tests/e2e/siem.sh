@@ -136,7 +136,7 @@ wait_for 10 listening 10601 && wait_for 5 listening 10650 && wait_for 5 test -S 
 # ---- configs: conf/demo.yaml's thresholds, plus syslog outputs ----
 # replay_config STATE_DIR FIRST_PORT MAX_MESSAGE
 replay_config() {
-	cat conf/demo.yaml
+	config_copy conf/demo.yaml
 	echo "daemon: { state_dir: $1 }"
 	echo "outputs:"
 	p=$2
@@ -264,7 +264,7 @@ if cmp -s "$T/hostile.out" "$T/hostile1k.out"; then ok; else bad "hostile replay
 check_run hostile1k "$T/hostile1k.out" 3072 hostile
 # the same over the other transports: UDP and TCP on IPv6 (TCP with LF
 # framing), a host name (localhost), a unix datagram socket
-cat conf/demo.yaml - >"$T/transports.yaml" <<EOF
+{ config_copy conf/demo.yaml; cat; } >"$T/transports.yaml" <<EOF
 daemon: { state_dir: $T/transports-state }
 outputs:
   - syslog: { target: "udp://$V6URL:10631", format: rfc5424-json, name: json }
@@ -288,7 +288,7 @@ networks:
   internal: [10.0.0.0/8]
 geo:
   home: [JP]
-  databases: [conf/geo-sample.csv]
+  databases: [$(pwd)/conf/geo-sample.csv]
 baseline:
   learn: 0
 rules:

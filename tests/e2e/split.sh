@@ -20,7 +20,7 @@ ok() { pass=$((pass + 1)); }
 bad() { fail=$((fail + 1)); echo "split FAIL: $*"; }
 
 # the demo's configuration with a state file of the test's own
-sed "s|^baseline:|baseline:\n  state: $tmp/state|" conf/demo.yaml >"$tmp/demo.yaml"
+config_copy conf/demo.yaml | sed "s|^baseline:|baseline:\n  state: $tmp/state|" >"$tmp/demo.yaml"
 grep -q "state: $tmp/state" "$tmp/demo.yaml" || bad "no baseline: section in conf/demo.yaml"
 
 # two_runs NAME PART1 PART2 [keep]: part one saving the state, part two
@@ -83,7 +83,8 @@ else bad "part two did not say what state it loaded:"; head -1 "$tmp/keep.err2";
 # The week (tests/e2e/week.sh): slow uploads over days, beacon series,
 # dormant hosts, campaigns, crown-jewel pulls; and its Squid log.
 if [ -x "$BUILD/pcapgen" ] && "$BUILD/pcapgen" --week "$tmp/w" >/dev/null; then
-	sed "s|^baseline:|baseline:\n  state: $tmp/state|" tests/e2e/week.yaml >"$tmp/week.yaml"
+	config_copy tests/e2e/week.yaml |
+	    sed "s|^baseline:|baseline:\n  state: $tmp/state|" >"$tmp/week.yaml"
 	rm -f "$tmp/state"
 	"$EXFILD" -c "$tmp/week.yaml" -r "$tmp/w/week.pcap" >"$tmp/week.one" 2>/dev/null
 	for n in $(python3 tests/e2e/pcapsplit.py --points "$tmp/w/week.pcap" 5); do

@@ -1,5 +1,7 @@
 #!/bin/sh
-# The service as installed: `make install` into temporary roots, then
+# The service as installed: `make install` into temporary roots (the user
+# and its state and log directories in DESTDIR, by systemd-sysusers and by
+# useradd), then
 # systemd-analyze verify (clean) and security (exposure <= MAX_EXPOSURE) on the
 # installed unit, the sysusers entry, the man pages (mandoc -Tlint), the
 # installed sample configuration (checked and used from /), a second install
@@ -11,6 +13,7 @@ cd "$(dirname "$0")/../.." || exit 1
 MAKE=${MAKE:-make}
 MAX_EXPOSURE=${MAX_EXPOSURE:-2.0}
 tmp=$(mktemp -d)
+chmod 755 "$tmp" # exfild -t reads the installed files as another user
 trap 'rm -rf "$tmp"' EXIT
 pass=0; fail=0
 
@@ -56,7 +59,7 @@ for f in usr/local/sbin/exfild usr/local/share/exfild/exfild.yaml \
     usr/local/share/exfild/geo-sample.csv usr/local/share/exfild/hosts.sample \
     usr/local/share/man/man8/exfild.8 usr/local/share/man/man5/exfild.yaml.5 \
     lib/systemd/system/exfild.service usr/lib/sysusers.d/exfild.conf \
-    etc/exfild/exfild.yaml; do
+    etc/exfild/exfild.yaml etc/exfild/geo.csv; do
 	if [ -f "$root/$f" ]; then ok; else bad "install: /$f missing"; fi
 done
 unit="$root/lib/systemd/system/exfild.service"
@@ -68,6 +71,32 @@ if grep -Eq '(^|[[ ,])conf/' "$root/etc/exfild/exfild.yaml"; then
 	bad "installed config still has relative conf/ paths"
 	grep -En '(^|[[ ,])conf/' "$root/etc/exfild/exfild.yaml"
 else ok; fi
+
+# The user (systemd-sysusers here: in DESTDIR's /etc/passwd) and its
+# directories: state 0700, logs 0750, owned by it.
+# expect_user ROOT HOW: a system user exfild that cannot log in, and its dirs
+expect_user() {
+	line=$(grep '^exfild:' "$1/etc/passwd" 2>/dev/null)
+	case "$line" in
+	exfild:*:*:*:*:/var/lib/exfild:/usr/sbin/nologin) ok ;;
+	*) bad "$2: passwd line '$line'" ;;
+	esac
+	uid=$(echo "$line" | cut -d: -f3)
+	if [ -n "$uid" ] && [ "$uid" -gt 0 ] && [ "$uid" -lt 1000 ]; then ok; else
+		bad "$2: uid '$uid' is not a system uid"; fi
+	for d in "var/lib/exfild 700" "var/log/exfild 750"; do
+		set -- "$1" "$2" $d
+		got=$(stat -c '%u %a' "$1/$3" 2>/dev/null)
+		if [ "$got" = "$uid $4" ]; then ok; else bad "$2: /$3 is '$got', want '$uid $4'"; fi
+	done
+}
+expect_user "$root" "make install (systemd-sysusers)"
+# ... and without systemd-sysusers, useradd (--prefix DESTDIR)
+# shellcheck disable=SC2086
+run_make "$tmp/install-useradd.log" install DESTDIR="$tmp/root2" $dirs SYSUSERS=
+if grep -qx 'install: user exfild (useradd)' "$tmp/install-useradd.log"; then ok; else
+	bad "make install SYSUSERS=: useradd not used"; cat "$tmp/install-useradd.log"; fi
+expect_user "$tmp/root2" "make install (useradd)"
 
 # A second install keeps the administrator's configuration.
 echo "# edited by the administrator" >>"$root/etc/exfild/exfild.yaml"
@@ -102,14 +131,18 @@ fi
 # Uninstall removes all but the configuration.
 # shellcheck disable=SC2086
 run_make "$tmp/uninstall.log" uninstall DESTDIR="$root" $dirs
-left=$(cd "$root" && find . -name '*exfild*' ! -path ./etc/exfild ! -path ./etc/exfild/exfild.yaml | sort)
+# (the state and log directories are data: kept)
+left=$(cd "$root" && find . -name '*exfild*' ! -path ./etc/exfild ! -path ./etc/exfild/exfild.yaml \
+    ! -path ./var/lib/exfild ! -path ./var/log/exfild | sort)
 if [ -z "$left" ]; then ok; else bad "make uninstall left: $left"; fi
 if [ -f "$root/etc/exfild/exfild.yaml" ]; then ok; else
 	bad "make uninstall removed the configuration"; fi
 
 # --- 2. An install under a temporary prefix, so that every path is real -------
+# (INSTALL_USER=no: not this machine's /etc/passwd and /var; tests/e2e/fresh.sh
+# runs a daemon as the user an install made)
 live="$tmp/live"
-ldirs="PREFIX=$live SYSCONFDIR=$live/etc SYSTEMDUNITDIR=$live/unit SYSUSERSDIR=$live/sysusers.d"
+ldirs="PREFIX=$live SYSCONFDIR=$live/etc SYSTEMDUNITDIR=$live/unit SYSUSERSDIR=$live/sysusers.d INSTALL_USER=no"
 # shellcheck disable=SC2086
 run_make "$tmp/install3.log" install $ldirs
 unit="$live/unit/exfild.service"
@@ -140,11 +173,15 @@ else
 fi
 
 # The installed sample configuration is valid and usable from / (where
-# systemd starts the service): its geo and hosts files are found.
-out=$("$live/sbin/exfild" -t -c "$live/etc/exfild/exfild.yaml" 2>&1)
+# systemd starts the service): its geo file (the placeholder beside it) is
+# found, and said to locate nothing. (-u nobody: no exfild user here.)
+out=$(cd / && "$live/sbin/exfild" -t -u nobody -c "$live/etc/exfild/exfild.yaml" 2>"$tmp/t.err")
 if [ "$(printf '%s\n' "$out" | sed -n '$=')" = 2 ] &&
     printf '%s\n' "$out" | head -1 | grep -q '^memory: the limits need [0-9]* bytes ' &&
     [ "$(printf '%s\n' "$out" | tail -1)" = "configuration OK" ]; then ok; else bad "exfild -t on the installed config: $out"; fi
+l=$(grep -n '^  databases: \[geo.csv\]$' "$live/etc/exfild/exfild.yaml" | cut -d: -f1)
+if [ "$(cat "$tmp/t.err")" = "exfild: $live/etc/exfild/exfild.yaml:$l:15: geo.databases: the geo data locates no public address: every destination's country is unknown (\"??\", foreign); replace it with a country database (README: Running as a service)" ]
+then ok; else bad "exfild -t on the installed config: stderr"; cat "$tmp/t.err"; fi
 pcap="$(pwd)/pcaps/egress-xff.pcap"
 if (cd / && "$live/sbin/exfild" -c "$live/etc/exfild/exfild.yaml" -r "$pcap") \
     >/dev/null 2>"$tmp/replay.err"; then ok; else

@@ -21,6 +21,16 @@ skip_all() {
 	exit 77
 }
 
+# config_copy FILE: FILE's text for a copy of it elsewhere: its relative
+# geo.databases (one entry) and geo.hosts, relative to FILE's directory,
+# made absolute
+config_copy() {
+	config_dir=$(cd "$(dirname "$1")" && pwd)
+	sed -e "s|^\( *databases: \[\)\([^/]\)|\1$config_dir/\2|" \
+	    -e "s|^\( *hosts: \)\([^/]\)|\1$config_dir/\2|" \
+	    -e "s|^\( *public_suffix_list: \)\([^/]\)|\1$config_dir/\2|" "$1"
+}
+
 # wait_for SECONDS COMMAND...: polls every 0.1 s until COMMAND succeeds;
 # false when it never did
 wait_for() {

@@ -224,14 +224,15 @@ test_sample_file(void **state)
 	assert_prefix(&c->internal.v[1], "172.16.0.0", 12);
 	assert_prefix(&c->internal.v[2], "192.168.0.0", 16);
 	assert_prefix(&c->internal.v[3], "fc00::", 7);
-	assert_int_equal(c->n_proxies, 1);
-	assert_true(is_proxy(c, "10.77.1.2", 3128));
-	assert_false(is_proxy(c, "10.77.1.2", 8080));
+	/* a starting point: no demo proxy or resolver, the placeholder geo
+	 * file beside it (relative to the file's directory), no hosts file */
+	assert_int_equal(c->n_proxies, 0);
+	assert_int_equal(c->resolvers.n, 0);
 	assert_int_equal(c->n_geo_home, 1);
 	assert_country(c->geo_home[0], "JP");
 	assert_int_equal(c->n_geo_databases, 1);
-	assert_string_equal(c->geo_databases[0], "conf/geo-sample.csv");
-	assert_string_equal(c->geo_hosts, "conf/hosts.sample");
+	assert_string_equal(c->geo_databases[0], "conf/geo.csv");
+	assert_null(c->geo_hosts);
 	assert_string_equal(c->baseline_state, "/var/lib/exfild/baseline.state");
 	assert_int_equal(c->baseline_learn_s, 7 * 86400);
 	assert_int_equal(c->baseline_allow_nets.n, 1);
@@ -1526,6 +1527,131 @@ test_geo_asn_and_allow_as(void **state)
 	    "t.yaml:2:8: geo.asn: expected a scalar, not a list");
 }
 
+
+/* A config named name: its paths, as the loader resolved them. */
+static struct config *
+load_named(const char *name, const char *yaml)
+{
+	struct config *c = NULL;
+
+	assert_int_equal(config_load_string(name, yaml, strlen(yaml), &c, errbuf,
+	    sizeof(errbuf)), 0);
+	assert_non_null(c);
+	return c;
+}
+
+#define PATHS_YAML \
+	"geo: { databases: [geo.csv, /abs/g.mmdb], hosts: sub/hosts, asn: a.mmdb }\n" \
+	"baseline: { state: state/b.state }\n" \
+	"daemon: { user: someone, state_dir: lib }\n" \
+	"indicators:\n  - { file: iocs.txt }\n" \
+	"logs:\n  - { follow: ../squid/access.log, format: squid }\n" \
+	"outputs:\n  - file: { path: log/alerts.json }\n"
+
+/* Relative paths are relative to the configuration file's directory;
+ * absolute ones and the user name stay as written. */
+static void
+test_relative_paths(void **state)
+{
+	struct config *c;
+
+	(void)state;
+	c = load_named("/etc/exfild/exfild.yaml", PATHS_YAML);
+	assert_string_equal(c->geo_databases[0], "/etc/exfild/geo.csv");
+	assert_string_equal(c->geo_databases[1], "/abs/g.mmdb");
+	assert_string_equal(c->geo_hosts, "/etc/exfild/sub/hosts");
+	assert_string_equal(c->geo_asn, "/etc/exfild/a.mmdb");
+	assert_string_equal(c->baseline_state, "/etc/exfild/state/b.state");
+	assert_string_equal(c->daemon_user, "someone");
+	assert_string_equal(c->state_dir, "/etc/exfild/lib");
+	assert_string_equal(c->indicators[0].file, "/etc/exfild/iocs.txt");
+	assert_string_equal(c->logs[0].path, "/etc/exfild/../squid/access.log");
+	assert_string_equal(c->outputs[0].path, "/etc/exfild/log/alerts.json");
+	config_free(c);
+	/* a relative config name: joined to its directory */
+	c = load_named("conf/demo.yaml", PATHS_YAML);
+	assert_string_equal(c->geo_databases[0], "conf/geo.csv");
+	assert_string_equal(c->outputs[0].path, "conf/log/alerts.json");
+	config_free(c);
+	/* no directory in the name: the working directory is its directory */
+	c = load_named("exfild.yaml", PATHS_YAML);
+	assert_string_equal(c->geo_databases[0], "geo.csv");
+	assert_string_equal(c->state_dir, "lib");
+	config_free(c);
+	/* at the root */
+	c = load_named("/x.yaml", PATHS_YAML);
+	assert_string_equal(c->geo_hosts, "/sub/hosts");
+	config_free(c);
+}
+
+/* Each file, directory and the user is noted with its key and place. */
+static void
+test_config_refs(void **state)
+{
+	static const struct {
+		const char *key, *value;
+		size_t line, col;
+		enum config_ref_use use;
+	} want[] = {
+		{ "geo.databases", "/c/geo.csv", 1, 20, CONFIG_REF_READ },
+		{ "geo.databases", "/abs/g.mmdb", 1, 29, CONFIG_REF_READ },
+		{ "geo.hosts", "/c/sub/hosts", 1, 50, CONFIG_REF_READ },
+		{ "geo.asn", "/c/a.mmdb", 1, 66, CONFIG_REF_READ },
+		{ "baseline.state", "/c/state/b.state", 2, 20, CONFIG_REF_WRITE },
+		{ "daemon.user", "someone", 3, 17, CONFIG_REF_USER },
+		{ "daemon.state_dir", "/c/lib", 3, 37, CONFIG_REF_DIR },
+		{ "indicators.file", "/c/iocs.txt", 5, 13, CONFIG_REF_READ },
+		{ "logs.follow", "/c/../squid/access.log", 7, 15, CONFIG_REF_READ },
+		{ "outputs.file.path", "/c/log/alerts.json", 9, 19, CONFIG_REF_WRITE },
+	};
+	char where[CONFIG_ERR_LEN];
+	struct config *c;
+	size_t i;
+
+	(void)state;
+	c = load_named("/c/x.yaml", PATHS_YAML);
+	assert_int_equal(c->n_refs, ARRAY_LEN(want));
+	for (i = 0; i < ARRAY_LEN(want); i++) {
+		assert_string_equal(c->refs[i].key, want[i].key);
+		assert_string_equal(c->refs[i].value, want[i].value);
+		assert_int_equal(c->refs[i].line, want[i].line);
+		assert_int_equal(c->refs[i].col, want[i].col);
+		assert_int_equal(c->refs[i].use, want[i].use);
+	}
+	assert_ptr_equal(config_ref_find(c, "daemon.user", NULL), &c->refs[5]);
+	assert_ptr_equal(config_ref_find(c, NULL, "/abs/g.mmdb"), &c->refs[1]);
+	assert_null(config_ref_find(c, "geo.hosts", "/abs/g.mmdb"));
+	config_ref_where(c, &c->refs[9], where, sizeof(where));
+	assert_string_equal(where, "/c/x.yaml:9:19: outputs.file.path");
+	config_free(c);
+}
+
+/* An error about a named file gets its key and place in front; others
+ * (and the user name) are left alone. */
+static void
+test_config_blame(void **state)
+{
+	char err[CONFIG_ERR_LEN];
+	struct config *c;
+
+	(void)state;
+	c = load_named("/c/x.yaml", PATHS_YAML);
+	snprintf(err, sizeof(err), "/c/geo.csv: cannot open: No such file or directory");
+	assert_true(config_blame(c, err, sizeof(err)));
+	assert_string_equal(err, "/c/x.yaml:1:20: geo.databases: /c/geo.csv: "
+	    "cannot open: No such file or directory");
+	snprintf(err, sizeof(err), "/c/sub/hosts:3: bad line");
+	assert_true(config_blame(c, err, sizeof(err)));
+	assert_string_equal(err, "/c/x.yaml:1:50: geo.hosts: /c/sub/hosts:3: bad line");
+	/* a path that is only a prefix of another's is not it */
+	snprintf(err, sizeof(err), "/c/geo.csv.old: cannot open");
+	assert_false(config_blame(c, err, sizeof(err)));
+	assert_string_equal(err, "/c/geo.csv.old: cannot open");
+	snprintf(err, sizeof(err), "someone: no such user");
+	assert_false(config_blame(c, err, sizeof(err)));
+	config_free(c);
+}
+
 /* baseline.familiar_by, min_hosts, min_days, public_suffix_list: the
  * defaults, every word, and each refusal with its place. */
 static void
@@ -1604,6 +1730,9 @@ main(void)
 		cmocka_unit_test(test_syslog_outputs),
 		cmocka_unit_test(test_syslog_output_errors),
 		cmocka_unit_test(test_log_sources),
+		cmocka_unit_test(test_relative_paths),
+		cmocka_unit_test(test_config_refs),
+		cmocka_unit_test(test_config_blame),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -368,6 +368,46 @@ test_large_file(void **state)
 	assert_string_equal(cc_of(f->g, "2001:ffff::1"), "??");
 }
 
+
+/* Special-purpose ranges only (private, documentation, link-local,
+ * multicast...) locate no public address; one public prefix does, and so
+ * does a range that holds some (a /0, a /7 around 10/8). */
+static void
+test_locates_public(void **state)
+{
+	static const struct {
+		const char *csv;
+		bool public;
+	} cases[] = {
+		{ "# nothing\n", false },
+		{ "10.0.0.0/8,JP\n172.16.0.0/12,JP\n192.168.1.0/24,JP\n"
+		  "192.0.2.0/24,US\n198.51.100.0/24,JP\n203.0.113.0/24,HK\n"
+		  "100.64.0.0/10,JP\n127.0.0.1/32,JP\n169.254.0.0/16,JP\n"
+		  "224.0.0.0/4,US\n255.255.255.255/32,US\n198.18.0.0/15,JP\n"
+		  "2001:db8::/32,US\nfd00::/8,JP\nfe80::/10,JP\nff02::/16,US\n"
+		  "::1/128,JP\n", false },
+		{ "10.0.0.0/8,JP\n133.0.0.0/8,JP\n", true },
+		{ "8.8.8.8/32,US\n", true },
+		{ "2001:200::/23,JP\n", true },
+		{ "0.0.0.0/0,US\n", true },
+		{ "8.0.0.0/7,US\n", true },
+		{ "198.51.100.0/23,JP\n", true }, /* 198.51.101.0/24 is public */
+	};
+	struct fixture *f = *state;
+	char err[256];
+	size_t i;
+
+	assert_false(geo_locates_public(f->g)); /* no database at all */
+	for (i = 0; i < ARRAY_LEN(cases); i++) {
+		geo_free(f->g);
+		f->g = geo_new();
+		assert_int_equal(load(f, cases[i].csv, err, sizeof(err)), 0);
+		if (geo_locates_public(f->g) != cases[i].public)
+			fail_msg("case %zu: locates_public should be %d", i,
+			    cases[i].public);
+	}
+}
+
 int
 main(void)
 {
@@ -393,6 +433,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_truncation_every_offset,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_large_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_locates_public, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -64,7 +64,9 @@ test_reload_keeps_unchanged_syslog(void **state)
 	cc = load("  - syslog: { target: \"udp://127.0.0.1:9\", format: leef, name: siem }\n"
 	    "  - file: { path: /nonexistent-exfild/x.json }\n");
 	assert_int_equal(output_set_reopen_from(&c, cc, base, &b, err, sizeof(err)), -1);
-	assert_string_equal(err, "/nonexistent-exfild/x.json: No such file or directory");
+	/* (the key and its place in front: config_blame) */
+	assert_string_equal(err, "t.yaml:4:19: outputs.file.path: "
+	    "/nonexistent-exfild/x.json: No such file or directory");
 	assert_non_null(b.v[0]); /* reopened after being closed for the change */
 	assert_non_null(b.v[1]);
 	config_free(cc);

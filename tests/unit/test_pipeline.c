@@ -1705,8 +1705,8 @@ test_reload_mmdb_geo_and_asn(void **state)
 	assert_string_equal(alerts[0].dst_org, "Example Net");
 
 	apply_mmdb_config(fx, cut, "192.0.2.0/24", -1, err, sizeof(err));
-	snprintf(want, sizeof(want), "%s: The MaxMind DB file contains invalid "
-	    "metadata", cut);
+	snprintf(want, sizeof(want), "t2.yaml:6:15: geo.databases: %s: The "
+	    "MaxMind DB file contains invalid metadata", cut);
 	assert_string_equal(err, want);
 	zip_upload(fx->p, "198.51.100.201", 50001, t1 + 100 * SEC);
 	assert_int_equal(nalerts, 2);

@@ -186,6 +186,26 @@ struct config_mark {
 	size_t line, col; /* of its value, from 1 */
 };
 
+/*
+ * Where a key naming a file, a directory or the user was set, with its
+ * value: for messages that name the key and file:line ("a file that cannot
+ * be opened") and for the start-up checks of exfild -t. A relative path is
+ * held resolved against the configuration file's directory.
+ */
+#define CONFIG_KEY_LEN 96
+enum config_ref_use {
+	CONFIG_REF_READ,  /* a file read: geo.*, indicators, logs.follow */
+	CONFIG_REF_WRITE, /* a file written: outputs' files, baseline.state */
+	CONFIG_REF_DIR,   /* a directory written in: daemon.state_dir */
+	CONFIG_REF_USER,  /* daemon.user */
+};
+struct config_ref {
+	char key[CONFIG_KEY_LEN]; /* "geo.databases", "outputs.file.path" */
+	char *value;              /* the path (resolved) or the user name */
+	size_t line, col;         /* of the value, from 1 */
+	enum config_ref_use use;
+};
+
 #define CONFIG_DEFAULT_STATE_DIR "/var/lib/exfild"
 #define CONFIG_ERR_LEN 512
 #define CONFIG_IFNAME_MAX 15 /* IFNAMSIZ - 1 */
@@ -198,6 +218,8 @@ struct config_mark {
 struct config {
 	char *path;
 	char sensor[64];
+	struct config_ref *refs; /* in the file's order */
+	size_t n_refs;
 
 	struct netset internal;
 	struct proxy_addr *proxies;
@@ -298,6 +320,18 @@ bool config_log_format_valid(const char *s);
  * (limits.* only). */
 bool config_where(const struct config *c, const void *field, size_t *line,
     size_t *col);
+
+/* The first ref with that key and value (NULL: any); NULL when none. */
+const struct config_ref *config_ref_find(const struct config *c,
+    const char *key, const char *value);
+/* "FILE:LINE:COL: KEY" of a ref. */
+void config_ref_where(const struct config *c, const struct config_ref *r,
+    char *out, size_t outlen);
+/* An error about a file the configuration names ("PATH: reason", as the
+ * loaders write them) gets the key and its place in front:
+ * "FILE:LINE:COL: KEY: PATH: reason". False (err unchanged) when err
+ * starts with no path of the file's. */
+bool config_blame(const struct config *c, char *err, size_t errlen);
 
 bool config_is_internal(const struct config *c, const struct netaddr *a);
 /* The index of the crown jewel at (addr, port); -1 when none. */

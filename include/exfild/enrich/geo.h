@@ -36,5 +36,10 @@ country_t geo_lookup(const struct geo *g, const struct netaddr *a);
 uint32_t geo_asn(const struct geo *g, const struct netaddr *a, char *org,
     size_t orglen);
 size_t geo_prefix_count(const struct geo *g);
+/* Can any public address be located? False when every CSV line is a
+ * private, documentation or other special-purpose range (or there is no
+ * database): every destination would then be of unknown country. A
+ * MaxMind DB counts as covering public addresses. */
+bool geo_locates_public(const struct geo *g);
 
 #endif

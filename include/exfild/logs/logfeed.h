@@ -47,6 +47,8 @@ void logfeed_line(void *ctx, const char *source, uint64_t lineno,
  * of the same hours, or a Squid log and its rotated predecessor, read as
  * the sensor saw them. All files are opened first: -1 with "path: reason"
  * when one cannot be, nothing read. stats: the files' counters summed.
+ * -1 as well, after the replay, when a file had lines and none parsed:
+ * "no line of FILE matches format F".
  */
 struct logsrc_stats;
 int logfeed_replay(struct logfeed *f, const char *const *paths, size_t n,

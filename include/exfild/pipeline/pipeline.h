@@ -118,6 +118,9 @@ int pipeline_save_baseline(struct pipeline *p, char *err, size_t errlen);
 /* baseline.state was set when the pipeline was made (its path stays until
  * a restart, whatever a reload says). */
 bool pipeline_has_baseline_state(const struct pipeline *p);
+/* A warning when the geo data locates no public address (geo.h): every
+ * destination would be of unknown country. Start-up, reload and -t. */
+void pipeline_warn_geo(const struct pipeline *p);
 void pipeline_get_stats(const struct pipeline *p, struct pipeline_stats *out);
 
 typedef void (*pipeline_pair_fn)(void *ctx, const struct pair_report *r);
