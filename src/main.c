@@ -27,6 +27,7 @@
 #include "exfild/output/output_set.h"
 #include "exfild/pipeline/limits.h"
 #include "exfild/pipeline/pipeline.h"
+#include "exfild/report/report.h"
 #include "exfild/track/baseline.h"
 #include "exfild/detect/registry.h"
 #include "exfild/util/util.h"
@@ -51,6 +52,7 @@ struct options {
 	bool pairs;
 	bool save_baseline;
 	const char *print_baseline; /* --baseline FILE */
+	const char *report;         /* --report FILE */
 	bool config_given;
 	bool to_outputs;
 	bool level_forced;
@@ -62,7 +64,9 @@ usage(FILE *fp)
 {
 	fprintf(fp,
 	    "usage: exfild -r FILE [-r FILE ...] [-c CONFIG] [--pairs] [--save-baseline]\n"
+	    "                    [--report FILE]\n"
 	    "       exfild -l LOG [-l LOG ...] [--log-format FORMAT] [-c CONFIG] [--pairs]\n"
+	    "                    [--report FILE]\n"
 	    "       exfild -t [-c CONFIG]\n"
 	    "       exfild --baseline FILE [-c CONFIG]\n"
 	    "       exfild [-c CONFIG] [-i IFACE ...] [-f] [-u USER]\n"
@@ -81,6 +85,8 @@ usage(FILE *fp)
 	    "                       (default daemon.user, or " DAEMON_DEFAULT_USER ")\n"
 	    "      --pairs          after the alerts, print one JSON object per\n"
 	    "                       (internal host, destination) seen\n"
+	    "      --report FILE    write the forensic report of the replay to FILE\n"
+	    "                       (one HTML file: summary, timeline, destinations)\n"
 	    "      --save-baseline  write baseline.state after the replay\n"
 	    "      --baseline FILE  print a saved baseline (baseline.state) as a\n"
 	    "                       table: familiar or not, and why\n"
@@ -102,6 +108,8 @@ replay_only_option(const struct options *o)
 		return "--to-outputs";
 	if (o->save_baseline)
 		return "--save-baseline";
+	if (o->report != NULL)
+		return "--report";
 	return NULL;
 }
 
@@ -109,7 +117,7 @@ static int
 parse_options(int argc, char **argv, struct options *o)
 {
 	enum { OPT_PAIRS = 256, OPT_SAVE_BASELINE, OPT_TO_OUTPUTS, OPT_LOG_FORMAT,
-		OPT_BASELINE };
+		OPT_BASELINE, OPT_REPORT };
 	static const struct option longopts[] = {
 		{ "read", required_argument, NULL, 'r' },
 		{ "log", required_argument, NULL, 'l' },
@@ -123,6 +131,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "save-baseline", no_argument, NULL, OPT_SAVE_BASELINE },
 		{ "baseline", required_argument, NULL, OPT_BASELINE },
 		{ "to-outputs", no_argument, NULL, OPT_TO_OUTPUTS },
+		{ "report", required_argument, NULL, OPT_REPORT },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "version", no_argument, NULL, 'V' },
@@ -186,6 +195,9 @@ parse_options(int argc, char **argv, struct options *o)
 		case OPT_TO_OUTPUTS:
 			o->to_outputs = true;
 			break;
+		case OPT_REPORT:
+			o->report = optarg;
+			break;
 		case 'v':
 			if (o->level < LOG_LEVEL_DEBUG)
 				o->level++;
@@ -242,6 +254,7 @@ struct replay_sink {
 	struct event_base *base;
 	struct output_set set;
 	bool to_outputs;
+	struct report *report;     /* --report: the alerts, kept */
 };
 
 #define REPLAY_DRAIN_MS 15000
@@ -255,6 +268,8 @@ sink_open(struct replay_sink *k, const struct options *o,
 	memset(k, 0, sizeof(*k));
 	k->out = output_json_stdout();
 	k->to_outputs = o->to_outputs;
+	if (o->report != NULL)
+		k->report = report_new(cfg);
 	if (!k->to_outputs)
 		return 0;
 	if ((k->base = event_base_new()) == NULL) {
@@ -296,6 +311,7 @@ sink_close(struct replay_sink *k)
 	if (k->base != NULL)
 		event_base_free(k->base);
 	output_close(k->out);
+	report_free(k->report);
 	return rc;
 }
 
@@ -305,6 +321,8 @@ write_alert(void *ctx, const struct alert *a)
 	struct replay_sink *k = ctx;
 
 	output_emit(k->out, a);
+	if (k->report != NULL)
+		report_add_alert(k->report, a);
 	if (k->to_outputs) {
 		output_set_emit(&k->set, a);
 		/* let the outputs send as the replay goes */
@@ -327,6 +345,34 @@ write_pair(void *ctx, const struct pair_report *r)
 	puts(line);
 }
 
+/* --report: the HTML file from the alerts kept, the pairs and the
+ * replay's own figures. 0 or -1. */
+static int
+write_report(const struct options *o, struct pipeline *pl,
+    struct replay_sink *sink)
+{
+	struct report_summary rs;
+	struct pipeline_stats st;
+	char err[CONFIG_ERR_LEN];
+
+	pipeline_report_pairs(pl, report_add_pair, sink->report);
+	pipeline_get_stats(pl, &st);
+	memset(&rs, 0, sizeof(rs));
+	rs.logs = o->n_logs > 0;
+	rs.files = rs.logs ? o->logs : o->inputs;
+	rs.n_files = rs.logs ? o->n_logs : o->n_inputs;
+	rs.units = rs.logs ? st.log_records : st.frames;
+	rs.first_ns = st.first_ns;
+	rs.last_ns = st.last_ns;
+	rs.learn_start_ns = st.dests.learn_start_ns;
+	rs.learn_end_ns = st.dests.learn_end_ns;
+	if (report_write(sink->report, &rs, o->report, err, sizeof(err)) != 0) {
+		fprintf(stderr, "exfild: --report: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
 /* The end of a replay: the pairs table, stdout checked (alerts that did
  * not reach it, a full disk or a closed pipe, make the replay fail: its
  * output is incomplete), the baseline saved when asked. 0 or -1. */
@@ -345,6 +391,8 @@ finish_replay(const struct options *o, struct pipeline *pl,
 		    "printed are incomplete\n", strerror(errno));
 		rc = -1;
 	}
+	if (sink->report != NULL && write_report(o, pl, sink) != 0)
+		rc = -1;
 	if (o->save_baseline && pipeline_save_baseline(pl, err, sizeof(err)) != 0) {
 		fprintf(stderr, "exfild: %s\n", err);
 		rc = -1;

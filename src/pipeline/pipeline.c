@@ -497,8 +497,10 @@ collect_pair(void *ctx, const struct pair *pr)
 			r->dst_asn = geo_asn(l->p->geo, &r->dst, r->dst_org,
 			    sizeof(r->dst_org));
 		dest_host_name(l->p, pr, d, r->dst_host, sizeof(r->dst_host));
+		r->familiar = d->familiar;
 	}
 	r->dst_country = pr->country;
+	r->foreign = !config_is_home(l->p->cfg, pr->country);
 	r->bytes_out = pr->total_out;
 	r->bytes_in = pr->total_in;
 	r->bytes_served = pr->total_served;

@@ -112,6 +112,8 @@ struct pair_report {
 	uint64_t flows;
 	uint64_t first_ns, last_ns;
 	uint64_t payload[PK_COUNT];
+	bool familiar;          /* its destination, at the end (not in JSON) */
+	bool foreign;           /* its country is not a home country (idem) */
 };
 bool pair_format_json(const struct pair_report *r, struct strbuf *sb);
 

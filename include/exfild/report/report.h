@@ -1,0 +1,52 @@
+/*
+ * report.h - the forensic report of a replay (--report FILE): one
+ * self-contained HTML file (inline CSS, inline SVG timeline, no script)
+ * from the replay's alerts, its pair table and its summary. Every string
+ * that came from the wire is escaped for HTML (report_escape).
+ */
+#ifndef EXFILD_REPORT_H
+#define EXFILD_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "exfild/alert/alert.h"
+#include "exfild/config/config.h"
+
+/* What the replay says of itself (main.c fills it at the end). */
+struct report_summary {
+	const char *const *files;  /* the -r or -l files, as given */
+	size_t n_files;
+	bool logs;                 /* log records, not packets */
+	uint64_t units;            /* packets, or log records */
+	uint64_t first_ns, last_ns;
+	uint64_t learn_start_ns, learn_end_ns; /* 0, 0: no learning period */
+};
+
+struct report;
+
+/* cfg must outlive the report (home countries). */
+struct report *report_new(const struct config *cfg);
+void report_free(struct report *r);
+/* Every alert of the replay, as it is emitted (copied). */
+void report_add_alert(struct report *r, const struct alert *a);
+/* Every pair of pipeline_report_pairs, after the alerts (a
+ * pipeline_pair_fn: ctx is the report). Only those the report shows are
+ * kept. */
+void report_add_pair(void *ctx, const struct pair_report *p);
+/* Writes the HTML to path (replaced atomically). 0, or -1 with err. */
+int report_write(struct report *r, const struct report_summary *s,
+    const char *path, char *err, size_t errlen);
+
+/* n bytes of s as HTML text or attribute value: & < > " ' escaped,
+ * control bytes and invalid UTF-8 as U+FFFD. */
+void report_escape(FILE *fp, const char *s, size_t n);
+/* The timeline's bucket for a span of input: the shortest of 1, 5, 10,
+ * 15, 30 min, 1, 2, 3, 6, 12 h, 1, 2, 7 days giving at most
+ * REPORT_BUCKETS_MAX buckets. */
+#define REPORT_BUCKETS_MAX 120
+uint64_t report_bucket_ns(uint64_t span_ns);
+
+#endif
