@@ -40,6 +40,8 @@ if [ "$what" = check ]; then
 	have_cmd unshare && have_cmd setpriv || need_pkgs="$need_pkgs util-linux"
 	have_cmd script || need_pkgs="$need_pkgs bsdutils"
 	have_cmd useradd || need_pkgs="$need_pkgs passwd"
+	# tests/e2e/report.sh loads the HTML report in a headless browser
+	have_cmd chromium || need_pkgs="$need_pkgs chromium"
 fi
 # the tests and make bench write MaxMind DB files (tests/mkmmdb.pl)
 if [ "$what" = check ] || [ "$what" = bench ]; then
