@@ -74,6 +74,7 @@ TEST_DEPS_test_alert        := alert strbuf classify config $(RULES) netaddr $(B
 TEST_DEPS_test_flow         := flow table netaddr $(BASE)
 TEST_DEPS_test_agg          := agg table classify netaddr $(BASE)
 TEST_DEPS_test_rules        := engine table agg classify config $(RULES) netaddr $(BASE)
+TEST_DEPS_test_report      := report alert strbuf classify config $(RULES) netaddr $(BASE)
 TEST_DEPS_test_output_json  := output_json syslog_format alert strbuf classify config $(RULES) netaddr $(BASE)
 TEST_DEPS_test_syslog_format := syslog_format alert strbuf classify config $(RULES) netaddr $(BASE)
 TEST_DEPS_test_stats        := stats table strbuf decode agg classify config $(RULES) netaddr $(BASE)

@@ -601,7 +601,8 @@ write_row(FILE *fp, const struct report *r, const struct rrow *row,
 {
 	const struct rdest *d = &r->dests[row->dest];
 	const struct pair_report *p = row->pr;
-	double max = 0;
+	double max = 0, last_x = -1e9;
+	int level = 0;
 	size_t i, b;
 
 	fprintf(fp, "<g class=\"row\"><text x=\"4\" y=\"%.1f\">", y + h / 2 + 3);
@@ -647,10 +648,14 @@ write_row(FILE *fp, const struct report *r, const struct rrow *row,
 		if (r->alert_dest[i] != row->dest || netaddr_cmp(&a->src, &row->src) != 0)
 			continue;
 		x = axis_x(ax, a->ts_ns);
+		/* labels of close markers one under the other (3 levels) */
+		level = x - last_x < 70 ? (level + 1) % 3 : 0;
+		last_x = x;
 		fprintf(fp, "<g class=\"marker\" data-rule=\"");
 		esc(fp, a->rule);
 		fprintf(fp, "\"><line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"/>"
-		    "<text x=\"%.1f\" y=\"%.1f\">", x, x, y, y + h, x + 2, y + 9);
+		    "<text x=\"%.1f\" y=\"%.1f\">", x, x, y, y + h, x + 2,
+		    y + 8 + 7 * level);
 		esc(fp, a->rule);
 		fputs("</text><title>", fp);
 		esc(fp, a->rule);
@@ -706,10 +711,13 @@ write_timeline(FILE *fp, struct report *r, const struct report_summary *s)
 		double x = axis_x(&ax, t);
 
 		fprintf(fp, "<line class=\"grid\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" "
-		    "y2=\"%.1f\"/><text x=\"%.1f\" y=\"%.1f\">", x, x, top - 10, h, x + 2,
-		    top - 12);
-		put_tick_label(fp, &ax, t);
-		fputs("</text>\n", fp);
+		    "y2=\"%.1f\"/>", x, x, top - 10, h);
+		if (x < W - 60) { /* a label that would be cut is left out */
+			fprintf(fp, "<text x=\"%.1f\" y=\"%.1f\">", x + 2, top - 12);
+			put_tick_label(fp, &ax, t);
+			fputs("</text>", fp);
+		}
+		fputs("\n", fp);
 	}
 	v = xcalloc(ax.nb, sizeof(*v));
 	for (i = 0; i < shown; i++)
