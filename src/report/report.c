@@ -20,6 +20,7 @@
 #define DEST_ALERTS_MAX  50  /* alerts listed in one */
 #define ROWS_MAX         100 /* timeline rows */
 #define TOP_PAIRS        20
+#define SUMMARY_HOSTS_MAX 50 /* hosts named in the summary */
 
 struct rdest {
 	char name[ALERT_HOST_MAX];
@@ -49,6 +50,7 @@ struct report {
 	size_t *alert_dest;        /* each alert's destination */
 	bool built;
 	struct pair_report *pairs; /* pairs to flagged destinations */
+	size_t *pair_dest;         /* ... and their destination */
 	size_t n_pairs, cap_pairs;
 	struct pair_report top[TOP_PAIRS]; /* unfamiliar foreign, by bytes out */
 	size_t n_top;
@@ -166,6 +168,7 @@ report_free(struct report *r)
 	free(r->dests);
 	free(r->alert_dest);
 	free(r->pairs);
+	free(r->pair_dest);
 	free(r);
 }
 
@@ -300,7 +303,10 @@ report_add_pair(void *ctx, const struct pair_report *p)
 	if (r->n_pairs == r->cap_pairs) {
 		r->cap_pairs = r->cap_pairs ? r->cap_pairs * 2 : 64;
 		r->pairs = xreallocarray(r->pairs, r->cap_pairs, sizeof(*r->pairs));
+		r->pair_dest = xreallocarray(r->pair_dest, r->cap_pairs,
+		    sizeof(*r->pair_dest));
 	}
+	r->pair_dest[r->n_pairs] = (size_t)k;
 	r->pairs[r->n_pairs++] = *p;
 }
 
@@ -417,6 +423,12 @@ static const char style[] =
 
 /* ---- writing: the sections ---- */
 
+static int
+cmp_addr(const void *x, const void *y)
+{
+	return netaddr_cmp(x, y);
+}
+
 static void
 write_summary(FILE *fp, struct report *r, const struct report_summary *s)
 {
@@ -438,11 +450,12 @@ write_summary(FILE *fp, struct report *r, const struct report_summary *s)
 			rule_seen[n_rules++] = a->rule;
 		if (j < n_rules && a->severity <= SEV_CRITICAL)
 			by[j][a->severity]++;
-		for (j = 0; j < n_hosts && netaddr_cmp(&hosts[j], &a->src) != 0; j++)
-			;
-		if (j == n_hosts)
-			hosts[n_hosts++] = a->src;
+		hosts[i] = a->src;
 	}
+	qsort(hosts, r->n_alerts, sizeof(*hosts), cmp_addr);
+	for (i = 0; i < r->n_alerts; i++)
+		if (n_hosts == 0 || netaddr_cmp(&hosts[i], &hosts[n_hosts - 1]) != 0)
+			hosts[n_hosts++] = hosts[i];
 	for (i = 0; i < r->n_dests; i++) {
 		bytes += r->dests[i].bytes_out;
 		lo += r->dests[i].records_low;
@@ -472,11 +485,14 @@ write_summary(FILE *fp, struct report *r, const struct report_summary *s)
 	fprintf(fp, "</td></tr>\n<tr><th>Alerts</th><td id=\"sum-alerts\" "
 	    "class=\"num\">%zu</td></tr>\n", r->n_alerts);
 	fprintf(fp, "<tr><th>Internal hosts involved</th><td id=\"sum-hosts\" "
-	    "data-n=\"%zu\">", n_hosts);
-	for (i = 0; i < n_hosts; i++) {
+	    "data-n=\"%zu\">%zu: ", n_hosts, n_hosts);
+	for (i = 0; i < n_hosts && i < SUMMARY_HOSTS_MAX; i++) {
 		fputs(i > 0 ? ", " : "", fp);
 		put_addr(fp, &hosts[i]);
 	}
+	if (n_hosts > SUMMARY_HOSTS_MAX)
+		fprintf(fp, " <span class=\"more\">and %zu more</span>",
+		    n_hosts - SUMMARY_HOSTS_MAX);
 	fprintf(fp, "</td></tr>\n<tr><th>Flagged destinations</th>"
 	    "<td id=\"sum-dests\" class=\"num\">%zu</td></tr>\n", r->n_dests);
 	fputs("<tr><th>Bytes sent to flagged destinations</th><td id=\"sum-bytes\">", fp);
@@ -546,7 +562,7 @@ cmp_row_first(const void *x, const void *y)
 static struct rrow *
 alerted_rows(struct report *r, size_t *n_out)
 {
-	struct rrow *rows = xcalloc(r->n_alerts + 1, sizeof(*rows));
+	struct rrow *rows = xcalloc(r->n_alerts + 1, sizeof(*rows)), *pr;
 	size_t i, j, n = 0;
 
 	for (i = 0; i < r->n_alerts; i++) {
@@ -565,14 +581,21 @@ alerted_rows(struct report *r, size_t *n_out)
 		rows[j++] = rows[i];
 	}
 	n = j;
-	for (i = 0; i < n; i++)
-		for (j = 0; j < r->n_pairs; j++)
-			if (netaddr_cmp(&r->pairs[j].src, &rows[i].src) == 0 &&
-			    find_dest(r, r->pairs[j].dst_host, &r->pairs[j].dst) ==
-			    (long)rows[i].dest) {
-				rows[i].pr = &r->pairs[j];
-				break;
-			}
+	/* the pairs, as rows, sorted alike: each row's pair by a merge */
+	pr = xcalloc(r->n_pairs + 1, sizeof(*pr));
+	for (i = 0; i < r->n_pairs; i++) {
+		pr[i].src = r->pairs[i].src;
+		pr[i].dest = r->pair_dest[i];
+		pr[i].pr = &r->pairs[i];
+	}
+	qsort(pr, r->n_pairs, sizeof(*pr), cmp_row);
+	for (i = 0, j = 0; i < n; i++) {
+		while (j < r->n_pairs && cmp_row(&pr[j], &rows[i]) < 0)
+			j++;
+		if (j < r->n_pairs && cmp_row(&pr[j], &rows[i]) == 0)
+			rows[i].pr = pr[j].pr;
+	}
+	free(pr);
 	qsort(rows, n, sizeof(*rows), cmp_row_first);
 	*n_out = n;
 	return rows;
@@ -673,6 +696,7 @@ write_timeline(FILE *fp, struct report *r, const struct report_summary *s)
 	struct axis ax;
 	struct rrow *rows;
 	size_t n_rows, shown, i, step;
+	uint64_t mins;
 	double h, *v;
 
 	rows = alerted_rows(r, &n_rows);
@@ -690,10 +714,12 @@ write_timeline(FILE *fp, struct report *r, const struct report_summary *s)
 	ax.left = left;
 	ax.width = W - left - 10;
 	h = top + (double)shown * rowh + 4;
+	mins = ax.bucket / 60 / NS_PER_SEC;
 	fprintf(fp, "<p>One row per alerted (host, destination); bars: bytes out "
-	    "per %llu min (the pair's total spread evenly from its first to its "
+	    "per %llu %s (the pair's total spread evenly from its first to its "
 	    "last packet); red marks: alerts; grey: learning period.</p>\n",
-	    (unsigned long long)(ax.bucket / 60 / NS_PER_SEC));
+	    (unsigned long long)(mins % 1440 == 0 ? mins / 1440 : mins % 60 == 0 ?
+	    mins / 60 : mins), mins % 1440 == 0 ? "d" : mins % 60 == 0 ? "h" : "min");
 	fprintf(fp, "<svg id=\"timeline-svg\" xmlns=\"http://www.w3.org/2000/svg\" "
 	    "width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" "
 	    "data-rows=\"%zu\">\n", W, h, W, h, shown);
@@ -832,7 +858,7 @@ write_dest(FILE *fp, const struct report *r, size_t k)
 	for (i = 0; i < r->n_pairs; i++) {
 		const struct pair_report *p = &r->pairs[i];
 
-		if (find_dest(r, p->dst_host, &p->dst) != (long)k)
+		if (r->pair_dest[i] != k)
 			continue;
 		if (shown++ >= DEST_HOSTS_MAX)
 			continue;
