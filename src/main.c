@@ -575,6 +575,8 @@ replay(const struct options *o, const struct config *cfg)
 		sink_close(&sink);
 		return 1;
 	}
+	if (sink.report != NULL)
+		pipeline_watch_alerted(pl, report_add_bucket, sink.report);
 	while ((n = capfile_next_batch(cap, batch, PIPELINE_BATCH_MAX)) > 0)
 		pipeline_frames(pl, batch, n);
 	if (finish_replay(o, pl, &sink) != 0)
@@ -636,6 +638,8 @@ replay_logs(const struct options *o, const struct config *cfg)
 		sink_close(&sink);
 		return 1;
 	}
+	if (sink.report != NULL)
+		pipeline_watch_alerted(pl, report_add_bucket, sink.report);
 	if ((feed = logfeed_new(o->log_format, pl, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "exfild: --log-format: %s\n", err);
 		pipeline_free(pl);

@@ -25,6 +25,8 @@ struct pipeline {
 	const char *source;
 	pipeline_alert_fn alert_fn;
 	void *alert_ctx;
+	pipeline_bucket_fn bucket_fn; /* alerted pairs' buckets (a report) */
+	void *bucket_ctx;
 
 	struct hash_key key;
 	struct geo *geo;
@@ -254,6 +256,60 @@ connection_of(struct pipeline *p, const struct traffic_event *ev,
 	a->tunnel_connect = a->tunnel_connect || req->is_connect;
 }
 
+/* One bucket of a watched pair, by its (host, destination) names. */
+static void
+emit_bucket(struct pipeline *p, const struct pair *pr, uint64_t bucket,
+    uint64_t out)
+{
+	uint64_t width = aggtab_bucket_ns(track_pairs(p->track));
+	char name[ALERT_HOST_MAX] = "";
+	struct netaddr addr;
+	struct dest *d;
+
+	memset(&addr, 0, sizeof(addr));
+	d = baseline_get(track_baseline(p->track), pr->dest_id, pr->dest_gen);
+	if (d != NULL) {
+		track_dest_address(p->track, d, &addr);
+		dest_host_name(p, pr, d, name, sizeof(name));
+	}
+	p->bucket_fn(p->bucket_ctx, &pr->host, name, &addr, bucket * width,
+	    width, out);
+}
+
+static void
+on_bucket(void *ctx, const struct pair *pr, uint64_t bucket,
+    const struct agg_bucket *b)
+{
+	emit_bucket(ctx, pr, bucket, b->out);
+}
+
+/* A pair alerts: watched from now on, its window's buckets given now. */
+static void
+watch_pair(struct pipeline *p, const struct pair *cpr)
+{
+	struct aggtab *t = track_pairs(p->track);
+	struct agg_bucket b[AGG_BUCKETS];
+	struct pair *pr;
+	uint64_t n, i;
+
+	pr = agg_by_id(t, agg_pair_id(t, cpr), cpr->gen);
+	if (pr == NULL || pr->watched)
+		return;
+	pr->watched = true;
+	agg_buckets(pr, b);
+	n = pr->newest_bucket;
+	for (i = n >= AGG_BUCKETS - 1 ? n - (AGG_BUCKETS - 1) : 0; i <= n; i++)
+		emit_bucket(p, pr, i, b[i % AGG_BUCKETS].out);
+}
+
+void
+pipeline_watch_alerted(struct pipeline *p, pipeline_bucket_fn fn, void *ctx)
+{
+	p->bucket_fn = fn;
+	p->bucket_ctx = ctx;
+	agg_set_bucket_hook(track_pairs(p->track), fn != NULL ? on_bucket : NULL, p);
+}
+
 static void
 on_detection(void *ctx, const struct detection *d)
 {
@@ -291,6 +347,8 @@ on_detection(void *ctx, const struct detection *d)
 	a.attack = d->rule->attack;
 	connection_of(p, d->ev, &a);
 	alert_make_id(&a, 0);
+	if (p->bucket_fn != NULL)
+		watch_pair(p, pr);
 	p->alert_fn(p->alert_ctx, &a);
 }
 
@@ -510,6 +568,13 @@ collect_pair(void *ctx, const struct pair *pr)
 	    &r->records_high);
 	r->last_ns = pr->last_ns;
 	memcpy(r->payload, pr->kind_bytes, sizeof(r->payload));
+	if (pr->watched && l->p->bucket_fn != NULL) {
+		struct agg_bucket b[AGG_BUCKETS];
+
+		agg_buckets(pr, b);
+		emit_bucket(l->p, pr, pr->newest_bucket,
+		    b[pr->newest_bucket % AGG_BUCKETS].out);
+	}
 }
 
 static int

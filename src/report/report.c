@@ -41,6 +41,20 @@ struct rrow {
 	const struct pair_report *pr; /* NULL: not in the pair table */
 };
 
+/* An alerted pair's bytes out per window bucket, in time order. */
+struct rsample {
+	uint64_t start, out;
+};
+
+struct rwatch {
+	struct netaddr src;
+	char name[ALERT_HOST_MAX];
+	struct netaddr addr;
+	uint64_t width;
+	struct rsample *v;
+	size_t n, cap;
+};
+
 struct report {
 	const struct config *cfg;
 	struct alert *alerts;
@@ -55,6 +69,8 @@ struct report {
 	struct pair_report top[TOP_PAIRS]; /* unfamiliar foreign, by bytes out */
 	size_t n_top;
 	uint64_t n_unfamiliar_foreign;
+	struct rwatch *watches;    /* sorted by (src, name, addr) */
+	size_t n_watches, cap_watches;
 };
 
 /* ---- escaping ---- */
@@ -169,6 +185,9 @@ report_free(struct report *r)
 	free(r->alert_dest);
 	free(r->pairs);
 	free(r->pair_dest);
+	for (size_t i = 0; i < r->n_watches; i++)
+		free(r->watches[i].v);
+	free(r->watches);
 	free(r);
 }
 
@@ -308,6 +327,87 @@ report_add_pair(void *ctx, const struct pair_report *p)
 	}
 	r->pair_dest[r->n_pairs] = (size_t)k;
 	r->pairs[r->n_pairs++] = *p;
+}
+
+static int
+watch_cmp(const struct netaddr *src, const char *name,
+    const struct netaddr *addr, const struct rwatch *w)
+{
+	int c = netaddr_cmp(src, &w->src);
+
+	if (c == 0)
+		c = strcmp(name, w->name);
+	if (c == 0)
+		c = netaddr_cmp(addr, &w->addr);
+	return c;
+}
+
+/* The watch of (src, name, addr): its index, or where it would go. */
+static size_t
+watch_find(const struct report *r, const struct netaddr *src,
+    const char *name, const struct netaddr *addr, bool *found)
+{
+	size_t lo = 0, hi = r->n_watches, mid;
+	int c;
+
+	*found = false;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		c = watch_cmp(src, name, addr, &r->watches[mid]);
+		if (c == 0) {
+			*found = true;
+			return mid;
+		}
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+void
+report_add_bucket(void *ctx, const struct netaddr *src, const char *dst_host,
+    const struct netaddr *dst, uint64_t start_ns, uint64_t width_ns,
+    uint64_t bytes_out)
+{
+	struct report *r = ctx;
+	struct rwatch *w;
+	bool found;
+	size_t i = watch_find(r, src, dst_host, dst, &found), j;
+
+	if (!found) {
+		if (r->n_watches == r->cap_watches) {
+			r->cap_watches = r->cap_watches ? r->cap_watches * 2 : 16;
+			r->watches = xreallocarray(r->watches, r->cap_watches,
+			    sizeof(*r->watches));
+		}
+		memmove(&r->watches[i + 1], &r->watches[i],
+		    (r->n_watches - i) * sizeof(*r->watches));
+		r->n_watches++;
+		w = &r->watches[i];
+		memset(w, 0, sizeof(*w));
+		w->src = *src;
+		str_copy(w->name, dst_host, sizeof(w->name));
+		w->addr = *dst;
+	}
+	w = &r->watches[i];
+	w->width = width_ns;
+	/* buckets come in time order, but for the one still open */
+	for (j = w->n; j > 0 && w->v[j - 1].start > start_ns; j--)
+		;
+	if (j > 0 && w->v[j - 1].start == start_ns) {
+		w->v[j - 1].out = bytes_out;
+		return;
+	}
+	if (w->n == w->cap) {
+		w->cap = w->cap ? w->cap * 2 : 16;
+		w->v = xreallocarray(w->v, w->cap, sizeof(*w->v));
+	}
+	memmove(&w->v[j + 1], &w->v[j], (w->n - j) * sizeof(*w->v));
+	w->v[j].start = start_ns;
+	w->v[j].out = bytes_out;
+	w->n++;
 }
 
 /* ---- writing: helpers ---- */
@@ -613,56 +713,111 @@ put_tick_label(FILE *fp, const struct axis *ax, uint64_t t)
 		fprintf(fp, "%.5s", s + 11);
 }
 
-/*
- * Bars: the pair's bytes out (the whole input's, from --pairs) spread
- * evenly over the buckets between its first and last packet; per-bucket
- * counts are not kept by the pipeline. Markers: each alert at its time.
- */
+/* bytes sent over [from, to) into the buckets v, by overlap (the part
+ * outside the axis left out of the proportion: no byte is lost). */
+static void
+spread(const struct axis *ax, double *v, uint64_t from, uint64_t to,
+    uint64_t bytes)
+{
+	uint64_t lo = from > ax->t0 ? from : ax->t0;
+	uint64_t hi = to < ax->t1 ? to : ax->t1;
+	size_t b;
+
+	if (bytes == 0)
+		return;
+	if (hi <= lo) {
+		b = from <= ax->t0 ? 0 : from >= ax->t1 ? ax->nb - 1 :
+		    (size_t)((from - ax->t0) / ax->bucket);
+		v[b] += (double)bytes;
+		return;
+	}
+	for (b = (size_t)((lo - ax->t0) / ax->bucket); b < ax->nb; b++) {
+		uint64_t bs = ax->t0 + b * ax->bucket, be = bs + ax->bucket;
+		uint64_t os = bs > lo ? bs : lo, oe = be < hi ? be : hi;
+
+		if (bs >= hi)
+			break;
+		if (oe > os)
+			v[b] += (double)bytes * (double)(oe - os) / (double)(hi - lo);
+	}
+}
+
+/* A row's bytes per bucket: its window buckets from its first alert on
+ * (report_add_bucket), and the rest of its bytes out before them spread
+ * evenly from its first packet; no bucket known: all spread from its
+ * first to its last packet. */
+static void
+row_bytes(const struct report *r, const struct rrow *row,
+    const struct axis *ax, double *v)
+{
+	const struct rdest *d = &r->dests[row->dest];
+	const struct pair_report *p = row->pr;
+	const struct rwatch *w = NULL;
+	uint64_t sum = 0, until;
+	bool found;
+	size_t i;
+
+	memset(v, 0, ax->nb * sizeof(*v));
+	i = watch_find(r, &row->src, d->name, &d->addr, &found);
+	if (found)
+		w = &r->watches[i];
+	for (i = 0; w != NULL && i < w->n; i++) {
+		uint64_t from = w->v[i].start, to = from + w->width;
+
+		/* no byte before the pair's first packet or after its last */
+		if (p != NULL && p->first_ns > from && p->first_ns < to)
+			from = p->first_ns;
+		if (p != NULL && p->last_ns + 1 > from && p->last_ns + 1 < to)
+			to = p->last_ns + 1;
+		spread(ax, v, from, to, w->v[i].out);
+		sum += w->v[i].out;
+	}
+	if (p == NULL || p->bytes_out <= sum)
+		return;
+	until = w != NULL && w->n > 0 ? w->v[0].start : p->last_ns + 1;
+	if (p->first_ns >= until)
+		until = p->first_ns + 1;
+	spread(ax, v, p->first_ns, until, p->bytes_out - sum);
+}
+
+/* A row: its label, its bars (row_bytes), a mark at each of its alerts. */
 static void
 write_row(FILE *fp, const struct report *r, const struct rrow *row,
     const struct axis *ax, double y, double h, double *v)
 {
 	const struct rdest *d = &r->dests[row->dest];
-	const struct pair_report *p = row->pr;
 	double max = 0, last_x = -1e9;
 	int level = 0;
 	size_t i, b;
 
-	fprintf(fp, "<g class=\"row\"><text x=\"4\" y=\"%.1f\">", y + h / 2 + 3);
+	fputs("<g class=\"row\" data-src=\"", fp);
+	put_addr(fp, &row->src);
+	fputs("\" data-dst=\"", fp);
+	put_dest_label(fp, d->name, &d->addr);
+	fprintf(fp, "\"><text x=\"4\" y=\"%.1f\">", y + h / 2 + 3);
 	put_addr(fp, &row->src);
 	fputs(" &#8594; ", fp);
 	put_dest_label(fp, d->name, &d->addr);
 	fputs("</text>\n", fp);
 	fprintf(fp, "<line class=\"grid\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" "
 	    "y2=\"%.1f\"/>\n", ax->left, ax->left + ax->width, y + h, y + h);
-	memset(v, 0, ax->nb * sizeof(*v));
-	if (p != NULL && p->bytes_out > 0) {
-		uint64_t f = p->first_ns < ax->t0 ? ax->t0 : p->first_ns;
-		uint64_t l = p->last_ns < f ? f : p->last_ns;
-		uint64_t len = l - f + 1;
+	row_bytes(r, row, ax, v);
+	for (b = 0; b < ax->nb; b++)
+		if (v[b] > max)
+			max = v[b];
+	for (b = 0; b < ax->nb; b++) {
+		double bh;
 
-		for (b = 0; b < ax->nb; b++) {
-			uint64_t bs = ax->t0 + b * ax->bucket, be = bs + ax->bucket;
-			uint64_t os = bs > f ? bs : f, oe = be < l + 1 ? be : l + 1;
-
-			if (oe > os)
-				v[b] = (double)p->bytes_out * (double)(oe - os) / (double)len;
-			if (v[b] > max)
-				max = v[b];
-		}
-		for (b = 0; b < ax->nb; b++) {
-			double bh;
-
-			if (v[b] <= 0)
-				continue;
-			bh = (h - 12) * v[b] / max;
-			if (bh < 1)
-				bh = 1;
-			fprintf(fp, "<rect class=\"bar\" x=\"%.1f\" y=\"%.1f\" "
-			    "width=\"%.1f\" height=\"%.1f\"><title>%.0f bytes</title>"
-			    "</rect>\n", axis_x(ax, ax->t0 + b * ax->bucket),
-			    y + h - bh, ax->width / (double)ax->nb, bh, v[b]);
-		}
+		if (v[b] <= 0)
+			continue;
+		bh = (h - 12) * v[b] / max;
+		if (bh < 1)
+			bh = 1;
+		fprintf(fp, "<rect class=\"bar\" data-v=\"%.0f\" x=\"%.1f\" "
+		    "y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"><title>%.0f "
+		    "bytes</title></rect>\n", v[b],
+		    axis_x(ax, ax->t0 + b * ax->bucket), y + h - bh,
+		    ax->width / (double)ax->nb, bh, v[b]);
 	}
 	for (i = 0; i < r->n_alerts; i++) {
 		const struct alert *a = &r->alerts[i];
@@ -716,8 +871,9 @@ write_timeline(FILE *fp, struct report *r, const struct report_summary *s)
 	h = top + (double)shown * rowh + 4;
 	mins = ax.bucket / 60 / NS_PER_SEC;
 	fprintf(fp, "<p>One row per alerted (host, destination); bars: bytes out "
-	    "per %llu %s (the pair's total spread evenly from its first to its "
-	    "last packet); red marks: alerts; grey: learning period.</p>\n",
+	    "per %llu %s (exact per window bucket of rules.window / 8 from the "
+	    "pair's first alert on; its earlier bytes spread evenly from its "
+	    "first packet); red marks: alerts; grey: learning period.</p>\n",
 	    (unsigned long long)(mins % 1440 == 0 ? mins / 1440 : mins % 60 == 0 ?
 	    mins / 60 : mins), mins % 1440 == 0 ? "d" : mins % 60 == 0 ? "h" : "min");
 	fprintf(fp, "<svg id=\"timeline-svg\" xmlns=\"http://www.w3.org/2000/svg\" "

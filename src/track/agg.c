@@ -18,6 +18,8 @@ struct aggtab {
 	uint64_t bucket_ns;
 	struct hash_key key;
 	struct agg_stats stats;
+	agg_bucket_fn bucket_fn;  /* watched pairs' closing buckets */
+	void *bucket_ctx;
 };
 
 /* A pair's key, to look up. */
@@ -276,6 +278,11 @@ advance_buckets(struct aggtab *t, struct pair *p, uint64_t ts_ns)
 	now = ts_ns / t->bucket_ns;
 	if (now <= p->newest_bucket)
 		return;
+	if (p->watched && t->bucket_fn != NULL) {
+		struct agg_bucket c = newest_counts(p);
+
+		t->bucket_fn(t->bucket_ctx, p, p->newest_bucket, &c);
+	}
 	settle_newest(p);
 	if (now - p->newest_bucket >= AGG_BUCKETS) {
 		memset(p->b, 0, sizeof(p->b));
@@ -289,6 +296,13 @@ advance_buckets(struct aggtab *t, struct pair *p, uint64_t ts_ns)
 	}
 	p->newest_bucket = now;
 	p->bucket_end_ns = bucket_end(now, t->bucket_ns);
+}
+
+void
+agg_set_bucket_hook(struct aggtab *t, agg_bucket_fn fn, void *ctx)
+{
+	t->bucket_fn = fn;
+	t->bucket_ctx = ctx;
 }
 
 void

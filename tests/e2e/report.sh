@@ -69,8 +69,12 @@ cat >"$T/markup.log" <<'EOF'
 1410998400.000    100 10.1.20.30 TCP_MISS/200 5000 300 GET http://www.example.com/ - HIER_DIRECT/198.51.100.10 text/html
 1411009200.000    100 10.1.20.31 TCP_MISS/200 500 3000000 POST http://<script>alert(1)</script>.evil.example/up - HIER_DIRECT/203.0.113.50 text/html
 1411009300.000    100 10.1.20.32 TCP_MISS/200 500 2500000 POST http://x'"><img src=x onerror=alert(1)>.evil.example/up - HIER_DIRECT/203.0.113.51 text/html
+1411007400.000    100 10.1.20.33 TCP_MISS/200 500 100 POST http://later.example/up - HIER_DIRECT/203.0.113.52 text/html
+1411011000.000    100 10.1.20.33 TCP_MISS/200 500 3000000 POST http://later.example/up - HIER_DIRECT/203.0.113.52 text/html
+1411014600.000    100 10.1.20.33 TCP_MISS/200 500 1000000 POST http://later.example/up - HIER_DIRECT/203.0.113.52 text/html
 EOF
-render markup 3 -c conf/demo.yaml -l "$T/markup.log" --log-format "squid:$F"
+sort -n -o "$T/markup.log" "$T/markup.log"
+render markup 6 -c conf/demo.yaml -l "$T/markup.log" --log-format "squid:$F"
 # positive control: the markup reached the alerts (JSON-escaped there)
 if grep -q '"dst_host":"<script>' "$T/markup.json" &&
     grep -q '<img' "$T/markup.json"; then ok
@@ -78,6 +82,16 @@ else bad "markup: the hostile names did not reach the alerts"; fi
 if grep -q '&lt;script&gt;alert(1)&lt;' "$T/markup.html" &&
     ! grep -q '<img' "$T/markup.html"; then ok
 else bad "markup: names not escaped in the report"; fi
+
+# the bars are the pair's own buckets, not its total spread: 10.1.20.33
+# sent 3 MB at 03:30 (alert; a window bucket of 7.5 min, 03:30-03:37:30,
+# drawn over two 5-minute bars: 2 MB and 1 MB) and 1 MB at 04:30 (its last
+# bucket, ending with its last record: one bar); spread evenly over its two
+# hours, each bar would hold about 167 kB
+row33=$(sed -n '/<g class="row" data-src="10.1.20.33"/,/<\/g>$/p' "$T/markup.html")
+if echo "$row33" | grep -q 'class="bar" data-v="2000000"' &&
+    [ "$(echo "$row33" | grep -c 'class="bar" data-v="1000000"')" -eq 2 ]; then ok
+else bad "markup: 10.1.20.33's bars are not its buckets"; echo "$row33" | head; fi
 
 # ---- errors ----
 "$EXFILD" -c conf/demo.yaml --report "$T/x.html" >/dev/null 2>"$T/e1.err"
@@ -112,9 +126,9 @@ if [ -n "$CHROME" ]; then
 	for name in jal hostile markup; do
 		chrome_run --dump-dom "file://$T/$name.html" 2>/dev/null
 		cp "$T/chrome.out" "$T/$name.dom"
-		want_rows=$(grep -c '<g class="row">' "$T/$name.html")
+		want_rows=$(grep -c '<g class="row"' "$T/$name.html")
 		want_marks=$(grep -c '<g class="marker"' "$T/$name.html")
-		rows=$(grep -o '<g class="row">' "$T/$name.dom" | wc -l)
+		rows=$(grep -o '<g class="row"' "$T/$name.dom" | wc -l)
 		marks=$(grep -o '<g class="marker"' "$T/$name.dom" | wc -l)
 		alerts=$(grep -c '"rule"' "$T/$name.json")
 		if [ "$want_rows" -gt 0 ] && [ "$rows" -eq "$want_rows" ] &&

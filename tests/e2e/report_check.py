@@ -39,6 +39,9 @@ class Report(HTMLParser):
         self.cells = None
         self.svg_rows = None
         self.links = []        # attributes that would load something
+        self.row = None
+        self.row_bytes = {}    # (src, dst) -> sum of its bars
+        self.row_bars = {}
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
@@ -52,6 +55,11 @@ class Report(HTMLParser):
             self.svg_rows = int(a.get("data-rows", "-1"))
         if tag == "g" and cls == "row":
             self.rows += 1
+            self.row = (a["data-src"], a["data-dst"])
+            self.row_bytes[self.row] = 0
+        if tag == "rect" and cls == "bar":
+            self.row_bytes[self.row] += int(a["data-v"])
+            self.row_bars[self.row] = self.row_bars.get(self.row, 0) + 1
         if tag == "g" and cls == "marker":
             self.markers.append(a.get("data-rule"))
         if tag == "tr" and cls == "top":
@@ -130,6 +138,14 @@ def main():
     alerted = {(a["src"],) + dest(a) for a in alerts}
     want("timeline rows", rep.rows, len(alerted))
     want("svg data-rows", rep.svg_rows, len(alerted))
+    # each row's bars add up to its pair's bytes out (each bar rounded)
+    for p in pairs:
+        k = (p["src"], visible(p["dst_host"] or p.get("dst", "")))
+        if k in rep.row_bytes:
+            got = rep.row_bytes[k]
+            if abs(got - p["bytes_out"]) > rep.row_bars.get(k, 0):
+                errs.append("row %r: bars add up to %d, bytes_out %d"
+                            % (k, got, p["bytes_out"]))
     want("markers", Counter(rep.markers), Counter(a["rule"] for a in alerts))
     want("destination names", sorted(rep.dnames),
          sorted(visible(h) if h else "-" for h, _ in flagged))

@@ -123,6 +123,19 @@ bool pipeline_has_baseline_state(const struct pipeline *p);
 void pipeline_warn_geo(const struct pipeline *p);
 void pipeline_get_stats(const struct pipeline *p, struct pipeline_stats *out);
 
+/*
+ * The bytes out of the pairs that alerted, per window bucket (a report's
+ * timeline): from a pair's first alert on, fn gets each of its buckets
+ * [start_ns, start_ns + width_ns): the window's then, each later one as it
+ * closes, the open one at pipeline_report_pairs. A later call for the same
+ * bucket replaces the earlier figure. Set before the input.
+ */
+typedef void (*pipeline_bucket_fn)(void *ctx, const struct netaddr *src,
+    const char *dst_host, const struct netaddr *dst, uint64_t start_ns,
+    uint64_t width_ns, uint64_t bytes_out);
+void pipeline_watch_alerted(struct pipeline *p, pipeline_bucket_fn fn,
+    void *ctx);
+
 typedef void (*pipeline_pair_fn)(void *ctx, const struct pair_report *r);
 /* Every (host, destination) pair, sorted by host, then destination. */
 void pipeline_report_pairs(struct pipeline *p, pipeline_pair_fn fn, void *ctx);

@@ -36,6 +36,11 @@ void report_add_alert(struct report *r, const struct alert *a);
  * pipeline_pair_fn: ctx is the report). Only those the report shows are
  * kept. */
 void report_add_pair(void *ctx, const struct pair_report *p);
+/* One window bucket of an alerted pair (a pipeline_bucket_fn: ctx is
+ * the report; pipeline_watch_alerted): the timeline's bars. */
+void report_add_bucket(void *ctx, const struct netaddr *src,
+    const char *dst_host, const struct netaddr *dst, uint64_t start_ns,
+    uint64_t width_ns, uint64_t bytes_out);
 /* Writes the HTML to path (replaced atomically). 0, or -1 with err. */
 int report_write(struct report *r, const struct report_summary *s,
     const char *path, char *err, size_t errlen);

@@ -43,6 +43,8 @@ struct pair {
 	bool suspect;
 	uint8_t jewel;            /* the destination is a crown jewel (index +
 				   * 1): its bytes in are the host's pulls */
+	bool watched;             /* its closing buckets go to the bucket
+				   * hook (agg_set_bucket_hook) */
 	uint16_t dst_port;        /* last destination port used */
 	country_t country;        /* COUNTRY_UNKNOWN until resolved */
 	/* sliding window */
@@ -110,6 +112,13 @@ void agg_add_bytes(struct aggtab *t, struct pair *p, uint64_t ts_ns,
 void agg_add_kind(struct aggtab *t, struct pair *p, uint64_t ts_ns,
     enum payload_kind kind, uint64_t bytes);
 void agg_add_flow(struct aggtab *t, struct pair *p, uint64_t ts_ns);
+
+/* Called when a watched pair's newest bucket closes (the window moves
+ * past it) with the bucket's number (time / bucket width) and counts:
+ * once per bucket width at most, per watched pair with traffic. */
+typedef void (*agg_bucket_fn)(void *ctx, const struct pair *p,
+    uint64_t bucket, const struct agg_bucket *b);
+void agg_set_bucket_hook(struct aggtab *t, agg_bucket_fn fn, void *ctx);
 
 typedef void (*agg_visit_fn)(void *ctx, const struct pair *p);
 void agg_foreach(const struct aggtab *t, agg_visit_fn fn, void *ctx);
