@@ -1,8 +1,10 @@
 /*
  * test_report.c - the forensic report's HTML escaper (every markup
  * character, control bytes, invalid and overlong UTF-8, C1 controls,
- * valid multi-byte text kept) and the timeline's bucket for spans from
- * none to months (at most REPORT_BUCKETS_MAX buckets, the edges exact).
+ * valid multi-byte text kept), the timeline's bucket for spans from
+ * none to months (at most REPORT_BUCKETS_MAX buckets, the edges exact), and
+ * the caps: 10k alerts to 1000 destinations and 100k pairs make a file of a
+ * few MB that says how many more of each it left out.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "exfild/report/report.h"
@@ -115,6 +119,92 @@ test_bucket(void **state)
 	}
 }
 
+/* The file's text (the caller frees it). */
+static char *
+slurp(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "r");
+	struct stat st;
+	char *buf;
+
+	assert_non_null(fp);
+	assert_int_equal(fstat(fileno(fp), &st), 0);
+	buf = malloc((size_t)st.st_size + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)st.st_size, fp), (size_t)st.st_size);
+	buf[st.st_size] = '\0';
+	fclose(fp);
+	*len = (size_t)st.st_size;
+	return buf;
+}
+
+static void
+test_caps(void **state)
+{
+	const uint64_t t0 = 1411000000ULL * NS_PER_SEC;
+	char dir[] = "/tmp/test_report.XXXXXX", path[64], err[256];
+	struct report_summary s = { 0 };
+	static struct alert a;
+	static struct pair_report p;
+	struct config *cfg;
+	struct report *r;
+	size_t len, i;
+	char *html;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/r.html", dir);
+	assert_int_equal(config_load_string("t", "{}", 2, &cfg, err, sizeof(err)), 0);
+	r = report_new(cfg);
+	for (i = 0; i < 10000; i++) { /* 10000 pairs, 1000 destinations */
+		uint8_t h[4] = { 10, 0, (uint8_t)(i / 250), (uint8_t)(i % 250) };
+		uint8_t d[4] = { 203, 0, (uint8_t)(i % 1000 / 250), (uint8_t)(i % 250) };
+
+		memset(&a, 0, sizeof(a));
+		a.rule = "bulk-upload";
+		a.title = "t";
+		a.severity = SEV_HIGH;
+		netaddr_from_v4(&a.src, h);
+		netaddr_from_v4(&a.dst, d);
+		snprintf(a.dst_host, sizeof(a.dst_host), "d%zu<x>.example", i % 1000);
+		a.ts_ns = t0 + i * 259 * NS_PER_SEC; /* 30 days */
+		finding_reason(&a.finding, "reason %zu", i);
+		report_add_alert(r, &a);
+	}
+	for (i = 0; i < 100000; i++) { /* each destination's first 100 hosts */
+		uint8_t h[4] = { 10, 0, (uint8_t)(i / 250), (uint8_t)(i % 250) };
+		uint8_t d[4] = { 203, 0, (uint8_t)(i / 100 % 1000 / 250),
+			(uint8_t)(i / 100 % 250) };
+
+		memset(&p, 0, sizeof(p));
+		netaddr_from_v4(&p.src, h);
+		netaddr_from_v4(&p.dst, d);
+		snprintf(p.dst_host, sizeof(p.dst_host), "d%zu<x>.example", i / 100);
+		p.bytes_out = 1000 + i;
+		p.first_ns = t0;
+		p.last_ns = t0 + 30 * 86400 * NS_PER_SEC;
+		p.foreign = true;
+		report_add_pair(r, &p);
+	}
+	s.first_ns = t0;
+	s.last_ns = t0 + 30 * 86400 * NS_PER_SEC;
+	assert_int_equal(report_write(r, &s, path, err, sizeof(err)), 0);
+	html = slurp(path, &len);
+	assert_true(len < 10 * 1024 * 1024);
+	assert_non_null(strstr(html, ">9900 more alerted pairs not drawn<"));
+	assert_non_null(strstr(html, ">900 more destinations<"));
+	assert_non_null(strstr(html, ">50 more hosts<")); /* 100 each, 50 shown */
+	assert_non_null(strstr(html, ">99980 more pairs to unfamiliar foreign"));
+	assert_non_null(strstr(html, "and 9950 more")); /* summary hosts */
+	assert_non_null(strstr(html, "bytes out per 12 h"));
+	assert_null(strstr(html, "<x>"));
+	free(html);
+	report_free(r);
+	config_free(cfg);
+	unlink(path);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -123,6 +213,7 @@ main(void)
 		cmocka_unit_test(test_escape_controls),
 		cmocka_unit_test(test_escape_utf8),
 		cmocka_unit_test(test_bucket),
+		cmocka_unit_test(test_caps),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
