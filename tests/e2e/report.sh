@@ -8,8 +8,8 @@
 # The same input gives the same bytes; --report needs a replay; a report
 # that cannot be written fails the replay. Where Debian's chromium is
 # installed, it loads each report headless (started here, stopped by PID):
-# the DOM it built has the rows and markers, no console message, and a
-# screenshot is written.
+# the DOM it built has the rows and markers, no console message, a
+# screenshot is written, and it prints to PDF.
 set -u
 # shellcheck source=SCRIPTDIR/tally.sh
 . "$(dirname "$0")/tally.sh"
@@ -141,6 +141,10 @@ if [ -n "$CHROME" ]; then
 		    "file://$T/$name.html"
 		if [ -s "$T/$name.png" ]; then ok; else bad "chromium $name: no screenshot"; fi
 	done
+	# printed to PDF (what goes to the incident team by mail)
+	chrome_run --print-to-pdf="$T/jal.pdf" --no-pdf-header-footer "file://$T/jal.html"
+	if [ "$(head -c 5 "$T/jal.pdf" 2>/dev/null)" = "%PDF-" ]; then ok
+	else bad "chromium: no PDF printed"; fi
 	tally report "$pass" "$fail"
 else
 	tally report "$pass" "$fail" "chromium not installed: the browser checks skipped"
