@@ -370,6 +370,8 @@ alert_format_json(const struct alert *a, struct strbuf *sb)
 {
 	sb_puts(sb, "{\"id\":");
 	put_field(sb, a->id, sizeof(a->id));
+	put_key(sb, "kind");
+	put_cstr(sb, "alert");
 	put_time(sb, "ts", a->ts_ns);
 	put_key(sb, "sensor");
 	put_cstr(sb, a->sensor);
@@ -423,7 +425,7 @@ pair_format_json(const struct pair_report *r, struct strbuf *sb)
 	char src[NETADDR_STRLEN];
 
 	netaddr_format(&r->src, src, sizeof(src));
-	sb_puts(sb, "{\"src\":");
+	sb_puts(sb, "{\"kind\":\"pair\",\"src\":");
 	put_field(sb, src, sizeof(src));
 	put_addr(sb, "dst", &r->dst);
 	put_key(sb, "dst_host");

@@ -283,7 +283,7 @@ full_alert(struct alert *a)
 }
 
 static const char full_json[] =
-    "{\"id\":\"0b7f3c1e-5a2d-8e4f-9c61-2d3e4f5a6b7c\","
+    "{\"id\":\"0b7f3c1e-5a2d-8e4f-9c61-2d3e4f5a6b7c\",\"kind\":\"alert\","
     "\"ts\":\"2014-09-18T04:12:07.123Z\",\"sensor\":\"hq-proxy-tap\","
     "\"rule\":\"compressed-upload\",\"severity\":\"critical\","
     "\"source\":\"pcap\",\"src\":\"10.1.20.21\",\"dst\":\"203.0.113.66\","
@@ -322,7 +322,7 @@ static void
 test_alert_src_user_and_ipv6(void **state)
 {
 	static const char want[] =
-	    "{\"id\":\"0b7f3c1e-5a2d-8e4f-9c61-2d3e4f5a6b7c\","
+	    "{\"id\":\"0b7f3c1e-5a2d-8e4f-9c61-2d3e4f5a6b7c\",\"kind\":\"alert\","
 	    "\"ts\":\"2014-09-18T04:12:07.123Z\",\"sensor\":\"hq-proxy-tap\","
 	    "\"rule\":\"bulk-upload\",\"severity\":\"low\","
 	    "\"source\":\"squid-log\",\"src\":\"2001:db8::21\","
@@ -366,7 +366,7 @@ static void
 test_alert_minimal(void **state)
 {
 	static const char want[] =
-	    "{\"id\":\"\",\"ts\":\"1970-01-01T00:00:00.000Z\",\"sensor\":\"\","
+	    "{\"id\":\"\",\"kind\":\"alert\",\"ts\":\"1970-01-01T00:00:00.000Z\",\"sensor\":\"\","
 	    "\"rule\":\"\",\"severity\":\"low\",\"source\":\"\",\"src\":\"\","
 	    "\"dst\":\"\",\"dst_port\":0,\"dst_host\":\"\",\"dst_country\":\"??\","
 	    "\"via\":\"direct\",\"bytes_out\":0,\"bytes_in\":0,\"flows\":0,"
@@ -414,7 +414,7 @@ static void
 test_alert_hostile_fields(void **state)
 {
 	static const char want[] =
-	    "{\"id\":\"x\",\"ts\":\"2014-09-18T04:12:07.123Z\","
+	    "{\"id\":\"x\",\"kind\":\"alert\",\"ts\":\"2014-09-18T04:12:07.123Z\","
 	    "\"sensor\":\"s\\\"}\",\"rule\":\"r\\n\",\"severity\":\"critical\","
 	    "\"source\":\"\\u001b[31m\",\"src\":\"10.1.20.21\","
 	    "\"src_user\":\"u" FFFD "\",\"dst\":\"203.0.113.66\","
@@ -448,7 +448,7 @@ test_alert_join_and_why(void **state)
 {
 	static const char *const attack[] = { "T1560", "T1041", "T1048", NULL };
 	static const char want[] =
-	    "{\"id\":\"0b7f3c1e-5a2d-8e4f-9c61-2d3e4f5a6b7c\","
+	    "{\"id\":\"0b7f3c1e-5a2d-8e4f-9c61-2d3e4f5a6b7c\",\"kind\":\"alert\","
 	    "\"ts\":\"2014-09-18T04:12:07.123Z\",\"sensor\":\"hq-proxy-tap\","
 	    "\"rule\":\"compressed-upload\",\"severity\":\"critical\","
 	    "\"source\":\"zeek-http\",\"uid\":\"CHhAvVGS1DHFjwGM9\","
@@ -789,7 +789,7 @@ static void
 test_pair_exact(void **state)
 {
 	static const char want[] =
-	    "{\"src\":\"10.1.20.21\",\"dst\":\"203.0.113.66\","
+	    "{\"kind\":\"pair\",\"src\":\"10.1.20.21\",\"dst\":\"203.0.113.66\","
 	    "\"dst_host\":\"hk-files.example.net\",\"dst_country\":\"HK\","
 	    "\"bytes_out\":1574000,\"bytes_in\":4210,\"bytes_served\":77,"
 	    "\"flows\":2,\"first\":\"2014-09-18T04:11:58.000Z\","
@@ -797,7 +797,7 @@ test_pair_exact(void **state)
 	    "\"payload_total\":{\"text\":912,\"rar\":1572864},"
 	    "\"records_est_low\":3148,\"records_est_high\":15740}";
 	static const char want_empty[] =
-	    "{\"src\":\"\",\"dst\":\"\",\"dst_host\":\"\\u0007" FFFD "\","
+	    "{\"kind\":\"pair\",\"src\":\"\",\"dst\":\"\",\"dst_host\":\"\\u0007" FFFD "\","
 	    "\"dst_country\":\"??\",\"bytes_out\":0,\"bytes_in\":0,"
 	    "\"bytes_served\":0,\"flows\":0,"
 	    "\"first\":\"1970-01-01T00:00:00.000Z\","

@@ -141,7 +141,7 @@ format_msg(const struct alert *a, enum syslog_header h, enum output_format f,
 #define H3164_FULL "<162>Sep 18 04:12:07 tap01.corp.example exfild[4242]: "
 
 #define JSON_FULL                                                            \
-	"{\"id\":\"0b7f3c1e-5a2d-8e4f-9c61-2d3e4f5a6b7c\","                    \
+	"{\"id\":\"0b7f3c1e-5a2d-8e4f-9c61-2d3e4f5a6b7c\",\"kind\":\"alert\","                    \
 	"\"ts\":\"2014-09-18T04:12:07.123Z\",\"sensor\":\"hq-proxy-tap\","    \
 	"\"rule\":\"compressed-upload\",\"severity\":\"critical\","           \
 	"\"source\":\"pcap\",\"src\":\"10.1.20.21\",\"dst\":\"203.0.113.66\"," \
