@@ -337,6 +337,7 @@ finish_replay(const struct options *o, struct pipeline *pl,
 	char err[CONFIG_ERR_LEN];
 	int rc = 0;
 
+	pipeline_close_alerts(pl); /* the updates, before the pairs */
 	output_flush(sink->out);
 	if (o->pairs)
 		pipeline_report_pairs(pl, write_pair, NULL);

@@ -365,13 +365,20 @@ put_finding(struct strbuf *sb, const struct finding *f)
 	}
 }
 
-bool
-alert_format_json(const struct alert *a, struct strbuf *sb)
+const char *
+alert_kind_name(enum alert_kind k)
+{
+	return k == ALERT_KIND_UPDATE ? "update" : "alert";
+}
+
+/* id, kind, ts, sensor, rule, severity, source: every record of an alert. */
+static void
+put_head(struct strbuf *sb, const struct alert *a)
 {
 	sb_puts(sb, "{\"id\":");
 	put_field(sb, a->id, sizeof(a->id));
 	put_key(sb, "kind");
-	put_cstr(sb, "alert");
+	put_cstr(sb, alert_kind_name(a->kind));
 	put_time(sb, "ts", a->ts_ns);
 	put_key(sb, "sensor");
 	put_cstr(sb, a->sensor);
@@ -381,12 +388,16 @@ alert_format_json(const struct alert *a, struct strbuf *sb)
 	put_cstr(sb, severity_name(a->severity));
 	put_key(sb, "source");
 	put_cstr(sb, a->source);
+}
+
+/* From the Zeek uid to the flows: who, to where, how much (an update has
+ * no uid nor connection: open_alerts.c clears them). */
+static void
+put_pair_of(struct strbuf *sb, const struct alert *a)
+{
 	put_field_set(sb, "uid", a->uid, sizeof(a->uid));
 	put_addr(sb, "src", &a->src);
-	if (a->src_user[0] != '\0') {
-		put_key(sb, "src_user");
-		put_field(sb, a->src_user, sizeof(a->src_user));
-	}
+	put_field_set(sb, "src_user", a->src_user, sizeof(a->src_user));
 	put_addr(sb, "dst", &a->dst);
 	put_u64(sb, "dst_port", a->dst_port);
 	put_connection(sb, a);
@@ -399,6 +410,32 @@ alert_format_json(const struct alert *a, struct strbuf *sb)
 	put_u64(sb, "bytes_out", a->bytes_out);
 	put_u64(sb, "bytes_in", a->bytes_in);
 	put_u64(sb, "flows", a->flows);
+}
+
+/* The pair's totals: an update's. */
+static bool
+format_update_json(const struct alert *a, struct strbuf *sb)
+{
+	put_head(sb, a);
+	put_pair_of(sb, a);
+	put_payload(sb, a->payload);
+	put_time(sb, "first_seen", a->first_seen_ns);
+	put_time(sb, "last_seen", a->last_seen_ns);
+	put_u64(sb, "records_est_low", a->records_low);
+	put_u64(sb, "records_est_high", a->records_high);
+	put_key(sb, "update_reason");
+	put_cstr(sb, a->update_reason);
+	sb_putc(sb, '}');
+	return !sb->overflow;
+}
+
+bool
+alert_format_json(const struct alert *a, struct strbuf *sb)
+{
+	if (a->kind == ALERT_KIND_UPDATE)
+		return format_update_json(a, sb);
+	put_head(sb, a);
+	put_pair_of(sb, a);
 	put_u64(sb, "window_s", a->window_s);
 	put_time(sb, "window_start", a->window_start_ns);
 	put_payload(sb, a->payload);

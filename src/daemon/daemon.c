@@ -111,6 +111,13 @@ on_alert(void *ctx, const struct alert *a)
 	d->outputs_dirty = true;
 	/* the log names the alert; its wire-borne fields stay in the outputs */
 	netaddr_format(&a->src, src, sizeof(src));
+	if (a->kind == ALERT_KIND_UPDATE) {
+		log_info("alert-update %s (%s): rule=%s src=%s bytes_out=%llu "
+		    "flows=%llu", a->id, a->update_reason, a->rule, src,
+		    (unsigned long long)a->bytes_out,
+		    (unsigned long long)a->flows);
+		return;
+	}
 	log_info("alert %s: rule=%s severity=%s src=%s bytes_out=%llu", a->id,
 	    a->rule, severity_name(a->severity), src,
 	    (unsigned long long)a->bytes_out);

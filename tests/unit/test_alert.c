@@ -318,6 +318,45 @@ test_alert_full(void **state)
 	assert_true(json_valid(buf, strlen(buf)));
 }
 
+/* An update: the alert's id and names, "kind":"update", the pair's
+ * totals, last_seen and why; nothing of what made the alert fire. */
+static void
+test_alert_update(void **state)
+{
+	static const char want[] =
+	    "{\"id\":\"0b7f3c1e-5a2d-8e4f-9c61-2d3e4f5a6b7c\",\"kind\":\"update\","
+	    "\"ts\":\"2014-09-18T04:12:07.123Z\",\"sensor\":\"hq-proxy-tap\","
+	    "\"rule\":\"compressed-upload\",\"severity\":\"critical\","
+	    "\"source\":\"pcap\",\"src\":\"10.1.20.21\",\"dst\":\"203.0.113.66\","
+	    "\"dst_port\":80,\"dst_host\":\"hk-files.example.net\","
+	    "\"dst_country\":\"HK\",\"via\":\"proxy\",\"bytes_out\":1574000,"
+	    "\"bytes_in\":4210,\"flows\":2,"
+	    "\"payload_total\":{\"text\":912,\"rar\":1572864},"
+	    "\"first_seen\":\"2014-09-18T04:11:58.000Z\","
+	    "\"last_seen\":\"2014-09-18T04:11:58.000Z\","
+	    "\"records_est_low\":3,\"records_est_high\":9,"
+	    "\"update_reason\":\"suppress_end\"}";
+	struct alert a;
+	char buf[2048];
+
+	(void)state;
+	full_alert(&a);
+	a.kind = ALERT_KIND_UPDATE;
+	a.update_reason = "suppress_end";
+	a.last_seen_ns = TS_FIRST_SEEN;
+	a.records_low = 3;
+	a.records_high = 9;
+	strcpy(a.finding.reason, "not written");
+	assert_true(format_alert(&a, buf, sizeof(buf)));
+	assert_string_equal(buf, want);
+	assert_true(json_valid(buf, strlen(buf)));
+	/* the control: the same struct as an alert has its own kind */
+	a.kind = ALERT_KIND_ALERT;
+	assert_true(format_alert(&a, buf, sizeof(buf)));
+	assert_non_null(strstr(buf, "\"kind\":\"alert\""));
+	assert_non_null(strstr(buf, "\"reason\":\"not written\""));
+}
+
 static void
 test_alert_src_user_and_ipv6(void **state)
 {
@@ -917,6 +956,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_checker_rejects),
 		cmocka_unit_test(test_alert_full),
+		cmocka_unit_test(test_alert_update),
 		cmocka_unit_test(test_alert_join_and_why),
 		cmocka_unit_test(test_alert_src_user_and_ipv6),
 		cmocka_unit_test(test_alert_minimal),

@@ -25,8 +25,13 @@
 #define ALERT_ORG_MAX 128  /* an AS organisation, as a database names it */
 #define ALERT_UID_MAX 24   /* a Zeek uid */
 
+/* What a record is: an alert, or an alert-update (open_alerts.h): the
+ * same alert's pair totals later, written with "kind":"update". */
+enum alert_kind { ALERT_KIND_ALERT = 0, ALERT_KIND_UPDATE };
+
 struct alert {
 	char id[ALERT_ID_LEN];
+	enum alert_kind kind;      /* 0 (memset): an alert */
 	uint64_t ts_ns;
 	const char *sensor;
 	const char *rule;
@@ -72,7 +77,16 @@ struct alert {
 	char http_user_agent[HTTP_UA_MAX];
 	char http_filename[HTTP_FILENAME_MAX];
 	bool tunnel_connect;
+	/* An update only: why it was written ("suppress_end", "pair_evicted",
+	 * "end_of_input", "table_full") and the pair's last traffic. Its
+	 * bytes_out, bytes_in, flows, payload and records are the pair's
+	 * totals since first seen, ts the time of the update. */
+	const char *update_reason;
+	uint64_t last_seen_ns;
 };
+
+/* "alert" or "update". */
+const char *alert_kind_name(enum alert_kind k);
 
 /* "tcp", "udp", or NULL for another protocol number. */
 const char *alert_transport(uint8_t proto);
@@ -96,7 +110,10 @@ void alert_records(uint64_t bytes, const uint64_t kinds[PK_COUNT],
  * packets share a timestamp). */
 void alert_make_id(struct alert *a, uint64_t seq);
 
-/* One JSON object, no trailing newline. Returns false when it did not fit. */
+/* One JSON object, no trailing newline. Returns false when it did not fit.
+ * An update is written with its id, what names the pair (rule, src, dst,
+ * dst_host ...), its totals, "last_seen" and "update_reason"; no evidence,
+ * threshold, connection or HTTP request (those are the alert's). */
 bool alert_format_json(const struct alert *a, struct strbuf *sb);
 
 struct pair_report {
