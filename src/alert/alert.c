@@ -368,8 +368,11 @@ put_finding(struct strbuf *sb, const struct finding *f)
 const char *
 alert_kind_name(enum alert_kind k)
 {
-	return k == ALERT_KIND_UPDATE ? "update" : "alert";
+	return k == ALERT_KIND_UPDATE ? "update" : k == ALERT_KIND_PAIR ? "pair" :
+	    "alert";
 }
+
+static bool format_pair_json(const struct alert *a, struct strbuf *sb);
 
 /* id, kind, ts, sensor, rule, severity, source: every record of an alert. */
 static void
@@ -434,6 +437,8 @@ alert_format_json(const struct alert *a, struct strbuf *sb)
 {
 	if (a->kind == ALERT_KIND_UPDATE)
 		return format_update_json(a, sb);
+	if (a->kind == ALERT_KIND_PAIR)
+		return format_pair_json(a, sb);
 	put_head(sb, a);
 	put_pair_of(sb, a);
 	put_u64(sb, "window_s", a->window_s);
@@ -456,30 +461,78 @@ alert_format_json(const struct alert *a, struct strbuf *sb)
 	return !sb->overflow;
 }
 
-bool
-pair_format_json(const struct pair_report *r, struct strbuf *sb)
+/* A pairs-table row; "ts" and "sensor" when it goes to the outputs. */
+static bool
+format_pair_json(const struct alert *a, struct strbuf *sb)
 {
 	char src[NETADDR_STRLEN];
 
-	netaddr_format(&r->src, src, sizeof(src));
-	sb_puts(sb, "{\"kind\":\"pair\",\"src\":");
+	netaddr_format(&a->src, src, sizeof(src));
+	sb_puts(sb, "{\"kind\":\"pair\"");
+	if (a->sensor != NULL) {
+		put_time(sb, "ts", a->ts_ns);
+		put_key(sb, "sensor");
+		put_cstr(sb, a->sensor);
+	}
+	put_key(sb, "src");
 	put_field(sb, src, sizeof(src));
-	put_addr(sb, "dst", &r->dst);
+	put_addr(sb, "dst", &a->dst);
 	put_key(sb, "dst_host");
-	put_field(sb, r->dst_host, sizeof(r->dst_host));
-	put_country(sb, "dst_country", r->dst_country);
-	put_as(sb, r->dst_asn, r->dst_org, sizeof(r->dst_org));
-	put_u64(sb, "bytes_out", r->bytes_out);
-	put_u64(sb, "bytes_in", r->bytes_in);
-	put_u64(sb, "bytes_served", r->bytes_served);
-	put_u64(sb, "flows", r->flows);
-	put_time(sb, "first", r->first_ns);
-	put_time(sb, "last", r->last_ns);
-	put_payload(sb, r->payload);
-	put_u64(sb, "records_est_low", r->records_low);
-	put_u64(sb, "records_est_high", r->records_high);
+	put_field(sb, a->dst_host, sizeof(a->dst_host));
+	put_country(sb, "dst_country", a->dst_country);
+	put_as(sb, a->dst_asn, a->dst_org, sizeof(a->dst_org));
+	put_u64(sb, "bytes_out", a->bytes_out);
+	put_u64(sb, "bytes_in", a->bytes_in);
+	put_u64(sb, "bytes_served", a->bytes_served);
+	put_u64(sb, "flows", a->flows);
+	put_time(sb, "first", a->first_seen_ns);
+	put_time(sb, "last", a->last_seen_ns);
+	put_payload(sb, a->payload);
+	put_u64(sb, "records_est_low", a->records_low);
+	put_u64(sb, "records_est_high", a->records_high);
 	sb_putc(sb, '}');
 	return !sb->overflow;
+}
+
+void
+alert_from_pair(struct alert *a, const struct pair_report *r,
+    const char *sensor, uint64_t ts_ns)
+{
+	memset(a, 0, sizeof(*a));
+	a->kind = ALERT_KIND_PAIR;
+	a->ts_ns = ts_ns;
+	a->sensor = sensor;
+	a->rule = "pair-report";
+	a->title = "Totals of an (internal host, destination) pair";
+	a->severity = SEV_LOW;
+	a->source = "pairs";
+	a->src = r->src;
+	a->dst = r->dst;
+	memcpy(a->dst_host, r->dst_host, sizeof(a->dst_host));
+	a->dst_country = r->dst_country;
+	a->dst_asn = r->dst_asn;
+	memcpy(a->dst_org, r->dst_org, sizeof(a->dst_org));
+	a->bytes_out = r->bytes_out;
+	a->bytes_in = r->bytes_in;
+	a->bytes_served = r->bytes_served;
+	a->flows = r->flows;
+	a->first_seen_ns = r->first_ns;
+	a->last_seen_ns = r->last_ns;
+	a->window_start_ns = r->first_ns;
+	memcpy(a->payload, r->payload, sizeof(a->payload));
+	a->records_low = r->records_low;
+	a->records_high = r->records_high;
+	if (sensor != NULL)
+		alert_make_id(a, 0);
+}
+
+bool
+pair_format_json(const struct pair_report *r, struct strbuf *sb)
+{
+	struct alert a;
+
+	alert_from_pair(&a, r, NULL, 0);
+	return format_pair_json(&a, sb);
 }
 
 /*

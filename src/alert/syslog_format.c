@@ -316,7 +316,7 @@ ecs_event(struct strbuf *sb, int *n, const struct alert *a)
 	ecs_key(sb, n, "event");
 	sb_putc(sb, '{');
 	/* an update reports the state of the alert's pair */
-	ecs_cstr(sb, &m, "kind", a->kind == ALERT_KIND_UPDATE ? "state" : "alert");
+	ecs_cstr(sb, &m, "kind", a->kind != ALERT_KIND_ALERT ? "state" : "alert");
 	ecs_key(sb, &m, "category");
 	sb_puts(sb, "[\"network\"]");
 	ecs_key(sb, &m, "type");
@@ -595,9 +595,10 @@ ecs_exfild(struct strbuf *sb, int *n, const struct alert *a)
 	sb_putc(sb, '}');
 	ecs_u64(sb, &m, "records_est_low", a->records_low);
 	ecs_u64(sb, &m, "records_est_high", a->records_high);
-	if (a->kind == ALERT_KIND_UPDATE) {
-		ecs_cstr(sb, &m, "kind", "update");
-		ecs_cstr(sb, &m, "update_reason", a->update_reason);
+	if (a->kind != ALERT_KIND_ALERT) {
+		ecs_cstr(sb, &m, "kind", alert_kind_name(a->kind));
+		if (a->update_reason != NULL)
+			ecs_cstr(sb, &m, "update_reason", a->update_reason);
 		ecs_time(sb, &m, "last_seen", a->last_seen_ns);
 	}
 	if (a->finding.n > 0) {
@@ -779,10 +780,11 @@ kv_records(struct kv_list *l, const struct alert *a)
 static void
 kv_update(struct kv_list *l, const struct alert *a)
 {
-	if (a->kind != ALERT_KIND_UPDATE)
+	if (a->kind == ALERT_KIND_ALERT)
 		return;
-	kv_cstr(l, "exfildKind", "update");
-	kv_cstr(l, "exfildUpdateReason", a->update_reason);
+	kv_cstr(l, "exfildKind", alert_kind_name(a->kind));
+	if (a->update_reason != NULL)
+		kv_cstr(l, "exfildUpdateReason", a->update_reason);
 	kv_u64(l, "exfildLastSeen", a->last_seen_ns / 1000000);
 }
 
@@ -1163,9 +1165,10 @@ sd_element(struct strbuf *sb, const struct alert *a, uint32_t pen)
 	sd_u64(sb, "records_est_low", a->records_low);
 	sd_u64(sb, "records_est_high", a->records_high);
 	sd_more(sb, a);
-	if (a->kind == ALERT_KIND_UPDATE) {
-		sd_cstr(sb, "kind", "update");
-		sd_cstr(sb, "update_reason", a->update_reason);
+	if (a->kind != ALERT_KIND_ALERT) {
+		sd_cstr(sb, "kind", alert_kind_name(a->kind));
+		if (a->update_reason != NULL)
+			sd_cstr(sb, "update_reason", a->update_reason);
 		sd_time(sb, "last_seen", a->last_seen_ns);
 	}
 	sd_finding(sb, &a->finding);

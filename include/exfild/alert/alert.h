@@ -25,9 +25,11 @@
 #define ALERT_ORG_MAX 128  /* an AS organisation, as a database names it */
 #define ALERT_UID_MAX 24   /* a Zeek uid */
 
-/* What a record is: an alert, or an alert-update (open_alerts.h): the
- * same alert's pair totals later, written with "kind":"update". */
-enum alert_kind { ALERT_KIND_ALERT = 0, ALERT_KIND_UPDATE };
+/* What a record is: an alert, an alert-update (open_alerts.h): the same
+ * alert's pair totals later, written with "kind":"update", or a row of
+ * the pairs table the daemon writes to its outputs ("kind":"pair",
+ * alert_from_pair). */
+enum alert_kind { ALERT_KIND_ALERT = 0, ALERT_KIND_UPDATE, ALERT_KIND_PAIR };
 
 struct alert {
 	char id[ALERT_ID_LEN];
@@ -83,9 +85,10 @@ struct alert {
 	 * totals since first seen, ts the time of the update. */
 	const char *update_reason;
 	uint64_t last_seen_ns;
+	uint64_t bytes_served;     /* a pair row only (pair_report) */
 };
 
-/* "alert" or "update". */
+/* "alert", "update" or "pair". */
 const char *alert_kind_name(enum alert_kind k);
 
 /* "tcp", "udp", or NULL for another protocol number. */
@@ -130,7 +133,16 @@ struct pair_report {
 	uint64_t first_ns, last_ns;
 	uint64_t payload[PK_COUNT];
 };
+/* A --pairs row: {"kind":"pair","src":...}. */
 bool pair_format_json(const struct pair_report *r, struct strbuf *sb);
+
+/* The row as a record for the outputs (the daemon's pairs table, SIGUSR2
+ * and report.pairs_interval): kind ALERT_KIND_PAIR, rule "pair-report",
+ * severity low, ts and sensor given, first_seen/last_seen the pair's
+ * first and last traffic, an id as alert_make_id gives. Its JSON is the
+ * --pairs row with "ts" and "sensor" after "kind". */
+void alert_from_pair(struct alert *a, const struct pair_report *r,
+    const char *sensor, uint64_t ts_ns);
 
 /* The finding's evidence as a JSON object {"key":value,...}. */
 void json_put_evidence(struct strbuf *sb, const struct finding *f);
