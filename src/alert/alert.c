@@ -535,6 +535,116 @@ pair_format_json(const struct pair_report *r, struct strbuf *sb)
 	return format_pair_json(&a, sb);
 }
 
+/* ---- text for a person ---- */
+
+/* Untrusted bytes as text: C0, DEL, C1 and invalid UTF-8 become U+FFFD. */
+static void
+put_text(struct strbuf *sb, const char *s, size_t n)
+{
+	const uint8_t *d = (const uint8_t *)s;
+	size_t i = 0, k;
+
+	while (i < n) {
+		k = d[i] < 0x80 ? 1 : utf8_sequence(d + i, n - i);
+		if (k == 0 || d[i] < 0x20 || d[i] == 0x7f ||
+		    (d[i] == 0xc2 && d[i + 1] < 0xa0)) {
+			sb_append(sb, replacement, sizeof(replacement) - 1);
+			i++;
+			continue;
+		}
+		sb_append(sb, s + i, k);
+		i += k;
+	}
+}
+
+static void
+put_text_field(struct strbuf *sb, const char *s, size_t size)
+{
+	put_text(sb, s, strnlen(s, size));
+}
+
+void
+alert_format_dest(const struct alert *a, struct strbuf *sb)
+{
+	char addr[NETADDR_STRLEN], cc[3];
+
+	netaddr_format(&a->dst, addr, sizeof(addr));
+	country_format(a->dst_country, cc);
+	if (a->dst_host[0] != '\0') {
+		put_text_field(sb, a->dst_host, sizeof(a->dst_host));
+		sb_puts(sb, " (");
+		if (addr[0] != '\0')
+			sb_printf(sb, "%s, ", addr);
+	} else {
+		sb_printf(sb, "%s (", addr[0] != '\0' ? addr : "?");
+	}
+	sb_puts(sb, cc);
+	if (a->dst_asn != 0) {
+		sb_printf(sb, ", AS%lu ", (unsigned long)a->dst_asn);
+		put_text_field(sb, a->dst_org, sizeof(a->dst_org));
+	}
+	sb_putc(sb, ')');
+}
+
+/* "SRC -> DEST: N bytes out" */
+static void
+text_who(struct strbuf *sb, const struct alert *a)
+{
+	char src[NETADDR_STRLEN];
+
+	netaddr_format(&a->src, src, sizeof(src));
+	sb_puts(sb, src);
+	if (a->src_user[0] != '\0') {
+		sb_puts(sb, " (");
+		put_text_field(sb, a->src_user, sizeof(a->src_user));
+		sb_putc(sb, ')');
+	}
+	sb_puts(sb, " -> ");
+	alert_format_dest(a, sb);
+	sb_printf(sb, ": %llu bytes out", (unsigned long long)a->bytes_out);
+}
+
+bool
+alert_format_text(const struct alert *a, struct strbuf *sb)
+{
+	char ts[RFC3339_LEN], last[RFC3339_LEN];
+
+	format_rfc3339_ms(a->ts_ns, ts);
+	format_rfc3339_ms(a->last_seen_ns, last);
+	switch (a->kind) {
+	case ALERT_KIND_UPDATE:
+		sb_printf(sb, "%s update of %s alert %s: ", ts, a->rule, a->id);
+		text_who(sb, a);
+		sb_printf(sb, ", %llu bytes in, %llu flows, last seen %s (%s)",
+		    (unsigned long long)a->bytes_in,
+		    (unsigned long long)a->flows, last, a->update_reason);
+		break;
+	case ALERT_KIND_PAIR:
+		format_rfc3339_ms(a->first_seen_ns, ts);
+		sb_puts(sb, "pair ");
+		text_who(sb, a);
+		sb_printf(sb, ", %llu bytes in, %llu flows, %s to %s",
+		    (unsigned long long)a->bytes_in,
+		    (unsigned long long)a->flows, ts, last);
+		break;
+	default:
+		sb_printf(sb, "%s %s %s ", ts, severity_name(a->severity),
+		    a->rule);
+		text_who(sb, a);
+		if (a->during_learning)
+			sb_puts(sb, " while learning");
+		sb_puts(sb, ": ");
+		if (a->finding.reason[0] != '\0')
+			put_text_field(sb, a->finding.reason,
+			    sizeof(a->finding.reason));
+		else
+			put_text(sb, a->title, a->title != NULL ?
+			    strlen(a->title) : 0);
+		break;
+	}
+	return !sb->overflow;
+}
+
 /*
  * Alert ids. The hashed message is, in this order:
  *   sensor, rule    u16le length + bytes (at most ID_STR_MAX bytes)

@@ -106,21 +106,25 @@ static void
 on_alert(void *ctx, const struct alert *a)
 {
 	struct daemon *d = ctx;
-	char src[NETADDR_STRLEN];
+	char src[NETADDR_STRLEN], dst[ALERT_HOST_MAX + ALERT_ORG_MAX + 80];
+	struct strbuf sb;
 
 	output_set_emit(&d->outputs, a);
 	d->outputs_dirty = true;
-	/* the log names the alert; its wire-borne fields stay in the outputs */
+	/* the log names the alert, its source and destination (name, address,
+	 * country: sanitized); the other wire-borne fields stay in the outputs */
 	netaddr_format(&a->src, src, sizeof(src));
+	sb_init(&sb, dst, sizeof(dst));
+	alert_format_dest(a, &sb);
 	if (a->kind == ALERT_KIND_UPDATE) {
-		log_info("alert-update %s (%s): rule=%s src=%s bytes_out=%llu "
-		    "flows=%llu", a->id, a->update_reason, a->rule, src,
-		    (unsigned long long)a->bytes_out,
+		log_info("alert-update %s (%s): rule=%s src=%s dst=%s "
+		    "bytes_out=%llu flows=%llu", a->id, a->update_reason, a->rule,
+		    src, dst, (unsigned long long)a->bytes_out,
 		    (unsigned long long)a->flows);
 		return;
 	}
-	log_info("alert %s: rule=%s severity=%s src=%s bytes_out=%llu", a->id,
-	    a->rule, severity_name(a->severity), src,
+	log_info("alert %s: rule=%s severity=%s src=%s dst=%s bytes_out=%llu",
+	    a->id, a->rule, severity_name(a->severity), src, dst,
 	    (unsigned long long)a->bytes_out);
 }
 

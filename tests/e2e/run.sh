@@ -171,6 +171,28 @@ PY
 )
 if [ "$got" = "9 2" ]; then ok; else bad "updates at the end of suppression: $got"; fi
 
+# Human mode (issue 13): --format text, one line per alert (and update),
+# each exactly the line worked out here from the JSON record of the same
+# run; one line written down in full beside it.
+$EXFILD -c conf/demo.yaml -r pcaps/jal-day.pcap --format text >"$tmp/text.out" 2>/dev/null
+jq -r 'def dest: (if .dst_host != "" then "\(.dst_host) (" + (if .dst != "" then "\(.dst), " else "" end)
+        else "\(.dst) (" end) + .dst_country + (if .dst_asn then ", AS\(.dst_asn) \(.dst_org)" else "" end) + ")";
+    def who: "\(.src) -> \(dest): \(.bytes_out) bytes out";
+    if .kind == "alert" then
+        "\(.ts) \(.severity) \(.rule) \(who)" + (if .during_learning then " while learning" else "" end) + ": " +
+        (.reason // ({"compressed-upload": "Compressed upload to an unfamiliar foreign destination",
+                      "bulk-upload": "Bulk upload to an unfamiliar foreign destination"}[.rule]))
+    else
+        "\(.ts) update of \(.rule) alert \(.id): \(who), \(.bytes_in) bytes in, \(.flows) flows, last seen \(.last_seen) (\(.update_reason))"
+    end' tests/e2e/jal-day.out >"$tmp/text.want"
+expect_same "--format text" "$tmp/text.out" "$tmp/text.want"
+if grep -qxF '2014-09-18T04:22:01.484Z critical compressed-upload 10.1.20.24 -> 203.0.113.99 (HK): 1027592 bytes out: Compressed upload to an unfamiliar foreign destination' "$tmp/text.out" &&
+    [ "$(wc -l <"$tmp/text.out")" -eq 14 ]; then ok; else bad "--format text: the 10.1.20.24 line"; cat "$tmp/text.out"; fi
+$EXFILD -c conf/demo.yaml -r pcaps/jal-day.pcap --format xml >"$tmp/fx.out" 2>"$tmp/fx.err"
+rc=$?
+if [ $rc -ne 0 ] && [ ! -s "$tmp/fx.out" ] && grep -q -- '--format: "xml" is not json or text' "$tmp/fx.err"; then ok
+else bad "--format xml: rc=$rc"; cat "$tmp/fx.err"; fi
+
 # Same input, same output: a second run is byte-identical.
 $EXFILD -c conf/demo.yaml -r pcaps/jal-day.pcap >"$tmp/again.out" 2>/dev/null
 expect_same determinism "$tmp/again.out" tests/e2e/jal-day.out

@@ -290,6 +290,15 @@ if [ -n "$DAEMON_USER" ]; then
 	    "$T/out/alerts.json" >"$T/got" 2>"$T/jq.err"
 	if cmp -s "$T/want" "$T/got"; then ok
 	else bad "the daemon's alerts differ (want, got):"; diff "$T/want" "$T/got"; cat "$T/daemon.log"; fi
+	# the daemon's log line of each alert names the destination (name,
+	# address, country) as well as the source: exactly, from its record
+	jq -r 'select(.kind == "alert") | "exfild: alert \(.id): rule=\(.rule) severity=\(.severity) src=\(.src) dst=\(.dst_host) (" +
+	    (if .dst != "" then "\(.dst), " else "" end) + "\(.dst_country)) bytes_out=\(.bytes_out)"' \
+	    "$T/out/alerts.json" >"$T/log.want"
+	grep '^exfild: alert ' "$T/daemon.log" >"$T/log.got"
+	if [ "$(wc -l <"$T/log.want")" -eq 3 ] && cmp -s "$T/log.want" "$T/log.got" &&
+	    grep -q ' dst=files.hk-drop.test (127.0.0.2, HK) ' "$T/log.got"; then ok
+	else bad "the daemon's alert log lines (want, got):"; diff "$T/log.want" "$T/log.got"; fi
 	if grep -qi "sanitizer\|runtime error" "$T/daemon.log"; then bad "daemon log:"; cat "$T/daemon.log"; else ok; fi
 fi
 

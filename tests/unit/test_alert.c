@@ -357,6 +357,37 @@ test_alert_update(void **state)
 	assert_non_null(strstr(buf, "\"reason\":\"not written\""));
 }
 
+/* The text line: who, where (name, address, country, AS), bytes, why;
+ * wire text with a control character and invalid UTF-8 made harmless. */
+static void
+test_alert_text(void **state)
+{
+	struct alert a;
+	struct strbuf sb;
+	char buf[2048];
+
+	(void)state;
+	full_alert(&a);
+	a.title = "Compressed upload";
+	a.dst_asn = 64496;
+	strcpy(a.dst_org, "Files Ltd");
+	sb_init(&sb, buf, sizeof(buf));
+	assert_true(alert_format_text(&a, &sb));
+	assert_string_equal(buf, "2014-09-18T04:12:07.123Z critical "
+	    "compressed-upload 10.1.20.21 -> hk-files.example.net "
+	    "(203.0.113.66, HK, AS64496 Files Ltd): 1574000 bytes out: "
+	    "Compressed upload");
+	strcpy(a.dst_host, "evil\x1b[2J\xc0.test");
+	strcpy(a.finding.reason, "why\nnot");
+	a.dst_asn = 0;
+	memset(&a.dst, 0, sizeof(a.dst));
+	sb_init(&sb, buf, sizeof(buf));
+	assert_true(alert_format_text(&a, &sb));
+	assert_string_equal(buf, "2014-09-18T04:12:07.123Z critical "
+	    "compressed-upload 10.1.20.21 -> evil" FFFD "[2J" FFFD ".test (HK): "
+	    "1574000 bytes out: why" FFFD "not");
+}
+
 static void
 test_alert_src_user_and_ipv6(void **state)
 {
@@ -957,6 +988,7 @@ main(void)
 		cmocka_unit_test(test_checker_rejects),
 		cmocka_unit_test(test_alert_full),
 		cmocka_unit_test(test_alert_update),
+		cmocka_unit_test(test_alert_text),
 		cmocka_unit_test(test_alert_join_and_why),
 		cmocka_unit_test(test_alert_src_user_and_ipv6),
 		cmocka_unit_test(test_alert_minimal),

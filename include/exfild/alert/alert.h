@@ -144,6 +144,23 @@ bool pair_format_json(const struct pair_report *r, struct strbuf *sb);
 void alert_from_pair(struct alert *a, const struct pair_report *r,
     const char *sensor, uint64_t ts_ns);
 
+/*
+ * One line for a person (exfild -r ... --format text), no newline:
+ *   alert:  TS SEVERITY RULE SRC[ (USER)] -> DEST: N bytes out[ while
+ *           learning]: REASON (or the rule's title)
+ *   update: TS update of RULE alert ID: SRC -> DEST: N bytes out, N bytes
+ *           in, N flows, last seen TS (UPDATE_REASON)
+ *   pair:   pair SRC -> DEST: N bytes out, N bytes in, N flows, FIRST to LAST
+ * DEST is alert_format_dest's. Text from the wire or a database has its
+ * control characters and invalid UTF-8 replaced by U+FFFD. False when it
+ * did not fit.
+ */
+bool alert_format_text(const struct alert *a, struct strbuf *sb);
+/* The destination for a person: "NAME (ADDRESS, CC, ASN ORG)", the
+ * address when there is no name ("ADDRESS (CC, ...)"), ASN and ORG only
+ * when known; sanitized as alert_format_text. */
+void alert_format_dest(const struct alert *a, struct strbuf *sb);
+
 /* The finding's evidence as a JSON object {"key":value,...}. */
 void json_put_evidence(struct strbuf *sb, const struct finding *f);
 
