@@ -53,6 +53,7 @@ TEST_DEPS_test_cursor       :=
 TEST_DEPS_test_util         := $(BASE) strbuf
 TEST_DEPS_test_log          := log
 TEST_DEPS_test_table        := table $(BASE)
+TEST_DEPS_test_open_alerts  := open_alerts $(BASE)
 TEST_DEPS_test_netaddr      := netaddr $(BASE)
 TEST_DEPS_test_sha1         := sha1
 TEST_DEPS_test_community_id := community_id sha1 netaddr $(BASE)

@@ -50,6 +50,7 @@ struct options {
 	bool foreground;
 	bool test_config;
 	bool pairs;
+	bool text;                 /* --format text: a line per alert for a person */
 	bool save_baseline;
 	const char *print_baseline; /* --baseline FILE */
 	const char *report;         /* --report FILE */
@@ -64,7 +65,7 @@ usage(FILE *fp)
 {
 	fprintf(fp,
 	    "usage: exfild -r FILE [-r FILE ...] [-c CONFIG] [--pairs] [--save-baseline]\n"
-	    "                    [--report FILE]\n"
+	    "                    [--report FILE] [--format json|text]\n"
 	    "       exfild -l LOG [-l LOG ...] [--log-format FORMAT] [-c CONFIG] [--pairs]\n"
 	    "                    [--report FILE]\n"
 	    "       exfild -t [-c CONFIG]\n"
@@ -87,6 +88,8 @@ usage(FILE *fp)
 	    "                       (internal host, destination) seen\n"
 	    "      --report FILE    write the forensic report of the replay to FILE\n"
 	    "                       (one HTML file: summary, timeline, destinations)\n"
+	    "      --format F       json (default) or text: one line per alert for a\n"
+	    "                       person (time, severity, rule, who, where, bytes, why)\n"
 	    "      --save-baseline  write baseline.state after the replay\n"
 	    "      --baseline FILE  print a saved baseline (baseline.state) as a\n"
 	    "                       table: familiar or not, and why\n"
@@ -106,6 +109,8 @@ replay_only_option(const struct options *o)
 		return "--pairs";
 	if (o->to_outputs)
 		return "--to-outputs";
+	if (o->text)
+		return "--format";
 	if (o->save_baseline)
 		return "--save-baseline";
 	if (o->report != NULL)
@@ -117,7 +122,7 @@ static int
 parse_options(int argc, char **argv, struct options *o)
 {
 	enum { OPT_PAIRS = 256, OPT_SAVE_BASELINE, OPT_TO_OUTPUTS, OPT_LOG_FORMAT,
-		OPT_BASELINE, OPT_REPORT };
+		OPT_BASELINE, OPT_REPORT, OPT_FORMAT };
 	static const struct option longopts[] = {
 		{ "read", required_argument, NULL, 'r' },
 		{ "log", required_argument, NULL, 'l' },
@@ -128,6 +133,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "user", required_argument, NULL, 'u' },
 		{ "pairs", no_argument, NULL, OPT_PAIRS },
+		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "save-baseline", no_argument, NULL, OPT_SAVE_BASELINE },
 		{ "baseline", required_argument, NULL, OPT_BASELINE },
 		{ "to-outputs", no_argument, NULL, OPT_TO_OUTPUTS },
@@ -185,6 +191,15 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_PAIRS:
 			o->pairs = true;
+			break;
+		case OPT_FORMAT:
+			if (strcmp(optarg, "text") != 0 &&
+			    strcmp(optarg, "json") != 0) {
+				fprintf(stderr, "exfild: --format: \"%s\" is not "
+				    "json or text\n", optarg);
+				return -1;
+			}
+			o->text = strcmp(optarg, "text") == 0;
 			break;
 		case OPT_SAVE_BASELINE:
 			o->save_baseline = true;
@@ -266,7 +281,7 @@ sink_open(struct replay_sink *k, const struct options *o,
 	char err[CONFIG_ERR_LEN];
 
 	memset(k, 0, sizeof(*k));
-	k->out = output_json_stdout();
+	k->out = o->text ? output_text_stdout() : output_json_stdout();
 	k->to_outputs = o->to_outputs;
 	if (o->report != NULL)
 		k->report = report_new(cfg);
@@ -321,7 +336,8 @@ write_alert(void *ctx, const struct alert *a)
 	struct replay_sink *k = ctx;
 
 	output_emit(k->out, a);
-	if (k->report != NULL)
+	/* (the report draws alerts; an update's totals are its pairs') */
+	if (k->report != NULL && a->kind == ALERT_KIND_ALERT)
 		report_add_alert(k->report, a);
 	if (k->to_outputs) {
 		output_set_emit(&k->set, a);
@@ -330,19 +346,16 @@ write_alert(void *ctx, const struct alert *a)
 	}
 }
 
+/* A --pairs row, in the alerts' format (JSON or text). */
 static void
 write_pair(void *ctx, const struct pair_report *r)
 {
-	char line[8192];
-	struct strbuf sb;
+	struct replay_sink *k = ctx;
+	struct alert a;
 
-	(void)ctx;
-	sb_init(&sb, line, sizeof(line));
-	if (!pair_format_json(r, &sb)) {
+	alert_from_pair(&a, r, NULL, 0);
+	if (output_emit(k->out, &a) != 0)
 		log_warnx("pair report line too long; skipped");
-		return;
-	}
-	puts(line);
 }
 
 /* --report: the HTML file from the alerts kept, the pairs and the
@@ -383,9 +396,10 @@ finish_replay(const struct options *o, struct pipeline *pl,
 	char err[CONFIG_ERR_LEN];
 	int rc = 0;
 
+	pipeline_close_alerts(pl); /* the updates, before the pairs */
 	output_flush(sink->out);
 	if (o->pairs)
-		pipeline_report_pairs(pl, write_pair, NULL);
+		pipeline_report_pairs(pl, write_pair, sink);
 	if (fflush(stdout) != 0 || ferror(stdout) || sink->out->stats.failed > 0) {
 		fprintf(stderr, "exfild: writing to stdout failed: %s: the alerts "
 		    "printed are incomplete\n", strerror(errno));

@@ -365,11 +365,23 @@ put_finding(struct strbuf *sb, const struct finding *f)
 	}
 }
 
-bool
-alert_format_json(const struct alert *a, struct strbuf *sb)
+const char *
+alert_kind_name(enum alert_kind k)
+{
+	return k == ALERT_KIND_UPDATE ? "update" : k == ALERT_KIND_PAIR ? "pair" :
+	    "alert";
+}
+
+static bool format_pair_json(const struct alert *a, struct strbuf *sb);
+
+/* id, kind, ts, sensor, rule, severity, source: every record of an alert. */
+static void
+put_head(struct strbuf *sb, const struct alert *a)
 {
 	sb_puts(sb, "{\"id\":");
 	put_field(sb, a->id, sizeof(a->id));
+	put_key(sb, "kind");
+	put_cstr(sb, alert_kind_name(a->kind));
 	put_time(sb, "ts", a->ts_ns);
 	put_key(sb, "sensor");
 	put_cstr(sb, a->sensor);
@@ -379,12 +391,16 @@ alert_format_json(const struct alert *a, struct strbuf *sb)
 	put_cstr(sb, severity_name(a->severity));
 	put_key(sb, "source");
 	put_cstr(sb, a->source);
+}
+
+/* From the Zeek uid to the flows: who, to where, how much (an update has
+ * no uid nor connection: open_alerts.c clears them). */
+static void
+put_pair_of(struct strbuf *sb, const struct alert *a)
+{
 	put_field_set(sb, "uid", a->uid, sizeof(a->uid));
 	put_addr(sb, "src", &a->src);
-	if (a->src_user[0] != '\0') {
-		put_key(sb, "src_user");
-		put_field(sb, a->src_user, sizeof(a->src_user));
-	}
+	put_field_set(sb, "src_user", a->src_user, sizeof(a->src_user));
 	put_addr(sb, "dst", &a->dst);
 	put_u64(sb, "dst_port", a->dst_port);
 	put_connection(sb, a);
@@ -397,6 +413,34 @@ alert_format_json(const struct alert *a, struct strbuf *sb)
 	put_u64(sb, "bytes_out", a->bytes_out);
 	put_u64(sb, "bytes_in", a->bytes_in);
 	put_u64(sb, "flows", a->flows);
+}
+
+/* The pair's totals: an update's. */
+static bool
+format_update_json(const struct alert *a, struct strbuf *sb)
+{
+	put_head(sb, a);
+	put_pair_of(sb, a);
+	put_payload(sb, a->payload);
+	put_time(sb, "first_seen", a->first_seen_ns);
+	put_time(sb, "last_seen", a->last_seen_ns);
+	put_u64(sb, "records_est_low", a->records_low);
+	put_u64(sb, "records_est_high", a->records_high);
+	put_key(sb, "update_reason");
+	put_cstr(sb, a->update_reason);
+	sb_putc(sb, '}');
+	return !sb->overflow;
+}
+
+bool
+alert_format_json(const struct alert *a, struct strbuf *sb)
+{
+	if (a->kind == ALERT_KIND_UPDATE)
+		return format_update_json(a, sb);
+	if (a->kind == ALERT_KIND_PAIR)
+		return format_pair_json(a, sb);
+	put_head(sb, a);
+	put_pair_of(sb, a);
 	put_u64(sb, "window_s", a->window_s);
 	put_time(sb, "window_start", a->window_start_ns);
 	put_payload(sb, a->payload);
@@ -417,29 +461,187 @@ alert_format_json(const struct alert *a, struct strbuf *sb)
 	return !sb->overflow;
 }
 
-bool
-pair_format_json(const struct pair_report *r, struct strbuf *sb)
+/* A pairs-table row; "ts" and "sensor" when it goes to the outputs. */
+static bool
+format_pair_json(const struct alert *a, struct strbuf *sb)
 {
 	char src[NETADDR_STRLEN];
 
-	netaddr_format(&r->src, src, sizeof(src));
-	sb_puts(sb, "{\"src\":");
+	netaddr_format(&a->src, src, sizeof(src));
+	sb_puts(sb, "{\"kind\":\"pair\"");
+	if (a->sensor != NULL) {
+		put_time(sb, "ts", a->ts_ns);
+		put_key(sb, "sensor");
+		put_cstr(sb, a->sensor);
+	}
+	put_key(sb, "src");
 	put_field(sb, src, sizeof(src));
-	put_addr(sb, "dst", &r->dst);
+	put_addr(sb, "dst", &a->dst);
 	put_key(sb, "dst_host");
-	put_field(sb, r->dst_host, sizeof(r->dst_host));
-	put_country(sb, "dst_country", r->dst_country);
-	put_as(sb, r->dst_asn, r->dst_org, sizeof(r->dst_org));
-	put_u64(sb, "bytes_out", r->bytes_out);
-	put_u64(sb, "bytes_in", r->bytes_in);
-	put_u64(sb, "bytes_served", r->bytes_served);
-	put_u64(sb, "flows", r->flows);
-	put_time(sb, "first", r->first_ns);
-	put_time(sb, "last", r->last_ns);
-	put_payload(sb, r->payload);
-	put_u64(sb, "records_est_low", r->records_low);
-	put_u64(sb, "records_est_high", r->records_high);
+	put_field(sb, a->dst_host, sizeof(a->dst_host));
+	put_country(sb, "dst_country", a->dst_country);
+	put_as(sb, a->dst_asn, a->dst_org, sizeof(a->dst_org));
+	put_u64(sb, "bytes_out", a->bytes_out);
+	put_u64(sb, "bytes_in", a->bytes_in);
+	put_u64(sb, "bytes_served", a->bytes_served);
+	put_u64(sb, "flows", a->flows);
+	put_time(sb, "first", a->first_seen_ns);
+	put_time(sb, "last", a->last_seen_ns);
+	put_payload(sb, a->payload);
+	put_u64(sb, "records_est_low", a->records_low);
+	put_u64(sb, "records_est_high", a->records_high);
 	sb_putc(sb, '}');
+	return !sb->overflow;
+}
+
+void
+alert_from_pair(struct alert *a, const struct pair_report *r,
+    const char *sensor, uint64_t ts_ns)
+{
+	memset(a, 0, sizeof(*a));
+	a->kind = ALERT_KIND_PAIR;
+	a->ts_ns = ts_ns;
+	a->sensor = sensor;
+	a->rule = "pair-report";
+	a->title = "Totals of an (internal host, destination) pair";
+	a->severity = SEV_LOW;
+	a->source = "pairs";
+	a->src = r->src;
+	a->dst = r->dst;
+	memcpy(a->dst_host, r->dst_host, sizeof(a->dst_host));
+	a->dst_country = r->dst_country;
+	a->dst_asn = r->dst_asn;
+	memcpy(a->dst_org, r->dst_org, sizeof(a->dst_org));
+	a->bytes_out = r->bytes_out;
+	a->bytes_in = r->bytes_in;
+	a->bytes_served = r->bytes_served;
+	a->flows = r->flows;
+	a->first_seen_ns = r->first_ns;
+	a->last_seen_ns = r->last_ns;
+	a->window_start_ns = r->first_ns;
+	memcpy(a->payload, r->payload, sizeof(a->payload));
+	a->records_low = r->records_low;
+	a->records_high = r->records_high;
+	if (sensor != NULL)
+		alert_make_id(a, 0);
+}
+
+bool
+pair_format_json(const struct pair_report *r, struct strbuf *sb)
+{
+	struct alert a;
+
+	alert_from_pair(&a, r, NULL, 0);
+	return format_pair_json(&a, sb);
+}
+
+/* ---- text for a person ---- */
+
+/* Untrusted bytes as text: C0, DEL, C1 and invalid UTF-8 become U+FFFD. */
+static void
+put_text(struct strbuf *sb, const char *s, size_t n)
+{
+	const uint8_t *d = (const uint8_t *)s;
+	size_t i = 0, k;
+
+	while (i < n) {
+		k = d[i] < 0x80 ? 1 : utf8_sequence(d + i, n - i);
+		if (k == 0 || d[i] < 0x20 || d[i] == 0x7f ||
+		    (d[i] == 0xc2 && d[i + 1] < 0xa0)) {
+			sb_append(sb, replacement, sizeof(replacement) - 1);
+			i++;
+			continue;
+		}
+		sb_append(sb, s + i, k);
+		i += k;
+	}
+}
+
+static void
+put_text_field(struct strbuf *sb, const char *s, size_t size)
+{
+	put_text(sb, s, strnlen(s, size));
+}
+
+void
+alert_format_dest(const struct alert *a, struct strbuf *sb)
+{
+	char addr[NETADDR_STRLEN], cc[3];
+
+	netaddr_format(&a->dst, addr, sizeof(addr));
+	country_format(a->dst_country, cc);
+	if (a->dst_host[0] != '\0') {
+		put_text_field(sb, a->dst_host, sizeof(a->dst_host));
+		sb_puts(sb, " (");
+		if (addr[0] != '\0')
+			sb_printf(sb, "%s, ", addr);
+	} else {
+		sb_printf(sb, "%s (", addr[0] != '\0' ? addr : "?");
+	}
+	sb_puts(sb, cc);
+	if (a->dst_asn != 0) {
+		sb_printf(sb, ", AS%lu ", (unsigned long)a->dst_asn);
+		put_text_field(sb, a->dst_org, sizeof(a->dst_org));
+	}
+	sb_putc(sb, ')');
+}
+
+/* "SRC -> DEST: N bytes out" */
+static void
+text_who(struct strbuf *sb, const struct alert *a)
+{
+	char src[NETADDR_STRLEN];
+
+	netaddr_format(&a->src, src, sizeof(src));
+	sb_puts(sb, src);
+	if (a->src_user[0] != '\0') {
+		sb_puts(sb, " (");
+		put_text_field(sb, a->src_user, sizeof(a->src_user));
+		sb_putc(sb, ')');
+	}
+	sb_puts(sb, " -> ");
+	alert_format_dest(a, sb);
+	sb_printf(sb, ": %llu bytes out", (unsigned long long)a->bytes_out);
+}
+
+bool
+alert_format_text(const struct alert *a, struct strbuf *sb)
+{
+	char ts[RFC3339_LEN], last[RFC3339_LEN];
+
+	format_rfc3339_ms(a->ts_ns, ts);
+	format_rfc3339_ms(a->last_seen_ns, last);
+	switch (a->kind) {
+	case ALERT_KIND_UPDATE:
+		sb_printf(sb, "%s update of %s alert %s: ", ts, a->rule, a->id);
+		text_who(sb, a);
+		sb_printf(sb, ", %llu bytes in, %llu flows, last seen %s (%s)",
+		    (unsigned long long)a->bytes_in,
+		    (unsigned long long)a->flows, last, a->update_reason);
+		break;
+	case ALERT_KIND_PAIR:
+		format_rfc3339_ms(a->first_seen_ns, ts);
+		sb_puts(sb, "pair ");
+		text_who(sb, a);
+		sb_printf(sb, ", %llu bytes in, %llu flows, %s to %s",
+		    (unsigned long long)a->bytes_in,
+		    (unsigned long long)a->flows, ts, last);
+		break;
+	default:
+		sb_printf(sb, "%s %s %s ", ts, severity_name(a->severity),
+		    a->rule);
+		text_who(sb, a);
+		if (a->during_learning)
+			sb_puts(sb, " while learning");
+		sb_puts(sb, ": ");
+		if (a->finding.reason[0] != '\0')
+			put_text_field(sb, a->finding.reason,
+			    sizeof(a->finding.reason));
+		else
+			put_text(sb, a->title, a->title != NULL ?
+			    strlen(a->title) : 0);
+		break;
+	}
 	return !sb->overflow;
 }
 

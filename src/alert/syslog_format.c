@@ -315,7 +315,8 @@ ecs_event(struct strbuf *sb, int *n, const struct alert *a)
 
 	ecs_key(sb, n, "event");
 	sb_putc(sb, '{');
-	ecs_cstr(sb, &m, "kind", "alert");
+	/* an update reports the state of the alert's pair */
+	ecs_cstr(sb, &m, "kind", a->kind != ALERT_KIND_ALERT ? "state" : "alert");
 	ecs_key(sb, &m, "category");
 	sb_puts(sb, "[\"network\"]");
 	ecs_key(sb, &m, "type");
@@ -594,6 +595,12 @@ ecs_exfild(struct strbuf *sb, int *n, const struct alert *a)
 	sb_putc(sb, '}');
 	ecs_u64(sb, &m, "records_est_low", a->records_low);
 	ecs_u64(sb, &m, "records_est_high", a->records_high);
+	if (a->kind != ALERT_KIND_ALERT) {
+		ecs_cstr(sb, &m, "kind", alert_kind_name(a->kind));
+		if (a->update_reason != NULL)
+			ecs_cstr(sb, &m, "update_reason", a->update_reason);
+		ecs_time(sb, &m, "last_seen", a->last_seen_ns);
+	}
 	if (a->finding.n > 0) {
 		ecs_key(sb, &m, "evidence");
 		json_put_evidence(sb, &a->finding);
@@ -768,6 +775,19 @@ kv_records(struct kv_list *l, const struct alert *a)
 	kv_u64(l, "exfildRecordsEstHigh", a->records_high);
 }
 
+/* An update (CEF and LEEF alike): what it is, why, the pair's last
+ * traffic (ms since the epoch). Nothing on an alert. */
+static void
+kv_update(struct kv_list *l, const struct alert *a)
+{
+	if (a->kind == ALERT_KIND_ALERT)
+		return;
+	kv_cstr(l, "exfildKind", alert_kind_name(a->kind));
+	if (a->update_reason != NULL)
+		kv_cstr(l, "exfildUpdateReason", a->update_reason);
+	kv_u64(l, "exfildLastSeen", a->last_seen_ns / 1000000);
+}
+
 /* The threshold crossed, the learning end and the Community ID as custom
  * keys (CEF and LEEF alike). */
 static void
@@ -909,6 +929,7 @@ format_cef(const struct alert *a, struct strbuf *sb)
 	}
 	kv_records(&l, a);
 	kv_why(&l, a);
+	kv_update(&l, a);
 	kv_finding(&l, &a->finding);
 }
 
@@ -987,6 +1008,7 @@ format_leef(const struct alert *a, struct strbuf *sb)
 	}
 	kv_records(&l, a);
 	kv_why(&l, a);
+	kv_update(&l, a);
 	kv_finding(&l, &a->finding);
 }
 
@@ -1143,6 +1165,12 @@ sd_element(struct strbuf *sb, const struct alert *a, uint32_t pen)
 	sd_u64(sb, "records_est_low", a->records_low);
 	sd_u64(sb, "records_est_high", a->records_high);
 	sd_more(sb, a);
+	if (a->kind != ALERT_KIND_ALERT) {
+		sd_cstr(sb, "kind", alert_kind_name(a->kind));
+		if (a->update_reason != NULL)
+			sd_cstr(sb, "update_reason", a->update_reason);
+		sd_time(sb, "last_seen", a->last_seen_ns);
+	}
 	sd_finding(sb, &a->finding);
 	sb_putc(sb, ']');
 }

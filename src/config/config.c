@@ -2498,6 +2498,12 @@ static const struct key_handler stats_keys[] = {
 };
 static const struct key_table stats_table = KEY_TABLE(stats_keys);
 
+static const struct key_handler report_keys[] = {
+	{ "pairs_interval", parse_duration_field,
+	    offsetof(struct config, report_pairs_interval_s), NULL, NULL },
+};
+static const struct key_table report_table = KEY_TABLE(report_keys);
+
 static const struct key_handler records_keys[] = {
 	{ "bytes_per_record", parse_size_field,
 	    offsetof(struct config, records_bytes_per_record), NULL, NULL },
@@ -2520,6 +2526,7 @@ static const struct key_handler section_keys[] = {
 	{ "logging", parse_section, 0, &logging_table, NULL },
 	{ "capture", parse_section, 0, &capture_table, NULL },
 	{ "stats", parse_section, 0, &stats_table, NULL },
+	{ "report", parse_section, 0, &report_table, NULL },
 	{ "outputs", parse_outputs, 0, NULL, NULL },
 	{ "logs", parse_logs, 0, NULL, NULL },
 	{ "indicators", parse_indicators, 0, NULL, NULL },

@@ -69,7 +69,8 @@ struct daemon {
 	size_t nlogs;
 	struct event *ev_tick, *ev_eval, *ev_stats, *ev_watchdog, *ev_save;
 	struct event *ev_ioc;   /* indicator lists' files checked */
-	struct event *ev_signals[4];
+	struct event *ev_pairs; /* the pairs table (report.pairs_interval) */
+	struct event *ev_signals[5];
 	uint64_t started_mono_ns;
 	uint64_t last_frame_ns; /* newest packet time */
 	uint64_t last_eval_ns;
@@ -105,15 +106,58 @@ static void
 on_alert(void *ctx, const struct alert *a)
 {
 	struct daemon *d = ctx;
-	char src[NETADDR_STRLEN];
+	char src[NETADDR_STRLEN], dst[ALERT_HOST_MAX + ALERT_ORG_MAX + 80];
+	struct strbuf sb;
 
 	output_set_emit(&d->outputs, a);
 	d->outputs_dirty = true;
-	/* the log names the alert; its wire-borne fields stay in the outputs */
+	/* the log names the alert, its source and destination (name, address,
+	 * country: sanitized); the other wire-borne fields stay in the outputs */
 	netaddr_format(&a->src, src, sizeof(src));
-	log_info("alert %s: rule=%s severity=%s src=%s bytes_out=%llu", a->id,
-	    a->rule, severity_name(a->severity), src,
+	sb_init(&sb, dst, sizeof(dst));
+	alert_format_dest(a, &sb);
+	if (a->kind == ALERT_KIND_UPDATE) {
+		log_info("alert-update %s (%s): rule=%s src=%s dst=%s "
+		    "bytes_out=%llu flows=%llu", a->id, a->update_reason, a->rule,
+		    src, dst, (unsigned long long)a->bytes_out,
+		    (unsigned long long)a->flows);
+		return;
+	}
+	log_info("alert %s: rule=%s severity=%s src=%s dst=%s bytes_out=%llu",
+	    a->id, a->rule, severity_name(a->severity), src, dst,
 	    (unsigned long long)a->bytes_out);
+}
+
+/* ---- the pairs table (SIGUSR2, report.pairs_interval) ---- */
+
+struct pairs_out {
+	struct daemon *d;
+	uint64_t ts_ns;
+	size_t n;
+};
+
+static void
+emit_pair(void *ctx, const struct pair_report *r)
+{
+	struct pairs_out *po = ctx;
+	struct alert a;
+
+	alert_from_pair(&a, r, po->d->cfg->sensor, po->ts_ns);
+	output_set_emit(&po->d->outputs, &a);
+	po->d->outputs_dirty = true;
+	po->n++;
+}
+
+/* Every pair as a "kind":"pair" record to the outputs, at the time of
+ * the traffic. */
+static void
+report_pairs(struct daemon *d, const char *why)
+{
+	struct pairs_out po = { d, packet_now(d), 0 };
+
+	pipeline_report_pairs(d->pipe, emit_pair, &po);
+	outputs_flush(d);
+	log_info("pairs: %zu rows written to the outputs (%s)", po.n, why);
 }
 
 /* ---- stats ---- */
@@ -517,6 +561,7 @@ warn_restart_changes(const struct config *old, const struct config *cfg)
 }
 
 static void arm_ioc_check(struct daemon *d);
+static void arm_pairs_report(struct daemon *d);
 
 /* Pairs of the last window asked again (verdicts were worked out anew),
  * their alerts delivered. */
@@ -563,6 +608,7 @@ reload_config(struct daemon *d, char *err, size_t errlen)
 	if (!d->opts->level_forced)
 		log_set_level(cfg->log_level);
 	arm_ioc_check(d);
+	arm_pairs_report(d);
 	/* verdicts settled under the old file are made again now */
 	evaluate_window(d);
 	return 0;
@@ -715,6 +761,7 @@ on_save(evutil_socket_t fd, short what, void *arg)
 		(void)signal(SIGINT, SIG_DFL);
 		(void)signal(SIGHUP, SIG_DFL);
 		(void)signal(SIGUSR1, SIG_DFL);
+		(void)signal(SIGUSR2, SIG_DFL);
 		_exit(save_baseline(d) == 0 ? 0 : 1);
 	}
 	d->saver = pid;
@@ -732,6 +779,9 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 		break;
 	case SIGUSR1:
 		log_stats(d);
+		break;
+	case SIGUSR2:
+		report_pairs(d, "SIGUSR2");
 		break;
 	default:
 		log_info("signal %d: stopping", (int)sig);
@@ -751,6 +801,27 @@ add_timer(struct daemon *d, uint64_t usec, event_callback_fn fn)
 	return ev;
 }
 
+static void
+on_pairs_report(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	report_pairs(arg, "report.pairs_interval");
+}
+
+/* The pairs table at report.pairs_interval (again after a reload); none
+ * for 0. */
+static void
+arm_pairs_report(struct daemon *d)
+{
+	if (d->ev_pairs != NULL)
+		event_free(d->ev_pairs);
+	d->ev_pairs = NULL;
+	if (d->cfg->report_pairs_interval_s > 0)
+		d->ev_pairs = add_timer(d, d->cfg->report_pairs_interval_s *
+		    1000000ULL, on_pairs_report);
+}
+
 /* The indicator files' check at the configured interval (again after a
  * reload: the interval may have changed); none for 0. */
 static void
@@ -767,7 +838,7 @@ arm_ioc_check(struct daemon *d)
 static void
 add_events(struct daemon *d)
 {
-	static const int sigs[] = { SIGHUP, SIGTERM, SIGINT, SIGUSR1 };
+	static const int sigs[] = { SIGHUP, SIGTERM, SIGINT, SIGUSR1, SIGUSR2 };
 	size_t i;
 
 	for (i = 0; i < ARRAY_LEN(sigs); i++) {
@@ -785,21 +856,23 @@ add_events(struct daemon *d)
 		d->ev_save = add_timer(d, d->cfg->daemon_save_interval_s * 1000000ULL,
 		    on_save);
 	arm_ioc_check(d);
+	arm_pairs_report(d);
 }
 
 static void
 free_events(struct daemon *d)
 {
 	struct event *evs[] = { d->ev_tick, d->ev_eval, d->ev_stats,
-		d->ev_watchdog, d->ev_save, d->ev_ioc, d->ev_signals[0],
-		d->ev_signals[1], d->ev_signals[2], d->ev_signals[3] };
+		d->ev_watchdog, d->ev_save, d->ev_ioc, d->ev_pairs,
+		d->ev_signals[0], d->ev_signals[1], d->ev_signals[2],
+		d->ev_signals[3], d->ev_signals[4] };
 	size_t i;
 
 	for (i = 0; i < ARRAY_LEN(evs); i++)
 		if (evs[i] != NULL)
 			event_free(evs[i]);
 	d->ev_tick = d->ev_eval = d->ev_stats = d->ev_watchdog = d->ev_save = NULL;
-	d->ev_ioc = NULL;
+	d->ev_ioc = d->ev_pairs = NULL;
 	memset(d->ev_signals, 0, sizeof(d->ev_signals));
 }
 

@@ -21,6 +21,7 @@ struct json_out {
 	FILE *fp;
 	char *path; /* NULL for stdout */
 	enum output_format format;
+	bool text;  /* alert_format_text instead (format unused) */
 	char line[JSON_LINE_MAX];
 };
 
@@ -31,7 +32,8 @@ json_emit(struct output *o, const struct alert *a)
 	struct strbuf sb;
 
 	sb_init(&sb, j->line, sizeof(j->line));
-	if (j->format == OUTPUT_FORMAT_JSON ? !alert_format_json(a, &sb) :
+	if (j->text ? !alert_format_text(a, &sb) :
+	    j->format == OUTPUT_FORMAT_JSON ? !alert_format_json(a, &sb) :
 	    syslog_format_body(a, j->format, sizeof(j->line) - 1, &sb) != 0) {
 		log_warnx("%s output: alert %s does not fit in %d bytes",
 		    output_format_name(j->format), a->id, JSON_LINE_MAX);
@@ -144,6 +146,15 @@ output_file_new(const char *path, enum output_format format, char *err,
 		return NULL;
 	}
 	return json_new(fp, path, format);
+}
+
+struct output *
+output_text_stdout(void)
+{
+	struct output *o = json_new(stdout, NULL, OUTPUT_FORMAT_JSON);
+
+	((struct json_out *)o->state)->text = true;
+	return o;
 }
 
 struct output *

@@ -7,11 +7,13 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "exfild/alert/open_alerts.h"
 #include "exfild/detect/describe.h"
 #include "exfild/detect/engine.h"
 #include "exfild/enrich/indicators.h"
 #include "exfild/enrich/names.h"
 #include "exfild/pipeline/limits.h"
+#include "exfild/pipeline/pipeline.h"
 #include "exfild/track/agg.h"
 #include "exfild/track/baseline.h"
 #include "exfild/track/conn.h"
@@ -57,8 +59,10 @@ limits_need(const struct config *cfg, struct limits_need *out)
 	int k;
 
 	out->bytes[LIMITS_FLOWS] = flowtab_bytes(cfg->limit_flows);
+	/* (with the fixed table of alerts followed for their updates) */
 	out->bytes[LIMITS_PAIRS] = aggtab_bytes(pairs) + track_note_bytes(pairs) +
-	    detect_bytes(RULE_SCOPE_PAIR, pairs);
+	    detect_bytes(RULE_SCOPE_PAIR, pairs) +
+	    open_alerts_bytes(PIPELINE_OPEN_ALERTS);
 	out->bytes[LIMITS_DESTINATIONS] = baseline_bytes(dests) +
 	    detect_bytes(RULE_SCOPE_DEST, dests) + indicators_cache_bytes(dests);
 	out->bytes[LIMITS_NAMES] = names_bytes(cfg->limit_names);

@@ -12,6 +12,7 @@
 #include "exfild/detect/finding.h"
 #include "exfild/pipeline/limits.h"
 #include "exfild/pipeline/pipeline.h"
+#include "exfild/alert/open_alerts.h"
 #include "exfild/track/conn.h"
 #include "exfild/track/state.h"
 #include "exfild/track/track.h"
@@ -34,6 +35,9 @@ struct pipeline {
 	struct indicators *ioc;
 	struct tracker *track;
 	struct conntrack *conn;
+	struct open_alerts *open;     /* alerts followed for their update */
+	uint64_t open_check_ns;       /* input time of the next check of open
+				       * (UINT64_MAX: none is open) */
 
 	char *baseline_state;         /* the file it was loaded from (a reload
 				       * does not move it: restart only) */
@@ -42,6 +46,9 @@ struct pipeline {
 };
 
 static void on_detection(void *ctx, const struct detection *d);
+static bool open_totals(void *ctx, uint32_t id, uint32_t gen,
+    struct alert_totals *t);
+static void open_emit(void *ctx, const struct alert *update);
 static struct geo *load_geo(const struct config *cfg, char *err, size_t errlen);
 
 /* ---- start-up ---- */
@@ -139,7 +146,10 @@ pipeline_new(const struct config *cfg, const char *source, pipeline_alert_fn fn,
 		goto fail;
 	p->names = names_new(cfg->limit_names, &p->key);
 	p->ioc = indicators_new(cfg->limit_destinations, &p->key);
-	if (p->names == NULL ||
+	p->open = open_alerts_new(PIPELINE_OPEN_ALERTS, open_totals, open_emit,
+	    p);
+	p->open_check_ns = UINT64_MAX;
+	if (p->names == NULL || p->open == NULL ||
 	    (p->track = track_new(cfg, &p->key, p->geo, p->names, on_detection,
 	    p)) == NULL) {
 		snprintf(err, errlen, "cannot allocate the tables (see limits:)");
@@ -163,6 +173,7 @@ pipeline_free(struct pipeline *p)
 {
 	if (p == NULL)
 		return;
+	open_alerts_free(p->open);
 	conn_free(p->conn);
 	track_free(p->track);
 	names_free(p->names);
@@ -350,6 +361,62 @@ on_detection(void *ctx, const struct detection *d)
 	if (p->bucket_fn != NULL)
 		watch_pair(p, pr);
 	p->alert_fn(p->alert_ctx, &a);
+	open_alerts_add(p->open, &a, agg_pair_id(track_pairs(p->track), pr),
+	    pr->gen, a.ts_ns + p->cfg->rules_suppress_s * NS_PER_SEC, a.ts_ns);
+	if (p->open_check_ns == UINT64_MAX)
+		p->open_check_ns = a.ts_ns + NS_PER_SEC;
+}
+
+/* ---- alert updates (open_alerts.h) ---- */
+
+/* The pair's totals since first seen: its --pairs row's and its updates'. */
+static void
+pair_totals(struct pipeline *p, const struct pair *pr, struct alert_totals *t)
+{
+	t->bytes_out = pr->total_out;
+	t->bytes_in = pr->total_in;
+	t->flows = pr->total_flows;
+	memcpy(t->payload, pr->kind_bytes, sizeof(t->payload));
+	records_of(p, pr, pr->total_out, pr->last_ns, &t->records_low,
+	    &t->records_high);
+	t->last_ns = pr->last_ns;
+}
+
+static bool
+open_totals(void *ctx, uint32_t id, uint32_t gen, struct alert_totals *t)
+{
+	struct pipeline *p = ctx;
+	const struct pair *pr = agg_by_id(track_pairs(p->track), id, gen);
+
+	if (pr == NULL)
+		return false;
+	pair_totals(p, pr, t);
+	return true;
+}
+
+static void
+open_emit(void *ctx, const struct alert *update)
+{
+	struct pipeline *p = ctx;
+
+	p->alert_fn(p->alert_ctx, update);
+}
+
+/* Once a second of input time while alerts are open: those whose
+ * suppression ended or whose pair is gone get their update. */
+static void
+check_open(struct pipeline *p, uint64_t now_ns)
+{
+	open_alerts_check(p->open, now_ns);
+	p->open_check_ns = open_alerts_count(p->open) > 0 ?
+	    now_ns + NS_PER_SEC : UINT64_MAX;
+}
+
+void
+pipeline_close_alerts(struct pipeline *p)
+{
+	open_alerts_close_all(p->open, p->stats.last_ns);
+	p->open_check_ns = UINT64_MAX;
 }
 
 /* ---- input ---- */
@@ -366,6 +433,8 @@ note_time(struct pipeline *p, uint64_t ts_ns)
 	if (ts_ns > p->stats.last_ns) {
 		p->stats.last_ns = ts_ns;
 		track_set_now(p->track, ts_ns);
+		if (ts_ns >= p->open_check_ns)
+			check_open(p, ts_ns);
 	}
 }
 
@@ -455,6 +524,8 @@ void
 pipeline_tick(struct pipeline *p, uint64_t now_ns)
 {
 	conn_tick(p->conn, now_ns);
+	if (now_ns >= p->open_check_ns)
+		check_open(p, now_ns);
 }
 
 void
@@ -541,6 +612,7 @@ static void
 collect_pair(void *ctx, const struct pair *pr)
 {
 	struct pair_list *l = ctx;
+	struct alert_totals t;
 	struct pair_report *r;
 	struct dest *d;
 
@@ -559,21 +631,22 @@ collect_pair(void *ctx, const struct pair *pr)
 	}
 	r->dst_country = pr->country;
 	r->foreign = !config_is_home(l->p->cfg, pr->country);
-	r->bytes_out = pr->total_out;
-	r->bytes_in = pr->total_in;
+	pair_totals(l->p, pr, &t);
+	r->bytes_out = t.bytes_out;
+	r->bytes_in = t.bytes_in;
 	r->bytes_served = pr->total_served;
-	r->flows = pr->total_flows;
+	r->flows = t.flows;
 	r->first_ns = pr->first_ns;
-	records_of(l->p, pr, r->bytes_out, pr->last_ns, &r->records_low,
-	    &r->records_high);
-	r->last_ns = pr->last_ns;
-	memcpy(r->payload, pr->kind_bytes, sizeof(r->payload));
+	r->records_low = t.records_low;
+	r->records_high = t.records_high;
+	r->last_ns = t.last_ns;
+	memcpy(r->payload, t.payload, sizeof(r->payload));
 	if (pr->watched && l->p->bucket_fn != NULL) {
-		struct agg_bucket b[AGG_BUCKETS];
+		struct agg_bucket bk[AGG_BUCKETS];
 
-		agg_buckets(pr, b);
+		agg_buckets(pr, bk);
 		emit_bucket(l->p, pr, pr->newest_bucket,
-		    b[pr->newest_bucket % AGG_BUCKETS].out);
+		    bk[pr->newest_bucket % AGG_BUCKETS].out);
 	}
 }
 

@@ -49,7 +49,7 @@ else bad "demo: alerts during learning"; fi
 config_copy conf/demo.yaml | sed -e "s|^  learn: 2h|  learn: 1d\n  state: $T/b.state|" >"$T/b.yaml"
 "$EXFILD" -c "$T/b.yaml" -r pcaps/jal-day.pcap --save-baseline >"$T/b.out" \
     2>"$T/b.err" || bad "learning replay: exit $?"
-jq -r '[.src, .rule, .dst_host, (.during_learning|tostring)] | join(" ")' \
+jq -r 'select(.kind == "alert") | [.src, .rule, .dst_host, (.during_learning|tostring)] | join(" ")' \
     "$T/b.out" >"$T/b.got"
 cat >"$T/b.want" <<'EOF'
 10.1.20.21 compressed-upload hk-files.example.net true

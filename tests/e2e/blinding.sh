@@ -104,7 +104,7 @@ expect_counter() { # KEY VALUE
 check_alert() { # VIA
 	name=$HK_NAME
 	found=$(jq -r --arg pc "$PC" --arg hk "$HK" --arg name "$name" --arg via "$1" \
-	    'select(.rule == "compressed-upload" and .severity == "critical" and
+	    'select(.kind == "alert" and .rule == "compressed-upload" and .severity == "critical" and
 	        .src == $pc and .dst == $hk and .dst_host == $name and
 	        .dst_country == "HK" and .via == $via and .dst_port == 80) | .id' \
 	    "$tmp/out" | wc -l | tr -d ' ')
@@ -115,7 +115,7 @@ check_alert() { # VIA
 # The pair's rows: bytes out, and the RAR's bytes, against the upload.
 check_credit() { # UPLOAD
 	jq -r --arg pc "$PC" --arg hk "$HK" \
-	    'select(has("rule") | not) | select(.src == $pc and .dst == $hk) |
+	    'select(.kind == "pair") | select(.src == $pc and .dst == $hk) |
 	        "\(.bytes_out) \(.payload_total.rar // 0)"' "$tmp/out" |
 	    awk '{ o += $1; r += $2 } END { print o + 0, r + 0 }' >"$tmp/credit"
 	read -r credited rar <"$tmp/credit"

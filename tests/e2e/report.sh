@@ -130,7 +130,7 @@ if [ -n "$CHROME" ]; then
 		want_marks=$(grep -c '<g class="marker"' "$T/$name.html")
 		rows=$(grep -o '<g class="row"' "$T/$name.dom" | wc -l)
 		marks=$(grep -o '<g class="marker"' "$T/$name.dom" | wc -l)
-		alerts=$(grep -c '"rule"' "$T/$name.json")
+		alerts=$(grep -c '"kind":"alert"' "$T/$name.json")
 		if [ "$want_rows" -gt 0 ] && [ "$rows" -eq "$want_rows" ] &&
 		    [ "$marks" -eq "$alerts" ]; then ok
 		else bad "chromium $name: rows=$rows (file $want_rows) markers=$marks (alerts $alerts, file $want_marks)"; fi

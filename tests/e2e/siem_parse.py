@@ -32,7 +32,7 @@ import sys
 SD_ID = "exfild@32473"
 FORMATS = ("rfc5424-json", "rfc5424-ecs", "rfc5424-cef", "rfc5424-leef",
            "rfc3164-json")
-FIELDS = ("id", "rule", "severity", "src", "dst", "dst_port", "dst_host",
+FIELDS = ("id", "kind", "rule", "severity", "src", "dst", "dst_port", "dst_host",
           "dst_country", "via", "bytes_out", "bytes_in", "records_est_low",
           "records_est_high", "src_port", "community_id")
 CEF_LABELS = {"cs1Label": "Destination Country", "cs2Label": "Via",
@@ -317,10 +317,14 @@ def body_ecs(msg):
                 return None
             v = v[k]
         return v
-    if get("event.kind") != "alert" or get("event.module") != "exfild":
+    # an alert, or an alert-update (the state of the alert's pair)
+    kind = {"alert": "alert", "state": "update"}.get(get("event.kind"))
+    if kind is None or get("event.module") != "exfild" or \
+            get("exfild.kind") not in (None if kind == "alert" else kind,):
+        raise ParseError("ECS event.kind/module/exfild.kind")
         raise ParseError("ECS event.kind/module")
     return project({
-        "id": get("event.id"), "rule": get("rule.name"),
+        "id": get("event.id"), "kind": kind, "rule": get("rule.name"),
         "severity": get("event.severity"), "src": get("source.ip"),
         "dst": get("destination.ip"), "dst_port": get("destination.port"),
         "dst_host": get("destination.domain"),
@@ -345,7 +349,8 @@ def body_cef(msg):
     if kv.get("deviceDirection") != "1":
         raise ParseError("CEF deviceDirection")
     return project({
-        "id": kv.get("cs3"), "rule": head[4], "severity": head[6],
+        "id": kv.get("cs3"), "kind": kv.get("exfildKind", "alert"),
+        "rule": head[4], "severity": head[6],
         "src": kv.get("src"), "dst": kv.get("dst"), "dst_port": kv.get("dpt"),
         "dst_host": kv.get("dhost"), "dst_country": kv.get("cs1"),
         "via": kv.get("cs2"), "bytes_out": kv.get("out"),
@@ -368,7 +373,8 @@ def body_leef(msg):
     if kv.get("cat") != "exfiltration":
         raise ParseError("LEEF cat")
     return project({
-        "id": kv.get("alertId"), "rule": head[3], "severity": kv.get("sev"),
+        "id": kv.get("alertId"), "kind": kv.get("exfildKind", "alert"),
+        "rule": head[3], "severity": kv.get("sev"),
         "src": kv.get("src"), "dst": kv.get("dst"),
         "dst_port": kv.get("dstPort"), "dst_host": kv.get("dstHost"),
         "dst_country": kv.get("dstCountry"), "via": kv.get("via"),
@@ -406,6 +412,7 @@ def split_message(fmt, rec):
             raise ParseError("SD-IDs %r" % list(h["sd"]))
         sd = dict(theirs[SD_ID])
         sd["part"] = "sd"
+        sd.setdefault("kind", "alert")  # an update says kind="update"
         sdp = {f: sd.get(f) for f in ("part",) + FIELDS}
         for f in ("dst_port", "bytes_out", "bytes_in", "records_est_low",
                   "records_est_high", "src_port"):

@@ -247,7 +247,7 @@ bulk-upload high squid-log squid-e2e 127.0.0.1 $files_user 127.0.0.2 $HP files.h
 bulk-upload high squid-log squid-e2e 127.0.0.1 carol 127.0.0.2 $HP sync.hk-drop.test HK proxy $sync_up 2 $(iso "$(ts_of "http://sync.hk-drop.test:$HP/part2")")
 bulk-upload high squid-log squid-e2e 127.0.0.1 bob 127.0.0.2 $HP vault.hk-tunnel.test HK proxy $vault_up 1 $(iso "$(ts_of "vault.hk-tunnel.test:$HP")")
 EOF
-jq -r '[.rule, .severity, .source, .sensor, .src, .src_user, .dst, .dst_port, .dst_host,
+jq -r 'select(.kind == "alert") | [.rule, .severity, .source, .sensor, .src, .src_user, .dst, .dst_port, .dst_host,
     .dst_country, .via, .bytes_out, .flows, .ts] | map(tostring) | join(" ")' \
     "$T/alerts.json" >"$T/got" 2>"$T/jq.err"
 if cmp -s "$T/want" "$T/got"; then ok
@@ -261,20 +261,50 @@ if [ -n "$DAEMON_USER" ]; then
 	wait_for 5 grep -q "stats: logs $LOG: " "$T/daemon.log"
 	if grep -q "stats: logs $LOG: lines=12 records=12 headers=0 rejected=0" "$T/daemon.log"; then ok
 	else bad "daemon stats: $(grep "stats: logs" "$T/daemon.log")"; fi
+	# SIGUSR2: the pairs table to the outputs, "kind":"pair" rows with the
+	# daemon's sensor, each as the replay's --pairs row of the same log
+	# (none before the signal: the control)
+	pair_rows() { jq -c 'select(.kind == "pair") | del(.ts, .sensor)' "$T/out/alerts.json"; }
+	if [ -z "$(pair_rows)" ]; then ok; else bad "pair rows before SIGUSR2"; fi
+	"$EXFILD" -c "$T/exfild.yaml" --log-format "squid:$FORMAT" -l "$LOG" --pairs 2>/dev/null |
+	    jq -c 'select(.kind == "pair")' >"$T/pairs.want"
+	kill -USR2 "$daemon_pid"
+	wait_for 5 grep -q "pairs: [0-9]* rows written to the outputs (SIGUSR2)" "$T/daemon.log"
+	pair_rows >"$T/pairs.got"
+	if [ "$(wc -l <"$T/pairs.want")" -ge 5 ] && cmp -s "$T/pairs.want" "$T/pairs.got" &&
+	    grep -q "pairs: $(wc -l <"$T/pairs.want") rows written to the outputs (SIGUSR2)" "$T/daemon.log" &&
+	    [ "$(jq -r 'select(.kind == "pair") | .sensor' "$T/out/alerts.json" | sort -u)" = "squid-e2e" ]; then ok
+	else bad "SIGUSR2 pairs (want, got):"; diff "$T/pairs.want" "$T/pairs.got"; grep pairs "$T/daemon.log"; fi
+	# report.pairs_interval, set by a reload: the table again every second
+	# (0 before: none came without the signal, above)
+	printf 'report:\n  pairs_interval: 1s\n' >>"$T/daemon.yaml"
+	kill -HUP "$daemon_pid"
+	n_want=$(wc -l <"$T/pairs.want")
+	timed() { [ "$(grep -c "pairs: $n_want rows written to the outputs (report.pairs_interval)" "$T/daemon.log")" -ge 2 ]; }
+	if wait_for 5 timed; then ok; else bad "report.pairs_interval: $(grep 'pairs:' "$T/daemon.log")"; fi
 	kill "$daemon_pid"; wait "$daemon_pid"; rc=$?
 	daemon_pid=
 	if [ "$rc" -eq 0 ]; then ok; else bad "daemon exit status $rc"; cat "$T/daemon.log"; fi
-	jq -r '[.rule, .severity, .source, .sensor, .src, .src_user, .dst, .dst_port, .dst_host,
+	jq -r 'select(.kind == "alert") | [.rule, .severity, .source, .sensor, .src, .src_user, .dst, .dst_port, .dst_host,
 	    .dst_country, .via, .bytes_out, .flows, .ts] | map(tostring) | join(" ")' \
 	    "$T/out/alerts.json" >"$T/got" 2>"$T/jq.err"
 	if cmp -s "$T/want" "$T/got"; then ok
 	else bad "the daemon's alerts differ (want, got):"; diff "$T/want" "$T/got"; cat "$T/daemon.log"; fi
+	# the daemon's log line of each alert names the destination (name,
+	# address, country) as well as the source: exactly, from its record
+	jq -r 'select(.kind == "alert") | "exfild: alert \(.id): rule=\(.rule) severity=\(.severity) src=\(.src) dst=\(.dst_host) (" +
+	    (if .dst != "" then "\(.dst), " else "" end) + "\(.dst_country)) bytes_out=\(.bytes_out)"' \
+	    "$T/out/alerts.json" >"$T/log.want"
+	grep '^exfild: alert ' "$T/daemon.log" >"$T/log.got"
+	if [ "$(wc -l <"$T/log.want")" -eq 3 ] && cmp -s "$T/log.want" "$T/log.got" &&
+	    grep -q ' dst=files.hk-drop.test (127.0.0.2, HK) ' "$T/log.got"; then ok
+	else bad "the daemon's alert log lines (want, got):"; diff "$T/log.want" "$T/log.got"; fi
 	if grep -qi "sanitizer\|runtime error" "$T/daemon.log"; then bad "daemon log:"; cat "$T/daemon.log"; else ok; fi
 fi
 
 # every destination in its country (the one squid never reached unknown)
 "$EXFILD" -c "$T/exfild.yaml" --log-format "squid:$FORMAT" -l "$LOG" --pairs 2>/dev/null |
-    jq -r 'select(.rule == null) | [.dst_host, .dst, .dst_country] | join(" ")' | sort >"$T/got"
+    jq -r 'select(.kind == "pair") | [.dst_host, .dst, .dst_country] | join(" ")' | sort >"$T/got"
 cat >"$T/want" <<EOF
 backup.jp-dc.test 127.0.0.3 JP
 denied.hk-drop.test  ??

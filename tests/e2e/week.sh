@@ -27,7 +27,7 @@ ok() { pass=$((pass + 1)); }
 bad() { fail=$((fail + 1)); echo "week FAIL: $*"; }
 
 # The alert's day in Asia/Tokyo (UTC+9, no daylight saving) and where it went.
-PROJ='[(.ts | sub("\\.[0-9]+Z$"; "Z") | fromdate + 32400 | strftime("%a")), .src, .rule,
+PROJ='select(.kind == "alert") | [(.ts | sub("\\.[0-9]+Z$"; "Z") | fromdate + 32400 | strftime("%a")), .src, .rule,
     (if .dst_host == "" then "-" else .dst_host end), (if .dst == "" then "-" else .dst end),
     .dst_country, .via, (.dst_port | tostring)] | join(" ")'
 

@@ -283,7 +283,7 @@ full_alert(struct alert *a)
 }
 
 static const char full_json[] =
-    "{\"id\":\"0b7f3c1e-5a2d-8e4f-9c61-2d3e4f5a6b7c\","
+    "{\"id\":\"0b7f3c1e-5a2d-8e4f-9c61-2d3e4f5a6b7c\",\"kind\":\"alert\","
     "\"ts\":\"2014-09-18T04:12:07.123Z\",\"sensor\":\"hq-proxy-tap\","
     "\"rule\":\"compressed-upload\",\"severity\":\"critical\","
     "\"source\":\"pcap\",\"src\":\"10.1.20.21\",\"dst\":\"203.0.113.66\","
@@ -318,11 +318,81 @@ test_alert_full(void **state)
 	assert_true(json_valid(buf, strlen(buf)));
 }
 
+/* An update: the alert's id and names, "kind":"update", the pair's
+ * totals, last_seen and why; nothing of what made the alert fire. */
+static void
+test_alert_update(void **state)
+{
+	static const char want[] =
+	    "{\"id\":\"0b7f3c1e-5a2d-8e4f-9c61-2d3e4f5a6b7c\",\"kind\":\"update\","
+	    "\"ts\":\"2014-09-18T04:12:07.123Z\",\"sensor\":\"hq-proxy-tap\","
+	    "\"rule\":\"compressed-upload\",\"severity\":\"critical\","
+	    "\"source\":\"pcap\",\"src\":\"10.1.20.21\",\"dst\":\"203.0.113.66\","
+	    "\"dst_port\":80,\"dst_host\":\"hk-files.example.net\","
+	    "\"dst_country\":\"HK\",\"via\":\"proxy\",\"bytes_out\":1574000,"
+	    "\"bytes_in\":4210,\"flows\":2,"
+	    "\"payload_total\":{\"text\":912,\"rar\":1572864},"
+	    "\"first_seen\":\"2014-09-18T04:11:58.000Z\","
+	    "\"last_seen\":\"2014-09-18T04:11:58.000Z\","
+	    "\"records_est_low\":3,\"records_est_high\":9,"
+	    "\"update_reason\":\"suppress_end\"}";
+	struct alert a;
+	char buf[2048];
+
+	(void)state;
+	full_alert(&a);
+	a.kind = ALERT_KIND_UPDATE;
+	a.update_reason = "suppress_end";
+	a.last_seen_ns = TS_FIRST_SEEN;
+	a.records_low = 3;
+	a.records_high = 9;
+	strcpy(a.finding.reason, "not written");
+	assert_true(format_alert(&a, buf, sizeof(buf)));
+	assert_string_equal(buf, want);
+	assert_true(json_valid(buf, strlen(buf)));
+	/* the control: the same struct as an alert has its own kind */
+	a.kind = ALERT_KIND_ALERT;
+	assert_true(format_alert(&a, buf, sizeof(buf)));
+	assert_non_null(strstr(buf, "\"kind\":\"alert\""));
+	assert_non_null(strstr(buf, "\"reason\":\"not written\""));
+}
+
+/* The text line: who, where (name, address, country, AS), bytes, why;
+ * wire text with a control character and invalid UTF-8 made harmless. */
+static void
+test_alert_text(void **state)
+{
+	struct alert a;
+	struct strbuf sb;
+	char buf[2048];
+
+	(void)state;
+	full_alert(&a);
+	a.title = "Compressed upload";
+	a.dst_asn = 64496;
+	strcpy(a.dst_org, "Files Ltd");
+	sb_init(&sb, buf, sizeof(buf));
+	assert_true(alert_format_text(&a, &sb));
+	assert_string_equal(buf, "2014-09-18T04:12:07.123Z critical "
+	    "compressed-upload 10.1.20.21 -> hk-files.example.net "
+	    "(203.0.113.66, HK, AS64496 Files Ltd): 1574000 bytes out: "
+	    "Compressed upload");
+	strcpy(a.dst_host, "evil\x1b[2J\xc0.test");
+	strcpy(a.finding.reason, "why\nnot");
+	a.dst_asn = 0;
+	memset(&a.dst, 0, sizeof(a.dst));
+	sb_init(&sb, buf, sizeof(buf));
+	assert_true(alert_format_text(&a, &sb));
+	assert_string_equal(buf, "2014-09-18T04:12:07.123Z critical "
+	    "compressed-upload 10.1.20.21 -> evil" FFFD "[2J" FFFD ".test (HK): "
+	    "1574000 bytes out: why" FFFD "not");
+}
+
 static void
 test_alert_src_user_and_ipv6(void **state)
 {
 	static const char want[] =
-	    "{\"id\":\"0b7f3c1e-5a2d-8e4f-9c61-2d3e4f5a6b7c\","
+	    "{\"id\":\"0b7f3c1e-5a2d-8e4f-9c61-2d3e4f5a6b7c\",\"kind\":\"alert\","
 	    "\"ts\":\"2014-09-18T04:12:07.123Z\",\"sensor\":\"hq-proxy-tap\","
 	    "\"rule\":\"bulk-upload\",\"severity\":\"low\","
 	    "\"source\":\"squid-log\",\"src\":\"2001:db8::21\","
@@ -366,7 +436,7 @@ static void
 test_alert_minimal(void **state)
 {
 	static const char want[] =
-	    "{\"id\":\"\",\"ts\":\"1970-01-01T00:00:00.000Z\",\"sensor\":\"\","
+	    "{\"id\":\"\",\"kind\":\"alert\",\"ts\":\"1970-01-01T00:00:00.000Z\",\"sensor\":\"\","
 	    "\"rule\":\"\",\"severity\":\"low\",\"source\":\"\",\"src\":\"\","
 	    "\"dst\":\"\",\"dst_port\":0,\"dst_host\":\"\",\"dst_country\":\"??\","
 	    "\"via\":\"direct\",\"bytes_out\":0,\"bytes_in\":0,\"flows\":0,"
@@ -414,7 +484,7 @@ static void
 test_alert_hostile_fields(void **state)
 {
 	static const char want[] =
-	    "{\"id\":\"x\",\"ts\":\"2014-09-18T04:12:07.123Z\","
+	    "{\"id\":\"x\",\"kind\":\"alert\",\"ts\":\"2014-09-18T04:12:07.123Z\","
 	    "\"sensor\":\"s\\\"}\",\"rule\":\"r\\n\",\"severity\":\"critical\","
 	    "\"source\":\"\\u001b[31m\",\"src\":\"10.1.20.21\","
 	    "\"src_user\":\"u" FFFD "\",\"dst\":\"203.0.113.66\","
@@ -448,7 +518,7 @@ test_alert_join_and_why(void **state)
 {
 	static const char *const attack[] = { "T1560", "T1041", "T1048", NULL };
 	static const char want[] =
-	    "{\"id\":\"0b7f3c1e-5a2d-8e4f-9c61-2d3e4f5a6b7c\","
+	    "{\"id\":\"0b7f3c1e-5a2d-8e4f-9c61-2d3e4f5a6b7c\",\"kind\":\"alert\","
 	    "\"ts\":\"2014-09-18T04:12:07.123Z\",\"sensor\":\"hq-proxy-tap\","
 	    "\"rule\":\"compressed-upload\",\"severity\":\"critical\","
 	    "\"source\":\"zeek-http\",\"uid\":\"CHhAvVGS1DHFjwGM9\","
@@ -789,7 +859,7 @@ static void
 test_pair_exact(void **state)
 {
 	static const char want[] =
-	    "{\"src\":\"10.1.20.21\",\"dst\":\"203.0.113.66\","
+	    "{\"kind\":\"pair\",\"src\":\"10.1.20.21\",\"dst\":\"203.0.113.66\","
 	    "\"dst_host\":\"hk-files.example.net\",\"dst_country\":\"HK\","
 	    "\"bytes_out\":1574000,\"bytes_in\":4210,\"bytes_served\":77,"
 	    "\"flows\":2,\"first\":\"2014-09-18T04:11:58.000Z\","
@@ -797,7 +867,7 @@ test_pair_exact(void **state)
 	    "\"payload_total\":{\"text\":912,\"rar\":1572864},"
 	    "\"records_est_low\":3148,\"records_est_high\":15740}";
 	static const char want_empty[] =
-	    "{\"src\":\"\",\"dst\":\"\",\"dst_host\":\"\\u0007" FFFD "\","
+	    "{\"kind\":\"pair\",\"src\":\"\",\"dst\":\"\",\"dst_host\":\"\\u0007" FFFD "\","
 	    "\"dst_country\":\"??\",\"bytes_out\":0,\"bytes_in\":0,"
 	    "\"bytes_served\":0,\"flows\":0,"
 	    "\"first\":\"1970-01-01T00:00:00.000Z\","
@@ -917,6 +987,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_checker_rejects),
 		cmocka_unit_test(test_alert_full),
+		cmocka_unit_test(test_alert_update),
+		cmocka_unit_test(test_alert_text),
 		cmocka_unit_test(test_alert_join_and_why),
 		cmocka_unit_test(test_alert_src_user_and_ipv6),
 		cmocka_unit_test(test_alert_minimal),

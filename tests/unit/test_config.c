@@ -258,6 +258,28 @@ test_sample_file(void **state)
 	config_free(c);
 }
 
+/* report.pairs_interval: a duration, 0 (off) by default. */
+static void
+test_report_pairs_interval(void **state)
+{
+	struct config *c;
+
+	(void)state;
+	c = load_ok("sensor: x\n");
+	assert_int_equal(c->report_pairs_interval_s, 0);
+	config_free(c);
+	c = load_ok("report:\n  pairs_interval: 10m\n");
+	assert_int_equal(c->report_pairs_interval_s, 600);
+	config_free(c);
+	c = load_ok("report: { pairs_interval: 0 }\n");
+	assert_int_equal(c->report_pairs_interval_s, 0);
+	config_free(c);
+	expect_error("report:\n  pairs_interval: soon\n",
+	    "t.yaml:2:19: report.pairs_interval: invalid duration \"soon\"");
+	expect_error("report:\n  pairs: 1m\n",
+	    "t.yaml:2:3: report: unknown key \"pairs\"");
+}
+
 /* indicators: a list of mappings (file required, format plain by
  * default, severity the rule's by default); indicators_check: a duration,
  * 5m by default, 0 allowed. */
@@ -1702,6 +1724,7 @@ main(void)
 		cmocka_unit_test(test_sample_file),
 		cmocka_unit_test(test_sensor),
 		cmocka_unit_test(test_indicators),
+		cmocka_unit_test(test_report_pairs_interval),
 		cmocka_unit_test(test_networks_internal),
 		cmocka_unit_test(test_proxies),
 		cmocka_unit_test(test_geo),

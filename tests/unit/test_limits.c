@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "exfild/alert/open_alerts.h"
 #include "exfild/enrich/indicators.h"
 #include "exfild/pipeline/limits.h"
 #include "exfild/pipeline/pipeline.h"
@@ -72,7 +73,8 @@ test_need_is_the_tables_sum(void **state)
 	(void)state;
 	want[LIMITS_FLOWS] = flowtab_bytes(1000);
 	want[LIMITS_PAIRS] = aggtab_bytes(2000) + track_note_bytes(2000) +
-	    detect_bytes(RULE_SCOPE_PAIR, 2000);
+	    detect_bytes(RULE_SCOPE_PAIR, 2000) +
+	    open_alerts_bytes(PIPELINE_OPEN_ALERTS);
 	want[LIMITS_DESTINATIONS] = baseline_bytes(3000) +
 	    detect_bytes(RULE_SCOPE_DEST, 3000) + indicators_cache_bytes(3000);
 	want[LIMITS_NAMES] = names_bytes(4000);

@@ -26,11 +26,19 @@
 static char tmpdir[64];
 static struct alert alerts[16];
 static size_t nalerts;
+static struct alert updates[4];  /* alert-updates, apart */
+static size_t nupdates;
 
 static void
 on_alert(void *ctx, const struct alert *a)
 {
 	(void)ctx;
+	if (a->kind == ALERT_KIND_UPDATE) {
+		if (nupdates < 4)
+			updates[nupdates] = *a;
+		nupdates++;
+		return;
+	}
 	if (nalerts < 16)
 		alerts[nalerts] = *a;
 	nalerts++;
@@ -171,6 +179,7 @@ setup(void **state)
 	fx.p = pipeline_new(fx.cfg, "pcap", on_alert, NULL, err, sizeof(err));
 	assert_non_null(fx.p);
 	nalerts = 0;
+	nupdates = 0;
 	memset(alerts, 0, sizeof(alerts)); /* an earlier test's are not this one's */
 	*state = &fx;
 	return 0;
@@ -264,6 +273,22 @@ test_learning_needs_prevalence(void **state)
 	assert_string_equal(alerts[1].rule, "compressed-upload");
 	netaddr_format(&alerts[1].src, src, sizeof(src));
 	assert_string_equal(src, "10.1.20.41");
+	/* the first alert's suppression (1 h) ended before: its update came,
+	 * with the thief's totals (25 kB and its flow), at the first packet
+	 * after it; none for the second yet, until the end of the input */
+	assert_int_equal(nupdates, 1);
+	assert_string_equal(updates[0].id, alerts[0].id);
+	assert_string_equal(updates[0].update_reason, "suppress_end");
+	assert_int_equal(updates[0].ts_ns, T0 + 2 * 3600 * SEC);
+	assert_true(updates[0].bytes_out >= 25000);
+	assert_true(updates[0].bytes_out >= alerts[0].bytes_out);
+	assert_int_equal(updates[0].flows, 1);
+	pipeline_close_alerts(fx->p);
+	assert_int_equal(nupdates, 2);
+	assert_string_equal(updates[1].id, alerts[1].id);
+	assert_string_equal(updates[1].update_reason, "end_of_input");
+	pipeline_close_alerts(fx->p);
+	assert_int_equal(nupdates, 2);
 	assert_false(alerts[1].during_learning);
 	pipeline_get_stats(fx->p, &st);
 	assert_false(st.dests.learning);
@@ -1843,6 +1868,7 @@ test_batches_same_as_frames(void **state)
 		p = pipeline_new(fx->cfg, "pcap", on_alert, NULL, err, sizeof(err));
 		assert_non_null(p);
 		nalerts = 0;
+	nupdates = 0;
 		memset(alerts, 0, sizeof(alerts));
 		for (i = 0; i < tp.n; i += chunk)
 			pipeline_frames(p, &tp.pkts[i], tp.n - i < chunk ?
@@ -2025,6 +2051,7 @@ test_crown_jewel_pull_then_upload(void **state)
 	config_free(cfg);
 	/* positive control for the sizes, negative for staging */
 	nalerts = 0;
+	nupdates = 0;
 	learn_destination(fx->p, "198.51.100.10", 40000);
 	for (i = 0; i < 30; i++)
 		send_out(fx->p, &up2, T0 + 3 * 3600 * SEC + i * SEC, zip + i * 1000,

@@ -141,7 +141,7 @@ format_msg(const struct alert *a, enum syslog_header h, enum output_format f,
 #define H3164_FULL "<162>Sep 18 04:12:07 tap01.corp.example exfild[4242]: "
 
 #define JSON_FULL                                                            \
-	"{\"id\":\"0b7f3c1e-5a2d-8e4f-9c61-2d3e4f5a6b7c\","                    \
+	"{\"id\":\"0b7f3c1e-5a2d-8e4f-9c61-2d3e4f5a6b7c\",\"kind\":\"alert\","                    \
 	"\"ts\":\"2014-09-18T04:12:07.123Z\",\"sensor\":\"hq-proxy-tap\","    \
 	"\"rule\":\"compressed-upload\",\"severity\":\"critical\","           \
 	"\"source\":\"pcap\",\"src\":\"10.1.20.21\",\"dst\":\"203.0.113.66\"," \
@@ -392,6 +392,55 @@ test_exact_body(void **state)
 	"exfildRecordsEstHigh=0^exfildFirstSeen=2014-09-18T00:00:00.000Z"
 
 /* No hostname, app name or procid; IPv6; a user; unknown destination. */
+/* An update in each format says what it is, why, and its pair's last
+ * traffic; the same struct as an alert says none of it (the control). */
+static void
+test_update_every_format(void **state)
+{
+	static const char *const want[4][3] = {
+		{ "\"kind\":\"update\"", "\"update_reason\":\"pair_evicted\"",
+		  "\"last_seen\":\"2014-09-18T04:12:08.000Z\"" },
+		{ "\"event\":{\"kind\":\"state\"", "\"kind\":\"update\","
+		  "\"update_reason\":\"pair_evicted\"",
+		  "\"last_seen\":\"2014-09-18T04:12:08.000Z\"" },
+		{ " exfildKind=update", " exfildUpdateReason=pair_evicted",
+		  " exfildLastSeen=1411013528000" },
+		{ "^exfildKind=update", "^exfildUpdateReason=pair_evicted",
+		  "^exfildLastSeen=1411013528000" },
+	};
+	struct alert a;
+	struct strbuf sb;
+	char buf[BIG];
+	size_t f, k;
+
+	(void)state;
+	full_alert(&a);
+	a.kind = ALERT_KIND_UPDATE;
+	a.update_reason = "pair_evicted";
+	a.last_seen_ns = 1411013528ULL * 1000000000ULL;
+	for (f = 0; f < 4; f++) {
+		sb_init(&sb, buf, sizeof(buf));
+		assert_int_equal(syslog_format_body(&a, formats[f], 8192, &sb), 0);
+		for (k = 0; k < 3; k++)
+			if (strstr(buf, want[f][k]) == NULL)
+				fail_msg("format %zu: no %s in %s", f, want[f][k], buf);
+	}
+	sb_init(&sb, buf, sizeof(buf));
+	assert_int_equal(syslog_format_message(&a, SYSLOG_RFC5424,
+	    OUTPUT_FORMAT_CEF, &meta, 8192, &sb), 0);
+	assert_non_null(strstr(buf, " kind=\"update\" update_reason=\"pair_evicted\""
+	    " last_seen=\"2014-09-18T04:12:08.000Z\""));
+	a.kind = ALERT_KIND_ALERT;
+	for (f = 0; f < 4; f++) {
+		sb_init(&sb, buf, sizeof(buf));
+		assert_int_equal(syslog_format_body(&a, formats[f], 8192, &sb), 0);
+		assert_null(strstr(buf, "pair_evicted"));
+		assert_null(strstr(buf, "xfildKind"));
+		assert_null(strstr(buf, "\"kind\":\"state\""));
+		assert_null(strstr(buf, "\"kind\":\"update\""));
+	}
+}
+
 static void
 test_exact_sparse(void **state)
 {
@@ -1962,6 +2011,7 @@ main(void)
 		cmocka_unit_test(test_exact_full),
 		cmocka_unit_test(test_join_every_format),
 		cmocka_unit_test(test_exact_body),
+		cmocka_unit_test(test_update_every_format),
 		cmocka_unit_test(test_exact_sparse),
 		cmocka_unit_test(test_severity_and_priority),
 		cmocka_unit_test(test_header_fields),

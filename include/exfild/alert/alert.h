@@ -25,8 +25,15 @@
 #define ALERT_ORG_MAX 128  /* an AS organisation, as a database names it */
 #define ALERT_UID_MAX 24   /* a Zeek uid */
 
+/* What a record is: an alert, an alert-update (open_alerts.h): the same
+ * alert's pair totals later, written with "kind":"update", or a row of
+ * the pairs table the daemon writes to its outputs ("kind":"pair",
+ * alert_from_pair). */
+enum alert_kind { ALERT_KIND_ALERT = 0, ALERT_KIND_UPDATE, ALERT_KIND_PAIR };
+
 struct alert {
 	char id[ALERT_ID_LEN];
+	enum alert_kind kind;      /* 0 (memset): an alert */
 	uint64_t ts_ns;
 	const char *sensor;
 	const char *rule;
@@ -72,7 +79,17 @@ struct alert {
 	char http_user_agent[HTTP_UA_MAX];
 	char http_filename[HTTP_FILENAME_MAX];
 	bool tunnel_connect;
+	/* An update only: why it was written ("suppress_end", "pair_evicted",
+	 * "end_of_input", "table_full") and the pair's last traffic. Its
+	 * bytes_out, bytes_in, flows, payload and records are the pair's
+	 * totals since first seen, ts the time of the update. */
+	const char *update_reason;
+	uint64_t last_seen_ns;
+	uint64_t bytes_served;     /* a pair row only (pair_report) */
 };
+
+/* "alert", "update" or "pair". */
+const char *alert_kind_name(enum alert_kind k);
 
 /* "tcp", "udp", or NULL for another protocol number. */
 const char *alert_transport(uint8_t proto);
@@ -96,7 +113,10 @@ void alert_records(uint64_t bytes, const uint64_t kinds[PK_COUNT],
  * packets share a timestamp). */
 void alert_make_id(struct alert *a, uint64_t seq);
 
-/* One JSON object, no trailing newline. Returns false when it did not fit. */
+/* One JSON object, no trailing newline. Returns false when it did not fit.
+ * An update is written with its id, what names the pair (rule, src, dst,
+ * dst_host ...), its totals, "last_seen" and "update_reason"; no evidence,
+ * threshold, connection or HTTP request (those are the alert's). */
 bool alert_format_json(const struct alert *a, struct strbuf *sb);
 
 struct pair_report {
@@ -115,7 +135,33 @@ struct pair_report {
 	bool familiar;          /* its destination, at the end (not in JSON) */
 	bool foreign;           /* its country is not a home country (idem) */
 };
+/* A --pairs row: {"kind":"pair","src":...}. */
 bool pair_format_json(const struct pair_report *r, struct strbuf *sb);
+
+/* The row as a record for the outputs (the daemon's pairs table, SIGUSR2
+ * and report.pairs_interval): kind ALERT_KIND_PAIR, rule "pair-report",
+ * severity low, ts and sensor given, first_seen/last_seen the pair's
+ * first and last traffic, an id as alert_make_id gives. Its JSON is the
+ * --pairs row with "ts" and "sensor" after "kind". */
+void alert_from_pair(struct alert *a, const struct pair_report *r,
+    const char *sensor, uint64_t ts_ns);
+
+/*
+ * One line for a person (exfild -r ... --format text), no newline:
+ *   alert:  TS SEVERITY RULE SRC[ (USER)] -> DEST: N bytes out[ while
+ *           learning]: REASON (or the rule's title)
+ *   update: TS update of RULE alert ID: SRC -> DEST: N bytes out, N bytes
+ *           in, N flows, last seen TS (UPDATE_REASON)
+ *   pair:   pair SRC -> DEST: N bytes out, N bytes in, N flows, FIRST to LAST
+ * DEST is alert_format_dest's. Text from the wire or a database has its
+ * control characters and invalid UTF-8 replaced by U+FFFD. False when it
+ * did not fit.
+ */
+bool alert_format_text(const struct alert *a, struct strbuf *sb);
+/* The destination for a person: "NAME (ADDRESS, CC, ASN ORG)", the
+ * address when there is no name ("ADDRESS (CC, ...)"), ASN and ORG only
+ * when known; sanitized as alert_format_text. */
+void alert_format_dest(const struct alert *a, struct strbuf *sb);
 
 /* The finding's evidence as a JSON object {"key":value,...}. */
 void json_put_evidence(struct strbuf *sb, const struct finding *f);

@@ -86,6 +86,13 @@
  * for becomes U+FFFD too: in the SD, CEF and LEEF every C0 control, DEL
  * and C1 control (in CEF values CR and LF are escaped instead).
  *
+ * An alert-update (a->kind ALERT_KIND_UPDATE, alert/open_alerts.h) is
+ * written as its alert, with the pair's totals, and says what it is: ECS
+ * event.kind "state" with exfild.kind "update", exfild.update_reason and
+ * exfild.last_seen; CEF and LEEF exfildKind=update, exfildUpdateReason and
+ * exfildLastSeen (ms since the epoch); the SD kind="update",
+ * update_reason and last_seen. JSON: alert.h.
+ *
  * Shortening: when the whole message is longer than max_len, the fields
  * from the wire or a database, dst_host, src_user, dst_org, http_uri,
  * http_user_agent and http_filename (and the finding's text), are cut at a

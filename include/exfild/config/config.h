@@ -294,6 +294,9 @@ struct config {
 	bool capture_promiscuous;
 	uint64_t rules_eval_interval_s;
 	uint64_t stats_interval_s; /* 0: no periodic stats line */
+	uint64_t report_pairs_interval_s; /* the daemon writes its pairs table
+				    * to the outputs this often (0: only
+				    * on SIGUSR2) */
 	uint64_t daemon_save_interval_s; /* the state saved in the background
 				    * this often (0: at stop only) */
 	char *stats_listen;        /* "127.0.0.1:9477"; NULL: no listener */

@@ -38,6 +38,8 @@ struct output *output_stdout_new(enum output_format format);
 /* ... appended to path; NULL with err when it cannot be opened. */
 struct output *output_file_new(const char *path, enum output_format format,
     char *err, size_t errlen);
+/* One line per alert for a person on stdout (alert_format_text). */
+struct output *output_text_stdout(void);
 /* The JSON cases of the two. */
 struct output *output_json_stdout(void);
 struct output *output_json_file(const char *path, char *err, size_t errlen);

@@ -67,6 +67,10 @@ void pipeline_frames(struct pipeline *p, const struct capture_pkt *frames,
     size_t n);
 /* Time passes without packets (live mode timer): expire idle flows. */
 void pipeline_tick(struct pipeline *p, uint64_t now_ns);
+/* (Replay and timer alike, once a second of input time while alerts are
+ * open: an alert whose rules.suppress period ended, or whose pair was
+ * evicted, gets its update through the alert function, kind
+ * ALERT_KIND_UPDATE.) */
 /* Timer (live mode): re-evaluates the rules for pairs with traffic since
  * since_ns, their windows moved to now_ns, so that a verdict that changes
  * with time alone (a reload's new thresholds, a ratio as bytes age out)
@@ -86,6 +90,13 @@ void pipeline_learn_name(struct pipeline *p, const char *name,
  * event whose host is not internal, or whose destination address is, is
  * counted (not_tracked) and dropped. */
 void pipeline_event(struct pipeline *p, const struct traffic_event *ev);
+/* Alerts followed for their alert-update record (alert/open_alerts.h):
+ * at most this many at once (the oldest is updated early to make room). */
+#define PIPELINE_OPEN_ALERTS 256
+/* End of input (a replay's end, the daemon's exit): every alert still
+ * followed gets its update, with its pair's totals, at the last input
+ * time. Before pipeline_report_pairs, so both show the same totals. */
+void pipeline_close_alerts(struct pipeline *p);
 /* End of input: release every flow. */
 void pipeline_finish(struct pipeline *p);
 
