@@ -51,6 +51,7 @@ struct options {
 	bool test_config;
 	bool pairs;
 	bool text;                 /* --format text: a line per alert for a person */
+	bool format_given;         /* --format (json or text): a replay's */
 	bool save_baseline;
 	const char *print_baseline; /* --baseline FILE */
 	const char *report;         /* --report FILE */
@@ -109,7 +110,7 @@ replay_only_option(const struct options *o)
 		return "--pairs";
 	if (o->to_outputs)
 		return "--to-outputs";
-	if (o->text)
+	if (o->format_given)
 		return "--format";
 	if (o->save_baseline)
 		return "--save-baseline";
@@ -144,6 +145,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *replay_only;
 	int ch;
 
 	memset(o, 0, sizeof(*o));
@@ -200,6 +202,7 @@ parse_options(int argc, char **argv, struct options *o)
 				return -1;
 			}
 			o->text = strcmp(optarg, "text") == 0;
+			o->format_given = true;
 			break;
 		case OPT_SAVE_BASELINE:
 			o->save_baseline = true;
@@ -247,9 +250,10 @@ parse_options(int argc, char **argv, struct options *o)
 		    "-r, -l, -t or -i\n");
 		return -1;
 	}
-	if (o->n_inputs == 0 && o->n_logs == 0 && replay_only_option(o) != NULL) {
+	if (o->n_inputs == 0 && o->n_logs == 0 &&
+	    (replay_only = replay_only_option(o)) != NULL) {
 		fprintf(stderr, "exfild: %s is for a replay: give -r or -l\n",
-		    replay_only_option(o));
+		    replay_only);
 		return -1;
 	}
 	if (o->n_inputs > 0 && o->n_logs > 0) {

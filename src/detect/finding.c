@@ -126,8 +126,10 @@ finding_copy(struct finding *dst, const struct finding *src)
 	dst->text_len = src->text_len;
 	memcpy(dst->text, src->text, src->text_len);
 	dst->threshold = src->threshold;
-	dst->limit = src->limit;
-	dst->value = src->value;
+	if (src->threshold != NULL) { /* (limit and value are set with it) */
+		dst->limit = src->limit;
+		dst->value = src->value;
+	}
 }
 
 const char *

@@ -841,10 +841,11 @@ fill_tuple(const struct zeek_reader *z, enum zeek_kind kind,
 	uint64_t port;
 
 	memset(&r->tuple, 0, sizeof(r->tuple));
+	/* (fill_common parsed id.resp_h into r->server, or refused the line) */
 	if (!zval_set(&v[ZF_RESP_H]) || !zval_set(&v[ZF_ORIG_P]) ||
-	    zval_u64(&v[ZF_ORIG_P], &port, 65535) != 0 ||
-	    zval_addr(&v[ZF_RESP_H], &r->tuple.peer) != 0)
+	    zval_u64(&v[ZF_ORIG_P], &port, 65535) != 0)
 		return;
+	r->tuple.peer = r->server;
 	r->tuple.host = r->client;
 	r->tuple.host_port = (uint16_t)port;
 	r->tuple.peer_port = r->port;

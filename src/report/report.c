@@ -146,6 +146,13 @@ esc(FILE *fp, const char *s)
 	report_escape(fp, s, strlen(s));
 }
 
+/* A fixed-size field from the wire: it may fill its array without a NUL. */
+static void
+esc_field(FILE *fp, const char *field, size_t size)
+{
+	report_escape(fp, field, strnlen(field, size));
+}
+
 /* ---- the timeline's bucket ---- */
 
 uint64_t
@@ -941,27 +948,30 @@ write_alert(FILE *fp, const struct alert *a)
 	put_addr(fp, &a->src);
 	if (a->src_user[0] != '\0') {
 		fputs(" (", fp);
-		esc(fp, a->src_user);
+		esc_field(fp, a->src_user, sizeof(a->src_user));
 		fputs(")", fp);
 	}
 	fputs("</td><td>", fp);
 	put_bytes(fp, a->bytes_out);
 	fputs("</td><td><div class=\"reason\">", fp);
-	esc(fp, a->finding.reason[0] != '\0' ? a->finding.reason : a->title);
+	if (a->finding.reason[0] != '\0')
+		esc_field(fp, a->finding.reason, sizeof(a->finding.reason));
+	else if (a->title != NULL)
+		esc(fp, a->title);
 	fputs("</div>", fp);
 	write_evidence(fp, &a->finding);
 	if (a->http_method[0] != '\0') {
 		fputs("<div class=\"ev\">", fp);
-		esc(fp, a->http_method);
+		esc_field(fp, a->http_method, sizeof(a->http_method));
 		fputs(" ", fp);
-		esc(fp, a->http_uri);
+		esc_field(fp, a->http_uri, sizeof(a->http_uri));
 		if (a->http_user_agent[0] != '\0') {
 			fputs(" User-Agent: ", fp);
-			esc(fp, a->http_user_agent);
+			esc_field(fp, a->http_user_agent, sizeof(a->http_user_agent));
 		}
 		if (a->http_filename[0] != '\0') {
 			fputs(" filename: ", fp);
-			esc(fp, a->http_filename);
+			esc_field(fp, a->http_filename, sizeof(a->http_filename));
 		}
 		fputs("</div>", fp);
 	}

@@ -255,12 +255,6 @@ newest_counts(const struct pair *p)
 	return c;
 }
 
-/* The newest bucket written out before it becomes an older one. */
-static void
-settle_newest(struct pair *p)
-{
-	p->b[p->newest_bucket % AGG_BUCKETS] = newest_counts(p);
-}
 
 void
 agg_buckets(const struct pair *p, struct agg_bucket out[AGG_BUCKETS])
@@ -273,17 +267,18 @@ agg_buckets(const struct pair *p, struct agg_bucket out[AGG_BUCKETS])
 static void __attribute__((noinline))
 advance_buckets(struct aggtab *t, struct pair *p, uint64_t ts_ns)
 {
+	struct agg_bucket c;
 	uint64_t now, n;
 
 	now = ts_ns / t->bucket_ns;
 	if (now <= p->newest_bucket)
 		return;
-	if (p->watched && t->bucket_fn != NULL) {
-		struct agg_bucket c = newest_counts(p);
-
+	/* the newest bucket written out before it becomes an older one (and
+	 * handed to the report's hook when the pair is watched) */
+	c = newest_counts(p);
+	if (p->watched && t->bucket_fn != NULL)
 		t->bucket_fn(t->bucket_ctx, p, p->newest_bucket, &c);
-	}
-	settle_newest(p);
+	p->b[p->newest_bucket % AGG_BUCKETS] = c;
 	if (now - p->newest_bucket >= AGG_BUCKETS) {
 		memset(p->b, 0, sizeof(p->b));
 		memset(&p->win, 0, sizeof(p->win));

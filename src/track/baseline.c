@@ -434,13 +434,12 @@ filter_bits(size_t keys)
 /* psl_is_public_suffix, remembered (the list changes only with a reload,
  * which empties the memo). */
 static bool
-public_suffix_memo(const struct baseline *b, const char *suffix)
+public_suffix_memo(struct baseline *b, const char *suffix)
 {
 	struct psl_memo *m;
 	uint64_t h = hash_bytes(&b->key, suffix, strlen(suffix)) | 1;
 
-	/* (the memo is a cache: writable behind the const of a verdict) */
-	m = (struct psl_memo *)(uintptr_t)&b->memo[(h >> 1) & (PSL_MEMO - 1)];
+	m = &b->memo[(h >> 1) & (PSL_MEMO - 1)];
 	if (m->hash != h) {
 		m->hash = h;
 		m->public_suffix = psl_is_public_suffix(b->psl, suffix) != 0;
@@ -461,7 +460,7 @@ public_suffix_memo(const struct baseline *b, const char *suffix)
  * made it, and c its count.
  */
 static bool
-name_prevalent(const struct baseline *b, struct prev_key *k,
+name_prevalent(struct baseline *b, struct prev_key *k,
     struct prev_count *c)
 {
 	struct prev_key probe;
@@ -513,7 +512,7 @@ name_prevalent(const struct baseline *b, struct prev_key *k,
  * reason in words, else only whether it is familiar (the cheap way).
  */
 static void
-verdict_of(const struct baseline *b, const struct dest *d, const char *label,
+verdict_of(struct baseline *b, const struct dest *d, const char *label,
     bool exact, struct baseline_verdict *v)
 {
 	struct dest_keys ks;
@@ -570,7 +569,7 @@ verdict_of(const struct baseline *b, const struct dest *d, const char *label,
 }
 
 static bool
-dest_familiar(const struct baseline *b, const struct dest *d)
+dest_familiar(struct baseline *b, const struct dest *d)
 {
 	struct baseline_verdict v;
 
@@ -999,14 +998,14 @@ baseline_alerted(struct baseline *b, const struct dest *d, const char *label,
 }
 
 void
-baseline_verdict(const struct baseline *b, const struct dest *d,
+baseline_verdict(struct baseline *b, const struct dest *d,
     const char *label, struct baseline_verdict *v)
 {
 	verdict_of(b, d, label, true, v);
 }
 
 bool
-baseline_label_familiar(const struct baseline *b, const struct dest *d,
+baseline_label_familiar(struct baseline *b, const struct dest *d,
     const char *label)
 {
 	struct baseline_verdict v;
@@ -1297,9 +1296,7 @@ parse_name(const struct cursor *field, char out[DEST_NAME_MAX])
 static int
 parse_addr(const struct cursor *field, struct netaddr *out)
 {
-	if (cur_left(field) == 0 ||
-	    memchr(cur_rest(field), '\0', cur_left(field)) != NULL)
-		return -1;
+	/* (netaddr_parse_n refuses empty, over-long and non-literal bytes) */
 	return netaddr_parse_n((const char *)cur_rest(field), cur_left(field),
 	    out);
 }
@@ -1743,7 +1740,7 @@ print_escaped(FILE *fp, const char *s, bool in_text)
 }
 
 struct print_walk {
-	const struct baseline *b;
+	struct baseline *b;
 	FILE *fp;
 	uint64_t newest_ns;
 };

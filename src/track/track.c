@@ -374,12 +374,8 @@ static void ask_related(struct tracker *t, const struct pair *pr, uint64_t ts);
 static uint64_t
 learn_end(const struct tracker *t)
 {
-	uint64_t start = baseline_learn_start_ns(t->baseline);
-	uint64_t learn = t->cfg->baseline_learn_s * NS_PER_SEC;
-
-	if (start == 0 || learn == 0)
-		return 0;
-	return UINT64_MAX - start < learn ? UINT64_MAX : start + learn;
+	return t->cfg->baseline_learn_s == 0 ? 0 :
+	    baseline_learn_end_ns(t->baseline);
 }
 
 /* The destination's indicator-list match (cached per destination by the

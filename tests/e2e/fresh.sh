@@ -11,13 +11,13 @@
 # tcpreplay or systemd-sysusers/useradd).
 set -u
 cd "$(dirname "$0")/../.." || exit 1
-REPO=$(pwd)
 MAKE=${MAKE:-make}
 NS="exfild-fresh-$$"
 . tests/e2e/tally.sh
 skip() { skip_all fresh "$@"; }
 [ "$(id -u)" -eq 0 ] || skip "needs root (namespaces, capture, install's chown)"
 command -v ip >/dev/null 2>&1 || skip "ip (iproute2) not installed"
+command -v jq >/dev/null 2>&1 || skip "jq not installed"
 command -v unshare >/dev/null 2>&1 || skip "unshare (util-linux) not installed"
 command -v tcpreplay >/dev/null 2>&1 || skip "tcpreplay not installed"
 command -v systemd-sysusers >/dev/null 2>&1 || command -v useradd >/dev/null 2>&1 ||

@@ -208,6 +208,13 @@ got=$(awk '$1 == "exfild_packets_received_total{interface=\"veth-tap\"}" {print 
 if [ "$got" = "$frames" ]; then ok; else bad "packets received on veth-tap '$got', sent $frames"; fi
 got=$(awk '$1 == "exfild_alerts_total{rule=\"compressed-upload\"}" {print $2}' "$T/metrics")
 if [ "$got" = "4" ]; then ok; else bad "exfild_alerts_total compressed-upload '$got', want 4"; fi
+# the baseline learned in the replay (learn: 2h from the JAL day's start)
+# is over on today's clock: the gauges say so
+got=$(awk '$1 == "exfild_baseline_learning" {print $2}' "$T/metrics")
+if [ "$got" = "0" ]; then ok; else bad "exfild_baseline_learning '$got', want 0"; fi
+want=$(date -u -d 2014-09-18T02:00:00Z +%s)
+got=$(awk '$1 == "exfild_baseline_learn_end_seconds" {print $2}' "$T/metrics")
+if [ "$got" = "$want" ]; then ok; else bad "exfild_baseline_learn_end_seconds '$got', want $want"; fi
 kill -USR1 "$daemon_pid"
 if wait_for 5 log_has "stats: .*packets=$frames "; then ok; else bad "no stats line on SIGUSR1"; fi
 

@@ -107,7 +107,7 @@ void baseline_alerted(struct baseline *b, const struct dest *d,
     const char *label, const struct netaddr *host, uint64_t ts_ns);
 /* An address destination reached by a name resolved in DNS (label) is
  * familiar by that name or its registered domain (familiar_by allowing). */
-bool baseline_label_familiar(const struct baseline *b, const struct dest *d,
+bool baseline_label_familiar(struct baseline *b, const struct dest *d,
     const char *label);
 
 /* Why a destination is familiar or not. */
@@ -126,7 +126,7 @@ struct baseline_verdict {
 	struct prev_key key;
 	struct prev_count count;
 };
-void baseline_verdict(const struct baseline *b, const struct dest *d,
+void baseline_verdict(struct baseline *b, const struct dest *d,
     const char *label, struct baseline_verdict *v);
 /* The verdict in words: "learned: registered domain example.com used by 3
  * hosts on 2 days". */
