@@ -56,6 +56,7 @@ TEST_DEPS_test_table        := table $(BASE)
 TEST_DEPS_test_open_alerts  := open_alerts $(BASE)
 TEST_DEPS_test_netaddr      := netaddr $(BASE)
 TEST_DEPS_test_sha1         := sha1
+TEST_DEPS_test_pktring      := pktring pcap_write evpcap $(BASE)
 TEST_DEPS_test_community_id := community_id sha1 netaddr $(BASE)
 TEST_DEPS_test_config       := config $(RULES) netaddr $(BASE)
 TEST_DEPS_test_capture_file := capture_file capture_pcap $(BASE)

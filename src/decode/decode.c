@@ -619,6 +619,10 @@ decode_frame(int linktype, const uint8_t *frame, uint32_t caplen,
 
 	st->frames++;
 	out->ts_ns = ts_ns;
+	out->frame = frame;
+	out->caplen = caplen;
+	out->wirelen = wirelen;
+	out->linktype = linktype;
 	/* A record claiming more captured than wire bytes: trust the less. */
 	cur_init(&c, frame, caplen < wirelen ? caplen : wirelen);
 	if (linktype == LINK_EN10MB) { /* the usual link first */

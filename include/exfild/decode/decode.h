@@ -75,6 +75,11 @@ struct packet {
 	uint32_t l4_payload_wire; /* L4 payload length according to the headers */
 	const uint8_t *payload;   /* captured L4 payload, never past the IP length */
 	uint32_t payload_len;     /* <= l4_payload_wire */
+	/* The frame as captured, for the evidence pcap (evidence/pktring.h):
+	 * valid while the packet is. */
+	const uint8_t *frame;
+	uint32_t caplen, wirelen;
+	int linktype;
 };
 
 enum decode_result decode_frame(int linktype, const uint8_t *frame,
