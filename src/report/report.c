@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "exfild/detect/registry.h"
 #include "exfild/report/report.h"
 #include "exfild/util/util.h"
 
@@ -21,6 +22,10 @@
 #define ROWS_MAX         100 /* timeline rows */
 #define TOP_PAIRS        20
 #define SUMMARY_HOSTS_MAX 50 /* hosts named in the summary */
+#define SHADE_BANDS_MAX  400 /* shaded bands of one rule (merged under 2 px) */
+#define LABEL_LANES      3   /* lines of alert labels in a timeline row */
+#define LABEL_TITLE_MAX  20  /* alerts a merged label's tooltip lists */
+#define LABEL_TEXT_MAX   128
 
 struct rdest {
 	char name[ALERT_HOST_MAX];
@@ -522,9 +527,10 @@ static const char style[] =
     ".ev{font-family:monospace;font-size:.85em;word-break:break-all}"
     "svg{max-width:100%;height:auto}"
     "svg text{font-family:sans-serif;font-size:10px}"
-    "svg .learning{fill:#ddd}svg .bar{fill:#36c}"
+    "svg .learning{fill:#ddd}svg .shade{fill:#f3d98b;fill-opacity:.45}"
+    "svg .bar{fill:#36c}"
     "svg .marker line{stroke:#c00;stroke-width:1.5}"
-    "svg .marker text{fill:#c00;font-size:9px}"
+    "svg .mlabel{fill:#c00;font-size:9px}"
     "svg .grid{stroke:#ccc;stroke-width:.5}"
     "@media print{body{margin:0}h2{page-break-after:avoid}}";
 
@@ -787,15 +793,188 @@ row_bytes(const struct report *r, const struct rrow *row,
 	spread(ax, v, p->first_ns, until, p->bytes_out - sum);
 }
 
-/* A row: its label, its bars (row_bytes), a mark at each of its alerts. */
+/* A label of alert marks: the alerts idx[first .. first + n) of a row. */
+struct rlabel {
+	size_t first, n;
+	double x, start, w;        /* mark, text's left end and width */
+	int lane;
+};
+
+/* What drawing a row needs, allocated once for all rows: a value per
+ * bucket, and per alert an index and a label. */
+struct row_scratch {
+	double *v;
+	size_t *idx;
+	struct rlabel *labels;
+};
+
+static int
+cmp_alert_time(const void *x, const void *y, void *ctx)
+{
+	const struct report *r = ctx;
+	size_t i = *(const size_t *)x, j = *(const size_t *)y;
+	uint64_t a = r->alerts[i].ts_ns, b = r->alerts[j].ts_ns;
+
+	if (a != b)
+		return a < b ? -1 : 1;
+	return i < j ? -1 : i > j;
+}
+
+/* The alerts of a row into idx, by time then order of emission: how many. */
+static size_t
+row_alerts(const struct report *r, const struct rrow *row, size_t *idx)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < r->n_alerts; i++)
+		if (r->alert_dest[i] == row->dest &&
+		    netaddr_cmp(&r->alerts[i].src, &row->src) == 0)
+			idx[n++] = i;
+	qsort_r(idx, n, sizeof(*idx), cmp_alert_time, (void *)(uintptr_t)r);
+	return n;
+}
+
+/* A label's text: the rule's name, or "3 alerts: a, b" (the first two
+ * rules it holds, "..." when there are more). */
+static void
+label_text(const struct report *r, const size_t *idx, const struct rlabel *l,
+    char *buf, size_t len)
+{
+	const char *first = r->alerts[idx[l->first]].rule, *second = NULL;
+	bool more = false;
+	size_t i;
+
+	for (i = l->first + 1; i < l->first + l->n; i++) {
+		const char *rule = r->alerts[idx[i]].rule;
+
+		if (strcmp(rule, first) == 0 || (second != NULL && strcmp(rule, second) == 0))
+			continue;
+		if (second == NULL)
+			second = rule;
+		else
+			more = true;
+	}
+	if (l->n == 1)
+		snprintf(buf, len, "%s", first);
+	else
+		snprintf(buf, len, "%zu alerts: %s%s%s%s", l->n, first,
+		    second != NULL ? ", " : "", second != NULL ? second : "",
+		    more ? ", ..." : "");
+}
+
+/* The label's place: left of its mark when it would leave the plot. */
+static void
+label_place(struct rlabel *l, const struct axis *ax, size_t chars)
+{
+	l->w = (double)chars * 5.2;
+	l->start = l->x + l->w + 2 > ax->left + ax->width + 8 ? l->x - 2 - l->w :
+	    l->x + 2;
+}
+
+/* Lays out a row's labels (n_idx alerts, by time) in LABEL_LANES lines:
+ * marks closer than 8 px share a label; a label with no free line takes
+ * in the alerts up to where one frees (the latest label grows). */
+static size_t
+layout_labels(const struct report *r, const size_t *idx, size_t n_idx,
+    const struct axis *ax, struct rlabel *out)
+{
+	double lane_end[LABEL_LANES];
+	char text[LABEL_TEXT_MAX];
+	size_t i, n = 0;
+	int k;
+
+	for (k = 0; k < LABEL_LANES; k++)
+		lane_end[k] = -1e9;
+	for (i = 0; i < n_idx; i++) {
+		double x = axis_x(ax, r->alerts[idx[i]].ts_ns);
+		struct rlabel *l = &out[n];
+
+		if (n > 0 && x - out[n - 1].x < 8) {
+			l = &out[n - 1];
+			l->n++;
+		} else {
+			*l = (struct rlabel){ .first = i, .n = 1, .x = x, .lane = -1 };
+			label_text(r, idx, l, text, sizeof(text));
+			label_place(l, ax, strlen(text));
+			for (k = 0; k < LABEL_LANES && l->lane < 0; k++)
+				if (lane_end[k] <= l->start)
+					l->lane = k;
+			if (l->lane < 0 && n > 0) {
+				l = &out[n - 1];
+				l->n++;
+			} else {
+				l->lane = l->lane < 0 ? 0 : l->lane;
+				n++;
+			}
+		}
+		label_text(r, idx, l, text, sizeof(text));
+		label_place(l, ax, strlen(text));
+		lane_end[l->lane] = l->start + l->w + 4;
+	}
+	return n;
+}
+
+/* One label, with a tooltip listing its alerts (LABEL_TITLE_MAX at most). */
+static void
+write_label(FILE *fp, const struct report *r, const size_t *idx,
+    const struct rlabel *l, double y)
+{
+	char text[LABEL_TEXT_MAX];
+	size_t i;
+
+	label_text(r, idx, l, text, sizeof(text));
+	fprintf(fp, "<text class=\"mlabel\" x=\"%.1f\" y=\"%.1f\">", l->start,
+	    y + 8 + 7 * l->lane);
+	esc(fp, text);
+	fputs("<title>", fp);
+	for (i = 0; i < l->n && i < LABEL_TITLE_MAX; i++) {
+		const struct alert *a = &r->alerts[idx[l->first + i]];
+
+		fputs(i > 0 ? "&#10;" : "", fp);
+		esc(fp, a->rule);
+		fputs(" ", fp);
+		put_time(fp, a->ts_ns);
+	}
+	if (l->n > LABEL_TITLE_MAX)
+		fprintf(fp, "&#10;%zu more", l->n - LABEL_TITLE_MAX);
+	fputs("</title></text>\n", fp);
+}
+
+/* A row's alerts: a mark each (its rule and time as a tooltip), then the
+ * labels (layout_labels). idx and labels: room for every alert. */
+static void
+write_markers(FILE *fp, const struct report *r, const struct rrow *row,
+    const struct axis *ax, double y, double h, size_t *idx,
+    struct rlabel *labels)
+{
+	size_t i, n = row_alerts(r, row, idx), n_labels;
+
+	for (i = 0; i < n; i++) {
+		const struct alert *a = &r->alerts[idx[i]];
+		double x = axis_x(ax, a->ts_ns);
+
+		fputs("<g class=\"marker\" data-rule=\"", fp);
+		esc(fp, a->rule);
+		fprintf(fp, "\"><line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" "
+		    "y2=\"%.1f\"/><title>", x, x, y, y + h);
+		esc(fp, a->rule);
+		fputs(" ", fp);
+		put_time(fp, a->ts_ns);
+		fputs("</title></g>\n", fp);
+	}
+	n_labels = layout_labels(r, idx, n, ax, labels);
+	for (i = 0; i < n_labels; i++)
+		write_label(fp, r, idx, &labels[i], y);
+}
+
+/* A row: its label, its bars (row_bytes), its alerts (write_markers). */
 static void
 write_row(FILE *fp, const struct report *r, const struct rrow *row,
-    const struct axis *ax, double y, double h, double *v)
+    const struct axis *ax, double y, double h, struct row_scratch *sc)
 {
 	const struct rdest *d = &r->dests[row->dest];
-	double max = 0, last_x = -1e9;
-	int level = 0;
-	size_t i, b;
+	double max = 0, *v = sc->v;
+	size_t b;
 
 	fputs("<g class=\"row\" data-src=\"", fp);
 	put_addr(fp, &row->src);
@@ -826,40 +1005,113 @@ write_row(FILE *fp, const struct report *r, const struct rrow *row,
 		    axis_x(ax, ax->t0 + b * ax->bucket), y + h - bh,
 		    ax->width / (double)ax->nb, bh, v[b]);
 	}
-	for (i = 0; i < r->n_alerts; i++) {
-		const struct alert *a = &r->alerts[i];
-		double x;
-
-		if (r->alert_dest[i] != row->dest || netaddr_cmp(&a->src, &row->src) != 0)
-			continue;
-		x = axis_x(ax, a->ts_ns);
-		/* labels of close markers one under the other (3 levels) */
-		level = x - last_x < 70 ? (level + 1) % 3 : 0;
-		last_x = x;
-		fprintf(fp, "<g class=\"marker\" data-rule=\"");
-		esc(fp, a->rule);
-		fprintf(fp, "\"><line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"/>"
-		    "<text x=\"%.1f\" y=\"%.1f\">", x, x, y, y + h, x + 2,
-		    y + 8 + 7 * level);
-		esc(fp, a->rule);
-		fputs("</text><title>", fp);
-		esc(fp, a->rule);
-		fputs(" ", fp);
-		put_time(fp, a->ts_ns);
-		fputs("</title></g>\n", fp);
-	}
+	write_markers(fp, r, row, ax, y, h, sc->idx, sc->labels);
 	fputs("</g>\n", fp);
+}
+
+size_t
+report_bands(int64_t (*spans)(const void *conf, int64_t t, bool *in),
+    const void *conf, int64_t t0, int64_t t1, int64_t min_gap,
+    struct report_band *out, size_t max)
+{
+	size_t n = 0, steps;
+	int64_t t, next;
+	bool in;
+
+	for (t = t0, steps = 0; t < t1 && steps < REPORT_SHADE_STEPS;
+	    t = next, steps++) {
+		if ((next = spans(conf, t, &in)) <= t)
+			break; /* no progress: a broken answer ends the shading */
+		if (next > t1)
+			next = t1;
+		if (!in)
+			continue;
+		if (n > 0 && t - out[n - 1].end < min_gap) {
+			out[n - 1].end = next;
+			continue;
+		}
+		if (n == max)
+			break;
+		out[n++] = (struct report_band){ t, next };
+	}
+	return n;
+}
+
+/* Each enabled rule's shading (rule_def.spans) over the axis, bands under
+ * 2 px apart merged; the names of those drawn into names: how many. */
+static size_t
+write_shading(FILE *fp, const struct report *r, const struct axis *ax,
+    double top, double h, const char **names)
+{
+	static struct report_band bands[SHADE_BANDS_MAX];
+	const struct rule_def *const *rules;
+	int64_t t0 = (int64_t)(ax->t0 / NS_PER_SEC);
+	int64_t t1 = (int64_t)((ax->t1 + NS_PER_SEC - 1) / NS_PER_SEC);
+	int64_t gap = (int64_t)((double)(t1 - t0) * 2 / ax->width) + 1;
+	size_t n_rules, i, n, b, n_names = 0;
+
+	rules = rules_registry(&n_rules);
+	for (i = 0; i < n_rules; i++) {
+		if (rules[i]->spans == NULL || !config_rule_base(r->cfg, i)->enabled)
+			continue;
+		n = report_bands(rules[i]->spans, config_rule(r->cfg, i), t0, t1,
+		    gap, bands, SHADE_BANDS_MAX);
+		for (b = 0; b < n; b++) {
+			double x0 = axis_x(ax, (uint64_t)bands[b].start * NS_PER_SEC);
+
+			fputs("<rect class=\"shade\" data-shade=\"", fp);
+			esc(fp, rules[i]->shade);
+			fprintf(fp, "\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+			    "height=\"%.1f\"><title>", x0, top,
+			    axis_x(ax, (uint64_t)bands[b].end * NS_PER_SEC) - x0, h - top);
+			esc(fp, rules[i]->shade);
+			fputs(" ", fp);
+			put_time(fp, (uint64_t)bands[b].start * NS_PER_SEC);
+			fputs(" &#8211; ", fp);
+			put_time(fp, (uint64_t)bands[b].end * NS_PER_SEC);
+			fputs("</title></rect>\n", fp);
+		}
+		if (n > 0)
+			names[n_names++] = rules[i]->shade;
+	}
+	return n_names;
+}
+
+/* The key to the shading, above the row labels. */
+static void
+write_legend(FILE *fp, bool learning, const char *const *names, size_t n)
+{
+	double x = 4;
+	size_t i;
+
+	if (learning) {
+		fprintf(fp, "<g class=\"key\"><rect class=\"learning\" x=\"%.1f\" "
+		    "y=\"4\" width=\"12\" height=\"9\"/><text x=\"%.1f\" "
+		    "y=\"12\">learning</text></g>\n", x, x + 15);
+		x += 15 + 8 * 5.5 + 10;
+	}
+	for (i = 0; i < n; i++) {
+		fprintf(fp, "<g class=\"key\"><rect class=\"shade\" x=\"%.1f\" "
+		    "y=\"4\" width=\"12\" height=\"9\"/><text x=\"%.1f\" "
+		    "y=\"12\">", x, x + 15);
+		esc(fp, names[i]);
+		fputs("</text></g>\n", fp);
+		x += 15 + (double)strlen(names[i]) * 5.5 + 10;
+	}
 }
 
 static void
 write_timeline(FILE *fp, struct report *r, const struct report_summary *s)
 {
 	const double W = 1000, left = 320, rowh = 30, top = 24;
+	const char *shades[RULES_MAX];
+	struct row_scratch sc;
 	struct axis ax;
 	struct rrow *rows;
-	size_t n_rows, shown, i, step;
+	size_t n_rows, shown, i, step, n_shades;
 	uint64_t mins;
-	double h, *v;
+	bool learning;
+	double h;
 
 	rows = alerted_rows(r, &n_rows);
 	shown = n_rows < ROWS_MAX ? n_rows : ROWS_MAX;
@@ -880,20 +1132,25 @@ write_timeline(FILE *fp, struct report *r, const struct report_summary *s)
 	fprintf(fp, "<p>One row per alerted (host, destination); bars: bytes out "
 	    "per %llu %s (exact per window bucket of rules.window / 8 from the "
 	    "pair's first alert on; its earlier bytes spread evenly from its "
-	    "first packet); red marks: alerts; grey: learning period.</p>\n",
+	    "first packet); red marks: alerts (marks closer than a label share "
+	    "one, &quot;3 alerts: ...&quot;, its tooltip lists them); the key "
+	    "above the rows names the shading (learning period, off-hours).</p>\n",
 	    (unsigned long long)(mins % 1440 == 0 ? mins / 1440 : mins % 60 == 0 ?
 	    mins / 60 : mins), mins % 1440 == 0 ? "d" : mins % 60 == 0 ? "h" : "min");
 	fprintf(fp, "<svg id=\"timeline-svg\" xmlns=\"http://www.w3.org/2000/svg\" "
 	    "width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" "
 	    "data-rows=\"%zu\">\n", W, h, W, h, shown);
-	if (s->learn_end_ns > s->learn_start_ns && s->learn_end_ns > ax.t0 &&
-	    s->learn_start_ns < ax.t1) {
+	learning = s->learn_end_ns > s->learn_start_ns && s->learn_end_ns > ax.t0 &&
+	    s->learn_start_ns < ax.t1;
+	if (learning) {
 		double x0 = axis_x(&ax, s->learn_start_ns);
 
 		fprintf(fp, "<rect class=\"learning\" x=\"%.1f\" y=\"%.1f\" "
 		    "width=\"%.1f\" height=\"%.1f\"><title>learning</title></rect>\n",
 		    x0, top, axis_x(&ax, s->learn_end_ns) - x0, h - top);
 	}
+	n_shades = write_shading(fp, r, &ax, top, h, shades);
+	write_legend(fp, learning, shades, n_shades);
 	step = (ax.nb + 7) / 8;
 	for (i = 0; i <= ax.nb; i += step) {
 		uint64_t t = ax.t0 + i * ax.bucket;
@@ -908,10 +1165,14 @@ write_timeline(FILE *fp, struct report *r, const struct report_summary *s)
 		}
 		fputs("\n", fp);
 	}
-	v = xcalloc(ax.nb, sizeof(*v));
+	sc.v = xcalloc(ax.nb, sizeof(*sc.v));
+	sc.idx = xcalloc(r->n_alerts + 1, sizeof(*sc.idx));
+	sc.labels = xcalloc(r->n_alerts + 1, sizeof(*sc.labels));
 	for (i = 0; i < shown; i++)
-		write_row(fp, r, &rows[i], &ax, top + (double)i * rowh, rowh, v);
-	free(v);
+		write_row(fp, r, &rows[i], &ax, top + (double)i * rowh, rowh, &sc);
+	free(sc.v);
+	free(sc.idx);
+	free(sc.labels);
 	fputs("</svg>\n", fp);
 	put_more(fp, n_rows - shown, "alerted pairs not drawn", "p");
 	fputs("</section>\n", fp);
