@@ -36,6 +36,18 @@ struct rdest {
 	uint64_t first_seen_ns;
 	uint64_t bytes_out, records_low, records_high;
 	size_t n_alerts, n_pairs;
+	size_t n_listed;           /* pairs in its host table (DEST_HOSTS_MAX) */
+};
+
+/* What the report keeps of a pair to a flagged destination: those its
+ * destination's host table lists, and the alerted ones (timeline rows);
+ * of the others only the destination's totals. */
+struct rpair {
+	struct netaddr src;
+	size_t dest;
+	bool listed;               /* in the destination's host table */
+	uint64_t bytes_out, flows, records_low, records_high, first_ns, last_ns;
+	uint64_t payload[PK_COUNT];
 };
 
 /* An alerted (host, destination): a timeline row. */
@@ -43,7 +55,7 @@ struct rrow {
 	struct netaddr src;
 	size_t dest;
 	size_t first_alert;        /* its first alert's index (row order) */
-	const struct pair_report *pr; /* NULL: not in the pair table */
+	const struct rpair *pr;    /* NULL: not in the pair table */
 };
 
 /* An alerted pair's bytes out per window bucket, in time order. */
@@ -68,9 +80,9 @@ struct report {
 	size_t n_dests;
 	size_t *alert_dest;        /* each alert's destination */
 	bool built;
-	struct pair_report *pairs; /* pairs to flagged destinations */
-	size_t *pair_dest;         /* ... and their destination */
+	struct rpair *pairs;       /* kept pairs to flagged destinations */
 	size_t n_pairs, cap_pairs;
+	struct rrow *alerted;      /* alerted (src, dest), sorted by cmp_row */
 	struct pair_report top[TOP_PAIRS]; /* unfamiliar foreign, by bytes out */
 	size_t n_top;
 	uint64_t n_unfamiliar_foreign;
@@ -196,7 +208,7 @@ report_free(struct report *r)
 	free(r->dests);
 	free(r->alert_dest);
 	free(r->pairs);
-	free(r->pair_dest);
+	free(r->alerted);
 	for (size_t i = 0; i < r->n_watches; i++)
 		free(r->watches[i].v);
 	free(r->watches);
@@ -229,6 +241,18 @@ cmp_dest(const void *x, const void *y)
 	const struct rdest *a = x, *b = y;
 
 	return dest_key_cmp(a->name, &a->addr, b);
+}
+
+/* Rows and alerted pairs by (host, destination). */
+static int
+cmp_row(const void *x, const void *y)
+{
+	const struct rrow *a = x, *b = y;
+	int c = netaddr_cmp(&a->src, &b->src);
+
+	if (c == 0)
+		c = a->dest < b->dest ? -1 : a->dest > b->dest;
+	return c;
 }
 
 /* The flagged destination (name, addr): its index, or -1. */
@@ -294,6 +318,13 @@ build_dests(struct report *r)
 		    a->first_seen_ns < d->first_seen_ns))
 			d->first_seen_ns = a->first_seen_ns;
 	}
+	free(r->alerted);
+	r->alerted = xcalloc(r->n_alerts + 1, sizeof(*r->alerted));
+	for (i = 0; i < r->n_alerts; i++) {
+		r->alerted[i].src = r->alerts[i].src;
+		r->alerted[i].dest = r->alert_dest[i];
+	}
+	qsort(r->alerted, r->n_alerts, sizeof(*r->alerted), cmp_row);
 	r->built = true;
 }
 
@@ -312,11 +343,23 @@ keep_top(struct report *r, const struct pair_report *p)
 	r->top[i] = *p;
 }
 
+/* Is (src, destination k) an alerted pair? */
+static bool
+is_alerted(const struct report *r, const struct netaddr *src, size_t k)
+{
+	struct rrow key = { .src = *src, .dest = k };
+
+	return bsearch(&key, r->alerted, r->n_alerts, sizeof(*r->alerted),
+	    cmp_row) != NULL;
+}
+
 void
 report_add_pair(void *ctx, const struct pair_report *p)
 {
 	struct report *r = ctx;
 	struct rdest *d;
+	struct rpair *kp;
+	bool listed;
 	long k;
 
 	build_dests(r);
@@ -331,14 +374,25 @@ report_add_pair(void *ctx, const struct pair_report *p)
 	d->n_pairs++;
 	if (p->first_ns != 0 && (d->first_seen_ns == 0 || p->first_ns < d->first_seen_ns))
 		d->first_seen_ns = p->first_ns;
+	listed = d->n_listed < DEST_HOSTS_MAX;
+	if (!listed && !is_alerted(r, &p->src, (size_t)k))
+		return;
+	d->n_listed += listed;
 	if (r->n_pairs == r->cap_pairs) {
 		r->cap_pairs = r->cap_pairs ? r->cap_pairs * 2 : 64;
 		r->pairs = xreallocarray(r->pairs, r->cap_pairs, sizeof(*r->pairs));
-		r->pair_dest = xreallocarray(r->pair_dest, r->cap_pairs,
-		    sizeof(*r->pair_dest));
 	}
-	r->pair_dest[r->n_pairs] = (size_t)k;
-	r->pairs[r->n_pairs++] = *p;
+	kp = &r->pairs[r->n_pairs++];
+	kp->src = p->src;
+	kp->dest = (size_t)k;
+	kp->listed = listed;
+	kp->bytes_out = p->bytes_out;
+	kp->flows = p->flows;
+	kp->records_low = p->records_low;
+	kp->records_high = p->records_high;
+	kp->first_ns = p->first_ns;
+	kp->last_ns = p->last_ns;
+	memcpy(kp->payload, p->payload, sizeof(kp->payload));
 }
 
 static int
@@ -653,17 +707,6 @@ axis_x(const struct axis *ax, uint64_t t)
 }
 
 static int
-cmp_row(const void *x, const void *y)
-{
-	const struct rrow *a = x, *b = y;
-	int c = netaddr_cmp(&a->src, &b->src);
-
-	if (c == 0)
-		c = a->dest < b->dest ? -1 : a->dest > b->dest;
-	return c;
-}
-
-static int
 cmp_row_first(const void *x, const void *y)
 {
 	const struct rrow *a = x, *b = y;
@@ -698,7 +741,7 @@ alerted_rows(struct report *r, size_t *n_out)
 	pr = xcalloc(r->n_pairs + 1, sizeof(*pr));
 	for (i = 0; i < r->n_pairs; i++) {
 		pr[i].src = r->pairs[i].src;
-		pr[i].dest = r->pair_dest[i];
+		pr[i].dest = r->pairs[i].dest;
 		pr[i].pr = &r->pairs[i];
 	}
 	qsort(pr, r->n_pairs, sizeof(*pr), cmp_row);
@@ -764,7 +807,7 @@ row_bytes(const struct report *r, const struct rrow *row,
     const struct axis *ax, double *v)
 {
 	const struct rdest *d = &r->dests[row->dest];
-	const struct pair_report *p = row->pr;
+	const struct rpair *p = row->pr;
 	const struct rwatch *w = NULL;
 	uint64_t sum = 0, until;
 	bool found;
@@ -1283,11 +1326,9 @@ write_dest(FILE *fp, const struct report *r, size_t k)
 	    "</th><th class=\"num\">flows</th><th>payload kinds (bytes)</th>"
 	    "<th>records</th><th>first &ndash; last</th></tr>\n", fp);
 	for (i = 0; i < r->n_pairs; i++) {
-		const struct pair_report *p = &r->pairs[i];
+		const struct rpair *p = &r->pairs[i];
 
-		if (r->pair_dest[i] != k)
-			continue;
-		if (shown++ >= DEST_HOSTS_MAX)
+		if (p->dest != k || !p->listed)
 			continue;
 		fputs("<tr class=\"host\"><td>", fp);
 		put_addr(fp, &p->src);
@@ -1305,7 +1346,7 @@ write_dest(FILE *fp, const struct report *r, size_t k)
 		fputs("</td></tr>\n", fp);
 	}
 	fputs("</table>\n", fp);
-	put_more(fp, shown > DEST_HOSTS_MAX ? shown - DEST_HOSTS_MAX : 0, "hosts", "p");
+	put_more(fp, d->n_pairs - d->n_listed, "hosts", "p");
 	fputs("<table class=\"alerts\"><tr><th>time</th><th>rule</th><th>severity"
 	    "</th><th>host</th><th>bytes out (window)</th><th>reason and evidence"
 	    "</th></tr>\n", fp);
