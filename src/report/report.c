@@ -839,7 +839,10 @@ row_bytes(const struct report *r, const struct rrow *row,
 /* A label of alert marks: the alerts idx[first .. first + n) of a row. */
 struct rlabel {
 	size_t first, n;
+	const char *rule[2];       /* the first two rules it holds */
+	bool more;                 /* ... and others */
 	double x, start, w;        /* mark, text's left end and width */
+	double floor;              /* its line's end before it */
 	int lane;
 };
 
@@ -877,41 +880,46 @@ row_alerts(const struct report *r, const struct rrow *row, size_t *idx)
 	return n;
 }
 
+/* Alert a joins label l (the rules it holds kept as they come). */
+static void
+label_add(struct rlabel *l, const struct alert *a)
+{
+	if (l->n++ == 0)
+		l->rule[0] = a->rule;
+	else if (strcmp(a->rule, l->rule[0]) == 0 ||
+	    (l->rule[1] != NULL && strcmp(a->rule, l->rule[1]) == 0))
+		return;
+	else if (l->rule[1] == NULL)
+		l->rule[1] = a->rule;
+	else
+		l->more = true;
+}
+
 /* A label's text: the rule's name, or "3 alerts: a, b" (the first two
  * rules it holds, "..." when there are more). */
 static void
-label_text(const struct report *r, const size_t *idx, const struct rlabel *l,
-    char *buf, size_t len)
+label_text(const struct rlabel *l, char *buf, size_t len)
 {
-	const char *first = r->alerts[idx[l->first]].rule, *second = NULL;
-	bool more = false;
-	size_t i;
-
-	for (i = l->first + 1; i < l->first + l->n; i++) {
-		const char *rule = r->alerts[idx[i]].rule;
-
-		if (strcmp(rule, first) == 0 || (second != NULL && strcmp(rule, second) == 0))
-			continue;
-		if (second == NULL)
-			second = rule;
-		else
-			more = true;
-	}
 	if (l->n == 1)
-		snprintf(buf, len, "%s", first);
+		snprintf(buf, len, "%s", l->rule[0]);
 	else
-		snprintf(buf, len, "%zu alerts: %s%s%s%s", l->n, first,
-		    second != NULL ? ", " : "", second != NULL ? second : "",
-		    more ? ", ..." : "");
+		snprintf(buf, len, "%zu alerts: %s%s%s%s", l->n, l->rule[0],
+		    l->rule[1] != NULL ? ", " : "",
+		    l->rule[1] != NULL ? l->rule[1] : "", l->more ? ", ..." : "");
 }
 
-/* The label's place: left of its mark when it would leave the plot. */
+/* The label's place: right of its mark, or left when it would leave the
+ * plot (not over its line's previous label). */
 static void
-label_place(struct rlabel *l, const struct axis *ax, size_t chars)
+label_place(struct rlabel *l, const struct axis *ax)
 {
-	l->w = (double)chars * 5.2;
-	l->start = l->x + l->w + 2 > ax->left + ax->width + 8 ? l->x - 2 - l->w :
-	    l->x + 2;
+	char text[LABEL_TEXT_MAX];
+
+	label_text(l, text, sizeof(text));
+	l->w = (double)strlen(text) * 5.2;
+	l->start = l->x + 2;
+	if (l->x + l->w + 2 > ax->left + ax->width + 8)
+		l->start = l->x - 2 - l->w > l->floor ? l->x - 2 - l->w : l->floor;
 }
 
 /* Lays out a row's labels (n_idx alerts, by time) in LABEL_LANES lines:
@@ -922,36 +930,35 @@ layout_labels(const struct report *r, const size_t *idx, size_t n_idx,
     const struct axis *ax, struct rlabel *out)
 {
 	double lane_end[LABEL_LANES];
-	char text[LABEL_TEXT_MAX];
 	size_t i, n = 0;
 	int k;
 
 	for (k = 0; k < LABEL_LANES; k++)
 		lane_end[k] = -1e9;
 	for (i = 0; i < n_idx; i++) {
-		double x = axis_x(ax, r->alerts[idx[i]].ts_ns);
+		const struct alert *a = &r->alerts[idx[i]];
 		struct rlabel *l = &out[n];
+		double x = axis_x(ax, a->ts_ns);
 
-		if (n > 0 && x - out[n - 1].x < 8) {
-			l = &out[n - 1];
-			l->n++;
-		} else {
-			*l = (struct rlabel){ .first = i, .n = 1, .x = x, .lane = -1 };
-			label_text(r, idx, l, text, sizeof(text));
-			label_place(l, ax, strlen(text));
+		if (n == 0 || x - out[n - 1].x >= 8) {
+			*l = (struct rlabel){ .first = i, .x = x, .lane = -1,
+				.floor = -1e9 };
+			label_add(l, a);
+			label_place(l, ax);
 			for (k = 0; k < LABEL_LANES && l->lane < 0; k++)
 				if (lane_end[k] <= l->start)
 					l->lane = k;
-			if (l->lane < 0 && n > 0) {
-				l = &out[n - 1];
-				l->n++;
-			} else {
+			if (l->lane >= 0 || n == 0) {
 				l->lane = l->lane < 0 ? 0 : l->lane;
+				l->floor = lane_end[l->lane];
 				n++;
+				lane_end[l->lane] = l->start + l->w + 4;
+				continue;
 			}
 		}
-		label_text(r, idx, l, text, sizeof(text));
-		label_place(l, ax, strlen(text));
+		l = &out[n - 1];
+		label_add(l, a);
+		label_place(l, ax);
 		lane_end[l->lane] = l->start + l->w + 4;
 	}
 	return n;
@@ -965,7 +972,7 @@ write_label(FILE *fp, const struct report *r, const size_t *idx,
 	char text[LABEL_TEXT_MAX];
 	size_t i;
 
-	label_text(r, idx, l, text, sizeof(text));
+	label_text(l, text, sizeof(text));
 	fprintf(fp, "<text class=\"mlabel\" x=\"%.1f\" y=\"%.1f\">", l->start,
 	    y + 8 + 7 * l->lane);
 	esc(fp, text);
@@ -1086,7 +1093,7 @@ static size_t
 write_shading(FILE *fp, const struct report *r, const struct axis *ax,
     double top, double h, const char **names)
 {
-	static struct report_band bands[SHADE_BANDS_MAX];
+	struct report_band bands[SHADE_BANDS_MAX];
 	const struct rule_def *const *rules;
 	int64_t t0 = (int64_t)(ax->t0 / NS_PER_SEC);
 	int64_t t1 = (int64_t)((ax->t1 + NS_PER_SEC - 1) / NS_PER_SEC);

@@ -415,6 +415,36 @@ test_labels(void **state)
 	config_free(cfg);
 }
 
+static void
+test_labels_full(void **state)
+{
+	/* marks 10.5 px apart (1.5 h): three labels in three lines, the
+	 * fourth finds none free and joins the third; 2000 more alerts an
+	 * hour after it (no line free there either) join it too, one mark
+	 * each, and its tooltip lists 20 */
+	static int mins[2004];
+	static const char *rules[2004];
+	struct config *cfg = load("{}");
+	char *html;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 2004; i++) {
+		mins[i] = i < 4 ? (int)i * 90 : 330;
+		rules[i] = i == 2003 ? "beacon" : "bulk-upload";
+	}
+	html = render(cfg, mins, 2004, rules);
+	assert_int_equal(count(html, "<g class=\"marker\""), 2004);
+	assert_int_equal(count(html, "<text class=\"mlabel\""), 3);
+	assert_non_null(strstr(html, "y=\"32.0\">bulk-upload<title>"));
+	assert_non_null(strstr(html, "y=\"39.0\">bulk-upload<title>"));
+	assert_non_null(strstr(html, "y=\"46.0\">2002 alerts: bulk-upload, "
+	    "beacon<title>"));
+	assert_non_null(strstr(html, "&#10;1982 more</title>"));
+	free(html);
+	config_free(cfg);
+}
+
 int
 main(void)
 {
@@ -429,6 +459,7 @@ main(void)
 		cmocka_unit_test(test_bands_no_hours),
 		cmocka_unit_test(test_shading_rects),
 		cmocka_unit_test(test_labels),
+		cmocka_unit_test(test_labels_full),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
