@@ -169,6 +169,7 @@ bench:
 	@$(MAKE) --no-print-directory $(BIN) $(GEN_BIN)
 	@BUILD=$(BUILD) sh tests/bench/run.sh
 	@BUILD=$(BUILD) sh tests/bench/loglines.sh
+	@BUILD=$(BUILD) sh tests/bench/report.sh
 
 corpus: deps
 	@$(MAKE) --no-print-directory SANITIZER=address,undefined all

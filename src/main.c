@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -363,14 +364,17 @@ write_pair(void *ctx, const struct pair_report *r)
 }
 
 /* --report: the HTML file from the alerts kept, the pairs and the
- * replay's own figures. 0 or -1. */
+ * replay's own figures; how long that took (the pairs gathered and the
+ * file written, monotonic clock) and the file's size on stderr. 0 or -1. */
 static int
 write_report(const struct options *o, struct pipeline *pl,
     struct replay_sink *sink)
 {
 	struct report_summary rs;
 	struct pipeline_stats st;
+	struct stat sb;
 	char err[CONFIG_ERR_LEN];
+	uint64_t t0 = clock_mono_ns();
 
 	pipeline_report_pairs(pl, report_add_pair, sink->report);
 	pipeline_get_stats(pl, &st);
@@ -387,6 +391,9 @@ write_report(const struct options *o, struct pipeline *pl,
 		fprintf(stderr, "exfild: --report: %s\n", err);
 		return -1;
 	}
+	fprintf(stderr, "exfild: report: wrote %s (%lld bytes) in %.3f s\n",
+	    o->report, stat(o->report, &sb) == 0 ? (long long)sb.st_size : -1LL,
+	    (double)(clock_mono_ns() - t0) / 1e9);
 	return 0;
 }
 

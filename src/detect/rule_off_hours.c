@@ -329,13 +329,12 @@ zone_load(const char *name, char *why, size_t whylen)
 	return (int)n_zones++;
 }
 
-/* Seconds east of UTC at UTC time t. */
-static int32_t
-zone_offset(const struct tz_zone *z, int64_t t)
+/* The index of the first transition after UTC time t (z->n: none). */
+static uint32_t
+zone_after(const struct tz_zone *z, int64_t t)
 {
 	uint32_t lo = 0, hi = z->n, mid;
 
-	/* the first transition after t */
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
 		if (z->at[mid] <= t)
@@ -343,7 +342,25 @@ zone_offset(const struct tz_zone *z, int64_t t)
 		else
 			hi = mid;
 	}
-	return lo == 0 ? z->off0 : z->off[lo - 1];
+	return lo;
+}
+
+/* Seconds east of UTC at UTC time t. */
+static int32_t
+zone_offset(const struct tz_zone *z, int64_t t)
+{
+	uint32_t i = zone_after(z, t);
+
+	return i == 0 ? z->off0 : z->off[i - 1];
+}
+
+/* The UTC time of the first transition after t; INT64_MAX when none. */
+static int64_t
+zone_next(const struct tz_zone *z, int64_t t)
+{
+	uint32_t i = zone_after(z, t);
+
+	return i < z->n ? z->at[i] : INT64_MAX;
 }
 
 /* ---- settings ---- */
@@ -499,29 +516,43 @@ local_split(int64_t secs, struct local *out)
 	out->sec_of_min = (uint32_t)(sod % 60);
 }
 
+/* Minutes from week minute w on to edge (a week minute), 1 .. WEEK_MIN. */
+static uint32_t
+minutes_to(uint32_t w, uint32_t edge)
+{
+	return (edge + WEEK_MIN - w - 1) % WEEK_MIN + 1;
+}
+
 /* Minutes from the latest end of working time to week minute w; -1 when
- * w is working time; WEEK_MIN when there is no working time. */
+ * w is working time; WEEK_MIN when there is no working time. *until: the
+ * minutes from w to the next start or end of a working range (WEEK_MIN
+ * when there is none), when w may next change sides. */
 static int32_t
-since_work(const struct off_hours_conf *c, uint32_t w)
+since_work(const struct off_hours_conf *c, uint32_t w, uint32_t *until)
 {
 	uint32_t s, e, dist, best = WEEK_MIN;
+	bool working = false;
 	size_t i;
 	int d;
 
+	*until = WEEK_MIN;
 	for (i = 0; i < c->n_work; i++) {
 		for (d = 0; d < 7; d++) {
 			if (!(c->work[i].days & (1 << d)))
 				continue;
 			s = (uint32_t)d * DAY_MIN + c->work[i].start;
 			e = (uint32_t)d * DAY_MIN + c->work[i].end;
-			if (w >= s && w < e)
-				return -1;
+			working |= w >= s && w < e;
 			dist = (w + WEEK_MIN - e) % WEEK_MIN;
 			if (dist < best)
 				best = dist;
+			if (minutes_to(w, s) < *until)
+				*until = minutes_to(w, s);
+			if (minutes_to(w, e) < *until)
+				*until = minutes_to(w, e);
 		}
 	}
-	return (int32_t)best;
+	return working ? -1 : (int32_t)best;
 }
 
 /* "2024-06-01 03:12 Sat" (civil from days: H. Hinnant's algorithm). */
@@ -589,10 +620,11 @@ static bool
 place(const struct off_hours_conf *c, int64_t t, int64_t *spell)
 {
 	struct local l;
+	uint32_t until;
 	int32_t since;
 
 	local_split(t + zone_offset(&zones[c->zone], t), &l);
-	if ((since = since_work(c, l.week_min)) < 0)
+	if ((since = since_work(c, l.week_min, &until)) < 0)
 		return true;
 	*spell = since == WEEK_MIN ? NO_SPELL :
 	    l.secs - l.sec_of_min - (int64_t)since * 60;
@@ -631,6 +663,28 @@ match(const struct rule_input *in, const void *conf,
 	return true;
 }
 
+/* The report's shading: is UTC second t off-hours, and when may that
+ * change next (the next edge of a working range, or of the zone's
+ * offset)? No working time at all: nothing to shade (it is all off). */
+static int64_t
+spans(const void *conf, int64_t t, bool *in)
+{
+	const struct off_hours_conf *c = conf;
+	struct local l;
+	uint32_t until;
+	int64_t edge, next;
+
+	*in = false;
+	if (c->n_work == 0)
+		return INT64_MAX;
+	local_split(t + zone_offset(&zones[c->zone], t), &l);
+	*in = since_work(c, l.week_min, &until) >= 0;
+	/* the local minute's start, in UTC, plus the minutes to the edge */
+	edge = t - l.sec_of_min + (int64_t)until * 60;
+	next = zone_next(&zones[c->zone], t);
+	return next < edge ? next : edge;
+}
+
 /* Saved state: a boolean, and a spell start within a sane range of
  * seconds (or none). */
 static bool
@@ -657,4 +711,6 @@ const struct rule_def rule_off_hours = {
 	.gate = gate,
 	.match = match,
 	.state_ok = state_ok,
+	.shade = "off-hours",
+	.spans = spans,
 };

@@ -602,45 +602,58 @@ pipeline_get_stats(const struct pipeline *p, struct pipeline_stats *out)
 
 /* ---- forensic pair table ---- */
 
+/* The pairs, first gathered as sort keys (the row itself is filled only
+ * when it is handed over, one at a time: 1M pairs take 64 MB, not 560). */
+struct pair_key {
+	struct netaddr src, dst;
+	const struct pair *pr;
+	struct dest *d;            /* NULL: its destination is gone */
+	uint32_t name;             /* its dst_host at names + name */
+	bool has_dst;
+};
+
 struct pair_list {
 	struct pipeline *p;
-	struct pair_report *v;
+	struct pair_key *v;
 	size_t n, cap;
+	char *names;               /* the keys' dst_host, NUL-terminated */
+	size_t names_len, names_cap;
 };
+
+/* The NUL-terminated name s appended to l's names: its offset. */
+static uint32_t
+list_name(struct pair_list *l, const char *s)
+{
+	size_t len = strlen(s) + 1, off = l->names_len;
+
+	while (l->names_cap - l->names_len < len) {
+		l->names_cap = l->names_cap ? l->names_cap * 2 : 64 * 1024;
+		l->names = xreallocarray(l->names, l->names_cap, 1);
+	}
+	memcpy(l->names + off, s, len);
+	l->names_len += len;
+	return (uint32_t)off;
+}
 
 static void
 collect_pair(void *ctx, const struct pair *pr)
 {
 	struct pair_list *l = ctx;
-	struct alert_totals t;
-	struct pair_report *r;
-	struct dest *d;
+	char name[ALERT_HOST_MAX] = "";
+	struct pair_key *k;
 
 	if (l->n == l->cap)
 		return;
-	r = &l->v[l->n++];
-	memset(r, 0, sizeof(*r));
-	r->src = pr->host;
-	d = baseline_get(track_baseline(l->p->track), pr->dest_id, pr->dest_gen);
-	if (d != NULL) {
-		if (track_dest_address(l->p->track, d, &r->dst))
-			r->dst_asn = geo_asn(l->p->geo, &r->dst, r->dst_org,
-			    sizeof(r->dst_org));
-		dest_host_name(l->p, pr, d, r->dst_host, sizeof(r->dst_host));
-		r->familiar = d->familiar;
+	k = &l->v[l->n++];
+	memset(k, 0, sizeof(*k));
+	k->src = pr->host;
+	k->pr = pr;
+	k->d = baseline_get(track_baseline(l->p->track), pr->dest_id, pr->dest_gen);
+	if (k->d != NULL) {
+		k->has_dst = track_dest_address(l->p->track, k->d, &k->dst);
+		dest_host_name(l->p, pr, k->d, name, sizeof(name));
 	}
-	r->dst_country = pr->country;
-	r->foreign = !config_is_home(l->p->cfg, pr->country);
-	pair_totals(l->p, pr, &t);
-	r->bytes_out = t.bytes_out;
-	r->bytes_in = t.bytes_in;
-	r->bytes_served = pr->total_served;
-	r->flows = t.flows;
-	r->first_ns = pr->first_ns;
-	r->records_low = t.records_low;
-	r->records_high = t.records_high;
-	r->last_ns = t.last_ns;
-	memcpy(r->payload, t.payload, sizeof(r->payload));
+	k->name = list_name(l, name);
 	if (pr->watched && l->p->bucket_fn != NULL) {
 		struct agg_bucket bk[AGG_BUCKETS];
 
@@ -650,14 +663,48 @@ collect_pair(void *ctx, const struct pair *pr)
 	}
 }
 
-static int
-cmp_report(const void *x, const void *y)
+/* The row of a gathered pair. */
+static void
+fill_pair(struct pipeline *p, const struct pair_list *l,
+    const struct pair_key *k, struct pair_report *r)
 {
-	const struct pair_report *a = x, *b = y;
+	const struct pair *pr = k->pr;
+	struct alert_totals t;
+
+	memset(r, 0, sizeof(*r));
+	r->src = k->src;
+	if (k->d != NULL) {
+		r->dst = k->dst;
+		if (k->has_dst)
+			r->dst_asn = geo_asn(p->geo, &r->dst, r->dst_org,
+			    sizeof(r->dst_org));
+		str_copy(r->dst_host, l->names + k->name, sizeof(r->dst_host));
+		r->familiar = k->d->familiar;
+	}
+	r->dst_country = pr->country;
+	r->foreign = !config_is_home(p->cfg, pr->country);
+	pair_totals(p, pr, &t);
+	r->bytes_out = t.bytes_out;
+	r->bytes_in = t.bytes_in;
+	r->bytes_served = pr->total_served;
+	r->flows = t.flows;
+	r->first_ns = pr->first_ns;
+	r->records_low = t.records_low;
+	r->records_high = t.records_high;
+	r->last_ns = t.last_ns;
+	memcpy(r->payload, t.payload, sizeof(r->payload));
+}
+
+/* By source, destination name, destination address. */
+static int
+cmp_key(const void *x, const void *y, void *ctx)
+{
+	const struct pair_key *a = x, *b = y;
+	const char *names = ctx;
 	int c = netaddr_cmp(&a->src, &b->src);
 
 	if (c == 0)
-		c = strcmp(a->dst_host, b->dst_host);
+		c = strcmp(names + a->name, names + b->name);
 	if (c == 0)
 		c = netaddr_cmp(&a->dst, &b->dst);
 	return c;
@@ -666,20 +713,24 @@ cmp_report(const void *x, const void *y)
 void
 pipeline_report_pairs(struct pipeline *p, pipeline_pair_fn fn, void *ctx)
 {
+	struct pair_report r;
 	struct agg_stats st;
 	struct pair_list l;
 	size_t i;
 
 	agg_get_stats(track_pairs(p->track), &st);
+	memset(&l, 0, sizeof(l));
 	l.p = p;
-	l.n = 0;
 	l.cap = st.active;
-	l.v = xcalloc(l.cap, sizeof(*l.v));
+	l.v = xcalloc(l.cap + 1, sizeof(*l.v));
 	agg_foreach(track_pairs(p->track), collect_pair, &l);
-	qsort(l.v, l.n, sizeof(*l.v), cmp_report);
-	for (i = 0; i < l.n; i++)
-		fn(ctx, &l.v[i]);
+	qsort_r(l.v, l.n, sizeof(*l.v), cmp_key, l.names);
+	for (i = 0; i < l.n; i++) {
+		fill_pair(p, &l, &l.v[i], &r);
+		fn(ctx, &r);
+	}
 	free(l.v);
+	free(l.names);
 }
 
 /* ---- live mode: reload ---- */

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "exfild/detect/registry.h"
 #include "exfild/report/report.h"
 #include "exfild/util/util.h"
 
@@ -21,6 +22,10 @@
 #define ROWS_MAX         100 /* timeline rows */
 #define TOP_PAIRS        20
 #define SUMMARY_HOSTS_MAX 50 /* hosts named in the summary */
+#define SHADE_BANDS_MAX  400 /* shaded bands of one rule (merged under 2 px) */
+#define LABEL_LANES      3   /* lines of alert labels in a timeline row */
+#define LABEL_TITLE_MAX  20  /* alerts a merged label's tooltip lists */
+#define LABEL_TEXT_MAX   128
 
 struct rdest {
 	char name[ALERT_HOST_MAX];
@@ -31,6 +36,18 @@ struct rdest {
 	uint64_t first_seen_ns;
 	uint64_t bytes_out, records_low, records_high;
 	size_t n_alerts, n_pairs;
+	size_t n_listed;           /* pairs in its host table (DEST_HOSTS_MAX) */
+};
+
+/* What the report keeps of a pair to a flagged destination: those its
+ * destination's host table lists, and the alerted ones (timeline rows);
+ * of the others only the destination's totals. */
+struct rpair {
+	struct netaddr src;
+	size_t dest;
+	bool listed;               /* in the destination's host table */
+	uint64_t bytes_out, flows, records_low, records_high, first_ns, last_ns;
+	uint64_t payload[PK_COUNT];
 };
 
 /* An alerted (host, destination): a timeline row. */
@@ -38,7 +55,7 @@ struct rrow {
 	struct netaddr src;
 	size_t dest;
 	size_t first_alert;        /* its first alert's index (row order) */
-	const struct pair_report *pr; /* NULL: not in the pair table */
+	const struct rpair *pr;    /* NULL: not in the pair table */
 };
 
 /* An alerted pair's bytes out per window bucket, in time order. */
@@ -63,9 +80,9 @@ struct report {
 	size_t n_dests;
 	size_t *alert_dest;        /* each alert's destination */
 	bool built;
-	struct pair_report *pairs; /* pairs to flagged destinations */
-	size_t *pair_dest;         /* ... and their destination */
+	struct rpair *pairs;       /* kept pairs to flagged destinations */
 	size_t n_pairs, cap_pairs;
+	struct rrow *alerted;      /* alerted (src, dest), sorted by cmp_row */
 	struct pair_report top[TOP_PAIRS]; /* unfamiliar foreign, by bytes out */
 	size_t n_top;
 	uint64_t n_unfamiliar_foreign;
@@ -191,7 +208,7 @@ report_free(struct report *r)
 	free(r->dests);
 	free(r->alert_dest);
 	free(r->pairs);
-	free(r->pair_dest);
+	free(r->alerted);
 	for (size_t i = 0; i < r->n_watches; i++)
 		free(r->watches[i].v);
 	free(r->watches);
@@ -224,6 +241,18 @@ cmp_dest(const void *x, const void *y)
 	const struct rdest *a = x, *b = y;
 
 	return dest_key_cmp(a->name, &a->addr, b);
+}
+
+/* Rows and alerted pairs by (host, destination). */
+static int
+cmp_row(const void *x, const void *y)
+{
+	const struct rrow *a = x, *b = y;
+	int c = netaddr_cmp(&a->src, &b->src);
+
+	if (c == 0)
+		c = a->dest < b->dest ? -1 : a->dest > b->dest;
+	return c;
 }
 
 /* The flagged destination (name, addr): its index, or -1. */
@@ -289,6 +318,13 @@ build_dests(struct report *r)
 		    a->first_seen_ns < d->first_seen_ns))
 			d->first_seen_ns = a->first_seen_ns;
 	}
+	free(r->alerted);
+	r->alerted = xcalloc(r->n_alerts + 1, sizeof(*r->alerted));
+	for (i = 0; i < r->n_alerts; i++) {
+		r->alerted[i].src = r->alerts[i].src;
+		r->alerted[i].dest = r->alert_dest[i];
+	}
+	qsort(r->alerted, r->n_alerts, sizeof(*r->alerted), cmp_row);
 	r->built = true;
 }
 
@@ -307,11 +343,23 @@ keep_top(struct report *r, const struct pair_report *p)
 	r->top[i] = *p;
 }
 
+/* Is (src, destination k) an alerted pair? */
+static bool
+is_alerted(const struct report *r, const struct netaddr *src, size_t k)
+{
+	struct rrow key = { .src = *src, .dest = k };
+
+	return bsearch(&key, r->alerted, r->n_alerts, sizeof(*r->alerted),
+	    cmp_row) != NULL;
+}
+
 void
 report_add_pair(void *ctx, const struct pair_report *p)
 {
 	struct report *r = ctx;
 	struct rdest *d;
+	struct rpair *kp;
+	bool listed;
 	long k;
 
 	build_dests(r);
@@ -326,14 +374,25 @@ report_add_pair(void *ctx, const struct pair_report *p)
 	d->n_pairs++;
 	if (p->first_ns != 0 && (d->first_seen_ns == 0 || p->first_ns < d->first_seen_ns))
 		d->first_seen_ns = p->first_ns;
+	listed = d->n_listed < DEST_HOSTS_MAX;
+	if (!listed && !is_alerted(r, &p->src, (size_t)k))
+		return;
+	d->n_listed += listed;
 	if (r->n_pairs == r->cap_pairs) {
 		r->cap_pairs = r->cap_pairs ? r->cap_pairs * 2 : 64;
 		r->pairs = xreallocarray(r->pairs, r->cap_pairs, sizeof(*r->pairs));
-		r->pair_dest = xreallocarray(r->pair_dest, r->cap_pairs,
-		    sizeof(*r->pair_dest));
 	}
-	r->pair_dest[r->n_pairs] = (size_t)k;
-	r->pairs[r->n_pairs++] = *p;
+	kp = &r->pairs[r->n_pairs++];
+	kp->src = p->src;
+	kp->dest = (size_t)k;
+	kp->listed = listed;
+	kp->bytes_out = p->bytes_out;
+	kp->flows = p->flows;
+	kp->records_low = p->records_low;
+	kp->records_high = p->records_high;
+	kp->first_ns = p->first_ns;
+	kp->last_ns = p->last_ns;
+	memcpy(kp->payload, p->payload, sizeof(kp->payload));
 }
 
 static int
@@ -522,9 +581,10 @@ static const char style[] =
     ".ev{font-family:monospace;font-size:.85em;word-break:break-all}"
     "svg{max-width:100%;height:auto}"
     "svg text{font-family:sans-serif;font-size:10px}"
-    "svg .learning{fill:#ddd}svg .bar{fill:#36c}"
+    "svg .learning{fill:#ddd}svg .shade{fill:#f3d98b;fill-opacity:.45}"
+    "svg .bar{fill:#36c}"
     "svg .marker line{stroke:#c00;stroke-width:1.5}"
-    "svg .marker text{fill:#c00;font-size:9px}"
+    "svg .mlabel{fill:#c00;font-size:9px}"
     "svg .grid{stroke:#ccc;stroke-width:.5}"
     "@media print{body{margin:0}h2{page-break-after:avoid}}";
 
@@ -647,17 +707,6 @@ axis_x(const struct axis *ax, uint64_t t)
 }
 
 static int
-cmp_row(const void *x, const void *y)
-{
-	const struct rrow *a = x, *b = y;
-	int c = netaddr_cmp(&a->src, &b->src);
-
-	if (c == 0)
-		c = a->dest < b->dest ? -1 : a->dest > b->dest;
-	return c;
-}
-
-static int
 cmp_row_first(const void *x, const void *y)
 {
 	const struct rrow *a = x, *b = y;
@@ -692,7 +741,7 @@ alerted_rows(struct report *r, size_t *n_out)
 	pr = xcalloc(r->n_pairs + 1, sizeof(*pr));
 	for (i = 0; i < r->n_pairs; i++) {
 		pr[i].src = r->pairs[i].src;
-		pr[i].dest = r->pair_dest[i];
+		pr[i].dest = r->pairs[i].dest;
 		pr[i].pr = &r->pairs[i];
 	}
 	qsort(pr, r->n_pairs, sizeof(*pr), cmp_row);
@@ -758,7 +807,7 @@ row_bytes(const struct report *r, const struct rrow *row,
     const struct axis *ax, double *v)
 {
 	const struct rdest *d = &r->dests[row->dest];
-	const struct pair_report *p = row->pr;
+	const struct rpair *p = row->pr;
 	const struct rwatch *w = NULL;
 	uint64_t sum = 0, until;
 	bool found;
@@ -787,15 +836,195 @@ row_bytes(const struct report *r, const struct rrow *row,
 	spread(ax, v, p->first_ns, until, p->bytes_out - sum);
 }
 
-/* A row: its label, its bars (row_bytes), a mark at each of its alerts. */
+/* A label of alert marks: the alerts idx[first .. first + n) of a row. */
+struct rlabel {
+	size_t first, n;
+	const char *rule[2];       /* the first two rules it holds */
+	bool more;                 /* ... and others */
+	double x, start, w;        /* mark, text's left end and width */
+	double floor;              /* its line's end before it */
+	int lane;
+};
+
+/* What drawing a row needs, allocated once for all rows: a value per
+ * bucket, and per alert an index and a label. */
+struct row_scratch {
+	double *v;
+	size_t *idx;
+	struct rlabel *labels;
+};
+
+static int
+cmp_alert_time(const void *x, const void *y, void *ctx)
+{
+	const struct report *r = ctx;
+	size_t i = *(const size_t *)x, j = *(const size_t *)y;
+	uint64_t a = r->alerts[i].ts_ns, b = r->alerts[j].ts_ns;
+
+	if (a != b)
+		return a < b ? -1 : 1;
+	return i < j ? -1 : i > j;
+}
+
+/* The alerts of a row into idx, by time then order of emission: how many. */
+static size_t
+row_alerts(const struct report *r, const struct rrow *row, size_t *idx)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < r->n_alerts; i++)
+		if (r->alert_dest[i] == row->dest &&
+		    netaddr_cmp(&r->alerts[i].src, &row->src) == 0)
+			idx[n++] = i;
+	qsort_r(idx, n, sizeof(*idx), cmp_alert_time, (void *)(uintptr_t)r);
+	return n;
+}
+
+/* Alert a joins label l (the rules it holds kept as they come). */
+static void
+label_add(struct rlabel *l, const struct alert *a)
+{
+	if (l->n++ == 0)
+		l->rule[0] = a->rule;
+	else if (strcmp(a->rule, l->rule[0]) == 0 ||
+	    (l->rule[1] != NULL && strcmp(a->rule, l->rule[1]) == 0))
+		return;
+	else if (l->rule[1] == NULL)
+		l->rule[1] = a->rule;
+	else
+		l->more = true;
+}
+
+/* A label's text: the rule's name, or "3 alerts: a, b" (the first two
+ * rules it holds, "..." when there are more). */
+static void
+label_text(const struct rlabel *l, char *buf, size_t len)
+{
+	if (l->n == 1)
+		snprintf(buf, len, "%s", l->rule[0]);
+	else
+		snprintf(buf, len, "%zu alerts: %s%s%s%s", l->n, l->rule[0],
+		    l->rule[1] != NULL ? ", " : "",
+		    l->rule[1] != NULL ? l->rule[1] : "", l->more ? ", ..." : "");
+}
+
+/* The label's place: right of its mark, or left when it would leave the
+ * plot (not over its line's previous label). */
+static void
+label_place(struct rlabel *l, const struct axis *ax)
+{
+	char text[LABEL_TEXT_MAX];
+
+	label_text(l, text, sizeof(text));
+	l->w = (double)strlen(text) * 5.2;
+	l->start = l->x + 2;
+	if (l->x + l->w + 2 > ax->left + ax->width + 8)
+		l->start = l->x - 2 - l->w > l->floor ? l->x - 2 - l->w : l->floor;
+}
+
+/* Lays out a row's labels (n_idx alerts, by time) in LABEL_LANES lines:
+ * marks closer than 8 px share a label; a label with no free line takes
+ * in the alerts up to where one frees (the latest label grows). */
+static size_t
+layout_labels(const struct report *r, const size_t *idx, size_t n_idx,
+    const struct axis *ax, struct rlabel *out)
+{
+	double lane_end[LABEL_LANES];
+	size_t i, n = 0;
+	int k;
+
+	for (k = 0; k < LABEL_LANES; k++)
+		lane_end[k] = -1e9;
+	for (i = 0; i < n_idx; i++) {
+		const struct alert *a = &r->alerts[idx[i]];
+		struct rlabel *l = &out[n];
+		double x = axis_x(ax, a->ts_ns);
+
+		if (n == 0 || x - out[n - 1].x >= 8) {
+			*l = (struct rlabel){ .first = i, .x = x, .lane = -1,
+				.floor = -1e9 };
+			label_add(l, a);
+			label_place(l, ax);
+			for (k = 0; k < LABEL_LANES && l->lane < 0; k++)
+				if (lane_end[k] <= l->start)
+					l->lane = k;
+			if (l->lane >= 0 || n == 0) {
+				l->lane = l->lane < 0 ? 0 : l->lane;
+				l->floor = lane_end[l->lane];
+				n++;
+				lane_end[l->lane] = l->start + l->w + 4;
+				continue;
+			}
+		}
+		l = &out[n - 1];
+		label_add(l, a);
+		label_place(l, ax);
+		lane_end[l->lane] = l->start + l->w + 4;
+	}
+	return n;
+}
+
+/* One label, with a tooltip listing its alerts (LABEL_TITLE_MAX at most). */
+static void
+write_label(FILE *fp, const struct report *r, const size_t *idx,
+    const struct rlabel *l, double y)
+{
+	char text[LABEL_TEXT_MAX];
+	size_t i;
+
+	label_text(l, text, sizeof(text));
+	fprintf(fp, "<text class=\"mlabel\" x=\"%.1f\" y=\"%.1f\">", l->start,
+	    y + 8 + 7 * l->lane);
+	esc(fp, text);
+	fputs("<title>", fp);
+	for (i = 0; i < l->n && i < LABEL_TITLE_MAX; i++) {
+		const struct alert *a = &r->alerts[idx[l->first + i]];
+
+		fputs(i > 0 ? "&#10;" : "", fp);
+		esc(fp, a->rule);
+		fputs(" ", fp);
+		put_time(fp, a->ts_ns);
+	}
+	if (l->n > LABEL_TITLE_MAX)
+		fprintf(fp, "&#10;%zu more", l->n - LABEL_TITLE_MAX);
+	fputs("</title></text>\n", fp);
+}
+
+/* A row's alerts: a mark each (its rule and time as a tooltip), then the
+ * labels (layout_labels). idx and labels: room for every alert. */
+static void
+write_markers(FILE *fp, const struct report *r, const struct rrow *row,
+    const struct axis *ax, double y, double h, size_t *idx,
+    struct rlabel *labels)
+{
+	size_t i, n = row_alerts(r, row, idx), n_labels;
+
+	for (i = 0; i < n; i++) {
+		const struct alert *a = &r->alerts[idx[i]];
+		double x = axis_x(ax, a->ts_ns);
+
+		fputs("<g class=\"marker\" data-rule=\"", fp);
+		esc(fp, a->rule);
+		fprintf(fp, "\"><line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" "
+		    "y2=\"%.1f\"/><title>", x, x, y, y + h);
+		esc(fp, a->rule);
+		fputs(" ", fp);
+		put_time(fp, a->ts_ns);
+		fputs("</title></g>\n", fp);
+	}
+	n_labels = layout_labels(r, idx, n, ax, labels);
+	for (i = 0; i < n_labels; i++)
+		write_label(fp, r, idx, &labels[i], y);
+}
+
+/* A row: its label, its bars (row_bytes), its alerts (write_markers). */
 static void
 write_row(FILE *fp, const struct report *r, const struct rrow *row,
-    const struct axis *ax, double y, double h, double *v)
+    const struct axis *ax, double y, double h, struct row_scratch *sc)
 {
 	const struct rdest *d = &r->dests[row->dest];
-	double max = 0, last_x = -1e9;
-	int level = 0;
-	size_t i, b;
+	double max = 0, *v = sc->v;
+	size_t b;
 
 	fputs("<g class=\"row\" data-src=\"", fp);
 	put_addr(fp, &row->src);
@@ -826,40 +1055,113 @@ write_row(FILE *fp, const struct report *r, const struct rrow *row,
 		    axis_x(ax, ax->t0 + b * ax->bucket), y + h - bh,
 		    ax->width / (double)ax->nb, bh, v[b]);
 	}
-	for (i = 0; i < r->n_alerts; i++) {
-		const struct alert *a = &r->alerts[i];
-		double x;
-
-		if (r->alert_dest[i] != row->dest || netaddr_cmp(&a->src, &row->src) != 0)
-			continue;
-		x = axis_x(ax, a->ts_ns);
-		/* labels of close markers one under the other (3 levels) */
-		level = x - last_x < 70 ? (level + 1) % 3 : 0;
-		last_x = x;
-		fprintf(fp, "<g class=\"marker\" data-rule=\"");
-		esc(fp, a->rule);
-		fprintf(fp, "\"><line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"/>"
-		    "<text x=\"%.1f\" y=\"%.1f\">", x, x, y, y + h, x + 2,
-		    y + 8 + 7 * level);
-		esc(fp, a->rule);
-		fputs("</text><title>", fp);
-		esc(fp, a->rule);
-		fputs(" ", fp);
-		put_time(fp, a->ts_ns);
-		fputs("</title></g>\n", fp);
-	}
+	write_markers(fp, r, row, ax, y, h, sc->idx, sc->labels);
 	fputs("</g>\n", fp);
+}
+
+size_t
+report_bands(int64_t (*spans)(const void *conf, int64_t t, bool *in),
+    const void *conf, int64_t t0, int64_t t1, int64_t min_gap,
+    struct report_band *out, size_t max)
+{
+	size_t n = 0, steps;
+	int64_t t, next;
+	bool in;
+
+	for (t = t0, steps = 0; t < t1 && steps < REPORT_SHADE_STEPS;
+	    t = next, steps++) {
+		if ((next = spans(conf, t, &in)) <= t)
+			break; /* no progress: a broken answer ends the shading */
+		if (next > t1)
+			next = t1;
+		if (!in)
+			continue;
+		if (n > 0 && t - out[n - 1].end < min_gap) {
+			out[n - 1].end = next;
+			continue;
+		}
+		if (n == max)
+			break;
+		out[n++] = (struct report_band){ t, next };
+	}
+	return n;
+}
+
+/* Each enabled rule's shading (rule_def.spans) over the axis, bands under
+ * 2 px apart merged; the names of those drawn into names: how many. */
+static size_t
+write_shading(FILE *fp, const struct report *r, const struct axis *ax,
+    double top, double h, const char **names)
+{
+	struct report_band bands[SHADE_BANDS_MAX];
+	const struct rule_def *const *rules;
+	int64_t t0 = (int64_t)(ax->t0 / NS_PER_SEC);
+	int64_t t1 = (int64_t)((ax->t1 + NS_PER_SEC - 1) / NS_PER_SEC);
+	int64_t gap = (int64_t)((double)(t1 - t0) * 2 / ax->width) + 1;
+	size_t n_rules, i, n, b, n_names = 0;
+
+	rules = rules_registry(&n_rules);
+	for (i = 0; i < n_rules; i++) {
+		if (rules[i]->spans == NULL || !config_rule_base(r->cfg, i)->enabled)
+			continue;
+		n = report_bands(rules[i]->spans, config_rule(r->cfg, i), t0, t1,
+		    gap, bands, SHADE_BANDS_MAX);
+		for (b = 0; b < n; b++) {
+			double x0 = axis_x(ax, (uint64_t)bands[b].start * NS_PER_SEC);
+
+			fputs("<rect class=\"shade\" data-shade=\"", fp);
+			esc(fp, rules[i]->shade);
+			fprintf(fp, "\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+			    "height=\"%.1f\"><title>", x0, top,
+			    axis_x(ax, (uint64_t)bands[b].end * NS_PER_SEC) - x0, h - top);
+			esc(fp, rules[i]->shade);
+			fputs(" ", fp);
+			put_time(fp, (uint64_t)bands[b].start * NS_PER_SEC);
+			fputs(" &#8211; ", fp);
+			put_time(fp, (uint64_t)bands[b].end * NS_PER_SEC);
+			fputs("</title></rect>\n", fp);
+		}
+		if (n > 0)
+			names[n_names++] = rules[i]->shade;
+	}
+	return n_names;
+}
+
+/* The key to the shading, above the row labels. */
+static void
+write_legend(FILE *fp, bool learning, const char *const *names, size_t n)
+{
+	double x = 4;
+	size_t i;
+
+	if (learning) {
+		fprintf(fp, "<g class=\"key\"><rect class=\"learning\" x=\"%.1f\" "
+		    "y=\"4\" width=\"12\" height=\"9\"/><text x=\"%.1f\" "
+		    "y=\"12\">learning</text></g>\n", x, x + 15);
+		x += 15 + 8 * 5.5 + 10;
+	}
+	for (i = 0; i < n; i++) {
+		fprintf(fp, "<g class=\"key\"><rect class=\"shade\" x=\"%.1f\" "
+		    "y=\"4\" width=\"12\" height=\"9\"/><text x=\"%.1f\" "
+		    "y=\"12\">", x, x + 15);
+		esc(fp, names[i]);
+		fputs("</text></g>\n", fp);
+		x += 15 + (double)strlen(names[i]) * 5.5 + 10;
+	}
 }
 
 static void
 write_timeline(FILE *fp, struct report *r, const struct report_summary *s)
 {
 	const double W = 1000, left = 320, rowh = 30, top = 24;
+	const char *shades[RULES_MAX];
+	struct row_scratch sc;
 	struct axis ax;
 	struct rrow *rows;
-	size_t n_rows, shown, i, step;
+	size_t n_rows, shown, i, step, n_shades;
 	uint64_t mins;
-	double h, *v;
+	bool learning;
+	double h;
 
 	rows = alerted_rows(r, &n_rows);
 	shown = n_rows < ROWS_MAX ? n_rows : ROWS_MAX;
@@ -880,20 +1182,25 @@ write_timeline(FILE *fp, struct report *r, const struct report_summary *s)
 	fprintf(fp, "<p>One row per alerted (host, destination); bars: bytes out "
 	    "per %llu %s (exact per window bucket of rules.window / 8 from the "
 	    "pair's first alert on; its earlier bytes spread evenly from its "
-	    "first packet); red marks: alerts; grey: learning period.</p>\n",
+	    "first packet); red marks: alerts (marks closer than a label share "
+	    "one, &quot;3 alerts: ...&quot;, its tooltip lists them); the key "
+	    "above the rows names the shading (learning period, off-hours).</p>\n",
 	    (unsigned long long)(mins % 1440 == 0 ? mins / 1440 : mins % 60 == 0 ?
 	    mins / 60 : mins), mins % 1440 == 0 ? "d" : mins % 60 == 0 ? "h" : "min");
 	fprintf(fp, "<svg id=\"timeline-svg\" xmlns=\"http://www.w3.org/2000/svg\" "
 	    "width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" "
 	    "data-rows=\"%zu\">\n", W, h, W, h, shown);
-	if (s->learn_end_ns > s->learn_start_ns && s->learn_end_ns > ax.t0 &&
-	    s->learn_start_ns < ax.t1) {
+	learning = s->learn_end_ns > s->learn_start_ns && s->learn_end_ns > ax.t0 &&
+	    s->learn_start_ns < ax.t1;
+	if (learning) {
 		double x0 = axis_x(&ax, s->learn_start_ns);
 
 		fprintf(fp, "<rect class=\"learning\" x=\"%.1f\" y=\"%.1f\" "
 		    "width=\"%.1f\" height=\"%.1f\"><title>learning</title></rect>\n",
 		    x0, top, axis_x(&ax, s->learn_end_ns) - x0, h - top);
 	}
+	n_shades = write_shading(fp, r, &ax, top, h, shades);
+	write_legend(fp, learning, shades, n_shades);
 	step = (ax.nb + 7) / 8;
 	for (i = 0; i <= ax.nb; i += step) {
 		uint64_t t = ax.t0 + i * ax.bucket;
@@ -908,10 +1215,14 @@ write_timeline(FILE *fp, struct report *r, const struct report_summary *s)
 		}
 		fputs("\n", fp);
 	}
-	v = xcalloc(ax.nb, sizeof(*v));
+	sc.v = xcalloc(ax.nb, sizeof(*sc.v));
+	sc.idx = xcalloc(r->n_alerts + 1, sizeof(*sc.idx));
+	sc.labels = xcalloc(r->n_alerts + 1, sizeof(*sc.labels));
 	for (i = 0; i < shown; i++)
-		write_row(fp, r, &rows[i], &ax, top + (double)i * rowh, rowh, v);
-	free(v);
+		write_row(fp, r, &rows[i], &ax, top + (double)i * rowh, rowh, &sc);
+	free(sc.v);
+	free(sc.idx);
+	free(sc.labels);
 	fputs("</svg>\n", fp);
 	put_more(fp, n_rows - shown, "alerted pairs not drawn", "p");
 	fputs("</section>\n", fp);
@@ -1022,11 +1333,9 @@ write_dest(FILE *fp, const struct report *r, size_t k)
 	    "</th><th class=\"num\">flows</th><th>payload kinds (bytes)</th>"
 	    "<th>records</th><th>first &ndash; last</th></tr>\n", fp);
 	for (i = 0; i < r->n_pairs; i++) {
-		const struct pair_report *p = &r->pairs[i];
+		const struct rpair *p = &r->pairs[i];
 
-		if (r->pair_dest[i] != k)
-			continue;
-		if (shown++ >= DEST_HOSTS_MAX)
+		if (p->dest != k || !p->listed)
 			continue;
 		fputs("<tr class=\"host\"><td>", fp);
 		put_addr(fp, &p->src);
@@ -1044,7 +1353,7 @@ write_dest(FILE *fp, const struct report *r, size_t k)
 		fputs("</td></tr>\n", fp);
 	}
 	fputs("</table>\n", fp);
-	put_more(fp, shown > DEST_HOSTS_MAX ? shown - DEST_HOSTS_MAX : 0, "hosts", "p");
+	put_more(fp, d->n_pairs - d->n_listed, "hosts", "p");
 	fputs("<table class=\"alerts\"><tr><th>time</th><th>rule</th><th>severity"
 	    "</th><th>host</th><th>bytes out (window)</th><th>reason and evidence"
 	    "</th></tr>\n", fp);

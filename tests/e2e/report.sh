@@ -4,7 +4,9 @@
 # Host names are markup ("<script>...", "'\"><img ..."); report_check.py
 # checks each against the same replay's JSON alerts and --pairs rows
 # (counts, bytes, records, names, one timeline row per alerted pair and one
-# marker per alert, no tag or loading attribute of its own from the wire).
+# marker per alert, no tag or loading attribute of its own from the wire),
+# off-hours shaded on a log spanning a Tokyo evening and not with the rule
+# off nor in working hours.
 # The same input gives the same bytes; --report needs a replay; a report
 # that cannot be written fails the replay. Where Debian's chromium is
 # installed, it loads each report headless (started here, stopped by PID):
@@ -93,6 +95,29 @@ if echo "$row33" | grep -q 'class="bar" data-v="2000000"' &&
     [ "$(echo "$row33" | grep -c 'class="bar" data-v="1000000"')" -eq 2 ]; then ok
 else bad "markup: 10.1.20.33's bars are not its buckets"; echo "$row33" | head; fi
 
+# ---- off-hours shaded: the markup log's traffic 10 h later, 19:00-23:30
+# in Tokyo (rules.off_hours: Asia/Tokyo, Mon-Fri 08:00-20:00 by default) ----
+awk '$1 !~ /^1410998400/ { $1 = sprintf("%.3f", $1 + 36000) } $1 ~ /^1410998400/ {
+	$1 = "1411034400.000" } { print }' "$T/markup.log" | grep -v -e '<script>' -e '<img' >"$T/night.log"
+render night 4 -c conf/demo.yaml -l "$T/night.log" --log-format "squid:$F"
+# one band from 20:00 local (11:00 UTC) to the axis's end (14:35, the
+# 5-minute bucket after the last record), and the key names it
+if [ "$(grep -c '<rect class="shade" data-shade="off-hours"' "$T/night.html")" -eq 1 ] &&
+    grep -q '<title>off-hours 2014-09-18T11:00:00.000Z &#8211; 2014-09-18T14:35:00.000Z</title>' "$T/night.html" &&
+    grep -q '>off-hours</text></g>' "$T/night.html"; then ok
+else bad "night: no off-hours band from 11:00 UTC"; grep 'shade' "$T/night.html" | head -5; fi
+# the same with the rule off: no band, no key (the alerts still drawn)
+config_copy conf/demo.yaml | sed '/^rules:/a\
+  off_hours: { enabled: false }' >"$T/no-off-hours.yaml"
+render night-off 4 -c "$T/no-off-hours.yaml" -l "$T/night.log" --log-format "squid:$F"
+if ! grep -q 'class="shade"' "$T/night-off.html" &&
+    ! grep -q '>off-hours</text>' "$T/night-off.html" &&
+    grep -q '<g class="marker"' "$T/night-off.html"; then ok
+else bad "night-off: shaded with the rule off"; fi
+# working hours only (the markup log, 09:00-13:30 local): no band
+if ! grep -q 'class="shade"' "$T/markup.html"; then ok
+else bad "markup: shaded in working hours"; fi
+
 # ---- errors ----
 "$EXFILD" -c conf/demo.yaml --report "$T/x.html" >/dev/null 2>"$T/e1.err"
 rc=$?
@@ -123,7 +148,7 @@ chrome_run() {
 	chrome_pid=
 }
 if [ -n "$CHROME" ]; then
-	for name in jal hostile markup; do
+	for name in jal hostile markup night; do
 		chrome_run --dump-dom "file://$T/$name.html" 2>/dev/null
 		cp "$T/chrome.out" "$T/$name.dom"
 		want_rows=$(grep -c '<g class="row"' "$T/$name.html")

@@ -131,6 +131,14 @@ struct rule_def {
 	 * campaign its last member completed). Returns how many it wrote. */
 	size_t (*related)(const struct rule_input *in, const void *conf,
 	    const struct rule_state *state, struct netaddr *out, size_t max);
+	/* Optional: times of day the rule treats apart (off-hours), which the
+	 * report's timeline shades under the name shade. spans says whether
+	 * UTC second t is in such a time (*in) and returns the next UTC second
+	 * (> t) at which that may change; INT64_MAX with *in false when the
+	 * settings give nothing to shade. The rule's own matching reads the
+	 * same times through the same code. */
+	const char *shade;
+	int64_t (*spans)(const void *conf, int64_t t, bool *in);
 };
 
 /* Helpers for state_ok: the byte at off of a state is a valid bool; a

@@ -45,6 +45,19 @@ void report_add_bucket(void *ctx, const struct netaddr *src,
 int report_write(struct report *r, const struct report_summary *s,
     const char *path, char *err, size_t errlen);
 
+/* A shaded span of the timeline, [start, end) in UTC seconds. */
+struct report_band {
+	int64_t start, end;
+};
+/* The spans a rule sets apart (rule_def.spans: off-hours) over [t0, t1),
+ * clipped to it; bands less than min_gap apart are merged into one. At
+ * most max are written (the rest of the axis is then left unshaded) and
+ * the rule is asked at most REPORT_SHADE_STEPS times: how many. */
+#define REPORT_SHADE_STEPS 100000
+size_t report_bands(int64_t (*spans)(const void *conf, int64_t t, bool *in),
+    const void *conf, int64_t t0, int64_t t1, int64_t min_gap,
+    struct report_band *out, size_t max);
+
 /* n bytes of s as HTML text or attribute value: & < > " ' escaped,
  * control bytes and invalid UTF-8 as U+FFFD. */
 void report_escape(FILE *fp, const char *s, size_t n);
