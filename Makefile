@@ -87,6 +87,7 @@ TEST_DEPS_test_output_syslog := output_syslog syslog_format spool output_json al
 TEST_DEPS_test_logsource    := logsource netaddr $(BASE)
 TEST_DEPS_test_spool        := spool $(BASE)
 TEST_DEPS_test_resolver     := resolver netaddr $(BASE)
+TEST_DEPS_test_contain      := contain hook nft alert strbuf classify config $(RULES) netaddr $(BASE)
 TEST_DEPS_test_pipeline     := $(LIB_MODS)
 TEST_DEPS_test_logfeed      := $(LIB_MODS)
 TEST_DEPS_test_state        := $(LIB_MODS)
