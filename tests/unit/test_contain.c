@@ -23,6 +23,7 @@
 #include <linux/netlink.h>
 
 #include "exfild/alert/alert.h"
+#include "exfild/alert/syslog_format.h"
 #include "exfild/config/config.h"
 #include "exfild/contain/contain.h"
 #include "exfild/contain/hook.h"
@@ -408,6 +409,63 @@ test_exec(void **state)
 	teardown(NULL);
 }
 
+/* ---- the field in every format ---- */
+
+/* "contained" in each format under its own key, escaped as that format
+ * escapes; absent when empty. */
+static void
+test_formats(void **state)
+{
+	static const struct {
+		enum output_format f;
+		enum syslog_header h;
+		const char *want;
+	} forms[] = {
+		{ OUTPUT_FORMAT_JSON, SYSLOG_RFC3164,
+		    "\"contained\":\"exec /x=\\\"y\\\" exit 0\"" },
+		{ OUTPUT_FORMAT_ECS, SYSLOG_RFC3164,
+		    "\"contained\":\"exec /x=\\\"y\\\" exit 0\"" },
+		{ OUTPUT_FORMAT_CEF, SYSLOG_RFC3164,
+		    " exfildContained=exec /x\\=\"y\" exit 0" },
+		{ OUTPUT_FORMAT_LEEF, SYSLOG_RFC3164,
+		    "^contained=exec /x=\"y\" exit 0^" },
+		{ OUTPUT_FORMAT_JSON, SYSLOG_RFC5424,
+		    " contained=\"exec /x=\\\"y\\\" exit 0\"" },
+	};
+	struct syslog_meta m = { 20, "h", "exfild", 0, 0 };
+	char buf[16384];
+	struct strbuf sb;
+	struct alert a;
+	size_t i;
+	int pass;
+
+	(void)state;
+	make_alert(&a, "staging", "203.0.113.9", "RU");
+	a.title = "t";
+	for (pass = 0; pass < 2; pass++) {
+		str_copy(a.contained, pass == 0 ? "exec /x=\"y\" exit 0" : "",
+		    sizeof(a.contained));
+		for (i = 0; i < ARRAY_LEN(forms); i++) {
+			sb_init(&sb, buf, sizeof(buf));
+			if (forms[i].h == SYSLOG_RFC5424)
+				assert_int_equal(syslog_format_message(&a,
+				    forms[i].h, forms[i].f, &m, sizeof(buf) - 1,
+				    &sb), 0);
+			else if (forms[i].f == OUTPUT_FORMAT_JSON)
+				assert_true(alert_format_json(&a, &sb));
+			else
+				assert_int_equal(syslog_format_body(&a, forms[i].f,
+				    sizeof(buf) - 1, &sb), 0);
+			if (pass == 0 && strstr(buf, forms[i].want) == NULL)
+				fail_msg("format %zu: no %s in %s", i, forms[i].want,
+				    buf);
+			if (pass == 1 && strstr(buf, "ontained") != NULL)
+				fail_msg("format %zu: an empty field written: %s",
+				    i, buf);
+		}
+	}
+}
+
 /* ---- the section ---- */
 
 static void
@@ -616,6 +674,7 @@ main(void)
 		cmocka_unit_test(test_rate_limit),
 		cmocka_unit_test(test_nft_error),
 		cmocka_unit_test(test_exec),
+		cmocka_unit_test(test_formats),
 		cmocka_unit_test(test_config),
 		cmocka_unit_test(test_hook_run),
 		cmocka_unit_test(test_nft_batch),
