@@ -225,7 +225,7 @@ install: $(BIN)
 	    $(DESTDIR)$(SYSUSERSDIR)
 	install -m 0755 $(BIN) $(DESTDIR)$(SBINDIR)/exfild
 	install -m 0644 conf/exfild.yaml conf/geo-sample.csv conf/hosts.sample \
-	    $(DESTDIR)$(PKGDATADIR)/
+	    conf/exfild-contain.nft $(DESTDIR)$(PKGDATADIR)/
 	install -m 0644 man/exfild.8 $(DESTDIR)$(MANDIR)/man8/exfild.8
 	install -m 0644 man/exfild.yaml.5 $(DESTDIR)$(MANDIR)/man5/exfild.yaml.5
 	sed -e 's|/usr/sbin/exfild|$(SBINDIR)/exfild|g' \
@@ -277,7 +277,7 @@ install-user:
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/exfild
 	rm -f $(DESTDIR)$(PKGDATADIR)/exfild.yaml $(DESTDIR)$(PKGDATADIR)/geo-sample.csv \
-	    $(DESTDIR)$(PKGDATADIR)/hosts.sample
+	    $(DESTDIR)$(PKGDATADIR)/hosts.sample $(DESTDIR)$(PKGDATADIR)/exfild-contain.nft
 	rmdir $(DESTDIR)$(PKGDATADIR) 2>/dev/null || true
 	rm -f $(DESTDIR)$(MANDIR)/man8/exfild.8 $(DESTDIR)$(MANDIR)/man5/exfild.yaml.5
 	rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/exfild.service
