@@ -84,6 +84,23 @@ child_run(const char *user, struct report *r)
 	    r->again_bad_err, sizeof(r->again_bad_err));
 }
 
+/* In the child: drop keeping CAP_NET_ADMIN (containment), look around,
+ * try to get back. */
+static void
+child_keep_net_admin(const char *user, struct report *r)
+{
+	memset(r, 0, sizeof(*r));
+	snprintf(r->err, sizeof(r->err), UNTOUCHED);
+	r->rc = privdrop_to_user_caps(user, true, r->err, sizeof(r->err));
+	getresuid(&r->ruid, &r->euid, &r->suid);
+	getresgid(&r->rgid, &r->egid, &r->sgid);
+	read_caps(r);
+	r->setuid0 = setuid(0);
+	r->seteuid0 = seteuid(0);
+	r->setgid0 = setgid(0);
+	r->setegid0 = setegid(0);
+}
+
 /*
  * In the child: become nobody by hand (as systemd's User= would), then
  * ask privdrop for root, which it must ignore.
@@ -199,6 +216,33 @@ test_drop_to_nobody(void **state)
 	assert_string_equal(r.again_bad_err, UNTOUCHED);
 }
 
+/* Containment on: nobody with CAP_NET_ADMIN (bit 12) alone, permitted
+ * and effective; still no way back to root. */
+static void
+test_keep_net_admin(void **state)
+{
+	struct passwd *pw;
+	struct report r;
+
+	(void)state;
+	require_root();
+	pw = getpwnam("nobody");
+	assert_non_null(pw);
+	run_in_child(child_keep_net_admin, "nobody", &r);
+	assert_int_equal(r.rc, 0);
+	assert_string_equal(r.err, UNTOUCHED);
+	assert_int_equal(r.ruid, pw->pw_uid);
+	assert_int_equal(r.euid, pw->pw_uid);
+	assert_int_equal(r.suid, pw->pw_uid);
+	assert_int_equal(r.egid, pw->pw_gid);
+	assert_string_equal(r.status_caps[0], "CapPrm:\t0000000000001000");
+	assert_string_equal(r.status_caps[1], "CapEff:\t0000000000001000");
+	assert_int_equal(r.setuid0, -1);
+	assert_int_equal(r.seteuid0, -1);
+	assert_int_equal(r.setgid0, -1);
+	assert_int_equal(r.setegid0, -1);
+}
+
 /* A refused drop changes nothing: the child is still fully root. */
 static void
 assert_refused(const char *user, const char *want)
@@ -263,6 +307,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_drop_to_nobody),
+		cmocka_unit_test(test_keep_net_admin),
 		cmocka_unit_test(test_unknown_user),
 		cmocka_unit_test(test_root_refused),
 		cmocka_unit_test(test_not_root_is_noop),
