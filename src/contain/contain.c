@@ -18,6 +18,8 @@
 
 #define CONTAIN_JSON_MAX 16384 /* the alert's JSON line for the hook */
 #define OUTPUT_LINES_LOGGED 2  /* of the hook's output */
+/* of a hook's path in "contained": room is left for " exit -2147483648" */
+#define CONTAINED_PATH_MAX (ALERT_CONTAINED_MAX - 32)
 
 /* An address blocked before: how often, and when its last block ends. */
 struct blocked {
@@ -295,6 +297,7 @@ block_exec(struct contain *c, struct alert *a)
 	char json[CONTAIN_JSON_MAX], err[256];
 	struct hook_result r;
 	struct strbuf sb;
+	size_t n;
 
 	sb_init(&sb, json, sizeof(json));
 	if (!alert_format_json(a, &sb) || (sb_putc(&sb, '\n'), sb.overflow)) {
@@ -313,8 +316,12 @@ block_exec(struct contain *c, struct alert *a)
 		skipped(c, a, "error");
 		return;
 	}
-	snprintf(a->contained, sizeof(a->contained), "exec %.*s exit %d",
-	    (int)(sizeof(a->contained) - 16), path, r.exit_status);
+	/* "exec PATH exit N", a long path cut to leave room for the rest */
+	n = strlen(path);
+	sb_init(&sb, a->contained, sizeof(a->contained));
+	sb_puts(&sb, "exec ");
+	sb_append(&sb, path, n < CONTAINED_PATH_MAX ? n : CONTAINED_PATH_MAX);
+	sb_printf(&sb, " exit %d", r.exit_status);
 	if (r.exit_status == 0)
 		c->stats.blocked++;
 	else
