@@ -2638,17 +2638,6 @@ parse_contain_rules(struct loader *ld, const struct key_handler *h,
 	    &c->contain_rules);
 }
 
-static int
-parse_contain_never(struct loader *ld, const struct key_handler *h,
-    const char *path, yaml_node_t *value, void *target)
-{
-	struct config *c = target;
-
-	(void)h;
-	netset_free(&c->contain_never);
-	return for_each_item(ld, path, value, add_cidr, &c->contain_never);
-}
-
 static const struct key_handler contain_nft_keys[] = {
 	{ "table", parse_nft_table, 0, NULL, NULL },
 	{ "set", parse_nft_name, offsetof(struct config, contain_nft_set), NULL, NULL },
@@ -2668,7 +2657,7 @@ static const struct key_handler contain_keys[] = {
 	    offsetof(struct config, contain_exec_timeout_s), NULL, NULL },
 	{ "max_per_minute", parse_count_field,
 	    offsetof(struct config, contain_max_per_minute), NULL, NULL },
-	{ "never", parse_contain_never, 0, NULL, NULL },
+	{ "never", parse_cidr_list, offsetof(struct config, contain_never), NULL, NULL },
 };
 static const struct key_table contain_table = KEY_TABLE(contain_keys);
 

@@ -11,6 +11,8 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
 #include <stdlib.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <endian.h>
@@ -114,7 +116,7 @@ nl_reserve(struct nlbuf *b, size_t n)
 }
 
 /* A netlink message header with its nfgenmsg; its offset (the length is
- * set by nl_msg_end). */
+ * set by nl_end). */
 static size_t
 nl_msg_start(struct nlbuf *b, uint16_t type, uint16_t flags, uint32_t seq,
     uint8_t family, uint16_t res_id)
@@ -134,13 +136,22 @@ nl_msg_start(struct nlbuf *b, uint16_t type, uint16_t flags, uint32_t seq,
 	return at;
 }
 
+/* A message (nlmsg_len, 32 bits) or a nested attribute (nla_len, 16
+ * bits) begun at `at` ends here: its length is set. */
 static void
-nl_msg_end(struct nlbuf *b, size_t at)
+nl_end(struct nlbuf *b, size_t at, bool msg)
 {
-	struct nlmsghdr *h = (struct nlmsghdr *)(void *)(b->p + at);
+	uint32_t n = (uint32_t)(b->len - at);
+	uint16_t n16 = (uint16_t)n;
 
-	if (!b->full)
-		h->nlmsg_len = (uint32_t)(b->len - at);
+	if (b->full)
+		return;
+	if (msg)
+		memcpy(b->p + at + offsetof(struct nlmsghdr, nlmsg_len), &n,
+		    sizeof(n));
+	else
+		memcpy(b->p + at + offsetof(struct nlattr, nla_len), &n16,
+		    sizeof(n16));
 }
 
 static void
@@ -167,15 +178,6 @@ nl_nest_start(struct nlbuf *b, uint16_t type)
 }
 
 static void
-nl_nest_end(struct nlbuf *b, size_t at)
-{
-	struct nlattr *a = (struct nlattr *)(void *)(b->p + at);
-
-	if (!b->full)
-		a->nla_len = (uint16_t)(b->len - at);
-}
-
-static void
 put_element(struct nlbuf *b, const struct netaddr *addr, uint64_t timeout_ms)
 {
 	size_t elems, elem, key;
@@ -188,10 +190,10 @@ put_element(struct nlbuf *b, const struct netaddr *addr, uint64_t timeout_ms)
 		nl_attr(b, NFTA_DATA_VALUE, addr->a + 12, 4);
 	else
 		nl_attr(b, NFTA_DATA_VALUE, addr->a, 16);
-	nl_nest_end(b, key);
+	nl_end(b, key, false);
 	nl_attr(b, NFTA_SET_ELEM_TIMEOUT, &be, sizeof(be));
-	nl_nest_end(b, elem);
-	nl_nest_end(b, elems);
+	nl_end(b, elem, false);
+	nl_end(b, elems, false);
 }
 
 size_t
@@ -204,42 +206,30 @@ nft_build_add(uint8_t *buf, size_t cap, uint32_t seq, int family,
 
 	m = nl_msg_start(&b, NFNL_MSG_BATCH_BEGIN, 0, seq - 1, AF_UNSPEC,
 	    NFNL_SUBSYS_NFTABLES);
-	nl_msg_end(&b, m);
+	nl_end(&b, m, true);
 	m = nl_msg_start(&b, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWSETELEM,
 	    NLM_F_CREATE | NLM_F_ACK, seq, (uint8_t)family, 0);
 	nl_attr(&b, NFTA_SET_ELEM_LIST_TABLE, table, strlen(table) + 1);
 	nl_attr(&b, NFTA_SET_ELEM_LIST_SET, set, strlen(set) + 1);
 	put_element(&b, addr, timeout_ms);
-	nl_msg_end(&b, m);
+	nl_end(&b, m, true);
 	m = nl_msg_start(&b, NFNL_MSG_BATCH_END, 0, seq + 1, AF_UNSPEC,
 	    NFNL_SUBSYS_NFTABLES);
-	nl_msg_end(&b, m);
+	nl_end(&b, m, true);
 	return b.full ? 0 : b.len;
 }
 
 /* ---- the answer ---- */
 
-/* Netlink's numbers are in the host's byte order. */
-static uint32_t
-cur_host32(struct cursor *c)
+/* A netlink number (in the host's byte order) of n bytes into out. */
+static void
+cur_host(struct cursor *c, void *out, size_t n)
 {
-	const uint8_t *p = cur_ptr(c, 4);
-	uint32_t v = 0;
+	const uint8_t *p = cur_ptr(c, n);
 
+	memset(out, 0, n);
 	if (p != NULL)
-		memcpy(&v, p, 4);
-	return v;
-}
-
-static uint16_t
-cur_host16(struct cursor *c)
-{
-	const uint8_t *p = cur_ptr(c, 2);
-	uint16_t v = 0;
-
-	if (p != NULL)
-		memcpy(&v, p, 2);
-	return v;
+		memcpy(out, p, n);
 }
 
 /* The answer to seq in one datagram: 1 when found (its errno in *error,
@@ -252,17 +242,19 @@ find_answer(const uint8_t *d, size_t len, uint32_t seq, int *error)
 	cur_init(&c, d, len);
 	while (cur_left(&c) >= NLMSG_HDRLEN) {
 		struct cursor m = c;
-		uint32_t mlen = cur_host32(&m), seqno;
-		uint16_t type = cur_host16(&m);
+		uint32_t mlen, seqno;
+		uint16_t type;
 		int32_t e;
 
+		cur_host(&m, &mlen, sizeof(mlen));
+		cur_host(&m, &type, sizeof(type));
 		cur_skip(&m, 2); /* flags */
-		seqno = cur_host32(&m);
+		cur_host(&m, &seqno, sizeof(seqno));
 		cur_skip(&m, 4); /* the port id */
 		if (m.err || mlen < NLMSG_HDRLEN || mlen > cur_left(&c))
 			return -1;
 		if (seqno == seq && type == NLMSG_ERROR) {
-			e = (int32_t)cur_host32(&m);
+			cur_host(&m, &e, sizeof(e));
 			if (m.err)
 				return -1;
 			*error = -e;

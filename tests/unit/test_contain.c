@@ -154,6 +154,20 @@ contain(const char *rule, const char *dst, const char *cc, bool familiar,
 	contain_alert(fx.c, a, familiar);
 }
 
+/* The counters are these. */
+static void
+expect_stats(uint64_t blocked, uint64_t skipped, uint64_t errors,
+    uint64_t rate_limited)
+{
+	struct contain_stats st;
+
+	contain_get_stats(fx.c, &st);
+	assert_int_equal(st.blocked, blocked);
+	assert_int_equal(st.skipped, skipped);
+	assert_int_equal(st.errors, errors);
+	assert_int_equal(st.rate_limited, rate_limited);
+}
+
 /* ---- decisions ---- */
 
 /* A listed rule's foreign, unfamiliar destination is blocked in block4
@@ -161,7 +175,6 @@ contain(const char *rule, const char *dst, const char *cc, bool familiar,
 static void
 test_blocks_listed(void **state)
 {
-	struct contain_stats st;
 	struct alert a;
 
 	(void)state;
@@ -180,10 +193,7 @@ test_blocks_listed(void **state)
 	assert_string_equal(a.contained,
 	    "nft set block6 until 2023-11-14T23:13:20.000Z");
 	assert_string_equal(fx.d.set, "block6");
-	contain_get_stats(fx.c, &st);
-	assert_int_equal(st.blocked, 2);
-	assert_int_equal(st.skipped, 0);
-	assert_int_equal(st.errors, 0);
+	expect_stats(2, 0, 0, 0);
 	teardown(NULL);
 }
 
@@ -228,7 +238,6 @@ test_never_blocked(void **state)
 		{ "203.0.113.9", "JP", false, "skipped (home)" },
 		{ "203.0.113.9", "RU", true, "skipped (familiar)" },
 	};
-	struct contain_stats st;
 	struct alert a;
 	size_t i;
 
@@ -242,9 +251,7 @@ test_never_blocked(void **state)
 	assert_int_equal(fx.d.nft_calls, 0);
 	contain("campaign", "192.0.3.1", "RU", false, &a); /* next to never */
 	assert_int_equal(fx.d.nft_calls, 1);
-	contain_get_stats(fx.c, &st);
-	assert_int_equal(st.skipped, ARRAY_LEN(cases));
-	assert_int_equal(st.blocked, 1);
+	expect_stats(1, ARRAY_LEN(cases), 0, 0);
 	teardown(NULL);
 }
 
@@ -313,7 +320,6 @@ test_history_eviction(void **state)
 static void
 test_rate_limit(void **state)
 {
-	struct contain_stats st;
 	struct alert a;
 	int i;
 
@@ -335,10 +341,7 @@ test_rate_limit(void **state)
 	fx.d.now += 1 * NS_PER_SEC; /* 20 s: one */
 	contain("staging", "203.0.113.9", "RU", false, &a);
 	assert_int_equal(fx.d.nft_calls, 4);
-	contain_get_stats(fx.c, &st);
-	assert_int_equal(st.blocked, 4);
-	assert_int_equal(st.rate_limited, 2);
-	assert_int_equal(st.skipped, 3);
+	expect_stats(4, 3, 0, 2);
 	teardown(NULL);
 }
 
@@ -347,7 +350,6 @@ test_rate_limit(void **state)
 static void
 test_nft_error(void **state)
 {
-	struct contain_stats st;
 	struct alert a;
 
 	(void)state;
@@ -358,10 +360,7 @@ test_nft_error(void **state)
 	fx.d.nft_rc = 0;
 	contain("staging", "203.0.113.9", "RU", false, &a);
 	assert_int_equal(fx.d.timeout_ms, 3600000);
-	contain_get_stats(fx.c, &st);
-	assert_int_equal(st.errors, 1);
-	assert_int_equal(st.blocked, 1);
-	assert_int_equal(st.skipped, 0);
+	expect_stats(1, 0, 1, 0);
 	teardown(NULL);
 }
 
@@ -371,7 +370,6 @@ static void
 test_exec(void **state)
 {
 	char json[16384];
-	struct contain_stats st;
 	struct strbuf sb;
 	struct alert a;
 
@@ -402,10 +400,7 @@ test_exec(void **state)
 	contain("staging", "203.0.113.9", "JP", false, &a);
 	assert_string_equal(a.contained, "skipped (home)");
 	assert_int_equal(fx.d.exec_calls, 4);
-	contain_get_stats(fx.c, &st);
-	assert_int_equal(st.blocked, 1);
-	assert_int_equal(st.errors, 3);
-	assert_int_equal(st.skipped, 1);
+	expect_stats(1, 1, 3, 0);
 	teardown(NULL);
 }
 
