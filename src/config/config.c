@@ -28,7 +28,8 @@
 #define QUOTE_SHOWN      48
 #define YAML_DEPTH_MAX   64  /* collections nested in one another, at most */
 #define CONTAIN_TIMEOUT_MAX_S      (30 * 86400) /* an nft element's, at most */
-#define CONTAIN_EXEC_TIMEOUT_MAX_S 60  /* a hook holds up detection so long */
+#define CONTAIN_EXEC_TIMEOUT_MAX_S 20  /* a hook holds up the event loop (and
+					* the unit's 30 s watchdog) so long */
 
 /*
  * The default networks.internal: RFC 1918 and RFC 4193 (fc00::/7), IPv4

@@ -18,6 +18,10 @@
 
 #define CONTAIN_JSON_MAX 16384 /* the alert's JSON line for the hook */
 #define OUTPUT_LINES_LOGGED 2  /* of the hook's output */
+/* Hook run time a minute, at most: hooks run in the event loop, and the
+ * unit's WatchdogSec is 30 s. A run starts only when its whole
+ * contain.exec_timeout fits in what is left of the minute's. */
+#define HOOK_BUDGET_NS (20 * NS_PER_SEC)
 /* of a hook's path in "contained": room is left for " exit -2147483648" */
 #define CONTAINED_PATH_MAX (ALERT_CONTAINED_MAX - 32)
 
@@ -35,6 +39,8 @@ struct contain {
 	struct nft_conn *nft;     /* the real nft_add's socket */
 	double tokens;            /* the rate limit's bucket */
 	uint64_t refilled_ns;
+	uint64_t hook_minute_ns;  /* the minute hook time is counted in */
+	uint64_t hook_busy_ns;    /* ... and the time hooks ran in it */
 	struct contain_stats stats;
 	struct blocked history[CONTAIN_HISTORY];
 };
@@ -184,6 +190,30 @@ take_token(struct contain *c, uint64_t now)
 	return true;
 }
 
+/* Room in this minute's hook time for one more run at its time limit. */
+static bool
+hook_time_left(struct contain *c, uint64_t now)
+{
+	if (now < c->hook_minute_ns || now - c->hook_minute_ns >= 60 * NS_PER_SEC) {
+		c->hook_minute_ns = now;
+		c->hook_busy_ns = 0;
+	}
+	return c->hook_busy_ns + c->cfg->contain_exec_timeout_s * NS_PER_SEC <=
+	    HOOK_BUDGET_NS;
+}
+
+/* Why the alert is not acted on now ("over contain.max_per_minute" ...);
+ * NULL when a block or run may go, its token taken. */
+static const char *
+over_limit(struct contain *c, uint64_t now)
+{
+	if (c->cfg->contain_exec != NULL && !hook_time_left(c, now))
+		return "hooks ran 20 s of the last minute";
+	if (!take_token(c, now))
+		return "over contain.max_per_minute";
+	return NULL;
+}
+
 /* ---- catch and release ---- */
 
 /* The address's entry: its own, else a free one or the least recently
@@ -297,7 +327,9 @@ block_exec(struct contain *c, struct alert *a)
 	char json[CONTAIN_JSON_MAX], err[256];
 	struct hook_result r;
 	struct strbuf sb;
+	uint64_t t0, t1;
 	size_t n;
+	int rc;
 
 	sb_init(&sb, json, sizeof(json));
 	if (!alert_format_json(a, &sb) || (sb_putc(&sb, '\n'), sb.overflow)) {
@@ -305,8 +337,12 @@ block_exec(struct contain *c, struct alert *a)
 		skipped(c, a, "error");
 		return;
 	}
-	if (c->ops.exec(c->ops.ctx, path, json, sb.len,
-	    c->cfg->contain_exec_timeout_s * 1000, &r, err, sizeof(err)) != 0) {
+	t0 = c->ops.now_ns(c->ops.ctx);
+	rc = c->ops.exec(c->ops.ctx, path, json, sb.len,
+	    c->cfg->contain_exec_timeout_s * 1000, &r, err, sizeof(err));
+	t1 = c->ops.now_ns(c->ops.ctx);
+	c->hook_busy_ns += t1 > t0 ? t1 - t0 : 0;
+	if (rc != 0) {
 		log_warnx("contain: exec %s (alert %s)", err, a->id);
 		skipped(c, a, "error");
 		return;
@@ -342,10 +378,8 @@ contain_alert(struct contain *c, struct alert *a, bool familiar)
 		return;
 	}
 	now = c->ops.now_ns(c->ops.ctx);
-	if (!take_token(c, now)) {
-		log_warnx("contain: over contain.max_per_minute (%llu): alert %s "
-		    "not acted on", (unsigned long long)c->cfg->contain_max_per_minute,
-		    a->id);
+	if ((why = over_limit(c, now)) != NULL) {
+		log_warnx("contain: %s: alert %s not acted on", why, a->id);
 		c->stats.rate_limited++;
 		skipped(c, a, "rate-limited");
 		return;

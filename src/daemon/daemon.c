@@ -123,9 +123,10 @@ on_alert(void *ctx, const struct alert *a)
 		    (unsigned long long)a->flows);
 		return;
 	}
-	log_info("alert %s: rule=%s severity=%s src=%s dst=%s bytes_out=%llu",
+	log_info("alert %s: rule=%s severity=%s src=%s dst=%s bytes_out=%llu%s%s",
 	    a->id, a->rule, severity_name(a->severity), src, dst,
-	    (unsigned long long)a->bytes_out);
+	    (unsigned long long)a->bytes_out,
+	    a->contained[0] != '\0' ? " contained=" : "", a->contained);
 }
 
 /* ---- the pairs table (SIGUSR2, report.pairs_interval) ---- */

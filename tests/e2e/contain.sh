@@ -210,7 +210,8 @@ get 203.0.113.30 >/dev/null
 wait_for 5 has_alert 203.0.113.30
 got=$(alert_field 203.0.113.30 contained)
 if [ "$got" = "exec $T/hook.sh exit 0" ]; then ok; else bad "203.0.113.30 contained '$got'"; fi
-if log_has "contain: exec $T/hook.sh exit 0 (alert .*): \"blocked by the test's hook\""; then ok
+if log_has "contain: exec $T/hook.sh exit 0 (alert .*): \"blocked by the test's hook\"" &&
+    log_has "alert .*: rule=indicator-match .* contained=exec $T/hook.sh exit 0$"; then ok
 else bad "the hook's exit and output not logged"; grep contain "$T/daemon.log"; fi
 # the hook's stdin: the alert as written, without its contained field
 if python3 - "$T/out/hook.stdin" "$T/out/alerts.json" <<'EOF'

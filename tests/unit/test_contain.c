@@ -46,6 +46,7 @@ struct double_ops {
 	char path[256];
 	struct hook_result result; /* what the hook "did" */
 	int exec_rc;
+	uint64_t exec_ns;          /* how long it "took" (the clock moves) */
 };
 
 static int
@@ -73,6 +74,7 @@ d_exec(void *ctx, const char *path, const char *input, size_t len,
 
 	(void)timeout_ms;
 	d->exec_calls++;
+	d->now += d->exec_ns;
 	str_copy(d->path, path, sizeof(d->path));
 	assert_true(len < sizeof(d->input));
 	memcpy(d->input, input, len);
@@ -404,6 +406,32 @@ test_exec(void **state)
 	teardown(NULL);
 }
 
+/* Hooks that run long: a run starts only when its exec_timeout fits in
+ * the 20 s of hook time a minute; a new minute starts afresh. */
+static void
+test_exec_time_budget(void **state)
+{
+	struct alert a;
+	int i;
+
+	(void)state;
+	start(BASE_YAML "  exec: /opt/hooks/block\n  exec_timeout: 5s\n"
+	    "  max_per_minute: 100\n");
+	fx.d.exec_ns = 6 * NS_PER_SEC;
+	for (i = 0; i < 3; i++) { /* 0, 6, 12 s used: each fits 5 s more */
+		contain("staging", "203.0.113.9", "RU", false, &a);
+		assert_string_equal(a.contained, "exec /opt/hooks/block exit 0");
+	}
+	contain("staging", "203.0.113.9", "RU", false, &a); /* 18 + 5 > 20 */
+	assert_string_equal(a.contained, "skipped (rate-limited)");
+	assert_int_equal(fx.d.exec_calls, 3);
+	fx.d.now += 42 * NS_PER_SEC; /* the minute began at the first run */
+	contain("staging", "203.0.113.9", "RU", false, &a);
+	assert_string_equal(a.contained, "exec /opt/hooks/block exit 0");
+	expect_stats(4, 1, 0, 1);
+	teardown(NULL);
+}
+
 /* ---- the field in every format ---- */
 
 /* "contained" in each format under its own key, escaped as that format
@@ -528,8 +556,8 @@ test_config(void **state)
 	    "max_timeout (86400 s) is shorter than timeout (172800 s)");
 	expect_error("contain:\n  max_timeout: 31d\n",
 	    "max_timeout is longer than 30 days");
-	expect_error("contain:\n  exec_timeout: 61s\n",
-	    "exec_timeout is longer than 60 s");
+	expect_error("contain:\n  exec_timeout: 21s\n",
+	    "exec_timeout is longer than 20 s");
 	expect_error("contain:\n  timeout: 0\n", "must be greater than 0");
 	expect_error("contain:\n  max_per_minute: 0\n", "invalid number");
 	expect_error("contain:\n  never: [10.0.0.0/33]\n", "invalid CIDR");
@@ -669,6 +697,7 @@ main(void)
 		cmocka_unit_test(test_rate_limit),
 		cmocka_unit_test(test_nft_error),
 		cmocka_unit_test(test_exec),
+		cmocka_unit_test(test_exec_time_budget),
 		cmocka_unit_test(test_formats),
 		cmocka_unit_test(test_config),
 		cmocka_unit_test(test_hook_run),
