@@ -78,6 +78,7 @@ printf '203.0.113.30\n203.0.113.31\n' >"$T/iocs-exec.txt"
 cat >"$T/hook.sh" <<EOF
 #!/bin/sh
 cat >>$T/out/hook.stdin
+grep CapEff /proc/self/status >$T/out/hook.caps
 echo "blocked by the test's hook"
 exit 0
 EOF
@@ -223,6 +224,10 @@ a = alerts[0]; a.pop("contained")
 assert hook[0] == a, (hook[0], a)
 EOF
 then ok; else bad "the hook's stdin is not the alert"; fi
+# the hook runs as nobody with the daemon's CAP_NET_ADMIN (ambient), as
+# under systemd: a hook that calls nft works
+if [ "$(cut -f2 "$T/out/hook.caps" 2>/dev/null)" = "0000000000001000" ]; then ok
+else bad "the hook's capabilities: $(cat "$T/out/hook.caps" 2>/dev/null)"; fi
 get 203.0.113.31 >/dev/null
 wait_for 5 has_alert 203.0.113.31
 got=$(alert_field 203.0.113.31 contained)

@@ -432,6 +432,43 @@ test_exec_time_budget(void **state)
 	teardown(NULL);
 }
 
+/* A reload: the new settings apply at once; the history of blocks and
+ * the tokens left stay (the tokens capped at the new rate). */
+static void
+test_reload(void **state)
+{
+	static const char yaml[] = "contain:\n  enabled: true\n"
+	    "  never: [203.0.113.0/24]\n  timeout: 2h\n  max_timeout: 7d\n"
+	    "  max_per_minute: 1\n";
+	static const char yaml2[] = BASE_YAML "  timeout: 2h\n  max_timeout: 7d\n"
+	    "  max_per_minute: 1\n";
+	char err[CONFIG_ERR_LEN];
+	struct config *c2, *c3;
+	struct alert a;
+
+	(void)state;
+	start(BASE_YAML);
+	contain("staging", "203.0.113.9", "RU", false, &a);
+	assert_int_equal(fx.d.timeout_ms, 3600000);
+	assert_int_equal(config_load_string("t.yaml", yaml, strlen(yaml), &c2,
+	    err, sizeof(err)), 0);
+	contain_apply_config(fx.c, c2);
+	contain("staging", "203.0.113.9", "RU", false, &a);
+	assert_string_equal(a.contained, "skipped (never)");
+	assert_int_equal(config_load_string("t.yaml", yaml2, strlen(yaml2), &c3,
+	    err, sizeof(err)), 0);
+	contain_apply_config(fx.c, c3);
+	fx.d.now += 3601 * NS_PER_SEC; /* the first block ended */
+	contain("staging", "203.0.113.9", "RU", false, &a); /* its second */
+	assert_int_equal(fx.d.timeout_ms, 4 * 3600000ULL);
+	contain("staging", "203.0.113.10", "RU", false, &a); /* 1 a minute */
+	assert_string_equal(a.contained, "skipped (rate-limited)");
+	assert_int_equal(fx.d.nft_calls, 2);
+	teardown(NULL);
+	config_free(c2);
+	config_free(c3);
+}
+
 /* ---- the field in every format ---- */
 
 /* "contained" in each format under its own key, escaped as that format
@@ -698,6 +735,7 @@ main(void)
 		cmocka_unit_test(test_nft_error),
 		cmocka_unit_test(test_exec),
 		cmocka_unit_test(test_exec_time_budget),
+		cmocka_unit_test(test_reload),
 		cmocka_unit_test(test_formats),
 		cmocka_unit_test(test_config),
 		cmocka_unit_test(test_hook_run),
