@@ -53,6 +53,9 @@ real_nft_add(void *ctx, const char *family, const char *table, const char *set,
 {
 	struct contain *c = ctx;
 
+	/* (opened at start; after a reload from contain.exec, here) */
+	if (c->nft == NULL && (c->nft = nft_open(err, errlen)) == NULL)
+		return -1;
 	return nft_add_element(c->nft, family, table, set, addr, timeout_ms,
 	    err, errlen);
 }
@@ -106,15 +109,9 @@ contain_free(struct contain *c)
 void
 contain_apply_config(struct contain *c, const struct config *cfg)
 {
-	char err[CONFIG_ERR_LEN];
-
 	c->cfg = cfg;
 	if (c->tokens > (double)cfg->contain_max_per_minute)
 		c->tokens = (double)cfg->contain_max_per_minute;
-	if (cfg->contain_exec == NULL && c->nft == NULL &&
-	    c->ops.nft_add == real_nft_add &&
-	    (c->nft = nft_open(err, sizeof(err))) == NULL)
-		log_warnx("contain: %s", err);
 }
 
 void
