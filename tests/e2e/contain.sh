@@ -5,14 +5,15 @@
 # .31 and 198.51.100.5, each a small HTTP server) joined by a veth pair.
 # exfild, started as root and dropped to nobody keeping CAP_NET_ADMIN
 # alone, sees the client reach an address on an indicator list; the
-# alert blocks it in set block4 (contain.timeout 3s): the next connection
+# alert blocks it in set block4 (contain.timeout 4s): the next connection
 # fails while another server still answers, and after the timeout it works
 # again. The time from the crossing packet (the alert's ts) to the element
 # (nft list set, polled every 10 ms) is measured and must be under 1 s.
 # An address on contain.never is not blocked (skipped (never)) and stays
-# reachable. Then contain.exec: the hook gets the alert's JSON on stdin,
-# and max_per_minute: 1 leaves the second alert rate-limited. Exit 77:
-# skipped.
+# reachable; with the table gone, nft's error is logged and the alert says
+# skipped (error). Then contain.exec: the hook gets the alert's JSON on
+# stdin and CAP_NET_ADMIN, and max_per_minute: 1 leaves the second alert
+# rate-limited. Exit 77: skipped.
 set -u
 BUILD=${BUILD:-build}
 EXFILD="$(pwd)/$BUILD/exfild"
@@ -73,7 +74,7 @@ wait_for 10 get 203.0.113.20 1 || { bad "the servers never answered"; tally cont
 
 # ---- the configuration: every server foreign; learning off ----
 printf '203.0.113.0/24,RU\n198.51.100.0/24,RU\n' >"$T/geo.csv"
-printf '203.0.113.10\n198.51.100.5\n' >"$T/iocs.txt"
+printf '203.0.113.10\n198.51.100.5\n203.0.113.31\n' >"$T/iocs.txt"
 printf '203.0.113.30\n203.0.113.31\n' >"$T/iocs-exec.txt"
 cat >"$T/hook.sh" <<EOF
 #!/bin/sh
@@ -197,8 +198,16 @@ got=$(alert_field 198.51.100.5 contained)
 if [ "$got" = "skipped (never)" ]; then ok; else bad "198.51.100.5 contained '$got'"; fi
 if get 198.51.100.5 && ! in_c nft list set inet exfild block4 | grep -q 198.51.100.5; then ok
 else bad "198.51.100.5 was blocked"; fi
+# ---- nft fails (the table is gone): logged, skipped (error), detection goes on ----
+in_c nft delete table inet exfild
+get 203.0.113.31 >/dev/null
+if wait_for 5 has_alert 203.0.113.31; then ok; else bad "no alert for 203.0.113.31"; fi
+got=$(alert_field 203.0.113.31 contained)
+if [ "$got" = "skipped (error)" ]; then ok; else bad "203.0.113.31 contained '$got'"; fi
+if log_has "contain: nft set block4 add 203.0.113.31: nft: No such file or directory"; then ok
+else bad "the nft error not logged"; grep "contain:" "$T/daemon.log"; fi
 kill -USR1 "$daemon_pid"
-if wait_for 5 log_has "contain_blocked=1 contain_skipped=1 contain_errors=0"; then ok
+if wait_for 5 log_has "contain_blocked=1 contain_skipped=1 contain_errors=1"; then ok
 else bad "stats line: $(grep -o 'contain_[a-z]*=[0-9]*' "$T/daemon.log" | tr '\n' ' ')"; fi
 stop_daemon
 
