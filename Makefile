@@ -88,6 +88,7 @@ TEST_DEPS_test_output_syslog := output_syslog syslog_format spool output_json al
 TEST_DEPS_test_logsource    := logsource netaddr $(BASE)
 TEST_DEPS_test_spool        := spool $(BASE)
 TEST_DEPS_test_resolver     := resolver netaddr $(BASE)
+TEST_DEPS_test_contain      := contain hook nft syslog_format alert strbuf classify config $(RULES) netaddr $(BASE)
 TEST_DEPS_test_pipeline     := $(LIB_MODS)
 TEST_DEPS_test_logfeed      := $(LIB_MODS)
 TEST_DEPS_test_state        := $(LIB_MODS)
@@ -154,7 +155,7 @@ check-unit: $(UNIT_BINS) $(BIN)
 
 check-e2e: $(BIN) $(GEN_BIN)
 	@BUILD=$(BUILD) MAKE=$(MAKE) sh tests/check.sh e2e run split live systemd logfollow \
-	    logcorpus siem squid logdaemon week indicators mmdb baseline startup fresh report \
+	    logcorpus siem squid logdaemon week indicators mmdb baseline startup fresh report contain \
 	    $(E2E_BLINDING)
 
 demo: deps
@@ -226,7 +227,7 @@ install: $(BIN)
 	    $(DESTDIR)$(SYSUSERSDIR)
 	install -m 0755 $(BIN) $(DESTDIR)$(SBINDIR)/exfild
 	install -m 0644 conf/exfild.yaml conf/geo-sample.csv conf/hosts.sample \
-	    $(DESTDIR)$(PKGDATADIR)/
+	    conf/exfild-contain.nft $(DESTDIR)$(PKGDATADIR)/
 	install -m 0644 man/exfild.8 $(DESTDIR)$(MANDIR)/man8/exfild.8
 	install -m 0644 man/exfild.yaml.5 $(DESTDIR)$(MANDIR)/man5/exfild.yaml.5
 	sed -e 's|/usr/sbin/exfild|$(SBINDIR)/exfild|g' \
@@ -278,7 +279,7 @@ install-user:
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/exfild
 	rm -f $(DESTDIR)$(PKGDATADIR)/exfild.yaml $(DESTDIR)$(PKGDATADIR)/geo-sample.csv \
-	    $(DESTDIR)$(PKGDATADIR)/hosts.sample
+	    $(DESTDIR)$(PKGDATADIR)/hosts.sample $(DESTDIR)$(PKGDATADIR)/exfild-contain.nft
 	rmdir $(DESTDIR)$(PKGDATADIR) 2>/dev/null || true
 	rm -f $(DESTDIR)$(MANDIR)/man8/exfild.8 $(DESTDIR)$(MANDIR)/man5/exfild.yaml.5
 	rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/exfild.service

@@ -453,6 +453,7 @@ alert_format_json(const struct alert *a, struct strbuf *sb)
 		put_key(sb, "during_learning");
 		sb_puts(sb, "true");
 	}
+	put_field_set(sb, "contained", a->contained, sizeof(a->contained));
 	put_threshold(sb, &a->finding);
 	put_http(sb, a);
 	put_attack(sb, a->attack);

@@ -578,6 +578,9 @@ ecs_exfild(struct strbuf *sb, int *n, const struct alert *a)
 		ecs_key(sb, &m, "during_learning");
 		sb_puts(sb, "true");
 	}
+	if (a->contained[0] != '\0')
+		ecs_str(sb, &m, "contained", a->contained,
+		    strnlen(a->contained, sizeof(a->contained)));
 	ecs_u64(sb, &m, "flows", a->flows);
 	ecs_u64(sb, &m, "window_s", a->window_s);
 	ecs_time(sb, &m, "first_seen", a->first_seen_ns);
@@ -916,6 +919,7 @@ format_cef(const struct alert *a, struct strbuf *sb)
 	}
 	if (a->during_learning)
 		kv_cstr(&l, "exfildDuringLearning", "true");
+	kv_field(&l, "exfildContained", a->contained, sizeof(a->contained));
 	kv_field(&l, "requestMethod", a->http_method, sizeof(a->http_method));
 	kv_field(&l, "request", a->http_uri, sizeof(a->http_uri));
 	kv_field(&l, "requestClientApplication", a->http_user_agent,
@@ -997,6 +1001,7 @@ format_leef(const struct alert *a, struct strbuf *sb)
 	kv_cstr(&l, "inputSource", a->source);
 	if (a->during_learning)
 		kv_cstr(&l, "duringLearning", "true");
+	kv_field(&l, "contained", a->contained, sizeof(a->contained));
 	kv_field(&l, "zeekUid", a->uid, sizeof(a->uid));
 	kv_field(&l, "httpMethod", a->http_method, sizeof(a->http_method));
 	kv_field(&l, "url", a->http_uri, sizeof(a->http_uri));
@@ -1162,6 +1167,7 @@ sd_element(struct strbuf *sb, const struct alert *a, uint32_t pen)
 	sd_cstr(sb, "source", a->source);
 	if (a->during_learning)
 		sd_cstr(sb, "during_learning", "true");
+	sd_field(sb, "contained", a->contained, sizeof(a->contained));
 	sd_u64(sb, "records_est_low", a->records_low);
 	sd_u64(sb, "records_est_high", a->records_high);
 	sd_more(sb, a);

@@ -27,6 +27,9 @@
 #define QUOTE_LEN        80  /* a hostile value is shown escaped and cut short */
 #define QUOTE_SHOWN      48
 #define YAML_DEPTH_MAX   64  /* collections nested in one another, at most */
+#define CONTAIN_TIMEOUT_MAX_S      (30 * 86400) /* an nft element's, at most */
+#define CONTAIN_EXEC_TIMEOUT_MAX_S 20  /* a hook holds up the event loop (and
+					* the unit's 30 s watchdog) so long */
 
 /*
  * The default networks.internal: RFC 1918 and RFC 4193 (fc00::/7), IPv4
@@ -115,6 +118,7 @@ default_sensor(char *out, size_t outlen)
 }
 
 static void rule_defaults(struct config *c);
+static void contain_defaults(struct config *c);
 
 void
 config_defaults(struct config *c)
@@ -153,6 +157,7 @@ config_defaults(struct config *c)
 	c->stats_interval_s = 300;
 	c->daemon_save_interval_s = 900;
 	c->indicators_check_s = 300;
+	contain_defaults(c);
 }
 
 static void
@@ -227,6 +232,8 @@ config_free(struct config *c)
 	for (size_t i = 0; i < c->n_indicators; i++)
 		free(c->indicators[i].file);
 	free(c->indicators);
+	free(c->contain_exec);
+	netset_free(&c->contain_never);
 	free(c);
 }
 
@@ -939,6 +946,7 @@ static const struct {
 	{ "outputs.file.path", CONFIG_REF_WRITE },
 	{ "baseline.state", CONFIG_REF_WRITE },
 	{ "daemon.state_dir", CONFIG_REF_DIR },
+	{ "contain.exec", CONFIG_REF_EXEC },
 };
 
 /* A file or directory (char *): read, unless path_uses says otherwise. */
@@ -2512,6 +2520,171 @@ static const struct key_handler records_keys[] = {
 };
 static const struct key_table records_table = KEY_TABLE(records_keys);
 
+/* ---- contain: (issue 15) ------------------------------------------------ */
+
+/* The rules an alert of which blocks its destination, by default. */
+static const char *const contain_default_rules[] = {
+	"campaign", "compressed-upload", "staging", "indicator-match",
+	"server-egress",
+};
+
+static void
+contain_defaults(struct config *c)
+{
+	size_t i;
+	int r;
+
+	c->contain_enabled = false;
+	c->contain_rules = 0;
+	for (i = 0; i < ARRAY_LEN(contain_default_rules); i++)
+		if ((r = rules_index(contain_default_rules[i])) >= 0)
+			c->contain_rules |= 1u << r;
+	str_copy(c->contain_nft_family, "inet", sizeof(c->contain_nft_family));
+	str_copy(c->contain_nft_table, "exfild", sizeof(c->contain_nft_table));
+	str_copy(c->contain_nft_set, "block4", sizeof(c->contain_nft_set));
+	str_copy(c->contain_nft_set6, "block6", sizeof(c->contain_nft_set6));
+	c->contain_timeout_s = 3600;
+	c->contain_max_timeout_s = 86400;
+	c->contain_exec_timeout_s = 5;
+	c->contain_max_per_minute = 10;
+}
+
+/* An nft identifier: a letter or '_', then letters, digits and '_'. */
+static bool
+nft_name_valid(const char *s)
+{
+	size_t i;
+
+	if (s[0] == '\0' || strlen(s) >= CONFIG_NFT_NAME_MAX ||
+	    (!ascii_alpha(s[0]) && s[0] != '_'))
+		return false;
+	for (i = 1; s[i] != '\0'; i++)
+		if (!ascii_alpha(s[i]) && s[i] != '_' && (s[i] < '0' || s[i] > '9'))
+			return false;
+	return true;
+}
+
+static int
+parse_nft_name(struct loader *ld, const struct key_handler *h,
+    const char *path, yaml_node_t *value, void *target)
+{
+	const char *s;
+
+	if (scalar_text(ld, path, value, &s) != 0)
+		return -1;
+	if (!nft_name_valid(s))
+		return fail_invalid(ld, value, path, "nftables name", s,
+		    " (expected a letter or _, then letters, digits or _, "
+		    "at most 63)");
+	str_copy(FIELD(char, target, h), s, CONFIG_NFT_NAME_MAX);
+	return 0;
+}
+
+static const char *const nft_families[] = {
+	"ip", "ip6", "inet", "bridge", "netdev",
+};
+
+/* contain.nft.table: "FAMILY NAME" ("inet exfild"). */
+static int
+parse_nft_table(struct loader *ld, const struct key_handler *h,
+    const char *path, yaml_node_t *value, void *target)
+{
+	struct config *c = target;
+	const char *s, *sp;
+	size_t i, n;
+
+	(void)h;
+	if (scalar_text(ld, path, value, &s) != 0)
+		return -1;
+	if ((sp = strchr(s, ' ')) == NULL || !nft_name_valid(sp + 1))
+		return fail_invalid(ld, value, path, "nftables table", s,
+		    " (expected FAMILY NAME, as \"inet exfild\")");
+	n = (size_t)(sp - s);
+	for (i = 0; i < ARRAY_LEN(nft_families); i++)
+		if (strlen(nft_families[i]) == n &&
+		    strncmp(s, nft_families[i], n) == 0)
+			break;
+	if (i == ARRAY_LEN(nft_families))
+		return fail_invalid(ld, value, path, "nftables family", s,
+		    " (expected ip, ip6, inet, bridge or netdev)");
+	str_copy(c->contain_nft_family, nft_families[i],
+	    sizeof(c->contain_nft_family));
+	str_copy(c->contain_nft_table, sp + 1, sizeof(c->contain_nft_table));
+	return 0;
+}
+
+static int
+add_contain_rule(struct loader *ld, const char *path, const yaml_node_t *item,
+    const char *text, void *target)
+{
+	uint32_t *rules = target;
+	int r = rules_index(text);
+
+	if (r < 0)
+		return fail_invalid(ld, item, path, "rule", text,
+		    " (expected a rule's name, as \"compressed-upload\")");
+	*rules |= 1u << r;
+	return 0;
+}
+
+static int
+parse_contain_rules(struct loader *ld, const struct key_handler *h,
+    const char *path, yaml_node_t *value, void *target)
+{
+	struct config *c = target;
+
+	(void)h;
+	c->contain_rules = 0;
+	return for_each_item(ld, path, value, add_contain_rule,
+	    &c->contain_rules);
+}
+
+static const struct key_handler contain_nft_keys[] = {
+	{ "table", parse_nft_table, 0, NULL, NULL },
+	{ "set", parse_nft_name, offsetof(struct config, contain_nft_set), NULL, NULL },
+	{ "set6", parse_nft_name, offsetof(struct config, contain_nft_set6), NULL, NULL },
+};
+static const struct key_table contain_nft_table = KEY_TABLE(contain_nft_keys);
+
+static const struct key_handler contain_keys[] = {
+	{ "enabled", parse_bool_field, offsetof(struct config, contain_enabled), NULL, NULL },
+	{ "rules", parse_contain_rules, 0, NULL, NULL },
+	{ "nft", parse_section, 0, &contain_nft_table, NULL },
+	{ "exec", parse_path_field, offsetof(struct config, contain_exec), NULL, NULL },
+	{ "timeout", parse_period_field, offsetof(struct config, contain_timeout_s), NULL, NULL },
+	{ "max_timeout", parse_period_field,
+	    offsetof(struct config, contain_max_timeout_s), NULL, NULL },
+	{ "exec_timeout", parse_period_field,
+	    offsetof(struct config, contain_exec_timeout_s), NULL, NULL },
+	{ "max_per_minute", parse_count_field,
+	    offsetof(struct config, contain_max_per_minute), NULL, NULL },
+	{ "never", parse_cidr_list, offsetof(struct config, contain_never), NULL, NULL },
+};
+static const struct key_table contain_table = KEY_TABLE(contain_keys);
+
+/* The whole section, then what its keys say together. */
+static int
+parse_contain(struct loader *ld, const struct key_handler *h, const char *path,
+    yaml_node_t *value, void *target)
+{
+	struct config *c = target;
+
+	(void)h;
+	if (parse_mapping(ld, path, value, &contain_table, c) != 0)
+		return -1;
+	if (c->contain_max_timeout_s < c->contain_timeout_s)
+		return fail_at(ld, value, path, "max_timeout (%" PRIu64 " s) is "
+		    "shorter than timeout (%" PRIu64 " s)",
+		    c->contain_max_timeout_s, c->contain_timeout_s);
+	if (c->contain_max_timeout_s > CONTAIN_TIMEOUT_MAX_S)
+		return fail_at(ld, value, path, "max_timeout is longer than "
+		    "%d days", CONTAIN_TIMEOUT_MAX_S / 86400);
+	if (c->contain_exec_timeout_s > CONTAIN_EXEC_TIMEOUT_MAX_S)
+		return fail_at(ld, value, path, "exec_timeout is longer than "
+		    "%d s", CONTAIN_EXEC_TIMEOUT_MAX_S);
+	return 0;
+}
+
 /* The top level: one row per section. */
 static const struct key_handler section_keys[] = {
 	{ "sensor", parse_sensor, 0, NULL, NULL },
@@ -2532,6 +2705,7 @@ static const struct key_handler section_keys[] = {
 	{ "indicators", parse_indicators, 0, NULL, NULL },
 	{ "indicators_check", parse_duration_field,
 	    offsetof(struct config, indicators_check_s), NULL, NULL },
+	{ "contain", parse_contain, 0, NULL, NULL },
 };
 static const struct key_table section_table = KEY_TABLE(section_keys);
 

@@ -123,9 +123,10 @@ on_alert(void *ctx, const struct alert *a)
 		    (unsigned long long)a->flows);
 		return;
 	}
-	log_info("alert %s: rule=%s severity=%s src=%s dst=%s bytes_out=%llu",
+	log_info("alert %s: rule=%s severity=%s src=%s dst=%s bytes_out=%llu%s%s",
 	    a->id, a->rule, severity_name(a->severity), src, dst,
-	    (unsigned long long)a->bytes_out);
+	    (unsigned long long)a->bytes_out,
+	    a->contained[0] != '\0' ? " contained=" : "", a->contained);
 }
 
 /* ---- the pairs table (SIGUSR2, report.pairs_interval) ---- */
@@ -895,12 +896,15 @@ start(struct daemon *d)
 	if (captures_open(d) != 0)
 		return -1;
 	/* nothing below needs root: the captures are open */
-	if (privdrop_to_user(user, err, sizeof(err)) != 0) {
+	/* (containment keeps CAP_NET_ADMIN for nf_tables netlink) */
+	if (privdrop_to_user_caps(user, d->cfg->contain_enabled, err,
+	    sizeof(err)) != 0) {
 		log_warnx("%s", err);
 		return -1;
 	}
 	d->pipe = pipeline_new(d->cfg, "live", on_alert, d, err, sizeof(err));
-	if (d->pipe == NULL) {
+	if (d->pipe == NULL || pipeline_start_contain(d->pipe, NULL, err,
+	    sizeof(err)) != 0) {
 		log_warnx("%s", err);
 		return -1;
 	}

@@ -236,10 +236,35 @@ check_reads(const struct config *cfg, struct check *k)
 	}
 }
 
+/* A program run (contain.exec): a regular file the user may execute. */
+static void
+check_execs(const struct config *cfg, struct check *k)
+{
+	char where[CONFIG_ERR_LEN];
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < cfg->n_refs; i++) {
+		const struct config_ref *r = &cfg->refs[i];
+
+		if (r->use != CONFIG_REF_EXEC)
+			continue;
+		config_ref_where(cfg, r, where, sizeof(where));
+		if (stat(r->value, &st) != 0)
+			fail(k, where, "%s: %s", r->value, strerror(errno));
+		else if (!S_ISREG(st.st_mode))
+			fail(k, where, "%s: not a regular file", r->value);
+		else if (access(r->value, X_OK) != 0)
+			fail(k, where, "%s: not executable by user %s: %s",
+			    r->value, k->user, strerror(errno));
+	}
+}
+
 static void
 check_files(const struct config *cfg, struct check *k)
 {
 	check_reads(cfg, k);
+	check_execs(cfg, k);
 	(void)for_each_place(cfg, check_place, k);
 }
 

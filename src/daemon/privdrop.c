@@ -1,12 +1,16 @@
 /*
  * privdrop.c - drop root to the service user after the capture is open:
  * groups, then gid, then uid, each real/effective/saved, then check that
- * every id took, no capability is left and root cannot be regained.
+ * every id took, no capability is left (but CAP_NET_ADMIN when
+ * containment adds nftables elements) and root cannot be regained.
  */
 #include <errno.h>
 #include <grp.h>
 #include <linux/capability.h>
 #include <pwd.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -105,9 +109,10 @@ verify_ids(const char *user, uid_t uid, gid_t gid, char *err, size_t errlen)
 	return 0;
 }
 
-/* Dropping every uid to non-zero clears the capability sets; check it. */
+/* The capability sets after the drop: exactly `want` (bits of the first
+ * 32 capabilities) permitted and effective, none of the others. */
 static int
-verify_no_capabilities(const char *user, char *err, size_t errlen)
+verify_capabilities(const char *user, uint32_t want, char *err, size_t errlen)
 {
 	struct __user_cap_header_struct hdr = {
 		.version = _LINUX_CAPABILITY_VERSION_3,
@@ -122,11 +127,42 @@ verify_no_capabilities(const char *user, char *err, size_t errlen)
 		return -1;
 	}
 	for (i = 0; i < sizeof(data) / sizeof(data[0]); i++) {
-		if (data[i].permitted != 0 || data[i].effective != 0) {
-			snprintf(err, errlen, "privdrop: capabilities remain after "
-			    "dropping to '%s'", user);
+		uint32_t w = i == 0 ? want : 0;
+
+		if (data[i].permitted != w || data[i].effective != w) {
+			snprintf(err, errlen, "privdrop: capabilities %s after "
+			    "dropping to '%s'", want != 0 ? "other than "
+			    "CAP_NET_ADMIN remain, or it is lost," : "remain", user);
 			return -1;
 		}
+	}
+	return 0;
+}
+
+/*
+ * CAP_NET_ADMIN alone, kept across the uid change (PR_SET_KEEPCAPS) and
+ * made effective, inheritable and ambient: nf_tables netlink needs it in
+ * the process, and a contain.exec hook gets it as under systemd's
+ * AmbientCapabilities=.
+ */
+static int
+keep_net_admin(char *err, size_t errlen)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+		.pid = 0,
+	};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+	uint32_t bit = 1u << CAP_NET_ADMIN;
+
+	memset(data, 0, sizeof(data));
+	data[0].permitted = data[0].effective = data[0].inheritable = bit;
+	if (syscall(SYS_capset, &hdr, data) == -1 ||
+	    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_NET_ADMIN, 0, 0) == -1 ||
+	    prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) == -1) {
+		snprintf(err, errlen, "privdrop: keeping CAP_NET_ADMIN "
+		    "(contain:): %s", strerror(errno));
+		return -1;
 	}
 	return 0;
 }
@@ -146,7 +182,8 @@ verify_no_way_back(char *err, size_t errlen)
 }
 
 int
-privdrop_to_user(const char *user, char *err, size_t errlen)
+privdrop_to_user_caps(const char *user, bool net_admin, char *err,
+    size_t errlen)
 {
 	uid_t uid;
 	gid_t gid;
@@ -155,11 +192,25 @@ privdrop_to_user(const char *user, char *err, size_t errlen)
 		return 0;
 	if (lookup_user(user, &uid, &gid, err, errlen) == -1)
 		return -1;
+	if (net_admin && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) == -1) {
+		snprintf(err, errlen, "privdrop: PR_SET_KEEPCAPS: %s",
+		    strerror(errno));
+		return -1;
+	}
 	if (set_ids(user, uid, gid, err, errlen) == -1)
 		return -1;
 	if (verify_ids(user, uid, gid, err, errlen) == -1)
 		return -1;
-	if (verify_no_capabilities(user, err, errlen) == -1)
+	if (net_admin && keep_net_admin(err, errlen) == -1)
+		return -1;
+	if (verify_capabilities(user, net_admin ? 1u << CAP_NET_ADMIN : 0, err,
+	    errlen) == -1)
 		return -1;
 	return verify_no_way_back(err, errlen);
+}
+
+int
+privdrop_to_user(const char *user, char *err, size_t errlen)
+{
+	return privdrop_to_user_caps(user, false, err, errlen);
 }

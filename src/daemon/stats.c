@@ -168,6 +168,9 @@ static const struct line_counter line_tracking[] = {
 	{ "not_destination", PIPE_OFF(not_destination) },
 	{ "parser_slots_exhausted", PIPE_OFF(conn.parser_slots_exhausted) },
 	{ "parser_slots_reclaimed", PIPE_OFF(conn.parser_slots_reclaimed) },
+	{ "contain_blocked", PIPE_OFF(contain.blocked) },
+	{ "contain_skipped", PIPE_OFF(contain.skipped) },
+	{ "contain_errors", PIPE_OFF(contain.errors) },
 };
 
 static void
@@ -438,6 +441,16 @@ static const struct prom_counter prom_pipeline[] = {
 	{ "exfild_parser_slots_reclaimed_total", COUNTER,
 	    "Parser slots taken from the least recently used flow for another.",
 	    PIPE_OFF(conn.parser_slots_reclaimed) },
+	{ "exfild_contain_blocked_total", COUNTER,
+	    "Alert destinations blocked (contain:): nft set elements added, "
+	    "hook runs that exited 0.", PIPE_OFF(contain.blocked) },
+	{ "exfild_contain_skipped_total", COUNTER,
+	    "Alerts of contain.rules not acted on: never blocked (familiar, "
+	    "home, internal, proxy, never, unknown) or over "
+	    "contain.max_per_minute.", PIPE_OFF(contain.skipped) },
+	{ "exfild_contain_errors_total", COUNTER,
+	    "Containment that failed: nft refused, the hook failed or did not "
+	    "run.", PIPE_OFF(contain.errors) },
 };
 
 static void

@@ -13,6 +13,7 @@
 #include "exfild/enrich/indicators.h"
 #include "exfild/enrich/names.h"
 #include "exfild/pipeline/limits.h"
+#include "exfild/contain/contain.h"
 #include "exfild/pipeline/pipeline.h"
 #include "exfild/track/agg.h"
 #include "exfild/track/baseline.h"
@@ -63,8 +64,10 @@ limits_need(const struct config *cfg, struct limits_need *out)
 	out->bytes[LIMITS_PAIRS] = aggtab_bytes(pairs) + track_note_bytes(pairs) +
 	    detect_bytes(RULE_SCOPE_PAIR, pairs) +
 	    open_alerts_bytes(PIPELINE_OPEN_ALERTS);
+	/* (with containment's table of addresses blocked before) */
 	out->bytes[LIMITS_DESTINATIONS] = baseline_bytes(dests) +
-	    detect_bytes(RULE_SCOPE_DEST, dests) + indicators_cache_bytes(dests);
+	    detect_bytes(RULE_SCOPE_DEST, dests) + indicators_cache_bytes(dests) +
+	    (cfg->contain_enabled ? contain_bytes() : 0);
 	out->bytes[LIMITS_NAMES] = names_bytes(cfg->limit_names);
 	out->bytes[LIMITS_HOSTS] = hosttab_bytes(hosts) +
 	    detect_bytes(RULE_SCOPE_HOST, hosts);

@@ -13,6 +13,7 @@
 #include "exfild/pipeline/limits.h"
 #include "exfild/pipeline/pipeline.h"
 #include "exfild/alert/open_alerts.h"
+#include "exfild/contain/contain.h"
 #include "exfild/track/conn.h"
 #include "exfild/track/state.h"
 #include "exfild/track/track.h"
@@ -36,6 +37,7 @@ struct pipeline {
 	struct tracker *track;
 	struct conntrack *conn;
 	struct open_alerts *open;     /* alerts followed for their update */
+	struct contain *contain;      /* contain: (the daemon's; NULL: off) */
 	uint64_t open_check_ns;       /* input time of the next check of open
 				       * (UINT64_MAX: none is open) */
 
@@ -174,6 +176,7 @@ pipeline_free(struct pipeline *p)
 	if (p == NULL)
 		return;
 	open_alerts_free(p->open);
+	contain_free(p->contain);
 	conn_free(p->conn);
 	track_free(p->track);
 	names_free(p->names);
@@ -360,6 +363,8 @@ on_detection(void *ctx, const struct detection *d)
 	alert_make_id(&a, 0);
 	if (p->bucket_fn != NULL)
 		watch_pair(p, pr);
+	if (p->contain != NULL)
+		contain_alert(p->contain, &a, d->familiar);
 	p->alert_fn(p->alert_ctx, &a);
 	open_alerts_add(p->open, &a, agg_pair_id(track_pairs(p->track), pr),
 	    pr->gen, a.ts_ns + p->cfg->rules_suppress_s * NS_PER_SEC, a.ts_ns);
@@ -596,6 +601,8 @@ pipeline_get_stats(const struct pipeline *p, struct pipeline_stats *out)
 	out->pairs_rebound = ts.pairs_rebound;
 	out->flows_lost_destination = ts.flows_lost_destination;
 	out->alerts = ds.alerts;
+	if (p->contain != NULL)
+		contain_get_stats(p->contain, &out->contain);
 	for (i = 0; i < RULES_MAX; i++)
 		out->alerts_by_rule[i] = ds.by_rule[i];
 }
@@ -747,6 +754,9 @@ warn_restart_only(const struct config *old, const struct config *cfg)
 	    old->limit_half_open_per_host != cfg->limit_half_open_per_host)
 		log_warnx("%s: limits: changes take effect at the next restart",
 		    cfg->path);
+	if (old->contain_enabled != cfg->contain_enabled)
+		log_warnx("%s: contain.enabled: takes effect at the next restart",
+		    cfg->path);
 	if (!str_eq_nullable(old->baseline_state, cfg->baseline_state))
 		log_warnx("%s: baseline.state: a new path takes effect at the next "
 		    "restart", cfg->path);
@@ -858,6 +868,8 @@ pipeline_commit_config(struct pipeline *p, struct pipeline_update *u)
 	indicators_commit(p->ioc, u->ioc);
 	track_apply_config(p->track, cfg, p->geo);
 	conn_apply_config(p->conn, cfg);
+	if (p->contain != NULL)
+		contain_apply_config(p->contain, cfg);
 	free(u);
 }
 
@@ -881,6 +893,25 @@ pipeline_refresh_indicators(struct pipeline *p)
 	/* pairs settled as benign are asked again (a listed one never is) */
 	aggtab_reset_verdicts(track_pairs(p->track), false);
 	return true;
+}
+
+int
+pipeline_start_contain(struct pipeline *p, const struct contain_ops *ops,
+    char *err, size_t errlen)
+{
+	if (!p->cfg->contain_enabled || p->contain != NULL)
+		return 0;
+	if ((p->contain = contain_new(p->cfg, ops, err, errlen)) == NULL)
+		return -1;
+	if (p->cfg->contain_exec != NULL)
+		log_info("contain: on: alerts of the listed rules run %s",
+		    p->cfg->contain_exec);
+	else
+		log_info("contain: on: alerts of the listed rules block their "
+		    "destination in nft table %s %s, sets %s and %s",
+		    p->cfg->contain_nft_family, p->cfg->contain_nft_table,
+		    p->cfg->contain_nft_set, p->cfg->contain_nft_set6);
+	return 0;
 }
 
 void

@@ -332,6 +332,7 @@ struct emit_ctx {
 	uint64_t ts_ns;
 	const struct traffic_event *ev;
 	uint64_t learn_end_ns;
+	bool familiar;
 };
 
 static void
@@ -355,6 +356,7 @@ emit_detection(void *ctx, const struct rule_def *r, enum severity sev,
 	d.ts_ns = e->ts_ns;
 	d.ev = e->ev;
 	d.learn_end_ns = e->learn_end_ns;
+	d.familiar = e->familiar;
 	d.source = track_pair_log(e->t, agg_pair_id(e->t->pairs, e->pair),
 	    e->pair->gen, &d.user);
 	e->t->alert_fn(e->t->alert_ctx, &d);
@@ -466,6 +468,7 @@ evaluate_gated(struct tracker *t, struct pair *pr, uint64_t ts, const
 	e.ts_ns = ts;
 	e.ev = ev;
 	e.learn_end_ns = in.learn_end_ns;
+	e.familiar = in.familiar;
 	detect_eval(t->detect, &in, &ids, emit_detection, &e);
 	ask_related(t, pr, ts);
 }

@@ -19,6 +19,7 @@
 
 #include "exfild/alert/open_alerts.h"
 #include "exfild/enrich/indicators.h"
+#include "exfild/contain/contain.h"
 #include "exfild/pipeline/limits.h"
 #include "exfild/pipeline/pipeline.h"
 #include "exfild/track/track.h"
@@ -97,6 +98,27 @@ test_need_is_the_tables_sum(void **state)
 	assert_non_null(strstr(line, ", app_parsers "));
 	assert_int_equal(limits_check(c, &need, &room, line, sizeof(line)), 0);
 	config_free(c);
+}
+
+/* Containment on: the destinations' figure holds its history table of
+ * addresses blocked before (CONTAIN_HISTORY entries); off, nothing. */
+static void
+test_contain_history_counted(void **state)
+{
+	struct config *off = load("limits: { destinations: 3000 }\n");
+	struct config *on = load("limits: { destinations: 3000 }\n"
+	    "contain: { enabled: true }\n");
+	struct limits_need a, b;
+
+	(void)state;
+	limits_need(off, &a);
+	limits_need(on, &b);
+	assert_true(contain_bytes() > CONTAIN_HISTORY * sizeof(struct netaddr));
+	assert_int_equal(b.bytes[LIMITS_DESTINATIONS],
+	    a.bytes[LIMITS_DESTINATIONS] + contain_bytes());
+	assert_int_equal(b.total, a.total + contain_bytes());
+	config_free(off);
+	config_free(on);
 }
 
 /* What pipeline_new allocates when one key grows is what its figure
@@ -234,6 +256,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_need_is_the_tables_sum),
+		cmocka_unit_test(test_contain_history_counted),
 		cmocka_unit_test(test_need_matches_allocations),
 		cmocka_unit_test(test_refused_naming_the_key),
 		cmocka_unit_test(test_room),

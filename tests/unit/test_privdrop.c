@@ -7,6 +7,7 @@
 #include <pwd.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -55,33 +56,47 @@ read_caps(struct report *r)
 	fclose(fp);
 }
 
-/* In the child: drop, look around, try to get back, call again. */
-static void
-child_run(const char *user, struct report *r)
+/* In the child: drop (keeping CAP_NET_ADMIN or not), look around, try
+ * to get back; false when still root (trying setuid(0) proves nothing). */
+static bool
+drop_and_look(const char *user, bool net_admin, struct report *r)
 {
 	memset(r, 0, sizeof(*r));
 	snprintf(r->err, sizeof(r->err), UNTOUCHED);
-	r->rc = privdrop_to_user(user, r->err, sizeof(r->err));
+	r->rc = privdrop_to_user_caps(user, net_admin, r->err, sizeof(r->err));
 	getresuid(&r->ruid, &r->euid, &r->suid);
 	getresgid(&r->rgid, &r->egid, &r->sgid);
 	r->ngroups = getgroups((int)(sizeof(r->groups) / sizeof(r->groups[0])),
 	    r->groups);
 	read_caps(r);
-	if (r->rc != 0 || r->euid == 0) {
-		/* Still root: trying setuid(0) would prove nothing. */
-		r->setuid0 = r->seteuid0 = r->setgid0 = r->setegid0 = 0;
-		return;
-	}
+	if (r->rc != 0 || r->euid == 0)
+		return false;
 	r->setuid0 = setuid(0);
 	r->seteuid0 = seteuid(0);
 	r->setgid0 = setgid(0);
 	r->setegid0 = setegid(0);
+	return true;
+}
+
+/* In the child: drop, look around, try to get back, call again. */
+static void
+child_run(const char *user, struct report *r)
+{
+	if (!drop_and_look(user, false, r))
+		return;
 	snprintf(r->again_err, sizeof(r->again_err), UNTOUCHED);
 	r->again_rc = privdrop_to_user("nobody", r->again_err,
 	    sizeof(r->again_err));
 	snprintf(r->again_bad_err, sizeof(r->again_bad_err), UNTOUCHED);
 	r->again_bad_rc = privdrop_to_user("exfild-no-such-user",
 	    r->again_bad_err, sizeof(r->again_bad_err));
+}
+
+/* In the child: drop keeping CAP_NET_ADMIN (containment). */
+static void
+child_keep_net_admin(const char *user, struct report *r)
+{
+	(void)drop_and_look(user, true, r);
 }
 
 /*
@@ -158,45 +173,63 @@ require_root(void)
 	}
 }
 
+/* The child is nobody, in nobody's group alone, with exactly these
+ * capability lines, and cannot get back to root. */
+static void
+assert_dropped(const struct report *r, const char *capprm, const char *capeff)
+{
+	struct passwd *pw = getpwnam("nobody");
+
+	assert_non_null(pw);
+	assert_true(pw->pw_uid != 0);
+	assert_int_equal(r->rc, 0);
+	assert_string_equal(r->err, UNTOUCHED);
+	assert_int_equal(r->ruid, pw->pw_uid);
+	assert_int_equal(r->euid, pw->pw_uid);
+	assert_int_equal(r->suid, pw->pw_uid);
+	assert_int_equal(r->rgid, pw->pw_gid);
+	assert_int_equal(r->egid, pw->pw_gid);
+	assert_int_equal(r->sgid, pw->pw_gid);
+	assert_int_equal(r->ngroups, 1);
+	assert_int_equal(r->groups[0], pw->pw_gid);
+	assert_string_equal(r->status_caps[0], capprm);
+	assert_string_equal(r->status_caps[1], capeff);
+	/* No way back. */
+	assert_int_equal(r->setuid0, -1);
+	assert_int_equal(r->seteuid0, -1);
+	assert_int_equal(r->setgid0, -1);
+	assert_int_equal(r->setegid0, -1);
+}
+
 static void
 test_drop_to_nobody(void **state)
 {
-	struct passwd *pw;
 	struct report r;
-	uid_t uid;
-	gid_t gid;
 
 	(void)state;
 	require_root();
-	pw = getpwnam("nobody");
-	assert_non_null(pw);
-	uid = pw->pw_uid;
-	gid = pw->pw_gid;
-	assert_true(uid != 0);
-
 	run_in_child(child_run, "nobody", &r);
-	assert_int_equal(r.rc, 0);
-	assert_string_equal(r.err, UNTOUCHED);
-	assert_int_equal(r.ruid, uid);
-	assert_int_equal(r.euid, uid);
-	assert_int_equal(r.suid, uid);
-	assert_int_equal(r.rgid, gid);
-	assert_int_equal(r.egid, gid);
-	assert_int_equal(r.sgid, gid);
-	assert_int_equal(r.ngroups, 1);
-	assert_int_equal(r.groups[0], gid);
-	assert_string_equal(r.status_caps[0], "CapPrm:\t0000000000000000");
-	assert_string_equal(r.status_caps[1], "CapEff:\t0000000000000000");
-	/* No way back. */
-	assert_int_equal(r.setuid0, -1);
-	assert_int_equal(r.seteuid0, -1);
-	assert_int_equal(r.setgid0, -1);
-	assert_int_equal(r.setegid0, -1);
+	assert_dropped(&r, "CapPrm:\t0000000000000000",
+	    "CapEff:\t0000000000000000");
 	/* Not root any more: a no-op, whatever the name. */
 	assert_int_equal(r.again_rc, 0);
 	assert_string_equal(r.again_err, UNTOUCHED);
 	assert_int_equal(r.again_bad_rc, 0);
 	assert_string_equal(r.again_bad_err, UNTOUCHED);
+}
+
+/* Containment on: nobody with CAP_NET_ADMIN (bit 12) alone, permitted
+ * and effective; still no way back to root. */
+static void
+test_keep_net_admin(void **state)
+{
+	struct report r;
+
+	(void)state;
+	require_root();
+	run_in_child(child_keep_net_admin, "nobody", &r);
+	assert_dropped(&r, "CapPrm:\t0000000000001000",
+	    "CapEff:\t0000000000001000");
 }
 
 /* A refused drop changes nothing: the child is still fully root. */
@@ -263,6 +296,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_drop_to_nobody),
+		cmocka_unit_test(test_keep_net_admin),
 		cmocka_unit_test(test_unknown_user),
 		cmocka_unit_test(test_root_refused),
 		cmocka_unit_test(test_not_root_is_noop),

@@ -59,6 +59,9 @@ fill_fixture(void)
 	p->pairs_rebound = 34;
 	p->flows_lost_destination = 35;
 	p->conn.parser_slots_reclaimed = 58;
+	p->contain.blocked = 61;
+	p->contain.skipped = 62;
+	p->contain.errors = 63;
 	p->pairs.active = 31;
 	p->pairs.created = 32;
 	p->pairs.evicted = 33;
@@ -119,7 +122,7 @@ static const char expected_line_head[] =
     "baseline_learn_end=1410998400 proxy_unidentified=51 "
     "http_requests=52 tls_sni=53 dns_answers=54 dns_untrusted=55 "
     "not_tracked=56 not_destination=59 parser_slots_exhausted=57 parser_slots_reclaimed=58 "
-    "alerts=3";
+    "contain_blocked=61 contain_skipped=62 contain_errors=63 alerts=3";
 
 static const char expected_prom_head[] =
     "# HELP exfild_info Sensor name and exfild version; the value is always 1.\n"
@@ -251,6 +254,19 @@ static const char expected_prom_head[] =
     "least recently used flow for another.\n"
     "# TYPE exfild_parser_slots_reclaimed_total counter\n"
     "exfild_parser_slots_reclaimed_total 58\n"
+    "# HELP exfild_contain_blocked_total Alert destinations blocked "
+    "(contain:): nft set elements added, hook runs that exited 0.\n"
+    "# TYPE exfild_contain_blocked_total counter\n"
+    "exfild_contain_blocked_total 61\n"
+    "# HELP exfild_contain_skipped_total Alerts of contain.rules not acted "
+    "on: never blocked (familiar, home, internal, proxy, never, unknown) or "
+    "over contain.max_per_minute.\n"
+    "# TYPE exfild_contain_skipped_total counter\n"
+    "exfild_contain_skipped_total 62\n"
+    "# HELP exfild_contain_errors_total Containment that failed: nft "
+    "refused, the hook failed or did not run.\n"
+    "# TYPE exfild_contain_errors_total counter\n"
+    "exfild_contain_errors_total 63\n"
     "# HELP exfild_malformed_total Packets or messages rejected as "
     "malformed, by reason.\n"
     "# TYPE exfild_malformed_total counter\n"
@@ -402,13 +418,13 @@ test_prometheus_structure(void **state)
 	(void)state;
 	sb_init(&sb, buf, sizeof(buf));
 	assert_int_equal(stats_format_prometheus(&fixture, &sb), 0);
-	assert_int_equal(check_exposition(buf), 36);
+	assert_int_equal(check_exposition(buf), 39);
 
 	/* no pipeline yet, no interface, no names: still every family */
 	memset(&empty, 0, sizeof(empty));
 	sb_init(&sb, buf, sizeof(buf));
 	assert_int_equal(stats_format_prometheus(&empty, &sb), 0);
-	assert_int_equal(check_exposition(buf), 36);
+	assert_int_equal(check_exposition(buf), 39);
 	assert_non_null(strstr(buf, "\nexfild_info{sensor=\"\",version=\"\"} 1\n"));
 	assert_non_null(strstr(buf, "\nexfild_alerts_total{rule=\"bulk-upload\"} 0\n"
 	    "exfild_alerts_total{rule=\"compressed-upload\"} 0\n"));
@@ -442,7 +458,8 @@ test_line_empty(void **state)
 	    "destinations_learned=0 baseline_learning=0 baseline_learn_end=0 "
 	    "proxy_unidentified=0 http_requests=0 "
 	    "tls_sni=0 dns_answers=0 dns_untrusted=0 not_tracked=0 "
-	    "not_destination=0 parser_slots_exhausted=0 parser_slots_reclaimed=0 alerts=0", rules);
+	    "not_destination=0 parser_slots_exhausted=0 parser_slots_reclaimed=0 "
+	    "contain_blocked=0 contain_skipped=0 contain_errors=0 alerts=0", rules);
 	assert_string_equal(buf, want);
 	assert_true(strstr(buf, " bulk-upload=0 compressed-upload=0") != NULL);
 }
@@ -480,7 +497,7 @@ test_prometheus_hostile_labels(void **state)
 	    "\nexfild_packets_dropped_total{interface=\"e\\\"t\\\\h\\n0} 9\\n\","
 	    "where=\"kernel\"} 0\n"));
 	/* still well formed: one sample per line, families intact */
-	assert_int_equal(check_exposition(buf), 36);
+	assert_int_equal(check_exposition(buf), 39);
 }
 
 static void

@@ -24,6 +24,7 @@
 #define ALERT_USER_MAX 128
 #define ALERT_ORG_MAX 128  /* an AS organisation, as a database names it */
 #define ALERT_UID_MAX 24   /* a Zeek uid */
+#define ALERT_CONTAINED_MAX 160 /* "nft set block4 until 2026-...Z" */
 
 /* What a record is: an alert, an alert-update (open_alerts.h): the same
  * alert's pair totals later, written with "kind":"update", or a row of
@@ -86,6 +87,10 @@ struct alert {
 	const char *update_reason;
 	uint64_t last_seen_ns;
 	uint64_t bytes_served;     /* a pair row only (pair_report) */
+	/* What containment did (contain.h): "nft set block4 until TIME",
+	 * "exec PATH exit N", "skipped (REASON)"; "" when it is off or the
+	 * rule is not in contain.rules (then not written). */
+	char contained[ALERT_CONTAINED_MAX];
 };
 
 /* "alert", "update" or "pair". */

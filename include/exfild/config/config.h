@@ -198,6 +198,7 @@ enum config_ref_use {
 	CONFIG_REF_WRITE, /* a file written: outputs' files, baseline.state */
 	CONFIG_REF_DIR,   /* a directory written in: daemon.state_dir */
 	CONFIG_REF_USER,  /* daemon.user */
+	CONFIG_REF_EXEC,  /* a program run: contain.exec */
 };
 struct config_ref {
 	char key[CONFIG_KEY_LEN]; /* "geo.databases", "outputs.file.path" */
@@ -209,6 +210,9 @@ struct config_ref {
 #define CONFIG_DEFAULT_STATE_DIR "/var/lib/exfild"
 #define CONFIG_ERR_LEN 512
 #define CONFIG_IFNAME_MAX 15 /* IFNAMSIZ - 1 */
+
+/* contain.nft's table and set names: nft identifiers, at most this long */
+#define CONFIG_NFT_NAME_MAX 64
 
 #define BASELINE_BY_ADDRESS 0x1u
 #define BASELINE_BY_NAME    0x2u
@@ -304,6 +308,22 @@ struct config {
 	size_t n_outputs;
 	struct log_source_conf *logs;
 	size_t n_logs;
+
+	/* contain: (issue 15) an alert of a listed rule blocks its
+	 * destination: an element with a timeout in an nftables set, or a
+	 * program run (contain.exec) */
+	bool contain_enabled;
+	uint32_t contain_rules;       /* bit i: the rule at registry index i */
+	char contain_nft_family[8];   /* "inet" (ip, ip6, inet, bridge, netdev) */
+	char contain_nft_table[CONFIG_NFT_NAME_MAX];
+	char contain_nft_set[CONFIG_NFT_NAME_MAX];  /* IPv4 addresses */
+	char contain_nft_set6[CONFIG_NFT_NAME_MAX]; /* IPv6 addresses */
+	char *contain_exec;           /* NULL: nft */
+	uint64_t contain_timeout_s;   /* the first block; doubled on repeats */
+	uint64_t contain_max_timeout_s;
+	uint64_t contain_exec_timeout_s;
+	uint64_t contain_max_per_minute; /* blocks and runs, all addresses */
+	struct netset contain_never;  /* never blocked */
 };
 
 /* Defaults for every key (what an empty file yields). */

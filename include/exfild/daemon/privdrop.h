@@ -5,6 +5,7 @@
 #ifndef EXFILD_PRIVDROP_H
 #define EXFILD_PRIVDROP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -17,5 +18,10 @@
  * process may be half-dropped.
  */
 int privdrop_to_user(const char *user, char *err, size_t errlen);
+/* The same, but with net_admin CAP_NET_ADMIN is kept (permitted,
+ * effective, inheritable and ambient) and every other capability
+ * dropped: containment's nf_tables netlink needs it (contain:). */
+int privdrop_to_user_caps(const char *user, bool net_admin, char *err,
+    size_t errlen);
 
 #endif

@@ -18,6 +18,7 @@
 #include "exfild/track/baseline.h"
 #include "exfild/capture/capture_file.h"
 #include "exfild/config/config.h"
+#include "exfild/contain/contain.h"
 #include "exfild/decode/decode.h"
 #include "exfild/track/conn.h"
 #include "exfild/track/event.h"
@@ -45,11 +46,18 @@ struct pipeline_stats {
 	uint64_t log_records;      /* log events handed to pipeline_event */
 	uint64_t alerts;
 	uint64_t alerts_by_rule[RULES_MAX]; /* by rule registry index */
+	struct contain_stats contain; /* all 0 when containment is off */
 };
 
 typedef void (*pipeline_alert_fn)(void *ctx, const struct alert *a);
 
 struct pipeline;
+
+/* The daemon: containment (contain.h) on when cfg->contain_enabled, its
+ * alerts then saying what was done; ops NULL: the real nft and hook (a
+ * replay never blocks: it does not call this). 0, or -1 with err. */
+int pipeline_start_contain(struct pipeline *p, const struct contain_ops *ops,
+    char *err, size_t errlen);
 
 /* Loads geo databases, the hosts file and the baseline state named in cfg.
  * source names the input in alerts ("pcap", "live", ...). cfg must outlive

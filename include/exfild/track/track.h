@@ -41,6 +41,8 @@ struct detection {
 	 * earlier member */
 	const struct traffic_event *ev;
 	uint64_t learn_end_ns;    /* when the baseline's learning ends (0: none) */
+	bool familiar;            /* the baseline's verdict on the destination
+				   * for this pair (rule_input.familiar) */
 };
 typedef void (*track_alert_fn)(void *ctx, const struct detection *d);
 /* Live mode: ask for the address of a name (must not block). */
