@@ -170,6 +170,60 @@ quote_bytes(const struct cursor *bytes, char *out, size_t outlen)
 	out[o] = '\0';
 }
 
+void
+hex_encode(const uint8_t *in, size_t len, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 15];
+	}
+	out[2 * len] = '\0';
+}
+
+void
+md_update(uint8_t block[64], size_t *used, const void *data, size_t len,
+    md_compress_fn *compress, void *state)
+{
+	const uint8_t *p = data;
+	size_t n;
+
+	while (len > 0) {
+		n = 64 - *used;
+		if (n > len)
+			n = len;
+		memcpy(block + *used, p, n);
+		*used += n;
+		p += n;
+		len -= n;
+		if (*used == 64) {
+			compress(state, block);
+			*used = 0;
+		}
+	}
+}
+
+void
+md_pad(uint8_t block[64], size_t used, uint64_t bytes,
+    md_compress_fn *compress, void *state)
+{
+	uint64_t bits = bytes * 8;
+	int i;
+
+	block[used++] = 0x80;
+	if (used > 56) {
+		memset(block + used, 0, 64 - used);
+		compress(state, block);
+		used = 0;
+	}
+	memset(block + used, 0, 56 - used);
+	for (i = 0; i < 8; i++)
+		block[56 + i] = (uint8_t)(bits >> (56 - 8 * i));
+	compress(state, block);
+}
+
 int
 hex_digit_value(uint8_t c)
 {
