@@ -15,6 +15,7 @@
 
 #include "exfild/track/agg.h"
 #include "exfild/alert/alert.h"
+#include "exfild/evidence/evidence.h"
 #include "exfild/track/baseline.h"
 #include "exfild/capture/capture_file.h"
 #include "exfild/config/config.h"
@@ -45,6 +46,8 @@ struct pipeline_stats {
 	uint64_t log_records;      /* log events handed to pipeline_event */
 	uint64_t alerts;
 	uint64_t alerts_by_rule[RULES_MAX]; /* by rule registry index */
+	bool evidence_on;          /* evidence.enabled (the counters below) */
+	struct evidence_stats evidence; /* zero when evidence is off */
 };
 
 typedef void (*pipeline_alert_fn)(void *ctx, const struct alert *a);
