@@ -46,6 +46,10 @@ struct ev_file {
 	char dir[ALERT_EVIDENCE_DIR_MAX]; /* its alert's directory (adopted) */
 	char name[EVIDENCE_NAME_MAX];
 	char path[PATH_MAX];      /* where it is now */
+	/* the last bytes, not yet written: a multipart delimiter is known to
+	 * be one only after its bytes came (evidence_part_end takes it back) */
+	uint8_t hold[EVIDENCE_HOLD];
+	size_t held;
 	uint8_t *buf;             /* EVIDENCE_BUF bytes */
 	size_t buffered;
 };
@@ -396,6 +400,31 @@ file_write(struct evidence *ev, struct ev_file *fl, const uint8_t *data,
 	}
 }
 
+/* Bytes in: the last EVIDENCE_HOLD stay held back, the rest written. */
+static void
+file_take(struct evidence *ev, struct ev_file *fl, const uint8_t *data,
+    size_t len)
+{
+	size_t out;
+
+	if (fl->held + len <= EVIDENCE_HOLD) {
+		memcpy(fl->hold + fl->held, data, len);
+		fl->held += len;
+		return;
+	}
+	out = fl->held + len - EVIDENCE_HOLD;
+	if (out >= fl->held) {
+		file_write(ev, fl, fl->hold, fl->held);
+		file_write(ev, fl, data, out - fl->held);
+		memcpy(fl->hold, data + (out - fl->held), EVIDENCE_HOLD);
+	} else {
+		file_write(ev, fl, fl->hold, out);
+		memmove(fl->hold, fl->hold + out, fl->held - out);
+		memcpy(fl->hold + fl->held - out, data, len);
+	}
+	fl->held = EVIDENCE_HOLD;
+}
+
 static const char *const kind_names[] = { "body", "part", "tunnel", "tls" };
 
 /* {"name":...,...}: the manifest's line for a file that ended. */
@@ -474,6 +503,8 @@ file_discard(struct evidence *ev, struct ev_file *fl)
 static void
 file_finish(struct evidence *ev, struct ev_file *fl, uint64_t ts_ns)
 {
+	file_write(ev, fl, fl->hold, fl->held);
+	fl->held = 0;
 	file_flush(ev, fl);
 	sha256_final_hex(&fl->sha, fl->hex);
 	fl->end_ns = ts_ns;
@@ -482,7 +513,11 @@ file_finish(struct evidence *ev, struct ev_file *fl, uint64_t ts_ns)
 	if (fl->fd >= 0)
 		close(fl->fd);
 	fl->fd = -1;
-	if (fl->adopted) {
+	if (fl->size == 0 && !fl->cut) {
+		/* a multipart body's preamble, an empty part: no file */
+		(void)unlink(fl->path);
+		file_release(ev, fl);
+	} else if (fl->adopted) {
 		manifest_append(ev, fl);
 		file_release(ev, fl);
 	}
@@ -551,6 +586,7 @@ evidence_start(struct evidence *ev, const struct evidence_start *st)
 		return false;
 	}
 	memset(fl, 0, offsetof(struct ev_file, buf));
+	fl->held = 0;
 	fl->fd = -1;
 	fl->kind = (uint8_t)st->kind;
 	fl->flow = st->flow;
@@ -594,7 +630,29 @@ evidence_bytes(struct evidence *ev, const struct flow *f, const uint8_t *data,
 	if (fl == NULL)
 		return;
 	fl->last_ns = ts_ns;
-	file_write(ev, fl, data, len);
+	file_take(ev, fl, data, len);
+}
+
+void
+evidence_part_end(struct evidence *ev, const struct flow *f, size_t delim,
+    uint64_t ts_ns)
+{
+	struct ev_file *fl = file_of(ev, f);
+
+	if (fl == NULL)
+		return;
+	if (delim > fl->held) {
+		/* (padding longer than the hold: written already) */
+		if (!fl->cut)
+			ev->stats.cut++;
+		fl->cut = true;
+		delim = fl->held;
+	}
+	fl->held -= delim;
+	/* the CR of the line end before the delimiter's LF */
+	if (fl->held > 0 && fl->hold[fl->held - 1] == '\r')
+		fl->held--;
+	file_finish(ev, fl, ts_ns);
 }
 
 void

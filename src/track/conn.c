@@ -80,6 +80,7 @@ static void on_http_body(void *ctx, const uint8_t *data, size_t len,
     bool part_start);
 static void on_http_tunnel(void *ctx, const uint8_t *data, size_t len);
 static void on_http_skipped(void *ctx, const uint8_t *data, size_t len);
+static void on_http_part_end(void *ctx, size_t delim);
 
 struct conntrack *
 conn_new(const struct config *cfg, const struct hash_key *key,
@@ -110,7 +111,7 @@ conn_new(const struct config *cfg, const struct hash_key *key,
 	c->slot_free = c->nslots > 0 ? 0 : FLOW_NONE;
 	c->slots_used.newest = c->slots_used.oldest = TABLE_NONE;
 	c->http_events = (struct http_events){ on_http_request, on_http_body,
-	    on_http_tunnel, &c->stats.http, on_http_skipped };
+	    on_http_tunnel, &c->stats.http, on_http_skipped, on_http_part_end };
 	return c;
 }
 
@@ -524,6 +525,15 @@ on_http_body(void *ctx, const uint8_t *data, size_t len, bool part_start)
 	on_client_bytes(s, data, len, part_start);
 	if (s->c->evidence != NULL)
 		body_evidence(s, data, len, part_start);
+}
+
+static void
+on_http_part_end(void *ctx, size_t delim)
+{
+	struct segment_ctx *s = ctx;
+
+	if (s->c->evidence != NULL)
+		evidence_part_end(s->c->evidence, s->f, delim, s->ev.ts_ns);
 }
 
 static void

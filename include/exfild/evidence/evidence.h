@@ -30,6 +30,8 @@
 #define EVIDENCE_NAME_KEEP 100
 #define EVIDENCE_NAME_MAX (EVIDENCE_NAME_KEEP + 16)
 #define EVIDENCE_BUF 32768  /* write buffer per open file */
+#define EVIDENCE_HOLD 160   /* bytes held back: a multipart delimiter
+			     * ("\r\n--" + 70 + padding) taken back */
 
 enum evidence_kind {
 	EVIDENCE_BODY = 0,  /* a request body */
@@ -94,6 +96,11 @@ void evidence_bytes(struct evidence *ev, const struct flow *f,
     const uint8_t *data, size_t len, uint64_t ts_ns);
 /* Has the flow a file being written? (false at once when none is open) */
 bool evidence_writing(const struct evidence *ev, const struct flow *f);
+/* A multipart part's content ended: the last delim bytes (and a CR
+ * before them) were its delimiter's (proto_http.h on_part_end), not the
+ * file's. It ends. */
+void evidence_part_end(struct evidence *ev, const struct flow *f,
+    size_t delim, uint64_t ts_ns);
 /* Bytes of the flow's file were lost (a gap): it ends, cut. */
 void evidence_cut(struct evidence *ev, const struct flow *f, uint64_t ts_ns);
 /* The flow's file ends (next request, flow closed or evicted). */
