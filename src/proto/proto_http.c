@@ -1293,12 +1293,12 @@ body_deliver(struct http_parser *p, const uint8_t *data, size_t len,
 			i = len;
 			break;
 		default:
-			if ((run = multipart_byte(p, data[i++])) == 0)
+			if ((run = multipart_byte(p, data[i++])) == 0 ||
+			    ev == NULL || ev->on_part_end == NULL)
 				break;
 			emit_body(p, data + from, i - from, ev, ctx);
 			from = i;
-			if (ev != NULL && ev->on_part_end != NULL)
-				ev->on_part_end(ctx, run);
+			ev->on_part_end(ctx, run);
 			break;
 		}
 	}
