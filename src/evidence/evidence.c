@@ -251,6 +251,7 @@ make_dir(const char *path, char *err, size_t errlen)
 		    strerror(errno));
 		return -1;
 	}
+	(void)chmod(path, DIR_MODE); /* whatever the umask (systemd's 0077) */
 	return 0;
 }
 
@@ -464,6 +465,8 @@ manifest_append(struct evidence *ev, const struct ev_file *fl)
 	snprintf(path, sizeof(path), "%s/%s/%s", ev->root, fl->dir, MANIFEST);
 	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC,
 	    FILE_MODE);
+	if (fd >= 0)
+		(void)fchmod(fd, FILE_MODE);
 	if (fd < 0 || !evidence_account(ev, sb.len) ||
 	    write(fd, line, sb.len) != (ssize_t)sb.len) {
 		ev->stats.errors++;
@@ -569,6 +572,7 @@ file_open(struct evidence *ev, struct ev_file *fl, const char *dir)
 		log_warn("evidence: cannot create %s", fl->path);
 		return -1;
 	}
+	(void)fchmod(fl->fd, FILE_MODE); /* whatever the umask */
 	return 0;
 }
 
