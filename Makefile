@@ -155,7 +155,7 @@ check-unit: $(UNIT_BINS) $(BIN)
 
 check-e2e: $(BIN) $(GEN_BIN)
 	@BUILD=$(BUILD) MAKE=$(MAKE) sh tests/check.sh e2e run split live systemd logfollow \
-	    logcorpus siem squid logdaemon week indicators mmdb baseline startup fresh report \
+	    logcorpus siem squid logdaemon week indicators mmdb baseline startup fresh report evidence \
 	    $(E2E_BLINDING)
 
 demo: deps
