@@ -115,8 +115,8 @@ for_each_place(const struct config *cfg, place_fn *fn, void *ctx)
 	if (cfg->evidence_enabled && cfg->evidence_dir == NULL) {
 		memset(&pl, 0, sizeof(pl));
 		config_evidence_dir(cfg, pl.dir, sizeof(pl.dir));
-		snprintf(pl.where, sizeof(pl.where), "%s: evidence.dir "
-		    "(default %s)", cfg->path, pl.dir);
+		snprintf(pl.where, sizeof(pl.where), "%.200s: evidence.dir "
+		    "(default %.200s)", cfg->path, pl.dir);
 		pl.path = pl.dir;
 		pl.mode = 0750;
 		return fn(ctx, &pl);

@@ -25,6 +25,7 @@
 #define DIRS_MAX 256          /* alert directories open at once */
 #define FILE_MODE 0640
 #define DIR_MODE 0750
+#define ROOT_MAX 2048         /* evidence.dir's length, at most */
 
 enum file_state { FILE_FREE = 0, FILE_WRITING, FILE_FINISHED };
 
@@ -75,6 +76,24 @@ struct evidence {
 };
 
 /* ---- names ---- */
+
+/* root/a or root/a/b into out; false when it does not fit (evidence_new
+ * keeps evidence.dir short enough that exfild's own names always do). */
+static bool
+path_of(char out[PATH_MAX], const char *root, const char *a, const char *b)
+{
+	struct strbuf sb;
+
+	sb_init(&sb, out, PATH_MAX);
+	sb_puts(&sb, root);
+	sb_putc(&sb, '/');
+	sb_puts(&sb, a);
+	if (b != NULL) {
+		sb_putc(&sb, '/');
+		sb_puts(&sb, b);
+	}
+	return !sb.overflow;
+}
 
 static bool
 safe_byte(unsigned char c)
@@ -136,8 +155,7 @@ dir_bytes(const char *path)
 	while ((de = readdir(d)) != NULL) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
-		snprintf(p, sizeof(p), "%s/%s", path, de->d_name);
-		if (lstat(p, &st) != 0)
+		if (!path_of(p, path, de->d_name, NULL) || lstat(p, &st) != 0)
 			continue;
 		if (S_ISDIR(st.st_mode))
 			sum += dir_bytes(p);
@@ -161,8 +179,8 @@ remove_dir(const char *path)
 			if (strcmp(de->d_name, ".") == 0 ||
 			    strcmp(de->d_name, "..") == 0)
 				continue;
-			snprintf(p, sizeof(p), "%s/%s", path, de->d_name);
-			(void)unlink(p);
+			if (path_of(p, path, de->d_name, NULL))
+				(void)unlink(p);
 		}
 		closedir(d);
 	}
@@ -220,7 +238,8 @@ make_room(struct evidence *ev, uint64_t n)
 	while (ev->stats.total + n > ev->max_total) {
 		if (!oldest_dir(ev, name, sizeof(name)))
 			return false;
-		snprintf(path, sizeof(path), "%s/%s", ev->root, name);
+		if (!path_of(path, ev->root, name, NULL))
+			return false;
 		bytes = dir_bytes(path);
 		remove_dir(path);
 		ev->stats.total = ev->stats.total > bytes ? ev->stats.total - bytes : 0;
@@ -261,8 +280,8 @@ clear_spool(const char *root)
 {
 	char path[PATH_MAX];
 
-	snprintf(path, sizeof(path), "%s/%s", root, SPOOL_DIR);
-	remove_dir(path);
+	if (path_of(path, root, SPOOL_DIR, NULL))
+		remove_dir(path);
 }
 
 struct evidence *
@@ -273,7 +292,11 @@ evidence_new(const struct config *cfg, char *err, size_t errlen)
 	size_t i;
 
 	config_evidence_dir(cfg, ev->root, sizeof(ev->root));
-	snprintf(spool, sizeof(spool), "%s/%s", ev->root, SPOOL_DIR);
+	if (strlen(ev->root) > ROOT_MAX) {
+		snprintf(err, errlen, "evidence.dir: longer than %d bytes", ROOT_MAX);
+		goto fail;
+	}
+	(void)path_of(spool, ev->root, SPOOL_DIR, NULL);
 	if (make_dir(ev->root, err, errlen) != 0)
 		goto fail;
 	clear_spool(ev->root);
@@ -462,7 +485,7 @@ manifest_append(struct evidence *ev, const struct ev_file *fl)
 
 	sb_init(&sb, line, sizeof(line));
 	manifest_line(fl, &sb);
-	snprintf(path, sizeof(path), "%s/%s/%s", ev->root, fl->dir, MANIFEST);
+	(void)path_of(path, ev->root, fl->dir, MANIFEST);
 	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC,
 	    FILE_MODE);
 	if (fd >= 0)
@@ -533,7 +556,7 @@ file_adopt(struct evidence *ev, struct ev_file *fl, struct ev_dir *d)
 	char path[PATH_MAX];
 
 	evidence_safe_name(fl->orig, ++d->seq, fl->name, sizeof(fl->name));
-	snprintf(path, sizeof(path), "%s/%s/%s", ev->root, d->name, fl->name);
+	(void)path_of(path, ev->root, d->name, fl->name);
 	if (rename(fl->path, path) != 0) {
 		ev->stats.errors++;
 		log_warn("evidence: cannot move %s to %s", fl->path, path);
@@ -563,8 +586,7 @@ free_file(struct evidence *ev)
 static int
 file_open(struct evidence *ev, struct ev_file *fl, const char *dir)
 {
-	snprintf(fl->path, sizeof(fl->path), "%s/%s/%s", ev->root, dir,
-	    fl->name);
+	(void)path_of(fl->path, ev->root, dir, fl->name);
 	fl->fd = open(fl->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 	    O_CLOEXEC, FILE_MODE);
 	if (fl->fd < 0) {
@@ -702,7 +724,7 @@ open_dir(struct evidence *ev, uint32_t pair_id, uint32_t pair_gen,
 		d = oldest; /* its pair's later bodies are no longer stored */
 	memset(d, 0, sizeof(*d));
 	dir_name(a, d->name, sizeof(d->name));
-	snprintf(path, sizeof(path), "%s/%s", ev->root, d->name);
+	(void)path_of(path, ev->root, d->name, NULL);
 	if (make_dir(path, err, sizeof(err)) != 0) {
 		ev->stats.errors++;
 		log_warnx("%s", err);
@@ -723,7 +745,7 @@ list_hashes(const struct evidence *ev, const struct ev_dir *d,
 	FILE *fp;
 
 	/* the manifest holds every stored file's line: complete ones count */
-	snprintf(path, sizeof(path), "%s/%s/%s", ev->root, d->name, MANIFEST);
+	(void)path_of(path, ev->root, d->name, MANIFEST);
 	a->n_sha256 = 0;
 	if ((fp = fopen(path, "re")) == NULL)
 		return;
