@@ -5,7 +5,6 @@
  * delimiter taken back, and max_total deleting the oldest directory and
  * then cutting.
  */
-#define _XOPEN_SOURCE 700
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,6 +20,7 @@
 
 #include "exfild/evidence/evidence.h"
 #include "exfild/util/netaddr.h"
+#include "test_files.h"
 
 #define T0 (1700000000ULL * NS_PER_SEC + 500000000ULL) /* 22:13:20.500Z */
 #define BODY "PK\x03\x04hello evidence"
@@ -32,15 +32,6 @@ struct fixture {
 	struct flow f1, f2;
 	struct pair pr;
 };
-
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
 
 static void
 flow_init(struct flow *f, const char *host, uint16_t sport)
@@ -74,7 +65,7 @@ teardown(void **state)
 {
 	struct fixture *fx = *state;
 
-	nftw(fx->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	remove_tree(fx->dir);
 	free(fx);
 	return 0;
 }
@@ -130,32 +121,32 @@ read_file(const char *path, char *out, size_t outlen)
 static void
 test_safe_names(void **state)
 {
+	static const struct {
+		const char *sent;
+		unsigned seq;
+		const char *want;
+	} cases[] = {
+		{ "../../etc/passwd", 3, "003-passwd" },
+		{ "..\\..\\boot.ini", 4, "004-boot.ini" },
+		{ "..", 1, "001-_." },
+		{ "a..b...c", 1, "001-a._b._.c" },
+		{ ".bashrc", 12, "012-_bashrc" },
+		{ "a\x01" "b\x7f" "c d\t\r\n;$(x)", 1, "001-a_b_c_d______x_" },
+		{ "r\xc3\xa9sum\xc3\xa9.pdf", 1, "001-r__sum__.pdf" },
+		/* a NUL ends the name as sent (the parser's is a C string) */
+		{ "evil\0.sh", 1, "001-evil" },
+		{ "", 1, "001-file" },
+		{ "dir/", 1, "001-file" },
+		{ "ok-name_1.zip", 1000, "1000-ok-name_1.zip" },
+	};
 	char big[10241], out[EVIDENCE_NAME_MAX], want[EVIDENCE_NAME_MAX];
+	size_t i;
 
 	(void)state;
-	evidence_safe_name("../../etc/passwd", 3, out, sizeof(out));
-	assert_string_equal(out, "003-passwd");
-	evidence_safe_name("..\\..\\boot.ini", 4, out, sizeof(out));
-	assert_string_equal(out, "004-boot.ini");
-	evidence_safe_name("..", 1, out, sizeof(out));
-	assert_string_equal(out, "001-_.");
-	evidence_safe_name("a..b...c", 1, out, sizeof(out));
-	assert_string_equal(out, "001-a._b._.c");
-	evidence_safe_name(".bashrc", 12, out, sizeof(out));
-	assert_string_equal(out, "012-_bashrc");
-	evidence_safe_name("a\x01" "b\x7f" "c d\t\r\n;$(x)", 1, out, sizeof(out));
-	assert_string_equal(out, "001-a_b_c_d______x_");
-	evidence_safe_name("r\xc3\xa9sum\xc3\xa9.pdf", 1, out, sizeof(out));
-	assert_string_equal(out, "001-r__sum__.pdf");
-	/* a NUL ends the name as sent (the parser's filename is a C string) */
-	evidence_safe_name("evil\0.sh", 1, out, sizeof(out));
-	assert_string_equal(out, "001-evil");
-	evidence_safe_name("", 1, out, sizeof(out));
-	assert_string_equal(out, "001-file");
-	evidence_safe_name("dir/", 1, out, sizeof(out));
-	assert_string_equal(out, "001-file");
-	evidence_safe_name("ok-name_1.zip", 1000, out, sizeof(out));
-	assert_string_equal(out, "1000-ok-name_1.zip");
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		evidence_safe_name(cases[i].sent, cases[i].seq, out, sizeof(out));
+		assert_string_equal(out, cases[i].want);
+	}
 	memset(big, 'x', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	evidence_safe_name(big, 2, out, sizeof(out));
@@ -286,17 +277,14 @@ test_max_total(void **state)
 	struct evidence_stats st;
 	struct evidence *ev;
 	char err[256], path[512], chunk[601];
-	FILE *fp;
 
 	snprintf(path, sizeof(path), "%s/20000101T000000Z-old-aaaaaaaa", fx->dir);
 	assert_int_equal(mkdir(path, 0750), 0);
 	snprintf(path, sizeof(path), "%s/20000101T000000Z-old-aaaaaaaa/001-x",
 	    fx->dir);
-	assert_non_null(fp = fopen(path, "w"));
 	memset(chunk, 'o', 600);
 	chunk[600] = '\0';
-	fputs(chunk, fp);
-	fclose(fp);
+	write_text(path, chunk);
 	fx->cfg.evidence_max_total = 1000;
 	assert_non_null(ev = evidence_new(&fx->cfg, err, sizeof(err)));
 	evidence_get_stats(ev, &st);
