@@ -744,13 +744,15 @@ list_hashes(const struct evidence *ev, const struct ev_dir *d,
 	const char *h;
 	FILE *fp;
 
-	/* the manifest holds every stored file's line: complete ones count */
 	(void)path_of(path, ev->root, d->name, MANIFEST);
 	a->n_sha256 = 0;
 	if ((fp = fopen(path, "re")) == NULL)
 		return;
 	while (a->n_sha256 < ALERT_SHA256_MAX && fgets(line, sizeof(line), fp)) {
+		/* bodies and parts (not tunnel or TLS streams) stored whole */
 		if (strstr(line, "\"complete\":true") == NULL ||
+		    (strstr(line, "\"kind\":\"body\"") == NULL &&
+		    strstr(line, "\"kind\":\"part\"") == NULL) ||
 		    (h = strstr(line, "\"sha256\":\"")) == NULL ||
 		    strlen(h) < 10 + SHA256_HEX_LEN - 1)
 			continue;

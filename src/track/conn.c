@@ -493,18 +493,18 @@ body_evidence(struct segment_ctx *s, const uint8_t *data, size_t len,
 
 /* A tunnel's or a direct TLS stream's client bytes: stored while the pair
  * is under evidence (one comparison otherwise). What the client sent on
- * the connection before is recorded as missing (IP-layer bytes: an upper
- * bound). */
+ * the connection before is recorded as missing (before: IP-layer bytes,
+ * an upper bound; 0 when these are its first payload). */
 static void
 stream_evidence(struct segment_ctx *s, const uint8_t *data, size_t len,
-    enum evidence_kind kind)
+    enum evidence_kind kind, uint64_t before)
 {
 	struct pair *pr = track_flow_pair(s->c->track, s->f, s->ev.ts_ns);
 
 	if (pr == NULL || !evidence_pair_open(pr, s->ev.ts_ns))
 		return;
 	if (!evidence_writing(s->c->evidence, s->f))
-		evidence_begin(s, pr, kind, "", s->f->bytes_out);
+		evidence_begin(s, pr, kind, "", before);
 	evidence_bytes(s->c->evidence, s->f, data, len, s->ev.ts_ns);
 }
 
@@ -540,10 +540,12 @@ static void
 on_http_tunnel(void *ctx, const uint8_t *data, size_t len)
 {
 	struct segment_ctx *s = ctx;
+	bool first = !s->f->classified; /* (the tunnel's first bytes) */
 
 	on_client_bytes(s, data, len, false);
 	if (s->c->evidence != NULL)
-		stream_evidence(s, data, len, EVIDENCE_TUNNEL);
+		stream_evidence(s, data, len, EVIDENCE_TUNNEL, first ? 0 :
+		    s->f->bytes_out);
 }
 
 /* Where a part's content starts in skipped bytes: after the first empty
@@ -782,11 +784,11 @@ client_payload(struct conntrack *c, struct flow *f, const struct packet *pkt,
     struct segment_ctx *s)
 {
 	uint32_t off;
-	bool gap;
+	bool gap, first = f->app == FLOW_APP_UNKNOWN;
 	const uint8_t *data;
 	size_t len, missing;
 
-	if (f->app == FLOW_APP_UNKNOWN) {
+	if (first) {
 		/* client payload on the wire (captured or not): kept before
 		 * flows without it in the table */
 		flowtab_assure(c->flows, f);
@@ -818,7 +820,8 @@ client_payload(struct conntrack *c, struct flow *f, const struct packet *pkt,
 	case FLOW_APP_TLS:
 		feed_tls(c, s, data, len);
 		if (c->evidence != NULL && !f->via_proxy && !f->host_is_proxy)
-			stream_evidence(s, data, len, EVIDENCE_TLS);
+			stream_evidence(s, data, len, EVIDENCE_TLS, first ? 0 :
+			    f->bytes_out - pkt->ip_bytes);
 		break;
 	default:
 		event_add_kind(&s->ev, f->kind, len);

@@ -2,10 +2,11 @@
 # Evidence (issue 15): a host uploads a multipart form with two zip parts
 # named "../../etc/passwd" and 10 KB of letters and control bytes to a
 # foreign, unfamiliar address over plain HTTP; compressed-upload fires in
-# the second part (tests/e2e/evidence_pcap.py writes the capture and the
-# parts' exact bytes). exfild -r with evidence on keeps both parts in the
+# the second part; then it opens a direct TLS connection and a CONNECT
+# tunnel to the same address (tests/e2e/evidence_pcap.py writes the
+# capture and the exact bytes). exfild -r with evidence on keeps both parts in the
 # alert's directory, byte for byte, under safe names, mode 0640, with a
-# manifest; the alert names the directory and the first part's SHA-256
+# manifest, and the TLS and tunnel streams' client bytes; the alert names the directory and the first part's SHA-256
 # (the update at the end both); another host's upload that raised no
 # alert was spooled and leaves no file. Off, nothing is written and the
 # alert has no evidence fields. A small evidence.max_total deletes the
@@ -33,6 +34,7 @@ config() {
 sensor: test
 networks:
   internal: [10.0.0.0/8]
+  proxies: ["10.77.1.2:3128"]
 geo:
   home: [JP]
   databases: [$PWD/conf/geo-sample.csv]
@@ -89,13 +91,24 @@ check "part2 stored as $long" cmp -s "$D/$long" "$T/part2.zip"
 check "001-passwd sha256" [ "$(sha256sum "$D/001-passwd" | cut -d' ' -f1)" = "$h1" ]
 check "mode 0640" [ "$(stat -c %a "$D/001-passwd" "$D/$long" "$D/manifest.jsonl" | sort -u)" = 640 ]
 check "directory mode 0750" [ "$(stat -c %a "$D")" = 750 ]
-check "three files in it" [ "$(ls -A "$D" | wc -l)" = 3 ]
+check "TLS stream stored" cmp -s "$D/003-file" "$T/tls.bin"
+check "tunnel stream stored" cmp -s "$D/004-file" "$T/tunnel.bin"
+check "five files in it" [ "$(ls -A "$D" | wc -l)" = 5 ]
 # nothing escaped: the only "passwd" is the stored one
 check "no passwd elsewhere" [ "$(find "$T" -name '*passwd*' | wc -l)" = 1 ]
-python3 - "$D/manifest.jsonl" "$h1" "$h2" <<'PY' || bad "manifest"
-import json, sys
+python3 - "$D/manifest.jsonl" "$h1" "$h2" "$(sha256sum "$T/tls.bin" | cut -d' ' -f1)" \
+    "$(sha256sum "$T/tunnel.bin" | cut -d' ' -f1)" <<'PY' || bad "manifest"
+import json, os, sys
 lines = [json.loads(l) for l in open(sys.argv[1])]
-assert len(lines) == 2, lines
+assert len(lines) == 4, lines
+d = os.path.dirname(sys.argv[1]) + "/../.."
+for m, kind, port, h, f in ((lines[2], "tls", 443, sys.argv[4], "tls.bin"),
+                            (lines[3], "tunnel", 3128, sys.argv[5], "tunnel.bin")):
+    assert m["kind"] == kind and m["dst_port"] == port, m
+    assert m["sha256"] == h and m["complete"] is True, m
+    assert m["size"] == os.path.getsize(d + "/" + f), m
+    assert m["missing_before"] == 0 and m["filename"] == "", m
+lines = lines[:2]
 want = [("001-passwd", "../../etc/passwd", sys.argv[2]),
         ("002-" + "A" * 100, "A" * 255, sys.argv[3])]
 for m, (name, fn, h) in zip(lines, want):
@@ -108,7 +121,7 @@ for m, (name, fn, h) in zip(lines, want):
 PY
 # the upload without an alert was spooled (3 candidates: two parts and
 # it), then deleted: no file of it, and only the alert's directory
-check "candidates counted" grep -q 'exfild: evidence: files=2 bytes=1500000 .*candidates_spooled=3 candidates_deleted=1 candidates_dropped=0 cut=0 missing=0 deleted=0 errors=0' "$T/on.err"
+check "candidates counted" grep -q 'exfild: evidence: files=4 bytes=1550350 .*candidates_spooled=3 candidates_deleted=1 candidates_dropped=0 cut=0 missing=0 deleted=0 errors=0' "$T/on.err"
 check "spool empty" [ "$(ls -A "$T/ev/.spool" | wc -l)" = 0 ]
 check "one directory" [ "$(ls -A "$T/ev" | wc -l)" = 2 ]
 check "small.zip not kept" sh -c "! find '$T/ev' -type f -size 300000c | grep -q ."

@@ -4,7 +4,9 @@ the exact bytes it uploads, in DIR: host 10.1.0.5 POSTs a multipart form
 to 203.0.113.50 (HK in conf/geo-sample.csv: foreign, unfamiliar) with two
 zip parts, part1.zip named "../../etc/passwd" and part2.zip named with
 10 KB of letters and control bytes (600 KB each: compressed-upload's 1 MB
-is crossed in the second part); host 10.1.0.6 POSTs small.zip (300 KB,
+is crossed in the second part), then sends tls.bin on a direct TLS
+connection and tunnel.bin through a CONNECT tunnel (proxy 10.77.1.2:3128)
+to the same address; host 10.1.0.6 POSTs small.zip (300 KB,
 no alert) to 203.0.113.60 as a plain body; a last packet 30 s later moves
 input time past evidence.grace. Random bytes from a fixed seed."""
 import random
@@ -55,23 +57,39 @@ class Writer:
         self.fp.write(data)
 
 
-def connection(w, cli, srv, sport, stream):
-    """A TCP connection from cli:sport to srv:80 carrying stream."""
+OK = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
+
+
+def connection(w, cli, srv, sport, talk, dport=80):
+    """A TCP connection from cli:sport to srv:dport: talk is a list of
+    (True: the client's bytes, False: the server's), in order."""
     seq, sseq = 1000, 5000
-    w.put(frame(cli, srv, sport, 80, seq, 0, 0x02, b""))
-    w.put(frame(srv, cli, 80, sport, sseq, seq + 1, 0x12, b""))
+    w.put(frame(cli, srv, sport, dport, seq, 0, 0x02, b""))
+    w.put(frame(srv, cli, dport, sport, sseq, seq + 1, 0x12, b""))
     seq += 1
     sseq += 1
-    w.put(frame(cli, srv, sport, 80, seq, sseq, 0x10, b""))
-    for off in range(0, len(stream), MSS):
-        chunk = stream[off:off + MSS]
-        w.put(frame(cli, srv, sport, 80, seq, sseq, 0x18, chunk))
-        seq += len(chunk)
-    reply = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
-    w.put(frame(srv, cli, 80, sport, sseq, seq, 0x18, reply))
-    sseq += len(reply)
-    w.put(frame(cli, srv, sport, 80, seq, sseq, 0x11, b""))
-    w.put(frame(srv, cli, 80, sport, sseq, seq + 1, 0x11, b""))
+    w.put(frame(cli, srv, sport, dport, seq, sseq, 0x10, b""))
+    for client, stream in talk:
+        for off in range(0, len(stream), MSS):
+            chunk = stream[off:off + MSS]
+            if client:
+                w.put(frame(cli, srv, sport, dport, seq, sseq, 0x18, chunk))
+                seq += len(chunk)
+            else:
+                w.put(frame(srv, cli, dport, sport, sseq, seq, 0x18, chunk))
+                sseq += len(chunk)
+    w.put(frame(cli, srv, sport, dport, seq, sseq, 0x11, b""))
+    w.put(frame(srv, cli, dport, sport, sseq, seq + 1, 0x11, b""))
+
+
+def tls_stream(rng, n):
+    """A ClientHello-shaped record, then application data records."""
+    hello = b"\x01\x00\x00\x2a\x03\x03" + bytes(32) + b"\x00\x00\x02\x13\x01\x01\x00"
+    out = b"\x16\x03\x01" + len(hello).to_bytes(2, "big") + hello
+    while len(out) < n:
+        data = bytes(rng.getrandbits(8) for _ in range(1000))
+        out += b"\x17\x03\x03" + len(data).to_bytes(2, "big") + data
+    return out
 
 
 def zipbytes(rng, n):
@@ -98,11 +116,25 @@ def main():
             b"Content-Type: multipart/form-data; boundary=" + b +
             b"\r\nContent-Length: %d\r\n\r\n" % len(body))
     w = Writer(out, 1700000000.0)
-    connection(w, "10.1.0.5", "203.0.113.50", 40001, head + body)
+    connection(w, "10.1.0.5", "203.0.113.50", 40001,
+               [(True, head + body), (False, OK)])
+    # after the alert: a direct TLS connection and a CONNECT tunnel through
+    # the proxy 10.77.1.2:3128, both to the alerted destination
+    tls, tunnel = tls_stream(rng, 20000), tls_stream(rng, 30000)
+    for name, data in (("tls.bin", tls), ("tunnel.bin", tunnel)):
+        with open("%s/%s" % (d, name), "wb") as fp:
+            fp.write(data)
+    connection(w, "10.1.0.5", "203.0.113.50", 40004, [(True, tls)], 443)
+    connect = b"CONNECT 203.0.113.50:443 HTTP/1.1\r\nHost: 203.0.113.50:443\r\n\r\n"
+    connection(w, "10.1.0.5", "10.77.1.2", 40005,
+               [(True, connect),
+                (False, b"HTTP/1.1 200 Connection established\r\n\r\n"),
+                (True, tunnel)], 3128)
     head = (b"POST /put HTTP/1.1\r\nHost: 203.0.113.60\r\n"
             b"Content-Type: application/zip\r\nContent-Length: %d\r\n\r\n"
             % len(small))
-    connection(w, "10.1.0.6", "203.0.113.60", 40002, head + small)
+    connection(w, "10.1.0.6", "203.0.113.60", 40002,
+               [(True, head + small), (False, OK)])
     # input time moves on: the grace of the small upload ends
     w.put(frame("10.1.0.7", "203.0.113.70", 40003, 80, 1, 0, 0x02, b""), 30.0)
     w.fp.close()
