@@ -608,8 +608,9 @@ replay(const struct options *o, const struct config *cfg)
 		return 1;
 	}
 	pl = pipeline_new(cfg, "pcap", write_alert, &sink, err, sizeof(err));
-	if (pl == NULL) {
+	if (pl == NULL || pipeline_keep_evidence(pl, err, sizeof(err)) != 0) {
 		fprintf(stderr, "exfild: %s\n", err);
+		pipeline_free(pl);
 		capfile_close(cap);
 		sink_close(&sink);
 		return 1;

@@ -900,7 +900,8 @@ start(struct daemon *d)
 		return -1;
 	}
 	d->pipe = pipeline_new(d->cfg, "live", on_alert, d, err, sizeof(err));
-	if (d->pipe == NULL) {
+	if (d->pipe == NULL ||
+	    pipeline_keep_evidence(d->pipe, err, sizeof(err)) != 0) {
 		log_warnx("%s", err);
 		return -1;
 	}

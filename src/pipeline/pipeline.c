@@ -165,17 +165,23 @@ pipeline_new(const struct config *cfg, const char *source, pipeline_alert_fn fn,
 	if (load_inputs(p, err, errlen) != 0)
 		goto fail;
 	p->evidence_check_ns = UINT64_MAX;
-	if (cfg->evidence_enabled) {
-		if ((p->evidence = evidence_new(cfg, err, errlen)) == NULL)
-			goto fail;
-		conn_set_evidence(p->conn, p->evidence);
-		p->evidence_check_ns = 0;
-	}
 	return p;
 fail:
 	config_blame(cfg, err, errlen);
 	pipeline_free(p);
 	return NULL;
+}
+
+int
+pipeline_keep_evidence(struct pipeline *p, char *err, size_t errlen)
+{
+	if (!p->cfg->evidence_enabled || p->evidence != NULL)
+		return 0;
+	if ((p->evidence = evidence_new(p->cfg, err, errlen)) == NULL)
+		return -1;
+	conn_set_evidence(p->conn, p->evidence);
+	p->evidence_check_ns = 0;
+	return 0;
 }
 
 void
@@ -383,7 +389,7 @@ on_detection(void *ctx, const struct detection *d)
 	a.attack = d->rule->attack;
 	connection_of(p, d->ev, &a);
 	alert_make_id(&a, 0);
-	if (p->evidence != NULL)
+	if (p->evidence != NULL && d->source == EVENT_PACKETS)
 		keep_evidence(p, pr, &a);
 	if (p->bucket_fn != NULL)
 		watch_pair(p, pr);

@@ -138,5 +138,21 @@ check "deletion logged" grep -q "evidence: deleted $T/ev/20000101T000000Z-old-aa
 check "deletion counted" grep -q 'exfild: evidence: .* deleted=1 errors=0' "$T/small.err"
 check "new evidence kept" cmp -s "$T/ev/$dir/001-passwd" "$T/part1.zip"
 
+# ---- exfild -t: the daemon's user must be able to make and write dir ----
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+	chmod 755 "$T"
+	mkdir -m 700 "$T/locked"
+	sed "s|dir: $T/ev|dir: $T/locked/ev|" "$T/on.yaml" >"$T/t.yaml"
+	if "$EXFILD" -t -u nobody -c "$T/t.yaml" >/dev/null 2>"$T/t.err"; then
+		bad "-t: a directory nobody cannot make passed"
+	else ok; fi
+	check "-t names evidence.dir" grep -q "t.yaml:.*evidence.dir: $T/locked/ev" "$T/t.err"
+	check "-t made nothing" [ ! -e "$T/locked/ev" ]
+	chmod 777 "$T/locked"
+	check "-t passes once nobody can" sh -c "'$EXFILD' -t -u nobody -c '$T/t.yaml' >/dev/null 2>&1"
+else
+	echo "evidence: -t checks skipped (not root, or no user nobody)"
+fi
+
 tally evidence "$pass" "$fail"
 [ "$fail" -eq 0 ]
