@@ -326,6 +326,60 @@ test_join_every_format(void **state)
 	}
 }
 
+/* evidence_dir and sha256 (evidence.enabled) in every format, and
+ * nothing of them when they are not set. */
+static void
+test_evidence_every_format(void **state)
+{
+#define H1 "b4cd54a1f4de9ecd7ec13c094bdab2e93cda58d2acb72de2548aef1c76402d66"
+#define H2 "0741952775575eb6afe5243313f9abdb15483add28efb9114e454e3b133e5247"
+#define DIR "20231114T221320Z-compressed-upload-38dc9df8"
+	static const char *const want[4][2] = {
+		{ "\"evidence_dir\":\"" DIR "\",\"sha256\":[\"" H1 "\",\"" H2 "\"]",
+		  "sha256=\"" H1 "," H2 "\"" },
+		{ "\"file\":{\"name\":\"f|^=\\\\]\\\".rar\",\"hash\":{\"sha256\":\""
+		  H1 "\"}}",
+		  "\"evidence_dir\":\"" DIR "\",\"sha256\":[\"" H1 "\",\"" H2 "\"]}" },
+		{ "fname=f|^\\=\\\\]\".rar fileHash=" H1 " exfildEvidenceDir=" DIR
+		  " exfildSha256=" H1 "," H2 " ",
+		  "evidence_dir=\"" DIR "\"" },
+		{ "fileName=f" FFFD FFFD "=\\]\".rar^exfildEvidenceDir=" DIR
+		  "^exfildSha256=" H1 "," H2 "^",
+		  "evidence_dir=\"" DIR "\" sha256=\"" H1 "," H2 "\"" },
+	};
+	static const char *const keys[] = { "evidence_dir", "sha256",
+		"fileHash", "exfildEvidenceDir", "exfildSha256", "hash" };
+	static const char *const attack[] = { "T1041", NULL };
+	struct alert a;
+	char buf[BIG];
+	size_t f, i;
+
+	(void)state;
+	full_alert(&a);
+	join_fields(&a, attack);
+	for (f = 0; f < 4; f++) {
+		assert_int_equal(format_msg(&a, SYSLOG_RFC5424, formats[f], &meta,
+		    8192, buf, sizeof(buf)), 0);
+		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+			if (strstr(buf, keys[i]) != NULL)
+				fail_msg("format %zu has %s unset: %s", f, keys[i], buf);
+	}
+	strcpy(a.evidence_dir, DIR);
+	strcpy(a.sha256[0], H1);
+	strcpy(a.sha256[1], H2);
+	a.n_sha256 = 2;
+	for (f = 0; f < 4; f++) {
+		assert_int_equal(format_msg(&a, SYSLOG_RFC5424, formats[f], &meta,
+		    8192, buf, sizeof(buf)), 0);
+		for (i = 0; i < 2; i++)
+			if (strstr(buf, want[f][i]) == NULL)
+				fail_msg("format %zu lacks %s in %s", f, want[f][i], buf);
+	}
+#undef H1
+#undef H2
+#undef DIR
+}
+
 static void
 test_exact_body(void **state)
 {
@@ -2010,6 +2064,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exact_full),
 		cmocka_unit_test(test_join_every_format),
+		cmocka_unit_test(test_evidence_every_format),
 		cmocka_unit_test(test_exact_body),
 		cmocka_unit_test(test_update_every_format),
 		cmocka_unit_test(test_exact_sparse),
