@@ -70,6 +70,7 @@ struct evidence {
 	struct ev_file *files;
 	size_t nfiles;
 	size_t open;              /* files not FREE */
+	size_t ndirs;             /* dirs[] used */
 	uint64_t spool_seq;
 	struct ev_dir dirs[DIRS_MAX];
 	struct evidence_stats stats;
@@ -462,7 +463,8 @@ manifest_line(const struct ev_file *fl, struct strbuf *sb)
 	sb_puts(sb, ",\"filename\":");
 	json_put_string(sb, fl->orig, strlen(fl->orig));
 	sb_printf(sb, ",\"size\":%" PRIu64 ",\"sha256\":\"%s\",\"complete\":%s,"
-	    "\"kind\":\"%s\"", fl->size, fl->hex, fl->cut ? "false" : "true",
+	    "\"kind\":\"%s\"", fl->size, fl->hex,
+	    fl->cut || fl->missing_before > 0 ? "false" : "true",
 	    kind_names[fl->kind]);
 	sb_printf(sb, ",\"proto\":%u", fl->tuple.proto);
 	netaddr_format(&fl->tuple.host, addr, sizeof(addr));
@@ -720,8 +722,10 @@ open_dir(struct evidence *ev, uint32_t pair_id, uint32_t pair_gen,
 			d = &ev->dirs[i];
 		else if (oldest == NULL || ev->dirs[i].until_ns < oldest->until_ns)
 			oldest = &ev->dirs[i];
-	if (d == NULL)
+	if (d == NULL) {
 		d = oldest; /* its pair's later bodies are no longer stored */
+		ev->ndirs--;
+	}
 	memset(d, 0, sizeof(*d));
 	dir_name(a, d->name, sizeof(d->name));
 	(void)path_of(path, ev->root, d->name, NULL);
@@ -731,6 +735,7 @@ open_dir(struct evidence *ev, uint32_t pair_id, uint32_t pair_gen,
 		return NULL;
 	}
 	d->used = true;
+	ev->ndirs++;
 	d->pair_id = pair_id;
 	d->pair_gen = pair_gen;
 	return d;
@@ -818,6 +823,9 @@ evidence_tick(struct evidence *ev, uint64_t now_ns)
 {
 	size_t i;
 
+	if (ev->open == 0 && ev->ndirs == 0)
+		return;
+
 	for (i = 0; i < ev->nfiles; i++) {
 		struct ev_file *fl = &ev->files[i];
 
@@ -826,8 +834,10 @@ evidence_tick(struct evidence *ev, uint64_t now_ns)
 			file_discard(ev, fl);
 	}
 	for (i = 0; i < DIRS_MAX; i++)
-		if (ev->dirs[i].used && ev->dirs[i].until_ns <= now_ns)
+		if (ev->dirs[i].used && ev->dirs[i].until_ns <= now_ns) {
 			ev->dirs[i].used = false;
+			ev->ndirs--;
+		}
 }
 
 void

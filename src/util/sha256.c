@@ -30,31 +30,50 @@ rotr(uint32_t x, unsigned n)
 	return x >> n | x << (32 - n);
 }
 
+#define BSIG0(x) (rotr(x, 2) ^ rotr(x, 13) ^ rotr(x, 22))
+#define BSIG1(x) (rotr(x, 6) ^ rotr(x, 11) ^ rotr(x, 25))
+#define SSIG0(x) (rotr(x, 7) ^ rotr(x, 18) ^ (x) >> 3)
+#define SSIG1(x) (rotr(x, 17) ^ rotr(x, 19) ^ (x) >> 10)
+
 static void
 compress(void *state, const uint8_t block[64])
 {
 	uint32_t *h = state;
-	uint32_t w[64], v[8], t1, t2;
+	uint32_t w[64], a, b, c, d, e, f, g, k, t1, t2;
 	int i;
 
 	for (i = 0; i < 16; i++)
 		w[i] = md_be32(block + 4 * i);
 	for (i = 16; i < 64; i++)
-		w[i] = (rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ w[i - 2] >> 10) +
-		    w[i - 7] + (rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^
-		    w[i - 15] >> 3) + w[i - 16];
-	memcpy(v, h, sizeof(v));
+		w[i] = SSIG1(w[i - 2]) + w[i - 7] + SSIG0(w[i - 15]) + w[i - 16];
+	a = h[0];
+	b = h[1];
+	c = h[2];
+	d = h[3];
+	e = h[4];
+	f = h[5];
+	g = h[6];
+	k = h[7];
 	for (i = 0; i < 64; i++) {
-		t1 = v[7] + (rotr(v[4], 6) ^ rotr(v[4], 11) ^ rotr(v[4], 25)) +
-		    ((v[4] & v[5]) ^ (~v[4] & v[6])) + k256[i] + w[i];
-		t2 = (rotr(v[0], 2) ^ rotr(v[0], 13) ^ rotr(v[0], 22)) +
-		    ((v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]));
-		memmove(v + 1, v, 7 * sizeof(v[0]));
-		v[4] += t1;
-		v[0] = t1 + t2;
+		t1 = k + BSIG1(e) + ((e & f) ^ (~e & g)) + k256[i] + w[i];
+		t2 = BSIG0(a) + ((a & b) ^ (a & c) ^ (b & c));
+		k = g;
+		g = f;
+		f = e;
+		e = d + t1;
+		d = c;
+		c = b;
+		b = a;
+		a = t1 + t2;
 	}
-	for (i = 0; i < 8; i++)
-		h[i] += v[i];
+	h[0] += a;
+	h[1] += b;
+	h[2] += c;
+	h[3] += d;
+	h[4] += e;
+	h[5] += f;
+	h[6] += g;
+	h[7] += k;
 }
 
 void
