@@ -280,6 +280,66 @@ test_report_pairs_interval(void **state)
 	    "t.yaml:2:3: report: unknown key \"pairs\"");
 }
 
+/* evidence: off by default, its defaults, sizes, bounds; dir relative to
+ * the configuration file, else <daemon.state_dir>/evidence. */
+static struct config *load_named(const char *name, const char *yaml);
+
+static void
+test_evidence(void **state)
+{
+	char dir[256];
+	struct config *c;
+
+	(void)state;
+	c = load_ok("sensor: x\n");
+	assert_false(c->evidence_enabled);
+	assert_null(c->evidence_dir);
+	assert_int_equal(c->evidence_max_bytes, 64ULL << 20);
+	assert_int_equal(c->evidence_max_total, 2ULL << 30);
+	assert_int_equal(c->evidence_lookback, 64);
+	assert_int_equal(c->evidence_max_open, 64);
+	assert_int_equal(c->evidence_grace_s, 10);
+	config_evidence_dir(c, dir, sizeof(dir));
+	assert_string_equal(dir, "/var/lib/exfild/evidence");
+	config_free(c);
+	c = load_ok("daemon: { state_dir: /srv/x }\nevidence:\n  enabled: true\n"
+	    "  max_bytes: 1MB\n  max_total: 3GiB\n  lookback: 0\n"
+	    "  max_open: 4096\n  grace: 1m\n");
+	assert_true(c->evidence_enabled);
+	assert_int_equal(c->evidence_max_bytes, 1000000);
+	assert_int_equal(c->evidence_max_total, 3ULL << 30);
+	assert_int_equal(c->evidence_lookback, 0);
+	assert_int_equal(c->evidence_max_open, 4096);
+	assert_int_equal(c->evidence_grace_s, 60);
+	config_evidence_dir(c, dir, sizeof(dir));
+	assert_string_equal(dir, "/srv/x/evidence");
+	config_free(c);
+	c = load_ok("evidence: { dir: /abs/ev, lookback: 1024 }\n");
+	config_evidence_dir(c, dir, sizeof(dir));
+	assert_string_equal(dir, "/abs/ev");
+	assert_int_equal(c->evidence_lookback, 1024);
+	config_free(c);
+	/* relative: to the configuration file's directory */
+	c = load_named("/etc/exfild/exfild.yaml", "evidence: { dir: ev }\n");
+	config_evidence_dir(c, dir, sizeof(dir));
+	assert_string_equal(dir, "/etc/exfild/ev");
+	config_free(c);
+	expect_error("evidence: { lookback: 1025 }\n",
+	    "t.yaml:1:23: evidence.lookback: must be between 1 and 1024");
+	expect_error("evidence: { max_open: 0 }\n",
+	    "t.yaml:1:23: evidence.max_open: invalid number \"0\" "
+	    "(expected a whole number from 1 to 1000000000)");
+	expect_error("evidence: { max_open: 4097 }\n",
+	    "t.yaml:1:23: evidence.max_open: must be between 1 and 4096");
+	expect_error("evidence: { max_bytes: 0 }\n",
+	    "t.yaml:1:24: evidence.max_bytes: must be greater than 0");
+	expect_error("evidence: { enabled: maybe }\n",
+	    "t.yaml:1:22: evidence.enabled: invalid boolean \"maybe\" "
+	    "(expected true, false, yes or no)");
+	expect_error("evidence: { pcap: 1 }\n",
+	    "t.yaml:1:13: evidence: unknown key \"pcap\"");
+}
+
 /* indicators: a list of mappings (file required, format plain by
  * default, severity the rule's by default); indicators_check: a duration,
  * 5m by default, 0 allowed. */
@@ -1725,6 +1785,7 @@ main(void)
 		cmocka_unit_test(test_sensor),
 		cmocka_unit_test(test_indicators),
 		cmocka_unit_test(test_report_pairs_interval),
+		cmocka_unit_test(test_evidence),
 		cmocka_unit_test(test_networks_internal),
 		cmocka_unit_test(test_proxies),
 		cmocka_unit_test(test_geo),
