@@ -464,9 +464,8 @@ evidence_begin(struct segment_ctx *s, struct pair *pr, enum evidence_kind kind,
 /*
  * A body or part's bytes. At its start it is written when its pair is
  * under evidence, or when it is a candidate: its first bytes an archive
- * or high-entropy, its pair not settled benign (the verdict there is at
- * the first body byte: "suspect", unfamiliar and foreign, is settled only
- * by the rules' first look, often later).
+ * or high-entropy, its destination unfamiliar and foreign as the rules
+ * see it at that byte (track_pair_unfamiliar_foreign: one look per body).
  */
 static void
 body_evidence(struct segment_ctx *s, const uint8_t *data, size_t len,
@@ -479,7 +478,8 @@ body_evidence(struct segment_ctx *s, const uint8_t *data, size_t len,
 	if (part_start) {
 		pr = track_flow_pair(c->track, s->f, s->ev.ts_ns);
 		if (pr == NULL || (!evidence_pair_open(pr, s->ev.ts_ns) &&
-		    (pr->benign || !payload_kind_is_compressed(s->f->kind)))) {
+		    (!payload_kind_is_compressed(s->f->kind) ||
+		    !track_pair_unfamiliar_foreign(c->track, pr)))) {
 			evidence_end(c->evidence, s->f, s->ev.ts_ns);
 			return;
 		}

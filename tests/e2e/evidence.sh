@@ -120,11 +120,13 @@ for m, (name, fn, h) in zip(lines, want):
     assert m["missing_before"] == 0 and m["first_ts"] <= m["last_ts"], m
 PY
 # the upload without an alert was spooled (3 candidates: two parts and
-# it), then deleted: no file of it, and only the alert's directory
+# it), then deleted: no file of it, and only the alert's directory; the
+# upload to a home address was no candidate (it would make 4)
 check "candidates counted" grep -q 'exfild: evidence: files=4 bytes=1550350 .*candidates_spooled=3 candidates_deleted=1 candidates_dropped=0 cut=0 missing=0 deleted=0 errors=0' "$T/on.err"
 check "spool empty" [ "$(ls -A "$T/ev/.spool" | wc -l)" = 0 ]
 check "one directory" [ "$(ls -A "$T/ev" | wc -l)" = 2 ]
 check "small.zip not kept" sh -c "! find '$T/ev' -type f -size 300000c | grep -q ."
+check "home upload not kept" sh -c "! find '$T/ev' -type f -size 200000c | grep -q ."
 
 # ---- max_total: the oldest directory goes, logged ----
 rm -rf "$T/ev"

@@ -7,7 +7,8 @@ zip parts, part1.zip named "../../etc/passwd" and part2.zip named with
 is crossed in the second part), then sends tls.bin on a direct TLS
 connection and tunnel.bin through a CONNECT tunnel (proxy 10.77.1.2:3128)
 to the same address; host 10.1.0.6 POSTs small.zip (300 KB,
-no alert) to 203.0.113.60 as a plain body; a last packet 30 s later moves
+no alert) to 203.0.113.60 as a plain body, and host 10.1.0.8 200 KB
+to 198.51.100.10 (JP: home, no candidate); a last packet 30 s later moves
 input time past evidence.grace. Random bytes from a fixed seed."""
 import random
 import struct
@@ -135,6 +136,14 @@ def main():
             % len(small))
     connection(w, "10.1.0.6", "203.0.113.60", 40002,
                [(True, head + small), (False, OK)])
+    # the same kind of upload to a home address (198.51.100.10, JP): no
+    # candidate
+    home = zipbytes(rng, 200000)
+    head = (b"POST /put HTTP/1.1\r\nHost: 198.51.100.10\r\n"
+            b"Content-Type: application/zip\r\nContent-Length: %d\r\n\r\n"
+            % len(home))
+    connection(w, "10.1.0.8", "198.51.100.10", 40006,
+               [(True, head + home), (False, OK)])
     # input time moves on: the grace of the small upload ends
     w.put(frame("10.1.0.7", "203.0.113.70", 40003, 80, 1, 0, 0x02, b""), 30.0)
     w.fp.close()
