@@ -66,15 +66,14 @@ sha1_init(struct sha1 *s)
 	};
 
 	memcpy(s->h, h0, sizeof(h0));
-	s->bytes = 0;
-	s->used = 0;
+	s->m.bytes = 0;
+	s->m.used = 0;
 }
 
 void
 sha1_update(struct sha1 *s, const void *data, size_t len)
 {
-	s->bytes += len;
-	md_update(s->block, &s->used, data, len, compress, s->h);
+	md_update(&s->m, data, len, compress, s->h);
 }
 
 void
@@ -82,7 +81,7 @@ sha1_final(struct sha1 *s, uint8_t digest[SHA1_DIGEST_LEN])
 {
 	int i;
 
-	md_pad(s->block, s->used, s->bytes, compress, s->h);
+	md_pad(&s->m, compress, s->h);
 	for (i = 0; i < 20; i++)
 		digest[i] = (uint8_t)(s->h[i / 4] >> (24 - 8 * (i % 4)));
 }

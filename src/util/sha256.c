@@ -85,15 +85,14 @@ sha256_init(struct sha256 *s)
 	};
 
 	memcpy(s->h, h0, sizeof(h0));
-	s->bytes = 0;
-	s->used = 0;
+	s->m.bytes = 0;
+	s->m.used = 0;
 }
 
 void
 sha256_update(struct sha256 *s, const void *data, size_t len)
 {
-	s->bytes += len;
-	md_update(s->block, &s->used, data, len, compress, s->h);
+	md_update(&s->m, data, len, compress, s->h);
 }
 
 void
@@ -101,7 +100,7 @@ sha256_final(struct sha256 *s, uint8_t digest[SHA256_DIGEST_LEN])
 {
 	int i;
 
-	md_pad(s->block, s->used, s->bytes, compress, s->h);
+	md_pad(&s->m, compress, s->h);
 	for (i = 0; i < SHA256_DIGEST_LEN; i++)
 		digest[i] = (uint8_t)(s->h[i / 4] >> (24 - 8 * (i % 4)));
 }

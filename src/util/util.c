@@ -184,44 +184,44 @@ hex_encode(const uint8_t *in, size_t len, char *out)
 }
 
 void
-md_update(uint8_t block[64], size_t *used, const void *data, size_t len,
+md_update(struct md_buf *m, const void *data, size_t len,
     md_compress_fn *compress, void *state)
 {
 	const uint8_t *p = data;
 	size_t n;
 
+	m->bytes += len;
 	while (len > 0) {
-		n = 64 - *used;
+		n = sizeof(m->block) - m->used;
 		if (n > len)
 			n = len;
-		memcpy(block + *used, p, n);
-		*used += n;
+		memcpy(m->block + m->used, p, n);
+		m->used += n;
 		p += n;
 		len -= n;
-		if (*used == 64) {
-			compress(state, block);
-			*used = 0;
+		if (m->used == sizeof(m->block)) {
+			compress(state, m->block);
+			m->used = 0;
 		}
 	}
 }
 
 void
-md_pad(uint8_t block[64], size_t used, uint64_t bytes,
-    md_compress_fn *compress, void *state)
+md_pad(struct md_buf *m, md_compress_fn *compress, void *state)
 {
-	uint64_t bits = bytes * 8;
+	uint64_t bits = m->bytes * 8;
 	int i;
 
-	block[used++] = 0x80;
-	if (used > 56) {
-		memset(block + used, 0, 64 - used);
-		compress(state, block);
-		used = 0;
+	m->block[m->used++] = 0x80;
+	if (m->used > 56) {
+		memset(m->block + m->used, 0, sizeof(m->block) - m->used);
+		compress(state, m->block);
+		m->used = 0;
 	}
-	memset(block + used, 0, 56 - used);
+	memset(m->block + m->used, 0, 56 - m->used);
 	for (i = 0; i < 8; i++)
-		block[56 + i] = (uint8_t)(bits >> (56 - 8 * i));
-	compress(state, block);
+		m->block[56 + i] = (uint8_t)(bits >> (56 - 8 * i));
+	compress(state, m->block);
 }
 
 int

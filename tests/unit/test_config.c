@@ -284,46 +284,42 @@ test_report_pairs_interval(void **state)
  * the configuration file, else <daemon.state_dir>/evidence. */
 static struct config *load_named(const char *name, const char *yaml);
 
+/* c's evidence section: enabled, max_bytes, max_total, lookback,
+ * max_open, grace and the directory as used; c freed. */
+static void
+expect_evidence(struct config *c, bool on, uint64_t max_bytes,
+    uint64_t max_total, uint64_t lookback, uint64_t max_open, uint64_t grace,
+    const char *dir)
+{
+	char got[256];
+
+	assert_int_equal(c->evidence_enabled, on);
+	assert_int_equal(c->evidence_max_bytes, max_bytes);
+	assert_int_equal(c->evidence_max_total, max_total);
+	assert_int_equal(c->evidence_lookback, lookback);
+	assert_int_equal(c->evidence_max_open, max_open);
+	assert_int_equal(c->evidence_grace_s, grace);
+	config_evidence_dir(c, got, sizeof(got));
+	assert_string_equal(got, dir);
+	config_free(c);
+}
+
 static void
 test_evidence(void **state)
 {
-	char dir[256];
-	struct config *c;
-
 	(void)state;
-	c = load_ok("sensor: x\n");
-	assert_false(c->evidence_enabled);
-	assert_null(c->evidence_dir);
-	assert_int_equal(c->evidence_max_bytes, 64ULL << 20);
-	assert_int_equal(c->evidence_max_total, 2ULL << 30);
-	assert_int_equal(c->evidence_lookback, 64);
-	assert_int_equal(c->evidence_max_open, 64);
-	assert_int_equal(c->evidence_grace_s, 10);
-	config_evidence_dir(c, dir, sizeof(dir));
-	assert_string_equal(dir, "/var/lib/exfild/evidence");
-	config_free(c);
-	c = load_ok("daemon: { state_dir: /srv/x }\nevidence:\n  enabled: true\n"
-	    "  max_bytes: 1MB\n  max_total: 3GiB\n  lookback: 0\n"
-	    "  max_open: 4096\n  grace: 1m\n");
-	assert_true(c->evidence_enabled);
-	assert_int_equal(c->evidence_max_bytes, 1000000);
-	assert_int_equal(c->evidence_max_total, 3ULL << 30);
-	assert_int_equal(c->evidence_lookback, 0);
-	assert_int_equal(c->evidence_max_open, 4096);
-	assert_int_equal(c->evidence_grace_s, 60);
-	config_evidence_dir(c, dir, sizeof(dir));
-	assert_string_equal(dir, "/srv/x/evidence");
-	config_free(c);
-	c = load_ok("evidence: { dir: /abs/ev, lookback: 1024 }\n");
-	config_evidence_dir(c, dir, sizeof(dir));
-	assert_string_equal(dir, "/abs/ev");
-	assert_int_equal(c->evidence_lookback, 1024);
-	config_free(c);
+	expect_evidence(load_ok("sensor: x\n"), false, 64ULL << 20, 2ULL << 30,
+	    64, 64, 10, "/var/lib/exfild/evidence");
+	expect_evidence(load_ok("daemon: { state_dir: /srv/x }\nevidence:\n"
+	    "  enabled: true\n  max_bytes: 1MB\n  max_total: 3GiB\n"
+	    "  lookback: 0\n  max_open: 4096\n  grace: 1m\n"), true, 1000000,
+	    3ULL << 30, 0, 4096, 60, "/srv/x/evidence");
+	expect_evidence(load_ok("evidence: { dir: /abs/ev, lookback: 1024 }\n"),
+	    false, 64ULL << 20, 2ULL << 30, 1024, 64, 10, "/abs/ev");
 	/* relative: to the configuration file's directory */
-	c = load_named("/etc/exfild/exfild.yaml", "evidence: { dir: ev }\n");
-	config_evidence_dir(c, dir, sizeof(dir));
-	assert_string_equal(dir, "/etc/exfild/ev");
-	config_free(c);
+	expect_evidence(load_named("/etc/exfild/exfild.yaml",
+	    "evidence: { dir: ev }\n"), false, 64ULL << 20, 2ULL << 30, 64, 64,
+	    10, "/etc/exfild/ev");
 	expect_error("evidence: { lookback: 1025 }\n",
 	    "t.yaml:1:23: evidence.lookback: must be between 1 and 1024");
 	expect_error("evidence: { max_open: 0 }\n",

@@ -8,14 +8,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "exfild/util/util.h"
+
 #define SHA256_DIGEST_LEN 32
 #define SHA256_HEX_LEN (2 * SHA256_DIGEST_LEN + 1) /* lower-case hex + NUL */
 
 struct sha256 {
 	uint32_t h[8];
-	uint64_t bytes;      /* message length so far */
-	uint8_t block[64];
-	size_t used;         /* bytes waiting in block */
+	struct md_buf m;   /* the block being filled (util.h) */
 };
 
 void sha256_init(struct sha256 *s);
