@@ -2,8 +2,8 @@
  * test_evidence.c - evidence.c: safe names from hostile filenames, a
  * candidate deleted after the grace when no alert came and adopted when
  * one did (its bytes, name, mode and manifest line exact), a multipart
- * delimiter taken back, and max_total deleting the oldest directory and
- * then cutting.
+ * delimiter taken back, max_total deleting the oldest directory and
+ * then cutting, a reload keeping files, a write error cutting one file.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +14,8 @@
 #include <string.h>
 #include <dirent.h>
 #include <ftw.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -315,6 +317,69 @@ test_max_total(void **state)
 	evidence_free(ev);
 }
 
+/* A reload (evidence_apply_config) keeps the files open and applies the
+ * new grace. */
+static void
+test_reload_keeps_files(void **state)
+{
+	struct fixture *fx = *state;
+	struct evidence *ev;
+	struct config cfg;
+	char err[256];
+
+	assert_non_null(ev = evidence_new(&fx->cfg, err, sizeof(err)));
+	start(ev, &fx->f1, 1, "a.zip", T0);
+	add(ev, &fx->f1, BODY, T0);
+	cfg = fx->cfg;
+	cfg.evidence_grace_s = 1;
+	evidence_apply_config(ev, &cfg);
+	assert_true(evidence_writing(ev, &fx->f1));
+	add(ev, &fx->f1, BODY, T0);
+	evidence_end(ev, &fx->f1, T0);
+	evidence_tick(ev, T0 + NS_PER_SEC - 1);
+	assert_int_equal(entries(fx, ".spool"), 1);
+	evidence_tick(ev, T0 + NS_PER_SEC);
+	assert_int_equal(entries(fx, ".spool"), 0);
+	evidence_free(ev);
+}
+
+/* A write that fails (here EFBIG past RLIMIT_FSIZE, as a full disk
+ * would) cuts that file once, counted; the next file is written. */
+static void
+test_write_error(void **state)
+{
+	struct fixture *fx = *state;
+	static uint8_t big[3 * EVIDENCE_BUF];
+	struct evidence_stats st;
+	struct rlimit old, lim;
+	struct evidence *ev;
+	char err[256];
+
+	assert_non_null(ev = evidence_new(&fx->cfg, err, sizeof(err)));
+	signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	lim = old;
+	lim.rlim_cur = 10000;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	start(ev, &fx->f1, 1, "a.zip", T0);
+	evidence_bytes(ev, &fx->f1, big, sizeof(big), T0);
+	evidence_bytes(ev, &fx->f1, big, sizeof(big), T0);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	evidence_get_stats(ev, &st);
+	assert_int_equal(st.errors, 1);
+	assert_int_equal(st.cut, 1);
+	evidence_end(ev, &fx->f1, T0);
+	/* the next one is whole */
+	start(ev, &fx->f2, 2, "b.zip", T0);
+	evidence_bytes(ev, &fx->f2, big, sizeof(big), T0);
+	evidence_end(ev, &fx->f2, T0);
+	evidence_get_stats(ev, &st);
+	assert_int_equal(st.errors, 1);
+	assert_int_equal(st.cut, 1);
+	assert_int_equal(st.candidates_spooled, 2);
+	evidence_free(ev);
+}
+
 int
 main(void)
 {
@@ -325,6 +390,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_adopted_by_alert, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_max_total, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reload_keeps_files, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_write_error, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
