@@ -205,19 +205,38 @@ dir_in_use(const struct evidence *ev, const char *name)
 	return false;
 }
 
+/* "20231114T221320Z-...": a name dir_name gives (nothing else under
+ * evidence.dir is ever deleted). */
+static bool
+alert_dir_name(const char *name)
+{
+	static const char shape[] = "ddddddddTddddddZ-";
+	size_t i;
+
+	for (i = 0; i < sizeof(shape) - 1; i++)
+		if (shape[i] == 'd' ? name[i] < '0' || name[i] > '9' :
+		    name[i] != shape[i])
+			return false;
+	return true;
+}
+
 /* The oldest alert directory not in use (names begin with the UTC time,
  * so the smallest name is the oldest); false when there is none. */
 static bool
 oldest_dir(const struct evidence *ev, char *out, size_t outlen)
 {
 	struct dirent *de;
+	struct stat st;
+	char path[PATH_MAX];
 	bool found = false;
 	DIR *d;
 
 	if ((d = opendir(ev->root)) == NULL)
 		return false;
 	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.' || dir_in_use(ev, de->d_name))
+		if (!alert_dir_name(de->d_name) || dir_in_use(ev, de->d_name) ||
+		    !path_of(path, ev->root, de->d_name, NULL) ||
+		    lstat(path, &st) != 0 || !S_ISDIR(st.st_mode))
 			continue;
 		if (!found || strcmp(de->d_name, out) < 0) {
 			str_copy(out, de->d_name, outlen);
@@ -243,6 +262,11 @@ make_room(struct evidence *ev, uint64_t n)
 			return false;
 		bytes = dir_bytes(path);
 		remove_dir(path);
+		if (access(path, F_OK) == 0) {
+			ev->stats.errors++;
+			log_warn("evidence: cannot delete %s", path);
+			return false;
+		}
 		ev->stats.total = ev->stats.total > bytes ? ev->stats.total - bytes : 0;
 		ev->stats.deleted++;
 		log_warnx("evidence: deleted %s (%" PRIu64 " bytes) to stay under "
@@ -363,9 +387,8 @@ file_fail(struct evidence *ev, struct ev_file *fl, const char *what, int err)
 	fl->failed = fl->cut = true;
 	ev->stats.errors += err != 0;
 	ev->stats.cut++;
-	if (err != 0)
-		log_warnx("evidence: %s: %s: %s (the file is cut)", fl->path, what,
-		    strerror(err));
+	log_warnx("evidence: %s: %s%s%s (the file is cut)", fl->path, what,
+	    err != 0 ? ": " : "", err != 0 ? strerror(err) : "");
 }
 
 static void

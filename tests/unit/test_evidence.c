@@ -287,6 +287,11 @@ test_max_total(void **state)
 	memset(chunk, 'o', 600);
 	chunk[600] = '\0';
 	write_text(path, chunk);
+	/* not exfild's: never deleted */
+	snprintf(path, sizeof(path), "%s/keep-me", fx->dir);
+	assert_int_equal(mkdir(path, 0750), 0);
+	snprintf(path, sizeof(path), "%s/notes.txt", fx->dir);
+	write_text(path, "");
 	fx->cfg.evidence_max_total = 1000;
 	assert_non_null(ev = evidence_new(&fx->cfg, err, sizeof(err)));
 	evidence_get_stats(ev, &st);
@@ -313,8 +318,12 @@ test_max_total(void **state)
 	evidence_end(ev, &fx->f1, T0);
 	evidence_get_stats(ev, &st);
 	assert_int_equal(st.cut, 1);
+	assert_int_equal(st.deleted, 1);
 	assert_true(st.total <= 1000);
 	evidence_free(ev);
+	assert_int_equal(entries(fx, "keep-me"), 0);
+	snprintf(path, sizeof(path), "%s/notes.txt", fx->dir);
+	assert_int_equal(access(path, F_OK), 0);
 }
 
 /* A reload (evidence_apply_config) keeps the files open and applies the
