@@ -608,13 +608,15 @@ replay(const struct options *o, const struct config *cfg)
 		return 1;
 	}
 	pl = pipeline_new(cfg, "pcap", write_alert, &sink, err, sizeof(err));
-	if (pl == NULL || pipeline_keep_evidence(pl, err, sizeof(err)) != 0) {
+	if (pl == NULL) {
 		fprintf(stderr, "exfild: %s\n", err);
-		pipeline_free(pl);
 		capfile_close(cap);
 		sink_close(&sink);
 		return 1;
 	}
+	/* evidence that cannot be kept never stops detection */
+	if (pipeline_keep_evidence(pl, err, sizeof(err)) != 0)
+		fprintf(stderr, "exfild: %s: no evidence is kept\n", err);
 	if (sink.report != NULL)
 		pipeline_watch_alerted(pl, report_add_bucket, sink.report);
 	while ((n = capfile_next_batch(cap, batch, PIPELINE_BATCH_MAX)) > 0)

@@ -150,6 +150,12 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
 	else ok; fi
 	check "-t names evidence.dir" grep -q "t.yaml:.*evidence.dir: $T/locked/ev" "$T/t.err"
 	check "-t made nothing" [ ! -e "$T/locked/ev" ]
+	# a replay that cannot keep evidence still detects
+	if su nobody -s /bin/sh -c "'$EXFILD' -c '$T/t.yaml' -r '$T/up.pcap'" \
+	    >"$T/nobody.json" 2>"$T/nobody.err"; then ok
+	else bad "replay as nobody: exit $?"; cat "$T/nobody.err"; fi
+	check "replay as nobody: the alert" [ "$(grep -c '"kind":"alert"' "$T/nobody.json")" = 1 ]
+	check "replay as nobody: said" grep -q "evidence.dir: cannot make $T/locked/ev: Permission denied: no evidence is kept" "$T/nobody.err"
 	chmod 777 "$T/locked"
 	check "-t passes once nobody can" sh -c "'$EXFILD' -t -u nobody -c '$T/t.yaml' >/dev/null 2>&1"
 else

@@ -62,7 +62,8 @@ struct pipeline *pipeline_new(const struct config *cfg, const char *source,
 void pipeline_free(struct pipeline *p);
 /* With evidence.enabled, uploads are kept for alerts from now on (the
  * evidence directory made and read: evidence/evidence.h); a capture
- * replay and the daemon ask, exfild -t does not. 0, or -1 with err. */
+ * replay and the daemon ask, exfild -t does not. 0, or -1 with err (the
+ * pipeline goes on without evidence). */
 int pipeline_keep_evidence(struct pipeline *p, char *err, size_t errlen);
 
 void pipeline_frame(struct pipeline *p, int linktype, const uint8_t *frame,
