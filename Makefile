@@ -55,8 +55,10 @@ TEST_DEPS_test_log          := log
 TEST_DEPS_test_table        := table $(BASE)
 TEST_DEPS_test_open_alerts  := open_alerts $(BASE)
 TEST_DEPS_test_netaddr      := netaddr $(BASE)
-TEST_DEPS_test_sha1         := sha1
+TEST_DEPS_test_sha1         := sha1 $(BASE)
 TEST_DEPS_test_pktring      := pktring pcap_write evpcap $(BASE)
+TEST_DEPS_test_sha256       := sha256 $(BASE)
+TEST_DEPS_test_evidence     := evidence alert sha256 strbuf classify config $(RULES) netaddr $(BASE)
 TEST_DEPS_test_community_id := community_id sha1 netaddr $(BASE)
 TEST_DEPS_test_config       := config $(RULES) netaddr $(BASE)
 TEST_DEPS_test_capture_file := capture_file capture_pcap $(BASE)
@@ -155,7 +157,7 @@ check-unit: $(UNIT_BINS) $(BIN)
 
 check-e2e: $(BIN) $(GEN_BIN)
 	@BUILD=$(BUILD) MAKE=$(MAKE) sh tests/check.sh e2e run split live systemd logfollow \
-	    logcorpus siem squid logdaemon week indicators mmdb baseline startup fresh report contain \
+	    logcorpus siem squid logdaemon week indicators mmdb baseline startup fresh report contain evidence \
 	    $(E2E_BLINDING)
 
 demo: deps

@@ -500,6 +500,26 @@ print_learning(const struct pipeline_stats *st)
 		    (unsigned long long)b->destinations, start, end);
 }
 
+/* What evidence (evidence.enabled) wrote, when it is on. */
+static void
+print_evidence(const struct pipeline_stats *st)
+{
+	const struct evidence_stats *e = &st->evidence;
+
+	if (!st->evidence_on)
+		return;
+	fprintf(stderr, "exfild: evidence: files=%llu bytes=%llu total=%llu "
+	    "candidates_spooled=%llu candidates_deleted=%llu "
+	    "candidates_dropped=%llu cut=%llu missing=%llu deleted=%llu "
+	    "errors=%llu\n", (unsigned long long)e->files,
+	    (unsigned long long)e->bytes, (unsigned long long)e->total,
+	    (unsigned long long)e->candidates_spooled,
+	    (unsigned long long)e->candidates_deleted,
+	    (unsigned long long)e->candidates_dropped,
+	    (unsigned long long)e->cut, (unsigned long long)e->missing,
+	    (unsigned long long)e->deleted, (unsigned long long)e->errors);
+}
+
 static void
 print_summary(const struct pipeline_stats *st, const struct capfile_stats *cs,
     double elapsed)
@@ -562,6 +582,7 @@ print_summary(const struct pipeline_stats *st, const struct capfile_stats *cs,
 	    (unsigned long long)st->conn.parser_slots_exhausted);
 	print_limit_counters(st);
 	print_learning(st);
+	print_evidence(st);
 	fprintf(stderr, "exfild: alerts=%llu", (unsigned long long)st->alerts);
 	print_alerts_by_rule(st);
 	getrusage(RUSAGE_SELF, &ru);
@@ -600,6 +621,9 @@ replay(const struct options *o, const struct config *cfg)
 		sink_close(&sink);
 		return 1;
 	}
+	/* evidence that cannot be kept never stops detection */
+	if (pipeline_keep_evidence(pl, err, sizeof(err)) != 0)
+		fprintf(stderr, "exfild: %s: no evidence is kept\n", err);
 	if (sink.report != NULL)
 		pipeline_watch_alerted(pl, report_add_bucket, sink.report);
 	while ((n = capfile_next_batch(cap, batch, PIPELINE_BATCH_MAX)) > 0)

@@ -325,6 +325,29 @@ put_http(struct strbuf *sb, const struct alert *a)
 	}
 }
 
+/* "evidence_dir" (under evidence.dir) and "sha256":[...] of the bodies
+ * stored complete, only when evidence was kept. */
+static void
+put_evidence_files(struct strbuf *sb, const struct alert *a)
+{
+	unsigned i;
+
+	if (a->evidence_dir[0] == '\0')
+		return;
+	put_key(sb, "evidence_dir");
+	put_field(sb, a->evidence_dir, sizeof(a->evidence_dir));
+	if (a->n_sha256 == 0)
+		return;
+	put_key(sb, "sha256");
+	sb_putc(sb, '[');
+	for (i = 0; i < a->n_sha256 && i < ALERT_SHA256_MAX; i++) {
+		if (i > 0)
+			sb_putc(sb, ',');
+		put_field(sb, a->sha256[i], sizeof(a->sha256[i]));
+	}
+	sb_putc(sb, ']');
+}
+
 /* "attack":{"techniques":["T1041",...],"tactics":["Exfiltration",...]} */
 static void
 put_attack(struct strbuf *sb, const char *const *ids)
@@ -428,6 +451,7 @@ format_update_json(const struct alert *a, struct strbuf *sb)
 	put_u64(sb, "records_est_high", a->records_high);
 	put_key(sb, "update_reason");
 	put_cstr(sb, a->update_reason);
+	put_evidence_files(sb, a);
 	sb_putc(sb, '}');
 	return !sb->overflow;
 }
@@ -456,6 +480,7 @@ alert_format_json(const struct alert *a, struct strbuf *sb)
 	put_field_set(sb, "contained", a->contained, sizeof(a->contained));
 	put_threshold(sb, &a->finding);
 	put_http(sb, a);
+	put_evidence_files(sb, a);
 	put_attack(sb, a->attack);
 	put_finding(sb, &a->finding);
 	sb_putc(sb, '}');

@@ -505,6 +505,65 @@ ecs_object_str(struct strbuf *sb, int *n, const char *key, const char *inner,
 	sb_putc(sb, '}');
 }
 
+/* "h1,h2,...": the SHA-256 of the bodies stored for the alert. */
+static void
+sha256_list(const struct alert *a, char *out, size_t outlen)
+{
+	unsigned i;
+	size_t o = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < a->n_sha256 && i < ALERT_SHA256_MAX && o < outlen; i++)
+		o += (size_t)snprintf(out + o, outlen - o, "%s%.*s", i > 0 ? "," : "",
+		    SHA256_HEX_LEN - 1, a->sha256[i]);
+}
+
+#define SHA256_LIST_LEN (ALERT_SHA256_MAX * SHA256_HEX_LEN)
+
+/* "file":{"name":..,"hash":{"sha256":..}}: the part's filename, and the
+ * first body stored for the alert. */
+static void
+ecs_file(struct strbuf *sb, int *n, const struct alert *a)
+{
+	size_t fn = strnlen(a->http_filename, sizeof(a->http_filename));
+	int m = 0;
+
+	if (fn == 0 && a->n_sha256 == 0)
+		return;
+	ecs_key(sb, n, "file");
+	sb_putc(sb, '{');
+	if (fn > 0)
+		ecs_str(sb, &m, "name", a->http_filename, fn);
+	if (a->n_sha256 > 0)
+		ecs_object_str(sb, &m, "hash", "sha256", a->sha256[0],
+		    strnlen(a->sha256[0], sizeof(a->sha256[0])));
+	sb_putc(sb, '}');
+}
+
+/* exfild.evidence_dir and exfild.sha256:[...] */
+static void
+ecs_evidence_files(struct strbuf *sb, int *n, const struct alert *a)
+{
+	unsigned i;
+	int m = 0;
+
+	if (a->evidence_dir[0] == '\0')
+		return;
+	ecs_str(sb, n, "evidence_dir", a->evidence_dir,
+	    strnlen(a->evidence_dir, sizeof(a->evidence_dir)));
+	if (a->n_sha256 == 0)
+		return;
+	ecs_key(sb, n, "sha256");
+	sb_putc(sb, '[');
+	for (i = 0; i < a->n_sha256 && i < ALERT_SHA256_MAX; i++) {
+		if (m++ > 0)
+			sb_putc(sb, ',');
+		json_put_string(sb, a->sha256[i],
+		    strnlen(a->sha256[i], sizeof(a->sha256[i])));
+	}
+	sb_putc(sb, ']');
+}
+
 /* url.original, http.request.method, user_agent.original, file.name: the
  * HTTP request of the flow, when its parser held one. */
 static void
@@ -512,7 +571,6 @@ ecs_http(struct strbuf *sb, int *n, const struct alert *a)
 {
 	size_t uri = strnlen(a->http_uri, sizeof(a->http_uri));
 	size_t ua = strnlen(a->http_user_agent, sizeof(a->http_user_agent));
-	size_t fn = strnlen(a->http_filename, sizeof(a->http_filename));
 	int m = 0, r = 0;
 
 	if (a->http_method[0] != '\0') {
@@ -527,7 +585,7 @@ ecs_http(struct strbuf *sb, int *n, const struct alert *a)
 	}
 	ecs_object_str(sb, n, "url", "original", a->http_uri, uri);
 	ecs_object_str(sb, n, "user_agent", "original", a->http_user_agent, ua);
-	ecs_object_str(sb, n, "file", "name", a->http_filename, fn);
+	ecs_file(sb, n, a);
 }
 
 /* exfild.threshold: {"name":..,"limit":..,"value":..} */
@@ -608,6 +666,7 @@ ecs_exfild(struct strbuf *sb, int *n, const struct alert *a)
 		ecs_key(sb, &m, "evidence");
 		json_put_evidence(sb, &a->finding);
 	}
+	ecs_evidence_files(sb, &m, a);
 	sb_putc(sb, '}');
 }
 
@@ -822,6 +881,18 @@ kv_why(struct kv_list *l, const struct alert *a)
 		kv_cstr(l, "exfildTunnel", "connect");
 }
 
+/* The alert's evidence directory and stored bodies' SHA-256 (custom keys,
+ * CEF and LEEF alike). */
+static void
+kv_evidence_files(struct kv_list *l, const struct alert *a)
+{
+	char list[SHA256_LIST_LEN];
+
+	kv_field(l, "exfildEvidenceDir", a->evidence_dir, sizeof(a->evidence_dir));
+	sha256_list(a, list, sizeof(list));
+	kv_field(l, "exfildSha256", list, sizeof(list));
+}
+
 /* "T1041,T1048" or "Exfiltration,Collection": the rule's ATT&CK
  * techniques, or their tactics. */
 static void
@@ -925,6 +996,9 @@ format_cef(const struct alert *a, struct strbuf *sb)
 	kv_field(&l, "requestClientApplication", a->http_user_agent,
 	    sizeof(a->http_user_agent));
 	kv_field(&l, "fname", a->http_filename, sizeof(a->http_filename));
+	if (a->n_sha256 > 0)
+		kv_field(&l, "fileHash", a->sha256[0], sizeof(a->sha256[0]));
+	kv_evidence_files(&l, a);
 	if (a->attack != NULL && a->attack[0] != NULL) {
 		kv_cstr(&l, "flexString1Label", "MITRE ATT&CK Techniques");
 		kv_attack(&l, "flexString1", a, false);
@@ -1007,6 +1081,7 @@ format_leef(const struct alert *a, struct strbuf *sb)
 	kv_field(&l, "url", a->http_uri, sizeof(a->http_uri));
 	kv_field(&l, "userAgent", a->http_user_agent, sizeof(a->http_user_agent));
 	kv_field(&l, "fileName", a->http_filename, sizeof(a->http_filename));
+	kv_evidence_files(&l, a);
 	if (a->attack != NULL && a->attack[0] != NULL) {
 		kv_attack(&l, "attackTechniques", a, false);
 		kv_attack(&l, "attackTactics", a, true);
@@ -1091,6 +1166,17 @@ sd_time(struct strbuf *sb, const char *name, uint64_t ts_ns)
 	sd_cstr(sb, name, ts);
 }
 
+/* evidence_dir="..." sha256="h1,h2" when evidence was kept. */
+static void
+sd_evidence_files(struct strbuf *sb, const struct alert *a)
+{
+	char list[SHA256_LIST_LEN];
+
+	sd_field(sb, "evidence_dir", a->evidence_dir, sizeof(a->evidence_dir));
+	sha256_list(a, list, sizeof(list));
+	sd_field(sb, "sha256", list, sizeof(list));
+}
+
 /* Join keys, why it fired, the HTTP request and ATT&CK. */
 static void
 sd_more(struct strbuf *sb, const struct alert *a)
@@ -1123,6 +1209,7 @@ sd_more(struct strbuf *sb, const struct alert *a)
 	sd_field(sb, "http_user_agent", a->http_user_agent,
 	    sizeof(a->http_user_agent));
 	sd_field(sb, "http_filename", a->http_filename, sizeof(a->http_filename));
+	sd_evidence_files(sb, a);
 	if (a->tunnel_connect)
 		sd_cstr(sb, "tunnel", "connect");
 	if (a->attack != NULL && a->attack[0] != NULL) {

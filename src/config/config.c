@@ -137,6 +137,12 @@ config_defaults(struct config *c)
 	c->rules_suppress_s = 3600;
 	rule_defaults(c);
 
+	c->evidence_max_bytes = 64ULL << 20;
+	c->evidence_max_total = 2ULL << 30;
+	c->evidence_lookback = 64;
+	c->evidence_max_open = 64;
+	c->evidence_grace_s = 10;
+
 	c->limit_flows = 262144;
 	c->limit_pairs = 131072;
 	c->limit_destinations = 131072;
@@ -217,6 +223,7 @@ config_free(struct config *c)
 	free_strings(c->baseline_allow_domains, c->n_baseline_allow_domains);
 	free(c->daemon_user);
 	free(c->state_dir);
+	free(c->evidence_dir);
 	free_strings(c->capture_interfaces, c->n_capture_interfaces);
 	free(c->capture_bpf);
 	free(c->stats_listen);
@@ -947,6 +954,7 @@ static const struct {
 	{ "baseline.state", CONFIG_REF_WRITE },
 	{ "daemon.state_dir", CONFIG_REF_DIR },
 	{ "contain.exec", CONFIG_REF_EXEC },
+	{ "evidence.dir", CONFIG_REF_DIR },
 };
 
 /* A file or directory (char *): read, unless path_uses says otherwise. */
@@ -977,6 +985,16 @@ parse_user(struct loader *ld, const struct key_handler *h, const char *path,
 	*field = xstrdup(s);
 	add_ref(ld, path, value, s, CONFIG_REF_USER);
 	return 0;
+}
+
+void
+config_evidence_dir(const struct config *c, char *out, size_t outlen)
+{
+	if (c->evidence_dir != NULL)
+		str_copy(out, c->evidence_dir, outlen);
+	else
+		snprintf(out, outlen, "%s/evidence", c->state_dir != NULL ?
+		    c->state_dir : CONFIG_DEFAULT_STATE_DIR);
 }
 
 const struct config_ref *
@@ -2500,6 +2518,44 @@ static const struct key_handler capture_keys[] = {
 };
 static const struct key_table capture_table = KEY_TABLE(capture_keys);
 
+/* evidence.lookback: 0 (no packet ring) to EVIDENCE_LOOKBACK_MAX. */
+static int
+parse_lookback(struct loader *ld, const struct key_handler *h,
+    const char *path, yaml_node_t *value, void *target)
+{
+	uint64_t *out = &((struct config *)target)->evidence_lookback;
+	const char *s;
+
+	(void)h;
+	if (scalar_text(ld, path, value, &s) != 0)
+		return -1;
+	if (strcmp(s, "0") == 0) {
+		*out = 0;
+		return 0;
+	}
+	return parse_bounded(ld, path, value, out, EVIDENCE_LOOKBACK_MAX);
+}
+
+static int
+parse_max_open(struct loader *ld, const struct key_handler *h,
+    const char *path, yaml_node_t *value, void *target)
+{
+	(void)h;
+	return parse_bounded(ld, path, value,
+	    &((struct config *)target)->evidence_max_open, EVIDENCE_MAX_OPEN_MAX);
+}
+
+static const struct key_handler evidence_keys[] = {
+	{ "enabled", parse_bool_field, offsetof(struct config, evidence_enabled), NULL, NULL },
+	{ "dir", parse_path_field, offsetof(struct config, evidence_dir), NULL, NULL },
+	{ "max_bytes", parse_size_field, offsetof(struct config, evidence_max_bytes), NULL, NULL },
+	{ "max_total", parse_size_field, offsetof(struct config, evidence_max_total), NULL, NULL },
+	{ "lookback", parse_lookback, 0, NULL, NULL },
+	{ "max_open", parse_max_open, 0, NULL, NULL },
+	{ "grace", parse_duration_field, offsetof(struct config, evidence_grace_s), NULL, NULL },
+};
+static const struct key_table evidence_table = KEY_TABLE(evidence_keys);
+
 static const struct key_handler stats_keys[] = {
 	{ "interval", parse_duration_field, offsetof(struct config, stats_interval_s), NULL, NULL },
 	{ "listen", parse_stats_listen, 0, NULL, NULL },
@@ -2700,6 +2756,7 @@ static const struct key_handler section_keys[] = {
 	{ "capture", parse_section, 0, &capture_table, NULL },
 	{ "stats", parse_section, 0, &stats_table, NULL },
 	{ "report", parse_section, 0, &report_table, NULL },
+	{ "evidence", parse_section, 0, &evidence_table, NULL },
 	{ "outputs", parse_outputs, 0, NULL, NULL },
 	{ "logs", parse_logs, 0, NULL, NULL },
 	{ "indicators", parse_indicators, 0, NULL, NULL },

@@ -908,6 +908,10 @@ start(struct daemon *d)
 		log_warnx("%s", err);
 		return -1;
 	}
+	/* (exfild -t checks the directory; evidence that cannot be kept
+	 * never stops detection) */
+	if (pipeline_keep_evidence(d->pipe, err, sizeof(err)) != 0)
+		log_warnx("%s: no evidence is kept", err);
 	pipeline_warn_geo(d->pipe);
 	if ((d->base = event_base_new()) == NULL) {
 		log_warnx("cannot create the event loop");

@@ -85,6 +85,8 @@ for_each_place(const struct config *cfg, place_fn *fn, void *ctx)
 
 		if (r->use != CONFIG_REF_WRITE && r->use != CONFIG_REF_DIR)
 			continue;
+		if (!cfg->evidence_enabled && strcmp(r->key, "evidence.dir") == 0)
+			continue;
 		memset(&pl, 0, sizeof(pl));
 		config_ref_where(cfg, r, pl.where, sizeof(pl.where));
 		pl.path = r->value;
@@ -95,7 +97,8 @@ for_each_place(const struct config *cfg, place_fn *fn, void *ctx)
 			str_copy(pl.dir, r->value, sizeof(pl.dir));
 		/* an alert file's directory may be shared with a log reader's
 		 * group; the state stays the user's alone */
-		pl.mode = strncmp(r->key, "outputs.", 8) == 0 ? 0750 : 0700;
+		pl.mode = strncmp(r->key, "outputs.", 8) == 0 ||
+		    strcmp(r->key, "evidence.dir") == 0 ? 0750 : 0700;
 		if ((rc = fn(ctx, &pl)) != 0)
 			return rc;
 	}
@@ -106,6 +109,16 @@ for_each_place(const struct config *cfg, place_fn *fn, void *ctx)
 		pl.path = CONFIG_DEFAULT_STATE_DIR;
 		str_copy(pl.dir, CONFIG_DEFAULT_STATE_DIR, sizeof(pl.dir));
 		pl.mode = 0700;
+		if ((rc = fn(ctx, &pl)) != 0)
+			return rc;
+	}
+	if (cfg->evidence_enabled && cfg->evidence_dir == NULL) {
+		memset(&pl, 0, sizeof(pl));
+		config_evidence_dir(cfg, pl.dir, sizeof(pl.dir));
+		snprintf(pl.where, sizeof(pl.where), "%.200s: evidence.dir "
+		    "(default %.200s)", cfg->path, pl.dir);
+		pl.path = pl.dir;
+		pl.mode = 0750;
 		return fn(ctx, &pl);
 	}
 	return 0;

@@ -173,6 +173,20 @@ static const struct line_counter line_tracking[] = {
 	{ "contain_errors", PIPE_OFF(contain.errors) },
 };
 
+/* Evidence (evidence/evidence.h): in the line and /metrics only when on. */
+static const struct line_counter line_evidence[] = {
+	{ "evidence_files", PIPE_OFF(evidence.files) },
+	{ "evidence_bytes", PIPE_OFF(evidence.bytes) },
+	{ "evidence_deleted", PIPE_OFF(evidence.deleted) },
+	{ "evidence_errors", PIPE_OFF(evidence.errors) },
+	{ "evidence_cut", PIPE_OFF(evidence.cut) },
+	{ "evidence_missing", PIPE_OFF(evidence.missing) },
+	{ "evidence_total_bytes", PIPE_OFF(evidence.total) },
+	{ "candidates_spooled", PIPE_OFF(evidence.candidates_spooled) },
+	{ "candidates_dropped", PIPE_OFF(evidence.candidates_dropped) },
+	{ "candidates_deleted", PIPE_OFF(evidence.candidates_deleted) },
+};
+
 static void
 line_alerts(const struct pipeline_stats *p, struct strbuf *sb)
 {
@@ -233,6 +247,9 @@ stats_format_line(const struct stats_snapshot *s, struct strbuf *out)
 	for (i = 0; i < ARRAY_LEN(line_tracking); i++)
 		line_kv(out, line_tracking[i].key,
 		    counter_at(p, line_tracking[i].off));
+	for (i = 0; p->evidence_on && i < ARRAY_LEN(line_evidence); i++)
+		line_kv(out, line_evidence[i].key,
+		    counter_at(p, line_evidence[i].off));
 	line_alerts(p, out);
 	line_outputs(s, out);
 	return out->overflow ? -1 : 0;
@@ -453,6 +470,37 @@ static const struct prom_counter prom_pipeline[] = {
 	    "run.", PIPE_OFF(contain.errors) },
 };
 
+static const struct prom_counter prom_evidence[] = {
+	{ "exfild_evidence_files_total", COUNTER,
+	    "Files stored for alerts (manifest lines).", PIPE_OFF(evidence.files) },
+	{ "exfild_evidence_bytes_total", COUNTER,
+	    "Bytes written under evidence.dir, candidates included.",
+	    PIPE_OFF(evidence.bytes) },
+	{ "exfild_evidence_deleted_total", COUNTER,
+	    "Alert directories deleted to stay under evidence.max_total.",
+	    PIPE_OFF(evidence.deleted) },
+	{ "exfild_evidence_errors_total", COUNTER,
+	    "Evidence files that could not be created, written or moved.",
+	    PIPE_OFF(evidence.errors) },
+	{ "exfild_evidence_cut_total", COUNTER,
+	    "Evidence files cut: max_bytes, max_total, a gap or an error.",
+	    PIPE_OFF(evidence.cut) },
+	{ "exfild_evidence_missing_total", COUNTER,
+	    "Bodies of a pair under evidence not stored: max_open files open.",
+	    PIPE_OFF(evidence.missing) },
+	{ "exfild_evidence_bytes", GAUGE,
+	    "Bytes under evidence.dir now.", PIPE_OFF(evidence.total) },
+	{ "exfild_candidates_spooled_total", COUNTER,
+	    "Candidate uploads spooled from their first byte.",
+	    PIPE_OFF(evidence.candidates_spooled) },
+	{ "exfild_candidates_dropped_total", COUNTER,
+	    "Candidate uploads not spooled: evidence.max_open files open.",
+	    PIPE_OFF(evidence.candidates_dropped) },
+	{ "exfild_candidates_deleted_total", COUNTER,
+	    "Candidate uploads deleted: they ended without an alert.",
+	    PIPE_OFF(evidence.candidates_deleted) },
+};
+
 static void
 prom_malformed_sample(struct strbuf *sb, const char *reason, uint64_t v)
 {
@@ -564,6 +612,11 @@ stats_format_prometheus(const struct stats_snapshot *s, struct strbuf *out)
 	prom_ifaces(s, out);
 	for (i = 0; i < ARRAY_LEN(prom_pipeline); i++) {
 		m = &prom_pipeline[i];
+		prom_scalar(out, m->name, m->type, m->help,
+		    counter_at(p, m->off));
+	}
+	for (i = 0; p->evidence_on && i < ARRAY_LEN(prom_evidence); i++) {
+		m = &prom_evidence[i];
 		prom_scalar(out, m->name, m->type, m->help,
 		    counter_at(p, m->off));
 	}

@@ -38,6 +38,9 @@ struct pipeline {
 	struct conntrack *conn;
 	struct open_alerts *open;     /* alerts followed for their update */
 	struct contain *contain;      /* contain: (the daemon's; NULL: off) */
+	struct evidence *evidence;    /* NULL: evidence.enabled off */
+	uint64_t evidence_check_ns;   /* input time of its next tick
+				       * (UINT64_MAX: no evidence) */
 	uint64_t open_check_ns;       /* input time of the next check of open
 				       * (UINT64_MAX: none is open) */
 
@@ -163,11 +166,24 @@ pipeline_new(const struct config *cfg, const char *source, pipeline_alert_fn fn,
 		goto fail;
 	if (load_inputs(p, err, errlen) != 0)
 		goto fail;
+	p->evidence_check_ns = UINT64_MAX;
 	return p;
 fail:
 	config_blame(cfg, err, errlen);
 	pipeline_free(p);
 	return NULL;
+}
+
+int
+pipeline_keep_evidence(struct pipeline *p, char *err, size_t errlen)
+{
+	if (!p->cfg->evidence_enabled || p->evidence != NULL)
+		return 0;
+	if ((p->evidence = evidence_new(p->cfg, err, errlen)) == NULL)
+		return -1;
+	conn_set_evidence(p->conn, p->evidence);
+	p->evidence_check_ns = 0;
+	return 0;
 }
 
 void
@@ -178,6 +194,7 @@ pipeline_free(struct pipeline *p)
 	open_alerts_free(p->open);
 	contain_free(p->contain);
 	conn_free(p->conn);
+	evidence_free(p->evidence);
 	track_free(p->track);
 	names_free(p->names);
 	geo_free(p->geo);
@@ -324,6 +341,20 @@ pipeline_watch_alerted(struct pipeline *p, pipeline_bucket_fn fn, void *ctx)
 	agg_set_bucket_hook(track_pairs(p->track), fn != NULL ? on_bucket : NULL, p);
 }
 
+/* An alert's pair is under evidence until its suppression ends; its
+ * candidates go to the alert's directory (evidence/evidence.h). */
+static void
+keep_evidence(struct pipeline *p, const struct pair *cpr, struct alert *a)
+{
+	struct aggtab *t = track_pairs(p->track);
+	uint32_t id = agg_pair_id(t, cpr);
+	struct pair *pr = agg_by_id(t, id, cpr->gen);
+
+	if (pr != NULL)
+		evidence_alert(p->evidence, pr, id, pr->gen, a,
+		    a->ts_ns + p->cfg->rules_suppress_s * NS_PER_SEC);
+}
+
 static void
 on_detection(void *ctx, const struct detection *d)
 {
@@ -361,6 +392,8 @@ on_detection(void *ctx, const struct detection *d)
 	a.attack = d->rule->attack;
 	connection_of(p, d->ev, &a);
 	alert_make_id(&a, 0);
+	if (p->evidence != NULL && d->source == EVENT_PACKETS)
+		keep_evidence(p, pr, &a);
 	if (p->bucket_fn != NULL)
 		watch_pair(p, pr);
 	if (p->contain != NULL)
@@ -403,8 +436,16 @@ static void
 open_emit(void *ctx, const struct alert *update)
 {
 	struct pipeline *p = ctx;
+	struct alert a;
 
-	p->alert_fn(p->alert_ctx, update);
+	if (p->evidence == NULL || update->evidence_dir[0] == '\0') {
+		p->alert_fn(p->alert_ctx, update);
+		return;
+	}
+	/* the bodies stored complete since the alert too */
+	a = *update;
+	evidence_dir_hashes(p->evidence, &a);
+	p->alert_fn(p->alert_ctx, &a);
 }
 
 /* Once a second of input time while alerts are open: those whose
@@ -440,6 +481,10 @@ note_time(struct pipeline *p, uint64_t ts_ns)
 		track_set_now(p->track, ts_ns);
 		if (ts_ns >= p->open_check_ns)
 			check_open(p, ts_ns);
+		if (ts_ns >= p->evidence_check_ns) {
+			evidence_tick(p->evidence, ts_ns);
+			p->evidence_check_ns = ts_ns + NS_PER_SEC;
+		}
 	}
 }
 
@@ -537,6 +582,8 @@ void
 pipeline_finish(struct pipeline *p)
 {
 	conn_finish(p->conn);
+	if (p->evidence != NULL)
+		evidence_finish(p->evidence);
 }
 
 void
@@ -603,6 +650,9 @@ pipeline_get_stats(const struct pipeline *p, struct pipeline_stats *out)
 	out->alerts = ds.alerts;
 	if (p->contain != NULL)
 		contain_get_stats(p->contain, &out->contain);
+	out->evidence_on = p->evidence != NULL;
+	if (p->evidence != NULL)
+		evidence_get_stats(p->evidence, &out->evidence);
 	for (i = 0; i < RULES_MAX; i++)
 		out->alerts_by_rule[i] = ds.by_rule[i];
 }
@@ -757,6 +807,11 @@ warn_restart_only(const struct config *old, const struct config *cfg)
 	if (old->contain_enabled != cfg->contain_enabled)
 		log_warnx("%s: contain.enabled: takes effect at the next restart",
 		    cfg->path);
+	if (old->evidence_enabled != cfg->evidence_enabled ||
+	    !str_eq_nullable(old->evidence_dir, cfg->evidence_dir) ||
+	    old->evidence_max_open != cfg->evidence_max_open)
+		log_warnx("%s: evidence: enabled, dir and max_open take effect at "
+		    "the next restart", cfg->path);
 	if (!str_eq_nullable(old->baseline_state, cfg->baseline_state))
 		log_warnx("%s: baseline.state: a new path takes effect at the next "
 		    "restart", cfg->path);
@@ -870,6 +925,8 @@ pipeline_commit_config(struct pipeline *p, struct pipeline_update *u)
 	conn_apply_config(p->conn, cfg);
 	if (p->contain != NULL)
 		contain_apply_config(p->contain, cfg);
+	if (p->evidence != NULL)
+		evidence_apply_config(p->evidence, cfg);
 	free(u);
 }
 

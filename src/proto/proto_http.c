@@ -1118,8 +1118,10 @@ delimiter_scan(struct http_parser *p, const uint8_t *data, size_t len,
 		while (i < len && data[i] == (uint8_t)p->boundary[p->match_len]) {
 			i++;
 			if (++p->match_len == p->boundary_len) {
+				/* from here match_len counts the delimiter's
+				 * bytes delivered (a part's content ends where it
+				 * begins: http_events.on_part_end) */
 				p->multipart_state = MP_AFTER_DELIM;
-				p->match_len = 0;
 				return i;
 			}
 		}
@@ -1129,10 +1131,19 @@ delimiter_scan(struct http_parser *p, const uint8_t *data, size_t len,
 	}
 }
 
-/* One body byte right after a delimiter (MP_AFTER_DELIM, MP_CLOSE_DASH). */
-static void
+/*
+ * One body byte right after a delimiter (MP_AFTER_DELIM, MP_CLOSE_DASH).
+ * Returns the delimiter's bytes so far (this one included) when the
+ * delimiter is now certain (its line ends, or "--" closes the body), else
+ * 0.
+ */
+static size_t
 multipart_byte(struct http_parser *p, uint8_t c)
 {
+	size_t run = (size_t)p->match_len + 1;
+
+	if (p->match_len < UINT16_MAX)
+		p->match_len++;
 	switch (p->multipart_state) {
 	case MP_AFTER_DELIM:
 		if (c == '-') {
@@ -1140,6 +1151,8 @@ multipart_byte(struct http_parser *p, uint8_t c)
 		} else if (c == '\n') {
 			p->multipart_state = MP_PART_HEADERS;
 			p->flags &= (uint8_t)~HF_MP_LINE_DATA;
+			p->match_len = 0;
+			return run;
 		} else if (!is_ows(c) && c != '\r') {
 			/* "--boundaryX": content that only looked like one */
 			p->multipart_state = MP_SCAN;
@@ -1149,14 +1162,16 @@ multipart_byte(struct http_parser *p, uint8_t c)
 	case MP_CLOSE_DASH:
 		if (c == '-') {
 			p->multipart_state = MP_EPILOGUE;
-		} else {
-			p->multipart_state = MP_SCAN;
-			p->match_len = c == '\n' ? 1 : 0;
+			p->match_len = 0;
+			return run;
 		}
+		p->multipart_state = MP_SCAN;
+		p->match_len = c == '\n' ? 1 : 0;
 		break;
 	default:
 		break;
 	}
+	return 0;
 }
 
 /*
@@ -1255,7 +1270,7 @@ static void
 body_deliver(struct http_parser *p, const uint8_t *data, size_t len,
     const struct http_events *ev, void *ctx)
 {
-	size_t i = 0, from = 0;
+	size_t i = 0, from = 0, run;
 
 	if (p->multipart_state == MP_NONE) {
 		emit_body(p, data, len, ev, ctx);
@@ -1278,7 +1293,12 @@ body_deliver(struct http_parser *p, const uint8_t *data, size_t len,
 			i = len;
 			break;
 		default:
-			multipart_byte(p, data[i++]);
+			if ((run = multipart_byte(p, data[i++])) == 0 ||
+			    ev == NULL || ev->on_part_end == NULL)
+				break;
+			emit_body(p, data + from, i - from, ev, ctx);
+			from = i;
+			ev->on_part_end(ctx, run);
 			break;
 		}
 	}
@@ -1598,7 +1618,8 @@ http_parser_restore(struct http_parser *p, const uint8_t *bytes, size_t len)
 	    (t.multipart_state != MP_NONE && t.boundary_len == 0) ||
 	    /* the scan reads boundary[match_len] until it reaches the end:
 	     * below it (1: a line start, also before any boundary is known) */
-	    (t.match_len >= t.boundary_len && t.match_len > 1) ||
+	    (t.multipart_state == MP_SCAN && t.match_len >= t.boundary_len &&
+	    t.match_len > 1) ||
 	    memchr(t.req.method, '\0', sizeof(t.req.method)) == NULL ||
 	    memchr(t.req.host, '\0', sizeof(t.req.host)) == NULL ||
 	    memchr(t.req.uri, '\0', sizeof(t.req.uri)) == NULL ||

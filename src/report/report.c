@@ -1248,6 +1248,24 @@ write_evidence(FILE *fp, const struct finding *f)
 	fputs("</div>", fp);
 }
 
+/* The alert's evidence directory and the stored bodies' SHA-256
+ * (evidence.enabled). */
+static void
+write_evidence_files(FILE *fp, const struct alert *a)
+{
+	unsigned i;
+
+	if (a->evidence_dir[0] == '\0')
+		return;
+	fputs("<div class=\"ev\">evidence: ", fp);
+	esc_field(fp, a->evidence_dir, sizeof(a->evidence_dir));
+	for (i = 0; i < a->n_sha256 && i < ALERT_SHA256_MAX; i++) {
+		fputs(" sha256 ", fp);
+		esc_field(fp, a->sha256[i], sizeof(a->sha256[i]));
+	}
+	fputs("</div>", fp);
+}
+
 static void
 write_alert(FILE *fp, const struct alert *a)
 {
@@ -1286,6 +1304,7 @@ write_alert(FILE *fp, const struct alert *a)
 		}
 		fputs("</div>", fp);
 	}
+	write_evidence_files(fp, a);
 	fputs("</td></tr>\n", fp);
 }
 

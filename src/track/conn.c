@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "exfild/decode/frag.h"
+#include "exfild/evidence/evidence.h"
 #include "exfild/proto/classify.h"
 #include "exfild/proto/proto_dns.h"
 #include "exfild/proto/proto_tls.h"
@@ -39,6 +40,7 @@ struct conntrack {
 	struct flowtab *flows;
 	struct fragtab *frags;
 	struct classifier *classifier;
+	struct evidence *evidence;      /* NULL: evidence.enabled is off */
 	union app_parser *slots;
 	/* beside each slot: the free list (next), or the recency list of the
 	 * slots in use (reclaimed from the oldest when none is free), and its
@@ -78,6 +80,7 @@ static void on_http_body(void *ctx, const uint8_t *data, size_t len,
     bool part_start);
 static void on_http_tunnel(void *ctx, const uint8_t *data, size_t len);
 static void on_http_skipped(void *ctx, const uint8_t *data, size_t len);
+static void on_http_part_end(void *ctx, size_t delim);
 
 struct conntrack *
 conn_new(const struct config *cfg, const struct hash_key *key,
@@ -108,7 +111,7 @@ conn_new(const struct config *cfg, const struct hash_key *key,
 	c->slot_free = c->nslots > 0 ? 0 : FLOW_NONE;
 	c->slots_used.newest = c->slots_used.oldest = TABLE_NONE;
 	c->http_events = (struct http_events){ on_http_request, on_http_body,
-	    on_http_tunnel, &c->stats.http, on_http_skipped };
+	    on_http_tunnel, &c->stats.http, on_http_skipped, on_http_part_end };
 	return c;
 }
 
@@ -149,6 +152,12 @@ void
 conn_apply_config(struct conntrack *c, const struct config *cfg)
 {
 	c->cfg = cfg;
+}
+
+void
+conn_set_evidence(struct conntrack *c, struct evidence *ev)
+{
+	c->evidence = ev;
 }
 
 /* ---- parser slots ----
@@ -282,6 +291,8 @@ release_flow(void *ctx, struct flow *f)
 	struct conntrack *c = ctx;
 
 	slot_put(c, f);
+	if (c->evidence != NULL)
+		evidence_end(c->evidence, f, f->last_ns);
 	if (f->pair_id != FLOW_NONE || !(f->via_proxy || f->host_is_proxy) ||
 	    f->app == FLOW_APP_UNKNOWN)
 		return;
@@ -388,6 +399,8 @@ on_http_request(void *ctx, const struct http_request *req)
 
 	flush_segment(s);
 	f->classified = false;
+	if (s->c->evidence != NULL)
+		evidence_end(s->c->evidence, f, s->ev.ts_ns);
 	memset(&addr, 0, sizeof(addr));
 	/* "CONNECT 203.0.113.7:443": an address, matched like a direct flow
 	 * (and by baseline.allow CIDRs), not a name */
@@ -432,16 +445,107 @@ on_client_bytes(struct segment_ctx *s, const uint8_t *data, size_t len,
 	s->consumed += len;
 }
 
+/* ---- evidence (evidence/evidence.h) ---- */
+
+static void
+evidence_begin(struct segment_ctx *s, struct pair *pr, enum evidence_kind kind,
+    const char *filename, uint64_t missing_before)
+{
+	struct aggtab *pairs = track_pairs(s->c->track);
+	struct evidence_start st = {
+		.flow = s->f, .pair_id = agg_pair_id(pairs, pr), .pair_gen = pr->gen,
+		.kind = kind, .filename = filename, .missing_before = missing_before,
+		.ts_ns = s->ev.ts_ns,
+	};
+
+	(void)evidence_start(s->c->evidence, &st);
+}
+
+/*
+ * A body or part's bytes. At its start it is written when its pair is
+ * under evidence, or when it is a candidate: its first bytes an archive
+ * or high-entropy, its destination unfamiliar and foreign as the rules
+ * see it at that byte (track_pair_unfamiliar_foreign: one look per body).
+ */
+static void
+body_evidence(struct segment_ctx *s, const uint8_t *data, size_t len,
+    bool part_start)
+{
+	struct conntrack *c = s->c;
+	const struct http_request *req;
+	struct pair *pr;
+
+	if (part_start) {
+		pr = track_flow_pair(c->track, s->f, s->ev.ts_ns);
+		if (pr == NULL || (!evidence_pair_open(pr, s->ev.ts_ns) &&
+		    (!payload_kind_is_compressed(s->f->kind) ||
+		    !track_pair_unfamiliar_foreign(c->track, pr)))) {
+			evidence_end(c->evidence, s->f, s->ev.ts_ns);
+			return;
+		}
+		req = conn_flow_request(c, s->f);
+		evidence_begin(s, pr, req != NULL && req->multipart ?
+		    EVIDENCE_PART : EVIDENCE_BODY, req != NULL ? req->filename : "",
+		    0);
+	}
+	evidence_bytes(c->evidence, s->f, data, len, s->ev.ts_ns);
+}
+
+/* A tunnel's or a direct TLS stream's client bytes: stored while the pair
+ * is under evidence (one comparison otherwise). What the client sent on
+ * the connection before is recorded as missing (before: IP-layer bytes,
+ * an upper bound; 0 when these are its first payload). */
+static void
+stream_evidence(struct segment_ctx *s, const uint8_t *data, size_t len,
+    enum evidence_kind kind, uint64_t before)
+{
+	struct pair *pr = track_flow_pair(s->c->track, s->f, s->ev.ts_ns);
+
+	if (pr == NULL || !evidence_pair_open(pr, s->ev.ts_ns))
+		return;
+	if (!evidence_writing(s->c->evidence, s->f))
+		evidence_begin(s, pr, kind, "", before);
+	evidence_bytes(s->c->evidence, s->f, data, len, s->ev.ts_ns);
+}
+
+/* Bytes of the flow's body were lost (a gap, the parser's slot taken):
+ * its file ends there, cut. */
+static void
+evidence_gap(struct conntrack *c, struct flow *f, uint64_t ts_ns)
+{
+	if (c->evidence != NULL && evidence_writing(c->evidence, f))
+		evidence_cut(c->evidence, f, ts_ns);
+}
+
 static void
 on_http_body(void *ctx, const uint8_t *data, size_t len, bool part_start)
 {
-	on_client_bytes(ctx, data, len, part_start);
+	struct segment_ctx *s = ctx;
+
+	on_client_bytes(s, data, len, part_start);
+	if (s->c->evidence != NULL)
+		body_evidence(s, data, len, part_start);
+}
+
+static void
+on_http_part_end(void *ctx, size_t delim)
+{
+	struct segment_ctx *s = ctx;
+
+	if (s->c->evidence != NULL)
+		evidence_part_end(s->c->evidence, s->f, delim, s->ev.ts_ns);
 }
 
 static void
 on_http_tunnel(void *ctx, const uint8_t *data, size_t len)
 {
-	on_client_bytes(ctx, data, len, false);
+	struct segment_ctx *s = ctx;
+	bool first = !s->f->classified; /* (the tunnel's first bytes) */
+
+	on_client_bytes(s, data, len, false);
+	if (s->c->evidence != NULL)
+		stream_evidence(s, data, len, EVIDENCE_TUNNEL, first ? 0 :
+		    s->f->bytes_out);
 }
 
 /* Where a part's content starts in skipped bytes: after the first empty
@@ -473,6 +577,8 @@ on_http_skipped(void *ctx, const uint8_t *data, size_t len)
 	size_t at = content_start(data, len);
 	enum payload_kind k = classify_bytes(s->c->classifier, data + at, len - at);
 
+	evidence_gap(s->c, s->f, s->ev.ts_ns);
+
 	if (k == PK_TEXT && s->f->classified)
 		k = (enum payload_kind)s->f->kind;
 	event_add_kind(&s->ev, k, len);
@@ -494,7 +600,7 @@ feed_http(struct conntrack *c, struct segment_ctx *s, const uint8_t *data,
 	union app_parser *ap;
 
 	if (f->in_tunnel) {
-		on_client_bytes(s, data, len, false);
+		on_http_tunnel(s, data, len);
 		return;
 	}
 	/* its parser was taken before the request named its destination: not
@@ -506,12 +612,16 @@ feed_http(struct conntrack *c, struct segment_ctx *s, const uint8_t *data,
 		event_add_kind(&s->ev, PK_TEXT, len);
 		return;
 	}
-	if (gap)
+	if (gap) {
+		evidence_gap(c, f, s->ev.ts_ns);
 		http_parser_gap(&ap->http, ev);
+	}
 	http_parser_feed(&ap->http, data, len, ev, s);
 	/* the capture cut this segment short: the parser lost the rest */
-	if (missing_after)
+	if (missing_after) {
+		evidence_gap(c, f, s->ev.ts_ns);
 		http_parser_gap(&ap->http, ev);
+	}
 	slot_done(c, f);
 	/* The rest were request lines and headers. (Tunnel bytes held back by
 	 * the parser from an earlier segment can make consumed exceed len.) */
@@ -674,11 +784,11 @@ client_payload(struct conntrack *c, struct flow *f, const struct packet *pkt,
     struct segment_ctx *s)
 {
 	uint32_t off;
-	bool gap;
+	bool gap, first = f->app == FLOW_APP_UNKNOWN;
 	const uint8_t *data;
 	size_t len, missing;
 
-	if (f->app == FLOW_APP_UNKNOWN) {
+	if (first) {
 		/* client payload on the wire (captured or not): kept before
 		 * flows without it in the table */
 		flowtab_assure(c->flows, f);
@@ -689,6 +799,7 @@ client_payload(struct conntrack *c, struct flow *f, const struct packet *pkt,
 		return;
 	if (off >= pkt->payload_len) {
 		/* nothing new was captured, but new bytes went by */
+		evidence_gap(c, f, s->ev.ts_ns);
 		if (f->app == FLOW_APP_HTTP && f->app_slot != FLOW_NONE) {
 			const struct http_events ev = { .stats = &c->stats.http };
 			http_parser_gap(&c->slots[f->app_slot].http, &ev);
@@ -708,6 +819,9 @@ client_payload(struct conntrack *c, struct flow *f, const struct packet *pkt,
 		break;
 	case FLOW_APP_TLS:
 		feed_tls(c, s, data, len);
+		if (c->evidence != NULL && !f->via_proxy && !f->host_is_proxy)
+			stream_evidence(s, data, len, EVIDENCE_TLS, first ? 0 :
+			    f->bytes_out - pkt->ip_bytes);
 		break;
 	default:
 		event_add_kind(&s->ev, f->kind, len);
@@ -1133,6 +1247,8 @@ track_packet(struct conntrack *c, const struct packet *pkt,
 		 * on is not made easier to evict). */
 		if ((out && (pkt->tcp_flags & TCP_FIN)) || (pkt->tcp_flags & TCP_RST)) {
 			slot_put(c, f);
+			if (c->evidence != NULL)
+				evidence_end(c->evidence, f, pkt->ts_ns);
 			flowtab_mark_closed(c->flows, f);
 		}
 	}

@@ -323,6 +323,19 @@ pair_familiar(struct tracker *t, const struct pair *pr, const struct dest *d)
 	return baseline_label_familiar(t->baseline, d, label);
 }
 
+bool
+track_pair_unfamiliar_foreign(struct tracker *t, struct pair *pr)
+{
+	struct dest *d;
+
+	if (pr->suspect)
+		return true;
+	if (pr->benign ||
+	    (d = baseline_get(t->baseline, pr->dest_id, pr->dest_gen)) == NULL)
+		return false;
+	return !pair_familiar(t, pr, d) && resolve_foreign(t, pr, d);
+}
+
 /* ---- rules ---- */
 
 struct emit_ctx {

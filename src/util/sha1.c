@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "exfild/util/sha1.h"
+#include "exfild/util/util.h"
 
 static uint32_t
 rotl(uint32_t x, unsigned n)
@@ -13,21 +14,15 @@ rotl(uint32_t x, unsigned n)
 	return x << n | x >> (32 - n);
 }
 
-static uint32_t
-be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
 static void
-compress(uint32_t h[5], const uint8_t block[64])
+compress(void *state, const uint8_t block[64])
 {
+	uint32_t *h = state;
 	uint32_t w[80], a, b, c, d, e, f, k, t;
 	int i;
 
 	for (i = 0; i < 16; i++)
-		w[i] = be32(block + 4 * i);
+		w[i] = md_be32(block + 4 * i);
 	for (i = 16; i < 80; i++)
 		w[i] = rotl(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
 	a = h[0];
@@ -71,49 +66,22 @@ sha1_init(struct sha1 *s)
 	};
 
 	memcpy(s->h, h0, sizeof(h0));
-	s->bytes = 0;
-	s->used = 0;
+	s->m.bytes = 0;
+	s->m.used = 0;
 }
 
 void
 sha1_update(struct sha1 *s, const void *data, size_t len)
 {
-	const uint8_t *p = data;
-	size_t n;
-
-	s->bytes += len;
-	while (len > 0) {
-		n = sizeof(s->block) - s->used;
-		if (n > len)
-			n = len;
-		memcpy(s->block + s->used, p, n);
-		s->used += n;
-		p += n;
-		len -= n;
-		if (s->used == sizeof(s->block)) {
-			compress(s->h, s->block);
-			s->used = 0;
-		}
-	}
+	md_update(&s->m, data, len, compress, s->h);
 }
 
 void
 sha1_final(struct sha1 *s, uint8_t digest[SHA1_DIGEST_LEN])
 {
-	uint64_t bits = s->bytes * 8;
 	int i;
 
-	/* a 1 bit, zeros up to 56 mod 64 bytes, the length in bits (BE) */
-	s->block[s->used++] = 0x80;
-	if (s->used > 56) {
-		memset(s->block + s->used, 0, sizeof(s->block) - s->used);
-		compress(s->h, s->block);
-		s->used = 0;
-	}
-	memset(s->block + s->used, 0, 56 - s->used);
-	for (i = 0; i < 8; i++)
-		s->block[56 + i] = (uint8_t)(bits >> (56 - 8 * i));
-	compress(s->h, s->block);
+	md_pad(&s->m, compress, s->h);
 	for (i = 0; i < 20; i++)
 		digest[i] = (uint8_t)(s->h[i / 4] >> (24 - 8 * (i % 4)));
 }

@@ -170,6 +170,60 @@ quote_bytes(const struct cursor *bytes, char *out, size_t outlen)
 	out[o] = '\0';
 }
 
+void
+hex_encode(const uint8_t *in, size_t len, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 15];
+	}
+	out[2 * len] = '\0';
+}
+
+void
+md_update(struct md_buf *m, const void *data, size_t len,
+    md_compress_fn *compress, void *state)
+{
+	const uint8_t *p = data;
+	size_t n;
+
+	m->bytes += len;
+	while (len > 0) {
+		n = sizeof(m->block) - m->used;
+		if (n > len)
+			n = len;
+		memcpy(m->block + m->used, p, n);
+		m->used += n;
+		p += n;
+		len -= n;
+		if (m->used == sizeof(m->block)) {
+			compress(state, m->block);
+			m->used = 0;
+		}
+	}
+}
+
+void
+md_pad(struct md_buf *m, md_compress_fn *compress, void *state)
+{
+	uint64_t bits = m->bytes * 8;
+	int i;
+
+	m->block[m->used++] = 0x80;
+	if (m->used > 56) {
+		memset(m->block + m->used, 0, sizeof(m->block) - m->used);
+		compress(state, m->block);
+		m->used = 0;
+	}
+	memset(m->block + m->used, 0, 56 - m->used);
+	for (i = 0; i < 8; i++)
+		m->block[56 + i] = (uint8_t)(bits >> (56 - 8 * i));
+	compress(state, m->block);
+}
+
 int
 hex_digit_value(uint8_t c)
 {

@@ -97,7 +97,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct http_parser p;
 	struct http_stats st_seg, st_whole;
-	struct http_events ev = { on_request, on_body, on_tunnel, NULL, NULL };
+	struct http_events ev = { on_request, on_body, on_tunnel, NULL, NULL, NULL };
 	struct events_seen seg, whole;
 	uint32_t seed = 0x9e3779b9u, r;
 	size_t off = 0, n;

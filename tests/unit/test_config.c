@@ -280,6 +280,62 @@ test_report_pairs_interval(void **state)
 	    "t.yaml:2:3: report: unknown key \"pairs\"");
 }
 
+/* evidence: off by default, its defaults, sizes, bounds; dir relative to
+ * the configuration file, else <daemon.state_dir>/evidence. */
+static struct config *load_named(const char *name, const char *yaml);
+
+/* c's evidence section: enabled, max_bytes, max_total, lookback,
+ * max_open, grace and the directory as used; c freed. */
+static void
+expect_evidence(struct config *c, bool on, uint64_t max_bytes,
+    uint64_t max_total, uint64_t lookback, uint64_t max_open, uint64_t grace,
+    const char *dir)
+{
+	char got[256];
+
+	assert_int_equal(c->evidence_enabled, on);
+	assert_int_equal(c->evidence_max_bytes, max_bytes);
+	assert_int_equal(c->evidence_max_total, max_total);
+	assert_int_equal(c->evidence_lookback, lookback);
+	assert_int_equal(c->evidence_max_open, max_open);
+	assert_int_equal(c->evidence_grace_s, grace);
+	config_evidence_dir(c, got, sizeof(got));
+	assert_string_equal(got, dir);
+	config_free(c);
+}
+
+static void
+test_evidence(void **state)
+{
+	(void)state;
+	expect_evidence(load_ok("sensor: x\n"), false, 64ULL << 20, 2ULL << 30,
+	    64, 64, 10, "/var/lib/exfild/evidence");
+	expect_evidence(load_ok("daemon: { state_dir: /srv/x }\nevidence:\n"
+	    "  enabled: true\n  max_bytes: 1MB\n  max_total: 3GiB\n"
+	    "  lookback: 0\n  max_open: 4096\n  grace: 1m\n"), true, 1000000,
+	    3ULL << 30, 0, 4096, 60, "/srv/x/evidence");
+	expect_evidence(load_ok("evidence: { dir: /abs/ev, lookback: 1024 }\n"),
+	    false, 64ULL << 20, 2ULL << 30, 1024, 64, 10, "/abs/ev");
+	/* relative: to the configuration file's directory */
+	expect_evidence(load_named("/etc/exfild/exfild.yaml",
+	    "evidence: { dir: ev }\n"), false, 64ULL << 20, 2ULL << 30, 64, 64,
+	    10, "/etc/exfild/ev");
+	expect_error("evidence: { lookback: 1025 }\n",
+	    "t.yaml:1:23: evidence.lookback: must be between 1 and 1024");
+	expect_error("evidence: { max_open: 0 }\n",
+	    "t.yaml:1:23: evidence.max_open: invalid number \"0\" "
+	    "(expected a whole number from 1 to 1000000000)");
+	expect_error("evidence: { max_open: 4097 }\n",
+	    "t.yaml:1:23: evidence.max_open: must be between 1 and 4096");
+	expect_error("evidence: { max_bytes: 0 }\n",
+	    "t.yaml:1:24: evidence.max_bytes: must be greater than 0");
+	expect_error("evidence: { enabled: maybe }\n",
+	    "t.yaml:1:22: evidence.enabled: invalid boolean \"maybe\" "
+	    "(expected true, false, yes or no)");
+	expect_error("evidence: { pcap: 1 }\n",
+	    "t.yaml:1:13: evidence: unknown key \"pcap\"");
+}
+
 /* indicators: a list of mappings (file required, format plain by
  * default, severity the rule's by default); indicators_check: a duration,
  * 5m by default, 0 allowed. */
@@ -1725,6 +1781,7 @@ main(void)
 		cmocka_unit_test(test_sensor),
 		cmocka_unit_test(test_indicators),
 		cmocka_unit_test(test_report_pairs_interval),
+		cmocka_unit_test(test_evidence),
 		cmocka_unit_test(test_networks_internal),
 		cmocka_unit_test(test_proxies),
 		cmocka_unit_test(test_geo),

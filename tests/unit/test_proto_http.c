@@ -125,7 +125,7 @@ struct step {
 static void
 run(const struct step *steps, size_t n, bool bytewise, struct rec *r)
 {
-	struct http_events ev = { on_request, on_body, on_tunnel, NULL, NULL };
+	struct http_events ev = { on_request, on_body, on_tunnel, NULL, NULL, NULL };
 	struct http_parser p;
 	const uint8_t *d;
 	size_t i, k;
@@ -589,6 +589,83 @@ find_n(const char *hay, size_t n, const char *needle, size_t needle_len)
 	return p;
 }
 
+/* on_part_end: the parts' contents, as evidence.c cuts them (the last
+ * `delim` bytes and a CR before them are the delimiter's). */
+struct parts {
+	char buf[4][64];
+	size_t len[4];
+	int n;        /* parts started */
+	int ended;    /* on_part_end calls */
+	bool open;
+};
+
+static void
+parts_body(void *ctx, const uint8_t *data, size_t len, bool part_start)
+{
+	struct parts *ps = ctx;
+
+	if (part_start) {
+		assert_true(ps->n < 4);
+		ps->n++;
+		ps->open = true;
+	}
+	if (!ps->open)
+		return;
+	assert_true(ps->len[ps->n - 1] + len <= sizeof(ps->buf[0]));
+	memcpy(ps->buf[ps->n - 1] + ps->len[ps->n - 1], data, len);
+	ps->len[ps->n - 1] += len;
+}
+
+static void
+parts_end(void *ctx, size_t delim)
+{
+	struct parts *ps = ctx;
+	size_t *l = &ps->len[ps->n - 1];
+
+	ps->ended++;
+	if (!ps->open)
+		return;
+	*l = *l > delim ? *l - delim : 0;
+	if (*l > 0 && ps->buf[ps->n - 1][*l - 1] == '\r')
+		(*l)--;
+	ps->open = false;
+}
+
+static void
+test_multipart_part_end(void **state)
+{
+	static const char body[] =
+	    "--xyz\r\nContent-Disposition: form-data; name=a; filename=\"a\"\r\n"
+	    "\r\nPK\x03\x04one\r\n--xy not yet\r\n--xyz  \r\n"
+	    "Content-Disposition: form-data; name=b\r\n\r\ntwo\n--xyz--\r\n"
+	    "epilogue";
+	char req[512];
+	struct http_events ev = { NULL, parts_body, NULL, NULL, NULL, parts_end };
+	struct http_parser p;
+	struct parts ps;
+	size_t n, i, step;
+
+	(void)state;
+	n = (size_t)snprintf(req, sizeof(req), "POST /u HTTP/1.1\r\nHost: h\r\n"
+	    "Content-Type: multipart/form-data; boundary=xyz\r\n"
+	    "Content-Length: %zu\r\n\r\n%s", sizeof(body) - 1, body);
+	for (step = 1; step <= n; step += step < 8 ? 1 : 97) {
+		memset(&ps, 0, sizeof(ps));
+		http_parser_init(&p);
+		for (i = 0; i < n; i += step)
+			http_parser_feed(&p, (const uint8_t *)req + i,
+			    n - i < step ? n - i : step, &ev, &ps);
+		/* the preamble (a body's first bytes), then the two parts */
+		assert_int_equal(ps.n, 3);
+		assert_int_equal(ps.ended, 3);
+		assert_int_equal(ps.len[0], 0);
+		assert_int_equal(ps.len[1], 21);
+		assert_memory_equal(ps.buf[1], "PK\x03\x04one\r\n--xy not yet", 21);
+		assert_int_equal(ps.len[2], 3);
+		assert_memory_equal(ps.buf[2], "two", 3);
+	}
+}
+
 static void
 test_multipart(void **state)
 {
@@ -649,7 +726,7 @@ static void
 feed(struct http_parser *p, const char *s, size_t len, bool bytewise,
     struct rec *r)
 {
-	struct http_events ev = { on_request, on_body, on_tunnel, NULL, NULL };
+	struct http_events ev = { on_request, on_body, on_tunnel, NULL, NULL, NULL };
 	size_t k;
 
 	if (!bytewise) {
@@ -1324,7 +1401,7 @@ test_saved_state_resumes(void **state)
 	    "b\r\n\r\n--XyZ--\r\n\r\n0\r\n\r\n"
 	    "CONNECT b.example:443 HTTP/1.1\r\nHost: b.example:443\r\n\r\n"
 	    "\x16\x03\x01tunnel bytes";
-	struct http_events ev = { on_request, on_body, on_tunnel, NULL, NULL };
+	struct http_events ev = { on_request, on_body, on_tunnel, NULL, NULL, NULL };
 	static struct http_parser p1, p2;
 	static uint8_t saved[sizeof(struct http_parser)];
 	size_t k, n, len = sizeof(stream) - 1;
@@ -1402,6 +1479,7 @@ main(void)
 		cmocka_unit_test(test_resync_drops_rest_of_feed),
 		cmocka_unit_test(test_content_length_bad),
 		cmocka_unit_test(test_multipart),
+		cmocka_unit_test(test_multipart_part_end),
 		cmocka_unit_test(test_alert_fields),
 		cmocka_unit_test(test_multipart_chunked_lf),
 		cmocka_unit_test(test_multipart_bad_boundary),

@@ -26,6 +26,7 @@
 
 #include "exfild/util/log.h"
 #include "exfild/output/spool.h"
+#include "test_files.h"
 
 #define SEC 1000000000ULL
 #define REC_LEN 30                       /* payload of the usual test record */
@@ -38,21 +39,12 @@ struct fix {
 	char err[512];
 };
 
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 /* Removes the spool directory (the next open makes it anew). */
 static void
 wipe(const struct fix *f)
 {
 	chmod(f->dir, 0700);
-	assert_int_equal(nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS), 0);
+	assert_int_equal(remove_tree(f->dir), 0);
 }
 
 static int
@@ -76,7 +68,7 @@ teardown(void **state)
 	struct fix *f = *state;
 
 	chmod(f->dir, 0700);
-	nftw(f->base, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	remove_tree(f->base);
 	free(f);
 	return 0;
 }

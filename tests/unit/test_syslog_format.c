@@ -239,11 +239,28 @@ test_exact_full(void **state)
 	"attack_techniques=\"T1074,T1041,T1048\" "                            \
 	"attack_tactics=\"Collection,Exfiltration\"] "
 
+/* Body f (formats[], RFC 5424 header) of the alert holds each of the n
+ * strings (present), or none of them. */
+static void
+expect_body(const struct alert *a, size_t f, const char *const *want, size_t n,
+    bool present)
+{
+	char buf[BIG];
+	size_t i;
+
+	assert_int_equal(format_msg(a, SYSLOG_RFC5424, formats[f], &meta, 8192,
+	    buf, sizeof(buf)), 0);
+	for (i = 0; i < n; i++)
+		if ((strstr(buf, want[i]) != NULL) != present)
+			fail_msg("format %zu %s %s in %s", f,
+			    present ? "lacks" : "has", want[i], buf);
+}
+
 static void
 test_join_every_format(void **state)
 {
 	static const char *const attack[] = { "T1074", "T1041", "T1048", NULL };
-	static const char *const want[4][4] = {
+	static const char *const want[4][5] = {
 		{ "\"source\":\"pcap\",\"uid\":\"CHhAvVGS1DHFjwGM9\",",
 		  "\"dst_port\":80,\"proto\":\"tcp\",\"src_port\":51642,"
 		  "\"community_id\":\"1:B7YelbOZTwHopzDYJdjc91K9Gy0=\",",
@@ -255,7 +272,7 @@ test_join_every_format(void **state)
 		  "\"http_user_agent\":\"UA|^=\\\\]\\\"\\r\\u0001\","
 		  "\"http_filename\":\"f|^=\\\\]\\\".rar\",\"tunnel\":\"connect\",",
 		  "\"attack\":{\"techniques\":[\"T1074\",\"T1041\",\"T1048\"],"
-		  "\"tactics\":[\"Collection\",\"Exfiltration\"]}}" },
+		  "\"tactics\":[\"Collection\",\"Exfiltration\"]}}", SD_JOIN },
 		{ "\"source\":{\"ip\":\"10.1.20.21\",\"port\":51642,",
 		  "\"network\":{\"direction\":\"outbound\",\"transport\":\"tcp\","
 		  "\"iana_number\":\"6\","
@@ -273,7 +290,7 @@ test_join_every_format(void **state)
 		  "\"zeek\":{\"session_id\":\"CHhAvVGS1DHFjwGM9\"},",
 		  "\"learn_end\":\"2014-09-18T02:02:00.000Z\",\"threshold\":{"
 		  "\"name\":\"rules.compressed_upload.bytes\",\"limit\":1000000,"
-		  "\"value\":1572864},\"tunnel\":\"connect\"," },
+		  "\"value\":1572864},\"tunnel\":\"connect\",", SD_JOIN },
 		{ "src=10.1.20.21 spt=51642 proto=TCP externalId=CHhAvVGS1DHFjwGM9 ",
 		  "requestMethod=POST request=/u?a\\=|^\\=\\\\]\"\\n" FFFD " "
 		  "requestClientApplication=UA|^\\=\\\\]\"\\r" FFFD " "
@@ -286,7 +303,8 @@ test_join_every_format(void **state)
 		  "exfildThresholdName=rules.compressed_upload.bytes "
 		  "exfildThresholdLimit=1000000 exfildThresholdValue=1572864 "
 		  "exfildFirstSeen=2014-09-18T04:11:58.000Z "
-		  "exfildLearnEnd=2014-09-18T02:02:00.000Z exfildTunnel=connect" },
+		  "exfildLearnEnd=2014-09-18T02:02:00.000Z exfildTunnel=connect",
+		  SD_JOIN },
 		{ "^srcPort=51642^proto=6^dstPort=80^",
 		  "^zeekUid=CHhAvVGS1DHFjwGM9^httpMethod=POST^"
 		  "url=/u?a=" FFFD FFFD "=\\]\"" FFFD FFFD "^"
@@ -298,23 +316,18 @@ test_join_every_format(void **state)
 		  "exfildThresholdName=rules.compressed_upload.bytes^"
 		  "exfildThresholdLimit=1000000^exfildThresholdValue=1572864^"
 		  "exfildFirstSeen=2014-09-18T04:11:58.000Z^"
-		  "exfildLearnEnd=2014-09-18T02:02:00.000Z^exfildTunnel=connect" },
+		  "exfildLearnEnd=2014-09-18T02:02:00.000Z^exfildTunnel=connect",
+		  SD_JOIN },
 	};
 	struct alert a;
 	char buf[BIG];
-	size_t f, i;
+	size_t f;
 
 	(void)state;
 	full_alert(&a);
 	join_fields(&a, attack);
-	for (f = 0; f < 4; f++) {
-		assert_int_equal(format_msg(&a, SYSLOG_RFC5424, formats[f], &meta,
-		    8192, buf, sizeof(buf)), 0);
-		assert_non_null(strstr(buf, SD_JOIN));
-		for (i = 0; i < 4; i++)
-			if (strstr(buf, want[f][i]) == NULL)
-				fail_msg("format %zu lacks %s in %s", f, want[f][i], buf);
-	}
+	for (f = 0; f < 4; f++)
+		expect_body(&a, f, want[f], 5, true);
 	/* enterprise_number: the SD-ID is the output's */
 	{
 		struct syslog_meta m = meta;
@@ -324,6 +337,49 @@ test_join_every_format(void **state)
 		    8192, buf, sizeof(buf)), 0);
 		assert_non_null(strstr(buf, " compressed-upload [exfild@64500 id="));
 	}
+}
+
+/* evidence_dir and sha256 (evidence.enabled) in every format, and
+ * nothing of them when they are not set. */
+static void
+test_evidence_every_format(void **state)
+{
+#define H1 "b4cd54a1f4de9ecd7ec13c094bdab2e93cda58d2acb72de2548aef1c76402d66"
+#define H2 "0741952775575eb6afe5243313f9abdb15483add28efb9114e454e3b133e5247"
+#define DIR "20231114T221320Z-compressed-upload-38dc9df8"
+	static const char *const want[4][2] = {
+		{ "\"evidence_dir\":\"" DIR "\",\"sha256\":[\"" H1 "\",\"" H2 "\"]",
+		  "sha256=\"" H1 "," H2 "\"" },
+		{ "\"file\":{\"name\":\"f|^=\\\\]\\\".rar\",\"hash\":{\"sha256\":\""
+		  H1 "\"}}",
+		  "\"evidence_dir\":\"" DIR "\",\"sha256\":[\"" H1 "\",\"" H2 "\"]}" },
+		{ "fname=f|^\\=\\\\]\".rar fileHash=" H1 " exfildEvidenceDir=" DIR
+		  " exfildSha256=" H1 "," H2 " ",
+		  "evidence_dir=\"" DIR "\"" },
+		{ "fileName=f" FFFD FFFD "=\\]\".rar^exfildEvidenceDir=" DIR
+		  "^exfildSha256=" H1 "," H2 "^",
+		  "evidence_dir=\"" DIR "\" sha256=\"" H1 "," H2 "\"" },
+	};
+	static const char *const keys[] = { "evidence_dir", "sha256",
+		"fileHash", "exfildEvidenceDir", "exfildSha256", "hash" };
+	static const char *const attack[] = { "T1041", NULL };
+	struct alert a;
+	size_t f;
+
+	(void)state;
+	full_alert(&a);
+	join_fields(&a, attack);
+	for (f = 0; f < 4; f++)
+		expect_body(&a, f, keys, sizeof(keys) / sizeof(keys[0]), false);
+	strcpy(a.evidence_dir, DIR);
+	strcpy(a.sha256[0], H1);
+	strcpy(a.sha256[1], H2);
+	a.n_sha256 = 2;
+	for (f = 0; f < 4; f++)
+		expect_body(&a, f, want[f], 2, true);
+#undef H1
+#undef H2
+#undef DIR
 }
 
 static void
@@ -2010,6 +2066,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exact_full),
 		cmocka_unit_test(test_join_every_format),
+		cmocka_unit_test(test_evidence_every_format),
 		cmocka_unit_test(test_exact_body),
 		cmocka_unit_test(test_update_every_format),
 		cmocka_unit_test(test_exact_sparse),

@@ -17,6 +17,7 @@
 #include "exfild/proto/proto_http.h"
 #include "exfild/util/community_id.h"
 #include "exfild/util/netaddr.h"
+#include "exfild/util/sha256.h"
 #include "exfild/util/strbuf.h"
 
 #define ALERT_ID_LEN 37 /* 36 chars (UUID form) + NUL */
@@ -25,6 +26,8 @@
 #define ALERT_ORG_MAX 128  /* an AS organisation, as a database names it */
 #define ALERT_UID_MAX 24   /* a Zeek uid */
 #define ALERT_CONTAINED_MAX 160 /* "nft set block4 until 2026-...Z" */
+#define ALERT_EVIDENCE_DIR_MAX 96 /* "20261207T185302Z-<rule>-<id 8>" */
+#define ALERT_SHA256_MAX 4 /* stored bodies' digests an alert lists */
 
 /* What a record is: an alert, an alert-update (open_alerts.h): the same
  * alert's pair totals later, written with "kind":"update", or a row of
@@ -79,6 +82,12 @@ struct alert {
 	char http_uri[HTTP_URI_MAX];
 	char http_user_agent[HTTP_UA_MAX];
 	char http_filename[HTTP_FILENAME_MAX];
+	/* Evidence (evidence/evidence.h): the alert's directory under
+	 * evidence.dir ("" none), and the SHA-256 (hex) of the bodies stored
+	 * complete there when it was written (the first ALERT_SHA256_MAX). */
+	char evidence_dir[ALERT_EVIDENCE_DIR_MAX];
+	uint8_t n_sha256;
+	char sha256[ALERT_SHA256_MAX][SHA256_HEX_LEN];
 	bool tunnel_connect;
 	/* An update only: why it was written ("suppress_end", "pair_evicted",
 	 * "end_of_input", "table_full") and the pair's last traffic. Its

@@ -18,8 +18,8 @@
  *   bytes_out, bytes_in, window_s, source, records_est_low/_high, then
  *   (each only when known) proto, src_port, community_id, uid,
  *   window_start, learn_end, threshold, threshold_limit, threshold_value,
- *   http_method, http_uri, http_user_agent, http_filename, tunnel,
- *   attack_techniques, attack_tactics, reason and ev_<key>;
+ *   http_method, http_uri, http_user_agent, http_filename, evidence_dir,
+ *   sha256 (comma-separated), tunnel, attack_techniques, attack_tactics, reason and ev_<key>;
  *   PARAM-VALUE escapes '"', '\' and ']' (6.3.3).
  *   MSG is sent without the UTF-8 BOM (6.4 MSG-ANY): SIEM parsers anchor on
  *   the body's first bytes ("{", "CEF:", "LEEF:"), and a BOM in front of
@@ -44,12 +44,14 @@
  *          destination.as.organization.name, network.direction "outbound",
  *          network.transport, network.iana_number, network.community_id,
  *          http.request.method, url.original, user_agent.original,
- *          file.name, threat.framework "MITRE ATT&CK",
+ *          file.name, file.hash.sha256 (the first stored body's),
+ *          threat.framework "MITRE ATT&CK",
  *          threat.technique.id/name and threat.tactic.id/name (arrays),
  *          zeek.session_id (a Zeek uid), observer.name (the sensor),
  *          labels.via, exfild.source, exfild.flows, exfild.window_s,
  *          exfild.first_seen, exfild.learn_end, exfild.threshold.name/
- *          limit/value, exfild.tunnel, exfild.payload_total.<kind>. Fields
+ *          limit/value, exfild.tunnel, exfild.payload_total.<kind>,
+ *          exfild.evidence_dir, exfild.sha256 (array). Fields
  *          with no value (an unknown address, domain, country, user, port
  *          0, an unknown AS) are left out: ECS types them (ip, keyword,
  *          long).
@@ -64,10 +66,12 @@
  *          ("rar:1600000,tls:200"), cs5 input source, cn1 flows, cn2 window
  *          seconds, and when the AS is known cn3 its number and cs6 its
  *          organisation (each with its csNLabel/cnNLabel); requestMethod,
- *          request, requestClientApplication, fname; flexString1/2 the
+ *          request, requestClientApplication, fname, fileHash (the
+ *          first stored body's SHA-256); flexString1/2 the
  *          ATT&CK techniques and tactics with their labels; exfild* custom
  *          keys: CommunityId, ThresholdName/Limit/Value, FirstSeen,
- *          LearnEnd, Tunnel, RecordsEstLow/High and the evidence.
+ *          LearnEnd, Tunnel, RecordsEstLow/High, EvidenceDir, Sha256
+ *          (comma-separated) and the evidence.
  *   LEEF   LEEF:2.0|exfild|exfild|EXFILD_VERSION|<rule>|^|key=value^...
  *          (IBM QRadar LEEF 2.0). devTime with devTimeFormat
  *          "MMM dd yyyy HH:mm:ss.SSS z", cat, sev, src, dst, dstPort,

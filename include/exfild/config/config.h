@@ -208,6 +208,8 @@ struct config_ref {
 };
 
 #define CONFIG_DEFAULT_STATE_DIR "/var/lib/exfild"
+#define EVIDENCE_LOOKBACK_MAX 1024
+#define EVIDENCE_MAX_OPEN_MAX 4096
 #define CONFIG_ERR_LEN 512
 #define CONFIG_IFNAME_MAX 15 /* IFNAMSIZ - 1 */
 
@@ -289,6 +291,15 @@ struct config {
 	/* the daemon (issue 3) */
 	char *daemon_user;         /* dropped to when started as root */
 	char *state_dir;           /* NULL: /var/lib/exfild (output spools) */
+	/* evidence (issue 15): uploads kept for an alert (evidence/evidence.h) */
+	bool evidence_enabled;
+	char *evidence_dir;        /* NULL: <state_dir>/evidence */
+	uint64_t evidence_max_bytes;  /* per body, part or stream */
+	uint64_t evidence_max_total;  /* everything under evidence_dir */
+	uint64_t evidence_lookback;   /* packets per flow ring (0: no pcap) */
+	uint64_t evidence_max_open;   /* files written at once */
+	uint64_t evidence_grace_s;    /* a finished candidate waits this long
+				       * (input time) for an alert */
 	enum log_level log_level;
 	char **capture_interfaces; /* live capture; -i replaces the list */
 	size_t n_capture_interfaces;
@@ -345,6 +356,8 @@ bool config_where(const struct config *c, const void *field, size_t *line,
     size_t *col);
 
 /* The first ref with that key and value (NULL: any); NULL when none. */
+/* evidence.dir as used: set, or <daemon.state_dir>/evidence. */
+void config_evidence_dir(const struct config *c, char *out, size_t outlen);
 const struct config_ref *config_ref_find(const struct config *c,
     const char *key, const char *value);
 /* "FILE:LINE:COL: KEY" of a ref. */

@@ -15,6 +15,7 @@
 
 #include "exfild/track/agg.h"
 #include "exfild/alert/alert.h"
+#include "exfild/evidence/evidence.h"
 #include "exfild/track/baseline.h"
 #include "exfild/capture/capture_file.h"
 #include "exfild/config/config.h"
@@ -47,6 +48,8 @@ struct pipeline_stats {
 	uint64_t alerts;
 	uint64_t alerts_by_rule[RULES_MAX]; /* by rule registry index */
 	struct contain_stats contain; /* all 0 when containment is off */
+	bool evidence_on;          /* evidence.enabled (the counters below) */
+	struct evidence_stats evidence; /* zero when evidence is off */
 };
 
 typedef void (*pipeline_alert_fn)(void *ctx, const struct alert *a);
@@ -65,6 +68,11 @@ int pipeline_start_contain(struct pipeline *p, const struct contain_ops *ops,
 struct pipeline *pipeline_new(const struct config *cfg, const char *source,
     pipeline_alert_fn fn, void *ctx, char *err, size_t errlen);
 void pipeline_free(struct pipeline *p);
+/* With evidence.enabled, uploads are kept for alerts from now on (the
+ * evidence directory made and read: evidence/evidence.h); a capture
+ * replay and the daemon ask, exfild -t does not. 0, or -1 with err (the
+ * pipeline goes on without evidence). */
+int pipeline_keep_evidence(struct pipeline *p, char *err, size_t errlen);
 
 void pipeline_frame(struct pipeline *p, int linktype, const uint8_t *frame,
     uint32_t caplen, uint32_t wirelen, uint64_t ts_ns);

@@ -73,6 +73,13 @@ struct http_events {
 	/* Client bytes dropped while looking for the next request after a gap
 	 * (most likely the rest of a body). May be NULL. */
 	void (*on_skipped)(void *ctx, const uint8_t *data, size_t len);
+	/* A multipart part's content (or the preamble) ended: its delimiter
+	 * is certain now. The last `delim` body bytes delivered are the
+	 * delimiter's ("\n--boundary", padding, the line end or "--"; for a
+	 * delimiter at a body's or content's start the '\n' is not a byte of
+	 * the body), and the content's line end, CR LF, before it. May be
+	 * NULL. */
+	void (*on_part_end)(void *ctx, size_t delim);
 };
 
 /* Parser state: plain struct so flows can embed it; fields are private. */

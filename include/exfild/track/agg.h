@@ -75,6 +75,9 @@ struct pair {
 				     * until a connection of it was seen */
 	uint32_t learn_day;       /* UTC day + 1 of its last note to the
 				   * learning baseline (track.c): once a day */
+	uint32_t evidence_until_s; /* its alert's evidence is kept until this
+				    * input time (Unix seconds; 0: none), see
+				    * evidence/evidence.h (in the padding) */
 };
 
 struct agg_stats {

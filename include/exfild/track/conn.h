@@ -57,6 +57,10 @@ void conn_free(struct conntrack *c);
 uint64_t conn_parser_bytes(size_t n);
 /* A reload: networks apply to flows that start afterwards. */
 void conn_apply_config(struct conntrack *c, const struct config *cfg);
+/* Bodies, parts and streams go to ev from now on (NULL: none); stays
+ * the caller's. */
+struct evidence;
+void conn_set_evidence(struct conntrack *c, struct evidence *ev);
 
 /* One decoded packet. */
 void conn_packet(struct conntrack *c, const struct packet *pkt);

@@ -117,6 +117,12 @@ track_flow_pair(struct tracker *t, struct flow *f, uint64_t ts_ns)
 	return track_flow_rebind(t, f, ts_ns);
 }
 
+/* Is the pair's destination unfamiliar and foreign, as the rules would
+ * see it now (settled verdicts first: a pair found benign is not)?
+ * Looks its country up once, as the rules do; per event, not per packet
+ * (evidence's candidates, at a body's first byte). */
+bool track_pair_unfamiliar_foreign(struct tracker *t, struct pair *pr);
+
 /* The rules again for pairs with traffic since since_ns, their windows
  * moved to now_ns (the daemon's timer). */
 void track_evaluate_recent(struct tracker *t, uint64_t since_ns, uint64_t now_ns);

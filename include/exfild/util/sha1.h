@@ -9,13 +9,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "exfild/util/util.h"
+
 #define SHA1_DIGEST_LEN 20
 
 struct sha1 {
 	uint32_t h[5];
-	uint64_t bytes;      /* message length so far */
-	uint8_t block[64];
-	size_t used;         /* bytes waiting in block */
+	struct md_buf m;   /* the block being filled (util.h) */
 };
 
 void sha1_init(struct sha1 *s);

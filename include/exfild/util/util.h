@@ -83,6 +83,31 @@ int domain_normalise(const char *s, size_t len, char *out, size_t outlen);
 #define QUOTE_BUF (QUOTE_MAX + 16)
 void quote_bytes(const struct cursor *bytes, char *out, size_t outlen);
 
+/* len bytes as 2 * len lower-case hex digits and a NUL. */
+void hex_encode(const uint8_t *in, size_t len, char *out);
+
+/*
+ * The Merkle-Damgard frame SHA-1 and SHA-256 share (FIPS 180-4 5.1.1):
+ * 64-byte blocks handed to compress(state, block), and the padding (a 1
+ * bit, zeros to 56 mod 64, the length in bits, big-endian).
+ */
+typedef void md_compress_fn(void *state, const uint8_t block[64]);
+/* The part of a hash's state the frame keeps: the block being filled. */
+struct md_buf {
+	uint64_t bytes;      /* message length so far */
+	uint8_t block[64];
+	size_t used;         /* bytes waiting in block */
+};
+static inline uint32_t
+md_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+void md_update(struct md_buf *m, const void *data, size_t len,
+    md_compress_fn *compress, void *state);
+void md_pad(struct md_buf *m, md_compress_fn *compress, void *state);
+
 /* A hex digit's value, -1 for any other byte. */
 int hex_digit_value(uint8_t c);
 /* A whole field as a decimal uint64: no sign, no blanks, no overflow.

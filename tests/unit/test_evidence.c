@@ -1,0 +1,408 @@
+/*
+ * test_evidence.c - evidence.c: safe names from hostile filenames, a
+ * candidate deleted after the grace when no alert came and adopted when
+ * one did (its bytes, name, mode and manifest line exact), a multipart
+ * delimiter taken back, max_total deleting the oldest directory and
+ * then cutting, a reload keeping files, a write error cutting one file.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <ftw.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "exfild/evidence/evidence.h"
+#include "exfild/util/netaddr.h"
+#include "test_files.h"
+
+#define T0 (1700000000ULL * NS_PER_SEC + 500000000ULL) /* 22:13:20.500Z */
+#define BODY "PK\x03\x04hello evidence"
+#define BODY_SHA "6bace15906e0518d6816a5f6ba4799c87abd6c125d1fb2f44d568dec377fe4d8"
+
+struct fixture {
+	char dir[64];
+	struct config cfg;
+	struct flow f1, f2;
+	struct pair pr;
+};
+
+static void
+flow_init(struct flow *f, const char *host, uint16_t sport)
+{
+	memset(f, 0, sizeof(*f));
+	assert_int_equal(netaddr_parse(host, &f->key.host), 0);
+	assert_int_equal(netaddr_parse("203.0.113.5", &f->key.peer), 0);
+	f->key.host_port = sport;
+	f->key.peer_port = 80;
+	f->key.proto = 6;
+}
+
+static int
+setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+
+	strcpy(fx->dir, "/tmp/test_evidence.XXXXXX");
+	assert_non_null(mkdtemp(fx->dir));
+	config_defaults(&fx->cfg);
+	fx->cfg.evidence_enabled = true;
+	fx->cfg.evidence_dir = fx->dir;
+	flow_init(&fx->f1, "10.0.0.1", 40000);
+	flow_init(&fx->f2, "10.0.0.2", 40001);
+	*state = fx;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *fx = *state;
+
+	remove_tree(fx->dir);
+	free(fx);
+	return 0;
+}
+
+static void
+start(struct evidence *ev, const struct flow *f, uint32_t pair_id,
+    const char *filename, uint64_t ts)
+{
+	struct evidence_start st = {
+		.flow = f, .pair_id = pair_id, .pair_gen = 1,
+		.kind = EVIDENCE_PART, .filename = filename, .ts_ns = ts,
+	};
+
+	assert_true(evidence_start(ev, &st));
+}
+
+static void
+add(struct evidence *ev, const struct flow *f, const char *s, uint64_t ts)
+{
+	evidence_bytes(ev, f, (const uint8_t *)s, strlen(s), ts);
+}
+
+/* Entries of dir/sub, "." and ".." left out. */
+static int
+entries(const struct fixture *fx, const char *sub)
+{
+	char path[256];
+	struct dirent *de;
+	int n = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/%s", fx->dir, sub);
+	if ((d = opendir(path)) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL)
+		n += strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0;
+	closedir(d);
+	return n;
+}
+
+static void
+read_file(const char *path, char *out, size_t outlen)
+{
+	FILE *fp = fopen(path, "r");
+	size_t n;
+
+	assert_non_null(fp);
+	n = fread(out, 1, outlen - 1, fp);
+	out[n] = '\0';
+	fclose(fp);
+}
+
+static void
+test_safe_names(void **state)
+{
+	static const struct {
+		const char *sent;
+		unsigned seq;
+		const char *want;
+	} cases[] = {
+		{ "../../etc/passwd", 3, "003-passwd" },
+		{ "..\\..\\boot.ini", 4, "004-boot.ini" },
+		{ "..", 1, "001-_." },
+		{ "a..b...c", 1, "001-a._b._.c" },
+		{ ".bashrc", 12, "012-_bashrc" },
+		{ "a\x01" "b\x7f" "c d\t\r\n;$(x)", 1, "001-a_b_c_d______x_" },
+		{ "r\xc3\xa9sum\xc3\xa9.pdf", 1, "001-r__sum__.pdf" },
+		/* a NUL ends the name as sent (the parser's is a C string) */
+		{ "evil\0.sh", 1, "001-evil" },
+		{ "", 1, "001-file" },
+		{ "dir/", 1, "001-file" },
+		{ "ok-name_1.zip", 1000, "1000-ok-name_1.zip" },
+	};
+	char big[10241], out[EVIDENCE_NAME_MAX], want[EVIDENCE_NAME_MAX];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		evidence_safe_name(cases[i].sent, cases[i].seq, out, sizeof(out));
+		assert_string_equal(out, cases[i].want);
+	}
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	evidence_safe_name(big, 2, out, sizeof(out));
+	memset(want, 'x', sizeof(want));
+	memcpy(want, "002-", 4);
+	want[4 + EVIDENCE_NAME_KEEP] = '\0';
+	assert_string_equal(out, want);
+	assert_int_equal(strlen(out), 104);
+}
+
+/* A candidate that ends without an alert: kept for the grace, then gone. */
+static void
+test_candidate_deleted(void **state)
+{
+	struct fixture *fx = *state;
+	struct evidence_stats st;
+	struct evidence *ev;
+	char err[256];
+
+	assert_non_null(ev = evidence_new(&fx->cfg, err, sizeof(err)));
+	start(ev, &fx->f1, 1, "a.zip", T0);
+	add(ev, &fx->f1, BODY, T0);
+	assert_true(evidence_writing(ev, &fx->f1));
+	assert_false(evidence_writing(ev, &fx->f2));
+	evidence_end(ev, &fx->f1, T0);
+	assert_false(evidence_writing(ev, &fx->f1));
+	/* within the grace (10 s) it is there */
+	evidence_tick(ev, T0 + 10 * NS_PER_SEC - 1);
+	assert_int_equal(entries(fx, ".spool"), 1);
+	evidence_get_stats(ev, &st);
+	assert_int_equal(st.candidates_spooled, 1);
+	assert_int_equal(st.total, sizeof(BODY) - 1);
+	evidence_tick(ev, T0 + 10 * NS_PER_SEC);
+	assert_int_equal(entries(fx, ".spool"), 0);
+	evidence_get_stats(ev, &st);
+	assert_int_equal(st.candidates_deleted, 1);
+	assert_int_equal(st.total, 0);
+	assert_int_equal(st.files, 0);
+	assert_int_equal(entries(fx, ""), 1); /* .spool only */
+	evidence_free(ev);
+}
+
+/* An alert adopts the pair's candidate (finished) and stores the pair's
+ * next body; another pair's candidate stays in the spool. */
+static void
+test_adopted_by_alert(void **state)
+{
+	static const char dir[] = "20231114T221321Z-compressed-upload-0123abcd";
+	struct fixture *fx = *state;
+	struct evidence_stats st;
+	struct evidence *ev;
+	struct alert a;
+	struct stat sb;
+	char err[256], path[512], buf[2048];
+
+	assert_non_null(ev = evidence_new(&fx->cfg, err, sizeof(err)));
+	start(ev, &fx->f1, 7, "../../etc/passwd", T0);
+	add(ev, &fx->f1, BODY, T0);
+	evidence_end(ev, &fx->f1, T0);
+	start(ev, &fx->f2, 8, "other.zip", T0); /* another pair */
+	add(ev, &fx->f2, BODY, T0);
+	memset(&a, 0, sizeof(a));
+	memset(&fx->pr, 0, sizeof(fx->pr));
+	a.ts_ns = T0 + NS_PER_SEC;
+	a.rule = "compressed-upload";
+	strcpy(a.id, "0123abcd-0000-0000-0000-000000000000");
+	assert_false(evidence_pair_open(&fx->pr, T0));
+	evidence_alert(ev, &fx->pr, 7, 1, &a, a.ts_ns + 3600 * NS_PER_SEC);
+	assert_string_equal(a.evidence_dir, dir);
+	assert_int_equal(a.n_sha256, 1);
+	assert_string_equal(a.sha256[0], BODY_SHA);
+	assert_true(evidence_pair_open(&fx->pr, a.ts_ns + 3600 * NS_PER_SEC));
+	assert_false(evidence_pair_open(&fx->pr, a.ts_ns + 3602 * NS_PER_SEC));
+	assert_true(evidence_pair_dir(ev, 7, 1, path, sizeof(path)));
+	assert_false(evidence_pair_dir(ev, 8, 1, path, sizeof(path)));
+	/* the file as sent, mode 0640 in a 0750 directory */
+	snprintf(path, sizeof(path), "%s/%s/001-passwd", fx->dir, dir);
+	read_file(path, buf, sizeof(buf));
+	assert_string_equal(buf, BODY);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0640);
+	snprintf(path, sizeof(path), "%s/%s", fx->dir, dir);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0750);
+	/* the pair's next body goes straight in, a delimiter taken back */
+	start(ev, &fx->f1, 7, "", a.ts_ns);
+	add(ev, &fx->f1, "second\r", a.ts_ns);
+	add(ev, &fx->f1, "\n--bnd", a.ts_ns + NS_PER_SEC);
+	evidence_part_end(ev, &fx->f1, 6, a.ts_ns + NS_PER_SEC);
+	snprintf(path, sizeof(path), "%s/%s/002-file", fx->dir, dir);
+	read_file(path, buf, sizeof(buf));
+	assert_string_equal(buf, "second");
+	snprintf(path, sizeof(path), "%s/%s/manifest.jsonl", fx->dir, dir);
+	read_file(path, buf, sizeof(buf));
+	assert_string_equal(buf,
+	    "{\"name\":\"001-passwd\",\"filename\":\"../../etc/passwd\","
+	    "\"size\":18,\"sha256\":\"" BODY_SHA "\",\"complete\":true,"
+	    "\"kind\":\"part\",\"proto\":6,\"src\":\"10.0.0.1\",\"src_port\":40000,"
+	    "\"dst\":\"203.0.113.5\",\"dst_port\":80,"
+	    "\"first_ts\":\"2023-11-14T22:13:20.500Z\","
+	    "\"last_ts\":\"2023-11-14T22:13:20.500Z\",\"missing_before\":0}\n"
+	    "{\"name\":\"002-file\",\"filename\":\"\",\"size\":6,\"sha256\":"
+	    "\"16367aacb67a4a017c8da8ab95682ccb390863780f7114dda0a0e0c55644c7c4\","
+	    "\"complete\":true,\"kind\":\"part\",\"proto\":6,\"src\":\"10.0.0.1\","
+	    "\"src_port\":40000,\"dst\":\"203.0.113.5\",\"dst_port\":80,"
+	    "\"first_ts\":\"2023-11-14T22:13:21.500Z\","
+	    "\"last_ts\":\"2023-11-14T22:13:22.500Z\",\"missing_before\":0}\n");
+	/* the update's list: both now */
+	memset(a.sha256, 0, sizeof(a.sha256));
+	evidence_dir_hashes(ev, &a);
+	assert_int_equal(a.n_sha256, 2);
+	assert_string_equal(a.sha256[0], BODY_SHA);
+	/* the other pair's candidate is still a candidate */
+	assert_int_equal(entries(fx, ".spool"), 1);
+	evidence_get_stats(ev, &st);
+	assert_int_equal(st.files, 2);
+	assert_int_equal(st.candidates_spooled, 2);
+	evidence_free(ev); /* ends it: deleted */
+	assert_int_equal(entries(fx, ".spool"), 0);
+	assert_int_equal(entries(fx, dir), 3);
+}
+
+/* max_total: the oldest alert directory goes first, then files are cut. */
+static void
+test_max_total(void **state)
+{
+	struct fixture *fx = *state;
+	struct evidence_stats st;
+	struct evidence *ev;
+	char err[256], path[512], chunk[601];
+
+	snprintf(path, sizeof(path), "%s/20000101T000000Z-old-aaaaaaaa", fx->dir);
+	assert_int_equal(mkdir(path, 0750), 0);
+	snprintf(path, sizeof(path), "%s/20000101T000000Z-old-aaaaaaaa/001-x",
+	    fx->dir);
+	memset(chunk, 'o', 600);
+	chunk[600] = '\0';
+	write_text(path, chunk);
+	/* not exfild's: never deleted */
+	snprintf(path, sizeof(path), "%s/keep-me", fx->dir);
+	assert_int_equal(mkdir(path, 0750), 0);
+	snprintf(path, sizeof(path), "%s/notes.txt", fx->dir);
+	write_text(path, "");
+	fx->cfg.evidence_max_total = 1000;
+	assert_non_null(ev = evidence_new(&fx->cfg, err, sizeof(err)));
+	evidence_get_stats(ev, &st);
+	assert_int_equal(st.total, 600);
+	/* 400 bytes fit beside it */
+	memset(chunk, 'n', 400);
+	chunk[400] = '\0';
+	start(ev, &fx->f1, 1, "a", T0);
+	add(ev, &fx->f1, chunk, T0);
+	evidence_end(ev, &fx->f1, T0); /* (the hold written) */
+	assert_int_equal(entries(fx, "20000101T000000Z-old-aaaaaaaa"), 1);
+	/* 400 more do not: the old directory goes */
+	start(ev, &fx->f2, 2, "b", T0);
+	add(ev, &fx->f2, chunk, T0);
+	evidence_end(ev, &fx->f2, T0);
+	assert_int_equal(entries(fx, "20000101T000000Z-old-aaaaaaaa"), -1);
+	evidence_get_stats(ev, &st);
+	assert_int_equal(st.deleted, 1);
+	assert_int_equal(st.total, 800);
+	assert_int_equal(st.cut, 0);
+	/* nothing left to delete: the next file is cut at the room left */
+	start(ev, &fx->f1, 3, "c", T0);
+	add(ev, &fx->f1, chunk, T0);
+	evidence_end(ev, &fx->f1, T0);
+	evidence_get_stats(ev, &st);
+	assert_int_equal(st.cut, 1);
+	assert_int_equal(st.deleted, 1);
+	assert_true(st.total <= 1000);
+	evidence_free(ev);
+	assert_int_equal(entries(fx, "keep-me"), 0);
+	snprintf(path, sizeof(path), "%s/notes.txt", fx->dir);
+	assert_int_equal(access(path, F_OK), 0);
+}
+
+/* A reload (evidence_apply_config) keeps the files open and applies the
+ * new grace. */
+static void
+test_reload_keeps_files(void **state)
+{
+	struct fixture *fx = *state;
+	struct evidence *ev;
+	struct config cfg;
+	char err[256];
+
+	assert_non_null(ev = evidence_new(&fx->cfg, err, sizeof(err)));
+	start(ev, &fx->f1, 1, "a.zip", T0);
+	add(ev, &fx->f1, BODY, T0);
+	cfg = fx->cfg;
+	cfg.evidence_grace_s = 1;
+	evidence_apply_config(ev, &cfg);
+	assert_true(evidence_writing(ev, &fx->f1));
+	add(ev, &fx->f1, BODY, T0);
+	evidence_end(ev, &fx->f1, T0);
+	evidence_tick(ev, T0 + NS_PER_SEC - 1);
+	assert_int_equal(entries(fx, ".spool"), 1);
+	evidence_tick(ev, T0 + NS_PER_SEC);
+	assert_int_equal(entries(fx, ".spool"), 0);
+	evidence_free(ev);
+}
+
+/* A write that fails (here EFBIG past RLIMIT_FSIZE, as a full disk
+ * would) cuts that file once, counted; the next file is written. */
+static void
+test_write_error(void **state)
+{
+	struct fixture *fx = *state;
+	static uint8_t big[3 * EVIDENCE_BUF];
+	struct evidence_stats st;
+	struct rlimit old, lim;
+	struct evidence *ev;
+	char err[256];
+
+	assert_non_null(ev = evidence_new(&fx->cfg, err, sizeof(err)));
+	signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	lim = old;
+	lim.rlim_cur = 10000;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	start(ev, &fx->f1, 1, "a.zip", T0);
+	evidence_bytes(ev, &fx->f1, big, sizeof(big), T0);
+	evidence_bytes(ev, &fx->f1, big, sizeof(big), T0);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	evidence_get_stats(ev, &st);
+	assert_int_equal(st.errors, 1);
+	assert_int_equal(st.cut, 1);
+	evidence_end(ev, &fx->f1, T0);
+	/* the next one is whole */
+	start(ev, &fx->f2, 2, "b.zip", T0);
+	evidence_bytes(ev, &fx->f2, big, sizeof(big), T0);
+	evidence_end(ev, &fx->f2, T0);
+	evidence_get_stats(ev, &st);
+	assert_int_equal(st.errors, 1);
+	assert_int_equal(st.cut, 1);
+	assert_int_equal(st.candidates_spooled, 2);
+	evidence_free(ev);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_safe_names),
+		cmocka_unit_test_setup_teardown(test_candidate_deleted, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_adopted_by_alert, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_max_total, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reload_keeps_files, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_write_error, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
