@@ -518,6 +518,15 @@ print_evidence(const struct pipeline_stats *st)
 	    (unsigned long long)e->candidates_dropped,
 	    (unsigned long long)e->cut, (unsigned long long)e->missing,
 	    (unsigned long long)e->deleted, (unsigned long long)e->errors);
+	if (st->evidence_pcap.files > 0)
+		fprintf(stderr, "exfild: evidence: pcaps=%llu frames=%llu "
+		    "lookback_frames=%llu missing=%llu cut=%llu errors=%llu\n",
+		    (unsigned long long)st->evidence_pcap.files,
+		    (unsigned long long)st->evidence_pcap.frames,
+		    (unsigned long long)st->evidence_pcap.lookback_frames,
+		    (unsigned long long)st->evidence_pcap.missing,
+		    (unsigned long long)st->evidence_pcap.cut,
+		    (unsigned long long)st->evidence_pcap.errors);
 }
 
 static void

@@ -138,6 +138,7 @@ config_defaults(struct config *c)
 	rule_defaults(c);
 
 	c->evidence_max_bytes = 64ULL << 20;
+	c->evidence_ring = 64ULL << 20;
 	c->evidence_max_total = 2ULL << 30;
 	c->evidence_lookback = 64;
 	c->evidence_max_open = 64;
@@ -2545,12 +2546,30 @@ parse_max_open(struct loader *ld, const struct key_handler *h,
 	    &((struct config *)target)->evidence_max_open, EVIDENCE_MAX_OPEN_MAX);
 }
 
+/* evidence.ring: the packet ring's arena, 1 MiB to 64 GiB (a power of
+ * two at most is used: pktring.h). */
+static int
+parse_ring(struct loader *ld, const struct key_handler *h,
+    const char *path, yaml_node_t *value, void *target)
+{
+	uint64_t *out = &((struct config *)target)->evidence_ring;
+
+	(void)h;
+	if (parse_size_field(ld, &(struct key_handler){ .field = 0 }, path,
+	    value, out) != 0)
+		return -1;
+	if (*out < EVIDENCE_RING_MIN || *out > EVIDENCE_RING_MAX)
+		return fail_at(ld, value, path, "must be between 1MiB and 64GiB");
+	return 0;
+}
+
 static const struct key_handler evidence_keys[] = {
 	{ "enabled", parse_bool_field, offsetof(struct config, evidence_enabled), NULL, NULL },
 	{ "dir", parse_path_field, offsetof(struct config, evidence_dir), NULL, NULL },
 	{ "max_bytes", parse_size_field, offsetof(struct config, evidence_max_bytes), NULL, NULL },
 	{ "max_total", parse_size_field, offsetof(struct config, evidence_max_total), NULL, NULL },
 	{ "lookback", parse_lookback, 0, NULL, NULL },
+	{ "ring", parse_ring, 0, NULL, NULL },
 	{ "max_open", parse_max_open, 0, NULL, NULL },
 	{ "grace", parse_duration_field, offsetof(struct config, evidence_grace_s), NULL, NULL },
 };

@@ -185,6 +185,9 @@ static const struct line_counter line_evidence[] = {
 	{ "candidates_spooled", PIPE_OFF(evidence.candidates_spooled) },
 	{ "candidates_dropped", PIPE_OFF(evidence.candidates_dropped) },
 	{ "candidates_deleted", PIPE_OFF(evidence.candidates_deleted) },
+	{ "evidence_pcap_files", PIPE_OFF(evidence_pcap.files) },
+	{ "evidence_pcap_frames", PIPE_OFF(evidence_pcap.frames) },
+	{ "evidence_pcap_missing", PIPE_OFF(evidence_pcap.missing) },
 };
 
 static void
@@ -499,6 +502,15 @@ static const struct prom_counter prom_evidence[] = {
 	{ "exfild_candidates_deleted_total", COUNTER,
 	    "Candidate uploads deleted: they ended without an alert.",
 	    PIPE_OFF(evidence.candidates_deleted) },
+	{ "exfild_evidence_pcap_files_total", COUNTER,
+	    "Alerted pairs' packets.pcap files made (evidence.lookback).",
+	    PIPE_OFF(evidence_pcap.files) },
+	{ "exfild_evidence_pcap_frames_total", COUNTER,
+	    "Frames written to them, their flows' lookback included.",
+	    PIPE_OFF(evidence_pcap.frames) },
+	{ "exfild_evidence_pcap_missing_total", COUNTER,
+	    "Packets of those flows before the alert the rings no longer held.",
+	    PIPE_OFF(evidence_pcap.missing) },
 };
 
 static void

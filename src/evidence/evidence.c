@@ -501,22 +501,19 @@ manifest_line(const struct ev_file *fl, struct strbuf *sb)
 	    fl->missing_before);
 }
 
+/* A line to the manifest at path; counted as a file stored. */
 static void
-manifest_append(struct evidence *ev, const struct ev_file *fl)
+manifest_write(struct evidence *ev, const char *path, const char *line,
+    size_t len)
 {
-	char line[2048], path[PATH_MAX];
-	struct strbuf sb;
 	int fd;
 
-	sb_init(&sb, line, sizeof(line));
-	manifest_line(fl, &sb);
-	(void)path_of(path, ev->root, fl->dir, MANIFEST);
 	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC,
 	    FILE_MODE);
 	if (fd >= 0)
 		(void)fchmod(fd, FILE_MODE);
-	if (fd < 0 || !evidence_account(ev, sb.len) ||
-	    write(fd, line, sb.len) != (ssize_t)sb.len) {
+	if (fd < 0 || !evidence_account(ev, len) ||
+	    write(fd, line, len) != (ssize_t)len) {
 		ev->stats.errors++;
 		log_warnx("evidence: %s: cannot append: %s", path,
 		    fd < 0 ? strerror(errno) : "short write or no room");
@@ -524,6 +521,42 @@ manifest_append(struct evidence *ev, const struct ev_file *fl)
 	if (fd >= 0)
 		close(fd);
 	ev->stats.files++;
+}
+
+static void
+manifest_append(struct evidence *ev, const struct ev_file *fl)
+{
+	char line[2048], path[PATH_MAX];
+	struct strbuf sb;
+
+	sb_init(&sb, line, sizeof(line));
+	manifest_line(fl, &sb);
+	(void)path_of(path, ev->root, fl->dir, MANIFEST);
+	manifest_write(ev, path, line, sb.len);
+}
+
+void
+evidence_note_pcap(struct evidence *ev, const char *path, uint64_t frames,
+    uint64_t bytes, uint64_t missing)
+{
+	char line[512], manifest[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	struct strbuf sb;
+	size_t dirlen;
+
+	if (slash == NULL || (dirlen = (size_t)(slash - path)) +
+	    sizeof("/" MANIFEST) > sizeof(manifest))
+		return;
+	memcpy(manifest, path, dirlen);
+	memcpy(manifest + dirlen, "/" MANIFEST, sizeof("/" MANIFEST));
+	sb_init(&sb, line, sizeof(line));
+	sb_puts(&sb, "{\"name\":");
+	json_put_string(&sb, slash + 1, strlen(slash + 1));
+	sb_printf(&sb, ",\"kind\":\"pcap\",\"size\":%" PRIu64
+	    ",\"frames\":%" PRIu64 ",\"complete\":%s,\"missing_before\":%"
+	    PRIu64 "}\n", bytes, frames, missing > 0 ? "false" : "true",
+	    missing);
+	manifest_write(ev, manifest, line, sb.len);
 }
 
 static void

@@ -21,6 +21,7 @@ struct evpcap_entry {
 	uint32_t serial;          /* flows' sent_serial for this file */
 	uint64_t until_ns;
 	uint64_t opened;          /* order opened: the oldest goes first */
+	uint64_t missing;         /* its flows' packets the rings lacked */
 	struct pcap_writer w;
 };
 
@@ -31,8 +32,7 @@ struct evpcap {
 	uint64_t max_bytes;
 	uint32_t next_serial;
 	uint64_t opened;
-	evpcap_charge_fn charge;
-	void *ctx;
+	struct evpcap_sink sink;
 	struct evpcap_stats stats;
 };
 
@@ -45,7 +45,7 @@ evpcap_bytes(size_t ring_bytes, size_t capacity)
 
 struct evpcap *
 evpcap_new(size_t ring_bytes, unsigned lookback, size_t capacity,
-    uint64_t max_bytes, evpcap_charge_fn charge, void *ctx)
+    uint64_t max_bytes)
 {
 	struct evpcap *e;
 
@@ -59,9 +59,13 @@ evpcap_new(size_t ring_bytes, unsigned lookback, size_t capacity,
 	}
 	e->cap = capacity;
 	e->max_bytes = max_bytes;
-	e->charge = charge;
-	e->ctx = ctx;
 	return e;
+}
+
+void
+evpcap_set_sink(struct evpcap *e, const struct evpcap_sink *sink)
+{
+	e->sink = *sink;
 }
 
 static void
@@ -69,6 +73,9 @@ entry_close(struct evpcap *e, struct evpcap_entry *en)
 {
 	if (!pcap_writer_close(&en->w))
 		e->stats.errors++;
+	if (e->sink.closed != NULL)
+		e->sink.closed(e->sink.ctx, en->w.path, en->w.frames, en->w.bytes,
+		    en->missing);
 	en->used = false;
 }
 
@@ -144,6 +151,7 @@ evpcap_open(struct evpcap *e, uint32_t pair_id, uint32_t pair_gen,
 	en->pair_gen = pair_gen;
 	en->until_ns = until_ns;
 	en->opened = ++e->opened;
+	en->missing = 0;
 	if (++e->next_serial == 0) /* 0 is "none" */
 		e->next_serial = 1;
 	en->serial = e->next_serial;
@@ -162,7 +170,7 @@ entry_write(struct evpcap *e, struct evpcap_entry *en,
 	uint64_t before = en->w.bytes;
 
 	if (en->w.fp == NULL || en->w.bytes + need > e->max_bytes ||
-	    (e->charge != NULL && !e->charge(e->ctx, need))) {
+	    (e->sink.charge != NULL && !e->sink.charge(e->sink.ctx, need))) {
 		e->stats.cut++;
 		return;
 	}
@@ -211,8 +219,10 @@ evpcap_packet(struct evpcap *e, struct evpcap_flow *fl,
 		lc.e = e;
 		lc.en = en;
 		n = pktring_walk(e->ring, fl->ring_last, lookback_frame, &lc);
-		if (flow_packets > n)
+		if (flow_packets > n) {
 			e->stats.missing += flow_packets - n;
+			en->missing += flow_packets - n;
+		}
 		return;
 	}
 	entry_write(e, en, fr);

@@ -59,7 +59,9 @@ limits_need(const struct config *cfg, struct limits_need *out)
 	size_t hosts = cfg->limit_hosts;
 	int k;
 
-	out->bytes[LIMITS_FLOWS] = flowtab_bytes(cfg->limit_flows);
+	/* (with evidence's packet ring, evidence.ring, when it has one) */
+	out->bytes[LIMITS_FLOWS] = flowtab_bytes(cfg->limit_flows) +
+	    conn_evidence_bytes(cfg);
 	/* (with the fixed table of alerts followed for their updates) */
 	out->bytes[LIMITS_PAIRS] = aggtab_bytes(pairs) + track_note_bytes(pairs) +
 	    detect_bytes(RULE_SCOPE_PAIR, pairs) +

@@ -5,6 +5,7 @@
  * made into alerts here for the outputs. Also the start-up loading, a
  * reload's two steps, the statistics and the forensic pair table.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -350,9 +351,15 @@ keep_evidence(struct pipeline *p, const struct pair *cpr, struct alert *a)
 	uint32_t id = agg_pair_id(t, cpr);
 	struct pair *pr = agg_by_id(t, id, cpr->gen);
 
-	if (pr != NULL)
-		evidence_alert(p->evidence, pr, id, pr->gen, a,
-		    a->ts_ns + p->cfg->rules_suppress_s * NS_PER_SEC);
+	uint64_t until = a->ts_ns + p->cfg->rules_suppress_s * NS_PER_SEC;
+	char dir[PATH_MAX];
+
+	if (pr == NULL)
+		return;
+	evidence_alert(p->evidence, pr, id, pr->gen, a, until);
+	/* the pair's packets, its flows' lookback first (evidence.lookback) */
+	if (evidence_pair_dir(p->evidence, id, pr->gen, dir, sizeof(dir)))
+		(void)conn_evidence_pcap(p->conn, id, pr->gen, dir, until);
 }
 
 static void
@@ -653,6 +660,7 @@ pipeline_get_stats(const struct pipeline *p, struct pipeline_stats *out)
 	out->evidence_on = p->evidence != NULL;
 	if (p->evidence != NULL)
 		evidence_get_stats(p->evidence, &out->evidence);
+	(void)conn_evidence_stats(p->conn, &out->evidence_pcap);
 	for (i = 0; i < RULES_MAX; i++)
 		out->alerts_by_rule[i] = ds.by_rule[i];
 }
@@ -809,9 +817,11 @@ warn_restart_only(const struct config *old, const struct config *cfg)
 		    cfg->path);
 	if (old->evidence_enabled != cfg->evidence_enabled ||
 	    !str_eq_nullable(old->evidence_dir, cfg->evidence_dir) ||
-	    old->evidence_max_open != cfg->evidence_max_open)
-		log_warnx("%s: evidence: enabled, dir and max_open take effect at "
-		    "the next restart", cfg->path);
+	    old->evidence_max_open != cfg->evidence_max_open ||
+	    old->evidence_lookback != cfg->evidence_lookback ||
+	    old->evidence_ring != cfg->evidence_ring)
+		log_warnx("%s: evidence: enabled, dir, max_open, lookback and ring "
+		    "take effect at the next restart", cfg->path);
 	if (!str_eq_nullable(old->baseline_state, cfg->baseline_state))
 		log_warnx("%s: baseline.state: a new path takes effect at the next "
 		    "restart", cfg->path);

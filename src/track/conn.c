@@ -14,6 +14,7 @@
 
 #include "exfild/decode/frag.h"
 #include "exfild/evidence/evidence.h"
+#include "exfild/evidence/evpcap.h"
 #include "exfild/proto/classify.h"
 #include "exfild/proto/proto_dns.h"
 #include "exfild/proto/proto_tls.h"
@@ -58,6 +59,9 @@ struct conntrack {
 	uint64_t dns_trusted;
 	struct netaddr dns_first_untrusted;
 	bool dns_trust_warned;
+	/* evidence.lookback > 0: the flows' packet rings and the pcaps of the
+	 * pairs under evidence (NULL: none) */
+	struct evpcap *evpcap;
 };
 
 /* Untrusted DNS answers weighed only once there are this many: a few
@@ -112,7 +116,39 @@ conn_new(const struct config *cfg, const struct hash_key *key,
 	c->slots_used.newest = c->slots_used.oldest = TABLE_NONE;
 	c->http_events = (struct http_events){ on_http_request, on_http_body,
 	    on_http_tunnel, &c->stats.http, on_http_skipped, on_http_part_end };
+	if (cfg->evidence_enabled && cfg->evidence_lookback > 0 &&
+	    (c->evpcap = evpcap_new(cfg->evidence_ring, (unsigned)cfg->evidence_lookback,
+	    CONN_EVIDENCE_PCAPS, cfg->evidence_max_bytes)) == NULL) {
+		snprintf(err, errlen, "cannot allocate the evidence packet ring "
+		    "(evidence.ring)");
+		conn_free(c);
+		return NULL;
+	}
 	return c;
+}
+
+uint64_t
+conn_evidence_bytes(const struct config *cfg)
+{
+	return cfg->evidence_enabled && cfg->evidence_lookback > 0 ?
+	    evpcap_bytes(cfg->evidence_ring, CONN_EVIDENCE_PCAPS) : 0;
+}
+
+bool
+conn_evidence_pcap(struct conntrack *c, uint32_t pair_id, uint32_t pair_gen,
+    const char *dir, uint64_t until_ns)
+{
+	return c->evpcap != NULL &&
+	    evpcap_open(c->evpcap, pair_id, pair_gen, dir, until_ns);
+}
+
+bool
+conn_evidence_stats(const struct conntrack *c, struct evpcap_stats *out)
+{
+	if (c->evpcap == NULL)
+		return false;
+	evpcap_get_stats(c->evpcap, out);
+	return true;
 }
 
 uint64_t
@@ -140,6 +176,7 @@ conn_free(struct conntrack *c)
 	if (c == NULL)
 		return;
 	flowtab_free(c->flows);
+	evpcap_free(c->evpcap);
 	fragtab_free(c->frags);
 	classifier_free(c->classifier);
 	free(c->slots);
@@ -154,10 +191,26 @@ conn_apply_config(struct conntrack *c, const struct config *cfg)
 	c->cfg = cfg;
 }
 
+static bool
+pcap_charge(void *ctx, uint64_t bytes)
+{
+	return evidence_account(ctx, bytes);
+}
+
+static void
+pcap_closed(void *ctx, const char *path, uint64_t frames, uint64_t bytes,
+    uint64_t missing)
+{
+	evidence_note_pcap(ctx, path, frames, bytes, missing);
+}
+
 void
 conn_set_evidence(struct conntrack *c, struct evidence *ev)
 {
 	c->evidence = ev;
+	if (c->evpcap != NULL && ev != NULL)
+		evpcap_set_sink(c->evpcap,
+		    &(struct evpcap_sink){ pcap_charge, pcap_closed, ev });
 }
 
 /* ---- parser slots ----
@@ -1202,6 +1255,21 @@ packet_flow(struct conntrack *c, const struct packet *pkt,
 	return new_flow(c, pkt, &k, bucket, *out, via_proxy);
 }
 
+/* evidence.lookback: the packet into its flow's ring, and into its pair's
+ * pcap while the pair is under evidence (its alert's suppression). */
+static void
+keep_packet(struct conntrack *c, struct flow *f, const struct packet *pkt)
+{
+	const struct pktring_frame fr = { pkt->ts_ns, pkt->linktype,
+	    pkt->caplen, pkt->wirelen, pkt->frame };
+	const struct pair *pr = f->pair;
+	bool under = f->pair_id != FLOW_NONE && pr != NULL &&
+	    pr->gen == f->pair_gen && evidence_pair_open(pr, pkt->ts_ns);
+
+	evpcap_packet(c->evpcap, &f->evidence, &fr, under, f->pair_id,
+	    f->pair_gen, f->pkts_in + f->pkts_out);
+}
+
 static void
 track_packet(struct conntrack *c, const struct packet *pkt,
     const struct flow_key *k, size_t bucket)
@@ -1238,6 +1306,8 @@ track_packet(struct conntrack *c, const struct packet *pkt,
 			server_reply(c, f, pkt, &s);
 	}
 	account(c, f, pkt, out, &s);
+	if (c->evpcap != NULL)
+		keep_packet(c, f, pkt);
 	if (pkt->proto == IPPROTO_TCP && (pkt->tcp_flags & (TCP_FIN | TCP_RST)) &&
 	    close_is_plausible(c, f, pkt, out)) {
 		/* once the client has finished (or the connection is reset) no
@@ -1341,6 +1411,8 @@ conn_tick(struct conntrack *c, uint64_t now_ns)
 {
 	flowtab_expire(c->flows, now_ns, c->cfg->flow_timeout_s * NS_PER_SEC,
 	    c->cfg->flow_closed_timeout_s * NS_PER_SEC);
+	if (c->evpcap != NULL)
+		evpcap_tick(c->evpcap, now_ns);
 }
 
 void
@@ -1349,6 +1421,8 @@ conn_finish(struct conntrack *c)
 	c->finishing = true;
 	flowtab_flush(c->flows);
 	c->finishing = false;
+	if (c->evpcap != NULL)
+		evpcap_tick(c->evpcap, UINT64_MAX);
 }
 
 void

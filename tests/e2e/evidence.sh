@@ -9,8 +9,11 @@
 # manifest, and the TLS and tunnel streams' client bytes; the alert names the directory and the first part's SHA-256
 # (the update at the end both); another host's upload that raised no
 # alert was spooled and leaves no file. Off, nothing is written and the
-# alert has no evidence fields. A small evidence.max_total deletes the
-# oldest directory, logged.
+# alert has no evidence fields. The alert's packets.pcap holds the pair's
+# packets: each flow's newest ones, evidence.lookback before the alert and
+# all after, byte for byte (tests/e2e/evidence_pcap_check.py); with
+# lookback 0 there is none. A small evidence.max_total deletes the oldest
+# directory, logged.
 set -u
 # shellcheck source=SCRIPTDIR/tally.sh
 . "$(dirname "$0")/tally.sh"
@@ -75,10 +78,14 @@ a = [r for r in recs if r["kind"] == "alert"]
 u = [r for r in recs if r["kind"] == "update"]
 assert len(a) == 1 and len(u) == 1, (len(a), len(u))
 assert u[0]["evidence_dir"] == a[0]["evidence_dir"]
+import datetime
+t = datetime.datetime.strptime(a[0]["ts"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+    tzinfo=datetime.timezone.utc)
 print(a[0]["id"][:8], a[0]["evidence_dir"], ",".join(a[0].get("sha256", [])),
-      ",".join(u[0].get("sha256", [])))
+      ",".join(u[0].get("sha256", [])),
+      int(t.timestamp()) * 10**9 + t.microsecond * 1000)
 PY
-read -r id dir sha_alert sha_update <"$T/fields"
+read -r id dir sha_alert sha_update alert_ns <"$T/fields"
 h1=$(sha256sum "$T/part1.zip" | cut -d' ' -f1)
 h2=$(sha256sum "$T/part2.zip" | cut -d' ' -f1)
 check "dir name: $dir" sh -c "echo '$dir' | grep -Eqx '[0-9]{8}T[0-9]{6}Z-compressed-upload-$id'"
@@ -93,13 +100,26 @@ check "mode 0640" [ "$(stat -c %a "$D/001-passwd" "$D/$long" "$D/manifest.jsonl"
 check "directory mode 0750" [ "$(stat -c %a "$D")" = 750 ]
 check "TLS stream stored" cmp -s "$D/003-file" "$T/tls.bin"
 check "tunnel stream stored" cmp -s "$D/004-file" "$T/tunnel.bin"
-check "five files in it" [ "$(ls -A "$D" | wc -l)" = 5 ]
+check "six files in it" [ "$(ls -A "$D" | wc -l)" = 6 ]
+# packets.pcap: the frames the capture's flows of the pair must give, and
+# the packets before them the rings (lookback 64, the default) no longer
+# held, worked out from the capture
+if (cd tests/e2e && python3 evidence_pcap_check.py "$T/up.pcap" "$D/packets.pcap" \
+    10.1.0.5 "$alert_ns" 64) >"$T/pcap.want" 2>"$T/pcap.err"; then ok
+else bad "packets.pcap: $(tail -1 "$T/pcap.err")"; fi
+read -r pcap_frames pcap_missing <"$T/pcap.want"
+check "packets.pcap mode 0640" [ "$(stat -c %a "$D/packets.pcap")" = 640 ]
+check "packets.pcap frames ($pcap_frames)" [ "$(python3 tests/e2e/pcapcount.py "$D/packets.pcap")" = "$pcap_frames" ]
+check "packets.pcap missing counted ($pcap_missing)" [ "$pcap_missing" -gt 0 ]
+check "packets.pcap manifest line" grep -qx "{\"name\":\"packets.pcap\",\"kind\":\"pcap\",\"size\":$(stat -c %s "$D/packets.pcap"),\"frames\":$pcap_frames,\"complete\":false,\"missing_before\":$pcap_missing}" "$D/manifest.jsonl"
+check "pcap counters" grep -q "exfild: evidence: pcaps=1 frames=$pcap_frames lookback_frames=[0-9]* missing=$pcap_missing cut=0 errors=0" "$T/on.err"
 # nothing escaped: the only "passwd" is the stored one
 check "no passwd elsewhere" [ "$(find "$T" -name '*passwd*' | wc -l)" = 1 ]
 python3 - "$D/manifest.jsonl" "$h1" "$h2" "$(sha256sum "$T/tls.bin" | cut -d' ' -f1)" \
     "$(sha256sum "$T/tunnel.bin" | cut -d' ' -f1)" <<'PY' || bad "manifest"
 import json, os, sys
 lines = [json.loads(l) for l in open(sys.argv[1])]
+lines = [m for m in lines if m["kind"] != "pcap"]
 assert len(lines) == 4, lines
 d = os.path.dirname(sys.argv[1]) + "/../.."
 for m, kind, port, h, f in ((lines[2], "tls", 443, sys.argv[4], "tls.bin"),
@@ -122,11 +142,20 @@ PY
 # the upload without an alert was spooled (3 candidates: two parts and
 # it), then deleted: no file of it, and only the alert's directory; the
 # upload to a home address was no candidate (it would make 4)
-check "candidates counted" grep -q 'exfild: evidence: files=4 bytes=1550350 .*candidates_spooled=3 candidates_deleted=1 candidates_dropped=0 cut=0 missing=0 deleted=0 errors=0' "$T/on.err"
+check "candidates counted" grep -q 'exfild: evidence: files=5 bytes=1550350 .*candidates_spooled=3 candidates_deleted=1 candidates_dropped=0 cut=0 missing=0 deleted=0 errors=0' "$T/on.err"
 check "spool empty" [ "$(ls -A "$T/ev/.spool" | wc -l)" = 0 ]
 check "one directory" [ "$(ls -A "$T/ev" | wc -l)" = 2 ]
 check "small.zip not kept" sh -c "! find '$T/ev' -type f -size 300000c | grep -q ."
 check "home upload not kept" sh -c "! find '$T/ev' -type f -size 200000c | grep -q ."
+
+# ---- lookback 0: no packets.pcap (the control of the one above) ----
+rm -rf "$T/ev"
+config "lookback: 0" >"$T/nopcap.yaml"
+"$EXFILD" -c "$T/nopcap.yaml" -r "$T/up.pcap" >/dev/null 2>"$T/nopcap.err" ||
+    bad "lookback 0: exit $?"
+check "lookback 0: parts kept" cmp -s "$T/ev/$dir/001-passwd" "$T/part1.zip"
+check "lookback 0: no packets.pcap" [ ! -e "$T/ev/$dir/packets.pcap" ]
+check "lookback 0: no pcap counters" [ "$(grep -c 'pcaps=' "$T/nopcap.err")" = 0 ]
 
 # ---- max_total: the oldest directory goes, logged ----
 rm -rf "$T/ev"

@@ -248,7 +248,22 @@ pcap_frames(const char *path, uint64_t *first_ts_s)
 struct charge {
 	uint64_t left;
 	uint64_t charged;
+	uint64_t closed_frames, closed_bytes, closed_missing;
+	unsigned closed;
 };
+
+static void
+closed(void *ctx, const char *path, uint64_t frames, uint64_t bytes,
+    uint64_t missing)
+{
+	struct charge *c = ctx;
+
+	assert_non_null(strstr(path, "/packets.pcap"));
+	c->closed++;
+	c->closed_frames = frames;
+	c->closed_bytes = bytes;
+	c->closed_missing = missing;
+}
 
 static bool
 charge(void *ctx, uint64_t bytes)
@@ -286,8 +301,8 @@ test_pair_pcap(void **state)
 	(void)state;
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/packets.pcap", dir);
-	assert_non_null(e = evpcap_new(PKTRING_MIN_BYTES, 4, 2, 1u << 20,
-	    charge, &ch));
+	assert_non_null(e = evpcap_new(PKTRING_MIN_BYTES, 4, 2, 1u << 20));
+	evpcap_set_sink(e, &(struct evpcap_sink){ charge, closed, &ch });
 	/* before the alert: 6 packets of flow a (4 kept), 1 of b, and
 	 * another pair's */
 	for (t = 1; t <= 6; t++)
@@ -312,6 +327,10 @@ test_pair_pcap(void **state)
 	assert_int_equal(ts, 4); /* the oldest the ring held (4 with this) */
 	assert_int_equal(ch.charged, 24 + 8 * (16 + 100));
 	assert_int_equal(st.bytes, ch.charged);
+	assert_int_equal(ch.closed, 1); /* heard of at its close */
+	assert_int_equal(ch.closed_frames, 8);
+	assert_int_equal(ch.closed_bytes, ch.charged);
+	assert_int_equal(ch.closed_missing, 3);
 	unlink(path);
 
 	/* evidence.max_total full: cut, counted */
@@ -347,7 +366,7 @@ test_pair_pcap_caps(void **state)
 	(void)state;
 	/* max_bytes: the header and two records */
 	assert_non_null(e = evpcap_new(PKTRING_MIN_BYTES, 8, 2,
-	    24 + 2 * (16 + 100), NULL, NULL));
+	    24 + 2 * (16 + 100)));
 	for (i = 0; i < 3; i++) {
 		snprintf(dir[i], sizeof(dir[i]), "/tmp/test_evpcap.XXXXXX");
 		assert_non_null(mkdtemp(dir[i]));

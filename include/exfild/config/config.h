@@ -210,6 +210,8 @@ struct config_ref {
 #define CONFIG_DEFAULT_STATE_DIR "/var/lib/exfild"
 #define EVIDENCE_LOOKBACK_MAX 1024
 #define EVIDENCE_MAX_OPEN_MAX 4096
+#define EVIDENCE_RING_MIN (1ULL << 20)
+#define EVIDENCE_RING_MAX (64ULL << 30)
 #define CONFIG_ERR_LEN 512
 #define CONFIG_IFNAME_MAX 15 /* IFNAMSIZ - 1 */
 
@@ -295,6 +297,7 @@ struct config {
 	bool evidence_enabled;
 	char *evidence_dir;        /* NULL: <state_dir>/evidence */
 	uint64_t evidence_max_bytes;  /* per body, part or stream */
+	uint64_t evidence_ring;       /* the packet ring's bytes (lookback) */
 	uint64_t evidence_max_total;  /* everything under evidence_dir */
 	uint64_t evidence_lookback;   /* packets per flow ring (0: no pcap) */
 	uint64_t evidence_max_open;   /* files written at once */

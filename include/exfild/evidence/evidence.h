@@ -126,6 +126,12 @@ bool evidence_pair_dir(const struct evidence *ev, uint32_t pair_id,
  * max_total (oldest directories deleted first). false: no room. */
 bool evidence_account(struct evidence *ev, uint64_t bytes);
 void evidence_get_stats(const struct evidence *ev, struct evidence_stats *out);
+/* The packet ring's pcap at path (in an alert's directory) ended: its
+ * manifest line {"name":"packets.pcap","kind":"pcap","size":N,"frames":N,
+ * "complete":BOOL,"missing_before":N}, missing_before the packets of its
+ * flows seen before it that the rings no longer held. */
+void evidence_note_pcap(struct evidence *ev, const char *path,
+    uint64_t frames, uint64_t bytes, uint64_t missing);
 
 /* A name safe on disk from the sender's filename: [A-Za-z0-9._-] kept,
  * any other byte '_', no leading dot, ".." broken up, at most

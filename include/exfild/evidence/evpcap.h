@@ -17,9 +17,17 @@
 
 #include "exfild/evidence/pktring.h"
 
-/* Charges `bytes` written under the evidence directory (evidence.max_total);
- * false: no room, do not write. */
-typedef bool (*evpcap_charge_fn)(void *ctx, uint64_t bytes);
+/* Where the pcaps report to (the evidence stage, evidence.h): charge
+ * takes `bytes` about to be written under evidence.dir (evidence.max_total;
+ * false: no room, do not write); closed hears of a file that ended (its
+ * path, frames, file bytes, and the packets before it its flows' rings no
+ * longer held). Either may be NULL. */
+struct evpcap_sink {
+	bool (*charge)(void *ctx, uint64_t bytes);
+	void (*closed)(void *ctx, const char *path, uint64_t frames,
+	    uint64_t bytes, uint64_t missing);
+	void *ctx;
+};
 
 struct evpcap_stats {
 	uint64_t files;           /* pcaps opened */
@@ -45,7 +53,8 @@ struct evpcap;
 /* NULL when it cannot be allocated or the arguments are out of range
  * (pktring_new's; capacity >= 1). max_bytes: a file's bytes at most. */
 struct evpcap *evpcap_new(size_t ring_bytes, unsigned lookback,
-    size_t capacity, uint64_t max_bytes, evpcap_charge_fn charge, void *ctx);
+    size_t capacity, uint64_t max_bytes);
+void evpcap_set_sink(struct evpcap *e, const struct evpcap_sink *sink);
 void evpcap_free(struct evpcap *e);
 uint64_t evpcap_bytes(size_t ring_bytes, size_t capacity);
 

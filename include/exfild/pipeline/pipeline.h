@@ -16,6 +16,7 @@
 #include "exfild/track/agg.h"
 #include "exfild/alert/alert.h"
 #include "exfild/evidence/evidence.h"
+#include "exfild/evidence/evpcap.h"
 #include "exfild/track/baseline.h"
 #include "exfild/capture/capture_file.h"
 #include "exfild/config/config.h"
@@ -50,6 +51,8 @@ struct pipeline_stats {
 	struct contain_stats contain; /* all 0 when containment is off */
 	bool evidence_on;          /* evidence.enabled (the counters below) */
 	struct evidence_stats evidence; /* zero when evidence is off */
+	struct evpcap_stats evidence_pcap; /* the packet ring's pcaps (zero
+					    * when lookback is 0) */
 };
 
 typedef void (*pipeline_alert_fn)(void *ctx, const struct alert *a);

@@ -16,6 +16,7 @@
 #include "exfild/config/config.h"
 #include "exfild/decode/decode.h"
 #include "exfild/enrich/names.h"
+#include "exfild/evidence/evpcap.h"
 #include "exfild/proto/proto_http.h"
 #include "exfild/proto/proto_tls.h"
 #include "exfild/track/flow.h"
@@ -75,8 +76,22 @@ void conn_batch(struct conntrack *c, const struct packet *pkts, const bool *ok,
  * slot given back). Read at once: the slot goes to another flow later. */
 const struct http_request *conn_flow_request(const struct conntrack *c,
     const struct flow *f);
-/* Time passes: expire idle flows. */
+/* Time passes: expire idle flows (and close the evidence pcaps whose
+ * evidence ended). */
 void conn_tick(struct conntrack *c, uint64_t now_ns);
+
+/* Evidence pcaps (evidence.lookback > 0, evpcap.h): at most this many
+ * pairs' pcaps open at once. */
+#define CONN_EVIDENCE_PCAPS 64
+/* The bytes conn_new allocates for them (0: evidence or lookback off). */
+uint64_t conn_evidence_bytes(const struct config *cfg);
+/* The pair (id, gen) alerted: its packets into DIR/packets.pcap until
+ * until_ns, each flow's lookback first. False when there is no ring or the
+ * file could not be made (logged). */
+bool conn_evidence_pcap(struct conntrack *c, uint32_t pair_id,
+    uint32_t pair_gen, const char *dir, uint64_t until_ns);
+/* The pcaps' counters; false when there is no ring. */
+bool conn_evidence_stats(const struct conntrack *c, struct evpcap_stats *out);
 /* End of input: release every flow. */
 void conn_finish(struct conntrack *c);
 void conn_get_stats(const struct conntrack *c, struct conn_stats *out,

@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "exfild/evidence/evpcap.h"
 #include "exfild/util/netaddr.h"
 #include "exfild/util/table.h"
 #include "exfild/util/util.h"
@@ -90,6 +91,7 @@ struct flow {
 	uint8_t parser_lost;            /* enum flow_parser_lost */
 	bool in_tunnel;                 /* past a CONNECT: every client byte tunnels */
 	bool sni_read;                  /* direct TLS: its ClientHello was read */
+	struct evpcap_flow evidence;    /* its packet ring (evidence.lookback) */
 };
 
 /* Is seq within 64 KiB (either way) of where the client's stream is, or
