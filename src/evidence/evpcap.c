@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "exfild/evidence/evpcap.h"
 #include "exfild/evidence/pcap_write.h"
@@ -73,7 +74,12 @@ entry_close(struct evpcap *e, struct evpcap_entry *en)
 {
 	if (!pcap_writer_close(&en->w))
 		e->stats.errors++;
-	if (e->sink.closed != NULL)
+	if (en->w.frames == 0) {
+		/* no packet came (an alert raised after its flows had gone):
+		 * no file rather than an empty one */
+		(void)unlink(en->w.path);
+		e->stats.empty++;
+	} else if (e->sink.closed != NULL)
 		e->sink.closed(e->sink.ctx, en->w.path, en->w.frames, en->w.bytes,
 		    en->missing);
 	en->used = false;

@@ -6,7 +6,9 @@
 # privilege drop to nobody, reload with a broken then a good file, the JAL
 # alerts appearing while the replay still runs, the benign day staying
 # quiet, Prometheus counters equal to the packets sent, SIGUSR1 stats,
-# SIGTERM saving the baseline and exiting 0. Exit 77: skipped.
+# SIGTERM saving the baseline and exiting 0; the daemon (as nobody) keeps
+# evidence as a replay does: the JAL day's RAR parts stored byte for byte
+# (their SHA-256 the replay's), packets.pcap files. Exit 77: skipped.
 set -u
 BUILD=${BUILD:-build}
 EXFILD="$(pwd)/$BUILD/exfild"
@@ -62,7 +64,7 @@ in_ns ip link set veth-tap up
 in_ns ip link set veth-in up
 
 # ---- files the daemon (as nobody) reads and writes ----
-mkdir -p "$T/out" "$T/conf" "$T/notify"
+mkdir -p "$T/out" "$T/conf" "$T/notify" "$T/evroot"
 cp conf/geo-sample.csv conf/hosts.sample "$T/conf/"
 # The baseline the daemon starts from: what two hours of learning on the
 # sample days teach (the live replay squeezes a day into seconds, so the
@@ -106,14 +108,20 @@ stats:
   listen: "127.0.0.1:9477"
 outputs:
   - file: { path: $T/out/alerts.json, format: json }
+evidence:
+  enabled: true
+  dir: $T/evroot/ev
 EOF
 }
 write_config "$T/conf/learn.yaml" 1MB 2MB
 "$EXFILD" -q -c "$T/conf/learn.yaml" -r pcaps/jal-day.pcap -r pcaps/benign-day.pcap \
     --save-baseline >/dev/null 2>"$T/learn.err" || { cat "$T/learn.err"; bad "baseline replay"; }
 rm -f "$T/out/alerts.json"
+# the replay's evidence: what the daemon's must match; the daemon (as
+# nobody) makes its own directory
+mv "$T/evroot/ev" "$T/replay-ev" || bad "the replay kept no evidence"
 write_config "$T/conf/exfild.yaml" 100MB 100MB # the running config: nothing alerts
-chown -R nobody "$T/out" "$T/notify"
+chown -R nobody "$T/out" "$T/notify" "$T/evroot"
 chmod 755 "$T" "$T/conf"; chmod 644 "$T/conf"/*
 
 # ---- systemd's side of sd_notify: a datagram socket that logs each message ----
@@ -228,6 +236,42 @@ if grep -q " unfamiliar 203.0.113.66 hk-files.example.net" "$T/out/baseline.stat
 else bad "baseline not saved at stop"; fi
 if grep -q "^exfild: " "$T/daemon.log" && ! grep -qi "sanitizer\|runtime error" "$T/daemon.log"; then ok
 else bad "daemon log"; cat "$T/daemon.log"; fi
+
+# ---- evidence: the daemon's as the replay's ----
+# the RAR parts of the JAL day's uploads, stored by the replay above
+# (learn.yaml) and by the daemon: same names, sizes and SHA-256, the
+# stored bytes hashing to it; each alert directory owned by nobody; the
+# packets.pcap files with frames
+if python3 - "$T/replay-ev" "$T/evroot/ev" <<'PY' >"$T/ev.check" 2>&1; then ok; else bad "evidence: $(tail -1 "$T/ev.check")"; fi
+import glob, hashlib, json, os, pwd, sys
+def parts(root):
+    out = set()
+    for m in glob.glob(root + "/2*/manifest.jsonl"):
+        for line in open(m):
+            r = json.loads(line)
+            if r["kind"] == "part":
+                data = open(os.path.join(os.path.dirname(m), r["name"]), "rb").read()
+                assert hashlib.sha256(data).hexdigest() == r["sha256"], r["name"]
+                out.add((r["name"], r["size"], r["sha256"]))
+    return out
+want, got = parts(sys.argv[1]), parts(sys.argv[2])
+assert any(n.endswith(".rar") for n, _, _ in want), sorted(want)
+assert want == got, (sorted(want), sorted(got))
+nobody = pwd.getpwnam("nobody").pw_uid
+dirs = glob.glob(sys.argv[2] + "/2*")
+assert dirs, "no alert directory"
+pcaps = 0
+for d in dirs:
+    assert os.stat(d).st_uid == nobody, d
+    # (none where the alert came after the pair's flows had gone: the
+    # upload judged at the reload)
+    if os.path.exists(d + "/packets.pcap"):
+        assert os.path.getsize(d + "/packets.pcap") > 24 + 16, d
+        pcaps += 1
+assert pcaps > 0, "no packets.pcap"
+print(len(got), "parts,", len(dirs), "directories,", pcaps, "pcaps")
+PY
+if [ "$(grep -c '"evidence_dir":' "$T/out/alerts.json")" -gt 0 ]; then ok; else bad "no alert names its evidence"; fi
 
 tally live "$pass" "$fail"
 [ "$fail" -eq 0 ]

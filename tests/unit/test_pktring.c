@@ -379,6 +379,11 @@ test_pair_pcap_caps(void **state)
 	assert_true(evpcap_open(e, 3, 1, dir[2], UINT64_MAX - 1)); /* closes 1 */
 	evpcap_get_stats(e, &st);
 	assert_int_equal(st.closed_full, 1);
+	evpcap_tick(e, UINT64_MAX); /* 2 and 3 had no packet: no file */
+	evpcap_get_stats(e, &st);
+	assert_int_equal(st.empty, 2);
+	snprintf(path, sizeof(path), "%s/packets.pcap", dir[1]);
+	assert_int_equal(access(path, F_OK), -1);
 	assert_int_equal(st.cut, 1);
 	snprintf(path, sizeof(path), "%s/packets.pcap", dir[0]);
 	assert_int_equal(pcap_frames(path, &ts), 2);

@@ -6,7 +6,8 @@
  * pair's evidence ends (its alert's suppression). Every packet of every
  * flow goes into the ring: one copy a packet. A fixed table of open
  * files; a full one closes its oldest. Packets the ring no longer held
- * are counted as missing, never made up.
+ * are counted as missing, never made up. A file no packet came to (the
+ * pair's flows had ended before its alert) is removed at its close.
  */
 #ifndef EXFILD_EVPCAP_H
 #define EXFILD_EVPCAP_H
@@ -39,6 +40,7 @@ struct evpcap_stats {
 	uint64_t cut;             /* frames not written: max_bytes or no room */
 	uint64_t errors;          /* files that could not be made or written */
 	uint64_t closed_full;     /* closed early: the table was full */
+	uint64_t empty;           /* closed without a frame: removed */
 };
 
 /* A flow's part: its newest ring record and which evidence pcap has had
