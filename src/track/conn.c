@@ -1256,8 +1256,9 @@ packet_flow(struct conntrack *c, const struct packet *pkt,
 }
 
 /* evidence.lookback: the packet into its flow's ring, and into its pair's
- * pcap while the pair is under evidence (its alert's suppression). */
-static void
+ * pcap while the pair is under evidence (its alert's suppression). Not
+ * inlined: the packet path without a ring keeps its registers. */
+static __attribute__((noinline)) void
 keep_packet(struct conntrack *c, struct flow *f, const struct packet *pkt)
 {
 	const struct pktring_frame fr = { pkt->ts_ns, pkt->linktype,

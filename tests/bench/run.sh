@@ -22,11 +22,21 @@ csv=tests/bench/$(sed -n 's/^ *databases: \[\(.*\)\]$/\1/p' tests/bench/bench.ya
 perl tests/mkmmdb.pl GeoLite2-Country 6 "$DIR/geo.mmdb" <"$csv"
 config_copy tests/bench/bench.yaml |
     sed "s|databases: \[.*\]|databases: [$DIR/geo.mmdb]|" >"$DIR/bench-mmdb.yaml"
-# the same with evidence on and its packet ring (evidence.lookback 64): the
-# cost of one ring write a packet when no alert is open
-{ config_copy tests/bench/bench.yaml
-  printf 'evidence:\n  enabled: true\n  dir: %s\n  lookback: 64\n  ring: 64MiB\n' "$DIR/evidence"; } \
-    >"$DIR/bench-evidence.yaml"
+# evidence on (evidence.lookback 64): with the bench's alerts (their pairs'
+# bodies hashed and stored, their packets written), and with every rule off
+# (no alert open) at lookback 0 and 64: the ring write a packet
+evidence_conf() { # LOOKBACK
+	printf 'evidence:\n  enabled: true\n  dir: %s\n  lookback: %s\n  ring: 64MiB\n' "$DIR/evidence" "$1"
+}
+{ config_copy tests/bench/bench.yaml; evidence_conf 64; } >"$DIR/bench-evidence.yaml"
+for lb in 0 64; do
+	{ config_copy tests/bench/bench.yaml | grep -v 'bulk_upload:\|compressed_upload:'
+	  for r in bulk_upload compressed_upload beacon campaign slow_upload dormant_host \
+	      off_hours server_egress staging indicator_match; do
+		printf '  %s: { enabled: false }\n' "$r"
+	  done
+	  evidence_conf "$lb"; } >"$DIR/bench-quiet-$lb.yaml"
+done
 
 echo "== throughput on $(du -h "$DIR/large.pcap" | cut -f1) capture, page cache warm (CPU-bound; best of 3)"
 cat "$DIR/large.pcap" >/dev/null
@@ -67,13 +77,15 @@ printf 'indicators:\n  - { file: %s }\n' "$DIR/iocs-1m.txt" >"$DIR/iocs.yaml"
 
 if command -v valgrind >/dev/null 2>&1; then
 	echo "== instructions per packet (callgrind, marginal over $(python3 tests/e2e/pcapcount.py "$DIR/small.pcap") - $(python3 tests/e2e/pcapcount.py "$DIR/half.pcap") packets)"
-	for which in bare exfild exfild-mmdb exfild-evidence; do
+	for which in bare exfild exfild-mmdb exfild-evidence exfild-quiet0 exfild-quiet64; do
 		for f in small half; do
 			rm -rf "$DIR/evidence"
 			case $which in
 			bare) set -- "$BUILD/bare_loop" "$DIR/$f.pcap" ;;
 			exfild) set -- "$BUILD/exfild" -q -c tests/bench/bench.yaml -r "$DIR/$f.pcap" ;;
 			exfild-evidence) set -- "$BUILD/exfild" -q -c "$DIR/bench-evidence.yaml" -r "$DIR/$f.pcap" ;;
+			exfild-quiet0) set -- "$BUILD/exfild" -q -c "$DIR/bench-quiet-0.yaml" -r "$DIR/$f.pcap" ;;
+			exfild-quiet64) set -- "$BUILD/exfild" -q -c "$DIR/bench-quiet-64.yaml" -r "$DIR/$f.pcap" ;;
 			*) set -- "$BUILD/exfild" -q -c "$DIR/bench-mmdb.yaml" -r "$DIR/$f.pcap" ;;
 			esac
 			valgrind --tool=callgrind --callgrind-out-file="$DIR/cg.$which.$f" "$@" >/dev/null 2>&1
