@@ -31,11 +31,12 @@
 #include "exfild/util/util.h"
 
 #define NOW0 1700000000000000000ULL /* 2023-11-14T22:13:20.000Z */
+#define MONO0 (5 * NS_PER_SEC)     /* the monotonic clock at the start */
 
 /* ---- the double ---- */
 
 struct double_ops {
-	uint64_t now;
+	uint64_t now, mono;         /* the wall clock, the monotonic one */
 	int nft_calls, exec_calls;
 	int nft_rc;
 	char family[8], table[64], set[64];
@@ -75,6 +76,7 @@ d_exec(void *ctx, const char *path, const char *input, size_t len,
 	(void)timeout_ms;
 	d->exec_calls++;
 	d->now += d->exec_ns;
+	d->mono += d->exec_ns;
 	str_copy(d->path, path, sizeof(d->path));
 	assert_true(len < sizeof(d->input));
 	memcpy(d->input, input, len);
@@ -91,6 +93,12 @@ d_now(void *ctx)
 	return ((struct double_ops *)ctx)->now;
 }
 
+static uint64_t
+d_mono(void *ctx)
+{
+	return ((struct double_ops *)ctx)->mono;
+}
+
 struct fixture {
 	struct config *cfg;
 	struct contain *c;
@@ -103,10 +111,11 @@ static void
 start(const char *yaml)
 {
 	char err[CONFIG_ERR_LEN];
-	struct contain_ops ops = { d_nft, d_exec, d_now, &fx.d };
+	struct contain_ops ops = { d_nft, d_exec, d_now, d_mono, &fx.d };
 
 	memset(&fx, 0, sizeof(fx));
 	fx.d.now = NOW0;
+	fx.d.mono = MONO0;
 	if (config_load_string("test.yaml", yaml, strlen(yaml), &fx.cfg, err,
 	    sizeof(err)) != 0)
 		fail_msg("%s", err);
@@ -156,6 +165,14 @@ contain(const char *rule, const char *dst, const char *cc, bool familiar,
 	contain_alert(fx.c, a, familiar);
 }
 
+/* Time passes: both clocks move on. */
+static void
+advance(uint64_t ns)
+{
+	fx.d.now += ns;
+	fx.d.mono += ns;
+}
+
 /* The counters are these. */
 static void
 expect_stats(uint64_t blocked, uint64_t skipped, uint64_t errors,
@@ -195,7 +212,25 @@ test_blocks_listed(void **state)
 	assert_string_equal(a.contained,
 	    "nft set block6 until 2023-11-14T23:13:20.000Z");
 	assert_string_equal(fx.d.set, "block6");
-	expect_stats(2, 0, 0, 0);
+	/* IPv4-mapped IPv6: blocked as the IPv4 address, in block4 */
+	contain("staging", "::ffff:203.0.113.10", "RU", false, &a);
+	assert_string_equal(fx.d.set, "block4");
+	assert_int_equal(fx.d.addr.family, 4);
+	{
+		struct netaddr want;
+
+		assert_int_equal(netaddr_parse("203.0.113.10", &want), 0);
+		assert_true(netaddr_eq(&fx.d.addr, &want));
+	}
+	expect_stats(3, 0, 0, 0);
+	teardown(NULL);
+
+	/* a contain.never entry written ::ffff:a.b.c.d holds for IPv4 */
+	start("contain:\n  enabled: true\n  never: ['::ffff:198.18.0.0/120']\n");
+	contain("staging", "198.18.0.5", "RU", false, &a);
+	assert_string_equal(a.contained, "skipped (never)");
+	contain("staging", "198.18.1.5", "RU", false, &a); /* next to it */
+	assert_int_equal(fx.d.nft_calls, 1);
 	teardown(NULL);
 }
 
@@ -236,6 +271,19 @@ test_never_blocked(void **state)
 		{ NULL, "RU", false, "skipped (unknown)" },
 		{ "192.0.2.77", "RU", false, "skipped (never)" },
 		{ "10.9.9.9", "RU", false, "skipped (internal)" },
+		{ "127.0.0.1", "RU", false, "skipped (special)" },
+		{ "224.0.0.251", "RU", false, "skipped (special)" },
+		{ "255.255.255.255", "RU", false, "skipped (special)" },
+		{ "169.254.169.254", "RU", false, "skipped (special)" },
+		{ "0.0.0.0", "RU", false, "skipped (special)" },
+		{ "::1", "RU", false, "skipped (special)" },
+		{ "ff02::fb", "RU", false, "skipped (special)" },
+		{ "fe80::1", "RU", false, "skipped (special)" },
+		{ "::", "RU", false, "skipped (special)" },
+		{ "::ffff:127.0.0.1", "RU", false, "skipped (special)" },
+		{ "::ffff:192.0.2.77", "RU", false, "skipped (never)" },
+		{ "::ffff:10.9.9.9", "RU", false, "skipped (internal)" },
+		{ "::ffff:198.51.100.7", "RU", false, "skipped (proxy)" },
 		{ "198.51.100.7", "RU", false, "skipped (proxy)" },
 		{ "203.0.113.9", "JP", false, "skipped (home)" },
 		{ "203.0.113.9", "RU", true, "skipped (familiar)" },
@@ -272,13 +320,13 @@ test_doubling(void **state)
 	for (i = 0; i < ARRAY_LEN(want_s); i++) {
 		contain("staging", "203.0.113.9", "RU", false, &a);
 		assert_int_equal(fx.d.timeout_ms, want_s[i] * 1000);
-		fx.d.now += want_s[i] * NS_PER_SEC + NS_PER_SEC; /* it ended */
+		advance(want_s[i] * NS_PER_SEC + NS_PER_SEC); /* it ended */
 	}
 	/* another address starts at an hour */
 	contain("staging", "203.0.113.10", "RU", false, &a);
 	assert_int_equal(fx.d.timeout_ms, 3600000);
 	/* 24 h after its last block ended, the first one's count is gone */
-	fx.d.now += 86400 * NS_PER_SEC;
+	advance(86400 * NS_PER_SEC);
 	contain("staging", "203.0.113.9", "RU", false, &a);
 	assert_int_equal(fx.d.timeout_ms, 3600000);
 	teardown(NULL);
@@ -303,12 +351,19 @@ test_history_eviction(void **state)
 	(void)state;
 	start(BASE_YAML "  max_per_minute: 1000000000\n");
 	for (i = 0; i < CONTAIN_HISTORY + 1; i++) {
+		if (i == CONTAIN_HISTORY) { /* full: a failed add takes no slot */
+			fx.d.nft_rc = -1;
+			contain("staging", "198.18.0.1", "RU", false, &a);
+			assert_string_equal(a.contained, "skipped (error)");
+			fx.d.nft_rc = 0;
+		}
 		snprintf(addr, sizeof(addr), "203.%zu.%zu.1", (i >> 8) & 255,
 		    i & 255);
 		contain("staging", addr, "RU", false, &a);
 		assert_int_equal(fx.d.timeout_ms, 3600000);
-		fx.d.now += NS_PER_SEC;
+		advance(NS_PER_SEC);
 	}
+	advance(3600 * NS_PER_SEC); /* every block ended */
 	/* the second address is still known: doubled; the first was evicted */
 	contain("staging", "203.0.1.1", "RU", false, &a);
 	assert_int_equal(fx.d.timeout_ms, 7200000);
@@ -318,17 +373,119 @@ test_history_eviction(void **state)
 	teardown(NULL);
 }
 
+/* Full of running blocks, a new address takes the slot of one whose
+ * block ended, though another was blocked less recently. */
+static void
+test_history_prefers_ended(void **state)
+{
+	struct alert a;
+	char addr[32];
+	size_t i;
+
+	(void)state;
+	start(BASE_YAML "  max_per_minute: 1000000000\n");
+	contain("staging", "198.18.0.1", "RU", false, &a);   /* O: 1 h */
+	advance(3601 * NS_PER_SEC);
+	contain("staging", "198.18.0.1", "RU", false, &a);   /* O: 2 h more */
+	assert_int_equal(fx.d.timeout_ms, 7200000);
+	advance(NS_PER_SEC);
+	contain("staging", "198.18.0.2", "RU", false, &a);   /* E: 1 h */
+	advance(98 * NS_PER_SEC);
+	for (i = 0; i < CONTAIN_HISTORY - 2; i++) {          /* the rest: 1 h */
+		snprintf(addr, sizeof(addr), "203.0.%zu.%zu", i >> 8, i & 255);
+		contain("staging", addr, "RU", false, &a);
+	}
+	advance(3550 * NS_PER_SEC); /* E ended; O and the rest run */
+	contain("staging", "198.18.0.3", "RU", false, &a);   /* takes E's */
+	advance(7200 * NS_PER_SEC); /* all ended */
+	contain("staging", "198.18.0.1", "RU", false, &a);   /* O: remembered */
+	assert_int_equal(fx.d.timeout_ms, 4 * 3600000ULL);
+	contain("staging", "198.18.0.2", "RU", false, &a);   /* E: forgotten */
+	assert_int_equal(fx.d.timeout_ms, 3600000);
+	teardown(NULL);
+}
+
+/* An address whose block runs is not added again, nor its timeout
+ * doubled: the alert says the running block; no token is taken. */
+static void
+test_still_blocked(void **state)
+{
+	struct alert a;
+
+	(void)state;
+	start(BASE_YAML "  max_per_minute: 2\n");
+	contain("staging", "203.0.113.9", "RU", false, &a);
+	assert_string_equal(a.contained,
+	    "nft set block4 until 2023-11-14T23:13:20.000Z");
+	advance(600 * NS_PER_SEC);
+	contain("staging", "203.0.113.9", "RU", false, &a);
+	assert_string_equal(a.contained,
+	    "nft set block4 until 2023-11-14T23:13:20.000Z");
+	contain("staging", "::ffff:203.0.113.9", "RU", false, &a);
+	assert_string_equal(a.contained,
+	    "nft set block4 until 2023-11-14T23:13:20.000Z");
+	assert_int_equal(fx.d.nft_calls, 1);
+	expect_stats(1, 0, 0, 0);
+	contain("staging", "203.0.113.10", "RU", false, &a); /* a token left */
+	assert_int_equal(fx.d.nft_calls, 2);
+	advance(3000 * NS_PER_SEC + 1); /* the first block ended */
+	contain("staging", "203.0.113.9", "RU", false, &a);
+	assert_int_equal(fx.d.nft_calls, 3);
+	assert_int_equal(fx.d.timeout_ms, 7200000);
+	assert_string_equal(a.contained,
+	    "nft set block4 until 2023-11-15T01:13:20.000Z");
+	teardown(NULL);
+}
+
+/* The rate limit and the hook budget go by the monotonic clock: the wall
+ * clock stepped back an hour takes nothing from the refill. */
+static void
+test_monotonic(void **state)
+{
+	struct alert a;
+
+	(void)state;
+	start(BASE_YAML "  max_per_minute: 1\n");
+	contain("staging", "203.0.113.1", "RU", false, &a);
+	assert_int_equal(fx.d.nft_calls, 1);
+	fx.d.now -= 3600 * NS_PER_SEC;
+	fx.d.mono += 60 * NS_PER_SEC;
+	contain("staging", "203.0.113.2", "RU", false, &a);
+	assert_int_equal(fx.d.nft_calls, 2);
+	/* the until shown is the wall clock's */
+	assert_string_equal(a.contained,
+	    "nft set block4 until 2023-11-14T22:13:20.000Z");
+	fx.d.now += 7200 * NS_PER_SEC; /* forward: no token from it */
+	contain("staging", "203.0.113.3", "RU", false, &a);
+	assert_string_equal(a.contained, "skipped (rate-limited)");
+	teardown(NULL);
+
+	start(BASE_YAML "  exec: /opt/hooks/block\n  exec_timeout: 5s\n"
+	    "  max_per_minute: 100\n");
+	fx.d.exec_ns = 6 * NS_PER_SEC;
+	contain("staging", "203.0.113.9", "RU", false, &a);
+	contain("staging", "203.0.113.9", "RU", false, &a);
+	contain("staging", "203.0.113.9", "RU", false, &a); /* 18 s used */
+	fx.d.now += 120 * NS_PER_SEC; /* the wall clock only */
+	contain("staging", "203.0.113.9", "RU", false, &a);
+	assert_string_equal(a.contained, "skipped (rate-limited)");
+	assert_int_equal(fx.d.exec_calls, 3);
+	teardown(NULL);
+}
+
 /* max_per_minute blocks at once, then one per 60/max seconds. */
 static void
 test_rate_limit(void **state)
 {
 	struct alert a;
+	char addr[32];
 	int i;
 
 	(void)state;
 	start(BASE_YAML "  max_per_minute: 3\n");
 	for (i = 0; i < 3; i++) {
-		contain("staging", "203.0.113.9", "RU", false, &a);
+		snprintf(addr, sizeof(addr), "203.0.113.%d", i + 1);
+		contain("staging", addr, "RU", false, &a);
 		assert_string_not_equal(a.contained, "skipped (rate-limited)");
 	}
 	contain("staging", "203.0.113.9", "RU", false, &a);
@@ -337,10 +494,10 @@ test_rate_limit(void **state)
 	/* a skipped reason costs no token */
 	contain("staging", "10.1.1.1", "RU", false, &a);
 	assert_string_equal(a.contained, "skipped (internal)");
-	fx.d.now += 19 * NS_PER_SEC; /* not quite a token */
+	advance(19 * NS_PER_SEC); /* not quite a token */
 	contain("staging", "203.0.113.9", "RU", false, &a);
 	assert_string_equal(a.contained, "skipped (rate-limited)");
-	fx.d.now += 1 * NS_PER_SEC; /* 20 s: one */
+	advance(1 * NS_PER_SEC); /* 20 s: one */
 	contain("staging", "203.0.113.9", "RU", false, &a);
 	assert_int_equal(fx.d.nft_calls, 4);
 	expect_stats(4, 3, 0, 2);
@@ -425,7 +582,7 @@ test_exec_time_budget(void **state)
 	contain("staging", "203.0.113.9", "RU", false, &a); /* 18 + 5 > 20 */
 	assert_string_equal(a.contained, "skipped (rate-limited)");
 	assert_int_equal(fx.d.exec_calls, 3);
-	fx.d.now += 42 * NS_PER_SEC; /* the minute began at the first run */
+	advance(42 * NS_PER_SEC); /* the minute began at the first run */
 	contain("staging", "203.0.113.9", "RU", false, &a);
 	assert_string_equal(a.contained, "exec /opt/hooks/block exit 0");
 	expect_stats(4, 1, 0, 1);
@@ -458,7 +615,7 @@ test_reload(void **state)
 	assert_int_equal(config_load_string("t.yaml", yaml2, strlen(yaml2), &c3,
 	    err, sizeof(err)), 0);
 	contain_apply_config(fx.c, c3);
-	fx.d.now += 3601 * NS_PER_SEC; /* the first block ended */
+	advance(3601 * NS_PER_SEC); /* the first block ended */
 	contain("staging", "203.0.113.9", "RU", false, &a); /* its second */
 	assert_int_equal(fx.d.timeout_ms, 4 * 3600000ULL);
 	contain("staging", "203.0.113.10", "RU", false, &a); /* 1 a minute */
@@ -467,6 +624,33 @@ test_reload(void **state)
 	teardown(NULL);
 	config_free(c2);
 	config_free(c3);
+}
+
+/* A reload that turns contain.enabled off stops blocking at once. */
+static void
+test_reload_off(void **state)
+{
+	static const char off[] = "contain:\n  enabled: false\n";
+	char err[CONFIG_ERR_LEN];
+	struct config *c2;
+	struct alert a;
+
+	(void)state;
+	start(BASE_YAML);
+	contain("staging", "203.0.113.9", "RU", false, &a);
+	assert_int_equal(fx.d.nft_calls, 1);
+	assert_int_equal(config_load_string("t.yaml", off, strlen(off), &c2,
+	    err, sizeof(err)), 0);
+	assert_false(c2->contain_enabled);
+	contain_apply_config(fx.c, c2);
+	contain("staging", "203.0.113.10", "RU", false, &a);
+	assert_string_equal(a.contained, "");
+	contain("staging", "127.0.0.1", "RU", false, &a);
+	assert_string_equal(a.contained, "");
+	assert_int_equal(fx.d.nft_calls, 1);
+	expect_stats(1, 0, 0, 0);
+	teardown(NULL);
+	config_free(c2);
 }
 
 /* ---- the field in every format ---- */
@@ -731,11 +915,15 @@ main(void)
 		cmocka_unit_test(test_never_blocked),
 		cmocka_unit_test(test_doubling),
 		cmocka_unit_test(test_history_eviction),
+		cmocka_unit_test(test_history_prefers_ended),
+		cmocka_unit_test(test_still_blocked),
+		cmocka_unit_test(test_monotonic),
 		cmocka_unit_test(test_rate_limit),
 		cmocka_unit_test(test_nft_error),
 		cmocka_unit_test(test_exec),
 		cmocka_unit_test(test_exec_time_budget),
 		cmocka_unit_test(test_reload),
+		cmocka_unit_test(test_reload_off),
 		cmocka_unit_test(test_formats),
 		cmocka_unit_test(test_config),
 		cmocka_unit_test(test_hook_run),
