@@ -906,6 +906,77 @@ test_nft_batch(void **state)
 	assert_int_equal(nft_family("arp"), -1);
 }
 
+/* An NLMSG_ERROR of sequence seq with error e at off in buf (the
+ * request's header after it); mlen 0: its real length. Its end. */
+static size_t
+put_error(uint8_t *buf, size_t off, uint32_t seq, int32_t e, uint32_t mlen)
+{
+	struct nlmsghdr h = { 0 }, orig = { 0 };
+
+	h.nlmsg_len = mlen != 0 ? mlen :
+	    (uint32_t)(NLMSG_HDRLEN + sizeof(e) + sizeof(orig));
+	h.nlmsg_type = NLMSG_ERROR;
+	h.nlmsg_seq = seq;
+	memcpy(buf + off, &h, sizeof(h));
+	memcpy(buf + off + NLMSG_HDRLEN, &e, sizeof(e));
+	memcpy(buf + off + NLMSG_HDRLEN + sizeof(e), &orig, sizeof(orig));
+	return off + NLMSG_HDRLEN + sizeof(e) + sizeof(orig);
+}
+
+/* The kernel's answer: an error for any message of the batch is the
+ * answer (EPERM comes with BEGIN's number); the add's ACK is success;
+ * other numbers are skipped; bad codes and lengths are malformed. */
+static void
+test_nft_answer(void **state)
+{
+	uint8_t buf[256];
+	size_t len;
+	int error;
+
+	(void)state;
+	memset(buf, 0, sizeof(buf));
+	len = put_error(buf, 0, 99, -1, 0); /* EPERM on BEGIN (seq - 1) */
+	error = -7;
+	assert_int_equal(nft_find_answer(buf, len, 100, &error), 1);
+	assert_int_equal(error, 1);
+	len = put_error(buf, 0, 101, -2, 0); /* on END */
+	assert_int_equal(nft_find_answer(buf, len, 100, &error), 1);
+	assert_int_equal(error, 2);
+	len = put_error(buf, 0, 100, 0, 0); /* the add's ACK */
+	error = -7;
+	assert_int_equal(nft_find_answer(buf, len, 100, &error), 1);
+	assert_int_equal(error, 0);
+	len = put_error(buf, 0, 99, 0, 0); /* an ACK of BEGIN: not it */
+	assert_int_equal(nft_find_answer(buf, len, 100, &error), 0);
+	len = put_error(buf, 0, 97, -1, 0); /* an earlier batch's */
+	assert_int_equal(nft_find_answer(buf, len, 100, &error), 0);
+	len = put_error(buf, len, 100, -17, 0); /* ... then ours */
+	assert_int_equal(nft_find_answer(buf, len, 100, &error), 1);
+	assert_int_equal(error, 17);
+	/* sequence numbers wrap */
+	len = put_error(buf, 0, UINT32_MAX, -1, 0);
+	assert_int_equal(nft_find_answer(buf, len, 0, &error), 1);
+	assert_int_equal(error, 1);
+	/* codes that are no errno */
+	len = put_error(buf, 0, 100, 5, 0);
+	assert_int_equal(nft_find_answer(buf, len, 100, &error), -1);
+	len = put_error(buf, 0, 100, INT32_MIN, 0);
+	assert_int_equal(nft_find_answer(buf, len, 100, &error), -1);
+	len = put_error(buf, 0, 100, -4096, 0);
+	assert_int_equal(nft_find_answer(buf, len, 100, &error), -1);
+	len = put_error(buf, 0, 100, -4095, 0);
+	assert_int_equal(nft_find_answer(buf, len, 100, &error), 1);
+	/* an error message too short for its code, bytes after it */
+	len = put_error(buf, 0, 100, -1, NLMSG_HDRLEN);
+	assert_int_equal(nft_find_answer(buf, len, 100, &error), -1);
+	len = put_error(buf, 0, 100, -1, NLMSG_HDRLEN + 2);
+	assert_int_equal(nft_find_answer(buf, len, 100, &error), -1);
+	/* longer than the datagram */
+	len = put_error(buf, 0, 100, -1, 200);
+	assert_int_equal(nft_find_answer(buf, len, 100, &error), -1);
+	assert_int_equal(nft_find_answer(buf, 0, 100, &error), 0);
+}
+
 int
 main(void)
 {
@@ -928,6 +999,7 @@ main(void)
 		cmocka_unit_test(test_config),
 		cmocka_unit_test(test_hook_run),
 		cmocka_unit_test(test_nft_batch),
+		cmocka_unit_test(test_nft_answer),
 	};
 
 	log_init("test_contain", true, LOG_LEVEL_ERR);
