@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -855,6 +857,98 @@ test_hook_run(void **state)
 	rmdir(dir);
 }
 
+/* Is the process pid gone (or a zombie)? Waits up to 2 s. */
+static bool
+gone(long pid)
+{
+	char path[64], stat[256];
+	int i;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	for (i = 0; i < 200; i++) {
+		FILE *f = fopen(path, "r");
+		size_t n;
+		char *rp;
+
+		if (f == NULL)
+			return true;
+		n = fread(stat, 1, sizeof(stat) - 1, f);
+		fclose(f);
+		stat[n] = '\0';
+		rp = strrchr(stat, ')');
+		if (rp != NULL && rp[1] == ' ' && rp[2] == 'Z')
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+/* What a hook leaves behind: a background child is killed with its
+ * group when the hook exits; a hook that reads no stdin neither blocks
+ * nor kills us (SIGPIPE) with a large alert; none of our descriptors
+ * reaches it. */
+static void
+test_hook_leftovers(void **state)
+{
+	char dir[] = "/tmp/test_contain.XXXXXX", script[128], pidf[128],
+	    body[512], err[256];
+	static char big[256 * 1024];
+	struct hook_result r;
+	uint64_t t0;
+	long pid = 0;
+	FILE *f;
+	int fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(script, sizeof(script), "%s/hook", dir);
+	snprintf(pidf, sizeof(pidf), "%s/pid", dir);
+	snprintf(body, sizeof(body), "sleep 30 </dev/null >/dev/null 2>&1 &\n"
+	    "echo $! > %s\nexit 0\n", pidf);
+	write_script(script, body);
+	assert_int_equal(hook_run(script, "x\n", 2, 5000, &r, err,
+	    sizeof(err)), 0);
+	assert_int_equal(r.exit_status, 0);
+	assert_false(r.timed_out);
+	f = fopen(pidf, "r");
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%ld", &pid), 1);
+	fclose(f);
+	assert_true(pid > 1);
+	if (!gone(pid)) {
+		(void)kill((pid_t)pid, SIGKILL);
+		fail_msg("the hook's background child %ld still runs", pid);
+	}
+
+	/* 256 KiB it never reads: it exits, or is killed at the limit */
+	memset(big, 'a', sizeof(big));
+	write_script(script, "exit 3\n");
+	t0 = clock_mono_ns();
+	assert_int_equal(hook_run(script, big, sizeof(big), 2000, &r, err,
+	    sizeof(err)), 0);
+	assert_int_equal(r.exit_status, 3);
+	assert_false(r.timed_out);
+	write_script(script, "sleep 30\n");
+	assert_int_equal(hook_run(script, big, sizeof(big), 200, &r, err,
+	    sizeof(err)), 0);
+	assert_true(r.timed_out);
+	assert_true(clock_mono_ns() - t0 < 2 * NS_PER_SEC);
+
+	/* a descriptor of ours without O_CLOEXEC stays ours */
+	fd = open("/dev/null", O_RDONLY);
+	assert_true(fd > 2);
+	write_script(script, "exec ls /proc/self/fd\n");
+	assert_int_equal(hook_run(script, "", 0, 5000, &r, err,
+	    sizeof(err)), 0);
+	close(fd);
+	assert_int_equal(r.exit_status, 0);
+	assert_int_equal(r.output_len, strlen("0\n1\n2\n3\n"));
+	assert_memory_equal(r.output, "0\n1\n2\n3\n", r.output_len);
+	unlink(script);
+	unlink(pidf);
+	rmdir(dir);
+}
+
 /* ---- the netlink batch ---- */
 
 static const uint8_t *
@@ -998,6 +1092,7 @@ main(void)
 		cmocka_unit_test(test_formats),
 		cmocka_unit_test(test_config),
 		cmocka_unit_test(test_hook_run),
+		cmocka_unit_test(test_hook_leftovers),
 		cmocka_unit_test(test_nft_batch),
 		cmocka_unit_test(test_nft_answer),
 	};
