@@ -591,6 +591,20 @@ test_exec_time_budget(void **state)
 	teardown(NULL);
 }
 
+/* A reload with yaml: its config, applied (the caller frees it). */
+static struct config *
+reload(const char *yaml)
+{
+	char err[CONFIG_ERR_LEN];
+	struct config *c;
+
+	if (config_load_string("t.yaml", yaml, strlen(yaml), &c, err,
+	    sizeof(err)) != 0)
+		fail_msg("%s", err);
+	contain_apply_config(fx.c, c);
+	return c;
+}
+
 /* A reload: the new settings apply at once; the history of blocks and
  * the tokens left stay (the tokens capped at the new rate). */
 static void
@@ -601,7 +615,6 @@ test_reload(void **state)
 	    "  max_per_minute: 1\n";
 	static const char yaml2[] = BASE_YAML "  timeout: 2h\n  max_timeout: 7d\n"
 	    "  max_per_minute: 1\n";
-	char err[CONFIG_ERR_LEN];
 	struct config *c2, *c3;
 	struct alert a;
 
@@ -609,14 +622,10 @@ test_reload(void **state)
 	start(BASE_YAML);
 	contain("staging", "203.0.113.9", "RU", false, &a);
 	assert_int_equal(fx.d.timeout_ms, 3600000);
-	assert_int_equal(config_load_string("t.yaml", yaml, strlen(yaml), &c2,
-	    err, sizeof(err)), 0);
-	contain_apply_config(fx.c, c2);
+	c2 = reload(yaml);
 	contain("staging", "203.0.113.9", "RU", false, &a);
 	assert_string_equal(a.contained, "skipped (never)");
-	assert_int_equal(config_load_string("t.yaml", yaml2, strlen(yaml2), &c3,
-	    err, sizeof(err)), 0);
-	contain_apply_config(fx.c, c3);
+	c3 = reload(yaml2);
 	advance(3601 * NS_PER_SEC); /* the first block ended */
 	contain("staging", "203.0.113.9", "RU", false, &a); /* its second */
 	assert_int_equal(fx.d.timeout_ms, 4 * 3600000ULL);
@@ -632,8 +641,6 @@ test_reload(void **state)
 static void
 test_reload_off(void **state)
 {
-	static const char off[] = "contain:\n  enabled: false\n";
-	char err[CONFIG_ERR_LEN];
 	struct config *c2;
 	struct alert a;
 
@@ -641,10 +648,8 @@ test_reload_off(void **state)
 	start(BASE_YAML);
 	contain("staging", "203.0.113.9", "RU", false, &a);
 	assert_int_equal(fx.d.nft_calls, 1);
-	assert_int_equal(config_load_string("t.yaml", off, strlen(off), &c2,
-	    err, sizeof(err)), 0);
+	c2 = reload("contain:\n  enabled: false\n");
 	assert_false(c2->contain_enabled);
-	contain_apply_config(fx.c, c2);
 	contain("staging", "203.0.113.10", "RU", false, &a);
 	assert_string_equal(a.contained, "");
 	contain("staging", "127.0.0.1", "RU", false, &a);
