@@ -25,12 +25,14 @@
 /* of a hook's path in "contained": room is left for " exit -2147483648" */
 #define CONTAINED_PATH_MAX (ALERT_CONTAINED_MAX - 32)
 
-/* An address blocked before: how often, and when its last block ends. */
+/* An address blocked before: how often, and when its last block ends
+ * (monotonic; the wall clock's until only to be shown again). */
 struct blocked {
 	struct netaddr addr;  /* family 0: a free slot */
 	uint32_t blocks;
 	uint64_t last_ns;     /* when it was last blocked */
 	uint64_t until_ns;    /* when that block ends */
+	uint64_t until_wall_ns;
 };
 
 struct contain {
@@ -38,7 +40,7 @@ struct contain {
 	struct contain_ops ops;
 	struct nft_conn *nft;     /* the real nft_add's socket */
 	double tokens;            /* the rate limit's bucket */
-	uint64_t refilled_ns;
+	uint64_t refilled_ns;     /* (monotonic, as the two below) */
 	uint64_t hook_minute_ns;  /* the minute hook time is counted in */
 	uint64_t hook_busy_ns;    /* ... and the time hooks ran in it */
 	struct contain_stats stats;
@@ -75,6 +77,13 @@ real_now(void *ctx)
 	return clock_real_ns();
 }
 
+static uint64_t
+real_mono(void *ctx)
+{
+	(void)ctx;
+	return clock_mono_ns();
+}
+
 struct contain *
 contain_new(const struct config *cfg, const struct contain_ops *ops, char *err,
     size_t errlen)
@@ -85,7 +94,8 @@ contain_new(const struct config *cfg, const struct contain_ops *ops, char *err,
 	if (ops != NULL) {
 		c->ops = *ops;
 	} else {
-		c->ops = (struct contain_ops){ real_nft_add, real_exec, real_now, c };
+		c->ops = (struct contain_ops){ real_nft_add, real_exec, real_now,
+			real_mono, c };
 		if (cfg->contain_exec == NULL &&
 		    (c->nft = nft_open(err, errlen)) == NULL) {
 			free(c);
@@ -93,7 +103,7 @@ contain_new(const struct config *cfg, const struct contain_ops *ops, char *err,
 		}
 	}
 	c->tokens = (double)cfg->contain_max_per_minute;
-	c->refilled_ns = c->ops.now_ns(c->ops.ctx);
+	c->refilled_ns = c->ops.mono_ns(c->ops.ctx);
 	return c;
 }
 
@@ -147,17 +157,47 @@ is_proxy(const struct config *cfg, const struct netaddr *a)
 	return false;
 }
 
-/* Why the alert's destination is not blocked; NULL when it may be. */
-static const char *
-never_reason(const struct config *cfg, const struct alert *a, bool familiar)
+/* The destination to judge and block: an IPv4-mapped IPv6 address
+ * (::ffff:a.b.c.d) as the IPv4 address it is. */
+static struct netaddr
+destination(const struct alert *a)
 {
-	if (!netaddr_is_set(&a->dst))
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+	struct netaddr d = a->dst;
+
+	if (d.family == 6 && memcmp(d.a, mapped, sizeof(mapped)) == 0)
+		d.family = 4;
+	return d;
+}
+
+/* On contain.never, an IPv4 address also as an entry written
+ * ::ffff:a.b.c.d (the same bytes as IPv6). */
+static bool
+on_never(const struct config *cfg, const struct netaddr *d)
+{
+	struct netaddr as6 = *d;
+
+	if (netset_contains(&cfg->contain_never, d))
+		return true;
+	as6.family = 6;
+	return d->family == 4 && netset_contains(&cfg->contain_never, &as6);
+}
+
+/* Why destination d of alert a is not blocked; NULL when it may be.
+ * special: addresses no upload goes to, whatever networks.internal says. */
+static const char *
+never_reason(const struct config *cfg, const struct alert *a,
+    const struct netaddr *d, bool familiar)
+{
+	if (!netaddr_is_set(d))
 		return "unknown";
-	if (netset_contains(&cfg->contain_never, &a->dst))
+	if (on_never(cfg, d))
 		return "never";
-	if (config_is_internal(cfg, &a->dst))
+	if (netaddr_is_loopback(d) || netaddr_is_never_destination(d))
+		return "special";
+	if (config_is_internal(cfg, d))
 		return "internal";
-	if (is_proxy(cfg, &a->dst))
+	if (is_proxy(cfg, d))
 		return "proxy";
 	if (config_is_home(cfg, a->dst_country))
 		return "home";
@@ -213,35 +253,50 @@ over_limit(struct contain *c, uint64_t now)
 
 /* ---- catch and release ---- */
 
-/* The address's entry: its own, else a free one or the least recently
- * blocked (forgotten). An entry whose block ended more than max_timeout
- * ago starts again from contain.timeout. */
+/* The address's entry; NULL when it was never blocked (or forgotten). */
 static struct blocked *
-history_entry(struct contain *c, const struct netaddr *a, uint64_t now)
+history_find(struct contain *c, const struct netaddr *a)
+{
+	size_t i;
+
+	for (i = 0; i < CONTAIN_HISTORY; i++)
+		if (c->history[i].addr.family != 0 &&
+		    netaddr_eq(&c->history[i].addr, a))
+			return &c->history[i];
+	return NULL;
+}
+
+/* Its earlier blocks that count: none once its last block ended more
+ * than max_timeout ago (it starts again from contain.timeout). */
+static uint32_t
+history_blocks(const struct contain *c, const struct blocked *b, uint64_t now)
 {
 	uint64_t forget = c->cfg->contain_max_timeout_s * NS_PER_SEC;
-	struct blocked *b, *victim = NULL;
+
+	if (b == NULL || (now > b->until_ns && now - b->until_ns > forget))
+		return 0;
+	return b->blocks;
+}
+
+/* A slot for a new address: a free one, else the least recently blocked
+ * of those whose block ended, else the least recently blocked. */
+static struct blocked *
+history_slot(struct contain *c, uint64_t now)
+{
+	struct blocked *b, *ended = NULL, *oldest = NULL;
 	size_t i;
 
 	for (i = 0; i < CONTAIN_HISTORY; i++) {
 		b = &c->history[i];
-		if (b->addr.family == 0) {
-			if (victim == NULL || victim->addr.family != 0)
-				victim = b;
-			continue;
-		}
-		if (netaddr_eq(&b->addr, a)) {
-			if (now > b->until_ns && now - b->until_ns > forget)
-				b->blocks = 0;
+		if (b->addr.family == 0)
 			return b;
-		}
-		if (victim == NULL || (victim->addr.family != 0 &&
-		    b->last_ns < victim->last_ns))
-			victim = b;
+		if (b->until_ns <= now &&
+		    (ended == NULL || b->last_ns < ended->last_ns))
+			ended = b;
+		if (oldest == NULL || b->last_ns < oldest->last_ns)
+			oldest = b;
 	}
-	memset(victim, 0, sizeof(*victim));
-	victim->addr = *a;
-	return victim;
+	return ended != NULL ? ended : oldest;
 }
 
 /* ---- acting ---- */
@@ -256,21 +311,69 @@ skipped(struct contain *c, struct alert *a, const char *reason)
 		c->stats.skipped++;
 }
 
+static const char *
+nft_set_of(const struct config *cfg, const struct netaddr *d)
+{
+	return d->family == 4 ? cfg->contain_nft_set : cfg->contain_nft_set6;
+}
+
 static void
-block_nft(struct contain *c, struct alert *a, uint64_t now)
+say_until(struct alert *a, const char *set, uint64_t until_wall_ns)
+{
+	char when[RFC3339_LEN];
+
+	format_rfc3339_ms(until_wall_ns, when);
+	snprintf(a->contained, sizeof(a->contained), "nft set %s until %s", set,
+	    when);
+}
+
+/* d's block has not ended: the alert says that block (nothing added:
+ * the element is still in the set with its timeout). */
+static bool
+still_blocked(struct contain *c, struct alert *a, const struct netaddr *d,
+    uint64_t now)
+{
+	const struct blocked *b = history_find(c, d);
+
+	if (b == NULL || now >= b->until_ns)
+		return false;
+	say_until(a, nft_set_of(c->cfg, d), b->until_wall_ns);
+	return true;
+}
+
+/* Noted after the element was added: its entry (taken now if new). */
+static const struct blocked *
+note_block(struct contain *c, struct blocked *b, const struct netaddr *d,
+    uint32_t blocks, uint64_t now, uint64_t t)
+{
+	if (b == NULL) {
+		b = history_slot(c, now);
+		memset(b, 0, sizeof(*b));
+		b->addr = *d;
+	}
+	b->blocks = blocks + 1;
+	b->last_ns = now;
+	b->until_ns = now + t * NS_PER_SEC;
+	b->until_wall_ns = c->ops.now_ns(c->ops.ctx) + t * NS_PER_SEC;
+	return b;
+}
+
+static void
+block_nft(struct contain *c, struct alert *a, const struct netaddr *d,
+    uint64_t now)
 {
 	const struct config *cfg = c->cfg;
-	const char *set = a->dst.family == 4 ? cfg->contain_nft_set :
-	    cfg->contain_nft_set6;
-	struct blocked *b = history_entry(c, &a->dst, now);
+	const char *set = nft_set_of(cfg, d);
+	struct blocked *b = history_find(c, d);
+	uint32_t blocks = history_blocks(c, b, now);
 	uint64_t t = contain_timeout_s(cfg->contain_timeout_s,
-	    cfg->contain_max_timeout_s, b->blocks), t0, until;
-	char addr[NETADDR_STRLEN], err[256], when[RFC3339_LEN];
+	    cfg->contain_max_timeout_s, blocks), t0;
+	char addr[NETADDR_STRLEN], err[256];
 
-	netaddr_format(&a->dst, addr, sizeof(addr));
-	t0 = clock_mono_ns();
+	netaddr_format(d, addr, sizeof(addr));
+	t0 = c->ops.mono_ns(c->ops.ctx);
 	if (c->ops.nft_add(c->ops.ctx, cfg->contain_nft_family,
-	    cfg->contain_nft_table, set, &a->dst, t * 1000, err,
+	    cfg->contain_nft_table, set, d, t * 1000, err,
 	    sizeof(err)) != 0) {
 		log_warnx("contain: nft set %s add %s: %s (alert %s)", set, addr,
 		    err, a->id);
@@ -279,15 +382,9 @@ block_nft(struct contain *c, struct alert *a, uint64_t now)
 	}
 	log_info("contain: nft set %s add %s timeout %llus in %.3f ms "
 	    "(block %u of the address, alert %s)", set, addr,
-	    (unsigned long long)t, (double)(clock_mono_ns() - t0) / 1e6,
-	    b->blocks + 1, a->id);
-	until = now + t * NS_PER_SEC;
-	b->blocks++;
-	b->last_ns = now;
-	b->until_ns = until;
-	format_rfc3339_ms(until, when);
-	snprintf(a->contained, sizeof(a->contained), "nft set %s until %s", set,
-	    when);
+	    (unsigned long long)t,
+	    (double)(c->ops.mono_ns(c->ops.ctx) - t0) / 1e6, blocks + 1, a->id);
+	say_until(a, set, note_block(c, b, d, blocks, now, t)->until_wall_ns);
 	c->stats.blocked++;
 }
 
@@ -334,10 +431,10 @@ block_exec(struct contain *c, struct alert *a)
 		skipped(c, a, "error");
 		return;
 	}
-	t0 = c->ops.now_ns(c->ops.ctx);
+	t0 = c->ops.mono_ns(c->ops.ctx);
 	rc = c->ops.exec(c->ops.ctx, path, json, sb.len,
 	    c->cfg->contain_exec_timeout_s * 1000, &r, err, sizeof(err));
-	t1 = c->ops.now_ns(c->ops.ctx);
+	t1 = c->ops.mono_ns(c->ops.ctx);
 	c->hook_busy_ns += t1 > t0 ? t1 - t0 : 0;
 	if (rc != 0) {
 		log_warnx("contain: exec %s (alert %s)", err, a->id);
@@ -365,16 +462,21 @@ void
 contain_alert(struct contain *c, struct alert *a, bool familiar)
 {
 	int rule = rules_index(a->rule);
+	struct netaddr d = destination(a);
 	const char *why;
 	uint64_t now;
 
+	if (!c->cfg->contain_enabled) /* turned off by a reload */
+		return;
 	if (rule < 0 || !(c->cfg->contain_rules & (1u << rule)))
 		return;
-	if ((why = never_reason(c->cfg, a, familiar)) != NULL) {
+	if ((why = never_reason(c->cfg, a, &d, familiar)) != NULL) {
 		skipped(c, a, why);
 		return;
 	}
-	now = c->ops.now_ns(c->ops.ctx);
+	now = c->ops.mono_ns(c->ops.ctx);
+	if (c->cfg->contain_exec == NULL && still_blocked(c, a, &d, now))
+		return;
 	if ((why = over_limit(c, now)) != NULL) {
 		log_warnx("contain: %s: alert %s not acted on", why, a->id);
 		c->stats.rate_limited++;
@@ -384,5 +486,5 @@ contain_alert(struct contain *c, struct alert *a, bool familiar)
 	if (c->cfg->contain_exec != NULL)
 		block_exec(c, a);
 	else
-		block_nft(c, a, now);
+		block_nft(c, a, &d, now);
 }

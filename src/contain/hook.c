@@ -1,8 +1,9 @@
 /*
  * hook.c - contain.exec's program: posix_spawn (no shell, argv {path},
  * descriptors past stderr closed, signals at their defaults, a process
- * group of its own), its stdin fed and closed, its output read while it
- * runs, SIGKILL to its group at the time limit.
+ * group of its own), its stdin fed (non-blocking, within the time limit)
+ * and closed, its output read while it runs, SIGKILL to its group when
+ * it exited or at the time limit (what it left in the background too).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,7 +27,8 @@ struct run {
 	size_t left;
 	struct hook_result *r;
 	int status;
-	bool exited;
+	bool exited;        /* a zombie, not yet reaped: its pid (and so its
+			     * group's id) cannot be taken by another */
 };
 
 static int
@@ -115,6 +117,18 @@ write_input(struct run *x)
 	}
 }
 
+/* Has it exited? Left unreaped (WNOWAIT) so that its group can still be
+ * killed without the pid being another's. */
+static bool
+has_exited(pid_t pid)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	return waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+	    si.si_pid == pid;
+}
+
 static void
 wait_turn(struct run *x, uint64_t ms)
 {
@@ -128,8 +142,7 @@ wait_turn(struct run *x, uint64_t ms)
 	(void)poll(n > 0 ? fds : NULL, n, (int)ms);
 	read_output(x);
 	write_input(x);
-	if (waitpid(x->pid, &x->status, WNOHANG) == x->pid)
-		x->exited = true;
+	x->exited = has_exited(x->pid);
 }
 
 static void
@@ -137,12 +150,10 @@ finish(struct run *x)
 {
 	struct hook_result *r = x->r;
 
-	if (!x->exited) {
-		r->timed_out = true;
-		(void)kill(-x->pid, SIGKILL);
-		while (waitpid(x->pid, &x->status, 0) == -1 && errno == EINTR)
-			;
-	}
+	r->timed_out = !x->exited;
+	(void)kill(-x->pid, SIGKILL); /* it, or what it left running */
+	while (waitpid(x->pid, &x->status, 0) == -1 && errno == EINTR)
+		;
 	read_output(x); /* what it wrote before it ended */
 	if (WIFEXITED(x->status))
 		r->exit_status = WEXITSTATUS(x->status);
@@ -154,10 +165,22 @@ finish(struct run *x)
 		close(x->out);
 }
 
+/* Our end of a pipe made non-blocking, else closed: never a write or a
+ * read that waits for the hook. */
+static void
+nonblocking(int *fd)
+{
+	if (fcntl(*fd, F_SETFL, O_NONBLOCK) == -1) {
+		close(*fd);
+		*fd = -1;
+	}
+}
+
 int
 hook_run(const char *path, const char *input, size_t len,
     uint64_t timeout_ms, struct hook_result *r, char *err, size_t errlen)
 {
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
 	int in[2], out[2], rc;
 	uint64_t deadline, now;
 	struct run x;
@@ -184,20 +207,24 @@ hook_run(const char *path, const char *input, size_t len,
 		close(out[0]);
 		return -1;
 	}
+	/* a hook that does not read its stdin: EPIPE, not SIGPIPE */
+	sigemptyset(&ign.sa_mask);
+	(void)sigaction(SIGPIPE, &ign, &old);
 	x.in = in[1];
 	x.out = out[0];
 	x.input = input;
 	x.left = len;
 	x.r = r;
-	(void)fcntl(x.in, F_SETFL, O_NONBLOCK);
-	(void)fcntl(x.out, F_SETFL, O_NONBLOCK);
-	write_input(&x);
+	nonblocking(&x.in);
+	nonblocking(&x.out);
 	deadline = clock_mono_ns() + timeout_ms * 1000000ULL;
+	write_input(&x);
 	while (!x.exited && (now = clock_mono_ns()) < deadline) {
 		uint64_t ms = (deadline - now) / 1000000ULL;
 
 		wait_turn(&x, ms < HOOK_POLL_MS ? ms : HOOK_POLL_MS);
 	}
 	finish(&x);
+	(void)sigaction(SIGPIPE, &old, NULL);
 	return 0;
 }

@@ -10,6 +10,7 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -17,7 +18,6 @@
 #include <string.h>
 #include <endian.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include "exfild/contain/nft.h"
@@ -26,6 +26,8 @@
 
 #define NFT_BUF 1024
 #define NFT_ANSWER_BUF 8192
+#define NFT_WAIT_NS (1 * NS_PER_SEC) /* for the kernel's answer, in all */
+#define NFT_ERRNO_MAX 4095            /* as the kernel's MAX_ERRNO */
 
 struct nft_conn {
 	int fd;
@@ -55,9 +57,8 @@ nft_family(const char *name)
 struct nft_conn *
 nft_open(char *err, size_t errlen)
 {
-	struct sockaddr_nl sa;
+	struct sockaddr_nl sa, kernel = { .nl_family = AF_NETLINK };
 	socklen_t salen = sizeof(sa);
-	struct timeval tv = { 1, 0 };
 	struct nft_conn *n;
 	int fd;
 
@@ -68,9 +69,10 @@ nft_open(char *err, size_t errlen)
 	}
 	memset(&sa, 0, sizeof(sa));
 	sa.nl_family = AF_NETLINK;
+	/* connected to the kernel (port 0): nothing else can answer */
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1 ||
 	    getsockname(fd, (struct sockaddr *)&sa, &salen) == -1 ||
-	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == -1) {
+	    connect(fd, (struct sockaddr *)&kernel, sizeof(kernel)) == -1) {
 		snprintf(err, errlen, "nft: netlink socket: %s", strerror(errno));
 		close(fd);
 		return NULL;
@@ -232,33 +234,43 @@ cur_host(struct cursor *c, void *out, size_t n)
 		memcpy(out, p, n);
 }
 
-/* The answer to seq in one datagram: 1 when found (its errno in *error,
- * 0 for an ACK), 0 when not there, -1 when malformed. */
-static int
-find_answer(const uint8_t *d, size_t len, uint32_t seq, int *error)
+/* Is seqno one of the batch's (BEGIN seq - 1, the add seq, END seq + 1)? */
+static bool
+in_batch(uint32_t seqno, uint32_t seq)
+{
+	return (uint32_t)(seqno - (seq - 1)) <= 2;
+}
+
+int
+nft_find_answer(const uint8_t *d, size_t len, uint32_t seq, int *error)
 {
 	struct cursor c;
 
 	cur_init(&c, d, len);
 	while (cur_left(&c) >= NLMSG_HDRLEN) {
-		struct cursor m = c;
+		struct cursor m = cur_view(&c);
 		uint32_t mlen, seqno;
 		uint16_t type;
 		int32_t e;
 
 		cur_host(&m, &mlen, sizeof(mlen));
+		if (m.err || mlen < NLMSG_HDRLEN || mlen > cur_left(&c))
+			return -1;
+		cur_narrow(&m, mlen - sizeof(mlen)); /* this message only */
 		cur_host(&m, &type, sizeof(type));
 		cur_skip(&m, 2); /* flags */
 		cur_host(&m, &seqno, sizeof(seqno));
 		cur_skip(&m, 4); /* the port id */
-		if (m.err || mlen < NLMSG_HDRLEN || mlen > cur_left(&c))
-			return -1;
-		if (seqno == seq && type == NLMSG_ERROR) {
-			cur_host(&m, &e, sizeof(e));
-			if (m.err)
+		if (type == NLMSG_ERROR && in_batch(seqno, seq)) {
+			if (mlen < NLMSG_HDRLEN + sizeof(e))
 				return -1;
-			*error = -e;
-			return 1;
+			cur_host(&m, &e, sizeof(e));
+			if (m.err || e > 0 || e < -NFT_ERRNO_MAX)
+				return -1;
+			if (e != 0 || seqno == seq) { /* an error, or the ACK */
+				*error = -e;
+				return 1;
+			}
 		}
 		cur_skip(&c, NLMSG_ALIGN(mlen) < cur_left(&c) ?
 		    NLMSG_ALIGN(mlen) : cur_left(&c));
@@ -266,23 +278,60 @@ find_answer(const uint8_t *d, size_t len, uint32_t seq, int *error)
 	return 0;
 }
 
+/* The next datagram before the deadline: its length, 0 when the time is
+ * up, -1 with err. */
+static ssize_t
+recv_until(struct nft_conn *n, uint8_t *buf, size_t cap, uint64_t deadline,
+    char *err, size_t errlen)
+{
+	struct pollfd pfd = { .fd = n->fd, .events = POLLIN };
+	uint64_t now;
+	ssize_t got;
+
+	while ((now = clock_mono_ns()) < deadline) {
+		if (poll(&pfd, 1, (int)((deadline - now + 999999) / 1000000)) < 0 &&
+		    errno != EINTR)
+			break;
+		got = recv(n->fd, buf, cap, MSG_DONTWAIT | MSG_TRUNC);
+		if (got < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (got < 0)
+			break;
+		if ((size_t)got > cap) {
+			snprintf(err, errlen, "nft: an answer from the kernel "
+			    "was cut (%zd bytes)", got);
+			return -1;
+		}
+		return got;
+	}
+	if (now < deadline) {
+		snprintf(err, errlen, "nft: no answer from the kernel: %s",
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* The answer to seq, waited for NFT_WAIT_NS in all (older answers read
+ * meanwhile do not extend it). */
 static int
 read_answer(struct nft_conn *n, uint32_t seq, char *err, size_t errlen)
 {
+	uint64_t deadline = clock_mono_ns() + NFT_WAIT_NS;
 	uint8_t buf[NFT_ANSWER_BUF];
 	int error = 0, found;
 	ssize_t got;
 
 	for (;;) {
-		got = recv(n->fd, buf, sizeof(buf), 0);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			snprintf(err, errlen, "nft: no answer from the kernel: %s",
-			    errno == EAGAIN ? "timed out" : strerror(errno));
+		got = recv_until(n, buf, sizeof(buf), deadline, err, errlen);
+		if (got < 0)
+			return -1;
+		if (got == 0) {
+			snprintf(err, errlen,
+			    "nft: no answer from the kernel: timed out");
 			return -1;
 		}
-		found = find_answer(buf, (size_t)got, seq, &error);
+		found = nft_find_answer(buf, (size_t)got, seq, &error);
 		if (found < 0) {
 			snprintf(err, errlen, "nft: malformed answer from the kernel");
 			return -1;
@@ -301,7 +350,6 @@ nft_add_element(struct nft_conn *n, const char *family, const char *table,
     const char *set, const struct netaddr *addr, uint64_t timeout_ms,
     char *err, size_t errlen)
 {
-	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
 	uint8_t buf[NFT_BUF];
 	int fam = nft_family(family);
 	uint32_t seq;
@@ -319,8 +367,7 @@ nft_add_element(struct nft_conn *n, const char *family, const char *table,
 		snprintf(err, errlen, "nft: the request does not fit");
 		return -1;
 	}
-	if (sendto(n->fd, buf, len, 0, (struct sockaddr *)&kernel,
-	    sizeof(kernel)) != (ssize_t)len) {
+	if (send(n->fd, buf, len, 0) != (ssize_t)len) {
 		snprintf(err, errlen, "nft: sending to the kernel: %s",
 		    strerror(errno));
 		return -1;

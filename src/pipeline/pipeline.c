@@ -800,6 +800,25 @@ pipeline_report_pairs(struct pipeline *p, pipeline_pair_fn fn, void *ctx)
 
 /* ---- live mode: reload ---- */
 
+/* contain.enabled changed by a reload: off stops blocking at once (the
+ * running contain sees it); on needs the start's privileges unless
+ * containment was started. */
+static void
+note_contain_switch(const struct pipeline *p, const struct config *cfg)
+{
+	if (p->cfg->contain_enabled == cfg->contain_enabled)
+		return;
+	if (!cfg->contain_enabled)
+		log_info("%s: contain.enabled: off: alerts block nothing from now "
+		    "on (addresses in the sets stay until their timeouts)",
+		    cfg->path);
+	else if (p->contain == NULL)
+		log_warnx("%s: contain.enabled: on takes effect at the next "
+		    "restart", cfg->path);
+	else
+		log_info("%s: contain.enabled: on again", cfg->path);
+}
+
 static void
 warn_restart_only(const struct config *old, const struct config *cfg)
 {
@@ -811,9 +830,6 @@ warn_restart_only(const struct config *old, const struct config *cfg)
 	    old->limit_app_parsers != cfg->limit_app_parsers ||
 	    old->limit_half_open_per_host != cfg->limit_half_open_per_host)
 		log_warnx("%s: limits: changes take effect at the next restart",
-		    cfg->path);
-	if (old->contain_enabled != cfg->contain_enabled)
-		log_warnx("%s: contain.enabled: takes effect at the next restart",
 		    cfg->path);
 	if (old->evidence_enabled != cfg->evidence_enabled ||
 	    !str_eq_nullable(old->evidence_dir, cfg->evidence_dir) ||
@@ -927,6 +943,7 @@ pipeline_commit_config(struct pipeline *p, struct pipeline_update *u)
 	    names_load_hosts(p->names, cfg->geo_hosts, err, sizeof(err)) != 0)
 		log_warnx("%s", err); /* it loaded a moment ago: the file changed */
 	warn_restart_only(p->cfg, cfg);
+	note_contain_switch(p, cfg);
 	geo_free(p->geo);
 	p->geo = u->geo;
 	p->cfg = cfg;

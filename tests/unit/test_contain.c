@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -31,11 +33,12 @@
 #include "exfild/util/util.h"
 
 #define NOW0 1700000000000000000ULL /* 2023-11-14T22:13:20.000Z */
+#define MONO0 (5 * NS_PER_SEC)     /* the monotonic clock at the start */
 
 /* ---- the double ---- */
 
 struct double_ops {
-	uint64_t now;
+	uint64_t now, mono;         /* the wall clock, the monotonic one */
 	int nft_calls, exec_calls;
 	int nft_rc;
 	char family[8], table[64], set[64];
@@ -75,6 +78,7 @@ d_exec(void *ctx, const char *path, const char *input, size_t len,
 	(void)timeout_ms;
 	d->exec_calls++;
 	d->now += d->exec_ns;
+	d->mono += d->exec_ns;
 	str_copy(d->path, path, sizeof(d->path));
 	assert_true(len < sizeof(d->input));
 	memcpy(d->input, input, len);
@@ -91,6 +95,12 @@ d_now(void *ctx)
 	return ((struct double_ops *)ctx)->now;
 }
 
+static uint64_t
+d_mono(void *ctx)
+{
+	return ((struct double_ops *)ctx)->mono;
+}
+
 struct fixture {
 	struct config *cfg;
 	struct contain *c;
@@ -103,10 +113,11 @@ static void
 start(const char *yaml)
 {
 	char err[CONFIG_ERR_LEN];
-	struct contain_ops ops = { d_nft, d_exec, d_now, &fx.d };
+	struct contain_ops ops = { d_nft, d_exec, d_now, d_mono, &fx.d };
 
 	memset(&fx, 0, sizeof(fx));
 	fx.d.now = NOW0;
+	fx.d.mono = MONO0;
 	if (config_load_string("test.yaml", yaml, strlen(yaml), &fx.cfg, err,
 	    sizeof(err)) != 0)
 		fail_msg("%s", err);
@@ -156,6 +167,14 @@ contain(const char *rule, const char *dst, const char *cc, bool familiar,
 	contain_alert(fx.c, a, familiar);
 }
 
+/* Time passes: both clocks move on. */
+static void
+advance(uint64_t ns)
+{
+	fx.d.now += ns;
+	fx.d.mono += ns;
+}
+
 /* The counters are these. */
 static void
 expect_stats(uint64_t blocked, uint64_t skipped, uint64_t errors,
@@ -195,7 +214,25 @@ test_blocks_listed(void **state)
 	assert_string_equal(a.contained,
 	    "nft set block6 until 2023-11-14T23:13:20.000Z");
 	assert_string_equal(fx.d.set, "block6");
-	expect_stats(2, 0, 0, 0);
+	/* IPv4-mapped IPv6: blocked as the IPv4 address, in block4 */
+	contain("staging", "::ffff:203.0.113.10", "RU", false, &a);
+	assert_string_equal(fx.d.set, "block4");
+	assert_int_equal(fx.d.addr.family, 4);
+	{
+		struct netaddr want;
+
+		assert_int_equal(netaddr_parse("203.0.113.10", &want), 0);
+		assert_true(netaddr_eq(&fx.d.addr, &want));
+	}
+	expect_stats(3, 0, 0, 0);
+	teardown(NULL);
+
+	/* a contain.never entry written ::ffff:a.b.c.d holds for IPv4 */
+	start("contain:\n  enabled: true\n  never: ['::ffff:198.18.0.0/120']\n");
+	contain("staging", "198.18.0.5", "RU", false, &a);
+	assert_string_equal(a.contained, "skipped (never)");
+	contain("staging", "198.18.1.5", "RU", false, &a); /* next to it */
+	assert_int_equal(fx.d.nft_calls, 1);
 	teardown(NULL);
 }
 
@@ -236,6 +273,19 @@ test_never_blocked(void **state)
 		{ NULL, "RU", false, "skipped (unknown)" },
 		{ "192.0.2.77", "RU", false, "skipped (never)" },
 		{ "10.9.9.9", "RU", false, "skipped (internal)" },
+		{ "127.0.0.1", "RU", false, "skipped (special)" },
+		{ "224.0.0.251", "RU", false, "skipped (special)" },
+		{ "255.255.255.255", "RU", false, "skipped (special)" },
+		{ "169.254.169.254", "RU", false, "skipped (special)" },
+		{ "0.0.0.0", "RU", false, "skipped (special)" },
+		{ "::1", "RU", false, "skipped (special)" },
+		{ "ff02::fb", "RU", false, "skipped (special)" },
+		{ "fe80::1", "RU", false, "skipped (special)" },
+		{ "::", "RU", false, "skipped (special)" },
+		{ "::ffff:127.0.0.1", "RU", false, "skipped (special)" },
+		{ "::ffff:192.0.2.77", "RU", false, "skipped (never)" },
+		{ "::ffff:10.9.9.9", "RU", false, "skipped (internal)" },
+		{ "::ffff:198.51.100.7", "RU", false, "skipped (proxy)" },
 		{ "198.51.100.7", "RU", false, "skipped (proxy)" },
 		{ "203.0.113.9", "JP", false, "skipped (home)" },
 		{ "203.0.113.9", "RU", true, "skipped (familiar)" },
@@ -272,13 +322,13 @@ test_doubling(void **state)
 	for (i = 0; i < ARRAY_LEN(want_s); i++) {
 		contain("staging", "203.0.113.9", "RU", false, &a);
 		assert_int_equal(fx.d.timeout_ms, want_s[i] * 1000);
-		fx.d.now += want_s[i] * NS_PER_SEC + NS_PER_SEC; /* it ended */
+		advance(want_s[i] * NS_PER_SEC + NS_PER_SEC); /* it ended */
 	}
 	/* another address starts at an hour */
 	contain("staging", "203.0.113.10", "RU", false, &a);
 	assert_int_equal(fx.d.timeout_ms, 3600000);
 	/* 24 h after its last block ended, the first one's count is gone */
-	fx.d.now += 86400 * NS_PER_SEC;
+	advance(86400 * NS_PER_SEC);
 	contain("staging", "203.0.113.9", "RU", false, &a);
 	assert_int_equal(fx.d.timeout_ms, 3600000);
 	teardown(NULL);
@@ -303,12 +353,19 @@ test_history_eviction(void **state)
 	(void)state;
 	start(BASE_YAML "  max_per_minute: 1000000000\n");
 	for (i = 0; i < CONTAIN_HISTORY + 1; i++) {
+		if (i == CONTAIN_HISTORY) { /* full: a failed add takes no slot */
+			fx.d.nft_rc = -1;
+			contain("staging", "198.18.0.1", "RU", false, &a);
+			assert_string_equal(a.contained, "skipped (error)");
+			fx.d.nft_rc = 0;
+		}
 		snprintf(addr, sizeof(addr), "203.%zu.%zu.1", (i >> 8) & 255,
 		    i & 255);
 		contain("staging", addr, "RU", false, &a);
 		assert_int_equal(fx.d.timeout_ms, 3600000);
-		fx.d.now += NS_PER_SEC;
+		advance(NS_PER_SEC);
 	}
+	advance(3600 * NS_PER_SEC); /* every block ended */
 	/* the second address is still known: doubled; the first was evicted */
 	contain("staging", "203.0.1.1", "RU", false, &a);
 	assert_int_equal(fx.d.timeout_ms, 7200000);
@@ -318,17 +375,119 @@ test_history_eviction(void **state)
 	teardown(NULL);
 }
 
+/* Full of running blocks, a new address takes the slot of one whose
+ * block ended, though another was blocked less recently. */
+static void
+test_history_prefers_ended(void **state)
+{
+	struct alert a;
+	char addr[32];
+	size_t i;
+
+	(void)state;
+	start(BASE_YAML "  max_per_minute: 1000000000\n");
+	contain("staging", "198.18.0.1", "RU", false, &a);   /* O: 1 h */
+	advance(3601 * NS_PER_SEC);
+	contain("staging", "198.18.0.1", "RU", false, &a);   /* O: 2 h more */
+	assert_int_equal(fx.d.timeout_ms, 7200000);
+	advance(NS_PER_SEC);
+	contain("staging", "198.18.0.2", "RU", false, &a);   /* E: 1 h */
+	advance(98 * NS_PER_SEC);
+	for (i = 0; i < CONTAIN_HISTORY - 2; i++) {          /* the rest: 1 h */
+		snprintf(addr, sizeof(addr), "203.0.%zu.%zu", i >> 8, i & 255);
+		contain("staging", addr, "RU", false, &a);
+	}
+	advance(3550 * NS_PER_SEC); /* E ended; O and the rest run */
+	contain("staging", "198.18.0.3", "RU", false, &a);   /* takes E's */
+	advance(7200 * NS_PER_SEC); /* all ended */
+	contain("staging", "198.18.0.1", "RU", false, &a);   /* O: remembered */
+	assert_int_equal(fx.d.timeout_ms, 4 * 3600000ULL);
+	contain("staging", "198.18.0.2", "RU", false, &a);   /* E: forgotten */
+	assert_int_equal(fx.d.timeout_ms, 3600000);
+	teardown(NULL);
+}
+
+/* An address whose block runs is not added again, nor its timeout
+ * doubled: the alert says the running block; no token is taken. */
+static void
+test_still_blocked(void **state)
+{
+	struct alert a;
+
+	(void)state;
+	start(BASE_YAML "  max_per_minute: 2\n");
+	contain("staging", "203.0.113.9", "RU", false, &a);
+	assert_string_equal(a.contained,
+	    "nft set block4 until 2023-11-14T23:13:20.000Z");
+	advance(600 * NS_PER_SEC);
+	contain("staging", "203.0.113.9", "RU", false, &a);
+	assert_string_equal(a.contained,
+	    "nft set block4 until 2023-11-14T23:13:20.000Z");
+	contain("staging", "::ffff:203.0.113.9", "RU", false, &a);
+	assert_string_equal(a.contained,
+	    "nft set block4 until 2023-11-14T23:13:20.000Z");
+	assert_int_equal(fx.d.nft_calls, 1);
+	expect_stats(1, 0, 0, 0);
+	contain("staging", "203.0.113.10", "RU", false, &a); /* a token left */
+	assert_int_equal(fx.d.nft_calls, 2);
+	advance(3000 * NS_PER_SEC + 1); /* the first block ended */
+	contain("staging", "203.0.113.9", "RU", false, &a);
+	assert_int_equal(fx.d.nft_calls, 3);
+	assert_int_equal(fx.d.timeout_ms, 7200000);
+	assert_string_equal(a.contained,
+	    "nft set block4 until 2023-11-15T01:13:20.000Z");
+	teardown(NULL);
+}
+
+/* The rate limit and the hook budget go by the monotonic clock: the wall
+ * clock stepped back an hour takes nothing from the refill. */
+static void
+test_monotonic(void **state)
+{
+	struct alert a;
+
+	(void)state;
+	start(BASE_YAML "  max_per_minute: 1\n");
+	contain("staging", "203.0.113.1", "RU", false, &a);
+	assert_int_equal(fx.d.nft_calls, 1);
+	fx.d.now -= 3600 * NS_PER_SEC;
+	fx.d.mono += 60 * NS_PER_SEC;
+	contain("staging", "203.0.113.2", "RU", false, &a);
+	assert_int_equal(fx.d.nft_calls, 2);
+	/* the until shown is the wall clock's */
+	assert_string_equal(a.contained,
+	    "nft set block4 until 2023-11-14T22:13:20.000Z");
+	fx.d.now += 7200 * NS_PER_SEC; /* forward: no token from it */
+	contain("staging", "203.0.113.3", "RU", false, &a);
+	assert_string_equal(a.contained, "skipped (rate-limited)");
+	teardown(NULL);
+
+	start(BASE_YAML "  exec: /opt/hooks/block\n  exec_timeout: 5s\n"
+	    "  max_per_minute: 100\n");
+	fx.d.exec_ns = 6 * NS_PER_SEC;
+	contain("staging", "203.0.113.9", "RU", false, &a);
+	contain("staging", "203.0.113.9", "RU", false, &a);
+	contain("staging", "203.0.113.9", "RU", false, &a); /* 18 s used */
+	fx.d.now += 120 * NS_PER_SEC; /* the wall clock only */
+	contain("staging", "203.0.113.9", "RU", false, &a);
+	assert_string_equal(a.contained, "skipped (rate-limited)");
+	assert_int_equal(fx.d.exec_calls, 3);
+	teardown(NULL);
+}
+
 /* max_per_minute blocks at once, then one per 60/max seconds. */
 static void
 test_rate_limit(void **state)
 {
 	struct alert a;
+	char addr[32];
 	int i;
 
 	(void)state;
 	start(BASE_YAML "  max_per_minute: 3\n");
 	for (i = 0; i < 3; i++) {
-		contain("staging", "203.0.113.9", "RU", false, &a);
+		snprintf(addr, sizeof(addr), "203.0.113.%d", i + 1);
+		contain("staging", addr, "RU", false, &a);
 		assert_string_not_equal(a.contained, "skipped (rate-limited)");
 	}
 	contain("staging", "203.0.113.9", "RU", false, &a);
@@ -337,10 +496,10 @@ test_rate_limit(void **state)
 	/* a skipped reason costs no token */
 	contain("staging", "10.1.1.1", "RU", false, &a);
 	assert_string_equal(a.contained, "skipped (internal)");
-	fx.d.now += 19 * NS_PER_SEC; /* not quite a token */
+	advance(19 * NS_PER_SEC); /* not quite a token */
 	contain("staging", "203.0.113.9", "RU", false, &a);
 	assert_string_equal(a.contained, "skipped (rate-limited)");
-	fx.d.now += 1 * NS_PER_SEC; /* 20 s: one */
+	advance(1 * NS_PER_SEC); /* 20 s: one */
 	contain("staging", "203.0.113.9", "RU", false, &a);
 	assert_int_equal(fx.d.nft_calls, 4);
 	expect_stats(4, 3, 0, 2);
@@ -425,11 +584,25 @@ test_exec_time_budget(void **state)
 	contain("staging", "203.0.113.9", "RU", false, &a); /* 18 + 5 > 20 */
 	assert_string_equal(a.contained, "skipped (rate-limited)");
 	assert_int_equal(fx.d.exec_calls, 3);
-	fx.d.now += 42 * NS_PER_SEC; /* the minute began at the first run */
+	advance(42 * NS_PER_SEC); /* the minute began at the first run */
 	contain("staging", "203.0.113.9", "RU", false, &a);
 	assert_string_equal(a.contained, "exec /opt/hooks/block exit 0");
 	expect_stats(4, 1, 0, 1);
 	teardown(NULL);
+}
+
+/* A reload with yaml: its config, applied (the caller frees it). */
+static struct config *
+reload(const char *yaml)
+{
+	char err[CONFIG_ERR_LEN];
+	struct config *c;
+
+	if (config_load_string("t.yaml", yaml, strlen(yaml), &c, err,
+	    sizeof(err)) != 0)
+		fail_msg("%s", err);
+	contain_apply_config(fx.c, c);
+	return c;
 }
 
 /* A reload: the new settings apply at once; the history of blocks and
@@ -442,7 +615,6 @@ test_reload(void **state)
 	    "  max_per_minute: 1\n";
 	static const char yaml2[] = BASE_YAML "  timeout: 2h\n  max_timeout: 7d\n"
 	    "  max_per_minute: 1\n";
-	char err[CONFIG_ERR_LEN];
 	struct config *c2, *c3;
 	struct alert a;
 
@@ -450,15 +622,11 @@ test_reload(void **state)
 	start(BASE_YAML);
 	contain("staging", "203.0.113.9", "RU", false, &a);
 	assert_int_equal(fx.d.timeout_ms, 3600000);
-	assert_int_equal(config_load_string("t.yaml", yaml, strlen(yaml), &c2,
-	    err, sizeof(err)), 0);
-	contain_apply_config(fx.c, c2);
+	c2 = reload(yaml);
 	contain("staging", "203.0.113.9", "RU", false, &a);
 	assert_string_equal(a.contained, "skipped (never)");
-	assert_int_equal(config_load_string("t.yaml", yaml2, strlen(yaml2), &c3,
-	    err, sizeof(err)), 0);
-	contain_apply_config(fx.c, c3);
-	fx.d.now += 3601 * NS_PER_SEC; /* the first block ended */
+	c3 = reload(yaml2);
+	advance(3601 * NS_PER_SEC); /* the first block ended */
 	contain("staging", "203.0.113.9", "RU", false, &a); /* its second */
 	assert_int_equal(fx.d.timeout_ms, 4 * 3600000ULL);
 	contain("staging", "203.0.113.10", "RU", false, &a); /* 1 a minute */
@@ -467,6 +635,29 @@ test_reload(void **state)
 	teardown(NULL);
 	config_free(c2);
 	config_free(c3);
+}
+
+/* A reload that turns contain.enabled off stops blocking at once. */
+static void
+test_reload_off(void **state)
+{
+	struct config *c2;
+	struct alert a;
+
+	(void)state;
+	start(BASE_YAML);
+	contain("staging", "203.0.113.9", "RU", false, &a);
+	assert_int_equal(fx.d.nft_calls, 1);
+	c2 = reload("contain:\n  enabled: false\n");
+	assert_false(c2->contain_enabled);
+	contain("staging", "203.0.113.10", "RU", false, &a);
+	assert_string_equal(a.contained, "");
+	contain("staging", "127.0.0.1", "RU", false, &a);
+	assert_string_equal(a.contained, "");
+	assert_int_equal(fx.d.nft_calls, 1);
+	expect_stats(1, 0, 0, 0);
+	teardown(NULL);
+	config_free(c2);
 }
 
 /* ---- the field in every format ---- */
@@ -671,6 +862,98 @@ test_hook_run(void **state)
 	rmdir(dir);
 }
 
+/* Is the process pid gone (or a zombie)? Waits up to 2 s. */
+static bool
+gone(long pid)
+{
+	char path[64], stat[256];
+	int i;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	for (i = 0; i < 200; i++) {
+		FILE *f = fopen(path, "r");
+		size_t n;
+		char *rp;
+
+		if (f == NULL)
+			return true;
+		n = fread(stat, 1, sizeof(stat) - 1, f);
+		fclose(f);
+		stat[n] = '\0';
+		rp = strrchr(stat, ')');
+		if (rp != NULL && rp[1] == ' ' && rp[2] == 'Z')
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+/* What a hook leaves behind: a background child is killed with its
+ * group when the hook exits; a hook that reads no stdin neither blocks
+ * nor kills us (SIGPIPE) with a large alert; none of our descriptors
+ * reaches it. */
+static void
+test_hook_leftovers(void **state)
+{
+	char dir[] = "/tmp/test_contain.XXXXXX", script[128], pidf[128],
+	    body[512], err[256];
+	static char big[256 * 1024];
+	struct hook_result r;
+	uint64_t t0;
+	long pid = 0;
+	FILE *f;
+	int fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(script, sizeof(script), "%s/hook", dir);
+	snprintf(pidf, sizeof(pidf), "%s/pid", dir);
+	snprintf(body, sizeof(body), "sleep 30 </dev/null >/dev/null 2>&1 &\n"
+	    "echo $! > %s\nexit 0\n", pidf);
+	write_script(script, body);
+	assert_int_equal(hook_run(script, "x\n", 2, 5000, &r, err,
+	    sizeof(err)), 0);
+	assert_int_equal(r.exit_status, 0);
+	assert_false(r.timed_out);
+	f = fopen(pidf, "r");
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%ld", &pid), 1);
+	fclose(f);
+	assert_true(pid > 1);
+	if (!gone(pid)) {
+		(void)kill((pid_t)pid, SIGKILL);
+		fail_msg("the hook's background child %ld still runs", pid);
+	}
+
+	/* 256 KiB it never reads: it exits, or is killed at the limit */
+	memset(big, 'a', sizeof(big));
+	write_script(script, "exit 3\n");
+	t0 = clock_mono_ns();
+	assert_int_equal(hook_run(script, big, sizeof(big), 2000, &r, err,
+	    sizeof(err)), 0);
+	assert_int_equal(r.exit_status, 3);
+	assert_false(r.timed_out);
+	write_script(script, "sleep 30\n");
+	assert_int_equal(hook_run(script, big, sizeof(big), 200, &r, err,
+	    sizeof(err)), 0);
+	assert_true(r.timed_out);
+	assert_true(clock_mono_ns() - t0 < 2 * NS_PER_SEC);
+
+	/* a descriptor of ours without O_CLOEXEC stays ours */
+	fd = open("/dev/null", O_RDONLY);
+	assert_true(fd > 2);
+	write_script(script, "exec ls /proc/self/fd\n");
+	assert_int_equal(hook_run(script, "", 0, 5000, &r, err,
+	    sizeof(err)), 0);
+	close(fd);
+	assert_int_equal(r.exit_status, 0);
+	assert_int_equal(r.output_len, strlen("0\n1\n2\n3\n"));
+	assert_memory_equal(r.output, "0\n1\n2\n3\n", r.output_len);
+	unlink(script);
+	unlink(pidf);
+	rmdir(dir);
+}
+
 /* ---- the netlink batch ---- */
 
 static const uint8_t *
@@ -722,6 +1005,77 @@ test_nft_batch(void **state)
 	assert_int_equal(nft_family("arp"), -1);
 }
 
+/* An NLMSG_ERROR of sequence seq with error e at off in buf (the
+ * request's header after it); mlen 0: its real length. Its end. */
+static size_t
+put_error(uint8_t *buf, size_t off, uint32_t seq, int32_t e, uint32_t mlen)
+{
+	struct nlmsghdr h = { 0 }, orig = { 0 };
+
+	h.nlmsg_len = mlen != 0 ? mlen :
+	    (uint32_t)(NLMSG_HDRLEN + sizeof(e) + sizeof(orig));
+	h.nlmsg_type = NLMSG_ERROR;
+	h.nlmsg_seq = seq;
+	memcpy(buf + off, &h, sizeof(h));
+	memcpy(buf + off + NLMSG_HDRLEN, &e, sizeof(e));
+	memcpy(buf + off + NLMSG_HDRLEN + sizeof(e), &orig, sizeof(orig));
+	return off + NLMSG_HDRLEN + sizeof(e) + sizeof(orig);
+}
+
+/* The kernel's answer: an error for any message of the batch is the
+ * answer (EPERM comes with BEGIN's number); the add's ACK is success;
+ * other numbers are skipped; bad codes and lengths are malformed. */
+static void
+test_nft_answer(void **state)
+{
+	uint8_t buf[256];
+	size_t len;
+	int error;
+
+	(void)state;
+	memset(buf, 0, sizeof(buf));
+	len = put_error(buf, 0, 99, -1, 0); /* EPERM on BEGIN (seq - 1) */
+	error = -7;
+	assert_int_equal(nft_find_answer(buf, len, 100, &error), 1);
+	assert_int_equal(error, 1);
+	len = put_error(buf, 0, 101, -2, 0); /* on END */
+	assert_int_equal(nft_find_answer(buf, len, 100, &error), 1);
+	assert_int_equal(error, 2);
+	len = put_error(buf, 0, 100, 0, 0); /* the add's ACK */
+	error = -7;
+	assert_int_equal(nft_find_answer(buf, len, 100, &error), 1);
+	assert_int_equal(error, 0);
+	len = put_error(buf, 0, 99, 0, 0); /* an ACK of BEGIN: not it */
+	assert_int_equal(nft_find_answer(buf, len, 100, &error), 0);
+	len = put_error(buf, 0, 97, -1, 0); /* an earlier batch's */
+	assert_int_equal(nft_find_answer(buf, len, 100, &error), 0);
+	len = put_error(buf, len, 100, -17, 0); /* ... then ours */
+	assert_int_equal(nft_find_answer(buf, len, 100, &error), 1);
+	assert_int_equal(error, 17);
+	/* sequence numbers wrap */
+	len = put_error(buf, 0, UINT32_MAX, -1, 0);
+	assert_int_equal(nft_find_answer(buf, len, 0, &error), 1);
+	assert_int_equal(error, 1);
+	/* codes that are no errno */
+	len = put_error(buf, 0, 100, 5, 0);
+	assert_int_equal(nft_find_answer(buf, len, 100, &error), -1);
+	len = put_error(buf, 0, 100, INT32_MIN, 0);
+	assert_int_equal(nft_find_answer(buf, len, 100, &error), -1);
+	len = put_error(buf, 0, 100, -4096, 0);
+	assert_int_equal(nft_find_answer(buf, len, 100, &error), -1);
+	len = put_error(buf, 0, 100, -4095, 0);
+	assert_int_equal(nft_find_answer(buf, len, 100, &error), 1);
+	/* an error message too short for its code, bytes after it */
+	len = put_error(buf, 0, 100, -1, NLMSG_HDRLEN);
+	assert_int_equal(nft_find_answer(buf, len, 100, &error), -1);
+	len = put_error(buf, 0, 100, -1, NLMSG_HDRLEN + 2);
+	assert_int_equal(nft_find_answer(buf, len, 100, &error), -1);
+	/* longer than the datagram */
+	len = put_error(buf, 0, 100, -1, 200);
+	assert_int_equal(nft_find_answer(buf, len, 100, &error), -1);
+	assert_int_equal(nft_find_answer(buf, 0, 100, &error), 0);
+}
+
 int
 main(void)
 {
@@ -731,15 +1085,21 @@ main(void)
 		cmocka_unit_test(test_never_blocked),
 		cmocka_unit_test(test_doubling),
 		cmocka_unit_test(test_history_eviction),
+		cmocka_unit_test(test_history_prefers_ended),
+		cmocka_unit_test(test_still_blocked),
+		cmocka_unit_test(test_monotonic),
 		cmocka_unit_test(test_rate_limit),
 		cmocka_unit_test(test_nft_error),
 		cmocka_unit_test(test_exec),
 		cmocka_unit_test(test_exec_time_budget),
 		cmocka_unit_test(test_reload),
+		cmocka_unit_test(test_reload_off),
 		cmocka_unit_test(test_formats),
 		cmocka_unit_test(test_config),
 		cmocka_unit_test(test_hook_run),
+		cmocka_unit_test(test_hook_leftovers),
 		cmocka_unit_test(test_nft_batch),
+		cmocka_unit_test(test_nft_answer),
 	};
 
 	log_init("test_contain", true, LOG_LEVEL_ERR);

@@ -31,8 +31,19 @@ size_t nft_build_add(uint8_t *buf, size_t cap, uint32_t seq, int family,
     const char *table, const char *set, const struct netaddr *addr,
     uint64_t timeout_ms);
 
-/* Adds the element and waits (1 s at most) for the kernel's answer:
- * 0, or -1 with "nft: ..." (the kernel's errno) in err. An element
+/*
+ * The answer to the batch of nft_build_add(seq) in one datagram d: 1 when
+ * found, *error the kernel's errno (0: the ACK of the add), 0 when not
+ * there, -1 when malformed. An error for any message of the batch (BEGIN
+ * seq - 1, the add, END seq + 1: EPERM, a bad res_id) is its answer.
+ * Each message is read within its nlmsg_len; an error code must be 0 or
+ * -1..-4095.
+ */
+int nft_find_answer(const uint8_t *d, size_t len, uint32_t seq, int *error);
+
+/* Adds the element and waits (1 s at most in all) for the kernel's
+ * answer: 0, or -1 with "nft: ..." (the kernel's errno, "timed out", a
+ * reply cut) in err. The socket is connected to the kernel. An element
  * already there is kept as it is (its timeout is not renewed). */
 int nft_add_element(struct nft_conn *n, const char *family, const char *table,
     const char *set, const struct netaddr *addr, uint64_t timeout_ms,
