@@ -378,10 +378,17 @@ dir_of_pair(struct evidence *ev, uint32_t pair_id, uint32_t pair_gen)
 	return NULL;
 }
 
-/* A write failed, or there is no room: the file ends here (once). */
+static void file_flush(struct evidence *ev, struct ev_file *fl);
+
+/* A write failed, or there is no room: the file ends here (once); with
+ * no room, what is buffered (counted in size and digest) is written. */
 static void
 file_fail(struct evidence *ev, struct ev_file *fl, const char *what, int err)
 {
+	if (fl->failed)
+		return;
+	if (err == 0)
+		file_flush(ev, fl);
 	if (fl->failed)
 		return;
 	fl->failed = fl->cut = true;
@@ -419,7 +426,11 @@ file_write(struct evidence *ev, struct ev_file *fl, const uint8_t *data,
 
 	if (fl->failed)
 		return;
-	if (fl->size + len > ev->max_bytes) {
+	/* (a reload may have lowered max_bytes below the size) */
+	if (fl->size >= ev->max_bytes) {
+		len = 0;
+		fl->cut = true;
+	} else if (len > ev->max_bytes - fl->size) {
 		len = (size_t)(ev->max_bytes - fl->size);
 		fl->cut = true;
 	}
@@ -443,8 +454,11 @@ file_write(struct evidence *ev, struct ev_file *fl, const uint8_t *data,
 			file_flush(ev, fl);
 	}
 	if (fl->cut && !fl->failed && fl->size >= ev->max_bytes) {
-		ev->stats.cut++;
-		fl->failed = true; /* (no more bytes: counted once) */
+		file_flush(ev, fl); /* what is buffered goes to disk first */
+		if (!fl->failed) {
+			ev->stats.cut++;
+			fl->failed = true; /* (no more bytes: counted once) */
+		}
 	}
 }
 

@@ -22,6 +22,7 @@
 
 #include "exfild/evidence/evidence.h"
 #include "exfild/util/netaddr.h"
+#include "exfild/util/sha256.h"
 #include "test_files.h"
 
 #define T0 (1700000000ULL * NS_PER_SEC + 500000000ULL) /* 22:13:20.500Z */
@@ -118,6 +119,40 @@ read_file(const char *path, char *out, size_t outlen)
 	n = fread(out, 1, outlen - 1, fp);
 	out[n] = '\0';
 	fclose(fp);
+}
+
+/* An alert for pair_id (gen 1) at ts with id's first 8 hex digits. */
+static void
+raise_alert(struct fixture *fx, struct evidence *ev, uint32_t pair_id,
+    const char *id, uint64_t ts, struct alert *a)
+{
+	memset(a, 0, sizeof(*a));
+	memset(&fx->pr, 0, sizeof(fx->pr));
+	a->ts_ns = ts;
+	a->rule = "bulk-upload";
+	snprintf(a->id, sizeof(a->id), "%s", id);
+	evidence_alert(ev, &fx->pr, pair_id, 1, a, ts + 3600 * NS_PER_SEC);
+}
+
+/* The SHA-256 and size of the file at path. */
+static uint64_t
+file_digest(const char *path, char hex[SHA256_HEX_LEN])
+{
+	static uint8_t buf[65536];
+	struct sha256 s;
+	uint64_t total = 0;
+	size_t n;
+	FILE *fp = fopen(path, "r");
+
+	assert_non_null(fp);
+	sha256_init(&s);
+	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0) {
+		sha256_update(&s, buf, n);
+		total += n;
+	}
+	fclose(fp);
+	sha256_final_hex(&s, hex);
+	return total;
 }
 
 static void
@@ -389,6 +424,64 @@ test_write_error(void **state)
 	evidence_free(ev);
 }
 
+/* A reload lowering max_bytes below an open file's size: no more bytes
+ * (no wrap of max_bytes - size), the file cut at what it had. */
+static void
+test_reload_lowers_max_bytes(void **state)
+{
+	struct fixture *fx = *state;
+	static uint8_t big[50000];
+	struct evidence_stats st;
+	struct evidence *ev;
+	struct config cfg;
+	char err[256];
+
+	memset(big, 'b', sizeof(big));
+	assert_non_null(ev = evidence_new(&fx->cfg, err, sizeof(err)));
+	start(ev, &fx->f1, 1, "a.zip", T0);
+	evidence_bytes(ev, &fx->f1, big, sizeof(big), T0);
+	cfg = fx->cfg;
+	cfg.evidence_max_bytes = 1000;
+	evidence_apply_config(ev, &cfg);
+	evidence_bytes(ev, &fx->f1, big, sizeof(big), T0);
+	evidence_end(ev, &fx->f1, T0);
+	evidence_get_stats(ev, &st);
+	assert_int_equal(st.bytes, sizeof(big) - EVIDENCE_HOLD);
+	assert_int_equal(st.cut, 1);
+	evidence_free(ev);
+}
+
+/* A file that reaches max_bytes (not a multiple of EVIDENCE_BUF): on
+ * disk exactly the size and SHA-256 its manifest line gives. */
+static void
+test_max_bytes_on_disk(void **state)
+{
+	struct fixture *fx = *state;
+	static uint8_t big[200000];
+	struct evidence *ev;
+	struct alert a;
+	char err[256], path[512], buf[2048], hex[SHA256_HEX_LEN], want[200];
+	size_t i;
+
+	for (i = 0; i < sizeof(big); i++)
+		big[i] = (uint8_t)(i * 7 + i / 251);
+	fx->cfg.evidence_max_bytes = 100000;
+	assert_non_null(ev = evidence_new(&fx->cfg, err, sizeof(err)));
+	start(ev, &fx->f1, 1, "a.zip", T0);
+	raise_alert(fx, ev, 1, "0123abcd", T0, &a);
+	evidence_bytes(ev, &fx->f1, big, sizeof(big), T0);
+	evidence_end(ev, &fx->f1, T0);
+	snprintf(path, sizeof(path), "%s/%s/001-a.zip", fx->dir, a.evidence_dir);
+	assert_int_equal(file_digest(path, hex), 100000);
+	snprintf(path, sizeof(path), "%s/%s/manifest.jsonl", fx->dir,
+	    a.evidence_dir);
+	read_file(path, buf, sizeof(buf));
+	snprintf(want, sizeof(want), "\"size\":100000,\"sha256\":\"%s\","
+	    "\"complete\":false", hex);
+	assert_non_null(strstr(buf, want));
+	evidence_free(ev);
+}
+
 int
 main(void)
 {
@@ -402,6 +495,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_reload_keeps_files, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_write_error, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reload_lowers_max_bytes,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_max_bytes_on_disk, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
