@@ -482,6 +482,156 @@ test_max_bytes_on_disk(void **state)
 	evidence_free(ev);
 }
 
+/* A victim directory with one file, mode 0700, beside fx->dir. */
+static void
+make_victim(const struct fixture *fx, char *victim, size_t len)
+{
+	char path[512];
+
+	snprintf(victim, len, "%s-victim", fx->dir);
+	assert_int_equal(mkdir(victim, 0700), 0);
+	assert_int_equal(chmod(victim, 0700), 0);
+	snprintf(path, sizeof(path), "%s/precious", victim);
+	write_text(path, "keep");
+}
+
+static void
+check_victim(const char *victim)
+{
+	char path[512];
+	struct stat sb;
+
+	snprintf(path, sizeof(path), "%s/precious", victim);
+	assert_int_equal(access(path, F_OK), 0);
+	assert_int_equal(stat(victim, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0700);
+	remove_tree(victim);
+}
+
+/* .spool a link to another directory: never followed (its file stays,
+ * its mode too); the link goes and a real spool is made. */
+static void
+test_spool_link_not_followed(void **state)
+{
+	struct fixture *fx = *state;
+	struct evidence *ev;
+	struct stat sb;
+	char err[256], victim[128], path[512];
+
+	make_victim(fx, victim, sizeof(victim));
+	snprintf(path, sizeof(path), "%s/.spool", fx->dir);
+	assert_int_equal(symlink(victim, path), 0);
+	assert_non_null(ev = evidence_new(&fx->cfg, err, sizeof(err)));
+	assert_int_equal(lstat(path, &sb), 0);
+	assert_true(S_ISDIR(sb.st_mode));
+	/* positive control: the real spool is used and cleared */
+	start(ev, &fx->f1, 1, "a.zip", T0);
+	evidence_end(ev, &fx->f1, T0);
+	evidence_free(ev);
+	check_victim(victim);
+}
+
+/* max_total: an alert-named link in evidence.dir is never followed, a
+ * directory that cannot be deleted (not ours) is skipped for the next
+ * oldest, and once nothing can go evidence.dir is not scanned again per
+ * write (errors counted once). */
+static void
+test_max_total_stuck(void **state)
+{
+	struct fixture *fx = *state;
+	static const char *olds[] = { "20000101T000000Z-old-aaaaaaaa",
+	    "20000101T000001Z-old-bbbbbbbb" };
+	struct evidence_stats st;
+	struct evidence *ev;
+	char err[256], victim[128], path[512], chunk[601];
+	size_t i;
+
+	make_victim(fx, victim, sizeof(victim));
+	snprintf(path, sizeof(path), "%s/19990101T000000Z-link-cccccccc",
+	    fx->dir);
+	assert_int_equal(symlink(victim, path), 0);
+	memset(chunk, 'o', 600);
+	chunk[600] = '\0';
+	for (i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/%s", fx->dir, olds[i]);
+		assert_int_equal(mkdir(path, 0750), 0);
+		snprintf(path, sizeof(path), "%s/%s/001-x", fx->dir, olds[i]);
+		write_text(path, chunk);
+	}
+	/* the oldest is not ours (as root: another owner) */
+	if (geteuid() != 0)
+		skip();
+	snprintf(path, sizeof(path), "%s/%s", fx->dir, olds[0]);
+	assert_int_equal(chown(path, 65534, 65534), 0);
+	fx->cfg.evidence_max_total = 1500;
+	assert_non_null(ev = evidence_new(&fx->cfg, err, sizeof(err)));
+	evidence_get_stats(ev, &st);
+	assert_int_equal(st.total, 1200);
+	memset(chunk, 'n', 400);
+	chunk[400] = '\0';
+	start(ev, &fx->f1, 1, "a", T0);
+	add(ev, &fx->f1, chunk, T0);
+	evidence_end(ev, &fx->f1, T0);
+	evidence_get_stats(ev, &st);
+	assert_int_equal(st.deleted, 1); /* the second oldest */
+	assert_int_equal(st.errors, 1);  /* the stuck one, tried once */
+	assert_int_equal(st.total, 1000);
+	assert_int_equal(entries(fx, olds[0]), 1);
+	assert_int_equal(entries(fx, olds[1]), -1);
+	/* no room left and nothing to delete: cut, and no scan per write */
+	memset(chunk, 'm', 600);
+	start(ev, &fx->f2, 2, "b", T0);
+	add(ev, &fx->f2, chunk, T0);
+	add(ev, &fx->f2, chunk, T0);
+	evidence_end(ev, &fx->f2, T0);
+	start(ev, &fx->f1, 3, "c", T0);
+	add(ev, &fx->f1, chunk, T0);
+	evidence_end(ev, &fx->f1, T0);
+	evidence_get_stats(ev, &st);
+	assert_int_equal(st.errors, 2); /* the stuck one again, in one scan */
+	assert_int_equal(st.cut, 2);
+	assert_int_equal(st.total, 1440); /* (b: 600 - the 160 held) */
+	evidence_free(ev);
+	check_victim(victim);
+}
+
+/* The same capture replayed into the same evidence.dir: a directory of
+ * its own for each run, each whole. */
+static void
+test_alert_dir_reused(void **state)
+{
+	static const char dir[] = "20231114T221320Z-bulk-upload-0123abcd";
+	struct fixture *fx = *state;
+	struct evidence *ev;
+	struct alert a;
+	char err[256], path[512], buf[2048], name[128];
+	int run;
+
+	for (run = 1; run <= 2; run++) {
+		assert_non_null(ev = evidence_new(&fx->cfg, err, sizeof(err)));
+		start(ev, &fx->f1, 1, "a.zip", T0);
+		add(ev, &fx->f1, BODY, T0);
+		evidence_end(ev, &fx->f1, T0);
+		raise_alert(fx, ev, 1, "0123abcd", T0, &a);
+		snprintf(name, sizeof(name), run == 1 ? "%s" : "%s-2", dir);
+		assert_string_equal(a.evidence_dir, name);
+		start(ev, &fx->f1, 1, "b.zip", T0);
+		add(ev, &fx->f1, BODY, T0);
+		evidence_end(ev, &fx->f1, T0);
+		evidence_free(ev);
+		assert_int_equal(entries(fx, name), 3);
+		snprintf(path, sizeof(path), "%s/%s/002-b.zip", fx->dir, name);
+		read_file(path, buf, sizeof(buf));
+		assert_string_equal(buf, BODY);
+		snprintf(path, sizeof(path), "%s/%s/manifest.jsonl", fx->dir, name);
+		read_file(path, buf, sizeof(buf));
+		assert_non_null(strstr(buf, "\"name\":\"001-a.zip\""));
+		assert_non_null(strstr(strchr(buf, '\n'),
+		    "\"name\":\"002-b.zip\""));
+		assert_int_equal(strchr(strchr(buf, '\n') + 1, '\n')[1], '\0');
+	}
+}
+
 int
 main(void)
 {
@@ -498,6 +648,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_reload_lowers_max_bytes,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_max_bytes_on_disk, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_spool_link_not_followed,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_max_total_stuck, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_alert_dir_reused, setup,
 		    teardown),
 	};
 
