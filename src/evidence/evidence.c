@@ -752,15 +752,35 @@ file_adopt(struct evidence *ev, struct ev_file *fl, struct ev_dir *d)
 	}
 }
 
+/* A slot for a new file: a free one, else the oldest finished candidate
+ * (deleted: decoys never hold every slot).  Candidates use at most three
+ * quarters of the slots: the rest is kept for pairs under evidence. */
 static struct ev_file *
-free_file(struct evidence *ev)
+free_file(struct evidence *ev, bool for_pair)
 {
-	size_t i;
+	struct ev_file *fl, *free_one = NULL, *oldest = NULL;
+	size_t i, candidates = 0;
 
-	for (i = 0; i < ev->nfiles; i++)
-		if (ev->files[i].state == FILE_FREE)
-			return &ev->files[i];
-	return NULL;
+	for (i = 0; i < ev->nfiles; i++) {
+		fl = &ev->files[i];
+		if (fl->state == FILE_FREE) {
+			if (free_one == NULL)
+				free_one = fl;
+			continue;
+		}
+		if (fl->adopted)
+			continue;
+		candidates++;
+		if (fl->state == FILE_FINISHED &&
+		    (oldest == NULL || fl->end_ns < oldest->end_ns))
+			oldest = fl;
+	}
+	if (free_one != NULL &&
+	    (for_pair || candidates < ev->nfiles - ev->nfiles / 4))
+		return free_one;
+	if (oldest != NULL)
+		file_discard(ev, oldest);
+	return oldest;
 }
 
 /* Opened new (never an existing file or a link), mode 0640. */
@@ -786,7 +806,7 @@ evidence_start(struct evidence *ev, const struct evidence_start *st)
 	struct ev_file *fl;
 
 	evidence_end(ev, st->flow, st->ts_ns);
-	if ((fl = free_file(ev)) == NULL) {
+	if ((fl = free_file(ev, d != NULL)) == NULL) {
 		ev->stats.candidates_dropped++;
 		if (d != NULL)
 			ev->stats.missing++;

@@ -632,6 +632,63 @@ test_alert_dir_reused(void **state)
 	}
 }
 
+static bool
+try_start(struct evidence *ev, const struct flow *f, uint32_t pair_id,
+    uint64_t ts)
+{
+	struct evidence_start st = {
+		.flow = f, .pair_id = pair_id, .pair_gen = 1,
+		.kind = EVIDENCE_BODY, .filename = "x", .ts_ns = ts,
+	};
+
+	return evidence_start(ev, &st);
+}
+
+/* Decoy candidates never hold every slot: a quarter is kept for pairs
+ * under evidence, and a finished candidate gives its slot up. */
+static void
+test_slots_for_alerted_pair(void **state)
+{
+	struct fixture *fx = *state;
+	struct evidence_stats st;
+	struct flow f[4];
+	struct evidence *ev;
+	struct alert a;
+	char err[256];
+	unsigned i;
+
+	for (i = 0; i < 4; i++)
+		flow_init(&f[i], "10.0.0.9", (uint16_t)(50000 + i));
+	fx->cfg.evidence_max_open = 4;
+	assert_non_null(ev = evidence_new(&fx->cfg, err, sizeof(err)));
+	raise_alert(fx, ev, 1, "0123abcd", T0, &a);
+	/* decoys: three of four slots, the fourth refused */
+	assert_true(try_start(ev, &fx->f1, 10, T0));
+	assert_true(try_start(ev, &fx->f2, 11, T0 + 1));
+	assert_true(try_start(ev, &f[0], 12, T0 + 2));
+	assert_false(try_start(ev, &f[1], 13, T0 + 3));
+	/* the alerted pair has the fourth */
+	assert_true(try_start(ev, &f[2], 1, T0 + 4));
+	/* two decoys end (kept for the grace): the older gives its slot */
+	add(ev, &fx->f1, BODY, T0 + 5);
+	add(ev, &fx->f2, BODY, T0 + 5);
+	evidence_end(ev, &fx->f1, T0 + 5);
+	evidence_end(ev, &fx->f2, T0 + 6);
+	assert_true(try_start(ev, &f[3], 1, T0 + 7));
+	evidence_get_stats(ev, &st);
+	assert_int_equal(st.candidates_dropped, 1);
+	assert_int_equal(st.candidates_deleted, 1);
+	assert_int_equal(st.candidates_spooled, 3);
+	assert_int_equal(entries(fx, ".spool"), 2);
+	/* the other finished decoy's slot, then every slot is busy: refused */
+	assert_true(try_start(ev, &fx->f1, 1, T0 + 8));
+	assert_false(try_start(ev, &f[1], 1, T0 + 9));
+	evidence_get_stats(ev, &st);
+	assert_int_equal(st.candidates_deleted, 2);
+	assert_int_equal(st.missing, 1);
+	evidence_free(ev);
+}
+
 int
 main(void)
 {
@@ -655,6 +712,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_alert_dir_reused, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_slots_for_alerted_pair,
+		    setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
