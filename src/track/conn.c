@@ -500,6 +500,8 @@ on_client_bytes(struct segment_ctx *s, const uint8_t *data, size_t len,
 
 /* ---- evidence (evidence/evidence.h) ---- */
 
+/* A file for the flow's bytes; refused (no slot, no file): the flow
+ * is not asked again until its next body or part. */
 static void
 evidence_begin(struct segment_ctx *s, struct pair *pr, enum evidence_kind kind,
     const char *filename, uint64_t missing_before)
@@ -511,7 +513,7 @@ evidence_begin(struct segment_ctx *s, struct pair *pr, enum evidence_kind kind,
 		.ts_ns = s->ev.ts_ns,
 	};
 
-	(void)evidence_start(s->c->evidence, &st);
+	s->f->evidence_declined = !evidence_start(s->c->evidence, &st);
 }
 
 /*
@@ -529,6 +531,7 @@ body_evidence(struct segment_ctx *s, const uint8_t *data, size_t len,
 	struct pair *pr;
 
 	if (part_start) {
+		s->f->evidence_declined = false;
 		pr = track_flow_pair(c->track, s->f, s->ev.ts_ns);
 		if (pr == NULL || (!evidence_pair_open(pr, s->ev.ts_ns) &&
 		    (!payload_kind_is_compressed(s->f->kind) ||
@@ -554,7 +557,8 @@ stream_evidence(struct segment_ctx *s, const uint8_t *data, size_t len,
 {
 	struct pair *pr = track_flow_pair(s->c->track, s->f, s->ev.ts_ns);
 
-	if (pr == NULL || !evidence_pair_open(pr, s->ev.ts_ns))
+	if (s->f->evidence_declined || pr == NULL ||
+	    !evidence_pair_open(pr, s->ev.ts_ns))
 		return;
 	if (!evidence_writing(s->c->evidence, s->f))
 		evidence_begin(s, pr, kind, "", before);
