@@ -868,6 +868,8 @@ evidence_part_end(struct evidence *ev, const struct flow *f, size_t delim,
 
 	if (fl == NULL)
 		return;
+	if (delim == fl->held + 1 && fl->size == 0)
+		delim = fl->held; /* a delimiter at the start: no file */
 	if (delim > fl->held) {
 		/* (padding longer than the hold: written already) */
 		if (!fl->cut)

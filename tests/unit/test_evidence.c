@@ -689,6 +689,37 @@ test_slots_for_alerted_pair(void **state)
 	evidence_free(ev);
 }
 
+/* A multipart body that begins with its delimiter (the preamble empty),
+ * delim one more than the bytes held (a line start counted that was no
+ * byte): no file, nothing cut; a part with bytes is stored. */
+static void
+test_empty_preamble_no_file(void **state)
+{
+	struct fixture *fx = *state;
+	struct evidence_stats st;
+	struct evidence *ev;
+	struct alert a;
+	char err[256];
+
+	assert_non_null(ev = evidence_new(&fx->cfg, err, sizeof(err)));
+	raise_alert(fx, ev, 1, "0123abcd", T0, &a);
+	start(ev, &fx->f1, 1, "", T0);
+	add(ev, &fx->f1, "--xyz\r\n", T0);
+	evidence_part_end(ev, &fx->f1, 8, T0);
+	evidence_get_stats(ev, &st);
+	assert_int_equal(st.cut, 0);
+	assert_int_equal(st.files, 0);
+	assert_int_equal(entries(fx, a.evidence_dir), 0);
+	/* positive control: a part with content */
+	start(ev, &fx->f1, 1, "p.bin", T0);
+	add(ev, &fx->f1, "data\r\n--xyz--", T0);
+	evidence_part_end(ev, &fx->f1, 8, T0);
+	evidence_get_stats(ev, &st);
+	assert_int_equal(st.files, 1);
+	assert_int_equal(entries(fx, a.evidence_dir), 2);
+	evidence_free(ev);
+}
+
 int
 main(void)
 {
@@ -713,6 +744,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_alert_dir_reused, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_slots_for_alerted_pair,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_empty_preamble_no_file,
 		    setup, teardown),
 	};
 
