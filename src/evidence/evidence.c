@@ -333,7 +333,7 @@ make_room(struct evidence *ev, uint64_t n)
 		total_less(ev, bytes);
 		if (access(path, F_OK) == 0) {
 			ev->stats.errors++;
-			log_warn("evidence: cannot delete %s (%" PRIu64 " bytes "
+			log_warnx("evidence: cannot delete %s (%" PRIu64 " bytes "
 			    "of it deleted): the next oldest is tried", path,
 			    bytes);
 			continue;
