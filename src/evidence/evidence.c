@@ -916,6 +916,7 @@ make_alert_dir(struct evidence *ev, const struct alert *a, char *name,
     size_t namelen)
 {
 	char base[ALERT_EVIDENCE_DIR_MAX], path[PATH_MAX], err[PATH_MAX + 64];
+	struct strbuf sb;
 	unsigned n;
 
 	dir_name(a, base, sizeof(base));
@@ -926,7 +927,13 @@ make_alert_dir(struct evidence *ev, const struct alert *a, char *name,
 			return true;
 		if (errno != EEXIST)
 			break;
-		snprintf(name, namelen, "%s-%u", base, n);
+		sb_init(&sb, name, namelen);
+		sb_printf(&sb, "%s-%u", base, n);
+		if (sb.overflow) {
+			snprintf(err, sizeof(err), "evidence: %s: no name left",
+			    base);
+			break;
+		}
 	}
 	ev->stats.errors++;
 	log_warnx("%s", err);

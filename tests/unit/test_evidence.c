@@ -73,8 +73,8 @@ teardown(void **state)
 	return 0;
 }
 
-static void
-start(struct evidence *ev, const struct flow *f, uint32_t pair_id,
+static bool
+try_start(struct evidence *ev, const struct flow *f, uint32_t pair_id,
     const char *filename, uint64_t ts)
 {
 	struct evidence_start st = {
@@ -82,7 +82,14 @@ start(struct evidence *ev, const struct flow *f, uint32_t pair_id,
 		.kind = EVIDENCE_PART, .filename = filename, .ts_ns = ts,
 	};
 
-	assert_true(evidence_start(ev, &st));
+	return evidence_start(ev, &st);
+}
+
+static void
+start(struct evidence *ev, const struct flow *f, uint32_t pair_id,
+    const char *filename, uint64_t ts)
+{
+	assert_true(try_start(ev, f, pair_id, filename, ts));
 }
 
 static void
@@ -632,18 +639,6 @@ test_alert_dir_reused(void **state)
 	}
 }
 
-static bool
-try_start(struct evidence *ev, const struct flow *f, uint32_t pair_id,
-    uint64_t ts)
-{
-	struct evidence_start st = {
-		.flow = f, .pair_id = pair_id, .pair_gen = 1,
-		.kind = EVIDENCE_BODY, .filename = "x", .ts_ns = ts,
-	};
-
-	return evidence_start(ev, &st);
-}
-
 /* Decoy candidates never hold every slot: a quarter is kept for pairs
  * under evidence, and a finished candidate gives its slot up. */
 static void
@@ -663,26 +658,26 @@ test_slots_for_alerted_pair(void **state)
 	assert_non_null(ev = evidence_new(&fx->cfg, err, sizeof(err)));
 	raise_alert(fx, ev, 1, "0123abcd", T0, &a);
 	/* decoys: three of four slots, the fourth refused */
-	assert_true(try_start(ev, &fx->f1, 10, T0));
-	assert_true(try_start(ev, &fx->f2, 11, T0 + 1));
-	assert_true(try_start(ev, &f[0], 12, T0 + 2));
-	assert_false(try_start(ev, &f[1], 13, T0 + 3));
+	assert_true(try_start(ev, &fx->f1, 10, "x", T0));
+	assert_true(try_start(ev, &fx->f2, 11, "x", T0 + 1));
+	assert_true(try_start(ev, &f[0], 12, "x", T0 + 2));
+	assert_false(try_start(ev, &f[1], 13, "x", T0 + 3));
 	/* the alerted pair has the fourth */
-	assert_true(try_start(ev, &f[2], 1, T0 + 4));
+	assert_true(try_start(ev, &f[2], 1, "x", T0 + 4));
 	/* two decoys end (kept for the grace): the older gives its slot */
 	add(ev, &fx->f1, BODY, T0 + 5);
 	add(ev, &fx->f2, BODY, T0 + 5);
 	evidence_end(ev, &fx->f1, T0 + 5);
 	evidence_end(ev, &fx->f2, T0 + 6);
-	assert_true(try_start(ev, &f[3], 1, T0 + 7));
+	assert_true(try_start(ev, &f[3], 1, "x", T0 + 7));
 	evidence_get_stats(ev, &st);
 	assert_int_equal(st.candidates_dropped, 1);
 	assert_int_equal(st.candidates_deleted, 1);
 	assert_int_equal(st.candidates_spooled, 3);
 	assert_int_equal(entries(fx, ".spool"), 2);
 	/* the other finished decoy's slot, then every slot is busy: refused */
-	assert_true(try_start(ev, &fx->f1, 1, T0 + 8));
-	assert_false(try_start(ev, &f[1], 1, T0 + 9));
+	assert_true(try_start(ev, &fx->f1, 1, "x", T0 + 8));
+	assert_false(try_start(ev, &f[1], 1, "x", T0 + 9));
 	evidence_get_stats(ev, &st);
 	assert_int_equal(st.candidates_deleted, 2);
 	assert_int_equal(st.missing, 1);

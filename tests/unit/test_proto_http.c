@@ -635,6 +635,28 @@ parts_end(void *ctx, size_t delim)
 	ps->open = false;
 }
 
+/* A multipart POST (boundary "xyz") with body fed step bytes at a time
+ * into a fresh parser: its parts into ps; the request's length. */
+static size_t
+feed_parts(const char *body, size_t step, struct parts *ps)
+{
+	struct http_events ev = { NULL, parts_body, NULL, NULL, NULL, parts_end };
+	struct http_parser p;
+	char req[512];
+	size_t n, i;
+
+	n = (size_t)snprintf(req, sizeof(req), "POST /u HTTP/1.1\r\nHost: h\r\n"
+	    "Content-Type: multipart/form-data; boundary=xyz\r\n"
+	    "Content-Length: %zu\r\n\r\n%s", strlen(body), body);
+	assert_true(n < sizeof(req));
+	memset(ps, 0, sizeof(*ps));
+	http_parser_init(&p);
+	for (i = 0; i < n; i += step)
+		http_parser_feed(&p, (const uint8_t *)req + i,
+		    n - i < step ? n - i : step, &ev, ps);
+	return n;
+}
+
 static void
 test_multipart_part_end(void **state)
 {
@@ -643,22 +665,12 @@ test_multipart_part_end(void **state)
 	    "\r\nPK\x03\x04one\r\n--xy not yet\r\n--xyz  \r\n"
 	    "Content-Disposition: form-data; name=b\r\n\r\ntwo\n--xyz--\r\n"
 	    "epilogue";
-	char req[512];
-	struct http_events ev = { NULL, parts_body, NULL, NULL, NULL, parts_end };
-	struct http_parser p;
 	struct parts ps;
-	size_t n, i, step;
+	size_t n = 1, step;
 
 	(void)state;
-	n = (size_t)snprintf(req, sizeof(req), "POST /u HTTP/1.1\r\nHost: h\r\n"
-	    "Content-Type: multipart/form-data; boundary=xyz\r\n"
-	    "Content-Length: %zu\r\n\r\n%s", sizeof(body) - 1, body);
 	for (step = 1; step <= n; step += step < 8 ? 1 : 97) {
-		memset(&ps, 0, sizeof(ps));
-		http_parser_init(&p);
-		for (i = 0; i < n; i += step)
-			http_parser_feed(&p, (const uint8_t *)req + i,
-			    n - i < step ? n - i : step, &ev, &ps);
+		n = feed_parts(body, step, &ps);
 		/* the preamble (a body's first bytes), then the two parts */
 		assert_int_equal(ps.n, 3);
 		assert_int_equal(ps.ended, 3);
@@ -684,22 +696,12 @@ test_multipart_delim_at_start(void **state)
 	static const char body[] =
 	    "--xyz\r\nContent-Disposition: form-data; name=a\r\n\r\n"
 	    "--xyz--\r\n";
-	char req[512];
-	struct http_events ev = { NULL, parts_body, NULL, NULL, NULL, parts_end };
-	struct http_parser p;
 	struct parts ps;
-	size_t n, i, step;
+	size_t n = 1, step;
 
 	(void)state;
-	n = (size_t)snprintf(req, sizeof(req), "POST /u HTTP/1.1\r\nHost: h\r\n"
-	    "Content-Type: multipart/form-data; boundary=xyz\r\n"
-	    "Content-Length: %zu\r\n\r\n%s", sizeof(body) - 1, body);
 	for (step = 1; step <= n; step++) {
-		memset(&ps, 0, sizeof(ps));
-		http_parser_init(&p);
-		for (i = 0; i < n; i += step)
-			http_parser_feed(&p, (const uint8_t *)req + i,
-			    n - i < step ? n - i : step, &ev, &ps);
+		n = feed_parts(body, step, &ps);
 		assert_int_equal(ps.n, 2);
 		assert_int_equal(ps.ended, 2);
 		assert_int_equal(ps.got[0], 7);   /* "--xyz\r\n" */
