@@ -25,6 +25,7 @@
 #define DIRS_MAX 256          /* alert directories open at once */
 #define FILE_MODE 0640
 #define DIR_MODE 0750
+#define ALERT_DIR_TRIES 100   /* names tried for an alert's directory */
 #define ROOT_MAX 2048         /* evidence.dir's length, at most */
 
 enum file_state { FILE_FREE = 0, FILE_WRITING, FILE_FINISHED };
@@ -72,6 +73,7 @@ struct evidence {
 	size_t open;              /* files not FREE */
 	size_t ndirs;             /* dirs[] used */
 	uint64_t spool_seq;
+	bool no_room;             /* make_room failed: none until it may not */
 	struct ev_dir dirs[DIRS_MAX];
 	struct evidence_stats stats;
 };
@@ -142,50 +144,99 @@ dir_name(const struct alert *a, char *out, size_t outlen)
 
 /* ---- the bound: bytes under the directory ---- */
 
+/* A directory under evidence.dir opened without following a link: a
+ * directory owned by us, else -1 (logged when it is something else). */
+static int
+dir_open(const char *path)
+{
+	struct stat st;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno != ENOENT)
+			log_warn("evidence: %s: not opened (a link or not a "
+			    "directory: left alone)", path);
+		return -1;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISDIR(st.st_mode) ||
+	    st.st_uid != geteuid()) {
+		log_warnx("evidence: %s: not a directory of ours (left alone)",
+		    path);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* The bytes of the regular files under path (links never followed). */
 static uint64_t
-dir_bytes(const char *path)
+dir_bytes_fd(int fd)
 {
 	struct dirent *de;
 	struct stat st;
-	char p[PATH_MAX];
 	uint64_t sum = 0;
 	DIR *d;
+	int sub;
 
-	if ((d = opendir(path)) == NULL)
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
 		return 0;
+	}
 	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
 			continue;
-		if (!path_of(p, path, de->d_name, NULL) || lstat(p, &st) != 0)
-			continue;
-		if (S_ISDIR(st.st_mode))
-			sum += dir_bytes(p);
-		else if (S_ISREG(st.st_mode))
+		if (S_ISREG(st.st_mode))
 			sum += (uint64_t)st.st_size;
+		else if (S_ISDIR(st.st_mode) &&
+		    (sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY |
+		    O_NOFOLLOW | O_CLOEXEC)) >= 0)
+			sum += dir_bytes_fd(sub);
 	}
 	closedir(d);
 	return sum;
 }
 
-/* An alert directory's files, then itself (one level: it holds files). */
-static void
+/* evidence.dir itself (the configured path: followed if a link). */
+static uint64_t
+dir_bytes(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	return fd < 0 ? 0 : dir_bytes_fd(fd);
+}
+
+/* An alert directory's files, then itself (one level: it holds files);
+ * the bytes of the files deleted.  A link or a directory not ours is
+ * left alone. */
+static uint64_t
 remove_dir(const char *path)
 {
 	struct dirent *de;
-	char p[PATH_MAX];
+	struct stat st;
+	uint64_t freed = 0;
 	DIR *d;
+	int fd;
 
-	if ((d = opendir(path)) != NULL) {
-		while ((de = readdir(d)) != NULL) {
-			if (strcmp(de->d_name, ".") == 0 ||
-			    strcmp(de->d_name, "..") == 0)
-				continue;
-			if (path_of(p, path, de->d_name, NULL))
-				(void)unlink(p);
-		}
-		closedir(d);
+	if ((fd = dir_open(path)) < 0)
+		return 0;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return 0;
 	}
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+		    S_ISDIR(st.st_mode))
+			continue;
+		/* (unlinkat removes a link itself, never its target) */
+		if (unlinkat(dirfd(d), de->d_name, 0) == 0 && S_ISREG(st.st_mode))
+			freed += (uint64_t)st.st_size;
+	}
+	closedir(d);
 	(void)rmdir(path);
+	return freed;
 }
 
 /* A directory still written in (its pair under evidence, or a file of it
@@ -220,54 +271,73 @@ alert_dir_name(const char *name)
 	return true;
 }
 
-/* The oldest alert directory not in use (names begin with the UTC time,
- * so the smallest name is the oldest); false when there is none. */
+/* The oldest alert directory not in use after the name `after` (names
+ * begin with the UTC time, so the smallest name is the oldest; "" for
+ * the first); false when there is none.  Links are never taken. */
 static bool
-oldest_dir(const struct evidence *ev, char *out, size_t outlen)
+oldest_dir(const struct evidence *ev, const char *after, char *out,
+    size_t outlen)
 {
 	struct dirent *de;
 	struct stat st;
-	char path[PATH_MAX];
 	bool found = false;
 	DIR *d;
 
 	if ((d = opendir(ev->root)) == NULL)
 		return false;
 	while ((de = readdir(d)) != NULL) {
-		if (!alert_dir_name(de->d_name) || dir_in_use(ev, de->d_name) ||
-		    !path_of(path, ev->root, de->d_name, NULL) ||
-		    lstat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+		if (!alert_dir_name(de->d_name) ||
+		    strcmp(de->d_name, after) <= 0 ||
+		    (found && strcmp(de->d_name, out) >= 0) ||
+		    dir_in_use(ev, de->d_name) ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+		    !S_ISDIR(st.st_mode))
 			continue;
-		if (!found || strcmp(de->d_name, out) < 0) {
-			str_copy(out, de->d_name, outlen);
-			found = true;
-		}
+		str_copy(out, de->d_name, outlen);
+		found = true;
 	}
 	closedir(d);
 	return found;
 }
 
-/* Room for n more bytes: oldest alert directories deleted until there is;
- * false when there is none to delete and no room. */
+static void
+total_less(struct evidence *ev, uint64_t bytes)
+{
+	ev->stats.total = ev->stats.total > bytes ? ev->stats.total - bytes : 0;
+	if (bytes > 0)
+		ev->no_room = false;
+}
+
+/* Room for n more bytes: oldest alert directories deleted until there is
+ * (one that cannot be deleted is skipped, what went of it subtracted);
+ * false when there is none to delete and no room.  Once false, false at
+ * once (no scan) until the total drops or a directory closes. */
 static bool
 make_room(struct evidence *ev, uint64_t n)
 {
-	char name[NAME_MAX + 1], path[PATH_MAX];
+	char name[NAME_MAX + 1], after[NAME_MAX + 1] = "", path[PATH_MAX];
 	uint64_t bytes;
 
+	if (ev->stats.total + n <= ev->max_total)
+		return true;
+	if (ev->no_room)
+		return false;
 	while (ev->stats.total + n > ev->max_total) {
-		if (!oldest_dir(ev, name, sizeof(name)))
-			return false;
-		if (!path_of(path, ev->root, name, NULL))
-			return false;
-		bytes = dir_bytes(path);
-		remove_dir(path);
-		if (access(path, F_OK) == 0) {
-			ev->stats.errors++;
-			log_warn("evidence: cannot delete %s", path);
+		if (!oldest_dir(ev, after, name, sizeof(name)) ||
+		    !path_of(path, ev->root, name, NULL)) {
+			ev->no_room = true;
 			return false;
 		}
-		ev->stats.total = ev->stats.total > bytes ? ev->stats.total - bytes : 0;
+		str_copy(after, name, sizeof(after));
+		bytes = remove_dir(path);
+		total_less(ev, bytes);
+		if (access(path, F_OK) == 0) {
+			ev->stats.errors++;
+			log_warnx("evidence: cannot delete %s (%" PRIu64 " bytes "
+			    "of it deleted): the next oldest is tried", path,
+			    bytes);
+			continue;
+		}
 		ev->stats.deleted++;
 		log_warnx("evidence: deleted %s (%" PRIu64 " bytes) to stay under "
 		    "evidence.max_total (%" PRIu64 " bytes)", path, bytes,
@@ -287,26 +357,47 @@ evidence_account(struct evidence *ev, uint64_t bytes)
 
 /* ---- start-up ---- */
 
+/* A new directory, mode 0750 whatever the umask (systemd's 0077); one
+ * there already is accepted when may_exist (its mode left alone), else
+ * -1 with errno EEXIST. */
 static int
-make_dir(const char *path, char *err, size_t errlen)
+make_dir(const char *path, bool may_exist, char *err, size_t errlen)
 {
-	if (mkdir(path, DIR_MODE) != 0 && errno != EEXIST) {
+	int fd, e;
+
+	if (mkdir(path, DIR_MODE) != 0) {
+		e = errno;
+		if (e == EEXIST && may_exist)
+			return 0;
 		snprintf(err, errlen, "evidence.dir: cannot make %s: %s", path,
-		    strerror(errno));
+		    strerror(e));
+		errno = e;
 		return -1;
 	}
-	(void)chmod(path, DIR_MODE); /* whatever the umask (systemd's 0077) */
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0) {
+		(void)fchmod(fd, DIR_MODE);
+		close(fd);
+	}
 	return 0;
 }
 
-/* What a run that ended mid-upload left in the spool: never adopted. */
+/* What a run that ended mid-upload left in the spool: never adopted.  A
+ * spool that is a link (or not ours) is never followed: the link goes. */
 static void
 clear_spool(const char *root)
 {
 	char path[PATH_MAX];
+	struct stat st;
 
-	if (path_of(path, root, SPOOL_DIR, NULL))
-		remove_dir(path);
+	if (!path_of(path, root, SPOOL_DIR, NULL) || lstat(path, &st) != 0)
+		return;
+	if (S_ISLNK(st.st_mode)) {
+		log_warnx("evidence: %s is a link: removed, not followed", path);
+		(void)unlink(path);
+		return;
+	}
+	(void)remove_dir(path);
 }
 
 struct evidence *
@@ -322,10 +413,10 @@ evidence_new(const struct config *cfg, char *err, size_t errlen)
 		goto fail;
 	}
 	(void)path_of(spool, ev->root, SPOOL_DIR, NULL);
-	if (make_dir(ev->root, err, errlen) != 0)
+	if (make_dir(ev->root, true, err, errlen) != 0)
 		goto fail;
 	clear_spool(ev->root);
-	if (make_dir(spool, err, errlen) != 0)
+	if (make_dir(spool, true, err, errlen) != 0)
 		goto fail;
 	evidence_apply_config(ev, cfg);
 	ev->nfiles = cfg->evidence_max_open;
@@ -349,6 +440,7 @@ evidence_apply_config(struct evidence *ev, const struct config *cfg)
 	ev->max_bytes = cfg->evidence_max_bytes;
 	ev->max_total = cfg->evidence_max_total;
 	ev->grace_ns = cfg->evidence_grace_s * NS_PER_SEC;
+	ev->no_room = false; /* (max_total may have grown) */
 }
 
 /* ---- files ---- */
@@ -378,10 +470,17 @@ dir_of_pair(struct evidence *ev, uint32_t pair_id, uint32_t pair_gen)
 	return NULL;
 }
 
-/* A write failed, or there is no room: the file ends here (once). */
+static void file_flush(struct evidence *ev, struct ev_file *fl);
+
+/* A write failed, or there is no room: the file ends here (once); with
+ * no room, what is buffered (counted in size and digest) is written. */
 static void
 file_fail(struct evidence *ev, struct ev_file *fl, const char *what, int err)
 {
+	if (fl->failed)
+		return;
+	if (err == 0)
+		file_flush(ev, fl);
 	if (fl->failed)
 		return;
 	fl->failed = fl->cut = true;
@@ -419,7 +518,11 @@ file_write(struct evidence *ev, struct ev_file *fl, const uint8_t *data,
 
 	if (fl->failed)
 		return;
-	if (fl->size + len > ev->max_bytes) {
+	/* (a reload may have lowered max_bytes below the size) */
+	if (fl->size >= ev->max_bytes) {
+		len = 0;
+		fl->cut = true;
+	} else if (len > ev->max_bytes - fl->size) {
 		len = (size_t)(ev->max_bytes - fl->size);
 		fl->cut = true;
 	}
@@ -443,8 +546,11 @@ file_write(struct evidence *ev, struct ev_file *fl, const uint8_t *data,
 			file_flush(ev, fl);
 	}
 	if (fl->cut && !fl->failed && fl->size >= ev->max_bytes) {
-		ev->stats.cut++;
-		fl->failed = true; /* (no more bytes: counted once) */
+		file_flush(ev, fl); /* what is buffered goes to disk first */
+		if (!fl->failed) {
+			ev->stats.cut++;
+			fl->failed = true; /* (no more bytes: counted once) */
+		}
 	}
 }
 
@@ -568,6 +674,8 @@ file_release(struct evidence *ev, struct ev_file *fl)
 	fl->state = FILE_FREE;
 	fl->flow = NULL;
 	ev->open--;
+	if (fl->adopted)
+		ev->no_room = false; /* (its directory may be deletable now) */
 }
 
 /* A candidate that ended without an alert. */
@@ -578,7 +686,7 @@ file_discard(struct evidence *ev, struct ev_file *fl)
 		ev->stats.errors++;
 		log_warn("evidence: cannot delete %s", fl->path);
 	}
-	ev->stats.total = ev->stats.total > fl->size ? ev->stats.total - fl->size : 0;
+	total_less(ev, fl->size);
 	ev->stats.candidates_deleted++;
 	file_release(ev, fl);
 }
@@ -607,6 +715,21 @@ file_finish(struct evidence *ev, struct ev_file *fl, uint64_t ts_ns)
 	}
 }
 
+/* from to to, never over a file there (-1 with errno EEXIST). */
+static int
+move_new(const char *from, const char *to)
+{
+	if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+	/* a file system without RENAME_NOREPLACE: link fails on EEXIST */
+	if (link(from, to) != 0)
+		return -1;
+	(void)unlink(from);
+	return 0;
+}
+
 /* Into the directory, named NNN-<safe name>. */
 static void
 file_adopt(struct evidence *ev, struct ev_file *fl, struct ev_dir *d)
@@ -615,7 +738,7 @@ file_adopt(struct evidence *ev, struct ev_file *fl, struct ev_dir *d)
 
 	evidence_safe_name(fl->orig, ++d->seq, fl->name, sizeof(fl->name));
 	(void)path_of(path, ev->root, d->name, fl->name);
-	if (rename(fl->path, path) != 0) {
+	if (move_new(fl->path, path) != 0) {
 		ev->stats.errors++;
 		log_warn("evidence: cannot move %s to %s", fl->path, path);
 		return;
@@ -629,15 +752,35 @@ file_adopt(struct evidence *ev, struct ev_file *fl, struct ev_dir *d)
 	}
 }
 
+/* A slot for a new file: a free one, else the oldest finished candidate
+ * (deleted: decoys never hold every slot).  Candidates use at most three
+ * quarters of the slots: the rest is kept for pairs under evidence. */
 static struct ev_file *
-free_file(struct evidence *ev)
+free_file(struct evidence *ev, bool for_pair)
 {
-	size_t i;
+	struct ev_file *fl, *free_one = NULL, *oldest = NULL;
+	size_t i, candidates = 0;
 
-	for (i = 0; i < ev->nfiles; i++)
-		if (ev->files[i].state == FILE_FREE)
-			return &ev->files[i];
-	return NULL;
+	for (i = 0; i < ev->nfiles; i++) {
+		fl = &ev->files[i];
+		if (fl->state == FILE_FREE) {
+			if (free_one == NULL)
+				free_one = fl;
+			continue;
+		}
+		if (fl->adopted)
+			continue;
+		candidates++;
+		if (fl->state == FILE_FINISHED &&
+		    (oldest == NULL || fl->end_ns < oldest->end_ns))
+			oldest = fl;
+	}
+	if (free_one != NULL &&
+	    (for_pair || candidates < ev->nfiles - ev->nfiles / 4))
+		return free_one;
+	if (oldest != NULL)
+		file_discard(ev, oldest);
+	return oldest;
 }
 
 /* Opened new (never an existing file or a link), mode 0640. */
@@ -663,7 +806,7 @@ evidence_start(struct evidence *ev, const struct evidence_start *st)
 	struct ev_file *fl;
 
 	evidence_end(ev, st->flow, st->ts_ns);
-	if ((fl = free_file(ev)) == NULL) {
+	if ((fl = free_file(ev, d != NULL)) == NULL) {
 		ev->stats.candidates_dropped++;
 		if (d != NULL)
 			ev->stats.missing++;
@@ -725,6 +868,8 @@ evidence_part_end(struct evidence *ev, const struct flow *f, size_t delim,
 
 	if (fl == NULL)
 		return;
+	if (delim == fl->held + 1 && fl->size == 0)
+		delim = fl->held; /* a delimiter at the start: no file */
 	if (delim > fl->held) {
 		/* (padding longer than the hold: written already) */
 		if (!fl->cut)
@@ -763,12 +908,43 @@ evidence_cut(struct evidence *ev, const struct flow *f, uint64_t ts_ns)
 
 /* ---- alerts ---- */
 
+/* The alert's directory made new: an alert id seen before (a capture
+ * replayed into the same evidence.dir) gets "-2", "-3", ... so nothing
+ * of an earlier run is written into or over; false when none could be. */
+static bool
+make_alert_dir(struct evidence *ev, const struct alert *a, char *name,
+    size_t namelen)
+{
+	char base[ALERT_EVIDENCE_DIR_MAX], path[PATH_MAX], err[PATH_MAX + 64];
+	struct strbuf sb;
+	unsigned n;
+
+	dir_name(a, base, sizeof(base));
+	str_copy(name, base, namelen);
+	for (n = 2; n <= ALERT_DIR_TRIES + 1; n++) {
+		(void)path_of(path, ev->root, name, NULL);
+		if (make_dir(path, false, err, sizeof(err)) == 0)
+			return true;
+		if (errno != EEXIST)
+			break;
+		sb_init(&sb, name, namelen);
+		sb_printf(&sb, "%s-%u", base, n);
+		if (sb.overflow) {
+			snprintf(err, sizeof(err), "evidence: %s: no name left",
+			    base);
+			break;
+		}
+	}
+	ev->stats.errors++;
+	log_warnx("%s", err);
+	return false;
+}
+
 static struct ev_dir *
 open_dir(struct evidence *ev, uint32_t pair_id, uint32_t pair_gen,
     const struct alert *a)
 {
 	struct ev_dir *d = dir_of_pair(ev, pair_id, pair_gen), *oldest = NULL;
-	char path[PATH_MAX], err[PATH_MAX + 64];
 	size_t i;
 
 	if (d != NULL)
@@ -781,15 +957,11 @@ open_dir(struct evidence *ev, uint32_t pair_id, uint32_t pair_gen,
 	if (d == NULL) {
 		d = oldest; /* its pair's later bodies are no longer stored */
 		ev->ndirs--;
+		ev->no_room = false;
 	}
 	memset(d, 0, sizeof(*d));
-	dir_name(a, d->name, sizeof(d->name));
-	(void)path_of(path, ev->root, d->name, NULL);
-	if (make_dir(path, err, sizeof(err)) != 0) {
-		ev->stats.errors++;
-		log_warnx("%s", err);
+	if (!make_alert_dir(ev, a, d->name, sizeof(d->name)))
 		return NULL;
-	}
 	d->used = true;
 	ev->ndirs++;
 	d->pair_id = pair_id;
@@ -893,6 +1065,7 @@ evidence_tick(struct evidence *ev, uint64_t now_ns)
 		if (ev->dirs[i].used && ev->dirs[i].until_ns <= now_ns) {
 			ev->dirs[i].used = false;
 			ev->ndirs--;
+			ev->no_room = false; /* (deletable now) */
 		}
 }
 

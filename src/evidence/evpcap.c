@@ -18,6 +18,7 @@
 
 struct evpcap_entry {
 	bool used;
+	bool refused;             /* a charge refused: no more frames (cut) */
 	uint32_t pair_id, pair_gen;
 	uint32_t serial;          /* flows' sent_serial for this file */
 	uint64_t until_ns;
@@ -153,6 +154,7 @@ evpcap_open(struct evpcap *e, uint32_t pair_id, uint32_t pair_gen,
 		return false;
 	}
 	en->used = true;
+	en->refused = false;
 	en->pair_id = pair_id;
 	en->pair_gen = pair_gen;
 	en->until_ns = until_ns;
@@ -175,8 +177,12 @@ entry_write(struct evpcap *e, struct evpcap_entry *en,
 	    (en->w.linktype < 0 ? PCAP_FILE_HEADER : 0);
 	uint64_t before = en->w.bytes;
 
-	if (en->w.fp == NULL || en->w.bytes + need > e->max_bytes ||
+	if (en->w.fp == NULL || en->refused ||
+	    en->w.bytes + need > e->max_bytes ||
 	    (e->sink.charge != NULL && !e->sink.charge(e->sink.ctx, need))) {
+		/* (refused once: the file is cut, the sink not asked again) */
+		en->refused = en->w.fp != NULL &&
+		    en->w.bytes + need <= e->max_bytes;
 		e->stats.cut++;
 		return;
 	}

@@ -49,6 +49,8 @@ enum multipart_state {
 #define HF_CL_BAD	0x04 /* Content-Length unusable: resync after headers */
 #define HF_TE_OTHER	0x08 /* Transfer-Encoding not ending in chunked */
 #define HF_TUNNEL_FRESH	0x10 /* after CONNECT, no tunnel byte seen yet */
+#define HF_MP_VIRTUAL_LF 0x20 /* the delimiter matched began at a body's or a
+			       * content's start: its "\n" was never delivered */
 
 /* Where part_headers_scan is in a filename parameter (fn_state). */
 enum { FN_NAME, FN_VALUE_START, FN_QUOTED, FN_TOKEN, FN_DONE };
@@ -840,6 +842,7 @@ headers_done(struct http_parser *p, const struct http_events *ev, void *ctx)
 	p->flags |= HF_PART_PENDING;
 	p->multipart_state = req->multipart ? MP_SCAN : MP_NONE;
 	p->match_len = 1;
+	p->flags |= HF_MP_VIRTUAL_LF;
 	if (req->chunked) {
 		p->state = HS_CHUNKED;
 		p->chunk_state = CS_SIZE;
@@ -1114,6 +1117,7 @@ delimiter_scan(struct http_parser *p, const uint8_t *data, size_t len,
 				i = (size_t)(lf - data) + 1;
 			} while (i < len && data[i] != '-');
 			p->match_len = 1;
+			p->flags &= (uint8_t)~HF_MP_VIRTUAL_LF;
 		}
 		while (i < len && data[i] == (uint8_t)p->boundary[p->match_len]) {
 			i++;
@@ -1140,7 +1144,9 @@ delimiter_scan(struct http_parser *p, const uint8_t *data, size_t len,
 static size_t
 multipart_byte(struct http_parser *p, uint8_t c)
 {
-	size_t run = (size_t)p->match_len + 1;
+	/* (a line start that was no byte of the body is not counted) */
+	size_t run = (size_t)p->match_len + 1 -
+	    ((p->flags & HF_MP_VIRTUAL_LF) != 0);
 
 	if (p->match_len < UINT16_MAX)
 		p->match_len++;
@@ -1167,6 +1173,7 @@ multipart_byte(struct http_parser *p, uint8_t c)
 		}
 		p->multipart_state = MP_SCAN;
 		p->match_len = c == '\n' ? 1 : 0;
+		p->flags &= (uint8_t)~HF_MP_VIRTUAL_LF;
 		break;
 	default:
 		break;
@@ -1253,6 +1260,7 @@ part_headers_scan(struct http_parser *p, const uint8_t *data, size_t len,
 		if (!(p->flags & HF_MP_LINE_DATA)) {
 			p->multipart_state = MP_SCAN;
 			p->match_len = 1;
+			p->flags |= HF_MP_VIRTUAL_LF;
 			return i;
 		}
 		p->flags &= (uint8_t)~HF_MP_LINE_DATA;

@@ -452,6 +452,7 @@ on_http_request(void *ctx, const struct http_request *req)
 
 	flush_segment(s);
 	f->classified = false;
+	f->evidence_declined = false;
 	if (s->c->evidence != NULL)
 		evidence_end(s->c->evidence, f, s->ev.ts_ns);
 	memset(&addr, 0, sizeof(addr));
@@ -500,6 +501,8 @@ on_client_bytes(struct segment_ctx *s, const uint8_t *data, size_t len,
 
 /* ---- evidence (evidence/evidence.h) ---- */
 
+/* A file for the flow's bytes; refused (no slot, no file): the flow
+ * is not asked again until its next body or part. */
 static void
 evidence_begin(struct segment_ctx *s, struct pair *pr, enum evidence_kind kind,
     const char *filename, uint64_t missing_before)
@@ -511,7 +514,16 @@ evidence_begin(struct segment_ctx *s, struct pair *pr, enum evidence_kind kind,
 		.ts_ns = s->ev.ts_ns,
 	};
 
-	(void)evidence_start(s->c->evidence, &st);
+	s->f->evidence_declined = !evidence_start(s->c->evidence, &st);
+}
+
+static void
+body_begin(struct segment_ctx *s, struct pair *pr, uint64_t missing_before)
+{
+	const struct http_request *req = conn_flow_request(s->c, s->f);
+
+	evidence_begin(s, pr, req != NULL && req->multipart ? EVIDENCE_PART :
+	    EVIDENCE_BODY, req != NULL ? req->filename : "", missing_before);
 }
 
 /*
@@ -519,16 +531,19 @@ evidence_begin(struct segment_ctx *s, struct pair *pr, enum evidence_kind kind,
  * under evidence, or when it is a candidate: its first bytes an archive
  * or high-entropy, its destination unfamiliar and foreign as the rules
  * see it at that byte (track_pair_unfamiliar_foreign: one look per body).
+ * One in progress when its pair comes under evidence is written from
+ * there, what came before recorded as missing (the flow's IP-layer bytes
+ * out: an upper bound).
  */
 static void
 body_evidence(struct segment_ctx *s, const uint8_t *data, size_t len,
     bool part_start)
 {
 	struct conntrack *c = s->c;
-	const struct http_request *req;
 	struct pair *pr;
 
 	if (part_start) {
+		s->f->evidence_declined = false;
 		pr = track_flow_pair(c->track, s->f, s->ev.ts_ns);
 		if (pr == NULL || (!evidence_pair_open(pr, s->ev.ts_ns) &&
 		    (!payload_kind_is_compressed(s->f->kind) ||
@@ -536,10 +551,12 @@ body_evidence(struct segment_ctx *s, const uint8_t *data, size_t len,
 			evidence_end(c->evidence, s->f, s->ev.ts_ns);
 			return;
 		}
-		req = conn_flow_request(c, s->f);
-		evidence_begin(s, pr, req != NULL && req->multipart ?
-		    EVIDENCE_PART : EVIDENCE_BODY, req != NULL ? req->filename : "",
-		    0);
+		body_begin(s, pr, 0);
+	} else if (!s->f->evidence_declined &&
+	    (pr = track_flow_pair(c->track, s->f, s->ev.ts_ns)) != NULL &&
+	    evidence_pair_open(pr, s->ev.ts_ns) &&
+	    !evidence_writing(c->evidence, s->f)) {
+		body_begin(s, pr, s->f->bytes_out);
 	}
 	evidence_bytes(c->evidence, s->f, data, len, s->ev.ts_ns);
 }
@@ -554,7 +571,8 @@ stream_evidence(struct segment_ctx *s, const uint8_t *data, size_t len,
 {
 	struct pair *pr = track_flow_pair(s->c->track, s->f, s->ev.ts_ns);
 
-	if (pr == NULL || !evidence_pair_open(pr, s->ev.ts_ns))
+	if (s->f->evidence_declined || pr == NULL ||
+	    !evidence_pair_open(pr, s->ev.ts_ns))
 		return;
 	if (!evidence_writing(s->c->evidence, s->f))
 		evidence_begin(s, pr, kind, "", before);
@@ -585,6 +603,8 @@ on_http_part_end(void *ctx, size_t delim)
 {
 	struct segment_ctx *s = ctx;
 
+	/* (what follows until the next part's content is no file's) */
+	s->f->evidence_declined = true;
 	if (s->c->evidence != NULL)
 		evidence_part_end(s->c->evidence, s->f, delim, s->ev.ts_ns);
 }

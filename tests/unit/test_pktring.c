@@ -248,6 +248,7 @@ pcap_frames(const char *path, uint64_t *first_ts_s)
 struct charge {
 	uint64_t left;
 	uint64_t charged;
+	unsigned asked;
 	uint64_t closed_frames, closed_bytes, closed_missing;
 	unsigned closed;
 };
@@ -270,6 +271,7 @@ charge(void *ctx, uint64_t bytes)
 {
 	struct charge *c = ctx;
 
+	c->asked++;
 	if (bytes > c->left)
 		return false;
 	c->left -= bytes;
@@ -335,11 +337,15 @@ test_pair_pcap(void **state)
 
 	/* evidence.max_total full: cut, counted */
 	ch.left = 24 + 16 + 100;
+	ch.asked = 0;
 	assert_true(evpcap_open(e, 7, 1, dir, 40ull * 1000000000));
 	packet(e, &a, 30, true, 7, 11); /* lookback: 4 frames, 1 fits */
+	packet(e, &a, 31, true, 7, 12);
 	evpcap_get_stats(e, &st);
 	assert_int_equal(st.frames, 9);
-	assert_int_equal(st.cut, 3);
+	assert_int_equal(st.cut, 4);
+	/* asked for the first two frames only: refused once, the file stops */
+	assert_int_equal(ch.asked, 2);
 	evpcap_tick(e, UINT64_MAX);
 	assert_int_equal(pcap_frames(path, &ts), 1);
 	unlink(path);

@@ -597,6 +597,8 @@ struct parts {
 	int n;        /* parts started */
 	int ended;    /* on_part_end calls */
 	bool open;
+	size_t got[4];   /* bytes delivered to the part by its end */
+	size_t delim[4]; /* on_part_end's delim */
 };
 
 static void
@@ -625,10 +627,34 @@ parts_end(void *ctx, size_t delim)
 	ps->ended++;
 	if (!ps->open)
 		return;
+	ps->got[ps->n - 1] = *l;
+	ps->delim[ps->n - 1] = delim;
 	*l = *l > delim ? *l - delim : 0;
 	if (*l > 0 && ps->buf[ps->n - 1][*l - 1] == '\r')
 		(*l)--;
 	ps->open = false;
+}
+
+/* A multipart POST (boundary "xyz") with body fed step bytes at a time
+ * into a fresh parser: its parts into ps; the request's length. */
+static size_t
+feed_parts(const char *body, size_t step, struct parts *ps)
+{
+	struct http_events ev = { NULL, parts_body, NULL, NULL, NULL, parts_end };
+	struct http_parser p;
+	char req[512];
+	size_t n, i;
+
+	n = (size_t)snprintf(req, sizeof(req), "POST /u HTTP/1.1\r\nHost: h\r\n"
+	    "Content-Type: multipart/form-data; boundary=xyz\r\n"
+	    "Content-Length: %zu\r\n\r\n%s", strlen(body), body);
+	assert_true(n < sizeof(req));
+	memset(ps, 0, sizeof(*ps));
+	http_parser_init(&p);
+	for (i = 0; i < n; i += step)
+		http_parser_feed(&p, (const uint8_t *)req + i,
+		    n - i < step ? n - i : step, &ev, ps);
+	return n;
 }
 
 static void
@@ -639,22 +665,12 @@ test_multipart_part_end(void **state)
 	    "\r\nPK\x03\x04one\r\n--xy not yet\r\n--xyz  \r\n"
 	    "Content-Disposition: form-data; name=b\r\n\r\ntwo\n--xyz--\r\n"
 	    "epilogue";
-	char req[512];
-	struct http_events ev = { NULL, parts_body, NULL, NULL, NULL, parts_end };
-	struct http_parser p;
 	struct parts ps;
-	size_t n, i, step;
+	size_t n = 1, step;
 
 	(void)state;
-	n = (size_t)snprintf(req, sizeof(req), "POST /u HTTP/1.1\r\nHost: h\r\n"
-	    "Content-Type: multipart/form-data; boundary=xyz\r\n"
-	    "Content-Length: %zu\r\n\r\n%s", sizeof(body) - 1, body);
 	for (step = 1; step <= n; step += step < 8 ? 1 : 97) {
-		memset(&ps, 0, sizeof(ps));
-		http_parser_init(&p);
-		for (i = 0; i < n; i += step)
-			http_parser_feed(&p, (const uint8_t *)req + i,
-			    n - i < step ? n - i : step, &ev, &ps);
+		n = feed_parts(body, step, &ps);
 		/* the preamble (a body's first bytes), then the two parts */
 		assert_int_equal(ps.n, 3);
 		assert_int_equal(ps.ended, 3);
@@ -663,6 +679,36 @@ test_multipart_part_end(void **state)
 		assert_memory_equal(ps.buf[1], "PK\x03\x04one\r\n--xy not yet", 21);
 		assert_int_equal(ps.len[2], 3);
 		assert_memory_equal(ps.buf[2], "two", 3);
+		/* the delimiters as delivered: "--xyz\r\n" at the body's
+		 * start (no line end before it), "\n--xyz  \r\n", "\n--xyz--" */
+		assert_int_equal(ps.delim[0], 7);
+		assert_int_equal(ps.got[0], 7);
+		assert_int_equal(ps.delim[1], 10);
+		assert_int_equal(ps.delim[2], 8);
+	}
+}
+
+/* A delimiter at a content's start (an empty part): delim is the bytes
+ * delivered, never one more for the line start that was none. */
+static void
+test_multipart_delim_at_start(void **state)
+{
+	static const char body[] =
+	    "--xyz\r\nContent-Disposition: form-data; name=a\r\n\r\n"
+	    "--xyz--\r\n";
+	struct parts ps;
+	size_t n = 1, step;
+
+	(void)state;
+	for (step = 1; step <= n; step++) {
+		n = feed_parts(body, step, &ps);
+		assert_int_equal(ps.n, 2);
+		assert_int_equal(ps.ended, 2);
+		assert_int_equal(ps.got[0], 7);   /* "--xyz\r\n" */
+		assert_int_equal(ps.delim[0], 7);
+		assert_int_equal(ps.got[1], 7);   /* "--xyz--" */
+		assert_int_equal(ps.delim[1], 7);
+		assert_int_equal(ps.len[1], 0);
 	}
 }
 
@@ -1480,6 +1526,7 @@ main(void)
 		cmocka_unit_test(test_content_length_bad),
 		cmocka_unit_test(test_multipart),
 		cmocka_unit_test(test_multipart_part_end),
+		cmocka_unit_test(test_multipart_delim_at_start),
 		cmocka_unit_test(test_alert_fields),
 		cmocka_unit_test(test_multipart_chunked_lf),
 		cmocka_unit_test(test_multipart_bad_boundary),

@@ -89,8 +89,12 @@ struct flow {
 	uint16_t dst_port;              /* its destination port (CONNECT/URI port) */
 	bool half_open;                 /* counted against its host's half-open cap */
 	uint8_t parser_lost;            /* enum flow_parser_lost */
-	bool in_tunnel;                 /* past a CONNECT: every client byte tunnels */
-	bool sni_read;                  /* direct TLS: its ClientHello was read */
+	bool in_tunnel : 1;             /* past a CONNECT: every client byte tunnels */
+	bool sni_read : 1;              /* direct TLS: its ClientHello was read */
+	/* evidence_start refused its body or stream, or its part ended:
+	 * not asked again per segment (cleared at the next request, body or
+	 * part) */
+	bool evidence_declined : 1;
 	struct evpcap_flow evidence;    /* its packet ring (evidence.lookback) */
 };
 
