@@ -12,8 +12,9 @@
 # alert has no evidence fields. The alert's packets.pcap holds the pair's
 # packets: each flow's newest ones, evidence.lookback before the alert and
 # all after, byte for byte (tests/e2e/evidence_pcap_check.py); with
-# lookback 0 there is none. A small evidence.max_total deletes the oldest
-# directory, logged.
+# lookback 0 there is none. The HTML report lists the directory and the
+# SHA-256 (a second run into the same evidence.dir gets a directory of its
+# own, "-2"). A small evidence.max_total deletes the oldest directory, logged.
 set -u
 # shellcheck source=SCRIPTDIR/tally.sh
 . "$(dirname "$0")/tally.sh"
@@ -147,6 +148,14 @@ check "spool empty" [ "$(ls -A "$T/ev/.spool" | wc -l)" = 0 ]
 check "one directory" [ "$(ls -A "$T/ev" | wc -l)" = 2 ]
 check "small.zip not kept" sh -c "! find '$T/ev' -type f -size 300000c | grep -q ."
 check "home upload not kept" sh -c "! find '$T/ev' -type f -size 200000c | grep -q ."
+
+# ---- the HTML report lists the alert's evidence (and, off, none) ----
+"$EXFILD" -c "$T/on.yaml" -r "$T/up.pcap" --report "$T/on.html" >/dev/null 2>&1 ||
+    bad "report: exit $?"
+check "report: evidence line" grep -q "<div class=\"ev\">evidence: [0-9]\{8\}T[0-9]\{6\}Z-compressed-upload-$id-2 sha256 $h1</div>" "$T/on.html"
+"$EXFILD" -c "$T/off.yaml" -r "$T/up.pcap" --report "$T/off.html" >/dev/null 2>&1 ||
+    bad "report off: exit $?"
+check "report off: no evidence line" [ "$(grep -c 'class="ev">evidence: ' "$T/off.html")" = 0 ]
 
 # ---- lookback 0: no packets.pcap (the control of the one above) ----
 rm -rf "$T/ev"
