@@ -82,10 +82,11 @@ for_each_place(const struct config *cfg, place_fn *fn, void *ctx)
 
 	for (i = 0; i < cfg->n_refs; i++) {
 		const struct config_ref *r = &cfg->refs[i];
+		bool evidence_dir = strcmp(r->key, "evidence.dir") == 0;
 
 		if (r->use != CONFIG_REF_WRITE && r->use != CONFIG_REF_DIR)
 			continue;
-		if (!cfg->evidence_enabled && strcmp(r->key, "evidence.dir") == 0)
+		if (!cfg->evidence_enabled && evidence_dir)
 			continue;
 		memset(&pl, 0, sizeof(pl));
 		config_ref_where(cfg, r, pl.where, sizeof(pl.where));
@@ -97,8 +98,8 @@ for_each_place(const struct config *cfg, place_fn *fn, void *ctx)
 			str_copy(pl.dir, r->value, sizeof(pl.dir));
 		/* an alert file's directory may be shared with a log reader's
 		 * group; the state stays the user's alone */
-		pl.mode = strncmp(r->key, "outputs.", 8) == 0 ||
-		    strcmp(r->key, "evidence.dir") == 0 ? 0750 : 0700;
+		pl.mode = strncmp(r->key, "outputs.", 8) == 0 || evidence_dir ?
+		    0750 : 0700;
 		if ((rc = fn(ctx, &pl)) != 0)
 			return rc;
 	}

@@ -169,6 +169,14 @@ dir_open(const char *path)
 	return fd;
 }
 
+/* "." or "..": not an entry to count or remove. */
+static bool
+dot_entry(const char *name)
+{
+	return name[0] == '.' && (name[1] == '\0' ||
+	    (name[1] == '.' && name[2] == '\0'));
+}
+
 /* The bytes of the regular files under path (links never followed). */
 static uint64_t
 dir_bytes_fd(int fd)
@@ -184,7 +192,7 @@ dir_bytes_fd(int fd)
 		return 0;
 	}
 	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
+		if (dot_entry(de->d_name) ||
 		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
 			continue;
 		if (S_ISREG(st.st_mode))
@@ -226,7 +234,7 @@ remove_dir(const char *path)
 		return 0;
 	}
 	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
+		if (dot_entry(de->d_name) ||
 		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
 		    S_ISDIR(st.st_mode))
 			continue;
@@ -385,12 +393,11 @@ make_dir(const char *path, bool may_exist, char *err, size_t errlen)
 /* What a run that ended mid-upload left in the spool: never adopted.  A
  * spool that is a link (or not ours) is never followed: the link goes. */
 static void
-clear_spool(const char *root)
+clear_spool(const char *path)
 {
-	char path[PATH_MAX];
 	struct stat st;
 
-	if (!path_of(path, root, SPOOL_DIR, NULL) || lstat(path, &st) != 0)
+	if (lstat(path, &st) != 0)
 		return;
 	if (S_ISLNK(st.st_mode)) {
 		log_warnx("evidence: %s is a link: removed, not followed", path);
@@ -415,7 +422,7 @@ evidence_new(const struct config *cfg, char *err, size_t errlen)
 	(void)path_of(spool, ev->root, SPOOL_DIR, NULL);
 	if (make_dir(ev->root, true, err, errlen) != 0)
 		goto fail;
-	clear_spool(ev->root);
+	clear_spool(spool);
 	if (make_dir(spool, true, err, errlen) != 0)
 		goto fail;
 	evidence_apply_config(ev, cfg);
@@ -458,16 +465,25 @@ file_of(const struct evidence *ev, const struct flow *f)
 	return NULL;
 }
 
-static struct ev_dir *
-dir_of_pair(struct evidence *ev, uint32_t pair_id, uint32_t pair_gen)
+/* The index of the pair's open directory; DIRS_MAX: none. */
+static size_t
+dir_index(const struct evidence *ev, uint32_t pair_id, uint32_t pair_gen)
 {
 	size_t i;
 
 	for (i = 0; i < DIRS_MAX; i++)
 		if (ev->dirs[i].used && ev->dirs[i].pair_id == pair_id &&
 		    ev->dirs[i].pair_gen == pair_gen)
-			return &ev->dirs[i];
-	return NULL;
+			break;
+	return i;
+}
+
+static struct ev_dir *
+dir_of_pair(struct evidence *ev, uint32_t pair_id, uint32_t pair_gen)
+{
+	size_t i = dir_index(ev, pair_id, pair_gen);
+
+	return i < DIRS_MAX ? &ev->dirs[i] : NULL;
 }
 
 static void file_flush(struct evidence *ev, struct ev_file *fl);
@@ -858,7 +874,6 @@ evidence_start(struct evidence *ev, const struct evidence_start *st)
 		return false;
 	}
 	memset(fl, 0, offsetof(struct ev_file, buf));
-	fl->held = 0;
 	fl->fd = -1;
 	fl->kind = (uint8_t)st->kind;
 	fl->flow = st->flow;
@@ -1015,14 +1030,13 @@ open_dir(struct evidence *ev, uint32_t pair_id, uint32_t pair_gen,
 }
 
 static void
-list_hashes(const struct evidence *ev, const struct ev_dir *d,
-    struct alert *a)
+list_hashes(const struct evidence *ev, const char *dir, struct alert *a)
 {
 	char path[PATH_MAX], line[4096];
 	const char *h;
 	FILE *fp;
 
-	(void)path_of(path, ev->root, d->name, MANIFEST);
+	(void)path_of(path, ev->root, dir, MANIFEST);
 	a->n_sha256 = 0;
 	if ((fp = fopen(path, "re")) == NULL)
 		return;
@@ -1062,33 +1076,24 @@ evidence_alert(struct evidence *ev, struct pair *p, uint32_t pair_id,
 			file_adopt(ev, fl, d);
 	}
 	str_copy(a->evidence_dir, d->name, sizeof(a->evidence_dir));
-	list_hashes(ev, d, a);
+	list_hashes(ev, d->name, a);
 }
 
 void
 evidence_dir_hashes(const struct evidence *ev, struct alert *a)
 {
-	struct ev_dir d;
-
-	if (a->evidence_dir[0] == '\0')
-		return;
-	str_copy(d.name, a->evidence_dir, sizeof(d.name));
-	list_hashes(ev, &d, a);
+	if (a->evidence_dir[0] != '\0')
+		list_hashes(ev, a->evidence_dir, a);
 }
 
 bool
 evidence_pair_dir(const struct evidence *ev, uint32_t pair_id,
     uint32_t pair_gen, char *dir, size_t dirlen)
 {
-	size_t i;
+	size_t i = dir_index(ev, pair_id, pair_gen);
 
-	for (i = 0; i < DIRS_MAX; i++)
-		if (ev->dirs[i].used && ev->dirs[i].pair_id == pair_id &&
-		    ev->dirs[i].pair_gen == pair_gen) {
-			snprintf(dir, dirlen, "%s/%s", ev->root, ev->dirs[i].name);
-			return true;
-		}
-	return false;
+	return i < DIRS_MAX && (size_t)snprintf(dir, dirlen, "%s/%s", ev->root,
+	    ev->dirs[i].name) < dirlen;
 }
 
 void

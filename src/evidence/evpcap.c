@@ -13,8 +13,6 @@
 #include "exfild/util/log.h"
 
 #define EVPCAP_FILE "packets.pcap"
-#define PCAP_RECORD_HEADER 16u
-#define PCAP_FILE_HEADER 24u
 
 struct evpcap_entry {
 	bool used;
@@ -167,14 +165,13 @@ evpcap_open(struct evpcap *e, uint32_t pair_id, uint32_t pair_gen,
 	return true;
 }
 
-/* A frame into the entry's file, within max_bytes and evidence.max_total. */
-static void
+/* A frame into the entry's file, within max_bytes and evidence.max_total;
+ * false when it was not written (counted). */
+static bool
 entry_write(struct evpcap *e, struct evpcap_entry *en,
     const struct pktring_frame *fr)
 {
-	uint32_t keep = fr->caplen < PKTRING_SNAP ? fr->caplen : PKTRING_SNAP;
-	uint64_t need = PCAP_RECORD_HEADER + keep +
-	    (en->w.linktype < 0 ? PCAP_FILE_HEADER : 0);
+	uint64_t need = pcap_writer_need(&en->w, fr);
 	uint64_t before = en->w.bytes;
 
 	if (en->w.fp == NULL || en->refused ||
@@ -184,17 +181,18 @@ entry_write(struct evpcap *e, struct evpcap_entry *en,
 		en->refused = en->w.fp != NULL &&
 		    en->w.bytes + need <= e->max_bytes;
 		e->stats.cut++;
-		return;
+		return false;
 	}
 	if (!pcap_writer_put(&en->w, fr)) {
 		if (en->w.failed)
 			e->stats.errors++;
 		else
 			e->stats.cut++; /* another link type */
-		return;
+		return false;
 	}
 	e->stats.frames++;
 	e->stats.bytes += en->w.bytes - before;
+	return true;
 }
 
 struct lookback_ctx {
@@ -207,8 +205,8 @@ lookback_frame(void *ctx, const struct pktring_frame *fr)
 {
 	struct lookback_ctx *lc = ctx;
 
-	entry_write(lc->e, lc->en, fr);
-	lc->e->stats.lookback_frames++;
+	if (entry_write(lc->e, lc->en, fr))
+		lc->e->stats.lookback_frames++;
 }
 
 void
@@ -237,7 +235,7 @@ evpcap_packet(struct evpcap *e, struct evpcap_flow *fl,
 		}
 		return;
 	}
-	entry_write(e, en, fr);
+	(void)entry_write(e, en, fr);
 }
 
 void

@@ -3,7 +3,6 @@
  * the classic file format with nanosecond time stamps, in this host's
  * byte order (readers take either from the magic).
  */
-#include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -99,11 +98,27 @@ write_file_header(struct pcap_writer *w, int linktype)
 	return write_bytes(w, &h, sizeof(h));
 }
 
+/* The bytes of fr a record keeps. */
+static uint32_t
+kept_bytes(const struct pktring_frame *fr)
+{
+	return fr->caplen < PCAP_SNAPLEN ? fr->caplen : PCAP_SNAPLEN;
+}
+
+uint64_t
+pcap_writer_need(const struct pcap_writer *w, const struct pktring_frame *fr)
+{
+	uint32_t keep = kept_bytes(fr);
+
+	return sizeof(struct pcap_record_header) + keep +
+	    (w->linktype < 0 ? sizeof(struct pcap_file_header) : 0);
+}
+
 bool
 pcap_writer_put(struct pcap_writer *w, const struct pktring_frame *fr)
 {
 	struct pcap_record_header h;
-	uint32_t keep = fr->caplen < PCAP_SNAPLEN ? fr->caplen : PCAP_SNAPLEN;
+	uint32_t keep = kept_bytes(fr);
 
 	if (w->fp == NULL)
 		return false;

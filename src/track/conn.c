@@ -86,6 +86,13 @@ static void on_http_tunnel(void *ctx, const uint8_t *data, size_t len);
 static void on_http_skipped(void *ctx, const uint8_t *data, size_t len);
 static void on_http_part_end(void *ctx, size_t delim);
 
+/* evidence.lookback > 0 (with evidence on): a packet ring and pcaps. */
+static bool
+evpcap_wanted(const struct config *cfg)
+{
+	return cfg->evidence_enabled && cfg->evidence_lookback > 0;
+}
+
 struct conntrack *
 conn_new(const struct config *cfg, const struct hash_key *key,
     struct tracker *track, struct names *names, char *err, size_t errlen)
@@ -116,7 +123,7 @@ conn_new(const struct config *cfg, const struct hash_key *key,
 	c->slots_used.newest = c->slots_used.oldest = TABLE_NONE;
 	c->http_events = (struct http_events){ on_http_request, on_http_body,
 	    on_http_tunnel, &c->stats.http, on_http_skipped, on_http_part_end };
-	if (cfg->evidence_enabled && cfg->evidence_lookback > 0 &&
+	if (evpcap_wanted(cfg) &&
 	    (c->evpcap = evpcap_new(cfg->evidence_ring, (unsigned)cfg->evidence_lookback,
 	    CONN_EVIDENCE_PCAPS, cfg->evidence_max_bytes)) == NULL) {
 		snprintf(err, errlen, "cannot allocate the evidence packet ring "
@@ -130,7 +137,7 @@ conn_new(const struct config *cfg, const struct hash_key *key,
 uint64_t
 conn_evidence_bytes(const struct config *cfg)
 {
-	return cfg->evidence_enabled && cfg->evidence_lookback > 0 ?
+	return evpcap_wanted(cfg) ?
 	    evpcap_bytes(cfg->evidence_ring, CONN_EVIDENCE_PCAPS) : 0;
 }
 
@@ -142,13 +149,11 @@ conn_evidence_pcap(struct conntrack *c, uint32_t pair_id, uint32_t pair_gen,
 	    evpcap_open(c->evpcap, pair_id, pair_gen, dir, until_ns);
 }
 
-bool
+void
 conn_evidence_stats(const struct conntrack *c, struct evpcap_stats *out)
 {
-	if (c->evpcap == NULL)
-		return false;
-	evpcap_get_stats(c->evpcap, out);
-	return true;
+	if (c->evpcap != NULL)
+		evpcap_get_stats(c->evpcap, out);
 }
 
 uint64_t

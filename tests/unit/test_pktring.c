@@ -344,6 +344,7 @@ test_pair_pcap(void **state)
 	evpcap_get_stats(e, &st);
 	assert_int_equal(st.frames, 9);
 	assert_int_equal(st.cut, 4);
+	assert_int_equal(st.lookback_frames, 6 + 1); /* those written only */
 	/* asked for the first two frames only: refused once, the file stops */
 	assert_int_equal(ch.asked, 2);
 	evpcap_tick(e, UINT64_MAX);

@@ -26,6 +26,10 @@ struct pcap_writer {
 
 /* Creates path (it must not exist). False, logged, when it cannot. */
 bool pcap_writer_open(struct pcap_writer *w, const char *path);
+/* The file bytes pcap_writer_put would write for fr (the file header
+ * too before the first frame). */
+uint64_t pcap_writer_need(const struct pcap_writer *w,
+    const struct pktring_frame *fr);
 /* Appends a frame (the header comes before the first). False when it
  * was not written (another link type, or the file has failed). */
 bool pcap_writer_put(struct pcap_writer *w, const struct pktring_frame *fr);

@@ -90,8 +90,8 @@ uint64_t conn_evidence_bytes(const struct config *cfg);
  * file could not be made (logged). */
 bool conn_evidence_pcap(struct conntrack *c, uint32_t pair_id,
     uint32_t pair_gen, const char *dir, uint64_t until_ns);
-/* The pcaps' counters; false when there is no ring. */
-bool conn_evidence_stats(const struct conntrack *c, struct evpcap_stats *out);
+/* The pcaps' counters (out left as it is when there is no ring). */
+void conn_evidence_stats(const struct conntrack *c, struct evpcap_stats *out);
 /* End of input: release every flow. */
 void conn_finish(struct conntrack *c);
 void conn_get_stats(const struct conntrack *c, struct conn_stats *out,
