@@ -196,13 +196,12 @@ parse_options(int argc, char **argv, struct options *o)
 			o->pairs = true;
 			break;
 		case OPT_FORMAT:
-			if (strcmp(optarg, "text") != 0 &&
-			    strcmp(optarg, "json") != 0) {
+			o->text = strcmp(optarg, "text") == 0;
+			if (!o->text && strcmp(optarg, "json") != 0) {
 				fprintf(stderr, "exfild: --format: \"%s\" is not "
 				    "json or text\n", optarg);
 				return -1;
 			}
-			o->text = strcmp(optarg, "text") == 0;
 			o->format_given = true;
 			break;
 		case OPT_SAVE_BASELINE:

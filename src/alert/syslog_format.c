@@ -545,7 +545,6 @@ static void
 ecs_evidence_files(struct strbuf *sb, int *n, const struct alert *a)
 {
 	unsigned i;
-	int m = 0;
 
 	if (a->evidence_dir[0] == '\0')
 		return;
@@ -556,7 +555,7 @@ ecs_evidence_files(struct strbuf *sb, int *n, const struct alert *a)
 	ecs_key(sb, n, "sha256");
 	sb_putc(sb, '[');
 	for (i = 0; i < a->n_sha256 && i < ALERT_SHA256_MAX; i++) {
-		if (m++ > 0)
+		if (i > 0)
 			sb_putc(sb, ',');
 		json_put_string(sb, a->sha256[i],
 		    strnlen(a->sha256[i], sizeof(a->sha256[i])));

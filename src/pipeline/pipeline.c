@@ -342,16 +342,15 @@ pipeline_watch_alerted(struct pipeline *p, pipeline_bucket_fn fn, void *ctx)
 	agg_set_bucket_hook(track_pairs(p->track), fn != NULL ? on_bucket : NULL, p);
 }
 
-/* An alert's pair is under evidence until its suppression ends; its
- * candidates go to the alert's directory (evidence/evidence.h). */
+/* An alert's pair is under evidence until its suppression ends (until);
+ * its candidates go to the alert's directory (evidence/evidence.h). */
 static void
-keep_evidence(struct pipeline *p, const struct pair *cpr, struct alert *a)
+keep_evidence(struct pipeline *p, const struct pair *cpr, struct alert *a,
+    uint64_t until)
 {
 	struct aggtab *t = track_pairs(p->track);
 	uint32_t id = agg_pair_id(t, cpr);
 	struct pair *pr = agg_by_id(t, id, cpr->gen);
-
-	uint64_t until = a->ts_ns + p->cfg->rules_suppress_s * NS_PER_SEC;
 	char dir[PATH_MAX];
 
 	if (pr == NULL)
@@ -367,6 +366,7 @@ on_detection(void *ctx, const struct detection *d)
 {
 	struct pipeline *p = ctx;
 	const struct pair *pr = d->pair;
+	uint64_t until = d->ts_ns + p->cfg->rules_suppress_s * NS_PER_SEC;
 	struct alert a;
 
 	memset(&a, 0, sizeof(a));
@@ -400,14 +400,14 @@ on_detection(void *ctx, const struct detection *d)
 	connection_of(p, d->ev, &a);
 	alert_make_id(&a, 0);
 	if (p->evidence != NULL && d->source == EVENT_PACKETS)
-		keep_evidence(p, pr, &a);
+		keep_evidence(p, pr, &a, until);
 	if (p->bucket_fn != NULL)
 		watch_pair(p, pr);
 	if (p->contain != NULL)
 		contain_alert(p->contain, &a, d->familiar);
 	p->alert_fn(p->alert_ctx, &a);
 	open_alerts_add(p->open, &a, agg_pair_id(track_pairs(p->track), pr),
-	    pr->gen, a.ts_ns + p->cfg->rules_suppress_s * NS_PER_SEC, a.ts_ns);
+	    pr->gen, until, a.ts_ns);
 	if (p->open_check_ns == UINT64_MAX)
 		p->open_check_ns = a.ts_ns + NS_PER_SEC;
 }
@@ -660,7 +660,7 @@ pipeline_get_stats(const struct pipeline *p, struct pipeline_stats *out)
 	out->evidence_on = p->evidence != NULL;
 	if (p->evidence != NULL)
 		evidence_get_stats(p->evidence, &out->evidence);
-	(void)conn_evidence_stats(p->conn, &out->evidence_pcap);
+	conn_evidence_stats(p->conn, &out->evidence_pcap);
 	for (i = 0; i < RULES_MAX; i++)
 		out->alerts_by_rule[i] = ds.by_rule[i];
 }

@@ -92,36 +92,6 @@ struct report {
 
 /* ---- escaping ---- */
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if none. */
-static size_t
-utf8_len(const unsigned char *s, size_t n)
-{
-	size_t len, i;
-	uint32_t cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return len;
-}
-
 void
 report_escape(FILE *fp, const char *s, size_t n)
 {
@@ -142,7 +112,8 @@ report_escape(FILE *fp, const char *s, size_t n)
 			i++;
 			continue;
 		}
-		if ((len = utf8_len(p + i, n - i)) == 0) {
+		len = p[i] < 0x80 ? 1 : utf8_sequence(p + i, n - i);
+		if (len == 0) {
 			fputs("&#xFFFD;", fp);
 			i++;
 			continue;
@@ -306,10 +277,8 @@ build_dests(struct report *r)
 		k = find_dest(r, a->dst_host, &a->dst);
 		d = &r->dests[k];
 		r->alert_dest[i] = (size_t)k;
-		if (d->n_alerts++ == 0) {
+		if (d->n_alerts++ == 0)
 			d->country = a->dst_country;
-			d->first_seen_ns = a->first_seen_ns;
-		}
 		if (a->dst_asn != 0) {
 			d->asn = a->dst_asn;
 			str_copy(d->org, a->dst_org, sizeof(d->org));
@@ -1417,12 +1386,8 @@ write_top(FILE *fp, struct report *r)
 	for (i = 0; i < r->n_top; i++) {
 		const struct pair_report *p = &r->top[i];
 		long k = find_dest(r, p->dst_host, &p->dst);
-		bool alerted = false;
-		size_t j;
+		bool alerted = k >= 0 && is_alerted(r, &p->src, (size_t)k);
 
-		for (j = 0; k >= 0 && j < r->n_alerts && !alerted; j++)
-			alerted = r->alert_dest[j] == (size_t)k &&
-			    netaddr_cmp(&r->alerts[j].src, &p->src) == 0;
 		fputs("<tr class=\"top\"><td>", fp);
 		put_addr(fp, &p->src);
 		fputs("</td><td>", fp);
